@@ -1,0 +1,71 @@
+"""`greenlight.yaml`: how to build and run an app, versioned with its code."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+SPEC_FILE = "greenlight.yaml"
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class SecretRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    secret: str = Field(description="name of the Kubernetes Secret (or local secrets-file section)")
+    key: str = Field(description="key inside that Secret")
+
+
+class AppSpec(BaseModel):
+    """Every field has a default, so a plain repository with a Dockerfile needs no greenlight.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dockerfile: str = Field("Dockerfile", description="path of the Dockerfile, relative to the repo root")
+    context: str = Field(".", description="build context, relative to the repo root")
+    image: str | None = Field(None, description="image repository name; default: the app name")
+    port: int = Field(8080, ge=1, le=65535, description="port the container listens on")
+    readiness_path: str = Field("/readyz", pattern=r"^/", description="HTTP path that answers 200 when ready")
+    replicas: int = Field(2, ge=1, le=100, description="replicas of each colour")
+    namespace: str | None = Field(None, description="Kubernetes namespace; default: the deployer's setting")
+    env: dict[EnvName, str] = Field(default_factory=dict, description="plain environment variables")
+    secret_env: dict[EnvName, SecretRef] = Field(
+        default_factory=dict, description="environment variables whose values come from secrets"
+    )
+    build_args: dict[EnvName, str] = Field(default_factory=dict, description="extra docker build args")
+
+    @field_validator("dockerfile", "context")
+    @classmethod
+    def _inside_repo(cls, value: str) -> str:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts:
+            raise ValueError("must be a relative path inside the repository")
+        return value
+
+    def image_name(self, app: str) -> str:
+        return self.image or app
+
+
+class AppSpecError(ValueError):
+    """A bad greenlight.yaml; the message is what the release's failure reason says."""
+
+
+def parse_app_spec(text: str | None) -> AppSpec:
+    if text is None:
+        return AppSpec()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AppSpecError(f"{SPEC_FILE} is not valid YAML: {exc}") from exc
+    if raw is None:
+        return AppSpec()
+    if not isinstance(raw, dict):
+        raise AppSpecError(f"{SPEC_FILE} must be a mapping, got {type(raw).__name__}")
+    raw.pop("app", None)  # informational: the release names the app
+    try:
+        return AppSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise AppSpecError(f"{SPEC_FILE} is invalid: {problems}") from exc

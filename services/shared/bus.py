@@ -1,0 +1,111 @@
+"""The RabbitMQ side: one robust connection, the topology, and confirmed, mandatory publishing."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
+
+from services.shared.events import ReleaseEvent
+from services.shared.settings import BusSettings
+
+log = structlog.get_logger(__name__)
+REASON_HEADER = "x-greenlight-reason"
+
+
+class PublishFailed(RuntimeError):
+    """Not confirmed in time, nacked or unroutable: the message being handled must not be acked."""
+
+
+class Bus:
+    def __init__(self, settings: BusSettings, connection_name: str) -> None:
+        self.settings = settings
+        self.connection_name = connection_name
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._dlx: AbstractExchange | None = None
+
+    @property
+    def connection(self) -> AbstractRobustConnection:
+        assert self._connection is not None, "Bus.connect() first"
+        return self._connection
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.settings.amqp_url.get_secret_value(),
+            client_properties={"connection_name": self.connection_name},
+            timeout=self.settings.connect_timeout,
+        )
+        # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
+        self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def channel(self, prefetch: int) -> AbstractRobustChannel:
+        channel = await self.connection.channel()
+        await channel.set_qos(prefetch_count=prefetch)
+        return channel
+
+    async def publish(self, event: ReleaseEvent) -> None:
+        message = aio_pika.Message(
+            event.dumps(), content_type="application/json", message_id=event.message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=event.occurred_at,
+            headers={"app": event.app, "state": event.state.value, "seq": event.seq},
+        )
+        assert self._exchange is not None
+        await self._publish(self._exchange, message, event.routing_key)
+
+    async def dead_letter(self, body: bytes, routing_key: str, reason: str, headers: dict[str, Any]) -> None:
+        message = aio_pika.Message(
+            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={**headers, REASON_HEADER: reason[:1000]},
+        )
+        assert self._dlx is not None
+        await self._publish(self._dlx, message, routing_key or "unroutable")
+
+    async def _publish(self, exchange: AbstractExchange, message: aio_pika.Message, key: str) -> None:
+        # The timeout matters: during a reconnect a publish can otherwise wait forever (aio-pika #636).
+        try:
+            await asyncio.wait_for(
+                exchange.publish(message, key, mandatory=True), self.settings.publish_timeout
+            )
+        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            raise PublishFailed(f"publish to {exchange.name}/{key} failed: {exc!r}") from exc
+
+
+async def declare_topology(
+    channel: aio_pika.abc.AbstractChannel, settings: BusSettings
+) -> tuple[AbstractExchange, AbstractExchange]:
+    """Idempotent; every service declares it, so start-up order does not matter."""
+    exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    dlx = await channel.declare_exchange(
+        settings.dead_letter_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    dead = await channel.declare_queue(
+        settings.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await dead.bind(dlx, "#")
+    stream = await channel.declare_queue(
+        settings.log_stream, durable=True,
+        arguments={"x-queue-type": "stream", "x-max-age": settings.log_max_age},
+    )
+    await stream.bind(exchange, "release.#")
+    return exchange, dlx
+
+
+def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": settings.delivery_limit,
+        "x-dead-letter-exchange": settings.dead_letter_exchange,
+        # at-least-once dead-lettering so nothing is lost between the queue and the DLQ.
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }

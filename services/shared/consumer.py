@@ -1,0 +1,142 @@
+"""Consuming release events with a stated ack policy, dead-lettering and a graceful drain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
+
+from services.shared.bus import Bus, work_queue_arguments
+from services.shared.events import BadMessage, ReleaseEvent, parse_event
+from services.shared.protocol import ReleaseState, can_transition, routing_key
+from services.shared.release import ReleaseError
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[ReleaseEvent, Bus], Awaitable[None]]
+
+
+class AckPolicy(StrEnum):
+    # Ack only once the handler's effect is done and every event it published is confirmed.
+    # An exception requeues (the quorum queue counts deliveries); on the last allowed delivery the
+    # release is failed with the error and the message dead-lettered, so nothing loops forever.
+    # A message that cannot be parsed is dead-lettered at once with the reason.
+    AFTER_EFFECT = "ack-after-effect"
+
+
+class Retry(Exception):
+    """A transient failure: leave the message for another delivery."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    service: str
+    states: Sequence[ReleaseState]
+    handler: Handler
+    ack_policy: AckPolicy = AckPolicy.AFTER_EFFECT
+    queue: str | None = None  # default: <queue_prefix><service>; tests pass unique names
+    # Raw routing keys bound besides the states, e.g. a TTL'd timer dead-lettered back to this queue.
+    extra_routing_keys: Sequence[str] = ()
+
+
+class Consumer:
+    def __init__(self, bus: Bus, subscription: Subscription) -> None:
+        self.bus = bus
+        self.sub = subscription
+        self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
+        self._channel: AbstractRobustChannel | None = None
+        self._queue: AbstractQueue | None = None
+        self._tag: str | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.handled = 0
+
+    async def start(self) -> None:
+        self._channel = await self.bus.channel(self.bus.settings.prefetch)
+        self._queue = await self._channel.declare_queue(
+            self.queue_name, durable=True, arguments=work_queue_arguments(self.bus.settings)
+        )
+        exchange = await self._channel.get_exchange(self.bus.settings.exchange)
+        for state in self.sub.states:
+            await self._queue.bind(exchange, routing_key("*", state))
+        for key in self.sub.extra_routing_keys:
+            await self._queue.bind(exchange, key)
+        self._tag = await self._queue.consume(self._spawn, no_ack=False)
+        log.info("consuming", queue=self.queue_name, states=[s.value for s in self.sub.states],
+                 ack_policy=self.sub.ack_policy.value)
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking messages, let in-flight ones finish within `grace`, then cancel the rest."""
+        if self._queue is not None and self._tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._tag)
+        if self._in_flight:
+            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in pending:  # unacked: the broker redelivers them to another consumer
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+    async def _spawn(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.create_task(self._handle(message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event = parse_event(message.body)
+        except BadMessage as exc:
+            await self._dead_letter(message, f"{self.queue_name}: {exc}")
+            return
+        bound = structlog.contextvars.bound_contextvars(release=event.release_id, app=event.app,
+                                                       state=event.state.value, seq=event.seq)
+        with bound:
+            attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+            try:
+                await self.sub.handler(event, self.bus)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
+                    log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
+                    await _settle(message.nack(requeue=True))
+                    return
+                await self._give_up(message, event, exc)
+                return
+            await _settle(message.ack())
+            self.handled += 1
+
+    async def _give_up(self, message: AbstractIncomingMessage, event: ReleaseEvent, exc: Exception) -> None:
+        reason = f"{self.sub.service} gave up: {exc!r}"
+        log.error("handler failed for good", error=repr(exc))
+        if can_transition(event.state, ReleaseState.FAILED):
+            failed = event.next(ReleaseState.FAILED, actor=self.sub.service,
+                                error=ReleaseError(step=self.sub.service, reason=reason))
+            try:
+                await self.bus.publish(failed)
+            except Exception:
+                await _settle(message.nack(requeue=True))
+                return
+        await self._dead_letter(message, reason)
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        log.warning("dead-lettering message", reason=reason[:300], message_id=message.message_id)
+        try:
+            await self.bus.dead_letter(message.body, message.routing_key or "", reason,
+                                       {"x-original-queue": self.queue_name})
+        except Exception:
+            await _settle(message.nack(requeue=True))
+            return
+        await _settle(message.ack())
+
+
+async def _settle(op: Awaitable[None]) -> None:
+    # The channel may be gone (broker restart); the broker then redelivers, so this is safe to drop.
+    with contextlib.suppress(Exception):
+        await op

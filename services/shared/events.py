@@ -1,0 +1,98 @@
+"""Event messages: one per state change, each carrying the release snapshot after it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.shared.protocol import ReleaseState, check_transition, routing_key
+from services.shared.release import AppName, Release, utcnow
+
+SCHEMA_VERSION = 1
+MAX_BODY_BYTES = 1_000_000
+
+
+class BadMessage(ValueError):
+    """A message no handler can act on; it goes to the dead-letter queue with this reason."""
+
+
+class ReleaseEvent(BaseModel):
+    # Unknown fields are ignored so an older service reads a newer minor revision.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    release_id: str
+    app: AppName
+    seq: int = Field(ge=1, description="per-release sequence number, +1 per state change")
+    state: ReleaseState
+    occurred_at: datetime = Field(default_factory=utcnow)
+    actor: str
+    details: dict[str, Any] = Field(default_factory=dict, description="what this step added or found")
+    release: Release
+
+    @property
+    def message_id(self) -> str:
+        # Deterministic: a redelivered handler re-emits the same id, so duplicates are recognisable.
+        return f"{self.release_id}/{self.seq}"
+
+    @property
+    def routing_key(self) -> str:
+        return routing_key(self.app, self.state)
+
+    def next(self, state: ReleaseState, actor: str, details: dict[str, Any] | None = None,
+             **changes: Any) -> ReleaseEvent:
+        """The event for the next state change; refuses illegal transitions."""
+        check_transition(self.state, state)
+        now = utcnow()
+        release = self.release.model_copy(
+            update={**changes, "state": state, "seq": self.seq + 1, "updated_at": now}
+        )
+        return ReleaseEvent(
+            release_id=self.release_id, app=self.app, seq=self.seq + 1, state=state, occurred_at=now,
+            actor=actor, details=details or {}, release=release,
+        )
+
+    def dumps(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def first_event(release: Release, actor: str) -> ReleaseEvent:
+    return ReleaseEvent(
+        release_id=release.id, app=release.app, seq=1, state=ReleaseState.REQUESTED,
+        occurred_at=release.created_at, actor=actor, release=release,
+        details={"repository": release.repository, "commit": release.commit, "ref": release.ref},
+    )
+
+
+# Upgraders from older schema versions: {old_version: function(dict) -> dict of old_version + 1}.
+UPGRADES: dict[int, Any] = {}
+
+
+def parse_event(body: bytes) -> ReleaseEvent:
+    if len(body) > MAX_BODY_BYTES:
+        raise BadMessage(f"body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadMessage(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise BadMessage("not a JSON object")
+    version = raw.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise BadMessage(f"missing or invalid schema_version: {version!r}")
+    if version > SCHEMA_VERSION:
+        raise BadMessage(f"schema_version {version} is newer than this service reads ({SCHEMA_VERSION})")
+    while version < SCHEMA_VERSION:
+        raw = UPGRADES[version](raw)
+        version += 1
+    try:
+        event = ReleaseEvent.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise BadMessage(f"invalid event: {problems}") from exc
+    if event.release.id != event.release_id or event.release.state != event.state:
+        raise BadMessage("event envelope disagrees with its release snapshot")
+    return event

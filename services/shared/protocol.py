@@ -1,0 +1,75 @@
+"""The release state machine: every legal transition lives in the one table below."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReleaseState(StrEnum):
+    REQUESTED = "requested"
+    BUILDING = "building"
+    BUILT = "built"
+    PUSHING = "pushing"
+    PUSHED = "pushed"
+    DEPLOYING = "deploying"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    SWITCHING = "switching"
+    LIVE = "live"
+    # A newer release of the same app went live; this one's colour stays warm for rollback.
+    SUPERSEDED = "superseded"
+    # Someone asked to put the previous colour back; the switcher acts on it.
+    ROLLING_BACK = "rolling_back"
+    ROLLED_BACK = "rolled_back"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+S = ReleaseState
+
+# THE table. A state missing from the keys is terminal.
+TRANSITIONS: dict[ReleaseState, frozenset[ReleaseState]] = {
+    S.REQUESTED: frozenset({S.BUILDING, S.FAILED}),
+    S.BUILDING: frozenset({S.BUILT, S.FAILED}),
+    S.BUILT: frozenset({S.PUSHING, S.FAILED}),
+    S.PUSHING: frozenset({S.PUSHED, S.FAILED}),
+    S.PUSHED: frozenset({S.DEPLOYING, S.FAILED}),
+    S.DEPLOYING: frozenset({S.AWAITING_APPROVAL, S.FAILED}),
+    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.FAILED}),
+    S.APPROVED: frozenset({S.SWITCHING, S.FAILED}),
+    S.SWITCHING: frozenset({S.LIVE, S.FAILED}),
+    S.LIVE: frozenset({S.SUPERSEDED, S.ROLLING_BACK}),
+    # A refused rollback leaves the release live; the refusal reason travels in the event.
+    S.ROLLING_BACK: frozenset({S.ROLLED_BACK, S.LIVE}),
+    # Rolling back the newer release puts this one live again.
+    S.SUPERSEDED: frozenset({S.LIVE}),
+}
+
+TERMINAL: frozenset[ReleaseState] = frozenset(s for s in ReleaseState if s not in TRANSITIONS)
+# States in which a release holds its app: no second release of that app may start.
+IN_FLIGHT: frozenset[ReleaseState] = frozenset(
+    {S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
+     S.SWITCHING}
+)
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, current: ReleaseState, target: ReleaseState) -> None:
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, frozenset()))) or "none (terminal)"
+        super().__init__(f"illegal transition {current} -> {target}; allowed from {current}: {allowed}")
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: ReleaseState, target: ReleaseState) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def check_transition(current: ReleaseState, target: ReleaseState) -> None:
+    if not can_transition(current, target):
+        raise IllegalTransition(current, target)
+
+
+def routing_key(app: str, state: ReleaseState) -> str:
+    """`release.<app>.<state>`: bind `release.*.built` for a step, `release.tmapp.#` for an app."""
+    return f"release.{app}.{state.value}"

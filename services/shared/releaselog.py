@@ -1,0 +1,71 @@
+"""Reading the release log (a RabbitMQ stream) into a ReleaseStore, from the first event on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
+
+from services.shared.bus import Bus
+from services.shared.events import BadMessage, parse_event
+from services.shared.store import ReleaseStore
+
+log = structlog.get_logger(__name__)
+MARKER_HEADER = "x-greenlight-marker"
+
+
+class LogReader:
+    """Ack policy: ack on read. Stream acks only grant credit; the log keeps every message."""
+
+    def __init__(self, bus: Bus, store: ReleaseStore) -> None:
+        self.bus = bus
+        self.store = store
+        self._channel: AbstractRobustChannel | None = None
+        self._marker = uuid.uuid4().hex
+        self._caught_up = asyncio.Event()
+
+    async def start(self, timeout: float = 60.0) -> None:
+        """Replay the whole log, returning once everything published before the call is folded in."""
+        self._channel = await self.bus.channel(prefetch=2000)
+        await self._consume()
+        # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}),
+            routing_key=self.bus.settings.log_stream,
+        )
+        await asyncio.wait_for(self._caught_up.wait(), timeout)
+        log.info("release log replayed", releases=len(self.store.releases), offset=self.store.last_offset)
+
+    async def _consume(self) -> None:
+        assert self._channel is not None
+        queue = await self._channel.get_queue(self.bus.settings.log_stream, ensure=False)
+        # After a reconnect aio-pika re-consumes from "first" again; _on_message skips what it has.
+        await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": "first"})
+
+    async def stop(self) -> None:
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        headers = message.headers or {}
+        offset = int(headers.get("x-stream-offset", -1))  # type: ignore[arg-type]
+        with contextlib.suppress(Exception):
+            await message.ack()
+        if headers.get(MARKER_HEADER) is not None:
+            if headers[MARKER_HEADER] == self._marker:
+                self._caught_up.set()
+            return
+        if offset <= self.store.last_offset:
+            return  # re-read after a reconnect
+        try:
+            event = parse_event(message.body)
+        except BadMessage as exc:
+            log.warning("unreadable event in release log", offset=offset, reason=str(exc))
+            return
+        self.store.apply(event, offset)
+        await self.store.notify()

@@ -1,0 +1,104 @@
+"""Every service is a small aiohttp app: health and metrics over HTTP, its resources in cleanup_ctx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import structlog
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+
+from services.shared.bus import Bus
+from services.shared.consumer import Consumer, Subscription
+from services.shared.logs import configure_logging
+from services.shared.releaselog import LogReader
+from services.shared.settings import BusSettings
+from services.shared.store import ReleaseStore
+
+log = structlog.get_logger(__name__)
+
+BUS = web.AppKey("bus", Bus)
+STORE = web.AppKey("store", ReleaseStore)
+CONSUMERS = web.AppKey("consumers", list[Consumer])
+METRICS = web.AppKey("metrics", CollectorRegistry)
+READY = web.AppKey("ready", dict[str, bool])
+
+
+def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False) -> web.Application:
+    """The shell of a service; `add_subscriptions` then attaches what it consumes."""
+    app = web.Application()
+    app[METRICS] = CollectorRegistry()
+    app[READY] = {}
+    app[STORE] = ReleaseStore()
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
+    if with_store:
+        app.cleanup_ctx.append(_log_reader_ctx)
+    return app
+
+
+SubscriptionsFactory = Callable[[web.Application], Sequence[Subscription]]
+
+
+def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory) -> None:
+    """Consumers start last and stop first: on SIGTERM no new message is taken, in-flight ones finish."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        bus = app[BUS]
+        handled = Counter("greenlight_messages_handled", "messages handled", ["queue"], registry=app[METRICS])
+        consumers = [Consumer(bus, sub) for sub in subscriptions(app)]
+        for consumer in consumers:
+            await consumer.start()
+            handled.labels(consumer.queue_name)
+        app[CONSUMERS] = consumers
+        app[READY]["consuming"] = True
+        yield
+        app[READY]["consuming"] = False
+        for consumer in consumers:
+            await consumer.stop(bus.settings.grace_period)
+
+    app.cleanup_ctx.append(ctx)
+
+
+def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        bus = Bus(settings, connection_name=f"greenlight-{name}")
+        await bus.connect()
+        app[BUS] = bus
+        log.info("connected to broker", service=name)
+        yield
+        await bus.close()
+
+    return ctx
+
+
+async def _log_reader_ctx(app: web.Application) -> AsyncIterator[None]:
+    reader = LogReader(app[BUS], app[STORE])
+    await reader.start()
+    app[READY]["log"] = True
+    yield
+    await reader.stop()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    ready = request.app[READY]
+    bus = request.app.get(BUS)
+    ok = bool(ready) and all(ready.values()) and bus is not None and not bus.connection.is_closed
+    return web.json_response({"ready": ok, **ready}, status=200 if ok else 503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS])
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def run(app: web.Application, port: int, host: str = "127.0.0.1", grace: float = 30.0) -> None:
+    configure_logging()
+    # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
+    web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)

@@ -1,0 +1,93 @@
+"""Project-wide fixtures: a real broker, isolated topology per test, and a leaked-task check."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlparse
+
+import aio_pika
+import pytest
+
+from services.shared.settings import BusSettings
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+# Work queues tests may declare under their prefix; all are deleted after each test.
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "a", "b", "c", "d", "e")
+
+
+def _answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """AMQP_URL if set; else the local broker when it answers; else a testcontainers RabbitMQ."""
+    if url := os.environ.get("AMQP_URL"):
+        yield url
+        return
+    if _answers(DEFAULT_AMQP):
+        yield DEFAULT_AMQP
+        return
+    try:
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13-management") as rabbit:
+            params = rabbit.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+    except Exception as exc:
+        pytest.fail(
+            "No RabbitMQ: set AMQP_URL, start one with `rabbitmq-server -detached` "
+            f"(or run ./scripts/test.sh, which does), or make a container engine reachable ({exc!r})"
+        )
+
+
+@pytest.fixture
+def test_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+async def bus_settings(amqp_url: str, test_id: str) -> AsyncIterator[BusSettings]:
+    """Settings whose exchange, log, dead-letter and work queues are this test's alone."""
+    prefix = f"gltest.{test_id}."
+    settings = BusSettings(
+        amqp_url=amqp_url,  # type: ignore[arg-type]
+        exchange=f"{prefix}events", dead_letter_exchange=f"{prefix}dlx", dead_letter_queue=f"{prefix}dead",
+        log_stream=f"{prefix}log", queue_prefix=prefix, publish_timeout=5.0, grace_period=5.0,
+    )
+    yield settings
+    names = [settings.log_stream, settings.dead_letter_queue, *(prefix + s for s in SERVICE_QUEUES)]
+    connection = await aio_pika.connect(amqp_url, client_properties={"connection_name": "gltest-cleanup"})
+    async with connection:
+        channel = await connection.channel()
+        for name in names:  # deleting a queue that was never declared is a no-op in RabbitMQ
+            await channel.queue_delete(name)
+        for exchange in (settings.exchange, settings.dead_letter_exchange):
+            await channel.exchange_delete(exchange)
+
+
+@pytest.fixture(autouse=True)
+async def no_leaked_tasks() -> AsyncIterator[None]:
+    """Fails a test that leaves asyncio tasks running after all its fixtures are torn down."""
+    before = asyncio.all_tasks()
+    yield
+    current = asyncio.current_task()
+    leaked = {t for t in asyncio.all_tasks() - before if t is not current and not t.done()}
+    if leaked:
+        # Closing connections finishes their tasks a few loop turns later: await them, bounded.
+        _, still = await asyncio.wait(leaked, timeout=2.0)
+        if still:
+            names = sorted(t.get_coro().__qualname__ for t in still)  # type: ignore[union-attr]
+            for task in still:
+                task.cancel()
+            pytest.fail(f"test leaked {len(still)} asyncio task(s): {names}")
