@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from typing import Any
 
 import aio_pika
@@ -14,6 +15,9 @@ from services.shared.settings import BusSettings
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
+# The latest event published per release within one message's handling (each runs in its own task
+# context), so a handler that gives up fails the release from where it got to, not from where it began.
+PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
 
 
 class PublishFailed(RuntimeError):
@@ -45,8 +49,8 @@ class Bus:
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+        if self._connection is not None and not self._connection.is_closed:
+            await asyncio.wait_for(self._connection.close(), 10)
 
     async def channel(self, prefetch: int) -> AbstractRobustChannel:
         channel = await self.connection.channel()
@@ -61,6 +65,8 @@ class Bus:
         )
         assert self._exchange is not None
         await self._publish(self._exchange, message, event.routing_key)
+        if (published := PUBLISHED.get()) is not None:
+            published[event.release_id] = event
 
     async def dead_letter(self, body: bytes, routing_key: str, reason: str, headers: dict[str, Any]) -> None:
         message = aio_pika.Message(

@@ -11,7 +11,7 @@ from enum import StrEnum
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.shared.bus import Bus, work_queue_arguments
+from services.shared.bus import PUBLISHED, Bus, work_queue_arguments
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, can_transition, routing_key
 from services.shared.release import ReleaseError
@@ -53,6 +53,7 @@ class Consumer:
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self.draining = asyncio.Event()  # set once no new message will be taken
         self.handled = 0
 
     async def start(self) -> None:
@@ -71,17 +72,17 @@ class Consumer:
 
     async def stop(self, grace: float) -> None:
         """Stop taking messages, let in-flight ones finish within `grace`, then cancel the rest."""
-        if self._queue is not None and self._tag is not None:
-            with contextlib.suppress(Exception):
-                await self._queue.cancel(self._tag)
+        alive = not self.bus.connection.is_closed
+        if alive and self._queue is not None and self._tag is not None:
+            await _bounded(self._queue.cancel(self._tag))
+        self.draining.set()
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=grace)
             for task in pending:  # unacked: the broker redelivers them to another consumer
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._channel is not None:
-            with contextlib.suppress(Exception):
-                await self._channel.close()
+        if alive and self._channel is not None:
+            await _bounded(self._channel.close())
 
     async def _spawn(self, message: AbstractIncomingMessage) -> None:
         task = asyncio.create_task(self._handle(message))
@@ -89,6 +90,7 @@ class Consumer:
         task.add_done_callback(self._in_flight.discard)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
+        PUBLISHED.set({})
         try:
             event = parse_event(message.body)
         except BadMessage as exc:
@@ -115,8 +117,9 @@ class Consumer:
     async def _give_up(self, message: AbstractIncomingMessage, event: ReleaseEvent, exc: Exception) -> None:
         reason = f"{self.sub.service} gave up: {exc!r}"
         log.error("handler failed for good", error=repr(exc))
-        if can_transition(event.state, ReleaseState.FAILED):
-            failed = event.next(ReleaseState.FAILED, actor=self.sub.service,
+        latest = (PUBLISHED.get() or {}).get(event.release_id, event)
+        if can_transition(latest.state, ReleaseState.FAILED):
+            failed = latest.next(ReleaseState.FAILED, actor=self.sub.service,
                                 error=ReleaseError(step=self.sub.service, reason=reason))
             try:
                 await self.bus.publish(failed)
@@ -134,6 +137,12 @@ class Consumer:
             await _settle(message.nack(requeue=True))
             return
         await _settle(message.ack())
+
+
+async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:
+    """A broker call during shutdown: on a dead connection a robust channel would wait forever."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(op, seconds)
 
 
 async def _settle(op: Awaitable[None]) -> None:

@@ -81,11 +81,13 @@ def parse_event(body: bytes) -> ReleaseEvent:
     if not isinstance(raw, dict):
         raise BadMessage("not a JSON object")
     version = raw.get("schema_version")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool):
         raise BadMessage(f"missing or invalid schema_version: {version!r}")
     if version > SCHEMA_VERSION:
         raise BadMessage(f"schema_version {version} is newer than this service reads ({SCHEMA_VERSION})")
     while version < SCHEMA_VERSION:
+        if version not in UPGRADES:
+            raise BadMessage(f"schema_version {version} is too old to read")
         raw = UPGRADES[version](raw)
         version += 1
     try:

@@ -49,7 +49,7 @@ class LogReader:
     async def stop(self) -> None:
         if self._channel is not None:
             with contextlib.suppress(Exception):
-                await self._channel.close()
+                await asyncio.wait_for(self._channel.close(), 5)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         headers = message.headers or {}

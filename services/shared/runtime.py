@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
@@ -24,9 +25,10 @@ METRICS = web.AppKey("metrics", CollectorRegistry)
 READY = web.AppKey("ready", dict[str, bool])
 
 
-def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False) -> web.Application:
+def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False,
+                client_max_size: int = 1024**2) -> web.Application:
     """The shell of a service; `add_subscriptions` then attaches what it consumes."""
-    app = web.Application()
+    app = web.Application(client_max_size=client_max_size)
     app[METRICS] = CollectorRegistry()
     app[READY] = {}
     app[STORE] = ReleaseStore()
@@ -98,7 +100,9 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
-def run(app: web.Application, port: int, host: str = "127.0.0.1", grace: float = 30.0) -> None:
+def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0) -> None:
+    # Loopback by default; a container sets GREENLIGHT_HTTP_HOST=0.0.0.0 so kubelet probes reach it.
+    host = host or os.environ.get("GREENLIGHT_HTTP_HOST", "127.0.0.1")
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
     web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)

@@ -66,7 +66,7 @@ async def resolve_ref(repository: str, ref: str, *, timeout: float = 30.0) -> st
     if SHA_RE.match(ref):
         return ref
     process = await asyncio.create_subprocess_exec(
-        "git", "ls-remote", "--", repository, ref, env=git_env(),
+        "git", "ls-remote", "--", repository, ref, f"{ref}^{{}}", env=git_env(),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

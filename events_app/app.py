@@ -1,0 +1,100 @@
+"""Wiring: settings, templates, metrics and the upstream lifecycle into one aiohttp app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+import structlog
+from aiohttp import web
+from aiolimiter import AsyncLimiter
+from prometheus_client import CollectorRegistry
+
+from .cache import Clock, SystemClock
+from .feed import EventFeed
+from .metrics import Metrics
+from .sample import SampleSource
+from .settings import Settings
+from .ticketmaster import EventSource, TicketmasterClient
+from .views import FEED, METRICS, SETTINGS, routes
+
+log = structlog.get_logger(__name__)
+HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    source: EventSource | None = None,
+    clock: Clock | None = None,
+    registry: CollectorRegistry | None = None,
+) -> web.Application:
+    """`source` replaces the upstream outright (tests); otherwise the key picks API or sample."""
+    metrics = Metrics(registry or CollectorRegistry(), settings.app_color, settings.app_version)
+    app = web.Application(middlewares=[metrics.middleware()])
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("events_app", "templates"),
+        autoescape=True,  # names come from a third party and must never become markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    app.cleanup_ctx.append(_upstream(source, clock or SystemClock()))
+    app.on_shutdown.append(_draining)
+    app.add_routes(routes)
+    return app
+
+
+async def _draining(app: web.Application) -> None:
+    # Logged after the listener closes and before in-flight requests are awaited (SIGTERM).
+    log.info("draining", shutdown_timeout=app[SETTINGS].shutdown_timeout)
+
+
+def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        session: aiohttp.ClientSession | None = None
+        chosen = source
+        if chosen is None and settings.ticketmaster_api_key is not None:
+            timeout = aiohttp.ClientTimeout(
+                total=settings.ticketmaster_timeout, connect=settings.ticketmaster_connect_timeout
+            )
+            # One session for the app's lifetime: pooled keep-alive connections to the API.
+            session = app[HTTP_SESSION] = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+            chosen = TicketmasterClient(
+                session,
+                base_url=settings.ticketmaster_base_url,
+                api_key=settings.ticketmaster_api_key,
+                # Spaced, not bursty: at most one call per 1/rps s keeps every 1 s window in quota.
+                limiter=AsyncLimiter(1, 1 / settings.ticketmaster_max_rps),
+                timeout=settings.ticketmaster_timeout,
+                clock=clock,
+                metrics=app[METRICS],
+            )
+        elif chosen is None:
+            chosen = SampleSource()
+        feed = EventFeed(
+            chosen,
+            clock=clock,
+            metrics=app[METRICS],
+            ttl=settings.events_cache_ttl,
+            max_entries=settings.events_cache_max_entries,
+            page_size=settings.events_page_size,
+            max_pages=settings.events_max_pages,
+        )
+        app[FEED] = feed
+        upstream = settings.ticketmaster_base_url if session is not None else None
+        log.info("event_source_ready", source=chosen.name, base_url=upstream)
+        try:
+            yield
+        finally:
+            await feed.aclose()
+            if session is not None:
+                await session.close()
+
+    return context

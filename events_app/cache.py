@@ -1,0 +1,113 @@
+"""A per-key TTL cache with single-flight loads and stale-while-error fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from functools import partial
+from typing import Generic, Protocol, TypeVar
+
+import structlog
+
+log = structlog.get_logger(__name__)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Clock(Protocol):
+    """Injected so tests move time instead of sleeping through it."""
+
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Generic[V]):
+    value: V
+    hit: bool
+    stale: bool
+
+
+@dataclass(slots=True)
+class _Entry(Generic[V]):
+    value: V
+    expires: float
+
+
+class TTLCache(Generic[K, V]):
+    """Holds the last good value per key.
+
+    Expired values are kept (up to `max_entries`, least recently used evicted) because they
+    are exactly what stale-while-error needs when the refresh fails with one of `stale_on`.
+    """
+
+    def __init__(
+        self,
+        ttl: float,
+        max_entries: int,
+        clock: Clock,
+        stale_on: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._stale_on = stale_on
+        self._entries: OrderedDict[K, _Entry[V]] = OrderedDict()
+        self._inflight: dict[K, asyncio.Task[V]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> Lookup[V]:
+        entry = self._entries.get(key)
+        if entry is not None and self._clock.monotonic() < entry.expires:
+            self._entries.move_to_end(key)
+            return Lookup(entry.value, hit=True, stale=False)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._load(key, load), name=f"cache-load:{key!r:.80}")
+            self._inflight[key] = task
+            task.add_done_callback(partial(self._forget, key))
+        try:
+            # Shielded: one impatient caller going away must not cancel the load the others await.
+            value = await asyncio.shield(task)
+        except self._stale_on as exc:
+            entry = self._entries.get(key)
+            if entry is None:
+                raise
+            log.warning("serving_stale", key=repr(key), reason=type(exc).__name__)
+            return Lookup(entry.value, hit=False, stale=True)
+        return Lookup(value, hit=False, stale=False)
+
+    async def _load(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
+        value = await load(key)
+        self._entries[key] = _Entry(value, self._clock.monotonic() + self._ttl)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return value
+
+    def _forget(self, key: K, task: asyncio.Task[V]) -> None:
+        if self._inflight.get(key) is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            # Marks the error as seen even if every waiter left before it arrived.
+            task.exception()
+
+    async def aclose(self) -> None:
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

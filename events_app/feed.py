@@ -1,0 +1,94 @@
+"""The top-20 feed: pages through a source, picks what is for sale, caches per query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from .cache import Clock, TTLCache
+from .metrics import Metrics
+from .models import Event
+from .query import EventQuery
+from .selection import TOP_N, EventSummary, add_for_sale, next_page, summarize
+from .ticketmaster import EventSource, UpstreamError
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """One fetched result; `rendered` memoises response bodies, which never change for it."""
+
+    events: tuple[EventSummary, ...]
+    source: str
+    fetched_at: datetime
+    rendered: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    snapshot: Snapshot
+    stale: bool
+
+
+class EventFeed:
+    def __init__(
+        self,
+        source: EventSource,
+        *,
+        clock: Clock,
+        metrics: Metrics,
+        ttl: float,
+        max_entries: int,
+        page_size: int,
+        max_pages: int,
+    ) -> None:
+        self.source = source
+        self._clock = clock
+        self._metrics = metrics
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
+            ttl, max_entries, clock, stale_on=(UpstreamError,)
+        )
+
+    def has_data(self) -> bool:
+        return len(self._cache) > 0
+
+    async def get(self, query: EventQuery) -> FeedResult:
+        lookup = await self._cache.get(query, self._load)
+        if lookup.hit:
+            self._metrics.cache_hits.inc()
+        else:
+            self._metrics.cache_misses.inc()
+        if lookup.stale:
+            self._metrics.stale_served.inc()
+        return FeedResult(lookup.value, lookup.stale)
+
+    async def _load(self, query: EventQuery) -> Snapshot:
+        now = datetime.fromtimestamp(self._clock.time(), UTC)
+        chosen: dict[str, Event] = {}
+        page: int | None = 0
+        fetched = 0
+        while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
+            try:
+                result = await self.source.fetch_page(query, page, self._page_size)
+            except UpstreamError as exc:
+                if fetched == 0:
+                    raise
+                # Later pages only top up the list; what we already have is worth showing.
+                log.warning("partial_result", pages=fetched, events=len(chosen), reason=type(exc).__name__)
+                break
+            fetched += 1
+            add_for_sale(chosen, result.events, now)
+            page = next_page(result.page, page, self._page_size)
+        return Snapshot(
+            events=tuple(summarize(event) for event in chosen.values()),
+            source=self.source.name,
+            fetched_at=now,
+        )
+
+    async def aclose(self) -> None:
+        await self._cache.aclose()

@@ -1,0 +1,86 @@
+"""Runtime configuration, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the app; the env var of each field is its name in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    port: int = Field(8080, ge=1, le=65535, description="TCP port the HTTP server listens on (PORT).")
+    host: str = Field(
+        "0.0.0.0",
+        description="Interface to bind (HOST); all interfaces so a container port mapping reaches it.",
+    )
+    app_color: Literal["blue", "green"] = Field(
+        "blue", description="Deployment colour shown in the banner and in /api/events (APP_COLOR)."
+    )
+    app_version: str = Field(
+        "dev", description="Commit this build came from, shown next to the colour (APP_VERSION)."
+    )
+    ticketmaster_api_key: SecretStr | None = Field(
+        None,
+        description="Discovery API consumer key (TICKETMASTER_API_KEY). Unset: serve the bundled sample.",
+    )
+    ticketmaster_base_url: str = Field(
+        "https://app.ticketmaster.com/discovery/v2",
+        pattern=r"^https?://\S+$",
+        description="Discovery API root; the client calls {base}/events.json (TICKETMASTER_BASE_URL).",
+    )
+    ticketmaster_country_code: str = Field(
+        "US",
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 country used when a request has no countryCode (TICKETMASTER_COUNTRY_CODE).",
+    )
+    ticketmaster_connect_timeout: float = Field(
+        3.0, gt=0, description="Seconds allowed to open a connection to the API."
+    )
+    ticketmaster_timeout: float = Field(
+        10.0, gt=0, description="Seconds allowed for one API call, rate-limit wait included."
+    )
+    ticketmaster_max_rps: float = Field(
+        5.0, gt=0, description="Ceiling on API calls per second; Ticketmaster's default quota is 5/s."
+    )
+    events_cache_ttl: float = Field(
+        60.0, ge=0, description="Seconds a fetched result is served before it is fetched again."
+    )
+    events_cache_max_entries: int = Field(
+        512, ge=1, description="Distinct queries kept (fresh or stale); the least recently used go first."
+    )
+    events_page_size: int = Field(
+        50, ge=1, le=200, description="Events asked for per API page while filling the top 20."
+    )
+    events_max_pages: int = Field(
+        5, ge=1, description="Pages fetched at most per refresh, bounding refresh time at the rate limit."
+    )
+    shutdown_timeout: float = Field(
+        10.0, ge=0, description="Seconds in-flight requests get to finish after SIGTERM."
+    )
+    access_log: bool = Field(False, description="Log every request; off since /metrics counts them.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level of log lines written to stdout."
+    )
+
+    @field_validator("ticketmaster_api_key", mode="before")
+    @classmethod
+    def _blank_key_is_no_key(cls, value: object) -> object:
+        # An empty TICKETMASTER_API_KEY= in a manifest means "not configured", not "key ''".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("ticketmaster_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("ticketmaster_country_code", "log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value

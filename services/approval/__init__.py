@@ -1,0 +1,1 @@
+"""The approval service: the release API, human approvals, history and live event streams."""

@@ -1,0 +1,42 @@
+"""Wiring of the approval service: the shared service shell, the release desk, the API routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.approval.auth import load_tokens
+from services.approval.dashboard import add_dashboard
+from services.approval.errors import json_errors
+from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.metrics import ApiMetrics
+from services.approval.openapi import build_openapi
+from services.approval.resolver import GitRefResolver, RefResolver
+from services.approval.route_table import OPENAPI, ROUTES
+from services.approval.routing import TOKENS, register
+from services.approval.settings import ApprovalSettings
+from services.approval.streams import HUB, StreamHub
+from services.shared.runtime import BUS, METRICS, STORE, service_app
+
+
+def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None) -> web.Application:
+    """The API app; tests inject `resolver` to resolve refs without git or the network."""
+    app = service_app("approval", settings.bus, with_store=True, client_max_size=settings.max_body_bytes)
+    metrics = ApiMetrics(app[METRICS], app[STORE])
+    app.middlewares.extend([metrics.middleware, json_errors])
+    app[TOKENS] = load_tokens(settings)
+    app[OPENAPI] = build_openapi(ROUTES)
+    app[HUB] = hub = StreamHub(settings.sse_ping_interval)
+    app.on_shutdown.append(hub.close_all)
+    git = resolver or GitRefResolver(settings.resolve_timeout)
+
+    async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
+        # The bus exists only once the shared cleanup context has connected it.
+        app[DESK] = ReleaseDesk(app[BUS], app[STORE], git, settings, metrics.approval_wait)
+        yield
+
+    app.cleanup_ctx.append(desk_ctx)
+    register(app, ROUTES)
+    add_dashboard(app)
+    return app

@@ -1,0 +1,78 @@
+"""Who is calling: bearer tokens, stored only as sha256 digests, mapped to identities with roles."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiohttp import web
+from pydantic import TypeAdapter
+
+from services.approval.settings import ApprovalSettings, Role, TokenEntry
+
+# Local development only (GREENLIGHT_API_DEV_TOKENS=true): the contract's well-known tokens.
+DEV_IDENTITIES: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("dev-requester", "requester-token", frozenset({Role.REQUESTER})),
+    ("dev-approver", "approver-token", frozenset({Role.APPROVER, Role.REQUESTER})),
+    ("dev-admin", "admin-token", frozenset(Role)),
+)
+_ENTRIES = TypeAdapter(list[TokenEntry])
+
+
+def digest(token: str) -> str:
+    # "replace": a header may carry undecodable bytes; such a token simply matches nothing.
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    roles: frozenset[Role]
+
+    def has(self, role: Role) -> bool:
+        # An admin may do everything the other roles may.
+        return role in self.roles or Role.ADMIN in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
+class TokenTable:
+    def __init__(self, entries: Iterable[TokenEntry]) -> None:
+        self._entries = tuple(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def identify(self, token: str) -> Identity | None:
+        wanted = digest(token)
+        found: TokenEntry | None = None
+        # Every entry is compared, so the time taken says nothing about which one matched.
+        for entry in self._entries:
+            if hmac.compare_digest(wanted, entry.token_sha256):
+                found = entry
+        return Identity(found.name, found.roles) if found is not None else None
+
+
+def load_tokens(settings: ApprovalSettings) -> TokenTable:
+    """Tokens from the setting, the secrets file and (dev only) the built-ins; a bad file stops start-up."""
+    entries = list(settings.tokens)
+    if settings.tokens_file is not None:
+        entries += _ENTRIES.validate_json(settings.tokens_file.read_bytes())
+    if settings.dev_tokens:
+        entries += [TokenEntry(name=name, roles=roles, token_sha256=digest(token))
+                    for name, token, roles in DEV_IDENTITIES]
+    return TokenTable(entries)
+
+
+def bearer_token(request: web.Request, *, allow_query: bool) -> str | None:
+    """The caller's token; `?access_token=` only where allowed (EventSource cannot set headers)."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if allow_query:
+        return request.query.get("access_token") or None
+    return None

@@ -1,0 +1,42 @@
+"""The web dashboard: one static page at `/` that talks to the approval API from the browser.
+
+No build step and no CDN: plain files shipped in the package. The page builds its DOM with
+textContent only, and a strict Content-Security-Policy forbids inline script and style besides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+STATIC = Path(__file__).parent
+PREFIX = "/dashboard/"
+# Served by name only, so nothing else in the package directory can be fetched.
+ASSETS = {"data.js": "text/javascript", "view.js": "text/javascript", "style.css": "text/css"}
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def add_dashboard(app: web.Application) -> None:
+    """Registers `GET /` (the page) and `GET /dashboard/{asset}`; both public, like /healthz."""
+    app.router.add_get("/", _index, name="dashboard")
+    app.router.add_get(PREFIX + "{asset}", _asset, name="dashboard-asset")
+
+
+async def _index(request: web.Request) -> web.Response:
+    return web.Response(
+        body=(STATIC / "index.html").read_bytes(), content_type="text/html", charset="utf-8",
+        # The page holds a token in sessionStorage: never cache it, never frame it.
+        headers={**HEADERS, "Content-Security-Policy": CSP, "Cache-Control": "no-store",
+                 "X-Frame-Options": "DENY"},
+    )
+
+
+async def _asset(request: web.Request) -> web.Response:
+    name = request.match_info["asset"]
+    if name not in ASSETS:
+        raise web.HTTPNotFound(text='{"error": "no such dashboard file"}', content_type="application/json")
+    return web.Response(body=(STATIC / name).read_bytes(), content_type=ASSETS[name], charset="utf-8",
+                        headers={**HEADERS, "Cache-Control": "no-cache"})

@@ -1,0 +1,29 @@
+"""Human decisions: approve or reject a staged release, roll an app back to its previous release."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.approval.handlers import DESK
+from services.approval.models import AppPath, DecisionRequest, ReleaseOut, ReleasePath, RollbackRequest
+from services.approval.routing import Call, reply
+from services.shared.protocol import ReleaseState
+
+
+async def approve_release(call: Call[ReleasePath, DecisionRequest]) -> web.StreamResponse:
+    return await _decide(call, ReleaseState.APPROVED)
+
+
+async def reject_release(call: Call[ReleasePath, DecisionRequest]) -> web.StreamResponse:
+    return await _decide(call, ReleaseState.REJECTED)
+
+
+async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseState) -> web.StreamResponse:
+    desk = call.request.app[DESK]
+    release = await desk.decide(call.params.id, decision, call.body.comment, call.caller)
+    return reply(ReleaseOut.of(release))
+
+
+async def rollback_app(call: Call[AppPath, RollbackRequest]) -> web.StreamResponse:
+    release = await call.request.app[DESK].rollback(call.params.app, call.body.reason, call.caller)
+    return reply(ReleaseOut.of(release), 202)

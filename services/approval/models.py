@@ -1,0 +1,162 @@
+"""The API's shapes: request bodies, parameters and responses; the OpenAPI document is built from these."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState
+from services.shared.release import AppName, Colour, Release
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReleaseRequest(Body):
+    app: AppName = Field(description="the app to release (a DNS-1123 label)")
+    repository: str = Field(min_length=1, max_length=500,
+                            description="git URL (https, ssh, git or user@host:path)")
+    commit: str = Field(min_length=1, max_length=255,
+                        description="a 40-hex commit SHA, or a branch, tag or HEAD")
+
+
+class DecisionRequest(Body):
+    comment: str | None = Field(None, max_length=2000, description="why; kept in the audit trail")
+
+
+class RollbackRequest(Body):
+    reason: str = Field(min_length=1, max_length=2000, description="why the live release is rolled back")
+
+
+def encode_cursor(release: Release) -> str:
+    raw = f"{release.created_at.isoformat()}|{release.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        created, _, release_id = raw.partition("|")
+        when = datetime.fromisoformat(created)
+    except (ValueError, binascii.Error):
+        raise ValueError("not a cursor this API returned") from None
+    if when.tzinfo is None or not release_id:
+        raise ValueError("not a cursor this API returned")
+    return when, release_id
+
+
+def _check_cursor(value: str) -> str:
+    decode_cursor(value)
+    return value
+
+
+class Params(BaseModel):
+    """Path, query and header parameters; a field is a path parameter when the route's path names it."""
+
+    # Unknown query parameters are ignored: cache-busters and access_token must not break a request.
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+HEADER: JsonDict = {"in": "header"}  # marks a header parameter for the router and OpenAPI
+
+
+class ReleasePath(Params):
+    id: str = Field(description="release id")
+
+
+class AppPath(Params):
+    app: AppName = Field(description="app name")
+
+
+class ReleaseQuery(Params):
+    app: AppName | None = Field(None, description="only this app's releases")
+    state: ReleaseState | None = Field(None, description="only releases in this state")
+    limit: int = Field(50, ge=1, le=200, description="page size")
+    cursor: Annotated[str, AfterValidator(_check_cursor)] | None = Field(
+        None, max_length=600, description="`next_cursor` of the previous page"
+    )
+
+
+class ResumeParams(Params):
+    last_event_id_header: int | None = Field(
+        None, ge=-1, alias="Last-Event-ID", json_schema_extra=HEADER,
+        description="resume after this offset (sent by EventSource on reconnect)",
+    )
+    last_event_id: int | None = Field(None, ge=-1, description="resume after this offset (if no header)")
+
+    @property
+    def after(self) -> int:
+        # The header wins: a browser resends the original URL, but the header holds the latest offset.
+        for value in (self.last_event_id_header, self.last_event_id):
+            if value is not None:
+                return value
+        return -1
+
+
+class ReleaseStreamParams(ReleasePath, ResumeParams):
+    pass
+
+
+class EventStreamParams(ResumeParams):
+    app: AppName | None = Field(None, description="only this app's events")
+
+
+class ReleaseLinks(BaseModel):
+    self: str
+    events: str
+    approve: str
+    reject: str
+
+    @classmethod
+    def of(cls, release_id: str) -> ReleaseLinks:
+        base = f"/releases/{release_id}"
+        return cls(self=base, events=f"{base}/events", approve=f"{base}/approve", reject=f"{base}/reject")
+
+
+class ReleaseOut(Release):
+    links: ReleaseLinks
+
+    @classmethod
+    def of(cls, release: Release) -> ReleaseOut:
+        return cls.model_validate({**dict(release), "links": ReleaseLinks.of(release.id)})
+
+
+class EventOut(ReleaseEvent):
+    offset: int = Field(description="position in the release log: the SSE id, to resume after")
+
+
+class ReleasePage(BaseModel):
+    items: list[ReleaseOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class ReleaseDetail(BaseModel):
+    release: ReleaseOut
+    history: list[EventOut] = Field(description="every logged event of the release, oldest first")
+
+
+class AppStatus(BaseModel):
+    app: str
+    live_colour: Colour | None
+    live_release: ReleaseOut | None
+    standby_release: ReleaseOut | None = Field(description="the release on the standby colour, if any")
+    in_flight: ReleaseOut | None
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="one clear sentence")
+    fields: list[FieldError] | None = Field(None, description="what was wrong with which input (422)")
+    state: ReleaseState | None = Field(None, description="the release's current state (409)")
+    blocking_release: str | None = Field(None, description="the in-flight release in the way (409)")

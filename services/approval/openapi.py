@@ -1,0 +1,131 @@
+"""The OpenAPI 3.1 document, built from the route table and the pydantic models the handlers use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from importlib.metadata import version
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from services.approval.models import ErrorOut, EventOut
+from services.approval.routing import EVENT_STREAM, Route
+
+JSON = "application/json"
+REF = "#/components/schemas/{model}"
+# Served by the shared runtime, not by the route table: (path, summary, content type, statuses).
+RUNTIME_ROUTES = (
+    ("/healthz", "Liveness: the process answers", JSON, (200,)),
+    ("/readyz", "Readiness: broker connected and release log replayed", JSON, (200, 503)),
+    ("/metrics", "Prometheus metrics", "text/plain", (200,)),
+)
+SSE_DESCRIPTION = (
+    "Server-Sent Events, history first then live: each message has `id: <offset>`, `event: <state>` and "
+    "`data: <EventOut JSON>`. Send `Last-Event-ID` (or `?last_event_id=`) to resume after an offset."
+)
+
+
+def build_openapi(routes: Sequence[Route]) -> dict[str, Any]:
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization"),
+                                                            (EventOut, "serialization")]
+    for route in routes:
+        wanted += [(m, "validation") for m in (route.params, route.body) if m is not None]
+        wanted += [(m, "serialization") for m in route.responses.values() if not isinstance(m, str)]
+    refs, defs = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF)
+    schemas: dict[str, Any] = defs.get("$defs", {})
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs, schemas)
+    for path, summary, content_type, statuses in RUNTIME_ROUTES:
+        paths[path] = {"get": {
+            "operationId": path.strip("/"), "summary": summary, "security": [],
+            "responses": {str(s): {"description": HTTPStatus(s).phrase,
+                                   "content": {content_type: {"schema": {} if content_type == JSON
+                                                              else {"type": "string"}}}} for s in statuses},
+        }}
+    for route in routes:  # parameter models live inline in their operations, not as components
+        if route.params is not None:
+            schemas.pop(route.params.__name__, None)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Greenlight approval API", "version": version("greenlight"),
+                 "description": "Request, approve and follow blue/green releases."},
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "accessToken": {"type": "apiKey", "in": "query", "name": "access_token",
+                            "description": "the bearer token, for EventSource (event streams only)"},
+        }},
+        "security": [{"bearer": []}],
+    }
+
+
+def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": route.operation_id, "summary": route.summary}
+    if route.public:
+        op["security"] = []
+    elif route.streams:
+        op["security"] = [{"bearer": []}, {"accessToken": []}]
+    if route.params is not None:
+        op["parameters"] = _parameters(route, schemas[route.params.__name__])
+    if route.body is not None:
+        op["requestBody"] = {"required": route.body_required,
+                             "content": {JSON: {"schema": refs[(route.body, "validation")]}}}
+    responses: dict[int, Any] = {}
+    for status, model in route.responses.items():
+        responses[status] = _response(status, model, refs, route.headers.get(status, ()))
+    for status in _generic_errors(route):
+        responses.setdefault(status, _response(status, ErrorOut, refs, ()))
+    op["responses"] = {str(s): responses[s] for s in sorted(responses)}
+    return op
+
+
+def _generic_errors(route: Route) -> list[int]:
+    statuses = [] if route.public else [401]
+    if route.role is not None:
+        statuses.append(403)
+    if route.params is not None:
+        statuses.append(422)
+    if route.body is not None:
+        statuses += [400, 413, 422, 503]  # 503: the bus did not confirm the event in time
+    if route.streams:
+        statuses.append(503)  # shutting down: reconnect
+    return statuses
+
+
+def _response(status: int, model: type[BaseModel] | str, refs: dict[Any, Any],
+              headers: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if model == EVENT_STREAM:
+        out["description"] = SSE_DESCRIPTION
+        out["content"] = {EVENT_STREAM: {"schema": {"type": "string"},
+                                         "x-data-schema": refs[(EventOut, "serialization")]}}
+    elif isinstance(model, str):
+        out["content"] = {model: {"schema": {"type": "object"}}}
+    else:
+        out["content"] = {JSON: {"schema": refs[(model, "serialization")]}}
+    if headers:
+        out["headers"] = {h: {"schema": {"type": "string"}} for h in headers}
+    return out
+
+
+def _parameters(route: Route, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    assert route.params is not None
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, info in route.params.model_fields.items():
+        key = info.alias or name
+        prop = {k: v for k, v in schema["properties"][key].items()
+                if k not in ("in", "title", "description") and not (k == "default" and v is None)}
+        # A parameter is absent rather than null: keep only the non-null alternative.
+        options = [o for o in prop.pop("anyOf", []) if o != {"type": "null"}]
+        if len(options) == 1:
+            prop.update(options[0])
+        elif options:
+            prop["anyOf"] = options
+        where = route.location(name)
+        parameters.append({"name": key, "in": where, "required": where == "path" or key in required,
+                           "description": info.description or key, "schema": prop})
+    return parameters

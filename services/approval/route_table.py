@@ -1,0 +1,58 @@
+"""THE route table: registered by `app.py` and documented by `openapi.py` from this one list."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.approval import decision_views as decisions
+from services.approval import release_views as releases
+from services.approval import streams
+from services.approval.models import (
+    AppPath,
+    AppStatus,
+    DecisionRequest,
+    ErrorOut,
+    EventStreamParams,
+    ReleaseDetail,
+    ReleaseOut,
+    ReleasePage,
+    ReleasePath,
+    ReleaseQuery,
+    ReleaseRequest,
+    ReleaseStreamParams,
+    RollbackRequest,
+)
+from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, Call, Route
+from services.approval.settings import Role
+
+OPENAPI = web.AppKey("openapi", dict)
+
+
+async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
+    return web.json_response(call.request.app[OPENAPI])
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/releases", releases.create_release, "Request a release of an app at a commit",
+          {202: ReleaseOut, 409: ErrorOut}, body=ReleaseRequest, role=Role.REQUESTER,
+          headers={202: ("Location",)}),
+    Route("GET", "/releases", releases.list_releases, "List releases, newest first",
+          {200: ReleasePage}, params=ReleaseQuery),
+    Route("GET", "/releases/{id}", releases.get_release, "A release and its event history",
+          {200: ReleaseDetail, 404: ErrorOut}, params=ReleasePath),
+    Route("POST", "/releases/{id}/approve", decisions.approve_release, "Approve a staged release",
+          {200: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=ReleasePath, body=DecisionRequest,
+          body_required=False, role=Role.APPROVER),
+    Route("POST", "/releases/{id}/reject", decisions.reject_release, "Reject a staged release",
+          {200: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=ReleasePath, body=DecisionRequest,
+          body_required=False, role=Role.APPROVER),
+    Route("GET", "/releases/{id}/events", streams.release_events, "Follow one release's events (SSE)",
+          {200: EVENT_STREAM, 404: ErrorOut}, params=ReleaseStreamParams),
+    Route("GET", "/apps/{app}", releases.get_app, "An app's live, standby and in-flight releases",
+          {200: AppStatus}, params=AppPath),
+    Route("POST", "/apps/{app}/rollback", decisions.rollback_app, "Roll an app back to its previous release",
+          {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
+    Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",
+          {200: EVENT_STREAM}, params=EventStreamParams),
+    Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),
+)

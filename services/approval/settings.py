@@ -1,0 +1,60 @@
+"""Settings of the approval service: `GREENLIGHT_API_*` from the environment (or a .env file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.settings import BusSettings
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+
+class TokenEntry(BaseModel):
+    """One API identity. Only the token's sha256 is configured, so a leaked config leaks no token."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    roles: frozenset[Role]
+    token_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="lowercase hex sha256 of the bearer token"
+    )
+
+
+class ApprovalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_API_", extra="ignore", populate_by_name=True)
+
+    port: int = Field(8000, ge=0, le=65535, description="HTTP port; default 8000")
+    tokens: list[TokenEntry] = Field(
+        default_factory=list,
+        description='JSON list of {"name", "roles", "token_sha256"}; default none',
+    )
+    tokens_file: Path | None = Field(
+        None, description="secrets file holding the same JSON list as `tokens`; default none"
+    )
+    dev_tokens: bool = Field(
+        False, description="add the built-in dev identities (requester-token, approver-token, admin-token); "
+                           "default false, never in production",
+    )
+    allow_admin_self_approval: bool = Field(
+        False, description="let an admin approve a release they requested (recorded as an override); "
+                           "default false",
+    )
+    allow_local_repos: bool = Field(
+        False,
+        validation_alias=AliasChoices("GREENLIGHT_ALLOW_LOCAL_REPOS", "GREENLIGHT_API_ALLOW_LOCAL_REPOS"),
+        description="accept local paths and file:// repositories; default false",
+    )
+    resolve_timeout: float = Field(30.0, gt=0, description="seconds `git ls-remote` may take; default 30")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
+    sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
+    bus: BusSettings = Field(default_factory=BusSettings)

@@ -1,0 +1,14 @@
+"""`python -m services.builder`: settings from the environment, then serve until SIGTERM."""
+
+from services.builder.app import create_app
+from services.builder.settings import BuilderSettings
+from services.shared.runtime import run
+
+
+def main() -> None:
+    settings = BuilderSettings()
+    run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+
+
+if __name__ == "__main__":
+    main()

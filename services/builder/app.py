@@ -1,0 +1,62 @@
+"""Wiring: settings → adapters (git, hadolint, engine) → the `requested` subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiodocker
+import structlog
+from aiohttp import web
+
+from services.builder.engine import BuildEngine, DockerEngine
+from services.builder.handlers import ACTOR, BuildHandler
+from services.builder.lint import Hadolint, Linter, find_hadolint
+from services.builder.settings import BuilderSettings
+from services.builder.source import GitCli, SourceFetcher, purge_stale_workdirs
+from services.shared.consumer import Subscription
+from services.shared.protocol import ReleaseState
+from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
+
+log = structlog.get_logger(__name__)
+ENGINE = web.AppKey("builder_engine", BuildEngine)
+HANDLER = web.AppKey("builder_handler", BuildHandler)
+
+
+def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
+               source: SourceFetcher | None = None, linter: Linter | None = None,
+               queue: str | None = None) -> web.Application:
+    """Adapters passed in are used as they are (tests wrap the real ones); the rest are made here."""
+    app = service_app(ACTOR, settings.bus)
+
+    async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
+        docker: aiodocker.Docker | None = None
+        if engine is None:
+            docker = aiodocker.Docker(url=settings.docker_host)
+            app[ENGINE] = DockerEngine(docker, timeout=settings.build_timeout,
+                                       tail_lines=settings.log_tail_lines)
+        else:
+            app[ENGINE] = engine
+        app[READY]["engine"] = True
+        yield
+        if docker is not None:
+            await docker.close()
+
+    async def handler_ctx(app: web.Application) -> AsyncIterator[None]:
+        stale_after = settings.clone_timeout + settings.build_timeout
+        if removed := purge_stale_workdirs(settings.work_root, stale_after):
+            log.info("removed stale work dirs", count=removed)
+        app[HANDLER] = BuildHandler(
+            settings,
+            source or GitCli(binary=settings.git_binary, timeout=settings.clone_timeout,
+                             max_bytes=settings.max_repo_bytes, work_root=settings.work_root),
+            linter or Hadolint(find_hadolint(settings.hadolint_binary), settings.lint_timeout),
+            app[ENGINE], app[METRICS],
+        )
+        yield
+
+    app.cleanup_ctx.append(engine_ctx)
+    app.cleanup_ctx.append(handler_ctx)
+    add_subscriptions(app, lambda app: [
+        Subscription(ACTOR, [ReleaseState.REQUESTED], app[HANDLER], queue=queue),
+    ])
+    return app

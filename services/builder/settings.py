@@ -1,0 +1,56 @@
+"""The builder's settings: `GREENLIGHT_BUILDER_*` (plus `GREENLIGHT_ALLOW_LOCAL_REPOS`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.settings import BusSettings
+
+LintLevel = Literal["error", "warning", "info", "style"]
+
+
+class BuilderSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_BUILDER_", extra="ignore", populate_by_name=True)
+
+    port: int = Field(8101, description="HTTP port for /healthz, /readyz and /metrics")
+    registry: str = Field(
+        "127.0.0.1:5001",
+        description="registry (host[:port][/namespace]) images are tagged for: <registry>/<image>:<commit>",
+    )
+    allow_local_repos: bool = Field(
+        False,
+        validation_alias=AliasChoices("GREENLIGHT_ALLOW_LOCAL_REPOS", "GREENLIGHT_BUILDER_ALLOW_LOCAL_REPOS"),
+        description="accept local paths and file:// repositories (the local demo needs this); default off",
+    )
+    docker_host: str | None = Field(
+        None, description="engine API URL, e.g. unix:///run/podman/podman.sock; default: DOCKER_HOST or "
+                          "the default Docker socket",
+    )
+    git_binary: str = Field("git", description="git executable")
+    clone_timeout: float = Field(120.0, gt=0, description="seconds a clone may take (default 120)")
+    max_repo_bytes: int = Field(
+        512 * 1024 * 1024, gt=0, description="largest checkout (objects + work tree), bytes (default 512 MiB)"
+    )
+    max_context_bytes: int = Field(
+        512 * 1024 * 1024, gt=0, description="largest build context in bytes (default 512 MiB)"
+    )
+    work_root: Path | None = Field(
+        None, description="where clones go (default: system temp dir); stale ones are removed at start"
+    )
+    hadolint_binary: str | None = Field(
+        None, description="hadolint executable; default: next to the Python interpreter, else on PATH"
+    )
+    lint_threshold: LintLevel = Field(
+        "error", description="findings at/above this level fail the release (error > warning > info > style)"
+    )
+    lint_timeout: float = Field(60.0, gt=0, description="seconds hadolint may take (default 60)")
+    build_args: dict[str, str] = Field(
+        default_factory=dict, description="build args for every build (JSON); an app's build_args win"
+    )
+    build_timeout: float = Field(1800.0, gt=0, description="seconds one engine build may take (default 1800)")
+    log_tail_lines: int = Field(40, ge=1, description="build log lines attached to a failure (default 40)")
+    bus: BusSettings = Field(default_factory=BusSettings, description="broker settings (GREENLIGHT_*)")

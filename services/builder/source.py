@@ -1,0 +1,130 @@
+"""The source adapter: the release's repository at its commit, in a fresh directory, with the git CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Protocol
+
+import structlog
+
+from services.shared.sources import git_env
+
+log = structlog.get_logger(__name__)
+WORKDIR_PREFIX = "greenlight-build-"
+# Hooks and fsmonitor could run programs from configuration; nothing in a fetched repo may execute.
+_SAFE_CONFIG = (
+    "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "advice.detachedHead=false",
+)
+
+
+class SourceError(Exception):
+    """The repository or commit could not be had; the message is the release's failure reason."""
+
+
+class SourceFetcher(Protocol):
+    def checkout(self, repository: str, commit: str) -> AbstractAsyncContextManager[Path]:
+        """The work tree at `commit`, removed when the context exits. Inputs are already checked."""
+
+
+class GitCli:
+    def __init__(self, *, binary: str, timeout: float, max_bytes: int, work_root: Path | None) -> None:
+        self.binary = binary
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.work_root = work_root
+
+    @contextlib.asynccontextmanager
+    async def checkout(self, repository: str, commit: str) -> AsyncIterator[Path]:
+        workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=self.work_root))
+        try:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._fetch(repository, commit, workdir)
+            except TimeoutError:
+                raise SourceError(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
+            yield workdir
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
+
+    async def _fetch(self, repository: str, commit: str, workdir: Path) -> None:
+        await self._git(workdir, ["init", "-q"])
+        # Shallow first: most servers (protocol v2, GitHub, GitLab) serve a bare SHA.
+        shallow = ["fetch", "-q", "--no-tags", "--depth", "1", "--", repository, commit]
+        rc, err = await self._git(workdir, shallow, check=False)
+        target = "FETCH_HEAD"
+        if rc != 0:
+            log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
+            full = ["fetch", "-q", "--", repository,
+                    "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
+            await self._git(workdir, full)
+            target = commit
+        rc, _ = await self._git(workdir, ["checkout", "-q", "--detach", target], check=False)
+        if rc != 0:
+            raise SourceError(f"commit {commit} is not in {repository}")
+        _, head = await self._git(workdir, ["rev-parse", "HEAD"], check=False, output=True)
+        if head != commit:
+            raise SourceError(f"commit {commit} is not in {repository} (the server sent {head[:40]})")
+        # A small, highly compressed repository can finish before the watcher's first look.
+        if await asyncio.to_thread(directory_size, workdir) > self.max_bytes:
+            raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
+
+    async def _git(self, workdir: Path, args: Sequence[str], *, check: bool = True,
+                   output: bool = False) -> tuple[int, str]:
+        """(exit code, stderr or stdout); the work dir's size is watched while git runs."""
+        process = await asyncio.create_subprocess_exec(
+            self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env=git_env(), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        watcher = asyncio.create_task(self._watch_size(workdir, process))
+        try:
+            out, err = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        if watcher.done() and not watcher.cancelled() and (too_big := watcher.exception()) is not None:
+            raise too_big
+        text = (out if output else err).decode(errors="replace").strip()
+        if check and process.returncode != 0:
+            raise SourceError(f"git {args[0]} failed: {text[-500:] or f'exit code {process.returncode}'}")
+        return process.returncode or 0, text
+
+    async def _watch_size(self, workdir: Path, process: asyncio.subprocess.Process) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            size = await asyncio.to_thread(directory_size, workdir)
+            if size > self.max_bytes:
+                process.kill()
+                raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
+
+
+def directory_size(root: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def purge_stale_workdirs(work_root: Path | None, older_than: float) -> int:
+    """Work dirs a killed builder left behind (a SIGKILL skips every `finally`)."""
+    root = work_root or Path(tempfile.gettempdir())
+    cutoff = time.time() - older_than
+    removed = 0
+    for entry in root.glob(f"{WORKDIR_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+    return removed

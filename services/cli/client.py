@@ -1,0 +1,126 @@
+"""The approval API as Python calls: every failure becomes one `ApiError` a person can read."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+JSON = dict[str, Any]
+
+
+@dataclass
+class ApiError(Exception):
+    """What went wrong, in the API's own words: `error`, plus field errors and conflict details."""
+
+    message: str
+    status: int | None = None
+    fields: list[JSON] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def unreachable(url: str) -> ApiError:
+    return ApiError(f"cannot reach Greenlight at {url}: is `greenlight up` running?")
+
+
+def segment(value: str) -> str:
+    # Ids and app names go into paths; quoting keeps a hostile value from naming another route.
+    return quote(value, safe="")
+
+
+class GreenlightClient:
+    def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, timeout: float = 15.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        headers = {"Accept": "application/json", "User-Agent": "greenlight-cli"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> GreenlightClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the contract's routes -------------------------------------------------------------------
+    def create_release(self, app: str, repository: str, commit: str) -> JSON:
+        return self._call("POST", "/releases", json={"app": app, "repository": repository, "commit": commit})
+
+    def list_releases(self, *, app: str | None = None, state: str | None = None, limit: int = 50,
+                      cursor: str | None = None) -> JSON:
+        params = {"app": app, "state": state, "limit": limit, "cursor": cursor}
+        return self._call("GET", "/releases", params={k: v for k, v in params.items() if v is not None})
+
+    def get_release(self, release_id: str) -> JSON:
+        return self._call("GET", f"/releases/{segment(release_id)}")
+
+    def get_app(self, app: str) -> JSON:
+        return self._call("GET", f"/apps/{segment(app)}")
+
+    def decide(self, release_id: str, decision: str, comment: str | None) -> JSON:
+        assert decision in ("approve", "reject")
+        return self._call("POST", f"/releases/{segment(release_id)}/{decision}", json={"comment": comment})
+
+    def rollback(self, app: str, reason: str) -> JSON:
+        return self._call("POST", f"/apps/{segment(app)}/rollback", json={"reason": reason})
+
+    # --- plumbing --------------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> JSON:
+        with self.translate_errors():
+            response = self.http.request(method, path, **kwargs)
+        return self.parse(response)
+
+    @contextlib.contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Transport failures become ApiError; wraps plain requests and streams alike."""
+        try:
+            yield
+        except httpx.ConnectError as exc:
+            raise unreachable(self.url) from exc
+        except httpx.TimeoutException as exc:
+            raise ApiError(f"Greenlight at {self.url} did not answer within {self.timeout:g}s") from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise ApiError(f"invalid Greenlight URL {self.url!r}: use http://host:port") from exc
+        except httpx.HTTPError as exc:
+            raise ApiError(f"talking to Greenlight at {self.url} failed: {exc}") from exc
+
+    def parse(self, response: httpx.Response) -> JSON:
+        if response.status_code >= 400:
+            raise self.error_from(response)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ApiError(f"Greenlight answered {response.status_code} without JSON",
+                           status=response.status_code) from None
+        if not isinstance(body, dict):
+            raise ApiError("Greenlight answered with something other than a JSON object")
+        return body
+
+    def error_from(self, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        message = str(body.get("error") or f"HTTP {response.status_code} {response.reason_phrase}".strip())
+        if response.status_code == 401 and not self.token:
+            message += " (set GREENLIGHT_TOKEN or pass --token)"
+        fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
+        details = {k: str(body[k]) for k in ("state", "blocking_release") if body.get(k) is not None}
+        return ApiError(message, status=response.status_code, fields=fields, details=details)
+

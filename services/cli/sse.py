@@ -1,0 +1,98 @@
+"""Following an SSE stream of release events that survives drops, resuming with Last-Event-ID."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+
+from services.cli.client import ApiError, GreenlightClient
+
+# Connection-level trouble worth another attempt; an HTTP 4xx answer is not (it will not change).
+DROPS = (httpx.TransportError, SSEError)
+
+
+@dataclass(frozen=True)
+class StreamedEvent:
+    offset: int
+    state: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Reconnect:
+    """Consecutive failed attempts allowed, and the backoff between them (the first retry is at once)."""
+
+    attempts: int = 8
+    base_delay: float = 0.5
+    max_delay: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, failures: int) -> float:
+        return 0.0 if failures <= 1 else min(self.max_delay, self.base_delay * 2 ** (failures - 2))
+
+
+def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | None = None,
+                  reconnect: Reconnect | None = None, read_timeout: float = 60.0,
+                  on_reconnect: Callable[[int | None], None] | None = None,
+                  ) -> Generator[StreamedEvent, None, None]:
+    """Every event of the stream from `last_event_id` on, forever; the caller stops iterating.
+
+    After a drop it reconnects with the last offset it saw, so nothing is missed; an offset it has
+    already yielded is skipped, so a server that repeats itself cannot cause a duplicate.
+    """
+    policy = reconnect or Reconnect()
+    failures = 0
+    last = last_event_id
+    while True:
+        try:
+            for event in _stream_once(client, path, last, read_timeout):
+                if last is not None and event.offset <= last:
+                    continue
+                failures = 0
+                last = event.offset
+                yield event
+            error: Exception = ApiError("the event stream ended")  # a clean end is a drop too
+        except DROPS as exc:
+            error = exc
+        except ApiError as exc:
+            if exc.status is None or exc.status < 500:
+                raise
+            error = exc
+        failures += 1
+        if failures > policy.attempts:
+            raise ApiError(f"lost the event stream from {client.url} after {policy.attempts} retries: "
+                           f"{_describe(error)}")
+        policy.sleep(policy.delay(failures))
+        if on_reconnect is not None:
+            on_reconnect(last)
+
+
+def _stream_once(client: GreenlightClient, path: str, last: int | None,
+                 read_timeout: float) -> Iterator[StreamedEvent]:
+    headers = {"Last-Event-ID": str(last)} if last is not None else {}
+    timeout = httpx.Timeout(client.timeout, read=read_timeout)
+    with connect_sse(client.http, "GET", path, headers=headers, timeout=timeout) as source:
+        if source.response.status_code >= 400:
+            source.response.read()
+            raise client.error_from(source.response)
+        for sse in source.iter_sse():
+            if not sse.data or not sse.id:
+                continue  # keep-alive or a message that is not a logged event
+            try:
+                offset = int(sse.id)
+                data = json.loads(sse.data)
+            except ValueError:
+                raise ApiError(f"unreadable event from the stream: id={sse.id[:40]!r}") from None
+            yield StreamedEvent(offset=offset, state=sse.event, data=data)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, httpx.ConnectError):
+        return "connection refused"
+    return str(error) or type(error).__name__

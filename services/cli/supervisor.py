@@ -1,0 +1,186 @@
+"""Runs a set of services as child processes: start, wait for /healthz, watch, stop gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+LineSink = Callable[[str, str], None]
+PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+
+
+class SpawnFailed(RuntimeError):
+    """A child's command could not even be executed (missing program, bad path)."""
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    name: str
+    argv: Sequence[str]
+    port: int
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    health_path: str = "/healthz"
+
+
+@dataclass
+class ChildStatus:
+    spec: ChildSpec
+    process: asyncio.subprocess.Process
+    status: str = "starting"
+    ready_after: float | None = None
+    pump: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def running(self) -> bool:
+        return self.process.returncode is None
+
+
+class Supervisor:
+    def __init__(self, specs: Sequence[ChildSpec], on_line: LineSink, *, grace: float = 35.0,
+                 health_timeout: float = 60.0, poll_interval: float = 0.2) -> None:
+        self.specs = specs
+        self.on_line = on_line
+        self.grace = grace
+        self.health_timeout = health_timeout
+        self.poll_interval = poll_interval
+        self.children: list[ChildStatus] = []
+        self.force = asyncio.Event()  # set (a second Ctrl-C) to skip the rest of the grace period
+
+    async def spawn(self) -> None:
+        """Start every child; quick, and not interrupted halfway so no process is ever lost track of."""
+        for spec in self.specs:
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *spec.argv, env=dict(spec.env), stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=1 << 20,
+                    # Own session: the terminal's Ctrl-C reaches only us; we decide how children stop.
+                    start_new_session=True, preexec_fn=_die_with_parent,
+                )
+            except OSError as exc:
+                raise SpawnFailed(f"cannot start {spec.name} ({' '.join(spec.argv)}): {exc}") from exc
+            child = ChildStatus(spec, process)
+            child.pump = asyncio.create_task(self._pump(child), name=f"pump-{spec.name}")
+            self.children.append(child)
+
+    async def await_healthy(self) -> bool:
+        """Wait for each /healthz; False if any child exited or never became healthy."""
+        async with httpx.AsyncClient(timeout=2.0) as http:
+            await asyncio.gather(*(self._await_healthy(http, child) for child in self.children))
+        return all(child.status == "healthy" for child in self.children)
+
+    async def watch(self, stop: asyncio.Event) -> ChildStatus | None:
+        """Block until `stop` is set (None) or a child exits on its own (that child)."""
+        stopping = asyncio.create_task(stop.wait())
+        exits = {asyncio.create_task(child.process.wait()): child for child in self.children}
+        try:
+            done, _ = await asyncio.wait([stopping, *exits], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in [stopping, *exits]:
+                task.cancel()
+            await asyncio.gather(stopping, *exits, return_exceptions=True)
+        for task, child in exits.items():
+            if task in done or not child.running:
+                child.status = f"exited with code {child.process.returncode}"
+                return child
+        return None
+
+    async def stop(self) -> None:
+        """SIGTERM every running child, give them `grace` seconds together, then SIGKILL the rest."""
+        running = [child for child in self.children if child.running]
+        for child in running:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.send_signal(signal.SIGTERM)
+        if running:
+            waits = [asyncio.create_task(child.process.wait()) for child in running]
+            forced = asyncio.create_task(self.force.wait())
+            either: list[asyncio.Future[Any]] = [asyncio.gather(*waits), forced]
+            await asyncio.wait(either, timeout=self.grace, return_when=asyncio.FIRST_COMPLETED)
+            forced.cancel()
+            await asyncio.gather(forced, return_exceptions=True)
+            for child in running:
+                if child.running:
+                    child.status = f"killed after {self.grace:g}s grace"
+                    # The whole group: a straggler's own subprocesses must not outlive it.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.process.pid, signal.SIGKILL)
+            await asyncio.gather(*waits)
+        for child in self.children:
+            if child.pump is not None:
+                # EOF comes after a child's last line, unless a grandchild still holds its stdout.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(child.pump, 2.0)
+            if child.status in ("healthy", "starting"):
+                child.status = f"stopped ({child.process.returncode})"
+
+    async def run(self, stop: asyncio.Event, on_started: Callable[[list[ChildStatus]], None],
+                  on_exit: Callable[[ChildStatus], None]) -> int:
+        """The whole life: 0 after an asked-for stop, 1 if a child failed to start or died."""
+        try:
+            await self.spawn()
+            healthy = asyncio.create_task(self.await_healthy())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait([healthy, stopping], return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not healthy.done():  # asked to stop while still starting
+                healthy.cancel()
+                await asyncio.gather(healthy, stopping, return_exceptions=True)
+                return 0
+            on_started(self.children)
+            if not healthy.result():
+                return 1
+            died = await self.watch(stop)
+            if died is not None:
+                on_exit(died)
+                return 1
+            return 0
+        finally:
+            await self.stop()
+
+    async def _await_healthy(self, http: httpx.AsyncClient, child: ChildStatus) -> None:
+        url = f"http://127.0.0.1:{child.spec.port}{child.spec.health_path}"
+        began = time.monotonic()
+        while child.running:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get(url)).status_code == 200:
+                    child.status = "healthy"
+                    child.ready_after = time.monotonic() - began
+                    return
+            if time.monotonic() - began > self.health_timeout:
+                child.status = f"no healthy {child.spec.health_path} after {self.health_timeout:g}s"
+                return
+            await asyncio.sleep(self.poll_interval)
+        await child.process.wait()
+        child.status = f"exited with code {child.process.returncode} during start-up"
+
+    async def _pump(self, child: ChildStatus) -> None:
+        stream = child.process.stdout
+        assert stream is not None
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:  # a line longer than the limit: show what we have, keep going
+                raw = await stream.read(1 << 20)
+            if not raw:
+                return
+            self.on_line(child.name, raw.decode(errors="replace").rstrip("\r\n"))
+
+
+def _die_with_parent() -> None:
+    # If `greenlight up` is SIGKILLed it cannot forward anything; the kernel then sends SIGTERM instead.
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

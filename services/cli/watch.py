@@ -1,0 +1,70 @@
+"""`greenlight watch`: a release's steps as they happen, ending with the outcome as exit code."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from services.cli import render
+from services.cli.client import GreenlightClient, segment
+from services.cli.sse import Reconnect, follow_events
+
+SUCCESS = frozenset({"live"})
+FAILURE = frozenset({"failed", "rejected", "rolled_back"})
+
+
+def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None) -> int:
+    """0 once the release is live, 1 once it failed, was rejected or rolled back.
+
+    The stream replays history first; an outcome in that history only counts if it is where the release
+    stands now (a release that was live and is now rolling back is followed to the end of the rollback).
+    """
+    current = client.get_release(release_id)["release"]
+    render.note(f"watching release {current['id']} of {current['app']} (now {current['state']})", "bold")
+    if current["state"] == "superseded":
+        render.note("it was live and has since been superseded by a newer release", "dim")
+        return 0
+    seen_seq = 0
+    previous: datetime | None = None
+    asked: dict[str, Any] = {}  # the rolling_back event: who asked for the rollback, and why
+
+    def dropped(offset: int | None) -> None:
+        render.note(f"  stream dropped; reconnected after event {offset}", "dim")
+
+    events = follow_events(client, f"/releases/{segment(release_id)}/events", reconnect=reconnect,
+                           on_reconnect=dropped)
+    with contextlib.closing(events), client.translate_errors():
+        for streamed in events:
+            event = streamed.data
+            if event.get("release_id") != release_id or event["seq"] <= seen_seq:
+                continue
+            seen_seq = event["seq"]
+            previous = render.step(event, previous)
+            if event["state"] == "rolling_back":
+                asked = event
+            if event["seq"] < current["seq"]:
+                continue
+            if event["state"] in SUCCESS:
+                render.note(f"release {release_id} is live", "bold green")
+                return 0
+            if event["state"] in FAILURE:
+                render.error(outcome(event, asked))
+                render.failure_log(event.get("release") or {})
+                return 1
+    raise AssertionError("follow_events never ends by itself")  # pragma: no cover
+
+
+def outcome(event: dict[str, Any], asked: dict[str, Any]) -> str:
+    release = event.get("release") or {}
+    details = event.get("details") or {}
+    if event["state"] == "failed":
+        problem = release.get("error") or {}
+        reason = problem.get("reason") or details.get("reason") or "no reason given"
+        return f"release failed at {problem.get('step') or 'pipeline'}: {reason}"
+    if event["state"] == "rejected":
+        said = f": {release['comment']}" if release.get("comment") else ""
+        return f"release rejected by {release.get('approver') or event.get('actor')}{said}"
+    reason = details.get("reason") or (asked.get("details") or {}).get("reason")
+    who = asked.get("actor") or event.get("actor")
+    return f"release rolled back by {who}" + (f": {reason}" if reason else "")

@@ -1,0 +1,1 @@
+"""deployer: stages a pushed release on the standby colour and asks for approval."""

@@ -1,0 +1,145 @@
+"""Stage a pushed release on the standby colour: deploy, wait for readiness, point preview, ask approval.
+
+One release per app in flight, rule REJECT: the standby colour carries the id of the release that
+owns it (annotation `greenlight.dev/release-id`) and its state (`greenlight.dev/state`). While the
+standby is marked `awaiting-approval` for another release and the live Service still points at the
+other colour, a second release of the app fails at once with "standby owned by release X awaiting
+approval"; it never waits and never takes the colour. The colour is free again once its release
+goes live (the switcher marks it `live`, later `retired`) or is rejected or failed (this service
+marks it `released` and scales it to zero). The live colour is never touched here.
+
+Ack policy: the shared AFTER_EFFECT (ack once the effect is done and every event is confirmed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from services.deployer.settings import DeployerSettings
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent
+from services.shared.platform import (
+    AppRef,
+    AppState,
+    ColourBusy,
+    ColourStatus,
+    NotReady,
+    Platform,
+    PlatformError,
+    PlatformUnavailable,
+    Rollout,
+)
+from services.shared.protocol import ReleaseState
+from services.shared.release import Colour, ReleaseError
+
+log = structlog.get_logger(__name__)
+SERVICE = "deployer"
+STEP = "deploy"
+STATES = (ReleaseState.PUSHED, ReleaseState.REJECTED, ReleaseState.FAILED)
+STAGED = (ColourStatus.AWAITING_APPROVAL, ColourStatus.LIVE, ColourStatus.RETIRED)
+
+
+class Deployer:
+    def __init__(self, platform: Platform, settings: DeployerSettings) -> None:
+        self.platform = platform
+        self.settings = settings
+
+    async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
+        if event.state is ReleaseState.PUSHED:
+            await self.stage(event, bus)
+        else:
+            await self.free(event)
+
+    async def stage(self, pushed: ReleaseEvent, bus: Bus) -> None:
+        """pushed -> deploying -> awaiting_approval | failed.
+
+        Idempotent: `deploying` and the outcome are derived from the pushed event (same seq, same
+        message ids). The standby's annotations say whether the effect exists: a colour already
+        running this release's image and ready is not patched again (the Platform's deploy, preview
+        and mark write nothing when their effect is in place), so a redelivery re-emits the same
+        events. A colour staged earlier (awaiting approval, live or retired) is left untouched.
+        """
+        deploying = pushed.next(ReleaseState.DEPLOYING, actor=SERVICE)
+        await bus.publish(deploying)
+        await bus.publish(await self._outcome(deploying))
+
+    async def _outcome(self, deploying: ReleaseEvent) -> ReleaseEvent:
+        release = deploying.release
+        app = AppRef.of(release)
+        if not release.image:
+            return _failed(deploying, "pushed release carries no image")
+        standby: Colour | None = None
+        try:
+            state = await self.platform.ensure_app(app)
+            standby = _colour_of(state, release.id) or state.standby()
+            current = state.colour(standby)
+            if current is not None and current.release_id == release.id:
+                if current.status in STAGED or state.live is standby:
+                    preview = await self.platform.set_preview(app, standby)
+                    return self._staged(deploying, state, standby, preview)
+                if current.status is ColourStatus.RELEASED:  # a redelivery after this release ended
+                    return _failed(deploying, f"release already ended; {standby} was freed", standby)
+            if current is not None and current.release_id and current.release_id != release.id and \
+                    current.status is ColourStatus.AWAITING_APPROVAL and state.live is not standby:
+                return _failed(deploying, f"standby owned by release {current.release_id} awaiting approval",
+                               standby)
+            live = state.colour(state.live) if state.live is not None else None
+            replicas = live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
+            rollout = Rollout(release.id, release.commit, release.image)
+            await self.platform.deploy(app, standby, rollout, replicas)
+            await self.platform.wait_ready(app, standby, release.id, self.settings.ready_timeout())
+            preview = await self.platform.set_preview(app, standby)
+            if not await self.platform.mark(app, standby, release.id, ColourStatus.AWAITING_APPROVAL):
+                return _failed(deploying, f"{standby} was taken by another release while deploying", standby)
+        except PlatformUnavailable:
+            raise  # transient: the message is redelivered and the step resumes where the cluster is
+        except (NotReady, ColourBusy) as exc:
+            return _failed(deploying, str(exc), standby, getattr(exc, "log_tail", None))
+        except PlatformError as exc:
+            return _failed(deploying, f"cluster refused the deployment: {exc}", standby)
+        return self._staged(deploying, state, standby, preview)
+
+    @staticmethod
+    def _staged(deploying: ReleaseEvent, state: AppState, standby: Colour, preview: str) -> ReleaseEvent:
+        live = None if state.live is None else standby.other
+        live_state = state.colour(live) if live is not None else None
+        previous = live_state.release_id if live_state is not None else None
+        log.info("release staged", standby=standby.value, live=live, preview=preview)
+        return deploying.next(
+            ReleaseState.AWAITING_APPROVAL, actor=SERVICE,
+            details={"standby_colour": standby.value, "live_colour": live, "preview": preview},
+            live_colour=live, standby_colour=standby, preview=preview, previous_release=previous,
+        )
+
+    async def free(self, event: ReleaseEvent) -> None:
+        """rejected / failed: free the colour the release holds (mark `released`, scale to zero).
+
+        Idempotent: both writes are conditional on the colour still running this release, so a
+        redelivery, or a colour meanwhile taken by another release, changes nothing. The live
+        colour is never scaled, whatever its annotations say.
+        """
+        release = event.release
+        if release.image is None:
+            return  # never got as far as the cluster
+        app = AppRef.of(release)
+        state = await self.platform.read(app)
+        colour = _colour_of(state, release.id)
+        if colour is None or state.live is colour:
+            return
+        if await self.platform.mark(app, colour, release.id, ColourStatus.RELEASED):
+            await self.platform.scale(app, colour, 0, if_release=release.id, if_status=ColourStatus.RELEASED)
+            log.info("standby freed", colour=colour.value, because=event.state.value)
+
+
+def _colour_of(state: AppState, release_id: str) -> Colour | None:
+    return next((c for c, s in state.colours.items() if s.release_id == release_id), None)
+
+
+def _failed(deploying: ReleaseEvent, reason: str, standby: Colour | None = None,
+            log_tail: str | None = None) -> ReleaseEvent:
+    log.warning("release not staged", reason=reason)
+    details: dict[str, Any] = {"standby_colour": standby.value if standby else None}
+    return deploying.next(ReleaseState.FAILED, actor=SERVICE, details=details,
+                          error=ReleaseError(step=STEP, reason=reason, log_tail=log_tail))

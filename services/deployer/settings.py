@@ -1,0 +1,25 @@
+"""The deployer's settings: `GREENLIGHT_DEPLOYER_*`, plus the shared bus and Kubernetes ones."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.kube.settings import KubeSettings
+from services.shared.settings import BusSettings
+
+
+class DeployerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DEPLOYER_", extra="ignore")
+
+    port: int = Field(8083, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
+    rollout_timeout: float | None = Field(
+        None, gt=0,
+        description="seconds to wait for the standby to be ready; default: the progress deadline + 30 s, "
+                    "so the cluster's own ProgressDeadlineExceeded reason is what a failure reports",
+    )
+    kube: KubeSettings = Field(default_factory=KubeSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+
+    def ready_timeout(self) -> float:
+        return self.rollout_timeout or self.kube.progress_deadline + 30.0

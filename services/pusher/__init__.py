@@ -1,0 +1,1 @@
+"""The pusher: `built` → credentials → push through the engine → digest read back → `pushed` | `failed`."""

@@ -1,0 +1,14 @@
+"""`python -m services.pusher`: settings from the environment, then serve until SIGTERM."""
+
+from services.pusher.app import create_app
+from services.pusher.settings import PusherSettings
+from services.shared.runtime import run
+
+
+def main() -> None:
+    settings = PusherSettings()
+    run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+
+
+if __name__ == "__main__":
+    main()

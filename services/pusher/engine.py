@@ -1,0 +1,82 @@
+"""The engine adapter: local image facts, tagging, and pushing through the Docker Engine API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiodocker
+import aiohttp
+import structlog
+
+from services.pusher.errors import EngineUnavailable, TransientRegistryError, classify
+
+log = structlog.get_logger(__name__)
+_STATUS_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    id: str  # the config digest, sha256:...
+    repo_digests: tuple[str, ...]  # "<repo>@sha256:..." the engine recorded for pushes and pulls
+
+
+class PushEngine(Protocol):
+    async def local_image(self, ref: str) -> LocalImage | None:
+        """The local image `ref`, or None when the engine has no such image."""
+
+    async def tag(self, source: str, repository: str, tag: str) -> None: ...
+
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+        """Push `repository:tag`; the manifest digest the engine reported, if it reported one."""
+
+
+class DockerPushEngine:
+    def __init__(self, docker: aiodocker.Docker, *, timeout: float) -> None:
+        self.docker = docker
+        self.timeout = timeout
+
+    async def local_image(self, ref: str) -> LocalImage | None:
+        try:
+            info = await self.docker.images.inspect(ref)
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                return None
+            raise EngineUnavailable(f"engine error inspecting {ref}: {exc.message}") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+        return LocalImage(id=str(info["Id"]), repo_digests=tuple(info.get("RepoDigests") or ()))
+
+    async def tag(self, source: str, repository: str, tag: str) -> None:
+        try:
+            await self.docker.images.tag(source, repository, tag=tag)
+        except (aiohttp.ClientError, OSError) as exc:
+            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+        digest: str | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                async for chunk in self.docker.images.push(repository, tag=tag, auth=dict(auth), stream=True):
+                    digest = _digest(chunk) or digest
+                    if status := chunk.get("status"):
+                        log.debug("push output", line=str(status)[:300])
+        except TimeoutError:
+            raise TransientRegistryError(f"push took longer than {self.timeout:.0f}s") from None
+        except aiodocker.DockerError as exc:  # DockerStreamError: the registry's answer, relayed
+            raise classify(str(exc.message).strip()) from exc
+        except (aiohttp.ClientConnectionError, OSError) as exc:
+            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+        return digest
+
+
+def _digest(chunk: Mapping[str, Any]) -> str | None:
+    # Docker reports {"aux": {"Digest": ...}}; podman only says "<tag>: digest: sha256:... size: N".
+    aux = chunk.get("aux")
+    if isinstance(aux, dict) and isinstance(aux.get("Digest"), str):
+        return aux["Digest"]
+    match = _STATUS_DIGEST.search(str(chunk.get("status") or ""))
+    return match.group(1) if match else None

@@ -1,0 +1,39 @@
+"""Which registry failures are worth another try and which are final."""
+
+from __future__ import annotations
+
+import re
+
+
+class TransientRegistryError(Exception):
+    """Connection refused, timeouts, 5xx, 429: retried with backoff, then left for redelivery."""
+
+
+class RegistryRefused(Exception):
+    """401/403/denied, invalid manifest, immutable tag...: the release fails with this message."""
+
+
+class EngineUnavailable(Exception):
+    """The container engine could not be reached: transient."""
+
+
+_TRANSIENT = re.compile(
+    r"connection refused|connection reset|i/o timeout|timeout|timed out|\bEOF\b|no such host|"
+    r"temporary failure|server misbehaving|too many requests|\b429\b|\b50[0-4]\b|"
+    r"internal server error|bad gateway|service unavailable|gateway timeout|broken pipe",
+    re.IGNORECASE,
+)
+_PERMANENT = re.compile(
+    r"unauthorized|authentication required|denied|forbidden|\b401\b|\b403\b|"
+    r"manifest invalid|manifest_invalid|name invalid|tag invalid|immutable",
+    re.IGNORECASE,
+)
+
+
+def classify(message: str) -> Exception:
+    """An engine's push error text → the exception to raise; permanent words win over transient ones."""
+    if _PERMANENT.search(message):
+        return RegistryRefused(message)
+    if _TRANSIENT.search(message):
+        return TransientRegistryError(message)
+    return RegistryRefused(message)

@@ -1,0 +1,151 @@
+"""`built` → `pushing` → `pushed` | `failed`: credentials, tag policy, push, digest read back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+import tenacity
+from prometheus_client import CollectorRegistry, Counter
+
+from services.pusher.auth import Login, RegistryAuth
+from services.pusher.engine import LocalImage, PushEngine
+from services.pusher.errors import EngineUnavailable, RegistryRefused, TransientRegistryError
+from services.pusher.registry import RegistryApi
+from services.pusher.settings import PusherSettings
+from services.shared.appspec import AppSpec
+from services.shared.bus import Bus
+from services.shared.consumer import Retry
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Release, ReleaseError
+
+log = structlog.get_logger(__name__)
+ACTOR = "pusher"
+
+
+@dataclass(frozen=True)
+class Pushed:
+    image: str  # <repository>@<digest>
+    digest: str
+    skipped: bool
+
+
+@dataclass
+class KeyedLocks:
+    """One lock per release, so a duplicate delivered concurrently waits and then finds the tag pushed."""
+
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _users: dict[str, int] = field(default_factory=dict)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+
+class PushHandler:
+    """Idempotent: before pushing, the registry is asked what `<repository>:<commit>` holds (HEAD on the
+    manifest). If that is this image — its digest is among the engine's RepoDigests, or its config digest
+    is the local image id (podman records no RepoDigests on push) — nothing is pushed and the same
+    `pushed` event (same seq, so the same message id) is re-emitted. A tag holding another image in an
+    IMMUTABLE repository fails the release instead of being overwritten. Every step re-checks, so the
+    whole push is retried as one unit on transient registry errors."""
+
+    def __init__(self, settings: PusherSettings, auth: RegistryAuth, registry: RegistryApi,
+                 engine: PushEngine, metrics: CollectorRegistry) -> None:
+        self.settings = settings
+        self.auth = auth
+        self.registry = registry
+        self.engine = engine
+        self.locks = KeyedLocks()
+        self.outcomes = Counter("greenlight_pusher_releases", "releases handled by outcome", ["outcome"],
+                                registry=metrics)
+        self.retries = Counter("greenlight_pusher_registry_retries", "transient registry errors retried",
+                               registry=metrics)
+
+    async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
+        release = event.release
+        pushing = event.next(S.PUSHING, actor=ACTOR, details={"image": release.image})
+        await bus.publish(pushing)
+        async with self.locks.hold(release.id):
+            try:
+                pushed = await self._with_retries(release)
+            except RegistryRefused as exc:
+                log.warning("push refused", reason=str(exc))
+                self.outcomes.labels("failed").inc()
+                error = ReleaseError(step="push", reason=str(exc))
+                await bus.publish(pushing.next(S.FAILED, actor=ACTOR, error=error,
+                                               details={"step": error.step, "reason": error.reason}))
+                return
+            except (TransientRegistryError, EngineUnavailable) as exc:
+                raise Retry(str(exc)) from exc
+        self.outcomes.labels("skipped" if pushed.skipped else "pushed").inc()
+        details: dict[str, Any] = {"image": pushed.image, "digest": pushed.digest, "skipped": pushed.skipped}
+        await bus.publish(pushing.next(S.PUSHED, actor=ACTOR, details=details,
+                                       image=pushed.image, digest=pushed.digest))
+
+    async def _with_retries(self, release: Release) -> Pushed:
+        def note(state: tenacity.RetryCallState) -> None:
+            self.retries.inc()
+            log.warning("registry unavailable; retrying", attempt=state.attempt_number,
+                        error=str(state.outcome.exception()) if state.outcome else None)
+
+        retrying = tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception_type(TransientRegistryError),
+            stop=tenacity.stop_after_attempt(self.settings.retry_attempts),
+            wait=tenacity.wait_exponential(multiplier=self.settings.retry_initial_wait,
+                                           max=self.settings.retry_max_wait),
+            before_sleep=note, reraise=True,
+        )
+        return await retrying(self._push, release)
+
+    async def _push(self, release: Release) -> Pushed:
+        if release.image is None:
+            raise RegistryRefused("the built release names no image")
+        local = await self.engine.local_image(release.image)
+        if local is None:
+            raise RegistryRefused(f"image {release.image} is not on the engine (built on another host?)")
+        login = await self.auth.login()
+        repository = login.repository((release.spec or AppSpec()).image_name(release.app))
+        target, tag = f"{login.registry}/{repository}", release.commit
+        state = await self.auth.prepare(repository, tag)
+        held = await self.registry.manifest_digest(login, repository, tag)
+        if held is not None and await self._is_ours(login, repository, held, local, target):
+            log.info("registry already holds this image; not pushing again", image=f"{target}:{tag}")
+            return Pushed(f"{target}@{held}", held, skipped=True)
+        occupant = state.digest or held
+        if state.immutable and occupant is not None and \
+                not await self._is_ours(login, repository, occupant, local, target):
+            raise RegistryRefused(
+                f"tag {tag} of IMMUTABLE repository {repository} already holds {occupant}, "
+                "a different image; immutable tags cannot be overwritten")
+        if release.image != f"{target}:{tag}":
+            await self.engine.tag(release.image, target, tag)
+        log.info("pushing", image=f"{target}:{tag}", registry=login.registry)
+        reported = await self.engine.push(target, tag, login.engine_auth())
+        verified = await self.registry.manifest_digest(login, repository, tag)
+        if verified is None:
+            raise TransientRegistryError(f"registry has no {repository}:{tag} right after the push")
+        if reported is not None and reported != verified:
+            raise RegistryRefused(
+                f"digest mismatch: the engine pushed {reported}, the registry holds {verified}")
+        log.info("pushed", image=f"{target}@{verified}")
+        return Pushed(f"{target}@{verified}", verified, skipped=False)
+
+    async def _is_ours(self, login: Login, repository: str, digest: str, local: LocalImage,
+                       target: str) -> bool:
+        if f"{target}@{digest}" in local.repo_digests:
+            return True
+        return await self.registry.config_digest(login, repository, digest) == local.id

@@ -1,0 +1,140 @@
+"""The registry adapter: the OCI distribution (v2) API, to read back what a tag points at."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from services.pusher.auth import Login
+from services.pusher.errors import RegistryRefused, TransientRegistryError
+
+MANIFEST_TYPES = ", ".join((
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+))
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+class RegistryApi(Protocol):
+    async def manifest_digest(self, login: Login, name: str, reference: str) -> str | None:
+        """The digest `reference` (tag or digest) resolves to in repository `name`; None if absent."""
+
+    async def config_digest(self, login: Login, name: str, reference: str) -> str | None:
+        """The image config digest (= the engine's image id) of that manifest; None if absent."""
+
+
+class HttpRegistryApi:
+    def __init__(self, client: httpx.AsyncClient, scheme: Literal["auto", "https", "http"] = "auto") -> None:
+        self.client = client
+        self.scheme = scheme
+
+    def base_url(self, registry: str) -> str:
+        scheme = self.scheme
+        if scheme == "auto":
+            scheme = "http" if _is_loopback(registry) else "https"
+        return f"{scheme}://{registry}"
+
+    async def manifest_digest(self, login: Login, name: str, reference: str) -> str | None:
+        response = await self._request("HEAD", login, f"/v2/{name}/manifests/{reference}")
+        if response is None:
+            return None
+        digest = response.headers.get("Docker-Content-Digest")
+        if digest:
+            return digest
+        # Not every registry sends the header on HEAD; the digest of the exact bytes is the definition.
+        full = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
+        return None if full is None else "sha256:" + hashlib.sha256(full.content).hexdigest()
+
+    async def config_digest(self, login: Login, name: str, reference: str) -> str | None:
+        response = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
+        if response is None:
+            return None
+        try:
+            config = json.loads(response.content).get("config") or {}
+        except ValueError:
+            return None
+        digest = config.get("digest")
+        return str(digest) if digest else None
+
+    async def _request(self, method: str, login: Login, path: str) -> httpx.Response | None:
+        url = self.base_url(login.registry) + path
+        headers = {"Accept": MANIFEST_TYPES}
+        auth = _basic(login)
+        if login.token is not None:
+            headers["Authorization"] = f"Bearer {login.token.get_secret_value()}"
+        response = await self._send(method, url, headers, auth)
+        challenge = response.headers.get("WWW-Authenticate", "")
+        if response.status_code == 401 and challenge.lower().startswith("bearer ") and login.token is None:
+            # Token-auth registries (Docker Hub, GHCR, Harbor...): trade the credentials for a bearer token.
+            headers["Authorization"] = f"Bearer {await self._bearer(challenge, auth)}"
+            response = await self._send(method, url, headers, None)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientRegistryError(f"registry {login.registry} answered {response.status_code}")
+        if response.status_code >= 400:
+            message = await self._error_message(response, method, url, headers, auth)
+            raise RegistryRefused(f"registry {login.registry} refused ({response.status_code}): {message}")
+        return response
+
+    async def _send(self, method: str, url: str, headers: dict[str, str],
+                    auth: httpx.BasicAuth | None) -> httpx.Response:
+        try:
+            return await self.client.request(method, url, headers=headers, auth=auth)
+        except httpx.TransportError as exc:
+            raise TransientRegistryError(f"registry unreachable at {url.split('/v2/')[0]}: {exc!r}") from exc
+
+    async def _bearer(self, challenge: str, auth: httpx.BasicAuth | None) -> str:
+        params = dict(_CHALLENGE_PARAM.findall(challenge))
+        realm = params.pop("realm", "")
+        if not realm.startswith(("https://", "http://")):
+            raise RegistryRefused(f"registry sent an unusable auth challenge: {challenge[:200]}")
+        try:
+            response = await self.client.get(realm, params=params, auth=auth)
+        except httpx.TransportError as exc:
+            raise TransientRegistryError(f"token service unreachable: {exc!r}") from exc
+        if response.status_code >= 500:
+            raise TransientRegistryError(f"token service answered {response.status_code}")
+        if response.status_code != 200:
+            raise RegistryRefused(f"token service refused ({response.status_code}): {response.text[:300]}")
+        body = response.json()
+        return str(body.get("token") or body.get("access_token") or "")
+
+    async def _error_message(self, response: httpx.Response, method: str, url: str,
+                             headers: dict[str, str], auth: httpx.BasicAuth | None) -> str:
+        """The registry's own words; a HEAD answer has no body, so ask again with GET to read them."""
+        if method == "HEAD":
+            try:
+                response = await self.client.get(url, headers=headers, auth=auth)
+            except httpx.TransportError:
+                return response.reason_phrase
+        try:
+            errors: list[dict[str, Any]] = response.json().get("errors") or []
+        except ValueError:
+            return response.text[:300] or response.reason_phrase
+        return "; ".join(f"{e.get('code', '')}: {e.get('message', '')}".strip(": ") for e in errors) or \
+            response.reason_phrase
+
+
+def _basic(login: Login) -> httpx.BasicAuth | None:
+    if login.username is None or login.password is None:
+        return None
+    return httpx.BasicAuth(login.username, login.password.get_secret_value())
+
+
+def _is_loopback(registry: str) -> bool:
+    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,158 @@
+"""The few Kubernetes API calls Greenlight makes, through kubernetes-asyncio, answered as plain dicts.
+
+Raw JSON (`_preload_content=False`) rather than the generated models: the adapter reads a handful
+of fields and writes patches, and dicts keep both sides in the API's own (camelCase) vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+import aiohttp
+from kubernetes_asyncio import client, config
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from services.shared.kube.settings import KubeSettings
+from services.shared.platform import PlatformError, PlatformUnavailable
+
+Obj = dict[str, Any]
+MERGE_PATCH = "application/merge-patch+json"
+
+
+class Kind(StrEnum):
+    DEPLOYMENT = "deployments"
+    SERVICE = "services"
+
+
+class ApiError(PlatformError):
+    """A definite answer from the API server (4xx): retrying the same request cannot help."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"Kubernetes API {status} {reason}: {message}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+class NotFound(ApiError):
+    pass
+
+
+class Conflict(ApiError):
+    """409: AlreadyExists on create, Conflict on a failed resourceVersion precondition."""
+
+
+class Invalid(ApiError):
+    """422: the object was refused, or a json-patch `test` operation failed."""
+
+
+async def connect(settings: KubeSettings) -> client.ApiClient:
+    """kubeconfig (with exec plugins, e.g. EKS) when one is named or no pod environment; else in-cluster."""
+    configuration = client.Configuration()
+    if settings.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+        config.load_incluster_config(client_configuration=configuration)
+    else:
+        await config.load_kube_config(config_file=settings.kubeconfig, context=settings.context,
+                                      client_configuration=configuration, persist_config=False)
+    return client.ApiClient(configuration)
+
+
+class KubeApi:
+    def __init__(self, api_client: client.ApiClient, settings: KubeSettings) -> None:
+        self.settings = settings
+        # Any: with _preload_content=False the generated methods return the raw response, not their hint.
+        self._apps: Any = client.AppsV1Api(api_client)
+        self._core: Any = client.CoreV1Api(api_client)
+        self._timeout = aiohttp.ClientTimeout(total=settings.request_timeout)
+
+    async def get(self, kind: Kind, namespace: str, name: str) -> Obj | None:
+        call = self._apps.read_namespaced_deployment if kind is Kind.DEPLOYMENT else \
+            self._core.read_namespaced_service
+        try:
+            return await self._call(lambda: call(name, namespace, _preload_content=False,
+                                                  _request_timeout=self._timeout))
+        except NotFound:
+            return None
+
+    async def select(self, kind: Kind, namespace: str, **selectors: str) -> Obj:
+        call = self._apps.list_namespaced_deployment if kind is Kind.DEPLOYMENT else \
+            self._core.list_namespaced_service
+        return await self._call(lambda: call(namespace, **selectors, _preload_content=False,
+                                             _request_timeout=self._timeout))
+
+    async def create(self, kind: Kind, namespace: str, body: Obj) -> Obj:
+        call = self._apps.create_namespaced_deployment if kind is Kind.DEPLOYMENT else \
+            self._core.create_namespaced_service
+        return await self._call(lambda: call(namespace, body, _preload_content=False,
+                                             _request_timeout=self._timeout))
+
+    async def patch(self, kind: Kind, namespace: str, name: str, body: Obj | list[Obj],
+                    content_type: str | None = None) -> Obj:
+        """A dict body goes as strategic-merge-patch, a list as json-patch (the client's own choice)."""
+        call = self._apps.patch_namespaced_deployment if kind is Kind.DEPLOYMENT else \
+            self._core.patch_namespaced_service
+        extra = {"_content_type": content_type} if content_type else {}
+        return await self._call(lambda: call(name, namespace, body, _preload_content=False,
+                                             _request_timeout=self._timeout, **extra))
+
+    async def watch(self, kind: Kind, namespace: str, *, field_selector: str,
+                    resource_version: str) -> aiohttp.ClientResponse:
+        """An open watch response (status checked by the caller); bookmarks on, server timeout set."""
+        call = self._apps.list_namespaced_deployment if kind is Kind.DEPLOYMENT else \
+            self._core.list_namespaced_service
+        # sock_read is the client-side inactivity timeout: bookmarks keep a healthy stream talking.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.settings.request_timeout,
+                                        sock_read=self.settings.watch_inactivity)
+        response: aiohttp.ClientResponse = await self._retrying(lambda: call(
+            namespace, field_selector=field_selector, resource_version=resource_version, watch=True,
+            allow_watch_bookmarks=True, timeout_seconds=self.settings.watch_timeout,
+            _preload_content=False, _request_timeout=timeout,
+        ))
+        return response
+
+    async def _call(self, request: Callable[[], Awaitable[aiohttp.ClientResponse]]) -> Obj:
+        async def once() -> Obj:
+            response = await request()
+            async with response:
+                body = await response.read()
+            return decode(response.status, body)
+
+        return await self._retrying(once)
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        # Only transient failures are retried; a definite 4xx answer goes straight to the caller.
+        async for retry in AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries), reraise=True,
+            wait=wait_exponential_jitter(initial=0.1, max=3.0),
+            retry=retry_if_exception_type(PlatformUnavailable),
+        ):
+            with retry:
+                try:
+                    return await attempt()
+                except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    raise PlatformUnavailable(f"Kubernetes API unreachable: {exc!r}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def decode(status: int, body: bytes) -> Obj:
+    """The object of a 2xx answer; the matching error, from the `Status` body, otherwise."""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = {"message": body[:300].decode(errors="replace")}
+    if 200 <= status < 300:
+        return data  # type: ignore[no-any-return]
+    reason, message = str(data.get("reason", "")), str(data.get("message", ""))
+    if status == 404:
+        raise NotFound(status, reason or "NotFound", message)
+    if status == 409:
+        raise Conflict(status, reason or "Conflict", message)
+    if status == 422:
+        raise Invalid(status, reason or "Invalid", message)
+    if status == 429 or status >= 500:
+        raise PlatformUnavailable(f"Kubernetes API {status} {reason}: {message}")
+    raise ApiError(status, reason, message)

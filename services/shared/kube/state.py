@@ -1,0 +1,79 @@
+"""Reading Greenlight's view (colours, marks, readiness) off Deployment and Service objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.shared.kube.templates import COMMIT, CONTAINER, RELEASE_ID, STATE
+from services.shared.platform import ColourState, ColourStatus
+from services.shared.release import Colour
+
+Obj = dict[str, Any]
+
+
+def annotations_of(obj: Obj) -> dict[str, str]:
+    return obj.get("metadata", {}).get("annotations") or {}
+
+
+def selected_colour(service: Obj | None) -> Colour | None:
+    role = ((service or {}).get("spec") or {}).get("selector", {}).get("role")
+    return Colour(role) if role in (Colour.BLUE.value, Colour.GREEN.value) else None
+
+
+def image_of(deployment: Obj) -> str | None:
+    containers = deployment["spec"]["template"]["spec"].get("containers") or []
+    chosen = next((c for c in containers if c.get("name") == CONTAINER), containers[0] if containers else {})
+    image = chosen.get("image")
+    return str(image) if image else None
+
+
+def status_of(deployment: Obj) -> ColourStatus | None:
+    try:
+        return ColourStatus(annotations_of(deployment).get(STATE, ""))
+    except ValueError:
+        return None  # unmarked, or marked by a newer Greenlight: not ours to interpret
+
+
+def rollout_done(deployment: Obj) -> bool:
+    """The API's own definition: current generation observed, every desired replica updated and available."""
+    spec, status = deployment.get("spec", {}), deployment.get("status") or {}
+    desired = int(spec.get("replicas", 1))
+    return (
+        int(status.get("observedGeneration", 0)) >= int(deployment["metadata"].get("generation", 0))
+        and int(status.get("updatedReplicas", 0)) == desired
+        and int(status.get("availableReplicas", 0)) == desired
+        and int(status.get("replicas", 0)) == desired
+    )
+
+
+def rollout_failure(deployment: Obj) -> str | None:
+    """The controller's reason this rollout cannot finish, once it has observed the current generation."""
+    status = deployment.get("status") or {}
+    if int(status.get("observedGeneration", 0)) < int(deployment["metadata"].get("generation", 0)):
+        return None
+    for condition in status.get("conditions") or []:
+        kind = condition.get("type")
+        stuck = kind == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded"
+        failing = kind == "ReplicaFailure" and condition.get("status") == "True"
+        if stuck or failing:
+            return f"{condition.get('reason')}: {condition.get('message', '')}".strip()
+    return None
+
+
+def describe(deployment: Obj | None) -> str:
+    if deployment is None:
+        return "the Deployment does not exist"
+    spec, status = deployment.get("spec", {}), deployment.get("status") or {}
+    conditions = "; ".join(f"{c.get('type')}={c.get('status')} {c.get('reason', '')}: {c.get('message', '')}"
+                           for c in status.get("conditions") or [])
+    return (f"{status.get('updatedReplicas', 0)} updated, {status.get('availableReplicas', 0)} available of "
+            f"{spec.get('replicas', 1)} desired" + (f" ({conditions})" if conditions else ""))
+
+
+def colour_state(colour: Colour, deployment: Obj) -> ColourState:
+    marks = annotations_of(deployment)
+    return ColourState(
+        colour=colour, release_id=marks.get(RELEASE_ID), commit=marks.get(COMMIT),
+        image=image_of(deployment), status=status_of(deployment),
+        replicas=int(deployment.get("spec", {}).get("replicas", 1)), ready=rollout_done(deployment),
+    )

@@ -1,0 +1,104 @@
+"""The objects of one app on Kubernetes: two colour Deployments, a live Service, a preview Service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.shared.kube.settings import KubeSettings
+from services.shared.platform import AppRef, Rollout
+from services.shared.release import Colour
+
+Obj = dict[str, Any]
+
+RELEASE_ID = "greenlight.dev/release-id"
+COMMIT = "greenlight.dev/commit"
+STATE = "greenlight.dev/state"
+# A selector role no Deployment carries: the live Service exists but sends traffic nowhere yet.
+NO_COLOUR = "none"
+CONTAINER = "app"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "greenlight"}
+
+
+@dataclass(frozen=True)
+class Names:
+    settings: KubeSettings
+
+    def namespace(self, app: AppRef) -> str:
+        return app.spec.namespace or self.settings.namespace
+
+    def deployment(self, app: AppRef, colour: Colour) -> str:
+        return self.settings.deployment_name.format(app=app.name, colour=colour.value)
+
+    def service(self, app: AppRef) -> str:
+        return self.settings.service_name.format(app=app.name)
+
+    def preview(self, app: AppRef) -> str:
+        return self.settings.preview_name.format(app=app.name)
+
+
+def service_manifest(name: str, app: AppRef, namespace: str, release_id: str | None = None) -> Obj:
+    metadata: Obj = {"name": name, "namespace": namespace, "labels": {"app": app.name, **MANAGED_BY}}
+    if release_id:
+        metadata["annotations"] = {RELEASE_ID: release_id}
+    return {
+        "apiVersion": "v1", "kind": "Service", "metadata": metadata,
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {"app": app.name, "role": NO_COLOUR},
+            "ports": [{"name": "http", "port": 80, "targetPort": app.spec.port, "protocol": "TCP"}],
+        },
+    }
+
+
+def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSettings) -> Obj:
+    env: list[Obj] = [{"name": key, "value": value} for key, value in sorted(app.spec.env.items())]
+    env += [{"name": key, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+            for key, ref in sorted(app.spec.secret_env.items())]
+    pod_security: Obj = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    if settings.run_as_user is not None:
+        pod_security["runAsUser"] = settings.run_as_user
+    container: Obj = {
+        "name": CONTAINER,
+        "image": rollout.image,
+        "ports": [{"name": "http", "containerPort": app.spec.port, "protocol": "TCP"}],
+        "env": env,
+        "readinessProbe": {
+            "httpGet": {"path": app.spec.readiness_path, "port": "http"},
+            "periodSeconds": 5, "failureThreshold": 3,
+        },
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+    return {
+        "metadata": {"labels": {"app": app.name, "role": colour.value}},
+        "spec": {"automountServiceAccountToken": False, "securityContext": pod_security,
+                 "containers": [container]},
+    }
+
+
+def release_annotations(rollout: Rollout, state: str) -> dict[str, str]:
+    return {RELEASE_ID: rollout.release_id, COMMIT: rollout.commit, STATE: state}
+
+
+def deployment_manifest(name: str, namespace: str, app: AppRef, colour: Colour, rollout: Rollout,
+                        replicas: int, state: str, settings: KubeSettings) -> Obj:
+    labels = {"app": app.name, "role": colour.value}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": {**labels, **MANAGED_BY},
+                     "annotations": release_annotations(rollout, state)},
+        "spec": {
+            "replicas": replicas,
+            "progressDeadlineSeconds": settings.progress_deadline,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": labels},
+            # Never fewer ready pods than desired during a rollout of the standby either.
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "template": pod_template(app, colour, rollout, settings),
+        },
+    }
+
+
+def json_pointer(key: str) -> str:
+    """An annotation key as a json-patch path segment (RFC 6901 escaping of '~' and '/')."""
+    return key.replace("~", "~0").replace("/", "~1")

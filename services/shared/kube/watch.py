@@ -1,0 +1,102 @@
+"""Waiting on one object through list + watch, robust to what real API servers do to watches.
+
+The pattern is kopf's: list to get a resourceVersion, then watch from it with bookmarks and a
+server-side `timeoutSeconds`; renew the watch when the server ends it; relist on 410 Gone (the
+version was compacted away); and treat a stream silent for longer than the bookmark cadence as
+dead (client-side inactivity timeout), renewing it from the last version seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Callable
+from typing import TypeVar
+
+import aiohttp
+import structlog
+
+from services.shared.kube.client import Kind, KubeApi, Obj, decode
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+class Gone(Exception):
+    """410: the watch's resourceVersion is too old; only a fresh list can continue."""
+
+
+class WatchTimeout(TimeoutError):
+    def __init__(self, last: Obj | None) -> None:
+        super().__init__("deadline passed while watching")
+        self.last = last
+
+
+async def wait_for(api: KubeApi, kind: Kind, namespace: str, name: str,
+                   decide: Callable[[Obj | None], T | None], timeout: float) -> T:
+    """The first non-None `decide(object)` (None when the object is absent); WatchTimeout on the deadline."""
+    last: list[Obj | None] = [None]
+
+    def seen(obj: Obj | None) -> T | None:
+        last[0] = obj
+        return decide(obj)
+
+    try:
+        async with asyncio.timeout(timeout):
+            return await _follow(api, kind, namespace, name, seen)
+    except TimeoutError:
+        raise WatchTimeout(last[0]) from None
+
+
+async def _follow(api: KubeApi, kind: Kind, namespace: str, name: str,
+                  decide: Callable[[Obj | None], T | None]) -> T:
+    selector = f"metadata.name={name}"
+    while True:
+        listing = await api.select(kind, namespace, field_selector=selector)
+        items = listing.get("items") or []
+        if (verdict := decide(items[0] if items else None)) is not None:
+            return verdict
+        version = str(listing["metadata"]["resourceVersion"])
+        try:
+            while True:
+                async with contextlib.aclosing(_events(api, kind, namespace, selector, version)) as events:
+                    async for kind_of_event, obj in events:
+                        version = str(obj["metadata"]["resourceVersion"])
+                        if kind_of_event == "BOOKMARK":
+                            continue
+                        if (verdict := decide(None if kind_of_event == "DELETED" else obj)) is not None:
+                            return verdict
+        except Gone:
+            log.info("watch resourceVersion expired; relisting", kind=kind.value, name=name)
+
+
+async def _events(api: KubeApi, kind: Kind, namespace: str, selector: str,
+                  version: str) -> AsyncGenerator[tuple[str, Obj], None]:
+    """One watch request's events; ends when the server closes it or the stream goes silent."""
+    response = await api.watch(kind, namespace, field_selector=selector, resource_version=version)
+    try:
+        if response.status != 200:
+            body = await response.read()
+            if response.status == 410:
+                raise Gone()
+            decode(response.status, body)  # raises the matching error
+        while True:
+            try:
+                line = await response.content.readline()
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                log.warning("watch stream silent too long; renewing", kind=kind.value, selector=selector)
+                return
+            except aiohttp.ClientPayloadError:
+                return  # the connection broke mid-stream: renew from the last version seen
+            if not line:
+                return  # server-side timeoutSeconds elapsed
+            event = json.loads(line)
+            obj = event.get("object") or {}
+            if event.get("type") == "ERROR":
+                if obj.get("code") == 410:
+                    raise Gone()
+                decode(int(obj.get("code") or 500), line)
+            yield str(event["type"]), obj
+    finally:
+        response.close()

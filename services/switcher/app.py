@@ -1,0 +1,55 @@
+"""Wiring: the bus with the release log, the cluster (Platform), durable timers, and the consumer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.shared.consumer import Subscription
+from services.shared.kube import open_kube_platform
+from services.shared.platform import Platform
+from services.shared.protocol import ReleaseState
+from services.shared.runtime import BUS, READY, STORE, add_subscriptions, service_app
+from services.switcher.handlers import SERVICE, Switcher
+from services.switcher.settings import SwitcherSettings
+from services.switcher.timers import TIMER_KEY, RabbitTimers, Timers
+
+PLATFORM = web.AppKey("platform", Platform)
+TIMERS = web.AppKey("timers", Timers)
+
+
+def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
+               timers: Timers | None = None) -> web.Application:
+    # with_store: `superseded` and a restored `live` continue other releases' seq from the log.
+    app = service_app(SERVICE, settings.bus, with_store=True)
+
+    async def platform_ctx(app: web.Application) -> AsyncIterator[None]:
+        if platform is not None:
+            app[PLATFORM] = platform
+            yield
+            return
+        async with open_kube_platform(settings.kube) as kube:
+            app[PLATFORM] = kube
+            app[READY]["platform"] = True
+            yield
+
+    async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
+        if timers is not None:
+            app[TIMERS] = timers
+            yield
+            return
+        rabbit = RabbitTimers(app[BUS], settings.timer_queue_name())
+        await rabbit.start()
+        app[TIMERS] = rabbit
+        yield
+        await rabbit.close()
+
+    app.cleanup_ctx.append(platform_ctx)
+    app.cleanup_ctx.append(timers_ctx)
+    add_subscriptions(app, lambda app: [Subscription(
+        SERVICE, (ReleaseState.APPROVED, ReleaseState.ROLLING_BACK),
+        Switcher(app[PLATFORM], app[TIMERS], app[STORE], settings).handle,
+        extra_routing_keys=(TIMER_KEY,),
+    )])
+    return app

@@ -1,0 +1,29 @@
+"""The switcher's settings: `GREENLIGHT_SWITCHER_*`, plus the shared bus and Kubernetes ones."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.kube.settings import KubeSettings
+from services.shared.settings import BusSettings
+
+
+class SwitcherSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_SWITCHER_", extra="ignore")
+
+    port: int = Field(8084, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
+    scale_down_delay: float = Field(
+        600.0, ge=0, description="seconds the old colour stays warm (instant rollback) before scaling to 0"
+    )
+    ready_timeout: float = Field(
+        300.0, gt=0, description="seconds a colour may take to be ready again before a rollback is refused"
+    )
+    timer_queue: str | None = Field(
+        None, description="delay queue holding scale-down timers; default: <queue_prefix>switcher.timers"
+    )
+    kube: KubeSettings = Field(default_factory=KubeSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+
+    def timer_queue_name(self) -> str:
+        return self.timer_queue or f"{self.bus.queue_prefix}switcher.timers"

@@ -1,0 +1,65 @@
+"""Durable timers on RabbitMQ: survive restarts of the switcher and of the broker.
+
+A timer is a message parked in a delay queue that nobody consumes. Its per-message TTL
+(`expiration`) runs out at the head of the queue, and the queue dead-letters it to the main
+exchange under TIMER_KEY, which the switcher's own work queue binds: the timer comes back as an
+ordinary delivery, acked only after its handler ran. All timers share one delay, so they expire
+in the order they were set (TTL expiry happens only at the head of a queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Protocol
+
+import aio_pika
+from aio_pika.abc import AbstractChannel
+
+from services.shared.bus import Bus, PublishFailed
+from services.shared.events import ReleaseEvent
+
+TIMER_KEY = "timer.switcher.scale-down"
+
+
+class Timers(Protocol):
+    async def schedule(self, event: ReleaseEvent, delay: float) -> None:
+        """Deliver `event` to the switcher's queue (routing key TIMER_KEY) after `delay` seconds."""
+        ...
+
+
+class RabbitTimers:
+    def __init__(self, bus: Bus, queue: str) -> None:
+        self.bus = bus
+        self.queue = queue
+        self._channel: AbstractChannel | None = None
+
+    async def start(self) -> None:
+        self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
+        await self._channel.declare_queue(self.queue, durable=True, arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": self.bus.settings.exchange,
+            "x-dead-letter-routing-key": TIMER_KEY,
+            # at-least-once: an expired timer is not dropped between this queue and the work queue.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        })
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+
+    async def schedule(self, event: ReleaseEvent, delay: float) -> None:
+        assert self._channel is not None, "RabbitTimers.start() first"
+        message = aio_pika.Message(
+            event.dumps(), content_type="application/json", message_id=f"{event.message_id}/timer",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            expiration=timedelta(seconds=max(delay, 0.001)),
+        )
+        try:
+            await asyncio.wait_for(
+                self._channel.default_exchange.publish(message, self.queue, mandatory=True),
+                self.bus.settings.publish_timeout,
+            )
+        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            raise PublishFailed(f"timer for {event.message_id} not confirmed: {exc!r}") from exc

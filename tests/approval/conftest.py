@@ -1,0 +1,91 @@
+"""The approval API on loopback against the real broker, with the rest of the pipeline faked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.approval.app import create_app
+from services.approval.resolver import RefResolver
+from services.approval.settings import ApprovalSettings
+from services.shared.protocol import ReleaseState
+from services.shared.runtime import STORE
+from services.shared.settings import BusSettings
+from tests.approval.fakes import FakeResolver, fake_pipeline
+from tests.harness import running, wait_for_state
+
+REQUESTER = {"Authorization": "Bearer requester-token"}  # dev-requester: requester
+APPROVER = {"Authorization": "Bearer approver-token"}  # dev-approver: approver, requester
+ADMIN = {"Authorization": "Bearer admin-token"}  # dev-admin: every role
+REPO = "https://example.org/demo.git"
+
+
+@pytest.fixture
+def settings(bus_settings: BusSettings) -> ApprovalSettings:
+    return ApprovalSettings(dev_tokens=True, bus=bus_settings)
+
+
+@contextlib.asynccontextmanager
+async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None,
+                     ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    app = create_app(settings, resolver=resolver or FakeResolver())
+    server = TestServer(app, host="127.0.0.1")
+    # No access log, as in production (`run`): a log line with ?access_token= would hold a token.
+    await server.start_server(access_log=None)
+    client = TestClient(server)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def client(settings: ApprovalSettings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    async with api_client(settings) as client:
+        yield client
+
+
+@pytest.fixture
+async def pipeline(bus_settings: BusSettings) -> AsyncIterator[web.Application]:
+    async with running(fake_pipeline(bus_settings)) as app:
+        yield app
+
+
+async def request_release(client: TestClient[web.Request, web.Application], app: str = "demo",
+                          headers: dict[str, str] = REQUESTER, commit: str = "main") -> dict[str, Any]:
+    response = await client.post("/releases", json={"app": app, "repository": REPO, "commit": commit},
+                                 headers=headers)
+    assert response.status == 202, await response.text()
+    return dict(await response.json())
+
+
+async def reach(client: TestClient[web.Request, web.Application], release_id: str,
+                *states: ReleaseState) -> None:
+    """Wait until the API's own store has folded the release into one of `states` from the log."""
+    await wait_for_state(client.app[STORE], release_id, *states)
+
+
+async def staged_release(client: TestClient[web.Request, web.Application], app: str = "demo",
+                         headers: dict[str, str] = REQUESTER) -> str:
+    """A release the fake pipeline has brought to awaiting_approval."""
+    release = await request_release(client, app, headers)
+    await reach(client, release["id"], ReleaseState.AWAITING_APPROVAL)
+    return str(release["id"])
+
+
+async def live_release(client: TestClient[web.Request, web.Application], app: str = "demo") -> str:
+    release_id = await staged_release(client, app)
+    response = await client.post(f"/releases/{release_id}/approve", headers=APPROVER)
+    assert response.status == 200, await response.text()
+    await reach(client, release_id, ReleaseState.LIVE)
+    return release_id
+
+
+async def gather_limited(*aws: Any, timeout: float = 30.0) -> list[Any]:
+    return list(await asyncio.wait_for(asyncio.gather(*aws), timeout))

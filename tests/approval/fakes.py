@@ -1,0 +1,84 @@
+"""Test doubles: the rest of the pipeline, publishing the events the real services would."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from services.shared.bus import Bus
+from services.shared.consumer import Subscription
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
+from services.shared.runtime import STORE, add_subscriptions, service_app
+from services.shared.settings import BusSettings
+from services.shared.sources import SHA_RE, UnsafeSource
+
+MAIN_SHA = "1" * 40
+TAG_SHA = "2" * 40
+
+
+class FakeResolver:
+    """`main` and `v1` exist; a full SHA is itself; anything else is unknown, as git would say."""
+
+    refs = {"main": MAIN_SHA, "HEAD": MAIN_SHA, "v1": TAG_SHA}
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def resolve(self, repository: str, ref: str) -> str:
+        self.calls += 1
+        if SHA_RE.match(ref):
+            return ref
+        if ref not in self.refs:
+            raise UnsafeSource(f"{ref!r} is not a branch, tag or commit of {repository}")
+        return self.refs[ref]
+
+
+def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -> web.Application:
+    """requested -> ... -> awaiting_approval; approved -> switching -> live; rolling_back -> rolled_back.
+
+    `hold`, when given, pauses every release after `built` until it is set.
+    """
+    app = service_app("fake-pipeline", settings, with_store=True)
+
+    def latest(release_id: str) -> ReleaseEvent:
+        return app[STORE].history[release_id][-1].event
+
+    async def stage(event: ReleaseEvent, bus: Bus) -> None:
+        live = app[STORE].live(event.app)
+        colour = live.live_colour.other if live and live.live_colour else Colour.BLUE
+        steps: list[tuple[S, dict[str, object]]] = [
+            (S.BUILDING, {}), (S.BUILT, {"image": f"reg/{event.app}:{event.release.commit[:12]}"}),
+            (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
+            (S.DEPLOYING, {"standby_colour": colour, "previous_release": live.id if live else None}),
+            (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview"}),
+        ]
+        current = event
+        for state, changes in steps:
+            if state == S.PUSHING and hold is not None:
+                await hold.wait()
+            current = current.next(state, actor="fake-pipeline", **changes)
+            await bus.publish(current)
+
+    async def switch(event: ReleaseEvent, bus: Bus) -> None:
+        release = event.release
+        if event.state == S.APPROVED:
+            switching = event.next(S.SWITCHING, actor="fake-switcher")
+            await bus.publish(switching)
+            colour = release.standby_colour or Colour.BLUE
+            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", live_colour=colour,
+                                             standby_colour=colour.other))
+            if release.previous_release:
+                await bus.publish(latest(release.previous_release).next(S.SUPERSEDED, actor="fake-switcher"))
+        elif event.state == S.ROLLING_BACK:
+            await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher"))
+            if release.previous_release:
+                await bus.publish(latest(release.previous_release).next(S.LIVE, actor="fake-switcher"))
+
+    add_subscriptions(app, lambda app: [
+        Subscription("builder", [S.REQUESTED], stage),
+        Subscription("switcher", [S.APPROVED, S.ROLLING_BACK], switch),
+    ])
+    return app

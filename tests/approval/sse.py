@@ -1,0 +1,41 @@
+"""A minimal Server-Sent Events reader for the tests (the format is small enough to parse here)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientResponse
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    event: str
+    data: dict[str, Any]
+
+
+async def read_messages(response: ClientResponse, count: int | None = None, *,
+                        until: str | None = None, timeout: float = 15.0) -> list[Message]:
+    """Messages until `count` are read, one has event `until`, or the stream ends."""
+    messages: list[Message] = []
+    fields: dict[str, str] = {}
+    async with asyncio.timeout(timeout):
+        async for raw in response.content:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith(":"):
+                continue  # keep-alive comment
+            if line:
+                name, _, value = line.partition(":")
+                fields[name] = value.removeprefix(" ")
+                continue
+            if not fields:
+                continue
+            message = Message(int(fields["id"]), fields["event"], json.loads(fields["data"]))
+            fields = {}
+            messages.append(message)
+            if (count is not None and len(messages) >= count) or message.event == until:
+                break
+    return messages

@@ -1,0 +1,53 @@
+"""The SSE follower's retry policy: back off on lost connections, give up clearly, never retry a 4xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.cli.client import ApiError, GreenlightClient
+from services.cli.sse import Reconnect, follow_events
+from services.shared.protocol import ReleaseState as S
+from tests.cli.conftest import make_release
+from tests.cli.stub_api import StubApi
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_a_server_that_goes_away_is_retried_with_backoff_then_reported(stub: StubApi) -> None:
+    stub.add(make_release("r1"))
+    stub.advance("r1", S.BUILDING)
+    slept: list[float] = []
+    policy = Reconnect(attempts=4, base_delay=0.5, max_delay=1.5, sleep=slept.append)
+    seen = []
+    with GreenlightClient(stub.url, "approver-token") as client:
+        events = follow_events(client, "/releases/r1/events", reconnect=policy)
+        with pytest.raises(ApiError) as raised:
+            for event in events:
+                seen.append(event.offset)
+                if event.offset == 1:
+                    stub.stop()  # the server is gone for good
+    assert seen == [0, 1]
+    assert slept == [0.0, 0.5, 1.0, 1.5]  # the first retry at once, then exponential, capped
+    assert str(raised.value) == (f"lost the event stream from {stub.url} after 4 retries: "
+                                 "connection refused")
+
+
+def test_a_client_error_is_raised_at_once_without_retrying(stub: StubApi) -> None:
+    slept: list[float] = []
+    with GreenlightClient(stub.url, token=None) as client:
+        events = follow_events(client, "/events", reconnect=Reconnect(sleep=slept.append))
+        with pytest.raises(ApiError) as raised:
+            next(events)
+    assert raised.value.status == 401 and slept == []
+
+
+def test_resuming_from_an_offset_sends_it_as_last_event_id(stub: StubApi) -> None:
+    stub.add(make_release("r1"))
+    stub.advance("r1", S.BUILDING)
+    stub.advance("r1", S.BUILT)
+    with GreenlightClient(stub.url, "approver-token") as client:
+        events = follow_events(client, "/events", last_event_id=0)
+        first = next(events)
+        events.close()
+    assert (first.offset, first.state, first.data["seq"]) == (1, "building", 2)
+    assert stub.last_event_ids == ["0"]

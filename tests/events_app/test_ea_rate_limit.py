@@ -1,0 +1,34 @@
+"""Never more than 5 requests/s to the API: measured at the stub, on the real clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from conftest import MakeClient
+from tm_stub import StubTicketmaster
+
+# Arrival times carry a little loopback jitter on top of the limiter's exact spacing.
+JITTER = 0.02
+
+
+async def test_distinct_queries_share_one_limiter(make_client: MakeClient, stub: StubTicketmaster) -> None:
+    client = await make_client(events_page_size=50, ticketmaster_max_rps=5.0)
+    # Eight cache misses at once, all different queries, so nothing but the limiter holds them back.
+    responses = await asyncio.wait_for(
+        asyncio.gather(*(client.get("/api/events", params={"keyword": f"k{n}"}) for n in range(8))), 10
+    )
+    assert [r.status for r in responses] == [200] * 8
+    times = sorted(call.at for call in stub.calls)
+    assert len(times) == 8
+    # At most 5 calls in any one-second window: call i and call i+5 are at least 1 s apart.
+    assert min(later - earlier for earlier, later in zip(times, times[5:], strict=False)) >= 1.0 - JITTER
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 5.0 + 0.1
+
+
+async def test_pages_of_one_refresh_are_limited_too(make_client: MakeClient, stub: StubTicketmaster) -> None:
+    client = await make_client(events_page_size=5, events_max_pages=4, ticketmaster_max_rps=20.0)
+    assert (await client.get("/api/events")).status == 200
+    times = [call.at for call in stub.calls]
+    assert len(times) == 4
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 20 - JITTER

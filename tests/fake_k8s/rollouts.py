@@ -1,0 +1,103 @@
+"""The deployment controller, simulated: status follows spec after a delay on the fake's own clock.
+
+An image whose reference contains `bad` never becomes available; once the Deployment's
+progressDeadlineSeconds pass, its Progressing condition turns False/ProgressDeadlineExceeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tests.fake_k8s.store import now
+
+Obj = dict[str, Any]
+Key = tuple[str, str]  # namespace, name
+
+
+def _condition(kind: str, status: str, reason: str, message: str) -> Obj:
+    stamp = now()
+    return {"type": kind, "status": status, "reason": reason, "message": message,
+            "lastUpdateTime": stamp, "lastTransitionTime": stamp}
+
+
+def _available() -> Obj:
+    return _condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+
+
+def _status(generation: int, replicas: int, updated: int, available: int, conditions: list[Obj]) -> Obj:
+    # The API omits zero counts (omitempty), so readers must treat a missing count as 0.
+    counts = {"replicas": replicas, "updatedReplicas": updated, "readyReplicas": available,
+              "availableReplicas": available, "unavailableReplicas": max(replicas - available, 0)}
+    return {"observedGeneration": generation, **{k: v for k, v in counts.items() if v},
+            "conditions": conditions}
+
+
+class Rollouts:
+    def __init__(self, delay: float, write_status: Callable[[str, str, Obj], None]) -> None:
+        self.delay = delay
+        self._write_status = write_status
+        self._tasks: dict[Key, asyncio.Task[None]] = {}
+
+    def start(self, deployment: Obj, previous: Obj | None) -> None:
+        """Called on every write that changed the spec; a newer rollout replaces a running one."""
+        meta = deployment["metadata"]
+        key = (meta["namespace"], meta["name"])
+        if (task := self._tasks.pop(key, None)) is not None:
+            task.cancel()
+        self._tasks[key] = asyncio.create_task(self._roll(deployment, previous))
+
+    def forget(self, namespace: str, name: str) -> None:
+        if (task := self._tasks.pop((namespace, name), None)) is not None:
+            task.cancel()
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _roll(self, deployment: Obj, previous: Obj | None) -> None:
+        meta, spec = deployment["metadata"], deployment["spec"]
+        namespace, name, generation = meta["namespace"], meta["name"], int(meta["generation"])
+        desired = int(spec.get("replicas", 1))
+        template = json.dumps(spec["template"], sort_keys=True)
+        replica_set = f"{name}-{hashlib.sha256(template.encode()).hexdigest()[:10]}"
+        old_status = (previous or {}).get("status") or {}
+        still_available = min(int(old_status.get("availableReplicas", 0)), desired)
+        same_template = previous is not None and previous["spec"]["template"] == spec["template"]
+        if same_template and old_status.get("conditions") and desired <= still_available:
+            self._done(namespace, name, generation, desired, replica_set)  # scaled down: immediate
+            return
+        progressing = _condition("Progressing", "True", "ReplicaSetUpdated",
+                                 f'ReplicaSet "{replica_set}" is progressing.')
+        available = _available() if still_available else _condition(
+            "Available", "False", "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.")
+        self._write_status(namespace, name, _status(generation, max(desired, still_available), 0,
+                                                    still_available, [available, progressing]))
+        await asyncio.sleep(self.delay)
+        images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
+        if desired and any("bad" in image for image in images):
+            self._write_status(namespace, name, _status(generation, desired + still_available, desired,
+                                                        still_available, [available, progressing]))
+            await asyncio.sleep(max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay))
+            stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
+                               f'ReplicaSet "{replica_set}" has timed out progressing.')
+            self._write_status(namespace, name, _status(generation, desired + still_available, desired,
+                                                        still_available, [available, stuck]))
+            return
+        self._done(namespace, name, generation, desired, replica_set)
+
+    def _done(self, namespace: str, name: str, generation: int, desired: int, replica_set: str) -> None:
+        self._write_status(namespace, name, _status(generation, desired, desired, desired, [
+            _available(),
+            _condition("Progressing", "True", "NewReplicaSetAvailable",
+                       f'ReplicaSet "{replica_set}" has successfully progressed.'),
+        ]))

@@ -1,0 +1,63 @@
+"""Small helpers the tests share: run an app, await a release state, read dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aio_pika
+from aiohttp import web
+
+from services.shared.protocol import ReleaseState
+from services.shared.release import Release
+from services.shared.settings import BusSettings
+from services.shared.store import ReleaseStore
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def make_release(rid: str = "r1", app: str = "demo", **changes: object) -> Release:
+    base = Release(id=rid, app=app, repository="https://example.org/demo.git", commit=SHA, requested_by="ann")
+    return base.model_copy(update=changes)
+
+
+@contextlib.asynccontextmanager
+async def running(app: web.Application) -> AsyncIterator[web.Application]:
+    """Start an app's cleanup contexts (bus, consumers...) without an HTTP site, and stop them after."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        yield app
+    finally:
+        await runner.cleanup()
+
+
+async def wait_for_state(store: ReleaseStore, release_id: str, *states: ReleaseState,
+                         timeout: float = 15.0) -> Release:
+    """The release once it reaches one of `states`, from the log; fails after `timeout`."""
+    follow = store.follow(-1, lambda e: e.release_id == release_id and e.state in states)
+    try:
+        logged = await asyncio.wait_for(anext(follow), timeout)
+    finally:
+        await follow.aclose()
+    return logged.event.release
+
+
+async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,
+                       ) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Read `count` messages from the test's dead-letter queue (acked)."""
+    got: list[aio_pika.abc.AbstractIncomingMessage] = []
+    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
+                                        client_properties={"connection_name": "gltest-dlq-reader"})
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(settings.dead_letter_queue)
+        async with asyncio.timeout(timeout):
+            async with queue.iterator() as messages:
+                async for message in messages:
+                    await message.ack()
+                    got.append(message)
+                    if len(got) >= count:
+                        break
+    return got
