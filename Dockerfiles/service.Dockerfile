@@ -12,7 +12,8 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-# Metadata first: this layer (and the dependency wheels) stays cached while only code changes.
+# The project and every dependency become wheels here; the final stage takes only the installed
+# venv, not the build context, the wheels or any build tooling.
 COPY pyproject.toml README.md ./
 COPY services ./services
 COPY events_app ./events_app
@@ -30,7 +31,8 @@ RUN if [ "${SERVICE}" = "builder" ]; then \
         && apt-get install -y --no-install-recommends git ca-certificates \
         && rm -rf /var/lib/apt/lists/*; \
     fi \
-    && useradd --system --uid 10001 --user-group --no-create-home --home-dir /tmp --shell /usr/sbin/nologin greenlight
+    && groupadd --gid 10001 greenlight \
+    && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin greenlight
 COPY --from=build /opt/venv /opt/venv
 # HOME=/tmp: git wants a writable home, and the root filesystem is read-only in the cluster.
 # GREENLIGHT_HTTP_HOST: in a container the health port must be reachable from outside it.

@@ -50,9 +50,7 @@ class EventFeed:
         self._metrics = metrics
         self._page_size = page_size
         self._max_pages = max_pages
-        self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
-            ttl, max_entries, clock, stale_on=(UpstreamError,)
-        )
+        self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(ttl, max_entries, clock, stale_on=(UpstreamError,))
 
     def has_data(self) -> bool:
         return len(self._cache) > 0

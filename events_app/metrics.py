@@ -9,6 +9,8 @@ from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Counter, Info, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class Metrics:
     def __init__(self, registry: CollectorRegistry, color: str, version: str) -> None:
@@ -52,12 +54,15 @@ class Metrics:
 
     def middleware(self) -> Middleware:
         requests = self.requests
+        # labels() costs more than the cached request it counts; the key set is small and bounded.
+        children: dict[tuple[str, str, int], Counter] = {}
 
         @web.middleware
         async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-            # The route template, never the raw path, keeps label cardinality bounded.
+            # Route template and known methods only: raw paths or methods would be unbounded labels.
             resource = request.match_info.route.resource
             route = resource.canonical if resource is not None else "unmatched"
+            method = request.method if request.method in _METHODS else "other"
             status = 500
             try:
                 response = await handler(request)
@@ -70,6 +75,10 @@ class Metrics:
                 status = 499  # the client went away first (nginx's convention)
                 raise
             finally:
-                requests.labels(route, request.method, str(status)).inc()
+                key = (route, method, status)
+                child = children.get(key)
+                if child is None:
+                    child = children[key] = requests.labels(route, method, str(status))
+                child.inc()
 
         return count_requests

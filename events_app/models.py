@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 import structlog
 from pydantic import (
     AfterValidator,
+    AliasPath,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -46,11 +47,8 @@ def _iso_text(value: Any) -> Any:
 Lenient = Annotated[T | None, WrapValidator(_none_on_error)]
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 # Discovery times are UTC ("...Z"); one without an offset is read as UTC too, so comparisons work.
-UtcDateTime = Annotated[
-    datetime,
-    BeforeValidator(_iso_text),
-    AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC)),
-]
+_AsUtc = AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))
+UtcDateTime = Annotated[datetime, BeforeValidator(_iso_text), _AsUtc]
 
 
 class _Part(BaseModel):
@@ -67,22 +65,14 @@ class StartDates(_Part):
     noSpecificTime: Lenient[bool] = False
 
 
-class EventStatus(_Part):
-    code: Lenient[str] = None
-
-
 class EventDates(_Part):
     start: Lenient[StartDates] = None
-    status: Lenient[EventStatus] = None
+    status_code: Lenient[str] = Field(None, validation_alias=AliasPath("status", "code"))
 
 
 class PublicSaleDates(_Part):
     startDateTime: Lenient[UtcDateTime] = None
     endDateTime: Lenient[UtcDateTime] = None
-
-
-class EventSales(_Part):
-    public: Lenient[PublicSaleDates] = None
 
 
 class PriceRange(_Part):
@@ -99,18 +89,10 @@ class Image(_Part):
     fallback: Lenient[bool] = False
 
 
-class Named(_Part):
-    name: Lenient[str] = None
-
-
-class Country(_Part):
-    countryCode: Lenient[str] = None
-
-
 class Venue(_Part):
     name: Lenient[str] = None
-    city: Lenient[Named] = None
-    country: Lenient[Country] = None
+    city: Lenient[str] = Field(None, validation_alias=AliasPath("city", "name"))
+    country: Lenient[str] = Field(None, validation_alias=AliasPath("country", "countryCode"))
 
 
 class EventEmbedded(_Part):
@@ -118,14 +100,17 @@ class EventEmbedded(_Part):
 
 
 class Event(_Part):
-    """One `_embedded.events[]` item; only id and name are required to show it at all."""
+    """One `_embedded.events[]` item; only id and name are required to show it at all.
+
+    Nested objects we read one value of are flattened with AliasPath (status.code, city.name...).
+    """
 
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     url: Lenient[str] = None
     images: Lenient[list[Lenient[Image]]] = None
     dates: Lenient[EventDates] = None
-    sales: Lenient[EventSales] = None
+    public_sale: Lenient[PublicSaleDates] = Field(None, validation_alias=AliasPath("sales", "public"))
     priceRanges: Lenient[list[Lenient[PriceRange]]] = None
     embedded: Lenient[EventEmbedded] = Field(None, alias="_embedded")
 
@@ -136,7 +121,7 @@ class PageInfo(_Part):
 
 class EventPage(_Part):
     events: tuple[Event, ...]
-    page: PageInfo | None
+    page: Lenient[PageInfo] = None
 
 
 def parse_page(payload: Any) -> EventPage:
@@ -155,6 +140,4 @@ def parse_page(payload: Any) -> EventPage:
             event_id = item.get("id") if isinstance(item, dict) else None
             fields = sorted({".".join(map(str, err["loc"])) for err in exc.errors()})
             log.warning("skipped_malformed_event", index=index, event_id=event_id, fields=fields)
-    page = payload.get("page")
-    info = PageInfo.model_validate(page) if isinstance(page, dict) else None
-    return EventPage(events=tuple(events), page=info)
+    return EventPage(events=tuple(events), page=payload.get("page"))

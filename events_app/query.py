@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from yarl import URL
 
 # The Discovery `sort` values. The swagger lists "onsaleStartDate,asc" but its validation pattern
 # spells it "onSaleStartDate,asc": both are accepted, the pattern's spelling is what is sent.
@@ -102,3 +104,13 @@ def parse_query(params: MultiMapping[str], default_country: str) -> EventQuery:
             name = str(err["loc"][0]) if err["loc"] else "query"
             fields.setdefault(name, []).append(err["msg"])
         raise InvalidQuery(fields) from None
+
+
+@lru_cache(maxsize=1024)
+def parse_query_string(raw_query: str, default_country: str) -> EventQuery:
+    """parse_query, memoised on the raw query string.
+
+    Visitors repeat a few queries; handing out one instance per query also lets the feed's
+    cache lookup succeed on identity instead of comparing models field by field.
+    """
+    return parse_query(URL.build(query_string=raw_query, encoded=True).query, default_country)

@@ -35,10 +35,10 @@ class EventSummary(BaseModel):
 
 
 def is_for_sale(event: Event, now: datetime) -> bool:
-    status = event.dates.status if event.dates else None
-    if status is None or (status.code or "").lower() != "onsale":
+    status = event.dates.status_code if event.dates else None
+    if (status or "").lower() != "onsale":
         return False
-    window = event.sales.public if event.sales else None
+    window = event.public_sale
     if window is None:
         return True
     if window.startDateTime is not None and now < window.startDateTime:
@@ -117,10 +117,10 @@ def summarize(event: Event) -> EventSummary:
         name=event.name,
         url=_http_url(event.url),
         start=start,
-        status=dates.status.code if dates and dates.status else None,
+        status=dates.status_code if dates else None,
         venue=venue.name if venue else None,
-        city=venue.city.name if venue and venue.city else None,
-        country=venue.country.countryCode if venue and venue.country else None,
+        city=venue.city if venue else None,
+        country=venue.country if venue else None,
         price_min=price.min if price else None,
         price_max=price.max if price else None,
         currency=price.currency if price else None,

@@ -21,9 +21,7 @@ class Settings(BaseSettings):
     app_color: Literal["blue", "green"] = Field(
         "blue", description="Deployment colour shown in the banner and in /api/events (APP_COLOR)."
     )
-    app_version: str = Field(
-        "dev", description="Commit this build came from, shown next to the colour (APP_VERSION)."
-    )
+    app_version: str = Field("dev", description="Commit this build came from, shown next to the colour (APP_VERSION).")
     ticketmaster_api_key: SecretStr | None = Field(
         None,
         description="Discovery API consumer key (TICKETMASTER_API_KEY). Unset: serve the bundled sample.",
@@ -59,9 +57,7 @@ class Settings(BaseSettings):
     events_max_pages: int = Field(
         5, ge=1, description="Pages fetched at most per refresh, bounding refresh time at the rate limit."
     )
-    shutdown_timeout: float = Field(
-        10.0, ge=0, description="Seconds in-flight requests get to finish after SIGTERM."
-    )
+    shutdown_timeout: float = Field(10.0, ge=0, description="Seconds in-flight requests get to finish after SIGTERM.")
     access_log: bool = Field(False, description="Log every request; off since /metrics counts them.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log lines written to stdout."

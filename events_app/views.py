@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .feed import EventFeed, FeedResult
 from .metrics import Metrics
-from .query import EventQuery, InvalidQuery, parse_query
+from .query import EventQuery, InvalidQuery, parse_query_string
 from .settings import Settings
 from .ticketmaster import InvalidApiKey, RateLimited, UpstreamError, UpstreamTimeout
 
@@ -50,7 +50,8 @@ def _invalid(exc: InvalidQuery) -> web.Response:
 
 
 async def _query_and_result(request: web.Request) -> tuple[EventQuery, FeedResult]:
-    query = parse_query(request.query, request.app[SETTINGS].ticketmaster_country_code)
+    default_country = request.app[SETTINGS].ticketmaster_country_code
+    query = parse_query_string(request.rel_url.raw_query_string, default_country)
     return query, await request.app[FEED].get(query)
 
 

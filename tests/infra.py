@@ -173,7 +173,7 @@ class EventTap:
         return [e for e in self.events if e.release_id == release_id and (not states or e.state in states)]
 
     async def wait(self, release_id: str, *states: ReleaseState, count: int = 1,
-                   timeout: float = 60.0) -> ReleaseEvent:
+                   timeout: float = 120.0) -> ReleaseEvent:
         """The `count`-th event of the release in one of `states`; fails the test after `timeout`."""
         try:
             async with asyncio.timeout(timeout), self._arrived:

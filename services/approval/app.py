@@ -29,11 +29,11 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval)
     app.on_shutdown.append(hub.close_all)
-    git = resolver or GitRefResolver(settings.resolve_timeout)
+    refs = resolver or GitRefResolver(settings.resolve_timeout)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
         # The bus exists only once the shared cleanup context has connected it.
-        app[DESK] = ReleaseDesk(app[BUS], app[STORE], git, settings, metrics.approval_wait)
+        app[DESK] = ReleaseDesk(app[BUS], app[STORE], refs, settings, metrics.approval_wait)
         yield
 
     app.cleanup_ctx.append(desk_ctx)

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import structlog
 from aiohttp import web
 from pydantic import TypeAdapter
 
@@ -19,6 +20,7 @@ DEV_IDENTITIES: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("dev-admin", "admin-token", frozenset(Role)),
 )
 _ENTRIES = TypeAdapter(list[TokenEntry])
+log = structlog.get_logger(__name__)
 
 
 def digest(token: str) -> str:
@@ -65,6 +67,10 @@ def load_tokens(settings: ApprovalSettings) -> TokenTable:
     if settings.dev_tokens:
         entries += [TokenEntry(name=name, roles=roles, token_sha256=digest(token))
                     for name, token, roles in DEV_IDENTITIES]
+    if settings.dev_tokens:
+        log.warning("dev tokens enabled: anyone knowing the well-known tokens can use the API")
+    if not entries:
+        log.warning("no API tokens configured: every authenticated route will answer 401")
     return TokenTable(entries)
 
 

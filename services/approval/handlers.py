@@ -1,14 +1,9 @@
 """The service's commands: request a release, decide on one, roll an app back; each publishes one event.
 
-How the effects stay single and idempotent:
-- One asyncio.Lock per app serialises check + publish + `store.remember` in this process, so of many
-  concurrent requests for one app exactly one is accepted and the rest find it in flight (409).
-- A decision is idempotent: if the same decision is already recorded (in the log, or remembered right
-  after publishing) it is answered again from that event's snapshot and nothing is published; any other
-  decision on a release that is not awaiting approval gets 409 with the current state.
-- A rollback needs a live release; once published the release is `rolling_back`, so a repeat gets 409.
-- A publish whose confirm times out (503 to the client) may still reach the log; a retry then meets the
-  release in flight or the decision already made, never a second event.
+One asyncio.Lock per app serialises check + publish + `store.remember` in this process, so of many
+concurrent requests for one app exactly one is accepted and the rest find it in flight (409). A publish
+whose confirm times out (503) may still reach the log; a retry then meets the release in flight or the
+decision already made (each method's docstring says how it checks), never a second event.
 
 Several replicas give the same answers to reads (each folds the same log), but this lock is per process:
 two replicas could both accept a release of one app within the log's echo delay. Running several writers
@@ -22,6 +17,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 
+import structlog
 from aiohttp import web
 from prometheus_client import Histogram
 
@@ -37,6 +33,7 @@ from services.shared.release import Release
 from services.shared.sources import UnsafeSource, check_ref, check_repository
 from services.shared.store import ReleaseStore
 
+log = structlog.get_logger(__name__)
 DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
 
 
@@ -51,6 +48,8 @@ class ReleaseDesk:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
+        """Publish `requested`. Effect check: a release of the app already in flight, logged or
+        remembered, answers 409 naming it, so a retried POST cannot start a second release."""
         self._check_free(ask.app)  # before a git round trip that would be wasted
         try:
             repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos)
@@ -65,10 +64,13 @@ class ReleaseDesk:
         async with self._locks[ask.app]:
             self._check_free(ask.app)
             await self._publish(first_event(release, actor=caller.name))
+        log.info("release requested", release=release.id, app=release.app, commit=commit, by=caller.name)
         return release
 
     async def decide(self, release_id: str, decision: ReleaseState, comment: str | None,
                      caller: Identity) -> Release:
+        """Publish `approved` or `rejected`. Effect check: the same decision already in the release's
+        history (or remembered) is answered again from its snapshot, publishing nothing."""
         assert decision in DECISIONS
         async with self._locks[self._get(release_id).app]:
             release = self._get(release_id)
@@ -84,11 +86,15 @@ class ReleaseDesk:
                                  details={"comment": comment, "admin_override": override},
                                  approver=caller.name, comment=comment, admin_override=override)
             await self._publish(event)
+        log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
+                 admin_override=override)
         waited = (event.occurred_at - waiting.occurred_at).total_seconds()
         self.approval_wait.labels(decision.value).observe(max(waited, 0.0))
         return event.release
 
     async def rollback(self, app: str, reason: str, caller: Identity) -> Release:
+        """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
+        no live release, so a repeat answers 409 instead of publishing again."""
         async with self._locks[app]:
             self._check_free(app)
             live = self.store.live(app)
@@ -97,6 +103,7 @@ class ReleaseDesk:
             event = self._latest(live).next(ReleaseState.ROLLING_BACK, actor=caller.name,
                                             details={"reason": reason})
             await self._publish(event)
+        log.info("rollback requested", release=live.id, app=app, by=caller.name)
         return event.release
 
     async def _publish(self, event: ReleaseEvent) -> None:

@@ -36,6 +36,7 @@ class ReleasesByState(Collector):
 class ApiMetrics:
     def __init__(self, registry: CollectorRegistry, store: ReleaseStore) -> None:
         registry.register(ReleasesByState(store))
+        # Observed by the replica that records the decision, once; a replay after restart adds nothing.
         self.approval_wait = Histogram(
             "greenlight_approval_wait_seconds", "time from awaiting_approval to the decision",
             ["decision"], buckets=WAIT_BUCKETS, registry=registry,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
+from services.approval.paging import check_cursor
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import AppName, Colour, Release
@@ -20,6 +18,9 @@ class Body(BaseModel):
 
 
 class ReleaseRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"}]})
+
     app: AppName = Field(description="the app to release (a DNS-1123 label)")
     repository: str = Field(min_length=1, max_length=500,
                             description="git URL (https, ssh, git or user@host:path)")
@@ -28,33 +29,15 @@ class ReleaseRequest(Body):
 
 
 class DecisionRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"comment": "preview checked"}]})
+
     comment: str | None = Field(None, max_length=2000, description="why; kept in the audit trail")
 
 
 class RollbackRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "error rate doubled"}]})
+
     reason: str = Field(min_length=1, max_length=2000, description="why the live release is rolled back")
-
-
-def encode_cursor(release: Release) -> str:
-    raw = f"{release.created_at.isoformat()}|{release.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(value: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        created, _, release_id = raw.partition("|")
-        when = datetime.fromisoformat(created)
-    except (ValueError, binascii.Error):
-        raise ValueError("not a cursor this API returned") from None
-    if when.tzinfo is None or not release_id:
-        raise ValueError("not a cursor this API returned")
-    return when, release_id
-
-
-def _check_cursor(value: str) -> str:
-    decode_cursor(value)
-    return value
 
 
 class Params(BaseModel):
@@ -79,7 +62,7 @@ class ReleaseQuery(Params):
     app: AppName | None = Field(None, description="only this app's releases")
     state: ReleaseState | None = Field(None, description="only releases in this state")
     limit: int = Field(50, ge=1, le=200, description="page size")
-    cursor: Annotated[str, AfterValidator(_check_cursor)] | None = Field(
+    cursor: Annotated[str, AfterValidator(check_cursor)] | None = Field(
         None, max_length=600, description="`next_cursor` of the previous page"
     )
 

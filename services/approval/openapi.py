@@ -39,12 +39,16 @@ def build_openapi(routes: Sequence[Route]) -> dict[str, Any]:
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs, schemas)
     for path, summary, content_type, statuses in RUNTIME_ROUTES:
-        paths[path] = {"get": {
-            "operationId": path.strip("/"), "summary": summary, "security": [],
-            "responses": {str(s): {"description": HTTPStatus(s).phrase,
-                                   "content": {content_type: {"schema": {} if content_type == JSON
-                                                              else {"type": "string"}}}} for s in statuses},
-        }}
+        schema = {} if content_type == JSON else {"type": "string"}
+        responses = {str(s): {"description": HTTPStatus(s).phrase, "content": {content_type: {"schema": schema}}}
+                     for s in statuses}
+        name = path.strip("/")
+        # aiohttp's add_get also answers HEAD, as probes may use it.
+        paths[path] = {
+            "get": {"operationId": name, "summary": summary, "security": [], "responses": responses},
+            "head": {"operationId": f"{name}_head", "summary": summary, "security": [],
+                     "responses": {s: {"description": r["description"]} for s, r in responses.items()}},
+        }
     for route in routes:  # parameter models live inline in their operations, not as components
         if route.params is not None:
             schemas.pop(route.params.__name__, None)
@@ -76,6 +80,9 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
     responses: dict[int, Any] = {}
     for status, model in route.responses.items():
         responses[status] = _response(status, model, refs, route.headers.get(status, ()))
+        if status < 300 and route.links:
+            responses[status]["links"] = {target: {"operationId": target, "parameters": {"id": "$response.body#/id"}}
+                                          for target in route.links}
     for status in _generic_errors(route):
         responses.setdefault(status, _response(status, ErrorOut, refs, ()))
     op["responses"] = {str(s): responses[s] for s in sorted(responses)}

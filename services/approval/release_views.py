@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
 
 from services.approval.errors import NotFound
@@ -18,9 +16,8 @@ from services.approval.models import (
     ReleasePath,
     ReleaseQuery,
     ReleaseRequest,
-    decode_cursor,
-    encode_cursor,
 )
+from services.approval.paging import page
 from services.approval.routing import Call, reply
 from services.shared.protocol import IN_FLIGHT, ReleaseState
 from services.shared.release import Release
@@ -36,23 +33,10 @@ async def create_release(call: Call[None, ReleaseRequest]) -> web.StreamResponse
 
 async def list_releases(call: Call[ReleaseQuery, None]) -> web.StreamResponse:
     query = call.params
-    releases = sorted(
-        (r for r in call.request.app[STORE].releases.values()
-         if (query.app is None or r.app == query.app) and (query.state is None or r.state == query.state)),
-        key=_newest_first, reverse=True,
-    )
-    if query.cursor is not None:
-        after = decode_cursor(query.cursor)
-        releases = [r for r in releases if _newest_first(r) < after]
-    page = releases[:query.limit]
-    more = len(releases) > query.limit
-    return reply(ReleasePage(items=[ReleaseOut.of(r) for r in page],
-                             next_cursor=encode_cursor(page[-1]) if more else None))
-
-
-def _newest_first(release: Release) -> tuple[datetime, str]:
-    # Ties on created_at are broken by id, so a cursor names one exact position.
-    return release.created_at, release.id
+    matching = (r for r in call.request.app[STORE].releases.values()
+                if (query.app is None or r.app == query.app) and (query.state is None or r.state == query.state))
+    items, next_cursor = page(matching, query.limit, query.cursor)
+    return reply(ReleasePage(items=[ReleaseOut.of(r) for r in items], next_cursor=next_cursor))
 
 
 async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:

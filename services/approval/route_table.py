@@ -35,7 +35,7 @@ async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/releases", releases.create_release, "Request a release of an app at a commit",
           {202: ReleaseOut, 409: ErrorOut}, body=ReleaseRequest, role=Role.REQUESTER,
-          headers={202: ("Location",)}),
+          headers={202: ("Location",)}, links=("get_release", "approve_release", "reject_release")),
     Route("GET", "/releases", releases.list_releases, "List releases, newest first",
           {200: ReleasePage}, params=ReleaseQuery),
     Route("GET", "/releases/{id}", releases.get_release, "A release and its event history",

@@ -52,6 +52,8 @@ class Route:
     public: bool = False
     role: Role | None = None  # None: any authenticated identity
     headers: Mapping[int, Sequence[str]] = field(default_factory=dict)  # response headers per status
+    # Operations whose `id` parameter is the `id` of this route's success body (OpenAPI links).
+    links: Sequence[str] = ()
 
     @property
     def operation_id(self) -> str:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import structlog
 
-from services.shared.sources import git_env
+from services.shared.sources import git_env, local_path
 
 log = structlog.get_logger(__name__)
 WORKDIR_PREFIX = "greenlight-build-"
@@ -56,16 +56,8 @@ class GitCli:
 
     async def _fetch(self, repository: str, commit: str, workdir: Path) -> None:
         await self._git(workdir, ["init", "-q"])
-        # Shallow first: most servers (protocol v2, GitHub, GitLab) serve a bare SHA.
-        shallow = ["fetch", "-q", "--no-tags", "--depth", "1", "--", repository, commit]
-        rc, err = await self._git(workdir, shallow, check=False)
-        target = "FETCH_HEAD"
-        if rc != 0:
-            log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
-            full = ["fetch", "-q", "--", repository,
-                    "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
-            await self._git(workdir, full)
-            target = commit
+        borrowed = self._borrow_local(repository, workdir)
+        target = commit if borrowed else await self._fetch_remote(repository, commit, workdir)
         rc, _ = await self._git(workdir, ["checkout", "-q", "--detach", target], check=False)
         if rc != 0:
             raise SourceError(f"commit {commit} is not in {repository}")
@@ -75,6 +67,34 @@ class GitCli:
         # A small, highly compressed repository can finish before the watcher's first look.
         if await asyncio.to_thread(directory_size, workdir) > self.max_bytes:
             raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
+
+    def _borrow_local(self, repository: str, workdir: Path) -> bool:
+        """A plain local path is read as `git clone --shared` reads it: its objects are borrowed through
+        an alternates file instead of being packed and copied, and no git command runs inside that
+        repository. A file:// URL goes through the transport, as it does for git clone."""
+        if repository.startswith("file://") or (path := local_path(repository)) is None:
+            return False
+        path = path.resolve()
+        for objects in (path / ".git" / "objects", path / "objects"):
+            if objects.is_dir():
+                (workdir / ".git" / "objects" / "info" / "alternates").write_text(f"{objects}\n")
+                return True
+        raise SourceError(f"{repository} is not a git repository")
+
+    async def _fetch_remote(self, repository: str, commit: str, workdir: Path) -> str:
+        """Fetch the commit; returns what to check out."""
+        # Shallow first: most servers (protocol v2, GitHub, GitLab) serve a bare SHA. unpackLimit=1 keeps
+        # the received pack as is instead of re-deflating every object into a loose file.
+        keep_pack = ["-c", "fetch.unpackLimit=1"]
+        shallow = [*keep_pack, "fetch", "-q", "--no-tags", "--depth", "1", "--", repository, commit]
+        rc, err = await self._git(workdir, shallow, check=False)
+        if rc == 0:
+            return "FETCH_HEAD"
+        log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
+        full = [*keep_pack, "fetch", "-q", "--", repository,
+                "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
+        await self._git(workdir, full)
+        return commit
 
     async def _git(self, workdir: Path, args: Sequence[str], *, check: bool = True,
                    output: bool = False) -> tuple[int, str]:
@@ -96,7 +116,8 @@ class GitCli:
             raise too_big
         text = (out if output else err).decode(errors="replace").strip()
         if check and process.returncode != 0:
-            raise SourceError(f"git {args[0]} failed: {text[-500:] or f'exit code {process.returncode}'}")
+            command = next(a for a in args if not a.startswith("-") and "=" not in a)
+            raise SourceError(f"git {command} failed: {text[-500:] or f'exit code {process.returncode}'}")
         return process.returncode or 0, text
 
     async def _watch_size(self, workdir: Path, process: asyncio.subprocess.Process) -> None:

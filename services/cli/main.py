@@ -1,11 +1,8 @@
-"""`greenlight`: the command line. Wiring only; the work is in client, sse, render and supervisor."""
+"""`greenlight`: the command line. Wiring only; the work is in client, watch, render, stack and up."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -13,9 +10,11 @@ from typing import Annotated, NoReturn
 import typer
 
 from services.cli import render
+from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
+from services.cli.repo import NotARepository, local_repository
 from services.cli.stack import StackError, child_specs, environment, select
-from services.cli.supervisor import ChildStatus, SpawnFailed, Supervisor
+from services.cli.up import run_stack
 from services.cli.watch import watch_release
 from services.shared.protocol import ReleaseState
 
@@ -44,18 +43,6 @@ def api(url: str, token: str | None) -> Iterator[GreenlightClient]:
         fail(exc)
 
 
-def local_repository(repo: str) -> str:
-    """`.` (or any relative path) means the git repository around it, sent as an absolute path."""
-    if not repo.startswith("."):
-        return repo
-    try:
-        top = subprocess.run(["git", "-C", repo, "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, check=True, timeout=15).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        fail(f"{repo} is not inside a git repository")
-    return str(Path(top).resolve())
-
-
 @release_app.command("create")
 def create(
     app_name: Annotated[str, typer.Option("--app", help="application name (DNS label)")],
@@ -65,7 +52,10 @@ def create(
     url: Url = DEFAULT_URL, token: Token = None,
 ) -> None:
     """Request a release of COMMIT of REPO as APP."""
-    repository = local_repository(repo)
+    try:
+        repository = local_repository(repo)
+    except NotARepository as exc:
+        fail(str(exc))
     with api(url, token) as client:
         release = client.create_release(app_name, repository, commit)
         commit_sha = render.short(release["commit"])
@@ -155,44 +145,8 @@ def up(
         specs = child_specs(select(only), environment(env_file))
     except StackError as exc:
         fail(str(exc))
-    supervisor = Supervisor(specs, render.child_logger([spec.name for spec in specs]), grace=grace,
-                            health_timeout=health_timeout)
     try:
-        code = asyncio.run(_supervise(supervisor))
+        code = run_stack(specs, grace=grace, health_timeout=health_timeout)
     except SpawnFailed as exc:
         fail(str(exc))
     raise typer.Exit(code)
-
-
-async def _supervise(supervisor: Supervisor) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def on_signal() -> None:
-        if stop.is_set():
-            supervisor.force.set()
-            return
-        render.note("stopping: SIGTERM sent to every service (again to kill them now)", "yellow")
-        stop.set()
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, on_signal)
-    try:
-        return await supervisor.run(stop, on_started=_started, on_exit=_died)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
-        render.children_status(supervisor.children)
-
-
-def _started(children: list[ChildStatus]) -> None:
-    # On failure the table comes once, at the end, with each child's final status.
-    if all(child.status == "healthy" for child in children):
-        render.children_status(children)
-        render.note("all services are up; Ctrl-C stops them", "bold green")
-    else:
-        render.error("some services did not start; stopping the others")
-
-
-def _died(child: ChildStatus) -> None:
-    render.error(f"{child.name} {child.status}; stopping the others")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,19 +13,20 @@ from rich.table import Table
 from rich.text import Text
 
 from services.cli.client import ApiError
-from services.cli.supervisor import ChildStatus
 
 STATE_STYLE = {
     "live": "bold green", "approved": "green", "awaiting_approval": "bold yellow", "failed": "bold red",
     "rejected": "red", "rolled_back": "magenta", "rolling_back": "magenta", "superseded": "dim",
 }
 OK, BAD = "✓", "✗"
-CHILD_COLOURS = ("cyan", "magenta", "blue", "green", "yellow", "bright_red", "bright_cyan")
+PIPE_WIDTH = 240
 
 
 def out() -> Console:
     # Built per call: the console must write to whatever sys.stdout is now (CliRunner swaps it).
-    return Console(highlight=False, soft_wrap=True)
+    # Piped into grep or awk there is no terminal to fit: keep rows whole rather than 80 columns wide.
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH if piped else None)
 
 
 def err() -> Console:
@@ -68,7 +71,14 @@ def short(commit: str | None) -> str:
 
 
 def release_list(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
-    table = Table("id", "app", "state", "commit", "requested by", "updated", box=None, header_style="bold")
+    table = Table(box=None, header_style="bold")
+    # The id is what the user copies into the next command: it and the state are never shortened; on a
+    # narrow terminal the last columns wrap instead.
+    for name, key in (("id", "id"), ("app", "app"), ("state", "state")):
+        table.add_column(name, no_wrap=True, min_width=max((len(item[key]) for item in items), default=2))
+    table.add_column("commit", no_wrap=True, min_width=12)
+    table.add_column("requested by")
+    table.add_column("updated")
     for item in items:
         updated = when(item.get("updated_at"))
         table.add_row(Text(item["id"]), Text(item["app"]), state(item["state"]), Text(short(item["commit"])),
@@ -143,30 +153,6 @@ def step(event: dict[str, Any], previous: datetime | None) -> datetime | None:
     if event["state"] == "awaiting_approval":
         out().print(Text(f"  waiting for approval: greenlight approve {event['release_id']}", style="yellow"))
     return at
-
-
-def children_status(children: Iterable[ChildStatus]) -> None:
-    table = Table("service", "pid", "port", "status", "ready in", box=None, header_style="bold")
-    for child in children:
-        style = "green" if child.status == "healthy" else "bold red"
-        if child.status.startswith("stopped"):
-            style = "yellow"
-        ready = duration(child.ready_after) if child.ready_after is not None else ""
-        table.add_row(child.name, str(child.process.pid), str(child.spec.port),
-                      Text(child.status, style=style), ready)
-    out().print(table)
-
-
-def child_logger(names: Sequence[str]) -> Callable[[str, str], None]:
-    """Prints each child's lines behind its name, each child in its own colour."""
-    width = max((len(name) for name in names), default=0)
-    colours = {name: CHILD_COLOURS[i % len(CHILD_COLOURS)] for i, name in enumerate(names)}
-
-    def sink(name: str, line: str) -> None:
-        # Text, not markup: a log line may hold brackets rich would otherwise interpret.
-        out().print(Text.assemble((f"{name:<{width}} | ", colours.get(name, "white")), line))
-
-    return sink
 
 
 def note(message: str, style: str = "") -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from services.cli.supervisor import ChildSpec
+from services.cli.child import ChildSpec
 
 
 @dataclass(frozen=True)

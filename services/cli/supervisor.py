@@ -4,50 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
-import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 
-LineSink = Callable[[str, str], None]
-PR_SET_PDEATHSIG = 1
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-class SpawnFailed(RuntimeError):
-    """A child's command could not even be executed (missing program, bad path)."""
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    name: str
-    argv: Sequence[str]
-    port: int
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    health_path: str = "/healthz"
-
-
-@dataclass
-class ChildStatus:
-    spec: ChildSpec
-    process: asyncio.subprocess.Process
-    status: str = "starting"
-    ready_after: float | None = None
-    pump: asyncio.Task[None] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def running(self) -> bool:
-        return self.process.returncode is None
+from services.cli.child import ChildSpec, ChildStatus, LineSink, pump_lines, spawn
 
 
 class Supervisor:
@@ -64,17 +29,8 @@ class Supervisor:
     async def spawn(self) -> None:
         """Start every child; quick, and not interrupted halfway so no process is ever lost track of."""
         for spec in self.specs:
-            try:
-                process = await asyncio.create_subprocess_exec(
-                    *spec.argv, env=dict(spec.env), stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=1 << 20,
-                    # Own session: the terminal's Ctrl-C reaches only us; we decide how children stop.
-                    start_new_session=True, preexec_fn=_die_with_parent,
-                )
-            except OSError as exc:
-                raise SpawnFailed(f"cannot start {spec.name} ({' '.join(spec.argv)}): {exc}") from exc
-            child = ChildStatus(spec, process)
-            child.pump = asyncio.create_task(self._pump(child), name=f"pump-{spec.name}")
+            child = ChildStatus(spec, await spawn(spec))
+            child.pump = asyncio.create_task(pump_lines(child, self.on_line), name=f"pump-{spec.name}")
             self.children.append(child)
 
     async def await_healthy(self) -> bool:
@@ -166,21 +122,3 @@ class Supervisor:
             await asyncio.sleep(self.poll_interval)
         await child.process.wait()
         child.status = f"exited with code {child.process.returncode} during start-up"
-
-    async def _pump(self, child: ChildStatus) -> None:
-        stream = child.process.stdout
-        assert stream is not None
-        while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:  # a line longer than the limit: show what we have, keep going
-                raw = await stream.read(1 << 20)
-            if not raw:
-                return
-            self.on_line(child.name, raw.decode(errors="replace").rstrip("\r\n"))
-
-
-def _die_with_parent() -> None:
-    # If `greenlight up` is SIGKILLed it cannot forward anything; the kernel then sends SIGTERM instead.
-    if _LIBC is not None:
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -1,9 +1,14 @@
-"""`python -m services.deployer`"""
+"""`python -m services.deployer`: settings from the environment, then serve until SIGTERM."""
 
 from services.deployer.app import create_app
 from services.deployer.settings import DeployerSettings
 from services.shared.runtime import run
 
-if __name__ == "__main__":
+
+def main() -> None:
     settings = DeployerSettings()
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+
+
+if __name__ == "__main__":
+    main()

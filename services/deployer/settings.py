@@ -12,7 +12,7 @@ from services.shared.settings import BusSettings
 class DeployerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DEPLOYER_", extra="ignore")
 
-    port: int = Field(8083, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
+    port: int = Field(8103, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
     rollout_timeout: float | None = Field(
         None, gt=0,
         description="seconds to wait for the standby to be ready; default: the progress deadline + 30 s, "

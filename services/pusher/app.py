@@ -51,7 +51,8 @@ def create_app(settings: PusherSettings, *, engine: PushEngine | None = None,
 
 async def _make_auth(settings: PusherSettings, stack: contextlib.AsyncExitStack) -> RegistryAuth:
     if settings.registry_auth == "static":
-        return StaticAuth(settings.registry, settings.username, settings.password, settings.token)
+        return StaticAuth(settings.registry, settings.registry_username, settings.registry_password,
+                          settings.registry_token)
     client = await stack.enter_async_context(ecr_client(settings.aws_region))
     return EcrAuth(client, registry_id=settings.ecr_registry_id,
                    create_repositories=settings.ecr_create_repositories,

@@ -23,9 +23,10 @@ class PusherSettings(BaseSettings):
     registry: str = Field(
         "127.0.0.1:5001", description="static: host[:port][/namespace] images are pushed to",
     )
-    username: str | None = Field(None, description="static: registry user (default: anonymous)")
-    password: SecretStr | None = Field(None, description="static: that user's password")
-    token: SecretStr | None = Field(None, description="static: a registry bearer token instead of a password")
+    registry_username: str | None = Field(None, description="static: registry user (default: anonymous)")
+    registry_password: SecretStr | None = Field(None, description="static: that user's password")
+    registry_token: SecretStr | None = Field(
+        None, description="static: a registry bearer token instead of username/password")
     registry_scheme: Literal["auto", "https", "http"] = Field(
         "auto", description="scheme of the registry's v2 API; auto: http for loopback hosts, else https",
     )

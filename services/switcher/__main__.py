@@ -1,9 +1,14 @@
-"""`python -m services.switcher`"""
+"""`python -m services.switcher`: settings from the environment, then serve until SIGTERM."""
 
 from services.shared.runtime import run
 from services.switcher.app import create_app
 from services.switcher.settings import SwitcherSettings
 
-if __name__ == "__main__":
+
+def main() -> None:
     settings = SwitcherSettings()
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,8 @@ from services.shared.kube import open_kube_platform
 from services.shared.platform import Platform
 from services.shared.protocol import ReleaseState
 from services.shared.runtime import BUS, READY, STORE, add_subscriptions, service_app
-from services.switcher.handlers import SERVICE, Switcher
+from services.switcher.announce import SERVICE
+from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import TIMER_KEY, RabbitTimers, Timers
 

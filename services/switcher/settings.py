@@ -12,12 +12,12 @@ from services.shared.settings import BusSettings
 class SwitcherSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_SWITCHER_", extra="ignore")
 
-    port: int = Field(8084, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
+    port: int = Field(8104, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
     scale_down_delay: float = Field(
         600.0, ge=0, description="seconds the old colour stays warm (instant rollback) before scaling to 0"
     )
     ready_timeout: float = Field(
-        300.0, gt=0, description="seconds a colour may take to be ready again before a rollback is refused"
+        300.0, gt=0, description="seconds a colour may take to be ready before a switch fails or a rollback is refused"
     )
     timer_queue: str | None = Field(
         None, description="delay queue holding scale-down timers; default: <queue_prefix>switcher.timers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -14,8 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.approval.app import create_app
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
+from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.runtime import STORE
+from services.shared.runtime import BUS, STORE
 from services.shared.settings import BusSettings
 from tests.approval.fakes import FakeResolver, fake_pipeline
 from tests.harness import running, wait_for_state
@@ -71,6 +72,16 @@ async def reach(client: TestClient[web.Request, web.Application], release_id: st
     await wait_for_state(client.app[STORE], release_id, *states)
 
 
+async def until(client: TestClient[web.Request, web.Application], match: Callable[[ReleaseEvent], bool],
+                timeout: float = 15.0) -> ReleaseEvent:
+    """The first logged event (old or new) that matches, as folded by the API's own store."""
+    follow = client.app[STORE].follow(-1, match)
+    try:
+        return (await asyncio.wait_for(anext(follow), timeout)).event
+    finally:
+        await follow.aclose()
+
+
 async def staged_release(client: TestClient[web.Request, web.Application], app: str = "demo",
                          headers: dict[str, str] = REQUESTER) -> str:
     """A release the fake pipeline has brought to awaiting_approval."""
@@ -87,5 +98,16 @@ async def live_release(client: TestClient[web.Request, web.Application], app: st
     return release_id
 
 
-async def gather_limited(*aws: Any, timeout: float = 30.0) -> list[Any]:
-    return list(await asyncio.wait_for(asyncio.gather(*aws), timeout))
+async def advance(client: TestClient[web.Request, web.Application], release_id: str,
+                  *states: ReleaseState) -> None:
+    """Publish pipeline steps by hand (no fake pipeline), so nothing else moves the release."""
+    await reach(client, release_id, *ReleaseState)  # its latest event is in the log
+    event = client.app[STORE].history[release_id][-1].event
+    for state in states:
+        event = event.next(state, actor="test")
+        await client.app[BUS].publish(event)
+    await reach(client, release_id, states[-1])
+
+
+TO_APPROVAL = (ReleaseState.BUILDING, ReleaseState.BUILT, ReleaseState.PUSHING, ReleaseState.PUSHED,
+               ReleaseState.DEPLOYING, ReleaseState.AWAITING_APPROVAL)

@@ -46,7 +46,16 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
     def latest(release_id: str) -> ReleaseEvent:
         return app[STORE].history[release_id][-1].event
 
+    async def caught_up(event: ReleaseEvent) -> None:
+        # The log is ordered: once it holds this event, it holds everything that happened before it.
+        follow = app[STORE].follow(-1, lambda e: (e.release_id, e.seq) == (event.release_id, event.seq))
+        try:
+            await asyncio.wait_for(anext(follow), 10)
+        finally:
+            await follow.aclose()
+
     async def stage(event: ReleaseEvent, bus: Bus) -> None:
+        await caught_up(event)
         live = app[STORE].live(event.app)
         colour = live.live_colour.other if live and live.live_colour else Colour.BLUE
         steps: list[tuple[S, dict[str, object]]] = [
@@ -63,6 +72,7 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
             await bus.publish(current)
 
     async def switch(event: ReleaseEvent, bus: Bus) -> None:
+        await caught_up(event)
         release = event.release
         if event.state == S.APPROVED:
             switching = event.next(S.SWITCHING, actor="fake-switcher")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from tests.builder.conftest import request
+from tests.builder.conftest import leftover_workdirs, request
 from tests.fixtures_repo import CLEAN_DOCKERFILE, app_files, make_repo
 from tests.infra import EventTap
 
@@ -33,4 +33,4 @@ async def test_bad_run_fails_with_log_tail(builder, builder_settings, tap: Event
     assert "progress-line-1" not in tail  # only the last lines are kept
     assert len(tail) <= builder_settings.log_tail_lines
     assert failed.release.image is None
-    assert list(work_root.iterdir()) == []
+    assert leftover_workdirs(work_root) == []

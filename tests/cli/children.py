@@ -7,7 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
-from services.cli.supervisor import ChildSpec
+from services.cli.child import ChildSpec
 
 FAKE = str(Path(__file__).with_name("fake_service.py"))
 

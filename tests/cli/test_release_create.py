@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
 from services.shared.protocol import ReleaseState
+from services.shared.release import ReleaseError
 from tests.cli.conftest import SHA, cli, make_release
 from tests.cli.stub_api import StubApi
 
@@ -72,3 +74,21 @@ def test_a_release_in_flight_blocks_another_and_names_it(stub: StubApi) -> None:
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error: demo already has a release in flight",
                                           "  blocking release: busy1"]
+
+
+@pytest.mark.timeout(30)
+def test_create_with_watch_follows_the_new_release_to_its_end(stub: StubApi) -> None:
+    def fail_it() -> None:
+        assert stub.stream_opened.wait(10)
+        [release_id] = stub.latest
+        stub.advance(release_id, ReleaseState.BUILDING)
+        stub.advance(release_id, ReleaseState.FAILED, error=ReleaseError(step="build", reason="no Dockerfile"))
+
+    driver = threading.Thread(target=fail_it)
+    driver.start()
+    result = cli(stub, "release", "create", "--app", "demo", "--repo", "https://example.org/demo.git",
+                 "--commit", SHA, "--watch")
+    driver.join(10)
+    assert result.exit_code == 1
+    assert result.stderr == "error: release failed at build: no Dockerfile\n"
+    assert "greenlight watch" not in result.stdout

@@ -8,7 +8,8 @@ import sys
 import httpx
 import pytest
 
-from services.cli.supervisor import ChildSpec, ChildStatus, SpawnFailed, Supervisor
+from services.cli.child import ChildSpec, ChildStatus, SpawnFailed
+from services.cli.supervisor import Supervisor
 from tests.cli.children import fake, free_port
 
 pytestmark = pytest.mark.timeout(60)

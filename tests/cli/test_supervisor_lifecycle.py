@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from services.cli.supervisor import ChildStatus, Supervisor
+from services.cli.child import ChildStatus
+from services.cli.supervisor import Supervisor
 from tests.cli.children import fake
 
 pytestmark = pytest.mark.timeout(60)

@@ -73,7 +73,7 @@ async def _to_live(event: ReleaseEvent, bus: Bus) -> None:
 
 @pytest.fixture
 async def pipeline(bus_settings: BusSettings) -> AsyncIterator[None]:
-    """Stands in for builder..deployer (requested -> awaiting_approval) and the switcher (approved -> live)."""
+    """Stands in for builder..deployer (requested -> awaiting_approval) and switcher (approved -> live)."""
     app = service_app("fake-pipeline", bus_settings)
     add_subscriptions(app, lambda app: [Subscription("builder", [S.REQUESTED], _to_awaiting),
                                         Subscription("switcher", [S.APPROVED], _to_live)])

@@ -48,8 +48,8 @@ async def test_assets_have_their_types(http: httpx.AsyncClient, name: str, kind:
     assert answer.content == (STATIC / name).read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/dashboard/__init__.py", "/dashboard/index.html", "/dashboard/%2e%2e%2fapp.py",
-                                  "/dashboard/"])
+@pytest.mark.parametrize("path", ["/dashboard/__init__.py", "/dashboard/index.html",
+                                  "/dashboard/%2e%2e%2fapp.py", "/dashboard/"])
 async def test_nothing_but_the_listed_assets_is_served(http: httpx.AsyncClient, path: str) -> None:
     assert (await http.get(path)).status_code == 404
 

@@ -21,5 +21,5 @@ async def deployer(bus_settings: BusSettings, kube: KubeTarget, **kube_overrides
                    ) -> AsyncIterator[tuple[web.Application, Tap]]:
     settings = DeployerSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
                                 rollout_timeout=kube.progress_deadline + 10)
-    async with tap(bus_settings) as events, running(create_app(settings)) as app:
+    async with tap(bus_settings, kube.patience) as events, running(create_app(settings)) as app:
         yield app, events

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.shared.kube import KubePlatform
 from services.shared.kube.client import Kind
 from services.shared.protocol import ReleaseState as S
@@ -10,8 +12,10 @@ from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.deployer.running import deployer
 from tests.fake_k8s.fixtures import SECRET, KubeTarget
-from tests.fake_k8s.scenario import APP, deployment, event, service
+from tests.fake_k8s.scenario import APP, SPEC, deployment, event, service
 from tests.harness import SHA
+
+pytestmark = pytest.mark.cluster
 
 
 async def test_first_release_goes_to_blue_with_services_created(bus_settings: BusSettings,
@@ -50,3 +54,14 @@ async def _assert_objects(platform: KubePlatform, kube: KubeTarget) -> None:
     assert {"name": "MODE", "value": "test"} in container["env"]
     assert {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "token"}}} in container["env"]
     assert await platform.api.get(Kind.DEPLOYMENT, kube.namespace, f"{APP}-green") is None
+
+
+async def test_a_spec_without_namespace_uses_the_configured_one(bus_settings: BusSettings,
+                                                                kube: KubeTarget) -> None:
+    assert SPEC.namespace is None
+    async with deployer(bus_settings, kube) as (app, events), kube.platform() as platform:
+        await app[BUS].publish(event("r1", S.PUSHED, kube, image=kube.images[0], spec=SPEC))
+        staged = (await events.wait("r1", S.AWAITING_APPROVAL))[0].release
+
+        assert staged.preview == f"{APP}-preview.{kube.namespace}.svc"
+        assert (await deployment(platform, kube, Colour.BLUE))["metadata"]["namespace"] == kube.namespace

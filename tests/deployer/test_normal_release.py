@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -9,6 +11,8 @@ from services.shared.settings import BusSettings
 from tests.deployer.running import deployer
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import APP, deployment, event, make_live, service
+
+pytestmark = pytest.mark.cluster
 
 
 async def test_standby_gets_the_release_and_live_is_untouched(bus_settings: BusSettings,
@@ -48,3 +52,7 @@ async def test_the_next_release_redeploys_the_retired_colour(bus_settings: BusSe
         blue = await deployment(platform, kube, Colour.BLUE)
         assert blue["metadata"]["generation"] > blue_generation
         assert blue["spec"]["template"]["spec"]["containers"][0]["image"] == kube.images[2]
+        if kube.fake:  # kubernetes-asyncio sent each patch flavour the fake must speak
+            assert {kind for method, _, kind in kube.fake.requests if method == "PATCH"} == {
+                "application/merge-patch+json", "application/json-patch+json",
+                "application/strategic-merge-patch+json"}

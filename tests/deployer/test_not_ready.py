@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -9,6 +11,8 @@ from services.shared.settings import BusSettings
 from tests.deployer.running import deployer
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import APP, deployment, event, make_live, service, until_replicas
+
+pytestmark = pytest.mark.cluster
 
 
 async def test_progress_deadline_fails_the_release_and_frees_the_standby(bus_settings: BusSettings,

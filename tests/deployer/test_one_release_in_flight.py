@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -9,6 +11,8 @@ from services.shared.settings import BusSettings
 from tests.deployer.running import deployer
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import deployment, event, make_live, until_replicas
+
+pytestmark = pytest.mark.cluster
 
 
 async def test_second_release_is_rejected_while_the_first_awaits_approval(bus_settings: BusSettings,

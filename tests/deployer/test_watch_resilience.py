@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -9,6 +11,8 @@ from services.shared.settings import BusSettings
 from tests.deployer.running import deployer
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import event, make_live
+
+pytestmark = pytest.mark.cluster
 
 WATCH = "deployments?"
 
@@ -42,6 +46,7 @@ async def test_silent_stream_is_renewed_after_the_inactivity_timeout(bus_setting
             deployer(bus_settings, kube, watch_inactivity=0.5) as (app, events):
         await make_live(platform, kube, Colour.BLUE, "r1", kube.images[0])
         fake.rollouts.delay = 0.2
+        fake.bookmark_interval = 0.1  # healthy streams talk more often than the inactivity timeout
         fake.silence_next_watch()
 
         await app[BUS].publish(event("r2", S.PUSHED, kube, image=kube.images[1]))
@@ -64,4 +69,4 @@ async def test_server_side_watch_timeout_is_renewed(bus_settings: BusSettings, k
 
         green_watches = [p for p in _watches(kube) if "demo-green" in p]
         assert len(green_watches) >= 2
-        assert all("timeoutSeconds=1" in p and "allowWatchBookmarks=true" in p.lower() for p in green_watches)
+        assert all("timeoutSeconds=1" in p and "allowwatchbookmarks=true" in p.lower() for p in green_watches)

@@ -26,9 +26,7 @@ async def test_backs_off_until_the_reset_time(
     assert len(stub.calls) == 2
 
 
-async def test_page_says_rate_limited(
-    make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock
-) -> None:
+async def test_page_says_rate_limited(make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock) -> None:
     stub.script.append(rate_limited(int((clock.wall + 5) * 1000)))
     client = await make_client()
     resp = await client.get("/")

@@ -40,9 +40,7 @@ async def test_each_distinct_query_has_its_own_entry(make_client: MakeClient, st
 async def test_equivalent_queries_share_an_entry(make_client: MakeClient, stub: StubTicketmaster) -> None:
     client = await make_client(events_page_size=50)
     await client.get("/api/events?countryCode=us&classificationName=Music,Sports&keyword=%20Event")
-    await client.get(
-        "/api/events?countryCode=US&classificationName=Sports&classificationName=Music&keyword=Event"
-    )
+    await client.get("/api/events?countryCode=US&classificationName=Sports&classificationName=Music&keyword=Event")
     assert len(stub.calls) == 1
 
 

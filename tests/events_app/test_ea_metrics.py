@@ -38,9 +38,7 @@ async def test_counts_requests_upstream_calls_cache_hits_and_errors(
     samples = await scrape(client)
 
     def requests(route: str, status: str) -> float:
-        return samples[
-            ("events_app_http_requests_total", (("method", "GET"), ("route", route), ("status", status)))
-        ]
+        return samples[("events_app_http_requests_total", (("method", "GET"), ("route", route), ("status", status)))]
 
     assert requests("/api/events", "200") == 3
     assert requests("/", "200") == 1
@@ -81,3 +79,13 @@ async def test_two_apps_in_one_process_do_not_collide(make_client: MakeClient) -
     assert second.get_sample_value("events_app_http_requests_total", labels) is None
     await green.get("/healthz")
     assert second.get_sample_value("events_app_http_requests_total", labels) == 1
+
+
+async def test_unknown_methods_share_one_label(make_client: MakeClient) -> None:
+    client = await make_client()
+    for method in ("PROPFIND", "MKCOL", "PURGE"):
+        assert (await client.request(method, "/api/events")).status == 405
+    samples = await scrape(client)
+    # aiohttp answers a 405 from a system route, which has no resource: it counts as unmatched.
+    key = ("events_app_http_requests_total", (("method", "other"), ("route", "unmatched"), ("status", "405")))
+    assert samples[key] == 3

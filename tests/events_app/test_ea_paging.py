@@ -55,9 +55,7 @@ async def test_max_pages_bounds_one_refresh(make_client: MakeClient, stub: StubT
     assert len(stub.calls) == 3
 
 
-async def test_later_page_failure_keeps_what_was_found(
-    make_client: MakeClient, stub: StubTicketmaster
-) -> None:
+async def test_later_page_failure_keeps_what_was_found(make_client: MakeClient, stub: StubTicketmaster) -> None:
     stub.script.extend([search_normally(stub), raw("upstream hiccup", status=500)])
     client = await make_client(events_page_size=10)
     body = await (await client.get("/api/events")).json()

@@ -34,9 +34,7 @@ def test_only_onsale_status_counts(status: str) -> None:
         ((NOW.isoformat(), NOW.isoformat()), True),  # the window's edges are inside it
     ],
 )
-def test_public_sale_window_must_include_now(
-    sale: tuple[str | None, str | None] | None, expected: bool
-) -> None:
+def test_public_sale_window_must_include_now(sale: tuple[str | None, str | None] | None, expected: bool) -> None:
     assert is_for_sale(event(sale=sale), NOW) is expected
 
 

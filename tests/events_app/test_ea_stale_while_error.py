@@ -34,17 +34,13 @@ async def test_http_errors_serve_stale(
     assert body["fetched_at"] == fresh["fetched_at"]
 
 
-async def test_malformed_json_serves_stale(
-    make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock
-) -> None:
+async def test_malformed_json_serves_stale(make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock) -> None:
     client, _ = await warm_then_expire(make_client, clock)
     stub.always = raw("{truncated")
     assert (await (await client.get("/api/events")).json())["stale"] is True
 
 
-async def test_timeout_serves_stale(
-    make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock
-) -> None:
+async def test_timeout_serves_stale(make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock) -> None:
     client, fresh = await warm_then_expire(make_client, clock, ticketmaster_timeout=0.2)
     stub.hold = asyncio.Event()  # the API stops answering
     body = await (await asyncio.wait_for(client.get("/api/events"), 5)).json()
@@ -52,18 +48,14 @@ async def test_timeout_serves_stale(
     assert body["events"] == fresh["events"]
 
 
-async def test_page_marks_stale_data(
-    make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock
-) -> None:
+async def test_page_marks_stale_data(make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock) -> None:
     client, _ = await warm_then_expire(make_client, clock)
     stub.always = raw("", status=500)
     text = await (await client.get("/")).text()
     assert "Ticketmaster is not answering; showing data from 2026-12-01 12:00 UTC" in text
 
 
-async def test_recovers_once_the_api_is_back(
-    make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock
-) -> None:
+async def test_recovers_once_the_api_is_back(make_client: MakeClient, stub: StubTicketmaster, clock: FakeClock) -> None:
     client, _ = await warm_then_expire(make_client, clock)
     stub.script.append(raw("", status=500))
     assert (await (await client.get("/api/events")).json())["stale"] is True

@@ -28,6 +28,7 @@ class KubeTarget:
     progress_deadline: int
     images: tuple[str, ...]  # images that become ready, pinned by digest on the fake
     bad_image: str  # an image that never becomes available
+    patience: float  # seconds a test waits for an outcome: image pulls on a real cluster take a while
 
     def settings(self, **overrides: Any) -> KubeSettings:
         values: dict[str, Any] = {"kubeconfig": self.kubeconfig, "namespace": self.namespace,
@@ -58,13 +59,13 @@ async def kube(tmp_path: Path, test_id: str) -> AsyncIterator[KubeTarget]:
     if os.environ.get("KUBECONFIG"):
         images = tuple(os.environ.get("GREENLIGHT_TEST_IMAGES", "nginxinc/nginx-unprivileged:1.27-alpine,"
                                       "nginxinc/nginx-unprivileged:1.26-alpine").split(","))
-        target = KubeTarget(namespace, None, None, 60, images, "registry.invalid/bad-image:never")
+        target = KubeTarget(namespace, None, None, 60, images, "registry.invalid/bad-image:never", 180.0)
     else:
         fake = FakeKube(rollout_delay=0.05, bookmark_interval=1.0)
         await fake.start()
         kubeconfig = str(fake.write_kubeconfig(tmp_path / "kubeconfig"))
         target = KubeTarget(namespace, kubeconfig, fake, 1, _fake_images(),
-                            "registry.example/bad@sha256:" + "0" * 64)
+                            "registry.example/bad@sha256:" + "0" * 64, 20.0)
     api_client = await connect(target.settings())
     try:
         core = client.CoreV1Api(api_client)

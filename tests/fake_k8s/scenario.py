@@ -31,10 +31,14 @@ HAPPY = [S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.A
 SEQ = {state: index + 1 for index, state in enumerate(HAPPY)}
 
 
-def event(rid: str, state: S, kube: KubeTarget, *, seq: int | None = None, **fields: Any) -> ReleaseEvent:
-    """The event that put release `rid` in `state` (seq as on the happy path unless given)."""
+def event(rid: str, state: S, kube: KubeTarget, *, seq: int | None = None, spec: AppSpec | None = None,
+          **fields: Any) -> ReleaseEvent:
+    """The event that put release `rid` in `state` (seq as on the happy path unless given).
+
+    The app spec names the test's namespace unless `spec` is given.
+    """
     number = seq or SEQ[state]
-    spec = SPEC.model_copy(update={"namespace": kube.namespace})
+    spec = spec or SPEC.model_copy(update={"namespace": kube.namespace})
     release = make_release(rid, APP, spec=spec, state=state, seq=number, **fields)
     return ReleaseEvent(release_id=rid, app=APP, seq=number, state=state, actor="test", release=release)
 
@@ -49,7 +53,7 @@ async def stage(platform: KubePlatform, kube: KubeTarget, colour: Colour, rid: s
     app = app_ref(kube)
     await platform.ensure_app(app)
     await platform.deploy(app, colour, Rollout(rid, SHA, image), replicas)
-    await platform.wait_ready(app, colour, rid, 15)
+    await platform.wait_ready(app, colour, rid, kube.patience)
     await platform.mark(app, colour, rid, status)
 
 
@@ -73,20 +77,21 @@ async def service(platform: KubePlatform, kube: KubeTarget, name: str = f"{APP}-
 
 
 async def until_replicas(platform: KubePlatform, kube: KubeTarget, colour: Colour, replicas: int,
-                         timeout: float = 15.0) -> dict[str, Any]:
+                         ) -> dict[str, Any]:
     """Awaits (through a watch, no polling) the colour's desired replicas reaching `replicas`."""
     def decide(obj: dict[str, Any] | None) -> dict[str, Any] | None:
         return obj if obj is not None and obj["spec"]["replicas"] == replicas else None
 
     return await wait_for(platform.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-{colour.value}", decide,
-                          timeout)
+                          kube.patience)
 
 
 class Tap:
     """Every release event published on the test's exchange, duplicates included, in order."""
 
-    def __init__(self, settings: BusSettings) -> None:
+    def __init__(self, settings: BusSettings, patience: float) -> None:
         self.settings = settings
+        self.patience = patience
         self.events: list[ReleaseEvent] = []
         self._arrived = asyncio.Condition()
 
@@ -95,11 +100,11 @@ class Tap:
             self.events.append(parse_event(message.body))
             self._arrived.notify_all()
 
-    async def wait(self, rid: str, state: S, count: int = 1, timeout: float = 20.0) -> list[ReleaseEvent]:
+    async def wait(self, rid: str, state: S, count: int = 1) -> list[ReleaseEvent]:
         def matching() -> list[ReleaseEvent]:
             return [e for e in self.events if e.release_id == rid and e.state is state]
 
-        async with asyncio.timeout(timeout), self._arrived:
+        async with asyncio.timeout(self.patience), self._arrived:
             await self._arrived.wait_for(lambda: len(matching()) >= count)
         return matching()
 
@@ -108,7 +113,7 @@ class Tap:
 
 
 @contextlib.asynccontextmanager
-async def tap(settings: BusSettings) -> AsyncIterator[Tap]:
+async def tap(settings: BusSettings, patience: float = 20.0) -> AsyncIterator[Tap]:
     connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
                                         client_properties={"connection_name": "gltest-tap"})
     async with connection:
@@ -116,6 +121,6 @@ async def tap(settings: BusSettings) -> AsyncIterator[Tap]:
         exchange, _ = await declare_topology(channel, settings)
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         await queue.bind(exchange, "release.#")
-        listener = Tap(settings)
+        listener = Tap(settings, patience)
         await queue.consume(listener._on_message, no_ack=True)
         yield listener

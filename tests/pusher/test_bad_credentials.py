@@ -16,7 +16,8 @@ async def test_wrong_password_fails_with_registry_message(
         watched: WatchedRegistry, built_image: BuiltImage) -> None:
     wrong = "not-the-password-" + registries.password[:4]
     settings = pusher_settings.model_copy(update={
-        "registry": registries.authenticated, "username": registries.username, "password": SecretStr(wrong)})
+        "registry": registries.authenticated, "registry_username": registries.username,
+        "registry_password": SecretStr(wrong)})
     async with pusher(settings) as app:
         await app[BUS].publish(built_event(built_image))
         failed = await tap.wait("r1", S.PUSHED, S.FAILED)
@@ -49,8 +50,8 @@ async def test_engine_relays_registry_refusal(pusher, pusher_settings: PusherSet
             return await engine.inner.push(repository, tag, {"username": "", "password": ""})
 
     settings = pusher_settings.model_copy(update={
-        "registry": registries.authenticated, "username": registries.username,
-        "password": SecretStr(registries.password)})
+        "registry": registries.authenticated, "registry_username": registries.username,
+        "registry_password": SecretStr(registries.password)})
     async with pusher(settings, engine=NoEngineAuth(engine)) as app:
         await app[BUS].publish(built_event(built_image))
         failed = await tap.wait("r1", S.PUSHED, S.FAILED)

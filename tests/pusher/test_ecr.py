@@ -94,7 +94,8 @@ async def test_mutable_repository_is_overwritten(pusher, ecr_settings: PusherSet
                                                  tap: EventTap, engine: CountingEngine,
                                                  built_image: BuiltImage) -> None:
     aws.create_repository(repositoryName=built_image.app, imageTagMutability="MUTABLE")
-    other = {"schemaVersion": 2, "config": {"digest": "sha256:" + "d" * 64}, "layers": []}
+    other = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+             "config": {"digest": "sha256:" + "d" * 64}, "layers": []}
     aws.put_image(repositoryName=built_image.app, imageManifest=json.dumps(other), imageTag=built_image.commit)
     async with pusher(ecr_settings) as app:
         await app[BUS].publish(built_event(built_image))

@@ -22,8 +22,8 @@ async def test_push_records_the_registry_digest(
     if authenticated:
         registry, auth = registries.authenticated, (registries.username, registries.password)
         settings = pusher_settings.model_copy(update={
-            "registry": registry, "username": registries.username,
-            "password": SecretStr(registries.password)})
+            "registry": registry, "registry_username": registries.username,
+            "registry_password": SecretStr(registries.password)})
     async with pusher(settings) as app:
         await app[BUS].publish(built_event(built_image))
         pushed = await tap.wait("r1", S.PUSHED, S.FAILED)

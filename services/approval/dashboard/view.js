@@ -1,5 +1,5 @@
 // Greenlight dashboard, view side: rendering the model, the sign-in form and the notices.
-// Loaded after data.js (both deferred, in order). Text only: no innerHTML anywhere.
+// Loaded after data.js (both deferred, in order). Data becomes text nodes only, never parsed HTML.
 "use strict";
 
 function scheduleRender() {

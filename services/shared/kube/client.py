@@ -64,6 +64,7 @@ async def connect(settings: KubeSettings) -> client.ApiClient:
 class KubeApi:
     def __init__(self, api_client: client.ApiClient, settings: KubeSettings) -> None:
         self.settings = settings
+        self.api_client = api_client
         # Any: with _preload_content=False the generated methods return the raw response, not their hint.
         self._apps: Any = client.AppsV1Api(api_client)
         self._core: Any = client.CoreV1Api(api_client)

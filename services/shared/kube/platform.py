@@ -1,49 +1,21 @@
-"""The Platform interface on Kubernetes.
+"""The Platform interface on Kubernetes: Deployments per colour (colours.py), Services (traffic.py).
 
-Writes that depend on what was read carry a precondition, so a concurrent writer is never
-overwritten: the live switch and `deploy` send the resourceVersion they decided on (409 -> re-read,
-decide again); `mark` and conditional `scale` are json-patches whose `test` operations check the
-annotations atomically (a failed test is a 422 and nothing is written).
+Every write that depends on what was read carries a precondition, so a concurrent writer is never
+overwritten; see the two modules for how.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import structlog
 
 from services.shared.kube import state as st
-from services.shared.kube.client import MERGE_PATCH, Conflict, Invalid, Kind, KubeApi, NotFound
+from services.shared.kube.client import Kind, KubeApi
+from services.shared.kube.colours import Colours
 from services.shared.kube.settings import KubeSettings
-from services.shared.kube.templates import (
-    RELEASE_ID,
-    STATE,
-    Names,
-    deployment_manifest,
-    json_pointer,
-    pod_template,
-    release_annotations,
-    service_manifest,
-)
-from services.shared.kube.watch import WatchTimeout, wait_for
-from services.shared.platform import (
-    AppRef,
-    AppState,
-    ColourBusy,
-    ColourState,
-    ColourStatus,
-    LiveChanged,
-    NotReady,
-    PlatformError,
-    PlatformUnavailable,
-    Rollout,
-)
+from services.shared.kube.templates import RELEASE_ID, Names
+from services.shared.kube.traffic import Traffic
+from services.shared.platform import AppRef, AppState, ColourState, ColourStatus, Rollout
 from services.shared.release import Colour
-
-log = structlog.get_logger(__name__)
-Obj = dict[str, Any]
-CONFLICT_ATTEMPTS = 8
 
 
 class KubePlatform:
@@ -51,6 +23,8 @@ class KubePlatform:
         self.api = api
         self.settings = settings
         self.names = Names(settings)
+        self.colours = Colours(api, settings)
+        self.traffic = Traffic(api, settings)
 
     async def read(self, app: AppRef) -> AppState:
         ns = self.names.namespace(app)
@@ -70,136 +44,24 @@ class KubePlatform:
         )
 
     async def ensure_app(self, app: AppRef) -> AppState:
-        ns = self.names.namespace(app)
-        for name in (self.names.service(app), self.names.preview(app)):
-            if await self.api.get(Kind.SERVICE, ns, name) is None:
-                try:
-                    await self.api.create(Kind.SERVICE, ns, service_manifest(name, app, ns))
-                    log.info("created service", namespace=ns, service=name)
-                except Conflict:
-                    pass  # created concurrently: it exists, which is all we need
+        await self.traffic.ensure_services(app)
         return await self.read(app)
 
     async def deploy(self, app: AppRef, colour: Colour, rollout: Rollout, replicas: int) -> None:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-        for _ in range(CONFLICT_ATTEMPTS):
-            current, service = await asyncio.gather(
-                self.api.get(Kind.DEPLOYMENT, ns, name),
-                self.api.get(Kind.SERVICE, ns, self.names.service(app)),
-            )
-            if st.selected_colour(service) is colour:
-                raise ColourBusy(colour, None, f"{colour} is live; the deployer never touches it")
-            try:
-                if current is None:
-                    body = deployment_manifest(name, ns, app, colour, rollout, replicas,
-                                               ColourStatus.DEPLOYING, self.settings)
-                    await self.api.create(Kind.DEPLOYMENT, ns, body)
-                    log.info("created deployment", deployment=name, release=rollout.release_id)
-                    return
-                self._check_free(colour, current, rollout.release_id)
-                if st.annotations_of(current).get(RELEASE_ID) == rollout.release_id and \
-                        st.image_of(current) == rollout.image and current["spec"].get("replicas") == replicas:
-                    return  # already deployed: nothing to write
-                await self.api.patch(Kind.DEPLOYMENT, ns, name, {
-                    "metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
-                                 "annotations": release_annotations(rollout, ColourStatus.DEPLOYING)},
-                    "spec": {"replicas": replicas, "progressDeadlineSeconds": self.settings.progress_deadline,
-                             "template": pod_template(app, colour, rollout, self.settings)},
-                }, MERGE_PATCH)
-                log.info("deployed", deployment=name, release=rollout.release_id, image=rollout.image)
-                return
-            except Conflict:
-                continue  # someone wrote in between: read again and decide again
-        raise PlatformUnavailable(f"deployment {name} kept changing under concurrent writers")
-
-    @staticmethod
-    def _check_free(colour: Colour, current: Obj, release_id: str) -> None:
-        owner = st.annotations_of(current).get(RELEASE_ID)
-        if owner and owner != release_id and st.status_of(current) is ColourStatus.AWAITING_APPROVAL:
-            raise ColourBusy(colour, owner, f"standby owned by release {owner} awaiting approval")
+        await self.colours.deploy(app, colour, rollout, replicas)
 
     async def wait_ready(self, app: AppRef, colour: Colour, release_id: str, timeout: float) -> ColourState:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-
-        def decide(obj: Obj | None) -> ColourState | None:
-            if obj is None:
-                raise NotReady(f"deployment {name} does not exist")
-            owner = st.annotations_of(obj).get(RELEASE_ID)
-            if owner != release_id:
-                raise NotReady(f"deployment {name} was taken over by release {owner}")
-            if failure := st.rollout_failure(obj):
-                raise NotReady(f"rollout of {name} failed: {failure}", st.describe(obj))
-            return st.colour_state(colour, obj) if st.rollout_done(obj) else None
-
-        try:
-            return await wait_for(self.api, Kind.DEPLOYMENT, ns, name, decide, timeout)
-        except WatchTimeout as exc:
-            raise NotReady(f"rollout of {name} not ready within {timeout:g}s: {st.describe(exc.last)}",
-                           st.describe(exc.last)) from None
+        return await self.colours.wait_ready(app, colour, release_id, timeout)
 
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
-        ns, name = self.names.namespace(app), self.names.preview(app)
-        preview = await self.api.get(Kind.SERVICE, ns, name)
-        if preview is None:
-            raise PlatformError(f"preview service {name} does not exist")
-        if st.selected_colour(preview) is not colour:
-            # strategic-merge-patch: the selector map merges, so only `role` changes.
-            await self.api.patch(Kind.SERVICE, ns, name, {"spec": {"selector": {"role": colour.value}}})
-        return f"{name}.{ns}.svc"
+        return await self.traffic.set_preview(app, colour)
 
     async def mark(self, app: AppRef, colour: Colour, release_id: str, status: ColourStatus) -> bool:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-        ops = [_test(RELEASE_ID, release_id),
-               {"op": "add", "path": f"/metadata/annotations/{json_pointer(STATE)}", "value": status.value}]
-        try:
-            await self.api.patch(Kind.DEPLOYMENT, ns, name, ops)
-        except (Invalid, NotFound):
-            return False
-        return True
+        return await self.colours.mark(app, colour, release_id, status)
 
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
-        ns, name = self.names.namespace(app), self.names.service(app)
-        for _ in range(CONFLICT_ATTEMPTS):
-            service = await self.api.get(Kind.SERVICE, ns, name)
-            if service is None:
-                raise PlatformError(f"service {name} does not exist")
-            live = st.selected_colour(service)
-            if live is to and st.annotations_of(service).get(RELEASE_ID) == release_id:
-                return False
-            if live is not expected:
-                raise LiveChanged(expected, live)
-            try:
-                await self.api.patch(Kind.SERVICE, ns, name, {
-                    "metadata": {"resourceVersion": service["metadata"]["resourceVersion"],
-                                 "annotations": {RELEASE_ID: release_id}},
-                    "spec": {"selector": {"app": app.name, "role": to.value}},
-                }, MERGE_PATCH)
-            except Conflict:
-                log.info("service changed while switching; deciding again", service=name)
-                continue
-            back = await self.api.get(Kind.SERVICE, ns, name)
-            if st.selected_colour(back) is not to:
-                raise LiveChanged(to, st.selected_colour(back))
-            return True
-        raise PlatformUnavailable(f"service {name} kept changing under concurrent writers")
+        return await self.traffic.switch(app, expected, to, release_id)
 
     async def scale(self, app: AppRef, colour: Colour, replicas: int, *, if_release: str | None = None,
                     if_status: ColourStatus | None = None) -> bool:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-        ops: list[Obj] = []
-        if if_release is not None:
-            ops.append(_test(RELEASE_ID, if_release))
-        if if_status is not None:
-            ops.append(_test(STATE, if_status.value))
-        ops.append({"op": "replace", "path": "/spec/replicas", "value": replicas})
-        try:
-            await self.api.patch(Kind.DEPLOYMENT, ns, name, ops)
-        except (Invalid, NotFound):
-            if ops[:-1]:
-                return False
-            raise
-        return True
-
-
-def _test(annotation: str, value: str) -> Obj:
-    return {"op": "test", "path": f"/metadata/annotations/{json_pointer(annotation)}", "value": value}
+        return await self.colours.scale(app, colour, replicas, if_release=if_release, if_status=if_status)

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# HAProxy for the local platform: it plays the Kubernetes Service in front of each app's colours.
+#   live frontend     127.0.0.1:${GREENLIGHT_LOCAL_LIVE_PORT:-8088}
+#   preview frontend  127.0.0.1:${GREENLIGHT_LOCAL_PREVIEW_PORT:-8089}
+#   admin socket      $REPO/.local/haproxy/admin.sock (runtime API, level admin, expose-fd listeners)
+# The config comes from services/shared/local/haproxy_conf.py (same GREENLIGHT_LOCAL_* settings as the
+# deployer and switcher). Apps are attached at run time through the socket, never by a reload; after a
+# restart the platform re-attaches them from their state files on its next call.
+# Usage: haproxy.sh [--restart]   (--restart regenerates the config and restarts HAProxy)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+RESTART=0
+for arg in "$@"; do
+    case $arg in
+        --restart) RESTART=1 ;;
+        *) echo "usage: $0 [--restart]" >&2; exit 2 ;;
+    esac
+done
+
+PY="$REPO/.venv/bin/python"
+if [[ ! -x "$PY" ]]; then
+    step "ERROR: $PY missing: run scripts/setup.sh first"
+    exit 1
+fi
+need_packages haproxy haproxy
+
+setting() { (cd "$REPO" && "$PY" -c "from services.shared.local.settings import LocalSettings as S; print($1)"); }
+SOCK="$(setting 'S().socket')"
+PIDFILE="$LOCAL/haproxy.pid"
+
+socket_answers() {
+    (cd "$REPO" && "$PY" - "$SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(b"show info\n")
+    sys.exit(0 if b"Name: HAProxy" in s.recv(4096) else 1)
+except OSError:
+    sys.exit(1)
+PY
+    )
+}
+
+if ((RESTART)) && [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    step "restarting: stopping HAProxy (pid $(cat "$PIDFILE"))"
+    kill "$(cat "$PIDFILE")"
+    wait_until 15 "HAProxy stop" bash -c "! kill -0 $(cat "$PIDFILE")"
+fi
+
+if socket_answers; then
+    step "HAProxy already answers on $SOCK"
+else
+    CONFIG="$(cd "$REPO" && "$PY" -m services.shared.local.haproxy_conf)"
+    haproxy -c -q -f "$CONFIG" || { step "ERROR: generated config $CONFIG is invalid"; exit 1; }
+    rm -f "$SOCK"
+    step "starting HAProxy with $CONFIG (log: $LOCAL/haproxy.log)"
+    # -W master-worker, -db in the foreground (start_bg detaches it and records the pid).
+    start_bg haproxy "$LOCAL/haproxy.log" haproxy -W -db -f "$CONFIG"
+    wait_until 20 "HAProxy admin socket" socket_answers
+    step "HAProxy answers"
+fi
+step "proxy ready: live $(setting 'S().live_url(S().default_app)'), preview $(setting 'S().preview_url(S().default_app)'); other apps: Host <app>.localhost"

@@ -1,0 +1,71 @@
+"""An app's traffic on Kubernetes: the live Service and the preview Service, selecting a colour.
+
+The live switch carries the resourceVersion it decided on as a precondition: a 409 means someone
+wrote the Service in between, so it is read again and the decision taken again, never overwritten.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.shared.kube import state as st
+from services.shared.kube.client import MERGE_PATCH, Conflict, Kind, KubeApi
+from services.shared.kube.settings import KubeSettings
+from services.shared.kube.templates import RELEASE_ID, Names, service_manifest
+from services.shared.platform import AppRef, LiveChanged, PlatformError, PlatformUnavailable
+from services.shared.release import Colour
+
+log = structlog.get_logger(__name__)
+CONFLICT_ATTEMPTS = 8
+
+
+class Traffic:
+    def __init__(self, api: KubeApi, settings: KubeSettings) -> None:
+        self.api = api
+        self.names = Names(settings)
+
+    async def ensure_services(self, app: AppRef) -> None:
+        ns = self.names.namespace(app)
+        for name in (self.names.service(app), self.names.preview(app)):
+            if await self.api.get(Kind.SERVICE, ns, name) is None:
+                try:
+                    await self.api.create(Kind.SERVICE, ns, service_manifest(name, app, ns))
+                    log.info("created service", namespace=ns, service=name)
+                except Conflict:
+                    pass  # created concurrently: it exists, which is all we need
+
+    async def set_preview(self, app: AppRef, colour: Colour) -> str:
+        ns, name = self.names.namespace(app), self.names.preview(app)
+        preview = await self.api.get(Kind.SERVICE, ns, name)
+        if preview is None:
+            raise PlatformError(f"preview service {name} does not exist")
+        if st.selected_colour(preview) is not colour:
+            # strategic-merge-patch: the selector map merges, so only `role` changes.
+            await self.api.patch(Kind.SERVICE, ns, name, {"spec": {"selector": {"role": colour.value}}})
+        return f"{name}.{ns}.svc"
+
+    async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
+        ns, name = self.names.namespace(app), self.names.service(app)
+        for _ in range(CONFLICT_ATTEMPTS):
+            service = await self.api.get(Kind.SERVICE, ns, name)
+            if service is None:
+                raise PlatformError(f"service {name} does not exist")
+            live = st.selected_colour(service)
+            if live is to and st.annotations_of(service).get(RELEASE_ID) == release_id:
+                return False
+            if live is not expected:
+                raise LiveChanged(expected, live)
+            try:
+                await self.api.patch(Kind.SERVICE, ns, name, {
+                    "metadata": {"resourceVersion": service["metadata"]["resourceVersion"],
+                                 "annotations": {RELEASE_ID: release_id}},
+                    "spec": {"selector": {"app": app.name, "role": to.value}},
+                }, MERGE_PATCH)
+            except Conflict:
+                log.info("service changed while switching; deciding again", service=name)
+                continue
+            back = await self.api.get(Kind.SERVICE, ns, name)
+            if st.selected_colour(back) is not to:
+                raise LiveChanged(to, st.selected_colour(back))
+            return True
+        raise PlatformUnavailable(f"service {name} kept changing under concurrent writers")

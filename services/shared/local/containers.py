@@ -1,0 +1,154 @@
+"""The engine adapter: colour containers through the Docker Engine API (Docker, or podman's socket)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiodocker
+import aiohttp
+import structlog
+
+from services.shared.platform import PlatformError, PlatformUnavailable
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    image: str
+    env: Mapping[str, str]
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    running: bool
+    exit_code: int | None
+    labels: Mapping[str, str]
+    status: str
+
+
+class Containers(Protocol):
+    async def ensure_image(self, ref: str) -> None:
+        """Have `ref` on the engine: kept if present, else pulled (with the configured credentials)."""
+
+    async def inspect(self, name: str) -> ContainerInfo | None: ...
+
+    async def replace(self, spec: ContainerSpec, *, start: bool) -> None:
+        """Remove any container of that name, create it anew (host network), and start it if asked."""
+
+    async def start(self, name: str) -> None: ...
+
+    async def stop(self, name: str, timeout: int) -> None: ...
+
+    async def remove(self, name: str) -> None: ...
+
+    async def logs(self, name: str, lines: int) -> str: ...
+
+
+class EngineContainers:
+    def __init__(self, docker: aiodocker.Docker, *, pull_auth: Mapping[str, str] | None,
+                 podman_cgroups: str) -> None:
+        self.docker = docker
+        self.pull_auth = pull_auth
+        self.podman_cgroups = podman_cgroups
+        self._podman: bool | None = None
+
+    async def ensure_image(self, ref: str) -> None:
+        try:
+            await self.docker.images.inspect(ref)
+            return
+        except aiodocker.DockerError as exc:
+            if exc.status != 404:
+                raise _error(f"inspecting image {ref}", exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _unreachable(exc) from exc
+        log.info("pulling image", image=ref)
+        try:
+            await self.docker.images.pull(ref, auth=dict(self.pull_auth) if self.pull_auth else None)
+        except aiodocker.DockerError as exc:
+            raise PlatformError(f"cannot pull {ref}: {str(exc.message).strip()}") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _unreachable(exc) from exc
+
+    async def inspect(self, name: str) -> ContainerInfo | None:
+        try:
+            info = await self.docker.containers.container(name).show()
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                return None
+            raise _error(f"inspecting container {name}", exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _unreachable(exc) from exc
+        state = info.get("State") or {}
+        return ContainerInfo(running=bool(state.get("Running")), exit_code=state.get("ExitCode"),
+                             labels=(info.get("Config") or {}).get("Labels") or {},
+                             status=str(state.get("Status", "")))
+
+    async def replace(self, spec: ContainerSpec, *, start: bool) -> None:
+        await self.remove(spec.name)
+        try:
+            if await self._is_podman():
+                created = await self.docker._query_json(
+                    "libpod/containers/create", method="POST", headers={"Content-Type": "application/json"},
+                    data=json.dumps({"name": spec.name, "image": spec.image, "env": dict(spec.env),
+                                     "labels": dict(spec.labels), "netns": {"nsmode": "host"},
+                                     "cgroups_mode": self.podman_cgroups}))
+                container = self.docker.containers.container(created["Id"])
+            else:
+                container = await self.docker.containers.create(
+                    {"Image": spec.image, "Env": [f"{k}={v}" for k, v in spec.env.items()],
+                     "Labels": dict(spec.labels), "HostConfig": {"NetworkMode": "host"}}, name=spec.name)
+            if start:
+                await container.start()
+        except aiodocker.DockerError as exc:  # a definite refusal (bad image, bad config): no retry helps
+            raise PlatformError(f"engine cannot run {spec.name}: {str(exc.message).strip()}") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _unreachable(exc) from exc
+        log.info("container created", container=spec.name, image=spec.image, started=start)
+
+    async def start(self, name: str) -> None:
+        await self._act(name, "start")
+
+    async def stop(self, name: str, timeout: int) -> None:
+        await self._act(name, "stop", t=timeout)
+
+    async def remove(self, name: str) -> None:
+        await self._act(name, "delete", force=True)
+
+    async def logs(self, name: str, lines: int) -> str:
+        try:
+            chunks = await self.docker.containers.container(name).log(stdout=True, stderr=True, tail=lines)
+        except (aiodocker.DockerError, aiohttp.ClientError, OSError):
+            return ""  # best effort: the logs only decorate a failure that is reported anyway
+        return "".join(chunks)[-4000:]
+
+    async def _act(self, name: str, verb: str, **kwargs: Any) -> None:
+        """start/stop/delete; a missing container (or one already in that state) is not an error."""
+        try:
+            await getattr(self.docker.containers.container(name), verb)(**kwargs)
+        except aiodocker.DockerError as exc:
+            if exc.status not in (304, 404):
+                raise _error(f"{verb} {name}", exc) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _unreachable(exc) from exc
+
+    async def _is_podman(self) -> bool:
+        # podman's Docker-compatible create ignores per-container cgroup settings: use its own API.
+        if self._podman is None:  # /_ping, not /version: podman's /version runs its helpers, ~1 s
+            async with self.docker._query("_ping") as response:
+                self._podman = "Libpod-Api-Version" in response.headers
+        return self._podman
+
+
+def _unreachable(exc: BaseException) -> PlatformUnavailable:
+    return PlatformUnavailable(f"container engine unreachable: {exc!r}")
+
+
+def _error(action: str, exc: aiodocker.DockerError) -> PlatformError:
+    message = f"engine failed {action}: {str(exc.message).strip()}"
+    return PlatformUnavailable(message) if exc.status >= 500 else PlatformError(message)

@@ -1,0 +1,132 @@
+"""HAProxy's runtime API (the admin stats socket): server states and runtime maps, never a reload."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from services.shared.platform import PlatformError, PlatformUnavailable
+
+AdminState = Literal["ready", "drain", "maint"]
+# srv_admin_state bits (HAProxy's SRV_ADMF_*): forced/inherited/resolution maintenance, and drain.
+# 0x04 only records that the config said `disabled`; it does not stop traffic by itself.
+MAINT_BITS = 0x01 | 0x02 | 0x20
+DRAIN_BITS = 0x08 | 0x10
+OP_RUNNING = 2
+CHECK_PASSED = (3, 4)  # srv_check_result: passed, or passed on a condition
+_MAP_VALUE = re.compile(r'found=yes.*value="([^"]*)"')
+_ERRORS = ("No such", "Can't find", "Unknown", "Require", "expects", "Invalid", "unknown", "Missing",
+           "Key not found", "Permission denied")
+
+
+class ProxyRefused(PlatformError):
+    """HAProxy answered a command with an error (unknown backend, bad argument...)."""
+
+
+@dataclass(frozen=True)
+class ServerState:
+    name: str
+    addr: str
+    port: int
+    op_state: int  # 0 stopped (down), 1 starting, 2 running (up), 3 stopping
+    admin_state: int
+    check_result: int  # 0 unknown (e.g. just out of maintenance), 2 failed, 3 passed
+
+    @property
+    def maint(self) -> bool:
+        return bool(self.admin_state & MAINT_BITS)
+
+    @property
+    def drain(self) -> bool:
+        return not self.maint and bool(self.admin_state & DRAIN_BITS)
+
+    @property
+    def serving(self) -> bool:
+        """Takes new requests when healthy: neither in maintenance nor draining."""
+        return not self.maint and not self.drain
+
+    @property
+    def checked_up(self) -> bool:
+        """Up by a health check that passed, not by the optimism HAProxy shows leaving maintenance."""
+        return not self.maint and self.op_state == OP_RUNNING and self.check_result in CHECK_PASSED
+
+
+class Proxy(Protocol):
+    async def servers(self, backend: str) -> dict[str, ServerState]: ...
+
+    async def set_state(self, backend: str, server: str, state: AdminState) -> None: ...
+
+    async def set_address(self, backend: str, server: str, addr: str, port: int) -> None: ...
+
+    async def map_get(self, path: Path, key: str) -> str | None: ...
+
+    async def map_put(self, path: Path, key: str, value: str) -> None: ...
+
+    async def map_delete(self, path: Path, key: str) -> None: ...
+
+    async def map_values(self, path: Path) -> list[str]: ...
+
+
+class HAProxyRuntime:
+    """One connection per command (the socket's non-interactive mode), so nothing is left half-read."""
+
+    def __init__(self, socket: Path, timeout: float = 5.0) -> None:
+        self.socket = socket
+        self.timeout = timeout
+
+    async def command(self, line: str) -> str:
+        try:
+            async with asyncio.timeout(self.timeout):
+                reader, writer = await asyncio.open_unix_connection(str(self.socket))
+                try:
+                    writer.write(line.encode() + b"\n")
+                    await writer.drain()
+                    answer = await reader.read()
+                finally:
+                    writer.close()
+        except (OSError, TimeoutError) as exc:
+            raise PlatformUnavailable(f"HAProxy's admin socket {self.socket} does not answer ({exc!r}): "
+                                      "run scripts/infra/haproxy.sh") from exc
+        text = answer.decode(errors="replace").strip()
+        if text.startswith(_ERRORS):
+            raise ProxyRefused(f"HAProxy refused {line.split(' ', 3)[:3]}: {text}")
+        return text
+
+    async def servers(self, backend: str) -> dict[str, ServerState]:
+        found: dict[str, ServerState] = {}
+        for row in (await self.command(f"show servers state {backend}")).splitlines():
+            fields = row.split()
+            if row.startswith("#") or len(fields) < 19:
+                continue  # the format version line and the header
+            found[fields[3]] = ServerState(name=fields[3], addr=fields[4], port=int(fields[18]),
+                                           op_state=int(fields[5]), admin_state=int(fields[6]),
+                                           check_result=int(fields[11]))
+        return found
+
+    async def set_state(self, backend: str, server: str, state: AdminState) -> None:
+        await self.command(f"set server {backend}/{server} state {state}")
+
+    async def set_address(self, backend: str, server: str, addr: str, port: int) -> None:
+        await self.command(f"set server {backend}/{server} addr {addr} port {port}")
+
+    async def map_get(self, path: Path, key: str) -> str | None:
+        match = _MAP_VALUE.search(await self.command(f"get map {path} {key}"))
+        return match.group(1) if match else None
+
+    async def map_put(self, path: Path, key: str, value: str) -> None:
+        # `add map` would add a duplicate key; `set map` changes every entry of the key.
+        if await self.map_get(path, key) is None:
+            await self.command(f"add map {path} {key} {value}")
+        else:
+            await self.command(f"set map {path} {key} {value}")
+
+    async def map_delete(self, path: Path, key: str) -> None:
+        if await self.map_get(path, key) is not None:
+            await self.command(f"del map {path} {key}")
+
+    async def map_values(self, path: Path) -> list[str]:
+        rows = (await self.command(f"show map {path}")).splitlines()
+        return [fields[2] for row in rows if len(fields := row.split()) >= 3]

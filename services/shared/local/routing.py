@@ -1,0 +1,113 @@
+"""HAProxy plays the Service: per app a slot with a live and a preview backend, switched at run time.
+
+A colour serves when its server is in admin state `ready`; a colour taken out of traffic is put in
+`drain`, so requests in flight finish and health checks keep running (a later switch back knows at
+once whether it is healthy). A server never used yet stays in maintenance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+
+from services.shared.local.haproxy import Proxy
+from services.shared.local.marks import AppRecord, file_lock
+from services.shared.local.settings import LocalSettings
+from services.shared.platform import NotReady, PlatformError
+from services.shared.release import Colour
+
+DEFAULT_KEY = "_default"
+
+
+class Role(StrEnum):
+    LIVE = "live"
+    PREVIEW = "preview"
+
+
+class Router:
+    def __init__(self, proxy: Proxy, settings: LocalSettings) -> None:
+        self.proxy = proxy
+        self.settings = settings
+
+    @staticmethod
+    def backend(role: Role, slot: int) -> str:
+        return f"{role.value}_{slot}"
+
+    async def slot_of(self, app: str) -> int | None:
+        value = await self.proxy.map_get(self.settings.hosts_map, self.settings.host_of(app))
+        return int(value) if value is not None and value.isdigit() else None
+
+    async def attach(self, app: str, preferred: int | None) -> tuple[int, bool]:
+        """The app's slot, allocated if HAProxy does not route it (new app, or HAProxy restarted);
+        the flag says whether it was just allocated, i.e. its routing must be restored."""
+        async with file_lock(self.settings.haproxy_dir / "slots.lock"):
+            slot = await self.slot_of(app)
+            if slot is not None:
+                return slot, False
+            taken = {int(v) for v in await self.proxy.map_values(self.settings.hosts_map) if v.isdigit()}
+            free = [s for s in range(self.settings.slots) if s not in taken]
+            if not free:
+                raise PlatformError(f"all {self.settings.slots} HAProxy app slots are taken: raise "
+                                    "GREENLIGHT_LOCAL_SLOTS and rerun scripts/infra/haproxy.sh")
+            slot = preferred if preferred in free else free[0]
+            # Claimed now, under the lock; requests reach it only once a server is made ready.
+            await self.proxy.map_put(self.settings.hosts_map, self.settings.host_of(app), str(slot))
+            return slot, True
+
+    async def configure(self, record: AppRecord, slot: int, *, restore: bool) -> None:
+        """Addresses and health-check path of the slot's servers; after a (re)attach, its pointers too."""
+        await self.proxy.map_put(self.settings.checks_map, str(slot), record.readiness_path)
+        for role in Role:
+            for colour, port in record.ports.items():
+                await self.proxy.set_address(self.backend(role, slot), colour.value, "127.0.0.1", port)
+        if restore:
+            pointers: list[tuple[Role, Colour | None]] = [
+                (Role.LIVE, record.live.colour if record.live else None), (Role.PREVIEW, record.preview)]
+            for role, pointed in pointers:
+                if pointed is not None:
+                    await self.point(role, slot, pointed, wait_healthy=0)
+        if record.app == self.settings.default_app:
+            await self.proxy.map_put(self.settings.hosts_map, DEFAULT_KEY, str(slot))
+
+    async def detach(self, app: str, slot: int) -> None:
+        for role in Role:
+            for colour in Colour:
+                await self.proxy.set_state(self.backend(role, slot), colour.value, "maint")
+        if await self.proxy.map_get(self.settings.hosts_map, DEFAULT_KEY) == str(slot):
+            await self.proxy.map_delete(self.settings.hosts_map, DEFAULT_KEY)
+        await self.proxy.map_delete(self.settings.checks_map, str(slot))
+        await self.proxy.map_delete(self.settings.hosts_map, self.settings.host_of(app))
+
+    async def serving(self, role: Role, slot: int, tie_break: Colour | None = None) -> Colour | None:
+        """The colour taking new requests; mid-switch both may: then `tie_break` if it is one of them."""
+        servers = await self.proxy.servers(self.backend(role, slot))
+        ready = [c for c in Colour if (s := servers.get(c.value)) is not None and s.serving]
+        if len(ready) == 1:
+            return ready[0]
+        return tie_break if tie_break in ready else None
+
+    async def point(self, role: Role, slot: int, to: Colour, *, wait_healthy: float) -> None:
+        """Send new requests to `to`, then drain the other colour. With `wait_healthy`, `to` must first
+        pass HAProxy's own health check, so no request meets a server HAProxy would refuse."""
+        backend = self.backend(role, slot)
+        servers = await self.proxy.servers(backend)
+        if wait_healthy > 0:
+            if servers[to.value].maint:
+                await self.proxy.set_state(backend, to.value, "drain")  # checks start, no traffic yet
+            await self._until_up(backend, to, wait_healthy)
+        await self.proxy.set_state(backend, to.value, "ready")
+        if servers[to.other.value].serving:
+            await self.proxy.set_state(backend, to.other.value, "drain")
+
+    async def warm(self, role: Role, slot: int, colour: Colour) -> None:
+        """Start health-checking a colour that takes no traffic yet (maintenance -> drain)."""
+        backend = self.backend(role, slot)
+        if (await self.proxy.servers(backend))[colour.value].maint:
+            await self.proxy.set_state(backend, colour.value, "drain")
+
+    async def _until_up(self, backend: str, colour: Colour, timeout: float) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not (await self.proxy.servers(backend))[colour.value].checked_up:
+            if asyncio.get_running_loop().time() > deadline:
+                raise NotReady(f"HAProxy's health check of {backend}/{colour} did not pass within {timeout:g}s")
+            await asyncio.sleep(0.05)

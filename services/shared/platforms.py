@@ -1,0 +1,56 @@
+"""Which Platform the deployer and switcher drive: `GREENLIGHT_PLATFORM` = local | kubernetes | auto.
+
+auto (the default) picks Kubernetes when a cluster is configured (KUBECONFIG, an explicit
+GREENLIGHT_KUBE_KUBECONFIG, or the in-cluster KUBERNETES_SERVICE_HOST), else the local platform:
+containers on the local engine behind HAProxy, so a laptop needs no cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.kube import open_kube_platform
+from services.shared.kube.settings import KubeSettings
+from services.shared.local import open_local_platform
+from services.shared.local.settings import LocalSettings
+from services.shared.platform import Platform
+
+Choice = Literal["local", "kubernetes", "auto"]
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_", extra="ignore")
+
+    platform: Choice = Field("auto", description="local | kubernetes | auto (kubernetes when KUBECONFIG or "
+                                                 "in-cluster env vars are set, else local); default auto")
+    local: LocalSettings = Field(default_factory=LocalSettings, description="GREENLIGHT_LOCAL_*")
+
+
+def chosen(choice: Choice, kube: KubeSettings) -> Literal["local", "kubernetes"]:
+    if choice != "auto":
+        return choice
+    configured = kube.kubeconfig or os.environ.get("KUBECONFIG") or os.environ.get("KUBERNETES_SERVICE_HOST")
+    return "kubernetes" if configured else "local"
+
+
+@contextlib.asynccontextmanager
+async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | None = None,
+                            ) -> AsyncIterator[Platform]:
+    """The chosen Platform with its clients open for the duration of the block.
+
+    A context manager rather than a plain factory: both adapters hold connections (API client,
+    engine socket, HTTP session) that must be closed when the service stops.
+    """
+    settings = settings or PlatformSettings()
+    if chosen(settings.platform, kube) == "kubernetes":
+        async with open_kube_platform(kube) as kube_platform:
+            yield kube_platform
+    else:
+        async with open_local_platform(settings.local) as local_platform:
+            yield local_platform

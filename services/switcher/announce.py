@@ -1,0 +1,64 @@
+"""What the switcher tells the world: its events, the scale-down timers, and other releases' next events.
+
+Another release's next event (`superseded`, a restored `live`) continues that release's seq, which
+the switcher reads from its ReleaseStore (the replayed release log).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState
+from services.shared.release import Colour, Release
+from services.shared.store import ReleaseStore
+from services.switcher.timers import Timers
+
+log = structlog.get_logger(__name__)
+SERVICE = "switcher"
+SCALE_DOWN = "scale-down"
+
+
+class Refused(Exception):
+    """A switch or rollback that must not happen; the message is the reason recorded in the event."""
+
+
+class Announcer:
+    def __init__(self, timers: Timers, store: ReleaseStore, scale_down_delay: float) -> None:
+        self.timers = timers
+        self.store = store
+        self.scale_down_delay = scale_down_delay
+
+    async def publish(self, bus: Bus, event: ReleaseEvent) -> None:
+        await bus.publish(event)
+        self.store.remember(event)  # our own next decision must see it before the log echoes it
+
+    async def retire_later(self, event: ReleaseEvent, colour: Colour, release_id: str | None) -> None:
+        """A timer, carried by a copy of `event`, that scales `colour` down if it still runs `release_id`."""
+        if release_id is None:
+            return  # the colour carries no release of ours: leave it as found
+        timer = event.model_copy(update={"details": {"timer": SCALE_DOWN, "colour": colour.value,
+                                                     "release_id": release_id}})
+        await self.timers.schedule(timer, self.scale_down_delay)
+
+    def current(self, release_id: str) -> Release:
+        release = self.store.get(release_id)
+        if release is None:
+            raise Refused(f"release {release_id} is not in the release log")
+        return release
+
+    def superseded(self, previous_id: str, by: Release) -> ReleaseEvent | None:
+        previous = self.store.get(previous_id)
+        if previous is None or previous.state not in (ReleaseState.LIVE, ReleaseState.SUPERSEDED):
+            log.warning("previous release not live in the log; no superseded event", previous=previous_id)
+            return None
+        if previous.state is ReleaseState.SUPERSEDED:
+            return event_of(previous)  # a repeat: the same event again
+        return event_of(previous).next(ReleaseState.SUPERSEDED, actor=SERVICE, details={"superseded_by": by.id})
+
+
+def event_of(release: Release) -> ReleaseEvent:
+    """The event that put `release` in its current state, rebuilt from its snapshot (same seq and id)."""
+    return ReleaseEvent(release_id=release.id, app=release.app, seq=release.seq, state=release.state,
+                        actor=SERVICE, release=release, occurred_at=release.updated_at)

@@ -1,0 +1,90 @@
+"""rolling_back -> rolled_back for the release and `live` for the one restored; or `live` again, refused.
+
+Within the scale-down delay the previous colour still runs, so a rollback is a selector flip; after
+it, the colour is scaled up and waited for first. The colour is marked `live` before the flip,
+which turns a pending scale-down timer for it (a patch conditional on `retired`) into a no-op.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent
+from services.shared.platform import (
+    AppRef,
+    AppState,
+    ColourStatus,
+    LiveChanged,
+    NotReady,
+    Platform,
+    PlatformError,
+    PlatformUnavailable,
+)
+from services.shared.protocol import ReleaseState
+from services.shared.release import Colour, Release
+from services.switcher.announce import SERVICE, Announcer, Refused, event_of
+from services.switcher.settings import SwitcherSettings
+
+log = structlog.get_logger(__name__)
+
+
+class RollBack:
+    def __init__(self, platform: Platform, announce: Announcer, settings: SwitcherSettings) -> None:
+        self.platform = platform
+        self.announce = announce
+        self.settings = settings
+
+    async def __call__(self, rolling: ReleaseEvent, bus: Bus) -> None:
+        """Idempotent: if live already is the previous colour with the previous release's id, nothing
+        is switched; the marks are re-applied (no-op writes) and the same events re-emitted."""
+        release = rolling.release
+        app, colour, previous = AppRef.of(release), release.standby_colour, release.previous_release
+        try:
+            if colour is None or previous is None:
+                raise Refused("there is no previous release to roll back to")
+            restored = self.announce.current(previous)
+            state = await self.platform.read(app)
+            if state.live is colour.other and state.live_release == previous:
+                await self.platform.mark(app, colour.other, previous, ColourStatus.LIVE)
+            else:
+                await self._restore(app, state, release, colour, previous, restored)
+            await self.platform.mark(app, colour, release.id, ColourStatus.RETIRED)
+        except PlatformUnavailable:
+            raise
+        except (Refused, PlatformError) as exc:
+            log.warning("rollback refused", reason=str(exc))
+            await self.announce.publish(bus, rolling.next(ReleaseState.LIVE, actor=SERVICE,
+                                                          details={"rollback_refused": str(exc)}))
+            return
+        rolled_back = rolling.next(ReleaseState.ROLLED_BACK, actor=SERVICE,
+                                   details={"restored": previous, "colour": colour.other.value})
+        await self.announce.retire_later(rolled_back, colour, release.id)
+        await self.announce.publish(bus, rolled_back)
+        if restored.state is ReleaseState.SUPERSEDED:
+            await self.announce.publish(bus, event_of(restored).next(
+                ReleaseState.LIVE, actor=SERVICE, details={"restored_by_rollback_of": release.id}))
+        elif restored.state is ReleaseState.LIVE:
+            await self.announce.publish(bus, event_of(restored))  # a repeat: the same event again
+
+    async def _restore(self, app: AppRef, state: AppState, release: Release, colour: Colour, previous: str,
+                       restored: Release) -> None:
+        back = colour.other
+        if state.live is not colour or state.live_release != release.id:
+            raise Refused(f"release {release.id} is not live "
+                          f"(live: {state.live or 'none'} with release {state.live_release})")
+        if restored.state is not ReleaseState.SUPERSEDED:
+            raise Refused(f"release {previous} is {restored.state.value} and cannot go live again")
+        back_state, live_state = state.colour(back), state.colour(colour)
+        if back_state is None or not await self.platform.mark(app, back, previous, ColourStatus.LIVE):
+            raise Refused(f"{back} no longer runs release {previous}")
+        try:
+            replicas = live_state.replicas if live_state is not None else back_state.replicas
+            if back_state.replicas < replicas or not back_state.ready:
+                log.info("scaling the previous colour up before rolling back", colour=back.value)
+                await self.platform.scale(app, back, replicas, if_release=previous)
+                await self.platform.wait_ready(app, back, previous, self.settings.ready_timeout)
+            await self.platform.switch(app, colour, back, previous)
+        except (NotReady, LiveChanged):
+            await self.platform.mark(app, back, previous, ColourStatus.RETIRED)
+            raise

@@ -1,0 +1,49 @@
+"""GET /releases: newest first, filtered by app and state, paged with an opaque cursor."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from tests.approval.conftest import REQUESTER, request_release
+
+Client = TestClient[web.Request, web.Application]
+
+
+async def test_pages_walk_every_release_newest_first_without_repeats(client: Client) -> None:
+    created = [(await request_release(client, app=f"app{i}"))["id"] for i in range(7)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": "3", **({"cursor": cursor} if cursor else {})}
+        page = await (await client.get("/releases", params=params, headers=REQUESTER)).json()
+        seen += [item["id"] for item in page["items"]]
+        assert all(set(item["links"]) == {"self", "events", "approve", "reject"} for item in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(created))
+    default = await (await client.get("/releases", headers=REQUESTER)).json()
+    assert len(default["items"]) == 7 and default["next_cursor"] is None
+
+
+async def test_filters_by_app_and_state(client: Client) -> None:
+    a = await request_release(client, app="alpha")
+    await request_release(client, app="beta")
+    only_alpha = await (await client.get("/releases?app=alpha", headers=REQUESTER)).json()
+    assert [i["id"] for i in only_alpha["items"]] == [a["id"]]
+    requested = await (await client.get("/releases?state=requested", headers=REQUESTER)).json()
+    assert len(requested["items"]) == 2
+    live = await (await client.get("/releases?state=live", headers=REQUESTER)).json()
+    assert live == {"items": [], "next_cursor": None}
+
+
+async def test_bad_parameters_are_422_naming_the_query_field(client: Client) -> None:
+    for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"),
+                         ("state=sleeping", "state"), ("app=Upper", "app"), ("cursor=%%%", "cursor"),
+                         ("cursor=bm9wZQ", "cursor")):
+        response = await client.get(f"/releases?{query}", headers=REQUESTER)
+        assert response.status == 422, query
+        assert (await response.json())["fields"][0]["loc"] == ["query", field], query
+    # Unknown query parameters are ignored (cache-busters).
+    assert (await client.get("/releases?_=123", headers=REQUESTER)).status == 200

@@ -1,0 +1,94 @@
+"""Run the switcher against the test's cluster and bus, with a tap on every event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aio_pika
+from aiohttp import web
+
+from services.shared.events import ReleaseEvent
+from services.shared.kube import KubePlatform
+from services.shared.platform import ColourStatus, Platform
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
+from services.shared.runtime import BUS, STORE
+from services.shared.settings import BusSettings
+from services.switcher.app import create_app
+from services.switcher.settings import SwitcherSettings
+from tests.fake_k8s.fixtures import KubeTarget
+from tests.fake_k8s.scenario import Tap, event, make_live, stage, tap
+from tests.harness import running, wait_for_state
+
+
+@contextlib.asynccontextmanager
+async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_delay: float = 600.0,
+                   platform: Platform | None = None, keep_timers: bool = False,
+                   **kube_overrides: Any) -> AsyncIterator[tuple[web.Application, Tap]]:
+    settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
+                                scale_down_delay=scale_down_delay, ready_timeout=kube.patience)
+    try:
+        async with tap(bus_settings, kube.patience) as events, running(create_app(settings, platform=platform)) as app:
+            yield app, events
+    finally:
+        if not keep_timers:  # the delay queue is not one of the work queues conftest deletes
+            await _delete_queue(bus_settings, settings.timer_queue_name())
+
+
+async def logged(app: web.Application, event: ReleaseEvent) -> None:
+    """Publish an event and wait until the switcher's own store has folded it in from the log."""
+    await app[BUS].publish(event)
+    await wait_for_state(app[STORE], event.release_id, event.state)
+    assert app[STORE].get(event.release_id).state is event.state  # type: ignore[union-attr]
+
+
+async def _delete_queue(settings: BusSettings, name: str) -> None:
+    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
+                                        client_properties={"connection_name": "gltest-cleanup"})
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+
+
+async def live_and_staged(platform: KubePlatform, kube: KubeTarget, app: web.Application) -> ReleaseEvent:
+    """r1 live on blue (in the cluster and in the log), r2 ready on green awaiting approval.
+
+    Returns r2's `approved` event, as the approval service would publish it.
+    """
+    await make_live(platform, kube, Colour.BLUE, "r1", kube.images[0])
+    await stage(platform, kube, Colour.GREEN, "r2", kube.images[1], ColourStatus.AWAITING_APPROVAL)
+    await logged(app, event("r1", S.LIVE, kube, image=kube.images[0], standby_colour=Colour.BLUE))
+    return event("r2", S.APPROVED, kube, image=kube.images[1], live_colour=Colour.BLUE,
+                 standby_colour=Colour.GREEN, previous_release="r1", approver="carol")
+
+
+class RecordingPlatform:
+    """A Platform that records the calls the switcher makes, so a test can await a decision."""
+
+    def __init__(self, inner: KubePlatform) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, tuple[Any, ...], Any]] = []
+        self._changed = asyncio.Condition()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        async def recorded(*args: Any, **kwargs: Any) -> Any:
+            result = await method(*args, **kwargs)
+            async with self._changed:
+                self.calls.append((name, (*args, *kwargs.values()), result))
+                self._changed.notify_all()
+            return result
+
+        return recorded
+
+    async def wait(self, name: str, count: int, timeout: float = 20.0) -> list[tuple[tuple[Any, ...], Any]]:
+        def made() -> list[tuple[tuple[Any, ...], Any]]:
+            return [(args, result) for call, args, result in self.calls if call == name]
+
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: len(made()) >= count)
+        return made()
