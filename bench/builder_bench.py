@@ -5,10 +5,12 @@ git repo: one commit is built by `podman --remote build` from an exported copy o
 by the builder service (broker → clone → lint → engine API → broker); the order alternates per round.
 Fresh content per build keeps the engine's layer cache from favouring either side.
 
-    .venv/bin/python -m bench.builder_bench [--rounds 5] [--payload-mb 8] [--payload source|random]
+    .venv/bin/python -m bench.builder_bench [--rounds 5] [--payload-mb 8] [--payload source|random] [--file-url]
 
 `source` payloads are text files like a code base (git compresses and deltas them as it would real
-code); `random` is incompressible binary, the worst case for git's pack step on the clone.
+code); `random` is incompressible binary, the worst case for git's pack step on the clone. The repo is
+named by its plain path (objects borrowed, as `git clone --shared`) or, with --file-url, by a file:// URL,
+which goes through git's transport (pack, send, index) as a remote would.
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ def plain_build(engine_url: str, repo: FixtureRepo, sha: str, tag: str) -> float
 
 
 async def builder_build(app_bus: object, tap: EventTap, repo: FixtureRepo, sha: str, app: str,
-                        rid: str) -> tuple[float, Release]:
-    release = Release(id=rid, app=app, repository=repo.url, commit=sha, requested_by="bench")
+                        rid: str, file_url: bool) -> tuple[float, Release]:
+    url = f"file://{repo.path}" if file_url else repo.url
+    release = Release(id=rid, app=app, repository=url, commit=sha, requested_by="bench")
     started = time.perf_counter()
     await app_bus.publish(first_event(release, actor="bench"))  # type: ignore[attr-defined]
     built = await tap.wait(rid, S.BUILT, S.FAILED, timeout=600)
@@ -95,7 +98,7 @@ async def builder_build(app_bus: object, tap: EventTap, repo: FixtureRepo, sha: 
     return elapsed, built.release
 
 
-async def main(rounds: int, payload_mb: int, kind: str) -> None:
+async def main(rounds: int, payload_mb: int, kind: str, file_url: bool) -> None:
     # Only the figures on stdout: the services' own logs (build output...) are silenced.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     engine_url = os.environ.get("DOCKER_HOST") or f"unix://{LOCAL / 'podman.sock'}"
@@ -115,7 +118,7 @@ async def main(rounds: int, payload_mb: int, kind: str) -> None:
             async with EventTap(bus) as tap, running(builder_app(builder_settings)) as builder:
                 # One unmeasured round each way warms the engine, hadolint and the page cache.
                 plain_build(engine_url, repo, fresh_commit(repo), f"localhost/glbench/{app}:warm")
-                _, last = await builder_build(builder[BUS], tap, repo, fresh_commit(repo), app, "warm")
+                _, last = await builder_build(builder[BUS], tap, repo, fresh_commit(repo), app, "warm", file_url)
                 tags += [f"localhost/glbench/{app}:warm", str(last.image)]
                 for index in range(rounds):
                     plain_sha, builder_sha = fresh_commit(repo), fresh_commit(repo)
@@ -126,7 +129,7 @@ async def main(rounds: int, payload_mb: int, kind: str) -> None:
                             plain_times.append(plain_build(engine_url, repo, plain_sha, tag))
                         else:
                             elapsed, last = await builder_build(builder[BUS], tap, repo, builder_sha, app,
-                                                                f"round-{index}")
+                                                                f"round-{index}", file_url)
                             builder_times.append(elapsed)
                     tags += [tag, str(last.image)]
                     print(f"round {index + 1}/{rounds}: plain {plain_times[-1]:.2f}s, "
@@ -157,7 +160,8 @@ async def main(rounds: int, payload_mb: int, kind: str) -> None:
 
     plain, built_median = statistics.median(plain_times), statistics.median(builder_times)
     print()
-    print(f"payload {payload_mb} MiB ({kind}), {rounds} rounds, engine {engine_url}")
+    print(f"payload {payload_mb} MiB ({kind}), repo by {'file:// URL' if file_url else 'plain path'}, "
+          f"{rounds} rounds, engine {engine_url}")
     print(f"plain podman build   median {plain:.2f}s  (all: {', '.join(f'{t:.2f}' for t in plain_times)})")
     print(f"builder, end to end  median {built_median:.2f}s  (all: {', '.join(f'{t:.2f}' for t in builder_times)})")
     print(f"overhead ratio       {built_median / plain:.3f}  (goal <= 1.10)")
@@ -180,5 +184,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--payload-mb", type=int, default=8)
     parser.add_argument("--payload", choices=["source", "random"], default="source")
+    parser.add_argument("--file-url", action="store_true", help="name the repo by a file:// URL")
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.rounds, args.payload_mb, args.payload)))
+    sys.exit(asyncio.run(main(args.rounds, args.payload_mb, args.payload, args.file_url)))

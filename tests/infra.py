@@ -57,7 +57,8 @@ def engine_url() -> str:
     url = os.environ.get("DOCKER_HOST") or f"unix://{LOCAL / 'podman.sock'}"
     transport, base = _engine_transport(url)
     try:
-        with httpx.Client(transport=transport, base_url=base, timeout=5) as client:
+        # Generous: podman answers slowly while it commits a large image for someone else.
+        with httpx.Client(transport=transport, base_url=base, timeout=60) as client:
             client.get("/_ping").raise_for_status()
             for image in (BASE_IMAGE, PINNED_BASE_IMAGE):
                 if client.get(f"/images/{image}/json").status_code != 200:
@@ -131,10 +132,16 @@ async def docker_client(url: str) -> AsyncIterator[aiodocker.Docker]:
 
 
 async def remove_images(url: str, refs: Iterable[str]) -> None:
+    """Best effort: podman answers 500 now and then while another client removes images at the same time."""
     async with docker_client(url) as docker:
         for ref in refs:
-            with contextlib.suppress(aiodocker.DockerError):
-                await docker.images.delete(ref, force=True)
+            for _ in range(3):
+                try:
+                    await docker.images.delete(ref, force=True)
+                    break
+                except aiodocker.DockerError as exc:
+                    if exc.status == 404:
+                        break
 
 
 class EventTap:

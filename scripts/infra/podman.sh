@@ -17,7 +17,7 @@ PODDIR="$LOCAL/podman"
 SOCK="$LOCAL/podman.sock"
 mkdir -p "$PODDIR"
 
-need_packages podman podman runc runc busybox busybox-static debootstrap debootstrap
+need_packages curl curl podman podman runc runc busybox busybox-static debootstrap debootstrap
 
 # Our own config files keep the machine's /etc/containers untouched; every podman call here uses them.
 export CONTAINERS_CONF="$PODDIR/containers.conf"

@@ -30,9 +30,9 @@ write_htpasswd() {
     htpasswd -Bbn "$2" "$3" >"$1"
 }
 
-# run_registry NAME PORT [HTPASSWD_FILE]
+# run_registry NAME PORT [HTPASSWD_FILE USER PASSWORD]
 run_registry() {
-    local name=$1 port=$2 htpasswd_file=${3:-} dir="$REGDIR/$1" config restart=0
+    local name=$1 port=$2 htpasswd_file=${3:-} user=${4:-} password=${5:-} dir="$REGDIR/$1" config restart=0
     config="$dir/config.yml"
     mkdir -p "$dir/data"
     {
@@ -62,6 +62,10 @@ run_registry() {
     # An htpasswd registry answers /v2/ with 401: any HTTP answer means it is up.
     if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/v2/"; then
         step "$name: already answering on 127.0.0.1:$port"
+        if [[ -n "$user" ]] && ! curl -fs -o /dev/null --max-time 2 -u "$user:$password" "http://127.0.0.1:$port/v2/"; then
+            step "WARNING: $name on :$port refuses this tree's password: it was started from another checkout" \
+                "(stop it, or share GREENLIGHT_REGISTRY_PASSWORD)"
+        fi
         return
     fi
     step "$name: starting on 127.0.0.1:$port (log: $dir/registry.log)"
@@ -75,6 +79,6 @@ write_htpasswd "$REGDIR/auth/htpasswd" greenlight "$(cat "$PASSWORD_FILE")" && t
 write_htpasswd "$REGDIR/ecr/htpasswd" AWS "$MOTO_ACCOUNT-auth-token" && touch "$REGDIR/ecr/.htpasswd-changed"
 
 run_registry anon 5001
-run_registry auth 5002 "$REGDIR/auth/htpasswd"
-run_registry ecr 5004 "$REGDIR/ecr/htpasswd"
+run_registry auth 5002 "$REGDIR/auth/htpasswd" greenlight "$(cat "$PASSWORD_FILE")"
+run_registry ecr 5004 "$REGDIR/ecr/htpasswd" AWS "$MOTO_ACCOUNT-auth-token"
 step "registries ready: anonymous 127.0.0.1:5001, greenlight@127.0.0.1:5002 (password in $PASSWORD_FILE), AWS@127.0.0.1:5004 (ECR stand-in)"

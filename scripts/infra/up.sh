@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything the builder/pusher tests talk to, started once and reused: podman's API socket and
-# base images, three loopback registries and moto. Idempotent; a second run takes about a second.
+# Everything the tests talk to besides RabbitMQ, started once and reused: podman's API socket and
+# base images, three loopback registries, moto, and HAProxy for the local platform (haproxy.sh).
+# Idempotent; a second run takes a second or two.
 # Usage: up.sh [--python-base]   (also builds localhost/greenlight/python:3.11, a few minutes once)
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
@@ -14,3 +15,4 @@ done
 bash "$here/podman.sh" "${podman_args[@]}"
 bash "$here/registry.sh"
 bash "$here/moto.sh"
+bash "$here/haproxy.sh"

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import re
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +13,22 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
+from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
 from services.builder.settings import BuilderSettings
 from services.builder.source import SourceError, SourceFetcher
-from services.shared.appspec import SPEC_FILE, AppSpec, AppSpecError, parse_app_spec
+from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.consumer import Retry
 from services.shared.events import ReleaseEvent
+from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import SHA_RE, LintFinding, Release, ReleaseError
-from services.shared.sources import UnsafeSource, check_ref, check_repository
+from services.shared.release import LintFinding, Release, ReleaseError
+from services.shared.sources import UnsafeSource
 
 log = structlog.get_logger(__name__)
 ACTOR = "builder"
 RELEASE_LABEL = "greenlight.release-id"
-# Docker's repository path grammar; anything else would only fail later, less clearly, in the engine.
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-IMAGE_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
-MAX_SPEC_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,35 +52,6 @@ class Outcome:
             return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
         details.update(image=self.image, image_id=self.image_id, reused=self.reused)
         return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
-
-
-def check_source(release: Release, *, allow_local: bool) -> None:
-    """Refuse option injection, odd transports, local paths and non-SHA commits before git runs."""
-    check_repository(release.repository, allow_local=allow_local)
-    if not SHA_RE.match(release.commit):
-        raise UnsafeSource(f"commit {release.commit!r} is not a full 40-character hex SHA")
-    if release.ref is not None:
-        check_ref(release.ref)
-
-
-@dataclass
-class KeyedLocks:
-    """One lock per release, so a duplicate delivered concurrently waits and then finds the image."""
-
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    _users: dict[str, int] = field(default_factory=dict)
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
 
 
 class BuildHandler:
@@ -183,14 +149,3 @@ class BuildHandler:
         self.build_seconds.observe(time.monotonic() - started)
         log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
         return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id)
-
-
-def read_spec(checkout: Path) -> AppSpec:
-    path = checkout / SPEC_FILE
-    if not path.exists():
-        return parse_app_spec(None)
-    if not path.is_file() or not path.resolve().is_relative_to(checkout.resolve()):
-        raise AppSpecError(f"{SPEC_FILE} must be a regular file inside the repository")
-    if path.stat().st_size > MAX_SPEC_BYTES:
-        raise AppSpecError(f"{SPEC_FILE} is larger than {MAX_SPEC_BYTES} bytes")
-    return parse_app_spec(path.read_text(errors="replace"))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -21,6 +18,7 @@ from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
 from services.shared.consumer import Retry
 from services.shared.events import ReleaseEvent
+from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release, ReleaseError
 
@@ -33,26 +31,6 @@ class Pushed:
     image: str  # <repository>@<digest>
     digest: str
     skipped: bool
-
-
-@dataclass
-class KeyedLocks:
-    """One lock per release, so a duplicate delivered concurrently waits and then finds the tag pushed."""
-
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    _users: dict[str, int] = field(default_factory=dict)
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
 
 
 class PushHandler:

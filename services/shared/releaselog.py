@@ -42,8 +42,9 @@ class LogReader:
 
     async def _consume(self) -> None:
         assert self._channel is not None
-        queue = await self._channel.get_queue(self.bus.settings.log_stream, ensure=False)
-        # After a reconnect aio-pika re-consumes from "first" again; _on_message skips what it has.
+        # A passive declare (ensure=True) registers the queue with the robust channel, so after a reconnect
+        # aio-pika re-consumes from "first" again (_on_message skips what it has); ensure=False would not.
+        queue = await self._channel.get_queue(self.bus.settings.log_stream, ensure=True)
         await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": "first"})
 
     async def stop(self) -> None:

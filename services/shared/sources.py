@@ -12,8 +12,11 @@ from services.shared.release import SHA_RE
 _SCHEMES = ("https://", "http://", "ssh://", "git://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$")
 _FORBIDDEN = re.compile(r"[\x00-\x20\x7f;|&$`<>\\\"'(){}*?!]")
-# git check-ref-format, plus no leading '-' so a ref can never be read as an option.
-_BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\])|(\.lock$)|([/.]$)|(//)")
+# A host (after scheme:// and user@, or in user@host:path) starting with '-' reaches ssh as an option.
+_OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)-")
+# git check-ref-format, plus no leading '-' so a ref can never be read as an option, and no shell
+# metacharacters: git allows some (;|&$ and more) but no branch worth releasing needs them.
+_BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|(\.lock$)|([/.]$)|(//)")
 
 
 class UnsafeSource(ValueError):
@@ -29,6 +32,8 @@ def check_repository(repository: str, *, allow_local: bool) -> str:
         raise UnsafeSource("transport helpers such as 'ext::' are not allowed")
     if _FORBIDDEN.search(repository):
         raise UnsafeSource("repository contains whitespace, quotes or shell metacharacters")
+    if _OPTION_HOST.match(repository):
+        raise UnsafeSource("repository host must not start with '-' (ssh would read it as an option)")
     if repository.startswith(_SCHEMES) or _SCP_LIKE.match(repository):
         return repository
     if repository.startswith("file://") or repository.startswith(("/", ".")) or "://" not in repository:

@@ -87,13 +87,12 @@ class CountingEngine:
 
 
 @pytest.fixture
-async def engine(engine_url: str, app_name: str) -> AsyncIterator[CountingEngine]:  # noqa: F811
-    """The real engine, counted; every image of the test's app is removed afterwards."""
+async def engine(engine_url: str) -> AsyncIterator[CountingEngine]:  # noqa: F811
+    """The real engine, counted; every image built through it is removed afterwards."""
     async with docker_client(engine_url) as docker:
-        yield CountingEngine(DockerEngine(docker, timeout=300, tail_lines=40))
-        images = await docker.images.list()
-        tags = [t for image in images for t in image.get("RepoTags") or [] if f"/{app_name}" in t]
-    await remove_images(engine_url, tags)
+        counting = CountingEngine(DockerEngine(docker, timeout=300, tail_lines=40))
+        yield counting
+    await remove_images(engine_url, [request.tag for request in counting.builds])
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 import aio_pika
 import pytest
 
-from services.builder.handlers import check_source
+from services.builder.inputs import check_source
 from services.builder.settings import BuilderSettings
 from services.shared.bus import REASON_HEADER
 from services.shared.protocol import ReleaseState as S

@@ -64,29 +64,35 @@ def _answers(sock: Path) -> bool:
             return False
 
 
-@pytest.fixture(scope="session")
-def haproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSettings]:
+@contextlib.contextmanager
+def private_haproxy(directory: Path) -> Iterator[LocalSettings]:
+    """HAProxy from the platform's generated config, on free ports, with its socket in `directory`."""
     binary = shutil.which("haproxy")
     if binary is None:
         pytest.fail("haproxy is not installed: run scripts/infra/haproxy.sh (it installs Debian's haproxy)")
     base = free_ports(2 * SLOTS + 2)
-    settings = LocalSettings(haproxy_dir=tmp_path_factory.mktemp("haproxy"), live_port=base,
-                             preview_port=base + 1, colour_port_base=base + 2, slots=SLOTS,
-                             check_interval_ms=200, default_app="no-default-app")
+    settings = LocalSettings(haproxy_dir=directory, live_port=base, preview_port=base + 1,
+                             colour_port_base=base + 2, slots=SLOTS, check_interval_ms=200,
+                             default_app="no-default-app")
     config = write_config(settings)
-    log = (settings.haproxy_dir / "haproxy.log").open("w")
-    process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while not _answers(settings.socket):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"HAProxy did not start: {(settings.haproxy_dir / 'haproxy.log').read_text()[-800:]}")
-            time.sleep(0.05)
+    with (directory / "haproxy.log").open("w") as log:
+        process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 15
+            while not _answers(settings.socket):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"HAProxy did not start: {(directory / 'haproxy.log').read_text()[-800:]}")
+                time.sleep(0.05)
+            yield settings
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def haproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSettings]:
+    with private_haproxy(tmp_path_factory.mktemp("haproxy")) as settings:
         yield settings
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
 
 
 def _engine_client(url: str) -> httpx.Client:
@@ -96,15 +102,19 @@ def _engine_client(url: str) -> httpx.Client:
     return httpx.Client(base_url=f"http://{parsed.netloc}")
 
 
-@pytest.fixture(scope="session")
-def web_images(engine_url: str) -> tuple[str, ...]:  # noqa: F811
+def build_web_images(engine: str) -> tuple[str, ...]:
     """Two ready-serving images (different ids), one that crashes, one that is never ready."""
-    with _engine_client(engine_url) as client:
+    with _engine_client(engine) as client:
         for index, tag in enumerate(IMAGES):
             build_image(client, tag, webapp_files(note=f"image {index}\n"))
         build_image(client, CRASHING, webapp_files(crash=True))
         build_image(client, NEVER_READY, webapp_files(ready=False))
     return IMAGES
+
+
+@pytest.fixture(scope="session")
+def web_images(engine_url: str) -> tuple[str, ...]:  # noqa: F811
+    return build_web_images(engine_url)
 
 
 @pytest.fixture

@@ -43,3 +43,28 @@ async def test_retried_switch_completes_and_restart_restores_routing(
     assert restored.live is Colour.GREEN and restored.live_release == "r2" and restored.preview is Colour.GREEN
     assert served[0] == 200 and served[2] == "green" and preview[2] == "green"
     assert checks == "/readyz"
+
+
+async def test_repeat_finishes_a_switch_that_died_between_its_haproxy_writes(
+        local_settings: LocalSettings, web_images: tuple[str, ...], test_id: str) -> None:
+    app = AppRef(f"lp-{test_id}", AppSpec(replicas=1))
+    async with local_platform(local_settings, app.name) as platform:
+        await staged(platform, app, Colour.BLUE, "r1", web_images[0], "1" * 40)
+        await platform.switch(app, None, Colour.BLUE, "r1")
+        await staged(platform, app, Colour.GREEN, "r2", web_images[1], "2" * 40)
+        async with platform.marks.edit(app.name) as draft:  # intent written, green made ready, then death
+            assert draft.record is not None
+            draft.record.previous_live, draft.record.live = draft.record.live, LivePointer(
+                colour=Colour.GREEN, release_id="r2")
+        slot = await platform.router.slot_of(app.name)
+        proxy = HAProxyRuntime(local_settings.socket)
+        await proxy.set_state(f"live_{slot}", "green", "ready")
+        both = await proxy.servers(f"live_{slot}")
+        repeated = await platform.switch(app, Colour.BLUE, Colour.GREEN, "r2")
+        after = await proxy.servers(f"live_{slot}")
+        state = await platform.read(app)
+
+    assert both["blue"].serving and both["green"].serving
+    assert repeated is False  # the switch itself was done: no second one
+    assert after["green"].serving and after["blue"].drain
+    assert state.live is Colour.GREEN and state.live_release == "r2"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import tarfile
 from collections.abc import AsyncIterator, Mapping
@@ -33,6 +32,7 @@ from tests.infra import (  # noqa: F401 - fixtures
     remove_images,
     running,
 )
+from tests.pusher.relay import Relay
 
 BUILDER_REGISTRY = "127.0.0.1:5001"
 SHA = "c0ffee00" * 5
@@ -65,10 +65,8 @@ async def built_image(engine_url: str, app_name: str, test_id: str) -> AsyncIter
     async with docker_client(engine_url) as docker:
         await docker.images.build(fileobj=archive, encoding="identity", tag=ref)
         image_id = (await docker.images.inspect(ref))["Id"]
-        yield BuiltImage(ref=ref, id=image_id, app=app_name, commit=SHA)
-        tags = [t for image in await docker.images.list() for t in image.get("RepoTags") or []
-                if f"/{app_name}:" in t]
-    await remove_images(engine_url, tags)
+    yield BuiltImage(ref=ref, id=image_id, app=app_name, commit=SHA)
+    await remove_images(engine_url, [ref])
 
 
 def built_event(image: BuiltImage, rid: str = "r1", spec: AppSpec | None = None) -> ReleaseEvent:
@@ -83,11 +81,13 @@ def built_event(image: BuiltImage, rid: str = "r1", spec: AppSpec | None = None)
 class CountingEngine:
     inner: PushEngine
     pushes: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     async def local_image(self, ref: str) -> LocalImage | None:
         return await self.inner.local_image(ref)
 
     async def tag(self, source: str, repository: str, tag: str) -> None:
+        self.tags.append(f"{repository}:{tag}")
         await self.inner.tag(source, repository, tag)
 
     async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
@@ -117,8 +117,11 @@ class WatchedRegistry:
 
 @pytest.fixture
 async def engine(engine_url: str) -> AsyncIterator[CountingEngine]:  # noqa: F811
+    """The real engine, counted; the tags the pusher adds are removed afterwards."""
     async with docker_client(engine_url) as docker:
-        yield CountingEngine(DockerPushEngine(docker, timeout=120))
+        counting = CountingEngine(DockerPushEngine(docker, timeout=120))
+        yield counting
+    await remove_images(engine_url, counting.tags)
 
 
 @pytest.fixture
@@ -160,43 +163,6 @@ async def registry_digest(http: httpx.AsyncClient, registry: str, name: str, ref
         return None
     response.raise_for_status()
     return response.headers["Docker-Content-Digest"]
-
-
-class Relay:
-    """A TCP relay on a fixed loopback port to a real registry: the registry is "down" until opened."""
-
-    def __init__(self, port: int, target: tuple[str, int]) -> None:
-        self.port = port
-        self.target = target
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def open(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.target)
-        for src, dst in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(src, dst))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-            while data := await src.read(65536):
-                dst.write(data)
-                await dst.drain()
-        with contextlib.suppress(OSError):
-            dst.close()
 
 
 @pytest.fixture

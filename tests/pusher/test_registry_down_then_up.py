@@ -11,7 +11,8 @@ from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from tests.infra import EventTap, Registries
-from tests.pusher.conftest import BuiltImage, Relay, WatchedRegistry, built_event, registry_digest
+from tests.pusher.conftest import BuiltImage, WatchedRegistry, built_event, registry_digest
+from tests.pusher.relay import Relay
 
 
 async def test_push_survives_a_registry_outage(pusher, pusher_settings: PusherSettings, registries: Registries,

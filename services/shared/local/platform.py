@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import structlog
 
+from services.shared.local.apps import Attachments, existing
 from services.shared.local.colours import ColourRunner
 from services.shared.local.marks import AppRecord, ColourMark, LivePointer, MarkStore, file_lock
 from services.shared.local.routing import Role, Router
@@ -39,12 +40,13 @@ class LocalPlatform:
         self.router = router
         self.runner = runner
         self.marks: MarkStore = runner.marks
+        self.apps = Attachments(self.marks, router, settings)
 
     async def read(self, app: AppRef) -> AppState:
         record = self.marks.load(app.name)
         if record is None:
             return AppState(app=app.name, exists=False, live=None, live_release=None, preview=None)
-        slot = await self._slot(record)
+        slot = await self.apps.slot(record)
         live = await self.router.serving(Role.LIVE, slot, record.live.colour if record.live else None)
         preview = await self.router.serving(Role.PREVIEW, slot, record.preview)
         colours = {colour: await self.runner.state(app, colour, mark, record.ports[colour], record.readiness_path)
@@ -53,14 +55,14 @@ class LocalPlatform:
                         preview=preview, colours=colours)
 
     async def ensure_app(self, app: AppRef) -> AppState:
-        await self._attach(app.name, app.spec.readiness_path)
+        await self.apps.attach(app.name, app.spec.readiness_path)
         return await self.read(app)
 
     async def deploy(self, app: AppRef, colour: Colour, rollout: Rollout, replicas: int) -> None:
-        record = self.marks.load(app.name) or await self._attach(app.name, app.spec.readiness_path)
-        slot = await self._slot(record)
+        record = self.marks.load(app.name) or await self.apps.attach(app.name, app.spec.readiness_path)
+        slot = await self.apps.slot(record)
         async with self.marks.edit(app.name) as draft:
-            record = _existing(draft.record, app.name)
+            record = existing(draft.record, app.name)
             if await self.router.serving(Role.LIVE, slot, record.live.colour if record.live else None) is colour:
                 raise ColourBusy(colour, None, f"{colour} is live; the deployer never touches it")
             current = record.colours.get(colour)
@@ -80,12 +82,12 @@ class LocalPlatform:
         return await self.runner.wait_ready(app, colour, release_id, timeout)
 
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
-        record = _existing(self.marks.load(app.name), app.name)
-        slot = await self._slot(record)
+        record = existing(self.marks.load(app.name), app.name)
+        slot = await self.apps.slot(record)
         await self.router.point(Role.PREVIEW, slot, colour, wait_healthy=0)
         await self.router.warm(Role.LIVE, slot, colour)  # so a later switch finds it health-checked
         async with self.marks.edit(app.name) as draft:
-            _existing(draft.record, app.name).preview = colour
+            existing(draft.record, app.name).preview = colour
         return self.settings.preview_url(app.name)
 
     async def mark(self, app: AppRef, colour: Colour, release_id: str, status: ColourStatus) -> bool:
@@ -98,11 +100,13 @@ class LocalPlatform:
 
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
         intent = LivePointer(colour=to, release_id=release_id)
-        slot = await self._slot(_existing(self.marks.load(app.name), app.name))
+        slot = await self.apps.slot(existing(self.marks.load(app.name), app.name))
         async with self.marks.lock(app.name):
-            record = _existing(self.marks.load(app.name), app.name)
+            record = existing(self.marks.load(app.name), app.name)
             live = await self.router.serving(Role.LIVE, slot, record.live.colour if record.live else None)
             if live is to and record.live == intent:
+                # A repeat; if the first attempt died between its two HAProxy writes, finish the drain.
+                await self.router.drain_other(Role.LIVE, slot, to)
                 return False
             if live is not expected:
                 raise LiveChanged(expected, live)
@@ -135,48 +139,16 @@ class LocalPlatform:
         return True
 
     async def forget(self, app: str) -> None:
-        """Remove an app entirely (containers, routing, state file): for tests and resets, not releases."""
-        async with self.marks.edit(app) as draft:
-            slot = await self.router.slot_of(app)
-            if slot is not None:
-                await self.router.detach(app, slot)
-            for colour in Colour:
-                await self.runner.containers.remove(self.settings.container_name(app, colour))
-            draft.record = None
+        await self.apps.forget(app, self.runner.containers)
 
     async def _converge(self, app: AppRef, colour: Colour, release_id: str) -> None:
         # One container change per colour at a time; the mark is re-read under that lock, so a
         # release that took the colour meanwhile is not overwritten by a stale caller.
         async with file_lock(self.settings.state_dir / f".{app.name}.{colour.value}.lock"):
-            record = _existing(self.marks.load(app.name), app.name)
+            record = existing(self.marks.load(app.name), app.name)
             mark = record.colours.get(colour)
             if mark is not None and mark.release_id == release_id:
                 await self.runner.converge(app, colour, mark, record.ports[colour])
-
-    async def _slot(self, record: AppRecord) -> int:
-        slot = await self.router.slot_of(record.app)
-        if slot is None:  # HAProxy restarted (or the app was never attached): restore its routing
-            log.info("re-attaching app to HAProxy", app=record.app)
-            record = await self._attach(record.app, record.readiness_path)
-            assert record.slot is not None
-            return record.slot
-        return slot
-
-    async def _attach(self, app: str, readiness_path: str) -> AppRecord:
-        async with self.marks.edit(app) as draft:
-            record = draft.record or AppRecord(app=app)
-            slot, fresh = await self.router.attach(app, record.slot)
-            record.slot, record.readiness_path = slot, readiness_path
-            record.ports = record.ports or {c: self.settings.port_of(app, slot, c) for c in Colour}
-            draft.record = record
-        await self.router.configure(record, slot, restore=fresh)
-        return record
-
-
-def _existing(record: AppRecord | None, app: str) -> AppRecord:
-    if record is None:
-        raise PlatformError(f"app {app} is not set up on the local platform (ensure_app first)")
-    return record
 
 
 def _release_on(record: AppRecord, live: Colour | None) -> str | None:

@@ -99,6 +99,12 @@ class Router:
         if servers[to.other.value].serving:
             await self.proxy.set_state(backend, to.other.value, "drain")
 
+    async def drain_other(self, role: Role, slot: int, keep: Colour) -> None:
+        """Drain the colour other than `keep` if it still takes requests; nothing is written otherwise."""
+        backend = self.backend(role, slot)
+        if (await self.proxy.servers(backend))[keep.other.value].serving:
+            await self.proxy.set_state(backend, keep.other.value, "drain")
+
     async def warm(self, role: Role, slot: int, colour: Colour) -> None:
         """Start health-checking a colour that takes no traffic yet (maintenance -> drain)."""
         backend = self.backend(role, slot)

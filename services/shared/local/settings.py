@@ -59,17 +59,18 @@ class LocalSettings(BaseSettings):
         "enabled", description="cgroups mode for containers on podman (its containers.conf may say "
                                "'disabled', which runc cannot run); default enabled")
 
+    # Resolved: HAProxy names a map by the exact path it loaded, so a symlinked .local must not matter.
     @property
     def socket(self) -> Path:
-        return self.haproxy_dir / "admin.sock"
+        return self.haproxy_dir.resolve() / "admin.sock"
 
     @property
     def hosts_map(self) -> Path:
-        return self.haproxy_dir / "hosts.map"
+        return self.haproxy_dir.resolve() / "hosts.map"
 
     @property
     def checks_map(self) -> Path:
-        return self.haproxy_dir / "checks.map"
+        return self.haproxy_dir.resolve() / "checks.map"
 
     @property
     def secrets_path(self) -> Path:

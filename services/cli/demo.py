@@ -1,0 +1,168 @@
+"""`greenlight demo`: release the events app from this repository's own history, step by step, to live.
+
+It talks only to the approval API (GREENLIGHT_URL), as the requester and, with --auto-approve, as the
+approver (the dev tokens by default). Safe to re-run: a commit already live is reported, not released
+again, and a release of the app already in flight is followed instead of a new one being refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from services.cli import render
+from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
+from services.cli.sse import follow_events
+from services.shared.kube.settings import KubeSettings
+from services.shared.platforms import PlatformSettings, chosen
+
+REPO = Path(__file__).resolve().parents[2]
+STEPS = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
+         "switching", "live")
+ENDED_BADLY = ("failed", "rejected", "rolled_back")
+
+
+def run_demo(url: str = DEFAULT_URL, *, app: str = "tmapp", repository: str | None = None, commit: str = "HEAD",
+             requester_token: str = "requester-token", approver_token: str = "approver-token",
+             auto_approve: bool = False, console: Console | None = None) -> int:
+    """0 once the commit is live (or already was), 1 if the release failed or was rejected."""
+    console = console or render.out()
+    repository = repository or str(REPO)
+    try:
+        sha = subprocess.run(["git", "-C", repository, "rev-parse", "--verify", f"{commit}^{{commit}}"],
+                             capture_output=True, text=True, check=True, timeout=15).stdout.strip()
+        with GreenlightClient(url, requester_token) as client:
+            release = _release_to_follow(client, app, repository, sha, console)
+            if release is None:
+                _urls(console, url, app)
+                return 0
+            return _follow(client, release, url, approver_token if auto_approve else None, console)
+    except (OSError, subprocess.SubprocessError):
+        render.error(f"{repository} has no commit {commit!r}: run the demo from a git checkout of Greenlight")
+    except ApiError as exc:
+        render.error(exc)
+        if exc.status is None:
+            render.note("start Greenlight with scripts/demo.sh (or `greenlight up` in another terminal)", "dim")
+    return 1
+
+
+def _release_to_follow(client: GreenlightClient, app: str, repository: str, sha: str,
+                       console: Console) -> dict[str, Any] | None:
+    state = client.get_app(app)
+    live = state.get("live_release") or {}
+    if state.get("in_flight"):
+        release: dict[str, Any] = state["in_flight"]
+        console.print(Text(f"a release of {app} is already in flight ({release['state']}): following it", "yellow"))
+        return release
+    if live.get("commit") == sha:
+        problem = _not_served(app)
+        if problem is None:
+            console.print(Text(f"{app} already runs {sha[:12]} (release {live['id']}): nothing to release",
+                               "green"))
+            return None
+        console.print(Text(f"release {live['id']} of {sha[:12]} is live, but {problem}: the platform lost it "
+                           "(HAProxy or the containers were reset?), so it is released again", "yellow"))
+    release = client.create_release(app, repository, sha)
+    console.print(Text(f"release {release['id']} requested: {app} at {sha[:12]} from {repository}", "bold"))
+    return release
+
+
+def _not_served(app: str) -> str | None:
+    """Why the local live URL does not serve the app (None when it does, or off the local platform)."""
+    platform = PlatformSettings()
+    if chosen(platform.platform, KubeSettings()) != "local":
+        return None
+    url = platform.local.live_url(app)
+    headers = {} if app == platform.local.default_app else {"Host": platform.local.host_of(app)}
+    try:
+        status = httpx.get(url, headers=headers, timeout=5).status_code
+    except httpx.HTTPError as exc:
+        return f"{url} does not answer ({type(exc).__name__})"
+    return None if status < 500 else f"{url} answers {status}"
+
+
+def _follow(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
+            console: Console) -> int:
+    release_id = release["id"]
+    current_seq = client.get_release(release_id)["release"]["seq"]
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+               "{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"release {release_id[:8]}", total=len(STEPS))
+        events = follow_events(client, f"/releases/{segment(release_id)}/events")
+        with contextlib.closing(events), client.translate_errors():
+            for streamed in events:
+                event = streamed.data
+                state, now = event["state"], event["seq"] >= current_seq
+                if state in STEPS:
+                    progress.update(task, completed=STEPS.index(state) + 1, description=f"{state}")
+                _step(progress.console, event)
+                if state == "awaiting_approval" and now:
+                    _ask_approval(client, event["release"], url, approver_token, progress.console)
+                if now and state == "live":
+                    break
+                if now and state in ENDED_BADLY:
+                    render.failure(event["release"])
+                    return 1
+    _urls(console, url, release["app"])
+    return 0
+
+
+def _step(console: Console, event: dict[str, Any]) -> None:
+    release, state = event.get("release") or {}, event["state"]
+    mark = render.BAD if state in ENDED_BADLY else render.OK
+    extra = {k: release.get(k) for k in ("image", "approver") if release.get(k)}
+    line = Text.assemble((event["occurred_at"][11:19], "dim"), f" {mark} ", render.state(state))
+    if state in ("pushed", "awaiting_approval", "approved") and extra:
+        line.append("  " + render.summarise(extra, 110), style="dim")
+    console.print(line)
+
+
+def _ask_approval(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
+                  console: Console) -> None:
+    console.print(Text(f"  preview (the standby colour): {release.get('preview')}", "bold cyan"))
+    if approver_token is not None:
+        with GreenlightClient(url, approver_token) as approver:
+            decided = approver.decide(release["id"], "approve", "greenlight demo")
+        console.print(Text(f"  auto-approved by {decided.get('approver')}", "green"))
+        return
+    console.print(Text(f"  waiting for your approval; in another terminal:\n"
+                       f"    GREENLIGHT_TOKEN=approver-token greenlight approve {release['id']}\n"
+                       f"  or in the dashboard {url}/ (sign in with approver-token)", "yellow"))
+
+
+def _urls(console: Console, url: str, app: str) -> None:
+    platform = PlatformSettings()
+    if chosen(platform.platform, KubeSettings()) == "local":
+        console.print(Text(f"live:      {platform.local.live_url(app)}", "bold green"))
+        console.print(Text(f"preview:   {platform.local.preview_url(app)}  (the colour staged last)"))
+    else:
+        console.print(Text(f"live:      the Service of {app} in the cluster (kubectl get svc)", "bold green"))
+    console.print(Text(f"dashboard: {url}/  (sign in with approver-token)"))
+
+
+def demo(
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="approve as dev-approver, unattended")] = False,
+    app: Annotated[str, typer.Option("--app", help="app name the events app is released as")] = "tmapp",
+    commit: Annotated[str, typer.Option("--commit", help="commit, branch or tag of this repository")] = "HEAD",
+    url: Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", help="approval API")] = DEFAULT_URL,
+    requester_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_REQUESTER_TOKEN",
+                                                 help="who requests (a dev token by default)")] = "requester-token",
+    approver_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_APPROVER_TOKEN",
+                                                help="who approves with --auto-approve")] = "approver-token",
+) -> None:
+    """Release the events app from this repository: build, push, deploy standby, approval, switch."""
+    raise typer.Exit(run_demo(url, app=app, commit=commit, requester_token=requester_token,
+                              approver_token=approver_token, auto_approve=auto_approve))
+
+
+if __name__ == "__main__":
+    typer.run(demo)

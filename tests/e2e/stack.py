@@ -1,0 +1,139 @@
+"""All five services in this process, on the test's own bus, with real engine, registry and HAProxy.
+
+Each service is its own `create_app(settings)`, as `greenlight up` would run it; the deployer and the
+switcher each get their own Platform (two LocalPlatforms on the same state dir and HAProxy, or two
+Kubernetes clients on the fake API server), as two processes would. The approval API listens on a
+free loopback port and is driven over HTTP with the dev tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+import pytest
+from aiohttp import web
+
+from services.approval.app import create_app as approval_app
+from services.approval.settings import ApprovalSettings
+from services.builder.app import create_app as builder_app
+from services.builder.settings import BuilderSettings
+from services.deployer.app import create_app as deployer_app
+from services.deployer.settings import DeployerSettings
+from services.pusher.app import create_app as pusher_app
+from services.pusher.settings import PusherSettings
+from services.shared.platform import Platform
+from services.shared.protocol import ReleaseState
+from services.shared.release import Release
+from services.shared.runtime import STORE
+from services.shared.settings import BusSettings
+from services.shared.store import ReleaseStore
+from services.switcher.app import create_app as switcher_app
+from services.switcher.settings import SwitcherSettings
+
+REGISTRY = "127.0.0.1:5001"
+REQUESTER, APPROVER = "requester-token", "approver-token"
+PlatformOpener = Callable[[], AbstractAsyncContextManager[Platform]]
+
+
+@dataclass
+class Stack:
+    api: str
+    store: ReleaseStore  # the approval service's own view of the release log
+
+    def client(self, token: str = REQUESTER) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.api, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+
+    async def request(self, app: str, repository: str, commit: str) -> httpx.Response:
+        async with self.client() as client:
+            return await client.post("/releases", json={"app": app, "repository": repository, "commit": commit})
+
+    async def release(self, app: str, repository: str, commit: str) -> str:
+        response = await self.request(app, repository, commit)
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    async def ship(self, app: str, repository: str, commit: str) -> str:
+        """Request, approve once staged, and return the release id once it is live."""
+        release_id = await self.release(app, repository, commit)
+        staged = await self.wait(release_id, ReleaseState.AWAITING_APPROVAL, ReleaseState.FAILED)
+        assert staged.state is ReleaseState.AWAITING_APPROVAL, staged.error
+        assert (await self.decide(release_id, "approve")).status_code == 200
+        live = await self.wait(release_id, ReleaseState.LIVE, ReleaseState.FAILED)
+        assert live.state is ReleaseState.LIVE, live.error
+        return release_id
+
+    async def decide(self, release_id: str, decision: str, comment: str | None = None) -> httpx.Response:
+        async with self.client(APPROVER) as client:
+            return await client.post(f"/releases/{release_id}/{decision}", json={"comment": comment})
+
+    async def rollback(self, app: str, reason: str) -> httpx.Response:
+        async with self.client(APPROVER) as client:
+            return await client.post(f"/apps/{app}/rollback", json={"reason": reason})
+
+    async def wait(self, release_id: str, *states: ReleaseState, after: int = -1, timeout: float = 90.0) -> Release:
+        """The release once it reaches one of `states` (logged after offset `after`); fails with its
+        whole history otherwise."""
+        follow = self.store.follow(after, lambda e: e.release_id == release_id and e.state in states)
+        try:
+            logged = await asyncio.wait_for(anext(follow), timeout)
+        except TimeoutError:
+            seen = [(e.event.state.value, e.event.release.error) for e in self.store.history.get(release_id, [])]
+            pytest.fail(f"release {release_id} never reached {[s.value for s in states]}: {seen}")
+        finally:
+            await follow.aclose()
+        return logged.event.release
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: web.Application, site: bool = False) -> AsyncIterator[str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        url = ""
+        if site:
+            tcp = web.TCPSite(runner, "127.0.0.1", 0)
+            await tcp.start()
+            url = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform: PlatformOpener, *,
+                        ready_timeout: float = 20.0, **switcher: Any) -> AsyncIterator[Stack]:
+    builder = BuilderSettings(bus=bus, docker_host=engine_url, registry=REGISTRY, allow_local_repos=True,
+                              work_root=work)
+    pusher = PusherSettings(bus=bus, docker_host=engine_url, registry=REGISTRY)
+    deployer = DeployerSettings(bus=bus, rollout_timeout=ready_timeout)
+    switching = SwitcherSettings(bus=bus, ready_timeout=ready_timeout, **{"scale_down_delay": 600.0, **switcher})
+    approval = approval_app(ApprovalSettings(bus=bus, dev_tokens=True, allow_local_repos=True))
+    try:
+        async with contextlib.AsyncExitStack() as services:
+            api = await services.enter_async_context(_serving(approval, site=True))
+            for app in (builder_app(builder), pusher_app(pusher)):
+                await services.enter_async_context(_serving(app))
+            deployer_platform = await services.enter_async_context(platform())
+            await services.enter_async_context(_serving(deployer_app(deployer, platform=deployer_platform)))
+            switcher_platform = await services.enter_async_context(platform())
+            await services.enter_async_context(_serving(switcher_app(switching, platform=switcher_platform)))
+            yield Stack(api, approval[STORE])
+    finally:
+        await _delete_queue(bus, switching.timer_queue_name())
+
+
+async def _delete_queue(settings: BusSettings, name: str) -> None:
+    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
+                                        client_properties={"connection_name": "gltest-cleanup"})
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(name)
+

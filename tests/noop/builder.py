@@ -1,0 +1,54 @@
+"""No-op SourceFetcher, Linter and BuildEngine: a one-file checkout, no findings, an instant "image"."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import IO
+
+from services.builder.engine import BuildRequest
+from services.builder.handlers import RELEASE_LABEL
+from services.shared.release import LintFinding
+from tests.noop.ledger import Ledger, in_step
+
+
+class NoopSource:
+    """A fresh directory holding only a Dockerfile, whatever the repository says."""
+
+    @contextlib.asynccontextmanager
+    async def checkout(self, repository: str, commit: str) -> AsyncIterator[Path]:
+        workdir = Path(tempfile.mkdtemp(prefix="greenlight-noop-"))
+        try:
+            (workdir / "Dockerfile").write_text("FROM scratch\n")
+            yield workdir
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+class NoopLinter:
+    async def lint(self, workdir: Path, dockerfile: str) -> list[LintFinding]:
+        return []
+
+
+class NoopBuildEngine:
+    """An image is a ledger row keyed by its tag; `build` records one `build` effect per release."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    async def image_labels(self, ref: str) -> dict[str, str] | None:
+        image = self.ledger.get(f"image:{ref}")
+        return None if image is None else dict(image["labels"])
+
+    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
+        release_id = request.labels.get(RELEASE_LABEL, "?")
+        image_id = "sha256:" + hashlib.sha256(f"{request.tag}/{release_id}".encode()).hexdigest()
+        async with in_step(self.ledger, "build", release_id):
+            with self.ledger.txn() as txn:
+                txn.put(f"image:{request.tag}", {"id": image_id, "labels": dict(request.labels), "repo_digests": []})
+                txn.record("build", release_id, request.tag)
+        return image_id
