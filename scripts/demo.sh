@@ -122,6 +122,6 @@ fi
 
 say "releasing the events app (tmapp) from $(git rev-parse --short HEAD) of this repository"
 status=0
-GREENLIGHT_URL="$API" GREENLIGHT_PLATFORM=local .venv/bin/python -m services.cli.demo "${demo_args[@]}" || status=$?
+GREENLIGHT_URL="$API" GREENLIGHT_PLATFORM=local .venv/bin/greenlight demo "${demo_args[@]}" || status=$?
 say "Greenlight keeps running (log: $UP_LOG); stop it with: scripts/demo.sh --stop"
 exit "$status"

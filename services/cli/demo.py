@@ -81,9 +81,10 @@ def _not_served(app: str) -> str | None:
     if chosen(platform.platform, KubeSettings()) != "local":
         return None
     url = platform.local.live_url(app)
-    headers = {} if app == platform.local.default_app else {"Host": platform.local.host_of(app)}
+    # Asked by address with the Host header HAProxy routes on: *.localhost names resolve in browsers only.
     try:
-        status = httpx.get(url, headers=headers, timeout=5).status_code
+        status = httpx.get(f"http://{platform.local.public_host}:{platform.local.live_port}/", timeout=5,
+                           headers={"Host": platform.local.host_of(app)}).status_code
     except httpx.HTTPError as exc:
         return f"{url} does not answer ({type(exc).__name__})"
     return None if status < 500 else f"{url} answers {status}"

@@ -12,6 +12,7 @@ import typer
 from services.cli import render
 from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
+from services.cli.demo import demo
 from services.cli.repo import NotARepository, local_repository
 from services.cli.stack import StackError, child_specs, environment, select
 from services.cli.up import run_stack
@@ -22,6 +23,7 @@ app = typer.Typer(help="Greenlight: blue/green releases from a git commit to liv
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 release_app = typer.Typer(help="Request and inspect releases.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
+app.command("demo", help="Release the events app from this repository, step by step, with approval.")(demo)
 
 Url = Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", help="approval API address")]
 Token = Annotated[str | None, typer.Option("--token", envvar="GREENLIGHT_TOKEN", show_default=False,

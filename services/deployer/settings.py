@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.kube.settings import KubeSettings
+from services.shared.platforms import PlatformSettings
 from services.shared.settings import BusSettings
 
 
@@ -19,6 +20,8 @@ class DeployerSettings(BaseSettings):
                     "so the cluster's own ProgressDeadlineExceeded reason is what a failure reports",
     )
     kube: KubeSettings = Field(default_factory=KubeSettings)
+    platform: PlatformSettings = Field(default_factory=PlatformSettings,
+                                       description="GREENLIGHT_PLATFORM: local | kubernetes | auto")
     bus: BusSettings = Field(default_factory=BusSettings)
 
     def ready_timeout(self) -> float:

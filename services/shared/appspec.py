@@ -39,6 +39,8 @@ class AppSpec(BaseModel):
     @field_validator("dockerfile", "context")
     @classmethod
     def _inside_repo(cls, value: str) -> str:
+        if "/" not in value and value != "..":  # the usual "Dockerfile" and ".": no path to parse
+            return value
         path = PurePosixPath(value)
         if path.is_absolute() or ".." in path.parts:
             raise ValueError("must be a relative path inside the repository")

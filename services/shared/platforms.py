@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
+from aiohttp import web
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,8 +21,10 @@ from services.shared.kube.settings import KubeSettings
 from services.shared.local import open_local_platform
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import Platform
+from services.shared.runtime import READY
 
 Choice = Literal["local", "kubernetes", "auto"]
+PLATFORM = web.AppKey("platform", Platform)
 
 
 class PlatformSettings(BaseSettings):
@@ -54,3 +57,20 @@ async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | Non
     else:
         async with open_local_platform(settings.local) as local_platform:
             yield local_platform
+
+
+def platform_ctx(kube: KubeSettings, settings: PlatformSettings,
+                 injected: Platform | None = None) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup_ctx that puts the Platform under `PLATFORM`; tests inject their own."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        if injected is not None:
+            app[PLATFORM] = injected
+            yield
+            return
+        async with platform_from_env(kube, settings) as platform:
+            app[PLATFORM] = platform
+            app[READY]["platform"] = True
+            yield
+
+    return ctx

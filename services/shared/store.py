@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -66,7 +67,8 @@ class ReleaseStore:
 
     async def follow(self, after: int, match: Callable[[ReleaseEvent], bool]) -> AsyncIterator[LoggedEvent]:
         """Every logged event after `after` that matches, history first, then live as it arrives."""
-        position = 0
+        # The log is in offset order: start at the first entry after `after` instead of scanning it all.
+        position = bisect.bisect_right(self.log, after, key=lambda logged: logged.offset)
         while True:
             while position < len(self.log):
                 logged = self.log[position]

@@ -7,16 +7,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.shared.consumer import Subscription
-from services.shared.kube import open_kube_platform
 from services.shared.platform import Platform
+from services.shared.platforms import PLATFORM, platform_ctx
 from services.shared.protocol import ReleaseState
-from services.shared.runtime import BUS, READY, STORE, add_subscriptions, service_app
+from services.shared.runtime import BUS, STORE, add_subscriptions, service_app
 from services.switcher.announce import SERVICE
 from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import TIMER_KEY, RabbitTimers, Timers
 
-PLATFORM = web.AppKey("platform", Platform)
 TIMERS = web.AppKey("timers", Timers)
 
 
@@ -24,16 +23,6 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
                timers: Timers | None = None) -> web.Application:
     # with_store: `superseded` and a restored `live` continue other releases' seq from the log.
     app = service_app(SERVICE, settings.bus, with_store=True)
-
-    async def platform_ctx(app: web.Application) -> AsyncIterator[None]:
-        if platform is not None:
-            app[PLATFORM] = platform
-            yield
-            return
-        async with open_kube_platform(settings.kube) as kube:
-            app[PLATFORM] = kube
-            app[READY]["platform"] = True
-            yield
 
     async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         if timers is not None:
@@ -46,7 +35,7 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
         yield
         await rabbit.close()
 
-    app.cleanup_ctx.append(platform_ctx)
+    app.cleanup_ctx.append(platform_ctx(settings.kube, settings.platform, platform))
     app.cleanup_ctx.append(timers_ctx)
     add_subscriptions(app, lambda app: [Subscription(
         SERVICE, (ReleaseState.APPROVED, ReleaseState.ROLLING_BACK),

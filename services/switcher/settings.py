@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.kube.settings import KubeSettings
+from services.shared.platforms import PlatformSettings
 from services.shared.settings import BusSettings
 
 
@@ -23,6 +24,8 @@ class SwitcherSettings(BaseSettings):
         None, description="delay queue holding scale-down timers; default: <queue_prefix>switcher.timers"
     )
     kube: KubeSettings = Field(default_factory=KubeSettings)
+    platform: PlatformSettings = Field(default_factory=PlatformSettings,
+                                       description="GREENLIGHT_PLATFORM: local | kubernetes | auto")
     bus: BusSettings = Field(default_factory=BusSettings)
 
     def timer_queue_name(self) -> str:

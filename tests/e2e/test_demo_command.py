@@ -49,7 +49,7 @@ async def test_demo_waits_for_approval_then_is_idempotent(stack: Stack, repo: Fi
     second_console, second_out = _console()
     second = await asyncio.to_thread(demo, auto_approve=True, console=second_console)
     third_console, third_out = _console()
-    third = await asyncio.to_thread(demo, console=third_console)
+    third = await asyncio.to_thread(demo, auto_approve=True, console=third_console)  # never blocks
     async with local_platform(local_settings, app_name):
         pass  # removes the app from the platform: containers, routing, marks
     fourth_console, fourth_out = _console()

@@ -114,6 +114,7 @@ class ProcessStack:
             "GREENLIGHT_EXCHANGE": bus.exchange, "GREENLIGHT_DEAD_LETTER_EXCHANGE": bus.dead_letter_exchange,
             "GREENLIGHT_DEAD_LETTER_QUEUE": bus.dead_letter_queue, "GREENLIGHT_LOG_STREAM": bus.log_stream,
             "GREENLIGHT_QUEUE_PREFIX": bus.queue_prefix, "GREENLIGHT_PUBLISH_TIMEOUT": str(bus.publish_timeout),
+            "GREENLIGHT_DELIVERY_LIMIT": str(bus.delivery_limit), "GREENLIGHT_PREFETCH": str(bus.prefetch),
             "GREENLIGHT_GRACE_PERIOD": "2", "GREENLIGHT_LOG_JSON": "true",
             "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_API_PORT": str(self.api_port),
             DB_ENV: str(self.ledger_path),
@@ -173,13 +174,16 @@ class TryAgain(Exception):
 class Driver:
     """Releases apps through the HTTP API as a person would, retrying what a restart interrupts."""
 
-    def __init__(self, api: str, store: ReleaseStore, *, patience: float = 60.0) -> None:
+    def __init__(self, api: str, store: ReleaseStore, *, patience: float = 60.0, requester: str = REQUESTER,
+                 approver: str = APPROVER) -> None:
         self.api = api
+        self.tokens = {REQUESTER: requester, APPROVER: approver}
         self.store = store
         self.patience = patience
         self.retries = 0
 
     def _client(self, token: str) -> httpx.AsyncClient:
+        token = self.tokens.get(token, token)
         return httpx.AsyncClient(base_url=self.api, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
     async def _retrying(self, call: Any) -> Any:

@@ -8,7 +8,6 @@ from collections import Counter
 
 import pytest
 
-from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
 from tests.hardening.conftest import assert_each_effect_once

@@ -15,9 +15,9 @@ from services.shared.bus import REASON_HEADER
 from services.shared.events import first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.harness import dead_letters, make_release
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.stack import Driver, in_process_stack, observer
+from tests.harness import dead_letters, make_release
 from tests.noop.apps import WORKERS
 from tests.noop.ledger import Ledger
 

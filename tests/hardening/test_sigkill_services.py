@@ -16,7 +16,7 @@ from tests.noop.apps import SERVICES
 from tests.noop.ledger import DELAY_ENV, Ledger
 
 KILLS = 10
-DELAY = 0.8  # seconds every no-op step takes; the effect happens half-way
+DELAY = 0.6  # seconds every no-op step takes; the effect happens half-way
 STEP = {"approval": "resolve", "builder": "build", "pusher": "push", "deployer": "deploy", "switcher": "switch"}
 
 

@@ -1,0 +1,291 @@
+"""Greenlight's orchestration overhead with no-op adapters (engine, registry, cluster instant).
+
+    .venv/bin/python -m bench.orchestration_bench [--releases 500] [--mode inproc|procs|both]
+
+1. Latency, one release at a time: POST /releases -> awaiting_approval (4 hops: approval, builder,
+   pusher, deployer, 7 confirmed publishes) and POST approve -> live (switcher: 3 publishes), as seen
+   in the approval service's own release log. p50/p99 over N releases.
+2. Baseline in the same run: a bare aio-pika chain of the same shape (quorum queues, a stream bound
+   as the log, confirms on, each hop publishing two messages) with no validation and no services.
+3. Throughput: N apps released at once (POST all, approve each as it is staged); releases/s to live.
+Services run in this process (`inproc`) or as `python -m tests.noop.serve` subprocesses (`procs`).
+Needs the broker at AMQP_URL (default: local guest); its exchange, log and queues are deleted after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aio_pika
+import aiohttp
+
+from services.shared.protocol import ReleaseState as S
+from services.shared.runtime import STORE
+from services.shared.settings import BusSettings
+from services.shared.store import ReleaseStore
+from tests.hardening.stack import delete_queues, observer, process_stack, serving, timer_queue
+from tests.noop.apps import WORKERS, noop_app, settings_for
+from tests.noop.ledger import Ledger
+
+URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REPO = "https://example.org/demo.git"
+SHA = "a" * 40
+REQUESTER = {"Authorization": "Bearer requester-token"}
+APPROVER = {"Authorization": "Bearer approver-token"}
+WAITING = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval")
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1000
+
+
+def line(name: str, samples: list[float]) -> str:
+    return (f"{name}: n={len(samples)} p50={statistics.median(samples) * 1000:.1f} ms "
+            f"p99={pct(samples, 99):.1f} ms max={max(samples) * 1000:.1f} ms")
+
+
+class Watch:
+    """One follower of the release log that wakes whoever waits for (release, state): no per-wait scans."""
+
+    def __init__(self, store: ReleaseStore) -> None:
+        self.store = store
+        self.waiters: dict[tuple[str, S], asyncio.Future[float]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        async for logged in self.store.follow(self.store.last_offset, lambda e: True):
+            key = (logged.event.release_id, logged.event.state)
+            waiter = self.waiters.setdefault(key, asyncio.get_running_loop().create_future())
+            if not waiter.done():
+                waiter.set_result(time.perf_counter())
+
+    def until(self, release_id: str, state: S) -> asyncio.Future[float]:
+        return self.waiters.setdefault((release_id, state), asyncio.get_running_loop().create_future())
+
+    async def __aenter__(self) -> Watch:
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
+
+async def post_release(http: aiohttp.ClientSession, api: str, app: str) -> str:
+    async with http.post(f"{api}/releases", json={"app": app, "repository": REPO, "commit": SHA},
+                         headers=REQUESTER) as response:
+        body = await response.json()
+        assert response.status == 202, body
+        return str(body["id"])
+
+
+async def approve(http: aiohttp.ClientSession, api: str, release_id: str) -> None:
+    for _ in range(500):
+        async with http.post(f"{api}/releases/{release_id}/approve", headers=APPROVER) as response:
+            if response.status == 200:
+                return
+            body = await response.json()
+            # In `procs` mode the bench's own log reader may see awaiting_approval before the API's does.
+            assert response.status == 409 and body.get("state") in WAITING, body
+        await asyncio.sleep(0.002)
+    raise AssertionError(f"{release_id} never became approvable")
+
+
+async def latency(api: str, watch: Watch, n: int, tag: str) -> tuple[list[float], list[float]]:
+    staged, live = [], []
+    async with aiohttp.ClientSession() as http:
+        for i in range(n):
+            started = time.perf_counter()
+            release_id = await post_release(http, api, f"lat-{tag}-{i}")
+            try:
+                staged.append(await asyncio.wait_for(watch.until(release_id, S.AWAITING_APPROVAL), 30) - started)
+            except TimeoutError:
+                seen = [e.event.state.value for e in watch.store.history.get(release_id, [])]
+                raise AssertionError(f"release {i} ({release_id}) stuck after {seen}") from None
+            started = time.perf_counter()
+            await approve(http, api, release_id)
+            live.append(await asyncio.wait_for(watch.until(release_id, S.LIVE), 30) - started)
+    return staged, live
+
+
+async def throughput(api: str, watch: Watch, n: int, tag: str) -> tuple[float, int]:
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def one(i: int) -> bool:
+            release_id = await post_release(http, api, f"tp-{tag}-{i}")
+            await asyncio.wait_for(watch.until(release_id, S.AWAITING_APPROVAL), 300)
+            await approve(http, api, release_id)
+            await asyncio.wait_for(watch.until(release_id, S.LIVE), 300)
+            return True
+
+        started = time.perf_counter()
+        done = await asyncio.gather(*(one(i) for i in range(n)))
+        return time.perf_counter() - started, sum(done)
+
+
+def bus_settings(tag: str) -> BusSettings:
+    prefix = f"glbench.{tag}.{uuid.uuid4().hex[:6]}."
+    return BusSettings(amqp_url=URL, exchange=f"{prefix}events",  # type: ignore[arg-type]
+                       dead_letter_exchange=f"{prefix}dlx", dead_letter_queue=f"{prefix}dead",
+                       log_stream=f"{prefix}log", queue_prefix=prefix)
+
+
+async def drop_topology(bus: BusSettings, *queues: str) -> None:
+    await delete_queues(bus, bus.log_stream, bus.dead_letter_queue, timer_queue(bus),
+                        *(bus.queue_prefix + s for s in WORKERS), *queues)
+    connection = await aio_pika.connect(URL)
+    async with connection:
+        channel = await connection.channel()
+        for exchange in (bus.exchange, bus.dead_letter_exchange):
+            await channel.exchange_delete(exchange)
+
+
+@contextlib.asynccontextmanager
+async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStore]]:
+    ledger = Ledger()  # in memory: one process
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            for service in WORKERS:
+                await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
+            approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
+            yield await stack.enter_async_context(serving(approval, 0)), approval[STORE]
+    finally:
+        await drop_topology(bus)
+
+
+async def consumers_ready(bus: BusSettings) -> None:
+    """Until every worker consumes: an event published before its queue exists reaches only the log."""
+    connection = await aio_pika.connect(URL)
+    async with connection:
+        for service in WORKERS:
+            for _ in range(600):
+                channel = await connection.channel()
+                try:
+                    queue = await channel.declare_queue(bus.queue_prefix + service, passive=True)
+                    if queue.declaration_result.consumer_count:
+                        break
+                except aio_pika.exceptions.ChannelClosed:
+                    pass
+                finally:
+                    if not channel.is_closed:
+                        await channel.close()
+                await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def procs_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStore]]:
+    # GLBENCH_KEEP=<dir> keeps the services' logs and ledger there for a look afterwards.
+    keep = os.environ.get("GLBENCH_KEEP")
+    with contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="glbench-") as tmp:
+        try:
+            async with observer(bus) as store, process_stack(bus, Path(tmp)) as stack:
+                async with aiohttp.ClientSession() as http:  # until the API answers
+                    for _ in range(300):
+                        with contextlib.suppress(aiohttp.ClientError):
+                            async with http.get(f"{stack.api}/readyz") as response:
+                                if response.status == 200:
+                                    break
+                        await asyncio.sleep(0.05)
+                await consumers_ready(bus)
+                yield stack.api, store
+        finally:
+            await drop_topology(bus)
+
+
+async def run_mode(mode: str, n: int, tp: int) -> None:
+    bus = bus_settings(mode)
+    opener = inproc_stack if mode == "inproc" else procs_stack
+    async with opener(bus) as (api, store), Watch(store) as watch:
+        await latency(api, watch, 5, f"{mode}-warm")
+        staged, live = await latency(api, watch, n, mode)
+        print(line(f"[{mode}] POST -> awaiting_approval", staged))
+        print(line(f"[{mode}] approve -> live", live))
+        seconds, done = await throughput(api, watch, tp, mode)
+        print(f"[{mode}] throughput: {done}/{tp} releases live in {seconds:.2f}s = {done / seconds:.0f} releases/s")
+        print(f"[{mode}] baseline-normalised: staged p50 {statistics.median(staged) * 1000:.1f} ms")
+
+
+async def bare_chain(n: int, hops: int) -> list[float]:
+    """Publish -> `hops` consumers, each publishing two confirmed messages -> read back from a stream."""
+    prefix = f"glbench.bare.{uuid.uuid4().hex[:6]}."
+    connection = await aio_pika.connect_robust(URL)
+    samples: list[float] = []
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
+        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
+        await stream.bind(exchange, "#")
+        for hop in range(hops):
+            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
+                                                arguments={"x-queue-type": "quorum"})
+            await queue.bind(exchange, f"hop.{hop}")
+
+            async def forward(message: aio_pika.abc.AbstractIncomingMessage, hop: int = hop) -> None:
+                await exchange.publish(aio_pika.Message(message.body, message_id="x"), f"mid.{hop}")
+                await exchange.publish(aio_pika.Message(message.body, message_id="y"), f"hop.{hop + 1}")
+                await message.ack()
+
+            await queue.consume(forward)
+        reader = await connection.channel()
+        await reader.set_qos(prefetch_count=1000)
+        seen: dict[bytes, asyncio.Future[None]] = {}
+
+        async def on_log(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await message.ack()
+            if message.routing_key == f"hop.{hops}" and (waiter := seen.get(message.body)) and not waiter.done():
+                waiter.set_result(None)
+
+        log_queue = await reader.get_queue(stream.name)
+        await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
+        body = b"{" + b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
+        for i in range(n + 5):
+            key = str(i).encode() + body
+            seen[key] = asyncio.get_running_loop().create_future()
+            started = time.perf_counter()
+            await exchange.publish(aio_pika.Message(key), "hop.0")
+            await asyncio.wait_for(seen[key], 10)
+            if i >= 5:
+                samples.append(time.perf_counter() - started)
+    finally:
+        channel = await connection.channel()
+        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(hops))):
+            await channel.queue_delete(name)
+        await channel.exchange_delete(f"{prefix}events")
+        await connection.close()
+    return samples
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--releases", type=int, default=500, help="sequential releases for latency")
+    parser.add_argument("--throughput", type=int, default=500, help="apps released at once")
+    parser.add_argument("--mode", choices=("inproc", "procs", "both"), default="both")
+    args = parser.parse_args()
+    staged_base = await bare_chain(args.releases, hops=3)
+    live_base = await bare_chain(args.releases, hops=1)
+    print(line("[baseline] bare aio-pika, 3 hops (= POST -> staged)", staged_base))
+    print(line("[baseline] bare aio-pika, 1 hop (= approve -> live)", live_base))
+    for mode in (("inproc", "procs") if args.mode == "both" else (args.mode,)):
+        await run_mode(mode, args.releases, args.throughput)
+
+
+if __name__ == "__main__":
+    import structlog
+
+    from services.shared.logs import configure_logging
+    from services.shared.settings import LogSettings
+
+    configure_logging(LogSettings(level="WARNING", json_output=True))
+    structlog.get_logger().debug("bench")
+    asyncio.run(main())
