@@ -73,7 +73,10 @@ def build_asyncapi() -> dict[str, Any]:
             "deadLetters": {
                 "address": dead,
                 "description": (f"Quorum queue bound with `#` to the dead-letter topic exchange `{dlx}`: "
-                                "messages no service could use, kept for people to inspect."),
+                                "messages no service could use, kept for people to inspect. Routing keys: "
+                                "`refused.<original key>` for messages a service refused (reason in "
+                                "`x-greenlight-reason`); the original `release.<app>.<state>` for messages the "
+                                "broker dead-lettered at the delivery limit (`x-death`)."),
                 "messages": {"deadLetter": {"$ref": "#/components/messages/DeadLetter"}},
                 "bindings": _queue(dead),
             },

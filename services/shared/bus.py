@@ -15,6 +15,7 @@ from services.shared.settings import BusSettings
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
+REFUSED_PREFIX = "refused."
 # The latest event published per release within one message's handling (each runs in its own task
 # context), so a handler that gives up fails the release from where it got to, not from where it began.
 PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
@@ -74,7 +75,9 @@ class Bus:
             headers={**headers, REASON_HEADER: reason[:1000]},
         )
         assert self._dlx is not None
-        await self._publish(self._dlx, message, routing_key or "unroutable")
+        # `refused.` sets these apart from the broker's own dead letters (delivery limit), which keep
+        # their `release.<app>.<state>` key and are the only ones the approval service acts on.
+        await self._publish(self._dlx, message, f"{REFUSED_PREFIX}{routing_key or 'unroutable'}")
 
     async def _publish(self, exchange: AbstractExchange, message: aio_pika.Message, key: str) -> None:
         # The timeout matters: during a reconnect a publish can otherwise wait forever (aio-pika #636).
