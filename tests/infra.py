@@ -20,7 +20,6 @@ import aio_pika
 import aiodocker
 import httpx
 import pytest
-from aiohttp import web
 
 from services.shared.events import ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState
@@ -111,15 +110,6 @@ def registries(moto_endpoint: str) -> Registries:
     return found
 
 
-@contextlib.asynccontextmanager
-async def running(app: web.Application) -> AsyncIterator[web.Application]:
-    """Start an app's cleanup contexts (bus, adapters, consumers) without an HTTP site; stop them after."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        yield app
-    finally:
-        await runner.cleanup()
 
 
 @contextlib.asynccontextmanager

@@ -17,6 +17,7 @@ from services.builder.settings import BuilderSettings
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.release import Release
 from services.shared.settings import BusSettings
+from tests.harness import running
 from tests.infra import (  # noqa: F401 - fixtures
     EventTap,
     docker_client,
@@ -24,7 +25,6 @@ from tests.infra import (  # noqa: F401 - fixtures
     moto_endpoint,
     registries,
     remove_images,
-    running,
 )
 
 REGISTRY = "127.0.0.1:5001"

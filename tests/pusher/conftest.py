@@ -21,6 +21,7 @@ from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.settings import BusSettings
+from tests.harness import running
 from tests.infra import (  # noqa: F401 - fixtures
     PINNED_BASE_IMAGE,
     EventTap,
@@ -30,7 +31,6 @@ from tests.infra import (  # noqa: F401 - fixtures
     moto_endpoint,
     registries,
     remove_images,
-    running,
 )
 from tests.pusher.relay import Relay
 
