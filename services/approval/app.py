@@ -8,7 +8,6 @@ from aiohttp import web
 
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
-from services.approval.deadletters import dead_letter_watcher_ctx
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.metrics import ApiMetrics
@@ -38,7 +37,6 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         yield
 
     app.cleanup_ctx.append(desk_ctx)
-    app.cleanup_ctx.append(dead_letter_watcher_ctx)
     register(app, ROUTES)
     add_dashboard(app)
     return app

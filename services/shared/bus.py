@@ -76,7 +76,7 @@ class Bus:
         )
         assert self._dlx is not None
         # `refused.` sets these apart from the broker's own dead letters (delivery limit), which keep
-        # their `release.<app>.<state>` key and are the only ones the approval service acts on.
+        # their `release.<app>.<state>` key, so a watcher can bind to either kind alone.
         await self._publish(self._dlx, message, f"{REFUSED_PREFIX}{routing_key or 'unroutable'}")
 
     async def _publish(self, exchange: AbstractExchange, message: aio_pika.Message, key: str) -> None:

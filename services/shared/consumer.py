@@ -11,7 +11,7 @@ from enum import StrEnum
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.shared.bus import PUBLISHED, Bus, work_queue_arguments
+from services.shared.bus import PUBLISHED, Bus, PublishFailed, work_queue_arguments
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, can_transition, routing_key
 from services.shared.release import ReleaseError
@@ -107,6 +107,10 @@ class Consumer:
             except Exception as exc:
                 if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
                     log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
+                    if isinstance(exc, PublishFailed):
+                        # The broker is likely reconnecting: requeueing at once would spend every allowed
+                        # delivery in a second, before the publish channel is back.
+                        await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                     await _settle(message.nack(requeue=True))
                     return
                 await self._give_up(message, event, exc)
