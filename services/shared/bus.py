@@ -109,10 +109,15 @@ async def declare_topology(
     return exchange, dlx
 
 
+BROKER_DELIVERY_MARGIN = 3
+
+
 def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
     return {
         "x-queue-type": "quorum",
-        "x-delivery-limit": settings.delivery_limit,
+        # Beyond the consumer's own limit: past it the consumer fails the release itself (see
+        # AckPolicy); the broker dead-letters on its own only if even those give-ups never settle.
+        "x-delivery-limit": settings.delivery_limit + BROKER_DELIVERY_MARGIN,
         "x-dead-letter-exchange": settings.dead_letter_exchange,
         # at-least-once dead-lettering so nothing is lost between the queue and the DLQ.
         "x-dead-letter-strategy": "at-least-once",

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 import structlog
@@ -15,16 +16,21 @@ from services.shared.bus import PUBLISHED, Bus, PublishFailed, work_queue_argume
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, can_transition, routing_key
 from services.shared.release import ReleaseError
+from services.shared.releaselog import latest_event
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[ReleaseEvent, Bus], Awaitable[None]]
+GIVE_UP_BACKOFF = 2.0  # seconds before requeueing a give-up whose `failed` could not be published
+LOG_CLOCK_SKEW = timedelta(minutes=1)  # event times are the publishers' clocks, stream times the broker's
 
 
 class AckPolicy(StrEnum):
     # Ack only once the handler's effect is done and every event it published is confirmed.
     # An exception requeues (the quorum queue counts deliveries); on the last allowed delivery the
     # release is failed with the error and the message dead-lettered, so nothing loops forever.
+    # A delivery past the limit means the service died (or lost the broker) every time it held the
+    # message: the handler is not run again, the release is failed and the message dead-lettered.
     # A message that cannot be parsed is dead-lettered at once with the reason.
     AFTER_EFFECT = "ack-after-effect"
 
@@ -100,6 +106,9 @@ class Consumer:
                                                        state=event.state.value, seq=event.seq)
         with bound:
             attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+            if attempt > self.bus.settings.delivery_limit:
+                await self._give_up_unsettled(message, event, attempt)
+                return
             try:
                 await self.sub.handler(event, self.bus)
             except asyncio.CancelledError:
@@ -113,21 +122,36 @@ class Consumer:
                         await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                     await _settle(message.nack(requeue=True))
                     return
-                await self._give_up(message, event, exc)
+                log.error("handler failed for good", error=repr(exc))
+                await self._give_up(message, (PUBLISHED.get() or {}).get(event.release_id, event), repr(exc))
                 return
             await _settle(message.ack())
             self.handled += 1
 
-    async def _give_up(self, message: AbstractIncomingMessage, event: ReleaseEvent, exc: Exception) -> None:
-        reason = f"{self.sub.service} gave up: {exc!r}"
-        log.error("handler failed for good", error=repr(exc))
-        latest = (PUBLISHED.get() or {}).get(event.release_id, event)
+    async def _give_up_unsettled(self, message: AbstractIncomingMessage, event: ReleaseEvent, attempt: int) -> None:
+        # The processes that held it may have published events after it (`building` before dying in the
+        # build): the failure must follow the latest, or its seq would collide with one already logged.
+        try:
+            logged = await latest_event(self.bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+        except Exception as exc:
+            log.warning("could not read the release log; will be redelivered", error=repr(exc))
+            await asyncio.sleep(GIVE_UP_BACKOFF)
+            await _settle(message.nack(requeue=True))
+            return
+        latest = logged if logged is not None and logged.seq > event.seq else event
+        await self._give_up(message, latest, f"delivered {attempt - 1} times and never settled: the service "
+                            "died or lost the broker each time it held this message")
+
+    async def _give_up(self, message: AbstractIncomingMessage, latest: ReleaseEvent, why: str) -> None:
+        reason = f"{self.sub.service} gave up: {why}"
         if can_transition(latest.state, ReleaseState.FAILED):
             failed = latest.next(ReleaseState.FAILED, actor=self.sub.service,
                                 error=ReleaseError(step=self.sub.service, reason=reason))
             try:
                 await self.bus.publish(failed)
-            except Exception:
+            except Exception as exc:
+                log.warning("could not fail the release; will be redelivered", error=repr(exc))
+                await asyncio.sleep(GIVE_UP_BACKOFF)
                 await _settle(message.nack(requeue=True))
                 return
         await self._dead_letter(message, reason)

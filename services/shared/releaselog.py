@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from datetime import datetime
 
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
-from services.shared.events import BadMessage, parse_event
+from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -21,9 +22,10 @@ MARKER_HEADER = "x-greenlight-marker"
 class LogReader:
     """Ack policy: ack on read. Stream acks only grant credit; the log keeps every message."""
 
-    def __init__(self, bus: Bus, store: ReleaseStore) -> None:
+    def __init__(self, bus: Bus, store: ReleaseStore, since: datetime | None = None) -> None:
         self.bus = bus
         self.store = store
+        self.since = since  # None: from the first event; else from that time on (stream chunk granularity)
         self._channel: AbstractRobustChannel | None = None
         self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
@@ -45,7 +47,7 @@ class LogReader:
         # A passive declare (ensure=True) registers the queue with the robust channel, so after a reconnect
         # aio-pika re-consumes from "first" again (_on_message skips what it has); ensure=False would not.
         queue = await self._channel.get_queue(self.bus.settings.log_stream, ensure=True)
-        await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": "first"})
+        await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": self.since or "first"})
 
     async def stop(self) -> None:
         if self._channel is not None:
@@ -70,3 +72,16 @@ class LogReader:
             return
         self.store.apply(event, offset)
         await self.store.notify()
+
+
+async def latest_event(bus: Bus, release_id: str, since: datetime, timeout: float = 30.0) -> ReleaseEvent | None:
+    """The release's latest event logged since `since`, everything published before the call included.
+    For rare decisions that must see what processes now dead published (a give-up after a crash loop)."""
+    store = ReleaseStore()
+    reader = LogReader(bus, store, since)
+    try:
+        await reader.start(timeout)
+    finally:
+        await reader.stop()
+    history = store.history.get(release_id)
+    return history[-1].event if history else None

@@ -23,7 +23,9 @@ class BusSettings(BaseSettings):
     log_max_age: str = Field("90D", description="how long the release log keeps events (stream x-max-age)")
     queue_prefix: str = Field("greenlight.", description="prefix of each service's own queue name")
     prefetch: int = Field(16, ge=1, description="unacked messages a service holds at once")
-    delivery_limit: int = Field(5, ge=1, description="deliveries of one message before it is dead-lettered")
+    delivery_limit: int = Field(5, ge=1, description=(
+        "deliveries of one message before the service fails its release and dead-letters it; the queue's own "
+        "x-delivery-limit is 3 more, for give-ups that cannot settle"))
     publish_timeout: float = Field(10.0, gt=0, description="seconds a publish may wait for its confirm")
     connect_timeout: float = Field(15.0, gt=0, description="seconds the first connection may take")
     grace_period: float = Field(30.0, ge=0, description="seconds in-flight work may take after SIGTERM")

@@ -38,7 +38,8 @@ async def mid_step(ledger: Ledger, stack: ProcessStack, service: str, spared: se
 
 async def test_sigkill_mid_step_same_outcome(bus_settings: BusSettings, tmp_path: Path) -> None:
     # Each SIGKILL is a failed delivery for every message the service held; a message may be caught by
-    # several kills, so the limit is raised to keep this test about idempotency, not the give-up policy.
+    # several kills, so the limit is raised to keep this test about idempotency, not the give-up policy
+    # (test_crash_loop.py is about that).
     bus = bus_settings.model_copy(update={"delivery_limit": 20})
     started = time.perf_counter()
     shipping: list[asyncio.Task[Release]] = []

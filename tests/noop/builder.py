@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +16,9 @@ from services.builder.engine import BuildRequest
 from services.builder.handlers import RELEASE_LABEL
 from services.shared.release import LintFinding
 from tests.noop.ledger import Ledger, in_step
+
+# A build whose image tag contains this string kills its process, every time: a crash loop.
+CRASH_ENV = "GREENLIGHT_NOOP_CRASH_BUILD"
 
 
 class NoopSource:
@@ -46,6 +51,9 @@ class NoopBuildEngine:
 
     async def build(self, context: IO[bytes], request: BuildRequest) -> str:
         release_id = request.labels.get(RELEASE_LABEL, "?")
+        if (crash := os.environ.get(CRASH_ENV)) and crash in request.tag:
+            self.ledger.begin("crash", release_id)
+            os.kill(os.getpid(), signal.SIGKILL)
         image_id = "sha256:" + hashlib.sha256(f"{request.tag}/{release_id}".encode()).hexdigest()
         async with in_step(self.ledger, "build", release_id):
             with self.ledger.txn() as txn:
