@@ -7,7 +7,9 @@
    in the approval service's own release log. p50/p99 over N releases.
 2. Baseline in the same run: a bare aio-pika chain of the same shape (quorum queues, a stream bound
    as the log, confirms on, each hop publishing two messages) with no validation and no services.
-3. Throughput: N apps released at once (POST all, approve each as it is staged); releases/s to live.
+3. Throughput: N apps released at once (POST all, approve each as it is staged); releases/s to live,
+   with the CPU the broker and the Python processes spent per release; baseline: the same number of
+   bare releases (bench/baseline.py: the protocol's messages with no Greenlight code).
 Services run in this process (`inproc`) or as `python -m tests.noop.serve` subprocesses (`procs`).
 Needs the broker at AMQP_URL (default: local guest); its exchange, log and queues are deleted after.
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 import aio_pika
 import aiohttp
 
+from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import STORE
 from services.shared.settings import BusSettings
@@ -211,59 +214,12 @@ async def run_mode(mode: str, n: int, tp: int) -> None:
         staged, live = await latency(api, watch, n, mode)
         print(line(f"[{mode}] POST -> awaiting_approval", staged))
         print(line(f"[{mode}] approve -> live", live))
+        meter = CpuMeter()
+        meter.start()
         seconds, done = await throughput(api, watch, tp, mode)
         print(f"[{mode}] throughput: {done}/{tp} releases live in {seconds:.2f}s = {done / seconds:.0f} releases/s")
+        print(per_release(f"[{mode}] throughput", done, meter.stop()))
         print(f"[{mode}] baseline-normalised: staged p50 {statistics.median(staged) * 1000:.1f} ms")
-
-
-async def bare_chain(n: int, hops: int) -> list[float]:
-    """Publish -> `hops` consumers, each publishing two confirmed messages -> read back from a stream."""
-    prefix = f"glbench.bare.{uuid.uuid4().hex[:6]}."
-    connection = await aio_pika.connect_robust(URL)
-    samples: list[float] = []
-    try:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
-        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
-        await stream.bind(exchange, "#")
-        for hop in range(hops):
-            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
-                                                arguments={"x-queue-type": "quorum"})
-            await queue.bind(exchange, f"hop.{hop}")
-
-            async def forward(message: aio_pika.abc.AbstractIncomingMessage, hop: int = hop) -> None:
-                await exchange.publish(aio_pika.Message(message.body, message_id="x"), f"mid.{hop}")
-                await exchange.publish(aio_pika.Message(message.body, message_id="y"), f"hop.{hop + 1}")
-                await message.ack()
-
-            await queue.consume(forward)
-        reader = await connection.channel()
-        await reader.set_qos(prefetch_count=1000)
-        seen: dict[bytes, asyncio.Future[None]] = {}
-
-        async def on_log(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            await message.ack()
-            if message.routing_key == f"hop.{hops}" and (waiter := seen.get(message.body)) and not waiter.done():
-                waiter.set_result(None)
-
-        log_queue = await reader.get_queue(stream.name)
-        await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
-        body = b"{" + b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
-        for i in range(n + 5):
-            key = str(i).encode() + body
-            seen[key] = asyncio.get_running_loop().create_future()
-            started = time.perf_counter()
-            await exchange.publish(aio_pika.Message(key), "hop.0")
-            await asyncio.wait_for(seen[key], 10)
-            if i >= 5:
-                samples.append(time.perf_counter() - started)
-    finally:
-        channel = await connection.channel()
-        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(hops))):
-            await channel.queue_delete(name)
-        await channel.exchange_delete(f"{prefix}events")
-        await connection.close()
-    return samples
 
 
 async def main() -> None:
@@ -276,6 +232,8 @@ async def main() -> None:
     live_base = await bare_chain(args.releases, hops=1)
     print(line("[baseline] bare aio-pika, 3 hops (= POST -> staged)", staged_base))
     print(line("[baseline] bare aio-pika, 1 hop (= approve -> live)", live_base))
+    finished, meter = await bare_throughput(args.throughput)
+    print(per_release(f"[baseline] bare aio-pika, {finished} releases at once", finished, meter))
     for mode in (("inproc", "procs") if args.mode == "both" else (args.mode,)):
         await run_mode(mode, args.releases, args.throughput)
 

@@ -14,7 +14,7 @@ from services.builder.lint import Hadolint, Linter, find_hadolint
 from services.builder.settings import BuilderSettings
 from services.builder.source import GitCli, SourceFetcher, purge_stale_workdirs
 from services.shared.consumer import Subscription
-from services.shared.protocol import ReleaseState
+from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
 
 log = structlog.get_logger(__name__)
@@ -57,6 +57,6 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
     app.cleanup_ctx.append(engine_ctx)
     app.cleanup_ctx.append(handler_ctx)
     add_subscriptions(app, lambda app: [
-        Subscription(ACTOR, [ReleaseState.REQUESTED], app[HANDLER], queue=queue),
+        Subscription(ACTOR, WORK_QUEUES[ACTOR], app[HANDLER], queue=queue),
     ])
     return app

@@ -31,13 +31,13 @@ from services.shared.platform import (
     PlatformUnavailable,
     Rollout,
 )
-from services.shared.protocol import ReleaseState
+from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.release import Colour, ReleaseError
 
 log = structlog.get_logger(__name__)
 SERVICE = "deployer"
 STEP = "deploy"
-STATES = (ReleaseState.PUSHED, ReleaseState.REJECTED, ReleaseState.FAILED)
+STATES = WORK_QUEUES[SERVICE]
 STAGED = (ColourStatus.AWAITING_APPROVAL, ColourStatus.LIVE, ColourStatus.RETIRED)
 
 

@@ -16,7 +16,7 @@ from services.pusher.handlers import ACTOR, PushHandler
 from services.pusher.registry import HttpRegistryApi, RegistryApi
 from services.pusher.settings import PusherSettings
 from services.shared.consumer import Subscription
-from services.shared.protocol import ReleaseState
+from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
 
 HANDLER = web.AppKey("pusher_handler", PushHandler)
@@ -44,7 +44,7 @@ def create_app(settings: PusherSettings, *, engine: PushEngine | None = None,
 
     app.cleanup_ctx.append(adapters_ctx)
     add_subscriptions(app, lambda app: [
-        Subscription(ACTOR, [ReleaseState.BUILT], app[HANDLER], queue=queue),
+        Subscription(ACTOR, WORK_QUEUES[ACTOR], app[HANDLER], queue=queue),
     ])
     return app
 

@@ -11,7 +11,9 @@ import structlog
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
 from services.shared.events import ReleaseEvent
+from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
+from services.shared.topology import declare_topology, declare_work_queue
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
@@ -48,6 +50,10 @@ class Bus:
         # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
+        # Every step's queue, not only this service's: an event is kept for a service not started yet.
+        for service, states in WORK_QUEUES.items():
+            await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service,
+                                     [routing_key("*", state) for state in states])
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:
@@ -87,39 +93,3 @@ class Bus:
             )
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             raise PublishFailed(f"publish to {exchange.name}/{key} failed: {exc!r}") from exc
-
-
-async def declare_topology(
-    channel: aio_pika.abc.AbstractChannel, settings: BusSettings
-) -> tuple[AbstractExchange, AbstractExchange]:
-    """Idempotent; every service declares it, so start-up order does not matter."""
-    exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-    dlx = await channel.declare_exchange(
-        settings.dead_letter_exchange, aio_pika.ExchangeType.TOPIC, durable=True
-    )
-    dead = await channel.declare_queue(
-        settings.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
-    )
-    await dead.bind(dlx, "#")
-    stream = await channel.declare_queue(
-        settings.log_stream, durable=True,
-        arguments={"x-queue-type": "stream", "x-max-age": settings.log_max_age},
-    )
-    await stream.bind(exchange, "release.#")
-    return exchange, dlx
-
-
-BROKER_DELIVERY_MARGIN = 3
-
-
-def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
-    return {
-        "x-queue-type": "quorum",
-        # Beyond the consumer's own limit: past it the consumer fails the release itself (see
-        # AckPolicy); the broker dead-letters on its own only if even those give-ups never settle.
-        "x-delivery-limit": settings.delivery_limit + BROKER_DELIVERY_MARGIN,
-        "x-dead-letter-exchange": settings.dead_letter_exchange,
-        # at-least-once dead-lettering so nothing is lost between the queue and the DLQ.
-        "x-dead-letter-strategy": "at-least-once",
-        "x-overflow": "reject-publish",
-    }

@@ -12,11 +12,12 @@ from enum import StrEnum
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.shared.bus import PUBLISHED, Bus, PublishFailed, work_queue_arguments
+from services.shared.bus import PUBLISHED, Bus, PublishFailed
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, can_transition, routing_key
 from services.shared.release import ReleaseError
 from services.shared.releaselog import latest_event
+from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
 
@@ -63,15 +64,10 @@ class Consumer:
         self.handled = 0
 
     async def start(self) -> None:
+        keys = [routing_key("*", state) for state in self.sub.states] + list(self.sub.extra_routing_keys)
+        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
         self._channel = await self.bus.channel(self.bus.settings.prefetch)
-        self._queue = await self._channel.declare_queue(
-            self.queue_name, durable=True, arguments=work_queue_arguments(self.bus.settings)
-        )
-        exchange = await self._channel.get_exchange(self.bus.settings.exchange)
-        for state in self.sub.states:
-            await self._queue.bind(exchange, routing_key("*", state))
-        for key in self.sub.extra_routing_keys:
-            await self._queue.bind(exchange, key)
+        self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
         log.info("consuming", queue=self.queue_name, states=[s.value for s in self.sub.states],
                  ack_policy=self.sub.ack_policy.value)

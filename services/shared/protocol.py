@@ -45,6 +45,15 @@ TRANSITIONS: dict[ReleaseState, frozenset[ReleaseState]] = {
     S.SUPERSEDED: frozenset({S.LIVE}),
 }
 
+# The step each worker service takes, by the states it acts on: its work queue `<queue_prefix><service>`
+# is bound to these. Every service declares all of them, so no event waits on a service's first start.
+WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
+    "builder": (S.REQUESTED,),
+    "pusher": (S.BUILT,),
+    "deployer": (S.PUSHED, S.REJECTED, S.FAILED),  # stage; tear the standby down after a refusal
+    "switcher": (S.APPROVED, S.ROLLING_BACK),
+}
+
 TERMINAL: frozenset[ReleaseState] = frozenset(s for s in ReleaseState if s not in TRANSITIONS)
 # States in which a release holds its app: no second release of that app may start.
 IN_FLIGHT: frozenset[ReleaseState] = frozenset(

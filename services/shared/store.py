@@ -24,6 +24,8 @@ class ReleaseStore:
     history: dict[str, list[LoggedEvent]] = field(default_factory=dict)
     log: list[LoggedEvent] = field(default_factory=list)
     last_offset: int = -1
+    # release id -> latest snapshot, per app: the per-request checks (409, live) stay O(releases of the app).
+    _by_app: dict[str, dict[str, Release]] = field(default_factory=dict)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def apply(self, event: ReleaseEvent, offset: int | None = None) -> bool:
@@ -37,9 +39,7 @@ class ReleaseStore:
             seen.sort(key=lambda e: e.event.seq)
             self.log.append(logged)
             self.last_offset = max(self.last_offset, offset)
-        current = self.releases.get(event.release_id)
-        if current is None or event.seq > current.seq:
-            self.releases[event.release_id] = event.release
+        self.remember(event)
         return True
 
     def remember(self, event: ReleaseEvent) -> None:
@@ -47,6 +47,7 @@ class ReleaseStore:
         current = self.releases.get(event.release_id)
         if current is None or event.seq > current.seq:
             self.releases[event.release_id] = event.release
+            self._by_app.setdefault(event.app, {})[event.release_id] = event.release
 
     async def notify(self) -> None:
         async with self._changed:
@@ -56,7 +57,7 @@ class ReleaseStore:
         return self.releases.get(release_id)
 
     def of_app(self, app: str) -> list[Release]:
-        return sorted((r for r in self.releases.values() if r.app == app),
+        return sorted(self._by_app.get(app, {}).values(),
                       key=lambda r: r.created_at, reverse=True)
 
     def in_flight(self, app: str) -> Release | None:

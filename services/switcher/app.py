@@ -9,7 +9,7 @@ from aiohttp import web
 from services.shared.consumer import Subscription
 from services.shared.platform import Platform
 from services.shared.platforms import PLATFORM, platform_ctx
-from services.shared.protocol import ReleaseState
+from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import BUS, STORE, add_subscriptions, service_app
 from services.switcher.announce import SERVICE
 from services.switcher.handlers import Switcher
@@ -38,7 +38,7 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
     app.cleanup_ctx.append(platform_ctx(settings.kube, settings.platform, platform))
     app.cleanup_ctx.append(timers_ctx)
     add_subscriptions(app, lambda app: [Subscription(
-        SERVICE, (ReleaseState.APPROVED, ReleaseState.ROLLING_BACK),
+        SERVICE, WORK_QUEUES[SERVICE],
         Switcher(app[PLATFORM], app[TIMERS], app[STORE], settings).handle,
         extra_routing_keys=(TIMER_KEY,),
     )])

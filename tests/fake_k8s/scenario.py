@@ -11,7 +11,6 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.appspec import AppSpec, SecretRef
-from services.shared.bus import declare_topology
 from services.shared.events import ReleaseEvent, parse_event
 from services.shared.kube import KubePlatform
 from services.shared.kube.client import Kind
@@ -20,6 +19,7 @@ from services.shared.platform import AppRef, ColourStatus, Rollout
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.settings import BusSettings
+from services.shared.topology import declare_topology
 from tests.fake_k8s.fixtures import SECRET, KubeTarget
 from tests.harness import SHA, make_release
 

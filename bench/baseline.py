@@ -1,0 +1,165 @@
+"""What the broker alone costs: bare aio-pika chains shaped like a release, and CPU accounting.
+
+A bare release is what Greenlight's protocol asks of RabbitMQ with no Greenlight code: 10 confirmed
+persistent publishes into a topic exchange, each kept by a stream (the log) read by two consumers,
+four of them also queued in a quorum work queue whose consumer publishes the next two (the approval
+is published by a log reader, as a person's POST would be after reading `awaiting_approval`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from pathlib import Path
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+
+URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+BODY = b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
+HOPS = 4  # builder, pusher, deployer, switcher
+APPROVE_AFTER = 3  # the log reader approves when hop 3 (awaiting_approval) is logged
+
+
+def cpu_seconds(*names: str) -> float:
+    """User + system CPU of every process whose command is one of `names` (and their children, reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        if comm in names:
+            fields = raw[raw.rindex(")") + 2:].split()
+            total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+    return total
+
+
+class CpuMeter:
+    """CPU seconds spent by the broker and by Python processes between start() and stop()."""
+
+    def start(self) -> None:
+        self.broker, self.python, self.wall = cpu_seconds("beam.smp"), cpu_seconds("python"), time.perf_counter()
+
+    def stop(self) -> tuple[float, float, float]:
+        return (cpu_seconds("beam.smp") - self.broker, cpu_seconds("python") - self.python,
+                time.perf_counter() - self.wall)
+
+
+def per_release(name: str, releases: int, meter: tuple[float, float, float]) -> str:
+    broker, python, wall = meter
+    return (f"{name}: {releases / wall:.0f} releases/s; CPU per release: broker {broker / releases * 1000:.1f} ms, "
+            f"python {python / releases * 1000:.1f} ms (broker alone at 100 releases/s: "
+            f"{broker / releases * 100:.2f} cores)")
+
+
+async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
+    """`n` bare releases at once; returns how many finished and the CPU meter's reading."""
+    prefix = f"glbench.barerel.{uuid.uuid4().hex[:6]}."
+    connection = await aio_pika.connect_robust(URL, client_properties={"connection_name": "glbench-bare"})
+    meter = CpuMeter()
+    done: dict[bytes, asyncio.Future[None]] = {}
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=16)
+        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
+        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
+        await stream.bind(exchange, "#")
+
+        async def publish(body: bytes, key: str) -> None:
+            await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), key)
+
+        for hop in range(HOPS):
+            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
+                                                arguments={"x-queue-type": "quorum"})
+            await queue.bind(exchange, f"hop.{hop}")
+
+            async def forward(message: AbstractIncomingMessage, hop: int = hop) -> None:
+                await publish(message.body, f"mid.{hop}")
+                await publish(message.body, f"hop.{hop + 1}" if hop + 1 != APPROVE_AFTER else "staged")
+                await message.ack()
+
+            await queue.consume(forward)
+
+        async def reader(drive: bool) -> None:
+            log_channel = await connection.channel(publisher_confirms=True)
+            await log_channel.set_qos(prefetch_count=2000)
+            log_queue = await log_channel.get_queue(stream.name)
+
+            async def on_log(message: AbstractIncomingMessage) -> None:
+                await message.ack()
+                if drive and message.routing_key == "staged":  # a person approves what is staged
+                    asyncio.create_task(publish(message.body, f"hop.{APPROVE_AFTER}"))  # noqa: RUF006
+                elif drive and message.routing_key == f"hop.{HOPS}" and not done[message.body].done():
+                    done[message.body].set_result(None)
+
+            await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
+
+        await reader(drive=True)
+        await reader(drive=False)  # the switcher's copy of the log
+        bodies = [str(i).encode() + b'{' + BODY for i in range(n)]
+        done.update((body, asyncio.get_running_loop().create_future()) for body in bodies)
+        meter.start()
+        await asyncio.gather(*(publish(body, "hop.0") for body in bodies))
+        await asyncio.wait_for(asyncio.gather(*done.values()), 600)
+        return n, meter.stop()
+    finally:
+        cleanup = await connection.channel()
+        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(HOPS))):
+            await cleanup.queue_delete(name)
+        await cleanup.exchange_delete(f"{prefix}events")
+        await connection.close()
+
+
+async def bare_chain(n: int, hops: int) -> list[float]:
+    """Publish -> `hops` consumers, each publishing two confirmed messages -> read back from a stream."""
+    prefix = f"glbench.bare.{uuid.uuid4().hex[:6]}."
+    connection = await aio_pika.connect_robust(URL)
+    samples: list[float] = []
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
+        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
+        await stream.bind(exchange, "#")
+        for hop in range(hops):
+            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
+                                                arguments={"x-queue-type": "quorum"})
+            await queue.bind(exchange, f"hop.{hop}")
+
+            async def forward(message: aio_pika.abc.AbstractIncomingMessage, hop: int = hop) -> None:
+                await exchange.publish(aio_pika.Message(message.body, message_id="x"), f"mid.{hop}")
+                await exchange.publish(aio_pika.Message(message.body, message_id="y"), f"hop.{hop + 1}")
+                await message.ack()
+
+            await queue.consume(forward)
+        reader = await connection.channel()
+        await reader.set_qos(prefetch_count=1000)
+        seen: dict[bytes, asyncio.Future[None]] = {}
+
+        async def on_log(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await message.ack()
+            if message.routing_key == f"hop.{hops}" and (waiter := seen.get(message.body)) and not waiter.done():
+                waiter.set_result(None)
+
+        log_queue = await reader.get_queue(stream.name)
+        await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
+        body = b"{" + b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
+        for i in range(n + 5):
+            key = str(i).encode() + body
+            seen[key] = asyncio.get_running_loop().create_future()
+            started = time.perf_counter()
+            await exchange.publish(aio_pika.Message(key), "hop.0")
+            await asyncio.wait_for(seen[key], 10)
+            if i >= 5:
+                samples.append(time.perf_counter() - started)
+    finally:
+        channel = await connection.channel()
+        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(hops))):
+            await channel.queue_delete(name)
+        await channel.exchange_delete(f"{prefix}events")
+        await connection.close()
+    return samples

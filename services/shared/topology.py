@@ -1,0 +1,71 @@
+"""Exchanges and queues: declared idempotently by every service, so start-up order does not matter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractExchange, AbstractQueue, AbstractRobustConnection
+
+from services.shared.settings import BusSettings
+
+log = structlog.get_logger(__name__)
+BROKER_DELIVERY_MARGIN = 3
+
+
+async def declare_topology(
+    channel: aio_pika.abc.AbstractChannel, settings: BusSettings
+) -> tuple[AbstractExchange, AbstractExchange]:
+    """Idempotent; every service declares it, so start-up order does not matter."""
+    exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    dlx = await channel.declare_exchange(
+        settings.dead_letter_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    dead = await channel.declare_queue(
+        settings.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await dead.bind(dlx, "#")
+    stream = await channel.declare_queue(
+        settings.log_stream, durable=True,
+        arguments={"x-queue-type": "stream", "x-max-age": settings.log_max_age},
+    )
+    await stream.bind(exchange, "release.#")
+    return exchange, dlx
+
+
+BROKER_DELIVERY_MARGIN = 3
+
+
+def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
+    return {
+        "x-queue-type": "quorum",
+        # Beyond the consumer's own limit: past it the consumer fails the release itself (see
+        # AckPolicy); the broker dead-letters on its own only if even those give-ups never settle.
+        "x-delivery-limit": settings.delivery_limit + BROKER_DELIVERY_MARGIN,
+        "x-dead-letter-exchange": settings.dead_letter_exchange,
+        # at-least-once dead-lettering so nothing is lost between the queue and the DLQ.
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+async def declare_work_queue(connection: AbstractRobustConnection, settings: BusSettings, name: str,
+                             routing_keys: Sequence[str]) -> None:
+    """A work queue bound to `routing_keys` on the exchange. One that exists with other arguments (declared
+    by a service with another delivery limit) is kept as it is: the consumer's own limit still applies."""
+    channel = await connection.channel()
+    try:
+        queue: AbstractQueue = await channel.declare_queue(name, durable=True,
+                                                           arguments=work_queue_arguments(settings))
+    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+        log.info("work queue exists with other arguments; keeping it", queue=name, detail=str(exc)[:200])
+        channel = await connection.channel()  # the failed declare closed the first one
+        queue = await channel.declare_queue(name, passive=True)
+    try:
+        exchange: AbstractExchange = await channel.get_exchange(settings.exchange, ensure=False)
+        for key in routing_keys:
+            await queue.bind(exchange, key)
+    finally:
+        await channel.close()
