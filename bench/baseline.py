@@ -108,11 +108,7 @@ async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
         await asyncio.wait_for(asyncio.gather(*done.values()), 600)
         return n, meter.stop()
     finally:
-        cleanup = await connection.channel()
-        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(HOPS))):
-            await cleanup.queue_delete(name)
-        await cleanup.exchange_delete(f"{prefix}events")
-        await connection.close()
+        await drop_chain(connection, prefix, HOPS)
 
 
 async def bare_chain(n: int, hops: int) -> list[float]:
@@ -157,9 +153,13 @@ async def bare_chain(n: int, hops: int) -> list[float]:
             if i >= 5:
                 samples.append(time.perf_counter() - started)
     finally:
-        channel = await connection.channel()
-        for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(hops))):
-            await channel.queue_delete(name)
-        await channel.exchange_delete(f"{prefix}events")
-        await connection.close()
+        await drop_chain(connection, prefix, hops)
     return samples
+
+
+async def drop_chain(connection: aio_pika.abc.AbstractConnection, prefix: str, hops: int) -> None:
+    channel = await connection.channel()
+    for name in (f"{prefix}log", *(f"{prefix}q{h}" for h in range(hops))):
+        await channel.queue_delete(name)
+    await channel.exchange_delete(f"{prefix}events")
+    await connection.close()
