@@ -35,7 +35,8 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import STORE
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
-from tests.hardening.stack import delete_queues, observer, process_stack, serving, timer_queue
+from tests.hardening.stack import observer, process_stack, timer_queue
+from tests.harness import delete_queues, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import Ledger
 

@@ -61,3 +61,28 @@ async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,
                     if len(got) >= count:
                         break
     return got
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, port: int | None = None) -> AsyncIterator[str]:
+    """Run an app; with `port` (0: any free one) also an HTTP site, whose URL is yielded ("" without)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        url = ""
+        if port is not None:
+            site = web.TCPSite(runner, "127.0.0.1", port)
+            await site.start()
+            url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+async def delete_queues(bus: BusSettings, *names: str) -> None:
+    connection = await aio_pika.connect(bus.amqp_url.get_secret_value(),
+                                        client_properties={"connection_name": "gltest-cleanup"})
+    async with connection:
+        channel = await connection.channel()
+        for name in names:
+            await channel.queue_delete(name)

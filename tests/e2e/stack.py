@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
-from aiohttp import web
 
 from services.approval.app import create_app as approval_app
 from services.approval.settings import ApprovalSettings
@@ -37,6 +35,7 @@ from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
 from services.switcher.app import create_app as switcher_app
 from services.switcher.settings import SwitcherSettings
+from tests.harness import delete_queues, serving
 
 REGISTRY = "127.0.0.1:5001"
 REQUESTER, APPROVER = "requester-token", "approver-token"
@@ -93,21 +92,6 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def _serving(app: web.Application, site: bool = False) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        url = ""
-        if site:
-            tcp = web.TCPSite(runner, "127.0.0.1", 0)
-            await tcp.start()
-            url = f"http://127.0.0.1:{tcp._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-        yield url
-    finally:
-        await runner.cleanup()
-
-
-@contextlib.asynccontextmanager
 async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform: PlatformOpener, *,
                         ready_timeout: float = 20.0, **switcher: Any) -> AsyncIterator[Stack]:
     builder = BuilderSettings(bus=bus, docker_host=engine_url, registry=REGISTRY, allow_local_repos=True,
@@ -118,22 +102,13 @@ async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform:
     approval = approval_app(ApprovalSettings(bus=bus, dev_tokens=True, allow_local_repos=True))
     try:
         async with contextlib.AsyncExitStack() as services:
-            api = await services.enter_async_context(_serving(approval, site=True))
+            api = await services.enter_async_context(serving(approval, 0))
             for app in (builder_app(builder), pusher_app(pusher)):
-                await services.enter_async_context(_serving(app))
+                await services.enter_async_context(serving(app))
             deployer_platform = await services.enter_async_context(platform())
-            await services.enter_async_context(_serving(deployer_app(deployer, platform=deployer_platform)))
+            await services.enter_async_context(serving(deployer_app(deployer, platform=deployer_platform)))
             switcher_platform = await services.enter_async_context(platform())
-            await services.enter_async_context(_serving(switcher_app(switching, platform=switcher_platform)))
+            await services.enter_async_context(serving(switcher_app(switching, platform=switcher_platform)))
             yield Stack(api, approval[STORE])
     finally:
-        await _delete_queue(bus, switching.timer_queue_name())
-
-
-async def _delete_queue(settings: BusSettings, name: str) -> None:
-    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
-                                        client_properties={"connection_name": "gltest-cleanup"})
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(name)
-
+        await delete_queues(bus, switching.timer_queue_name())

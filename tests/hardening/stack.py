@@ -14,17 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import httpx
 import tenacity
-from aiohttp import web
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.runtime import service_app
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
-from tests.harness import running
+from tests.harness import delete_queues, running, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DB_ENV, Ledger
 
@@ -49,32 +47,8 @@ async def observer(bus: BusSettings) -> AsyncIterator[ReleaseStore]:
         yield app[STORE]
 
 
-async def delete_queues(bus: BusSettings, *names: str) -> None:
-    connection = await aio_pika.connect(bus.amqp_url.get_secret_value(),
-                                        client_properties={"connection_name": "gltest-cleanup"})
-    async with connection:
-        channel = await connection.channel()
-        for name in names:
-            await channel.queue_delete(name)
-
-
 def timer_queue(bus: BusSettings) -> str:
     return f"{bus.queue_prefix}switcher.timers"
-
-
-@contextlib.asynccontextmanager
-async def serving(app: web.Application, port: int | None = None) -> AsyncIterator[str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        url = ""
-        if port is not None:
-            site = web.TCPSite(runner, "127.0.0.1", port)
-            await site.start()
-            url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-        yield url
-    finally:
-        await runner.cleanup()
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 from aiohttp import web
 
 from services.shared.events import ReleaseEvent
@@ -21,7 +20,7 @@ from services.switcher.app import create_app
 from services.switcher.settings import SwitcherSettings
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import Tap, event, make_live, stage, tap
-from tests.harness import running, wait_for_state
+from tests.harness import delete_queues, running, wait_for_state
 
 
 @contextlib.asynccontextmanager
@@ -35,7 +34,7 @@ async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_de
             yield app, events
     finally:
         if not keep_timers:  # the delay queue is not one of the work queues conftest deletes
-            await _delete_queue(bus_settings, settings.timer_queue_name())
+            await delete_queues(bus_settings, settings.timer_queue_name())
 
 
 async def logged(app: web.Application, event: ReleaseEvent) -> None:
@@ -43,14 +42,6 @@ async def logged(app: web.Application, event: ReleaseEvent) -> None:
     await app[BUS].publish(event)
     await wait_for_state(app[STORE], event.release_id, event.state)
     assert app[STORE].get(event.release_id).state is event.state  # type: ignore[union-attr]
-
-
-async def _delete_queue(settings: BusSettings, name: str) -> None:
-    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
-                                        client_properties={"connection_name": "gltest-cleanup"})
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(name)
 
 
 async def live_and_staged(platform: KubePlatform, kube: KubeTarget, app: web.Application) -> ReleaseEvent:
