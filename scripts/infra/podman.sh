@@ -23,8 +23,56 @@ need_packages curl curl podman podman runc runc busybox busybox-static debootstr
 export CONTAINERS_CONF="$PODDIR/containers.conf"
 export CONTAINERS_STORAGE_CONF="$PODDIR/storage.conf"
 export CONTAINERS_REGISTRIES_CONF="$PODDIR/registries.conf"
+# The fastest storage driver that works here, tried in order. Native overlay shares layers through
+# the kernel (a code-only rebuild 2.5 s vs 84.7 s with vfs, which copies the whole filesystem per
+# layer); fuse-overlayfs where the kernel refuses overlay (e.g. the graphroot is itself on overlay);
+# vfs always works. Each driver gets its own graphroot: podman refuses to open a store made by
+# another driver, so a switch (or an old .local from before this choice) never breaks a re-run.
+probe_overlay() {  # probe_overlay native|fuse: mounts a one-file overlay under $PODDIR and reads it back
+    local dir ok=1
+    dir="$(mktemp -d "$PODDIR/probe.XXXXXX")"
+    mkdir -p "$dir/lower" "$dir/upper" "$dir/work" "$dir/merged"
+    echo ok >"$dir/lower/f"
+    local opts="lowerdir=$dir/lower,upperdir=$dir/upper,workdir=$dir/work"
+    if [[ $1 == native ]]; then
+        mount -t overlay overlay -o "$opts" "$dir/merged" 2>"$dir/err" && ok=0
+    else
+        command -v fuse-overlayfs >/dev/null && [[ -e /dev/fuse ]] \
+            && fuse-overlayfs -o "$opts" "$dir/merged" 2>"$dir/err" && ok=0
+    fi
+    if ((ok == 0)); then
+        [[ "$(cat "$dir/merged/f" 2>/dev/null)" == ok ]] || ok=1
+        umount "$dir/merged" 2>/dev/null || fusermount -u "$dir/merged" 2>/dev/null || true
+    fi
+    PROBE_ERROR="$(head -c 200 "$dir/err" 2>/dev/null | tr '\n' ' ')"
+    rm -rf "$dir"
+    return $ok
+}
+choose_driver() {
+    if [[ -n "${GREENLIGHT_PODMAN_DRIVER:-}" ]]; then
+        DRIVER=$GREENLIGHT_PODMAN_DRIVER DRIVER_WHY="GREENLIGHT_PODMAN_DRIVER"
+        return
+    fi
+    if probe_overlay native; then
+        DRIVER=overlay DRIVER_WHY="native overlay mounts here"
+        return
+    fi
+    local native_error=$PROBE_ERROR
+    need_packages fuse-overlayfs fuse-overlayfs
+    if probe_overlay fuse; then
+        DRIVER=overlay DRIVER_WHY="native overlay refused (${native_error:-mount failed}); fuse-overlayfs works"
+        MOUNT_PROGRAM="$(command -v fuse-overlayfs)"
+        return
+    fi
+    DRIVER=vfs DRIVER_WHY="native overlay refused (${native_error:-mount failed}); fuse-overlayfs refused (${PROBE_ERROR:-no /dev/fuse or mount failed})"
+}
+MOUNT_PROGRAM=""
+choose_driver
+GRAPHROOT="$PODDIR/storage-${DRIVER}${MOUNT_PROGRAM:+-fuse}"
+step "storage driver: $DRIVER${MOUNT_PROGRAM:+ (fuse-overlayfs)}: $DRIVER_WHY"
+
 # cgroupfs: no systemd here; runc: the runtime Debian ships; host netns: RUN steps need no
-# CNI set-up in this VM; file events: no journald. vfs storage needs no overlay/fuse support.
+# CNI set-up in this VM; file events: no journald.
 cat >"$CONTAINERS_CONF.new" <<CONF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
@@ -47,9 +95,10 @@ network_backend = "cni"
 CONF
 cat >"$CONTAINERS_STORAGE_CONF.new" <<CONF
 [storage]
-driver = "vfs"
-graphroot = "$PODDIR/storage"
-runroot = "$PODDIR/run"
+driver = "$DRIVER"
+graphroot = "$GRAPHROOT"
+runroot = "$PODDIR/run-$DRIVER"
+$( [[ -z $MOUNT_PROGRAM ]] || printf '[storage.options.overlay]\nmount_program = "%s"\n' "$MOUNT_PROGRAM" )
 CONF
 # The loopback test registries speak plain HTTP (Docker itself treats 127.0.0.0/8 as insecure);
 # 5005-5009 are for tests that put a proxy in front of one.
@@ -73,6 +122,12 @@ if ((changed)) && [[ -f "$LOCAL/podman.pid" ]] && kill -0 "$(cat "$LOCAL/podman.
     step "config changed: restarting the podman service"
     kill "$(cat "$LOCAL/podman.pid")"
     wait_until 15 "podman service stop" bash -c "! kill -0 $(cat "$LOCAL/podman.pid")"
+fi
+if [[ -d "$PODDIR/storage" ]]; then
+    # The vfs store of an older set-up: its images are rebuilt by this script in the new store, so free the disk.
+    step "removing the old vfs store $PODDIR/storage (images are rebuilt in $GRAPHROOT)"
+    chattr -R -i "$PODDIR/storage" 2>/dev/null || true
+    rm -rf "$PODDIR/storage"
 fi
 if ping_engine >/dev/null 2>&1; then
     step "podman service already answers on $SOCK"
