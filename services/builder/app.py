@@ -49,7 +49,9 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
             settings,
             source or GitCli(binary=settings.git_binary, timeout=settings.clone_timeout,
                              max_bytes=settings.max_repo_bytes, work_root=settings.work_root),
-            linter or Hadolint(find_hadolint(settings.hadolint_binary), settings.lint_timeout),
+            linter or Hadolint(find_hadolint(settings.hadolint_binary), settings.lint_timeout,
+                               trusted_registries=settings.lint_trusted_registries,
+                               honour_pragmas=settings.lint_repository_config),
             app[ENGINE], app[METRICS],
         )
         yield

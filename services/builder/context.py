@@ -1,36 +1,47 @@
-"""The build context: a tar of the app's context directory, bounded in size, as the engine API wants it."""
+"""The build context: a tar of the app's context directory, bounded in size, as the engine API wants it.
+
+The context is untrusted: the directory is resolved inside the clone before anything is read, a link in
+it that leads outside the clone is refused (the engine would follow it on its own host), and the
+Dockerfile goes in as the bytes that were linted, never as a path the engine resolves itself.
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import tarfile
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
+from services.builder.contained import OutsideRepository, directory_inside
 from services.shared.appspec import AppSpec
 
-# Used when the Dockerfile lives outside the context dir; `docker build -f` does the same.
-OUTSIDE_DOCKERFILE = ".greenlight.Dockerfile"
+# The linted Dockerfile's bytes always travel under this name, as a regular file.
+DOCKERFILE_IN_CONTEXT = ".greenlight.Dockerfile"
 
 
 class ContextError(Exception):
-    """The context cannot be made (missing, too large); the message is the failure reason."""
+    """The context cannot be made (missing, too large, a link out); the message is the failure reason."""
 
 
-def make_context(checkout: Path, spec: AppSpec, max_bytes: int) -> tuple[IO[bytes], str]:
+def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: int) -> tuple[IO[bytes], str]:
     """(open archive positioned at 0, Dockerfile path inside it). Blocking: run in a thread."""
-    context_dir = checkout / spec.context
-    dockerfile = checkout / spec.dockerfile
-    if not context_dir.is_dir() or _escapes(checkout, context_dir):
+    root = checkout.resolve()
+    try:
+        context_dir = directory_inside(root, spec.context)
+    except OutsideRepository:
+        context_dir = None
+    if context_dir is None:
         raise ContextError(f"build context {spec.context!r} is not a directory in the repository")
-    if not dockerfile.is_file() or _escapes(checkout, dockerfile):
-        raise ContextError(f"Dockerfile {spec.dockerfile!r} not found in the repository")
-    budget = [max_bytes]
+    budget = [max_bytes - len(dockerfile)]
 
-    def count(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    def admit(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         # The clone's own .git is our artefact, not the app's; leaving it out keeps contexts small.
-        if info.name == ".git" or info.name.startswith(".git/"):
+        if info.name == ".git" or info.name.startswith(".git/") or info.name == DOCKERFILE_IN_CONTEXT:
             return None
+        if info.issym() or info.islnk():
+            _check_link(root, context_dir, info)
         budget[0] -= info.size
         if budget[0] < 0:
             raise ContextError(f"build context is larger than the {max_bytes} byte limit")
@@ -42,24 +53,20 @@ def make_context(checkout: Path, spec: AppSpec, max_bytes: int) -> tuple[IO[byte
     try:
         with tarfile.open(fileobj=archive, mode="w") as tar:
             for entry in sorted(context_dir.iterdir()):
-                tar.add(entry, arcname=entry.name, recursive=True, filter=count)
-            try:
-                inside = PurePosixPath(spec.dockerfile).relative_to(PurePosixPath(spec.context))
-                name = str(inside)
-            except ValueError:
-                name = OUTSIDE_DOCKERFILE
-                tar.add(dockerfile, arcname=name, filter=count)
+                tar.add(entry, arcname=entry.name, recursive=True, filter=admit)
+            info = tarfile.TarInfo(DOCKERFILE_IN_CONTEXT)
+            info.size, info.mode = len(dockerfile), 0o644
+            tar.addfile(info, io.BytesIO(dockerfile))
     except BaseException:
         archive.close()
         raise
     archive.seek(0)
-    return archive, name  # type: ignore[return-value]
+    return archive, DOCKERFILE_IN_CONTEXT  # type: ignore[return-value]
 
 
-def _escapes(root: Path, path: Path) -> bool:
-    """A symlinked context or Dockerfile must not lead the build outside the checkout."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return True
-    return False
+def _check_link(root: Path, context_dir: Path, info: tarfile.TarInfo) -> None:
+    """A link is archived as a link; the engine resolves it, so it must stay inside the clone."""
+    where = context_dir / info.name
+    target = os.path.realpath(where)
+    if not Path(target).is_relative_to(root):
+        raise ContextError(f"{info.name!r} in the build context is a link that leads outside the repository")

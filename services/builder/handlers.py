@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
-from services.builder.inputs import IMAGE_NAME, check_source, read_spec
-from services.builder.lint import Linter, at_or_above
+from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
+from services.builder.lint import Linter
+from services.builder.lint_policy import judge
 from services.builder.settings import BuilderSettings
 from services.builder.source import SourceError, SourceFetcher
 from services.shared.appspec import AppSpec, AppSpecError
@@ -41,9 +42,10 @@ class Outcome:
     image_id: str | None = None
     reused: bool = False
     error: ReleaseError | None = None
+    lint_details: dict[str, Any] = field(default_factory=dict)  # the policy applied, what it set aside
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
-        details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
+        details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint], **self.lint_details}
         changes: dict[str, Any] = {"lint": self.lint}
         if self.spec is not None:
             changes["spec"] = self.spec
@@ -110,11 +112,18 @@ class BuildHandler:
         if not IMAGE_NAME.match(image):
             return Outcome(spec=spec, error=ReleaseError(
                 step="spec", reason=f"image name {image!r} is not a valid repository name"))
-        if not (checkout / spec.dockerfile).is_file():
-            return Outcome(spec=spec, error=ReleaseError(
-                step="lint", reason=f"Dockerfile {spec.dockerfile!r} not found in the repository"))
-        lint = tuple(await self.linter.lint(checkout, spec.dockerfile))
-        blocking = [f for f in lint if at_or_above(f, self.settings.lint_threshold)]
+        try:
+            dockerfile = await asyncio.to_thread(read_dockerfile, checkout, spec)
+        except AppSpecError as exc:
+            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
+        findings = await self.linter.lint(dockerfile, spec.dockerfile)
+        verdict = await asyncio.to_thread(judge, findings, self.settings, checkout)
+        outcome = await self._after_lint(release, checkout, spec, verdict.kept, dockerfile, image,
+                                         verdict.blocking)
+        return replace(outcome, lint_details=verdict.details)
+
+    async def _after_lint(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...],
+                          dockerfile: bytes, image: str, blocking: tuple[LintFinding, ...]) -> Outcome:
         if blocking:
             listed = "; ".join(f"{f.code} line {f.line}: {f.message}" for f in blocking[:10])
             reason = f"{len(blocking)} lint finding(s) at or above {self.settings.lint_threshold}: {listed}"
@@ -125,15 +134,15 @@ class BuildHandler:
             log.info("image already built for this release; not rebuilding", image=tag)
             return Outcome(spec=spec, lint=lint, image=tag, reused=True)
         try:
-            return await self._build(release, checkout, spec, lint, tag)
+            return await self._build(release, checkout, spec, lint, dockerfile, tag)
         except (ContextError, BuildFailed) as exc:
             tail = exc.log_tail if isinstance(exc, BuildFailed) else None
             error = ReleaseError(step="build", reason=str(exc), log_tail=tail)
             return Outcome(spec=spec, lint=lint, error=error)
 
     async def _build(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...],
-                     tag: str) -> Outcome:
-        archive, dockerfile = await asyncio.to_thread(make_context, checkout, spec,
+                     dockerfile_bytes: bytes, tag: str) -> Outcome:
+        archive, dockerfile = await asyncio.to_thread(make_context, checkout, spec, dockerfile_bytes,
                                                       self.settings.max_context_bytes)
         request = BuildRequest(
             tag=tag, dockerfile=dockerfile,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from services.builder.contained import OutsideRepository, read_inside
 from services.shared.appspec import SPEC_FILE, AppSpec, AppSpecError, parse_app_spec
 from services.shared.release import SHA_RE, Release
 from services.shared.sources import UnsafeSource, check_ref, check_repository
@@ -13,6 +14,7 @@ from services.shared.sources import UnsafeSource, check_ref, check_repository
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 IMAGE_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 MAX_SPEC_BYTES = 256 * 1024
+MAX_DOCKERFILE_BYTES = 1024 * 1024
 
 
 def check_source(release: Release, *, allow_local: bool) -> None:
@@ -25,11 +27,21 @@ def check_source(release: Release, *, allow_local: bool) -> None:
 
 
 def read_spec(checkout: Path) -> AppSpec:
-    path = checkout / SPEC_FILE
-    if not path.exists():
-        return parse_app_spec(None)
-    if not path.is_file() or not path.resolve().is_relative_to(checkout.resolve()):
-        raise AppSpecError(f"{SPEC_FILE} must be a regular file inside the repository")
-    if path.stat().st_size > MAX_SPEC_BYTES:
-        raise AppSpecError(f"{SPEC_FILE} is larger than {MAX_SPEC_BYTES} bytes")
-    return parse_app_spec(path.read_text(errors="replace"))
+    try:
+        raw = read_inside(checkout, SPEC_FILE, MAX_SPEC_BYTES)
+    except OutsideRepository as exc:
+        raise AppSpecError(f"{SPEC_FILE} must be a regular file inside the repository: {exc}") from None
+    except ValueError as exc:
+        raise AppSpecError(f"{SPEC_FILE} must be a regular file inside the repository: {exc}") from None
+    return parse_app_spec(None if raw is None else raw.decode(errors="replace"))
+
+
+def read_dockerfile(checkout: Path, spec: AppSpec) -> bytes:
+    """The Dockerfile's bytes, read once: hadolint and the engine both get these, never the path."""
+    try:
+        raw = read_inside(checkout, spec.dockerfile, MAX_DOCKERFILE_BYTES)
+    except (OutsideRepository, ValueError) as exc:
+        raise AppSpecError(f"Dockerfile {exc}") from None
+    if raw is None:
+        raise AppSpecError(f"Dockerfile {spec.dockerfile!r} not found in the repository")
+    return raw

@@ -47,6 +47,17 @@ class BuilderSettings(BaseSettings):
     lint_threshold: LintLevel = Field(
         "error", description="findings at/above this level fail the release (error > warning > info > style)"
     )
+    lint_ignore: list[str] = Field(
+        default_factory=list, description="hadolint rules (e.g. DL3008) whose findings never count; "
+                                          "recorded as ignored in the release (JSON list, default none)",
+    )
+    lint_trusted_registries: list[str] = Field(
+        default_factory=list, description="registries FROM may use (hadolint DL3026; JSON list); default: any",
+    )
+    lint_repository_config: bool = Field(
+        False, description="honour the repository's own .hadolint.yaml `ignored` list and inline "
+                           "`# hadolint ignore=` pragmas; default false: the operator's policy alone counts",
+    )
     lint_timeout: float = Field(60.0, gt=0, description="seconds hadolint may take (default 60)")
     build_args: dict[str, str] = Field(
         default_factory=dict, description="build args for every build (JSON); an app's build_args win"

@@ -35,7 +35,7 @@ class NoopSource:
 
 
 class NoopLinter:
-    async def lint(self, workdir: Path, dockerfile: str) -> list[LintFinding]:
+    async def lint(self, dockerfile: bytes, name: str) -> list[LintFinding]:
         return []
 
 
