@@ -29,7 +29,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval)
     app.on_shutdown.append(hub.close_all)
-    refs = resolver or GitRefResolver(settings.resolve_timeout)
+    refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
         # The bus exists only once the shared cleanup context has connected it.

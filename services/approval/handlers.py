@@ -22,15 +22,17 @@ from aiohttp import web
 from prometheus_client import Histogram
 
 from services.approval.auth import Identity
-from services.approval.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.approval.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent, first_event
+from services.shared.git_target import SourceTimeout
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
-from services.shared.sources import UnsafeSource, check_ref, check_repository
+from services.shared.repo_policy import RepositoryPolicy
+from services.shared.sources import RepositoryUnreachable, UnsafeSource, check_ref, check_repository
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -45,6 +47,7 @@ class ReleaseDesk:
         self.resolver = resolver
         self.settings = settings
         self.approval_wait = approval_wait
+        self.policy = RepositoryPolicy(settings.repository.allow)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
@@ -52,11 +55,16 @@ class ReleaseDesk:
         remembered, answers 409 naming it, so a retried POST cannot start a second release."""
         self._check_free(ask.app)  # before a git round trip that would be wasted
         try:
-            repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos)
+            repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos,
+                                          policy=self.policy)
         except UnsafeSource as exc:
             raise _invalid("repository", str(exc)) from None
         try:
             commit = await self.resolver.resolve(repository, check_ref(ask.commit))
+        except SourceTimeout as exc:
+            raise ApiError(f"{exc}; try again later.", status=504) from None
+        except RepositoryUnreachable as exc:
+            raise _invalid("repository", str(exc)) from None
         except UnsafeSource as exc:
             raise _invalid("commit", str(exc)) from None
         release = Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,

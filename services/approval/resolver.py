@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from services.shared.repo_policy import RepositoryPolicy, RepositorySettings
 from services.shared.sources import resolve_ref
 
 
@@ -14,10 +15,14 @@ class RefResolver(Protocol):
 
 
 class GitRefResolver:
-    """`git ls-remote` against the repository; a full SHA is taken as is, without touching the network."""
+    """`git ls-remote` against the repository's checked address; for a full SHA only the host's
+    addresses are checked. Raises `SourceTimeout` when the repository does not answer in time."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, repositories: RepositorySettings | None = None) -> None:
         self.timeout = timeout
+        self.repositories = repositories or RepositorySettings()
+        self.policy = RepositoryPolicy(self.repositories.allow)
 
     async def resolve(self, repository: str, ref: str) -> str:
-        return await resolve_ref(repository, ref, timeout=self.timeout)
+        return await resolve_ref(repository, ref, timeout=self.timeout, policy=self.policy,
+                                 credential_helper=self.repositories.credential_helper)

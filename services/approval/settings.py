@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
 
@@ -54,7 +55,13 @@ class ApprovalSettings(BaseSettings):
         validation_alias=AliasChoices("GREENLIGHT_ALLOW_LOCAL_REPOS", "GREENLIGHT_API_ALLOW_LOCAL_REPOS"),
         description="accept local paths and file:// repositories; default false",
     )
-    resolve_timeout: float = Field(30.0, gt=0, description="seconds `git ls-remote` may take; default 30")
+    resolve_timeout: float = Field(
+        10.0, gt=0, description="seconds resolving a ref (DNS + `git ls-remote`) may take before the API "
+                                "answers 504; default 10",
+    )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
+    repository: RepositorySettings = Field(
+        default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
+    )
     bus: BusSettings = Field(default_factory=BusSettings)

@@ -25,6 +25,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import LintFinding, Release, ReleaseError
+from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import UnsafeSource
 
 log = structlog.get_logger(__name__)
@@ -70,6 +71,7 @@ class BuildHandler:
         self.linter = linter
         self.engine = engine
         self.locks = KeyedLocks()
+        self.policy = RepositoryPolicy(settings.repository.allow)
         self.outcomes = Counter("greenlight_builder_releases", "releases handled by outcome", ["outcome"],
                                 registry=metrics)
         self.build_seconds = Histogram("greenlight_builder_build_seconds", "engine build time",
@@ -78,7 +80,7 @@ class BuildHandler:
     async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
         release = event.release
         try:
-            check_source(release, allow_local=self.settings.allow_local_repos)
+            check_source(release, allow_local=self.settings.allow_local_repos, policy=self.policy)
         except UnsafeSource as exc:
             log.warning("refusing unsafe source", reason=str(exc))
             self.outcomes.labels("refused").inc()

@@ -8,6 +8,7 @@ from pathlib import Path
 from services.builder.contained import OutsideRepository, read_inside
 from services.shared.appspec import SPEC_FILE, AppSpec, AppSpecError, parse_app_spec
 from services.shared.release import SHA_RE, Release
+from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import UnsafeSource, check_ref, check_repository
 
 # Docker's repository path grammar; anything else would only fail later, less clearly, in the engine.
@@ -17,9 +18,10 @@ MAX_SPEC_BYTES = 256 * 1024
 MAX_DOCKERFILE_BYTES = 1024 * 1024
 
 
-def check_source(release: Release, *, allow_local: bool) -> None:
-    """Refuse option injection, odd transports, local paths and non-SHA commits before git runs."""
-    check_repository(release.repository, allow_local=allow_local)
+def check_source(release: Release, *, allow_local: bool, policy: RepositoryPolicy | None = None) -> None:
+    """Refuse option injection, odd transports, hosts outside the policy, local paths and non-SHA commits
+    before git runs (the host's resolved addresses are checked when git is about to connect)."""
+    check_repository(release.repository, allow_local=allow_local, policy=policy)
     if not SHA_RE.match(release.commit):
         raise UnsafeSource(f"commit {release.commit!r} is not a full 40-character hex SHA")
     if release.ref is not None:

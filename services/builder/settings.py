@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
 LintLevel = Literal["error", "warning", "info", "style"]
@@ -64,4 +65,7 @@ class BuilderSettings(BaseSettings):
     )
     build_timeout: float = Field(1800.0, gt=0, description="seconds one engine build may take (default 1800)")
     log_tail_lines: int = Field(40, ge=1, description="build log lines attached to a failure (default 40)")
+    repository: RepositorySettings = Field(
+        default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
+    )
     bus: BusSettings = Field(default_factory=BusSettings, description="broker settings (GREENLIGHT_*)")

@@ -8,13 +8,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
 import structlog
 
+from services.shared.git_target import GitTarget, classify, pin
+from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
 from services.shared.sources import git_env, local_path
 
 log = structlog.get_logger(__name__)
@@ -35,11 +37,14 @@ class SourceFetcher(Protocol):
 
 
 class GitCli:
-    def __init__(self, *, binary: str, timeout: float, max_bytes: int, work_root: Path | None) -> None:
+    def __init__(self, *, binary: str, timeout: float, max_bytes: int, work_root: Path | None,
+                 repositories: RepositorySettings | None = None) -> None:
         self.binary = binary
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.work_root = work_root
+        self.repositories = repositories or RepositorySettings()
+        self.policy = RepositoryPolicy(self.repositories.allow)
 
     @contextlib.asynccontextmanager
     async def checkout(self, repository: str, commit: str) -> AsyncIterator[Path]:
@@ -55,9 +60,10 @@ class GitCli:
             await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
 
     async def _fetch(self, repository: str, commit: str, workdir: Path) -> None:
+        remote = await self._pin(repository)  # before any git runs: a refused host is never contacted
         await self._git(workdir, ["init", "-q"])
         borrowed = self._borrow_local(repository, workdir)
-        target = commit if borrowed else await self._fetch_remote(repository, commit, workdir)
+        target = commit if borrowed else await self._fetch_remote(remote, commit, workdir)
         rc, _ = await self._git(workdir, ["checkout", "-q", "--detach", target], check=False)
         if rc != 0:
             raise SourceError(f"commit {commit} is not in {repository}")
@@ -81,26 +87,34 @@ class GitCli:
                 return True
         raise SourceError(f"{repository} is not a git repository")
 
-    async def _fetch_remote(self, repository: str, commit: str, workdir: Path) -> str:
+    async def _pin(self, repository: str) -> GitTarget:
+        try:
+            return await pin(repository, self.policy, local=local_path(repository) is not None,
+                             credential_helper=self.repositories.credential_helper)
+        except RepositoryRefused as exc:
+            raise SourceError(f"unsafe source refused: {exc}") from None
+
+    async def _fetch_remote(self, remote: GitTarget, commit: str, workdir: Path) -> str:
         """Fetch the commit; returns what to check out."""
         # Shallow first: most servers (protocol v2, GitHub, GitLab) serve a bare SHA. unpackLimit=1 keeps
         # the received pack as is instead of re-deflating every object into a loose file.
-        keep_pack = ["-c", "fetch.unpackLimit=1"]
-        shallow = [*keep_pack, "fetch", "-q", "--no-tags", "--depth", "1", "--", repository, commit]
-        rc, err = await self._git(workdir, shallow, check=False)
+        keep_pack = [*remote.config, "-c", "fetch.unpackLimit=1"]
+        shallow = [*keep_pack, "fetch", "-q", "--no-tags", "--depth", "1", "--", remote.url, commit]
+        rc, err = await self._git(workdir, shallow, check=False, env=remote.env)
         if rc == 0:
             return "FETCH_HEAD"
         log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
-        full = [*keep_pack, "fetch", "-q", "--", repository,
+        full = [*keep_pack, "fetch", "-q", "--", remote.url,
                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
-        await self._git(workdir, full)
+        await self._git(workdir, full, env=remote.env)
         return commit
 
     async def _git(self, workdir: Path, args: Sequence[str], *, check: bool = True,
-                   output: bool = False) -> tuple[int, str]:
+                   output: bool = False, env: Mapping[str, str] | None = None) -> tuple[int, str]:
         """(exit code, stderr or stdout); the work dir's size is watched while git runs."""
         process = await asyncio.create_subprocess_exec(
-            self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env=git_env(), stdin=asyncio.subprocess.DEVNULL,
+            self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env={**git_env(), **(env or {})},
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         watcher = asyncio.create_task(self._watch_size(workdir, process))
@@ -116,8 +130,11 @@ class GitCli:
             raise too_big
         text = (out if output else err).decode(errors="replace").strip()
         if check and process.returncode != 0:
+            # git's own words may quote whatever the remote sent (a service banner on a scanned port):
+            # the release, which every user can read, gets a classified reason; the log keeps the detail.
             command = next(a for a in args if not a.startswith("-") and "=" not in a)
-            raise SourceError(f"git {command} failed: {text[-500:] or f'exit code {process.returncode}'}")
+            log.info("git failed", command=command, detail=text[-300:])
+            raise SourceError(f"git {command} failed: {classify(text)}")
         return process.returncode or 0, text
 
     async def _watch_size(self, workdir: Path, process: asyncio.subprocess.Process) -> None:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.shared.appspec import AppSpec
 from services.shared.protocol import ReleaseState
+from services.shared.redact import redact_url
 
 # DNS-1123 label: it names Deployments and Services, so Kubernetes' own rule applies.
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -54,7 +55,9 @@ class ReleaseError(Model):
 class Release(Model):
     id: str
     app: AppName
-    repository: str
+    # Credentials are refused at the API; one that reached the log before that (or another way) is
+    # masked as the event is read, so no answer, stream, label or log line can show it.
+    repository: Annotated[str, AfterValidator(redact_url)]
     commit: CommitSha
     ref: str | None = Field(None, description="what the requester named (branch, tag or SHA)")
     requested_by: str

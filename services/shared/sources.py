@@ -7,11 +7,18 @@ import os
 import re
 from pathlib import Path
 
+import structlog
+
+from services.shared.git_target import GitTarget, SourceTimeout, classify, pin
 from services.shared.release import SHA_RE
+from services.shared.repo_policy import SCP_LIKE, RepositoryPolicy, RepositoryRefused, parse_remote
+
+log = structlog.get_logger(__name__)
 
 _SCHEMES = ("https://", "http://", "ssh://", "git://")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$")
-_FORBIDDEN = re.compile(r"[\x00-\x20\x7f;|&$`<>\\\"'(){}*?!]")
+_SCP_LIKE = SCP_LIKE
+# Also every non-ASCII character: no bidi override (U+202E) or look-alike can hide in a stored URL.
+_FORBIDDEN = re.compile(r"[^\x21-\x7e]|[;|&$`<>\\\"'(){}*?!]")
 # A host (after scheme:// and user@, or in user@host:path) starting with '-' reaches ssh as an option.
 _OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)-")
 # git check-ref-format, plus no leading '-' so a ref can never be read as an option, and no shell
@@ -23,7 +30,11 @@ class UnsafeSource(ValueError):
     """A repository or ref Greenlight refuses; the message says why."""
 
 
-def check_repository(repository: str, *, allow_local: bool) -> str:
+class RepositoryUnreachable(UnsafeSource):
+    """The repository could not be read; the message is a short classified reason, never git's output."""
+
+
+def check_repository(repository: str, *, allow_local: bool, policy: RepositoryPolicy | None = None) -> str:
     if not repository or len(repository) > 500:
         raise UnsafeSource("repository must be 1-500 characters")
     if repository.startswith("-"):
@@ -31,10 +42,14 @@ def check_repository(repository: str, *, allow_local: bool) -> str:
     if "::" in repository:
         raise UnsafeSource("transport helpers such as 'ext::' are not allowed")
     if _FORBIDDEN.search(repository):
-        raise UnsafeSource("repository contains whitespace, quotes or shell metacharacters")
+        raise UnsafeSource("repository contains whitespace, non-ASCII characters, quotes or shell metacharacters")
     if _OPTION_HOST.match(repository):
         raise UnsafeSource("repository host must not start with '-' (ssh would read it as an option)")
     if repository.startswith(_SCHEMES) or _SCP_LIKE.match(repository):
+        try:
+            (policy or RepositoryPolicy()).rule_for(parse_remote(repository))
+        except RepositoryRefused as exc:
+            raise UnsafeSource(str(exc)) from None
         return repository
     if repository.startswith("file://") or repository.startswith(("/", ".")) or "://" not in repository:
         if not allow_local:
@@ -65,22 +80,44 @@ def local_path(repository: str) -> Path | None:
     return Path(repository)
 
 
-async def resolve_ref(repository: str, ref: str, *, timeout: float = 30.0) -> str:
-    """A full SHA is returned as is; a branch, tag or HEAD is resolved with `git ls-remote`."""
+async def resolve_ref(repository: str, ref: str, *, timeout: float = 10.0,
+                      policy: RepositoryPolicy | None = None, credential_helper: str | None = None) -> str:
+    """A full SHA is returned as is (after the host's addresses are checked); a branch, tag or HEAD is
+    resolved with `git ls-remote` against the checked address. Raises SourceTimeout past `timeout`."""
     check_ref(ref)
-    if SHA_RE.match(ref):
-        return ref
+    try:
+        async with asyncio.timeout(timeout):
+            target = await pin(repository, policy or RepositoryPolicy(), local=local_path(repository) is not None,
+                               credential_helper=credential_helper)
+            if SHA_RE.match(ref):
+                return ref
+            out = await _ls_remote(target, ref)
+    except TimeoutError:
+        raise SourceTimeout(f"the repository did not answer within {timeout:.0f}s") from None
+    except RepositoryRefused as exc:
+        raise UnsafeSource(str(exc)) from None
+    return _pick(out, repository, ref)
+
+
+async def _ls_remote(target: GitTarget, ref: str) -> bytes:
     process = await asyncio.create_subprocess_exec(
-        "git", "ls-remote", "--", repository, ref, f"{ref}^{{}}", env=git_env(),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "git", *target.config, "ls-remote", "--", target.url, ref, f"{ref}^{{}}", env={**git_env(), **target.env},
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout)
-    except TimeoutError:
-        process.kill()
-        raise UnsafeSource(f"git ls-remote timed out after {timeout:.0f}s") from None
+        out, err = await process.communicate()
+    finally:
+        if process.returncode is None:  # cancelled by the timeout: the process must not outlive the request
+            process.kill()
+            await process.wait()
     if process.returncode != 0:
-        raise UnsafeSource(f"cannot read repository: {err.decode(errors='replace').strip()[:300]}")
+        said = err.decode(errors="replace")
+        log.info("git ls-remote failed", reason=classify(said), detail=said.strip()[-200:])
+        raise RepositoryUnreachable(f"cannot read repository: {classify(said)}")
+    return out
+
+
+def _pick(out: bytes, repository: str, ref: str) -> str:
     candidates = {}
     for line in out.decode().splitlines():
         sha, _, name = line.partition("\t")

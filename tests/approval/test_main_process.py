@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from services.shared.settings import BusSettings
-from tests.approval.conftest import REPO, REQUESTER
+from tests.approval.conftest import REQUESTER
 
 ROOT = Path(__file__).parents[2]
 
@@ -33,6 +33,8 @@ async def test_module_runs_the_api_and_exits_cleanly_on_sigterm(bus_settings: Bu
         "GREENLIGHT_DEAD_LETTER_QUEUE": bus_settings.dead_letter_queue,
         "GREENLIGHT_QUEUE_PREFIX": bus_settings.queue_prefix,
         "GREENLIGHT_API_PORT": str(port), "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_LOG_JSON": "true",
+        # A local repository: the default policy would look the example host up in DNS, absent here.
+        "GREENLIGHT_ALLOW_LOCAL_REPOS": "true",
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.approval", cwd=ROOT, env=env,
@@ -55,7 +57,7 @@ async def test_module_runs_the_api_and_exits_cleanly_on_sigterm(bus_settings: Bu
                     except aiohttp.ClientConnectionError:
                         await asyncio.sleep(0.05)
             assert ready.status == 200
-            created = await http.post("/releases", json={"app": "demo", "repository": REPO, "commit": "a" * 40},
+            created = await http.post("/releases", json={"app": "demo", "repository": str(ROOT), "commit": "a" * 40},
                                       headers=REQUESTER)
             assert created.status == 202
         process.send_signal(signal.SIGTERM)

@@ -1,0 +1,30 @@
+"""Repository URLs as they may be shown: any credential in them replaced by `***`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "***"
+# Query keys that carry a credential (access_token, private_token, X-Amz-Signature, password, apikey...).
+_SECRET_KEY = re.compile(r"token|pass|secret|key|sig|auth|cred", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """Userinfo other than a plain ssh user (`ssh://git@host`, `git@host:path`) and credential-like
+    query values are masked; anything unparsable is shown as it is only when it holds no `@`."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK if "@" in url else url
+    if not parts.scheme or not parts.netloc:
+        return url  # a local path or scp-like user@host:path: no place for a password
+    netloc = parts.netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    if at and not (parts.scheme == "ssh" and ":" not in userinfo):
+        netloc = f"{MASK}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, MASK if _SECRET_KEY.search(k) else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
