@@ -17,6 +17,7 @@ from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.streams import HUB, StreamHub
+from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.runtime import BUS, METRICS, STORE, service_app
 
 
@@ -27,7 +28,9 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.middlewares.extend([metrics.middleware, json_errors])
     app[TOKENS] = load_tokens(settings)
     app[OPENAPI] = build_openapi(ROUTES)
-    app[HUB] = hub = StreamHub(settings.sse_ping_interval)
+    app[HUB] = hub = StreamHub(settings.sse_ping_interval, settings.sse_max_streams,
+                               settings.sse_max_streams_per_identity)
+    app[TICKETS] = StreamTickets(settings.stream_ticket_ttl)
     app.on_shutdown.append(hub.close_all)
     refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository)
 

@@ -74,11 +74,10 @@ def load_tokens(settings: ApprovalSettings) -> TokenTable:
     return TokenTable(entries)
 
 
-def bearer_token(request: web.Request, *, allow_query: bool) -> str | None:
-    """The caller's token; `?access_token=` only where allowed (EventSource cannot set headers)."""
+def bearer_token(request: web.Request) -> str | None:
+    """The caller's token, from the header only: a URL is logged by proxies and kept by browsers
+    (an EventSource, which cannot set headers, uses a stream ticket instead: `tickets.py`)."""
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    if allow_query:
-        return request.query.get("access_token") or None
     return None

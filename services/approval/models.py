@@ -43,7 +43,7 @@ class RollbackRequest(Body):
 class Params(BaseModel):
     """Path, query and header parameters; a field is a path parameter when the route's path names it."""
 
-    # Unknown query parameters are ignored: cache-busters and access_token must not break a request.
+    # Unknown query parameters are ignored: cache-busters and `ticket` must not break a request.
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
@@ -75,12 +75,21 @@ class ResumeParams(Params):
     last_event_id: int | None = Field(None, ge=-1, description="resume after this offset (if no header)")
 
     @property
-    def after(self) -> int:
+    def after(self) -> int | None:
+        """The offset to resume after; None: start at the newest (history is `GET /releases/{id}`)."""
         # The header wins: a browser resends the original URL, but the header holds the latest offset.
         for value in (self.last_event_id_header, self.last_event_id):
             if value is not None:
                 return value
-        return -1
+        return None
+
+
+class StreamTicketOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"ticket": "mX2c0Hh6h3Qx6C1q8Gf4m0n8W1bq3Jk7oY5d2Zr9sTc", "expires_in": 30.0}]})
+
+    ticket: str = Field(description="pass as `?ticket=` to one event stream request; single use")
+    expires_in: float = Field(description="seconds the ticket stays valid")
 
 
 class ReleaseStreamParams(ReleasePath, ResumeParams):

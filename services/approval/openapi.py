@@ -59,8 +59,9 @@ def build_openapi(routes: Sequence[Route]) -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
-            "accessToken": {"type": "apiKey", "in": "query", "name": "access_token",
-                            "description": "the bearer token, for EventSource (event streams only)"},
+            "streamTicket": {"type": "apiKey", "in": "query", "name": "ticket",
+                             "description": "a single-use ticket from POST /events/tickets (event streams "
+                                            "only; EventSource cannot send a header)"},
         }},
         "security": [{"bearer": []}],
     }
@@ -71,7 +72,7 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
     if route.public:
         op["security"] = []
     elif route.streams:
-        op["security"] = [{"bearer": []}, {"accessToken": []}]
+        op["security"] = [{"bearer": []}, {"streamTicket": []}]
     if route.params is not None:
         op["parameters"] = _parameters(route, schemas[route.params.__name__])
     if route.body is not None:
@@ -98,7 +99,7 @@ def _generic_errors(route: Route) -> list[int]:
     if route.body is not None:
         statuses += [400, 413, 422, 503]  # 503: the bus did not confirm the event in time
     if route.streams:
-        statuses.append(503)  # shutting down: reconnect
+        statuses += [429, 503]  # too many streams (Retry-After); shutting down: reconnect
     return statuses
 
 

@@ -21,6 +21,7 @@ from services.approval.models import (
     ReleaseRequest,
     ReleaseStreamParams,
     RollbackRequest,
+    StreamTicketOut,
 )
 from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, Call, Route
 from services.approval.settings import Role
@@ -52,6 +53,8 @@ ROUTES: tuple[Route, ...] = (
           {200: AppStatus}, params=AppPath),
     Route("POST", "/apps/{app}/rollback", decisions.rollback_app, "Roll an app back to its previous release",
           {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
+    Route("POST", "/events/tickets", streams.issue_ticket, "A single-use ticket that authenticates one event "
+          "stream request (for EventSource, which cannot send a header)", {201: StreamTicketOut}),
     Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",
           {200: EVENT_STREAM}, params=EventStreamParams),
     Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),

@@ -18,6 +18,7 @@ from services.approval.auth import Identity, TokenTable, bearer_token
 from services.approval.errors import ApiError, Forbidden, Unauthorized, Unprocessable
 from services.approval.models import FieldError, Params
 from services.approval.settings import Role
+from services.approval.tickets import TICKETS
 
 P = TypeVar("P", bound=Params | None)
 B = TypeVar("B", bound=BaseModel | None)
@@ -89,7 +90,13 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
 
 def _authenticate(request: web.Request, route: Route) -> Identity:
     challenge = {"WWW-Authenticate": 'Bearer realm="greenlight"'}
-    token = bearer_token(request, allow_query=route.streams)
+    token = bearer_token(request)
+    if token is None and route.streams and "ticket" in request.query:
+        caller = request.app[TICKETS].redeem(request.query["ticket"])
+        if caller is None:
+            raise Unauthorized("The stream ticket is unknown, used or expired; POST /events/tickets for "
+                               "another.", headers=challenge)
+        return caller
     if token is None:
         raise Unauthorized("An `Authorization: Bearer <token>` header is required.", headers=challenge)
     caller = request.app[TOKENS].identify(token)

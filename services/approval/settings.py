@@ -61,6 +61,12 @@ class ApprovalSettings(BaseSettings):
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
+    sse_max_streams: int = Field(5000, ge=1, description="event streams open at once, in total; beyond: 429 "
+                                                         "with Retry-After; default 5000")
+    sse_max_streams_per_identity: int = Field(
+        20, ge=1, description="event streams one identity may hold open; beyond: 429; default 20")
+    stream_ticket_ttl: float = Field(30.0, gt=0, le=300, description="seconds a stream ticket stays valid "
+                                                                      "(single use); default 30")
     repository: RepositorySettings = Field(
         default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
     )

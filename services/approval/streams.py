@@ -1,35 +1,72 @@
-"""Server-Sent Events from the release log: history first, then live, resumable by log offset.
+"""Server-Sent Events from the release log: live from "now", or resumed after a log offset.
 
 Each SSE message is `id: <offset>`, `event: <state>`, `data: <event JSON>`. Offsets come from the
 release log itself, so they are the same on every replica and across restarts: a client that
 reconnects anywhere with `Last-Event-ID` gets exactly the events after it, no gap, no duplicate.
+Without one a stream starts at the newest offset: history is the JSON API's job (`GET /releases/{id}`
+carries each event's offset, to resume from). Streams are bounded per identity and in total (429 with
+Retry-After beyond), and each event is serialised once, whatever the number of subscribers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from typing import cast
 
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse, sse_response
 
+from services.approval.auth import Identity
 from services.approval.errors import ApiError, NotFound
-from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams
-from services.approval.routing import Call
+from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams, StreamTicketOut
+from services.approval.routing import Call, reply
+from services.approval.tickets import TICKETS
 from services.shared.events import ReleaseEvent
 from services.shared.runtime import STORE
-from services.shared.store import LoggedEvent
+from services.shared.store import LoggedEvent, ReleaseStore
+
+ENCODED_KEPT = 4096  # recent events kept serialised; a subscriber further behind re-encodes (rare)
+SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
 
 
 class StreamHub:
-    """The open streams, so that shutdown can end them: a stream otherwise waits for events forever."""
+    """The open streams (so shutdown can end them), their limits, and the shared encoded events."""
 
-    def __init__(self, ping_interval: float) -> None:
+    def __init__(self, ping_interval: float, max_streams: int, max_per_identity: int) -> None:
         self.ping_interval = ping_interval
+        self.max_streams = max_streams
+        self.max_per_identity = max_per_identity
         self.open: set[EventSourceResponse] = set()
+        self.by_identity: Counter[str] = Counter()
         self.closing = False
+        self.encodings = 0  # how many times an event was serialised: the test and bench read it
+        self._encoded: OrderedDict[int, bytes] = OrderedDict()
+
+    def admit(self, caller: Identity) -> None:
+        if self.closing:
+            raise ApiError("The service is shutting down; reconnect in a moment.", status=503,
+                           headers={"Retry-After": "1"})
+        if len(self.open) >= self.max_streams:
+            raise ApiError("Too many event streams are open; retry later.", status=429,
+                           headers={"Retry-After": "5"})
+        if self.by_identity[caller.name] >= self.max_per_identity:
+            raise ApiError(f"{caller.name} already has {self.max_per_identity} event streams open; close one "
+                           f"or retry later.", status=429, headers={"Retry-After": "5"})
+
+    def encode(self, logged: LoggedEvent) -> bytes:
+        """The whole SSE message for an event, made once and shared by every subscriber."""
+        payload = self._encoded.get(logged.offset)
+        if payload is None:
+            data = EventOut.model_validate({**dict(logged.event), "offset": logged.offset}).model_dump_json()
+            payload = f"id: {logged.offset}\nevent: {logged.event.state.value}\ndata: {data}\n\n".encode()
+            self.encodings += 1
+            self._encoded[logged.offset] = payload
+            if len(self._encoded) > ENCODED_KEPT:
+                self._encoded.popitem(last=False)
+        return payload
 
     async def close_all(self, app: web.Application) -> None:
         self.closing = True
@@ -40,42 +77,62 @@ class StreamHub:
 HUB = web.AppKey("event_streams", StreamHub)
 
 
+def newest_offset(store: ReleaseStore) -> int:
+    """Where a stream without Last-Event-ID starts. (Store port: the log's newest offset.)"""
+    return store.last_offset
+
+
+async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
+    tickets = call.request.app[TICKETS]
+    out = StreamTicketOut(ticket=tickets.issue(call.caller), expires_in=tickets.ttl)
+    return reply(out, status=201, headers={"Cache-Control": "no-store"})
+
+
 async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamResponse:
     release_id = call.params.id
     if call.request.app[STORE].get(release_id) is None:
         raise NotFound("There is no release with that id.")
-    return await _stream(call.request, call.params.after, lambda e: e.release_id == release_id)
+    return await _stream(call, lambda e: e.release_id == release_id)
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
     app = call.params.app
-    return await _stream(call.request, call.params.after, lambda e: app is None or e.app == app)
+    return await _stream(call, lambda e: app is None or e.app == app)
 
 
-async def _stream(request: web.Request, after: int, match: Callable[[ReleaseEvent], bool]
-                  ) -> web.StreamResponse:
+async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
+                  match: Callable[[ReleaseEvent], bool]) -> web.StreamResponse:
+    request, caller = call.request, call.caller
     hub = request.app[HUB]
-    if hub.closing:
-        raise ApiError("The service is shutting down; reconnect in a moment.", status=503,
-                       headers={"Retry-After": "1"})
+    hub.admit(caller)
+    after = call.params.after
+    if after is None:
+        after = newest_offset(request.app[STORE])
     # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
     follow = cast(AsyncGenerator[LoggedEvent, None], request.app[STORE].follow(after, match))
-    async with sse_response(request, ping_interval=hub.ping_interval) as response:
-        hub.open.add(response)
-        pump = asyncio.create_task(_pump(response, follow))
-        # A failed send ends the pump; then the stream ends too rather than idling until the next ping.
-        pump.add_done_callback(lambda _: response.stop_streaming())
-        try:
-            await response.wait()  # until the client leaves or shutdown calls stop_streaming
-        finally:
-            hub.open.discard(response)
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+    hub.by_identity[caller.name] += 1
+    try:
+        async with sse_response(request, ping_interval=hub.ping_interval) as response:
+            hub.open.add(response)
+            pump = asyncio.create_task(_pump(hub, response, follow))
+            # A failed send ends the pump; then the stream ends too rather than idling until the next ping.
+            pump.add_done_callback(lambda _: response.stop_streaming())
+            try:
+                await response.wait()  # until the client leaves or shutdown calls stop_streaming
+            finally:
+                hub.open.discard(response)
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+    finally:
+        hub.by_identity[caller.name] -= 1
+        if hub.by_identity[caller.name] <= 0:
+            del hub.by_identity[caller.name]
     return response
 
 
-async def _pump(response: EventSourceResponse, follow: AsyncGenerator[LoggedEvent, None]) -> None:
+async def _pump(hub: StreamHub, response: EventSourceResponse,
+                follow: AsyncGenerator[LoggedEvent, None]) -> None:
     async with contextlib.aclosing(follow):
         async for logged in follow:
-            data = EventOut.model_validate({**dict(logged.event), "offset": logged.offset})
-            await response.send(data.model_dump_json(), id=str(logged.offset), event=logged.event.state.value)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await response.write(hub.encode(logged))

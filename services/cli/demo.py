@@ -98,7 +98,8 @@ def _follow(client: GreenlightClient, release: dict[str, Any], url: str, approve
                "{task.total}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"release {release_id[:8]}", total=len(STEPS))
-        events = follow_events(client, f"/releases/{segment(release_id)}/events")
+        # -1: from the release's first event (a stream without Last-Event-ID starts at "now").
+        events = follow_events(client, f"/releases/{segment(release_id)}/events", last_event_id=-1)
         with contextlib.closing(events), client.translate_errors():
             for streamed in events:
                 event = streamed.data

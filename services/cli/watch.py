@@ -32,8 +32,9 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     def dropped(offset: int | None) -> None:
         render.note(f"  stream dropped; reconnected after event {offset}", "dim")
 
-    events = follow_events(client, f"/releases/{segment(release_id)}/events", reconnect=reconnect,
-                           on_reconnect=dropped)
+    # -1: from the release's first event (a stream without Last-Event-ID starts at "now").
+    events = follow_events(client, f"/releases/{segment(release_id)}/events", last_event_id=-1,
+                           reconnect=reconnect, on_reconnect=dropped)
     with contextlib.closing(events), client.translate_errors():
         for streamed in events:
             event = streamed.data

@@ -1,4 +1,4 @@
-"""SSE: history first then live, ids are log offsets, Last-Event-ID resumes with no gap and no duplicate."""
+"""SSE: ids are log offsets, Last-Event-ID resumes with no gap and no duplicate (-1: from the start)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ async def test_history_then_live_then_resume(client: Client, hold: asyncio.Event
     release_id = (await request_release(client))["id"]
     await reach(client, release_id, S.BUILT)
     path = f"/releases/{release_id}/events"
-    async with client.get(path, headers=REQUESTER) as response:
+    async with client.get(path, headers={**REQUESTER, "Last-Event-ID": "-1"}) as response:
         history = await read_messages(response, 3)  # already in the log when the stream opened
         hold.set()
         live = await read_messages(response, until="awaiting_approval")
@@ -86,10 +86,10 @@ async def test_app_stream_filters_and_the_full_stream_has_everything(client: Cli
     other = (await request_release(client, app="other"))["id"]
     await reach(client, demo, S.AWAITING_APPROVAL)
     await reach(client, other, S.AWAITING_APPROVAL)
-    only_demo = await stream(client, "/events?app=demo", until="awaiting_approval")
+    only_demo = await stream(client, "/events?app=demo&last_event_id=-1", until="awaiting_approval")
     assert {m.data["app"] for m in only_demo} == {"demo"}
     check_contiguous(only_demo, demo)
-    everything = await stream(client, "/events", count=14)
+    everything = await stream(client, "/events?last_event_id=-1", count=14)
     assert {m.data["release_id"] for m in everything} == {demo, other}
     assert [m.id for m in everything] == sorted(m.id for m in everything)
 
@@ -98,8 +98,8 @@ async def test_stream_auth_and_errors(client: Client) -> None:
     release_id = (await request_release(client))["id"]
     path = f"/releases/{release_id}/events"
     assert (await client.get(path)).status == 401
-    assert (await client.get(f"{path}?access_token=bogus")).status == 401
-    events = await stream(client, f"{path}?access_token=requester-token", headers={}, count=1)
+    assert (await client.get(f"{path}?ticket=bogus")).status == 401
+    events = await stream(client, f"{path}?last_event_id=-1", count=1)
     assert events[0].event == "requested"
     assert (await client.get("/releases/unknown/events", headers=REQUESTER)).status == 404
     bad = await client.get(path, headers={**REQUESTER, "Last-Event-ID": "yesterday"})

@@ -33,7 +33,8 @@ async def test_client_resumes_on_a_new_instance_with_no_gap_and_no_duplicate(set
             body = {"app": "demo", "repository": REPO, "commit": "main"}
             async with session.post(first.make_url("/releases"), json=body) as response:
                 release_id = (await response.json())["id"]
-            async with session.get(first.make_url(f"/releases/{release_id}/events")) as response:
+            async with session.get(first.make_url(f"/releases/{release_id}/events"),
+                                   headers={"Last-Event-ID": "-1"}) as response:
                 before = await read_messages(response, until="built")
                 # Shutting down with the stream open ends it at once rather than after the grace period.
                 await asyncio.wait_for(first.close(), 10)

@@ -22,7 +22,7 @@ def test_a_drop_mid_history_resumes_after_the_last_event_seen(stub: StubApi) -> 
     result = cli(stub, "watch", "r1")
 
     assert result.exit_code == 0, result.output
-    assert stub.last_event_ids == [None, "2"]
+    assert stub.last_event_ids == ["-1", "2"]
     printed = [line.split()[2] for line in result.stdout.splitlines() if line[2:3] == ":"]
     assert printed == ["requested", *[s.value for s in STEPS]]  # each exactly once, in order
     assert "stream dropped; reconnected after event 2" in result.stdout
@@ -39,4 +39,4 @@ def test_events_of_other_releases_in_the_log_do_not_confuse_the_resume(stub: Stu
     result = cli(stub, "watch", "r1")
 
     assert result.exit_code == 0, result.output
-    assert stub.last_event_ids == [None, "3"]
+    assert stub.last_event_ids == ["-1", "3"]

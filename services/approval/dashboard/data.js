@@ -168,9 +168,20 @@ function handleError(err) {
 }
 
 // ---- live updates ----------------------------------------------------------------------------
-function openStream() {
+async function openStream() {
   closeStream();
-  let url = `/events?access_token=${enc(model.token)}`;
+  // EventSource cannot send a header, and a token in a URL ends up in proxy logs: a single-use,
+  // short-lived ticket stands in for it. A reconnect needs a new one, so a drop reopens through here.
+  let ticket;
+  try {
+    ticket = (await api("POST", "/events/tickets")).ticket;
+  } catch (err) {
+    handleError(err);
+    return;
+  }
+  if (!model.token) return; // signed out while the ticket was on its way
+  closeStream(); // another open may have finished while this one waited
+  let url = `/events?ticket=${enc(ticket)}`;
   // The browser resumes by itself after a drop; a stream we reopen resumes from what we saw.
   if (model.lastOffset !== null) url += `&last_event_id=${enc(model.lastOffset)}`;
   const source = new EventSource(url);
