@@ -15,8 +15,8 @@ class RefResolver(Protocol):
 
 
 class GitRefResolver:
-    """`git ls-remote` against the repository's checked address; for a full SHA only the host's
-    addresses are checked. Raises `SourceTimeout` when the repository does not answer in time."""
+    """`git ls-remote` against the repository's checked address; a full SHA is taken as is, without
+    touching the network. Raises `SourceTimeout` when the repository does not answer in time."""
 
     def __init__(self, timeout: float, repositories: RepositorySettings | None = None) -> None:
         self.timeout = timeout

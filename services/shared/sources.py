@@ -82,20 +82,21 @@ def local_path(repository: str) -> Path | None:
 
 async def resolve_ref(repository: str, ref: str, *, timeout: float = 10.0,
                       policy: RepositoryPolicy | None = None, credential_helper: str | None = None) -> str:
-    """A full SHA is returned as is (after the host's addresses are checked); a branch, tag or HEAD is
-    resolved with `git ls-remote` against the checked address. Raises SourceTimeout past `timeout`."""
+    """A full SHA is returned as is, without touching the network (the builder checks the host's
+    addresses when it fetches); a branch, tag or HEAD is resolved with `git ls-remote` against the
+    host's checked address. Raises SourceTimeout past `timeout` (DNS and git together)."""
     check_ref(ref)
+    if SHA_RE.match(ref):
+        return ref
     try:
         async with asyncio.timeout(timeout):
             target = await pin(repository, policy or RepositoryPolicy(), local=local_path(repository) is not None,
                                credential_helper=credential_helper)
-            if SHA_RE.match(ref):
-                return ref
             out = await _ls_remote(target, ref)
     except TimeoutError:
         raise SourceTimeout(f"the repository did not answer within {timeout:.0f}s") from None
     except RepositoryRefused as exc:
-        raise UnsafeSource(str(exc)) from None
+        raise RepositoryUnreachable(str(exc)) from None
     return _pick(out, repository, ref)
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from services.approval.dashboard import add_dashboard
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import IN_FLIGHT, ReleaseState
-from services.shared.release import SHA_RE, AppName, Release
+from services.shared.release import AppName, Release
 from services.shared.sources import UnsafeSource, check_ref, check_repository, resolve_ref
 
 # name, roles: the dev identities of the contract
@@ -196,9 +196,7 @@ class StubApi:
             raise fail(422, "the request is invalid", fields=fields) from None
         try:
             check_repository(body.repository, allow_local=True)
-            # A SHA is taken as is: the real API also checks the host's addresses, which needs DNS.
-            commit = body.commit if SHA_RE.match(body.commit) else \
-                await resolve_ref(body.repository, check_ref(body.commit))
+            commit = await resolve_ref(body.repository, check_ref(body.commit))
         except UnsafeSource as exc:
             raise fail(422, str(exc), fields=[{"loc": ["body", "commit"], "msg": str(exc)}]) from None
         blocking = next((e for e in self.latest.values() if e.app == body.app and e.state in IN_FLIGHT), None)
