@@ -1,0 +1,149 @@
+"""Event streams at scale: N open SSE streams, then POST /releases latency and fan-out delivery.
+
+    .venv/bin/python -m bench.sse_bench [--streams 2000] [--posts 200]
+
+The API runs as its own process (`python -m services.approval`), as in production, so the stream
+clients in this process do not share its CPU. Measured, in one run:
+  baseline: POST /releases with no stream open (p50, p99);
+  connect: time to open N streams on `/events` (every app: each event goes to all N);
+  POST /releases with N streams open (p50, p99; goal p99 <= 50 ms);
+  delivery: POST answered -> its `requested` event read on the last of the N streams (p50, p99).
+Needs the broker at AMQP_URL (default: local guest); uses its own exchange, log and queues, then deletes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import time
+import uuid
+
+import aio_pika
+import aiohttp
+
+from services.shared.protocol import WORK_QUEUES
+
+AUTH = {"Authorization": "Bearer requester-token"}
+
+
+def p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] * 1000
+
+
+def report(name: str, samples: list[float]) -> None:
+    print(f"{name}: n={len(samples)} p50={statistics.median(samples) * 1000:.2f} ms p99={p(samples, 0.99):.2f} ms "
+          f"max={max(samples) * 1000:.2f} ms", flush=True)
+
+
+class Reader:
+    """One open stream; wakes whoever waits for a given release id to appear on it."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+        self.seen: set[str] = set()
+        self.changed = asyncio.Event()
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for line in self.response.content:
+            if line.startswith(b"data:"):
+                rid = line.split(b'"release_id":"', 1)[1].split(b'"', 1)[0].decode()
+                self.seen.add(rid)
+                self.changed.set()
+
+    async def wait_for(self, rid: str) -> None:
+        while rid not in self.seen:
+            self.changed.clear()
+            await self.changed.wait()
+
+
+async def posts(http: aiohttp.ClientSession, count: int, tag: str, readers: list[Reader]) -> None:
+    latency: list[float] = []
+    delivery: list[float] = []
+    for i in range(count):
+        body = {"app": f"b{tag}-{i}", "repository": "https://git.example.org/r.git", "commit": "a" * 40}
+        started = time.perf_counter()
+        async with http.post("/releases", json=body) as response:
+            assert response.status == 202, await response.text()
+            rid = (await response.json())["id"]
+        answered = time.perf_counter()
+        latency.append(answered - started)
+        if readers:
+            await asyncio.wait_for(asyncio.gather(*(r.wait_for(rid) for r in readers)), 60)
+            delivery.append(time.perf_counter() - answered)
+    report(f"POST /releases with {len(readers)} streams open", latency)
+    if delivery:
+        report(f"POST answered -> event read on all {len(readers)} streams", delivery)
+
+
+async def bench(base: str, streams: int, count: int) -> None:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(base, headers=AUTH, connector=connector) as http:
+        await posts(http, count, "base", [])
+        started = time.perf_counter()
+        responses = await asyncio.gather(*(http.get("/events") for _ in range(streams)))
+        assert all(r.status == 200 for r in responses), {r.status for r in responses}
+        print(f"connect: {streams} streams open in {time.perf_counter() - started:.2f} s", flush=True)
+        readers = [Reader(r) for r in responses]
+        try:
+            await posts(http, count, "load", readers)
+        finally:
+            for reader in readers:
+                reader.task.cancel()
+                reader.response.close()
+            await asyncio.gather(*(r.task for r in readers), return_exceptions=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def main(streams: int, count: int) -> None:
+    prefix = f"glbench.{uuid.uuid4().hex[:8]}."
+    url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    port = free_port()
+    env = {**os.environ, "AMQP_URL": url, "GREENLIGHT_EXCHANGE": prefix + "events",
+           "GREENLIGHT_DEAD_LETTER_EXCHANGE": prefix + "dlx", "GREENLIGHT_DEAD_LETTER_QUEUE": prefix + "dead",
+           "GREENLIGHT_LOG_STREAM": prefix + "log", "GREENLIGHT_QUEUE_PREFIX": prefix,
+           "GREENLIGHT_API_PORT": str(port), "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_LOG_LEVEL": "WARNING",
+           "GREENLIGHT_API_SSE_MAX_STREAMS": str(streams + 10),
+           "GREENLIGHT_API_SSE_MAX_STREAMS_PER_IDENTITY": str(streams + 10)}
+    server = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.approval", env=env,
+                                                  stdout=asyncio.subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession(base) as probe, asyncio.timeout(60):
+            while True:  # a benchmark may poll: the service is another process with no event to await
+                try:
+                    async with probe.get("/readyz") as ready:
+                        if ready.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)
+        await bench(base, streams, count)
+    finally:
+        server.terminate()
+        await server.wait()
+        connection = await aio_pika.connect(url)
+        async with connection:
+            channel = await connection.channel()
+            for queue in (prefix + "log", prefix + "dead", *(prefix + name for name in WORK_QUEUES)):
+                await channel.queue_delete(queue)
+            for exchange in (prefix + "events", prefix + "dlx"):
+                await channel.exchange_delete(exchange)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--streams", type=int, default=2000)
+    parser.add_argument("--posts", type=int, default=200)
+    args = parser.parse_args()
+    asyncio.run(main(args.streams, args.posts))
