@@ -32,7 +32,13 @@ from services.shared.git_target import SourceTimeout
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 from services.shared.repo_policy import RepositoryPolicy
-from services.shared.sources import RepositoryUnreachable, UnsafeSource, check_ref, check_repository
+from services.shared.sources import (
+    RepositoryUnreachable,
+    SourceNotAllowed,
+    UnsafeSource,
+    check_ref,
+    check_repository,
+)
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -57,16 +63,21 @@ class ReleaseDesk:
         try:
             repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos,
                                           policy=self.policy)
+            ref = check_ref(ask.commit)
+        except SourceNotAllowed as exc:  # well formed, but the operator's policy says no
+            raise Forbidden(f"{exc}.", fields=[FieldError(loc=["body", "repository"], msg=str(exc))]) from None
         except UnsafeSource as exc:
-            raise _invalid("repository", str(exc)) from None
+            raise _invalid("commit" if "branch" in str(exc) else "repository", str(exc)) from None
         try:
-            commit = await self.resolver.resolve(repository, check_ref(ask.commit))
+            commit = await self.resolver.resolve(repository, ref)
         except SourceTimeout as exc:
             raise ApiError(f"{exc}; try again later.", status=504) from None
+        except SourceNotAllowed as exc:
+            raise Forbidden(f"{exc}.", fields=[FieldError(loc=["body", "repository"], msg=str(exc))]) from None
         except RepositoryUnreachable as exc:
             raise _invalid("repository", str(exc)) from None
-        except UnsafeSource as exc:
-            raise _invalid("commit", str(exc)) from None
+        except UnsafeSource as exc:  # the repository answered: no such branch, tag or commit
+            raise NotFound(f"{exc}.", fields=[FieldError(loc=["body", "commit"], msg=str(exc))]) from None
         release = Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,
                           ref=ask.commit, requested_by=caller.name)
         async with self._locks[ask.app]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
+from services.approval.inputs import CURSOR_PATTERN, REF_PATTERN, REPOSITORY_PATTERN
 from services.approval.paging import check_cursor
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
@@ -18,14 +19,19 @@ class Body(BaseModel):
 
 
 class ReleaseRequest(Body):
+    # A full SHA needs no network, so the example is accepted by any Greenlight whatever its DNS.
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"}]})
+        {"app": "tmapp", "repository": "https://github.com/greenlight-dev/tmapp.git",
+         "commit": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}]})
 
     app: AppName = Field(description="the app to release (a DNS-1123 label)")
-    repository: str = Field(min_length=1, max_length=500,
-                            description="git URL (https, ssh, git or user@host:path)")
-    commit: str = Field(min_length=1, max_length=255,
-                        description="a 40-hex commit SHA, or a branch, tag or HEAD")
+    repository: str = Field(min_length=1, max_length=500, pattern=REPOSITORY_PATTERN,
+                            description="git URL (https, ssh, git or user@host:path; never with credentials: "
+                                        "the operator configures a credential helper). 403 when the operator's "
+                                        "GREENLIGHT_REPOSITORY_ALLOW does not allow it")
+    commit: str = Field(min_length=1, max_length=255, pattern=REF_PATTERN,
+                        description="a 40-hex commit SHA, or a branch, tag or HEAD (404 when the repository "
+                                    "has no such ref)")
 
 
 class DecisionRequest(Body):
@@ -58,12 +64,24 @@ class AppPath(Params):
     app: AppName = Field(description="app name")
 
 
+def _known_cursor(value: str) -> str:
+    """A cursor in the documented format that names no position is no input error: there is no such page."""
+    from services.approval.errors import NotFound  # errors imports these models
+
+    try:
+        return check_cursor(value)
+    except ValueError:
+        raise NotFound("No page starts at that cursor; pass a `next_cursor` this API returned.") from None
+
+
 class ReleaseQuery(Params):
     app: AppName | None = Field(None, description="only this app's releases")
     state: ReleaseState | None = Field(None, description="only releases in this state")
     limit: int = Field(50, ge=1, le=200, description="page size")
-    cursor: Annotated[str, AfterValidator(check_cursor)] | None = Field(
-        None, max_length=600, description="`next_cursor` of the previous page"
+    cursor: Annotated[str, StringConstraints(max_length=600, pattern=CURSOR_PATTERN),
+                      AfterValidator(_known_cursor)] | None = Field(
+        None, description="`next_cursor` of the previous page (opaque URL-safe base64); 404 when it names no "
+                    "position this API handed out",
     )
 
 

@@ -12,6 +12,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.approval.models import ErrorOut, EventOut
 from services.approval.routing import EVENT_STREAM, Route
+from services.approval.sse_schema import sse_media
 
 JSON = "application/json"
 REF = "#/components/schemas/{model}"
@@ -22,8 +23,10 @@ RUNTIME_ROUTES = (
     ("/metrics", "Prometheus metrics", "text/plain", (200,)),
 )
 SSE_DESCRIPTION = (
-    "Server-Sent Events, history first then live: each message has `id: <offset>`, `event: <state>` and "
-    "`data: <EventOut JSON>`. Send `Last-Event-ID` (or `?last_event_id=`) to resume after an offset."
+    "Server-Sent Events (`text/event-stream`), one message per logged event: `id: <offset>`, "
+    "`event: <state>`, `data: <EventOut JSON>` and a blank line; `: ping` comments keep it alive. Without "
+    "`Last-Event-ID` (or `?last_event_id=`) it starts at the newest event; with one it resumes right after "
+    "that offset (-1: from the first). The stream does not end by itself."
 )
 
 
@@ -108,8 +111,7 @@ def _response(status: int, model: type[BaseModel] | str, refs: dict[Any, Any],
     out: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if model == EVENT_STREAM:
         out["description"] = SSE_DESCRIPTION
-        out["content"] = {EVENT_STREAM: {"schema": {"type": "string"},
-                                         "x-data-schema": refs[(EventOut, "serialization")]}}
+        out["content"] = {EVENT_STREAM: sse_media(refs[(EventOut, "serialization")])}
     elif isinstance(model, str):
         out["content"] = {model: {"schema": {"type": "object"}}}
     else:

@@ -35,10 +35,10 @@ async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
 
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/releases", releases.create_release, "Request a release of an app at a commit",
-          {202: ReleaseOut, 409: ErrorOut}, body=ReleaseRequest, role=Role.REQUESTER,
+          {202: ReleaseOut, 404: ErrorOut, 409: ErrorOut, 504: ErrorOut}, body=ReleaseRequest, role=Role.REQUESTER,
           headers={202: ("Location",)}, links=("get_release", "approve_release", "reject_release")),
     Route("GET", "/releases", releases.list_releases, "List releases, newest first",
-          {200: ReleasePage}, params=ReleaseQuery),
+          {200: ReleasePage, 404: ErrorOut}, params=ReleaseQuery),
     Route("GET", "/releases/{id}", releases.get_release, "A release and its event history",
           {200: ReleaseDetail, 404: ErrorOut}, params=ReleasePath),
     Route("POST", "/releases/{id}/approve", decisions.approve_release, "Approve a staged release",

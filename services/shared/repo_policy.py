@@ -23,12 +23,16 @@ DEFAULT_ALLOW = ["https://*", "ssh://*"]
 DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
 SCP_LIKE = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[A-Za-z0-9._/~-]+)$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+_HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class RepositoryRefused(ValueError):
     """The repository is outside the policy or malformed; the message says why (no secret in it)."""
+
+
+class RepositoryNotAllowed(RepositoryRefused):
+    """Well formed, but the operator's policy does not allow it (scheme, host or address)."""
 
 
 class RepositorySettings(BaseSettings):
@@ -145,12 +149,12 @@ class RepositoryPolicy:
         """The most specific rule allowing `remote` (a literal host wins); refused when none does."""
         matching = sorted((r for r in self.rules if r.matches(remote)), key=lambda r: not r.names_host)
         if not matching:
-            raise RepositoryRefused("repository is not allowed by GREENLIGHT_REPOSITORY_ALLOW")
+            raise RepositoryNotAllowed("repository is not allowed by GREENLIGHT_REPOSITORY_ALLOW")
         if remote.address is not None:
             self.check_address(matching[0], remote.address)
         return matching[0]
 
     def check_address(self, rule: AllowRule, address: Address) -> None:
         if not rule.names_host and not public(address):
-            raise RepositoryRefused("repository host is a loopback, private or link-local address; an "
+            raise RepositoryNotAllowed("repository host is a loopback, private or link-local address; an "
                                     "operator must name it in GREENLIGHT_REPOSITORY_ALLOW")

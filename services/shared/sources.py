@@ -11,7 +11,13 @@ import structlog
 
 from services.shared.git_target import GitTarget, SourceTimeout, classify, pin
 from services.shared.release import SHA_RE
-from services.shared.repo_policy import SCP_LIKE, RepositoryPolicy, RepositoryRefused, parse_remote
+from services.shared.repo_policy import (
+    SCP_LIKE,
+    RepositoryNotAllowed,
+    RepositoryPolicy,
+    RepositoryRefused,
+    parse_remote,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -23,11 +29,16 @@ _FORBIDDEN = re.compile(r"[^\x21-\x7e]|[;|&$`<>\\\"'(){}*?!]")
 _OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)-")
 # git check-ref-format, plus no leading '-' so a ref can never be read as an option, and no shell
 # metacharacters: git allows some (;|&$ and more) but no branch worth releasing needs them.
-_BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|(\.lock$)|([/.]$)|(//)")
+# (A name ending in `.lock` is no valid ref either, but asking for one is harmless: it is simply not found.)
+_BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|([/.]$)|(//)")
 
 
 class UnsafeSource(ValueError):
     """A repository or ref Greenlight refuses; the message says why."""
+
+
+class SourceNotAllowed(UnsafeSource):
+    """Well formed, but outside what the operator allows (local paths, schemes, hosts, addresses)."""
 
 
 class RepositoryUnreachable(UnsafeSource):
@@ -48,12 +59,14 @@ def check_repository(repository: str, *, allow_local: bool, policy: RepositoryPo
     if repository.startswith(_SCHEMES) or _SCP_LIKE.match(repository):
         try:
             (policy or RepositoryPolicy()).rule_for(parse_remote(repository))
+        except RepositoryNotAllowed as exc:
+            raise SourceNotAllowed(str(exc)) from None
         except RepositoryRefused as exc:
             raise UnsafeSource(str(exc)) from None
         return repository
     if repository.startswith("file://") or repository.startswith(("/", ".")) or "://" not in repository:
         if not allow_local:
-            raise UnsafeSource("local repositories are disabled (set GREENLIGHT_ALLOW_LOCAL_REPOS=true)")
+            raise SourceNotAllowed("local repositories are disabled (set GREENLIGHT_ALLOW_LOCAL_REPOS=true)")
         return repository
     raise UnsafeSource(f"unsupported repository scheme; use one of {', '.join(_SCHEMES)} or user@host:path")
 
@@ -95,6 +108,8 @@ async def resolve_ref(repository: str, ref: str, *, timeout: float = 10.0,
             out = await _ls_remote(target, ref)
     except TimeoutError:
         raise SourceTimeout(f"the repository did not answer within {timeout:.0f}s") from None
+    except RepositoryNotAllowed as exc:
+        raise SourceNotAllowed(str(exc)) from None
     except RepositoryRefused as exc:
         raise RepositoryUnreachable(str(exc)) from None
     return _pick(out, repository, ref)

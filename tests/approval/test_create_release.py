@@ -58,19 +58,20 @@ async def test_second_release_of_an_app_in_flight_is_refused_with_the_blocker(cl
     assert other.status == 202
 
 
-async def test_unsafe_or_unknown_sources_are_422_with_the_field(client: Client) -> None:
+async def test_unsafe_refused_or_unknown_sources_name_the_field(client: Client) -> None:
+    # 422: outside the documented grammar; 403: well formed but not allowed; 404: no such ref.
     cases = {
-        ("ext::sh -c touch% /tmp/pwned", "main"): "repository",
-        ("/srv/git/demo", "main"): "repository",  # local repositories are off by default
-        ("file:///srv/git/demo", "main"): "repository",
-        (REPO, "--upload-pack=touch /tmp/x"): "commit",
-        (REPO, "main..evil"): "commit",
-        (REPO, "no-such-branch"): "commit",
+        ("ext::sh -c touch% /tmp/pwned", "main"): (422, "repository"),
+        ("/srv/git/demo", "main"): (403, "repository"),  # local repositories are off by default
+        ("file:///srv/git/demo", "main"): (403, "repository"),
+        (REPO, "--upload-pack=touch /tmp/x"): (422, "commit"),
+        (REPO, "main..evil"): (422, "commit"),
+        (REPO, "no-such-branch"): (404, "commit"),
     }
-    for (repository, commit), field in cases.items():
+    for (repository, commit), (status, field) in cases.items():
         response = await client.post("/releases", json={"app": "demo", "repository": repository,
                                                         "commit": commit}, headers=REQUESTER)
-        assert response.status == 422, (repository, commit)
+        assert response.status == status, (repository, commit)
         body = await response.json()
         assert body["fields"][0]["loc"] == ["body", field], body
         assert body["error"]

@@ -53,4 +53,4 @@ async def test_api_resolves_with_git_by_default_when_local_repositories_are_allo
         assert (await response.json())["commit"] == git(repo, "rev-parse", "HEAD")
         unknown = await client.post("/releases", json={"app": "other", "repository": str(repo),
                                                        "commit": "no-such"}, headers=REQUESTER)
-        assert unknown.status == 422 and (await unknown.json())["fields"][0]["loc"] == ["body", "commit"]
+        assert unknown.status == 404 and (await unknown.json())["fields"][0]["loc"] == ["body", "commit"]

@@ -32,7 +32,7 @@ def test_ordinary_remotes_pass(repository: str) -> None:
     assert check_repository(repository, allow_local=False) == repository
 
 
-@pytest.mark.parametrize("ref", ["-x", "--upload-pack=x", "a..b", "a b", "x~1", "x^", "a:b", "x.lock", "", "@{u}"])
+@pytest.mark.parametrize("ref", ["-x", "--upload-pack=x", "a..b", "a b", "x~1", "x^", "a:b", "", "@{u}"])
 def test_bad_refs_are_refused(ref: str) -> None:
     with pytest.raises(UnsafeSource):
         check_ref(ref)
