@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.db.settings import DatabaseSettings
 from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
@@ -71,3 +72,5 @@ class ApprovalSettings(BaseSettings):
         default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
     )
     bus: BusSettings = Field(default_factory=BusSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings,
+                                       description="GREENLIGHT_DATABASE_URL: where releases and their history live")

@@ -24,9 +24,10 @@ from services.approval.errors import ApiError, NotFound
 from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams, StreamTicketOut
 from services.approval.routing import Call, reply
 from services.approval.tickets import TICKETS
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
-from services.shared.runtime import STORE
-from services.shared.store import LoggedEvent, ReleaseStore
+from services.shared.store import LoggedEvent
 
 ENCODED_KEPT = 4096  # recent events kept serialised; a subscriber further behind re-encodes (rare)
 SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
@@ -77,9 +78,9 @@ class StreamHub:
 HUB = web.AppKey("event_streams", StreamHub)
 
 
-def newest_offset(store: ReleaseStore) -> int:
-    """Where a stream without Last-Event-ID starts. (Store port: the log's newest offset.)"""
-    return store.last_offset
+async def newest_offset(database: ReleaseDatabase) -> int:
+    """Where a stream without Last-Event-ID starts: the newest event already folded."""
+    return await database.last_offset()
 
 
 async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
@@ -90,26 +91,26 @@ async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
 
 async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamResponse:
     release_id = call.params.id
-    if call.request.app[STORE].get(release_id) is None:
+    if await call.request.app[DATABASE].get(release_id) is None:
         raise NotFound("There is no release with that id.")
     return await _stream(call, lambda e: e.release_id == release_id)
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
     app = call.params.app
-    return await _stream(call, lambda e: app is None or e.app == app)
+    return await _stream(call, lambda e: app is None or e.app == app, app)
 
 
 async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
-                  match: Callable[[ReleaseEvent], bool]) -> web.StreamResponse:
+                  match: Callable[[ReleaseEvent], bool], app: str | None = None) -> web.StreamResponse:
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
     after = call.params.after
     if after is None:
-        after = newest_offset(request.app[STORE])
+        after = await newest_offset(request.app[DATABASE])
     # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-    follow = cast(AsyncGenerator[LoggedEvent, None], request.app[STORE].follow(after, match))
+    follow = cast(AsyncGenerator[LoggedEvent, None], request.app[DATABASE].follow(after, match, app))
     hub.by_identity[caller.name] += 1
     try:
         async with sse_response(request, ping_interval=hub.ping_interval) as response:
