@@ -19,6 +19,7 @@ import os
 import socket
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 
@@ -106,6 +107,11 @@ def free_port() -> int:
 
 
 async def main(streams: int, count: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="glbench-") as scratch:  # a read model of its own
+        await run(streams, count, f"sqlite+aiosqlite:///{scratch}/greenlight.db")
+
+
+async def run(streams: int, count: int, database_url: str) -> None:
     prefix = f"glbench.{uuid.uuid4().hex[:8]}."
     url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     port = free_port()
@@ -113,7 +119,7 @@ async def main(streams: int, count: int) -> None:
            "GREENLIGHT_DEAD_LETTER_EXCHANGE": prefix + "dlx", "GREENLIGHT_DEAD_LETTER_QUEUE": prefix + "dead",
            "GREENLIGHT_LOG_STREAM": prefix + "log", "GREENLIGHT_QUEUE_PREFIX": prefix,
            "GREENLIGHT_API_PORT": str(port), "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_LOG_LEVEL": "WARNING",
-           "GREENLIGHT_API_SSE_MAX_STREAMS": str(streams + 10),
+           "GREENLIGHT_DATABASE_URL": database_url, "GREENLIGHT_API_SSE_MAX_STREAMS": str(streams + 10),
            "GREENLIGHT_API_SSE_MAX_STREAMS_PER_IDENTITY": str(streams + 10)}
     server = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.approval", env=env,
                                                   stdout=asyncio.subprocess.DEVNULL)

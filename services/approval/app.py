@@ -34,6 +34,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
                                settings.sse_max_streams_per_identity)
     app[TICKETS] = StreamTickets(settings.stream_ticket_ttl)
     app.on_shutdown.append(hub.close_all)
+    app.on_shutdown.append(hub.stop_feed)  # before the database closes (cleanup)
     refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:

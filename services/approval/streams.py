@@ -21,6 +21,7 @@ from aiohttp_sse import EventSourceResponse, sse_response
 
 from services.approval.auth import Identity
 from services.approval.errors import ApiError, NotFound
+from services.approval.fanout import Fanout
 from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams, StreamTicketOut
 from services.approval.routing import Call, reply
 from services.approval.tickets import TICKETS
@@ -37,6 +38,7 @@ class StreamHub:
     """The open streams (so shutdown can end them), their limits, and the shared encoded events."""
 
     def __init__(self, ping_interval: float, max_streams: int, max_per_identity: int) -> None:
+        self.fanout: Fanout | None = None  # made on first use: the database opens in a cleanup context
         self.ping_interval = ping_interval
         self.max_streams = max_streams
         self.max_per_identity = max_per_identity
@@ -69,10 +71,19 @@ class StreamHub:
                 self._encoded.popitem(last=False)
         return payload
 
+    def feed(self, database: ReleaseDatabase) -> Fanout:
+        if self.fanout is None:
+            self.fanout = Fanout(database)
+        return self.fanout
+
     async def close_all(self, app: web.Application) -> None:
         self.closing = True
         for response in list(self.open):
             response.stop_streaming()
+
+    async def stop_feed(self, app: web.Application) -> None:
+        if self.fanout is not None:
+            await self.fanout.close()
 
 
 HUB = web.AppKey("event_streams", StreamHub)
@@ -110,7 +121,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
     if after is None:
         after = await newest_offset(request.app[DATABASE])
     # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-    follow = cast(AsyncGenerator[LoggedEvent, None], request.app[DATABASE].follow(after, match, app))
+    follow = cast(AsyncGenerator[LoggedEvent, None], hub.feed(request.app[DATABASE]).events(after, match))
     hub.by_identity[caller.name] += 1
     try:
         async with sse_response(request, ping_interval=hub.ping_interval) as response:
