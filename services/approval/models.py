@@ -14,7 +14,6 @@ from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import AppName, Colour, Release
 
-
 RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
