@@ -57,7 +57,8 @@ def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         connect_args = {"timeout": settings.connect_timeout, "server_settings": {"application_name": "greenlight"}}
-    return create_async_engine(url, pool_size=settings.pool_size, pool_pre_ping=True, connect_args=connect_args)
+    # No pre-ping: it costs a round trip per checkout; a connection the server dropped fails one request.
+    return create_async_engine(url, pool_size=settings.pool_size, pool_recycle=3600, connect_args=connect_args)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
