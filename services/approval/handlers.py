@@ -10,31 +10,25 @@ whose confirm timed out may still reach the log, where the projector folds it li
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import structlog
 from aiohttp import web
 from prometheus_client import Histogram
 
 from services.approval.auth import Identity
-from services.approval.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
-from services.approval.models import FieldError, ReleaseRequest
+from services.approval.errors import Conflict, Forbidden, NotFound
+from services.approval.models import ReleaseRequest
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
+from services.approval.source_check import source_of
 from services.shared.bus import Bus
 from services.shared.db.fold import AppBusy, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent, first_event
-from services.shared.git_target import SourceTimeout
 from services.shared.protocol import ReleaseState
-from services.shared.release import Release
+from services.shared.release import Release, ReleaseError, utcnow
 from services.shared.repo_policy import RepositoryPolicy
-from services.shared.sources import (
-    RepositoryUnreachable,
-    SourceNotAllowed,
-    UnsafeSource,
-    check_ref,
-    check_repository,
-)
 
 log = structlog.get_logger(__name__)
 DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
@@ -49,29 +43,13 @@ class ReleaseDesk:
         self.settings = settings
         self.approval_wait = approval_wait
         self.policy = RepositoryPolicy(settings.repository.allow)
+        self._orphan_after = timedelta(seconds=settings.orphan_after)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
         one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
         await self._check_free(ask.app)  # before a git round trip that would be wasted
-        try:
-            repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos,
-                                          policy=self.policy)
-            ref = check_ref(ask.commit)
-        except SourceNotAllowed as exc:  # well formed, but the operator's policy says no
-            raise Forbidden(f"{exc}.", fields=[FieldError(loc=["body", "repository"], msg=str(exc))]) from None
-        except UnsafeSource as exc:
-            raise _invalid("commit" if "branch" in str(exc) else "repository", str(exc)) from None
-        try:
-            commit = await self.resolver.resolve(repository, ref)
-        except SourceTimeout as exc:
-            raise ApiError(f"{exc}; try again later.", status=504) from None
-        except SourceNotAllowed as exc:
-            raise Forbidden(f"{exc}.", fields=[FieldError(loc=["body", "repository"], msg=str(exc))]) from None
-        except RepositoryUnreachable as exc:
-            raise _invalid("repository", str(exc)) from None
-        except UnsafeSource as exc:  # the repository answered: no such branch, tag or commit
-            raise NotFound(f"{exc}.", fields=[FieldError(loc=["body", "commit"], msg=str(exc))]) from None
+        repository, commit = await source_of(ask, self.settings, self.policy, self.resolver)
         release = Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,
                           ref=ask.commit, requested_by=caller.name)
         await self._publish(first_event(release, actor=caller.name))
@@ -144,9 +122,22 @@ class ReleaseDesk:
 
     async def _check_free(self, app: str) -> None:
         blocking = await self.store.in_flight(app)
+        if blocking is not None and await self._orphaned(blocking):
+            await self._publish((await self._latest(blocking)).next(
+                ReleaseState.FAILED, actor="approval", error=ReleaseError(step="request", reason=(
+                    "the request never reached the release log: the API stopped before publishing it"))))
+            log.warning("failed an orphaned request", release=blocking.id, app=app)
+            return
         if blocking is not None:
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
+
+    async def _orphaned(self, release: Release) -> bool:
+        """Recorded long ago as `requested`, and the log never echoed it: its publish never happened."""
+        if release.state != ReleaseState.REQUESTED or utcnow() - release.created_at < self._orphan_after:
+            return False
+        history = await self.store.history(release.id)
+        return all(stored.offset is None for stored in history)
 
     def _self_review(self, release: Release, caller: Identity, decision: ReleaseState) -> bool:
         """Whether this is an admin override; refuses a requester deciding on their own release."""
@@ -172,7 +163,3 @@ class ReleaseDesk:
 
 
 DESK = web.AppKey("desk", ReleaseDesk)
-
-
-def _invalid(field: str, reason: str) -> Unprocessable:
-    return Unprocessable.of_fields([FieldError(loc=["body", field], msg=reason)])

@@ -56,6 +56,10 @@ class ApprovalSettings(BaseSettings):
         validation_alias=AliasChoices("GREENLIGHT_ALLOW_LOCAL_REPOS", "GREENLIGHT_API_ALLOW_LOCAL_REPOS"),
         description="accept local paths and file:// repositories; default false",
     )
+    orphan_after: float = Field(
+        60.0, gt=0, description=(
+            "seconds after which a release recorded but never echoed by the log (the API stopped between "
+            "recording and publishing it) stops blocking its app: it is failed with that reason; default 60"))
     resolve_timeout: float = Field(
         10.0, gt=0, description="seconds resolving a ref (DNS + `git ls-remote`) may take before the API "
                                 "answers 504; default 10",
