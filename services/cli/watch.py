@@ -17,8 +17,9 @@ FAILURE = frozenset({"failed", "rejected", "rolled_back"})
 def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None) -> int:
     """0 once the release is live, 1 once it failed, was rejected or rolled back.
 
-    The stream replays history first; an outcome in that history only counts if it is where the release
-    stands now (a release that was live and is now rolling back is followed to the end of the rollback).
+    The stream is asked for the release's history first (Last-Event-ID -1); an outcome in that history
+    only counts if it is where the release stands now (a release that was live and is now rolling back is
+    followed to the end of the rollback).
     """
     current = client.get_release(release_id)["release"]
     render.note(f"watching release {current['id']} of {current['app']} (now {current['state']})", "bold")
