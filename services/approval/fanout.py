@@ -46,9 +46,12 @@ class Fanout:
                 self.position = logged.offset
                 for queue in list(self._queues):
                     if queue.full():
+                        # Everything queued goes: what a subscriber sent must stay gap-free, so it ends at
+                        # what it already sent and its client resumes from there.
                         self._queues.discard(queue)
-                        queue.get_nowait()
-                        queue.put_nowait(None)  # tells the subscriber it fell behind
+                        while not queue.empty():
+                            queue.get_nowait()
+                        queue.put_nowait(None)
                     else:
                         queue.put_nowait(logged)
 
