@@ -1,6 +1,7 @@
 """compose.yaml runs the whole pipeline: RabbitMQ (healthchecked) first, every Greenlight service
 built from Dockerfiles/ and waiting for a healthy broker, the registry and engine for builder and
-pusher, the events app's two colours and the HAProxy in front of them."""
+pusher, the events app's two colours and the HAProxy in front of them. (PostgreSQL and who may use it:
+test_database_access.py.)"""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ def services() -> dict[str, Any]:
 
 
 def test_every_part_is_present() -> None:
-    assert set(services()) == {*PIPELINE, "rabbitmq", "registry", "engine", "tmapp-blue", "tmapp-green", "proxy"}
+    assert set(services()) == {
+        *PIPELINE, "rabbitmq", "postgres", "registry", "engine", "tmapp-blue", "tmapp-green", "proxy"}
     assert services()["rabbitmq"]["image"] == "rabbitmq:3.13-management"
+    assert services()["postgres"]["image"] == "postgres:17"
     assert services()["registry"]["image"] == "registry:2"
     assert services()["proxy"]["image"] == "haproxy:2.8"
 
