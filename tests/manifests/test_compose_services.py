@@ -6,24 +6,15 @@ test_database_access.py.)"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from tests.manifests.repo_files import COMPOSE_FILE, HAPROXY_CFG, REPO, SERVICES
+from tests.manifests.repo_files import HAPROXY_CFG, REPO, SERVICES, compose_services
 
 PIPELINE = list(SERVICES)
 
 
-def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())  # resolves anchors and merge keys
-    return loaded
-
-
-def services() -> dict[str, Any]:
-    result: dict[str, Any] = compose()["services"]
-    return result
+services = compose_services
 
 
 def test_every_part_is_present() -> None:
