@@ -5,13 +5,14 @@ password — GREENLIGHT_POSTGRES_PASSWORD or the development default — on both
 from __future__ import annotations
 
 import re
+import socket
 
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
 from services.shared.db.settings import DatabaseSettings
-from tests.manifests.repo_files import COMPOSE_FILE, compose_services
+from tests.manifests.repo_files import COMPOSE_FILE, compose_services, run, system_tool
 
 VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
@@ -42,6 +43,17 @@ def test_healthcheck_is_pg_isready_over_tcp() -> None:
     assert "--host=127.0.0.1" in check
     user, database = postgres()["environment"]["POSTGRES_USER"], postgres()["environment"]["POSTGRES_DB"]
     assert f"--username={user}" in check and f"--dbname={database}" in check
+
+
+def test_the_healthcheck_command_tells_a_running_server_from_none() -> None:
+    # The same argv, run against this machine's PostgreSQL on 127.0.0.1:5432 (the port the container uses).
+    pg_isready = system_tool("pg_isready", "apt-get install postgresql-client (./scripts/setup.sh does)")
+    argv = postgres()["healthcheck"]["test"][2:]
+    assert run(pg_isready, *argv).returncode == 0
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    assert run(pg_isready, *argv, f"--port={port}").returncode != 0
 
 
 def test_no_port_is_published() -> None:
