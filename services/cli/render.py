@@ -48,16 +48,17 @@ def as_json_line(data: Any) -> None:
 
 def error(problem: ApiError | str) -> None:
     """Exactly one red line: the message, then any field errors and conflict details not already said."""
-    parts = [one_line(problem)]
+    said = one_line(problem, limit=100_000)
+    parts = [said]
     if isinstance(problem, ApiError):
         for item in problem.fields:
             loc = ".".join(str(part) for part in item.get("loc") or []) or "request"
-            msg = one_line(item.get("msg", "invalid"), 200)
-            if msg not in parts[0]:  # the API's sentence already quotes its first field
+            msg = one_line(item.get("msg", "invalid"), limit=100_000)
+            if msg not in said:  # the API's sentence already quotes its first field
                 parts.append(f"{loc}: {msg}")
-        parts += [f"{key.replace('_', ' ')}: {one_line(value, 100)}" for key, value in problem.details.items()
-                  if one_line(value, 100) not in parts[0]]
-    err().print(Text("error: " + "; ".join(parts), style="bold red"))
+        parts += [f"{key.replace('_', ' ')}: {one_line(value)}" for key, value in problem.details.items()
+                  if one_line(value) not in said]
+    err().print(Text("error: " + one_line("; ".join(parts), limit=500), style="bold red"))
 
 
 def state(value: str) -> Text:

@@ -129,6 +129,7 @@ class StubApi:
         r.add_get("/events", self.events)
         r.add_get("/apps/{app}", self.app_view)
         r.add_post("/apps/{app}/rollback", self.rollback)
+        r.add_get("/me", self.whoami)
         r.add_get("/healthz", lambda _: self._json({"status": "ok"}))
         if self.dashboard:
             add_dashboard(app)
@@ -164,7 +165,7 @@ class StubApi:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(("/releases", "/apps", "/events")):
+        if request.path.startswith(("/releases", "/apps", "/events", "/me")):
             header = request.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
             if token is None and request.path.endswith("events"):
@@ -184,6 +185,13 @@ class StubApi:
         if release_id not in self.latest:
             raise fail(404, f"release {release_id} not found")
         return self.latest[release_id]
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        name, roles = request[WHO]
+        may = ["create_release"] + (["approve_release", "reject_release", "rollback_app"] if "approver" in roles
+                                    else [])
+        return web.json_response({"name": name, "roles": sorted(roles), "may": may,
+                                  "decide_own_releases": False, "decision_comment_required": False})
 
     async def create(self, request: web.Request) -> web.Response:
         who = self._need(request, "requester")
