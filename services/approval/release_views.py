@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.approval.app_facts import serving_colour, warm_colour
 from services.approval.errors import NotFound
 from services.approval.handlers import DESK
 from services.approval.models import (
@@ -55,9 +56,11 @@ async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
     live = store.live(app)
     in_flight = store.in_flight(app)
     standby = _standby(store, app, in_flight)
+    colour = serving_colour(store, live)
     return reply(AppStatus(
-        app=app, live_colour=live.live_colour if live else None,
+        app=app, live_colour=colour,
         live_release=_out(live), standby_release=_out(standby), in_flight=_out(in_flight),
+        warm=warm_colour(store, app, colour, in_flight),
     ))
 
 

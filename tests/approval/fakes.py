@@ -78,8 +78,9 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
             switching = event.next(S.SWITCHING, actor="fake-switcher")
             await bus.publish(switching)
             colour = release.standby_colour or Colour.BLUE
-            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", live_colour=colour,
-                                             standby_colour=colour.other))
+            # details["colour"]: the colour switched to, named in the event as the real switcher does.
+            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", details={"colour": colour.value},
+                                             live_colour=colour, standby_colour=colour.other))
             if release.previous_release:
                 await bus.publish(latest(release.previous_release).next(S.SUPERSEDED, actor="fake-switcher"))
         elif event.state == S.ROLLING_BACK:
