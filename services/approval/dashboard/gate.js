@@ -17,6 +17,7 @@ function commitOf(release) {
 }
 
 function side(title, release, testid) {
+  if (release === undefined) return el("div", { class: "side", "data-testid": testid }, el("h3", {}, title), el("p", { class: "muted" }, "loading…"));
   if (!release) return el("div", { class: "side", "data-testid": testid }, el("h3", {}, title), el("p", { class: "muted" }, "nothing live yet: this is the first release"));
   const commit = commitOf(release);
   const row = (label, value, attrs = {}) => [el("dt", {}, label), el("dd", attrs, value || el("span", { class: "muted" }, "not recorded"))];
@@ -34,6 +35,7 @@ function side(title, release, testid) {
 function commitsBetween(candidate, live) {
   const commits = recordedCommits(candidate.id);
   if (!commits) return el("p", { class: "muted" }, "The builder recorded no commit list for this release.");
+  if (live === undefined) return el("p", { class: "muted" }, "loading…");
   const stop = live ? commits.findIndex((c) => c.sha === live.commit) : -1;
   const list = stop >= 0 ? commits.slice(0, stop) : commits;
   const note = !live ? "every recorded commit (nothing is live yet)"
@@ -56,7 +58,8 @@ function checks(release) {
 }
 
 function gatePanel(release, view) {
-  const live = view && view.live_release && view.live_release.id !== release.id ? view.live_release : null;
+  // undefined while the app's facts are on their way: "nothing live" must not be said before it is known.
+  const live = !view ? undefined : view.live_release && view.live_release.id !== release.id ? view.live_release : null;
   if (live && !requested.has(live.id)) {
     requested.add(live.id);
     loadRelease(live.id).catch(handleError);

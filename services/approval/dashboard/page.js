@@ -64,7 +64,7 @@ function renderRelease(id) {
       el("td", { "data-label": "Actor" }, event.actor));
   });
   const live = view && view.live_release && view.live_release.id === release.id ? view : null;
-  body.replaceChildren(
+  body.replaceChildren(...[
     release.state === "awaiting_approval" ? gatePanel(release, view) : null,
     release.error ? el("div", { class: "failure", "data-testid": "failure" },
       el("strong", {}, `Failed at ${release.error.step}: `), release.error.reason,
@@ -75,5 +75,6 @@ function renderRelease(id) {
     el("h3", {}, "Steps"),
     el("table", { class: "history", "data-testid": "history" },
       el("thead", {}, el("tr", {}, ...["#", "State", "At", "Took", "Actor"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, steps)));
+      el("tbody", {}, steps)),
+  ].filter(Boolean)); // replaceChildren would show a null as the text "null"
 }
