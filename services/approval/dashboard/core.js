@@ -18,6 +18,7 @@ const model = {
   apps: new Map(), // app -> answer of GET /apps/{app}
   histories: new Map(), // id -> events, for the release page and for commit facts
   nextCursor: null,
+  oldestLoaded: null, // created_at of the oldest release of the pages loaded
   source: null,
   lastOffset: null,
   pendingApps: new Set(),

@@ -20,9 +20,13 @@ function onEvent(message) {
     return;
   }
   if (message.lastEventId) model.lastOffset = message.lastEventId;
+  refreshAppSoon(event.app);
+  // The stream may replay old history: a release older than the pages loaded so far belongs to a page not
+  // yet loaded ("Load older releases" brings it), so it is not slipped into the list out of turn.
+  const unknown = !model.releases.has(event.release_id);
+  if (unknown && model.nextCursor && model.oldestLoaded && event.release.created_at < model.oldestLoaded) return;
   remember(event.release);
   if (model.histories.has(event.release_id)) mergeHistory(event.release_id, [event]);
-  refreshAppSoon(event.app);
 }
 
 function mergeHistory(id, events) {
@@ -71,6 +75,8 @@ async function loadReleases(filters, more = false) {
   const page = await api("GET", `/releases?${query}`);
   model.nextCursor = page.next_cursor;
   for (const release of page.items) remember(release);
+  const oldest = page.items.length ? page.items[page.items.length - 1].created_at : null;
+  if (oldest && (!more || !model.oldestLoaded || oldest < model.oldestLoaded)) model.oldestLoaded = oldest;
   for (const app of new Set(page.items.map((r) => r.app))) refreshAppSoon(app);
   return page;
 }
