@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table
@@ -90,9 +91,12 @@ def app_status(view: dict[str, Any]) -> None:
     console.print(_one("standby", standby, (standby or {}).get("standby_colour")))
     if flight is None or (standby is not None and flight["id"] != standby["id"]):
         console.print(_one("in flight", flight))
-    for name, value in (view.get("facts") or {}).items():
-        if value is not None:
-            console.print(Text(f"  {clean(name).replace('_', ' '):<10}{clean(value)}", style="dim"))
+    warm = view.get("warm")
+    if warm:
+        deadline = when(warm.get("scale_down_at"))
+        left = (deadline - datetime.now(UTC)).total_seconds() if deadline else 0.0
+        due = f"scales down in {duration(left)}" if left > 0 else "scale-down due now"
+        console.print(Text.assemble(_one("warm", warm.get("release"), warm.get("colour")), f"  {due}"))
 
 
 def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:

@@ -66,6 +66,7 @@ class StubApi:
         self.last_event_ids: list[str | None] = []  # what each stream request resumed from
         self.drop_first_stream_after: int | None = None  # abruptly cut the first stream after N events
         self.stream_opened = threading.Event()
+        self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
         self.url = ""
         self._streams = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -242,7 +243,7 @@ class StubApi:
             "app": app, "live_colour": live.live_colour if live else None,
             "live_release": release_out(live) if live else None,
             "standby_release": release_out(standby) if standby else None,
-            "in_flight": release_out(flight) if flight else None})
+            "in_flight": release_out(flight) if flight else None, **self.app_extras.get(app, {})})
 
     async def decide(self, request: web.Request) -> web.Response:
         who = self._need(request, "approver")

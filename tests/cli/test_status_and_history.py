@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
@@ -44,3 +44,13 @@ def test_status_of_an_app_with_nothing_released_says_so(stub: StubApi) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["app fresh  live colour: none (nothing released yet)",
                                           "  live      none", "  standby   none", "  in flight none"]
+
+
+def test_status_shows_the_warm_colour_and_its_countdown(stub: StubApi) -> None:
+    stub.app_extras["demo"] = {"warm": {"colour": "blue", "scale_down_at": (datetime.now(UTC) + timedelta(
+        minutes=9, seconds=30)).isoformat(), "release": {"id": "r0", "commit": "f" * 40, "state": "superseded",
+                                                        "requested_by": "bo"}}}
+    result = cli(stub, "status", "demo")
+    assert result.exit_code == 0, result.output
+    warm = result.stdout.splitlines()[-1]
+    assert warm.startswith("  warm      r0 at ffffffffffff on blue (superseded, by bo)  scales down in 9m 2")
