@@ -41,7 +41,7 @@ async def test_approve_at_the_gate_and_watch_the_release_go_live(
     await expect(dialog).to_contain_text("demo switches to green")
     await dialog.get_by_test_id("confirm-cancel").click()  # changing one's mind publishes nothing
     await expect(dialog).to_be_hidden()
-    assert approval.store.get(release_id).state == S.AWAITING_APPROVAL  # type: ignore[union-attr]
+    assert (await approval.store.get(release_id)).state == S.AWAITING_APPROVAL  # type: ignore[union-attr]
 
     await gate.get_by_test_id("approve").click()
     await dialog.get_by_test_id("confirm-text").fill("preview checked")
@@ -56,6 +56,6 @@ async def test_approve_at_the_gate_and_watch_the_release_go_live(
     await expect(detail.get_by_test_id("gate")).to_have_count(0)
     await expect(detail.get_by_test_id("history").locator("tbody tr")).to_have_count(10)
 
-    live = approval.store.get(release_id)
+    live = (await approval.store.get(release_id))
     assert live is not None and (live.state, live.approver, live.comment) == (
         S.LIVE, "dev-approver", "preview checked")

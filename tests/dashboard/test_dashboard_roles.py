@@ -71,4 +71,4 @@ async def test_a_decision_the_api_refuses_is_shown_and_changes_nothing(
     await page.get_by_test_id("gate").get_by_test_id("approve").click()
     await page.get_by_test_id("confirm-ok").click()
     await expect(page.get_by_test_id("notice")).to_contain_text("not awaiting approval. (HTTP 409)")
-    assert approval.store.get(staged["theirs"]).state == S.REJECTED  # type: ignore[union-attr]
+    assert (await approval.store.get(staged["theirs"])).state == S.REJECTED  # type: ignore[union-attr]
