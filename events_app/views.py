@@ -11,7 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .feed import EventFeed, FeedResult
-from .form import SORT_LABELS, shown_query, typed_query
+from .form import FIELD_LABELS, SORT_LABELS, form_errors, shown_query, typed_query
 from .metrics import Metrics
 from .query import EventQuery, InvalidQuery, parse_query_string
 from .settings import Settings
@@ -72,8 +72,8 @@ async def index(request: web.Request) -> web.Response:
         query, result = await _query_and_result(request)
     except InvalidQuery as exc:
         # A person sent the form: answer with the form again, the values as typed and what is wrong.
-        context = {"result": None, "query": typed_query(request), "errors": exc.fields, "sorts": SORT_LABELS,
-                   **_banner(request.app[SETTINGS])}
+        context = {"result": None, "query": typed_query(request), "errors": form_errors(exc.fields),
+                   "sorts": SORT_LABELS, "labels": FIELD_LABELS, **_banner(request.app[SETTINGS])}
         return aiohttp_jinja2.render_template("index.html", request, context, status=400)
     except (UpstreamError, InvalidApiKey) as exc:
         status, payload, headers = _failure(request, exc)

@@ -36,6 +36,8 @@ async def test_both_errors_are_listed_and_the_typed_values_kept(make_client: Mak
     assert 'data-field="countryCode"' in page and 'data-field="sort"' in page
     assert 'value="USA"' in page  # what the visitor typed, to correct
     assert 'value="bogus"' not in page  # an invalid sort is not offered back as a choice
+    assert "use a two-letter country code, such as US, GB, CA or NZ" in page
+    assert "String should match pattern" not in page  # validator wording is for /api/events
 
 
 async def test_an_empty_result_is_not_called_top_0(make_client: MakeClient) -> None:
