@@ -9,7 +9,7 @@ import re
 from playwright.async_api import Locator, Page, expect
 
 from services.shared.protocol import ReleaseState as S
-from tests.dashboard.conftest import LIVE_SHA, Approval, decide, request_release, sign_in
+from tests.dashboard.conftest import LIVE_SHA, SHOTS, Approval, decide, request_release, sign_in
 from tests.harness import wait_for_state
 
 
@@ -56,6 +56,7 @@ async def test_the_card_follows_switch_rollback_and_rejection(approval: Approval
     await expect(card.get_by_test_id("warm-colour")).to_have_text("green")
     await expect(card.get_by_test_id("warm-line")).to_contain_text(second[:12])
     await expect(card.get_by_test_id("warm-line")).to_contain_text("rolled back")
+    await page.screenshot(path=SHOTS / "app-after-rollback-1280.png", full_page=True)
 
     # A rejection: the candidate deployed to green is refused; blue serves on, no candidate remains.
     third = await request_release(approval.url)

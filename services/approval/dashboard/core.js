@@ -9,6 +9,7 @@ const STATES = [
 ];
 const IN_FLIGHT = new Set(STATES.slice(0, 9));
 const OUTCOMES = new Set(["live", "failed", "rejected"]); // where a release's own run ended
+const FINAL = new Set(["failed", "rejected"]); // ended for good: the snapshot's updated_at is the end
 const PAGE_SIZE = 50;
 
 const model = {
@@ -102,13 +103,18 @@ function duration(ms) {
 const between = (a, b) => duration(new Date(b) - new Date(a));
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
-// How long the release's own run took: to its outcome, or so far while in flight. A release that went
-// live and was later superseded or rolled back has no fixed figure in its snapshot: its page has one.
+// How long the release's own run took: to its outcome, or so far while in flight. A live, superseded or
+// rolled-back release has moved on since its outcome (a restore makes it live again later), so its figure
+// comes from its history: requested to the first time it went live.
 function took(release) {
   if (IN_FLIGHT.has(release.state)) return `${between(release.created_at, new Date().toISOString())} so far`;
-  if (OUTCOMES.has(release.state)) return between(release.created_at, release.updated_at);
+  if (FINAL.has(release.state)) return between(release.created_at, release.updated_at);
   const history = model.histories.get(release.id);
-  const end = history && history.find((e) => OUTCOMES.has(e.state));
+  if (!history) {
+    wantHistory(release.id);
+    return "";
+  }
+  const end = history.find((e) => OUTCOMES.has(e.state));
   return end ? between(release.created_at, end.occurred_at) : "";
 }
 

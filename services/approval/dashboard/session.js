@@ -46,9 +46,10 @@ async function signIn(token) {
   byId("content").hidden = false;
   byId("whoami").textContent = `${model.me.name} · ${model.me.roles.join(", ") || "no roles"}`;
   clearNotice();
-  openStream();
   shownKey = null;
+  // The first page first: then the stream's replay of older history cannot slip in ahead of the paging.
   await showRoute();
+  if (model.token === token) openStream();
 }
 
 function signOut() {

@@ -43,6 +43,28 @@ async function loadRelease(id) {
   return answer.release;
 }
 
+// Histories fetched for the list's durations: each once, a few at a time, so a page of 50 stays cheap.
+const historyQueue = [];
+const historyAsked = new Set();
+let historyBusy = 0;
+
+function wantHistory(id) {
+  if (historyAsked.has(id)) return;
+  historyAsked.add(id);
+  historyQueue.push(id);
+  pumpHistories();
+}
+
+function pumpHistories() {
+  while (historyBusy < 3 && historyQueue.length && model.token) {
+    const id = historyQueue.shift();
+    historyBusy += 1;
+    api("GET", `/releases/${enc(id)}`).then((answer) => mergeHistory(id, answer.history))
+      .catch(() => historyAsked.delete(id)) // tried again on a later render
+      .finally(() => { historyBusy -= 1; pumpHistories(); });
+  }
+}
+
 function refreshAppSoon(app) {
   // History replay brings many events per app: one GET /apps/{app} per burst is enough.
   model.pendingApps.add(app);
