@@ -1,0 +1,81 @@
+"""The notifier on the real broker and PostgreSQL, delivering to a loopback receiver."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.notifier.app import RECORDS, create_app
+from services.notifier.records import DeliveryRecords, Record
+from services.notifier.settings import NotifierSettings
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent, first_event
+from services.shared.protocol import ReleaseState
+from services.shared.settings import BusSettings
+from services.shared.subscriptions import SubscriptionSpec
+from tests.harness import delete_queues, make_release, serving
+from tests.notifier.receiver import Receiver
+from tests.sqldb import database_url
+
+__all__ = ["database_url"]
+SECRET = "subscriber-secret-0123456789"
+RETRY_DELAYS = [0.05, 0.1, 0.2]
+
+
+@dataclass
+class Rig:
+    bus: Bus
+    receiver: Receiver
+    records: DeliveryRecords
+    url: str
+
+    async def publish(self, *events: ReleaseEvent) -> None:
+        for event in events:
+            await self.bus.publish(event)
+
+
+def walk(release_id: str = "r1", app: str = "demo", *states: ReleaseState, **changes: object) -> list[ReleaseEvent]:
+    """The events of one release, from `requested` through `states` in order."""
+    events = [first_event(make_release(release_id, app, **changes), actor="ann")]
+    for state in states:
+        events.append(events[-1].next(state, actor="test"))
+    return events
+
+
+@contextlib.asynccontextmanager
+async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
+              subscriptions: Sequence[dict[str, object]] = ({},)) -> AsyncIterator[Rig]:
+    async with serving(receiver.app(), port=0) as receiver_url:
+        specs = [SubscriptionSpec.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
+                                                  "secret": SECRET, **extra})
+                 for n, extra in enumerate(subscriptions)]
+        settings = NotifierSettings(database_url=database_url, subscriptions=specs, retry_delays=RETRY_DELAYS,
+                                    bus=bus_settings, timeout=5)
+        app: web.Application = create_app(settings)
+        bus = Bus(bus_settings, connection_name="gltest-publisher")
+        await bus.connect()
+        try:
+            async with serving(app, port=0) as url:
+                yield Rig(bus, receiver, app[RECORDS], url)
+        finally:
+            await bus.close()
+            await delete_queues(bus_settings, *(settings.retry_queue(n) for n in range(len(RETRY_DELAYS))))
+
+
+async def records_of(database_url: str, release_id: str) -> list[Record]:
+    """The delivery records once the notifier has stopped: every in-flight delivery has settled by then."""
+    engine = create_async_engine(database_url)
+    try:
+        return await DeliveryRecords(engine).of_release(release_id)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def receiver() -> Receiver:
+    return Receiver(SECRET)
