@@ -10,6 +10,8 @@ from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.hook_settings import HookSettings
+from services.approval.hooks import add_hooks
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
 from services.approval.resolver import GitRefResolver, RefResolver
@@ -20,8 +22,10 @@ from services.approval.streams import HUB, StreamHub
 from services.shared.runtime import BUS, METRICS, STORE, service_app
 
 
-def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None) -> web.Application:
-    """The API app; tests inject `resolver` to resolve refs without git or the network."""
+def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
+               hooks: HookSettings | None = None) -> web.Application:
+    """The API app; tests inject `resolver` to resolve refs without git or the network, and `hooks`
+    (default: from the environment, GREENLIGHT_HOOKS_*)."""
     app = service_app("approval", settings.bus, with_store=True, client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS], app[STORE])
     app.middlewares.extend([metrics.middleware, json_errors])
@@ -38,5 +42,6 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
 
     app.cleanup_ctx.append(desk_ctx)
     register(app, ROUTES)
+    add_hooks(app, hooks or HookSettings())
     add_dashboard(app)
     return app
