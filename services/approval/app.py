@@ -18,6 +18,7 @@ from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
+from services.approval.slack_actions import add_slack_actions
 from services.approval.streams import HUB, StreamHub
 from services.shared.runtime import BUS, METRICS, STORE, service_app
 
@@ -43,5 +44,6 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.cleanup_ctx.append(desk_ctx)
     register(app, ROUTES)
     add_hooks(app, hooks or HookSettings())
+    add_slack_actions(app)
     add_dashboard(app)
     return app

@@ -18,10 +18,11 @@ from services.approval.resolver import GitRefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.settings import BusSettings
 from services.shared.signing import github_signature
+from tests.approval.conftest import pipeline
 from tests.hooks.git_daemon import Served, git_daemon
 from tests.sqldb import database_url
 
-__all__ = ["database_url"]
+__all__ = ["database_url", "pipeline"]
 Client = TestClient[web.Request, web.Application]
 GITHUB_SECRET = "github-hook-secret"
 GITLAB_TOKEN = "gitlab-hook-token"
@@ -66,3 +67,4 @@ async def post_github(client: Client, body: bytes, delivery: str, *, secret: str
         "X-Hub-Signature-256": github_signature(secret, body), "X-GitHub-Delivery": delivery,
         "X-GitHub-Event": event, "Content-Type": "application/json"})
     return response.status, await response.json()
+
