@@ -1,0 +1,56 @@
+"""A fixture release log with hand-computed DORA keys (the figures are worked out in the test)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState as S
+from tests.harness import make_release
+
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 1, 11, tzinfo=UTC)  # a 10-day window
+
+
+def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """Day 1-27: January 2026; day 30: December 30, 2025 (before the window)."""
+    if day == 30:
+        return datetime(2025, 12, 30, hour, minute, tzinfo=UTC)
+    return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
+
+
+def history(rid: str, app: str, steps: list[tuple[S, datetime]], commit_time: datetime | None = None,
+            ) -> list[ReleaseEvent]:
+    events = []
+    for seq, (state, when) in enumerate(steps, start=1):
+        details: dict[str, Any] = {"commit_time": commit_time.isoformat()} if state == S.BUILT and commit_time else {}
+        events.append(ReleaseEvent(release_id=rid, app=app, seq=seq, state=state, occurred_at=when, actor="t",
+                                   details=details, release=make_release(rid, app, state=state, seq=seq)))
+    return events
+
+
+def log() -> list[list[ReleaseEvent]]:
+    return [
+        # shop A: committed Jan 1 10:00, live Jan 2 10:00 (lead 24 h); superseded, restored by B's rollback.
+        history("A", "shop", [(S.REQUESTED, at(2, 8)), (S.BUILT, at(2, 9)), (S.LIVE, at(2, 10)),
+                              (S.SUPERSEDED, at(3, 6)), (S.LIVE, at(3, 7, 30))], at(1, 10)),
+        # shop B: committed Jan 3 00:00, live 06:00 (lead 6 h), rolled back 07:30 (restore 1.5 h): failed.
+        history("B", "shop", [(S.REQUESTED, at(3, 1)), (S.BUILT, at(3, 2)), (S.LIVE, at(3, 6)),
+                              (S.ROLLING_BACK, at(3, 7)), (S.ROLLED_BACK, at(3, 7, 30))], at(3)),
+        # shop C: no commit time known; live Jan 5.
+        history("C", "shop", [(S.REQUESTED, at(4, 23)), (S.LIVE, at(5))]),
+        # shop D: failed in the build: never a deployment.
+        history("D", "shop", [(S.REQUESTED, at(5, 1)), (S.BUILDING, at(5, 2)), (S.FAILED, at(5, 3))], at(5)),
+        # shop E: live before the window (Dec 30); its rollback inside the window does not count.
+        history("E", "shop", [(S.REQUESTED, at(30)), (S.LIVE, at(30, 1)), (S.ROLLING_BACK, at(2)),
+                              (S.ROLLED_BACK, at(2, 0, 5))]),
+        # shop F: committed Jan 5 12:00, live Jan 6 (lead 12 h); rolled back 9 days later: outside 7 days.
+        history("F", "shop", [(S.REQUESTED, at(5, 20)), (S.BUILT, at(5, 21)), (S.LIVE, at(6)),
+                              (S.ROLLING_BACK, at(15)), (S.ROLLED_BACK, at(15, 0, 1))], at(5, 12)),
+        # blog G: committed Jan 7 00:00, live 01:00 (lead 1 h), rolled back 03:00 (restore 2 h): failed.
+        history("G", "blog", [(S.REQUESTED, at(7, 0, 10)), (S.BUILT, at(7, 0, 20)), (S.LIVE, at(7, 1)),
+                              (S.ROLLING_BACK, at(7, 2, 50)), (S.ROLLED_BACK, at(7, 3))], at(7)),
+        # blog H: live Jan 12, after the window.
+        history("H", "blog", [(S.REQUESTED, at(12)), (S.LIVE, at(12, 1))]),
+    ]
