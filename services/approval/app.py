@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
+from services.approval.delivery_views import add_delivery_metrics
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_settings import HookSettings
@@ -43,6 +44,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
 
     app.cleanup_ctx.append(desk_ctx)
     register(app, ROUTES)
+    add_delivery_metrics(app)
     add_hooks(app, hooks or HookSettings())
     add_slack_actions(app)
     add_dashboard(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.approval import decision_views as decisions
+from services.approval import delivery_views as delivery
 from services.approval import release_views as releases
 from services.approval import streams
 from services.approval.models import (
@@ -54,5 +55,7 @@ ROUTES: tuple[Route, ...] = (
           {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
     Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",
           {200: EVENT_STREAM}, params=EventStreamParams),
+    Route("GET", "/metrics/delivery", delivery.delivery_metrics, "DORA's four keys over a window, per app and overall",
+          {200: delivery.DeliveryOut}, params=delivery.DeliveryQuery),
     Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),
 )
