@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from aiohttp import web
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from services.approval.errors import Unprocessable
 from services.approval.models import FieldError, Params
@@ -20,12 +22,21 @@ from services.shared.runtime import METRICS, STORE
 from services.shared.store import ReleaseStore
 
 DEFAULT_WINDOW = timedelta(days=30)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
 DEFINITIONS = "https://dora.dev/guides/dora-metrics-four-keys/"
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would also take a number as a unix time; the documented format is ISO 8601 only.
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-01-01T00:00:00Z")
+    return value
 
 
 class DeliveryQuery(Params):
     app: AppName | None = Field(None, description="only this app; default every app")
-    since: datetime | None = Field(None, description="window start, ISO 8601 (UTC if no offset); default 30 days ago")
+    since: Annotated[datetime | None, BeforeValidator(_iso_only)] = Field(
+        None, description="window start, ISO 8601 (UTC if no offset); default 30 days ago")
 
 
 class KeysOut(BaseModel):

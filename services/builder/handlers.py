@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, Engi
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
 from services.builder.settings import BuilderSettings
-from services.builder.source import SourceError, SourceFetcher
+from services.builder.source import SourceError, SourceFetcher, commit_time
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.consumer import Retry
@@ -41,9 +41,12 @@ class Outcome:
     image_id: str | None = None
     reused: bool = False
     error: ReleaseError | None = None
+    commit_time: str | None = None  # ISO 8601 committer date: DORA's lead time starts there
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
         details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
+        if self.commit_time:
+            details["commit_time"] = self.commit_time
         changes: dict[str, Any] = {"lint": self.lint}
         if self.spec is not None:
             changes["spec"] = self.spec
@@ -95,7 +98,8 @@ class BuildHandler:
     async def _produce(self, release: Release) -> Outcome:
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
-                return await self._from_checkout(release, checkout)
+                outcome = await self._from_checkout(release, checkout)
+                return replace(outcome, commit_time=await commit_time(checkout))
         except SourceError as exc:
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
         except EngineUnavailable as exc:

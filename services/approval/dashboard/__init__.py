@@ -13,7 +13,8 @@ from aiohttp import web
 STATIC = Path(__file__).parent
 PREFIX = "/dashboard/"
 # Served by name only, so nothing else in the package directory can be fetched.
-ASSETS = {"data.js": "text/javascript", "view.js": "text/javascript", "style.css": "text/css"}
+ASSETS = {"data.js": "text/javascript", "view.js": "text/javascript", "delivery.js": "text/javascript",
+          "style.css": "text/css"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
