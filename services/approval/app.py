@@ -12,14 +12,14 @@ from services.approval.delivery_views import add_delivery_metrics
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_settings import HookSettings
-from services.approval.hooks import add_hooks
+from services.approval.hooks import HOOK_SETTINGS
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
 from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
-from services.approval.slack_actions import add_slack_actions
+from services.approval.sql import add_sql
 from services.approval.streams import HUB, StreamHub
 from services.shared.runtime import BUS, METRICS, STORE, service_app
 
@@ -45,7 +45,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.cleanup_ctx.append(desk_ctx)
     register(app, ROUTES)
     add_delivery_metrics(app)
-    add_hooks(app, hooks or HookSettings())
-    add_slack_actions(app)
+    app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
+    add_sql(app, hooks.database_url)
     add_dashboard(app)
     return app

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -17,15 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
 from services.approval.hook_claims import Claims
-from services.approval.hook_claims import metadata as claims_metadata
 from services.approval.hook_settings import HookSettings
 from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
+from services.approval.routing import Call
+from services.approval.sql import SQL
 from services.shared.runtime import STORE
 from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, verify
-from services.shared.sqlengine import open_engine
 
-CLAIMS = web.AppKey("hook_claims", Claims)
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
 Sha = Field(pattern=r"^[0-9a-f]{40}$")
 
@@ -64,25 +62,24 @@ class GenericPush(_Payload):
     delivery: str = Field(min_length=1, max_length=200)
 
 
-def add_hooks(app: web.Application, settings: HookSettings) -> None:
-    app[HOOK_SETTINGS] = settings
-
-    async def claims_ctx(app: web.Application) -> AsyncIterator[None]:
-        if not settings.enabled:  # every hook answers 404 before it would need a claim
-            yield
-            return
-        engine = await open_engine(settings.database_url, claims_metadata)
-        app[CLAIMS] = Claims(engine)
-        yield
-        await engine.dispose()
-
-    app.cleanup_ctx.append(claims_ctx)
-    app.router.add_post("/hooks/github", github_hook)
-    app.router.add_post("/hooks/gitlab", gitlab_hook)
-    app.router.add_post("/hooks/generic", generic_hook)
+class HookResult(BaseModel):
+    app: str | None = None
+    outcome: str = Field(description="released | duplicate | already_released | ignored | pong")
+    reason: str | None = None
+    release: str | None = Field(None, description="the release made, or the earlier one of this commit")
 
 
-async def github_hook(request: web.Request) -> web.Response:
+class HookOut(BaseModel):
+    results: list[HookResult]
+
+
+async def claims(request: web.Request) -> Claims:
+    return Claims(await request.app[SQL].get())
+
+
+async def github_hook(call: Call[None, None]) -> web.StreamResponse:
+    """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
+    request = call.request
     secret = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
     body = await request.read()
     if not hmac.compare_digest(github_signature(secret, body), request.headers.get("X-Hub-Signature-256", "")):
@@ -99,7 +96,9 @@ async def github_hook(request: web.Request) -> web.Response:
                                     tuple(n for n in names if n)))
 
 
-async def gitlab_hook(request: web.Request) -> web.Response:
+async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
+    """GitLab push webhook: `X-Gitlab-Token`; `X-Gitlab-Event-UUID` names the delivery."""
+    request = call.request
     token = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
     if not hmac.compare_digest(token.encode(), request.headers.get("X-Gitlab-Token", "").encode()):
         raise Unauthorized("X-Gitlab-Token is not the configured token.")
@@ -113,8 +112,9 @@ async def gitlab_hook(request: web.Request) -> web.Response:
                                     tuple(n for n in names if n)))
 
 
-async def generic_hook(request: web.Request) -> web.Response:
+async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     """Body `{"repository", "ref", "after", "delivery"}` signed as the notifier signs (README)."""
+    request = call.request
     secret = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
     body = await request.read()
     try:
@@ -126,7 +126,7 @@ async def generic_hook(request: web.Request) -> web.Response:
 
 
 async def _act(request: web.Request, push: Push) -> web.Response:
-    desk = PushDesk(request.app[DESK], request.app[STORE], request.app[CLAIMS], request.app[HOOK_SETTINGS])
+    desk = PushDesk(request.app[DESK], request.app[STORE], await claims(request), request.app[HOOK_SETTINGS])
     status, results = await desk.push(push)
     return web.json_response({"results": results}, status=status)
 

@@ -17,24 +17,31 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
+from pydantic import BaseModel
 from slack_sdk.signature import SignatureVerifier
 
 from services.approval.auth import Identity
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
-from services.approval.hooks import CLAIMS, HOOK_SETTINGS
+from services.approval.hooks import HOOK_SETTINGS
+from services.approval.hooks import claims as hook_claims
 from services.approval.models import FieldError
+from services.approval.routing import Call
 from services.approval.settings import Role
 from services.shared.protocol import ReleaseState
 
 ACTIONS = {"greenlight_approve": ReleaseState.APPROVED, "greenlight_reject": ReleaseState.REJECTED}
 
 
-def add_slack_actions(app: web.Application) -> None:
-    app.router.add_post("/hooks/slack/actions", slack_action)
+class SlackReply(BaseModel):
+    response_type: str
+    replace_original: bool
+    text: str
 
 
-async def slack_action(request: web.Request) -> web.Response:
+async def slack_action(call: Call[None, None]) -> web.StreamResponse:
+    """A press of the notifier's Approve or Reject button, posted by Slack (form-encoded `payload`)."""
+    request = call.request
     settings = request.app[HOOK_SETTINGS]
     if settings.slack_signing_secret is None:
         raise NotFound("Slack actions are not configured.")
@@ -52,7 +59,7 @@ async def slack_action(request: web.Request) -> web.Response:
     caller = Identity(user.name, user.roles)
     if not caller.has(Role.APPROVER):
         raise Forbidden(f"This needs the approver role, which {caller.name} does not have.")
-    claims = request.app[CLAIMS]
+    claims = await hook_claims(request)
     key = f"slack:{press['trigger']}"
     if not await claims.claim(key):
         raise ApiError("This button press was used already.", status=409)

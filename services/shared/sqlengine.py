@@ -7,6 +7,7 @@ Provisional: the tables are created with `create_all` until the release store's 
 from __future__ import annotations
 
 from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///greenlight.db"
@@ -14,7 +15,15 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///greenlight.db"
 
 async def open_engine(url: str, *metadata: MetaData) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=True)
+    try:
+        await _create_all(engine, metadata)
+    except DBAPIError:
+        # Two processes creating the same table at once: one wins, the other's second look finds it.
+        await _create_all(engine, metadata)
+    return engine
+
+
+async def _create_all(engine: AsyncEngine, metadata: tuple[MetaData, ...]) -> None:
     async with engine.begin() as connection:
         for meta in metadata:
             await connection.run_sync(meta.create_all)
-    return engine

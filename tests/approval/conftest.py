@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
+from services.approval.hook_settings import HookSettings
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.events import ReleaseEvent
@@ -35,7 +37,10 @@ def settings(bus_settings: BusSettings) -> ApprovalSettings:
 @contextlib.asynccontextmanager
 async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None,
                      ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    app = create_app(settings, resolver=resolver or FakeResolver())
+    # Hooks and subscriptions (opened only if called) go to a database of this client's own.
+    scratch = tempfile.TemporaryDirectory(prefix="gltest-sql-")
+    hooks = HookSettings(database_url=f"sqlite+aiosqlite:///{scratch.name}/greenlight.db")
+    app = create_app(settings, resolver=resolver or FakeResolver(), hooks=hooks)
     server = TestServer(app, host="127.0.0.1")
     # No access log, as in production (`run`): a log line with ?access_token= would hold a token.
     await server.start_server(access_log=None)
@@ -44,6 +49,7 @@ async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = 
         yield client
     finally:
         await client.close()
+        scratch.cleanup()
 
 
 @pytest.fixture

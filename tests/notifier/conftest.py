@@ -33,6 +33,7 @@ class Rig:
     receiver: Receiver
     records: DeliveryRecords
     url: str
+    receiver_url: str
 
     async def publish(self, *events: ReleaseEvent) -> None:
         for event in events:
@@ -61,7 +62,7 @@ async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
         await bus.connect()
         try:
             async with serving(app, port=0) as url:
-                yield Rig(bus, receiver, app[RECORDS], url)
+                yield Rig(bus, receiver, app[RECORDS], url, f"{receiver_url}/hook")
         finally:
             await bus.close()
             await delete_queues(bus_settings, *(settings.retry_queue(n) for n in range(len(RETRY_DELAYS))))

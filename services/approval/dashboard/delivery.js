@@ -46,6 +46,11 @@
   document.addEventListener("DOMContentLoaded", () => {
     refresh();
     setInterval(refresh, REFRESH_MS);
-    document.getElementById("signin")?.addEventListener("submit", () => setTimeout(refresh, 500));
+    // view.js shows #content once signed in: refresh then, without touching view.js.
+    const content = document.getElementById("content");
+    if (content) {
+      new MutationObserver(() => { if (!content.hidden) refresh(); })
+        .observe(content, { attributes: true, attributeFilter: ["hidden"] });
+    }
   });
 })();
