@@ -58,9 +58,3 @@ class HookSettings(BaseSettings):
         description="SQLAlchemy async URL where delivery ids are claimed (shared by every API replica); "
                     "default SQLite ./greenlight.db",
     )
-
-    @property
-    def enabled(self) -> bool:
-        """Whether any hook is on: only then is the database opened."""
-        secrets = (self.github_secret, self.gitlab_token, self.generic_secret, self.slack_signing_secret)
-        return any(s is not None for s in secrets)

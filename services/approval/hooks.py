@@ -1,7 +1,7 @@
 """Git push webhooks: GitHub, GitLab and a generic HMAC hook. Each verifies the request over the raw body
 before reading it, then hands a `Push` to the PushDesk.
 
-Not in the bearer-token route table: these callers prove themselves with a shared secret instead.
+Public routes of the route table: these callers prove themselves with a shared secret, not a bearer token.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
 from services.approval.hook_claims import Claims
+from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload
 from services.approval.hook_settings import HookSettings
 from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
@@ -25,52 +26,6 @@ from services.shared.runtime import STORE
 from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, verify
 
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
-Sha = Field(pattern=r"^[0-9a-f]{40}$")
-
-
-class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Repo(_Payload):
-    clone_url: str | None = None
-    git_url: str | None = None
-    ssh_url: str | None = None
-    html_url: str | None = None
-    url: str | None = None
-    git_http_url: str | None = None  # GitLab's project
-    git_ssh_url: str | None = None
-    web_url: str | None = None
-
-
-class GitHubPush(_Payload):
-    ref: str = Field(max_length=300)
-    after: str = Sha
-    repository: _Repo
-
-
-class GitLabPush(_Payload):
-    ref: str = Field(max_length=300)
-    after: str = Sha
-    project: _Repo
-
-
-class GenericPush(_Payload):
-    repository: str = Field(max_length=500)
-    ref: str = Field(max_length=300)
-    after: str = Sha
-    delivery: str = Field(min_length=1, max_length=200)
-
-
-class HookResult(BaseModel):
-    app: str | None = None
-    outcome: str = Field(description="released | duplicate | already_released | ignored | pong")
-    reason: str | None = None
-    release: str | None = Field(None, description="the release made, or the earlier one of this commit")
-
-
-class HookOut(BaseModel):
-    results: list[HookResult]
 
 
 async def claims(request: web.Request) -> Claims:
@@ -145,7 +100,7 @@ def _delivery(request: web.Request, header: str) -> str:
     return value
 
 
-def _parse(model: type[_Payload], body: bytes) -> Any:
+def _parse(model: type[Payload], body: bytes) -> Any:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):

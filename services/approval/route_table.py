@@ -10,6 +10,7 @@ from services.approval import delivery_views as delivery
 from services.approval import hooks, slack_actions, streams
 from services.approval import release_views as releases
 from services.approval import subscription_views as subscriptions
+from services.approval.hook_payloads import HookOut
 from services.approval.models import (
     AppPath,
     AppStatus,
@@ -31,7 +32,7 @@ from services.shared.subscriptions import SubscriptionSpec
 
 OPENAPI = web.AppKey("openapi", dict)
 HOOK_RESPONSES: dict[int, type[BaseModel] | str] = {
-    200: hooks.HookOut, 202: hooks.HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut,
     422: ErrorOut, 502: ErrorOut}
 
 
