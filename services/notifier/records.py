@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +78,7 @@ class DeliveryRecords:
         )).order_by(deliveries.c.seq).limit(1)
         async with self.engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        return Record(**row._mapping) if row is not None else None
+        return _record(row._mapping) if row is not None else None
 
     async def attempted(self, record: Record, status: Status, error: str | None = None) -> None:
         async with self.engine.begin() as connection:
@@ -90,11 +91,15 @@ class DeliveryRecords:
         query = select(deliveries).where(deliveries.c.release_id == release_id).order_by(
             deliveries.c.subscription_id, deliveries.c.seq)
         async with self.engine.connect() as connection:
-            return [Record(**row._mapping) for row in (await connection.execute(query)).all()]
+            return [_record(row._mapping) for row in (await connection.execute(query)).all()]
 
     async def _get(self, subscription_id: str, event_id: str) -> Record | None:
         query = select(deliveries).where(and_(deliveries.c.subscription_id == subscription_id,
                                               deliveries.c.event_id == event_id))
         async with self.engine.connect() as connection:
             row = (await connection.execute(query)).first()
-        return Record(**row._mapping) if row is not None else None
+        return _record(row._mapping) if row is not None else None
+
+
+def _record(row: Any) -> Record:
+    return Record(**{**row, "status": Status(row["status"])})

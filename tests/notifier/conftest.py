@@ -31,9 +31,10 @@ RETRY_DELAYS = [0.05, 0.1, 0.2]
 class Rig:
     bus: Bus
     receiver: Receiver
-    records: DeliveryRecords
+    records: DeliveryRecords | None
     url: str
     receiver_url: str
+    settings: NotifierSettings
 
     async def publish(self, *events: ReleaseEvent) -> None:
         for event in events:
@@ -50,22 +51,27 @@ def walk(release_id: str = "r1", app: str = "demo", *states: ReleaseState, **cha
 
 @contextlib.asynccontextmanager
 async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
-              subscriptions: Sequence[dict[str, object]] = ({},)) -> AsyncIterator[Rig]:
+              subscriptions: Sequence[dict[str, object]] = ({},), *, retry_delays: Sequence[float] = RETRY_DELAYS,
+              notifier: bool = True) -> AsyncIterator[Rig]:
+    """The receiver, a publisher, and (unless `notifier` is false: the test runs its own) the notifier."""
     async with serving(receiver.app(), port=0) as receiver_url:
         specs = [SubscriptionSpec.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
                                                   "secret": SECRET, **extra})
                  for n, extra in enumerate(subscriptions)]
-        settings = NotifierSettings(database_url=database_url, subscriptions=specs, retry_delays=RETRY_DELAYS,
+        settings = NotifierSettings(database_url=database_url, subscriptions=specs, retry_delays=list(retry_delays),
                                     bus=bus_settings, timeout=5)
         app: web.Application = create_app(settings)
         bus = Bus(bus_settings, connection_name="gltest-publisher")
         await bus.connect()
         try:
+            if not notifier:
+                yield Rig(bus, receiver, None, "", f"{receiver_url}/hook", settings)
+                return
             async with serving(app, port=0) as url:
-                yield Rig(bus, receiver, app[RECORDS], url, f"{receiver_url}/hook")
+                yield Rig(bus, receiver, app[RECORDS], url, f"{receiver_url}/hook", settings)
         finally:
             await bus.close()
-            await delete_queues(bus_settings, *(settings.retry_queue(n) for n in range(len(RETRY_DELAYS))))
+            await delete_queues(bus_settings, *(settings.retry_queue(n) for n in range(len(retry_delays))))
 
 
 async def records_of(database_url: str, release_id: str) -> list[Record]:
