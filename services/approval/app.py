@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
-from services.approval.delivery_views import add_delivery_metrics
+from services.approval.delivery_views import delivery_gauges
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_settings import HookSettings
@@ -21,16 +21,18 @@ from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.sql import add_sql
 from services.approval.streams import HUB, StreamHub
-from services.shared.runtime import BUS, METRICS, STORE, service_app
+from services.shared.db.runtime import DATABASE
+from services.shared.runtime import BUS, METRICS, service_app
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
                hooks: HookSettings | None = None) -> web.Application:
     """The API app; tests inject `resolver` to resolve refs without git or the network, and `hooks`
     (default: from the environment, GREENLIGHT_HOOKS_*)."""
-    app = service_app("approval", settings.bus, with_store=True, client_max_size=settings.max_body_bytes)
-    metrics = ApiMetrics(app[METRICS], app[STORE])
-    app.middlewares.extend([metrics.middleware, json_errors])
+    app = service_app("approval", settings.bus, database=settings.database,
+                      client_max_size=settings.max_body_bytes)
+    metrics = ApiMetrics(app[METRICS])
+    app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS])])
     app[TOKENS] = load_tokens(settings)
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval)
@@ -38,14 +40,14 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     refs = resolver or GitRefResolver(settings.resolve_timeout)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
-        # The bus exists only once the shared cleanup context has connected it.
-        app[DESK] = ReleaseDesk(app[BUS], app[STORE], refs, settings, metrics.approval_wait)
+        # The bus and database exist only once the shared cleanup contexts have opened them.
+        app[DESK] = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait)
+        metrics.by_state.database = app[DATABASE]
         yield
 
     app.cleanup_ctx.append(desk_ctx)
+    app[HOOK_SETTINGS] = hooks or HookSettings()
+    add_sql(app)
     register(app, ROUTES)
-    add_delivery_metrics(app)
-    app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
-    add_sql(app, hooks.database_url)
     add_dashboard(app)
     return app

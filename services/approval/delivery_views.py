@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import sqlalchemy as sa
 from aiohttp import web
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel, BeforeValidator, Field
 
 from services.approval.errors import Unprocessable
 from services.approval.models import FieldError, Params
 from services.approval.routing import Call, reply
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.runtime import DATABASE
+from services.shared.db.schema import events
 from services.shared.dora import DEFAULT_FAILURE_WINDOW, Keys, delivery_keys
 from services.shared.events import ReleaseEvent
 from services.shared.release import AppName, utcnow
-from services.shared.runtime import METRICS, STORE
-from services.shared.store import ReleaseStore
 
 DEFAULT_WINDOW = timedelta(days=30)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
@@ -62,10 +63,21 @@ class DeliveryOut(BaseModel):
     apps: dict[str, KeysOut]
 
 
-def release_histories(store: ReleaseStore, app: str | None = None) -> list[Sequence[ReleaseEvent]]:
-    """Each release's events from today's in-memory store (the lead ports this to the database)."""
-    return [[logged.event for logged in history] for history in store.history.values()
-            if history and (app is None or history[0].event.app == app)]
+async def release_histories(database: ReleaseDatabase, since: datetime, app: str | None = None,
+                            ) -> list[list[ReleaseEvent]]:
+    """The folded events of every release that went live at or after `since`: all a deployment in the window
+    can be (its first `live` is then at or after `since` too)."""
+    went_live = sa.select(events.c.release_id).where(events.c.state == "live", events.c.occurred_at >= since)
+    if app is not None:
+        went_live = went_live.where(events.c.app == app)
+    query = (sa.select(events.c.release_id, events.c.body)
+             .where(events.c.release_id.in_(went_live), events.c.variant == 0, events.c.note.is_(None))
+             .order_by(events.c.release_id, events.c.seq))
+    histories: dict[str, list[ReleaseEvent]] = {}
+    async with database.engine.connect() as connection:
+        for row in await connection.execute(query):
+            histories.setdefault(row.release_id, []).append(ReleaseEvent.model_validate_json(row.body))
+    return list(histories.values())
 
 
 async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamResponse:
@@ -74,7 +86,8 @@ async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamRespons
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
     if since >= until:
         raise Unprocessable.of_fields([FieldError(loc=["query", "since"], msg="must be in the past")])
-    report = delivery_keys(release_histories(call.request.app[STORE], call.params.app), since, until)
+    histories = await release_histories(call.request.app[DATABASE], since, call.params.app)
+    report = delivery_keys(histories, since, until)
     return reply(DeliveryOut(
         since=since, until=until, failure_window_days=DEFAULT_FAILURE_WINDOW.total_seconds() / 86400,
         definitions=DEFINITIONS, overall=KeysOut.of(report.overall),
@@ -82,29 +95,29 @@ async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamRespons
     ))
 
 
-class DeliveryCollector(Collector):
-    """Computed at scrape time over the last 30 days, per app and overall (app="")."""
-
-    GAUGES = (("deployments", "deployments in the last 30 days"),
-              ("deployment_frequency_per_day", "deployments per day over the last 30 days"),
-              ("lead_time_seconds", "median commit -> live, last 30 days"),
-              ("change_failure_rate", "share of deployments rolled back, last 30 days"),
-              ("time_to_restore_seconds", "median live -> rolled back of failed changes, last 30 days"))
-
-    def __init__(self, store: ReleaseStore) -> None:
-        self.store = store
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        until = utcnow()
-        report = delivery_keys(release_histories(self.store), until - DEFAULT_WINDOW, until)
-        for name, help_text in self.GAUGES:
-            family = GaugeMetricFamily(f"greenlight_delivery_{name}", help_text, labels=["app"])
-            for app, keys in (("", report.overall), *report.apps.items()):
-                value = getattr(keys, name)
-                if value is not None:
-                    family.add_metric([app], float(value))
-            yield family
+GAUGES = (("deployments", "deployments in the last 30 days"),
+          ("deployment_frequency_per_day", "deployments per day over the last 30 days"),
+          ("lead_time_seconds", "median commit -> live, last 30 days"),
+          ("change_failure_rate", "share of deployments rolled back, last 30 days"),
+          ("time_to_restore_seconds", "median live -> rolled back of failed changes, last 30 days"))
 
 
-def add_delivery_metrics(app: web.Application) -> None:
-    app[METRICS].register(DeliveryCollector(app[STORE]))
+def delivery_gauges(registry: CollectorRegistry) -> Middleware:
+    """Gauges per app (and app="" overall) over the last 30 days, computed from the database just before
+    `/metrics` is read: a scrape costs one query, and nothing runs between scrapes."""
+    gauges = {name: Gauge(f"greenlight_delivery_{name}", text, ["app"], registry=registry) for name, text in GAUGES}
+
+    @web.middleware
+    async def refresh(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/metrics" and DATABASE in request.app:
+            until = utcnow()
+            since = until - DEFAULT_WINDOW
+            report = delivery_keys(await release_histories(request.app[DATABASE], since), since, until)
+            for name, gauge in gauges.items():
+                gauge.clear()
+                for app, keys in (("", report.overall), *report.apps.items()):
+                    if (value := getattr(keys, name)) is not None:
+                        gauge.labels(app).set(float(value))
+        return await handler(request)
+
+    return refresh

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.settings import Role
 from services.shared.release import AppName
-from services.shared.sqlengine import DEFAULT_DATABASE_URL
 
 
 class HookApp(BaseModel):
@@ -52,9 +51,3 @@ class HookSettings(BaseSettings):
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
-    database_url: str = Field(
-        DEFAULT_DATABASE_URL,
-        validation_alias=AliasChoices("GREENLIGHT_DATABASE_URL", "GREENLIGHT_HOOKS_DATABASE_URL"),
-        description="SQLAlchemy async URL where delivery ids are claimed (shared by every API replica); "
-                    "default SQLite ./greenlight.db",
-    )

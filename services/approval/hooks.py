@@ -22,7 +22,7 @@ from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
 from services.approval.routing import Call
 from services.approval.sql import SQL
-from services.shared.runtime import STORE
+from services.shared.db.runtime import DATABASE
 from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, verify
 
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
@@ -81,7 +81,7 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
 
 
 async def _act(request: web.Request, push: Push) -> web.Response:
-    desk = PushDesk(request.app[DESK], request.app[STORE], await claims(request), request.app[HOOK_SETTINGS])
+    desk = PushDesk(request.app[DESK], request.app[DATABASE], await claims(request), request.app[HOOK_SETTINGS])
     status, results = await desk.push(push)
     return web.json_response({"results": results}, status=status)
 

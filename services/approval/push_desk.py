@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from services.approval.auth import Identity
 from services.approval.errors import ApiError
 from services.approval.handlers import ReleaseDesk
@@ -21,9 +23,11 @@ from services.approval.hook_claims import Claims
 from services.approval.hook_settings import HookApp, HookSettings
 from services.approval.models import ReleaseRequest
 from services.approval.settings import Role
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import releases
 from services.shared.protocol import ReleaseState
+from services.shared.release import Release
 from services.shared.sources import UnsafeSource
-from services.shared.store import ReleaseStore
 
 NO_COMMIT = "0" * 40  # `after` of a branch deletion
 
@@ -37,17 +41,21 @@ class Push:
     repositories: tuple[str, ...]
 
 
-def released_commit(store: ReleaseStore, app: str, commit: str) -> str | None:
-    """The release of `commit` of `app` that did not fail or get rejected, if any. (Today's store API;
-    the lead ports it when the store becomes async.)"""
-    for release in store.of_app(app):
-        if release.commit == commit and release.state not in (ReleaseState.FAILED, ReleaseState.REJECTED):
-            return release.id
+async def released_commit(database: ReleaseDatabase, app: str, commit: str) -> str | None:
+    """The release of `commit` of `app` that did not fail or get rejected, if any. Reads the app's snapshots:
+    the releases table has no commit column (one would make this a single indexed lookup)."""
+    query = sa.select(releases.c.snapshot).where(
+        releases.c.app == app, releases.c.state.not_in([ReleaseState.FAILED.value, ReleaseState.REJECTED.value]))
+    async with database.engine.connect() as connection:
+        for snapshot in (await connection.execute(query)).scalars():
+            release = Release.model_validate_json(snapshot)
+            if release.commit == commit:
+                return release.id
     return None
 
 
 class PushDesk:
-    def __init__(self, desk: ReleaseDesk, store: ReleaseStore, claims: Claims, settings: HookSettings) -> None:
+    def __init__(self, desk: ReleaseDesk, store: ReleaseDatabase, claims: Claims, settings: HookSettings) -> None:
         self.desk = desk
         self.store = store
         self.claims = claims
@@ -73,7 +81,7 @@ class PushDesk:
 
     async def _release(self, target: HookApp, push: Push) -> dict[str, Any]:
         done = {"app": target.app, "outcome": "already_released", "reason": "this commit was released already"}
-        if (earlier := released_commit(self.store, target.app, push.after)) is not None:
+        if (earlier := await released_commit(self.store, target.app, push.after)) is not None:
             return {**done, "release": earlier}
         key = f"commit:{target.app}:{push.after}"
         if not await self.claims.claim(key):

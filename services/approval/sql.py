@@ -1,7 +1,4 @@
-"""The approval service's SQL tables (hook claims, subscriptions), opened on first use.
-
-Lazily, so an API that never receives a hook or a subscription call never touches a database.
-"""
+"""The approval service's own tables (hook claims, subscriptions) in its release database, made on first use."""
 
 from __future__ import annotations
 
@@ -12,34 +9,32 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.approval.hook_claims import metadata as claims_metadata
-from services.shared.sqlengine import open_engine
+from services.shared.db.runtime import DATABASE
+from services.shared.sqlengine import ensure_tables
 from services.shared.subscriptions import metadata as subscriptions_metadata
 
 
-class LazyEngine:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._engine: AsyncEngine | None = None
+class Tables:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._ready = False
         self._lock = asyncio.Lock()
 
     async def get(self) -> AsyncEngine:
+        """The engine, once the tables exist: an API that never sees a hook or subscription call never adds them."""
         async with self._lock:
-            if self._engine is None:
-                self._engine = await open_engine(self.url, claims_metadata, subscriptions_metadata)
-            return self._engine
-
-    async def dispose(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
+            if not self._ready:
+                await ensure_tables(self.engine, claims_metadata, subscriptions_metadata)
+                self._ready = True
+        return self.engine
 
 
-SQL = web.AppKey("sql", LazyEngine)
+SQL = web.AppKey("sql", Tables)
 
 
-def add_sql(app: web.Application, url: str) -> None:
+def add_sql(app: web.Application) -> None:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        app[SQL] = engine = LazyEngine(url)
+        app[SQL] = Tables(app[DATABASE].engine)  # the database context opened (and will dispose) it
         yield
-        await engine.dispose()
 
     app.cleanup_ctx.append(ctx)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.db.settings import DatabaseSettings
 from services.shared.settings import BusSettings
-from services.shared.sqlengine import DEFAULT_DATABASE_URL
 from services.shared.subscriptions import SubscriptionSpec
 
 
@@ -14,10 +14,9 @@ class NotifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_NOTIFIER_", extra="ignore", populate_by_name=True)
 
     port: int = Field(8105, ge=0, le=65535, description="HTTP port of /healthz, /readyz, /metrics, /deliveries")
-    database_url: str = Field(
-        DEFAULT_DATABASE_URL,
-        validation_alias=AliasChoices("GREENLIGHT_DATABASE_URL", "GREENLIGHT_NOTIFIER_DATABASE_URL"),
-        description="SQLAlchemy async URL of the subscriptions and delivery records; default SQLite ./greenlight.db",
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings,
+        description="GREENLIGHT_DATABASE_URL: the release database, which holds subscriptions and delivery records",
     )
     subscriptions: list[SubscriptionSpec] = Field(
         default_factory=list,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,12 +12,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
-from services.approval.hook_settings import HookSettings
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.runtime import BUS, STORE
+from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.approval.fakes import FakeResolver, fake_pipeline
 from tests.harness import running, wait_for_state
@@ -37,10 +36,7 @@ def settings(bus_settings: BusSettings) -> ApprovalSettings:
 @contextlib.asynccontextmanager
 async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None,
                      ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    # Hooks and subscriptions (opened only if called) go to a database of this client's own.
-    scratch = tempfile.TemporaryDirectory(prefix="gltest-sql-")
-    hooks = HookSettings(database_url=f"sqlite+aiosqlite:///{scratch.name}/greenlight.db")
-    app = create_app(settings, resolver=resolver or FakeResolver(), hooks=hooks)
+    app = create_app(settings, resolver=resolver or FakeResolver())
     server = TestServer(app, host="127.0.0.1")
     # No access log, as in production (`run`): a log line with ?access_token= would hold a token.
     await server.start_server(access_log=None)
@@ -49,7 +45,6 @@ async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = 
         yield client
     finally:
         await client.close()
-        scratch.cleanup()
 
 
 @pytest.fixture
@@ -75,13 +70,13 @@ async def request_release(client: TestClient[web.Request, web.Application], app:
 async def reach(client: TestClient[web.Request, web.Application], release_id: str,
                 *states: ReleaseState) -> None:
     """Wait until the API's own store has folded the release into one of `states` from the log."""
-    await wait_for_state(client.app[STORE], release_id, *states)
+    await wait_for_state(client.app[DATABASE], release_id, *states)
 
 
 async def until(client: TestClient[web.Request, web.Application], match: Callable[[ReleaseEvent], bool],
                 timeout: float = 15.0) -> ReleaseEvent:
     """The first logged event (old or new) that matches, as folded by the API's own store."""
-    follow = client.app[STORE].follow(-1, match)
+    follow = client.app[DATABASE].follow(-1, match)
     try:
         return (await asyncio.wait_for(anext(follow), timeout)).event
     finally:
@@ -108,7 +103,8 @@ async def advance(client: TestClient[web.Request, web.Application], release_id: 
                   *states: ReleaseState) -> None:
     """Publish pipeline steps by hand (no fake pipeline), so nothing else moves the release."""
     await reach(client, release_id, *ReleaseState)  # its latest event is in the log
-    event = client.app[STORE].history[release_id][-1].event
+    event = await client.app[DATABASE].latest(release_id)
+    assert event is not None
     for state in states:
         event = event.next(state, actor="test")
         await client.app[BUS].publish(event)

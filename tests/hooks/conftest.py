@@ -16,13 +16,15 @@ from services.approval.app import create_app
 from services.approval.hook_settings import HookApp, HookSettings
 from services.approval.resolver import GitRefResolver
 from services.approval.settings import ApprovalSettings
+from services.shared.db.releases import ReleaseFilter
+from services.shared.db.runtime import DATABASE
+from services.shared.release import Release
 from services.shared.settings import BusSettings
 from services.shared.signing import github_signature
 from tests.approval.conftest import pipeline
 from tests.hooks.git_daemon import Served, git_daemon
-from tests.sqldb import database_url
 
-__all__ = ["database_url", "pipeline"]
+__all__ = ["pipeline"]
 Client = TestClient[web.Request, web.Application]
 GITHUB_SECRET = "github-hook-secret"
 GITLAB_TOKEN = "gitlab-hook-token"
@@ -36,9 +38,10 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
 
 
 @pytest.fixture
-def hooks(served: Served, database_url: str) -> HookSettings:
+def hooks(served: Served, postgres_url: str) -> HookSettings:
+    """Hooks on; the API's database (read model and claims) is the test's PostgreSQL one, shared by replicas."""
     return HookSettings(github_secret=GITHUB_SECRET, gitlab_token=GITLAB_TOKEN, generic_secret=GENERIC_SECRET,
-                        apps=[HookApp(app="demo", repository=served.url, branch="main")], database_url=database_url)
+                        apps=[HookApp(app="demo", repository=served.url, branch="main")])
 
 
 @contextlib.asynccontextmanager
@@ -68,3 +71,9 @@ async def post_github(client: Client, body: bytes, delivery: str, *, secret: str
         "X-GitHub-Event": event, "Content-Type": "application/json"})
     return response.status, await response.json()
 
+
+
+async def releases_of(client: Client, app: str = "demo") -> list[Release]:
+    """The app's releases in the API's own read model."""
+    found, _ = await client.app[DATABASE].page(ReleaseFilter(app=app), 100, None)
+    return found

@@ -4,11 +4,11 @@ nothing, so its redelivery releases once the app is free. The repository is a re
 
 from __future__ import annotations
 
+from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import STORE
 from services.shared.signing import github_signature
 from tests.approval.conftest import advance, reach
-from tests.hooks.conftest import Client, github_push, post_github
+from tests.hooks.conftest import Client, github_push, post_github, releases_of
 from tests.hooks.git_daemon import Served
 
 
@@ -24,7 +24,7 @@ async def test_push_releases_once_and_redelivery_or_a_second_delivery_does_not(
     assert status == 202, body
     [result] = body["results"]
     assert result["outcome"] == "released"
-    release = api.app[STORE].get(result["release"])
+    release = await api.app[DATABASE].get(result["release"])
     assert release is not None and (release.commit, release.repository) == (first, served.url)
     assert release.requested_by == "github-webhook"
 
@@ -32,7 +32,7 @@ async def test_push_releases_once_and_redelivery_or_a_second_delivery_does_not(
     assert (status, body["results"][0]["outcome"]) == (200, "duplicate")
     status, body = await post_github(api, github_push(served.url, first), "d-2")  # another hook, same commit
     assert (status, body["results"][0]["outcome"]) == (200, "already_released")
-    assert len(api.app[STORE].of_app("demo")) == 1
+    assert len(await releases_of(api)) == 1
 
 
 async def test_push_while_in_flight_is_409_and_its_redelivery_releases_once_free(
@@ -49,7 +49,7 @@ async def test_push_while_in_flight_is_409_and_its_redelivery_releases_once_free
     status, body = await post_github(api, github_push(served.url, second), "d-2")  # redelivered
     assert status == 202, body
     await reach(api, body["results"][0]["release"], S.REQUESTED)
-    assert {r.commit for r in api.app[STORE].of_app("demo")} == {first, second}
+    assert {r.commit for r in await releases_of(api)} == {first, second}
 
 
 async def test_a_stale_push_other_branches_and_bad_signatures_release_nothing(api: Client, served: Served) -> None:
@@ -64,4 +64,4 @@ async def test_a_stale_push_other_branches_and_bad_signatures_release_nothing(ap
     assert status == 401 and "X-Hub-Signature-256" in body["error"]
     status, body = await post_github(api, github_push(served.url, old), "d-ping", event="ping")
     assert (status, body["results"][0]["outcome"]) == (200, "pong")
-    assert api.app[STORE].of_app("demo") == []
+    assert await releases_of(api) == []

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.approval.app import create_app
 from services.approval.hook_settings import HookSettings, SlackUser
 from services.approval.settings import ApprovalSettings, Role
+from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import STORE
 from services.shared.settings import BusSettings
 from tests.approval.conftest import reach, staged_release
 from tests.approval.fakes import FakeResolver
@@ -26,8 +26,8 @@ ALICE, REQUESTER, VIEWER = "U0ALICE", "U0REQUESTER", "U0VIEWER"
 
 
 @pytest.fixture
-async def api(bus_settings: BusSettings, database_url: str, pipeline: web.Application) -> AsyncIterator[Client]:
-    hooks = HookSettings(slack_signing_secret=SIGNING_SECRET, database_url=database_url, slack_users=[
+async def api(bus_settings: BusSettings, postgres_url: str, pipeline: web.Application) -> AsyncIterator[Client]:
+    hooks = HookSettings(slack_signing_secret=SIGNING_SECRET, slack_users=[
         SlackUser(slack_user=ALICE, name="alice", roles=frozenset({Role.APPROVER})),
         # The Slack account of the person who requested the release (dev-requester's identity).
         SlackUser(slack_user=REQUESTER, name="dev-requester", roles=frozenset({Role.APPROVER, Role.REQUESTER})),
@@ -51,7 +51,7 @@ async def test_a_signed_press_approves_once_as_the_mapped_identity(api: Client) 
     assert status == 200, answer
     assert "alice approved" in str(answer["text"])
     await reach(api, release_id, S.LIVE)
-    release = api.app[STORE].get(release_id)
+    release = await api.app[DATABASE].get(release_id)
     assert release is not None and release.approver == "alice"
     status, answer = await press(api, body, slack.headers(body))  # the same press, replayed
     assert status == 409 and "used already" in str(answer["error"])
@@ -73,7 +73,7 @@ async def test_stale_tampered_forged_unmapped_and_self_approving_presses_change_
     assert [stale[0], tampered[0], forged[0]] == [401, 401, 401]
     assert self_approval[0] == 403 and "someone else" in str(self_approval[1]["error"])
     assert no_role[0] == 403 and unmapped[0] == 403
-    release = api.app[STORE].get(release_id)
+    release = await api.app[DATABASE].get(release_id)
     assert release is not None and release.state == S.AWAITING_APPROVAL and release.approver is None
     # The refused presses claimed nothing: a valid press still approves.
     status, _ = await press(api, body, slack.headers(body))

@@ -30,27 +30,33 @@ def history(rid: str, app: str, steps: list[tuple[S, datetime]], commit_time: da
     return events
 
 
+TO_SWITCH = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING)
+
+
+def released(rid: str, app: str, requested: datetime, live: datetime, commit_time: datetime | None = None,
+             then: tuple[tuple[S, datetime], ...] = ()) -> list[ReleaseEvent]:
+    """Every legal step from `requested` to `live` (the steps between at the request's time), then `then`."""
+    steps = [(S.REQUESTED, requested), *((state, requested) for state in TO_SWITCH), (S.LIVE, live), *then]
+    return history(rid, app, steps, commit_time)
+
+
 def log() -> list[list[ReleaseEvent]]:
     return [
         # shop A: committed Jan 1 10:00, live Jan 2 10:00 (lead 24 h); superseded, restored by B's rollback.
-        history("A", "shop", [(S.REQUESTED, at(2, 8)), (S.BUILT, at(2, 9)), (S.LIVE, at(2, 10)),
-                              (S.SUPERSEDED, at(3, 6)), (S.LIVE, at(3, 7, 30))], at(1, 10)),
+        released("A", "shop", at(2, 8), at(2, 10), at(1, 10), ((S.SUPERSEDED, at(3, 6)), (S.LIVE, at(3, 7, 30)))),
         # shop B: committed Jan 3 00:00, live 06:00 (lead 6 h), rolled back 07:30 (restore 1.5 h): failed.
-        history("B", "shop", [(S.REQUESTED, at(3, 1)), (S.BUILT, at(3, 2)), (S.LIVE, at(3, 6)),
-                              (S.ROLLING_BACK, at(3, 7)), (S.ROLLED_BACK, at(3, 7, 30))], at(3)),
+        released("B", "shop", at(3, 1), at(3, 6), at(3), ((S.ROLLING_BACK, at(3, 7)), (S.ROLLED_BACK, at(3, 7, 30)))),
         # shop C: no commit time known; live Jan 5.
-        history("C", "shop", [(S.REQUESTED, at(4, 23)), (S.LIVE, at(5))]),
+        released("C", "shop", at(4, 23), at(5)),
         # shop D: failed in the build: never a deployment.
         history("D", "shop", [(S.REQUESTED, at(5, 1)), (S.BUILDING, at(5, 2)), (S.FAILED, at(5, 3))], at(5)),
         # shop E: live before the window (Dec 30); its rollback inside the window does not count.
-        history("E", "shop", [(S.REQUESTED, at(30)), (S.LIVE, at(30, 1)), (S.ROLLING_BACK, at(2)),
-                              (S.ROLLED_BACK, at(2, 0, 5))]),
+        released("E", "shop", at(30), at(30, 1), None, ((S.ROLLING_BACK, at(2)), (S.ROLLED_BACK, at(2, 0, 5)))),
         # shop F: committed Jan 5 12:00, live Jan 6 (lead 12 h); rolled back 9 days later: outside 7 days.
-        history("F", "shop", [(S.REQUESTED, at(5, 20)), (S.BUILT, at(5, 21)), (S.LIVE, at(6)),
-                              (S.ROLLING_BACK, at(15)), (S.ROLLED_BACK, at(15, 0, 1))], at(5, 12)),
+        released("F", "shop", at(5, 20), at(6), at(5, 12), ((S.ROLLING_BACK, at(15)), (S.ROLLED_BACK, at(15, 0, 1)))),
         # blog G: committed Jan 7 00:00, live 01:00 (lead 1 h), rolled back 03:00 (restore 2 h): failed.
-        history("G", "blog", [(S.REQUESTED, at(7, 0, 10)), (S.BUILT, at(7, 0, 20)), (S.LIVE, at(7, 1)),
-                              (S.ROLLING_BACK, at(7, 2, 50)), (S.ROLLED_BACK, at(7, 3))], at(7)),
+        released("G", "blog", at(7, 0, 10), at(7, 1), at(7),
+                 ((S.ROLLING_BACK, at(7, 2, 50)), (S.ROLLED_BACK, at(7, 3)))),
         # blog H: live Jan 12, after the window.
-        history("H", "blog", [(S.REQUESTED, at(12)), (S.LIVE, at(12, 1))]),
+        released("H", "blog", at(12), at(12, 1)),
     ]

@@ -8,13 +8,13 @@ from datetime import timedelta
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import ReleaseState as S
 from services.shared.release import utcnow
-from services.shared.runtime import BUS, STORE
+from services.shared.runtime import BUS
 from tests.approval.conftest import REQUESTER
 from tests.harness import wait_for_state
-from tests.metrics.delivery_log import history, log
+from tests.metrics.delivery_log import log, released
 
 Client = TestClient[web.Request, web.Application]
 H = 3600.0
@@ -24,7 +24,7 @@ async def publish_all(client: Client, histories: list[list[ReleaseEvent]]) -> No
     for events in histories:
         for event in events:
             await client.app[BUS].publish(event)
-        await wait_for_state(client.app[STORE], events[-1].release_id, events[-1].state)
+        await wait_for_state(client.app[DATABASE], events[-1].release_id, events[-1].state)
 
 
 async def test_delivery_endpoint_reports_the_keys_of_the_log_per_app(client: Client) -> None:
@@ -47,8 +47,7 @@ async def test_delivery_endpoint_reports_the_keys_of_the_log_per_app(client: Cli
 
 async def test_prometheus_gauges_cover_the_last_30_days(client: Client) -> None:
     now = utcnow()
-    recent = history("R", "news", [(S.REQUESTED, now - timedelta(hours=2)), (S.BUILT, now - timedelta(hours=1.5)),
-                                   (S.LIVE, now - timedelta(hours=1))], now - timedelta(hours=3))
+    recent = released("R", "news", now - timedelta(hours=2), now - timedelta(hours=1), now - timedelta(hours=3))
     await publish_all(client, [recent, *log()])  # the fixture log is older than 30 days: not counted
     text = await (await client.get("/metrics")).text()
     assert 'greenlight_delivery_deployments{app="news"} 1.0' in text

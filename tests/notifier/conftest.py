@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -20,9 +21,7 @@ from services.shared.settings import BusSettings
 from services.shared.subscriptions import SubscriptionSpec
 from tests.harness import delete_queues, make_release, serving
 from tests.notifier.receiver import Receiver
-from tests.sqldb import database_url
 
-__all__ = ["database_url"]
 SECRET = "subscriber-secret-0123456789"
 RETRY_DELAYS = [0.05, 0.1, 0.2]
 
@@ -58,7 +57,9 @@ async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
         specs = [SubscriptionSpec.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
                                                   "secret": SECRET, **extra})
                  for n, extra in enumerate(subscriptions)]
-        settings = NotifierSettings(database_url=database_url, subscriptions=specs, retry_delays=list(retry_delays),
+        # The database: GREENLIGHT_DATABASE_URL, which the test's postgres_url fixture set to `database_url`.
+        assert os.environ["GREENLIGHT_DATABASE_URL"] == database_url
+        settings = NotifierSettings(subscriptions=specs, retry_delays=list(retry_delays),
                                     bus=bus_settings, timeout=5)
         app: web.Application = create_app(settings)
         bus = Bus(bus_settings, connection_name="gltest-publisher")

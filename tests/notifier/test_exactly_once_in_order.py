@@ -13,15 +13,15 @@ PIPELINE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_AP
 
 
 async def test_retried_and_duplicated_events_arrive_once_each_in_seq_order(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     events = walk("r1", "demo", *PIPELINE)
     awaiting = next(e for e in events if e.state == S.AWAITING_APPROVAL)
     receiver.failures[awaiting.message_id] = 2  # two 500s, then accepted: on the third attempt
-    async with rig(bus_settings, database_url, receiver) as r:
+    async with rig(bus_settings, postgres_url, receiver) as r:
         for event in events:
             await r.publish(event, event)  # every message twice, as a redelivery would
         accepted = await receiver.wait_for(4)
-    records = await records_of(database_url, "r1")
+    records = await records_of(postgres_url, "r1")
 
     notified = [e for e in events if e.state in (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.LIVE)]
     assert [d["id"] for d in accepted] == [e.message_id for e in notified]  # in seq order, once each

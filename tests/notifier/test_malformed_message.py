@@ -12,8 +12,8 @@ from tests.notifier.receiver import Receiver
 
 
 async def test_poison_is_dead_lettered_and_delivery_goes_on(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
-    async with rig(bus_settings, database_url, receiver) as r:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
+    async with rig(bus_settings, postgres_url, receiver) as r:
         channel = await r.bus.connection.channel()
         await channel.default_exchange.publish(aio_pika.Message(b"{not json"), bus_settings.queue_prefix + "notifier")
         await channel.close()

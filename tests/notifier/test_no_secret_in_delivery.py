@@ -15,12 +15,12 @@ from tests.notifier.receiver import Receiver
 
 
 async def test_deliveries_parse_as_cloudevents_and_hold_no_secret(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     spec = AppSpec.model_validate({"env": {"API_KEY": "env-secret-value"},
                                    "build_args": {"TOKEN": "build-secret-value"}})
     events = walk("r3", "demo", S.FAILED, repository="https://deploy:repo-secret-value@git.example.org/x.git",
                   spec=spec)
-    async with rig(bus_settings, database_url, receiver) as r:
+    async with rig(bus_settings, postgres_url, receiver) as r:
         await r.publish(*events)
         await receiver.wait_for(2)
     for body in receiver.bodies:

@@ -13,11 +13,11 @@ from tests.notifier.receiver import Receiver
 
 
 async def test_a_retry_parked_before_a_restart_is_delivered_after_it(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     [requested] = walk("r4", "demo")
     receiver.failures[requested.message_id] = 1
     # A delay long enough that the first notifier is gone before the retry comes back.
-    async with rig(bus_settings, database_url, receiver, retry_delays=[3.0, 3.0], notifier=False) as r:
+    async with rig(bus_settings, postgres_url, receiver, retry_delays=[3.0, 3.0], notifier=False) as r:
         async with serving(create_app(r.settings), port=0):
             await r.publish(requested)
             await receiver.wait_attempts(requested.message_id, 1)

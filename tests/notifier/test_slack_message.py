@@ -13,11 +13,11 @@ from tests.notifier.receiver import Receiver
 
 
 async def test_slack_messages_carry_buttons_only_when_awaiting_approval(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     waiting = walk("r7", "demo", S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL,
                    requested_by="<!channel> eve", preview="http://demo-green.preview")
     failed = walk("r8", "demo", S.FAILED)
-    async with rig(bus_settings, database_url, receiver, subscriptions=[{"format": "slack"}]) as r:
+    async with rig(bus_settings, postgres_url, receiver, subscriptions=[{"format": "slack"}]) as r:
         await r.publish(*waiting, *failed)
         messages = await receiver.wait_for(2)
     # Two releases: no order between them, so each message is found by what it says.

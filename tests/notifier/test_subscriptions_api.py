@@ -19,10 +19,10 @@ APPROVER = {"Authorization": "Bearer approver-token"}
 
 
 async def test_an_api_subscription_is_delivered_to_and_its_secret_never_shown(
-        bus_settings: BusSettings, database_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
-                     hooks=HookSettings(database_url=database_url))
-    async with rig(bus_settings, database_url, receiver, subscriptions=()) as r, \
+                     hooks=HookSettings())
+    async with rig(bus_settings, postgres_url, receiver, subscriptions=()) as r, \
             TestClient(TestServer(app, host="127.0.0.1")) as api:
         body = {"id": "ops", "url": r.receiver_url, "secret": SECRET, "apps": ["demo"],
                 "states": ["awaiting_approval", "failed"]}
