@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from services.approval import decision_views as decisions
 from services.approval import delivery_views as delivery
 from services.approval import hooks, slack_actions, streams
+from services.approval import identity_views as identity
 from services.approval import release_views as releases
 from services.approval import subscription_views as subscriptions
 from services.approval.hook_payloads import HookOut
@@ -62,6 +63,8 @@ ROUTES: tuple[Route, ...] = (
           {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
     Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",
           {200: EVENT_STREAM}, params=EventStreamParams),
+    Route("GET", "/me", identity.whoami, "Who the caller is and which operations they may call",
+          {200: identity.IdentityOut}),
     Route("GET", "/metrics/delivery", delivery.delivery_metrics, "DORA's four keys over a window, per app and overall",
           {200: delivery.DeliveryOut}, params=delivery.DeliveryQuery),
     Route("GET", "/subscriptions", subscriptions.list_subscriptions, "Notification subscriptions (secrets omitted)",

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
 from services.builder.settings import BuilderSettings
-from services.builder.source import SourceError, SourceFetcher, commit_time
+from services.builder.source import SourceError, SourceFetcher
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.consumer import Retry
@@ -41,19 +43,17 @@ class Outcome:
     image_id: str | None = None
     reused: bool = False
     error: ReleaseError | None = None
-    commit_time: str | None = None  # ISO 8601 committer date: DORA's lead time starts there
+    commits: tuple[dict[str, Any], ...] = ()  # services/builder/commits.py
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
         details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
-        if self.commit_time:
-            details["commit_time"] = self.commit_time
         changes: dict[str, Any] = {"lint": self.lint}
         if self.spec is not None:
             changes["spec"] = self.spec
         if self.error is not None:
             details.update(step=self.error.step, reason=self.error.reason)
             return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
-        details.update(image=self.image, image_id=self.image_id, reused=self.reused)
+        details.update(image=self.image, image_id=self.image_id, reused=self.reused, commits=list(self.commits))
         return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
 
 
@@ -99,7 +99,10 @@ class BuildHandler:
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
                 outcome = await self._from_checkout(release, checkout)
-                return replace(outcome, commit_time=await commit_time(checkout))
+                if outcome.error is not None:
+                    return outcome
+                commits = await recent_commits(checkout, binary=self.settings.git_binary)
+                return dataclasses.replace(outcome, commits=tuple(commits))
         except SourceError as exc:
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
         except EngineUnavailable as exc:

@@ -149,12 +149,3 @@ def purge_stale_workdirs(work_root: Path | None, older_than: float) -> int:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
     return removed
-
-
-async def commit_time(checkout: Path) -> str | None:
-    """The checked-out commit's committer date (ISO 8601), or None when it cannot be read."""
-    process = await asyncio.create_subprocess_exec(
-        "git", *_SAFE_CONFIG, "log", "-1", "--format=%cI", cwd=checkout, env=git_env(),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-    out, _ = await process.communicate()
-    return out.decode().strip() or None if process.returncode == 0 else None

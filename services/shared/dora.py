@@ -5,7 +5,7 @@ Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the
   again by a rollback is a restoration, not a deployment.
 - deployment frequency: deployments per day of the window.
 - lead time for changes: commit time -> that first `live`, median over deployments whose commit time is
-  known (`details.commit_time` of any of its events, ISO 8601; the builder records it from git).
+  known (the release commit's `time` in the `commits` the builder records on `built`, read from git).
 - change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
   (`rolled_back`) within `failure_window` of going live: DORA counts a deployment that needed remediation
   such as a rollback. A release that failed before going live never reached users and is not a change.
@@ -72,7 +72,7 @@ def deployment(events: Sequence[ReleaseEvent], failure_window: timedelta) -> Dep
     live = next((e for e in ordered if e.state == S.LIVE), None)
     if live is None:
         return None
-    committed = next((_time(e.details["commit_time"]) for e in ordered if e.details.get("commit_time")), None)
+    committed = _commit_time(ordered, live.release.commit)
     rolled = next((e.occurred_at for e in ordered if e.state == S.ROLLED_BACK and e.seq > live.seq), None)
     if rolled is not None and rolled - live.occurred_at > failure_window:
         rolled = None
@@ -89,6 +89,14 @@ def keys(deployments: Sequence[Deployment], days: float) -> Keys:
         change_failure_rate=len(restores) / len(deployments) if deployments else None,
         time_to_restore_seconds=statistics.median(restores) if restores else None,
     )
+
+
+def _commit_time(events: Sequence[ReleaseEvent], commit: str) -> datetime | None:
+    for event in events:
+        for entry in event.details.get("commits") or ():
+            if isinstance(entry, dict) and entry.get("sha") == commit:
+                return _time(entry.get("time"))
+    return None
 
 
 def _time(value: object) -> datetime | None:

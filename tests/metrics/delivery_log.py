@@ -7,7 +7,7 @@ from typing import Any
 
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from tests.harness import make_release
+from tests.harness import SHA, make_release
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 1, 11, tzinfo=UTC)  # a 10-day window
@@ -24,7 +24,10 @@ def history(rid: str, app: str, steps: list[tuple[S, datetime]], commit_time: da
             ) -> list[ReleaseEvent]:
     events = []
     for seq, (state, when) in enumerate(steps, start=1):
-        details: dict[str, Any] = {"commit_time": commit_time.isoformat()} if state == S.BUILT and commit_time else {}
+        details: dict[str, Any] = {}
+        if state == S.BUILT and commit_time:  # as the builder records them: the release's own commit first
+            details["commits"] = [{"sha": SHA, "author": "ann <ann@example.org>", "time": commit_time.isoformat(),
+                                   "subject": "change"}]
         events.append(ReleaseEvent(release_id=rid, app=app, seq=seq, state=state, occurred_at=when, actor="t",
                                    details=details, release=make_release(rid, app, state=state, seq=seq)))
     return events
