@@ -1,21 +1,17 @@
 """Claims that make hooks idempotent across API replicas: a delivery id or a pushed commit is acted on by
-whoever inserts its row first. SQLAlchemy Core on its own table (`create_all` until issue 12's migrations
-take it over); the primary key is the arbiter, so it holds with any number of replicas on one database."""
+whoever inserts its row first (the read model's `greenlight_hook_claims` table); the primary key is the arbiter,
+so it holds with any number of replicas on one database."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db import schema
 from services.shared.release import utcnow
 
-metadata = MetaData()
-claims = Table(
-    "greenlight_hook_claims", metadata,
-    Column("key", String(400), primary_key=True),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-)
+claims = schema.greenlight_hook_claims
 
 
 class Claims:

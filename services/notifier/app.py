@@ -12,14 +12,11 @@ from services.notifier.consumer import NotifierConsumer
 from services.notifier.delivery import HttpPoster
 from services.notifier.handlers import Notifier
 from services.notifier.records import DeliveryRecords
-from services.notifier.records import metadata as records_metadata
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
-from services.shared.db.engine import open_engine
+from services.shared.db.engine import migrate, open_engine
 from services.shared.runtime import BUS, METRICS, READY, service_app
-from services.shared.sqlengine import ensure_tables
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
-from services.shared.subscriptions import metadata as subscriptions_metadata
 
 SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
@@ -31,10 +28,9 @@ def create_app(settings: NotifierSettings) -> web.Application:
                        registry=app[METRICS])
 
     async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
-        # The read model's engine set-up (SQLite tuned for several processes); no migration: these tables are
-        # the notifier's own and the read model is not read here.
+        # The read model's database (its tables come from its migrations); the releases are not read here.
         engine = open_engine(settings.database)
-        await ensure_tables(engine, subscriptions_metadata, records_metadata)
+        await migrate(engine)
         table = SubscriptionTable(engine)
         app[RECORDS] = records = DeliveryRecords(engine)
         levels = range(len(settings.retry_delays))

@@ -1,6 +1,6 @@
 """Delivery records: one row per (subscription, event), its status and attempts; the notifier's effect check.
 
-SQLAlchemy Core on its own table, created with `create_all` until issue 12's migrations take it over.
+SQLAlchemy Core on the read model's `greenlight_notifier_deliveries` table (services/shared/db/schema.py).
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db import schema
 from services.shared.events import ReleaseEvent
 from services.shared.release import utcnow
 
@@ -24,19 +25,7 @@ class Status(StrEnum):
     FAILED = "failed"  # every retry spent
 
 
-metadata = MetaData()
-deliveries = Table(
-    "greenlight_notifier_deliveries", metadata,
-    Column("subscription_id", String(63), primary_key=True),
-    Column("event_id", String(200), primary_key=True),
-    Column("release_id", String(100), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("state", String(40), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text),  # a status code or an exception's class: never a URL (Slack's hold a token)
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+deliveries = schema.greenlight_notifier_deliveries
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ import json
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db import schema
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES
 from services.shared.protocol import ReleaseState as S
@@ -47,12 +48,7 @@ class SubscriptionSpec(BaseModel):
         return event.state in (self.states or NOTIFIED)
 
 
-metadata = MetaData()
-subscriptions = Table(
-    "greenlight_subscriptions", metadata,
-    Column("id", String(63), primary_key=True),
-    Column("spec", Text, nullable=False),  # the SubscriptionSpec as JSON, secret included
-)
+subscriptions = schema.greenlight_subscriptions
 
 
 class SubscriptionExists(ValueError):
