@@ -31,7 +31,11 @@ class SubscriptionSpec(BaseModel):
     url: AnyHttpUrl = Field(description="where deliveries are POSTed (http or https)")
     secret: SecretStr = Field(min_length=16, description="HMAC key; write-only, never shown or delivered")
     apps: tuple[AppName, ...] = Field((), description="apps to notify of; empty: every app")
-    states: tuple[S, ...] = Field((), description="states to notify of; empty: every notified state")
+    states: tuple[S, ...] = Field(
+        (), description="states to notify of; empty: every notified state",
+        # The document offers exactly the notified states, as the validator below accepts.
+        json_schema_extra={"items": {"enum": [s.value for s in NOTIFIED]}},
+    )
     format: Literal["cloudevents", "slack"] = Field("cloudevents", description="body of each delivery")
 
     @field_validator("states")

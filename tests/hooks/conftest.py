@@ -19,6 +19,7 @@ from services.approval.settings import ApprovalSettings
 from services.shared.db.releases import ReleaseFilter
 from services.shared.db.runtime import DATABASE
 from services.shared.release import Release
+from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 from services.shared.signing import github_signature
 from tests.approval.conftest import pipeline
@@ -47,7 +48,10 @@ def hooks(served: Served, postgres_url: str) -> HookSettings:
 @contextlib.asynccontextmanager
 async def hooked_api(bus: BusSettings, hooks: HookSettings) -> AsyncIterator[Client]:
     """One API replica: the real git resolver, the given hooks."""
-    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus), resolver=GitRefResolver(10), hooks=hooks)
+    # The git daemon is on loopback: the repository policy allows it only when named (issue 15).
+    allow = RepositorySettings(allow=[a.repository.rsplit("/", 1)[0] + "/*" for a in hooks.apps])
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus, repository=allow),
+                     resolver=GitRefResolver(10, allow), hooks=hooks)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
