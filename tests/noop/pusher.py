@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from services.builder.handlers import RELEASE_LABEL
 from services.pusher.auth import Login, TagState
 from services.pusher.engine import LocalImage
 from tests.noop.ledger import Ledger, in_step
@@ -63,7 +62,7 @@ class NoopPushEngine:
     async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
         source = self._source(f"{repository}:{tag}")
         image = self.ledger.get(f"image:{source}") or {"id": "sha256:unknown", "labels": {}}
-        release_id = image["labels"].get(RELEASE_LABEL, "?")
+        release_id = image.get("release", "?")
         digest = "sha256:" + hashlib.sha256(f"{repository}:{tag}/{image['id']}".encode()).hexdigest()
         name = repository.split("/", 1)[1]
         async with in_step(self.ledger, "push", release_id):
