@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pydantic import SecretStr
 
 from services.pusher.auth import Login, TagState
-from services.pusher.engine import LocalImage
+from services.pusher.engine import LocalImage, PushOutput
 from tests.noop.ledger import Ledger, in_step
 
 REGISTRY = "registry.noop.test"
@@ -59,7 +59,8 @@ class NoopPushEngine:
         with self.ledger.txn() as txn:
             txn.put(f"tag:{repository}:{tag}", source)
 
-    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                   output: PushOutput | None = None) -> str | None:
         source = self._source(f"{repository}:{tag}")
         image = self.ledger.get(f"image:{source}") or {"id": "sha256:unknown", "labels": {}}
         release_id = image.get("release", "?")
