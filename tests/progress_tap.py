@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import aio_pika
 import pytest
@@ -43,10 +44,15 @@ class ProgressTap:
     def of(self, release_id: str, step: str) -> list[Progress]:
         return [p for p in self.items if p.release_id == release_id and p.step == step]
 
-    async def wait(self, release_id: str, step: str, timeout: float = 60.0) -> Progress:
+    async def wait(self, release_id: str, step: str, until: Callable[[Progress], bool] = lambda _: True,
+                   timeout: float = 60.0) -> Progress:
+        """The first progress of the step that satisfies `until`."""
+        def found() -> list[Progress]:
+            return [p for p in self.of(release_id, step) if until(p)]
+
         try:
             async with asyncio.timeout(timeout), self._arrived:
-                await self._arrived.wait_for(lambda: bool(self.of(release_id, step)))
+                await self._arrived.wait_for(lambda: bool(found()))
         except TimeoutError:
-            pytest.fail(f"no {step} progress for {release_id} in {timeout}s")
-        return self.of(release_id, step)[0]
+            pytest.fail(f"no matching {step} progress for {release_id} in {timeout}s: {self.of(release_id, step)}")
+        return found()[0]
