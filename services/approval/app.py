@@ -12,6 +12,7 @@ from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
+from services.approval.progress_feed import FEED, ProgressFeed, progress_ctx
 from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
@@ -37,6 +38,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         yield
 
     app.cleanup_ctx.append(desk_ctx)
+    app[FEED] = ProgressFeed()
+    app.cleanup_ctx.append(progress_ctx)
     register(app, ROUTES)
     add_dashboard(app)
     return app

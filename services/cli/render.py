@@ -149,10 +149,18 @@ def step(event: dict[str, Any], previous: datetime | None) -> datetime | None:
     extra = {k: release.get(k) for k in ("image", "preview", "standby_colour", "approver") if release.get(k)}
     if event["state"] in ("built", "pushed", "awaiting_approval", "approved") and extra:
         line.append("  " + summarise(extra, 100), style="dim")
+    if note := (event.get("details") or {}).get("note"):  # e.g. "reused image ...": nothing was built
+        line.append(f"  {note}", style="cyan")
     out().print(line)
     if event["state"] == "awaiting_approval":
         out().print(Text(f"  waiting for approval: greenlight approve {event['release_id']}", style="yellow"))
     return at
+
+
+def progress(item: dict[str, Any]) -> None:
+    """A running step's progress under its state line: `  build  STEP 3/7: RUN ...` (throttled at the source)."""
+    count = f" ({item['current']}/{item['total']})" if item.get("total") and item.get("current") is not None else ""
+    out().print(Text(f"    {item.get('step', '?'):<6} {str(item.get('message', ''))[:150]}{count}", style="dim"))
 
 
 def note(message: str, style: str = "") -> None:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from services.approval.app import create_app as approval_app
+from services.approval.progress_feed import FEED, ProgressFeed
 from services.approval.settings import ApprovalSettings
 from services.builder.app import create_app as builder_app
 from services.builder.settings import BuilderSettings
@@ -46,6 +47,7 @@ PlatformOpener = Callable[[], AbstractAsyncContextManager[Platform]]
 class Stack:
     api: str
     store: ReleaseStore  # the approval service's own view of the release log
+    feed: ProgressFeed  # the approval service's progress fan-out: its listeners are the open streams
 
     def client(self, token: str = REQUESTER) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.api, headers={"Authorization": f"Bearer {token}"}, timeout=15)
@@ -109,6 +111,6 @@ async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform:
             await services.enter_async_context(serving(deployer_app(deployer, platform=deployer_platform)))
             switcher_platform = await services.enter_async_context(platform())
             await services.enter_async_context(serving(switcher_app(switching, platform=switcher_platform)))
-            yield Stack(api, approval[STORE])
+            yield Stack(api, approval[STORE], approval[FEED])
     finally:
         await delete_queues(bus, switching.timer_queue_name())
