@@ -27,11 +27,13 @@ class ProgressFeed:
     def __init__(self, per_client: int = 64) -> None:
         self.per_client = per_client
         self.listeners: dict[asyncio.Queue[Progress], Match] = {}
+        self.listened = asyncio.Event()  # set once a stream listens: lets a caller await the first one
 
     @contextlib.contextmanager
     def listen(self, match: Match) -> Iterator[asyncio.Queue[Progress]]:
         queue: asyncio.Queue[Progress] = asyncio.Queue(self.per_client)
         self.listeners[queue] = match
+        self.listened.set()
         try:
             yield queue
         finally:

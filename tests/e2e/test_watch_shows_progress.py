@@ -34,9 +34,7 @@ async def test_watch_prints_build_progress(stack: Stack, tmp_path, app_name: str
                                       "--watch"], env=env, catch_exceptions=False))
     server = None
     try:
-        async with asyncio.timeout(60):
-            while not stack.feed.listeners:  # the CLI's event stream is open on the API
-                await asyncio.sleep(0.02)
+        await asyncio.wait_for(stack.feed.listened.wait(), 60)  # the CLI's event stream is open on the API
         server = await asyncio.start_server(lambda _r, w: w.close(), sock=gate)
         release_id = next(iter(stack.store.history))
         staged = await stack.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
