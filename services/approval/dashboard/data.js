@@ -20,6 +20,7 @@ const model = {
   source: null,
   lastOffset: null,
   pendingApps: new Set(),
+  progress: new Map(), // id -> newest progress of its running step (live only, never stored)
   appTimer: null,
   renderQueued: false,
 };
@@ -96,6 +97,17 @@ function onEvent(message) {
   remember(event.release);
   if (model.selected === event.release_id) mergeHistory([event]);
   refreshAppSoon(event.app);
+}
+
+// Progress has no id: it must not move lastOffset, the point a reopened stream resumes from.
+function onProgress(message) {
+  try {
+    const item = JSON.parse(message.data);
+    model.progress.set(item.release_id, item);
+  } catch (err) {
+    return;
+  }
+  scheduleRender();
 }
 
 function mergeHistory(events) {
@@ -193,6 +205,7 @@ function openStream() {
     }, REOPEN_MS);
   };
   for (const state of STATES) source.addEventListener(state, onEvent);
+  source.addEventListener("progress", onProgress);
 }
 
 function closeStream() {

@@ -65,10 +65,19 @@ function buildRow(id) {
   return { tr, cells, decision };
 }
 
+// The state a step's progress belongs to: shown only while the release is still in it.
+const STEP_STATE = { build: "building", push: "pushing", deploy: "deploying" };
+
+function progressOf(release) {
+  const item = model.progress.get(release.id);
+  if (!item || STEP_STATE[item.step] !== release.state) return [];
+  return [el("small", { class: "progress", "data-testid": "progress" }, item.message)];
+}
+
 function updateRow(row, release) {
   const { cells } = row;
   cells.app.textContent = release.app;
-  cells.state.replaceChildren(stateBadge(release.state));
+  cells.state.replaceChildren(stateBadge(release.state), ...progressOf(release));
   cells.commit.textContent = (release.commit || "").slice(0, 12);
   cells.commit.title = release.commit || "";
   cells.by.textContent = release.requested_by || "";
