@@ -95,9 +95,10 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform: PlatformOpener, *,
-                        ready_timeout: float = 20.0, **switcher: Any) -> AsyncIterator[Stack]:
+                        ready_timeout: float = 20.0, build_args: dict[str, str] | None = None,
+                        **switcher: Any) -> AsyncIterator[Stack]:
     builder = BuilderSettings(bus=bus, docker_host=engine_url, registry=REGISTRY, allow_local_repos=True,
-                              work_root=work)
+                              work_root=work, build_args=build_args or {})
     pusher = PusherSettings(bus=bus, docker_host=engine_url, registry=REGISTRY)
     deployer = DeployerSettings(bus=bus, rollout_timeout=ready_timeout)
     switching = SwitcherSettings(bus=bus, ready_timeout=ready_timeout, **{"scale_down_delay": 600.0, **switcher})
