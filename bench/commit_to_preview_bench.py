@@ -138,7 +138,7 @@ async def rounds_of(stack: Stack, load: Load, repo: FixtureRepo, changed: str, s
         figures["preview"].append(await until_served(preview, settings.host_of(app), commit, started))
         staged = await stack.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
         assert staged.state is S.AWAITING_APPROVAL and staged.standby_colour, staged.error
-        print("  steps: " + steps(stack, release_id), flush=True)
+        print("  steps: " + await steps(stack, release_id), flush=True)
         started = time.monotonic()
         assert (await stack.decide(release_id, "approve")).status_code == 200
         figures["approve"].append(await load.first_from(staged.standby_colour.value, started) - started)
@@ -153,9 +153,9 @@ async def rounds_of(stack: Stack, load: Load, repo: FixtureRepo, changed: str, s
         print(f"round {index + 1}: " + "  ".join(f"{k}={v[-1]:.2f}s" for k, v in figures.items()), flush=True)
 
 
-def steps(stack: Stack, release_id: str) -> str:
+async def steps(stack: Stack, release_id: str) -> str:
     """Where the time went, from the release's own events: requested -> built -> pushed -> staged."""
-    at = {e.event.state: e.event.occurred_at for e in stack.store.history[release_id]}
+    at = {e.state: e.occurred_at for e in await stack.history(release_id)}
     marks = [("build", S.REQUESTED, S.BUILT), ("push", S.BUILT, S.PUSHED), ("deploy", S.PUSHED, S.AWAITING_APPROVAL)]
     return "  ".join(f"{name} {(at[end] - at[begin]).total_seconds():.2f}s" for name, begin, end in marks)
 

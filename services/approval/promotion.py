@@ -11,8 +11,8 @@ import uuid
 
 from services.approval.errors import Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.release import Release
-from services.shared.store import ReleaseStore
 
 
 def check_request_fields(ask: ReleaseRequest) -> None:
@@ -31,9 +31,9 @@ def check_request_fields(ask: ReleaseRequest) -> None:
         raise Unprocessable.of_fields(problems)
 
 
-def source_release(store: ReleaseStore, app: str, release_id: str) -> Release:
-    """The earlier release whose image `from_release` redeploys. (Store read: port to the async store.)"""
-    source = store.get(release_id)
+async def source_release(store: ReleaseDatabase, app: str, release_id: str) -> Release:
+    """The earlier release whose image `from_release` redeploys."""
+    source = await store.get(release_id)
     if source is None:
         raise _invalid("there is no release with that id")
     if source.app != app:

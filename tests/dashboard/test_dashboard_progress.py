@@ -23,7 +23,8 @@ async def test_progress_shown_while_the_step_runs(approval: Approval, bus_settin
     bus = Bus(bus_settings, "gltest-dashboard-progress")
     await bus.connect()
     try:
-        requested = approval.store.history[release_id][-1].event
+        requested = await approval.store.latest(release_id)
+        assert requested is not None
         building = requested.next(S.BUILDING, actor="builder")
         await bus.publish(building)
         await expect(row.get_by_test_id("state")).to_have_text("building")

@@ -16,14 +16,14 @@ async def test_rerelease_and_from_release_reuse_the_image(stack: Stack, repo: Fi
                                                           local_settings: LocalSettings) -> None:
     commit = repo.git("rev-parse", "HEAD")
     first_id = await stack.ship(app_name, repo.url, commit)
-    first = stack.store.get(first_id)
+    first = await stack.database.get(first_id)
     assert first is not None and first.digest is not None
 
     # The same commit again: the builder finds the image by its build key, the registry already holds it.
     again_id = await stack.release(app_name, repo.url, commit)
     again = await stack.wait(again_id, S.AWAITING_APPROVAL, S.FAILED)
     assert again.state is S.AWAITING_APPROVAL, again.error
-    history = {e.event.state: e.event for e in stack.store.history[again_id]}
+    history = {e.state: e for e in await stack.history(again_id)}
     assert list(history) == STAGED
     assert history[S.BUILT].details["reused"] is True
     assert history[S.BUILT].details["note"].startswith("reused image")
@@ -39,7 +39,7 @@ async def test_rerelease_and_from_release_reuse_the_image(stack: Stack, repo: Fi
     promoted_id = response.json()["id"]
     promoted = await stack.wait(promoted_id, S.AWAITING_APPROVAL, S.FAILED)
     assert promoted.state is S.AWAITING_APPROVAL, promoted.error
-    events = {e.event.state: e.event for e in stack.store.history[promoted_id]}
+    events = {e.state: e for e in await stack.history(promoted_id)}
     assert list(events) == STAGED
     assert events[S.REQUESTED].details["from_release"] == first_id
     assert events[S.BUILT].details["note"] == f"reused image {first.image}"

@@ -36,7 +36,8 @@ async def test_watch_prints_build_progress(stack: Stack, tmp_path, app_name: str
     try:
         await asyncio.wait_for(stack.feed.listened.wait(), 60)  # the CLI's event stream is open on the API
         server = await asyncio.start_server(lambda _r, w: w.close(), sock=gate)
-        release_id = next(iter(stack.store.history))
+        [release] = await stack.releases_of(app_name)
+        release_id = release.id
         staged = await stack.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
         assert staged.state is S.AWAITING_APPROVAL, staged.error
         async with stack.client(APPROVER) as client:
