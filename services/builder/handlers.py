@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -17,6 +15,7 @@ from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
+from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.settings import BuilderSettings
 from services.builder.source import SourceError, SourceFetcher, commit_time
 from services.shared.appspec import AppSpec, AppSpecError
@@ -30,36 +29,8 @@ from services.shared.release import LintFinding, Release, ReleaseError
 from services.shared.sources import UnsafeSource
 
 log = structlog.get_logger(__name__)
-ACTOR = "builder"
 # podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
 BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the build step found: `error` set means failed, else built."""
-
-    spec: AppSpec | None = None
-    lint: tuple[LintFinding, ...] = ()
-    image: str | None = None
-    image_id: str | None = None
-    reused: bool = False
-    build_key: str | None = None
-    note: str | None = None
-    error: ReleaseError | None = None
-
-    def event(self, building: ReleaseEvent) -> ReleaseEvent:
-        details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
-        changes: dict[str, Any] = {"lint": self.lint}
-        if self.spec is not None:
-            changes["spec"] = self.spec
-        if self.error is not None:
-            details.update(step=self.error.step, reason=self.error.reason)
-            return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
-        details.update(image=self.image, image_id=self.image_id, reused=self.reused, build_key=self.build_key)
-        if self.note:
-            details["note"] = self.note
-        return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
 
 
 class BuildHandler:
@@ -109,12 +80,12 @@ class BuildHandler:
 
     async def _produce(self, release: Release, progress: ProgressReporter) -> Outcome:
         if release.digest is not None and release.spec is not None:
-            return _prebuilt(release, release.spec)
+            return prebuilt(release, release.spec)
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
                 if release.digest is not None:
                     try:
-                        return _prebuilt(release, read_spec(checkout))
+                        return prebuilt(release, read_spec(checkout))
                     except AppSpecError as exc:
                         return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
                 return await self._from_checkout(release, checkout, progress)
@@ -178,7 +149,3 @@ class BuildHandler:
         log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
         return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest)
 
-
-def _prebuilt(release: Release, spec: AppSpec) -> Outcome:
-    log.info("release names an existing image; not building", image=release.image)
-    return Outcome(spec=spec, image=release.image, reused=True, note=f"reused image {release.image}")
