@@ -21,6 +21,8 @@ import aiodocker
 import aiohttp
 import structlog
 
+from services.builder.labelling import LabellingFailed, with_label_line
+
 log = structlog.get_logger(__name__)
 _BARE_ID = re.compile(r"^[0-9a-f]{64}\s*$")
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -92,6 +94,8 @@ class DockerEngine:
                             await output(line)
         except TimeoutError:
             raise BuildFailed(f"build took longer than {self.timeout:.0f}s", "\n".join(tail)) from None
+        except LabellingFailed as exc:
+            raise BuildFailed(str(exc), "") from exc
         except aiodocker.DockerError as exc:  # includes DockerStreamError: the build's own error
             if exc.status >= 500 and not isinstance(exc, aiodocker.exceptions.DockerStreamError):
                 log.warning("engine refused the build", status=exc.status, error=exc.message)
@@ -111,10 +115,10 @@ class DockerEngine:
                 labels=dict(request.labels), buildargs=self._build_args(request) or None,
                 rm=True, forcerm=True, nocache=request.no_cache, stream=True,
             )
+        dockerfile = await asyncio.to_thread(with_label_line, context, request.dockerfile, request.labels)
         params: dict[str, Any] = {
-            "t": request.tag, "dockerfile": request.dockerfile, "rm": "true", "forcerm": "true",
+            "t": request.tag, "dockerfile": dockerfile, "rm": "true", "forcerm": "true",
             "layers": "true", "nocache": str(request.no_cache).lower(), "outputformat": OCI_MANIFEST,
-            "labels": json.dumps(dict(request.labels)),
         }
         if build_args := self._build_args(request):
             params["buildargs"] = json.dumps(build_args)

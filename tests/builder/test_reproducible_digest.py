@@ -30,7 +30,9 @@ async def test_same_commit_same_digest(engine_url: str, tmp_path: Path, app_name
     assert epoch is not None
     repository = f"{REGISTRY}/{app_name}"
     tags = [f"{repository}:one", f"{repository}:two"]
-    ids, digests = [], []
+    ids: list[str] = []
+    digests: list[str] = []
+    seen: list[object] = []
     async with docker_client(engine_url) as docker:
         engine, pusher = DockerEngine(docker, timeout=300, tail_lines=20), DockerPushEngine(docker, timeout=300)
         try:
@@ -40,6 +42,8 @@ async def test_same_commit_same_digest(engine_url: str, tmp_path: Path, app_name
                     ids.append(await engine.build(archive, BuildRequest(
                         tag=tag, dockerfile=dockerfile, labels=key.labels(), source_date_epoch=epoch,
                         no_cache=True)))
+                info = await docker.images.inspect(ids[-1])
+                seen.append((info["RootFS"]["Layers"], info.get("Created"), info.get("Config", {}).get("Labels")))
                 await pusher.push(repository, tag.rsplit(":", 1)[1], {})
                 async with httpx.AsyncClient() as client:
                     head = await client.head(f"http://{REGISTRY}/v2/{app_name}/manifests/{tag.rsplit(':', 1)[1]}",
@@ -47,5 +51,5 @@ async def test_same_commit_same_digest(engine_url: str, tmp_path: Path, app_name
                 digests.append(head.headers["Docker-Content-Digest"])
         finally:
             await remove_images(engine_url, tags)
-    assert ids[0] == ids[1]
+    assert ids[0] == ids[1], seen  # layers, created time, labels of each build
     assert digests[0] == digests[1]
