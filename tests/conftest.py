@@ -18,7 +18,7 @@ from services.shared.settings import BusSettings
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "a", "b", "c", "d", "e")
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "a", "b", "c", "d", "e")
 
 
 def _answers(url: str) -> bool:
@@ -127,7 +127,7 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
         # Closing connections finishes their tasks a few loop turns later: await them, bounded.
         _, still = await asyncio.wait(leaked, timeout=2.0)
         if still:
-            names = sorted(t.get_coro().__qualname__ for t in still)  # type: ignore[union-attr]
+            names = sorted(getattr(t.get_coro(), "__qualname__", repr(t.get_coro())) for t in still)
             for task in still:
                 task.cancel()
             pytest.fail(f"test leaked {len(still)} asyncio task(s): {names}")

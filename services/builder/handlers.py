@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
+from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
@@ -88,7 +90,11 @@ class BuildHandler:
                         return prebuilt(release, read_spec(checkout))
                     except AppSpecError as exc:
                         return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
-                return await self._from_checkout(release, checkout, progress)
+                outcome = await self._from_checkout(release, checkout, progress)
+                if outcome.error is not None:
+                    return outcome
+                commits = await recent_commits(checkout, binary=self.settings.git_binary)
+                return dataclasses.replace(outcome, commits=tuple(commits))
         except SourceError as exc:
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
         except EngineUnavailable as exc:

@@ -28,6 +28,7 @@ class Outcome:
     build_key: str | None = None
     note: str | None = None
     error: ReleaseError | None = None
+    commits: tuple[dict[str, Any], ...] = ()  # services/builder/commits.py
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
         details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
@@ -37,7 +38,8 @@ class Outcome:
         if self.error is not None:
             details.update(step=self.error.step, reason=self.error.reason)
             return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
-        details.update(image=self.image, image_id=self.image_id, reused=self.reused, build_key=self.build_key)
+        details.update(image=self.image, image_id=self.image_id, reused=self.reused, build_key=self.build_key,
+                       commits=list(self.commits))
         if self.note:
             details["note"] = self.note
         return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
