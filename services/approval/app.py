@@ -15,6 +15,7 @@ from services.approval.hook_settings import HookSettings
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
+from services.approval.progress_feed import FEED, ProgressFeed, progress_ctx
 from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
@@ -50,6 +51,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         yield
 
     app.cleanup_ctx.append(desk_ctx)
+    app[FEED] = ProgressFeed()
+    app.cleanup_ctx.append(progress_ctx)
     app[HOOK_SETTINGS] = hooks or HookSettings()
     add_sql(app)
     register(app, ROUTES)

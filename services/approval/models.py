@@ -32,6 +32,10 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# An image pinned by digest: `<registry>/<repository>@sha256:<64 hex>`; a tag could move under us.
+PINNED_IMAGE = r"^[a-z0-9.:/_-]{1,400}@sha256:[0-9a-f]{64}$"
+
+
 class ReleaseRequest(Body):
     # A full SHA needs no network, so the example is accepted by any Greenlight whatever its DNS.
     model_config = ConfigDict(json_schema_extra={"examples": [
@@ -39,13 +43,22 @@ class ReleaseRequest(Body):
          "commit": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}]})
 
     app: AppName = Field(description="the app to release (a DNS-1123 label)")
-    repository: str = Field(min_length=1, max_length=500, pattern=REPOSITORY_PATTERN,
-                            description="git URL (https, ssh, git or user@host:path; never with credentials: "
-                                        "the operator configures a credential helper). 403 when the operator's "
-                                        "GREENLIGHT_REPOSITORY_ALLOW does not allow it")
-    commit: str = Field(min_length=1, max_length=255, pattern=REF_PATTERN,
-                        description="a 40-hex commit SHA, or a branch, tag or HEAD (404 when the repository "
-                                    "has no such ref)")
+    repository: str | None = Field(
+        None, min_length=1, max_length=500, pattern=REPOSITORY_PATTERN,
+        description="git URL (https, ssh, git or user@host:path; never with credentials: the operator configures "
+                    "a credential helper); required unless `from_release` is given. 403 when the operator's "
+                    "GREENLIGHT_REPOSITORY_ALLOW does not allow it")
+    commit: str | None = Field(
+        None, min_length=1, max_length=255, pattern=REF_PATTERN,
+        description="a 40-hex commit SHA, or a branch, tag or HEAD (404 when the repository has no such ref); "
+                    "required unless `from_release` is given")
+    image: str | None = Field(None, pattern=PINNED_IMAGE,
+                              description="deploy this image (pinned by digest) instead of building; it must "
+                                          "be in the app's repository of the target registry. The spec is "
+                                          "read from greenlight.yaml at `commit`")
+    from_release: str | None = Field(None, min_length=1, max_length=64,
+                                     description="redeploy the image of this earlier release of the app "
+                                                 "(same repository, commit and spec), without building")
 
 
 class DecisionRequest(Body):

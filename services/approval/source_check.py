@@ -8,7 +8,7 @@ classified reason (never git's own words), one that does not answer in time 504.
 from __future__ import annotations
 
 from services.approval.errors import ApiError, Forbidden, NotFound, Unprocessable
-from services.approval.models import FieldError, ReleaseRequest
+from services.approval.models import FieldError
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.git_target import SourceTimeout
@@ -22,12 +22,12 @@ from services.shared.sources import (
 )
 
 
-async def source_of(ask: ReleaseRequest, settings: ApprovalSettings, policy: RepositoryPolicy,
-                    resolver: RefResolver) -> tuple[str, str]:
+async def source_of(asked_repository: str, asked_commit: str, settings: ApprovalSettings,
+                    policy: RepositoryPolicy, resolver: RefResolver) -> tuple[str, str]:
     """(repository, full commit SHA) of a request, or the ApiError that answers it."""
     try:
-        repository = check_repository(ask.repository, allow_local=settings.allow_local_repos, policy=policy)
-        ref = check_ref(ask.commit)
+        repository = check_repository(asked_repository, allow_local=settings.allow_local_repos, policy=policy)
+        ref = check_ref(asked_commit)
     except SourceNotAllowed as exc:  # well formed, but the operator's policy says no
         raise _refused(exc) from None
     except UnsafeSource as exc:

@@ -6,6 +6,8 @@ reconnects anywhere with `Last-Event-ID` gets exactly the events after it, no ga
 Without one a stream starts at the newest offset: history is the JSON API's job (`GET /releases/{id}`
 carries each event's offset, to resume from). Streams are bounded per identity and in total (429 with
 Retry-After beyond), and each event is serialised once, whatever the number of subscribers.
+Progress of a running step comes in between as `event: progress`, `data: <Progress JSON>` and no id,
+so it never moves a client's resume point; it is live only (`progress_feed.py`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from services.approval.auth import Identity
 from services.approval.errors import ApiError, NotFound
 from services.approval.fanout import Fanout
 from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams, StreamTicketOut
+from services.approval.progress_feed import FEED
 from services.approval.routing import Call, reply
 from services.approval.tickets import TICKETS
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
+from services.shared.progress import Progress
 from services.shared.store import LoggedEvent
 
 ENCODED_KEPT = 4096  # recent events kept serialised; a subscriber further behind re-encodes (rare)
@@ -104,16 +108,17 @@ async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamRes
     release_id = call.params.id
     if await call.request.app[DATABASE].get(release_id) is None:
         raise NotFound("There is no release with that id.")
-    return await _stream(call, lambda e: e.release_id == release_id)
+    return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id)
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
     app = call.params.app
-    return await _stream(call, lambda e: app is None or e.app == app, app)
+    return await _stream(call, lambda e: app is None or e.app == app, lambda p: app is None or p.app == app)
 
 
 async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
-                  match: Callable[[ReleaseEvent], bool], app: str | None = None) -> web.StreamResponse:
+                  match: Callable[[ReleaseEvent], bool], match_progress: Callable[[Progress], bool],
+                  ) -> web.StreamResponse:
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
@@ -124,17 +129,21 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
     follow = cast(AsyncGenerator[LoggedEvent, None], hub.feed(request.app[DATABASE]).events(after, match))
     hub.by_identity[caller.name] += 1
     try:
-        async with sse_response(request, ping_interval=hub.ping_interval) as response:
-            hub.open.add(response)
-            pump = asyncio.create_task(_pump(hub, response, follow))
-            # A failed send ends the pump; then the stream ends too rather than idling until the next ping.
-            pump.add_done_callback(lambda _: response.stop_streaming())
-            try:
-                await response.wait()  # until the client leaves or shutdown calls stop_streaming
-            finally:
-                hub.open.discard(response)
-                pump.cancel()
-                await asyncio.gather(pump, return_exceptions=True)
+        with request.app[FEED].listen(match_progress) as progress:
+            async with sse_response(request, ping_interval=hub.ping_interval) as response:
+                hub.open.add(response)
+                pumps = [asyncio.create_task(_pump(hub, response, follow)),
+                         asyncio.create_task(_pump_progress(response, progress))]
+                # A failed send ends a pump; then the stream ends too rather than idling until the next ping.
+                for pump in pumps:
+                    pump.add_done_callback(lambda _: response.stop_streaming())
+                try:
+                    await response.wait()  # until the client leaves or shutdown calls stop_streaming
+                finally:
+                    hub.open.discard(response)
+                    for pump in pumps:
+                        pump.cancel()
+                    await asyncio.gather(*pumps, return_exceptions=True)
     finally:
         hub.by_identity[caller.name] -= 1
         if hub.by_identity[caller.name] <= 0:
@@ -148,3 +157,9 @@ async def _pump(hub: StreamHub, response: EventSourceResponse,
         async for logged in follow:
             async with asyncio.timeout(SEND_TIMEOUT):
                 await response.write(hub.encode(logged))
+
+
+async def _pump_progress(response: EventSourceResponse, progress: asyncio.Queue[Progress]) -> None:
+    while True:
+        item = await progress.get()
+        await response.send(item.model_dump_json(), event="progress")

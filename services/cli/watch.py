@@ -42,7 +42,8 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
 
     # -1: from the release's first event (a stream without Last-Event-ID starts at "now").
     events = follow_events(client, f"/releases/{segment(release_id)}/events", last_event_id=-1,
-                           reconnect=reconnect, on_reconnect=dropped)
+                           reconnect=reconnect, on_reconnect=dropped,
+                           on_progress=None if json_lines else steps.progress)
     with contextlib.closing(events), client.translate_errors():
         for streamed in events:
             event = streamed.data
