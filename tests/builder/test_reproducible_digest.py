@@ -37,7 +37,8 @@ async def test_same_commit_same_digest(engine_url: str, tmp_path: Path, app_name
         engine, pusher = DockerEngine(docker, timeout=300, tail_lines=20), DockerPushEngine(docker, timeout=300)
         try:
             for tag in tags:
-                archive, dockerfile = await asyncio.to_thread(make_context, repo.path, spec, 10_000_000)
+                archive, dockerfile = await asyncio.to_thread(make_context, repo.path, spec, DOCKERFILE.encode(),
+                                                              10_000_000)
                 with archive:
                     ids.append(await engine.build(archive, BuildRequest(
                         tag=tag, dockerfile=dockerfile, labels=key.labels(), source_date_epoch=epoch,
