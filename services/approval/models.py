@@ -38,9 +38,18 @@ PINNED_IMAGE = r"^[a-z0-9.:/_-]{1,400}@sha256:[0-9a-f]{64}$"
 
 class ReleaseRequest(Body):
     # A full SHA needs no network, so the example is accepted by any Greenlight whatever its DNS.
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"app": "tmapp", "repository": "https://github.com/greenlight-dev/tmapp.git",
-         "commit": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}]})
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"app": "tmapp", "repository": "https://github.com/greenlight-dev/tmapp.git",
+                      "commit": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}],
+        # Which fields go together (promotion.check_request_fields), said where schema tools can read it.
+        "oneOf": [
+            {"required": ["repository", "commit"], "properties": {
+                "repository": {"type": "string"}, "commit": {"type": "string"}, "from_release": {"type": "null"}}},
+            {"required": ["from_release"], "properties": {
+                "from_release": {"type": "string"}, "repository": {"type": "null"}, "commit": {"type": "null"},
+                "image": {"type": "null"}}},
+        ],
+    })
 
     app: AppName = Field(description="the app to release (a DNS-1123 label)")
     repository: str | None = Field(

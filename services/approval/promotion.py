@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.approval.errors import Unprocessable
+from services.approval.errors import NotFound, Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.release import Release
@@ -34,8 +34,9 @@ def check_request_fields(ask: ReleaseRequest) -> None:
 async def source_release(store: ReleaseDatabase, app: str, release_id: str) -> Release:
     """The earlier release whose image `from_release` redeploys."""
     source = await store.get(release_id)
-    if source is None:
-        raise _invalid("there is no release with that id")
+    if source is None:  # well formed, names nothing: 404, as the document says
+        raise NotFound("There is no release with that id.",
+                       fields=[FieldError(loc=["body", "from_release"], msg="there is no release with that id")])
     if source.app != app:
         raise _invalid(f"release {release_id} is of app {source.app}, not {app}")
     if source.digest is None or source.image is None:

@@ -18,7 +18,8 @@ async def test_progress_interleaves_without_moving_the_resume_point(client: Clie
     other = await request_release(client, "other")
     bus = client.app[BUS]
     for path in (f"/releases/{ours['id']}/events", "/events?app=demo"):
-        async with client.get(path, headers=REQUESTER) as response:
+        # -1: from the first event (a stream without Last-Event-ID starts at "now").
+        async with client.get(path, headers={**REQUESTER, "Last-Event-ID": "-1"}) as response:
             assert response.status == 200
             [requested] = await read_messages(response, 1)  # the stream is set up: progress can arrive
             assert requested.event == "requested" and requested.id >= 0
