@@ -40,8 +40,11 @@ async def test_pinned_image_with_its_source(client: Client) -> None:
 
 async def test_bad_combinations_are_422_with_the_field(client: Client, pipeline: web.Application) -> None:
     source_id = await live_release(client)
+    # A well-formed id that names no release is 404 (the OpenAPI contract: schema-valid input is not 422).
+    unknown = await client.post("/releases", json={"app": "demo", "from_release": "no-such-release"},
+                                headers=REQUESTER)
+    assert unknown.status == 404 and ["body", "from_release"] in [f["loc"] for f in (await unknown.json())["fields"]]
     cases = [
-        ({"app": "demo", "from_release": "no-such-release"}, "from_release"),
         ({"app": "other", "from_release": source_id}, "from_release"),  # another app's release
         ({"app": "demo", "from_release": source_id, "repository": REPO}, "repository"),
         ({"app": "demo", "from_release": source_id, "image": f"r/demo@{DIGEST}"}, "image"),
