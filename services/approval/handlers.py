@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 import structlog
 from aiohttp import web
@@ -75,12 +76,8 @@ class ReleaseDesk:
         async with self._locks[self._get(release_id).app]:
             release = self._get(release_id)
             override = self._self_review(release, caller, decision)
-            earlier = self._decided(release, decision)
-            if earlier is not None:
-                return earlier
             if release.state != ReleaseState.AWAITING_APPROVAL:
-                raise Conflict(f"The release is {release.state.value}, not awaiting approval.",
-                               state=release.state)
+                return self._repeat_or_refuse(release, decision, caller)
             waiting = self._latest(release)
             event = waiting.next(decision, actor=caller.name,
                                  details={"comment": comment, "admin_override": override},
@@ -100,6 +97,9 @@ class ReleaseDesk:
             live = self.store.live(app)
             if live is None:
                 raise Conflict(f"{app} has no live release to roll back.")
+            refusal = rollback_refusal(live, self.store.get, self.store.of_app(app))
+            if refusal is not None:
+                raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
             event = self._latest(live).next(ReleaseState.ROLLING_BACK, actor=caller.name,
                                             details={"reason": reason})
             await self._publish(event)
@@ -131,12 +131,26 @@ class ReleaseDesk:
         verb = "approve" if decision == ReleaseState.APPROVED else "reject"
         raise Forbidden(f"{caller.name} requested this release, so someone else must {verb} it.")
 
-    def _decided(self, release: Release, decision: ReleaseState) -> Release | None:
-        """The snapshot of the same decision made earlier, from the log or as remembered after publishing."""
+    def _repeat_or_refuse(self, release: Release, decision: ReleaseState, caller: Identity) -> Release:
+        """A decision on a release no longer awaiting approval: the same person repeating the same
+        decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
+        decided what, so a late approver never reads "approved" for a decision that was not theirs."""
+        made = self._decision_made(release)
+        if made == (decision, caller.name):
+            return release
+        if made is None:
+            raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
+        raise Conflict(f"The release was already {made[0].value} by {made[1]}; it is now {release.state.value}.",
+                       state=release.state, decision=made[0], decided_by=made[1])
+
+    def _decision_made(self, release: Release) -> tuple[ReleaseState, str] | None:
+        """The decision on the release and who made it, from the log or as remembered after publishing."""
         for logged in self.store.history.get(release.id, ()):
-            if logged.event.state == decision:
-                return logged.event.release
-        return release if release.state == decision else None
+            if logged.event.state in DECISIONS:
+                return logged.event.state, logged.event.actor
+        if release.state in DECISIONS:
+            return release.state, release.approver or "unknown"
+        return None
 
     def _latest(self, release: Release) -> ReleaseEvent:
         history = self.store.history.get(release.id)
@@ -147,6 +161,30 @@ class ReleaseDesk:
 
 
 DESK = web.AppKey("desk", ReleaseDesk)
+
+
+def rollback_refusal(live: Release, get: Callable[[str], Release | None], of_app: Iterable[Release]) -> str | None:
+    """Why the switcher would refuse to roll `live` back, known from the release state alone, or None.
+
+    The same checks as `services/switcher/rollback.py`, made here so the caller hears the reason at once
+    (409) instead of a 202 followed by a refusal in the background. Only reads releases, so it ports to
+    the database store by awaiting `get` and `of_app`.
+    """
+    colour, previous_id = live.standby_colour, live.previous_release
+    if colour is None or previous_id is None:
+        return f"release {live.id} is the first release of {live.app}, there is nothing to go back to"
+    previous = get(previous_id)
+    if previous is None or previous.state is not ReleaseState.SUPERSEDED:
+        now = previous.state.value if previous is not None else "unknown"
+        return f"the previous release {previous_id} is {now} and cannot go live again"
+    # A later release that reached the cluster was staged on the only other colour: what ran there is gone.
+    reused = next((r for r in of_app if r.id not in (live.id, previous_id) and r.created_at > live.created_at
+                   and (r.standby_colour is not None or (r.error is not None and r.error.step == "deploy"))),
+                  None)
+    if reused is not None:
+        return (f"the {colour.other.value} colour no longer runs release {previous_id}: "
+                f"release {reused.id} was staged on it since")
+    return None
 
 
 def _invalid(field: str, reason: str) -> Unprocessable:

@@ -10,7 +10,7 @@ from pydantic.config import JsonDict
 from services.approval.paging import check_cursor
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.release import AppName, Colour, Release
+from services.shared.release import AppName, Colour, NewAppName, Release
 
 
 class Body(BaseModel):
@@ -21,7 +21,8 @@ class ReleaseRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"}]})
 
-    app: AppName = Field(description="the app to release (a DNS-1123 label)")
+    app: NewAppName = Field(description="the app to release: a DNS-1035 label of at most 55 characters, "
+                                        "so that every name derived from it is valid on the platform")
     repository: str = Field(min_length=1, max_length=500,
                             description="git URL (https, ssh, git or user@host:path)")
     commit: str = Field(min_length=1, max_length=255,
@@ -143,3 +144,5 @@ class ErrorOut(BaseModel):
     fields: list[FieldError] | None = Field(None, description="what was wrong with which input (422)")
     state: ReleaseState | None = Field(None, description="the release's current state (409)")
     blocking_release: str | None = Field(None, description="the in-flight release in the way (409)")
+    decision: ReleaseState | None = Field(None, description="the decision already made on the release (409)")
+    decided_by: str | None = Field(None, description="who made that decision (409)")

@@ -121,6 +121,7 @@ class GreenlightClient:
         if response.status_code == 401 and not self.token:
             message += " (set GREENLIGHT_TOKEN or pass --token)"
         fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
-        details = {k: str(body[k]) for k in ("state", "blocking_release") if body.get(k) is not None}
+        details = {k: str(body[k]) for k in ("state", "blocking_release", "decided_by")
+                   if body.get(k) is not None}
         return ApiError(message, status=response.status_code, fields=fields, details=details)
 
