@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
@@ -49,12 +51,11 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = app[BUS]
-        handled = Counter("greenlight_messages_handled", "messages handled", ["queue"], registry=app[METRICS])
         consumers = [Consumer(bus, sub) for sub in subscriptions(app)]
         for consumer in consumers:
             await consumer.start()
-            handled.labels(consumer.queue_name)
         app[CONSUMERS] = consumers
+        app[METRICS].register(HandledCollector(consumers))
         app[READY]["consuming"] = True
         yield
         app[READY]["consuming"] = False
@@ -62,6 +63,21 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
             await consumer.stop(bus.settings.grace_period)
 
     app.cleanup_ctx.append(ctx)
+
+
+class HandledCollector(Collector):
+    """`greenlight_messages_handled_total{queue}`: read from each consumer's own count at scrape time, so
+    the figure is the one the consumer keeps (acked after its effect) and cannot drift from it."""
+
+    def __init__(self, consumers: Sequence[Consumer]) -> None:
+        self.consumers = consumers
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("greenlight_messages_handled", "messages handled and acked",
+                                     labels=["queue"])
+        for consumer in self.consumers:
+            family.add_metric([consumer.queue_name], consumer.handled)
+        yield family
 
 
 def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:
