@@ -64,6 +64,7 @@ def _redact_library_args(_: Any, __: str, event: MutableMapping[str, Any]) -> Mu
 def _route_stdlib_logging(level: int, chain: list[Any], renderer: Any) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_HANDLER_NAME)
+    handler.addFilter(_said_by_aio_pika_too)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=chain,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
@@ -75,3 +76,9 @@ def _route_stdlib_logging(level: int, chain: list[Any], renderer: Any) -> None:
 
 
 _HANDLER_NAME = "greenlight-structlog"
+
+
+def _said_by_aio_pika_too(record: logging.LogRecord) -> bool:
+    # aiormq logs every failed connect at ERROR, then aio-pika raises it (start-up: our one line names
+    # AMQP_URL) or logs its reconnect: the same fact twice, the first time without what to do about it.
+    return not (record.name == "aiormq.connection" and str(record.msg).startswith("error when creating transport"))

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TypeVar
 
 import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
+from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
 from services.shared.logs import configure_logging
 from services.shared.releaselog import LogReader
 from services.shared.settings import BusSettings
+from services.shared.startup import EXIT_STATUS, StartupError, broker_error, load_settings
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S", bound=BaseSettings)
 
 BUS = web.AppKey("bus", Bus)
 STORE = web.AppKey("store", ReleaseStore)
@@ -83,7 +87,12 @@ class HandledCollector(Collector):
 def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = Bus(settings, connection_name=f"greenlight-{name}")
-        await bus.connect()
+        try:
+            await bus.connect()
+        except Exception as exc:
+            if (problem := broker_error(exc, settings.amqp_url.get_secret_value())) is not None:
+                raise problem from None
+            raise
         app[BUS] = bus
         log.info("connected to broker", service=name)
         yield
@@ -116,9 +125,23 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
+def settings_or_exit(settings_class: type[S]) -> S:
+    """The service's settings from the environment, or one line naming the invalid variable and exit 2."""
+    configure_logging()
+    try:
+        return load_settings(settings_class)
+    except StartupError as exc:
+        log.error(f"cannot start: {exc}")
+        raise SystemExit(EXIT_STATUS) from None
+
+
 def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0) -> None:
     # Loopback by default; a container sets GREENLIGHT_HTTP_HOST=0.0.0.0 so kubelet probes reach it.
     host = host or os.environ.get("GREENLIGHT_HTTP_HOST", "127.0.0.1")
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
-    web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
+    try:
+        web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
+    except StartupError as exc:
+        log.error(f"cannot start: {exc}")
+        raise SystemExit(EXIT_STATUS) from None
