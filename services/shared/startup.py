@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aio_pika
 import aiodocker
@@ -75,7 +75,10 @@ def broker_error(exc: BaseException, url: str) -> StartupError | None:
 async def check_cluster(api_client: client.ApiClient, where: str) -> None:
     """The API server answers `/version` with the configured credentials."""
     try:
-        await asyncio.wait_for(client.VersionApi(api_client).get_code(), PING_TIMEOUT)
+        # Raw: only "does it answer with these credentials" matters, not the version fields it returns.
+        version: Any = client.VersionApi(api_client)  # raw response: not the generated model's type
+        response = await asyncio.wait_for(version.get_code(_preload_content=False), PING_TIMEOUT)
+        response.release()
     except ApiException as exc:
         raise StartupError(f"the Kubernetes API at {where} answered {exc.status} {exc.reason} to /version; "
                            "check the credentials of the kubeconfig's user (KUBECONFIG, GREENLIGHT_KUBE_CONTEXT)"
