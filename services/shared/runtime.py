@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -15,12 +16,12 @@ from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
-from services.shared.db.runtime import database_ctx
+from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.logs import configure_logging
 from services.shared.releaselog import LogReader
-from services.shared.settings import BusSettings
-from services.shared.startup import EXIT_STATUS, StartupError, broker_error, load_settings
+from services.shared.settings import BusSettings, StartupError
+from services.shared.startup import broker_error, load_settings
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -47,9 +48,11 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    if database is not None:
+        app.cleanup_ctx.append(database_ctx(database))
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
     if database is not None:
-        app.cleanup_ctx.append(database_ctx(database, BUS, READY))
+        app.cleanup_ctx.append(projector_ctx(database, BUS, READY))
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app
@@ -134,13 +137,12 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 def settings_or_exit(settings_class: type[S]) -> S:
-    """The service's settings from the environment, or one line naming the invalid variable and exit 2."""
+    """The service's settings from the environment, or one line naming the invalid variable and exit 1."""
     configure_logging()
     try:
         return load_settings(settings_class)
     except StartupError as exc:
-        log.error(f"cannot start: {exc}")
-        raise SystemExit(EXIT_STATUS) from None
+        sys.exit(f"greenlight: {exc}")
 
 
 def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0) -> None:
@@ -151,5 +153,4 @@ def run(app: web.Application, port: int, host: str | None = None, grace: float =
     try:
         web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
     except StartupError as exc:
-        log.error(f"cannot start: {exc}")
-        raise SystemExit(EXIT_STATUS) from None
+        sys.exit(f"greenlight: {exc}")

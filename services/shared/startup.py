@@ -3,7 +3,7 @@ setting to fix and how, instead of a library's traceback (aiodocker's bare Asser
 
 Each check opens the dependency and asks it one cheap question (engine `/_ping`, cluster `/version`,
 the broker's handshake), so "configured" means "answers", not only "set". `runtime.run` turns a
-`StartupError` into that line and exit status 2.
+`StartupError` (services/shared/settings.py, shared with the database's checks) into that line.
 """
 
 from __future__ import annotations
@@ -21,15 +21,11 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from services.shared.logs import redact_url
+from services.shared.settings import StartupError
 
 S = TypeVar("S", bound=BaseSettings)
 
 PING_TIMEOUT = 10.0
-EXIT_STATUS = 2
-
-
-class StartupError(Exception):
-    """The one line a service exits with: what is wrong, which setting, how to fix it."""
 
 
 async def open_engine(url: str | None, setting: str, api_version: str = "auto") -> aiodocker.Docker:

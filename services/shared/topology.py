@@ -39,7 +39,7 @@ async def declare_log_stream(connection: AbstractRobustConnection, settings: Bus
     try:
         stream: AbstractQueue = await channel.declare_queue(
             settings.log_stream, durable=True,
-            arguments={"x-queue-type": "stream", "x-max-age": settings.log_max_age})
+            arguments=settings.log_arguments())
     except aio_pika.exceptions.ChannelPreconditionFailed as exc:
         log.warning("release log exists with another max age; keeping it (change it with a policy: "
                     "rabbitmqctl set_policy --apply-to queues <name> '^<log>$' '{\"max-age\":\"<age>\"}')",
