@@ -54,8 +54,8 @@ async def test_two_clones_get_two_vhosts_and_a_fresh_local_a_fresh_one(tmp_path:
     assert amqp_url(first, made) not in (url_a, url_b)  # a new platform, a new (empty) log
 
 
-async def test_a_release_in_flight_on_one_platform_is_not_seen_by_another(tmp_path: Path, made: list[str],
-                                                                        bus_settings: BusSettings) -> None:
+async def test_a_release_in_flight_on_one_platform_is_not_seen_by_another(
+        tmp_path: Path, made: list[str], bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     url_a, url_b = amqp_url(clone(tmp_path, "first"), made), amqp_url(clone(tmp_path, "second"), made)
     on_a = bus_settings.model_copy(update={"amqp_url": SecretStr(url_a)})
     bus = Bus(on_a, connection_name="gltest-other-platform")
@@ -67,6 +67,8 @@ async def test_a_release_in_flight_on_one_platform_is_not_seen_by_another(tmp_pa
     async with api_client(ApprovalSettings(dev_tokens=True, bus=on_a)) as a:
         assert (await (await a.get("/apps/tmapp", headers=REQUESTER)).json())["in_flight"]["id"] == "left-behind"
     on_b = bus_settings.model_copy(update={"amqp_url": SecretStr(url_b)})
+    # Each checkout also has its own read model (under its .local/).
+    monkeypatch.setenv("GREENLIGHT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/second.db")
     async with api_client(ApprovalSettings(dev_tokens=True, bus=on_b)) as b:
         assert (await (await b.get("/apps/tmapp", headers=REQUESTER)).json())["in_flight"] is None
         created = await b.post("/releases", json={"app": "tmapp", "repository": "https://example.org/t.git",
