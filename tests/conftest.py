@@ -18,7 +18,7 @@ from services.shared.settings import BusSettings
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "a", "b", "c", "d", "e")
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "a", "b", "c", "d", "e")
 
 
 def _answers(url: str) -> bool:

@@ -31,16 +31,30 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# An image pinned by digest: `<registry>/<repository>@sha256:<64 hex>`; a tag could move under us.
+PINNED_IMAGE = r"^[a-z0-9.:/_-]{1,400}@sha256:[0-9a-f]{64}$"
+
+
 class ReleaseRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"}]})
+        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"},
+        {"app": "tmapp", "from_release": "5d0c1f0e2b7a4c3e9d8f6a1b2c3d4e5f"}]})
 
     app: NewAppName = Field(description="the app to release: a DNS-1035 label of at most 55 characters, "
                                         "so that every name derived from it is valid on the platform")
-    repository: str = Field(min_length=1, max_length=500,
-                            description="git URL (https, ssh, git or user@host:path)")
-    commit: str = Field(min_length=1, max_length=255,
-                        description="a 40-hex commit SHA, or a branch, tag or HEAD")
+    repository: str | None = Field(None, min_length=1, max_length=500,
+                                   description="git URL (https, ssh, git or user@host:path); required "
+                                               "unless `from_release` is given")
+    commit: str | None = Field(None, min_length=1, max_length=255,
+                               description="a 40-hex commit SHA, or a branch, tag or HEAD; required unless "
+                                           "`from_release` is given")
+    image: str | None = Field(None, pattern=PINNED_IMAGE,
+                              description="deploy this image (pinned by digest) instead of building; it must "
+                                          "be in the app's repository of the target registry. The spec is "
+                                          "read from greenlight.yaml at `commit`")
+    from_release: str | None = Field(None, min_length=1, max_length=64,
+                                     description="redeploy the image of this earlier release of the app "
+                                                 "(same repository, commit and spec), without building")
 
 
 class DecisionRequest(Body):
@@ -147,12 +161,19 @@ class ReleaseDetail(BaseModel):
     history: list[EventOut] = Field(description="every event of the release, oldest first (by seq)")
 
 
+class WarmColour(BaseModel):
+    colour: Colour = Field(description="the colour kept running for an instant rollback")
+    release: ReleaseOut | None = Field(description="the release still running on it")
+    scale_down_at: datetime = Field(description="when the switcher scales it down (from its event)")
+
+
 class AppStatus(BaseModel):
     app: str
-    live_colour: Colour | None
+    live_colour: Colour | None = Field(description="the colour serving traffic, as the switcher switched it")
     live_release: ReleaseOut | None
     standby_release: ReleaseOut | None = Field(description="the release on the standby colour, if any")
     in_flight: ReleaseOut | None
+    warm: WarmColour | None = Field(None, description="the previous colour, still running until scale-down")
 
 
 class FieldError(BaseModel):

@@ -55,6 +55,9 @@ class ApprovalSettings(BaseSettings):
         validation_alias=AliasChoices("GREENLIGHT_ALLOW_LOCAL_REPOS", "GREENLIGHT_API_ALLOW_LOCAL_REPOS"),
         description="accept local paths and file:// repositories; default false",
     )
+    require_decision_comment: bool = Field(
+        False, description="approve and reject need a comment (the reason, for the audit trail); default false",
+    )
     orphan_after: float = Field(
         60.0, gt=0, description=(
             "seconds after which a release recorded but never echoed by the log (the API stopped between "

@@ -38,9 +38,10 @@ def segment(value: str) -> str:
 
 class GreenlightClient:
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, timeout: float = 15.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, token_source: str = "GREENLIGHT_TOKEN") -> None:
         self.url = url.rstrip("/")
         self.token = token
+        self.token_source = token_source  # named in a 401, so the user knows what to fix
         self.timeout = timeout
         headers = {"Accept": "application/json", "User-Agent": "greenlight-cli"}
         if token:
@@ -57,8 +58,11 @@ class GreenlightClient:
         self.close()
 
     # --- the contract's routes -------------------------------------------------------------------
-    def create_release(self, app: str, repository: str, commit: str) -> JSON:
-        return self._call("POST", "/releases", json={"app": app, "repository": repository, "commit": commit})
+    def create_release(self, app: str, repository: str | None, commit: str | None, *, image: str | None = None,
+                       from_release: str | None = None) -> JSON:
+        body = {"app": app, "repository": repository, "commit": commit, "image": image,
+                "from_release": from_release}
+        return self._call("POST", "/releases", json={k: v for k, v in body.items() if v is not None})
 
     def list_releases(self, *, app: str | None = None, state: str | None = None, limit: int = 50,
                       cursor: str | None = None) -> JSON:
@@ -74,6 +78,9 @@ class GreenlightClient:
     def decide(self, release_id: str, decision: str, comment: str | None) -> JSON:
         assert decision in ("approve", "reject")
         return self._call("POST", f"/releases/{segment(release_id)}/{decision}", json={"comment": comment})
+
+    def whoami(self) -> JSON:
+        return self._call("GET", "/me")
 
     def rollback(self, app: str, reason: str) -> JSON:
         return self._call("POST", f"/apps/{segment(app)}/rollback", json={"reason": reason})
@@ -110,6 +117,18 @@ class GreenlightClient:
             raise ApiError("Greenlight answered with something other than a JSON object")
         return body
 
+    def hint(self, status: int, message: str) -> str:
+        """What to do about a refusal, after the API's own sentence."""
+        if status == 401 and not self.token:
+            return "no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token your " \
+                   "Greenlight operator issued you"
+        if status == 401:
+            return f"{self.url} did not accept the token in {self.token_source}: check that it is complete, " \
+                   "not revoked, and issued for this Greenlight (GREENLIGHT_URL)"
+        if status == 403:
+            return f"{message.rstrip('.')}; use a token with that role, or ask someone who has it"
+        return message
+
     def error_from(self, response: httpx.Response) -> ApiError:
         try:
             body = response.json()
@@ -118,8 +137,7 @@ class GreenlightClient:
         if not isinstance(body, dict):
             body = {}
         message = str(body.get("error") or f"HTTP {response.status_code} {response.reason_phrase}".strip())
-        if response.status_code == 401 and not self.token:
-            message += " (set GREENLIGHT_TOKEN or pass --token)"
+        message = self.hint(response.status_code, message)
         fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
         details = {k: str(body[k]) for k in ("state", "blocking_release", "decided_by")
                    if body.get(k) is not None}
