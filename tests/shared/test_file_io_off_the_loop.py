@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.approval.dashboard import STATIC
+from services.approval.dashboard import ASSETS, STATIC
 from services.approval.settings import ApprovalSettings
 from services.shared.local.marks import AppRecord, MarkStore
 from services.shared.settings import BusSettings
@@ -55,7 +55,7 @@ async def test_marks_are_read_and_written_in_a_worker_thread(tmp_path: Path, ope
 async def test_dashboard_requests_read_no_file_on_the_loop(bus_settings: BusSettings,
                                                           opened_on_loop: list[str]) -> None:
     async with api_client(ApprovalSettings(dev_tokens=True, bus=bus_settings)) as client:
-        _watched.append(tuple(str(STATIC / name) for name in ("index.html", "view.js", "data.js", "style.css")))
-        for path in ("/", "/dashboard/view.js", "/dashboard/style.css"):
+        _watched.append(tuple(str(STATIC / name) for name in ("index.html", *ASSETS)))
+        for path in ("/", *(f"/dashboard/{name}" for name in ASSETS)):
             assert (await client.get(path)).status == 200
     assert opened_on_loop == []
