@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
+from docker.utils.build import exclude_paths
+
 from services.builder.contained import OutsideRepository, directory_inside
 from services.shared.appspec import AppSpec
 
@@ -52,8 +54,8 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
     archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     try:
         with tarfile.open(fileobj=archive, mode="w") as tar:
-            for entry in sorted(context_dir.iterdir()):
-                tar.add(entry, arcname=entry.name, recursive=True, filter=admit)
+            for path in sent_paths(context_dir, DOCKERFILE_IN_CONTEXT):
+                tar.add(context_dir / path, arcname=path, recursive=False, filter=admit)
             info = tarfile.TarInfo(DOCKERFILE_IN_CONTEXT)
             info.size, info.mode = len(dockerfile), 0o644
             tar.addfile(info, io.BytesIO(dockerfile))
@@ -64,9 +66,22 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
     return archive, DOCKERFILE_IN_CONTEXT  # type: ignore[return-value]
 
 
+def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
+    """The context's paths a `docker build` would send: the repository's `.dockerignore` applied with
+    Docker's own matcher (the docker SDK's port of moby's, `!` exceptions and `**` included) rather than
+    a look-alike of ours. The Dockerfile is always sent, as Docker does."""
+    ignore = context_dir / ".dockerignore"
+    patterns: list[str] = []
+    if ignore.is_file() and not ignore.is_symlink():
+        lines = (line.strip() for line in ignore.read_text(errors="replace").splitlines())
+        patterns = [line for line in lines if line and not line.startswith("#")]
+    patterns.append(".git")  # after the repository's own: a `!.git` there cannot bring it back
+    return sorted(p for p in exclude_paths(str(context_dir), patterns, dockerfile=dockerfile)
+                  if p != dockerfile)
+
+
 def _check_link(root: Path, context_dir: Path, info: tarfile.TarInfo) -> None:
     """A link is archived as a link; the engine resolves it, so it must stay inside the clone."""
-    where = context_dir / info.name
-    target = os.path.realpath(where)
+    target = os.path.realpath(context_dir / info.name)
     if not Path(target).is_relative_to(root):
         raise ContextError(f"{info.name!r} in the build context is a link that leads outside the repository")
