@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from services.builder.context import make_context
+from services.builder.context import DOCKERFILE_IN_CONTEXT, make_context
 from services.shared.appspec import AppSpec
 
 
@@ -16,7 +16,8 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def sent(root: Path, spec: AppSpec) -> set[str]:
-    archive, _ = make_context(root, spec, max_bytes=10**6)
+    dockerfile = (root / spec.dockerfile).read_bytes()  # the builder passes the linted bytes
+    archive, _ = make_context(root, spec, dockerfile, max_bytes=10**6)
     with archive, tarfile.open(fileobj=archive) as tar:
         return {member.name for member in tar.getmembers() if member.isfile()}
 
@@ -27,8 +28,9 @@ def test_ignored_paths_never_reach_the_engine(tmp_path: Path) -> None:
         "Dockerfile": "FROM scratch\n", "app.py": "print()\n", ".local/registry-password": "s3cret\n",
         "pkg/mod.pyc": "x", "pkg/mod.py": "x", "logs/a.log": "x", "logs/keep.log": "x", ".git/HEAD": "x",
     })
-    # The Dockerfile is sent even when ignored (the engine needs it), as Docker does.
-    assert sent(tmp_path, AppSpec()) == {".dockerignore", "Dockerfile", "app.py", "pkg/mod.py",
+    # The Dockerfile always reaches the engine, as the linted bytes under DOCKERFILE_IN_CONTEXT (issue 15);
+    # the repository's own copy follows .dockerignore like any other file.
+    assert sent(tmp_path, AppSpec()) == {".dockerignore", DOCKERFILE_IN_CONTEXT, "app.py", "pkg/mod.py",
                                          "logs/keep.log"}
 
 
@@ -36,9 +38,9 @@ def test_a_context_directory_uses_its_own_dockerignore(tmp_path: Path) -> None:
     write(tmp_path, {"build/Dockerfile.app": "FROM scratch\n", "build/.dockerignore": "secrets\n",
                      "build/secrets/key": "x", "build/src/main.py": "x", ".dockerignore": "src\n"})
     spec = AppSpec(context="build", dockerfile="build/Dockerfile.app")
-    assert sent(tmp_path, spec) == {".dockerignore", "Dockerfile.app", "src/main.py"}
+    assert sent(tmp_path, spec) == {".dockerignore", "Dockerfile.app", "src/main.py", DOCKERFILE_IN_CONTEXT}
 
 
 def test_without_a_dockerignore_everything_but_git_is_sent(tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": "FROM scratch\n", "a/b/c.txt": "x", ".git/config": "x"})
-    assert sent(tmp_path, AppSpec()) == {"Dockerfile", "a/b/c.txt"}
+    assert sent(tmp_path, AppSpec()) == {"Dockerfile", "a/b/c.txt", DOCKERFILE_IN_CONTEXT}
