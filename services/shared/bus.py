@@ -21,6 +21,8 @@ REFUSED_PREFIX = "refused."
 # The latest event published per release within one message's handling (each runs in its own task
 # context), so a handler that gives up fails the release from where it got to, not from where it began.
 PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
+# Set while a message that was retried is handled: (release id, details its events record about the retries).
+RETRIED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("retried", default=None)
 
 
 class PublishFailed(RuntimeError):
@@ -65,6 +67,8 @@ class Bus:
         return channel
 
     async def publish(self, event: ReleaseEvent) -> None:
+        if (retried := RETRIED.get()) is not None and retried[0] == event.release_id:
+            event = event.model_copy(update={"details": {**event.details, **retried[1]}})
         message = aio_pika.Message(
             event.dumps(), content_type="application/json", message_id=event.message_id,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=event.occurred_at,
@@ -74,6 +78,13 @@ class Bus:
         await self._publish(self._exchange, message, event.routing_key)
         if (published := PUBLISHED.get()) is not None:
             published[event.release_id] = event
+
+    async def notify(self, key: str, body: bytes) -> None:
+        """A message for watchers on the events exchange, not a state change: the release log binds only
+        `release.#`. Not mandatory: nobody listening is fine."""
+        assert self._exchange is not None
+        message = aio_pika.Message(body, content_type="application/json")
+        await asyncio.wait_for(self._exchange.publish(message, key), self.settings.publish_timeout)
 
     async def dead_letter(self, body: bytes, routing_key: str, reason: str, headers: dict[str, Any]) -> None:
         message = aio_pika.Message(

@@ -11,11 +11,14 @@ from enum import StrEnum
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.shared.bus import PUBLISHED, Bus, PublishFailed
+from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.protocol import ReleaseState, routing_key
+from services.shared.retries import Retrier, Retry, RetryState
 from services.shared.topology import declare_work_queue
+
+__all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription"]
 
 log = structlog.get_logger(__name__)
 
@@ -29,11 +32,9 @@ class AckPolicy(StrEnum):
     # A delivery past the limit means the service died (or lost the broker) every time it held the
     # message: the handler is not run again, the release is failed and the message dead-lettered.
     # A message that cannot be parsed is dead-lettered at once with the reason.
+    # A `Retry` (a dependency is unavailable) is acked once a copy is parked in a delay queue on the broker
+    # (see retries.py): it comes back after a backoff, and the release fails once the retry budget is spent.
     AFTER_EFFECT = "ack-after-effect"
-
-
-class Retry(Exception):
-    """A transient failure: leave the message for another delivery."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Consumer:
         self.draining = asyncio.Event()  # set once no new message will be taken
         self.handled = 0
         self._give_up = GiveUp(bus, subscription.service, self.queue_name)
+        self._retrier = Retrier(bus, subscription.service, self.queue_name, self._give_up)
 
     async def start(self) -> None:
         keys = [routing_key("*", state) for state in self.sub.states] + list(self.sub.extra_routing_keys)
@@ -80,6 +82,8 @@ class Consumer:
             for task in pending:  # unacked: the broker redelivers them to another consumer
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if alive:
+            await self._retrier.close()
         if alive and self._channel is not None:
             await _bounded(self._channel.close())
 
@@ -90,6 +94,7 @@ class Consumer:
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         PUBLISHED.set({})
+        RETRIED.set(None)
         try:
             event = parse_event(message.body)
         except BadMessage as exc:
@@ -102,10 +107,16 @@ class Consumer:
             if attempt > self.bus.settings.delivery_limit:
                 await self._give_up.unsettled(message, event, attempt)
                 return
+            retried = RetryState.of(message)
+            if retried.count:
+                RETRIED.set((event.release_id, retried.details()))
             try:
                 await self.sub.handler(event, self.bus)
             except asyncio.CancelledError:
                 raise
+            except Retry as exc:
+                await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
+                return
             except Exception as exc:
                 if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
                     log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
