@@ -22,7 +22,7 @@ from aiohttp import web
 from prometheus_client import Histogram
 
 from services.approval.auth import Identity
-from services.approval.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.approval.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
@@ -30,7 +30,7 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
-from services.shared.sources import UnsafeSource, check_ref, check_repository
+from services.shared.sources import GitUnavailable, UnsafeSource, check_ref, check_repository
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -59,6 +59,8 @@ class ReleaseDesk:
             commit = await self.resolver.resolve(repository, check_ref(ask.commit))
         except UnsafeSource as exc:
             raise _invalid("commit", str(exc)) from None
+        except GitUnavailable as exc:  # the server's trouble, not the request's: "try again", not 422
+            raise ApiError(f"{exc}; try again shortly", status=503, headers={"Retry-After": "10"}) from None
         release = Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,
                           ref=ask.commit, requested_by=caller.name)
         async with self._locks[ask.app]:

@@ -12,14 +12,13 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.context import ContextError, make_context
-from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
+from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
 from services.builder.settings import BuilderSettings
 from services.builder.source import SourceError, SourceFetcher
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
-from services.shared.consumer import Retry
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState as S
@@ -96,10 +95,8 @@ class BuildHandler:
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
                 return await self._from_checkout(release, checkout)
-        except SourceError as exc:
+        except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
-        except EngineUnavailable as exc:
-            raise Retry(str(exc)) from exc
 
     async def _from_checkout(self, release: Release, checkout: Path) -> Outcome:
         try:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import structlog
 
-from services.shared.sources import git_env, local_path
+from services.shared.sources import GitUnavailable, git_env, git_unavailable, local_path
 
 log = structlog.get_logger(__name__)
 WORKDIR_PREFIX = "greenlight-build-"
@@ -48,8 +48,8 @@ class GitCli:
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._fetch(repository, commit, workdir)
-            except TimeoutError:
-                raise SourceError(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
+            except TimeoutError:  # a server that stalls: transient, like one that refuses
+                raise GitUnavailable(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
             yield workdir
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
@@ -90,6 +90,8 @@ class GitCli:
         rc, err = await self._git(workdir, shallow, check=False)
         if rc == 0:
             return "FETCH_HEAD"
+        if git_unavailable(err):
+            raise GitUnavailable(f"git server unavailable: {err[-300:]}")
         log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
         full = [*keep_pack, "fetch", "-q", "--", repository,
                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
@@ -117,6 +119,8 @@ class GitCli:
         text = (out if output else err).decode(errors="replace").strip()
         if check and process.returncode != 0:
             command = next(a for a in args if not a.startswith("-") and "=" not in a)
+            if git_unavailable(text):
+                raise GitUnavailable(f"git {command}: server unavailable: {text[-300:]}")
             raise SourceError(f"git {command} failed: {text[-500:] or f'exit code {process.returncode}'}")
         return process.returncode or 0, text
 

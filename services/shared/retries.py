@@ -27,23 +27,13 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
 from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
+from services.shared.transient import Retry
 
 log = structlog.get_logger(__name__)
 RETRIES_HEADER = "x-greenlight-retries"
 SINCE_HEADER = "x-greenlight-retrying-since"  # epoch milliseconds (an int: AMQP floats are 32-bit)
 LAST_ERROR_HEADER = "x-greenlight-last-error"
 NOTICE_PREFIX = "progress"
-
-
-class Retry(Exception):
-    """A dependency is unavailable for now: try the message again after a backoff, within the budget."""
-
-    dependency = "a dependency"
-
-    def __init__(self, reason: str, dependency: str | None = None) -> None:
-        super().__init__(reason)
-        if dependency is not None:
-            self.dependency = dependency
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from services.shared.release import SHA_RE
+from services.shared.transient import Retry
 
 _SCHEMES = ("https://", "http://", "ssh://", "git://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$")
@@ -18,9 +19,27 @@ _OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)
 # metacharacters: git allows some (;|&$ and more) but no branch worth releasing needs them.
 _BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|(\.lock$)|([/.]$)|(//)")
 
+# What git prints when the server, not the request, is the problem: worth another try later.
+_GIT_TRANSIENT = re.compile(
+    r"could not resolve host|temporary failure in name resolution|connection refused|connection timed out|"
+    r"connection reset|unable to connect|failed to connect|timed out|the remote end hung up|early eof|"
+    r"rpc failed|returned error: (?:429|5\d\d)|http (?:429|5\d\d)|network is unreachable|no route to host",
+    re.IGNORECASE,
+)
+
 
 class UnsafeSource(ValueError):
     """A repository or ref Greenlight refuses; the message says why."""
+
+
+class GitUnavailable(Retry):
+    """The git server could not be reached (DNS, refused, reset, 5xx, timeout): try again later."""
+
+    dependency = "git server"
+
+
+def git_unavailable(stderr: str) -> bool:
+    return bool(_GIT_TRANSIENT.search(stderr))
 
 
 def check_repository(repository: str, *, allow_local: bool) -> str:
@@ -78,9 +97,13 @@ async def resolve_ref(repository: str, ref: str, *, timeout: float = 30.0) -> st
         out, err = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
         process.kill()
-        raise UnsafeSource(f"git ls-remote timed out after {timeout:.0f}s") from None
+        await process.wait()
+        raise GitUnavailable(f"git ls-remote timed out after {timeout:.0f}s") from None
     if process.returncode != 0:
-        raise UnsafeSource(f"cannot read repository: {err.decode(errors='replace').strip()[:300]}")
+        text = err.decode(errors="replace").strip()[:300]
+        if git_unavailable(text):
+            raise GitUnavailable(f"git server unavailable: {text}")
+        raise UnsafeSource(f"cannot read repository: {text}")
     candidates = {}
     for line in out.decode().splitlines():
         sha, _, name = line.partition("\t")
