@@ -10,6 +10,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
+from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
@@ -37,6 +38,7 @@ class Bus:
         self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._dlx: AbstractExchange | None = None
+        self.ended = EndedReleases()  # releases seen to end: no further event of theirs is published
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -52,6 +54,7 @@ class Bus:
         # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
+        await self.ended.watch(await self._connection.channel(), self.settings.exchange)
         # Every step's queue, not only this service's: an event is kept for a service not started yet.
         for service, states in WORK_QUEUES.items():
             await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service,
@@ -67,6 +70,7 @@ class Bus:
         return channel
 
     async def publish(self, event: ReleaseEvent) -> None:
+        self.ended.check(event)  # the safe point after work: an aborted release gets no `built`
         if (retried := RETRIED.get()) is not None and retried[0] == event.release_id:
             event = event.model_copy(update={"details": {**event.details, **retried[1]}})
         message = aio_pika.Message(

@@ -12,10 +12,12 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
 from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
+from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.retries import Retrier, Retry, RetryState
+from services.shared.safepoint import already_ended
 from services.shared.topology import declare_work_queue
 
 __all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription"]
@@ -108,12 +110,20 @@ class Consumer:
                 await self._give_up.unsettled(message, event, attempt)
                 return
             retried = RetryState.of(message)
+            if await already_ended(self.bus, event, waited=retried.count > 0):
+                log.info("release already ended; not acting on it")
+                await settle(message.ack())
+                return
             if retried.count:
                 RETRIED.set((event.release_id, retried.details()))
             try:
                 await self.sub.handler(event, self.bus)
             except asyncio.CancelledError:
                 raise
+            except ReleaseEnded as exc:  # it ended while the handler worked: stop here, publish nothing more
+                log.info("release ended while handling; stopped", reason=str(exc))
+                await settle(message.ack())
+                return
             except Retry as exc:
                 await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
                 return
