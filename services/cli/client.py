@@ -75,6 +75,9 @@ class GreenlightClient:
         assert decision in ("approve", "reject")
         return self._call("POST", f"/releases/{segment(release_id)}/{decision}", json={"comment": comment})
 
+    def abort(self, release_id: str, reason: str) -> JSON:
+        return self._call("POST", f"/releases/{segment(release_id)}/abort", json={"reason": reason})
+
     def rollback(self, app: str, reason: str) -> JSON:
         return self._call("POST", f"/apps/{segment(app)}/rollback", json={"reason": reason})
 

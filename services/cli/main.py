@@ -116,6 +116,17 @@ def reject(release_id: Annotated[str, typer.Argument(metavar="ID")],
 
 
 @app.command()
+def abort(release_id: Annotated[str, typer.Argument(metavar="ID")],
+          reason: Annotated[str, typer.Option("--reason", help="why, for the record")],
+          url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """End an in-flight release: work stops at its next safe point and the app is free again."""
+    with api(url, token) as client:
+        release = client.abort(release_id, reason)
+    render.note(f"release {release['id']} of {release['app']} is {release['state']}: "
+                f"{(release.get('error') or {}).get('reason', reason)}", "bold")
+
+
+@app.command()
 def rollback(app_name: Annotated[str, typer.Argument(metavar="APP")],
              reason: Annotated[str, typer.Option("--reason", help="why, for the record")],
              url: Url = DEFAULT_URL, token: Token = None) -> None:
