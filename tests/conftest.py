@@ -13,12 +13,13 @@ from urllib.parse import urlparse
 import aio_pika
 import pytest
 
+from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.settings import BusSettings
 from services.shared.topology import retry_delays, retry_queue_name
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "a", "b", "c", "d", "e")
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "deadlines", "a", "b", "c", "d", "e")
 
 
 def _answers(url: str) -> bool:
@@ -77,6 +78,7 @@ async def bus_settings(amqp_url: str, test_id: str) -> AsyncIterator[BusSettings
     # Retry queues of the short tiers every test has and of the default ones a test may restore.
     tiers = {*retry_delays(settings), *retry_delays(BusSettings())}
     names += [retry_queue_name(prefix + s, delay) for s in SERVICE_QUEUES for delay in tiers]
+    names += [deadline_queue_name(settings, step, DeadlineSettings().of(step)) for step in STEP_DEADLINES]
     connection = await aio_pika.connect(amqp_url, client_properties={"connection_name": "gltest-cleanup"})
     async with connection:
         channel = await connection.channel()

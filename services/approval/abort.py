@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 from pydantic import ConfigDict, Field
 
+from services.approval.deadlines import latest_logged
 from services.approval.errors import Conflict
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.models import Body, ReleaseOut, ReleasePath
@@ -64,12 +65,6 @@ async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Re
             return failed.release
         log.info("a step's event took the abort's seq; aborting again", release=release_id)
     raise Conflict("The release kept changing while it was being aborted; retry.")
-
-
-def latest_logged(store: ReleaseStore, release_id: str) -> ReleaseEvent | None:
-    """The release's latest event in the log. (Today's in-memory store; a port to the SQL store is one call.)"""
-    history = store.history.get(release_id)
-    return history[-1].event if history else None
 
 
 async def _echoed_as_ours(store: ReleaseStore, failed: ReleaseEvent, after: int) -> bool:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
+from services.approval.deadlines import deadline_subscription
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.metrics import ApiMetrics
@@ -17,7 +18,8 @@ from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.streams import HUB, StreamHub
-from services.shared.runtime import BUS, METRICS, STORE, service_app
+from services.shared.deadlines import declare_deadline_timers
+from services.shared.runtime import BUS, METRICS, STORE, add_subscriptions, service_app
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None) -> web.Application:
@@ -36,7 +38,13 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         app[DESK] = ReleaseDesk(app[BUS], app[STORE], refs, settings, metrics.approval_wait)
         yield
 
+    async def deadline_timers_ctx(app: web.Application) -> AsyncIterator[None]:
+        await declare_deadline_timers(app[BUS].connection, settings.bus, settings.deadlines)
+        yield
+
     app.cleanup_ctx.append(desk_ctx)
+    app.cleanup_ctx.append(deadline_timers_ctx)
+    add_subscriptions(app, lambda app: [deadline_subscription(app[STORE], settings.deadlines)])
     register(app, ROUTES)
     add_dashboard(app)
     return app
