@@ -80,8 +80,8 @@ class Retrier:
         budget = settings.retry_budget.total_seconds()
         if now - since + wait > budget:
             await self.give_up.failing(message, latest, (
-                f"{exc.dependency} unavailable for {now - since:.0f} s ({state.count} retries), longer than "
-                f"the retry budget GREENLIGHT_RETRY_BUDGET={budget:.0f}s; last error: {exc}"))
+                f"{exc.dependency} unavailable for {now - since:.0f} s ({state.count} retries); another retry "
+                f"would outlast the retry budget GREENLIGHT_RETRY_BUDGET={budget:g}s; last error: {exc}"))
             return
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
         headers.update({RETRIES_HEADER: attempt, SINCE_HEADER: round(since * 1000), LAST_ERROR_HEADER: str(exc)[:500]})
