@@ -7,18 +7,6 @@ from datetime import timedelta
 import pytest
 
 from services.shared.settings import BusSettings
-from tests.pusher.conftest import (  # noqa: F401 - the pusher's fixtures, for test_registry_down_during_push
-    app_name,
-    built_image,
-    engine,
-    engine_url,
-    http,
-    moto_endpoint,
-    pusher,
-    pusher_settings,
-    registries,
-    watched,
-)
 
 # The outages, as written; a retry budget well above them, and one well below.
 OUTAGE_LONG = 20.0
