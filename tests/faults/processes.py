@@ -52,9 +52,10 @@ class Daemon:
         if not up.done():
             up.set_exception(AssertionError(f"{self.name} exited: {self.output[-10:]}"))
 
-    async def stop(self) -> None:
+    async def stop(self, *, kill: bool = False) -> None:
+        """SIGTERM (a clean stop) or, with `kill`, SIGKILL: gone at once, whatever it was doing."""
         if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), 15)
             except TimeoutError:
@@ -66,8 +67,8 @@ class Daemon:
         self.process = None
 
 
-async def outage(daemon: Daemon, seconds: float) -> None:
+async def outage(daemon: Daemon, seconds: float, *, kill: bool = False) -> None:
     """Stop `daemon`, keep it down for `seconds` (the fault itself, not a wait for something), start it again."""
-    await daemon.stop()
+    await daemon.stop(kill=kill)
     await asyncio.sleep(seconds)
     await daemon.start()
