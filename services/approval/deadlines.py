@@ -51,7 +51,7 @@ def latest_logged(store: ReleaseStore, release_id: str) -> ReleaseEvent | None:
 
 def deadline_subscription(store: ReleaseStore, deadlines: DeadlineSettings, queue: str | None = None,
                           ) -> Subscription:
-    return Subscription("deadlines", (), DeadlineWatch(store, deadlines), queue=queue,
+    return Subscription("deadlines", (), DeadlineWatch(store, deadlines), queue=queue, skip_ended=False,
                         extra_routing_keys=[DEADLINE_KEY.format(step=step) for step in STEP_DEADLINES])
 
 

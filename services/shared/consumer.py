@@ -17,7 +17,7 @@ from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.retries import Retrier, Retry, RetryState
-from services.shared.safepoint import already_ended
+from services.shared.safepoint import already_ended, learn_recent_endings
 from services.shared.topology import declare_work_queue
 
 __all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription"]
@@ -48,6 +48,9 @@ class Subscription:
     queue: str | None = None  # default: <queue_prefix><service>; tests pass unique names
     # Raw routing keys bound besides the states, e.g. a TTL'd timer dead-lettered back to this queue.
     extra_routing_keys: Sequence[str] = ()
+    # Drop messages of releases that already ended (aborted, past a deadline) before the handler runs. Off for
+    # a subscriber that decides on the release's state itself (the deadline watcher).
+    skip_ended: bool = True
 
 
 class Consumer:
@@ -67,6 +70,8 @@ class Consumer:
     async def start(self) -> None:
         keys = [routing_key("*", state) for state in self.sub.states] + list(self.sub.extra_routing_keys)
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
+        if self.sub.skip_ended:
+            await learn_recent_endings(self.bus)
         self._channel = await self.bus.channel(self.bus.settings.prefetch)
         self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
@@ -110,7 +115,7 @@ class Consumer:
                 await self._give_up.unsettled(message, event, attempt)
                 return
             retried = RetryState.of(message)
-            if await already_ended(self.bus, event, waited=retried.count > 0):
+            if self.sub.skip_ended and await already_ended(self.bus, event, waited=retried.count > 0):
                 log.info("release already ended; not acting on it")
                 await settle(message.ack())
                 return

@@ -36,6 +36,7 @@ class EndedReleases:
     def __init__(self) -> None:
         self._ended: OrderedDict[str, str] = OrderedDict()
         self._channel: AbstractRobustChannel | None = None
+        self.seeded = False  # whether the recent endings were read from the log (safepoint.py)
 
     def __contains__(self, release_id: object) -> bool:
         return release_id in self._ended
