@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_SHORT_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$")
+_SHORT_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def _short_duration(value: Any) -> Any:
-    """`90s`, `5m`, `1h`, `250ms` besides what pydantic reads (seconds, `HH:MM:SS`, ISO 8601 `PT5M`)."""
+    """`90s`, `5m`, `1h`, `250ms`, `45` (seconds) besides what pydantic reads (`HH:MM:SS`, ISO 8601 `PT5M`)."""
     if isinstance(value, str) and (match := _SHORT_DURATION.match(value)):
-        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"])
     return value
 
 
