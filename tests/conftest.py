@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import aio_pika
@@ -86,6 +88,45 @@ async def bus_settings(amqp_url: str, test_id: str) -> AsyncIterator[BusSettings
             await channel.queue_delete(name)
         for exchange in (settings.exchange, settings.dead_letter_exchange):
             await channel.exchange_delete(exchange)
+
+
+POSTGRES_ADMIN = os.environ.get("GREENLIGHT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test its own read model: a SQLite file in its tmp dir. Set in the environment, so settings made
+    during the test and the service processes it starts (which inherit the environment) all use it."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/greenlight.db"
+    monkeypatch.setenv("GREENLIGHT_DATABASE_URL", url)
+    return url
+
+
+def _psql(sql: str) -> None:
+    # Sync on purpose (psql, not asyncpg): `any_database` picks this fixture at run time, which only a sync
+    # fixture allows; CREATE/DROP DATABASE cannot run in a transaction anyway.
+    done = subprocess.run(["psql", POSTGRES_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                          capture_output=True, text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN}: {done.stderr.strip()[:300]}: run ./scripts/setup.sh, "
+                    "which starts it, or set GREENLIGHT_TEST_POSTGRES")
+
+
+@pytest.fixture
+def postgres_url(test_id: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test (dropped after), also set as GREENLIGHT_DATABASE_URL."""
+    name = f"gltest_{test_id}"
+    _psql(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://{urlparse(POSTGRES_ADMIN).netloc}/{name}"
+    monkeypatch.setenv("GREENLIGHT_DATABASE_URL", url)
+    yield url
+    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, database_url: str) -> str:
+    """The test runs twice: on SQLite and on PostgreSQL (the URL is also in GREENLIGHT_DATABASE_URL)."""
+    return database_url if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(autouse=True)

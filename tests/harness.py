@@ -7,10 +7,15 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import aio_pika
+import sqlalchemy as sa
 from aiohttp import web
 
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import events
+from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
+from services.shared.runtime import STORE, service_app
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
 
@@ -33,7 +38,7 @@ async def running(app: web.Application) -> AsyncIterator[web.Application]:
         await runner.cleanup()
 
 
-async def wait_for_state(store: ReleaseStore, release_id: str, *states: ReleaseState,
+async def wait_for_state(store: ReleaseStore | ReleaseDatabase, release_id: str, *states: ReleaseState,
                          timeout: float = 15.0) -> Release:
     """The release once it reaches one of `states`, from the log; fails after `timeout`."""
     follow = store.follow(-1, lambda e: e.release_id == release_id and e.state in states)
@@ -42,6 +47,24 @@ async def wait_for_state(store: ReleaseStore, release_id: str, *states: ReleaseS
     finally:
         await follow.aclose()
     return logged.event.release
+
+
+@contextlib.asynccontextmanager
+async def observer(bus: BusSettings) -> AsyncIterator[ReleaseStore]:
+    """The release log folded in memory in the test's process: what tests await and check, independent of
+    any service's own read model."""
+    app = service_app("observer", bus, with_store=True)
+    async with running(app):
+        yield app[STORE]
+
+
+async def logged_events(database: ReleaseDatabase, *, app: str | None = None) -> list[ReleaseEvent]:
+    """Every event the database has folded from the log so far (log order), optionally of one app."""
+    query = sa.select(events.c.body).where(events.c.log_offset.is_not(None)).order_by(events.c.log_offset)
+    if app is not None:
+        query = query.where(events.c.app == app)
+    async with database.engine.connect() as connection:
+        return [ReleaseEvent.model_validate_json(body) for body in (await connection.execute(query)).scalars()]
 
 
 async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,

@@ -18,14 +18,16 @@ from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.streams import HUB, StreamHub
+from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import declare_deadline_timers
-from services.shared.runtime import BUS, METRICS, STORE, add_subscriptions, service_app
+from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None) -> web.Application:
     """The API app; tests inject `resolver` to resolve refs without git or the network."""
-    app = service_app("approval", settings.bus, with_store=True, client_max_size=settings.max_body_bytes)
-    metrics = ApiMetrics(app[METRICS], app[STORE])
+    app = service_app("approval", settings.bus, database=settings.database,
+                      client_max_size=settings.max_body_bytes)
+    metrics = ApiMetrics(app[METRICS])
     app.middlewares.extend([metrics.middleware, json_errors])
     app[TOKENS] = load_tokens(settings)
     app[OPENAPI] = build_openapi(ROUTES)
@@ -34,8 +36,9 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     refs = resolver or GitRefResolver(settings.resolve_timeout)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
-        # The bus exists only once the shared cleanup context has connected it.
-        app[DESK] = ReleaseDesk(app[BUS], app[STORE], refs, settings, metrics.approval_wait)
+        # The bus and database exist only once the shared cleanup contexts have opened them.
+        app[DESK] = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait)
+        metrics.by_state.database = app[DATABASE]
         yield
 
     async def deadline_timers_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -44,7 +47,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
 
     app.cleanup_ctx.append(desk_ctx)
     app.cleanup_ctx.append(deadline_timers_ctx)
-    add_subscriptions(app, lambda app: [deadline_subscription(app[STORE], settings.deadlines)])
+    add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines)])
     register(app, ROUTES)
     add_dashboard(app)
     return app

@@ -7,11 +7,11 @@ import structlog
 
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import ReleaseError
-from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
 ACTOR = "deadline"
@@ -21,7 +21,7 @@ class DeadlineWatch:
     """Idempotent: a release no longer in the step (moved on, or already failed by an earlier timer or a
     duplicate one) is left alone; the `failed` follows the latest logged event, so a redelivery re-emits it."""
 
-    def __init__(self, store: ReleaseStore, deadlines: DeadlineSettings) -> None:
+    def __init__(self, store: ReleaseDatabase, deadlines: DeadlineSettings) -> None:
         self.store = store
         self.deadlines = deadlines
 
@@ -30,7 +30,7 @@ class DeadlineWatch:
         if step is None:
             log.warning("a deadline timer for a state without a step; ignored")
             return
-        latest = latest_logged(self.store, timer.release_id)
+        latest = await self.store.latest(timer.release_id)
         if latest is None or latest.seq < timer.seq:
             raise Retry("the release log has not caught up with this release yet", dependency="release log")
         if latest.state not in STEP_DEADLINES[step][1]:
@@ -43,13 +43,7 @@ class DeadlineWatch:
                                       error=ReleaseError(step=step, reason=reason)))
 
 
-def latest_logged(store: ReleaseStore, release_id: str) -> ReleaseEvent | None:
-    """The release's latest logged event (today's in-memory store; one call on the SQL store)."""
-    history = store.history.get(release_id)
-    return history[-1].event if history else None
-
-
-def deadline_subscription(store: ReleaseStore, deadlines: DeadlineSettings, queue: str | None = None,
+def deadline_subscription(store: ReleaseDatabase, deadlines: DeadlineSettings, queue: str | None = None,
                           ) -> Subscription:
     return Subscription("deadlines", (), DeadlineWatch(store, deadlines), queue=queue, skip_ended=False,
                         extra_routing_keys=[DEADLINE_KEY.format(step=step) for step in STEP_DEADLINES])

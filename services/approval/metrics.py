@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter as Tally
 from collections.abc import Iterator
 
 from aiohttp import web
@@ -12,30 +11,35 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState
-from services.shared.store import ReleaseStore
 
 # Approvals take minutes to days, so the buckets do too.
 WAIT_BUCKETS = (30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
 
 
 class ReleasesByState(Collector):
-    """Read from the store at scrape time, so the gauge can never drift from the folded log."""
+    """Counted in the database just before each scrape (`refresh`), so the gauge never drifts from it."""
 
-    def __init__(self, store: ReleaseStore) -> None:
-        self.store = store
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.database: ReleaseDatabase | None = None  # set once the database is open
+
+    async def refresh(self) -> None:
+        if self.database is not None:
+            self.counts = await self.database.count_by_state()
 
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily("greenlight_releases", "releases by current state", labels=["state"])
-        counts = Tally(r.state for r in self.store.releases.values())
         for state in ReleaseState:
-            family.add_metric([state.value], counts.get(state, 0))
+            family.add_metric([state.value], self.counts.get(state.value, 0))
         yield family
 
 
 class ApiMetrics:
-    def __init__(self, registry: CollectorRegistry, store: ReleaseStore) -> None:
-        registry.register(ReleasesByState(store))
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.by_state = ReleasesByState()
+        registry.register(self.by_state)
         # Observed by the replica that records the decision, once; a replay after restart adds nothing.
         self.approval_wait = Histogram(
             "greenlight_approval_wait_seconds", "time from awaiting_approval to the decision",
@@ -53,6 +57,8 @@ class ApiMetrics:
         route = resource.canonical if resource is not None else "unmatched"
         started = time.perf_counter()
         status = 500
+        if request.path == "/metrics":
+            await self.by_state.refresh()
         try:
             response = await handler(request)
             status = response.status

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from services.approval.paging import check_cursor
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import AppName, Colour, Release
+
+RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339_only(value: object) -> object:
+    # pydantic would also read "0.5" as Unix time; the API documents (and accepts) RFC 3339 only.
+    if isinstance(value, datetime) or (isinstance(value, str) and RFC3339_DATE.match(value)):
+        return value
+    raise ValueError("expected an RFC 3339 time such as 2026-12-01T09:00:00Z")
+
+
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
 
 class Body(BaseModel):
@@ -61,6 +75,10 @@ class AppPath(Params):
 class ReleaseQuery(Params):
     app: AppName | None = Field(None, description="only this app's releases")
     state: ReleaseState | None = Field(None, description="only releases in this state")
+    requested_by: str | None = Field(None, max_length=100, description="only releases this identity requested")
+    approver: str | None = Field(None, max_length=100, description="only releases this identity decided")
+    since: Rfc3339 | None = Field(None, description="only releases created at or after this time (RFC 3339)")
+    until: Rfc3339 | None = Field(None, description="only releases created before this time (RFC 3339)")
     limit: int = Field(50, ge=1, le=200, description="page size")
     cursor: Annotated[str, AfterValidator(check_cursor)] | None = Field(
         None, max_length=600, description="`next_cursor` of the previous page"
@@ -112,7 +130,10 @@ class ReleaseOut(Release):
 
 
 class EventOut(ReleaseEvent):
-    offset: int = Field(description="position in the release log: the SSE id, to resume after")
+    offset: int | None = Field(description="position in the release log: the SSE id, to resume after; null for "
+                                           "an event recorded a moment ago that the log has not echoed yet")
+    note: str | None = Field(None, description="why the event did not change the release: `conflict` (another "
+                                               "event has its seq), `illegal transition …`, `late`; null if it did")
 
 
 class ReleasePage(BaseModel):
@@ -122,7 +143,7 @@ class ReleasePage(BaseModel):
 
 class ReleaseDetail(BaseModel):
     release: ReleaseOut
-    history: list[EventOut] = Field(description="every logged event of the release, oldest first")
+    history: list[EventOut] = Field(description="every event of the release, oldest first (by seq)")
 
 
 class AppStatus(BaseModel):

@@ -1,10 +1,9 @@
-"""Pages of releases, newest first; a cursor is the opaque position of the last item of a page."""
+"""Cursors of release pages (newest first): the opaque position (created_at, id) of a page's last item."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
 from datetime import datetime
 
 from services.shared.release import Release
@@ -36,12 +35,3 @@ def check_cursor(value: str) -> str:
     decode_cursor(value)
     return value
 
-
-def page(releases: Iterable[Release], limit: int, cursor: str | None) -> tuple[list[Release], str | None]:
-    """Up to `limit` releases after `cursor`, newest first, and the cursor of the next page if any."""
-    ordered = sorted(releases, key=position, reverse=True)
-    if cursor is not None:
-        after = decode_cursor(cursor)
-        ordered = [r for r in ordered if position(r) < after]
-    items = ordered[:limit]
-    return items, encode_cursor(items[-1]) if len(ordered) > limit else None

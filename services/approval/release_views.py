@@ -1,4 +1,4 @@
-"""Asking for releases and reading them: the store answers reads, the desk publishes requests."""
+"""Asking for releases and reading them: the database answers reads, the desk publishes requests."""
 
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ from services.approval.models import (
     ReleaseQuery,
     ReleaseRequest,
 )
-from services.approval.paging import page
+from services.approval.paging import decode_cursor, encode_cursor
 from services.approval.routing import Call, reply
-from services.shared.protocol import IN_FLIGHT, ReleaseState
+from services.shared.db.releases import ReleaseFilter
+from services.shared.db.runtime import DATABASE
 from services.shared.release import Release
-from services.shared.runtime import STORE
-from services.shared.store import ReleaseStore
 
 
 async def create_release(call: Call[None, ReleaseRequest]) -> web.StreamResponse:
@@ -33,39 +32,31 @@ async def create_release(call: Call[None, ReleaseRequest]) -> web.StreamResponse
 
 async def list_releases(call: Call[ReleaseQuery, None]) -> web.StreamResponse:
     query = call.params
-    matching = (r for r in call.request.app[STORE].releases.values()
-                if (query.app is None or r.app == query.app) and (query.state is None or r.state == query.state))
-    items, next_cursor = page(matching, query.limit, query.cursor)
+    where = ReleaseFilter(app=query.app, state=query.state, requested_by=query.requested_by,
+                          approver=query.approver, since=query.since, until=query.until)
+    after = decode_cursor(query.cursor) if query.cursor else None
+    items, more = await call.request.app[DATABASE].page(where, query.limit, after)
+    next_cursor = encode_cursor(items[-1]) if more and items else None
     return reply(ReleasePage(items=[ReleaseOut.of(r) for r in items], next_cursor=next_cursor))
 
 
 async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
-    store = call.request.app[STORE]
-    release = store.get(call.params.id)
+    database = call.request.app[DATABASE]
+    release = await database.get(call.params.id)
     if release is None:
         raise NotFound("There is no release with that id.")
-    history = [EventOut.model_validate({**dict(logged.event), "offset": logged.offset})
-               for logged in store.history.get(release.id, ())]
+    history = [EventOut.model_validate({**dict(stored.event), "offset": stored.offset, "note": stored.note})
+               for stored in await database.history(release.id)]
     return reply(ReleaseDetail(release=ReleaseOut.of(release), history=history))
 
 
 async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
-    store = call.request.app[STORE]
-    app = call.params.app
-    live = store.live(app)
-    in_flight = store.in_flight(app)
-    standby = _standby(store, app, in_flight)
+    row = await call.request.app[DATABASE].app(call.params.app)
+    # live_colour: the colour the live release runs on, as the switcher switched it (apps table).
     return reply(AppStatus(
-        app=app, live_colour=live.live_colour if live else None,
-        live_release=_out(live), standby_release=_out(standby), in_flight=_out(in_flight),
+        app=row.app, live_colour=row.live_colour, live_release=_out(row.live),
+        standby_release=_out(row.standby), in_flight=_out(row.in_flight),
     ))
-
-
-def _standby(store: ReleaseStore, app: str, in_flight: Release | None) -> Release | None:
-    """A release deployed on the standby colour (waiting to go live), else the warm one kept for rollback."""
-    if in_flight is not None and in_flight.standby_colour is not None and in_flight.state in IN_FLIGHT:
-        return in_flight
-    return next((r for r in store.of_app(app) if r.state == ReleaseState.SUPERSEDED), None)
 
 
 def _out(release: Release | None) -> ReleaseOut | None:

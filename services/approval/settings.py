@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.db.settings import DatabaseSettings
 from services.shared.deadlines import DeadlineSettings
 from services.shared.settings import BusSettings
 
@@ -59,5 +60,7 @@ class ApprovalSettings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
     bus: BusSettings = Field(default_factory=BusSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings,
+                                       description="GREENLIGHT_DATABASE_URL: where releases and their history live")
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings,
                                         description="step deadlines, GREENLIGHT_DEADLINE_* (see shared/deadlines.py)")

@@ -18,8 +18,8 @@ from aiohttp_sse import EventSourceResponse, sse_response
 from services.approval.errors import ApiError, NotFound
 from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams
 from services.approval.routing import Call
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
-from services.shared.runtime import STORE
 from services.shared.store import LoggedEvent
 
 
@@ -42,24 +42,24 @@ HUB = web.AppKey("event_streams", StreamHub)
 
 async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamResponse:
     release_id = call.params.id
-    if call.request.app[STORE].get(release_id) is None:
+    if await call.request.app[DATABASE].get(release_id) is None:
         raise NotFound("There is no release with that id.")
     return await _stream(call.request, call.params.after, lambda e: e.release_id == release_id)
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
     app = call.params.app
-    return await _stream(call.request, call.params.after, lambda e: app is None or e.app == app)
+    return await _stream(call.request, call.params.after, lambda e: app is None or e.app == app, app)
 
 
-async def _stream(request: web.Request, after: int, match: Callable[[ReleaseEvent], bool]
-                  ) -> web.StreamResponse:
+async def _stream(request: web.Request, after: int, match: Callable[[ReleaseEvent], bool],
+                  app: str | None = None) -> web.StreamResponse:
     hub = request.app[HUB]
     if hub.closing:
         raise ApiError("The service is shutting down; reconnect in a moment.", status=503,
                        headers={"Retry-After": "1"})
     # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-    follow = cast(AsyncGenerator[LoggedEvent, None], request.app[STORE].follow(after, match))
+    follow = cast(AsyncGenerator[LoggedEvent, None], request.app[DATABASE].follow(after, match, app))
     async with sse_response(request, ping_interval=hub.ping_interval) as response:
         hub.open.add(response)
         pump = asyncio.create_task(_pump(response, follow))

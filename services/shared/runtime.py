@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
+from services.shared.db.runtime import database_ctx
+from services.shared.db.settings import DatabaseSettings
 from services.shared.logs import configure_logging
 from services.shared.releaselog import LogReader
 from services.shared.settings import BusSettings
@@ -26,8 +28,12 @@ READY = web.AppKey("ready", dict[str, bool])
 
 
 def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False,
-                client_max_size: int = 1024**2) -> web.Application:
-    """The shell of a service; `add_subscriptions` then attaches what it consumes."""
+                database: DatabaseSettings | None = None, client_max_size: int = 1024**2) -> web.Application:
+    """The shell of a service; `add_subscriptions` then attaches what it consumes.
+
+    `database`: the durable read model (services/shared/db), projected from the log by this process.
+    `with_store`: an in-memory fold of the whole log instead, for tools and tests that observe a short log;
+    its memory grows with the log, so no service runs with it."""
     app = web.Application(client_max_size=client_max_size)
     app[METRICS] = CollectorRegistry()
     app[READY] = {}
@@ -36,6 +42,8 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
+    if database is not None:
+        app.cleanup_ctx.append(database_ctx(database, BUS, READY))
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app

@@ -1,7 +1,7 @@
 """What the switcher tells the world: its events, the scale-down timers, and other releases' next events.
 
 Another release's next event (`superseded`, a restored `live`) continues that release's seq, which
-the switcher reads from its ReleaseStore (the replayed release log).
+the switcher reads from the read model (services/shared/db), where it also records its own events.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import structlog
 
 from services.shared.bus import Bus
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, Release
-from services.shared.store import ReleaseStore
 from services.switcher.timers import Timers
 
 log = structlog.get_logger(__name__)
@@ -25,14 +25,14 @@ class Refused(Exception):
 
 
 class Announcer:
-    def __init__(self, timers: Timers, store: ReleaseStore, scale_down_delay: float) -> None:
+    def __init__(self, timers: Timers, store: ReleaseDatabase, scale_down_delay: float) -> None:
         self.timers = timers
         self.store = store
         self.scale_down_delay = scale_down_delay
 
     async def publish(self, bus: Bus, event: ReleaseEvent) -> None:
         await bus.publish(event)
-        self.store.remember(event)  # our own next decision must see it before the log echoes it
+        await self.store.record(event)  # our own next decision must see it before the log echoes it
 
     async def retire_later(self, event: ReleaseEvent, colour: Colour, release_id: str | None) -> None:
         """A timer, carried by a copy of `event`, that scales `colour` down if it still runs `release_id`."""
@@ -42,14 +42,14 @@ class Announcer:
                                                      "release_id": release_id}})
         await self.timers.schedule(timer, self.scale_down_delay)
 
-    def current(self, release_id: str) -> Release:
-        release = self.store.get(release_id)
+    async def current(self, release_id: str) -> Release:
+        release = await self.store.get(release_id)
         if release is None:
             raise Refused(f"release {release_id} is not in the release log")
         return release
 
-    def superseded(self, previous_id: str, by: Release) -> ReleaseEvent | None:
-        previous = self.store.get(previous_id)
+    async def superseded(self, previous_id: str, by: Release) -> ReleaseEvent | None:
+        previous = await self.store.get(previous_id)
         if previous is None or previous.state not in (ReleaseState.LIVE, ReleaseState.SUPERSEDED):
             log.warning("previous release not live in the log; no superseded event", previous=previous_id)
             return None

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.shared.consumer import Subscription
+from services.shared.db.runtime import DATABASE
 from services.shared.platform import Platform
 from services.shared.platforms import PLATFORM, platform_ctx
 from services.shared.protocol import WORK_QUEUES
-from services.shared.runtime import BUS, STORE, add_subscriptions, service_app
+from services.shared.runtime import BUS, add_subscriptions, service_app
 from services.switcher.announce import SERVICE
 from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
@@ -21,8 +22,8 @@ TIMERS = web.AppKey("timers", Timers)
 
 def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
                timers: Timers | None = None) -> web.Application:
-    # with_store: `superseded` and a restored `live` continue other releases' seq from the log.
-    app = service_app(SERVICE, settings.bus, with_store=True)
+    # The read model: `superseded` and a restored `live` continue other releases' seq from it.
+    app = service_app(SERVICE, settings.bus, database=settings.database)
 
     async def timers_ctx(app: web.Application) -> AsyncIterator[None]:
         if timers is not None:
@@ -39,7 +40,7 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
     app.cleanup_ctx.append(timers_ctx)
     add_subscriptions(app, lambda app: [Subscription(
         SERVICE, WORK_QUEUES[SERVICE],
-        Switcher(app[PLATFORM], app[TIMERS], app[STORE], settings).handle,
+        Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings).handle,
         extra_routing_keys=(TIMER_KEY,),
     )])
     return app

@@ -17,11 +17,11 @@ from __future__ import annotations
 import structlog
 
 from services.shared.bus import Bus
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.platform import AppRef, ColourStatus, LiveChanged, Platform, PlatformError, PlatformUnavailable
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, ReleaseError
-from services.shared.store import ReleaseStore
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
@@ -32,7 +32,7 @@ STEP = "switch"
 
 
 class Switcher:
-    def __init__(self, platform: Platform, timers: Timers, store: ReleaseStore,
+    def __init__(self, platform: Platform, timers: Timers, store: ReleaseDatabase,
                  settings: SwitcherSettings) -> None:
         self.platform = platform
         self.settings = settings
@@ -80,7 +80,8 @@ class Switcher:
         if expected is not None:
             await self.announce.retire_later(live, expected, release.previous_release)
         # Superseded first: whoever reacts to the new `live` (a rollback, say) finds the old one ready.
-        if release.previous_release and (superseded := self.announce.superseded(release.previous_release, release)):
+        previous = release.previous_release
+        if previous and (superseded := await self.announce.superseded(previous, release)):
             await self.announce.publish(bus, superseded)
         await self.announce.publish(bus, live)
 

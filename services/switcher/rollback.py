@@ -43,7 +43,7 @@ class RollBack:
         try:
             if colour is None or previous is None:
                 raise Refused("there is no previous release to roll back to")
-            restored = self.announce.current(previous)
+            restored = await self.announce.current(previous)
             state = await self.platform.read(app)
             if state.live is colour.other and state.live_release == previous:
                 await self.platform.mark(app, colour.other, previous, ColourStatus.LIVE)

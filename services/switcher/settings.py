@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared.db.settings import DatabaseSettings
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings
 from services.shared.settings import BusSettings
@@ -27,6 +28,8 @@ class SwitcherSettings(BaseSettings):
     platform: PlatformSettings = Field(default_factory=PlatformSettings,
                                        description="GREENLIGHT_PLATFORM: local | kubernetes | auto")
     bus: BusSettings = Field(default_factory=BusSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings,
+                                       description="GREENLIGHT_DATABASE_URL: the read model it shares with the API")
 
     def timer_queue_name(self) -> str:
         return self.timer_queue or f"{self.bus.queue_prefix}switcher.timers"

@@ -14,9 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.approval.app import create_app
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.runtime import BUS, STORE
+from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.approval.fakes import FakeResolver, fake_pipeline
 from tests.harness import running, wait_for_state
@@ -69,13 +70,13 @@ async def request_release(client: TestClient[web.Request, web.Application], app:
 async def reach(client: TestClient[web.Request, web.Application], release_id: str,
                 *states: ReleaseState) -> None:
     """Wait until the API's own store has folded the release into one of `states` from the log."""
-    await wait_for_state(client.app[STORE], release_id, *states)
+    await wait_for_state(client.app[DATABASE], release_id, *states)
 
 
 async def until(client: TestClient[web.Request, web.Application], match: Callable[[ReleaseEvent], bool],
                 timeout: float = 15.0) -> ReleaseEvent:
     """The first logged event (old or new) that matches, as folded by the API's own store."""
-    follow = client.app[STORE].follow(-1, match)
+    follow = client.app[DATABASE].follow(-1, match)
     try:
         return (await asyncio.wait_for(anext(follow), timeout)).event
     finally:
@@ -102,7 +103,8 @@ async def advance(client: TestClient[web.Request, web.Application], release_id: 
                   *states: ReleaseState) -> None:
     """Publish pipeline steps by hand (no fake pipeline), so nothing else moves the release."""
     await reach(client, release_id, *ReleaseState)  # its latest event is in the log
-    event = client.app[STORE].history[release_id][-1].event
+    event = await client.app[DATABASE].latest(release_id)
+    assert event is not None
     for state in states:
         event = event.next(state, actor="test")
         await client.app[BUS].publish(event)

@@ -57,7 +57,8 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
     async def stage(event: ReleaseEvent, bus: Bus) -> None:
         await caught_up(event)
         live = app[STORE].live(event.app)
-        colour = live.live_colour.other if live and live.live_colour else Colour.BLUE
+        # As the real deployer: the standby is the other colour than the one the live release was deployed on.
+        colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
         steps: list[tuple[S, dict[str, object]]] = [
             (S.BUILDING, {}), (S.BUILT, {"image": f"reg/{event.app}:{event.release.commit[:12]}"}),
             (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
@@ -77,9 +78,10 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
         if event.state == S.APPROVED:
             switching = event.next(S.SWITCHING, actor="fake-switcher")
             await bus.publish(switching)
+            # As the real switcher: the snapshot keeps the colour it was deployed on; the event says which.
             colour = release.standby_colour or Colour.BLUE
-            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", live_colour=colour,
-                                             standby_colour=colour.other))
+            await bus.publish(switching.next(S.LIVE, actor="fake-switcher",
+                                             details={"colour": colour.value, "previous_colour": release.live_colour}))
             if release.previous_release:
                 await bus.publish(latest(release.previous_release).next(S.SUPERSEDED, actor="fake-switcher"))
         elif event.state == S.ROLLING_BACK:

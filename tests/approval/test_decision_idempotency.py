@@ -8,8 +8,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.approval.settings import ApprovalSettings
+from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import STORE
 from tests.approval.conftest import (
     ADMIN,
     APPROVER,
@@ -21,6 +21,7 @@ from tests.approval.conftest import (
     request_release,
     staged_release,
 )
+from tests.harness import logged_events
 
 Client = TestClient[web.Request, web.Application]
 
@@ -29,8 +30,8 @@ async def decision_events(client: Client, release_id: str) -> list[S]:
     # A later release's request marks the point up to which the log is folded.
     marker = await request_release(client, app="marker-" + release_id[:8])
     await reach(client, marker["id"], S.REQUESTED)
-    return [e.event.state for e in client.app[STORE].log
-            if e.event.release_id == release_id and e.event.state in (S.APPROVED, S.REJECTED)]
+    return [e.state for e in await logged_events(client.app[DATABASE])
+            if e.release_id == release_id and e.state in (S.APPROVED, S.REJECTED)]
 
 
 async def test_approving_twice_answers_the_same_with_one_event(client: Client,

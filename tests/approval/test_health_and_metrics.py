@@ -22,7 +22,7 @@ async def samples(client: Client) -> dict[tuple[str, tuple[tuple[str, str], ...]
 async def test_health_and_readiness(client: Client) -> None:
     assert await (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
-    assert ready.status == 200 and (await ready.json())["log"] is True
+    assert ready.status == 200 and (await ready.json())["database"] is True
 
 
 async def test_metrics_count_releases_by_state_approval_waits_and_requests(client: Client,

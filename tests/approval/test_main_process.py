@@ -41,10 +41,10 @@ async def test_module_runs_the_api_and_exits_cleanly_on_sigterm(bus_settings: Bu
     assert process.stderr is not None
     try:
         async with asyncio.timeout(30):
-            while True:  # the log line that says the release log is replayed
+            while True:  # the log line that says the read model has caught up with the log
                 line = await process.stderr.readline()
                 assert line, "the service exited before it was ready"
-                if json.loads(line).get("event") == "release log replayed":
+                if json.loads(line).get("event") == "read model ready":
                     break
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
             async with asyncio.timeout(10):

@@ -8,9 +8,10 @@ from collections import Counter
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState
-from services.shared.runtime import STORE
 from tests.approval.conftest import REPO, REQUESTER, reach
+from tests.harness import logged_events
 
 Client = TestClient[web.Request, web.Application]
 
@@ -27,8 +28,7 @@ async def test_fifty_concurrent_requests_for_one_app_give_exactly_one_202(client
     assert {body["blocking_release"] for status, body in answers if status == 409} == {winner}
     # The log, not just this process, has exactly one request for the app.
     await reach(client, winner, ReleaseState.REQUESTED)
-    store = client.app[STORE]
     marker = await client.post("/releases", json={"app": "marker", "repository": REPO, "commit": "main"},
                                headers=REQUESTER)
     await reach(client, (await marker.json())["id"], ReleaseState.REQUESTED)  # everything before is folded
-    assert [e.event.release_id for e in store.log if e.event.app == "race"] == [winner]
+    assert [e.release_id for e in await logged_events(client.app[DATABASE], app="race")] == [winner]

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from services.approval.settings import ApprovalSettings
+from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import STORE
 from tests.approval.conftest import api_client, reach, request_release
 from tests.approval.fakes import fake_pipeline
 from tests.harness import delete_queues, running
@@ -31,7 +31,7 @@ async def test_a_release_nobody_builds_fails_at_the_build_deadline(short: Approv
     async with api_client(short) as client:  # no builder: the `requested` message waits forever
         stuck = await request_release(client)
         await reach(client, stuck["id"], S.FAILED)
-        failed = client.app[STORE].get(stuck["id"])
+        failed = await client.app[DATABASE].get(stuck["id"])
         again = await request_release(client)  # asserts 202: the app is free again
     assert failed is not None and failed.error is not None
     assert failed.error.step == "build"
@@ -49,5 +49,5 @@ async def test_a_release_that_moves_on_in_time_is_left_alone(short: ApprovalSett
         # queue, FIFO), and the push and deploy timers of `staged` are shorter still.
         sentinel = await request_release(client, app="other")
         await reach(client, sentinel["id"], S.FAILED)
-        states = [logged.event.state for logged in client.app[STORE].history[staged["id"]]]
+        states = [stored.event.state for stored in await client.app[DATABASE].history(staged["id"])]
     assert states[-1] is S.AWAITING_APPROVAL and S.FAILED not in states

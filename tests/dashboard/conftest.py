@@ -20,12 +20,13 @@ from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.bus import Bus
 from services.shared.consumer import Subscription
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
-from services.shared.runtime import STORE, add_subscriptions, service_app
+from services.shared.runtime import add_subscriptions, service_app
 from services.shared.settings import BusSettings
-from services.shared.store import ReleaseStore
 
 CHROMIUM = "/usr/bin/chromium"
 # The machine is offline: without these flags Chromium keeps trying to reach Google's hosts.
@@ -38,7 +39,7 @@ TIMEOUT_MS = 20_000
 @dataclass
 class Approval:
     url: str
-    store: ReleaseStore
+    store: ReleaseDatabase  # the API's own read model
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ async def approval(bus_settings: BusSettings) -> AsyncIterator[Approval]:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield Approval(f"http://127.0.0.1:{port}", app[STORE])
+        yield Approval(f"http://127.0.0.1:{port}", app[DATABASE])
     finally:
         await runner.cleanup()
 

@@ -36,6 +36,6 @@ async def test_approve_in_the_browser_and_watch_the_release_go_live(
     await expect(detail.get_by_test_id("fact-approver")).to_have_text("dev-approver")
     await expect(detail.get_by_test_id("fact-comment")).to_have_text("preview checked")
 
-    live = approval.store.get(release_id)
+    live = (await approval.store.get(release_id))
     assert live is not None and (live.state, live.approver, live.comment) == (
         S.LIVE, "dev-approver", "preview checked")

@@ -6,7 +6,6 @@ import httpx
 from playwright.async_api import Page, expect
 
 from services.shared.bus import Bus
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import ReleaseError
 from services.shared.settings import BusSettings
@@ -28,7 +27,8 @@ async def test_markup_in_comments_reasons_and_links_stays_inert(
 
     failed = await request_release(approval.url, app="other")
     staged = await wait_for_state(approval.store, failed, S.AWAITING_APPROVAL)
-    last: ReleaseEvent = approval.store.history[failed][-1].event
+    last = await approval.store.latest(failed)
+    assert last is not None
     assert last.release == staged
     bus = Bus(bus_settings, connection_name="gltest-hostile")
     await bus.connect()

@@ -21,4 +21,4 @@ async def test_a_non_approver_is_shown_the_refusal(approval: Approval, pipeline:
     await expect(notice).to_be_visible()
     await expect(notice).to_contain_text("(HTTP 403)")
     await expect(row.get_by_test_id("state")).to_have_text("awaiting_approval")
-    assert approval.store.get(release_id).state == S.AWAITING_APPROVAL  # type: ignore[union-attr]
+    assert (await approval.store.get(release_id)).state == S.AWAITING_APPROVAL  # type: ignore[union-attr]

@@ -27,12 +27,13 @@ from services.deployer.app import create_app as deployer_app
 from services.deployer.settings import DeployerSettings
 from services.pusher.app import create_app as pusher_app
 from services.pusher.settings import PusherSettings
+from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
+from services.shared.db.runtime import DATABASE
+from services.shared.events import ReleaseEvent
 from services.shared.platform import Platform
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
-from services.shared.runtime import STORE
 from services.shared.settings import BusSettings
-from services.shared.store import ReleaseStore
 from services.switcher.app import create_app as switcher_app
 from services.switcher.settings import SwitcherSettings
 from tests.harness import delete_queues, serving
@@ -45,7 +46,7 @@ PlatformOpener = Callable[[], AbstractAsyncContextManager[Platform]]
 @dataclass
 class Stack:
     api: str
-    store: ReleaseStore  # the approval service's own view of the release log
+    database: ReleaseDatabase  # the approval service's own read model: what the API answers from
 
     def client(self, token: str = REQUESTER) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.api, headers={"Authorization": f"Bearer {token}"}, timeout=15)
@@ -80,15 +81,25 @@ class Stack:
     async def wait(self, release_id: str, *states: ReleaseState, after: int = -1, timeout: float = 90.0) -> Release:
         """The release once it reaches one of `states` (logged after offset `after`); fails with its
         whole history otherwise."""
-        follow = self.store.follow(after, lambda e: e.release_id == release_id and e.state in states)
+        follow = self.database.follow(after, lambda e: e.release_id == release_id and e.state in states)
         try:
             logged = await asyncio.wait_for(anext(follow), timeout)
         except TimeoutError:
-            seen = [(e.event.state.value, e.event.release.error) for e in self.store.history.get(release_id, [])]
+            seen = [(e.state.value, e.release.error) for e in await self.history(release_id)]
             pytest.fail(f"release {release_id} never reached {[s.value for s in states]}: {seen}")
         finally:
             await follow.aclose()
         return logged.event.release
+
+    async def history(self, release_id: str) -> list[ReleaseEvent]:
+        """The release's events as logged (echoed by the log), oldest first."""
+        return [s.event for s in await self.database.history(release_id) if s.offset is not None]
+
+    async def releases_of(self, app: str) -> list[Release]:
+        return (await self.database.page(ReleaseFilter(app=app), 200, None))[0]
+
+    async def last_offset(self) -> int:
+        return await self.database.last_offset()
 
 
 @contextlib.asynccontextmanager
@@ -109,6 +120,6 @@ async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform:
             await services.enter_async_context(serving(deployer_app(deployer, platform=deployer_platform)))
             switcher_platform = await services.enter_async_context(platform())
             await services.enter_async_context(serving(switcher_app(switching, platform=switcher_platform)))
-            yield Stack(api, approval[STORE])
+            yield Stack(api, approval[DATABASE])
     finally:
         await delete_queues(bus, switching.timer_queue_name())

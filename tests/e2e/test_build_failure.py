@@ -19,4 +19,4 @@ async def test_failing_build_fails_the_release_with_its_log(stack: Stack, repo: 
     assert failed.state is S.FAILED and failed.error is not None
     assert failed.error.step == "build", failed.error
     assert failed.error.log_tail is not None and "no such module" in failed.error.log_tail
-    assert S.PUSHING not in [e.event.state for e in stack.store.history[release_id]]
+    assert S.PUSHING not in [e.state for e in await stack.history(release_id)]

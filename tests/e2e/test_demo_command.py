@@ -37,7 +37,7 @@ async def test_demo_waits_for_approval_then_is_idempotent(stack: Stack, repo: Fi
     demo = partial(run_demo, stack.api, app=app_name, repository=repo.url)
     first_console, first_out = _console()
     waiting = asyncio.create_task(asyncio.to_thread(demo, console=first_console))
-    follow = stack.store.follow(-1, lambda e: e.app == app_name and e.state is S.AWAITING_APPROVAL)
+    follow = stack.database.follow(-1, lambda e: e.app == app_name and e.state is S.AWAITING_APPROVAL)
     try:
         staged = (await asyncio.wait_for(anext(follow), 90)).event.release
     finally:
@@ -62,6 +62,6 @@ async def test_demo_waits_for_approval_then_is_idempotent(stack: Stack, repo: Fi
     assert third == 0 and f"already runs {newer[:12]}" in third_out.getvalue()
     assert fourth == 0 and "the platform lost it" in fourth_out.getvalue(), fourth_out.getvalue()
     assert served[0] == 200 and served[1].startswith(f"version={newer}")
-    releases = stack.store.of_app(app_name)
+    releases = await stack.releases_of(app_name)
     assert [(r.commit, r.state) for r in releases][1:] == [(newer, S.LIVE), (staged.commit, S.SUPERSEDED)]
     assert (releases[0].commit, releases[0].state) == (newer, S.LIVE)

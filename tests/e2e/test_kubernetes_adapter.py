@@ -30,7 +30,7 @@ async def test_release_goes_live_on_kubernetes(bus_settings: BusSettings, engine
         async with kube.platform() as platform:
             after = await platform.read(AppRef(app_name))
 
-    assert [e.event.state for e in stack.store.history[release_id]] == HAPPY, live.error
+    assert [e.state for e in await stack.history(release_id)] == HAPPY, live.error
     assert staged.preview and before.preview is Colour.BLUE and before.live is None
     assert after.live is Colour.BLUE and after.live_release == release_id
     blue = after.colour(Colour.BLUE)

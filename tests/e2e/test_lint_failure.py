@@ -18,5 +18,5 @@ async def test_lint_error_fails_the_release(stack: Stack, repo: FixtureRepo, app
 
     assert failed.state is S.FAILED and failed.error is not None
     assert failed.error.step == "lint" and "DL4000" in failed.error.reason
-    assert [e.event.state for e in stack.store.history[release_id]] == [S.REQUESTED, S.BUILDING, S.FAILED]
+    assert [e.state for e in await stack.history(release_id)] == [S.REQUESTED, S.BUILDING, S.FAILED]
     assert failed.image is None and not (local_settings.state_dir / f"{app_name}.json").exists()

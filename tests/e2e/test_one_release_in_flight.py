@@ -17,4 +17,4 @@ async def test_second_release_while_one_awaits_approval_is_409(stack: Stack, rep
     assert refused.status_code == 409
     body = refused.json()
     assert body["blocking_release"] == first and body["state"] == "awaiting_approval" and body["error"]
-    assert [r.id for r in stack.store.of_app(app_name)] == [first]
+    assert [r.id for r in await stack.releases_of(app_name)] == [first]

@@ -26,7 +26,7 @@ async def test_release_goes_live_and_is_served(stack: Stack, repo: FixtureRepo, 
     live = await stack.wait(release_id, S.LIVE, S.FAILED)
     served = await through_proxy(local_settings, app_name)
 
-    assert [e.event.state for e in stack.store.history[release_id]] == HAPPY
+    assert [e.state for e in await stack.history(release_id)] == HAPPY
     assert staged.preview == local_settings.preview_url(app_name) and staged.standby_colour == "blue"
     assert staged.image is not None and staged.image.startswith(f"127.0.0.1:5001/{app_name}@sha256:")
     assert preview == (200, f"version={commit} colour=blue\n", "blue")

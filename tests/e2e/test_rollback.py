@@ -17,7 +17,7 @@ async def test_rollback_restores_the_previous_colour(stack: Stack, repo: Fixture
     r2 = await stack.ship(app_name, repo.url, second)
     newest = await through_proxy(local_settings, app_name)
 
-    before = stack.store.last_offset
+    before = await stack.last_offset()
     answer = await stack.rollback(app_name, "the second version misbehaves")
     rolled_back = await stack.wait(r2, S.ROLLED_BACK, S.LIVE, after=before)  # live again: refused
     restored = await stack.wait(r1, S.LIVE, after=before)
@@ -26,5 +26,5 @@ async def test_rollback_restores_the_previous_colour(stack: Stack, repo: Fixture
     assert answer.status_code == 202 and answer.json()["state"] == "rolling_back"
     assert newest == (200, f"version={second} colour=green\n", "green")
     assert rolled_back.state is S.ROLLED_BACK
-    assert [e.event.state for e in stack.store.history[r1]][-2:] == [S.SUPERSEDED, S.LIVE]
+    assert [e.state for e in await stack.history(r1)][-2:] == [S.SUPERSEDED, S.LIVE]
     assert restored.state is S.LIVE and served == (200, f"version={first} colour=blue\n", "blue")

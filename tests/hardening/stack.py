@@ -19,10 +19,9 @@ import tenacity
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
-from services.shared.runtime import service_app
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
-from tests.harness import delete_queues, running, serving
+from tests.harness import delete_queues, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DB_ENV, Ledger
 
@@ -36,15 +35,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def observer(bus: BusSettings) -> AsyncIterator[ReleaseStore]:
-    """The release log folded in this process: what the tests await and check."""
-    app = service_app("observer", bus, with_store=True)
-    async with running(app):
-        from services.shared.runtime import STORE
-        yield app[STORE]
 
 
 def timer_queue(bus: BusSettings) -> str:

@@ -9,12 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.kube import KubePlatform
 from services.shared.platform import ColourStatus, Platform
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
-from services.shared.runtime import BUS, STORE
+from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from services.switcher.app import create_app
 from services.switcher.settings import SwitcherSettings
@@ -38,10 +39,10 @@ async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_de
 
 
 async def logged(app: web.Application, event: ReleaseEvent) -> None:
-    """Publish an event and wait until the switcher's own store has folded it in from the log."""
+    """Publish an event and wait until the switcher's read model has folded it in from the log."""
     await app[BUS].publish(event)
-    await wait_for_state(app[STORE], event.release_id, event.state)
-    assert app[STORE].get(event.release_id).state is event.state  # type: ignore[union-attr]
+    await wait_for_state(app[DATABASE], event.release_id, event.state)
+    assert (await app[DATABASE].get(event.release_id)).state is event.state  # type: ignore[union-attr]
 
 
 async def live_and_staged(platform: KubePlatform, kube: KubeTarget, app: web.Application) -> ReleaseEvent:

@@ -1,0 +1,131 @@
+"""Opening the database: one engine per process, SQLite tuned for several processes, migrations under a lock.
+
+SQLite: WAL (readers never wait for the writer), `synchronous=NORMAL` (a commit is durable once the WAL is
+synced at checkpoint: an OS crash may lose the last commits, which the projector re-folds from its offset),
+and write transactions that start with BEGIN IMMEDIATE, because a deferred transaction that read first and then
+tries to write fails at once with "database is locked" instead of waiting (SQLAlchemy's pysqlite notes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from services.shared.db.settings import DatabaseSettings
+
+log = structlog.get_logger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+WRITE = "greenlight_write"
+MIGRATION_LOCK = 0x67_6C_64_62  # "gldb": PostgreSQL advisory lock key held while migrating
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The one line a service prints when it cannot use its database."""
+
+
+def open_engine(settings: DatabaseSettings) -> AsyncEngine:
+    url = make_url(settings.url.get_secret_value())
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if url.get_backend_name() == "postgresql":
+        connect_args = {"timeout": settings.connect_timeout, "server_settings": {"application_name": "greenlight"}}
+    return create_async_engine(url, pool_size=settings.pool_size, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: sa.Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction: committed on exit, rolled back on an exception."""
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(**{WRITE: True})
+        async with connection.begin():
+            yield connection
+
+
+def describe(settings: DatabaseSettings) -> str:
+    """The URL with its password hidden, for messages."""
+    return make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade to `revision`; several processes starting at once migrate one after the other."""
+    if engine.dialect.name == "sqlite":
+        lock_path = f"{engine.url.database or 'memory'}.migrate.lock"
+        with open(lock_path, "w") as lock:  # noqa: ASYNC230 - a tiny lock file, opened once at start-up
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            try:
+                await _upgrade(engine, revision)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return
+    await _upgrade(engine, revision)
+
+
+async def _upgrade(engine: AsyncEngine, revision: str) -> None:
+    async with writing(engine) as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        await connection.run_sync(_alembic_upgrade, revision)
+
+
+def _alembic_upgrade(connection: sa.Connection, revision: str) -> None:
+    # Alembic narrates every step on stdlib logging as plain text; one structured line says the same.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    before = MigrationContext.configure(connection).get_current_revision()
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+    after = MigrationContext.configure(connection).get_current_revision()
+    if after != before:
+        log.info("database migrated", before=before, after=after)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def check_reachable(engine: AsyncEngine, settings: DatabaseSettings) -> None:
+    try:
+        async with asyncio.timeout(settings.connect_timeout):
+            async with engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+    except (OSError, TimeoutError, sa.exc.SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200] or type(exc).__name__
+        raise DatabaseUnavailable(
+            f"cannot use the database at GREENLIGHT_DATABASE_URL={describe(settings)}: {reason}; start it or fix "
+            "GREENLIGHT_DATABASE_URL") from None

@@ -1,0 +1,177 @@
+"""Folding events into the read model: the one place that decides what an event changes.
+
+Idempotent and order-tolerant like the in-memory fold: an event already stored (same release, seq and state)
+changes nothing but gains its log offset; a release's row follows its highest-seq event. Only legal transitions
+are folded: an event that continues a release from a state the table does not allow is kept in the history with
+the reason and logged. Two *different* events with the same (release, seq), a retried step that decided
+otherwise, are both kept: the first stays variant 0 (folded), the other is stored as a conflict and logged.
+Sync code run through `AsyncConnection.run_sync`, so a whole batch costs a handful of statements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+
+from services.shared.db.appstate import recompute_apps_sync
+from services.shared.db.rows import event_row, release_row
+from services.shared.db.schema import events, releases
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import IN_FLIGHT, can_transition
+
+log = structlog.get_logger(__name__)
+
+
+class StaleWrite(Exception):
+    """A service's own write lost: another event already holds that (release, seq)."""
+
+    def __init__(self, release_id: str, seq: int, state: str) -> None:
+        super().__init__(f"release {release_id} already has event {seq} ({state})")
+        self.state = state
+
+
+class SameChange(StaleWrite):
+    """Another writer recorded the same change (same state) first, as its own event: use that one."""
+
+
+class AppBusy(Exception):
+    """A new release of an app that already has one in flight."""
+
+    def __init__(self, app: str, blocking: str) -> None:
+        super().__init__(f"{app} already has release {blocking} in flight")
+        self.app, self.blocking = app, blocking
+
+
+@dataclass(frozen=True)
+class Item:
+    event: ReleaseEvent
+    offset: int | None  # None: a service's own write, before the log echoes it
+    body: str
+
+
+@dataclass
+class Folded:
+    new: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    apps: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Current:
+    state: str
+    seq: int
+    in_flight: bool
+    exists: bool  # in the table already (update) or new in this batch (insert)
+
+
+def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = False) -> Folded:
+    ids = sorted({item.event.release_id for item in items})
+    variants: dict[tuple[str, int], list[list]] = defaultdict(list)  # (id, seq) -> [[variant, state, offset]]
+    for row in connection.execute(sa.select(events.c.release_id, events.c.seq, events.c.variant, events.c.state,
+                                            events.c.log_offset).where(events.c.release_id.in_(ids))):
+        variants[(row.release_id, row.seq)].append([row.variant, row.state, row.log_offset])
+    current = {row.id: _Current(row.state, row.seq, row.in_flight, True) for row in connection.execute(
+        sa.select(releases.c.id, releases.c.state, releases.c.seq, releases.c.in_flight)
+        .where(releases.c.id.in_(ids)))}
+    apps = sorted({item.event.app for item in items})
+    holder = {row.app: row.id for row in connection.execute(
+        sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(apps), releases.c.in_flight))}
+    result, inserts, offsets = Folded(), [], []
+    changed: dict[str, ReleaseEvent] = {}
+    for item in items:
+        event, key = item.event, (item.event.release_id, item.event.seq)
+        same = next((v for v in variants[key] if v[1] == event.state.value), None)
+        if same is not None:
+            if strict and _stored_body(connection, key, same[0]) != item.body:
+                raise SameChange(key[0], key[1], same[1])
+            result.duplicates += 1
+            if same[2] is None and item.offset is not None:
+                same[2] = item.offset
+                offsets.append({"k_release": key[0], "k_seq": key[1], "k_variant": same[0], "o": item.offset})
+            continue
+        note = None
+        if variants[key]:
+            if strict:
+                raise StaleWrite(key[0], key[1], variants[key][0][1])
+            note = "conflict"
+            result.conflicts += 1
+            log.warning("two different events with one seq: kept both, folded the first", release=key[0],
+                        seq=key[1], folded=variants[key][0][1], other=event.state.value, offset=item.offset)
+        else:
+            note = _fold_release(event, current, holder, changed, variants, strict)
+        variant = len(variants[key])
+        variants[key].append([variant, event.state.value, item.offset])
+        inserts.append(event_row(event, variant, item.offset, note, item.body))
+        result.new += 1
+        result.apps.add(event.app)
+    _write(connection, inserts, offsets, changed, current)
+    recompute_apps_sync(connection, {c.app for c in changed.values()})
+    return result
+
+
+def _stored_body(connection: sa.Connection, key: tuple[str, int], variant: int) -> str:
+    return str(connection.execute(sa.select(events.c.body).where(
+        events.c.release_id == key[0], events.c.seq == key[1], events.c.variant == variant)).scalar_one())
+
+
+def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: dict[str, str],
+                  changed: dict[str, ReleaseEvent], variants: dict[tuple[str, int], list[list]],
+                  strict: bool) -> str | None:
+    """Update the release's row from `event` if it is the newest legal one; the reason if not."""
+    now = current.get(event.release_id)
+    if now is not None and event.seq <= now.seq:
+        return "late"  # an older event arriving after a newer one: history only
+    if now is not None and event.seq == now.seq + 1:
+        # A conflicting twin of the current seq may be the branch this event continues.
+        froms = [now.state, *(v[1] for v in variants[(event.release_id, now.seq)])]
+        if not any(can_transition(s, event.state) for s in froms):  # type: ignore[arg-type]
+            log.warning("illegal transition in the log: kept in history, not folded", release=event.release_id,
+                        current=now.state, seq=event.seq, state=event.state.value)
+            return f"illegal transition {now.state} -> {event.state.value}"
+    in_flight = event.state in IN_FLIGHT
+    if in_flight and not (now is not None and now.in_flight):
+        blocking = holder.get(event.app)
+        if blocking is not None and blocking != event.release_id:
+            if strict:
+                raise AppBusy(event.app, blocking)
+            log.warning("a second release of one app in flight in the log", app=event.app,
+                        release=event.release_id, blocking=blocking)
+            in_flight = False
+    if in_flight:
+        holder[event.app] = event.release_id
+    elif holder.get(event.app) == event.release_id:
+        del holder[event.app]
+    current[event.release_id] = _Current(event.state.value, event.seq, in_flight,
+                                         now is not None and now.exists)
+    changed[event.release_id] = event
+    return None
+
+
+def _write(connection: sa.Connection, inserts: list[dict[str, Any]], offsets: list[dict[str, Any]],
+           changed: dict[str, ReleaseEvent], current: dict[str, _Current]) -> None:
+    if offsets:
+        connection.execute(
+            events.update().where(events.c.release_id == sa.bindparam("k_release"),
+                                  events.c.seq == sa.bindparam("k_seq"),
+                                  events.c.variant == sa.bindparam("k_variant"))
+            .values(log_offset=sa.bindparam("o")), offsets)
+    updates: list[dict[str, Any]] = []
+    creates: list[dict[str, Any]] = []
+    for release_id, event in changed.items():
+        row = release_row(event.release, current[release_id].in_flight)
+        (updates if current[release_id].exists else creates).append(row)
+    # Rows that leave the in-flight set first, so the partial unique index never sees two at once.
+    updates.sort(key=lambda row: row["in_flight"])
+    if updates:
+        # No .values(): the SET clause is every column the rows name (k_id only feeds the WHERE).
+        connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), updates)
+    if creates:
+        connection.execute(releases.insert(), [{("id" if k == "k_id" else k): v for k, v in row.items()}
+                                               for row in creates])
+    if inserts:
+        connection.execute(events.insert(), inserts)

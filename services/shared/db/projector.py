@@ -1,0 +1,147 @@
+"""The projector: folds the release log into the database, the log offset committed with the events it covers.
+
+It resumes from the stored offset after a restart and after a reconnect, never from the start again. Several
+processes (replicas, or the API and the switcher) may project into one database: each batch first locks the
+projection row and drops what another process already folded, so every event is applied once.
+Ack policy: a batch's messages are acked (one `multiple` ack) only after its transaction committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import sqlalchemy as sa
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
+
+from services.shared.bus import Bus
+from services.shared.db.engine import writing
+from services.shared.db.fold import Folded, Item, fold_sync
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import projection
+from services.shared.events import BadMessage, parse_event
+from services.shared.releaselog import MARKER_HEADER
+
+log = structlog.get_logger(__name__)
+
+
+class Projector:
+    def __init__(self, bus: Bus, database: ReleaseDatabase, batch_size: int = 1000) -> None:
+        self.bus = bus
+        self.database = database
+        self.stream = bus.settings.log_stream
+        self.batch_size = batch_size
+        self.folded = Folded()
+        self._marker = uuid.uuid4().hex
+        self._caught_up = asyncio.Event()
+        self._pending: list[AbstractIncomingMessage] = []
+        self._arrived = asyncio.Event()
+        self._channel: AbstractRobustChannel | None = None
+        self._worker: asyncio.Task[None] | None = None
+        # Handed to aio-pika by reference: a robust channel re-consumes with this very dict after a reconnect,
+        # so moving the offset forward here makes a reconnect resume where the database is.
+        self._arguments: dict[str, Any] = {}
+
+    async def start(self, timeout: float = 60.0) -> None:
+        """Fold everything logged before the call, then keep following."""
+        stored = await self._stored_offset()
+        self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
+        self._channel = await self.bus.channel(prefetch=2 * self.batch_size)
+        queue = await self._channel.get_queue(self.stream, ensure=True)
+        self._worker = asyncio.create_task(self._fold_forever(), name="projector")
+        await queue.consume(self._on_message, no_ack=False, arguments=self._arguments)
+        # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}), routing_key=self.stream)
+        await asyncio.wait_for(self._caught_up.wait(), timeout)
+        log.info("release log projected", stream=self.stream, resumed_after=stored, new=self.folded.new)
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._channel.close(), 5)
+
+    async def _stored_offset(self) -> int:
+        async with writing(self.database.engine) as connection:
+            stored = (await connection.execute(sa.select(projection.c.log_offset)
+                                               .where(projection.c.stream == self.stream))).scalar_one_or_none()
+            if stored is None:
+                await connection.execute(projection.insert().values(
+                    stream=self.stream, log_offset=-1, updated_at=datetime.now(UTC)))
+                return -1
+            return int(stored)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._pending.append(message)
+        self._arrived.set()
+
+    async def _fold_forever(self) -> None:
+        delay = 0.1
+        while True:
+            await self._arrived.wait()
+            batch = self._pending[: self.batch_size]
+            try:
+                await self._fold(batch)
+            except (OSError, sa.exc.SQLAlchemyError) as exc:
+                # The database is away or another writer won a race: keep the batch (unacked) and try again.
+                log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.1
+            del self._pending[: len(batch)]
+            if not self._pending:
+                self._arrived.clear()
+            with contextlib.suppress(Exception):  # a channel lost in a reconnect: the new consumer re-reads
+                await batch[-1].ack(multiple=True)
+            await self.database.notify()
+
+    async def _fold(self, batch: list[AbstractIncomingMessage]) -> None:
+        offsets = [_offset(m) for m in batch]
+        # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
+        first, top = min(offsets), max(offsets)
+        async with writing(self.database.engine) as connection:
+            # Lock the projection row first: concurrent projectors take turns and skip what the other folded.
+            await connection.execute(projection.update().where(projection.c.stream == self.stream)
+                                     .values(log_offset=projection.c.log_offset))
+            stored = (await connection.execute(sa.select(projection.c.log_offset)
+                                               .where(projection.c.stream == self.stream))).scalar_one()
+            if first > stored + 1 and stored >= 0:
+                log.error("the log was trimmed past the projected offset: events are missing from the database",
+                          stream=self.stream, projected=stored, first_available=first)
+            fresh = {o: m for m, o in zip(batch, offsets, strict=True) if o > stored}
+            items = [item for o in sorted(fresh) if (item := _item(fresh[o], o))]
+            if items:
+                folded = await connection.run_sync(fold_sync, items)
+                self.folded.new += folded.new
+                self.folded.duplicates += folded.duplicates
+                self.folded.conflicts += folded.conflicts
+            if top > stored:
+                await connection.execute(projection.update().where(projection.c.stream == self.stream)
+                                         .values(log_offset=top, updated_at=datetime.now(UTC)))
+        self._arguments["x-stream-offset"] = max(top, stored) + 1
+        if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
+            self._caught_up.set()
+
+
+def _offset(message: AbstractIncomingMessage) -> int:
+    return int((message.headers or {}).get("x-stream-offset", -1))  # type: ignore[arg-type]
+
+
+def _item(message: AbstractIncomingMessage, offset: int) -> Item | None:
+    if (message.headers or {}).get(MARKER_HEADER) is not None:
+        return None
+    try:
+        event = parse_event(message.body)
+    except BadMessage as exc:
+        log.warning("unreadable event in release log", offset=offset, reason=str(exc))
+        return None
+    return Item(event, offset, message.body.decode())

@@ -1,0 +1,204 @@
+"""Reading and writing the read model: what the API and the switcher ask of it.
+
+Writes here are a service's own events, folded before the log echoes them (`record`), so the caller's next read
+sees its write. The API records *before* publishing (`strict`): the (release, seq) uniqueness and the
+one-in-flight index make the second of two concurrent writers lose (StaleWrite, AppBusy) whatever the number of
+replicas, and `forget` undoes the record when the publish then fails. The switcher records after publishing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.shared.db.appstate import recompute_apps_sync
+from services.shared.db.engine import writing
+from services.shared.db.fold import AppBusy, Item, fold_sync
+from services.shared.db.rows import release_row, utc
+from services.shared.db.schema import apps, events, releases
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import IN_FLIGHT, ReleaseState
+from services.shared.release import Colour, Release
+from services.shared.store import LoggedEvent
+
+PAGE = 500  # events per query when a stream catches up
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    offset: int | None  # None until the log echoes it
+    event: ReleaseEvent
+    note: str | None  # why it was not folded ("conflict", "illegal transition …", "late"), else None
+
+
+@dataclass(frozen=True)
+class AppRow:
+    app: str
+    live: Release | None
+    live_colour: Colour | None
+    standby: Release | None
+    in_flight: Release | None
+
+
+@dataclass(frozen=True)
+class ReleaseFilter:
+    app: str | None = None
+    state: ReleaseState | None = None
+    requested_by: str | None = None
+    approver: str | None = None
+    since: object = None  # datetime | None; created at or after
+    until: object = None  # datetime | None; created before
+
+
+class ReleaseDatabase:
+    def __init__(self, engine: AsyncEngine, poll_interval: float = 1.0) -> None:
+        self.engine = engine
+        self.poll_interval = poll_interval
+        self._changed = asyncio.Condition()
+        self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
+
+    async def notify(self) -> None:
+        async with self._changed:
+            self._version += 1
+            self._changed.notify_all()
+
+    async def record(self, event: ReleaseEvent, *, strict: bool = False) -> None:
+        """Fold a service's own event before the log echoes it. `strict`: raise StaleWrite when another event
+        holds its (release, seq), AppBusy when it would be a second release of its app in flight."""
+        for attempt in range(3):
+            try:
+                async with writing(self.engine) as connection:
+                    await connection.run_sync(fold_sync, [Item(event, None, event.model_dump_json())],
+                                              strict=strict)
+                return
+            except sa.exc.IntegrityError:
+                # A concurrent writer won the race the fold checked for: decide again on what it wrote.
+                if attempt == 2:
+                    blocking = await self.in_flight(event.app)
+                    raise AppBusy(event.app, blocking.id if blocking else "?") from None
+
+    async def forget(self, event: ReleaseEvent) -> None:
+        """Undo `record` after a publish failed: the event never reached the log, so the read model must not
+        keep it. Only an event still without a log offset is removed (the log may have echoed it meanwhile)."""
+        async with writing(self.engine) as connection:
+            gone = await connection.execute(events.delete().where(
+                events.c.release_id == event.release_id, events.c.seq == event.seq, events.c.variant == 0,
+                events.c.log_offset.is_(None)))
+            if gone.rowcount == 0:
+                return
+            previous = (await connection.execute(
+                sa.select(events.c.body).where(events.c.release_id == event.release_id, events.c.variant == 0,
+                                               events.c.note.is_(None)).order_by(events.c.seq.desc()).limit(1)
+            )).scalar_one_or_none()
+            if previous is None:
+                await connection.execute(releases.delete().where(releases.c.id == event.release_id))
+            else:
+                before = ReleaseEvent.model_validate_json(previous)
+                row = release_row(before.release, before.state in IN_FLIGHT)
+                await connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), [row])
+            await connection.run_sync(recompute_apps_sync, [event.app])
+
+    async def get(self, release_id: str) -> Release | None:
+        async with self.engine.connect() as connection:
+            snapshot = (await connection.execute(
+                sa.select(releases.c.snapshot).where(releases.c.id == release_id))).scalar_one_or_none()
+        return None if snapshot is None else Release.model_validate_json(snapshot)
+
+    async def history(self, release_id: str) -> list[StoredEvent]:
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(
+                sa.select(events.c.log_offset, events.c.note, events.c.body)
+                .where(events.c.release_id == release_id).order_by(events.c.seq, events.c.variant))).all()
+        return [StoredEvent(row.log_offset, ReleaseEvent.model_validate_json(row.body), row.note) for row in rows]
+
+    async def latest(self, release_id: str) -> ReleaseEvent | None:
+        """The event the release's current state was folded from."""
+        async with self.engine.connect() as connection:
+            body = (await connection.execute(
+                sa.select(events.c.body).where(events.c.release_id == release_id, events.c.variant == 0,
+                                               events.c.note.is_(None))
+                .order_by(events.c.seq.desc()).limit(1))).scalar_one_or_none()
+        return None if body is None else ReleaseEvent.model_validate_json(body)
+
+    async def app(self, app: str) -> AppRow:
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(sa.select(apps).where(apps.c.app == app))).one_or_none()
+            ids = [row.live_release, row.standby_release, row.in_flight_release] if row else []
+            found = {r.id: Release.model_validate_json(r.snapshot) for r in (await connection.execute(
+                sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_([i for i in ids if i]))))}
+        if row is None:
+            return AppRow(app, None, None, None, None)
+        colour = Colour(row.live_colour) if row.live_colour else None
+        return AppRow(app, found.get(row.live_release), colour, found.get(row.standby_release),
+                      found.get(row.in_flight_release))
+
+    async def live(self, app: str) -> Release | None:
+        return (await self.app(app)).live
+
+    async def in_flight(self, app: str) -> Release | None:
+        return (await self.app(app)).in_flight
+
+    async def last_offset(self) -> int:
+        """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
+        async with self.engine.connect() as connection:
+            top = (await connection.execute(sa.select(sa.func.max(events.c.log_offset)))).scalar_one_or_none()
+        return -1 if top is None else int(top)
+
+    async def count_by_state(self) -> dict[str, int]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(sa.select(releases.c.state, sa.func.count()).group_by(releases.c.state))
+            return {state: count for state, count in rows}
+
+    async def page(self, where: ReleaseFilter, limit: int, after: tuple[object, str] | None
+                   ) -> tuple[list[Release], bool]:
+        """Up to `limit` releases newest first, after the (created_at, id) position; and whether more follow."""
+        query = sa.select(releases.c.snapshot)
+        for column, value in ((releases.c.app, where.app), (releases.c.requested_by, where.requested_by),
+                              (releases.c.approver, where.approver)):
+            if value is not None:
+                query = query.where(column == value)
+        if where.state is not None:
+            query = query.where(releases.c.state == where.state.value)
+        if where.since is not None:
+            query = query.where(releases.c.created_at >= utc(where.since))  # type: ignore[arg-type]
+        if where.until is not None:
+            query = query.where(releases.c.created_at < utc(where.until))  # type: ignore[arg-type]
+        if after is not None:
+            created, release_id = after
+            created = utc(created)  # type: ignore[arg-type]
+            query = query.where(sa.or_(releases.c.created_at < created,
+                                       sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
+        query = query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit + 1)
+        async with self.engine.connect() as connection:
+            snapshots = (await connection.execute(query)).scalars().all()
+        return [Release.model_validate_json(s) for s in snapshots[:limit]], len(snapshots) > limit
+
+    async def follow(self, after: int, match: Callable[[ReleaseEvent], bool],
+                     app: str | None = None) -> AsyncIterator[LoggedEvent]:
+        """Every logged event after offset `after` that matches, from the database, then live as the projector
+        folds more. `app` narrows the query itself; `match` is checked on each event."""
+        while True:
+            seen = self._version
+            query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after)
+            if app is not None:
+                query = query.where(events.c.app == app)
+            async with self.engine.connect() as connection:
+                rows = (await connection.execute(query.order_by(events.c.log_offset).limit(PAGE))).all()
+            for row in rows:
+                after = row.log_offset
+                event = ReleaseEvent.model_validate_json(row.body)
+                if match(event):
+                    yield LoggedEvent(row.log_offset, event)
+            if len(rows) == PAGE:
+                continue
+            async with self._changed:
+                # Woken by this process's projector; the timeout covers writes that only another replica saw.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait_for(lambda seen=seen: self._version != seen),  # type: ignore[misc]
+                                           self.poll_interval)
+

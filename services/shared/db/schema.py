@@ -1,0 +1,77 @@
+"""The tables of the read model. The migrations (migrations/versions/) create exactly these; a test checks that.
+
+releases    one row per release: its latest folded snapshot, plus the columns the API filters and sorts on
+events      every event of every release, in the log's order (`log_offset`); conflicting twins kept as variants
+apps        per app: the live release and the colour it runs on, the standby, the release in flight
+projection  per log stream: the offset folded so far, committed with the events it covers
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+UTC_TIME = sa.DateTime(timezone=True)
+
+releases = sa.Table(
+    "releases", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("app", sa.String(63), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    # The colour the release was deployed on (its snapshot's `standby_colour`): what serves once it is live.
+    sa.Column("colour", sa.String(8)),
+    sa.Column("requested_by", sa.String(100), nullable=False),
+    sa.Column("approver", sa.String(100)),
+    sa.Column("created_at", UTC_TIME, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+    # True for at most one release per app (the partial unique index below): the one-in-flight rule.
+    sa.Column("in_flight", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("snapshot", sa.Text, nullable=False),
+)
+sa.Index("releases_by_time", releases.c.created_at, releases.c.id)
+sa.Index("releases_by_app", releases.c.app, releases.c.created_at)
+sa.Index("releases_by_state", releases.c.state, releases.c.created_at)
+sa.Index("releases_by_requester", releases.c.requested_by, releases.c.created_at)
+sa.Index("releases_by_approver", releases.c.approver, releases.c.created_at)
+sa.Index("one_release_in_flight_per_app", releases.c.app, unique=True,
+         postgresql_where=releases.c.in_flight, sqlite_where=releases.c.in_flight)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("release_id", sa.String(64), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    # 0: the event the release was folded from. 1, 2…: a different event logged with the same seq (a retried
+    # step that decided otherwise): kept for the audit trail, never folded.
+    sa.Column("variant", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("app", sa.String(63), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("occurred_at", UTC_TIME, nullable=False),
+    # Null until the log echoes an event that a service recorded right after publishing it.
+    sa.Column("log_offset", sa.BigInteger),
+    # Why it was not folded: "conflict", "illegal transition …", "late"; null when it was.
+    sa.Column("note", sa.String(200)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.UniqueConstraint("release_id", "seq", "variant", name="one_event_per_seq_variant"),
+)
+sa.Index("events_by_offset", events.c.log_offset, unique=True)
+sa.Index("events_by_app_offset", events.c.app, events.c.log_offset)
+
+apps = sa.Table(
+    "apps", metadata,
+    sa.Column("app", sa.String(63), primary_key=True),
+    sa.Column("live_release", sa.String(64)),
+    sa.Column("live_colour", sa.String(8)),
+    sa.Column("standby_release", sa.String(64)),
+    sa.Column("in_flight_release", sa.String(64)),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+projection = sa.Table(
+    "projection", metadata,
+    sa.Column("stream", sa.String(255), primary_key=True),
+    sa.Column("log_offset", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+)

@@ -1,0 +1,27 @@
+"""Where the durable read model lives: one URL, SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_URL = "sqlite+aiosqlite:///.local/greenlight.db"
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DATABASE_", extra="ignore")
+
+    url: SecretStr = Field(
+        SecretStr(DEFAULT_URL),
+        validation_alias=AliasChoices("GREENLIGHT_DATABASE_URL"),
+        description=(
+            "SQLAlchemy URL of the read model; default `sqlite+aiosqlite:///.local/greenlight.db` (a file under "
+            "the working directory's .local/); production: `postgresql+asyncpg://user:pass@host/db`. A secret: "
+            "it may carry a password"),
+    )
+    pool_size: int = Field(5, ge=1, description="connections kept open per process (PostgreSQL); default 5")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds the first connection may take; default 10")
+    batch_size: int = Field(1000, ge=1, description="log events folded per transaction at most; default 1000")
+    poll_interval: float = Field(
+        1.0, gt=0, description="seconds an SSE stream waits for this process's projector before it looks in the "
+                               "database again (another replica may have written); default 1")
