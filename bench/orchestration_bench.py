@@ -32,11 +32,10 @@ import aiohttp
 
 from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import STORE
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
-from tests.hardening.stack import observer, process_stack, timer_queue
-from tests.harness import delete_queues, serving
+from tests.hardening.stack import process_stack, timer_queue
+from tests.harness import delete_queues, observer, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import Ledger
 
@@ -163,7 +162,8 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
             for service in WORKERS:
                 await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
             approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
-            yield await stack.enter_async_context(serving(approval, 0)), approval[STORE]
+            api = await stack.enter_async_context(serving(approval, 0))
+            yield api, await stack.enter_async_context(observer(bus))
     finally:
         await drop_topology(bus)
 
@@ -228,7 +228,13 @@ async def main() -> None:
     parser.add_argument("--releases", type=int, default=500, help="sequential releases for latency")
     parser.add_argument("--throughput", type=int, default=500, help="apps released at once")
     parser.add_argument("--mode", choices=("inproc", "procs", "both"), default="both")
+    parser.add_argument("--database", default=None, help=(
+        "GREENLIGHT_DATABASE_URL of the API and switcher; default a fresh SQLite file in a temp dir"))
     args = parser.parse_args()
+    scratch = tempfile.mkdtemp(prefix="glbench-db-")
+    # The services read it from the environment (the subprocesses inherit it), never the demo's database.
+    os.environ["GREENLIGHT_DATABASE_URL"] = args.database or f"sqlite+aiosqlite:///{scratch}/greenlight.db"
+    print(f"read model: {os.environ['GREENLIGHT_DATABASE_URL'].split('@')[-1]}")
     staged_base = await bare_chain(args.releases, hops=3)
     live_base = await bare_chain(args.releases, hops=1)
     print(line("[baseline] bare aio-pika, 3 hops (= POST -> staged)", staged_base))

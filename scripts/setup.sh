@@ -54,3 +54,30 @@ else
   timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 || { echo "RabbitMQ did not start within 120 s; see /var/log/rabbitmq" >&2; exit 1; }
   say "RabbitMQ is up"
 fi
+
+# PostgreSQL for the read model's tests (the services default to SQLite under .local/). This machine kind
+# starts it before a session; a fresh machine without it gets Debian's package, trusting local connections.
+pg_up() { .venv/bin/python - <<'PY'
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+if pg_up; then
+  say "PostgreSQL answers on 127.0.0.1:5432"
+else
+  apt_install pg_ctlcluster postgresql
+  version="$(ls /etc/postgresql | sort -V | tail -1)"
+  hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! grep -q "greenlight: trust loopback" "$hba"; then
+    # Tests connect as `postgres` over loopback without a password, as on the machines this project runs on.
+    sed -i '1i host all all 127.0.0.1/32 trust # greenlight: trust loopback' "$hba"
+  fi
+  say "starting PostgreSQL $version (pg_ctlcluster)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 100); do pg_up && break; sleep 0.2; done
+  pg_up || { echo "PostgreSQL did not start; see /var/log/postgresql" >&2; exit 1; }
+  say "PostgreSQL is up"
+fi

@@ -140,7 +140,7 @@ async def no_leaked_tasks() -> AsyncIterator[None]:
         # Closing connections finishes their tasks a few loop turns later: await them, bounded.
         _, still = await asyncio.wait(leaked, timeout=2.0)
         if still:
-            names = sorted(t.get_coro().__qualname__ for t in still)  # type: ignore[union-attr]
+            names = sorted(getattr(t.get_coro(), "__qualname__", repr(t.get_coro())) for t in still)
             for task in still:
                 task.cancel()
             pytest.fail(f"test leaked {len(still)} asyncio task(s): {names}")

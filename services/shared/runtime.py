@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
@@ -11,11 +12,11 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
-from services.shared.db.runtime import database_ctx
+from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.logs import configure_logging
 from services.shared.releaselog import LogReader
-from services.shared.settings import BusSettings
+from services.shared.settings import BusSettings, StartupError
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -41,9 +42,11 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
+    if database is not None:
+        app.cleanup_ctx.append(database_ctx(database))
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
     if database is not None:
-        app.cleanup_ctx.append(database_ctx(database, BUS, READY))
+        app.cleanup_ctx.append(projector_ctx(database, BUS, READY))
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app
@@ -113,4 +116,7 @@ def run(app: web.Application, port: int, host: str | None = None, grace: float =
     host = host or os.environ.get("GREENLIGHT_HTTP_HOST", "127.0.0.1")
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
-    web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
+    try:
+        web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
+    except StartupError as exc:
+        sys.exit(f"greenlight: {exc}")

@@ -29,7 +29,7 @@ async def declare_topology(
     await dead.bind(dlx, "#")
     stream = await channel.declare_queue(
         settings.log_stream, durable=True,
-        arguments={"x-queue-type": "stream", "x-max-age": settings.log_max_age},
+        arguments=settings.log_arguments(),
     )
     await stream.bind(exchange, "release.#")
     return exchange, dlx

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.approval.conftest import REQUESTER, request_release
+from tests.approval.conftest import ADMIN, REQUESTER, request_release
 
 Client = TestClient[web.Request, web.Application]
 
@@ -47,3 +47,21 @@ async def test_bad_parameters_are_422_naming_the_query_field(client: Client) -> 
         assert (await response.json())["fields"][0]["loc"] == ["query", field], query
     # Unknown query parameters are ignored (cache-busters).
     assert (await client.get("/releases?_=123", headers=REQUESTER)).status == 200
+
+
+async def test_filters_by_requester_approver_and_time(client: Client) -> None:
+    by_requester = await request_release(client, app="alpha")
+    by_admin = await request_release(client, app="beta", headers=ADMIN)
+    mine = await (await client.get("/releases?requested_by=dev-requester", headers=REQUESTER)).json()
+    assert [i["id"] for i in mine["items"]] == [by_requester["id"]]
+    admins = await (await client.get("/releases", params={"requested_by": "dev-admin"}, headers=REQUESTER)).json()
+    assert [i["id"] for i in admins["items"]] == [by_admin["id"]]
+    split = by_admin["created_at"]  # beta was created last: `since` includes it, `until` excludes it
+    since = await (await client.get("/releases", params={"since": split}, headers=REQUESTER)).json()
+    until = await (await client.get("/releases", params={"until": split}, headers=REQUESTER)).json()
+    assert [i["id"] for i in since["items"]] == [by_admin["id"]]
+    assert [i["id"] for i in until["items"]] == [by_requester["id"]]
+    nobody = await (await client.get("/releases?approver=dev-approver", headers=REQUESTER)).json()
+    assert nobody["items"] == []
+    for query in ("since=0.5", "until=yesterday", "since=2026-12-01T10:00:00"):  # naive: no zone
+        assert (await client.get(f"/releases?{query}", headers=REQUESTER)).status == 422, query

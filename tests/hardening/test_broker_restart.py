@@ -12,7 +12,8 @@ from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.rabbit_node import RabbitNode
-from tests.hardening.stack import DONE, Driver, in_process_stack, observer
+from tests.hardening.stack import DONE, Driver, in_process_stack
+from tests.harness import observer
 from tests.noop.ledger import DELAY_ENV, Ledger
 
 RELEASES = 20

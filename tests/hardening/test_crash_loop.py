@@ -8,8 +8,8 @@ from pathlib import Path
 from services.shared.bus import REASON_HEADER, REFUSED_PREFIX
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.hardening.stack import Driver, ProcessStack, observer, process_stack
-from tests.harness import dead_letters
+from tests.hardening.stack import Driver, ProcessStack, process_stack
+from tests.harness import dead_letters, observer
 from tests.noop.builder import CRASH_ENV
 from tests.noop.ledger import Ledger
 

@@ -12,7 +12,8 @@ import aio_pika
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.hardening.conftest import assert_each_effect_once
-from tests.hardening.stack import Driver, in_process_stack, observer
+from tests.hardening.stack import Driver, in_process_stack
+from tests.harness import observer
 from tests.noop.ledger import Ledger
 
 DUPLICATE = "x-gltest-duplicate"

@@ -16,8 +16,8 @@ from services.shared.events import first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.hardening.conftest import assert_each_effect_once
-from tests.hardening.stack import Driver, in_process_stack, observer
-from tests.harness import dead_letters, make_release
+from tests.hardening.stack import Driver, in_process_stack
+from tests.harness import dead_letters, make_release, observer
 from tests.noop.apps import WORKERS
 from tests.noop.ledger import Ledger
 

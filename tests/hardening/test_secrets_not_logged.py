@@ -12,7 +12,8 @@ import httpx
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.hardening.stack import Driver, observer, process_stack
+from tests.hardening.stack import Driver, process_stack
+from tests.harness import observer
 
 
 def secret(name: str) -> str:

@@ -11,7 +11,8 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.settings import BusSettings
 from tests.hardening.conftest import assert_each_effect_once
-from tests.hardening.stack import Driver, ProcessStack, observer, process_stack
+from tests.hardening.stack import Driver, ProcessStack, process_stack
+from tests.harness import observer
 from tests.noop.apps import SERVICES
 from tests.noop.ledger import DELAY_ENV, Ledger
 

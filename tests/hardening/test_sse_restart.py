@@ -14,8 +14,8 @@ import pytest
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.hardening.stack import REQUESTER, Driver, free_port, observer, timer_queue
-from tests.harness import delete_queues, serving
+from tests.hardening.stack import REQUESTER, Driver, free_port, timer_queue
+from tests.harness import delete_queues, observer, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DELAY_ENV, Ledger
 

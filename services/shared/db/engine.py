@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from services.shared.db.settings import DatabaseSettings
+from services.shared.settings import StartupError
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -32,11 +33,20 @@ WRITE = "greenlight_write"
 MIGRATION_LOCK = 0x67_6C_64_62  # "gldb": PostgreSQL advisory lock key held while migrating
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(StartupError):
     """The one line a service prints when it cannot use its database."""
 
 
 def open_engine(settings: DatabaseSettings) -> AsyncEngine:
+    try:
+        return _open_engine(settings)
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:  # not a URL; an unknown, missing or sync driver
+        raise DatabaseUnavailable(
+            f"GREENLIGHT_DATABASE_URL is not a database URL Greenlight can use ({str(exc).splitlines()[0][:160]}); "
+            "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host/db") from None
+
+
+def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
     url = make_url(settings.url.get_secret_value())
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -47,7 +57,8 @@ def open_engine(settings: DatabaseSettings) -> AsyncEngine:
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         connect_args = {"timeout": settings.connect_timeout, "server_settings": {"application_name": "greenlight"}}
-    return create_async_engine(url, pool_size=settings.pool_size, pool_pre_ping=True, connect_args=connect_args)
+    # No pre-ping: it costs a round trip per checkout; a connection the server dropped fails one request.
+    return create_async_engine(url, pool_size=settings.pool_size, pool_recycle=3600, connect_args=connect_args)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -80,34 +91,35 @@ def describe(settings: DatabaseSettings) -> str:
     return make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)
 
 
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade to `revision`; several processes starting at once migrate one after the other."""
+async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
+    """Upgrade (or with `down`, downgrade) to `revision`; several processes starting at once migrate one
+    after the other."""
     if engine.dialect.name == "sqlite":
         lock_path = f"{engine.url.database or 'memory'}.migrate.lock"
         with open(lock_path, "w") as lock:  # noqa: ASYNC230 - a tiny lock file, opened once at start-up
             await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
             try:
-                await _upgrade(engine, revision)
+                await _upgrade(engine, revision, down)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
-    await _upgrade(engine, revision)
+    await _upgrade(engine, revision, down)
 
 
-async def _upgrade(engine: AsyncEngine, revision: str) -> None:
+async def _upgrade(engine: AsyncEngine, revision: str, down: bool) -> None:
     async with writing(engine) as connection:
         if engine.dialect.name == "postgresql":
             await connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        await connection.run_sync(_alembic_upgrade, revision)
+        await connection.run_sync(_alembic_upgrade, revision, down)
 
 
-def _alembic_upgrade(connection: sa.Connection, revision: str) -> None:
+def _alembic_upgrade(connection: sa.Connection, revision: str, down: bool) -> None:
     # Alembic narrates every step on stdlib logging as plain text; one structured line says the same.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     before = MigrationContext.configure(connection).get_current_revision()
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    (command.downgrade if down else command.upgrade)(config, revision)
     after = MigrationContext.configure(connection).get_current_revision()
     if after != before:
         log.info("database migrated", before=before, after=after)

@@ -1,4 +1,5 @@
-"""The database in a service's lifecycle: open, migrate, project the log, close (one cleanup context)."""
+"""The database in a service's lifecycle: opened and migrated before the broker is touched (a wrong URL fails
+at once, in one line), then the projector follows the log once the bus is connected."""
 
 from __future__ import annotations
 
@@ -15,24 +16,31 @@ from services.shared.db.settings import DatabaseSettings
 log = structlog.get_logger(__name__)
 DATABASE = web.AppKey("database", ReleaseDatabase)
 PROJECTOR = web.AppKey("projector", Projector)
+Context = Callable[[web.Application], AsyncIterator[None]]
 
 
-def database_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey
-                 ) -> Callable[[web.Application], AsyncIterator[None]]:
+def database_ctx(settings: DatabaseSettings) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         engine = open_engine(settings)
         try:
             await check_reachable(engine, settings)
             await migrate(engine)
-            database = ReleaseDatabase(engine, settings.poll_interval)
-            projector = Projector(app[bus_key], database, settings.batch_size)
-            await projector.start()
-            app[DATABASE], app[PROJECTOR] = database, projector
-            app[ready_key]["database"] = True
-            log.info("read model ready", database=describe(settings))
+            app[DATABASE] = ReleaseDatabase(engine, settings.poll_interval)
             yield
-            await projector.stop()
         finally:
             await engine.dispose()
+
+    return ctx
+
+
+def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey) -> Context:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        projector = Projector(app[bus_key], app[DATABASE], settings.batch_size)
+        await projector.start()
+        app[PROJECTOR] = projector
+        app[ready_key]["database"] = True
+        log.info("read model ready", database=describe(settings))
+        yield
+        await projector.stop()
 
     return ctx

@@ -1,0 +1,67 @@
+"""The read model against a real database (SQLite and PostgreSQL: `any_database`) and the real broker."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.shared.bus import Bus
+from services.shared.db.engine import migrate, open_engine
+from services.shared.db.projector import Projector
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.settings import DatabaseSettings
+from services.shared.events import ReleaseEvent, first_event
+from services.shared.protocol import ReleaseState as S
+from services.shared.settings import BusSettings
+from tests.harness import make_release
+
+HAPPY = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL)
+
+
+@pytest.fixture
+async def engine(any_database: str) -> AsyncIterator[AsyncEngine]:
+    engine = open_engine(DatabaseSettings(url=any_database))  # type: ignore[arg-type]
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> ReleaseDatabase:
+    await migrate(engine)
+    return ReleaseDatabase(engine, poll_interval=0.2)
+
+
+@pytest.fixture
+async def bus(bus_settings: BusSettings) -> AsyncIterator[Bus]:
+    bus = Bus(bus_settings, connection_name="gltest-db")
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@contextlib.asynccontextmanager
+async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000) -> AsyncIterator[Projector]:
+    projector = Projector(bus, database, batch_size)
+    await projector.start(timeout=30)
+    try:
+        yield projector
+    finally:
+        await projector.stop()
+
+
+def chain(rid: str, app: str = "demo", states: tuple[S, ...] = HAPPY, **changes: object) -> list[ReleaseEvent]:
+    """A release's events from `requested` through `states`."""
+    event = first_event(make_release(rid, app, **changes), actor="ann")
+    events = [event]
+    for state in states:
+        event = event.next(state, actor="test")
+        events.append(event)
+    return events
+
+
+async def publish_all(bus: Bus, events: list[ReleaseEvent]) -> None:
+    for event in events:
+        await bus.publish(event)

@@ -1,0 +1,68 @@
+"""Schema changes go through Alembic: from an empty database, from the previous revision, and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.shared.db.engine import migrate, writing
+from services.shared.db.schema import metadata
+from services.shared.protocol import ReleaseState as S
+
+
+def _differences(connection: sa.Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    await migrate(engine)  # a second start changes nothing
+    async with engine.connect() as connection:
+        assert await connection.run_sync(_differences) == []
+        revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    assert revision == "0002"
+
+
+async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:
+    await migrate(engine, "0001")
+    now = datetime.now(UTC)
+
+    def row(rid: str, app: str, state: S, minutes: int, colour: str | None = None) -> dict[str, object]:
+        when = now.replace(microsecond=0) - timedelta(minutes=minutes)
+        return {"id": rid, "app": app, "state": state.value, "seq": 1, "colour": colour, "requested_by": "ann",
+                "approver": None, "created_at": when, "updated_at": when, "snapshot": "{}"}
+
+    async with writing(engine) as connection:
+        await connection.execute(sa.text(
+            "INSERT INTO releases (id, app, state, seq, colour, requested_by, approver, created_at, updated_at, "
+            "snapshot) VALUES (:id, :app, :state, :seq, :colour, :requested_by, :approver, :created_at, "
+            ":updated_at, :snapshot)"), [
+            row("old-live", "shop", S.LIVE, 30, "green"),
+            row("older-busy", "shop", S.BUILDING, 20),  # a log from before the rule: two in flight at once
+            row("newer-busy", "shop", S.DEPLOYING, 10, "blue"),
+            row("done", "blog", S.SUPERSEDED, 5, "blue"),
+        ])
+    await migrate(engine)
+    async with engine.connect() as connection:
+        flags = dict((await connection.execute(sa.text("SELECT id, in_flight FROM releases"))).all())
+        apps = {r.app: r for r in (await connection.execute(sa.text("SELECT * FROM apps"))).all()}
+        assert await connection.run_sync(_differences) == []
+    assert {rid for rid, flag in flags.items() if flag} == {"newer-busy"}
+    assert (apps["shop"].live_release, apps["shop"].live_colour) == ("old-live", "green")
+    assert (apps["shop"].in_flight_release, apps["shop"].standby_release) == ("newer-busy", "newer-busy")
+    assert (apps["blog"].live_release, apps["blog"].standby_release) == (None, "done")
+
+
+async def test_downgrade_to_the_previous_revision_and_up_again(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    await migrate(engine, "0001", down=True)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert "apps" not in tables and "releases" in tables
+    await migrate(engine)
+    async with engine.connect() as connection:
+        assert await connection.run_sync(_differences) == []
