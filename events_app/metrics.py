@@ -45,7 +45,7 @@ class Metrics:
             registry=registry,
         )
         build = Info("events_app_build", "Colour and commit of this deployment.", registry=registry)
-        build.info({"color": color, "version": version})
+        build.info({"colour": color, "version": version})
 
     def exposition(self) -> web.Response:
         response = web.Response(body=generate_latest(self.registry))

@@ -11,6 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from .feed import EventFeed, FeedResult
+from .form import FIELD_LABELS, SORT_LABELS, form_errors, shown_query, typed_query
 from .metrics import Metrics
 from .query import EventQuery, InvalidQuery, parse_query_string
 from .settings import Settings
@@ -36,7 +37,8 @@ def _json(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | 
 
 
 def _banner(settings: Settings) -> dict[str, str]:
-    return {"color": settings.app_color, "version": settings.app_version}
+    # "colour", as everywhere else in Greenlight; the APP_COLOR variable keeps its name for compatibility.
+    return {"colour": settings.app_color, "version": settings.app_version}
 
 
 def _failure(request: web.Request, exc: FeedFailure) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -69,7 +71,10 @@ async def index(request: web.Request) -> web.Response:
     try:
         query, result = await _query_and_result(request)
     except InvalidQuery as exc:
-        return _invalid(exc)
+        # A person sent the form: answer with the form again, the values as typed and what is wrong.
+        context = {"result": None, "query": typed_query(request), "errors": form_errors(exc.fields),
+                   "sorts": SORT_LABELS, "labels": FIELD_LABELS, **_banner(request.app[SETTINGS])}
+        return aiohttp_jinja2.render_template("index.html", request, context, status=400)
     except (UpstreamError, InvalidApiKey) as exc:
         status, payload, headers = _failure(request, exc)
         response = aiohttp_jinja2.render_template("error.html", request, payload, status=status)
@@ -78,7 +83,8 @@ async def index(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
 
     def render() -> bytes:
-        context = {"result": result, "query": query, **_banner(settings)}
+        context = {"result": result, "query": shown_query(query), "errors": {}, "sorts": SORT_LABELS,
+                   **_banner(settings)}
         return aiohttp_jinja2.render_string("index.html", request, context).encode()
 
     return web.Response(body=_memo(result, "html", render), content_type="text/html", charset="utf-8")

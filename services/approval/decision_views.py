@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.approval.errors import Unprocessable
 from services.approval.handlers import DESK
-from services.approval.models import AppPath, DecisionRequest, ReleaseOut, ReleasePath, RollbackRequest
+from services.approval.models import AppPath, DecisionRequest, FieldError, ReleaseOut, ReleasePath, RollbackRequest
 from services.approval.routing import Call, reply
 from services.shared.protocol import ReleaseState
 
@@ -20,6 +21,8 @@ async def reject_release(call: Call[ReleasePath, DecisionRequest]) -> web.Stream
 
 async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseState) -> web.StreamResponse:
     desk = call.request.app[DESK]
+    if desk.settings.require_decision_comment and not (call.body.comment or "").strip():
+        raise Unprocessable.of_fields([FieldError(loc=["body", "comment"], msg="a comment is required: say why")])
     release = await desk.decide(call.params.id, decision, call.body.comment, call.caller)
     return reply(ReleaseOut.of(release))
 

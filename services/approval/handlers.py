@@ -10,6 +10,7 @@ whose confirm timed out may still reach the log, where the projector folds it li
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import structlog
 from aiohttp import web
@@ -25,7 +26,7 @@ from services.shared.db.fold import AppBusy, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState
-from services.shared.release import Release
+from services.shared.release import Release, ReleaseError, utcnow
 from services.shared.sources import GitUnavailable, UnsafeSource, check_ref, check_repository
 
 log = structlog.get_logger(__name__)
@@ -40,6 +41,7 @@ class ReleaseDesk:
         self.resolver = resolver
         self.settings = settings
         self.approval_wait = approval_wait
+        self._orphan_after = timedelta(seconds=settings.orphan_after)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
@@ -127,9 +129,22 @@ class ReleaseDesk:
 
     async def _check_free(self, app: str) -> None:
         blocking = await self.store.in_flight(app)
+        if blocking is not None and await self._orphaned(blocking):
+            await self._publish((await self._latest(blocking)).next(
+                ReleaseState.FAILED, actor="approval", error=ReleaseError(step="request", reason=(
+                    "the request never reached the release log: the API stopped before publishing it"))))
+            log.warning("failed an orphaned request", release=blocking.id, app=app)
+            return
         if blocking is not None:
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
+
+    async def _orphaned(self, release: Release) -> bool:
+        """Recorded long ago as `requested`, and the log never echoed it: its publish never happened."""
+        if release.state != ReleaseState.REQUESTED or utcnow() - release.created_at < self._orphan_after:
+            return False
+        history = await self.store.history(release.id)
+        return all(stored.offset is None for stored in history)
 
     def _self_review(self, release: Release, caller: Identity, decision: ReleaseState) -> bool:
         """Whether this is an admin override; refuses a requester deciding on their own release."""

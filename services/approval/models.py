@@ -146,12 +146,19 @@ class ReleaseDetail(BaseModel):
     history: list[EventOut] = Field(description="every event of the release, oldest first (by seq)")
 
 
+class WarmColour(BaseModel):
+    colour: Colour = Field(description="the colour kept running for an instant rollback")
+    release: ReleaseOut | None = Field(description="the release still running on it")
+    scale_down_at: datetime = Field(description="when the switcher scales it down (from its event)")
+
+
 class AppStatus(BaseModel):
     app: str
-    live_colour: Colour | None
+    live_colour: Colour | None = Field(description="the colour serving traffic, as the switcher switched it")
     live_release: ReleaseOut | None
     standby_release: ReleaseOut | None = Field(description="the release on the standby colour, if any")
     in_flight: ReleaseOut | None
+    warm: WarmColour | None = Field(None, description="the previous colour, still running until scale-down")
 
 
 class FieldError(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.approval.app_facts import warm_colour
 from services.approval.errors import NotFound
 from services.approval.handlers import DESK
 from services.approval.models import (
@@ -51,11 +52,12 @@ async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
 
 
 async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
-    row = await call.request.app[DATABASE].app(call.params.app)
+    database = call.request.app[DATABASE]
+    row = await database.app(call.params.app)
     # live_colour: the colour the live release runs on, as the switcher switched it (apps table).
     return reply(AppStatus(
         app=row.app, live_colour=row.live_colour, live_release=_out(row.live),
-        standby_release=_out(row.standby), in_flight=_out(row.in_flight),
+        standby_release=_out(row.standby), in_flight=_out(row.in_flight), warm=await warm_colour(database, row),
     ))
 
 

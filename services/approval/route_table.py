@@ -6,6 +6,7 @@ from aiohttp import web
 
 from services.approval import abort as aborts
 from services.approval import decision_views as decisions
+from services.approval import identity_views as identity
 from services.approval import release_views as releases
 from services.approval import streams
 from services.approval.models import (
@@ -58,5 +59,7 @@ ROUTES: tuple[Route, ...] = (
           {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
     Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",
           {200: EVENT_STREAM}, params=EventStreamParams),
+    Route("GET", "/me", identity.whoami, "Who the caller is and which operations they may call",
+          {200: identity.IdentityOut}),
     Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),
 )

@@ -22,6 +22,7 @@ from services.approval.settings import Role
 P = TypeVar("P", bound=Params | None)
 B = TypeVar("B", bound=BaseModel | None)
 TOKENS = web.AppKey("tokens", TokenTable)
+REGISTERED = web.AppKey("registered routes", tuple)  # what GET /me checks the caller's roles against
 ANONYMOUS = Identity("anonymous", frozenset())
 EVENT_STREAM = "text/event-stream"
 JSON_DOCUMENT = "application/json"  # any JSON object, not described by a model
@@ -72,6 +73,7 @@ class Route:
 
 
 def register(app: web.Application, routes: Sequence[Route]) -> None:
+    app[REGISTERED] = tuple(routes)
     for route in routes:
         app.router.add_route(route.method, route.path, _wrap(route), name=route.operation_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
@@ -40,6 +42,7 @@ class Outcome:
     image_id: str | None = None
     reused: bool = False
     error: ReleaseError | None = None
+    commits: tuple[dict[str, Any], ...] = ()  # services/builder/commits.py
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
         details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
@@ -49,7 +52,7 @@ class Outcome:
         if self.error is not None:
             details.update(step=self.error.step, reason=self.error.reason)
             return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
-        details.update(image=self.image, image_id=self.image_id, reused=self.reused)
+        details.update(image=self.image, image_id=self.image_id, reused=self.reused, commits=list(self.commits))
         return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
 
 
@@ -94,7 +97,11 @@ class BuildHandler:
     async def _produce(self, release: Release) -> Outcome:
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
-                return await self._from_checkout(release, checkout)
+                outcome = await self._from_checkout(release, checkout)
+                if outcome.error is not None:
+                    return outcome
+                commits = await recent_commits(checkout, binary=self.settings.git_binary)
+                return dataclasses.replace(outcome, commits=tuple(commits))
         except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
 

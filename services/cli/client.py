@@ -38,9 +38,10 @@ def segment(value: str) -> str:
 
 class GreenlightClient:
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, timeout: float = 15.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, token_source: str = "GREENLIGHT_TOKEN") -> None:
         self.url = url.rstrip("/")
         self.token = token
+        self.token_source = token_source  # named in a 401, so the user knows what to fix
         self.timeout = timeout
         headers = {"Accept": "application/json", "User-Agent": "greenlight-cli"}
         if token:
@@ -78,6 +79,9 @@ class GreenlightClient:
     def abort(self, release_id: str, reason: str) -> JSON:
         return self._call("POST", f"/releases/{segment(release_id)}/abort", json={"reason": reason})
 
+    def whoami(self) -> JSON:
+        return self._call("GET", "/me")
+
     def rollback(self, app: str, reason: str) -> JSON:
         return self._call("POST", f"/apps/{segment(app)}/rollback", json={"reason": reason})
 
@@ -113,6 +117,18 @@ class GreenlightClient:
             raise ApiError("Greenlight answered with something other than a JSON object")
         return body
 
+    def hint(self, status: int, message: str) -> str:
+        """What to do about a refusal, after the API's own sentence."""
+        if status == 401 and not self.token:
+            return "no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token your " \
+                   "Greenlight operator issued you"
+        if status == 401:
+            return f"{self.url} did not accept the token in {self.token_source}: check that it is complete, " \
+                   "not revoked, and issued for this Greenlight (GREENLIGHT_URL)"
+        if status == 403:
+            return f"{message.rstrip('.')}; use a token with that role, or ask someone who has it"
+        return message
+
     def error_from(self, response: httpx.Response) -> ApiError:
         try:
             body = response.json()
@@ -121,8 +137,7 @@ class GreenlightClient:
         if not isinstance(body, dict):
             body = {}
         message = str(body.get("error") or f"HTTP {response.status_code} {response.reason_phrase}".strip())
-        if response.status_code == 401 and not self.token:
-            message += " (set GREENLIGHT_TOKEN or pass --token)"
+        message = self.hint(response.status_code, message)
         fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
         details = {k: str(body[k]) for k in ("state", "blocking_release") if body.get(k) is not None}
         return ApiError(message, status=response.status_code, fields=fields, details=details)

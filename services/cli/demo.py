@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from services.cli import render
+from services.cli import render, steps
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
 from services.cli.sse import follow_events
 from services.shared.kube.settings import KubeSettings
@@ -118,13 +118,7 @@ def _follow(client: GreenlightClient, release: dict[str, Any], url: str, approve
 
 
 def _step(console: Console, event: dict[str, Any]) -> None:
-    release, state = event.get("release") or {}, event["state"]
-    mark = render.BAD if state in ENDED_BADLY else render.OK
-    extra = {k: release.get(k) for k in ("image", "approver") if release.get(k)}
-    line = Text.assemble((event["occurred_at"][11:19], "dim"), f" {mark} ", render.state(state))
-    if state in ("pushed", "awaiting_approval", "approved") and extra:
-        line.append("  " + render.summarise(extra, 110), style="dim")
-    console.print(line)
+    console.print(steps.step_text(event, None))
 
 
 def _ask_approval(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
@@ -152,12 +146,14 @@ def _urls(console: Console, url: str, app: str) -> None:
 
 def demo(
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="approve as dev-approver, unattended")] = False,
-    app: Annotated[str, typer.Option("--app", help="app name the events app is released as")] = "tmapp",
-    commit: Annotated[str, typer.Option("--commit", help="commit, branch or tag of this repository")] = "HEAD",
-    url: Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", help="approval API")] = DEFAULT_URL,
-    requester_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_REQUESTER_TOKEN",
+    app: Annotated[str, typer.Option("--app", metavar="APP", help="app name the events app is released as")] = "tmapp",
+    commit: Annotated[str, typer.Option("--commit", metavar="COMMIT",
+                                        help="commit, branch or tag of this repository")] = "HEAD",
+    url: Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", metavar="URL",
+                                     help="approval API")] = DEFAULT_URL,
+    requester_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_REQUESTER_TOKEN", metavar="TOKEN",
                                                  help="who requests (a dev token by default)")] = "requester-token",
-    approver_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_APPROVER_TOKEN",
+    approver_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_APPROVER_TOKEN", metavar="TOKEN",
                                                 help="who approves with --auto-approve")] = "approver-token",
 ) -> None:
     """Release the events app from this repository: build, push, deploy standby, approval, switch."""

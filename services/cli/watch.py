@@ -6,31 +6,38 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from services.cli import render
+from services.cli import render, steps
 from services.cli.client import GreenlightClient, segment
+from services.cli.safe import clean
 from services.cli.sse import Reconnect, follow_events
 
 SUCCESS = frozenset({"live"})
 FAILURE = frozenset({"failed", "rejected", "rolled_back"})
 
 
-def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None) -> int:
+def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None, *,
+                  json_lines: bool = False) -> int:
     """0 once the release is live, 1 once it failed, was rejected or rolled back.
 
     The stream replays history first; an outcome in that history only counts if it is where the release
     stands now (a release that was live and is now rolling back is followed to the end of the rollback).
+    With `json_lines` each event is printed as one JSON line instead, and nothing else.
     """
     current = client.get_release(release_id)["release"]
-    render.note(f"watching release {current['id']} of {current['app']} (now {current['state']})", "bold")
+    if not json_lines:
+        render.note(f"watching release {clean(current['id'])} of {clean(current['app'])} "
+                    f"(now {clean(current['state'])})", "bold")
     if current["state"] == "superseded":
-        render.note("it was live and has since been superseded by a newer release", "dim")
+        if not json_lines:
+            render.note("it was live and has since been superseded by a newer release", "dim")
         return 0
     seen_seq = 0
     previous: datetime | None = None
     asked: dict[str, Any] = {}  # the rolling_back event: who asked for the rollback, and why
 
     def dropped(offset: int | None) -> None:
-        render.note(f"  stream dropped; reconnected after event {offset}", "dim")
+        if not json_lines:
+            render.note(f"  stream dropped; reconnected after event {offset}", "dim")
 
     events = follow_events(client, f"/releases/{segment(release_id)}/events", reconnect=reconnect,
                            on_reconnect=dropped)
@@ -40,17 +47,22 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
             if event.get("release_id") != release_id or event["seq"] <= seen_seq:
                 continue
             seen_seq = event["seq"]
-            previous = render.step(event, previous)
+            if json_lines:
+                render.as_json_line(event)
+            else:
+                previous = steps.step(event, previous)
             if event["state"] == "rolling_back":
                 asked = event
             if event["seq"] < current["seq"]:
                 continue
             if event["state"] in SUCCESS:
-                render.note(f"release {release_id} is live", "bold green")
+                if not json_lines:
+                    render.note(f"release {clean(release_id)} is live", "bold green")
                 return 0
             if event["state"] in FAILURE:
-                render.error(outcome(event, asked))
-                render.failure_log(event.get("release") or {})
+                if not json_lines:
+                    render.error(outcome(event, asked))
+                    render.failure_log(event.get("release") or {})
                 return 1
     raise AssertionError("follow_events never ends by itself")  # pragma: no cover
 

@@ -26,6 +26,7 @@ from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import Timers
+from services.switcher.warm import warm_until
 
 log = structlog.get_logger(__name__)
 STEP = "switch"
@@ -76,7 +77,8 @@ class Switcher:
                                                             error=ReleaseError(step=STEP, reason=str(exc))))
             return
         live = switching.next(ReleaseState.LIVE, actor=SERVICE,
-                              details={"colour": target.value, "previous_colour": expected})
+                              details={"colour": target.value, "previous_colour": expected,
+                                       **warm_until(expected, self.settings.scale_down_delay)})
         if expected is not None:
             await self.announce.retire_later(live, expected, release.previous_release)
         # Superseded first: whoever reacts to the new `live` (a rollback, say) finds the old one ready.

@@ -25,6 +25,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, Release
 from services.switcher.announce import SERVICE, Announcer, Refused, event_of
 from services.switcher.settings import SwitcherSettings
+from services.switcher.warm import warm_until
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +59,8 @@ class RollBack:
                                                           details={"rollback_refused": str(exc)}))
             return
         rolled_back = rolling.next(ReleaseState.ROLLED_BACK, actor=SERVICE,
-                                   details={"restored": previous, "colour": colour.other.value})
+                                   details={"restored": previous, "colour": colour.other.value,
+                                            **warm_until(colour, self.settings.scale_down_delay)})
         await self.announce.retire_later(rolled_back, colour, release.id)
         await self.announce.publish(bus, rolled_back)
         if restored.state is ReleaseState.SUPERSEDED:

@@ -66,6 +66,7 @@ class StubApi:
         self.last_event_ids: list[str | None] = []  # what each stream request resumed from
         self.drop_first_stream_after: int | None = None  # abruptly cut the first stream after N events
         self.stream_opened = threading.Event()
+        self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
         self.url = ""
         self._streams = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -129,6 +130,7 @@ class StubApi:
         r.add_get("/events", self.events)
         r.add_get("/apps/{app}", self.app_view)
         r.add_post("/apps/{app}/rollback", self.rollback)
+        r.add_get("/me", self.whoami)
         r.add_get("/healthz", lambda _: self._json({"status": "ok"}))
         if self.dashboard:
             add_dashboard(app)
@@ -164,7 +166,7 @@ class StubApi:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(("/releases", "/apps", "/events")):
+        if request.path.startswith(("/releases", "/apps", "/events", "/me")):
             header = request.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
             if token is None and request.path.endswith("events"):
@@ -184,6 +186,13 @@ class StubApi:
         if release_id not in self.latest:
             raise fail(404, f"release {release_id} not found")
         return self.latest[release_id]
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        name, roles = request[WHO]
+        may = ["create_release"] + (["approve_release", "reject_release", "rollback_app"] if "approver" in roles
+                                    else [])
+        return web.json_response({"name": name, "roles": sorted(roles), "may": may,
+                                  "decide_own_releases": False, "decision_comment_required": False})
 
     async def create(self, request: web.Request) -> web.Response:
         who = self._need(request, "requester")
@@ -234,7 +243,7 @@ class StubApi:
             "app": app, "live_colour": live.live_colour if live else None,
             "live_release": release_out(live) if live else None,
             "standby_release": release_out(standby) if standby else None,
-            "in_flight": release_out(flight) if flight else None})
+            "in_flight": release_out(flight) if flight else None, **self.app_extras.get(app, {})})
 
     async def decide(self, request: web.Request) -> web.Response:
         who = self._need(request, "approver")

@@ -61,9 +61,8 @@ def test_invalid_fields_are_one_red_line_plus_the_field_errors(stub: StubApi) ->
     result = cli(stub, "release", "create", "--app", "Not_A_Label", "--repo", "https://example.org/x.git",
                  "--commit", SHA)
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
-    assert lines[0] == "error: the request is invalid"
-    assert lines[1].startswith("  body.app: String should match pattern")
+    assert result.stderr.startswith("error: the request is invalid; body.app: String should match pattern")
+    assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.output
 
 
@@ -72,8 +71,7 @@ def test_a_release_in_flight_blocks_another_and_names_it(stub: StubApi) -> None:
     result = cli(stub, "release", "create", "--app", "demo", "--repo", "https://example.org/demo.git",
                  "--commit", SHA)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == ["error: demo already has a release in flight",
-                                          "  blocking release: busy1"]
+    assert result.stderr == "error: demo already has a release in flight; blocking release: busy1\n"
 
 
 @pytest.mark.timeout(30)

@@ -33,7 +33,7 @@ def test_history_has_each_step_with_its_duration_and_the_total(stub: StubApi) ->
     assert "image=reg/demo:abc" in history["built"]
     assert history["pushing"][:4] == ["4", "pushing", "12:01:08", "pusher"]  # still running: no duration
     assert "total 1m 08s" in result.stdout
-    assert "image        reg/demo:abc" in result.stdout
+    assert "  image          reg/demo:abc" in result.stdout
 
 
 def test_a_failed_release_shows_the_reason_and_log_tail(stub: StubApi) -> None:

@@ -53,7 +53,7 @@ def test_follows_a_release_to_live_and_exits_0(stub: StubApi, later: Any) -> Non
     assert result.exit_code == 0, result.output
     assert states_printed(result.stdout) == ["requested", *[s.value for s in TO_AWAITING], "approved",
                                              "switching", "live"]
-    assert "waiting for approval: greenlight approve r1" in result.stdout
+    assert "approve: greenlight approve r1 --comment" in result.stdout
     assert result.stdout.splitlines()[-1] == "release r1 is live"
 
 

@@ -7,9 +7,12 @@ Needs (installed by the setup script, never downloaded by the tests):
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,8 +27,8 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import Colour
-from services.shared.runtime import add_subscriptions, service_app
+from services.shared.release import Colour, utcnow
+from services.shared.runtime import STORE, add_subscriptions, service_app
 from services.shared.settings import BusSettings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,7 +36,20 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHA = "0123456789abcdef0123456789abcdef01234567"
+LIVE_SHA = "fedcba9876543210fedcba9876543210fedcba98"
+# What the builder records at build time: the candidate's commit and those before it, newest first.
+COMMITS = [
+    {"sha": SHA, "author": "Ann Example <ann@example.org>", "time": "2026-11-30T09:00:00+00:00",
+     "subject": "Show prices in the local currency"},
+    {"sha": "1111111111111111111111111111111111111111", "author": "Bo Example <bo@example.org>",
+     "time": "2026-11-29T15:30:00+00:00", "subject": "Fix the sort labels"},
+    {"sha": LIVE_SHA, "author": "Ann Example <ann@example.org>", "time": "2026-11-28T10:00:00+00:00",
+     "subject": "First release"},
+]
 TIMEOUT_MS = 20_000
+
+
+SHOTS = Path("/tmp/greenlight-dashboard-shots")  # screenshots to look at, one per view and width
 
 
 @dataclass
@@ -57,28 +73,75 @@ async def approval(bus_settings: BusSettings) -> AsyncIterator[Approval]:
         await runner.cleanup()
 
 
-async def _to_awaiting(event: ReleaseEvent, bus: Bus) -> None:
-    steps = [(S.BUILDING, {}), (S.BUILT, {"image": f"registry.local/demo:{event.release.commit}"}),
-             (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}), (S.DEPLOYING, {}),
-             (S.AWAITING_APPROVAL, {"standby_colour": Colour.GREEN, "preview": "http://demo-green.preview.test"})]
-    for state, changes in steps:
-        event = event.next(state, actor="fake-pipeline", **changes)
-        await bus.publish(event)
+DELAY = timedelta(minutes=10)  # the switcher's default scale-down delay
 
 
-async def _to_live(event: ReleaseEvent, bus: Bus) -> None:
-    switching = event.next(S.SWITCHING, actor="fake-switcher")
-    await bus.publish(switching)
-    await bus.publish(switching.next(S.LIVE, actor="fake-switcher", live_colour=Colour.GREEN))
+def _warm(colour: Colour | None) -> dict[str, str]:
+    # As the real switcher records it (services/switcher/warm.py): the colour left warm and its deadline.
+    if colour is None:
+        return {}
+    return {"warm_colour": colour.value, "scale_down_at": (utcnow() + DELAY).isoformat()}
+
+
+def fake_pipeline(bus_settings: BusSettings) -> web.Application:
+    """Stands in for builder..deployer (requested -> awaiting_approval) and for the switcher (approved ->
+    live, rolling_back -> rolled_back), publishing the events the real services publish, with their details:
+    the deploy goes to the colour that is not live, the switch names its colour and leaves the old one warm."""
+    app = service_app("fake-pipeline", bus_settings, with_store=True)
+
+    def latest(release_id: str) -> ReleaseEvent:
+        return app[STORE].history[release_id][-1].event
+
+    async def caught_up(event: ReleaseEvent) -> None:
+        follow = app[STORE].follow(-1, lambda e: (e.release_id, e.seq) == (event.release_id, event.seq))
+        try:
+            await asyncio.wait_for(anext(follow), 10)
+        finally:
+            await follow.aclose()
+
+    async def stage(event: ReleaseEvent, bus: Bus) -> None:
+        await caught_up(event)
+        live = app[STORE].live(event.app)
+        colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
+        steps = [(S.BUILDING, {}), (S.BUILT, {"image": f"registry.local/{event.app}:{event.release.commit}"}),
+                 (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
+                 (S.DEPLOYING, {"standby_colour": colour, "live_colour": live.standby_colour if live else None,
+                                "previous_release": live.id if live else None}),
+                 (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview.test"})]
+        for state, changes in steps:
+            details = {"commits": COMMITS} if state == S.BUILT else None
+            event = event.next(state, actor="fake-pipeline", details=details, **changes)
+            await bus.publish(event)
+
+    async def switch(event: ReleaseEvent, bus: Bus) -> None:
+        await caught_up(event)
+        release = event.release
+        if event.state == S.APPROVED:
+            switching = event.next(S.SWITCHING, actor="fake-switcher")
+            await bus.publish(switching)
+            target, old = release.standby_colour, release.live_colour
+            assert target is not None
+            if release.previous_release:
+                await bus.publish(latest(release.previous_release).next(
+                    S.SUPERSEDED, actor="fake-switcher", details={"superseded_by": release.id}))
+            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", details={
+                "colour": target.value, "previous_colour": old.value if old else None, **_warm(old)}))
+        elif event.state == S.ROLLING_BACK:
+            assert release.standby_colour is not None and release.previous_release is not None
+            await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher", details={
+                "restored": release.previous_release, "colour": release.standby_colour.other.value,
+                **_warm(release.standby_colour)}))
+            await bus.publish(latest(release.previous_release).next(
+                S.LIVE, actor="fake-switcher", details={"restored_by_rollback_of": release.id}))
+
+    add_subscriptions(app, lambda app: [Subscription("builder", [S.REQUESTED], stage),
+                                        Subscription("switcher", [S.APPROVED, S.ROLLING_BACK], switch)])
+    return app
 
 
 @pytest.fixture
 async def pipeline(bus_settings: BusSettings) -> AsyncIterator[None]:
-    """Stands in for builder..deployer (requested -> awaiting_approval) and switcher (approved -> live)."""
-    app = service_app("fake-pipeline", bus_settings)
-    add_subscriptions(app, lambda app: [Subscription("builder", [S.REQUESTED], _to_awaiting),
-                                        Subscription("switcher", [S.APPROVED], _to_live)])
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(fake_pipeline(bus_settings))
     await runner.setup()
     try:
         yield
@@ -93,7 +156,7 @@ async def page() -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = await browser.new_context()
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
             context.set_default_timeout(TIMEOUT_MS)
             page = await context.new_page()
             errors: list[str] = []
@@ -104,15 +167,37 @@ async def page() -> AsyncIterator[Page]:
             await browser.close()
 
 
-async def request_release(url: str, app: str = "demo", token: str = "requester-token") -> str:
+async def request_release(url: str, app: str = "demo", token: str = "requester-token", commit: str = SHA) -> str:
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
         answer = await http.post("/releases", json={"app": app, "repository": "https://example.org/demo.git",
-                                                    "commit": SHA})
+                                                    "commit": commit})
     assert answer.status_code == 202, answer.text
     return str(answer.json()["id"])
 
 
-async def sign_in(page: Page, url: str, token: str) -> None:
-    await page.goto(url + "/")
+async def decide(url: str, release_id: str, decision: str, comment: str | None = None,
+                 token: str = "approver-token") -> None:
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        answer = await http.post(f"/releases/{release_id}/{decision}", json={"comment": comment})
+    assert answer.status_code == 200, answer.text
+
+
+async def rollback(url: str, app: str, reason: str, token: str = "approver-token") -> None:
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        answer = await http.post(f"/apps/{app}/rollback", json={"reason": reason})
+    assert answer.status_code == 202, answer.text
+
+
+async def no_horizontal_overflow(page: Page) -> None:
+    """Nothing on the page is wider than the window: no sideways scrolling, the header spans it all."""
+    sizes = await page.evaluate("""() => ({scroll: document.documentElement.scrollWidth,
+        client: document.documentElement.clientWidth,
+        header: document.querySelector("header").getBoundingClientRect().width})""")
+    assert sizes["scroll"] <= sizes["client"], sizes
+    assert sizes["header"] == sizes["client"], sizes
+
+
+async def sign_in(page: Page, url: str, token: str, path: str = "/") -> None:
+    await page.goto(url + path)
     await page.get_by_test_id("token").fill(token)
     await page.get_by_test_id("signin-button").click()

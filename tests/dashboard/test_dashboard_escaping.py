@@ -41,13 +41,13 @@ async def test_markup_in_comments_reasons_and_links_stays_inert(
 
     await sign_in(page, approval.url, "approver-token")
     await page.locator(f'tr[data-release="{rejected}"]').get_by_test_id("open").click()
-    await expect(page.get_by_test_id("fact-comment")).to_have_text(COMMENT)
+    await expect(page.get_by_test_id("fact-reason")).to_have_text(COMMENT)
+    await page.go_back()
     await page.locator(f'tr[data-release="{failed}"]').get_by_test_id("open").click()
     detail = page.get_by_test_id("detail")
     await expect(detail).to_contain_text(REASON)
     await expect(detail).to_contain_text("<b>tail</b>")
-    await expect(page.get_by_test_id("fact-preview")).to_have_text("javascript:window.pwned=3")
 
     assert await page.locator("img, script:not([src]), b").count() == 0
-    assert await page.get_by_test_id("fact-preview").locator("a").count() == 0
+    assert await page.locator('a[href^="javascript"]').count() == 0
     assert await page.evaluate("window.pwned") is None

@@ -41,7 +41,7 @@ async def test_the_page_is_public_uncached_and_forbids_inline_code(http: httpx.A
         assert asset.status_code == 200, src
 
 
-@pytest.mark.parametrize("name,kind", [("view.js", "text/javascript"), ("style.css", "text/css")])
+@pytest.mark.parametrize("name,kind", [("page.js", "text/javascript"), ("style.css", "text/css")])
 async def test_assets_have_their_types(http: httpx.AsyncClient, name: str, kind: str) -> None:
     answer = await http.get(f"/dashboard/{name}")
     assert answer.headers["content-type"] == f"{kind}; charset=utf-8"
@@ -59,3 +59,10 @@ def test_scripts_never_write_html() -> None:
     for name in (n for n in ASSETS if n.endswith(".js")):
         source = Path(STATIC / name).read_text()
         assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(", source), name
+
+
+@pytest.mark.parametrize("path", ["/ui/releases/0123abcd", "/ui/apps/tmapp"])
+async def test_deep_links_serve_the_page(http: httpx.AsyncClient, path: str) -> None:
+    page = await http.get(path)
+    assert page.status_code == 200 and page.text == (STATIC / "index.html").read_text()
+    assert page.headers["cache-control"] == "no-store"

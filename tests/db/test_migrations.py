@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import migrate, writing
+from services.shared.db.engine import DatabaseUnavailable, migrate, writing
 from services.shared.db.schema import metadata
 from services.shared.protocol import ReleaseState as S
 
@@ -66,3 +67,11 @@ async def test_downgrade_to_the_previous_revision_and_up_again(engine: AsyncEngi
     await migrate(engine)
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
+
+
+async def test_a_database_from_a_newer_greenlight_is_refused_in_one_line(engine: AsyncEngine) -> None:
+    await migrate(engine)
+    async with writing(engine) as connection:
+        await connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseUnavailable, match="a newer Greenlight migrated it"):
+        await migrate(engine)

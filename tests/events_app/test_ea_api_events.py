@@ -18,10 +18,10 @@ async def test_envelope(make_client: MakeClient) -> None:
     assert resp.status == 200
     assert resp.content_type == "application/json"
     body = await resp.json()
-    assert set(body) == {"events", "fetched_at", "stale", "source", "color", "version"}
+    assert set(body) == {"events", "fetched_at", "stale", "source", "colour", "version"}
     assert body["stale"] is False
     assert body["source"] == "ticketmaster"
-    assert (body["color"], body["version"]) == ("green", "0123abc")
+    assert (body["colour"], body["version"]) == ("green", "0123abc")
     assert body["fetched_at"] == NOW.isoformat().replace("+00:00", "Z")
 
 
@@ -61,4 +61,4 @@ async def test_unicode_survives_round_trip(make_client: MakeClient) -> None:
 async def test_blue_colour_is_reported(make_client: MakeClient) -> None:
     client = await make_client(app_color="blue", app_version="feedbee")
     body = await (await client.get("/api/events")).json()
-    assert (body["color"], body["version"]) == ("blue", "feedbee")
+    assert (body["colour"], body["version"]) == ("blue", "feedbee")

@@ -13,7 +13,7 @@ async def test_healthz_is_always_ok(make_client: MakeClient, stub: StubTicketmas
     client = await make_client()
     resp = await client.get("/healthz")
     assert resp.status == 200
-    assert await resp.json() == {"status": "ok", "color": "green", "version": "0123abc"}
+    assert await resp.json() == {"status": "ok", "colour": "green", "version": "0123abc"}
     assert stub.calls == []
 
 

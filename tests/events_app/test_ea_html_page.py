@@ -18,7 +18,7 @@ async def page(make_client: MakeClient, **overrides: str) -> str:
 async def test_banner_shows_colour_and_version(make_client: MakeClient) -> None:
     text = await page(make_client, app_color="blue", app_version="c0ffee1")
     assert 'class="banner banner-blue"' in text
-    assert 'data-color="blue"' in text and 'data-version="c0ffee1"' in text
+    assert 'data-colour="blue"' in text and 'data-version="c0ffee1"' in text
     assert "c0ffee1" in text
 
 

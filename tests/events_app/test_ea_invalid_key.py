@@ -13,7 +13,7 @@ async def test_json_says_the_key_is_invalid(make_client: MakeClient) -> None:
     body = await resp.json()
     assert body["error"] == "invalid_api_key"
     assert "invalid" in body["message"] and "TICKETMASTER_API_KEY" in body["message"]
-    assert (body["color"], body["version"]) == ("green", "0123abc")
+    assert (body["colour"], body["version"]) == ("green", "0123abc")
 
 
 async def test_page_says_the_key_is_invalid(make_client: MakeClient) -> None:

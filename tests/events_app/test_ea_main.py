@@ -66,7 +66,7 @@ async def test_serves_on_port_and_stops_cleanly_on_sigterm() -> None:
                 assert resp.status == 200
             async with http.get(f"{server.url}/api/events") as resp:
                 body = await resp.json()
-        assert (body["source"], body["color"], body["version"]) == ("sample", "blue", "deadbee")
+        assert (body["source"], body["colour"], body["version"]) == ("sample", "blue", "deadbee")
         server.process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(server.process.wait(), 10) == 0
 

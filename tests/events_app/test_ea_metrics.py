@@ -49,7 +49,7 @@ async def test_counts_requests_upstream_calls_cache_hits_and_errors(
     assert samples[("events_app_cache_hits_total", ())] == 2
     assert samples[("events_app_cache_misses_total", ())] == 2
     assert samples[("events_app_stale_served_total", ())] == 1
-    assert samples[("events_app_build_info", (("color", "green"), ("version", "0123abc")))] == 1
+    assert samples[("events_app_build_info", (("colour", "green"), ("version", "0123abc")))] == 1
 
 
 async def test_unmatched_paths_share_one_label(make_client: MakeClient) -> None:

@@ -93,3 +93,9 @@ def containers(workload: Obj) -> Iterator[Obj]:
 
 def env_of(container: Obj) -> dict[str, Obj]:
     return {item["name"]: item for item in container.get("env", [])}
+
+
+def compose_services() -> dict[str, Obj]:
+    """compose.yaml's services, YAML anchors and merge keys resolved (variables are not interpolated)."""
+    services: dict[str, Obj] = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    return services

@@ -1,33 +1,27 @@
 """compose.yaml runs the whole pipeline: RabbitMQ (healthchecked) first, every Greenlight service
 built from Dockerfiles/ and waiting for a healthy broker, the registry and engine for builder and
-pusher, the events app's two colours and the HAProxy in front of them."""
+pusher, the events app's two colours and the HAProxy in front of them. (PostgreSQL and who may use it:
+test_database_access.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from tests.manifests.repo_files import COMPOSE_FILE, HAPROXY_CFG, REPO, SERVICES
+from tests.manifests.repo_files import HAPROXY_CFG, REPO, SERVICES, compose_services
 
 PIPELINE = list(SERVICES)
 
 
-def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())  # resolves anchors and merge keys
-    return loaded
-
-
-def services() -> dict[str, Any]:
-    result: dict[str, Any] = compose()["services"]
-    return result
+services = compose_services
 
 
 def test_every_part_is_present() -> None:
-    assert set(services()) == {*PIPELINE, "rabbitmq", "registry", "engine", "tmapp-blue", "tmapp-green", "proxy"}
+    assert set(services()) == {
+        *PIPELINE, "rabbitmq", "postgres", "registry", "engine", "tmapp-blue", "tmapp-green", "proxy"}
     assert services()["rabbitmq"]["image"] == "rabbitmq:3.13-management"
+    assert services()["postgres"]["image"] == "postgres:17"
     assert services()["registry"]["image"] == "registry:2"
     assert services()["proxy"]["image"] == "haproxy:2.8"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from services.shared.platform import ColourStatus
@@ -26,7 +28,9 @@ async def test_approved_release_goes_live_and_the_old_one_is_superseded(bus_sett
         superseded = (await events.wait("r1", S.SUPERSEDED))[0]
 
         assert events.of("r2") == [(S.APPROVED, 8), (S.SWITCHING, 9), (S.LIVE, 10)]
-        assert live.details == {"colour": "green", "previous_colour": "blue"}
+        deadline = datetime.fromisoformat(live.details.pop("scale_down_at"))
+        assert live.details == {"colour": "green", "previous_colour": "blue", "warm_colour": "blue"}
+        assert deadline > live.occurred_at  # when the warm colour is scaled down: the dashboard's countdown
         assert (superseded.seq, superseded.details) == (11, {"superseded_by": "r2"})
         svc = await service(platform, kube)
         assert svc["spec"]["selector"] == {"app": "demo", "role": "green"}

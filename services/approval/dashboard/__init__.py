@@ -13,15 +13,19 @@ from aiohttp import web
 STATIC = Path(__file__).parent
 PREFIX = "/dashboard/"
 # Served by name only, so nothing else in the package directory can be fetched.
-ASSETS = {"data.js": "text/javascript", "view.js": "text/javascript", "style.css": "text/css"}
+SCRIPTS = ("core", "router", "stream", "actions", "apps", "releases", "gate", "page", "session")
+ASSETS = {**{f"{name}.js": "text/javascript" for name in SCRIPTS}, "style.css": "text/css"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def add_dashboard(app: web.Application) -> None:
-    """Registers `GET /` (the page) and `GET /dashboard/{asset}`; both public, like /healthz."""
+    """Registers `GET /` and `GET /ui/...` (the page: one URL per app and release, routed in the browser)
+    and `GET /dashboard/{asset}`; all public, like /healthz: the data behind them needs a token."""
     app.router.add_get("/", _index, name="dashboard")
+    app.router.add_get("/ui/releases/{id}", _index, name="dashboard-release")
+    app.router.add_get("/ui/apps/{app}", _index, name="dashboard-app")
     app.router.add_get(PREFIX + "{asset}", _asset, name="dashboard-asset")
 
 

@@ -23,23 +23,24 @@ def recompute_apps_sync(connection: sa.Connection, names: Iterable[str]) -> None
     if not names:
         return
     rows = connection.execute(
-        sa.select(releases.c.id, releases.c.app, releases.c.state, releases.c.colour, releases.c.in_flight,
-                  releases.c.updated_at)
-        .where(releases.c.app.in_(names),
-               sa.or_(releases.c.state.in_([LIVE, SUPERSEDED]), releases.c.in_flight))
+        sa.select(releases.c.id, releases.c.app, releases.c.state, releases.c.colour, releases.c.in_flight)
+        .where(releases.c.app.in_(names), sa.or_(releases.c.state == LIVE, releases.c.in_flight))
         .order_by(releases.c.updated_at.desc())
     ).all()
+    # Superseded releases pile up (every release that went live ends as one): only the newest of each app is
+    # the warm colour, so only it is read, whatever the length of the history.
+    newest = sa.select(releases.c.app, releases.c.id, sa.func.row_number().over(
+        partition_by=releases.c.app, order_by=releases.c.updated_at.desc()).label("n")).where(
+        releases.c.app.in_(names), releases.c.state == SUPERSEDED).subquery()
+    warm = dict(connection.execute(sa.select(newest.c.app, newest.c.id).where(newest.c.n == 1)).all())
     now = datetime.now(UTC)
     state: dict[str, dict[str, object]] = {
         name: {"app": name, "live_release": None, "live_colour": None, "standby_release": None,
                "in_flight_release": None, "updated_at": now} for name in names}
-    warm: dict[str, str] = {}
     for row in rows:  # newest first
         app = state[row.app]
         if row.state == LIVE and app["live_release"] is None:
             app["live_release"], app["live_colour"] = row.id, row.colour
-        elif row.state == SUPERSEDED:
-            warm.setdefault(row.app, row.id)
         if row.in_flight:
             app["in_flight_release"] = row.id
             if row.colour is not None:

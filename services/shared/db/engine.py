@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import alembic.util
 import sqlalchemy as sa
 import structlog
 from alembic import command
@@ -93,7 +94,16 @@ def describe(settings: DatabaseSettings) -> str:
 
 async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
     """Upgrade (or with `down`, downgrade) to `revision`; several processes starting at once migrate one
-    after the other."""
+    after the other. A database migrated by a newer Greenlight than this one is refused in one line."""
+    try:
+        await _migrate(engine, revision, down)
+    except alembic.util.CommandError as exc:
+        raise DatabaseUnavailable(
+            f"cannot migrate the database at GREENLIGHT_DATABASE_URL: {exc}; a newer Greenlight migrated it "
+            "(roll forward, or point GREENLIGHT_DATABASE_URL at a database of this version)") from None
+
+
+async def _migrate(engine: AsyncEngine, revision: str, down: bool) -> None:
     if engine.dialect.name == "sqlite":
         lock_path = f"{engine.url.database or 'memory'}.migrate.lock"
         with open(lock_path, "w") as lock:  # noqa: ASYNC230 - a tiny lock file, opened once at start-up

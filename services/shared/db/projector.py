@@ -108,6 +108,10 @@ class Projector:
         offsets = [_offset(m) for m in batch]
         # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
         first, top = min(offsets), max(offsets)
+        if await self._folded_up_to() >= top:
+            # Another process folded this batch already: no write transaction (on SQLite, no wait for the lock).
+            self._batch_done(batch, top)
+            return
         async with writing(self.database.engine) as connection:
             # Lock the projection row first: concurrent projectors take turns and skip what the other folded.
             await connection.execute(projection.update().where(projection.c.stream == self.stream)
@@ -127,7 +131,15 @@ class Projector:
             if top > stored:
                 await connection.execute(projection.update().where(projection.c.stream == self.stream)
                                          .values(log_offset=top, updated_at=datetime.now(UTC)))
-        self._arguments["x-stream-offset"] = max(top, stored) + 1
+        self._batch_done(batch, max(top, stored))
+
+    async def _folded_up_to(self) -> int:
+        async with self.database.engine.connect() as connection:
+            return int((await connection.execute(sa.select(projection.c.log_offset)
+                                                 .where(projection.c.stream == self.stream))).scalar_one())
+
+    def _batch_done(self, batch: list[AbstractIncomingMessage], folded: int) -> None:
+        self._arguments["x-stream-offset"] = folded + 1
         if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
             self._caught_up.set()
 

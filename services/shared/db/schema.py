@@ -31,6 +31,7 @@ releases = sa.Table(
 )
 sa.Index("releases_by_time", releases.c.created_at, releases.c.id)
 sa.Index("releases_by_app", releases.c.app, releases.c.created_at)
+sa.Index("releases_by_app_state", releases.c.app, releases.c.state, releases.c.updated_at)
 sa.Index("releases_by_state", releases.c.state, releases.c.created_at)
 sa.Index("releases_by_requester", releases.c.requested_by, releases.c.created_at)
 sa.Index("releases_by_approver", releases.c.approver, releases.c.created_at)

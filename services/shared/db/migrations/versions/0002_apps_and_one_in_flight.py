@@ -45,6 +45,8 @@ def upgrade() -> None:
         newest.setdefault(app, release_id)
     for release_id in newest.values():
         connection.execute(releases.update().where(releases.c.id == release_id).values(in_flight=True))
+    # Each app's live and newest superseded release, read whenever the app changes (appstate.py).
+    op.create_index("releases_by_app_state", "releases", ["app", "state", "updated_at"])
     op.create_index("one_release_in_flight_per_app", "releases", ["app"], unique=True,
                     postgresql_where=sa.text("in_flight"), sqlite_where=sa.text("in_flight"))
     from services.shared.db.appstate import recompute_apps_sync
@@ -55,6 +57,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("one_release_in_flight_per_app", "releases")
+    op.drop_index("releases_by_app_state", "releases")
     op.drop_table("apps")
     with op.batch_alter_table("releases") as batch:
         batch.drop_column("in_flight")

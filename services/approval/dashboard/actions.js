@@ -1,0 +1,109 @@
+// Greenlight dashboard, actions: approve, reject, roll back and abort, each confirmed in a dialog that
+// takes the comment or reason. Buttons exist only for what GET /me says this person may do.
+"use strict";
+
+const ABORT_OPERATION = "abort_release"; // shown once the API offers it (POST /releases/{id}/abort)
+
+// Resolves to the text typed (possibly "") on confirm, or null on cancel.
+function confirmDialog({ title, body, label, required, confirmText, kind }) {
+  const dialog = byId("confirm");
+  byId("confirm-title").textContent = title;
+  byId("confirm-body").textContent = body;
+  byId("confirm-label").textContent = required ? `${label} (required)` : `${label} (optional)`;
+  const text = byId("confirm-text");
+  text.value = "";
+  text.required = required;
+  const ok = byId("confirm-ok");
+  ok.textContent = confirmText;
+  ok.className = kind;
+  return new Promise((resolve) => {
+    const done = (value) => {
+      byId("confirm-form").onsubmit = null;
+      byId("confirm-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(value);
+    };
+    byId("confirm-form").onsubmit = (e) => {
+      e.preventDefault();
+      if (required && !text.value.trim()) return;
+      done(text.value.trim());
+    };
+    byId("confirm-cancel").onclick = () => done(null);
+    dialog.onclose = () => done(null);
+    dialog.showModal();
+    text.focus();
+  });
+}
+
+async function act(work, button) {
+  if (button) button.disabled = true;
+  try {
+    await work();
+  } catch (err) {
+    handleError(err);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function decideButtons(release, size = "") {
+  if (!mayDecide(release)) return null;
+  const approve = el("button", { type: "button", class: `approve ${size}`, "data-testid": "approve" }, "Approve…");
+  const reject = el("button", { type: "button", class: `reject ${size}`, "data-testid": "reject" }, "Reject…");
+  approve.addEventListener("click", () => decide(release, "approve", approve));
+  reject.addEventListener("click", () => decide(release, "reject", reject));
+  return el("div", { class: "actions" }, approve, reject);
+}
+
+function decide(release, decision, button) {
+  const verb = decision === "approve" ? "Approve" : "Reject";
+  const body = decision === "approve"
+    ? `${release.app} switches to ${release.standby_colour || "the standby colour"} (commit ${(release.commit || "").slice(0, 12)}).`
+    : `${release.app} keeps serving what it serves now; the release ends as rejected.`;
+  return act(async () => {
+    const comment = await confirmDialog({ title: `${verb} release ${release.id}?`, body, label: "Comment",
+      required: model.me.decision_comment_required, confirmText: verb, kind: decision });
+    if (comment === null) return;
+    const answer = await api("POST", `/releases/${enc(release.id)}/${decision}`, { comment: comment || null });
+    remember(answer);
+    notice(`Release ${answer.id} is now ${answer.state}.`, "info", { release: answer.id, seq: answer.seq });
+  }, button);
+}
+
+function rollbackButton(view) {
+  const live = view && view.live_release;
+  if (!live || !live.previous_release || !may("rollback_app")) return null;
+  const button = el("button", { type: "button", class: "reject", "data-testid": "rollback" }, "Roll back…");
+  button.addEventListener("click", () => act(async () => {
+    const reason = await confirmDialog({ title: `Roll ${view.app} back?`, label: "Reason", required: true,
+      body: `Release ${live.id} leaves live traffic; release ${live.previous_release} serves again.`,
+      confirmText: "Roll back", kind: "reject" });
+    if (reason === null) return;
+    const answer = await api("POST", `/apps/${enc(view.app)}/rollback`, { reason });
+    remember(answer);
+    notice(`Rolling ${view.app} back: release ${answer.id} is ${answer.state}.`, "info", { release: answer.id, seq: answer.seq });
+  }, button));
+  return button;
+}
+
+function abortButton(release) {
+  if (!IN_FLIGHT.has(release.state) || !may(ABORT_OPERATION)) return null;
+  const button = el("button", { type: "button", class: "reject", "data-testid": "abort" }, "Abort…");
+  button.addEventListener("click", () => act(async () => {
+    const reason = await confirmDialog({ title: `Abort release ${release.id}?`, label: "Reason", required: true,
+      body: "The pipeline stops this release; live traffic is not touched.", confirmText: "Abort", kind: "reject" });
+    if (reason === null) return;
+    remember(await api("POST", `/releases/${enc(release.id)}/abort`, { reason }));
+  }, button));
+  return button;
+}
+
+// Why there is no button, said where the button would be.
+function whyNoDecision(release) {
+  if (release.state !== "awaiting_approval" || mayDecide(release)) return null;
+  const text = !may("approve_release")
+    ? `${model.me.name} may not approve or reject: that needs the approver role.`
+    : `${model.me.name} requested this release, so someone else must approve or reject it.`;
+  return el("p", { class: "muted", "data-testid": "no-decision" }, text);
+}

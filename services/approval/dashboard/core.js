@@ -1,0 +1,124 @@
+// Greenlight dashboard, core: the API, the shared model, DOM and time helpers.
+// Every piece of data reaches the page as text (textContent / append of strings), never as HTML.
+"use strict";
+
+const TOKEN_KEY = "greenlight.token";
+const STATES = [
+  "requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
+  "switching", "live", "superseded", "rolling_back", "rolled_back", "failed", "rejected",
+];
+const IN_FLIGHT = new Set(STATES.slice(0, 9));
+const OUTCOMES = new Set(["live", "failed", "rejected"]); // where a release's own run ended
+const FINAL = new Set(["failed", "rejected"]); // ended for good: the snapshot's updated_at is the end
+const PAGE_SIZE = 50;
+
+const model = {
+  token: null,
+  me: null, // GET /me: name, roles, may (operation ids), decide_own_releases, decision_comment_required
+  releases: new Map(), // id -> newest release snapshot seen
+  apps: new Map(), // app -> answer of GET /apps/{app}
+  histories: new Map(), // id -> events, for the release page and for commit facts
+  nextCursor: null,
+  oldestLoaded: null, // created_at of the oldest release of the pages loaded
+  source: null,
+  lastOffset: null,
+  pendingApps: new Set(),
+  appTimer: null,
+  renderQueued: false,
+  notice: null, // { release, seq }: an info notice about a release clears when it changes again
+};
+
+const byId = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) {
+      node.append(child instanceof Node ? child : String(child));
+    }
+  }
+  return node;
+}
+
+// ---- talking to the API ----------------------------------------------------------------------
+class ApiError extends Error {
+  constructor(status, body) {
+    const said = body && typeof body.error === "string" ? body.error : "unexpected answer";
+    const fields = body && Array.isArray(body.fields)
+      ? body.fields.map((f) => `${(f.loc || []).join(".")}: ${f.msg}`).filter((f) => !said.includes(f.split(": ")[1]))
+      : [];
+    super(status ? `${[said, ...fields].join("; ")} (HTTP ${status})` : said);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: { Authorization: `Bearer ${model.token}`, Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, { error: "cannot reach Greenlight" });
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (err) {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// ---- who may do what: the API's identity endpoint, never guessed from the token ---------------
+const may = (operation) => Boolean(model.me && model.me.may.includes(operation));
+
+function mayDecide(release) {
+  if (!release || release.state !== "awaiting_approval" || !may("approve_release")) return false;
+  return release.requested_by !== model.me.name || model.me.decide_own_releases;
+}
+
+// ---- time ------------------------------------------------------------------------------------
+function duration(ms) {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d ${String(h % 24).padStart(2, "0")}h`;
+}
+
+const between = (a, b) => duration(new Date(b) - new Date(a));
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
+
+// How long the release's own run took: to its outcome, or so far while in flight. A live, superseded or
+// rolled-back release has moved on since its outcome (a restore makes it live again later), so its figure
+// comes from its history: requested to the first time it went live.
+function took(release) {
+  if (IN_FLIGHT.has(release.state)) return `${between(release.created_at, new Date().toISOString())} so far`;
+  if (FINAL.has(release.state)) return between(release.created_at, release.updated_at);
+  const history = model.histories.get(release.id);
+  if (!history) {
+    wantHistory(release.id);
+    return "";
+  }
+  const end = history.find((e) => OUTCOMES.has(e.state));
+  return end ? between(release.created_at, end.occurred_at) : "";
+}
+
+function countdown(iso) {
+  const left = new Date(iso) - Date.now();
+  return left > 0 ? `scales down in ${duration(left).replace(/\.\ds$/, "s")}` : "scale-down due now";
+}

@@ -1,0 +1,80 @@
+// Greenlight dashboard, rendering: which view the URL asks for, and the release page's facts and steps.
+"use strict";
+
+const DECIDED = new Set(["approved", "switching", "live", "superseded", "rolling_back", "rolled_back"]);
+
+function scheduleRender() {
+  if (model.renderQueued) return;
+  model.renderQueued = true;
+  requestAnimationFrame(() => {
+    model.renderQueued = false;
+    if (!model.token) return;
+    const route = currentRoute();
+    byId("overview").hidden = route.view === "release";
+    byId("release-page").hidden = route.view !== "release";
+    if (route.view === "release") {
+      renderRelease(route.id);
+    } else {
+      renderFilters(route);
+      renderApps(route);
+      renderReleases(route);
+    }
+  });
+}
+
+// Labels that fit the state: a live release has a serving colour, not a standby one; a rejection has
+// a "rejected by", not an "approver".
+function factsOf(release, view) {
+  const colour = release.standby_colour;
+  const colourLabel = IN_FLIGHT.has(release.state) ? "standby colour"
+    : release.state === "live" ? "serving on" : "ran on";
+  const serving = release.state === "live" && view && view.live_release && view.live_release.id === release.id
+    ? view.live_colour : colour;
+  const history = model.histories.get(release.id) || [];
+  const rollback = history.find((e) => e.state === "rolling_back");
+  return [
+    ["app", navLink(appUrl(release.app), release.app)], ["state", stateBadge(release.state)],
+    ["repository", release.repository], ["commit", el("code", {}, release.commit)], ["ref", release.ref],
+    ["requested by", release.requested_by], ["requested", when(release.created_at)], ["took", took(release)],
+    ["image", release.image], ["digest", release.digest],
+    [colourLabel, (serving || colour) && colourBadge(serving || colour, "colour")],
+    [release.state === "rejected" ? "rejected by" : DECIDED.has(release.state) ? "approved by" : "decided by", release.approver],
+    [release.state === "rejected" ? "reason" : "comment", release.comment],
+    ["admin override", release.admin_override ? "yes: an admin approved their own release" : null],
+    ["rolled back by", rollback && rollback.actor], ["rollback reason", rollback && rollback.details.reason],
+  ];
+}
+
+function renderRelease(id) {
+  const release = model.releases.get(id);
+  byId("release-title").textContent = `Release ${id}`;
+  const body = byId("release-body");
+  if (!release) {
+    body.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+    return;
+  }
+  const view = model.apps.get(release.app);
+  const facts = factsOf(release, view).filter(([, v]) => v);
+  const history = model.histories.get(id) || [];
+  const steps = history.map((event, i) => {
+    const next = history[i + 1];
+    return el("tr", {}, el("td", { "data-label": "#" }, event.seq), el("td", { "data-label": "State" }, stateBadge(event.state)),
+      el("td", { "data-label": "At" }, when(event.occurred_at)),
+      el("td", { "data-label": "Took" }, next ? between(event.occurred_at, next.occurred_at) : ""),
+      el("td", { "data-label": "Actor" }, event.actor));
+  });
+  const live = view && view.live_release && view.live_release.id === release.id ? view : null;
+  body.replaceChildren(...[
+    release.state === "awaiting_approval" ? gatePanel(release, view) : null,
+    release.error ? el("div", { class: "failure", "data-testid": "failure" },
+      el("strong", {}, `Failed at ${release.error.step}: `), release.error.reason,
+      release.error.log_tail ? el("pre", {}, release.error.log_tail) : null) : null,
+    el("div", { class: "actions" }, live ? rollbackButton(live) : null, abortButton(release)),
+    el("dl", { class: "facts", "data-testid": "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k),
+      el("dd", { "data-testid": `fact-${k.replace(/ /g, "-")}` }, v)])),
+    el("h3", {}, "Steps"),
+    el("table", { class: "history", "data-testid": "history" },
+      el("thead", {}, el("tr", {}, ...["#", "State", "At", "Took", "Actor"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, steps)),
+  ].filter(Boolean)); // replaceChildren would show a null as the text "null"
+}

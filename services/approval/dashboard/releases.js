@@ -1,0 +1,64 @@
+// Greenlight dashboard, the release list: filters by app, state and person, paged by the API's cursor.
+"use strict";
+
+function stateBadge(state) {
+  return el("span", { class: `state state-${STATES.includes(state) ? state : "unknown"}`, "data-testid": "state" },
+    state.replace(/_/g, " "));
+}
+
+function matches(release, filters) {
+  if (filters.app && release.app !== filters.app) return false;
+  if (filters.state && release.state !== filters.state) return false;
+  // The API filters by app and state; a person is matched here, over what has been loaded.
+  const person = filters.person.toLowerCase();
+  return !person || [release.requested_by, release.approver].some((who) => (who || "").toLowerCase().includes(person));
+}
+
+function renderFilters(route) {
+  const form = byId("filters");
+  const apps = [...new Set([...model.apps.keys(), ...[...model.releases.values()].map((r) => r.app)])].sort();
+  const appSelect = form.elements.app;
+  appSelect.replaceChildren(el("option", { value: "" }, "all apps"), ...apps.map((a) => el("option", { value: a }, a)));
+  appSelect.value = route.filters.app;
+  const stateSelect = form.elements.state;
+  if (stateSelect.options.length === 0) {
+    stateSelect.append(el("option", { value: "" }, "any state"), ...STATES.map((s) => el("option", { value: s }, s.replace(/_/g, " "))));
+  }
+  stateSelect.value = route.filters.state;
+  if (document.activeElement !== form.elements.person) form.elements.person.value = route.filters.person;
+}
+
+function releaseRow(release) {
+  const cell = (label, ...content) => el("td", { "data-label": label }, ...content);
+  const running = IN_FLIGHT.has(release.state) ? release.id : null;
+  return el("tr", { "data-release": release.id, "data-testid": "release-row" },
+    cell("Release", navLink(releaseUrl(release.id), release.id.slice(0, 12), { "data-testid": "open", title: release.id })),
+    cell("App", navLink(appUrl(release.app), release.app)),
+    cell("State", stateBadge(release.state)),
+    cell("Commit", el("code", { title: release.commit }, short(release.commit))),
+    cell("Requested by", release.requested_by || ""),
+    cell("Decided by", release.approver || ""),
+    cell("Updated", when(release.updated_at)),
+    cell("Took", el("span", { "data-running": running }, took(release))),
+    cell("", decideButtons(release)));
+}
+
+function renderReleases(route) {
+  const shown = [...model.releases.values()].filter((r) => matches(r, route.filters))
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  byId("releases").tBodies[0].replaceChildren(...shown.map(releaseRow));
+  byId("no-releases").hidden = shown.length > 0;
+  byId("more").hidden = !model.nextCursor;
+  byId("list-title").textContent = route.filters.app ? `Releases of ${route.filters.app}` : "Releases";
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = byId("filters");
+  const apply = () => {
+    navigate(listUrl({ app: form.elements.app.value, state: form.elements.state.value,
+      person: form.elements.person.value.trim() }));
+  };
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
+  byId("more").addEventListener("click", (e) => act(() => loadReleases(currentRoute().filters, true), e.target));
+});

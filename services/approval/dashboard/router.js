@@ -1,0 +1,72 @@
+// Greenlight dashboard, navigation: one URL per view (history API), so a reload or a shared link
+// opens the same release, app or filtered list.
+//   /                      every app and release     ?app=&state=&person= filter the list
+//   /ui/apps/{app}         one app: its card and its releases
+//   /ui/releases/{id}      one release: the approval gate, its facts and history
+"use strict";
+
+function currentRoute() {
+  const path = location.pathname;
+  const params = new URLSearchParams(location.search);
+  const filters = { app: params.get("app") || "", state: params.get("state") || "", person: params.get("person") || "" };
+  let match = path.match(/^\/ui\/releases\/([^/]+)$/);
+  if (match) return { view: "release", id: decodeURIComponent(match[1]), filters };
+  match = path.match(/^\/ui\/apps\/([^/]+)$/);
+  if (match) return { view: "app", app: decodeURIComponent(match[1]), filters: { ...filters, app: decodeURIComponent(match[1]) } };
+  return { view: "list", filters };
+}
+
+const releaseUrl = (id) => `/ui/releases/${enc(id)}`;
+const appUrl = (app) => `/ui/apps/${enc(app)}`;
+
+function listUrl(filters) {
+  const params = new URLSearchParams();
+  for (const key of ["state", "person"]) if (filters[key]) params.set(key, filters[key]);
+  const base = filters.app ? appUrl(filters.app) : "/";
+  const query = params.toString();
+  return query ? `${base}?${query}` : base;
+}
+
+function navLink(href, text, attrs = {}) {
+  return el("a", { href, "data-nav": "", ...attrs }, text);
+}
+
+async function navigate(url, { replace = false } = {}) {
+  if (url !== location.pathname + location.search) {
+    history[replace ? "replaceState" : "pushState"](null, "", url);
+  }
+  await showRoute();
+}
+
+let shownKey = null;
+
+// Loads what the view needs, then renders; the data for a list is fetched again when its filters change.
+async function showRoute() {
+  const route = currentRoute();
+  clearNotice({ keepErrors: false });
+  const key = route.view === "release" ? `release:${route.id}` : `list:${route.filters.app}:${route.filters.state}`;
+  scheduleRender();
+  if (!model.token || key === shownKey) return;
+  shownKey = key;
+  try {
+    if (route.view === "release") {
+      const release = await loadRelease(route.id);
+      refreshAppSoon(release.app);
+    } else {
+      model.nextCursor = null;
+      await loadReleases(route.filters);
+      if (route.filters.app) refreshAppSoon(route.filters.app);
+    }
+  } catch (err) {
+    shownKey = null;
+    handleError(err);
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a[data-nav]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"));
+});
+window.addEventListener("popstate", () => showRoute());

@@ -1,0 +1,143 @@
+// Greenlight dashboard, data flow: loading pages of releases, app facts, and the live event stream.
+"use strict";
+
+const REOPEN_MS = 5000;
+
+function remember(release) {
+  const known = model.releases.get(release.id);
+  if (known && known.seq > release.seq) return;
+  model.releases.set(release.id, release);
+  // A notice about this release ("is now approved") is stale once the release moves on.
+  if (model.notice && model.notice.release === release.id && model.notice.seq < release.seq) clearNotice();
+  scheduleRender();
+}
+
+function onEvent(message) {
+  let event;
+  try {
+    event = JSON.parse(message.data);
+  } catch (err) {
+    return;
+  }
+  if (message.lastEventId) model.lastOffset = message.lastEventId;
+  refreshAppSoon(event.app);
+  // The stream may replay old history: a release older than the pages loaded so far belongs to a page not
+  // yet loaded ("Load older releases" brings it), so it is not slipped into the list out of turn.
+  const unknown = !model.releases.has(event.release_id);
+  if (unknown && model.nextCursor && model.oldestLoaded && event.release.created_at < model.oldestLoaded) return;
+  remember(event.release);
+  if (model.histories.has(event.release_id)) mergeHistory(event.release_id, [event]);
+}
+
+function mergeHistory(id, events) {
+  const bySeq = new Map((model.histories.get(id) || []).map((e) => [e.seq, e]));
+  for (const event of events) bySeq.set(event.seq, event);
+  model.histories.set(id, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
+  scheduleRender();
+}
+
+async function loadRelease(id) {
+  const answer = await api("GET", `/releases/${enc(id)}`);
+  remember(answer.release);
+  mergeHistory(id, answer.history);
+  return answer.release;
+}
+
+// Histories fetched for the list's durations: each once, a few at a time, so a page of 50 stays cheap.
+const historyQueue = [];
+const historyAsked = new Set();
+let historyBusy = 0;
+
+function wantHistory(id) {
+  if (historyAsked.has(id)) return;
+  historyAsked.add(id);
+  historyQueue.push(id);
+  pumpHistories();
+}
+
+function pumpHistories() {
+  while (historyBusy < 3 && historyQueue.length && model.token) {
+    const id = historyQueue.shift();
+    historyBusy += 1;
+    api("GET", `/releases/${enc(id)}`).then((answer) => mergeHistory(id, answer.history))
+      .catch(() => historyAsked.delete(id)) // tried again on a later render
+      .finally(() => { historyBusy -= 1; pumpHistories(); });
+  }
+}
+
+function refreshAppSoon(app) {
+  // History replay brings many events per app: one GET /apps/{app} per burst is enough.
+  model.pendingApps.add(app);
+  if (model.appTimer) return;
+  model.appTimer = setTimeout(async () => {
+    model.appTimer = null;
+    const apps = [...model.pendingApps];
+    model.pendingApps.clear();
+    for (const app of apps) {
+      try {
+        const view = await api("GET", `/apps/${enc(app)}`);
+        model.apps.set(app, view);
+        for (const r of [view.live_release, view.standby_release, view.in_flight, view.warm && view.warm.release]) {
+          if (r) remember(r);
+        }
+      } catch (err) {
+        handleError(err);
+      }
+    }
+    scheduleRender();
+  }, 150);
+}
+
+// One page of releases as the filters ask (app and state are the API's own filters).
+async function loadReleases(filters, more = false) {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (filters.app) query.set("app", filters.app);
+  if (filters.state) query.set("state", filters.state);
+  if (more && model.nextCursor) query.set("cursor", model.nextCursor);
+  const page = await api("GET", `/releases?${query}`);
+  model.nextCursor = page.next_cursor;
+  for (const release of page.items) remember(release);
+  const oldest = page.items.length ? page.items[page.items.length - 1].created_at : null;
+  if (oldest && (!more || !model.oldestLoaded || oldest < model.oldestLoaded)) model.oldestLoaded = oldest;
+  for (const app of new Set(page.items.map((r) => r.app))) refreshAppSoon(app);
+  return page;
+}
+
+function openStream() {
+  closeStream();
+  let url = `/events?access_token=${enc(model.token)}`;
+  // The browser resumes by itself after a drop; a stream we reopen resumes from what we saw.
+  if (model.lastOffset !== null) url += `&last_event_id=${enc(model.lastOffset)}`;
+  const source = new EventSource(url);
+  model.source = source;
+  source.onopen = () => streamStatus("live", true);
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      streamStatus("reconnecting…", false);
+      return;
+    }
+    streamStatus("disconnected", false);
+    setTimeout(async () => {
+      if (model.source !== source) return;
+      try {
+        await api("GET", "/me"); // a rejected token signs out instead of looping
+        openStream();
+      } catch (err) {
+        handleError(err);
+      }
+    }, REOPEN_MS);
+  };
+  for (const state of STATES) source.addEventListener(state, onEvent);
+}
+
+function closeStream() {
+  if (model.source) model.source.close();
+  model.source = null;
+  streamStatus("offline", false);
+}
+
+function streamStatus(text, on) {
+  const badge = byId("stream-status");
+  badge.textContent = text;
+  badge.className = `stream ${on ? "stream-on" : "stream-off"}`;
+}

@@ -1,0 +1,51 @@
+"""The commits a release brings, read from the clone the build already fetched: the approver's context.
+
+Recorded in the `built` event's details as `commits`: newest first, the release's own commit first, each
+with sha, author, time and subject. The dashboard cuts the list at the live release's commit to show what
+changes. A shallow fetch holds only the release's commit; a local repository its whole history (capped).
+Nothing here may fail a build: an unreadable log records no commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from services.shared.sources import git_env
+
+log = structlog.get_logger(__name__)
+LIMIT = 50
+SEPARATOR = "\x1f"  # unit separator: cannot occur in a name, an email or a one-line subject
+FORMAT = SEPARATOR.join(("%H", "%an <%ae>", "%aI", "%s"))
+# Commit subjects are repository content: a mailmap or a configured pager must not change what is read.
+SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "--no-pager")
+
+
+async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LIMIT,
+                         timeout: float = 10.0) -> list[dict[str, Any]]:
+    try:
+        process = await asyncio.create_subprocess_exec(
+            binary, *SAFE, "log", f"--max-count={limit}", "--no-mailmap", f"--format={FORMAT}", "HEAD",
+            cwd=checkout, env=git_env(), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+    except (OSError, TimeoutError) as exc:
+        log.warning("commit log unreadable; none recorded", error=str(exc))
+        return []
+    if process.returncode != 0:
+        log.warning("commit log unreadable; none recorded", error=err.decode(errors="replace")[-300:])
+        return []
+    commits = []
+    for line in out.decode(errors="replace").splitlines():
+        parts = line.split(SEPARATOR)
+        if len(parts) == 4:
+            commits.append({"sha": parts[0], "author": parts[1][:200], "time": parts[2], "subject": parts[3][:300]})
+    return commits

@@ -1,0 +1,76 @@
+"""One line per release step for `greenlight watch` and the demo: what happened and what it decided.
+
+The line carries the facts a person acts on (the preview URL, who decided and why), whole: a terminal
+wraps a long line, it never cuts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from services.cli.render import BAD, OK, duration, out, state, when
+from services.cli.safe import clean
+
+FAILED = frozenset({"failed", "rejected", "rolled_back"})
+
+
+def _decision(release: dict[str, Any], event: dict[str, Any]) -> str:
+    who = release.get("approver") or event.get("actor") or "someone"
+    comment = release.get("comment")
+    return f"by {who}" + (f': "{comment}"' if comment else " (no comment)")
+
+
+def _reason(release: dict[str, Any], event: dict[str, Any]) -> str:
+    reason = (event.get("details") or {}).get("reason")
+    return f"by {event.get('actor')}" + (f": {reason}" if reason else "")
+
+
+def _failure(release: dict[str, Any], event: dict[str, Any]) -> str:
+    problem = release.get("error") or {}
+    return f"at {problem.get('step') or 'pipeline'}: {problem.get('reason') or 'no reason given'}"
+
+
+def _facts(*keys: str) -> Callable[[dict[str, Any], dict[str, Any]], str]:
+    names = {"standby_colour": "colour", "live_colour": "colour"}
+    return lambda release, event: "  ".join(f"{names.get(k, k)}={release[k]}" for k in keys if release.get(k))
+
+
+FACTS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
+    "built": _facts("image"),
+    "pushed": _facts("digest"),
+    "awaiting_approval": _facts("standby_colour", "preview"),
+    "approved": _decision,
+    "rejected": _decision,
+    "live": _facts("live_colour"),
+    "rolling_back": _reason,
+    "failed": _failure,
+}
+
+
+def step_text(event: dict[str, Any], previous: datetime | None) -> Text:
+    at = when(event.get("occurred_at"))
+    release = event.get("release") or {}
+    mark = BAD if event["state"] in FAILED else OK
+    line = Text.assemble((at.strftime("%H:%M:%S") if at else "--:--:--", "dim"), f" {mark} ",
+                         state(event["state"]))
+    if at and previous:
+        line.append(f"  (+{duration((at - previous).total_seconds())})", style="dim")
+    facts = FACTS.get(event["state"])
+    said = clean(facts(release, event)) if facts else ""
+    if said:
+        line.append("  " + said)
+    return line
+
+
+def step(event: dict[str, Any], previous: datetime | None) -> datetime | None:
+    """Prints the step's line (and what to do next at the gate); returns its time for the next one."""
+    out().print(step_text(event, previous))
+    if event["state"] == "awaiting_approval":
+        rid = clean(event["release_id"])
+        out().print(Text(f"  approve: greenlight approve {rid} --comment '…'   reject: greenlight reject {rid}",
+                         style="yellow"))
+    return when(event.get("occurred_at"))

@@ -1,0 +1,117 @@
+"""Tables for the read commands: release list and detail, an app's status and its release history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from services.cli.render import clock, duration, failure, out, short, state, summarise, when
+from services.cli.safe import clean
+
+
+def _text(value: Any) -> Text:
+    return Text(clean(value))
+
+
+def release_list(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
+    console = out()
+    if not items:
+        console.print("no releases")
+        return
+    table = Table(box=None, header_style="bold")
+    # The id is what the user copies into the next command: it and the state are never shortened; on a
+    # narrow terminal the last columns wrap instead.
+    for name, key in (("id", "id"), ("app", "app"), ("state", "state")):
+        table.add_column(name, no_wrap=True, min_width=max((len(item[key]) for item in items), default=2))
+    table.add_column("commit", no_wrap=True, min_width=12)
+    table.add_column("requested by")
+    table.add_column("updated")
+    for item in items:
+        table.add_row(_text(item["id"]), _text(item["app"]), state(item["state"]), _text(short(item["commit"])),
+                      _text(item.get("requested_by") or ""), clock(item.get("updated_at")))
+    console.print(table)
+    more(next_cursor)
+
+
+def more(next_cursor: str | None) -> None:
+    if next_cursor:
+        out().print(Text(f"more: --cursor {clean(next_cursor)}", style="dim"))
+
+
+FACTS = (("app", "app"), ("repository", "repository"), ("commit", "commit"), ("ref", "ref"),
+         ("requested by", "requested_by"), ("image", "image"), ("digest", "digest"),
+         ("standby colour", "standby_colour"), ("live colour", "live_colour"), ("preview", "preview"),
+         ("decided by", "approver"), ("comment", "comment"))
+
+
+def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -> None:
+    console = out()
+    console.print(Text.assemble(("release ", "bold"), (clean(release["id"]), "bold"), "  ",
+                                state(release["state"])))
+    for label, key in FACTS:
+        if release.get(key):
+            console.print(Text(f"  {label:<15}{clean(release[key])}"))
+    if release.get("admin_override"):
+        console.print(Text("  approved by an admin override of the four-eyes rule", style="yellow"))
+    table = Table("#", "state", "at", "took", "actor", "details", box=None, header_style="bold")
+    times = [when(e["occurred_at"]) for e in history]
+    for index, event in enumerate(history):
+        at = times[index]
+        nxt = times[index + 1] if index + 1 < len(times) else None
+        took = duration((nxt - at).total_seconds()) if at and nxt else ""
+        table.add_row(str(event["seq"]), state(event["state"]), at.strftime("%H:%M:%S") if at else "",
+                      took, _text(event.get("actor") or ""), Text(summarise(event.get("details") or {})))
+    console.print(table)
+    if len(times) > 1 and times[0] and times[-1]:
+        console.print(Text(f"  total {duration((times[-1] - times[0]).total_seconds())}", style="dim"))
+    failure(release)
+
+
+def _one(label: str, release: dict[str, Any] | None, colour: str | None = None) -> Text:
+    if release is None:
+        return Text(f"  {label:<10}none", style="dim")
+    where = f" on {colour}" if colour else ""
+    return Text(f"  {label:<10}{clean(release['id'])} at {short(release.get('commit'))}{where} "
+                f"({clean(release['state'])}, by {clean(release.get('requested_by'))})")
+
+
+def app_status(view: dict[str, Any]) -> None:
+    """`greenlight status APP`: which colour serves, what is live, warm for rollback, and in flight."""
+    console = out()
+    colour = view.get("live_colour")
+    console.print(Text.assemble(("app ", "bold"), (clean(view["app"]), "bold"), "  live colour: ",
+                                (clean(colour) if colour else "none (nothing released yet)",
+                                 f"bold {colour}" if colour in ("blue", "green") else "dim")))
+    live, standby, flight = view.get("live_release"), view.get("standby_release"), view.get("in_flight")
+    console.print(_one("live", live, colour))
+    console.print(_one("standby", standby, (standby or {}).get("standby_colour")))
+    if flight is None or (standby is not None and flight["id"] != standby["id"]):
+        console.print(_one("in flight", flight))
+    warm = view.get("warm")
+    if warm:
+        deadline = when(warm.get("scale_down_at"))
+        left = (deadline - datetime.now(UTC)).total_seconds() if deadline else 0.0
+        due = f"scales down in {duration(left)}" if left > 0 else "scale-down due now"
+        console.print(Text.assemble(_one("warm", warm.get("release"), warm.get("colour")), f"  {due}"))
+
+
+def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
+    """`greenlight history APP`: every release of the app, who asked, who decided, how long it took."""
+    console = out()
+    if not items:
+        console.print("no releases")
+        return
+    table = Table("id", "state", "commit", "requested by", "decided by", "requested", "took", box=None,
+                  header_style="bold")
+    for item in items:
+        start, end = when(item.get("created_at")), when(item.get("updated_at"))
+        took = duration((end - start).total_seconds()) if start and end else ""
+        table.add_row(_text(item["id"]), state(item["state"]), _text(short(item.get("commit"))),
+                      _text(item.get("requested_by") or ""), _text(item.get("approver") or ""),
+                      clock(item.get("created_at")), took)
+    console.print(table)
+    more(next_cursor)
