@@ -21,7 +21,8 @@ from services.shared.topology import retry_delays, retry_queue_name
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "approval", "deadlines", "a", "b", "c", "d", "e")
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "deadlines", "a", "b", "c",
+                  "d", "e")
 
 
 def _answers(url: str) -> bool:

@@ -9,26 +9,33 @@ from aiohttp import web
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
 from services.approval.deadlines import deadline_subscription
+from services.approval.delivery_views import delivery_gauges
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.hook_settings import HookSettings
+from services.approval.hooks import HOOK_SETTINGS
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
+from services.approval.progress_feed import FEED, ProgressFeed, progress_ctx
 from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
+from services.approval.sql import add_sql
 from services.approval.streams import HUB, StreamHub
 from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import declare_deadline_timers
 from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
 
 
-def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None) -> web.Application:
-    """The API app; tests inject `resolver` to resolve refs without git or the network."""
+def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
+               hooks: HookSettings | None = None) -> web.Application:
+    """The API app; tests inject `resolver` to resolve refs without git or the network, and `hooks`
+    (default: from the environment, GREENLIGHT_HOOKS_*)."""
     app = service_app("approval", settings.bus, database=settings.database,
                       client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS])
-    app.middlewares.extend([metrics.middleware, json_errors])
+    app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS])])
     app[TOKENS] = load_tokens(settings)
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval)
@@ -46,6 +53,10 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         yield
 
     app.cleanup_ctx.append(desk_ctx)
+    app[FEED] = ProgressFeed()
+    app.cleanup_ctx.append(progress_ctx)
+    app[HOOK_SETTINGS] = hooks or HookSettings()
+    add_sql(app)
     app.cleanup_ctx.append(deadline_timers_ctx)
     add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines)])
     register(app, ROUTES)

@@ -15,6 +15,7 @@ import yaml
 
 from services.shared.bus import REASON_HEADER
 from services.shared.events import ReleaseEvent
+from services.shared.progress import PROGRESS_PREFIX, Progress
 from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
 
@@ -35,7 +36,8 @@ def _queue(name: str) -> dict[str, Any]:
 
 def build_asyncapi() -> dict[str, Any]:
     schema = ReleaseEvent.model_json_schema(ref_template=REF)
-    schemas = {**schema.pop("$defs"), "ReleaseEvent": schema}
+    progress = Progress.model_json_schema(ref_template=REF)
+    schemas = {**schema.pop("$defs"), **progress.pop("$defs", {}), "ReleaseEvent": schema, "Progress": progress}
     exchange, stream = _default("exchange"), _default("log_stream")
     dlx, dead = _default("dead_letter_exchange"), _default("dead_letter_queue")
     event_ref = {"$ref": "#/components/messages/ReleaseEvent"}
@@ -57,6 +59,17 @@ def build_asyncapi() -> dict[str, Any]:
                                "state": {"enum": [s.value for s in ReleaseState],
                                          "description": "the state the release entered"}},
                 "messages": {"releaseEvent": event_ref},
+                "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP, "exchange": {
+                    "name": exchange, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}}},
+            },
+            "progress": {
+                "address": f"{PROGRESS_PREFIX}.{{app}}.{{step}}",
+                "description": (f"Progress of a running step on `{exchange}`: transient, not mandatory, throttled "
+                                "(a few per second at most), never state and never in the log; lost when no "
+                                "queue is bound. The HTTP API relays it on its SSE streams as `event: progress`."),
+                "parameters": {"app": {"description": "the app (a DNS-1123 label)"},
+                               "step": {"enum": ["build", "push", "deploy"], "description": "the running step"}},
+                "messages": {"progress": {"$ref": "#/components/messages/Progress"}},
                 "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP, "exchange": {
                     "name": exchange, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}}},
             },
@@ -98,6 +111,11 @@ def build_asyncapi() -> dict[str, Any]:
                 "summary": "Replay every release event from the start, then follow live.",
                 "messages": [{"$ref": "#/channels/releaseLog/messages/releaseEvent"}],
             },
+            "receiveProgress": {
+                "action": "receive", "channel": {"$ref": "#/channels/progress"},
+                "summary": "Bind an exclusive auto-delete queue to `progress.#` to watch steps as they run.",
+                "messages": [{"$ref": "#/channels/progress/messages/progress"}],
+            },
             "receiveDeadLetter": {
                 "action": "receive", "channel": {"$ref": "#/channels/deadLetters"},
                 "summary": "Inspect messages that were dead-lettered, with the reason.",
@@ -119,6 +137,13 @@ def build_asyncapi() -> dict[str, Any]:
                         "seq": {"type": "integer", "minimum": 1}}},
                     "payload": {"$ref": "#/components/schemas/ReleaseEvent"},
                     "bindings": {"amqp": {"messageType": "release-event", "bindingVersion": AMQP}},
+                },
+                "Progress": {
+                    "name": "Progress", "title": "A running step's progress",
+                    "summary": "Build steps, push status or replicas ready, with counts when known.",
+                    "contentType": "application/json",
+                    "correlationId": {"location": "$message.payload#/release_id"},
+                    "payload": {"$ref": "#/components/schemas/Progress"},
                 },
                 "DeadLetter": {
                     "name": "DeadLetter", "title": "A message no service could use",

@@ -19,6 +19,7 @@ from prometheus_client import Histogram
 from services.approval.auth import Identity
 from services.approval.errors import ApiError, Conflict, Forbidden, NotFound, Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
+from services.approval.promotion import check_request_fields, promoted_release, source_release
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.bus import Bus
@@ -46,7 +47,23 @@ class ReleaseDesk:
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
         one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
+        check_request_fields(ask)
         await self._check_free(ask.app)  # before a git round trip that would be wasted
+        if ask.from_release is not None:
+            source = await source_release(self.store, ask.app, ask.from_release)
+            release = promoted_release(source, caller.name)
+        else:
+            release = await self._from_source(ask, caller)
+        event = first_event(release, actor=caller.name)
+        if ask.from_release is not None:
+            event = event.model_copy(update={"details": {**event.details, "from_release": ask.from_release}})
+        await self._publish(event)
+        log.info("release requested", release=release.id, app=release.app, commit=release.commit,
+                 image=release.image, by=caller.name)
+        return release
+
+    async def _from_source(self, ask: ReleaseRequest, caller: Identity) -> Release:
+        assert ask.repository is not None and ask.commit is not None  # check_request_fields
         try:
             repository = check_repository(ask.repository, allow_local=self.settings.allow_local_repos)
         except UnsafeSource as exc:
@@ -57,11 +74,9 @@ class ReleaseDesk:
             raise _invalid("commit", str(exc)) from None
         except GitUnavailable as exc:  # the server's trouble, not the request's: "try again", not 422
             raise ApiError(f"{exc}; try again shortly", status=503, headers={"Retry-After": "10"}) from None
-        release = Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,
-                          ref=ask.commit, requested_by=caller.name)
-        await self._publish(first_event(release, actor=caller.name))
-        log.info("release requested", release=release.id, app=release.app, commit=commit, by=caller.name)
-        return release
+        digest = ask.image.rsplit("@", 1)[1] if ask.image else None
+        return Release(id=uuid.uuid4().hex, app=ask.app, repository=repository, commit=commit,
+                       ref=ask.commit, requested_by=caller.name, image=ask.image, digest=digest)
 
     async def decide(self, release_id: str, decision: ReleaseState, comment: str | None,
                      caller: Identity) -> Release:

@@ -31,15 +31,29 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# An image pinned by digest: `<registry>/<repository>@sha256:<64 hex>`; a tag could move under us.
+PINNED_IMAGE = r"^[a-z0-9.:/_-]{1,400}@sha256:[0-9a-f]{64}$"
+
+
 class ReleaseRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"}]})
+        {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"},
+        {"app": "tmapp", "from_release": "5d0c1f0e2b7a4c3e9d8f6a1b2c3d4e5f"}]})
 
     app: AppName = Field(description="the app to release (a DNS-1123 label)")
-    repository: str = Field(min_length=1, max_length=500,
-                            description="git URL (https, ssh, git or user@host:path)")
-    commit: str = Field(min_length=1, max_length=255,
-                        description="a 40-hex commit SHA, or a branch, tag or HEAD")
+    repository: str | None = Field(None, min_length=1, max_length=500,
+                                   description="git URL (https, ssh, git or user@host:path); required "
+                                               "unless `from_release` is given")
+    commit: str | None = Field(None, min_length=1, max_length=255,
+                               description="a 40-hex commit SHA, or a branch, tag or HEAD; required unless "
+                                           "`from_release` is given")
+    image: str | None = Field(None, pattern=PINNED_IMAGE,
+                              description="deploy this image (pinned by digest) instead of building; it must "
+                                          "be in the app's repository of the target registry. The spec is "
+                                          "read from greenlight.yaml at `commit`")
+    from_release: str | None = Field(None, min_length=1, max_length=64,
+                                     description="redeploy the image of this earlier release of the app "
+                                                 "(same repository, commit and spec), without building")
 
 
 class DecisionRequest(Body):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from services.approval import abort as aborts
 from services.approval import decision_views as decisions
+from services.approval import delivery_views as delivery
+from services.approval import hooks, slack_actions, streams
 from services.approval import identity_views as identity
 from services.approval import release_views as releases
-from services.approval import streams
+from services.approval import subscription_views as subscriptions
+from services.approval.hook_payloads import HookOut
 from services.approval.models import (
     AppPath,
     AppStatus,
@@ -26,8 +30,12 @@ from services.approval.models import (
 )
 from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, Call, Route
 from services.approval.settings import Role
+from services.shared.subscriptions import SubscriptionSpec
 
 OPENAPI = web.AppKey("openapi", dict)
+HOOK_RESPONSES: dict[int, type[BaseModel] | str] = {
+    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+    422: ErrorOut, 502: ErrorOut}
 
 
 async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
@@ -61,5 +69,25 @@ ROUTES: tuple[Route, ...] = (
           {200: EVENT_STREAM}, params=EventStreamParams),
     Route("GET", "/me", identity.whoami, "Who the caller is and which operations they may call",
           {200: identity.IdentityOut}),
+    Route("GET", "/metrics/delivery", delivery.delivery_metrics, "DORA's four keys over a window, per app and overall",
+          {200: delivery.DeliveryOut}, params=delivery.DeliveryQuery),
+    Route("GET", "/subscriptions", subscriptions.list_subscriptions, "Notification subscriptions (secrets omitted)",
+          {200: subscriptions.SubscriptionList}, role=Role.ADMIN),
+    Route("POST", "/subscriptions", subscriptions.create_subscription, "Subscribe a URL to release events",
+          {201: subscriptions.SubscriptionOut, 409: ErrorOut}, body=SubscriptionSpec, role=Role.ADMIN),
+    Route("DELETE", "/subscriptions/{id}", subscriptions.delete_subscription, "Remove a subscription",
+          {200: subscriptions.SubscriptionOut, 404: ErrorOut}, params=subscriptions.SubscriptionPath,
+          role=Role.ADMIN),
+    # Called by git hosts and Slack, who prove themselves with a shared secret, not a bearer token.
+    Route("POST", "/hooks/github", hooks.github_hook, "GitHub push webhook (X-Hub-Signature-256)",
+          HOOK_RESPONSES, public=True),
+    Route("POST", "/hooks/gitlab", hooks.gitlab_hook, "GitLab push webhook (X-Gitlab-Token)",
+          HOOK_RESPONSES, public=True),
+    Route("POST", "/hooks/generic", hooks.generic_hook, "Generic push webhook (Greenlight-Signature HMAC)",
+          HOOK_RESPONSES, public=True),
+    Route("POST", "/hooks/slack/actions", slack_actions.slack_action,
+          "Slack button callback: approve or reject (X-Slack-Signature)",
+          {200: slack_actions.SlackReply, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+           422: ErrorOut}, public=True),
     Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),
 )

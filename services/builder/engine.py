@@ -1,10 +1,19 @@
-"""The engine adapter: images built and inspected through the Docker Engine API (Docker or podman)."""
+"""The engine adapter: images built and inspected through the Docker Engine API (Docker or podman).
+
+On podman the build goes through its own API (`/libpod/build`), because only there does it honour what
+makes a build reproducible: `timestamp` (every created time and file time set to the commit's time) and
+the OCI output format (the Docker format records the build container's id and hostname in the config).
+Probed on podman 4.3: the same context built twice without cache gives the same image id this way, a
+different one through the Docker-compatible `/build`. Docker's classic builder has no such option.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
@@ -12,9 +21,14 @@ import aiodocker
 import aiohttp
 import structlog
 
+from services.builder.labelling import LabellingFailed, with_label_line
 from services.shared.transient import Retry
 
 log = structlog.get_logger(__name__)
+_BARE_ID = re.compile(r"^[0-9a-f]{64}\s*$")
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+# Called with each line of build output, e.g. to report progress; it must not raise.
+OutputSink = Callable[[str], Awaitable[None]]
 
 
 class BuildFailed(Exception):
@@ -38,13 +52,16 @@ class BuildRequest:
     dockerfile: str  # path inside the context archive
     labels: Mapping[str, str] = field(default_factory=dict)
     build_args: Mapping[str, str] = field(default_factory=dict)
+    source_date_epoch: int | None = None  # the commit's time: every timestamp in the image is set to it
+    release_id: str = ""  # for logs only; never written into the image (it would change the digest)
+    no_cache: bool = False  # run every step again (a reproducibility check; releases use the cache)
 
 
 class BuildEngine(Protocol):
     async def image_labels(self, ref: str) -> dict[str, str] | None:
         """The labels of the local image `ref`, or None when there is no such image."""
 
-    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
+    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
         """Build from a tar archive and tag it; returns the image id. Raises BuildFailed."""
 
 
@@ -53,6 +70,7 @@ class DockerEngine:
         self.docker = docker
         self.timeout = timeout
         self.tail_lines = tail_lines
+        self._podman: bool | None = None
 
     async def image_labels(self, ref: str) -> dict[str, str] | None:
         try:
@@ -65,21 +83,22 @@ class DockerEngine:
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
         return dict((info.get("Config") or {}).get("Labels") or {})
 
-    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
+    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
         tail: collections.deque[str] = collections.deque(maxlen=self.tail_lines)
         image_id: str | None = None
         try:
             async with asyncio.timeout(self.timeout):
-                stream = self.docker.images.build(
-                    fileobj=context, encoding="identity", tag=request.tag, path_dockerfile=request.dockerfile,
-                    labels=dict(request.labels), buildargs=dict(request.build_args) or None,
-                    rm=True, forcerm=True, stream=True,
-                )
-                async for chunk in stream:
+                async for chunk in await self._stream(context, request):
                     image_id = _image_id(chunk) or image_id
-                    _record(chunk, tail)
+                    for line in _lines(chunk):
+                        tail.append(line)
+                        log.info("build output", line=line)
+                        if output is not None:
+                            await output(line)
         except TimeoutError:
             raise BuildFailed(f"build took longer than {self.timeout:.0f}s", "\n".join(tail)) from None
+        except LabellingFailed as exc:
+            raise BuildFailed(str(exc), "") from exc
         except aiodocker.exceptions.DockerStreamError as exc:  # the build's own error: permanent
             tail.append(str(exc.message).strip())
             raise BuildFailed(f"build failed: {str(exc.message).strip()}", "\n".join(tail)) from exc
@@ -101,18 +120,56 @@ class DockerEngine:
             raise EngineUnavailable(f"engine could not show the image it built: {exc!r}") from exc
         return str(info["Id"])
 
+    async def _stream(self, context: IO[bytes], request: BuildRequest) -> Any:
+        if not await self._is_podman():
+            return self.docker.images.build(
+                fileobj=context, encoding="identity", tag=request.tag, path_dockerfile=request.dockerfile,
+                labels=dict(request.labels), buildargs=self._build_args(request) or None,
+                rm=True, forcerm=True, nocache=request.no_cache, stream=True,
+            )
+        dockerfile = await asyncio.to_thread(with_label_line, context, request.dockerfile, request.labels)
+        params: dict[str, Any] = {
+            "t": request.tag, "dockerfile": dockerfile, "rm": "true", "forcerm": "true",
+            "layers": "true", "nocache": str(request.no_cache).lower(), "outputformat": OCI_MANIFEST,
+        }
+        if build_args := self._build_args(request):
+            params["buildargs"] = json.dumps(build_args)
+        if request.source_date_epoch is not None:
+            params["timestamp"] = str(request.source_date_epoch)
+        # aiodocker has no call for podman's endpoint; its own streaming helpers read the answer the same way.
+        images = self.docker.images
+        response = self.docker._query(
+            "libpod/build", "POST", params=params, data=images._stream(context),
+            headers={"content-type": "application/x-tar", "Content-Encoding": "identity"},
+            timeout=self.docker._resolve_long_running_timeout(None),
+        )
+        return images._handle_response(response, True)
+
+    @staticmethod
+    def _build_args(request: BuildRequest) -> dict[str, str]:
+        # Tools inside the build (pip, tar, gzip...) read SOURCE_DATE_EPOCH from a declared ARG.
+        epoch = {} if request.source_date_epoch is None else {"SOURCE_DATE_EPOCH": str(request.source_date_epoch)}
+        return {**epoch, **request.build_args}
+
+    async def _is_podman(self) -> bool:
+        if self._podman is None:  # /_ping, not /version: podman's /version runs its helpers, ~1 s
+            try:
+                async with self.docker._query("_ping") as response:
+                    self._podman = "Libpod-Api-Version" in response.headers
+            except (aiohttp.ClientError, OSError) as exc:
+                raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+        return self._podman
+
 
 def _image_id(chunk: Mapping[str, Any]) -> str | None:
     aux = chunk.get("aux")
     if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
         return aux["ID"]
+    if _BARE_ID.match(str(chunk.get("stream") or "")):  # podman's own API: the last line is the id
+        return "sha256:" + str(chunk["stream"]).strip()
     return None
 
 
-def _record(chunk: Mapping[str, Any], tail: collections.deque[str]) -> None:
-    """Stream the build output into the service log, keeping the last lines for a failure report."""
+def _lines(chunk: Mapping[str, Any]) -> list[str]:
     text = chunk.get("stream") or chunk.get("status") or ""
-    for line in str(text).splitlines():
-        if line.strip():
-            tail.append(line)
-            log.info("build output", line=line)
+    return [line for line in str(text).splitlines() if line.strip()]

@@ -4,64 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
 from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_spec
 from services.builder.lint import Linter, at_or_above
+from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.settings import BuilderSettings
-from services.builder.source import SourceError, SourceFetcher
+from services.builder.source import SourceError, SourceFetcher, commit_time
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
+from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import LintFinding, Release, ReleaseError
 from services.shared.sources import UnsafeSource
 
 log = structlog.get_logger(__name__)
-ACTOR = "builder"
-RELEASE_LABEL = "greenlight.release-id"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the build step found: `error` set means failed, else built."""
-
-    spec: AppSpec | None = None
-    lint: tuple[LintFinding, ...] = ()
-    image: str | None = None
-    image_id: str | None = None
-    reused: bool = False
-    error: ReleaseError | None = None
-    commits: tuple[dict[str, Any], ...] = ()  # services/builder/commits.py
-
-    def event(self, building: ReleaseEvent) -> ReleaseEvent:
-        details: dict[str, Any] = {"lint": [f.model_dump() for f in self.lint]}
-        changes: dict[str, Any] = {"lint": self.lint}
-        if self.spec is not None:
-            changes["spec"] = self.spec
-        if self.error is not None:
-            details.update(step=self.error.step, reason=self.error.reason)
-            return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
-        details.update(image=self.image, image_id=self.image_id, reused=self.reused, commits=list(self.commits))
-        return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
+# podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
+BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
 
 
 class BuildHandler:
-    """Idempotent: the image is tagged `<registry>/<image>:<commit>` and labelled with the release id.
-    Before building, the tag is inspected; if it exists with this release's label the build is skipped
-    and the same `built` event (same seq, so the same message id) is re-emitted. Clone, spec and lint
-    are read-only and deterministic for a commit, so repeating them re-derives the same event content.
-    A release whose image is half-built (builder killed mid-build) has no tag yet and is built again."""
+    """Idempotent, and more: the image is tagged `<registry>/<image>:<commit>` and labelled with its build
+    key (app, commit, Dockerfile path and content, context, build args: `buildkey.py`). Before building,
+    the tag is inspected; if it carries this key, the image is reused, whichever release built it, and
+    `built` says so. A redelivered request therefore re-emits the same `built` event (same seq, same
+    message id). Clone, spec and lint are read-only and deterministic for a commit. A release whose
+    image is half-built (builder killed mid-build) has no tag yet and is built again.
+    A release asked for with an image (`release.digest` already set) is not built at all: the spec is
+    read at its commit (or was copied from the release it came from) and the image is passed on."""
 
     def __init__(self, settings: BuilderSettings, source: SourceFetcher, linter: Linter,
                  engine: BuildEngine, metrics: CollectorRegistry) -> None:
@@ -89,15 +70,26 @@ class BuildHandler:
         building = event.next(S.BUILDING, actor=ACTOR,
                               details={"repository": release.repository, "commit": release.commit})
         await bus.publish(building)
+        progress = ProgressReporter(bus, release.id, release.app, "build",
+                                    interval=self.settings.progress_interval,
+                                    secrets=self.settings.build_args.values())
         async with self.locks.hold(release.id):
-            outcome = await self._produce(release)
+            outcome = await self._produce(release, progress)
+        await progress.flush()
         self.outcomes.labels("failed" if outcome.error else "reused" if outcome.reused else "built").inc()
         await bus.publish(outcome.event(building))
 
-    async def _produce(self, release: Release) -> Outcome:
+    async def _produce(self, release: Release, progress: ProgressReporter) -> Outcome:
+        if release.digest is not None and release.spec is not None:
+            return prebuilt(release, release.spec)
         try:
             async with self.source.checkout(release.repository, release.commit) as checkout:
-                outcome = await self._from_checkout(release, checkout)
+                if release.digest is not None:
+                    try:
+                        return prebuilt(release, read_spec(checkout))
+                    except AppSpecError as exc:
+                        return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
+                outcome = await self._from_checkout(release, checkout, progress)
                 if outcome.error is not None:
                     return outcome
                 commits = await recent_commits(checkout, binary=self.settings.git_binary)
@@ -105,7 +97,7 @@ class BuildHandler:
         except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
 
-    async def _from_checkout(self, release: Release, checkout: Path) -> Outcome:
+    async def _from_checkout(self, release: Release, checkout: Path, progress: ProgressReporter) -> Outcome:
         try:
             spec = read_spec(checkout)
         except AppSpecError as exc:
@@ -123,33 +115,40 @@ class BuildHandler:
             listed = "; ".join(f"{f.code} line {f.line}: {f.message}" for f in blocking[:10])
             reason = f"{len(blocking)} lint finding(s) at or above {self.settings.lint_threshold}: {listed}"
             return Outcome(spec=spec, lint=lint, error=ReleaseError(step="lint", reason=reason))
+        # The app's own build args win over the operator's defaults.
+        key = build_key(release.app, release.commit, checkout, spec, {**self.settings.build_args, **spec.build_args})
         tag = f"{self.settings.registry}/{image}:{release.commit}"
         labels = await self.engine.image_labels(tag)
-        if labels is not None and labels.get(RELEASE_LABEL) == release.id:
-            log.info("image already built for this release; not rebuilding", image=tag)
-            return Outcome(spec=spec, lint=lint, image=tag, reused=True)
+        if labels is not None and labels.get(KEY_LABEL) == key.digest:
+            log.info("image with this build key exists; not rebuilding", image=tag, build_key=key.digest)
+            await progress.report(f"reused image {tag}")
+            return Outcome(spec=spec, lint=lint, image=tag, reused=True, build_key=key.digest,
+                           note=f"reused image {tag} (build key {key.digest[:19]})")
         try:
-            return await self._build(release, checkout, spec, lint, tag)
+            return await self._build(release, checkout, spec, lint, tag, key, progress)
         except (ContextError, BuildFailed) as exc:
             tail = exc.log_tail if isinstance(exc, BuildFailed) else None
             error = ReleaseError(step="build", reason=str(exc), log_tail=tail)
             return Outcome(spec=spec, lint=lint, error=error)
 
     async def _build(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...],
-                     tag: str) -> Outcome:
+                     tag: str, key: BuildKey, progress: ProgressReporter) -> Outcome:
         archive, dockerfile = await asyncio.to_thread(make_context, checkout, spec,
                                                       self.settings.max_context_bytes)
         request = BuildRequest(
-            tag=tag, dockerfile=dockerfile,
-            labels={RELEASE_LABEL: release.id, "org.opencontainers.image.revision": release.commit,
-                    "org.opencontainers.image.source": release.repository},
-            # The app's own build args win over the operator's defaults.
-            build_args={**self.settings.build_args, **spec.build_args},
+            tag=tag, dockerfile=dockerfile, labels=key.labels(), build_args=dict(key.build_args),
+            source_date_epoch=await commit_time(self.settings.git_binary, checkout), release_id=release.id,
         )
+
+        async def on_output(line: str) -> None:
+            if step := BUILD_STEP.match(line):
+                await progress.report(line, int(step["n"]), int(step["of"]))
+
         started = time.monotonic()
         with archive:
             log.info("building", image=tag, dockerfile=dockerfile)
-            image_id = await self.engine.build(archive, request)
+            image_id = await self.engine.build(archive, request, on_output)
         self.build_seconds.observe(time.monotonic() - started)
         log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
-        return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id)
+        return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest)
+

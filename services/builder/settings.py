@@ -52,5 +52,7 @@ class BuilderSettings(BaseSettings):
         default_factory=dict, description="build args for every build (JSON); an app's build_args win"
     )
     build_timeout: float = Field(1800.0, gt=0, description="seconds one engine build may take (default 1800)")
+    progress_interval: float = Field(
+        0.25, gt=0, description="seconds between build progress messages at most (default 0.25)")
     log_tail_lines: int = Field(40, ge=1, description="build log lines attached to a failure (default 40)")
     bus: BusSettings = Field(default_factory=BusSettings, description="broker settings (GREENLIGHT_*)")

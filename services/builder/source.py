@@ -133,6 +133,17 @@ class GitCli:
                 raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
 
 
+async def commit_time(binary: str, checkout: Path) -> int | None:
+    """The checked-out commit's committer time (for SOURCE_DATE_EPOCH); None when there is no history."""
+    process = await asyncio.create_subprocess_exec(
+        binary, *_SAFE_CONFIG, "log", "-1", "--format=%ct", cwd=checkout, env=git_env(),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await process.communicate()
+    text = out.decode(errors="replace").strip()
+    return int(text) if process.returncode == 0 and text.isdigit() else None
+
+
 def directory_size(root: Path) -> int:
     total = 0
     for dirpath, _, files in os.walk(root):

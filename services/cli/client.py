@@ -58,8 +58,11 @@ class GreenlightClient:
         self.close()
 
     # --- the contract's routes -------------------------------------------------------------------
-    def create_release(self, app: str, repository: str, commit: str) -> JSON:
-        return self._call("POST", "/releases", json={"app": app, "repository": repository, "commit": commit})
+    def create_release(self, app: str, repository: str | None, commit: str | None, *, image: str | None = None,
+                       from_release: str | None = None) -> JSON:
+        body = {"app": app, "repository": repository, "commit": commit, "image": image,
+                "from_release": from_release}
+        return self._call("POST", "/releases", json={k: v for k, v in body.items() if v is not None})
 
     def list_releases(self, *, app: str | None = None, state: str | None = None, limit: int = 50,
                       cursor: str | None = None) -> JSON:

@@ -36,20 +36,32 @@ Comment = Annotated[str | None, typer.Option("--comment", "-m", metavar="TEXT", 
 @release_app.command("create")
 def create(
     app_name: Annotated[str, typer.Option("--app", metavar="APP", help="application name (DNS label)")],
-    repo: Annotated[str, typer.Option("--repo", metavar="REPO",
-                                      help="git URL, or . for the repository you are in")],
+    repo: Annotated[str | None, typer.Option("--repo", metavar="REPO",
+                                             help="git URL, or . for the repository you are in")] = None,
     commit: Annotated[str, typer.Option("--commit", metavar="COMMIT",
                                         help="40-hex SHA, branch, tag or HEAD")] = "HEAD",
+    image: Annotated[str | None, typer.Option(
+        "--image", metavar="REF@DIGEST", help="deploy this image (<repository>@sha256:...) without building; "
+                                             "--repo and --commit say where its greenlight.yaml is")] = None,
+    from_release: Annotated[str | None, typer.Option(
+        "--from-release", metavar="ID", help="redeploy the image of this earlier release, without building")] = None,
     watch: Annotated[bool, typer.Option("--watch", help="then follow it until it ends")] = False,
     url: Url = DEFAULT_URL, token: Token = None,
 ) -> None:
-    """Request a release of COMMIT of REPO as APP."""
-    try:
-        repository = local_repository(repo)
-    except NotARepository as exc:
-        fail(str(exc))
+    """Request a release of COMMIT of REPO as APP (or of an image already built)."""
+    repository: str | None = None
+    if from_release is None:
+        if repo is None:
+            fail("--repo is required (unless --from-release is given)")
+        try:
+            repository = local_repository(repo)
+        except NotARepository as exc:
+            fail(str(exc))
+    elif repo is not None or image is not None:
+        fail("--from-release takes the repository, commit and image of that release; drop --repo and --image")
     with api(url, token) as client:
-        release = client.create_release(app_name, repository, commit)
+        release = client.create_release(app_name, repository, None if from_release else commit, image=image,
+                                        from_release=from_release)
         rid = clean(release["id"])
         render.note(f"release {rid} requested: {clean(release['app'])} at {render.short(release['commit'])}",
                     "bold")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -40,18 +41,20 @@ class Reconnect:
 def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | None = None,
                   reconnect: Reconnect | None = None, read_timeout: float = 60.0,
                   on_reconnect: Callable[[int | None], None] | None = None,
+                  on_progress: Callable[[dict[str, Any]], None] | None = None,
                   ) -> Generator[StreamedEvent, None, None]:
     """Every event of the stream from `last_event_id` on, forever; the caller stops iterating.
 
     After a drop it reconnects with the last offset it saw, so nothing is missed; an offset it has
     already yielded is skipped, so a server that repeats itself cannot cause a duplicate.
+    Progress messages (`event: progress`, no id: not logged, never replayed) go to `on_progress`.
     """
     policy = reconnect or Reconnect()
     failures = 0
     last = last_event_id
     while True:
         try:
-            for event in _stream_once(client, path, last, read_timeout):
+            for event in _stream_once(client, path, last, read_timeout, on_progress):
                 if last is not None and event.offset <= last:
                     continue
                 failures = 0
@@ -73,8 +76,8 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
             on_reconnect(last)
 
 
-def _stream_once(client: GreenlightClient, path: str, last: int | None,
-                 read_timeout: float) -> Iterator[StreamedEvent]:
+def _stream_once(client: GreenlightClient, path: str, last: int | None, read_timeout: float,
+                 on_progress: Callable[[dict[str, Any]], None] | None = None) -> Iterator[StreamedEvent]:
     headers = {"Last-Event-ID": str(last)} if last is not None else {}
     timeout = httpx.Timeout(client.timeout, read=read_timeout)
     with connect_sse(client.http, "GET", path, headers=headers, timeout=timeout) as source:
@@ -82,6 +85,11 @@ def _stream_once(client: GreenlightClient, path: str, last: int | None,
             source.response.read()
             raise client.error_from(source.response)
         for sse in source.iter_sse():
+            if sse.event == "progress":  # carries no id of its own (httpx-sse repeats the last one)
+                if on_progress is not None:
+                    with contextlib.suppress(ValueError):  # progress is a courtesy: a bad one is skipped
+                        on_progress(json.loads(sse.data))
+                continue
             if not sse.data or not sse.id:
                 continue  # keep-alive or a message that is not a logged event
             try:

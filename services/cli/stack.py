@@ -33,6 +33,7 @@ STACK: tuple[Service, ...] = (
     Service("pusher", "services.pusher", "GREENLIGHT_PUSHER_PORT", 8102),
     Service("deployer", "services.deployer", "GREENLIGHT_DEPLOYER_PORT", 8103),
     Service("switcher", "services.switcher", "GREENLIGHT_SWITCHER_PORT", 8104),
+    Service("notifier", "services.notifier", "GREENLIGHT_NOTIFIER_PORT", 8105),
     Service("events-app", "events_app", "PORT", 8080),
 )
 

@@ -63,6 +63,8 @@ def step_text(event: dict[str, Any], previous: datetime | None) -> Text:
     said = clean(facts(release, event)) if facts else ""
     if said:
         line.append("  " + said)
+    if note := (event.get("details") or {}).get("note"):  # e.g. "reused image ...": nothing was built
+        line.append(f"  {clean(note)}", style="cyan")
     return line
 
 
@@ -74,3 +76,10 @@ def step(event: dict[str, Any], previous: datetime | None) -> datetime | None:
         out().print(Text(f"  approve: greenlight approve {rid} --comment '…'   reject: greenlight reject {rid}",
                          style="yellow"))
     return when(event.get("occurred_at"))
+
+
+def progress(item: dict[str, Any]) -> None:
+    """A running step's progress under its state line: `    build  STEP 3/7: RUN ...` (throttled at the source)."""
+    count = f" ({item['current']}/{item['total']})" if item.get("total") and item.get("current") is not None else ""
+    text = f"    {clean(item.get('step', '?')):<6} {clean(item.get('message', ''))[:150]}{count}"
+    out().print(Text(text, style="dim"))

@@ -40,7 +40,7 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
             render.note(f"  stream dropped; reconnected after event {offset}", "dim")
 
     events = follow_events(client, f"/releases/{segment(release_id)}/events", reconnect=reconnect,
-                           on_reconnect=dropped)
+                           on_reconnect=dropped, on_progress=None if json_lines else steps.progress)
     with contextlib.closing(events), client.translate_errors():
         for streamed in events:
             event = streamed.data

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from services.deployer.progress import rollout_progress
 from services.deployer.settings import DeployerSettings
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
@@ -31,6 +32,7 @@ from services.shared.platform import (
     PlatformUnavailable,
     Rollout,
 )
+from services.shared.progress import ProgressReporter
 from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.release import Colour, ReleaseError
 
@@ -63,9 +65,11 @@ class Deployer:
         """
         deploying = pushed.next(ReleaseState.DEPLOYING, actor=SERVICE)
         await bus.publish(deploying)
-        await bus.publish(await self._outcome(deploying))
+        reporter = ProgressReporter(bus, pushed.release_id, pushed.app, "deploy",
+                                    interval=self.settings.progress_interval)
+        await bus.publish(await self._outcome(deploying, reporter))
 
-    async def _outcome(self, deploying: ReleaseEvent) -> ReleaseEvent:
+    async def _outcome(self, deploying: ReleaseEvent, reporter: ProgressReporter) -> ReleaseEvent:
         release = deploying.release
         app = AppRef.of(release)
         if not release.image:
@@ -89,7 +93,9 @@ class Deployer:
             replicas = live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
             rollout = Rollout(release.id, release.commit, release.image)
             await self.platform.deploy(app, standby, rollout, replicas)
-            await self.platform.wait_ready(app, standby, release.id, self.settings.ready_timeout())
+            async with rollout_progress(self.platform, app, standby, replicas, reporter,
+                                        every=max(self.settings.progress_interval, 0.5)):
+                await self.platform.wait_ready(app, standby, release.id, self.settings.ready_timeout())
             preview = await self.platform.set_preview(app, standby)
             if not await self.platform.mark(app, standby, release.id, ColourStatus.AWAITING_APPROVAL):
                 return _failed(deploying, f"{standby} was taken by another release while deploying", standby)

@@ -19,6 +19,8 @@ class DeployerSettings(BaseSettings):
         description="seconds to wait for the standby to be ready; default: the progress deadline + 30 s, "
                     "so the cluster's own ProgressDeadlineExceeded reason is what a failure reports",
     )
+    progress_interval: float = Field(
+        0.5, gt=0, description="seconds between rollout progress messages at most (default 0.5)")
     kube: KubeSettings = Field(default_factory=KubeSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings,
                                        description="GREENLIGHT_PLATFORM: local | kubernetes | auto")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,6 +16,8 @@ from services.pusher.errors import EngineUnavailable, TransientRegistryError, cl
 
 log = structlog.get_logger(__name__)
 _STATUS_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+# Called with each status line of a push (and its byte counts when the engine gives them); must not raise.
+PushOutput = Callable[[str, int | None, int | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class PushEngine(Protocol):
 
     async def tag(self, source: str, repository: str, tag: str) -> None: ...
 
-    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                   output: PushOutput | None = None) -> str | None:
         """Push `repository:tag`; the manifest digest the engine reported, if it reported one."""
 
 
@@ -56,7 +59,8 @@ class DockerPushEngine:
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
 
-    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                   output: PushOutput | None = None) -> str | None:
         digest: str | None = None
         try:
             async with asyncio.timeout(self.timeout):
@@ -64,6 +68,9 @@ class DockerPushEngine:
                     digest = _digest(chunk) or digest
                     if status := chunk.get("status"):
                         log.debug("push output", line=str(status)[:300])
+                        if output is not None:
+                            detail = chunk.get("progressDetail") or {}
+                            await output(str(status), detail.get("current"), detail.get("total"))
         except TimeoutError:
             raise TransientRegistryError(f"push took longer than {self.timeout:.0f}s") from None
         except aiodocker.DockerError as exc:  # DockerStreamError: the registry's answer, relayed

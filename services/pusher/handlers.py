@@ -17,6 +17,7 @@ from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
+from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release, ReleaseError
 
@@ -29,6 +30,7 @@ class Pushed:
     image: str  # <repository>@<digest>
     digest: str
     skipped: bool
+    note: str | None = None
 
 
 class PushHandler:
@@ -37,7 +39,9 @@ class PushHandler:
     is the local image id (podman records no RepoDigests on push) — nothing is pushed and the same
     `pushed` event (same seq, so the same message id) is re-emitted. A tag holding another image in an
     IMMUTABLE repository fails the release instead of being overwritten. Every step re-checks, so the
-    whole push is retried as one unit on transient registry errors (a backoff on the broker)."""
+    whole push is retried as one unit on transient registry errors (a backoff on the broker).
+    A release asked for with an image (`digest` set before this step) pushes nothing: the registry must
+    hold that digest in this app's repository, else the release fails saying so."""
 
     def __init__(self, settings: PusherSettings, auth: RegistryAuth, registry: RegistryApi,
                  engine: PushEngine, metrics: CollectorRegistry) -> None:
@@ -53,9 +57,11 @@ class PushHandler:
         release = event.release
         pushing = event.next(S.PUSHING, actor=ACTOR, details={"image": release.image})
         await bus.publish(pushing)
+        progress = ProgressReporter(bus, release.id, release.app, "push",
+                                    interval=self.settings.progress_interval, secrets=self._secrets())
         async with self.locks.hold(release.id):
             try:
-                pushed = await self._push(release)
+                pushed = await self._push(release, progress)
             except RegistryRefused as exc:
                 log.warning("push refused", reason=str(exc))
                 self.outcomes.labels("failed").inc()
@@ -65,14 +71,23 @@ class PushHandler:
                 return
             # TransientRegistryError and EngineUnavailable are `Retry`s: the consumer parks the message on
             # the broker for a backoff, and the whole push is redone (every step re-checks) when it is back.
+        await progress.flush()
         self.outcomes.labels("skipped" if pushed.skipped else "pushed").inc()
         details: dict[str, Any] = {"image": pushed.image, "digest": pushed.digest, "skipped": pushed.skipped}
+        if pushed.note:
+            details["note"] = pushed.note
         await bus.publish(pushing.next(S.PUSHED, actor=ACTOR, details=details,
                                        image=pushed.image, digest=pushed.digest))
 
-    async def _push(self, release: Release) -> Pushed:
+    def _secrets(self) -> list[str]:
+        held = (self.settings.registry_password, self.settings.registry_token)
+        return [secret.get_secret_value() for secret in held if secret is not None]
+
+    async def _push(self, release: Release, progress: ProgressReporter) -> Pushed:
         if release.image is None:
             raise RegistryRefused("the built release names no image")
+        if release.digest is not None:
+            return await self._reuse(release, release.digest)
         local = await self.engine.local_image(release.image)
         if local is None:
             raise RegistryRefused(f"image {release.image} is not on the engine (built on another host?)")
@@ -93,7 +108,11 @@ class PushHandler:
         if release.image != f"{target}:{tag}":
             await self.engine.tag(release.image, target, tag)
         log.info("pushing", image=f"{target}:{tag}", registry=login.registry)
-        reported = await self.engine.push(target, tag, login.engine_auth())
+
+        async def on_output(status: str, current: int | None, total: int | None) -> None:
+            await progress.report(status, current, total)
+
+        reported = await self.engine.push(target, tag, login.engine_auth(), on_output)
         verified = await self.registry.manifest_digest(login, repository, tag)
         if verified is None:
             raise TransientRegistryError(f"registry has no {repository}:{tag} right after the push")
@@ -102,6 +121,20 @@ class PushHandler:
                 f"digest mismatch: the engine pushed {reported}, the registry holds {verified}")
         log.info("pushed", image=f"{target}@{verified}")
         return Pushed(f"{target}@{verified}", verified, skipped=False)
+
+    async def _reuse(self, release: Release, digest: str) -> Pushed:
+        """An image named at request time: it is deployed only from this app's repository in our registry."""
+        assert release.image is not None
+        login = await self.auth.login()
+        repository = login.repository((release.spec or AppSpec()).image_name(release.app))
+        target = f"{login.registry}/{repository}"
+        if release.image != f"{target}@{digest}":
+            raise RegistryRefused(f"image {release.image} is not in this app's repository {target}; only an "
+                                  "image the target registry holds can be released without a build")
+        if await self.registry.manifest_digest(login, repository, digest) is None:
+            raise RegistryRefused(f"the registry holds no {target}@{digest}")
+        log.info("release names an image the registry holds; not pushing", image=release.image)
+        return Pushed(release.image, digest, skipped=True, note=f"reused image {release.image}")
 
     async def _is_ours(self, login: Login, repository: str, digest: str, local: LocalImage,
                        target: str) -> bool:

@@ -42,5 +42,7 @@ class PusherSettings(BaseSettings):
                           "moto serves the ECR API but cannot hold image layers, so a registry stands in",
     )
     push_timeout: float = Field(900.0, gt=0, description="seconds one push may take (default 900)")
+    progress_interval: float = Field(
+        0.25, gt=0, description="seconds between push progress messages at most (default 0.25)")
     http_timeout: float = Field(30.0, gt=0, description="seconds one registry API call may take")
     bus: BusSettings = Field(default_factory=BusSettings, description="broker settings (GREENLIGHT_*)")

@@ -12,6 +12,7 @@ from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobust
 
 from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
+from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
 from services.shared.topology import declare_topology, declare_work_queue
@@ -19,6 +20,7 @@ from services.shared.topology import declare_topology, declare_work_queue
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
 REFUSED_PREFIX = "refused."
+PROGRESS_TTL = 30  # seconds: progress older than this tells nobody anything
 # The latest event published per release within one message's handling (each runs in its own task
 # context), so a handler that gives up fails the release from where it got to, not from where it began.
 PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
@@ -83,12 +85,19 @@ class Bus:
         if (published := PUBLISHED.get()) is not None:
             published[event.release_id] = event
 
-    async def notify(self, key: str, body: bytes) -> None:
-        """A message for watchers on the events exchange, not a state change: the release log binds only
-        `release.#`. Not mandatory: nobody listening is fine."""
-        assert self._exchange is not None
-        message = aio_pika.Message(body, content_type="application/json")
-        await asyncio.wait_for(self._exchange.publish(message, key), self.settings.publish_timeout)
+    async def progress(self, item: Progress) -> None:
+        """Best effort: transient, not mandatory (nobody may be listening), and a failure is only logged,
+        so reporting progress can never hold up or fail the step it reports on."""
+        message = aio_pika.Message(
+            item.model_dump_json().encode(), content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT, expiration=PROGRESS_TTL,
+        )
+        try:
+            assert self._exchange is not None
+            await asyncio.wait_for(self._exchange.publish(message, item.routing_key, mandatory=False),
+                                   self.settings.publish_timeout)
+        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            log.warning("progress not published", step=item.step, error=repr(exc))
 
     async def dead_letter(self, body: bytes, routing_key: str, reason: str, headers: dict[str, Any]) -> None:
         message = aio_pika.Message(

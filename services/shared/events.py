@@ -60,10 +60,12 @@ class ReleaseEvent(BaseModel):
 
 
 def first_event(release: Release, actor: str) -> ReleaseEvent:
+    details: dict[str, Any] = {"repository": release.repository, "commit": release.commit, "ref": release.ref}
+    if release.image is not None:  # an existing image is released: nothing will be built
+        details["image"] = release.image
     return ReleaseEvent(
         release_id=release.id, app=release.app, seq=1, state=ReleaseState.REQUESTED,
-        occurred_at=release.created_at, actor=actor, release=release,
-        details={"repository": release.repository, "commit": release.commit, "ref": release.ref},
+        occurred_at=release.created_at, actor=actor, release=release, details=details,
     )
 
 

@@ -52,6 +52,10 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
     "pusher": (S.BUILT,),
     "deployer": (S.PUSHED, S.REJECTED, S.FAILED),  # stage; tear the standby down after a refusal
     "switcher": (S.APPROVED, S.ROLLING_BACK),
+    # The states a person acts on or wants to hear of; the intermediate steps (building, pushing, ...)
+    # are left out so they cost no extra queue write each. Subscriptions filter within these.
+    "notifier": (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.LIVE, S.FAILED, S.ROLLING_BACK,
+                 S.ROLLED_BACK),
 }
 
 TERMINAL: frozenset[ReleaseState] = frozenset(s for s in ReleaseState if s not in TRANSITIONS)

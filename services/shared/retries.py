@@ -2,7 +2,8 @@
 
 A handler raises `Retry` (or an adapter's subclass of it) when a dependency is unavailable. The consumer
 then parks a copy of the message in the work queue's retry queue for the next tier's delay (exponential,
-capped, minus some jitter), acks the original, and announces the retry on `progress.<app>.<service>`.
+capped, minus some jitter), acks the original, and announces the retry as a progress message
+(`progress.<app>.<step>`: "engine unavailable, retry 3 in 4 s").
 The broker dead-letters the copy back to the work queue when its TTL runs out, so a retry survives a
 restart of the service and of the broker. The count and the time of the first failure travel in the
 message's headers; once the next wait would end past `GREENLIGHT_RETRY_BUDGET` the release fails with the
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
+from services.shared.progress import Progress, Step
 from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
 from services.shared.transient import Retry
 
@@ -33,7 +34,8 @@ log = structlog.get_logger(__name__)
 RETRIES_HEADER = "x-greenlight-retries"
 SINCE_HEADER = "x-greenlight-retrying-since"  # epoch milliseconds (an int: AMQP floats are 32-bit)
 LAST_ERROR_HEADER = "x-greenlight-last-error"
-NOTICE_PREFIX = "progress"
+# The step a retry is announced under, by the service that retries (Progress.step).
+STEP_OF_SERVICE: dict[str, Step] = {"builder": "build", "pusher": "push", "deployer": "deploy", "switcher": "switch"}
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,10 @@ class Retrier:
             return
         text = f"{exc.dependency} unavailable, retry {attempt} in {wait:.0f} s"
         log.warning("dependency unavailable; retrying later", retry=attempt, wait=round(wait, 2), error=str(exc))
-        await self._announce(latest, {"kind": "retry", "step": self.service, "retry": attempt,
-                                      "wait_seconds": round(wait, 3), "dependency": exc.dependency,
-                                      "reason": str(exc)[:500], "message": text})
+        if (step := STEP_OF_SERVICE.get(self.service)) is not None:
+            # A progress message (services/shared/progress.py): what `greenlight watch` and the dashboard show.
+            await self.bus.progress(Progress(release_id=latest.release_id, app=latest.app, step=step,
+                                             message=text, current=attempt))
         await settle(message.ack())
 
     async def _park(self, message: AbstractIncomingMessage, headers: dict[str, Any], delay: float,
@@ -121,12 +124,6 @@ class Retrier:
                 self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
                 self._declared.clear()
             return self._channel
-
-    async def _announce(self, latest: ReleaseEvent, notice: dict[str, Any]) -> None:
-        """Best effort: a retry notice is news for people watching, not state; losing one loses nothing."""
-        body = {"release_id": latest.release_id, "app": latest.app, "seq": latest.seq, "at": time.time(), **notice}
-        with contextlib.suppress(Exception):
-            await self.bus.notify(f"{NOTICE_PREFIX}.{latest.app}.{self.service}", json.dumps(body).encode())
 
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:

@@ -12,7 +12,7 @@ from aiohttp import ClientResponse
 
 @dataclass(frozen=True)
 class Message:
-    id: int
+    id: int  # -1: the message had no id (progress: live only, it never moves the resume point)
     event: str
     data: dict[str, Any]
 
@@ -33,7 +33,7 @@ async def read_messages(response: ClientResponse, count: int | None = None, *,
                 continue
             if not fields:
                 continue
-            message = Message(int(fields["id"]), fields["event"], json.loads(fields["data"]))
+            message = Message(int(fields.get("id", -1)), fields["event"], json.loads(fields["data"]))
             fields = {}
             messages.append(message)
             if (count is not None and len(messages) >= count) or message.event == until:

@@ -12,7 +12,7 @@ from typing import IO
 import pytest
 
 from services.builder.app import create_app
-from services.builder.engine import BuildEngine, BuildRequest, DockerEngine
+from services.builder.engine import BuildEngine, BuildRequest, DockerEngine, OutputSink
 from services.builder.settings import BuilderSettings
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.release import Release
@@ -81,9 +81,9 @@ class CountingEngine:
         self.inspections += 1
         return await self.inner.image_labels(ref)
 
-    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
+    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
         self.builds.append(request)
-        return await self.inner.build(context, request)
+        return await self.inner.build(context, request, output)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.builder.buildkey import APP_LABEL, KEY_LABEL
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
@@ -49,9 +50,11 @@ async def test_tag_labels_and_spec(builder, builder_settings: BuilderSettings, t
     assert spec is not None and (spec.port, spec.context, spec.image) == (9090, "web", f"team/{app_name}")
     labels = await engine.image_labels(tag)
     assert labels is not None
-    assert labels["greenlight.release-id"] == "r1"
+    # The build key and what it is made of, never the release id: that would change every digest.
+    assert labels[KEY_LABEL] == built.details["build_key"] and labels[KEY_LABEL].startswith("sha256:")
+    assert labels[APP_LABEL] == app_name
     assert labels["org.opencontainers.image.revision"] == sha
-    assert labels["org.opencontainers.image.source"] == repo.url
+    assert "r1" not in labels.values()
     assert (labels["seen.settings"], labels["seen.spec"], labels["seen.overridden"]) == (
         "from-settings", "from-spec", "spec-wins")
     # The Dockerfile lives outside the context dir; it still built, as `docker build -f` would.

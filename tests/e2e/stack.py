@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from services.approval.app import create_app as approval_app
+from services.approval.progress_feed import FEED, ProgressFeed
 from services.approval.settings import ApprovalSettings
 from services.builder.app import create_app as builder_app
 from services.builder.settings import BuilderSettings
@@ -47,6 +48,7 @@ PlatformOpener = Callable[[], AbstractAsyncContextManager[Platform]]
 class Stack:
     api: str
     database: ReleaseDatabase  # the approval service's own read model: what the API answers from
+    feed: ProgressFeed  # the approval service's progress fan-out: its listeners are the open streams
 
     def client(self, token: str = REQUESTER) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.api, headers={"Authorization": f"Bearer {token}"}, timeout=15)
@@ -104,9 +106,10 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform: PlatformOpener, *,
-                        ready_timeout: float = 20.0, **switcher: Any) -> AsyncIterator[Stack]:
+                        ready_timeout: float = 20.0, build_args: dict[str, str] | None = None,
+                        **switcher: Any) -> AsyncIterator[Stack]:
     builder = BuilderSettings(bus=bus, docker_host=engine_url, registry=REGISTRY, allow_local_repos=True,
-                              work_root=work)
+                              work_root=work, build_args=build_args or {})
     pusher = PusherSettings(bus=bus, docker_host=engine_url, registry=REGISTRY)
     deployer = DeployerSettings(bus=bus, rollout_timeout=ready_timeout)
     switching = SwitcherSettings(bus=bus, ready_timeout=ready_timeout, **{"scale_down_delay": 600.0, **switcher})
@@ -120,6 +123,6 @@ async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform:
             await services.enter_async_context(serving(deployer_app(deployer, platform=deployer_platform)))
             switcher_platform = await services.enter_async_context(platform())
             await services.enter_async_context(serving(switcher_app(switching, platform=switcher_platform)))
-            yield Stack(api, approval[DATABASE])
+            yield Stack(api, approval[DATABASE], approval[FEED])
     finally:
         await delete_queues(bus, switching.timer_queue_name())

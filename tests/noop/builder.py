@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
-from services.builder.engine import BuildRequest
-from services.builder.handlers import RELEASE_LABEL
+from services.builder.engine import BuildRequest, OutputSink
 from services.shared.release import LintFinding
 from tests.noop.ledger import Ledger, in_step
 
@@ -49,14 +48,15 @@ class NoopBuildEngine:
         image = self.ledger.get(f"image:{ref}")
         return None if image is None else dict(image["labels"])
 
-    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
-        release_id = request.labels.get(RELEASE_LABEL, "?")
+    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
+        release_id = request.release_id or "?"
         if (crash := os.environ.get(CRASH_ENV)) and crash in request.tag:
             self.ledger.begin("crash", release_id)
             os.kill(os.getpid(), signal.SIGKILL)
         image_id = "sha256:" + hashlib.sha256(f"{request.tag}/{release_id}".encode()).hexdigest()
         async with in_step(self.ledger, "build", release_id):
             with self.ledger.txn() as txn:
-                txn.put(f"image:{request.tag}", {"id": image_id, "labels": dict(request.labels), "repo_digests": []})
+                txn.put(f"image:{request.tag}", {"id": image_id, "labels": dict(request.labels), "release": release_id,
+                                                   "repo_digests": []})
                 txn.record("build", release_id, request.tag)
         return image_id

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from services.builder.handlers import RELEASE_LABEL
 from services.pusher.auth import Login, TagState
-from services.pusher.engine import LocalImage
+from services.pusher.engine import LocalImage, PushOutput
 from tests.noop.ledger import Ledger, in_step
 
 REGISTRY = "registry.noop.test"
@@ -60,10 +59,11 @@ class NoopPushEngine:
         with self.ledger.txn() as txn:
             txn.put(f"tag:{repository}:{tag}", source)
 
-    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                   output: PushOutput | None = None) -> str | None:
         source = self._source(f"{repository}:{tag}")
         image = self.ledger.get(f"image:{source}") or {"id": "sha256:unknown", "labels": {}}
-        release_id = image["labels"].get(RELEASE_LABEL, "?")
+        release_id = image.get("release", "?")
         digest = "sha256:" + hashlib.sha256(f"{repository}:{tag}/{image['id']}".encode()).hexdigest()
         name = repository.split("/", 1)[1]
         async with in_step(self.ledger, "push", release_id):

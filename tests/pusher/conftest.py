@@ -13,7 +13,7 @@ import pytest
 
 from services.pusher.app import create_app
 from services.pusher.auth import Login
-from services.pusher.engine import DockerPushEngine, LocalImage, PushEngine
+from services.pusher.engine import DockerPushEngine, LocalImage, PushEngine, PushOutput
 from services.pusher.registry import MANIFEST_TYPES, HttpRegistryApi, RegistryApi
 from services.pusher.settings import PusherSettings
 from services.shared.appspec import AppSpec
@@ -90,9 +90,10 @@ class CountingEngine:
         self.tags.append(f"{repository}:{tag}")
         await self.inner.tag(source, repository, tag)
 
-    async def push(self, repository: str, tag: str, auth: Mapping[str, str]) -> str | None:
+    async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                   output: PushOutput | None = None) -> str | None:
         self.pushes.append(f"{repository}:{tag}")
-        return await self.inner.push(repository, tag, auth)
+        return await self.inner.push(repository, tag, auth, output)
 
 
 @dataclass

@@ -45,7 +45,7 @@ async def test_engine_relays_registry_refusal(pusher, pusher_settings: PusherSet
         def __getattr__(self, name: str) -> object:
             return getattr(self.inner, name)
 
-        async def push(self, repository: str, tag: str, auth: object) -> str | None:
+        async def push(self, repository: str, tag: str, auth: object, output: object = None) -> str | None:
             engine.pushes.append(f"{repository}:{tag}")
             return await engine.inner.push(repository, tag, {"username": "", "password": ""})
 

@@ -48,9 +48,9 @@ async def test_transient_failures_come_back_after_a_growing_backoff(bus_settings
     # Tiers 0.2, 0.4, 0.8 s minus up to 25 % jitter: never an immediate requeue, and growing.
     assert len(attempts) == 4
     assert waits[0] >= 0.14 and waits[1] >= 0.29 and waits[2] >= 0.59, waits
-    assert [n["retry"] for n in got] == [1, 2, 3]
+    assert [n["current"] for n in got] == [1, 2, 3]  # progress messages (services/shared/progress.py)
     assert got[0]["message"].startswith("engine unavailable, retry 1 in ")
-    assert all(n["release_id"] == "r1" and n["step"] == "builder" for n in got)
+    assert all(n["release_id"] == "r1" and n["step"] == "build" for n in got)
     [logged] = [e.event for e in probe[STORE].history["r1"] if e.event.state is S.BUILT]
     assert logged.details["retries"] == 3 and logged.details["last_retry_error"] == "connection refused"
     assert built.state is S.BUILT

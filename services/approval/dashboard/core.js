@@ -23,6 +23,7 @@ const model = {
   source: null,
   lastOffset: null,
   pendingApps: new Set(),
+  progress: new Map(), // id -> newest progress of its running step (live only, never stored)
   appTimer: null,
   renderQueued: false,
   notice: null, // { release, seq }: an info notice about a release clears when it changes again

@@ -6,6 +6,15 @@ function stateBadge(state) {
     state.replace(/_/g, " "));
 }
 
+// The state a step's progress belongs to: shown only while the release is still in it.
+const STEP_STATE = { build: "building", push: "pushing", deploy: "deploying" };
+
+function progressOf(release) {
+  const item = model.progress.get(release.id);
+  if (!item || STEP_STATE[item.step] !== release.state) return null;
+  return el("small", { class: "progress", "data-testid": "progress" }, item.message);
+}
+
 function matches(release, filters) {
   if (filters.app && release.app !== filters.app) return false;
   if (filters.state && release.state !== filters.state) return false;
@@ -34,7 +43,7 @@ function releaseRow(release) {
   return el("tr", { "data-release": release.id, "data-testid": "release-row" },
     cell("Release", navLink(releaseUrl(release.id), release.id.slice(0, 12), { "data-testid": "open", title: release.id })),
     cell("App", navLink(appUrl(release.app), release.app)),
-    cell("State", stateBadge(release.state)),
+    cell("State", stateBadge(release.state), progressOf(release)),
     cell("Commit", el("code", { title: release.commit }, short(release.commit))),
     cell("Requested by", release.requested_by || ""),
     cell("Decided by", release.approver || ""),

@@ -29,6 +29,17 @@ function onEvent(message) {
   if (model.histories.has(event.release_id)) mergeHistory(event.release_id, [event]);
 }
 
+// Progress has no id: it must not move lastOffset, the point a reopened stream resumes from.
+function onProgress(message) {
+  try {
+    const item = JSON.parse(message.data);
+    model.progress.set(item.release_id, item);
+  } catch (err) {
+    return;
+  }
+  scheduleRender();
+}
+
 function mergeHistory(id, events) {
   const bySeq = new Map((model.histories.get(id) || []).map((e) => [e.seq, e]));
   for (const event of events) bySeq.set(event.seq, event);
@@ -128,6 +139,7 @@ function openStream() {
     }, REOPEN_MS);
   };
   for (const state of STATES) source.addEventListener(state, onEvent);
+  source.addEventListener("progress", onProgress);
 }
 
 function closeStream() {

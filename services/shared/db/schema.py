@@ -4,6 +4,8 @@ releases    one row per release: its latest folded snapshot, plus the columns th
 events      every event of every release, in the log's order (`log_offset`); conflicting twins kept as variants
 apps        per app: the live release and the colour it runs on, the standby, the release in flight
 projection  per log stream: the offset folded so far, committed with the events it covers
+greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims: the notifier's subscriptions and
+            delivery records, and the git hooks' claims on delivery ids and commits (issue 19)
 """
 
 from __future__ import annotations
@@ -75,4 +77,29 @@ projection = sa.Table(
     sa.Column("stream", sa.String(255), primary_key=True),
     sa.Column("log_offset", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+greenlight_subscriptions = sa.Table(
+    "greenlight_subscriptions", metadata,
+    sa.Column("id", sa.String(63), primary_key=True),
+    sa.Column("spec", sa.Text, nullable=False),  # the SubscriptionSpec as JSON, secret included
+)
+
+greenlight_notifier_deliveries = sa.Table(
+    "greenlight_notifier_deliveries", metadata,
+    sa.Column("subscription_id", sa.String(63), primary_key=True),
+    sa.Column("event_id", sa.String(200), primary_key=True),
+    sa.Column("release_id", sa.String(100), nullable=False, index=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),  # a status code or an exception's class: never a URL (Slack's hold a token)
+    sa.Column("updated_at", UTC_TIME, nullable=False),
+)
+
+greenlight_hook_claims = sa.Table(
+    "greenlight_hook_claims", metadata,
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("claimed_at", UTC_TIME, nullable=False),
 )

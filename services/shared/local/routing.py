@@ -95,6 +95,11 @@ class Router:
             if servers[to.value].maint:
                 await self.proxy.set_state(backend, to.value, "drain")  # checks start, no traffic yet
             await self._until_up(backend, to, wait_healthy)
+        elif not servers[to.value].maint and not servers[to.value].checked_up:
+            # Down by checks of what ran there before (a colour scaled to zero, then redeployed): HAProxy
+            # would refuse it until its next check passes. The caller has just seen it ready, so restart
+            # from maintenance, which HAProxy leaves as up, as it does for a colour used the first time.
+            await self.proxy.set_state(backend, to.value, "maint")
         await self.proxy.set_state(backend, to.value, "ready")
         if servers[to.other.value].serving:
             await self.proxy.set_state(backend, to.other.value, "drain")

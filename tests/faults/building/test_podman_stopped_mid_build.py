@@ -77,7 +77,7 @@ async def test_release_is_built_after_podman_was_killed_mid_build_for_20s(
     assert built.state is S.BUILT, built.release.error
     assert built.details["retries"] >= 3 and "engine" in built.details["last_retry_error"]
     assert len({e.seq for e in tap.of("r1", S.BUILT)}) == 1 and not tap.of("r1", S.FAILED)
-    assert labels is not None and labels["greenlight.release-id"] == "r1"
+    assert labels is not None and labels.get("dev.greenlight.build-key")  # the image exists, with its build key
     assert len(engine.builds) == 2  # the one killed, the one that finished
     print(f"podman killed mid-build, down {OUTAGE_LONG:.0f} s: built {took:.1f} s after, "
           f"{built.details['retries']} retries")

@@ -1,0 +1,112 @@
+"""Git push webhooks: GitHub, GitLab and a generic HMAC hook. Each verifies the request over the raw body
+before reading it, then hands a `Push` to the PushDesk.
+
+Public routes of the route table: these callers prove themselves with a shared secret, not a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
+from services.approval.handlers import DESK
+from services.approval.hook_claims import Claims
+from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload
+from services.approval.hook_settings import HookSettings
+from services.approval.models import FieldError
+from services.approval.push_desk import Push, PushDesk
+from services.approval.routing import Call
+from services.approval.sql import SQL
+from services.shared.db.runtime import DATABASE
+from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, verify
+
+HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
+
+
+async def claims(request: web.Request) -> Claims:
+    return Claims(await request.app[SQL].get())
+
+
+async def github_hook(call: Call[None, None]) -> web.StreamResponse:
+    """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
+    request = call.request
+    secret = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
+    body = await request.read()
+    if not hmac.compare_digest(github_signature(secret, body), request.headers.get("X-Hub-Signature-256", "")):
+        raise Unauthorized("X-Hub-Signature-256 does not match the body.")
+    kind = request.headers.get("X-GitHub-Event", "")
+    if kind == "ping":
+        return web.json_response({"results": [{"outcome": "pong"}]})
+    if kind != "push":
+        return web.json_response({"results": [{"outcome": "ignored", "reason": f"not a push: {kind[:50]}"}]})
+    push = _parse(GitHubPush, body)
+    repo = push.repository
+    names = (repo.clone_url, repo.git_url, repo.ssh_url, repo.html_url, repo.url)
+    return await _act(request, Push("github", _delivery(request, "X-GitHub-Delivery"), push.ref, push.after,
+                                    tuple(n for n in names if n)))
+
+
+async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
+    """GitLab push webhook: `X-Gitlab-Token`; `X-Gitlab-Event-UUID` names the delivery."""
+    request = call.request
+    token = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
+    if not hmac.compare_digest(token.encode(), request.headers.get("X-Gitlab-Token", "").encode()):
+        raise Unauthorized("X-Gitlab-Token is not the configured token.")
+    body = await request.read()
+    if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
+        return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
+    push = _parse(GitLabPush, body)
+    project = push.project
+    names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
+    return await _act(request, Push("gitlab", _delivery(request, "X-Gitlab-Event-UUID"), push.ref, push.after,
+                                    tuple(n for n in names if n)))
+
+
+async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
+    """Body `{"repository", "ref", "after", "delivery"}` signed as the notifier signs (README)."""
+    request = call.request
+    secret = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
+    body = await request.read()
+    try:
+        verify(secret, body, request.headers.get(SIGNATURE_HEADER))
+    except BadSignature as exc:
+        raise Unauthorized(f"{str(exc).capitalize()}.") from None
+    push = _parse(GenericPush, body)
+    return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,)))
+
+
+async def _act(request: web.Request, push: Push) -> web.Response:
+    desk = PushDesk(request.app[DESK], request.app[DATABASE], await claims(request), request.app[HOOK_SETTINGS])
+    status, results = await desk.push(push)
+    return web.json_response({"results": results}, status=status)
+
+
+def _configured(secret: Any, name: str) -> str:
+    if secret is None:
+        raise NotFound(f"{name} hook is not configured.")
+    return str(secret.get_secret_value())
+
+
+def _delivery(request: web.Request, header: str) -> str:
+    value = request.headers.get(header, "")
+    if not value or len(value) > 200:
+        raise Unprocessable.of_fields([FieldError(loc=["header", header],
+                                                  msg="a delivery id of 1-200 characters is required")])
+    return value
+
+
+def _parse(model: type[Payload], body: bytes) -> Any:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ApiError("The request body is not valid JSON.", status=400) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Unprocessable.from_validation(exc, "body") from None
+

@@ -1,0 +1,87 @@
+"""Approve or reject from Slack: the buttons of the notifier's message post here (Slack "interactivity").
+
+Buttons over signed links, because a button press is signed by Slack as coming from one Slack user,
+whom a setting maps to one Greenlight identity: the approver is the person who pressed, not whoever
+holds a link, and nothing in a channel's history grants anything. Links would have to be minted per
+approver (one message each) and link unfurlers would open them.
+Verified with slack-sdk's SignatureVerifier: `X-Slack-Signature` v0 over the raw body, constant-time
+compare, `X-Slack-Request-Timestamp` within 5 minutes. Single use: the press's trigger id is claimed in
+the shared database, so a replayed callback (within the window) is refused on every replica. The decision
+goes through the API's own ReleaseDesk.decide: no self-approval, same role rule, same idempotency.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from pydantic import BaseModel
+from slack_sdk.signature import SignatureVerifier
+
+from services.approval.auth import Identity
+from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
+from services.approval.handlers import DESK
+from services.approval.hooks import HOOK_SETTINGS
+from services.approval.hooks import claims as hook_claims
+from services.approval.models import FieldError
+from services.approval.routing import Call
+from services.approval.settings import Role
+from services.shared.protocol import ReleaseState
+
+ACTIONS = {"greenlight_approve": ReleaseState.APPROVED, "greenlight_reject": ReleaseState.REJECTED}
+
+
+class SlackReply(BaseModel):
+    response_type: str
+    replace_original: bool
+    text: str
+
+
+async def slack_action(call: Call[None, None]) -> web.StreamResponse:
+    """A press of the notifier's Approve or Reject button, posted by Slack (form-encoded `payload`)."""
+    request = call.request
+    settings = request.app[HOOK_SETTINGS]
+    if settings.slack_signing_secret is None:
+        raise NotFound("Slack actions are not configured.")
+    body = await request.read()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    if not timestamp.isdigit():
+        raise Unauthorized("X-Slack-Request-Timestamp is missing or not a number.")
+    verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
+    if not verifier.is_valid(body, timestamp, request.headers.get("X-Slack-Signature")):
+        raise Unauthorized("The Slack signature is stale or does not match the body.")
+    press = _press(body)
+    user = next((u for u in settings.slack_users if u.slack_user == press["user"]), None)
+    if user is None:
+        raise Forbidden("This Slack user is not mapped to a Greenlight identity.")
+    caller = Identity(user.name, user.roles)
+    if not caller.has(Role.APPROVER):
+        raise Forbidden(f"This needs the approver role, which {caller.name} does not have.")
+    claims = await hook_claims(request)
+    key = f"slack:{press['trigger']}"
+    if not await claims.claim(key):
+        raise ApiError("This button press was used already.", status=409)
+    try:
+        release = await request.app[DESK].decide(press["release"], press["decision"], "via Slack", caller)
+    except BaseException:
+        await claims.release(key)  # the press did nothing: pressing again may succeed (e.g. after a 503)
+        raise
+    verb = "approved" if press["decision"] == ReleaseState.APPROVED else "rejected"
+    return web.json_response({"response_type": "in_channel", "replace_original": False,
+                              "text": f"{caller.name} {verb} {release.app} `{release.commit[:12]}`."})
+
+
+def _press(body: bytes) -> dict[str, Any]:
+    """Who pressed which button of which release, from Slack's form-encoded `payload`."""
+    try:
+        payload = json.loads(parse_qs(body.decode())["payload"][0])
+        action = payload["actions"][0]
+        decision = ACTIONS[action["action_id"]]
+        user, release = str(payload["user"]["id"]), str(action["value"])
+        trigger = str(payload.get("trigger_id") or f"{action['action_ts']}:{user}")
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
+        raise Unprocessable.of_fields([FieldError(
+            loc=["body", "payload"], msg="not a Slack block_actions payload with a Greenlight button")]) from None
+    return {"user": user, "release": release, "decision": decision, "trigger": trigger}

@@ -1,0 +1,65 @@
+"""Admin API for notification subscriptions; the notifier reads them from the same table per event.
+
+Secrets are write-only: accepted on create, never answered. Subscriptions configured in the notifier's
+own settings (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are not listed here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import AnyHttpUrl, BaseModel, Field
+
+from services.approval.errors import Conflict, NotFound
+from services.approval.models import Params
+from services.approval.routing import Call, reply
+from services.approval.sql import SQL
+from services.shared.protocol import ReleaseState
+from services.shared.release import AppName
+from services.shared.subscriptions import SubscriptionExists, SubscriptionId, SubscriptionSpec, SubscriptionTable
+
+
+class SubscriptionPath(Params):
+    id: SubscriptionId = Field(description="subscription id")
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: AnyHttpUrl
+    apps: tuple[AppName, ...]
+    states: tuple[ReleaseState, ...]
+    format: Literal["cloudevents", "slack"]
+
+    @classmethod
+    def of(cls, spec: SubscriptionSpec) -> SubscriptionOut:
+        return cls(id=spec.id, url=spec.url, apps=spec.apps, states=spec.states, format=spec.format)
+
+
+class SubscriptionList(BaseModel):
+    items: list[SubscriptionOut]
+
+
+async def _table(request: web.Request) -> SubscriptionTable:
+    return SubscriptionTable(await request.app[SQL].get())
+
+
+async def list_subscriptions(call: Call[None, None]) -> web.StreamResponse:
+    specs = await (await _table(call.request)).all()
+    return reply(SubscriptionList(items=[SubscriptionOut.of(s) for s in specs]))
+
+
+async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamResponse:
+    try:
+        await (await _table(call.request)).add(call.body)
+    except SubscriptionExists:
+        raise Conflict(f"A subscription {call.body.id} exists; delete it first to change it.") from None
+    return reply(SubscriptionOut.of(call.body), 201)
+
+
+async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamResponse:
+    table = await _table(call.request)
+    found = next((s for s in await table.all() if s.id == call.params.id), None)
+    if found is None or not await table.remove(call.params.id):
+        raise NotFound("There is no subscription with that id.")
+    return reply(SubscriptionOut.of(found))

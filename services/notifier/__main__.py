@@ -1,0 +1,14 @@
+"""`python -m services.notifier`: settings from the environment, then serve until SIGTERM."""
+
+from services.notifier.app import create_app
+from services.notifier.settings import NotifierSettings
+from services.shared.runtime import run
+
+
+def main() -> None:
+    settings = NotifierSettings()
+    run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Wiring: the bus, the database (subscriptions + delivery records), the retry queues, the consumer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import Counter
+
+from services.notifier.consumer import NotifierConsumer
+from services.notifier.delivery import HttpPoster
+from services.notifier.handlers import Notifier
+from services.notifier.records import DeliveryRecords
+from services.notifier.retry import RetryQueues
+from services.notifier.settings import NotifierSettings
+from services.shared.db.engine import migrate, open_engine
+from services.shared.runtime import BUS, METRICS, READY, service_app
+from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
+
+SERVICE = "notifier"
+RECORDS = web.AppKey("records", DeliveryRecords)
+
+
+def create_app(settings: NotifierSettings) -> web.Application:
+    app = service_app(SERVICE, settings.bus)
+    outcomes = Counter("greenlight_notifications", "delivery attempts by outcome", ["outcome"],
+                       registry=app[METRICS])
+
+    async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+        # The read model's database (its tables come from its migrations); the releases are not read here.
+        engine = open_engine(settings.database)
+        await migrate(engine)
+        table = SubscriptionTable(engine)
+        app[RECORDS] = records = DeliveryRecords(engine)
+        levels = range(len(settings.retry_delays))
+        retries = RetryQueues(app[BUS], settings.work_queue, [settings.retry_queue(n) for n in levels],
+                              settings.retry_delays)
+        await retries.start()
+
+        async def subscriptions() -> Sequence[SubscriptionSpec]:
+            # Read per event: one added through the API counts from the next event on, on every replica.
+            return [*settings.subscriptions, *await table.all()]
+
+        async with aiohttp.ClientSession() as session:
+            notifier = Notifier(settings, subscriptions, records, retries,
+                                HttpPoster(session, settings.timeout).post, outcomes)
+            consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle)
+            await consumer.start()
+            app[READY]["consuming"] = True
+            yield
+            app[READY]["consuming"] = False
+            await consumer.stop(settings.bus.grace_period)
+        await retries.close()
+        await engine.dispose()
+
+    app.cleanup_ctx.append(notifier_ctx)
+    app.router.add_get("/deliveries", _deliveries)
+    return app
+
+
+async def _deliveries(request: web.Request) -> web.Response:
+    """Delivery records of one release: `?release=<id>`."""
+    release = request.query.get("release", "")
+    if not release or len(release) > 100:
+        return web.json_response({"error": "Invalid query.release: 1-100 characters required.",
+                                  "fields": [{"loc": ["query", "release"], "msg": "required"}]}, status=422)
+    records = await request.app[RECORDS].of_release(release)
+    return web.json_response([
+        {"subscription": r.subscription_id, "event": r.event_id, "state": r.state, "status": r.status.value,
+         "attempts": r.attempts, "last_error": r.last_error, "updated_at": r.updated_at.isoformat()}
+        for r in records
+    ])

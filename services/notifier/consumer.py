@@ -1,0 +1,89 @@
+"""The notifier's consumer: the shared ack policy, but a notification never fails a release.
+
+Its own (not services/shared/consumer.py) because a retry names its subscription in a header the
+shared handler signature does not carry. Ack after every delivery of the event is sent or parked;
+an exception requeues; past the delivery limit, and for an unparsable body, the message is
+dead-lettered with the reason and the release goes on untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
+
+from services.notifier.retry import SUBSCRIPTION_HEADER
+from services.shared.bus import Bus
+from services.shared.consumer import _bounded
+from services.shared.events import BadMessage, ReleaseEvent, parse_event
+from services.shared.giveup import GiveUp, settle
+from services.shared.locks import KeyedLocks
+from services.shared.protocol import WORK_QUEUES, routing_key
+from services.shared.topology import declare_work_queue
+
+log = structlog.get_logger(__name__)
+Handle = Callable[[ReleaseEvent, str | None], Awaitable[None]]
+
+
+class NotifierConsumer:
+    def __init__(self, bus: Bus, queue: str, handle: Handle) -> None:
+        self.bus = bus
+        self.queue_name = queue
+        self.handle = handle
+        # Tasks take the lock in delivery order (asyncio locks are FIFO): one release's events stay in order.
+        self._locks = KeyedLocks()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._channel: AbstractRobustChannel | None = None
+        self._queue: AbstractQueue | None = None
+        self._tag: str | None = None
+        self._give_up = GiveUp(bus, "notifier", queue)
+
+    async def start(self) -> None:
+        keys = [routing_key("*", state) for state in WORK_QUEUES["notifier"]]
+        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
+        self._channel = await self.bus.channel(self.bus.settings.prefetch)
+        self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
+        self._tag = await self._queue.consume(self._spawn, no_ack=False)
+
+    async def stop(self, grace: float) -> None:
+        alive = not self.bus.connection.is_closed
+        if alive and self._queue is not None and self._tag is not None:
+            await _bounded(self._queue.cancel(self._tag))
+        if self._in_flight:
+            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if alive and self._channel is not None:
+            await _bounded(self._channel.close())
+
+    async def _spawn(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.create_task(self._handle(message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event = parse_event(message.body)
+        except BadMessage as exc:
+            await self._give_up.dead_letter(message, f"{self.queue_name}: {exc}")
+            return
+        headers = message.headers or {}
+        only = headers.get(SUBSCRIPTION_HEADER)
+        attempt = int(headers.get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+        if attempt > self.bus.settings.delivery_limit:
+            await self._give_up.dead_letter(message, f"notifier gave up after {attempt - 1} deliveries")
+            return
+        try:
+            async with self._locks.hold(event.release_id):
+                await self.handle(event, str(only) if only is not None else None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("notification failed; will be redelivered", attempt=attempt, error=repr(exc),
+                        release=event.release_id)
+            await settle(message.nack(requeue=True))
+            return
+        await settle(message.ack())

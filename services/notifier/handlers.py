@@ -1,0 +1,90 @@
+"""One release event -> one delivery per matching subscription, retried on the broker, recorded.
+
+Idempotent: each (subscription, event) has a record; one already delivered or failed for good is not
+sent again, so a redelivered event or a duplicate retry sends nothing. A receiver may still see a
+delivery twice if the notifier dies between its 2xx and the record (at-least-once): the CloudEvent id
+(`<release>/<seq>`) is stable, so the receiver can drop the repeat.
+Ordered per release and subscription: an event waits (parked like a retry, no attempt counted) while
+an earlier event of its release is still pending for that subscriber.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from prometheus_client import Counter
+
+from services.notifier.delivery import Attempt
+from services.notifier.payloads import cloudevent_body
+from services.notifier.records import DeliveryRecords, Record, Status
+from services.notifier.retry import RetryQueues
+from services.notifier.settings import NotifierSettings
+from services.notifier.slack import SLACK_STATES, slack_message
+from services.shared.events import ReleaseEvent
+from services.shared.subscriptions import SubscriptionSpec
+
+log = structlog.get_logger(__name__)
+Post = Callable[[SubscriptionSpec, bytes, str], Awaitable[Attempt]]
+Subscriptions = Callable[[], Awaitable[Sequence[SubscriptionSpec]]]
+
+
+class Notifier:
+    def __init__(self, settings: NotifierSettings, subscriptions: Subscriptions, records: DeliveryRecords,
+                 retries: RetryQueues, post: Post, outcomes: Counter) -> None:
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.records = records
+        self.retries = retries
+        self.post = post
+        self.outcomes = outcomes
+
+    async def handle(self, event: ReleaseEvent, only: str | None) -> None:
+        """Deliver `event` to every matching subscription, or to `only` (a retry for that one)."""
+        for subscription in await self.subscriptions():
+            if only is not None and subscription.id != only:
+                continue
+            if not subscription.matches(event):
+                continue
+            if subscription.format == "slack" and event.state not in SLACK_STATES:
+                continue
+            await self._deliver(subscription, event)
+
+    async def _deliver(self, subscription: SubscriptionSpec, event: ReleaseEvent) -> None:
+        record = await self.records.open(subscription.id, event)
+        if record.status != Status.PENDING:
+            return
+        blocker = await self.records.earlier_pending(subscription.id, event.release_id, event.seq)
+        if blocker is not None:
+            # Wait about as long as the event ahead of it will: it is parked at its own backoff step.
+            await self.retries.park(event, subscription.id, level=max(blocker.attempts - 1, 0))
+            return
+        body, content_type = self._body(subscription, event)
+        attempt = await self.post(subscription, body, content_type)
+        await self._settle(subscription, event, record, attempt)
+
+    async def _settle(self, subscription: SubscriptionSpec, event: ReleaseEvent, record: Record,
+                      attempt: Attempt) -> None:
+        bound = dict(subscription=subscription.id, attempt=record.attempts + 1)
+        if attempt.ok:
+            await self.records.attempted(record, Status.DELIVERED)
+            self.outcomes.labels("delivered").inc()
+            log.info("delivered", **bound)
+        elif record.attempts >= self.retries.levels:
+            await self.records.attempted(record, Status.FAILED, attempt.error)
+            self.outcomes.labels("failed").inc()
+            log.warning("delivery failed for good", error=attempt.error, **bound)
+        else:
+            # Parked before it is recorded: a crash in between sends the retry and the redelivery both,
+            # and whichever comes second finds the record delivered.
+            await self.retries.park(event, subscription.id, level=record.attempts)
+            await self.records.attempted(record, Status.PENDING, attempt.error)
+            self.outcomes.labels("retried").inc()
+            log.info("delivery will be retried", error=attempt.error, **bound)
+
+    def _body(self, subscription: SubscriptionSpec, event: ReleaseEvent) -> tuple[bytes, str]:
+        if subscription.format == "slack":
+            api_url = str(self.settings.api_url) if self.settings.api_url else None
+            return json.dumps(slack_message(event, api_url)).encode(), "application/json"
+        return cloudevent_body(event, self.settings.source)

@@ -1,0 +1,94 @@
+"""Delivery records: one row per (subscription, event), its status and attempts; the notifier's effect check.
+
+SQLAlchemy Core on the read model's `greenlight_notifier_deliveries` table (services/shared/db/schema.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.shared.db import schema
+from services.shared.events import ReleaseEvent
+from services.shared.release import utcnow
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # not delivered yet; a retry is parked on the broker
+    DELIVERED = "delivered"
+    FAILED = "failed"  # every retry spent
+
+
+deliveries = schema.greenlight_notifier_deliveries
+
+
+@dataclass(frozen=True)
+class Record:
+    subscription_id: str
+    event_id: str
+    release_id: str
+    seq: int
+    state: str
+    status: Status
+    attempts: int
+    last_error: str | None
+    updated_at: datetime
+
+
+class DeliveryRecords:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def open(self, subscription_id: str, event: ReleaseEvent) -> Record:
+        """The record of this delivery, created pending on first sight."""
+        row = dict(subscription_id=subscription_id, event_id=event.message_id, release_id=event.release_id,
+                   seq=event.seq, state=event.state.value, status=Status.PENDING.value, attempts=0,
+                   last_error=None, updated_at=utcnow())
+        try:
+            async with self.engine.begin() as connection:
+                await connection.execute(insert(deliveries).values(**row))
+        except IntegrityError:
+            pass  # seen before (a redelivery or a retry): read what it got to
+        found = await self._get(subscription_id, event.message_id)
+        assert found is not None
+        return found
+
+    async def earlier_pending(self, subscription_id: str, release_id: str, seq: int) -> Record | None:
+        """The first earlier event of the release still pending for this subscriber: later ones wait for it."""
+        query = select(deliveries).where(and_(
+            deliveries.c.subscription_id == subscription_id, deliveries.c.release_id == release_id,
+            deliveries.c.seq < seq, deliveries.c.status == Status.PENDING.value,
+        )).order_by(deliveries.c.seq).limit(1)
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return _record(row._mapping) if row is not None else None
+
+    async def attempted(self, record: Record, status: Status, error: str | None = None) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(update(deliveries).where(and_(
+                deliveries.c.subscription_id == record.subscription_id, deliveries.c.event_id == record.event_id,
+            )).values(status=status.value, attempts=deliveries.c.attempts + 1, last_error=error,
+                      updated_at=utcnow()))
+
+    async def of_release(self, release_id: str) -> list[Record]:
+        query = select(deliveries).where(deliveries.c.release_id == release_id).order_by(
+            deliveries.c.subscription_id, deliveries.c.seq)
+        async with self.engine.connect() as connection:
+            return [_record(row._mapping) for row in (await connection.execute(query)).all()]
+
+    async def _get(self, subscription_id: str, event_id: str) -> Record | None:
+        query = select(deliveries).where(and_(deliveries.c.subscription_id == subscription_id,
+                                              deliveries.c.event_id == event_id))
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return _record(row._mapping) if row is not None else None
+
+
+def _record(row: Any) -> Record:
+    return Record(**{**row, "status": Status(row["status"])})

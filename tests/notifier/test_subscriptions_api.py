@@ -1,0 +1,45 @@
+"""A subscription added by an admin through the API is delivered to by the notifier (one database); its
+secret is never answered; only admins may manage subscriptions; bad ones get field errors."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.approval.app import create_app
+from services.approval.hook_settings import HookSettings
+from services.approval.settings import ApprovalSettings
+from services.shared.protocol import ReleaseState as S
+from services.shared.settings import BusSettings
+from tests.approval.fakes import FakeResolver
+from tests.notifier.conftest import SECRET, rig, walk
+from tests.notifier.receiver import Receiver
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+APPROVER = {"Authorization": "Bearer approver-token"}
+
+
+async def test_an_api_subscription_is_delivered_to_and_its_secret_never_shown(
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
+                     hooks=HookSettings())
+    async with rig(bus_settings, postgres_url, receiver, subscriptions=()) as r, \
+            TestClient(TestServer(app, host="127.0.0.1")) as api:
+        body = {"id": "ops", "url": r.receiver_url, "secret": SECRET, "apps": ["demo"],
+                "states": ["awaiting_approval", "failed"]}
+        assert (await api.post("/subscriptions", json=body, headers=APPROVER)).status == 403
+        created = await api.post("/subscriptions", json=body, headers=ADMIN)
+        assert created.status == 201, await created.text()
+        assert (await api.post("/subscriptions", json=body, headers=ADMIN)).status == 409
+        bad = await api.post("/subscriptions", json={**body, "id": "x", "states": ["building"], "secret": "short"},
+                             headers=ADMIN)
+        assert bad.status == 422
+        assert {tuple(f["loc"])[:2] for f in (await bad.json())["fields"]} == {("body", "states"), ("body", "secret")}
+        listed = await (await api.get("/subscriptions", headers=ADMIN)).text()
+        assert SECRET not in listed and '"id":"ops"' in listed
+
+        await r.publish(*walk("r5", "demo", S.BUILDING, S.FAILED), *walk("r6", "other", S.FAILED))
+        accepted = await receiver.wait_for(1)
+        assert [d["id"] for d in accepted] == ["r5/3"]  # demo's `failed` only: not requested, not `other`
+
+        assert (await api.delete("/subscriptions/ops", headers=ADMIN)).status == 200
+        assert (await api.delete("/subscriptions/ops", headers=ADMIN)).status == 404
