@@ -14,7 +14,7 @@ import aiodocker
 import pytest
 
 from services.builder.app import create_app
-from services.builder.engine import BuildRequest, DockerEngine
+from services.builder.engine import BuildRequest, DockerEngine, OutputSink
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
@@ -41,10 +41,10 @@ class SignallingEngine:
     async def image_labels(self, ref: str) -> dict[str, str] | None:
         return await self.inner.image_labels(ref)
 
-    async def build(self, context: IO[bytes], request: BuildRequest) -> str:
+    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
         self.builds.append(request.tag)
         self.building.set()
-        return await self.inner.build(context, request)
+        return await self.inner.build(context, request, output)
 
 
 @pytest.fixture
