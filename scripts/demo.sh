@@ -80,10 +80,12 @@ CONTAINERFILE
     say "    built"
 fi
 
-# What `greenlight up` gives every service: local platform, dev tokens, local repositories, the engine,
-# and the base image above as the events app's BASE_IMAGE build argument.
+# What `greenlight up` gives every service: this checkout's own broker vhost, local platform, dev tokens,
+# local repositories, the engine, and the base image above as the events app's BASE_IMAGE build argument.
+amqp_url="$(./scripts/infra/vhost.sh)" || die "could not set up this checkout's RabbitMQ vhost (see above)"
 mkdir -p "$LOCAL/platform"
 cat >"$ENV_FILE" <<ENV
+AMQP_URL=$amqp_url
 GREENLIGHT_PLATFORM=local
 GREENLIGHT_API_DEV_TOKENS=true
 GREENLIGHT_ALLOW_LOCAL_REPOS=true
@@ -103,6 +105,12 @@ fi
 
 api_ready() { curl -fs -o /dev/null --max-time 2 "$API/readyz"; }
 say "5/5 Greenlight services"
+# shellcheck source=scripts/infra/common.sh
+source ./scripts/infra/common.sh
+# An API on the port that this checkout did not start (another clone's Greenlight) must not be reused:
+# it would release that checkout's platform, not this one's.
+claim_port greenlight-up "${GREENLIGHT_API_PORT:-8000}" "set GREENLIGHT_API_PORT to a free port" \
+    || die "another Greenlight answers on $API; this checkout's demo will not use it"
 if api_ready; then
     say "    already running ($API)"
 else

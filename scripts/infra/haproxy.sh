@@ -27,6 +27,8 @@ need_packages haproxy haproxy
 
 setting() { (cd "$REPO" && "$PY" -c "from services.shared.local.settings import LocalSettings as S; print($1)"); }
 SOCK="$(setting 'S().socket')"
+LIVE_PORT="$(setting 'S().live_port')"
+PREVIEW_PORT="$(setting 'S().preview_port')"
 PIDFILE="$LOCAL/haproxy.pid"
 
 socket_answers() {
@@ -50,6 +52,8 @@ if ((RESTART)) && [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
     wait_until 15 "HAProxy stop" bash -c "! kill -0 $(cat "$PIDFILE")"
 fi
 
+claim_port haproxy "$LIVE_PORT" "set GREENLIGHT_LOCAL_LIVE_PORT to a free port" || exit 1
+claim_port haproxy "$PREVIEW_PORT" "set GREENLIGHT_LOCAL_PREVIEW_PORT to a free port" || exit 1
 if socket_answers; then
     step "HAProxy already answers on $SOCK"
 else

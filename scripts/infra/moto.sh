@@ -8,6 +8,7 @@ if [[ ! -x "$MOTO" ]]; then
     step "ERROR: $MOTO missing: run \`.venv/bin/pip install -e '.[dev]'\` first"
     exit 1
 fi
+claim_port moto 5003 "free it: the pusher tests expect this checkout's moto there" || exit 1
 if http_ok "http://127.0.0.1:5003/moto-api/"; then
     step "moto already answering on 127.0.0.1:5003"
 else

@@ -59,6 +59,8 @@ run_registry() {
         kill "$(cat "$pidfile")"
         wait_until 10 "$name registry stop" bash -c "! kill -0 $(cat "$pidfile")"
     fi
+    claim_port "registry-$name" "$port" "free it: the tests and the demo expect this checkout's registry there" \
+        || exit 1
     # An htpasswd registry answers /v2/ with 401: any HTTP answer means it is up.
     if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/v2/"; then
         step "$name: already answering on 127.0.0.1:$port"

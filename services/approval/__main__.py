@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
-    settings = ApprovalSettings()
+    settings = settings_or_exit(ApprovalSettings)
     run(create_app(settings), settings.port)
 
 

@@ -10,6 +10,7 @@ whose confirm timed out may still reach the log, where the projector folds it li
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
 import structlog
@@ -24,7 +25,7 @@ from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.bus import Bus
 from services.shared.db.fold import AppBusy, SameChange, StaleWrite
-from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release, ReleaseError, utcnow
@@ -78,25 +79,22 @@ class ReleaseDesk:
 
     async def decide(self, release_id: str, decision: ReleaseState, comment: str | None,
                      caller: Identity) -> Release:
-        """Publish `approved` or `rejected`. Effect check: the same decision already in the release's
-        history is answered again from its snapshot, publishing nothing."""
+        """Publish `approved` or `rejected`. Effect check: a release no longer awaiting approval publishes
+        nothing; the same person repeating the same decision is answered with the release as it is now,
+        anyone else with 409 naming the decision and who made it."""
         assert decision in DECISIONS
         release = await self._get(release_id)
         override = self._self_review(release, caller, decision)
-        earlier = await self._decided(release, decision)
-        if earlier is not None:
-            return earlier
         if release.state != ReleaseState.AWAITING_APPROVAL:
-            raise Conflict(f"The release is {release.state.value}, not awaiting approval.",
-                           state=release.state)
+            return await self._repeat_or_refuse(release, decision, caller)
         waiting = await self._latest(release)
         event = waiting.next(decision, actor=caller.name,
                              details={"comment": comment, "admin_override": override},
                              approver=caller.name, comment=comment, admin_override=override)
         try:
             await self._publish(event)
-        except SameChange:  # a concurrent request made the same decision first: answer with that one
-            return await self._decided(release, decision) or event.release
+        except SameChange:  # a concurrent request made the same decision first: whose, and where is it now
+            return await self._repeat_or_refuse(await self._get(release_id), decision, caller)
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
                  admin_override=override)
         waited = (event.occurred_at - waiting.occurred_at).total_seconds()
@@ -110,6 +108,10 @@ class ReleaseDesk:
         live = await self.store.live(app)
         if live is None:
             raise Conflict(f"{app} has no live release to roll back.")
+        previous = await self.store.get(live.previous_release) if live.previous_release else None
+        later, _ = await self.store.page(ReleaseFilter(app=app, since=live.created_at), 100, None)
+        if (refusal := rollback_refusal(live, previous, later)) is not None:
+            raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
         event = (await self._latest(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,
                                                 details={"reason": reason})
         await self._publish(event)
@@ -168,11 +170,23 @@ class ReleaseDesk:
         verb = "approve" if decision == ReleaseState.APPROVED else "reject"
         raise Forbidden(f"{caller.name} requested this release, so someone else must {verb} it.")
 
-    async def _decided(self, release: Release, decision: ReleaseState) -> Release | None:
-        """The snapshot of the same decision made earlier, from the release's history."""
+    async def _repeat_or_refuse(self, release: Release, decision: ReleaseState, caller: Identity) -> Release:
+        """A decision on a release no longer awaiting approval: the same person repeating the same
+        decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
+        decided what, so a late approver never reads "approved" for a decision that was not theirs."""
+        made = await self._decision_made(release)
+        if made == (decision, caller.name):
+            return release
+        if made is None:
+            raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
+        raise Conflict(f"The release was already {made[0].value} by {made[1]}; it is now {release.state.value}.",
+                       state=release.state, decision=made[0], decided_by=made[1])
+
+    async def _decision_made(self, release: Release) -> tuple[ReleaseState, str] | None:
+        """The decision recorded for the release and who made it."""
         for stored in await self.store.history(release.id):
-            if stored.event.state == decision and stored.note is None:
-                return stored.event.release
+            if stored.event.state in DECISIONS and stored.note is None:
+                return stored.event.state, stored.event.actor
         return None
 
     async def _latest(self, release: Release) -> ReleaseEvent:
@@ -183,6 +197,29 @@ class ReleaseDesk:
 
 
 DESK = web.AppKey("desk", ReleaseDesk)
+
+
+def rollback_refusal(live: Release, previous: Release | None, later: Iterable[Release]) -> str | None:
+    """Why the switcher would refuse to roll `live` back, known from release state alone, or None.
+
+    The same checks as `services/switcher/rollback.py`, made here so the caller hears the reason at once
+    (409) instead of a 202 followed by a refusal in the background. `previous` is the release `live`
+    replaced; `later` the app's releases created since `live` was.
+    """
+    colour, previous_id = live.standby_colour, live.previous_release
+    if colour is None or previous_id is None:
+        return f"release {live.id} is the first release of {live.app}, there is nothing to go back to"
+    if previous is None or previous.state is not ReleaseState.SUPERSEDED:
+        now = previous.state.value if previous is not None else "unknown"
+        return f"the previous release {previous_id} is {now} and cannot go live again"
+    # A later release that reached the cluster was staged on the only other colour: what ran there is gone.
+    reused = next((r for r in later if r.id not in (live.id, previous_id) and r.created_at > live.created_at
+                   and (r.standby_colour is not None or (r.error is not None and r.error.step == "deploy"))),
+                  None)
+    if reused is not None:
+        return (f"the {colour.other.value} colour no longer runs release {previous_id}: "
+                f"release {reused.id} was staged on it since")
+    return None
 
 
 def _invalid(field: str, reason: str) -> Unprocessable:

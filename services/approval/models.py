@@ -12,7 +12,7 @@ from pydantic.config import JsonDict
 from services.approval.paging import check_cursor
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.release import AppName, Colour, Release
+from services.shared.release import AppName, Colour, NewAppName, Release
 
 RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
@@ -40,7 +40,8 @@ class ReleaseRequest(Body):
         {"app": "tmapp", "repository": "https://git.example.org/tmapp.git", "commit": "main"},
         {"app": "tmapp", "from_release": "5d0c1f0e2b7a4c3e9d8f6a1b2c3d4e5f"}]})
 
-    app: AppName = Field(description="the app to release (a DNS-1123 label)")
+    app: NewAppName = Field(description="the app to release: a DNS-1035 label of at most 55 characters, "
+                                        "so that every name derived from it is valid on the platform")
     repository: str | None = Field(None, min_length=1, max_length=500,
                                    description="git URL (https, ssh, git or user@host:path); required "
                                                "unless `from_release` is given")
@@ -185,3 +186,5 @@ class ErrorOut(BaseModel):
     fields: list[FieldError] | None = Field(None, description="what was wrong with which input (422)")
     state: ReleaseState | None = Field(None, description="the release's current state (409)")
     blocking_release: str | None = Field(None, description="the in-flight release in the way (409)")
+    decision: ReleaseState | None = Field(None, description="the decision already made on the release (409)")
+    decided_by: str | None = Field(None, description="who made that decision (409)")

@@ -2,11 +2,11 @@
 
 from services.builder.app import create_app
 from services.builder.settings import BuilderSettings
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
-    settings = BuilderSettings()
+    settings = settings_or_exit(BuilderSettings)
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
 
 

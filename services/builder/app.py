@@ -16,6 +16,7 @@ from services.builder.source import GitCli, SourceFetcher, purge_stale_workdirs
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
+from services.shared.startup import open_engine
 
 log = structlog.get_logger(__name__)
 ENGINE = web.AppKey("builder_engine", BuildEngine)
@@ -31,7 +32,7 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
     async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
         docker: aiodocker.Docker | None = None
         if engine is None:
-            docker = aiodocker.Docker(url=settings.docker_host)
+            docker = await open_engine(settings.docker_host, "GREENLIGHT_BUILDER_DOCKER_HOST")
             app[ENGINE] = DockerEngine(docker, timeout=settings.build_timeout,
                                        tail_lines=settings.log_tail_lines)
         else:

@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from docker.utils.build import exclude_paths
+
 from services.shared.appspec import AppSpec
 
 # Used when the Dockerfile lives outside the context dir; `docker build -f` does the same.
@@ -38,22 +40,35 @@ def make_context(checkout: Path, spec: AppSpec, max_bytes: int) -> tuple[IO[byte
         info.uname = info.gname = "root"
         return info
 
+    try:
+        name = str(PurePosixPath(spec.dockerfile).relative_to(PurePosixPath(spec.context)))
+    except ValueError:
+        name = OUTSIDE_DOCKERFILE
     archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     try:
         with tarfile.open(fileobj=archive, mode="w") as tar:
-            for entry in sorted(context_dir.iterdir()):
-                tar.add(entry, arcname=entry.name, recursive=True, filter=count)
-            try:
-                inside = PurePosixPath(spec.dockerfile).relative_to(PurePosixPath(spec.context))
-                name = str(inside)
-            except ValueError:
-                name = OUTSIDE_DOCKERFILE
+            for path in sent_paths(context_dir, name):
+                tar.add(context_dir / path, arcname=path, recursive=False, filter=count)
+            if name == OUTSIDE_DOCKERFILE:
                 tar.add(dockerfile, arcname=name, filter=count)
     except BaseException:
         archive.close()
         raise
     archive.seek(0)
     return archive, name  # type: ignore[return-value]
+
+
+def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
+    """The context's paths a `docker build` would send: the repository's `.dockerignore` applied with
+    Docker's own matcher (the docker SDK's port of moby's, `!` exceptions and `**` included) rather than
+    a look-alike of ours. The Dockerfile is always sent, as Docker does."""
+    ignore = context_dir / ".dockerignore"
+    patterns: list[str] = []
+    if ignore.is_file() and not ignore.is_symlink():
+        lines = (line.strip() for line in ignore.read_text(errors="replace").splitlines())
+        patterns = [line for line in lines if line and not line.startswith("#")]
+    patterns.append(".git")  # after the repository's own: a `!.git` there cannot bring it back
+    return sorted(exclude_paths(str(context_dir), patterns, dockerfile=dockerfile))
 
 
 def _escapes(root: Path, path: Path) -> bool:

@@ -139,6 +139,7 @@ class GreenlightClient:
         message = str(body.get("error") or f"HTTP {response.status_code} {response.reason_phrase}".strip())
         message = self.hint(response.status_code, message)
         fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
-        details = {k: str(body[k]) for k in ("state", "blocking_release") if body.get(k) is not None}
+        details = {k: str(body[k]) for k in ("state", "blocking_release", "decided_by")
+                   if body.get(k) is not None}
         return ApiError(message, status=response.status_code, fields=fields, details=details)
 

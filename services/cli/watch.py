@@ -17,7 +17,7 @@ FAILURE = frozenset({"failed", "rejected", "rolled_back"})
 
 def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None, *,
                   json_lines: bool = False) -> int:
-    """0 once the release is live, 1 once it failed, was rejected or rolled back.
+    """0 once the release is live, 1 once it failed, was rejected or rolled back, or its rollback was refused.
 
     The stream replays history first; an outcome in that history only counts if it is where the release
     stands now (a release that was live and is now rolling back is followed to the end of the rollback).
@@ -55,6 +55,11 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
                 asked = event
             if event["seq"] < current["seq"]:
                 continue
+            if event["state"] in SUCCESS and refused_rollback(event):
+                if not json_lines:
+                    render.error(f"rollback refused: {refused_rollback(event)}; release {clean(release_id)} "
+                                 "stays live")
+                return 1
             if event["state"] in SUCCESS:
                 if not json_lines:
                     render.note(f"release {clean(release_id)} is live", "bold green")
@@ -65,6 +70,12 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
                     render.failure_log(event.get("release") or {})
                 return 1
     raise AssertionError("follow_events never ends by itself")  # pragma: no cover
+
+
+def refused_rollback(event: dict[str, Any]) -> str | None:
+    """The switcher's reason when this `live` is a rollback it refused (the release stays live)."""
+    reason = (event.get("details") or {}).get("rollback_refused")
+    return str(reason) if reason else None
 
 
 def outcome(event: dict[str, Any], asked: dict[str, Any]) -> str:

@@ -2,11 +2,11 @@
 
 from services.deployer.app import create_app
 from services.deployer.settings import DeployerSettings
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
-    settings = DeployerSettings()
+    settings = settings_or_exit(DeployerSettings)
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
 
 

@@ -21,6 +21,7 @@ from services.deployer.progress import rollout_progress
 from services.deployer.settings import DeployerSettings
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
+from services.shared.locks import KeyedLocks
 from services.shared.platform import (
     AppRef,
     AppState,
@@ -47,12 +48,16 @@ class Deployer:
     def __init__(self, platform: Platform, settings: DeployerSettings) -> None:
         self.platform = platform
         self.settings = settings
+        self.locks = KeyedLocks()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
-        if event.state is ReleaseState.PUSHED:
-            await self.stage(event, bus)
-        else:
-            await self.free(event)
+        # A duplicate delivered while the first is still deploying waits for it, then finds the standby
+        # staged and writes nothing, instead of racing it with a second deploy of the same release.
+        async with self.locks.hold(event.release_id):
+            if event.state is ReleaseState.PUSHED:
+                await self.stage(event, bus)
+            else:
+                await self.free(event)
 
     async def stage(self, pushed: ReleaseEvent, bus: Bus) -> None:
         """pushed -> deploying -> awaiting_approval | failed.

@@ -2,11 +2,11 @@
 
 from services.pusher.app import create_app
 from services.pusher.settings import PusherSettings
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
-    settings = PusherSettings()
+    settings = settings_or_exit(PusherSettings)
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
 
 

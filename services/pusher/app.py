@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-import aiodocker
 import httpx
 from aiohttp import web
 
@@ -18,6 +17,7 @@ from services.pusher.settings import PusherSettings
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
+from services.shared.startup import open_engine
 
 HANDLER = web.AppKey("pusher_handler", PushHandler)
 
@@ -61,6 +61,6 @@ async def _make_auth(settings: PusherSettings, stack: contextlib.AsyncExitStack)
 
 
 async def _make_engine(settings: PusherSettings, stack: contextlib.AsyncExitStack) -> PushEngine:
-    docker = aiodocker.Docker(url=settings.docker_host)
+    docker = await open_engine(settings.docker_host, "GREENLIGHT_PUSHER_DOCKER_HOST")
     stack.push_async_callback(docker.close)
     return DockerPushEngine(docker, timeout=settings.push_timeout)

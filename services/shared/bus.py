@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from contextvars import ContextVar
 from typing import Any
 
@@ -14,7 +15,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
-from services.shared.topology import declare_topology, declare_work_queue
+from services.shared.topology import declare_log_stream, declare_topology, declare_work_queue
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
@@ -44,14 +45,28 @@ class Bus:
         return self._connection
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
+        connection = await aio_pika.connect_robust(
             self.settings.amqp_url.get_secret_value(),
             client_properties={"connection_name": self.connection_name},
             timeout=self.settings.connect_timeout,
         )
+        self._connection = connection
+        try:
+            await self._declare()
+        except BaseException:
+            # Half set up (a topology the broker refused, a cancelled start): close what was opened, or the
+            # robust connection stays open, reconnecting, for as long as the process lives.
+            self._connection = self._channel = self._exchange = self._dlx = None
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 10)
+            raise
+
+    async def _declare(self) -> None:
+        assert self._connection is not None
         # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
+        await declare_log_stream(self._connection, self.settings)
         # Every step's queue, not only this service's: an event is kept for a service not started yet.
         for service, states in WORK_QUEUES.items():
             await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service,

@@ -30,21 +30,55 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
 
 
 def configure_logging(settings: LogSettings | None = None) -> None:
+    """Our own logs and every library's (aio-pika, aiohttp, asyncio: stdlib `logging`) go through the same
+    processors, redaction included, and come out in one format: no plain-text line among the JSON ones."""
     settings = settings or LogSettings()
     as_json = settings.json_output if settings.json_output is not None else not sys.stderr.isatty()
     level = logging.getLevelName(settings.level.upper())
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    exceptions: Any = structlog.processors.format_exc_info if as_json else structlog.processors.StackInfoRenderer()
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    _route_stdlib_logging(level, [structlog.stdlib.add_logger_name, *shared, _redact_library_args, exceptions],
+                          renderer)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            structlog.processors.format_exc_info if as_json else structlog.processors.StackInfoRenderer(),
-            renderer,
-        ],
+        processors=[*shared, exceptions, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
+
+
+def _redact_library_args(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    # A library formats its own message ("connecting to amqp://user:pass@..."): redact the text itself.
+    message = event.get("event")
+    if isinstance(message, str) and "://" in message:
+        event["event"] = redact_url(message)
+    return event
+
+
+def _route_stdlib_logging(level: int, chain: list[Any], renderer: Any) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(_said_by_aio_pika_too)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=chain,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    ))
+    root = logging.getLogger()
+    # Replace only our own handler: configuring twice must not print each line twice.
+    root.handlers = [h for h in root.handlers if h.get_name() != _HANDLER_NAME] + [handler]
+    root.setLevel(level)
+
+
+_HANDLER_NAME = "greenlight-structlog"
+
+
+def _said_by_aio_pika_too(record: logging.LogRecord) -> bool:
+    # aiormq logs every failed connect at ERROR, then aio-pika raises it (start-up: our one line names
+    # AMQP_URL) or logs its reconnect: the same fact twice, the first time without what to do about it.
+    return not (record.name == "aiormq.connection" and str(record.msg).startswith("error when creating transport"))

@@ -7,12 +7,14 @@ containers on the local engine behind HAProxy, so a laptop needs no cluster.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
 from aiohttp import web
+from kubernetes_asyncio.config import ConfigException
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,7 @@ from services.shared.local import open_local_platform
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import Platform
 from services.shared.runtime import READY
+from services.shared.startup import StartupError, check_cluster
 
 Choice = Literal["local", "kubernetes", "auto"]
 PLATFORM = web.AppKey("platform", Platform)
@@ -52,7 +55,19 @@ async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | Non
     """
     settings = settings or PlatformSettings()
     if chosen(settings.platform, kube) == "kubernetes":
-        async with open_kube_platform(kube) as kube_platform:
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                kube_platform = await stack.enter_async_context(open_kube_platform(kube))
+            except (ConfigException, OSError, ValueError) as exc:
+                if kube.kubeconfig and not await asyncio.to_thread(os.path.isfile, kube.kubeconfig):
+                    raise StartupError(f"GREENLIGHT_KUBE_KUBECONFIG={kube.kubeconfig} is not a file; point it at "
+                                       "the cluster's kubeconfig, or set GREENLIGHT_PLATFORM=local") from None
+                raise StartupError(f"no usable Kubernetes configuration ({exc.__class__.__name__}: "
+                                   f"{str(exc)[:150]}); set KUBECONFIG or GREENLIGHT_KUBE_KUBECONFIG to a "
+                                   "kubeconfig file (GREENLIGHT_KUBE_CONTEXT for its context), or "
+                                   "GREENLIGHT_PLATFORM=local") from None
+            api_client = kube_platform.api.api_client
+            await check_cluster(api_client, str(api_client.configuration.host))
             yield kube_platform
     else:
         async with open_local_platform(settings.local) as local_platform:

@@ -59,11 +59,24 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
 }
 
 TERMINAL: frozenset[ReleaseState] = frozenset(s for s in ReleaseState if s not in TRANSITIONS)
-# States in which a release holds its app: no second release of that app may start.
-IN_FLIGHT: frozenset[ReleaseState] = frozenset(
-    {S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
-     S.SWITCHING}
-)
+
+
+def _on_the_way_live() -> frozenset[ReleaseState]:
+    """Every state a release passes through from `requested` until it is first live or ends."""
+    seen: set[ReleaseState] = set()
+    todo = [S.REQUESTED]
+    while todo:
+        state = todo.pop()
+        if state in seen or state is S.LIVE or state in TERMINAL:
+            continue
+        seen.add(state)
+        todo.extend(TRANSITIONS[state])
+    return frozenset(seen)
+
+
+# States in which a release holds its app: no second release of that app may start. Derived from THE
+# table, so a step added to it holds the app too.
+IN_FLIGHT: frozenset[ReleaseState] = _on_the_way_live()
 
 
 class IllegalTransition(ValueError):

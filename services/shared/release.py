@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from services.shared.appspec import AppSpec
 from services.shared.protocol import ReleaseState
@@ -17,6 +17,29 @@ DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 AppName = Annotated[str, StringConstraints(pattern=DNS1123_LABEL, max_length=63)]
+
+# What a NEW app may be called: every name the platforms derive from it must be valid. A Service name is a
+# DNS-1035 label (a letter first, so `1app` is refused) and the longest derived name, `<app>-service` or
+# `<app>-preview` (services/shared/kube/settings.py), must fit a label's 63 characters. Checked when a
+# release is requested, so a bad name is a 422 at once instead of a failed deploy after build and push;
+# `AppName` stays the wider rule so events already logged under it still parse.
+LONGEST_NAME_SUFFIX = "-service"
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+NEW_APP_MAX_LENGTH = 63 - len(LONGEST_NAME_SUFFIX)
+
+
+def check_new_app_name(name: str) -> str:
+    if len(name) > NEW_APP_MAX_LENGTH:
+        raise ValueError(f"at most {NEW_APP_MAX_LENGTH} characters, so that <app>{LONGEST_NAME_SUFFIX} "
+                         f"fits the 63 of a Kubernetes name")
+    if not DNS1035_LABEL.match(name):
+        raise ValueError("a DNS-1035 label: lower-case letters, digits and '-', starting with a letter "
+                         "and ending with a letter or digit (it names Kubernetes Services)")
+    return name
+
+
+NewAppName = Annotated[str, AfterValidator(check_new_app_name), WithJsonSchema({
+    "type": "string", "pattern": DNS1035_LABEL.pattern, "minLength": 1, "maxLength": NEW_APP_MAX_LENGTH})]
 CommitSha = Annotated[str, StringConstraints(pattern=SHA_RE.pattern)]
 
 

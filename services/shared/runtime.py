@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TypeVar
 
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription
@@ -17,9 +21,11 @@ from services.shared.db.settings import DatabaseSettings
 from services.shared.logs import configure_logging
 from services.shared.releaselog import LogReader
 from services.shared.settings import BusSettings, StartupError
+from services.shared.startup import broker_error, load_settings
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S", bound=BaseSettings)
 
 BUS = web.AppKey("bus", Bus)
 STORE = web.AppKey("store", ReleaseStore)
@@ -60,12 +66,11 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = app[BUS]
-        handled = Counter("greenlight_messages_handled", "messages handled", ["queue"], registry=app[METRICS])
         consumers = [Consumer(bus, sub) for sub in subscriptions(app)]
         for consumer in consumers:
             await consumer.start()
-            handled.labels(consumer.queue_name)
         app[CONSUMERS] = consumers
+        app[METRICS].register(HandledCollector(consumers))
         app[READY]["consuming"] = True
         yield
         app[READY]["consuming"] = False
@@ -75,10 +80,30 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
     app.cleanup_ctx.append(ctx)
 
 
+class HandledCollector(Collector):
+    """`greenlight_messages_handled_total{queue}`: read from each consumer's own count at scrape time, so
+    the figure is the one the consumer keeps (acked after its effect) and cannot drift from it."""
+
+    def __init__(self, consumers: Sequence[Consumer]) -> None:
+        self.consumers = consumers
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("greenlight_messages_handled", "messages handled and acked",
+                                     labels=["queue"])
+        for consumer in self.consumers:
+            family.add_metric([consumer.queue_name], consumer.handled)
+        yield family
+
+
 def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = Bus(settings, connection_name=f"greenlight-{name}")
-        await bus.connect()
+        try:
+            await bus.connect()
+        except Exception as exc:
+            if (problem := broker_error(exc, settings.amqp_url.get_secret_value())) is not None:
+                raise problem from None
+            raise
         app[BUS] = bus
         log.info("connected to broker", service=name)
         yield
@@ -109,6 +134,15 @@ async def _readyz(request: web.Request) -> web.Response:
 async def _metrics(request: web.Request) -> web.Response:
     body = generate_latest(request.app[METRICS])
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def settings_or_exit(settings_class: type[S]) -> S:
+    """The service's settings from the environment, or one line naming the invalid variable and exit 1."""
+    configure_logging()
+    try:
+        return load_settings(settings_class)
+    except StartupError as exc:
+        sys.exit(f"greenlight: {exc}")
 
 
 def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0) -> None:

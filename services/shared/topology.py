@@ -27,15 +27,30 @@ async def declare_topology(
         settings.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
     )
     await dead.bind(dlx, "#")
-    stream = await channel.declare_queue(
-        settings.log_stream, durable=True,
-        arguments=settings.log_arguments(),
-    )
-    await stream.bind(exchange, "release.#")
     return exchange, dlx
 
 
-BROKER_DELIVERY_MARGIN = 3
+async def declare_log_stream(connection: AbstractRobustConnection, settings: BusSettings) -> None:
+    """The release log, on its own channel: a stream declared earlier with another `x-max-age`
+    (`GREENLIGHT_LOG_MAX_AGE` changed since) is kept as it is instead of failing every service's start
+    with PRECONDITION_FAILED. A queue's arguments cannot change once declared; the broker applies a
+    policy's `max-age` over them, which is how the retention of an existing log is changed."""
+    channel = await connection.channel()
+    try:
+        stream: AbstractQueue = await channel.declare_queue(
+            settings.log_stream, durable=True,
+            arguments=settings.log_arguments())
+    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+        log.warning("release log exists with another max age; keeping it (change it with a policy: "
+                    "rabbitmqctl set_policy --apply-to queues <name> '^<log>$' '{\"max-age\":\"<age>\"}')",
+                    stream=settings.log_stream, wanted=settings.log_max_age, detail=str(exc)[:200])
+        channel = await connection.channel()  # the failed declare closed the first one
+        stream = await channel.declare_queue(settings.log_stream, passive=True)
+    try:
+        exchange: AbstractExchange = await channel.get_exchange(settings.exchange, ensure=False)
+        await stream.bind(exchange, "release.#")
+    finally:
+        await channel.close()
 
 
 def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:

@@ -1,12 +1,12 @@
 """`python -m services.switcher`: settings from the environment, then serve until SIGTERM."""
 
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 from services.switcher.app import create_app
 from services.switcher.settings import SwitcherSettings
 
 
 def main() -> None:
-    settings = SwitcherSettings()
+    settings = settings_or_exit(SwitcherSettings)
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
 
 

@@ -108,3 +108,15 @@ async def test_body_over_64_kib_is_413_json(client: Client) -> None:
                                                                      "Content-Type": "application/json"})
     assert response.status == 413
     assert (await response.json())["error"]
+
+
+async def test_app_names_the_platform_would_refuse_are_422(client: Client) -> None:
+    # `1app` is a DNS-1123 label but no Service name; 56 characters + `-service` is over 63.
+    for name in ("1app", "a" * 56, "-app", "App"):
+        response = await client.post("/releases", json={"app": name, "repository": REPO, "commit": "main"},
+                                     headers=REQUESTER)
+        assert response.status == 422, name
+        assert (await response.json())["fields"][0]["loc"] == ["body", "app"]
+    longest = await client.post("/releases", json={"app": "a" * 55, "repository": REPO, "commit": "main"},
+                                headers=REQUESTER)
+    assert longest.status == 202

@@ -42,8 +42,9 @@ async def test_rollback_needs_a_live_release_and_no_release_in_flight(client: Cl
 
 
 async def test_rollback_twice_is_refused_once_rolling_back(client: Client, pipeline: web.Application) -> None:
-    # No earlier release to return to, so the fake switcher only marks this one rolled back.
+    first = await live_release(client)
     await live_release(client)
+    await reach(client, first, S.SUPERSEDED)
     assert (await client.post("/apps/demo/rollback", json={"reason": "a"}, headers=APPROVER)).status == 202
     again = await client.post("/apps/demo/rollback", json={"reason": "a"}, headers=APPROVER)
     assert again.status == 409

@@ -48,6 +48,11 @@ class KubeTarget:
             yield platform
 
 
+# Images a real cluster runs for the `cluster` tests: three, as some tests stage a third release.
+CLUSTER_IMAGES = ("nginxinc/nginx-unprivileged:1.27-alpine,nginxinc/nginx-unprivileged:1.26-alpine,"
+                  "nginxinc/nginx-unprivileged:1.25-alpine")
+
+
 def _fake_images() -> tuple[str, ...]:
     return tuple(f"registry.example/demo@sha256:{hashlib.sha256(str(i).encode()).hexdigest()}" for i in range(4))
 
@@ -57,8 +62,7 @@ async def kube(tmp_path: Path, test_id: str) -> AsyncIterator[KubeTarget]:
     namespace = f"gl-test-{test_id}"
     fake: FakeKube | None = None
     if os.environ.get("KUBECONFIG"):
-        images = tuple(os.environ.get("GREENLIGHT_TEST_IMAGES", "nginxinc/nginx-unprivileged:1.27-alpine,"
-                                      "nginxinc/nginx-unprivileged:1.26-alpine").split(","))
+        images = tuple(os.environ.get("GREENLIGHT_TEST_IMAGES", CLUSTER_IMAGES).split(","))
         target = KubeTarget(namespace, None, None, 60, images, "registry.invalid/bad-image:never", 180.0)
     else:
         fake = FakeKube(rollout_delay=0.05, bookmark_interval=1.0)

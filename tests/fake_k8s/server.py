@@ -48,6 +48,7 @@ class FakeKube:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/version", self._version)
+        app.router.add_get("/version/", self._version)  # kubernetes clients ask with the slash
         app.router.add_route("*", "/api/v1/{plural}", self._collection)
         app.router.add_route("*", "/api/v1/namespaces/{name}", self._namespace_item)
         app.router.add_route("*", "/api/v1/namespaces/{namespace}/{plural}", self._collection)

@@ -32,7 +32,7 @@ async def test_concurrent_edits_lose_nothing_and_failed_edits_write_nothing(tmp_
             draft.record.colours[Colour.BLUE].replicas = -1
             raise RuntimeError("decided against it")
 
-    record = stores[1].load("app")
+    record = await stores[1].load("app")
     assert record is not None and record.colours[Colour.BLUE].replicas == 40
     assert _files(tmp_path) == ["app.json"]  # no temporary file left behind
 

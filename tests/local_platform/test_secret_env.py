@@ -28,7 +28,7 @@ async def test_secrets_file_feeds_the_container(local_settings: LocalSettings, w
         await platform.deploy(app, Colour.BLUE, Rollout("r1", "1" * 40, web_images[0]), 1)
         docker = platform.runner.containers.docker  # type: ignore[attr-defined]
         info = await docker.containers.container(local_settings.container_name(app.name, Colour.BLUE)).show()
-        record = platform.marks.load(app.name)
+        record = await platform.marks.load(app.name)
 
     assert "demo-secrets/api-key" in str(missing.value) and "s3cr3t" not in str(missing.value)
     env = dict(item.split("=", 1) for item in info["Config"]["Env"])

@@ -20,9 +20,16 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'se
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
+FILES = web.AppKey("dashboard_files", dict[str, bytes])
+
+
 def add_dashboard(app: web.Application) -> None:
     """Registers `GET /` and `GET /ui/...` (the page: one URL per app and release, routed in the browser)
-    and `GET /dashboard/{asset}`; all public, like /healthz: the data behind them needs a token."""
+    and `GET /dashboard/{asset}`; all public, like /healthz: the data behind them needs a token.
+
+    The files are read once, here, while the app is built: a request never waits on a disk read on
+    the event loop."""
+    app[FILES] = {name: (STATIC / name).read_bytes() for name in ("index.html", *ASSETS)}
     app.router.add_get("/", _index, name="dashboard")
     app.router.add_get("/ui/releases/{id}", _index, name="dashboard-release")
     app.router.add_get("/ui/apps/{app}", _index, name="dashboard-app")
@@ -31,7 +38,7 @@ def add_dashboard(app: web.Application) -> None:
 
 async def _index(request: web.Request) -> web.Response:
     return web.Response(
-        body=(STATIC / "index.html").read_bytes(), content_type="text/html", charset="utf-8",
+        body=request.app[FILES]["index.html"], content_type="text/html", charset="utf-8",
         # The page holds a token in sessionStorage: never cache it, never frame it.
         headers={**HEADERS, "Content-Security-Policy": CSP, "Cache-Control": "no-store",
                  "X-Frame-Options": "DENY"},
@@ -42,5 +49,5 @@ async def _asset(request: web.Request) -> web.Response:
     name = request.match_info["asset"]
     if name not in ASSETS:
         raise web.HTTPNotFound(text='{"error": "no such dashboard file"}', content_type="application/json")
-    return web.Response(body=(STATIC / name).read_bytes(), content_type=ASSETS[name], charset="utf-8",
+    return web.Response(body=request.app[FILES][name], content_type=ASSETS[name], charset="utf-8",
                         headers={**HEADERS, "Cache-Control": "no-cache"})

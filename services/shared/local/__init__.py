@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-import aiodocker
 import aiohttp
 
 from services.shared.local.colours import ColourRunner
@@ -15,6 +14,7 @@ from services.shared.local.marks import MarkStore
 from services.shared.local.platform import LocalPlatform
 from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
+from services.shared.startup import open_engine
 
 ENGINE_API = "v1.41"  # Docker 20.10+ and podman 4 speak it; newer Dockers still accept it
 __all__ = ["LocalPlatform", "LocalSettings", "open_local_platform"]
@@ -28,7 +28,7 @@ async def open_local_platform(settings: LocalSettings) -> AsyncIterator[LocalPla
         auth = {"username": settings.registry_username,
                 "password": settings.registry_password.get_secret_value()}
     # A pinned API version: "auto" asks /version first, which takes about a second on podman.
-    docker = aiodocker.Docker(url=settings.engine_url(), api_version=ENGINE_API)
+    docker = await open_engine(settings.engine_url(), "GREENLIGHT_LOCAL_DOCKER_HOST", api_version=ENGINE_API)
     try:
         async with aiohttp.ClientSession() as http:
             containers = EngineContainers(docker, pull_auth=auth, podman_cgroups=settings.podman_cgroups)

@@ -40,7 +40,7 @@ class ColourRunner:
             if info is None and mark.replicas == 0:
                 return
             await self.containers.ensure_image(mark.image)
-            await self.containers.replace(self._spec(app, colour, mark, port), start=mark.replicas > 0)
+            await self.containers.replace(await self._spec(app, colour, mark, port), start=mark.replicas > 0)
         elif mark.replicas > 0 and not info.running:
             await self.containers.start(name)
         elif mark.replicas == 0 and info.running:
@@ -61,7 +61,7 @@ class ColourRunner:
         loop = asyncio.get_running_loop()
         deadline, last = loop.time() + timeout, "its container does not exist yet"
         while True:
-            record = self.marks.load(app.name)
+            record = await self.marks.load(app.name)
             mark = record.colours.get(colour) if record is not None else None
             if record is None or mark is None:
                 raise NotReady(f"{name} does not exist")
@@ -92,8 +92,8 @@ class ColourRunner:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return f"{url} did not answer ({type(exc).__name__})"
 
-    def _spec(self, app: AppRef, colour: Colour, mark: ColourMark, port: int) -> ContainerSpec:
-        env = {**app.spec.env, **self._secret_env(app),
+    async def _spec(self, app: AppRef, colour: Colour, mark: ColourMark, port: int) -> ContainerSpec:
+        env = {**app.spec.env, **await asyncio.to_thread(self._secret_env, app),
                "PORT": str(port), "APP_COLOR": colour.value, "APP_VERSION": mark.commit}
         labels = {"dev.greenlight.app": app.name, "dev.greenlight.colour": colour.value,
                   RELEASE_LABEL: mark.release_id, IMAGE_LABEL: mark.image}
@@ -101,7 +101,7 @@ class ColourRunner:
 
     def _secret_env(self, app: AppRef) -> dict[str, str]:
         """secret_env from the local secrets file; a missing secret refuses the deploy, as a missing
-        Kubernetes Secret would keep the pod from starting."""
+        Kubernetes Secret would keep the pod from starting. Blocking file IO: run in a thread."""
         if not app.spec.secret_env:
             return {}
         path = self.settings.secrets_path

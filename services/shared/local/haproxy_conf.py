@@ -19,6 +19,9 @@ from services.shared.local.settings import LocalSettings
 
 GLOBAL = """\
 global
+    # Without SO_REUSEPORT a second HAProxy on the same port (another checkout's) fails to bind instead of
+    # quietly splitting the requests with this one.
+    noreuseport
     stats socket {socket} mode 600 level admin expose-fd listeners
     stats timeout 30s
     log stderr format short local0 notice

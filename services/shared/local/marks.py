@@ -85,7 +85,11 @@ class MarkStore:
     def path(self, app: str) -> Path:
         return self.state_dir / f"{app}.json"
 
-    def load(self, app: str) -> AppRecord | None:
+    async def load(self, app: str) -> AppRecord | None:
+        # File IO in a worker thread: a slow disk must not stall every other task of the service.
+        return await asyncio.to_thread(self._read, app)
+
+    def _read(self, app: str) -> AppRecord | None:
         try:
             return AppRecord.model_validate_json(self.path(app).read_bytes())
         except FileNotFoundError:
@@ -99,16 +103,19 @@ class MarkStore:
     async def edit(self, app: str) -> AsyncIterator[Draft]:
         """Read, let the caller change `draft.record`, write it back if changed; an exception writes nothing."""
         async with self.lock(app):
-            before = self.load(app)
+            before = await self.load(app)
             draft = Draft(before.model_copy(deep=True) if before is not None else None)
             yield draft
             if draft.record is None:
-                self.path(app).unlink(missing_ok=True)
+                await asyncio.to_thread(self.path(app).unlink, missing_ok=True)
             elif draft.record != before:
-                self.save(draft.record)
+                await self.save(draft.record)
 
-    def save(self, record: AppRecord) -> None:
-        """Atomic replace; callers hold `lock(record.app)`."""
+    async def save(self, record: AppRecord) -> None:
+        """Atomic replace, fsync'd, in a worker thread; callers hold `lock(record.app)`."""
+        await asyncio.to_thread(self._write, record)
+
+    def _write(self, record: AppRecord) -> None:
         app = record.app
         self.state_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.state_dir, prefix=f".{app}.", suffix=".tmp")

@@ -43,7 +43,7 @@ class LocalPlatform:
         self.apps = Attachments(self.marks, router, settings)
 
     async def read(self, app: AppRef) -> AppState:
-        record = self.marks.load(app.name)
+        record = await self.marks.load(app.name)
         if record is None:
             return AppState(app=app.name, exists=False, live=None, live_release=None, preview=None)
         slot = await self.apps.slot(record)
@@ -59,7 +59,7 @@ class LocalPlatform:
         return await self.read(app)
 
     async def deploy(self, app: AppRef, colour: Colour, rollout: Rollout, replicas: int) -> None:
-        record = self.marks.load(app.name) or await self.apps.attach(app.name, app.spec.readiness_path)
+        record = await self.marks.load(app.name) or await self.apps.attach(app.name, app.spec.readiness_path)
         slot = await self.apps.slot(record)
         async with self.marks.edit(app.name) as draft:
             record = existing(draft.record, app.name)
@@ -82,7 +82,7 @@ class LocalPlatform:
         return await self.runner.wait_ready(app, colour, release_id, timeout)
 
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
-        record = existing(self.marks.load(app.name), app.name)
+        record = existing(await self.marks.load(app.name), app.name)
         slot = await self.apps.slot(record)
         await self.router.point(Role.PREVIEW, slot, colour, wait_healthy=0)
         await self.router.warm(Role.LIVE, slot, colour)  # so a later switch finds it health-checked
@@ -100,9 +100,9 @@ class LocalPlatform:
 
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
         intent = LivePointer(colour=to, release_id=release_id)
-        slot = await self.apps.slot(existing(self.marks.load(app.name), app.name))
+        slot = await self.apps.slot(existing(await self.marks.load(app.name), app.name))
         async with self.marks.lock(app.name):
-            record = existing(self.marks.load(app.name), app.name)
+            record = existing(await self.marks.load(app.name), app.name)
             live = await self.router.serving(Role.LIVE, slot, record.live.colour if record.live else None)
             if live is to and record.live == intent:
                 # A repeat; if the first attempt died between its two HAProxy writes, finish the drain.
@@ -114,7 +114,7 @@ class LocalPlatform:
                 if record.live is not None and record.live.colour is live:
                     record.previous_live = record.live
                 record.live = intent
-                self.marks.save(record)
+                await self.marks.save(record)
             await self.router.point(Role.LIVE, slot, to, wait_healthy=self.settings.switch_timeout)
             back = await self.router.serving(Role.LIVE, slot, to)
             if back is not to:
@@ -145,7 +145,7 @@ class LocalPlatform:
         # One container change per colour at a time; the mark is re-read under that lock, so a
         # release that took the colour meanwhile is not overwritten by a stale caller.
         async with file_lock(self.settings.state_dir / f".{app.name}.{colour.value}.lock"):
-            record = existing(self.marks.load(app.name), app.name)
+            record = existing(await self.marks.load(app.name), app.name)
             mark = record.colours.get(colour)
             if mark is not None and mark.release_id == release_id:
                 await self.runner.converge(app, colour, mark, record.ports[colour])

@@ -1,0 +1,103 @@
+"""Start-up checks: a missing or misconfigured dependency stops the service with ONE line that names the
+setting to fix and how, instead of a library's traceback (aiodocker's bare AssertionError, say).
+
+Each check opens the dependency and asks it one cheap question (engine `/_ping`, cluster `/version`,
+the broker's handshake), so "configured" means "answers", not only "set". `runtime.run` turns a
+`StartupError` (services/shared/settings.py, shared with the database's checks) into that line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, TypeVar
+
+import aio_pika
+import aiodocker
+import aiormq
+from kubernetes_asyncio import client
+from kubernetes_asyncio.client.exceptions import ApiException
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+from services.shared.logs import redact_url
+from services.shared.settings import StartupError
+
+S = TypeVar("S", bound=BaseSettings)
+
+PING_TIMEOUT = 10.0
+
+
+async def open_engine(url: str | None, setting: str, api_version: str = "auto") -> aiodocker.Docker:
+    """An engine client that answered `/version`; `setting` is the variable that would name the engine."""
+    try:
+        docker = aiodocker.Docker(url=url, api_version=api_version)
+    except (AssertionError, ValueError) as exc:  # aiodocker asserts when it finds no engine to talk to
+        given = url or os.environ.get("DOCKER_HOST")
+        if not given:
+            raise StartupError(
+                f"no container engine: {setting} and DOCKER_HOST are unset and no engine socket exists at the "
+                f"default places; set {setting} (or DOCKER_HOST) to the engine's API, e.g. "
+                "unix:///run/podman/podman.sock") from None
+        raise StartupError(f"{setting}={redact_url(given)!r} is not an engine API URL ({_why(exc)}); "
+                           "use unix:///path/to/engine.sock or http(s)://host:port") from None
+    where = redact_url(url or os.environ.get("DOCKER_HOST") or str(docker.docker_host))
+    try:
+        await asyncio.wait_for(docker.version(), PING_TIMEOUT)
+    except Exception as exc:  # whatever stops it answering, the advice is the same
+        await docker.close()
+        raise StartupError(f"the container engine at {where} does not answer ({_why(exc)}); start it "
+                           f"(podman: podman system service) or point {setting} at one that runs") from None
+    return docker
+
+
+def broker_error(exc: BaseException, url: str) -> StartupError | None:
+    """The start-up line for a failed broker connect, or None when `exc` is not about the broker."""
+    where = redact_url(url)
+    if isinstance(exc, aio_pika.exceptions.ProbableAuthenticationError):
+        return StartupError(f"the broker at {where} refused the user or password in AMQP_URL; "
+                            "put a user and password RabbitMQ knows in AMQP_URL")
+    if isinstance(exc, aiormq.exceptions.ProtocolSyntaxError) and "Connection.Close" in str(exc):
+        # RabbitMQ closes the connection at open when the vhost does not exist or the user may not use it.
+        return StartupError(f"the broker at {where} refused to open the vhost in AMQP_URL; create it and let "
+                            "the user in (rabbitmqctl add_vhost NAME; rabbitmqctl set_permissions -p NAME USER "
+                            "'.*' '.*' '.*') or fix the vhost in AMQP_URL")
+    if isinstance(exc, aio_pika.exceptions.AMQPConnectionError | ConnectionError | OSError | TimeoutError):
+        return StartupError(f"no broker answers at {where} ({_why(exc)}); start RabbitMQ "
+                            "(rabbitmq-server -detached) or set AMQP_URL to one that runs")
+    return None
+
+
+async def check_cluster(api_client: client.ApiClient, where: str) -> None:
+    """The API server answers `/version` with the configured credentials."""
+    try:
+        # Raw: only "does it answer with these credentials" matters, not the version fields it returns.
+        version: Any = client.VersionApi(api_client)  # raw response: not the generated model's type
+        response = await asyncio.wait_for(version.get_code(_preload_content=False), PING_TIMEOUT)
+        response.release()
+    except ApiException as exc:
+        raise StartupError(f"the Kubernetes API at {where} answered {exc.status} {exc.reason} to /version; "
+                           "check the credentials of the kubeconfig's user (KUBECONFIG, GREENLIGHT_KUBE_CONTEXT)"
+                           ) from None
+    except Exception as exc:
+        raise StartupError(f"the Kubernetes API at {where} does not answer ({_why(exc)}); check the server of "
+                           "the kubeconfig (KUBECONFIG / GREENLIGHT_KUBE_KUBECONFIG, GREENLIGHT_KUBE_CONTEXT), "
+                           "or set GREENLIGHT_PLATFORM=local") from None
+
+
+def load_settings(cls: type[S]) -> S:
+    """The service's settings from the environment; an invalid value is a StartupError naming its variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        name = "_".join(str(part) for part in first["loc"]).upper()
+        variable = name if name.startswith(("GREENLIGHT_", "AMQP_")) else prefix + name
+        count = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise StartupError(f"{variable} is invalid: {first['msg']}{count}; fix it in the environment") from None
+
+
+def _why(exc: BaseException) -> str:
+    text = redact_url(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

@@ -1,0 +1,32 @@
+"""WORK_QUEUES and IN_FLIGHT agree with the one transition table."""
+
+from __future__ import annotations
+
+from services.shared.protocol import IN_FLIGHT, TERMINAL, TRANSITIONS, WORK_QUEUES, ReleaseState
+
+S = ReleaseState
+# A step in progress: a service publishes it when it starts acting on the state before it.
+WORKING = frozenset(s for s in ReleaseState if s.value.endswith("ing"))
+
+
+# Queues whose service only observes (it publishes no release event), so binding a state there acts on nothing.
+OBSERVERS = frozenset({"notifier"})
+
+
+def test_every_step_start_is_bound_to_exactly_one_service() -> None:
+    bound = [state for service, states in WORK_QUEUES.items() if service not in OBSERVERS for state in states]
+    assert len(bound) == len(set(bound)), "a state bound by two services would be acted on twice"
+    # The states a step starts from, per the table; a rollback is asked for by a person, done by a service.
+    starts = {state for state, after in TRANSITIONS.items() if after & WORKING} | {S.ROLLING_BACK}
+    assert starts == {S.REQUESTED, S.BUILT, S.PUSHED, S.APPROVED, S.ROLLING_BACK}
+    assert {state for state in bound if state not in TERMINAL} == starts
+    # The terminal ones bound are clean-up (the deployer frees a refused release's standby).
+    assert {state for state in bound if state in TERMINAL} == {S.REJECTED, S.FAILED}
+
+
+def test_in_flight_is_every_state_between_requested_and_first_live() -> None:
+    assert IN_FLIGHT == {S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING,
+                         S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING}
+    for state in IN_FLIGHT:
+        # Each can still fail, so an in-flight release can always free its app.
+        assert S.FAILED in TRANSITIONS[state] or (state is S.AWAITING_APPROVAL and S.REJECTED in TRANSITIONS[state])
