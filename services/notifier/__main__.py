@@ -2,11 +2,11 @@
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from services.shared.runtime import run
+from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
-    settings = NotifierSettings()
+    settings = settings_or_exit(NotifierSettings)
     run(create_app(settings), settings.port, grace=settings.bus.grace_period)
 
 

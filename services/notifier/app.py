@@ -14,7 +14,7 @@ from services.notifier.handlers import Notifier
 from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
-from services.shared.db.engine import migrate, open_engine
+from services.shared.db.engine import open_migrated
 from services.shared.runtime import BUS, METRICS, READY, service_app
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 
@@ -29,8 +29,7 @@ def create_app(settings: NotifierSettings) -> web.Application:
 
     async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
         # The read model's database (its tables come from its migrations); the releases are not read here.
-        engine = open_engine(settings.database)
-        await migrate(engine)
+        engine = await open_migrated(settings.database)
         table = SubscriptionTable(engine)
         app[RECORDS] = records = DeliveryRecords(engine)
         levels = range(len(settings.retry_delays))

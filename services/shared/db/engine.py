@@ -141,6 +141,18 @@ def alembic_config() -> Config:
     return config
 
 
+async def open_migrated(settings: DatabaseSettings) -> AsyncEngine:
+    """An engine on a reachable database at this code's schema; DatabaseUnavailable (one line) otherwise."""
+    engine = open_engine(settings)
+    try:
+        await check_reachable(engine, settings)
+        await migrate(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
 async def check_reachable(engine: AsyncEngine, settings: DatabaseSettings) -> None:
     try:
         async with asyncio.timeout(settings.connect_timeout):

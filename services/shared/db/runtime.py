@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from aiohttp import web
 
-from services.shared.db.engine import check_reachable, describe, migrate, open_engine
+from services.shared.db.engine import describe, open_migrated
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
@@ -21,10 +21,8 @@ Context = Callable[[web.Application], AsyncIterator[None]]
 
 def database_ctx(settings: DatabaseSettings) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        engine = open_engine(settings)
+        engine = await open_migrated(settings)
         try:
-            await check_reachable(engine, settings)
-            await migrate(engine)
             app[DATABASE] = ReleaseDatabase(engine, settings.poll_interval)
             yield
         finally:
