@@ -59,10 +59,10 @@ class ApprovalSettings(BaseSettings):
     require_decision_comment: bool = Field(
         False, description="approve and reject need a comment (the reason, for the audit trail); default false",
     )
-    orphan_after: float = Field(
-        60.0, gt=0, description=(
-            "seconds after which a release recorded but never echoed by the log (the API stopped between "
-            "recording and publishing it) stops blocking its app: it is failed with that reason; default 60"))
+    unechoed_after: float = Field(
+        15.0, ge=0, description=(
+            "seconds after which an event the API recorded but the log has not echoed (a publish that timed out, "
+            "or the API stopped in between) is published again by the next request that meets it; default 15"))
     resolve_timeout: float = Field(30.0, gt=0, description="seconds `git ls-remote` may take; default 30")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
