@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One Dockerfile for the five Greenlight services (approval, builder, pusher, deployer, switcher).
+# One Dockerfile for the six Greenlight services (approval, builder, pusher, deployer, switcher, notifier).
 # Build once per service so each gets its own image name and default command:
 #   docker build -f Dockerfiles/service.Dockerfile --build-arg SERVICE=builder -t greenlight/builder .
 # BASE_IMAGE is a build arg because public images cannot be pulled everywhere Greenlight is built

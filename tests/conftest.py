@@ -8,17 +8,21 @@ import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 import aio_pika
 import pytest
 
+from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.settings import BusSettings
+from services.shared.topology import retry_delays, retry_queue_name
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "a", "b", "c", "d", "e")
+SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "deadlines", "a", "b", "c",
+                  "d", "e")
 
 
 def _answers(url: str) -> bool:
@@ -52,6 +56,11 @@ def amqp_url() -> Iterator[str]:
         )
 
 
+# Retry tiers short enough to see several retries in a second or two, and a budget of a few seconds: a test
+# of a dependency that never comes back ends quickly. The fault tests (tests/faults/) set their own.
+SHORT_RETRIES = {"retry_initial_delay": 0.2, "retry_max_delay": 0.8, "retry_budget": timedelta(seconds=4)}
+
+
 @pytest.fixture
 def test_id() -> str:
     return uuid.uuid4().hex[:10]
@@ -65,9 +74,14 @@ async def bus_settings(amqp_url: str, test_id: str) -> AsyncIterator[BusSettings
         amqp_url=amqp_url,  # type: ignore[arg-type]
         exchange=f"{prefix}events", dead_letter_exchange=f"{prefix}dlx", dead_letter_queue=f"{prefix}dead",
         log_stream=f"{prefix}log", queue_prefix=prefix, publish_timeout=5.0, grace_period=5.0,
+        **SHORT_RETRIES,  # type: ignore[arg-type]
     )
     yield settings
     names = [settings.log_stream, settings.dead_letter_queue, *(prefix + s for s in SERVICE_QUEUES)]
+    # Retry queues of the short tiers every test has and of the default ones a test may restore.
+    tiers = {*retry_delays(settings), *retry_delays(BusSettings())}
+    names += [retry_queue_name(prefix + s, delay) for s in SERVICE_QUEUES for delay in tiers]
+    names += [deadline_queue_name(settings, step, DeadlineSettings().of(step)) for step in STEP_DEADLINES]
     connection = await aio_pika.connect(amqp_url, client_properties={"connection_name": "gltest-cleanup"})
     async with connection:
         channel = await connection.channel()

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.approval.auth import load_tokens
 from services.approval.dashboard import add_dashboard
+from services.approval.deadlines import deadline_subscription
 from services.approval.delivery_views import delivery_gauges
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
@@ -24,7 +25,8 @@ from services.approval.sql import add_sql
 from services.approval.streams import HUB, StreamHub
 from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.db.runtime import DATABASE
-from services.shared.runtime import BUS, METRICS, service_app
+from services.shared.deadlines import declare_deadline_timers
+from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
@@ -50,11 +52,17 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         metrics.by_state.database = app[DATABASE]
         yield
 
+    async def deadline_timers_ctx(app: web.Application) -> AsyncIterator[None]:
+        await declare_deadline_timers(app[BUS].connection, settings.bus, settings.deadlines)
+        yield
+
     app.cleanup_ctx.append(desk_ctx)
     app[FEED] = ProgressFeed()
     app.cleanup_ctx.append(progress_ctx)
     app[HOOK_SETTINGS] = hooks or HookSettings()
     add_sql(app)
+    app.cleanup_ctx.append(deadline_timers_ctx)
+    add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines)])
     register(app, ROUTES)
     add_dashboard(app)
     return app

@@ -3,8 +3,9 @@
 Every command records its event in the database *before* publishing it (`ReleaseDatabase.record`, strict), and
 the database decides races whatever the number of API replicas: one release in flight per app is a partial
 unique index, and an event's (release, seq) is unique, so of two concurrent decisions or requests exactly one
-is recorded and the other answers 409. A publish that fails undoes its record (`forget`) and answers 503; one
-whose confirm timed out may still reach the log, where the projector folds it like any other event.
+is recorded and the other answers 409. A publish the broker refused undoes its record (`forget`) and answers 503;
+one that may have been delivered (confirm timeout, lost connection, cancelled request) keeps it, and the next
+request that meets it unechoed publishes it again (`_echo`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
+import aio_pika
 import structlog
 from aiohttp import web
 from prometheus_client import Histogram
@@ -24,12 +26,12 @@ from services.approval.promotion import check_request_fields, promoted_release, 
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
-from services.shared.bus import Bus
+from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState
-from services.shared.release import Release, ReleaseError, utcnow
+from services.shared.release import Release, utcnow
 from services.shared.repo_policy import RepositoryPolicy
 
 log = structlog.get_logger(__name__)
@@ -45,7 +47,7 @@ class ReleaseDesk:
         self.settings = settings
         self.approval_wait = approval_wait
         self.policy = RepositoryPolicy(settings.repository.allow)
-        self._orphan_after = timedelta(seconds=settings.orphan_after)
+        self._unechoed_after = timedelta(seconds=settings.unechoed_after)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
@@ -127,8 +129,12 @@ class ReleaseDesk:
                            state=ReleaseState(exc.state)) from None
         try:
             await self.bus.publish(event)
-        except BaseException:
-            await self.store.forget(event)
+        except PublishFailed as exc:
+            # Only a nack or a return proves the log does not have it. A timeout, a lost connection or a
+            # cancelled request may have delivered it: the record stays, and the next request that meets it
+            # unechoed publishes it again (`_echo`), which every consumer folds once (same message id).
+            if isinstance(exc.__cause__, aio_pika.exceptions.DeliveryError):
+                await self.store.forget(event)
             raise
 
     async def _get(self, release_id: str) -> Release:
@@ -139,22 +145,22 @@ class ReleaseDesk:
 
     async def _check_free(self, app: str) -> None:
         blocking = await self.store.in_flight(app)
-        if blocking is not None and await self._orphaned(blocking):
-            await self._publish((await self._latest(blocking)).next(
-                ReleaseState.FAILED, actor="approval", error=ReleaseError(step="request", reason=(
-                    "the request never reached the release log: the API stopped before publishing it"))))
-            log.warning("failed an orphaned request", release=blocking.id, app=app)
-            return
         if blocking is not None:
+            await self._echo(blocking)
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
 
-    async def _orphaned(self, release: Release) -> bool:
-        """Recorded long ago as `requested`, and the log never echoed it: its publish never happened."""
-        if release.state != ReleaseState.REQUESTED or utcnow() - release.created_at < self._orphan_after:
-            return False
-        history = await self.store.history(release.id)
-        return all(stored.offset is None for stored in history)
+    async def _echo(self, release: Release) -> None:
+        """Publish again what was recorded for the release but not echoed by the log within
+        `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
+        stopped in between); the same message ids, so a copy that did arrive is folded once."""
+        if utcnow() - release.updated_at < self._unechoed_after:
+            return
+        for stored in await self.store.history(release.id):
+            if stored.offset is None and stored.note is None:
+                await self.bus.publish(stored.event)
+                log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
+                            state=stored.event.state.value)
 
     def _self_review(self, release: Release, caller: Identity, decision: ReleaseState) -> bool:
         """Whether this is an admin override; refuses a requester deciding on their own release."""
@@ -171,6 +177,7 @@ class ReleaseDesk:
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
         made = await self._decision_made(release)
         if made == (decision, caller.name):
+            await self._echo(release)
             return release
         if made is None:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)

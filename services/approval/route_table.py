@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel
 
+from services.approval import abort as aborts
 from services.approval import decision_views as decisions
 from services.approval import delivery_views as delivery
 from services.approval import hooks, slack_actions, streams
@@ -56,6 +57,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/releases/{id}/reject", decisions.reject_release, "Reject a staged release",
           {200: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=ReleasePath, body=DecisionRequest,
           body_required=False, role=Role.APPROVER),
+    Route("POST", "/releases/{id}/abort", aborts.abort_release, "End an in-flight release (approver or admin)",
+          {200: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=ReleasePath, body=aborts.AbortRequest,
+          role=Role.APPROVER),
     Route("GET", "/releases/{id}/events", streams.release_events, "Follow one release's events (SSE)",
           {200: EVENT_STREAM, 404: ErrorOut}, params=ReleaseStreamParams),
     Route("GET", "/apps/{app}", releases.get_app, "An app's live, standby and in-flight releases",

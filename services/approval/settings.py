@@ -10,6 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.db.settings import DatabaseSettings
+from services.shared.deadlines import DeadlineSettings
 from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
@@ -59,10 +60,10 @@ class ApprovalSettings(BaseSettings):
     require_decision_comment: bool = Field(
         False, description="approve and reject need a comment (the reason, for the audit trail); default false",
     )
-    orphan_after: float = Field(
-        60.0, gt=0, description=(
-            "seconds after which a release recorded but never echoed by the log (the API stopped between "
-            "recording and publishing it) stops blocking its app: it is failed with that reason; default 60"))
+    unechoed_after: float = Field(
+        15.0, ge=0, description=(
+            "seconds after which an event the API recorded but the log has not echoed (a publish that timed out, "
+            "or the API stopped in between) is published again by the next request that meets it; default 15"))
     resolve_timeout: float = Field(
         10.0, gt=0, description="seconds resolving a ref (DNS + `git ls-remote`) may take before the API "
                                 "answers 504; default 10",
@@ -81,3 +82,5 @@ class ApprovalSettings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings,
                                        description="GREENLIGHT_DATABASE_URL: where releases and their history live")
+    deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings,
+                                        description="step deadlines, GREENLIGHT_DEADLINE_* (see shared/deadlines.py)")

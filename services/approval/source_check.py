@@ -14,6 +14,7 @@ from services.approval.settings import ApprovalSettings
 from services.shared.git_target import SourceTimeout
 from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import (
+    GitUnavailable,
     RepositoryUnreachable,
     SourceNotAllowed,
     UnsafeSource,
@@ -38,6 +39,8 @@ async def source_of(asked_repository: str, asked_commit: str, settings: Approval
         raise ApiError(f"{exc}; try again later.", status=504) from None
     except SourceNotAllowed as exc:  # the name resolved to an address the policy refuses
         raise _refused(exc) from None
+    except GitUnavailable as exc:  # the server's trouble, not the request's: "try again", not 422
+        raise ApiError(f"{exc}; try again shortly", status=503, headers={"Retry-After": "10"}) from None
     except RepositoryUnreachable as exc:
         raise _invalid("repository", str(exc)) from None
     except UnsafeSource as exc:  # the repository answered: no such branch, tag or commit

@@ -22,6 +22,7 @@ import aiohttp
 import structlog
 
 from services.builder.labelling import LabellingFailed, with_label_line
+from services.shared.transient import Retry
 
 log = structlog.get_logger(__name__)
 _BARE_ID = re.compile(r"^[0-9a-f]{64}\s*$")
@@ -39,8 +40,10 @@ class BuildFailed(Exception):
         self.log_tail = log_tail
 
 
-class EngineUnavailable(Exception):
-    """The engine could not be reached: transient, the message is left for another delivery."""
+class EngineUnavailable(Retry):
+    """The engine could not be reached or answered 5xx: transient, retried after a backoff."""
+
+    dependency = "engine"
 
 
 @dataclass(frozen=True)
@@ -96,17 +99,26 @@ class DockerEngine:
             raise BuildFailed(f"build took longer than {self.timeout:.0f}s", "\n".join(tail)) from None
         except LabellingFailed as exc:
             raise BuildFailed(str(exc), "") from exc
-        except aiodocker.DockerError as exc:  # includes DockerStreamError: the build's own error
-            if exc.status >= 500 and not isinstance(exc, aiodocker.exceptions.DockerStreamError):
-                log.warning("engine refused the build", status=exc.status, error=exc.message)
+        except aiodocker.exceptions.DockerStreamError as exc:  # the build's own error: permanent
             tail.append(str(exc.message).strip())
             raise BuildFailed(f"build failed: {str(exc.message).strip()}", "\n".join(tail)) from exc
-        except (aiohttp.ClientConnectionError, OSError) as exc:
+        except aiodocker.DockerError as exc:
+            if exc.status >= 500:  # the engine's own trouble (storage, restarting): try again later
+                raise EngineUnavailable(f"engine answered {exc.status}: {exc.message}") from exc
+            tail.append(str(exc.message).strip())
+            raise BuildFailed(f"build failed: {str(exc.message).strip()}", "\n".join(tail)) from exc
+        except (aiohttp.ClientError, OSError) as exc:  # connection lost mid-stream included
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
         if image_id is None:  # older engines announce the id only in text
-            info = await self.docker.images.inspect(request.tag)
-            image_id = str(info["Id"])
+            image_id = await self._image_id(request.tag)
         return image_id
+
+    async def _image_id(self, ref: str) -> str:
+        try:
+            info = await self.docker.images.inspect(ref)
+        except (aiodocker.DockerError, aiohttp.ClientError, OSError) as exc:
+            raise EngineUnavailable(f"engine could not show the image it built: {exc!r}") from exc
+        return str(info["Id"])
 
     async def _stream(self, context: IO[bytes], request: BuildRequest) -> Any:
         if not await self._is_podman():

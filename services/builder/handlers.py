@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
 from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
-from services.builder.engine import BuildEngine, BuildFailed, BuildRequest, EngineUnavailable
+from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
 from services.builder.lint import Linter
 from services.builder.lint_policy import judge
@@ -23,7 +23,6 @@ from services.builder.settings import BuilderSettings
 from services.builder.source import SourceError, SourceFetcher, commit_time
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
-from services.shared.consumer import Retry
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter
@@ -98,10 +97,8 @@ class BuildHandler:
                     return outcome
                 commits = await recent_commits(checkout, binary=self.settings.git_binary)
                 return dataclasses.replace(outcome, commits=tuple(commits))
-        except SourceError as exc:
+        except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
-        except EngineUnavailable as exc:
-            raise Retry(str(exc)) from exc
 
     async def _from_checkout(self, release: Release, checkout: Path, progress: ProgressReporter) -> Outcome:
         try:

@@ -17,7 +17,7 @@ import structlog
 
 from services.shared.git_target import GitTarget, classify, pin
 from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
-from services.shared.sources import git_env, local_path
+from services.shared.sources import GitUnavailable, git_env, git_unavailable, local_path
 
 log = structlog.get_logger(__name__)
 WORKDIR_PREFIX = "greenlight-build-"
@@ -53,8 +53,8 @@ class GitCli:
             try:
                 async with asyncio.timeout(self.timeout):
                     await self._fetch(repository, commit, workdir)
-            except TimeoutError:
-                raise SourceError(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
+            except TimeoutError:  # a server that stalls: transient, like one that refuses
+                raise GitUnavailable(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
             yield workdir
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
@@ -103,6 +103,8 @@ class GitCli:
         rc, err = await self._git(workdir, shallow, check=False, env=remote.env)
         if rc == 0:
             return "FETCH_HEAD"
+        if git_unavailable(err):
+            raise GitUnavailable(f"git server unavailable: {err[-300:]}")
         log.info("shallow fetch by SHA refused; fetching all branches and tags", detail=err[-300:])
         full = [*keep_pack, "fetch", "-q", "--", remote.url,
                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
@@ -134,6 +136,8 @@ class GitCli:
             # the release, which every user can read, gets a classified reason; the log keeps the detail.
             command = next(a for a in args if not a.startswith("-") and "=" not in a)
             log.info("git failed", command=command, detail=text[-300:])
+            if git_unavailable(text):
+                raise GitUnavailable(f"git {command}: server unavailable: {classify(text)}")
             raise SourceError(f"git {command} failed: {classify(text)}")
         return process.returncode or 0, text
 

@@ -79,6 +79,9 @@ class GreenlightClient:
         assert decision in ("approve", "reject")
         return self._call("POST", f"/releases/{segment(release_id)}/{decision}", json={"comment": comment})
 
+    def abort(self, release_id: str, reason: str) -> JSON:
+        return self._call("POST", f"/releases/{segment(release_id)}/abort", json={"reason": reason})
+
     def whoami(self) -> JSON:
         return self._call("GET", "/me")
 

@@ -92,6 +92,17 @@ def reject(release_id: ReleaseId, comment: Comment = None, url: Url = DEFAULT_UR
 
 
 @app.command()
+def abort(release_id: ReleaseId,
+          reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="why, for the record")],
+          url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """End an in-flight release: work stops at its next safe point and the app is free again."""
+    with api(url, token) as client:
+        release = client.abort(release_id, reason)
+    render.note(f"release {release['id']} of {release['app']} is {release['state']}: "
+                f"{(release.get('error') or {}).get('reason', reason)}", "bold")
+
+
+@app.command()
 def rollback(app_name: AppArg,
              reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="why, for the record")],
              url: Url = DEFAULT_URL, token: Token = None) -> None:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 
+from services.shared.transient import Retry
 
-class TransientRegistryError(Exception):
-    """Connection refused, timeouts, 5xx, 429: retried with backoff, then left for redelivery."""
+
+class TransientRegistryError(Retry):
+    """Connection refused, timeouts, 5xx, 429: retried after a backoff on the broker."""
+
+    dependency = "registry"
 
 
 class RegistryRefused(Exception):
     """401/403/denied, invalid manifest, immutable tag...: the release fails with this message."""
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(Retry):
     """The container engine could not be reached: transient."""
+
+    dependency = "engine"
 
 
 _TRANSIENT = re.compile(

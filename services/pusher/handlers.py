@@ -6,17 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-import tenacity
 from prometheus_client import CollectorRegistry, Counter
 
 from services.pusher.auth import Login, RegistryAuth
 from services.pusher.engine import LocalImage, PushEngine
-from services.pusher.errors import EngineUnavailable, RegistryRefused, TransientRegistryError
+from services.pusher.errors import RegistryRefused, TransientRegistryError
 from services.pusher.registry import RegistryApi
 from services.pusher.settings import PusherSettings
 from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
-from services.shared.consumer import Retry
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter
@@ -41,7 +39,7 @@ class PushHandler:
     is the local image id (podman records no RepoDigests on push) — nothing is pushed and the same
     `pushed` event (same seq, so the same message id) is re-emitted. A tag holding another image in an
     IMMUTABLE repository fails the release instead of being overwritten. Every step re-checks, so the
-    whole push is retried as one unit on transient registry errors.
+    whole push is retried as one unit on transient registry errors (a backoff on the broker).
     A release asked for with an image (`digest` set before this step) pushes nothing: the registry must
     hold that digest in this app's repository, else the release fails saying so."""
 
@@ -54,8 +52,6 @@ class PushHandler:
         self.locks = KeyedLocks()
         self.outcomes = Counter("greenlight_pusher_releases", "releases handled by outcome", ["outcome"],
                                 registry=metrics)
-        self.retries = Counter("greenlight_pusher_registry_retries", "transient registry errors retried",
-                               registry=metrics)
 
     async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
         release = event.release
@@ -65,7 +61,7 @@ class PushHandler:
                                     interval=self.settings.progress_interval, secrets=self._secrets())
         async with self.locks.hold(release.id):
             try:
-                pushed = await self._with_retries(release, progress)
+                pushed = await self._push(release, progress)
             except RegistryRefused as exc:
                 log.warning("push refused", reason=str(exc))
                 self.outcomes.labels("failed").inc()
@@ -73,8 +69,8 @@ class PushHandler:
                 await bus.publish(pushing.next(S.FAILED, actor=ACTOR, error=error,
                                                details={"step": error.step, "reason": error.reason}))
                 return
-            except (TransientRegistryError, EngineUnavailable) as exc:
-                raise Retry(str(exc)) from exc
+            # TransientRegistryError and EngineUnavailable are `Retry`s: the consumer parks the message on
+            # the broker for a backoff, and the whole push is redone (every step re-checks) when it is back.
         await progress.flush()
         self.outcomes.labels("skipped" if pushed.skipped else "pushed").inc()
         details: dict[str, Any] = {"image": pushed.image, "digest": pushed.digest, "skipped": pushed.skipped}
@@ -86,21 +82,6 @@ class PushHandler:
     def _secrets(self) -> list[str]:
         held = (self.settings.registry_password, self.settings.registry_token)
         return [secret.get_secret_value() for secret in held if secret is not None]
-
-    async def _with_retries(self, release: Release, progress: ProgressReporter) -> Pushed:
-        def note(state: tenacity.RetryCallState) -> None:
-            self.retries.inc()
-            log.warning("registry unavailable; retrying", attempt=state.attempt_number,
-                        error=str(state.outcome.exception()) if state.outcome else None)
-
-        retrying = tenacity.AsyncRetrying(
-            retry=tenacity.retry_if_exception_type(TransientRegistryError),
-            stop=tenacity.stop_after_attempt(self.settings.retry_attempts),
-            wait=tenacity.wait_exponential(multiplier=self.settings.retry_initial_wait,
-                                           max=self.settings.retry_max_wait),
-            before_sleep=note, reraise=True,
-        )
-        return await retrying(self._push, release, progress)
 
     async def _push(self, release: Release, progress: ProgressReporter) -> Pushed:
         if release.image is None:

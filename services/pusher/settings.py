@@ -41,9 +41,6 @@ class PusherSettings(BaseSettings):
         None, description="ecr: push to this host[:port] instead of the token's proxyEndpoint. For tests: "
                           "moto serves the ECR API but cannot hold image layers, so a registry stands in",
     )
-    retry_attempts: int = Field(5, ge=1, description="attempts per registry call on transient errors")
-    retry_initial_wait: float = Field(0.5, gt=0, description="first backoff in seconds (doubles each time)")
-    retry_max_wait: float = Field(10.0, gt=0, description="longest backoff in seconds")
     push_timeout: float = Field(900.0, gt=0, description="seconds one push may take (default 900)")
     progress_interval: float = Field(
         0.25, gt=0, description="seconds between push progress messages at most (default 0.25)")

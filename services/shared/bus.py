@@ -11,6 +11,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
+from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
@@ -24,6 +25,8 @@ PROGRESS_TTL = 30  # seconds: progress older than this tells nobody anything
 # The latest event published per release within one message's handling (each runs in its own task
 # context), so a handler that gives up fails the release from where it got to, not from where it began.
 PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
+# Set while a message that was retried is handled: (release id, details its events record about the retries).
+RETRIED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("retried", default=None)
 
 
 class PublishFailed(RuntimeError):
@@ -38,6 +41,7 @@ class Bus:
         self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._dlx: AbstractExchange | None = None
+        self.ended = EndedReleases()  # releases seen to end: no further event of theirs is published
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -67,6 +71,7 @@ class Bus:
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
         await declare_log_stream(self._connection, self.settings)
+        await self.ended.watch(await self._connection.channel(), self.settings.exchange)
         # Every step's queue, not only this service's: an event is kept for a service not started yet.
         for service, states in WORK_QUEUES.items():
             await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service,
@@ -82,6 +87,9 @@ class Bus:
         return channel
 
     async def publish(self, event: ReleaseEvent) -> None:
+        self.ended.check(event)  # the safe point after work: an aborted release gets no `built`
+        if (retried := RETRIED.get()) is not None and retried[0] == event.release_id:
+            event = event.model_copy(update={"details": {**event.details, **retried[1]}})
         message = aio_pika.Message(
             event.dumps(), content_type="application/json", message_id=event.message_id,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, timestamp=event.occurred_at,

@@ -11,11 +11,16 @@ from enum import StrEnum
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.shared.bus import PUBLISHED, Bus, PublishFailed
+from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
+from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.protocol import ReleaseState, routing_key
+from services.shared.retries import Retrier, Retry, RetryState
+from services.shared.safepoint import already_ended, learn_recent_endings
 from services.shared.topology import declare_work_queue
+
+__all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription"]
 
 log = structlog.get_logger(__name__)
 
@@ -29,11 +34,9 @@ class AckPolicy(StrEnum):
     # A delivery past the limit means the service died (or lost the broker) every time it held the
     # message: the handler is not run again, the release is failed and the message dead-lettered.
     # A message that cannot be parsed is dead-lettered at once with the reason.
+    # A `Retry` (a dependency is unavailable) is acked once a copy is parked in a delay queue on the broker
+    # (see retries.py): it comes back after a backoff, and the release fails once the retry budget is spent.
     AFTER_EFFECT = "ack-after-effect"
-
-
-class Retry(Exception):
-    """A transient failure: leave the message for another delivery."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class Subscription:
     queue: str | None = None  # default: <queue_prefix><service>; tests pass unique names
     # Raw routing keys bound besides the states, e.g. a TTL'd timer dead-lettered back to this queue.
     extra_routing_keys: Sequence[str] = ()
+    # Drop messages of releases that already ended (aborted, past a deadline) before the handler runs. Off for
+    # a subscriber that decides on the release's state itself (the deadline watcher).
+    skip_ended: bool = True
 
 
 class Consumer:
@@ -59,10 +65,13 @@ class Consumer:
         self.draining = asyncio.Event()  # set once no new message will be taken
         self.handled = 0
         self._give_up = GiveUp(bus, subscription.service, self.queue_name)
+        self._retrier = Retrier(bus, subscription.service, self.queue_name, self._give_up)
 
     async def start(self) -> None:
         keys = [routing_key("*", state) for state in self.sub.states] + list(self.sub.extra_routing_keys)
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
+        if self.sub.skip_ended:
+            await learn_recent_endings(self.bus)
         self._channel = await self.bus.channel(self.bus.settings.prefetch)
         self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
@@ -80,6 +89,8 @@ class Consumer:
             for task in pending:  # unacked: the broker redelivers them to another consumer
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if alive:
+            await self._retrier.close()
         if alive and self._channel is not None:
             await _bounded(self._channel.close())
 
@@ -90,6 +101,7 @@ class Consumer:
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         PUBLISHED.set({})
+        RETRIED.set(None)
         try:
             event = parse_event(message.body)
         except BadMessage as exc:
@@ -102,10 +114,24 @@ class Consumer:
             if attempt > self.bus.settings.delivery_limit:
                 await self._give_up.unsettled(message, event, attempt)
                 return
+            retried = RetryState.of(message)
+            if self.sub.skip_ended and await already_ended(self.bus, event, waited=retried.count > 0):
+                log.info("release already ended; not acting on it")
+                await settle(message.ack())
+                return
+            if retried.count:
+                RETRIED.set((event.release_id, retried.details()))
             try:
                 await self.sub.handler(event, self.bus)
             except asyncio.CancelledError:
                 raise
+            except ReleaseEnded as exc:  # it ended while the handler worked: stop here, publish nothing more
+                log.info("release ended while handling; stopped", reason=str(exc))
+                await settle(message.ack())
+                return
+            except Retry as exc:
+                await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
+                return
             except Exception as exc:
                 if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
                     log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))

@@ -24,6 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from services.shared.appspec import AppSpec
 from services.shared.release import Colour, Release
+from services.shared.transient import Retry
 
 
 class ColourStatus(StrEnum):
@@ -91,8 +92,10 @@ class PlatformError(Exception):
     """Base of the adapter's errors; the message is fit for a release's failure reason."""
 
 
-class PlatformUnavailable(PlatformError):
-    """Transient: the platform could not be asked. Retry later."""
+class PlatformUnavailable(PlatformError, Retry):
+    """Transient: the platform could not be asked; the consumer retries the message later."""
+
+    dependency = "platform"
 
 
 class NotReady(PlatformError):

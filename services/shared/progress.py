@@ -19,7 +19,7 @@ from services.shared.release import AppName, utcnow
 
 PROGRESS_PREFIX = "progress"
 MAX_MESSAGE = 300
-Step = Literal["build", "push", "deploy"]
+Step = Literal["build", "push", "deploy", "switch"]  # switch: only its retry notices (shared/retries.py)
 
 
 class Progress(BaseModel):

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import timedelta
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SHORT_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _short_duration(value: Any) -> Any:
+    """`90s`, `5m`, `1h`, `250ms`, `45` (seconds) besides what pydantic reads (`HH:MM:SS`, ISO 8601 `PT5M`)."""
+    if isinstance(value, str) and (match := _SHORT_DURATION.match(value)):
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_short_duration)]
 
 
 class StartupError(RuntimeError):
@@ -50,6 +65,13 @@ class BusSettings(BaseSettings):
     publish_timeout: float = Field(10.0, gt=0, description="seconds a publish may wait for its confirm")
     connect_timeout: float = Field(15.0, gt=0, description="seconds the first connection may take")
     grace_period: float = Field(30.0, ge=0, description="seconds in-flight work may take after SIGTERM")
+    retry_budget: Duration = Field(timedelta(minutes=5), description=(
+        "how long a step keeps retrying a dependency that is down (engine, registry, git, cluster, HAProxy) "
+        "before its release fails; `90s`, `5m`, `PT5M` or seconds (default 5m)"))
+    retry_initial_delay: float = Field(1.0, gt=0, description="seconds before the first retry (default 1)")
+    retry_max_delay: float = Field(30.0, gt=0, description="longest wait between two retries, seconds (default 30)")
+    retry_jitter: float = Field(0.25, ge=0, lt=1, description=(
+        "a retry waits its delay minus up to this fraction of it, at random (default 0.25)"))
 
 
 class LogSettings(BaseSettings):

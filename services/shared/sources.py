@@ -18,6 +18,7 @@ from services.shared.repo_policy import (
     RepositoryRefused,
     parse_remote,
 )
+from services.shared.transient import Retry
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +33,14 @@ _OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)
 # (A name ending in `.lock` is no valid ref either, but asking for one is harmless: it is simply not found.)
 _BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|([/.]$)|(//)")
 
+# What git prints when the server, not the request, is the problem: worth another try later.
+_GIT_TRANSIENT = re.compile(
+    r"could not resolve host|temporary failure in name resolution|connection refused|connection timed out|"
+    r"connection reset|unable to connect|failed to connect|timed out|the remote end hung up|early eof|"
+    r"rpc failed|returned error: (?:429|5\d\d)|http (?:429|5\d\d)|network is unreachable|no route to host",
+    re.IGNORECASE,
+)
+
 
 class UnsafeSource(ValueError):
     """A repository or ref Greenlight refuses; the message says why."""
@@ -43,6 +52,16 @@ class SourceNotAllowed(UnsafeSource):
 
 class RepositoryUnreachable(UnsafeSource):
     """The repository could not be read; the message is a short classified reason, never git's output."""
+
+
+class GitUnavailable(Retry):
+    """The git server could not be reached (DNS, refused, reset, 5xx, timeout): try again later."""
+
+    dependency = "git server"
+
+
+def git_unavailable(stderr: str) -> bool:
+    return bool(_GIT_TRANSIENT.search(stderr))
 
 
 def check_repository(repository: str, *, allow_local: bool, policy: RepositoryPolicy | None = None) -> str:
@@ -129,6 +148,8 @@ async def _ls_remote(target: GitTarget, ref: str) -> bytes:
     if process.returncode != 0:
         said = err.decode(errors="replace")
         log.info("git ls-remote failed", reason=classify(said), detail=said.strip()[-200:])
+        if git_unavailable(said):  # the server's trouble: worth another try, still in our own words
+            raise GitUnavailable(f"git server unavailable: {classify(said)}")
         raise RepositoryUnreachable(f"cannot read repository: {classify(said)}")
     return out
 

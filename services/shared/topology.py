@@ -84,3 +84,40 @@ async def declare_work_queue(connection: AbstractRobustConnection, settings: Bus
             await queue.bind(exchange, key)
     finally:
         await channel.close()
+
+
+def retry_delays(settings: BusSettings) -> tuple[float, ...]:
+    """THE retry tiers: initial, doubling, capped at the maximum. One delay queue per tier and work queue,
+    because a queue expires messages only at its head: one queue for all delays would hold a 1 s retry
+    behind a 30 s one."""
+    delays: list[float] = []
+    delay = settings.retry_initial_delay
+    while delay < settings.retry_max_delay:
+        delays.append(delay)
+        delay *= 2
+    delays.append(settings.retry_max_delay)
+    return tuple(delays)
+
+
+def retry_queue_name(work_queue: str, delay: float) -> str:
+    return f"{work_queue}.retry-{round(delay * 1000)}ms"
+
+
+def retry_queue_arguments(settings: BusSettings, work_queue: str, delay: float) -> dict[str, Any]:
+    """Nobody consumes a retry queue: a message waits out the queue's TTL (or its own shorter `expiration`,
+    the jitter) and the broker dead-letters it back to `work_queue` through the default exchange."""
+    return {
+        "x-queue-type": "quorum",
+        "x-message-ttl": round(delay * 1000),
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": work_queue,
+        "x-dead-letter-strategy": "at-least-once",  # nothing lost between the retry queue and the work queue
+        "x-overflow": "reject-publish",
+    }
+
+
+async def declare_retry_queue(channel: aio_pika.abc.AbstractChannel, settings: BusSettings, work_queue: str,
+                              delay: float) -> str:
+    name = retry_queue_name(work_queue, delay)
+    await channel.declare_queue(name, durable=True, arguments=retry_queue_arguments(settings, work_queue, delay))
+    return name

@@ -13,3 +13,4 @@ class Hooks:
     gone_on_next_watch: bool = False
     silence_next_watch: bool = False
     before_next_service_patch: Callable[[Obj], None] | None = None
+    unavailable_until: float = 0.0  # loop time until which every request answers 503

@@ -103,6 +103,12 @@ class FakeKube:
         change(obj)
         return self.store.put(kind, obj, "MODIFIED")
 
+    def unavailable_for(self, seconds: float) -> None:
+        """Every request answers 503 for `seconds` and open watch streams end: an API server that is away."""
+        self.hooks.unavailable_until = asyncio.get_running_loop().time() + seconds
+        for queue in self.store.watchers:
+            queue.put_nowait(None)
+
     def count(self, method: str, fragment: str = "") -> int:
         return sum(1 for m, path, _ in self.requests if m == method and fragment in path)
 
@@ -112,6 +118,8 @@ class FakeKube:
         self.requests.append((request.method, request.path_qs, request.content_type))
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return ApiStatus(401, "Unauthorized").response()
+        if asyncio.get_running_loop().time() < self.hooks.unavailable_until:
+            return ApiStatus(503, "the API server is unavailable (fault injected)").response()
         try:
             return await handler(request)  # type: ignore[no-any-return]
         except ApiStatus as status:

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
-           409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid"}
+           409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 503: "ServiceUnavailable"}
 
 
 class ApiStatus(Exception):

@@ -57,12 +57,12 @@ def test_the_healthcheck_command_tells_a_running_server_from_none() -> None:
 
 
 def test_no_port_is_published() -> None:
-    # Only approval and switcher use it, over the compose network; `docker compose exec` reaches psql.
+    # Only approval, switcher and notifier use it, over the compose network; `docker compose exec` reaches psql.
     assert "ports" not in postgres()
 
 
 @pytest.mark.parametrize("environment", [{}, {"GREENLIGHT_POSTGRES_PASSWORD": "5f0e0c2b9a"}], ids=["default", "set"])
-@pytest.mark.parametrize("reader", ["approval", "switcher"])
+@pytest.mark.parametrize("reader", ["approval", "switcher", "notifier"])
 def test_readers_url_matches_the_server(reader: str, environment: dict[str, str]) -> None:
     server = {k: interpolate(v, environment) for k, v in postgres()["environment"].items()}
     raw = interpolate(compose_services()[reader]["environment"]["GREENLIGHT_DATABASE_URL"], environment)

@@ -1,7 +1,7 @@
-"""compose.yaml runs the whole pipeline: RabbitMQ (healthchecked) first, every Greenlight service
-built from Dockerfiles/ and waiting for a healthy broker, the registry and engine for builder and
-pusher, the events app's two colours and the HAProxy in front of them. (PostgreSQL and who may use it:
-test_database_access.py.)"""
+"""compose.yaml runs the whole pipeline: RabbitMQ (healthchecked) first, every Greenlight service (the
+notifier included) built from Dockerfiles/ and waiting for a healthy broker, the registry and engine for
+builder and pusher, the events app's two colours and the HAProxy in front of them. (PostgreSQL and who may
+use it: test_database_access.py.)"""
 
 from __future__ import annotations
 

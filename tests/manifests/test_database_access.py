@@ -1,5 +1,5 @@
-"""Least privilege for the read model: in compose.yaml and in k8s/, approval and switcher — the only
-services that read it — get GREENLIGHT_DATABASE_URL (compose: the bundled PostgreSQL; k8s: the
+"""Least privilege for the read model: in compose.yaml and in k8s/, approval, switcher and notifier — the
+only services that use it — get GREENLIGHT_DATABASE_URL (compose: the bundled PostgreSQL; k8s: the
 `greenlight-database` Secret), and no other service, pod or ConfigMap sees it."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.manifests.repo_files import (
     secret_templates,
 )
 
-READERS = {"approval", "switcher"}
+READERS = {"approval", "switcher", "notifier"}
 URL = "GREENLIGHT_DATABASE_URL"
 SECRET = "greenlight-database"
 

@@ -1,4 +1,4 @@
-"""Dockerfiles/service.Dockerfile: one multi-stage image definition for the five services — base image
+"""Dockerfiles/service.Dockerfile: one multi-stage image definition for the six services — base image
 by build argument, wheels built in a build stage, only the venv copied into the final stage, a
 numeric non-root user, git only in the builder's image, python as PID 1."""
 

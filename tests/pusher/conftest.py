@@ -138,8 +138,7 @@ def watched(http: httpx.AsyncClient) -> WatchedRegistry:
 
 @pytest.fixture
 def pusher_settings(bus_settings: BusSettings, engine_url: str) -> PusherSettings:  # noqa: F811
-    return PusherSettings(bus=bus_settings, docker_host=engine_url, registry=BUILDER_REGISTRY,
-                          retry_initial_wait=0.1, retry_max_wait=0.5)
+    return PusherSettings(bus=bus_settings, docker_host=engine_url, registry=BUILDER_REGISTRY)
 
 
 @pytest.fixture

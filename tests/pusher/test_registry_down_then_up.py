@@ -1,8 +1,10 @@
-"""A registry that is down at first is retried with backoff, and the push goes through once it is up."""
+"""A registry that is down at first is retried with backoff on the broker, and the push goes through once it is
+up; the release's `pushed` event records the retries."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 
@@ -19,7 +21,8 @@ async def test_push_survives_a_registry_outage(pusher, pusher_settings: PusherSe
                                                tap: EventTap, built_image: BuiltImage, relay: Relay,
                                                watched: WatchedRegistry, http: httpx.AsyncClient) -> None:
     # The relay's port refuses connections until it opens; behind it is the anonymous registry.
-    settings = pusher_settings.model_copy(update={"registry": f"127.0.0.1:{relay.port}", "retry_attempts": 30})
+    bus = pusher_settings.bus.model_copy(update={"retry_budget": timedelta(seconds=60)})
+    settings = pusher_settings.model_copy(update={"registry": f"127.0.0.1:{relay.port}", "bus": bus})
     async with pusher(settings) as app:
         await app[BUS].publish(built_event(built_image))
         await asyncio.wait_for(watched.failed.wait(), 15)
@@ -28,6 +31,7 @@ async def test_push_survives_a_registry_outage(pusher, pusher_settings: PusherSe
         pushed = await tap.wait("r1", S.PUSHED, S.FAILED, timeout=60)
 
     assert pushed.state == S.PUSHED, pushed.release.error
+    assert pushed.details["retries"] >= 1 and "unreachable" in pushed.details["last_retry_error"]
     assert isinstance(watched.failures[0], TransientRegistryError)
     assert "unreachable" in str(watched.failures[0])
     digest = await registry_digest(http, registries.anonymous, built_image.app, built_image.commit)

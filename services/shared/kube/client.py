@@ -135,7 +135,8 @@ class KubeApi:
                 try:
                     return await attempt()
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                    raise PlatformUnavailable(f"Kubernetes API unreachable: {exc!r}") from exc
+                    raise PlatformUnavailable(f"Kubernetes API unreachable: {exc!r}",
+                                              dependency="Kubernetes API") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -155,5 +156,5 @@ def decode(status: int, body: bytes) -> Obj:
     if status == 422:
         raise Invalid(status, reason or "Invalid", message)
     if status == 429 or status >= 500:
-        raise PlatformUnavailable(f"Kubernetes API {status} {reason}: {message}")
+        raise PlatformUnavailable(f"Kubernetes API {status} {reason}: {message}", dependency="Kubernetes API")
     raise ApiError(status, reason, message)

@@ -146,9 +146,9 @@ class EngineContainers:
 
 
 def _unreachable(exc: BaseException) -> PlatformUnavailable:
-    return PlatformUnavailable(f"container engine unreachable: {exc!r}")
+    return PlatformUnavailable(f"container engine unreachable: {exc!r}", dependency="engine")
 
 
 def _error(action: str, exc: aiodocker.DockerError) -> PlatformError:
     message = f"engine failed {action}: {str(exc.message).strip()}"
-    return PlatformUnavailable(message) if exc.status >= 500 else PlatformError(message)
+    return PlatformUnavailable(message, dependency="engine") if exc.status >= 500 else PlatformError(message)

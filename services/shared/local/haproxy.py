@@ -89,7 +89,7 @@ class HAProxyRuntime:
                     writer.close()
         except (OSError, TimeoutError) as exc:
             raise PlatformUnavailable(f"HAProxy's admin socket {self.socket} does not answer ({exc!r}): "
-                                      "run scripts/infra/haproxy.sh") from exc
+                                      "run scripts/infra/haproxy.sh", dependency="HAProxy runtime API") from exc
         text = answer.decode(errors="replace").strip()
         if text.startswith(_ERRORS):
             raise ProxyRefused(f"HAProxy refused {line.split(' ', 3)[:3]}: {text}")

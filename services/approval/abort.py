@@ -1,0 +1,59 @@
+"""`POST /releases/{id}/abort`: an approver or admin ends an in-flight release, with a reason.
+
+The abort is a `failed` event (step `abort`, actor the caller), so the one transition table is unchanged:
+the app is free at once, the deployer frees the standby as for any failure, and work under way stops at
+its next safe point (see services/shared/ended.py). It is recorded before it is published, like every API
+command (handlers.py): a worker's event that took the same seq first makes the record fail, and the abort
+is then made again from that event.
+"""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+from pydantic import ConfigDict, Field
+
+from services.approval.errors import Conflict
+from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.models import Body, ReleaseOut, ReleasePath
+from services.approval.routing import Call, reply
+from services.shared.protocol import IN_FLIGHT, ReleaseState
+from services.shared.release import Release, ReleaseError
+
+log = structlog.get_logger(__name__)
+STEP = "abort"
+ATTEMPTS = 3
+
+
+class AbortRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "wrong commit"}]})
+
+    reason: str = Field(min_length=1, max_length=2000, description="why the release is aborted; kept in history")
+
+
+async def abort_release(call: Call[ReleasePath, AbortRequest]) -> web.StreamResponse:
+    desk = call.request.app[DESK]
+    release = await abort(desk, call.params.id, call.body.reason, call.caller.name)
+    return reply(ReleaseOut.of(release))
+
+
+async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Release:
+    for attempt in range(1, ATTEMPTS + 1):
+        release = await desk._get(release_id)  # 404 for an unknown release
+        if release.state is ReleaseState.FAILED and release.error is not None and release.error.step == STEP:
+            return release  # aborted already (a repeated request): answer with what happened
+        if release.state not in IN_FLIGHT:
+            raise Conflict(f"The release is {release.state.value}, not in flight; there is nothing to abort.",
+                           state=release.state)
+        try:
+            latest = await desk._latest(release)
+            failed = latest.next(ReleaseState.FAILED, actor=who, details={"aborted_by": who, "reason": reason},
+                                 error=ReleaseError(step=STEP, reason=f"aborted by {who}: {reason}"))
+            await desk._publish(failed)
+        except Conflict:  # a step moved the release on meanwhile: abort it from where it is now
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        log.info("release aborted", release=release_id, by=who, reason=reason[:200])
+        return failed.release
+    raise AssertionError("unreachable")  # pragma: no cover

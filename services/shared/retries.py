@@ -1,0 +1,131 @@
+"""Transient failures come back later by way of a delay queue on the broker, never a sleep in a handler.
+
+A handler raises `Retry` (or an adapter's subclass of it) when a dependency is unavailable. The consumer
+then parks a copy of the message in the work queue's retry queue for the next tier's delay (exponential,
+capped, minus some jitter), acks the original, and announces the retry as a progress message
+(`progress.<app>.<step>`: "engine unavailable, retry 3 in 4 s").
+The broker dead-letters the copy back to the work queue when its TTL runs out, so a retry survives a
+restart of the service and of the broker. The count and the time of the first failure travel in the
+message's headers; once the next wait would end past `GREENLIGHT_RETRY_BUDGET` the release fails with the
+dependency, how long it was down and its last error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent
+from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
+from services.shared.progress import Progress, Step
+from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
+from services.shared.transient import Retry
+
+log = structlog.get_logger(__name__)
+RETRIES_HEADER = "x-greenlight-retries"
+SINCE_HEADER = "x-greenlight-retrying-since"  # epoch milliseconds (an int: AMQP floats are 32-bit)
+LAST_ERROR_HEADER = "x-greenlight-last-error"
+# The step a retry is announced under, by the service that retries (Progress.step).
+STEP_OF_SERVICE: dict[str, Step] = {"builder": "build", "pusher": "push", "deployer": "deploy", "switcher": "switch"}
+
+
+@dataclass(frozen=True)
+class RetryState:
+    count: int = 0
+    since: float | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, message: AbstractIncomingMessage) -> RetryState:
+        headers = message.headers or {}
+        try:
+            count = int(headers.get(RETRIES_HEADER) or 0)  # type: ignore[arg-type]
+            since = int(headers[SINCE_HEADER]) / 1000 if SINCE_HEADER in headers else None  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return cls()
+        last = headers.get(LAST_ERROR_HEADER)
+        return cls(count, since, str(last) if last is not None else None)
+
+    def details(self) -> dict[str, Any]:
+        """What the release's next event records about the retries that came before it."""
+        return {"retries": self.count, "last_retry_error": self.last_error}
+
+
+class Retrier:
+    def __init__(self, bus: Bus, service: str, work_queue: str, give_up: GiveUp) -> None:
+        self.bus = bus
+        self.service = service
+        self.work_queue = work_queue
+        self.give_up = give_up
+        self._channel: AbstractChannel | None = None
+        self._declared: set[float] = set()
+        self._lock = asyncio.Lock()
+
+    async def later(self, message: AbstractIncomingMessage, latest: ReleaseEvent, exc: Retry) -> None:
+        settings = self.bus.settings
+        state = RetryState.of(message)
+        now = time.time()
+        since = state.since if state.since is not None else now
+        attempt = state.count + 1
+        delays = retry_delays(settings)
+        delay = delays[min(attempt - 1, len(delays) - 1)]
+        wait = delay * (1 - random.uniform(0, settings.retry_jitter))
+        budget = settings.retry_budget.total_seconds()
+        if now - since + wait > budget:
+            await self.give_up.failing(message, latest, (
+                f"{exc.dependency} unavailable for {now - since:.0f} s ({state.count} retries); another retry "
+                f"would outlast the retry budget GREENLIGHT_RETRY_BUDGET={budget:g}s; last error: {exc}"))
+            return
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+        headers.update({RETRIES_HEADER: attempt, SINCE_HEADER: round(since * 1000), LAST_ERROR_HEADER: str(exc)[:500]})
+        try:
+            await self._park(message, headers, delay, wait)
+        except Exception as park_error:
+            # The broker itself is in trouble: requeue after a pause rather than spin on it.
+            log.warning("could not park the message for a retry; will be redelivered", error=repr(park_error))
+            await asyncio.sleep(GIVE_UP_BACKOFF)
+            await settle(message.nack(requeue=True))
+            return
+        text = f"{exc.dependency} unavailable, retry {attempt} in {wait:.0f} s"
+        log.warning("dependency unavailable; retrying later", retry=attempt, wait=round(wait, 2), error=str(exc))
+        if (step := STEP_OF_SERVICE.get(self.service)) is not None:
+            # A progress message (services/shared/progress.py): what `greenlight watch` and the dashboard show.
+            await self.bus.progress(Progress(release_id=latest.release_id, app=latest.app, step=step,
+                                             message=text, current=attempt))
+        await settle(message.ack())
+
+    async def _park(self, message: AbstractIncomingMessage, headers: dict[str, Any], delay: float,
+                    wait: float) -> None:
+        channel = await self._ready_channel()
+        async with self._lock:
+            if delay not in self._declared:
+                await declare_retry_queue(channel, self.bus.settings, self.work_queue, delay)
+                self._declared.add(delay)
+        queue = retry_queue_name(self.work_queue, delay)
+        parked = aio_pika.Message(
+            message.body, content_type=message.content_type, message_id=message.message_id, headers=headers,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=max(wait, 0.001),
+        )
+        await asyncio.wait_for(channel.default_exchange.publish(parked, queue, mandatory=True),
+                               self.bus.settings.publish_timeout)
+
+    async def _ready_channel(self) -> AbstractChannel:
+        async with self._lock:
+            if self._channel is None or self._channel.is_closed:
+                self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
+                self._declared.clear()
+            return self._channel
+
+    async def close(self) -> None:
+        if self._channel is not None and not self._channel.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._channel.close(), 5)

@@ -1,0 +1,57 @@
+"""The safe point before a handler runs: a release that already ended is not worked on again."""
+
+from __future__ import annotations
+
+import structlog
+
+from services.shared.bus import Bus
+from services.shared.deadlines import STEP_STARTED_BY
+from services.shared.ended import ENDINGS, STALE_AFTER, is_stale
+from services.shared.events import ReleaseEvent
+from services.shared.giveup import LOG_CLOCK_SKEW
+from services.shared.release import utcnow
+from services.shared.releaselog import LogReader, latest_event
+from services.shared.store import ReleaseStore
+
+log = structlog.get_logger(__name__)
+
+
+async def learn_recent_endings(bus: Bus) -> None:
+    """Once per process, after its watcher runs: the endings of the last STALE_AFTER from the log, so a message
+    younger than that (not checked against the log) is known ended even if it ended before this process began."""
+    if bus.ended.seeded:
+        return
+    store = ReleaseStore()
+    reader = LogReader(bus, store, since=utcnow() - STALE_AFTER - LOG_CLOCK_SKEW)
+    try:
+        await reader.start()
+    finally:
+        await reader.stop()
+    for history in store.history.values():
+        if history and history[-1].event.state in ENDINGS:
+            bus.ended.add(history[-1].event)
+    bus.ended.seeded = True
+
+
+async def already_ended(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
+    """Whether the release ended (aborted, past a deadline, failed) after `event` was published.
+
+    What this process saw end is known at once; a message that `waited` (came back from a retry) or is
+    stale may predate this process, so the release log is read for it: only messages that sat in a queue
+    pay for that read, never the ordinary hop."""
+    if event.state in ENDINGS:
+        return False
+    if event.release_id in bus.ended:
+        return True
+    # Only a step's own input is worth the read: a durable timer (the switcher's scale-down) is stale by design.
+    if not (waited or (is_stale(event) and event.state in STEP_STARTED_BY)):
+        return False
+    try:
+        latest = await latest_event(bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+    except Exception as exc:  # the log is only a guard here; the publish-time check still holds
+        log.warning("could not read the release log before acting", error=repr(exc))
+        return False
+    if latest is not None and latest.state in ENDINGS:
+        bus.ended.add(latest)
+        return True
+    return False

@@ -1,0 +1,15 @@
+"""The one mark of a transient failure, shared by every adapter: no dependencies, so any module may raise it."""
+
+from __future__ import annotations
+
+
+class Retry(Exception):
+    """A dependency is unavailable for now: the consumer retries the message after a backoff on the broker,
+    within GREENLIGHT_RETRY_BUDGET (services/shared/retries.py). Anything else an adapter raises is permanent."""
+
+    dependency = "a dependency"
+
+    def __init__(self, reason: str, dependency: str | None = None) -> None:
+        super().__init__(reason)
+        if dependency is not None:
+            self.dependency = dependency

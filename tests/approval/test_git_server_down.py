@@ -1,0 +1,27 @@
+"""A git server that cannot be reached is the server's trouble, not bad input: 503 with Retry-After, not 422."""
+
+from __future__ import annotations
+
+import socket
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.approval.app import create_app
+from services.approval.settings import ApprovalSettings
+from tests.approval.conftest import REQUESTER
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:  # bound then closed: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_an_unreachable_git_server_answers_503(settings: ApprovalSettings) -> None:
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:  # the real resolver
+        response = await client.post("/releases", headers=REQUESTER, json={
+            "app": "demo", "repository": f"git://127.0.0.1:{closed_port()}/demo.git", "commit": "main"})
+        body = await response.json()
+    assert response.status == 503, body
+    assert response.headers["Retry-After"] == "10"
+    assert "git server unavailable" in body["error"] and "try again" in body["error"]

@@ -1,0 +1,38 @@
+"""A parked retry lives on the broker: the service that parked it may stop; its next start gets the message."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from services.shared.consumer import Retry
+from services.shared.events import ReleaseEvent, first_event
+from services.shared.protocol import ReleaseState as S
+from services.shared.runtime import BUS, STORE
+from services.shared.settings import BusSettings
+from tests.harness import make_release, running, wait_for_state
+from tests.shared.conftest import stub_service
+
+
+async def test_a_parked_retry_reaches_the_next_process(bus_settings: BusSettings, probe: web.Application) -> None:
+    settings = bus_settings.model_copy(update={"retry_initial_delay": 1.5, "retry_max_delay": 1.5,
+                                               "retry_jitter": 0.0})
+    parked = asyncio.Event()
+
+    async def engine_down(event: ReleaseEvent) -> None:
+        parked.set()
+        raise Retry("engine unreachable", dependency="engine")
+
+    async with running(stub_service(settings, engine_down)):
+        await probe[BUS].publish(first_event(make_release(), actor="ann"))
+        await asyncio.wait_for(parked.wait(), 10)
+    # The first process is gone; the message sits in the retry queue, not in the work queue.
+    retried: list[ReleaseEvent] = []
+
+    async def engine_back(event: ReleaseEvent) -> None:
+        retried.append(event)
+
+    async with running(stub_service(settings, engine_back)):
+        built = await wait_for_state(probe[STORE], "r1", S.BUILT, timeout=10)
+    assert len(retried) == 1 and built.state is S.BUILT
