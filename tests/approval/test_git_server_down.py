@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
+from services.shared.repo_policy import RepositorySettings
 from tests.approval.conftest import REQUESTER
 
 
@@ -18,9 +19,12 @@ def closed_port() -> int:
 
 
 async def test_an_unreachable_git_server_answers_503(settings: ApprovalSettings) -> None:
-    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:  # the real resolver
+    port = closed_port()
+    # A loopback git server is allowed only when named (the repository policy, issue 15).
+    allowed = settings.model_copy(update={"repository": RepositorySettings(allow=[f"git://127.0.0.1:{port}/*"])})
+    async with TestClient(TestServer(create_app(allowed), host="127.0.0.1")) as client:  # the real resolver
         response = await client.post("/releases", headers=REQUESTER, json={
-            "app": "demo", "repository": f"git://127.0.0.1:{closed_port()}/demo.git", "commit": "main"})
+            "app": "demo", "repository": f"git://127.0.0.1:{port}/demo.git", "commit": "main"})
         body = await response.json()
     assert response.status == 503, body
     assert response.headers["Retry-After"] == "10"
