@@ -33,7 +33,7 @@ def check_new_app_name(name: str) -> str:
     if len(name) > NEW_APP_MAX_LENGTH:
         raise ValueError(f"at most {NEW_APP_MAX_LENGTH} characters, so that <app>{LONGEST_NAME_SUFFIX} "
                          f"fits the 63 of a Kubernetes name")
-    if not DNS1035_LABEL.fullmatch(name):  # `$` alone would let a trailing newline through
+    if not DNS1035_LABEL.fullmatch(name):  # fullmatch: `$` alone also matches before a final newline
         raise ValueError("a DNS-1035 label: lower-case letters, digits and '-', starting with a letter "
                          "and ending with a letter or digit (it names Kubernetes Services)")
     return name
