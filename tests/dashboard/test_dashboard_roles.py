@@ -70,5 +70,5 @@ async def test_a_decision_the_api_refuses_is_shown_and_changes_nothing(
     await wait_for_state(approval.store, staged["theirs"], S.REJECTED)
     await page.get_by_test_id("gate").get_by_test_id("approve").click()
     await page.get_by_test_id("confirm-ok").click()
-    await expect(page.get_by_test_id("notice")).to_contain_text("not awaiting approval. (HTTP 409)")
+    await expect(page.get_by_test_id("notice")).to_contain_text("already rejected by")  # who decided, not a stale "ok"
     assert (await approval.store.get(staged["theirs"])).state == S.REJECTED  # type: ignore[union-attr]
