@@ -14,10 +14,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.store import LoggedEvent
 
+log = structlog.get_logger(__name__)
 QUEUE_LIMIT = 1000  # events one subscriber may lag behind before it is ended
 
 
@@ -40,6 +44,19 @@ class Fanout:
                 self._task = asyncio.create_task(self._read(self.position), name="sse-fanout")
 
     async def _read(self, after: int) -> None:
+        # Every stream depends on this one task: a database hiccup (SQLite busy, a PostgreSQL restart) must not
+        # end it, or every stream would idle on pings forever. It resumes after the last offset it handed on.
+        delay = 0.1
+        while True:
+            try:
+                await self._follow(self.position)
+            except (OSError, SQLAlchemyError) as exc:
+                log.warning("event stream reader: database unavailable; retrying", error=str(exc)[:200],
+                            retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _follow(self, after: int) -> None:
         follow = self.database.follow(after, lambda _: True)
         async with contextlib.aclosing(follow):  # type: ignore[type-var]
             async for logged in follow:
@@ -86,3 +103,7 @@ class Fanout:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        for queue in list(self._queues):  # end every subscriber: its client resumes elsewhere or after restart
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)
+        self._queues.clear()

@@ -53,7 +53,7 @@ class ReleaseDesk:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
         one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
         check_request_fields(ask)
-        await self._check_free(ask.app)  # before a git round trip that would be wasted
+        await self._check_free(ask.app, caller)  # before a git round trip that would be wasted
         if ask.from_release is not None:
             source = await source_release(self.store, ask.app, ask.from_release)
             release = promoted_release(source, caller.name)
@@ -143,18 +143,19 @@ class ReleaseDesk:
             raise NotFound("There is no release with that id.")
         return release
 
-    async def _check_free(self, app: str) -> None:
+    async def _check_free(self, app: str, caller: Identity | None = None) -> None:
         blocking = await self.store.in_flight(app)
         if blocking is not None:
-            await self._echo(blocking)
+            # The requester retrying (their first try answered 503 or never answered) gets it published now.
+            await self._echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
 
-    async def _echo(self, release: Release) -> None:
+    async def _echo(self, release: Release, *, now: bool = False) -> None:
         """Publish again what was recorded for the release but not echoed by the log within
         `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
         stopped in between); the same message ids, so a copy that did arrive is folded once."""
-        if utcnow() - release.updated_at < self._unechoed_after:
+        if not now and utcnow() - release.updated_at < self._unechoed_after:
             return
         for stored in await self.store.history(release.id):
             if stored.offset is None and stored.note is None:
@@ -177,7 +178,7 @@ class ReleaseDesk:
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
         made = await self._decision_made(release)
         if made == (decision, caller.name):
-            await self._echo(release)
+            await self._echo(release, now=True)
             return release
         if made is None:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)

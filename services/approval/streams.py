@@ -132,6 +132,8 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
         with request.app[FEED].listen(match_progress) as progress:
             async with sse_response(request, ping_interval=hub.ping_interval) as response:
                 hub.open.add(response)
+                if hub.closing:  # shutdown began while this stream was being set up: close_all missed it
+                    response.stop_streaming()
                 pumps = [asyncio.create_task(_pump(hub, response, follow)),
                          asyncio.create_task(_pump_progress(response, progress))]
                 # A failed send ends a pump; then the stream ends too rather than idling until the next ping.

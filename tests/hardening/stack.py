@@ -182,16 +182,20 @@ class Driver:
         return str(await self._retrying(post))
 
     async def approve(self, release_id: str) -> None:
+        await self.decide(release_id, "approve", ("approved", "switching", "live", "failed"))
+
+    async def decide(self, release_id: str, decision: str, done: tuple[str, ...], comment: str | None = None,
+                     ) -> None:
         async def post() -> None:
             async with self._client(APPROVER) as client:
-                response = await client.post(f"/releases/{release_id}/approve", json={"comment": None})
+                response = await client.post(f"/releases/{release_id}/{decision}", json={"comment": comment})
             state = response.json().get("state") if response.status_code == 409 else None
-            if response.status_code == 200 or state in ("approved", "switching", "live", "failed"):
+            if response.status_code == 200 or state in done:
                 return
             if response.status_code >= 500 or response.status_code == 404 or state in STAGING:
                 # The API's read model is behind our observer's log (its projector commits in batches).
                 raise TryAgain(response.text)
-            raise AssertionError(f"approve {release_id}: {response.status_code} {response.text}")
+            raise AssertionError(f"{decision} {release_id}: {response.status_code} {response.text}")
 
         await self._retrying(post)
 

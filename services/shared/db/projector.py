@@ -43,6 +43,7 @@ class Projector:
         self._arrived = asyncio.Event()
         self._channel: AbstractRobustChannel | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
         # Handed to aio-pika by reference: a robust channel re-consumes with this very dict after a reconnect,
         # so moving the offset forward here makes a reconnect resume where the database is.
         self._arguments: dict[str, Any] = {}
@@ -61,9 +62,17 @@ class Projector:
         await asyncio.wait_for(self._caught_up.wait(), timeout)
         log.info("release log projected", stream=self.stream, resumed_after=stored, new=self.folded.new)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         if self._worker is not None:
-            self._worker.cancel()
+            # Never cancel a batch inside its transaction: a cancelled aiosqlite call can leave the SQLite write
+            # lock held by this process, and the next process to start waits for it in vain. The worker stops
+            # between batches; only one stuck past `grace` is cancelled.
+            self._stopping = True
+            self._arrived.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._worker), grace)
+            except TimeoutError:
+                self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
         if self._channel is not None:
             with contextlib.suppress(Exception):
@@ -87,6 +96,8 @@ class Projector:
         delay = 0.1
         while True:
             await self._arrived.wait()
+            if self._stopping:
+                return
             batch = self._pending[: self.batch_size]
             try:
                 await self._fold(batch)
