@@ -32,6 +32,7 @@ class LogReader:
         self._caught_up = asyncio.Event()
         self._unacked: AbstractIncomingMessage | None = None
         self._acks: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self, timeout: float = 60.0) -> None:
         """Replay the whole log, returning once everything published before the call is folded in."""
@@ -53,18 +54,26 @@ class LogReader:
         await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": self.since or "first"})
 
     def _ack_soon(self, message: AbstractIncomingMessage) -> None:
+        if self._stopping:
+            return  # closing the channel settles it; an ack sent after the close is a connection error
         if self._unacked is None:
             asyncio.get_running_loop().call_soon(self._flush_acks)
         self._unacked = message
 
     def _flush_acks(self) -> None:
         message, self._unacked = self._unacked, None
-        if message is not None:
+        if message is not None and not self._stopping:
             task = asyncio.create_task(_ack_all(message))
             self._acks.add(task)
             task.add_done_callback(self._acks.discard)
 
     async def stop(self) -> None:
+        # The stream keeps delivering until the channel is closed. An ack written after `channel.close`
+        # reaches a channel the broker already closed: CHANNEL_ERROR 504 "expected 'channel.open'", which
+        # closes the whole connection (and every other channel of this process). So no new ack from here
+        # on, and the ones already under way go out before the close.
+        self._stopping = True
+        self._unacked = None
         await asyncio.gather(*self._acks, return_exceptions=True)
         if self._channel is not None:
             with contextlib.suppress(Exception):
