@@ -59,8 +59,13 @@ async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[int]:
             name, _, value = line.partition(":")
             fields[name] = value.removeprefix(" ")
         elif fields:
-            assert json.loads(fields["data"])["offset"] == int(fields["id"])
-            yield int(fields["id"])
+            if "id" not in fields:
+                # Live progress between logged events (README "Progress"): no id, so it never moves the
+                # resume point; an EventSource dispatches it and keeps its Last-Event-ID.
+                assert fields.get("event") == "progress", fields
+            else:
+                assert json.loads(fields["data"])["offset"] == int(fields["id"])
+                yield int(fields["id"])
             fields = {}
 
 
