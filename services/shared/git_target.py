@@ -22,10 +22,12 @@ _REASONS = (  # (what git's stderr says, what a caller is told), first match win
     (("could not resolve host", "name or service not known", "no address associated"), "host not found"),
     (("connection refused", "unable to connect", "failed to connect", "connection timed out",
       "no route to host", "network is unreachable"), "cannot connect to the repository's host"),
+    # HTTP statuses as git words them ("The requested URL returned error: 403"): a bare "403" also matched a
+    # path such as /tmp/pytest-403/ in git's message about a missing local repository.
     (("authentication failed", "could not read username", "terminal prompts disabled", "permission denied",
-      "403", "401"), "the repository needs credentials that were not accepted"),
+      "error: 403", "error: 401"), "the repository needs credentials that were not accepted"),
     (("ssl", "certificate", "tls"), "TLS connection to the repository failed"),
-    (("repository not found", "not found", "does not appear to be a git repository", "404"),
+    (("repository not found", "not found", "does not appear to be a git repository", "error: 404"),
      "repository not found"),
 )
 

@@ -12,6 +12,7 @@ import pytest
 
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
+from services.shared.repo_policy import RepositorySettings
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.builder.conftest import CountingEngine, request
@@ -32,11 +33,16 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[Daemon, str, str]]:
     await daemon.stop()
 
 
+def own_server(url: str) -> RepositorySettings:
+    """The operator's policy naming this test's loopback git daemon (loopback is refused unless named)."""
+    return RepositorySettings(allow=[url.rsplit("/", 1)[0] + "/*"])
+
+
 async def test_release_is_built_after_the_git_server_was_away_for_10s(
         builder, builder_settings: BuilderSettings, fault_bus: BusSettings, engine: CountingEngine,  # type: ignore[no-untyped-def]
         served: tuple[Daemon, str, str], app_name: str) -> None:
     daemon, url, sha = served
-    settings = builder_settings.model_copy(update={"bus": fault_bus})
+    settings = builder_settings.model_copy(update={"bus": fault_bus, "repository": own_server(url)})
     async with EventTap(fault_bus) as tap, builder(settings) as app:
         await daemon.stop()
         away = asyncio.get_running_loop().time()
@@ -57,7 +63,8 @@ async def test_release_fails_when_the_git_server_stays_away_past_the_budget(
         served: tuple[Daemon, str, str], app_name: str) -> None:
     daemon, url, sha = served
     bus = fault_bus.model_copy(update={"retry_budget": TOO_LITTLE})
-    async with EventTap(bus) as tap, builder(builder_settings.model_copy(update={"bus": bus})) as app:
+    settings = builder_settings.model_copy(update={"bus": bus, "repository": own_server(url)})
+    async with EventTap(bus) as tap, builder(settings) as app:
         await daemon.stop()  # and it stays away
         await app[BUS].publish(request(url, sha, app_name))
         failed = await tap.wait("r1", S.BUILT, S.FAILED, timeout=60)
