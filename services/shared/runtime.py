@@ -151,6 +151,8 @@ def run(app: web.Application, port: int, host: str | None = None, grace: float =
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
     try:
-        web.run_app(app, host=host, port=port, shutdown_timeout=grace, print=None, access_log=None)
+        # run_app "prints" once its site is bound: one structured line a supervisor or test can await.
+        web.run_app(app, host=host, port=port, shutdown_timeout=grace, access_log=None,
+                    print=lambda _: log.info("serving", host=host, port=port))
     except StartupError as exc:
         sys.exit(f"greenlight: {exc}")

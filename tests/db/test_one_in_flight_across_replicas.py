@@ -46,15 +46,8 @@ async def api_process(bus: BusSettings) -> AsyncIterator[str]:
             while True:
                 line = await process.stderr.readline()
                 assert line, "the API exited before it was ready"
-                if line.startswith(b"{") and json.loads(line).get("event") == "read model ready":
+                if line.startswith(b"{") and json.loads(line).get("event") == "serving":  # the site is bound
                     break
-        async with aiohttp.ClientSession() as http, asyncio.timeout(10):
-            while True:  # the line comes just before the site binds
-                try:
-                    await http.get(f"http://127.0.0.1:{port}/healthz")
-                    break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
