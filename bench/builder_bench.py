@@ -41,7 +41,8 @@ from services.shared.release import Release
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.fixtures_repo import FixtureRepo, make_repo
-from tests.infra import LOCAL, PINNED_BASE_IMAGE, EventTap, remove_images, running
+from tests.harness import running
+from tests.infra import LOCAL, PINNED_BASE_IMAGE, EventTap, remove_images
 
 DOCKERFILE = f"""FROM {PINNED_BASE_IMAGE}
 COPY payload/ /payload/
