@@ -28,6 +28,8 @@ from pathlib import Path
 import aiohttp
 
 from bench.history_fill import bare_read, drop, fill, pct, rss_mb
+from bench.loop_stalls import ENV as STALLS
+from bench.loop_stalls import module_command
 from services.shared.settings import BusSettings
 
 ROOT = Path(__file__).parents[1]
@@ -55,7 +57,7 @@ async def start_api(bus: BusSettings, database: str, port: int) -> tuple[asyncio
     env = {**os.environ, **bus_env(bus), "GREENLIGHT_DATABASE_URL": database, "GREENLIGHT_API_PORT": str(port),
            "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_LOG_JSON": "true", "GREENLIGHT_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.approval", cwd=ROOT, env=env)
+    process = await asyncio.create_subprocess_exec(*module_command("services.approval"), cwd=ROOT, env=env)
     async with aiohttp.ClientSession() as http:
         while True:
             try:
@@ -122,8 +124,11 @@ async def main() -> None:
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--samples", type=int, default=300, help="requests per latency figure")
+    parser.add_argument("--stalls", action="store_true", help="report what held the API's loop busy > 30 ms")
     parser.add_argument("--skip-memory", action="store_true", help="leave out the in-memory fold (GBs of RSS)")
     args = parser.parse_args()
+    if args.stalls:
+        os.environ[STALLS] = "1"
     prefix = f"glbench.{uuid.uuid4().hex[:8]}."
     bus = BusSettings(amqp_url=URL, exchange=f"{prefix}events", dead_letter_exchange=f"{prefix}dlx",  # type: ignore[arg-type]
                       dead_letter_queue=f"{prefix}dead", log_stream=f"{prefix}log", queue_prefix=prefix)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -34,8 +35,9 @@ from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
+from tests.cleanup import drop_topology as drop_everything
 from tests.hardening.stack import process_stack, timer_queue
-from tests.harness import delete_queues, observer, serving
+from tests.harness import observer, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import Ledger
 
@@ -45,6 +47,9 @@ SHA = "a" * 40
 REQUESTER = {"Authorization": "Bearer requester-token"}
 APPROVER = {"Authorization": "Bearer approver-token"}
 WAITING = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval")
+# Where a release's time goes: the gap between consecutive events of the latency phase, as the log saw them.
+HOPS = (S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL,
+        S.APPROVED, S.SWITCHING, S.LIVE)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -72,6 +77,16 @@ class Watch:
             if not waiter.done():
                 waiter.set_result(time.perf_counter())
 
+    def hops(self, release_ids: list[str]) -> str:
+        """Median gap before each state (as this reader saw the log), over the given releases."""
+        parts = []
+        for before, state in itertools.pairwise(HOPS):
+            gaps = [self.waiters[(r, state)].result() - self.waiters[(r, before)].result() for r in release_ids
+                    if all((r, s) in self.waiters and self.waiters[(r, s)].done() for s in (before, state))]
+            if gaps:
+                parts.append(f"{state.value} +{statistics.median(gaps) * 1000:.1f}")
+        return "median gap before each event (ms): " + ", ".join(parts)
+
     def until(self, release_id: str, state: S) -> asyncio.Future[float]:
         return self.waiters.setdefault((release_id, state), asyncio.get_running_loop().create_future())
 
@@ -93,24 +108,34 @@ async def post_release(http: aiohttp.ClientSession, api: str, app: str) -> str:
         return str(body["id"])
 
 
+EARLY: list[int] = []  # per approval: the 409s it met before the API's read model had awaiting_approval
+
+
 async def approve(http: aiohttp.ClientSession, api: str, release_id: str) -> None:
-    for _ in range(500):
+    # The API knows a release awaits approval once its read model has it, a moment after the bench's own log reader
+    # saw it: retry on 409, backing off (2 ms doubling to 20 ms) so the bench does not load the API it measures.
+    pause = 0.002
+    for early in range(500):
         async with http.post(f"{api}/releases/{release_id}/approve", headers=APPROVER) as response:
             if response.status == 200:
+                EARLY.append(early)
                 return
             body = await response.json()
             # In `procs` mode the bench's own log reader may see awaiting_approval before the API's does.
             assert response.status == 409 and body.get("state") in WAITING, body
-        await asyncio.sleep(0.002)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.02)
     raise AssertionError(f"{release_id} never became approvable")
 
 
 async def latency(api: str, watch: Watch, n: int, tag: str) -> tuple[list[float], list[float]]:
-    staged, live = [], []
+    staged, live, released, answered = [], [], [], []
     async with aiohttp.ClientSession() as http:
         for i in range(n):
             started = time.perf_counter()
             release_id = await post_release(http, api, f"lat-{tag}-{i}")
+            answered.append(time.perf_counter() - started)
+            released.append(release_id)
             try:
                 staged.append(await asyncio.wait_for(watch.until(release_id, S.AWAITING_APPROVAL), 30) - started)
             except TimeoutError:
@@ -119,6 +144,9 @@ async def latency(api: str, watch: Watch, n: int, tag: str) -> tuple[list[float]
             started = time.perf_counter()
             await approve(http, api, release_id)
             live.append(await asyncio.wait_for(watch.until(release_id, S.LIVE), 30) - started)
+    early = EARLY[-n:]
+    print(f"[{tag}] POST answered p50 {statistics.median(answered) * 1000:.1f} ms; approvals that met a 409 first: "
+          f"{sum(1 for e in early if e)}/{len(early)}; {watch.hops(released)}")
     return staged, live
 
 
@@ -144,14 +172,8 @@ def bus_settings(tag: str) -> BusSettings:
                        log_stream=f"{prefix}log", queue_prefix=prefix)
 
 
-async def drop_topology(bus: BusSettings, *queues: str) -> None:
-    await delete_queues(bus, bus.log_stream, bus.dead_letter_queue, timer_queue(bus),
-                        *(bus.queue_prefix + s for s in WORKERS), *queues)
-    connection = await aio_pika.connect(URL)
-    async with connection:
-        channel = await connection.channel()
-        for exchange in (bus.exchange, bus.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+async def drop_topology(bus: BusSettings) -> None:
+    await drop_everything(bus, timer_queue(bus))
 
 
 @contextlib.asynccontextmanager

@@ -24,8 +24,10 @@ import aio_pika
 from aiohttp import web
 
 from services.shared.events import ReleaseEvent
-from services.shared.kube import KubePlatform, KubeSettings, open_kube_platform
 from services.shared.kube.client import Kind
+from services.shared.kube.opening import open_kube_platform
+from services.shared.kube.platform import KubePlatform
+from services.shared.kube.settings import KubeSettings
 from services.shared.kube.templates import RELEASE_ID
 from services.shared.platform import AppRef, ColourStatus, Rollout
 from services.shared.protocol import ReleaseState as S

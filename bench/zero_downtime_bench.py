@@ -105,7 +105,8 @@ async def private_bus() -> AsyncIterator[BusSettings]:
         connection = await aio_pika.connect(AMQP)
         async with connection:
             channel = await connection.channel()
-            for name in ("log", "dead", "builder", "pusher", "deployer", "switcher", "switcher.timers"):
+            for name in ("log", "dead", "builder", "pusher", "deployer", "switcher", "switcher.timers", "notifier",
+                         "analysis"):
                 await channel.queue_delete(prefix + name)
             for name in ("events", "dlx"):
                 await channel.exchange_delete(prefix + name)

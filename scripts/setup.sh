@@ -19,6 +19,9 @@ apt_install() {  # apt_install CMD PACKAGE...: installs the packages when CMD is
 apt_install git git
 apt_install chromium chromium   # the dashboard's real-browser tests (playwright drives it)
 apt_install haproxy haproxy     # the local platform's proxy; `haproxy -c` checks compose/haproxy.cfg
+apt_install prometheus prometheus   # analysis checks: a real Prometheus scraping the events app in the tests
+apt_install ip iproute2         # tests/cluster: each RabbitMQ node of the test cluster in its own network namespace
+apt_install rabbitmq-server rabbitmq-server  # tests/cluster runs three nodes of its own from the package
 
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
@@ -35,10 +38,14 @@ else
   say "Python packages up to date"
 fi
 
+# Up means it greets an AMQP client, not merely that the port accepts: a wedged broker once accepted TCP
+# connections and never answered the protocol header.
 amqp_up() { .venv/bin/python - <<'PY'
 import socket, sys
 try:
-    socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    with socket.create_connection(("127.0.0.1", 5672), timeout=3) as s:
+        s.sendall(b"AMQP\x00\x00\x09\x01")
+        sys.exit(0 if s.recv(1) == b"\x01" else 1)  # frame type 1: the broker's Connection.Start
 except OSError:
     sys.exit(1)
 PY
@@ -49,10 +56,38 @@ elif amqp_up; then
   say "RabbitMQ answers on 127.0.0.1:5672"
 else
   apt_install rabbitmq-server rabbitmq-server
-  say "starting RabbitMQ (rabbitmq-server -detached)"
-  rabbitmq-server -detached
-  timeout 120 rabbitmqctl await_startup >/dev/null 2>&1 || { echo "RabbitMQ did not start within 120 s; see /var/log/rabbitmq" >&2; exit 1; }
+  # The Debian wrapper starts it through `su`, whose PAM limits leave 1,024 open files: the four test processes
+  # at once (quorum queues, streams, hundreds of connections) wedged a broker with that many (it stopped
+  # accepting connections). As the rabbitmq user, with the soft limit raised as far as the hard one allows.
+  start_rabbitmq() {
+    say "starting RabbitMQ (rabbitmq-server -detached, up to 20,000 open files)"
+    (cd /var/lib/rabbitmq && su rabbitmq -s /bin/sh -c \
+      'ulimit -n "$(ulimit -Hn | sed "s/unlimited/65536/")" 2>/dev/null; /usr/lib/rabbitmq/bin/rabbitmq-server -detached') || true
+  }
+  # A node may be booting (the machine starts it just before CI) or down: wait for the listener, starting the
+  # node only when no Erlang VM of the rabbitmq user runs, and afresh if it still does not answer at half time.
+  # `rabbitmqctl await_startup` alone failed at once in CI against a node whose VM was not up yet.
+  for i in $(seq 1 120); do
+    amqp_up && break
+    pgrep -u rabbitmq beam.smp >/dev/null || start_rabbitmq
+    if [ "$i" = 60 ]; then  # still silent: a wedged node is stopped, then any node started afresh
+      pgrep -u rabbitmq beam.smp >/dev/null && { timeout 30 rabbitmqctl stop >/dev/null 2>&1 || pkill -9 -u rabbitmq beam.smp || true; }
+      start_rabbitmq
+    fi
+    sleep 1
+  done
+  amqp_up || { echo "RabbitMQ did not answer on 127.0.0.1:5672 within 120 s; see /var/log/rabbitmq" >&2; exit 1; }
   say "RabbitMQ is up"
+fi
+# Worker queues partitioned by app (GREENLIGHT_PARTITIONS, services/shared/partitions.py) route through the
+# consistent-hash exchange: a plugin that ships with RabbitMQ, enabled on a running node without a restart.
+if [ -z "${AMQP_URL:-}" ] && command -v rabbitmq-plugins >/dev/null 2>&1; then
+  if rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_consistent_hash_exchange; then
+    say "RabbitMQ plugin rabbitmq_consistent_hash_exchange enabled"
+  else
+    say "enabling the RabbitMQ plugin rabbitmq_consistent_hash_exchange"
+    rabbitmq-plugins enable rabbitmq_consistent_hash_exchange >/dev/null
+  fi
 fi
 
 # PostgreSQL for the read model's tests (the services default to SQLite under .local/). This machine kind

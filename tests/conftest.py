@@ -12,17 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-import aio_pika
 import pytest
 
-from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.settings import BusSettings
-from services.shared.topology import retry_delays, retry_queue_name
+from tests.cleanup import drop_topology
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
-# Work queues tests may declare under their prefix; all are deleted after each test.
-SERVICE_QUEUES = ("builder", "pusher", "deployer", "switcher", "notifier", "approval", "deadlines", "a", "b", "c",
-                  "d", "e")
 
 
 def _answers(url: str) -> bool:
@@ -77,18 +72,7 @@ async def bus_settings(amqp_url: str, test_id: str) -> AsyncIterator[BusSettings
         **SHORT_RETRIES,  # type: ignore[arg-type]
     )
     yield settings
-    names = [settings.log_stream, settings.dead_letter_queue, *(prefix + s for s in SERVICE_QUEUES)]
-    # Retry queues of the short tiers every test has and of the default ones a test may restore.
-    tiers = {*retry_delays(settings), *retry_delays(BusSettings())}
-    names += [retry_queue_name(prefix + s, delay) for s in SERVICE_QUEUES for delay in tiers]
-    names += [deadline_queue_name(settings, step, DeadlineSettings().of(step)) for step in STEP_DEADLINES]
-    connection = await aio_pika.connect(amqp_url, client_properties={"connection_name": "gltest-cleanup"})
-    async with connection:
-        channel = await connection.channel()
-        for name in names:  # deleting a queue that was never declared is a no-op in RabbitMQ
-            await channel.queue_delete(name)
-        for exchange in (settings.exchange, settings.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+    await drop_topology(settings)
 
 
 POSTGRES_ADMIN = os.environ.get("GREENLIGHT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -71,8 +71,7 @@ async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,
                        ) -> list[aio_pika.abc.AbstractIncomingMessage]:
     """Read `count` messages from the test's dead-letter queue (acked)."""
     got: list[aio_pika.abc.AbstractIncomingMessage] = []
-    connection = await aio_pika.connect(settings.amqp_url.get_secret_value(),
-                                        client_properties={"connection_name": "gltest-dlq-reader"})
+    connection = await connect_any(settings, "gltest-dlq-reader")
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(settings.dead_letter_queue)
@@ -102,9 +101,19 @@ async def serving(app: web.Application, port: int | None = None) -> AsyncIterato
         await runner.cleanup()
 
 
+async def connect_any(bus: BusSettings, name: str) -> aio_pika.abc.AbstractConnection:
+    """A plain connection to the first of the broker's addresses that answers (AMQP_URL may list a cluster's)."""
+    error: Exception | None = None
+    for url in bus.amqp_urls():
+        try:
+            return await aio_pika.connect(url, client_properties={"connection_name": name})
+        except (aio_pika.exceptions.AMQPConnectionError, OSError) as exc:
+            error = exc
+    raise AssertionError(f"no broker address answers: {error!r}")
+
+
 async def delete_queues(bus: BusSettings, *names: str) -> None:
-    connection = await aio_pika.connect(bus.amqp_url.get_secret_value(),
-                                        client_properties={"connection_name": "gltest-cleanup"})
+    connection = await connect_any(bus, "gltest-cleanup")
     async with connection:
         channel = await connection.channel()
         for name in names:

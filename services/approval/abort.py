@@ -42,6 +42,9 @@ async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Re
         release = await desk._get(release_id)  # 404 for an unknown release
         if release.state is ReleaseState.FAILED and release.error is not None and release.error.step == STEP:
             return release  # aborted already (a repeated request): answer with what happened
+        if release.state is ReleaseState.VERIFYING:  # it serves traffic: failing it would leave live unowned
+            raise Conflict("The release is live and being verified; it is rolled back if a check fails.",
+                           state=release.state)
         if release.state not in IN_FLIGHT:
             raise Conflict(f"The release is {release.state.value}, not in flight; there is nothing to abort.",
                            state=release.state)

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.approval.auth import load_tokens
+from services.approval.clock import CLOCK, Clock, SystemClock
+from services.approval.colour_facts import colour_facts_ctx
 from services.approval.dashboard import add_dashboard
 from services.approval.deadlines import deadline_subscription
 from services.approval.delivery_views import delivery_gauges
@@ -16,6 +18,7 @@ from services.approval.hook_settings import HookSettings
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
+from services.approval.policy_watch import policy_subscription
 from services.approval.progress_feed import FEED, ProgressFeed, progress_ctx
 from services.approval.resolver import GitRefResolver, RefResolver
 from services.approval.route_table import OPENAPI, ROUTES
@@ -26,13 +29,16 @@ from services.approval.streams import HUB, StreamHub
 from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import declare_deadline_timers
+from services.shared.platform import Platform
 from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
-               hooks: HookSettings | None = None) -> web.Application:
-    """The API app; tests inject `resolver` to resolve refs without git or the network, and `hooks`
-    (default: from the environment, GREENLIGHT_HOOKS_*)."""
+               hooks: HookSettings | None = None, clock: Clock | None = None,
+               platform: Platform | None = None) -> web.Application:
+    """The API app; tests inject `resolver` to resolve refs without git or the network, `hooks`
+    (default: from the environment, GREENLIGHT_HOOKS_*), the `clock` the approval policy reads and `platform`
+    (read for replicas per colour)."""
     app = service_app("approval", settings.bus, database=settings.database,
                       client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS])
@@ -41,14 +47,14 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval, settings.sse_max_streams,
                                settings.sse_max_streams_per_identity)
-    app[TICKETS] = StreamTickets(settings.stream_ticket_ttl)
     app.on_shutdown.append(hub.close_all)
     app.on_shutdown.append(hub.stop_feed)  # before the database closes (cleanup)
     refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
         # The bus and database exist only once the shared cleanup contexts have opened them.
-        app[DESK] = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait)
+        app[DESK] = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait, app[CLOCK])
+        app[TICKETS] = StreamTickets(app[DATABASE].engine, settings.stream_ticket_ttl)
         metrics.by_state.database = app[DATABASE]
         yield
 
@@ -57,12 +63,15 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
         yield
 
     app.cleanup_ctx.append(desk_ctx)
+    app[CLOCK] = clock or SystemClock()
+    app.cleanup_ctx.append(colour_facts_ctx(settings, platform))
     app[FEED] = ProgressFeed()
     app.cleanup_ctx.append(progress_ctx)
     app[HOOK_SETTINGS] = hooks or HookSettings()
     add_sql(app)
     app.cleanup_ctx.append(deadline_timers_ctx)
-    add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines)])
+    add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines),
+                                        policy_subscription(app)])
     register(app, ROUTES)
     add_dashboard(app)
     return app

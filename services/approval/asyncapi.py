@@ -50,7 +50,8 @@ def build_asyncapi() -> dict[str, Any]:
             "each can be changed with GREENLIGHT_* settings.")},
         "defaultContentType": "application/json",
         "servers": {"rabbitmq": {"host": "127.0.0.1:5672", "protocol": "amqp", "protocolVersion": "0.9.1",
-                                 "description": "the broker every Greenlight service connects to (AMQP_URL)"}},
+                                 "description": "the broker every Greenlight service connects to (AMQP_URL; for a "
+                                                "cluster, every node's URL comma-separated, tried in turn)"}},
         "channels": {
             "releaseEvents": {
                 "address": "release.{app}.{state}",

@@ -1,4 +1,4 @@
-"""Human decisions: approve or reject a staged release, roll an app back to its previous release."""
+"""Human decisions: approve or reject a staged release, roll an app back to its previous or an earlier release."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from aiohttp import web
 from services.approval.errors import Unprocessable
 from services.approval.handlers import DESK
 from services.approval.models import AppPath, DecisionRequest, FieldError, ReleaseOut, ReleasePath, RollbackRequest
+from services.approval.quorum import approval_status
+from services.approval.restore import rollback_to
 from services.approval.routing import Call, reply
 from services.shared.protocol import ReleaseState
 
@@ -24,9 +26,15 @@ async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseSta
     if desk.settings.require_decision_comment and not (call.body.comment or "").strip():
         raise Unprocessable.of_fields([FieldError(loc=["body", "comment"], msg="a comment is required: say why")])
     release = await desk.decide(call.params.id, decision, call.body.comment, call.caller)
-    return reply(ReleaseOut.of(release))
+    approval = await approval_status(desk.approvals, desk.settings.policy, await desk.store.history(release.id))
+    return reply(ReleaseOut.of(release, approval))
 
 
 async def rollback_app(call: Call[AppPath, RollbackRequest]) -> web.StreamResponse:
-    release = await call.request.app[DESK].rollback(call.params.app, call.body.reason, call.caller)
-    return reply(ReleaseOut.of(release), 202)
+    desk = call.request.app[DESK]
+    if call.body.to is not None:  # a new release that redeploys the earlier one
+        release = await rollback_to(desk, call.params.app, call.body.to, call.body.reason, call.caller)
+    else:  # the live release rolls back: the warm previous colour serves again
+        release = await desk.rollback(call.params.app, call.body.reason, call.caller)
+    out = ReleaseOut.of(release)
+    return reply(out, 202, headers={"Location": out.links.self})

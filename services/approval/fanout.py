@@ -72,6 +72,11 @@ class Fanout:
                     else:
                         queue.put_nowait(logged)
 
+    async def now(self) -> int:
+        """The newest offset handed to subscribers: where a stream that asks for no history starts."""
+        await self._ensure_started()
+        return self.position
+
     async def events(self, after: int, match: Callable[[ReleaseEvent], bool]) -> AsyncIterator[LoggedEvent]:
         """Every event after `after` that matches, forever: the gap from the database, then the shared feed."""
         await self._ensure_started()

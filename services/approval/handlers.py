@@ -19,10 +19,14 @@ import structlog
 from aiohttp import web
 from prometheus_client import Histogram
 
+from services.approval.approvals import Approvals
 from services.approval.auth import Identity
+from services.approval.clock import Clock, SystemClock
 from services.approval.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.approval.models import FieldError, ReleaseRequest
+from services.approval.policy import policy_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
+from services.approval.quorum import check_soak, count_approval
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
@@ -40,9 +44,11 @@ DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
 
 class ReleaseDesk:
     def __init__(self, bus: Bus, store: ReleaseDatabase, resolver: RefResolver, settings: ApprovalSettings,
-                 approval_wait: Histogram) -> None:
+                 approval_wait: Histogram, clock: Clock | None = None) -> None:
         self.bus = bus
         self.store = store
+        self.clock = clock or SystemClock()
+        self.approvals = Approvals(store.engine)
         self.resolver = resolver
         self.settings = settings
         self.approval_wait = approval_wait
@@ -80,13 +86,28 @@ class ReleaseDesk:
         nothing; the same person repeating the same decision is answered with the release as it is now,
         anyone else with 409 naming the decision and who made it."""
         assert decision in DECISIONS
-        release = await self._get(release_id)
+        # The release as of its latest event, read once: two reads (the release, then its event) could see a
+        # concurrent decision or the switcher in between, and refuse a retried request as "changing right now".
+        waiting = await self.store.latest(release_id)
+        if waiting is None:
+            raise NotFound("There is no release with that id.")
+        release = waiting.release
         override = self._self_review(release, caller, decision)
         if release.state != ReleaseState.AWAITING_APPROVAL:
             return await self._repeat_or_refuse(release, decision, caller)
-        waiting = await self._latest(release)
-        event = waiting.next(decision, actor=caller.name,
-                             details={"comment": comment, "admin_override": override},
+        details: dict[str, object] = {"comment": comment, "admin_override": override}
+        if decision is ReleaseState.APPROVED:
+            policy = policy_of(waiting.release, self.settings.policy)
+            check_soak(policy, waiting, self.clock.now())
+            if policy.required_approvals > 1:
+                given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
+                                             self.clock.now())
+                if given is None:
+                    log.info("approval counted", release=release_id, by=caller.name,
+                             required=policy.required_approvals)
+                    return release
+                details["approvals"] = [g.by for g in given]
+        event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
             await self._publish(event)
@@ -177,6 +198,9 @@ class ReleaseDesk:
         decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
         made = await self._decision_made(release)
+        if made is not None and made[0] is decision is ReleaseState.APPROVED and caller.name in {
+                given.by for given in await self.approvals.given(release.id)}:
+            made = (decision, caller.name)  # one of several approvers: their approval counted
         if made == (decision, caller.name):
             await self._echo(release, now=True)
             return release

@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 
 from services.approval.inputs import CURSOR_PATTERN, REF_PATTERN, REPOSITORY_PATTERN
 from services.approval.paging import check_cursor
+from services.approval.policy_models import ApprovalStatus
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import AppName, Colour, NewAppName, Release
@@ -81,6 +82,10 @@ class RollbackRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "error rate doubled"}]})
 
     reason: str = Field(min_length=1, max_length=2000, description="why the live release is rolled back")
+    to: str | None = Field(None, min_length=1, max_length=64, description=(
+        "roll back to this earlier release of the app: a new release redeploys its image (no build), runs the "
+        "checks and switches, `restores` naming it; the request is its approval unless the app's policy says "
+        "`rollback_needs_approval`. Without `to`: the previous release, still warm, goes live again at once"))
 
 
 class Params(BaseModel):
@@ -173,10 +178,13 @@ class ReleaseLinks(BaseModel):
 
 class ReleaseOut(Release):
     links: ReleaseLinks
+    approval: ApprovalStatus | None = Field(None, description=(
+        "how the release stands against its approval policy (approvals given of required, soak, expiry, "
+        "auto-promotion); in a release's detail and a decision's answer, once it was ready for approval"))
 
     @classmethod
-    def of(cls, release: Release) -> ReleaseOut:
-        return cls.model_validate({**dict(release), "links": ReleaseLinks.of(release.id)})
+    def of(cls, release: Release, approval: ApprovalStatus | None = None) -> ReleaseOut:
+        return cls.model_validate({**dict(release), "links": ReleaseLinks.of(release.id), "approval": approval})
 
 
 class EventOut(ReleaseEvent):
@@ -202,6 +210,11 @@ class WarmColour(BaseModel):
     scale_down_at: datetime = Field(description="when the switcher scales it down (from its event)")
 
 
+class ColourReplicas(BaseModel):
+    ready: int = Field(ge=0, description="replicas ready to serve now, as the platform reports them")
+    desired: int = Field(ge=0, description="replicas the colour should run (0: scaled down)")
+
+
 class AppStatus(BaseModel):
     app: str
     live_colour: Colour | None = Field(description="the colour serving traffic, as the switcher switched it")
@@ -209,6 +222,10 @@ class AppStatus(BaseModel):
     standby_release: ReleaseOut | None = Field(description="the release on the standby colour, if any")
     in_flight: ReleaseOut | None
     warm: WarmColour | None = Field(None, description="the previous colour, still running until scale-down")
+    colours: dict[Colour, ColourReplicas] | None = Field(
+        None, description="replicas ready/desired per colour that exists on the platform, read from it now; "
+                          "null when the API does not read the platform (GREENLIGHT_API_COLOUR_FACTS) or it "
+                          "did not answer in time")
 
 
 class FieldError(BaseModel):
@@ -223,3 +240,4 @@ class ErrorOut(BaseModel):
     blocking_release: str | None = Field(None, description="the in-flight release in the way (409)")
     decision: ReleaseState | None = Field(None, description="the decision already made on the release (409)")
     decided_by: str | None = Field(None, description="who made that decision (409)")
+    opens_at: datetime | None = Field(None, description="when approval opens, for a release still soaking (409)")

@@ -31,16 +31,16 @@ def check_request_fields(ask: ReleaseRequest) -> None:
         raise Unprocessable.of_fields(problems)
 
 
-async def source_release(store: ReleaseDatabase, app: str, release_id: str) -> Release:
+async def source_release(store: ReleaseDatabase, app: str, release_id: str, field: str = "from_release") -> Release:
     """The earlier release whose image `from_release` redeploys."""
     source = await store.get(release_id)
     if source is None:  # well formed, names nothing: 404, as the document says
         raise NotFound("There is no release with that id.",
-                       fields=[FieldError(loc=["body", "from_release"], msg="there is no release with that id")])
+                       fields=[FieldError(loc=["body", field], msg="there is no release with that id")])
     if source.app != app:
-        raise _invalid(f"release {release_id} is of app {source.app}, not {app}")
+        raise _invalid(field, f"release {release_id} is of app {source.app}, not {app}")
     if source.digest is None or source.image is None:
-        raise _invalid(f"release {release_id} has no pushed image to redeploy")
+        raise _invalid(field, f"release {release_id} has no pushed image to redeploy")
     return source
 
 
@@ -51,5 +51,5 @@ def promoted_release(source: Release, requested_by: str) -> Release:
 
 
 
-def _invalid(reason: str) -> Unprocessable:
-    return Unprocessable.of_fields([FieldError(loc=["body", "from_release"], msg=reason)])
+def _invalid(field: str, reason: str) -> Unprocessable:
+    return Unprocessable.of_fields([FieldError(loc=["body", field], msg=reason)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.approval.app_facts import warm_colour
+from services.approval.colour_facts import colour_replicas
 from services.approval.errors import NotFound
 from services.approval.handlers import DESK
 from services.approval.models import (
@@ -19,6 +20,7 @@ from services.approval.models import (
     ReleaseRequest,
 )
 from services.approval.paging import decode_cursor, encode_cursor
+from services.approval.quorum import approval_status
 from services.approval.routing import Call, reply
 from services.shared.db.releases import ReleaseFilter
 from services.shared.db.runtime import DATABASE
@@ -46,9 +48,11 @@ async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
     release = await database.get(call.params.id)
     if release is None:
         raise NotFound("There is no release with that id.")
-    history = [EventOut.model_validate({**dict(stored.event), "offset": stored.offset, "note": stored.note})
-               for stored in await database.history(release.id)]
-    return reply(ReleaseDetail(release=ReleaseOut.of(release), history=history))
+    stored = await database.history(release.id)
+    history = [EventOut.model_validate({**dict(s.event), "offset": s.offset, "note": s.note}) for s in stored]
+    desk = call.request.app[DESK]
+    approval = await approval_status(desk.approvals, desk.settings.policy, stored)
+    return reply(ReleaseDetail(release=ReleaseOut.of(release, approval), history=history))
 
 
 async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
@@ -58,6 +62,7 @@ async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
     return reply(AppStatus(
         app=row.app, live_colour=row.live_colour, live_release=_out(row.live),
         standby_release=_out(row.standby), in_flight=_out(row.in_flight), warm=await warm_colour(database, row),
+        colours=await colour_replicas(call.request.app, row, call.request.app[DESK].settings.colour_facts_timeout),
     ))
 
 

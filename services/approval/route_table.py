@@ -64,8 +64,10 @@ ROUTES: tuple[Route, ...] = (
           {200: EVENT_STREAM, 404: ErrorOut}, params=ReleaseStreamParams),
     Route("GET", "/apps/{app}", releases.get_app, "An app's live, standby and in-flight releases",
           {200: AppStatus}, params=AppPath),
-    Route("POST", "/apps/{app}/rollback", decisions.rollback_app, "Roll an app back to its previous release",
-          {202: ReleaseOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER),
+    Route("POST", "/apps/{app}/rollback", decisions.rollback_app,
+          "Roll an app back to its previous release, or (`to`) to any earlier one",
+          {202: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=AppPath, body=RollbackRequest, role=Role.APPROVER,
+          headers={202: ("Location",)}),
     Route("POST", "/events/tickets", streams.issue_ticket, "A single-use ticket that authenticates one event "
           "stream request (for EventSource, which cannot send a header)", {201: StreamTicketOut}),
     Route("GET", "/events", streams.all_events, "Follow every release's events, or one app's (SSE)",

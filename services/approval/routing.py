@@ -81,7 +81,7 @@ def register(app: web.Application, routes: Sequence[Route]) -> None:
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        caller = ANONYMOUS if route.public else _authenticate(request, route)
+        caller = ANONYMOUS if route.public else await _authenticate(request, route)
         params = _params(request, route) if route.params is not None else None
         body = await _body(request, route) if route.body is not None else None
         return await route.handler(Call(request, caller, params, body))
@@ -90,11 +90,11 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     return handle
 
 
-def _authenticate(request: web.Request, route: Route) -> Identity:
+async def _authenticate(request: web.Request, route: Route) -> Identity:
     challenge = {"WWW-Authenticate": 'Bearer realm="greenlight"'}
     token = bearer_token(request)
     if token is None and route.streams and "ticket" in request.query:
-        caller = request.app[TICKETS].redeem(request.query["ticket"])
+        caller = await request.app[TICKETS].redeem(request.query["ticket"])
         if caller is None:
             raise Unauthorized("The stream ticket is unknown, used or expired; POST /events/tickets for "
                                "another.", headers=challenge)

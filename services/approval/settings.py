@@ -9,8 +9,11 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.approval.policy import PolicyBounds
 from services.shared.db.settings import DatabaseSettings
 from services.shared.deadlines import DeadlineSettings
+from services.shared.kube.settings import KubeSettings
+from services.shared.platforms import PlatformSettings
 from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
@@ -79,8 +82,20 @@ class ApprovalSettings(BaseSettings):
     repository: RepositorySettings = Field(
         default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
     )
+    colour_facts: bool = Field(
+        False, description="GET /apps/{app} reads each colour's ready/desired replicas from the platform (the "
+                           "deployer's GREENLIGHT_PLATFORM, GREENLIGHT_LOCAL_* / GREENLIGHT_KUBE_* settings; read "
+                           "access is enough); default false: `colours` is null",
+    )
+    colour_facts_timeout: float = Field(
+        2.0, gt=0, description="seconds that platform read may take before `colours` is left out; default 2")
+    kube: KubeSettings = Field(default_factory=KubeSettings, description="GREENLIGHT_KUBE_*, for colour_facts")
+    platform: PlatformSettings = Field(default_factory=PlatformSettings,
+                                       description="GREENLIGHT_PLATFORM, for colour_facts")
     bus: BusSettings = Field(default_factory=BusSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings,
                                        description="GREENLIGHT_DATABASE_URL: where releases and their history live")
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings,
                                         description="step deadlines, GREENLIGHT_DEADLINE_* (see shared/deadlines.py)")
+    policy: PolicyBounds = Field(default_factory=PolicyBounds, description=(
+        "bounds on every app's approval policy, GREENLIGHT_API_POLICY_* (see approval/policy.py)"))

@@ -3,43 +3,62 @@ without the bearer token in a URL, where proxies and browser history would keep 
 
 `POST /events/tickets` (bearer token in the header) answers a random ticket that is good for one
 stream request, for `GREENLIGHT_API_STREAM_TICKET_TTL` seconds, and for nothing but the event streams.
-Only its sha256 is kept. Tickets live in the process that issued them: behind several API replicas the
-ticket POST and the stream GET need the same replica (sticky sessions), or the CLI's header auth.
+Tickets live in the read model's database (only their sha256, the identity and the expiry), so any API
+replica redeems what any other issued, and exactly once: redeeming is one `DELETE … RETURNING`, which
+only one of several concurrent requests can win. Chosen over a signed, stateless ticket because that
+would need a secret shared by the replicas and could only bound replay by its TTL, not prevent it.
+Expiry compares wall clocks of the replicas (and database): keep them in sync (NTP); the TTL is short.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.approval.auth import Identity
-
-MAX_OUTSTANDING = 10_000  # unredeemed tickets kept; the oldest go first beyond it
+from services.approval.settings import Role
+from services.shared.db.engine import writing
+from services.shared.db.schema import greenlight_stream_tickets as tickets
+from services.shared.release import utcnow
 
 
 class StreamTickets:
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, engine: AsyncEngine, ttl: float, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
         self.ttl = ttl
-        self._issued: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self.clock = clock
 
-    def issue(self, identity: Identity) -> str:
-        now = time.monotonic()
-        while self._issued and (len(self._issued) >= MAX_OUTSTANDING or next(iter(self._issued.values()))[1] < now):
-            self._issued.popitem(last=False)
+    async def issue(self, identity: Identity) -> str:
+        now = self.clock()
         ticket = secrets.token_urlsafe(32)
-        self._issued[_digest(ticket)] = (identity, now + self.ttl)
+        async with writing(self.engine) as connection:
+            # Unredeemed tickets go once expired, by whoever issues next: no sweeper task to run.
+            await connection.execute(sa.delete(tickets).where(tickets.c.expires_at < now))
+            await connection.execute(sa.insert(tickets).values(
+                digest=_digest(ticket), name=identity.name, roles=",".join(sorted(identity.roles)),
+                expires_at=now + timedelta(seconds=self.ttl)))
         return ticket
 
-    def redeem(self, ticket: str) -> Identity | None:
+    async def redeem(self, ticket: str) -> Identity | None:
         """The identity the ticket stands for, once; None when unknown, used or expired."""
-        found = self._issued.pop(_digest(ticket), None)
-        if found is None or found[1] < time.monotonic():
+        async with writing(self.engine) as connection:
+            found = (await connection.execute(sa.delete(tickets).where(tickets.c.digest == _digest(ticket))
+                                              .returning(tickets.c.name, tickets.c.roles,
+                                                         tickets.c.expires_at))).one_or_none()
+        if found is None or _aware(found.expires_at) < self.clock():
             return None
-        return found[0]
+        return Identity(found.name, frozenset(Role(role) for role in found.roles.split(",") if role))
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _digest(ticket: str) -> str:
@@ -47,4 +66,3 @@ def _digest(ticket: str) -> str:
 
 
 TICKETS = web.AppKey("stream_tickets", StreamTickets)
-

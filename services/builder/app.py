@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiodocker
@@ -15,6 +16,9 @@ from services.builder.settings import BuilderSettings
 from services.builder.source import GitCli, SourceFetcher, purge_stale_workdirs
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
+from services.shared.registry.api import HttpRegistryApi
+from services.shared.registry.lookup import ImageLookup, RegistryLookup
+from services.shared.registry.settings import open_auth, open_http
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
 from services.shared.startup import open_engine
 
@@ -25,7 +29,7 @@ HANDLER = web.AppKey("builder_handler", BuildHandler)
 
 def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
                source: SourceFetcher | None = None, linter: Linter | None = None,
-               queue: str | None = None) -> web.Application:
+               lookup: ImageLookup | None = None, queue: str | None = None) -> web.Application:
     """Adapters passed in are used as they are (tests wrap the real ones); the rest are made here."""
     app = service_app(ACTOR, settings.bus)
 
@@ -43,6 +47,11 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
             await docker.close()
 
     async def handler_ctx(app: web.Application) -> AsyncIterator[None]:
+        stack = contextlib.AsyncExitStack()
+        registry = lookup
+        if registry is None and settings.registry_lookup:
+            registry = RegistryLookup(await open_auth(settings, stack),
+                                      HttpRegistryApi(await open_http(settings, stack), settings.registry_scheme))
         stale_after = settings.clone_timeout + settings.build_timeout
         if removed := purge_stale_workdirs(settings.work_root, stale_after):
             log.info("removed stale work dirs", count=removed)
@@ -54,9 +63,10 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
             linter or Hadolint(find_hadolint(settings.hadolint_binary), settings.lint_timeout,
                                trusted_registries=settings.lint_trusted_registries,
                                honour_pragmas=settings.lint_repository_config),
-            app[ENGINE], app[METRICS],
+            app[ENGINE], app[METRICS], registry,
         )
-        yield
+        async with stack:
+            yield
 
     app.cleanup_ctx.append(engine_ctx)
     app.cleanup_ctx.append(handler_ctx)

@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 
 from services.shared.sources import git_env
+from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 LIMIT = 50
@@ -32,7 +33,7 @@ async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LI
             cwd=checkout, env=git_env(), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
-            out, err = await asyncio.wait_for(process.communicate(), timeout)
+            out, err = await bounded(process.communicate(), timeout)
         except TimeoutError:
             process.kill()
             await process.wait()

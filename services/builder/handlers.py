@@ -12,7 +12,6 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
-from services.builder.commits import recent_commits
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
@@ -20,13 +19,14 @@ from services.builder.lint import Linter
 from services.builder.lint_policy import judge
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.settings import BuilderSettings
-from services.builder.source import SourceError, SourceFetcher, commit_time
+from services.builder.source import SourceError, SourceFetcher
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
+from services.shared.registry.lookup import ImageLookup
 from services.shared.release import LintFinding, Release, ReleaseError
 from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import UnsafeSource
@@ -39,19 +39,22 @@ BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
 class BuildHandler:
     """Idempotent, and more: the image is tagged `<registry>/<image>:<commit>` and labelled with its build
     key (app, commit, Dockerfile path and content, context, build args: `buildkey.py`). Before building,
-    the tag is inspected; if it carries this key, the image is reused, whichever release built it, and
-    `built` says so. A redelivered request therefore re-emits the same `built` event (same seq, same
-    message id). Clone, spec and lint are read-only and deterministic for a commit. A release whose
-    image is half-built (builder killed mid-build) has no tag yet and is built again.
+    the tag is inspected on the engine, then (the engine pruned, or another replica built it) in the
+    target registry; if it carries this key, the image is reused, whichever release built it, and
+    `built` says so (from the registry: with its digest, so the pusher pushes nothing). A redelivered
+    request therefore re-emits the same `built` event (same seq, same message id). Clone, spec and lint
+    are read-only and deterministic for a commit. A release whose image is half-built (builder killed
+    mid-build) has no tag yet and is built again.
     A release asked for with an image (`release.digest` already set) is not built at all: the spec is
     read at its commit (or was copied from the release it came from) and the image is passed on."""
 
     def __init__(self, settings: BuilderSettings, source: SourceFetcher, linter: Linter,
-                 engine: BuildEngine, metrics: CollectorRegistry) -> None:
+                 engine: BuildEngine, metrics: CollectorRegistry, lookup: ImageLookup | None = None) -> None:
         self.settings = settings
         self.source = source
         self.linter = linter
         self.engine = engine
+        self.lookup = lookup
         self.locks = KeyedLocks()
         self.policy = RepositoryPolicy(settings.repository.allow)
         self.outcomes = Counter("greenlight_builder_releases", "releases handled by outcome", ["outcome"],
@@ -95,7 +98,7 @@ class BuildHandler:
                 outcome = await self._from_checkout(release, checkout, progress)
                 if outcome.error is not None:
                     return outcome
-                commits = await recent_commits(checkout, binary=self.settings.git_binary)
+                commits = await self.source.commits(checkout)
                 return dataclasses.replace(outcome, commits=tuple(commits))
         except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
@@ -134,6 +137,13 @@ class BuildHandler:
             await progress.report(f"reused image {tag}")
             return Outcome(spec=spec, lint=lint, image=tag, reused=True, build_key=key.digest,
                            note=f"reused image {tag} (build key {key.digest[:19]})")
+        if self.lookup is not None and (found := await self.lookup.find(image, release.commit, KEY_LABEL,
+                                                                        key.digest)):
+            log.info("the registry holds an image with this build key; not building", image=found.image)
+            await progress.report(f"reused image {found.tagged} from the registry")
+            return Outcome(spec=spec, lint=lint, image=found.image, digest=found.digest, reused=True,
+                           build_key=key.digest,
+                           note=f"reused image {found.image} from the registry (build key {key.digest[:19]})")
         try:
             return await self._build(release, checkout, spec, lint, dockerfile, tag, key, progress)
         except (ContextError, BuildFailed) as exc:
@@ -147,7 +157,7 @@ class BuildHandler:
                                                       self.settings.max_context_bytes)
         request = BuildRequest(
             tag=tag, dockerfile=dockerfile, labels=key.labels(), build_args=dict(key.build_args),
-            source_date_epoch=await commit_time(self.settings.git_binary, checkout), release_id=release.id,
+            source_date_epoch=await self.source.commit_time(checkout), release_id=release.id,
         )
 
         async def on_output(line: str) -> None:

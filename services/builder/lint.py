@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from services.shared.release import LintFinding
+from services.shared.timeouts import bounded
 
 # Lower index = more severe; the threshold compares positions in this order.
 SEVERITY = ("error", "warning", "info", "style")
@@ -94,7 +95,7 @@ class Hadolint:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         try:
-            out, err = await asyncio.wait_for(process.communicate(stdin), self.timeout)
+            out, err = await bounded(process.communicate(stdin), self.timeout)
         except TimeoutError:
             process.kill()
             await process.wait()

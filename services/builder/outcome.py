@@ -24,6 +24,7 @@ class Outcome:
     lint: tuple[LintFinding, ...] = ()
     image: str | None = None
     image_id: str | None = None
+    digest: str | None = None  # set when the image was found in the target registry: nothing to push
     reused: bool = False
     build_key: str | None = None
     note: str | None = None
@@ -43,6 +44,8 @@ class Outcome:
                        commits=list(self.commits))
         if self.note:
             details["note"] = self.note
+        if self.digest is not None:
+            changes["digest"] = self.digest
         return building.next(S.BUILT, actor=ACTOR, details=details, image=self.image, **changes)
 
 

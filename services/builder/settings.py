@@ -6,21 +6,29 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from services.shared.registry.settings import RegistryAccess
 from services.shared.repo_policy import RepositorySettings
 from services.shared.settings import BusSettings
 
 LintLevel = Literal["error", "warning", "info", "style"]
 
 
-class BuilderSettings(BaseSettings):
+class BuilderSettings(RegistryAccess):
+    """The target registry's fields (`registry_auth`, `registry_username`, ...: `RegistryAccess`) let the
+    builder find an image it built before in the registry; read access is enough."""
+
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_BUILDER_", extra="ignore", populate_by_name=True)
 
     port: int = Field(8101, description="HTTP port for /healthz, /readyz and /metrics")
     registry: str = Field(
         "127.0.0.1:5001",
         description="registry (host[:port][/namespace]) images are tagged for: <registry>/<image>:<commit>",
+    )
+    registry_lookup: bool = Field(
+        True, description="before building, look for an image with the same build key in the target registry "
+                          "(tag <image>:<commit>, config label) and reuse it; default on",
     )
     allow_local_repos: bool = Field(
         False,

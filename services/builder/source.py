@@ -11,10 +11,11 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
+from services.builder.commits import recent_commits
 from services.shared.git_target import GitTarget, classify, pin
 from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
 from services.shared.sources import GitUnavailable, git_env, git_unavailable, local_path
@@ -34,6 +35,12 @@ class SourceError(Exception):
 class SourceFetcher(Protocol):
     def checkout(self, repository: str, commit: str) -> AbstractAsyncContextManager[Path]:
         """The work tree at `commit`, removed when the context exits. Inputs are already checked."""
+
+    async def commits(self, checkout: Path) -> list[dict[str, Any]]:
+        """The commits the checkout brings, newest first (commits.py); empty when unreadable, never an error."""
+
+    async def commit_time(self, checkout: Path) -> int | None:
+        """The checked-out commit's committer time (for SOURCE_DATE_EPOCH); None when there is no history."""
 
 
 class GitCli:
@@ -58,6 +65,12 @@ class GitCli:
             yield workdir
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
+
+    async def commits(self, checkout: Path) -> list[dict[str, Any]]:
+        return await recent_commits(checkout, binary=self.binary)
+
+    async def commit_time(self, checkout: Path) -> int | None:
+        return await commit_time(self.binary, checkout)
 
     async def _fetch(self, repository: str, commit: str, workdir: Path) -> None:
         remote = await self._pin(repository)  # before any git runs: a refused host is never contacted

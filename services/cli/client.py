@@ -85,8 +85,9 @@ class GreenlightClient:
     def whoami(self) -> JSON:
         return self._call("GET", "/me")
 
-    def rollback(self, app: str, reason: str) -> JSON:
-        return self._call("POST", f"/apps/{segment(app)}/rollback", json={"reason": reason})
+    def rollback(self, app: str, reason: str, to: str | None = None) -> JSON:
+        body = {"reason": reason} if to is None else {"reason": reason, "to": to}
+        return self._call("POST", f"/apps/{segment(app)}/rollback", json=body)
 
     # --- plumbing --------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> JSON:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from services.cli import reads, render
+from services.cli import reads, render, views
 from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL
 from services.cli.demo import demo
@@ -77,6 +77,8 @@ def decide(decision: str, release_id: str, comment: str | None, url: str, token:
         release = client.decide(release_id, decision, comment)
     render.note(f"release {clean(release['id'])} of {clean(release['app'])} is now {clean(release['state'])}",
                 "bold")
+    if release.get("approval") and release["state"] == "awaiting_approval":
+        render.note(f"approvals: {views.approvals(release['approval'])}", "dim")
 
 
 @app.command()
@@ -105,12 +107,19 @@ def abort(release_id: ReleaseId,
 @app.command()
 def rollback(app_name: AppArg,
              reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="why, for the record")],
+             to: Annotated[str | None, typer.Option("--to", metavar="RELEASE", help=(
+                 "roll back to this earlier release: its image is redeployed (no build), checked and switched "
+                 "as a release of its own"))] = None,
              url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """Put the previous colour of APP back live."""
+    """Put the previous colour of APP back live, or (--to) any earlier release."""
     with api(url, token) as client:
-        release = client.rollback(app_name, reason)
+        release = client.rollback(app_name, reason, to)
     rid = clean(release["id"])
-    render.note(f"rolling back {clean(release['app'])}: release {rid} is {clean(release['state'])}", "bold")
+    if to is not None:
+        render.note(f"rolling {clean(release['app'])} back to release {clean(to)}: release {rid} restores it",
+                    "bold")
+    else:
+        render.note(f"rolling back {clean(release['app'])}: release {rid} is {clean(release['state'])}", "bold")
     render.note(f"follow it with: greenlight watch {rid}", "dim")
 
 

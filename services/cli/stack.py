@@ -34,6 +34,7 @@ STACK: tuple[Service, ...] = (
     Service("deployer", "services.deployer", "GREENLIGHT_DEPLOYER_PORT", 8103),
     Service("switcher", "services.switcher", "GREENLIGHT_SWITCHER_PORT", 8104),
     Service("notifier", "services.notifier", "GREENLIGHT_NOTIFIER_PORT", 8105),
+    Service("analysis", "services.analysis", "GREENLIGHT_ANALYSIS_PORT", 8106),
     Service("events-app", "events_app", "PORT", 8080),
 )
 

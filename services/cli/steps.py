@@ -39,7 +39,18 @@ def _facts(*keys: str) -> Callable[[dict[str, Any], dict[str, Any]], str]:
     return lambda release, event: "  ".join(f"{names.get(k, k)}={release[k]}" for k in keys if release.get(k))
 
 
+def _measurement(release: dict[str, Any], event: dict[str, Any]) -> str:
+    """One analysis measurement: `health (http) = 0.01 successful: value 0.01 meets <= 0.05`."""
+    m = (event.get("details") or {}).get("measurement")
+    if not isinstance(m, dict):  # the step handing over to the checks: where they look
+        return _facts("standby_colour", "preview")(release, event) if event["state"] == "analysing" else \
+            f"checks start on {(event.get('details') or {}).get('colour') or 'live'}"
+    return f"{m.get('check')} ({m.get('provider')}) = {m.get('value')} {m.get('verdict')}: {m.get('why')}"
+
+
 FACTS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
+    "analysing": _measurement,
+    "verifying": _measurement,
     "built": _facts("image"),
     "pushed": _facts("digest"),
     "awaiting_approval": _facts("standby_colour", "preview"),
@@ -54,7 +65,9 @@ FACTS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
 def step_text(event: dict[str, Any], previous: datetime | None) -> Text:
     at = when(event.get("occurred_at"))
     release = event.get("release") or {}
-    mark = BAD if event["state"] in FAILED else OK
+    measured = (event.get("details") or {}).get("measurement")
+    failed_check = isinstance(measured, dict) and measured.get("verdict") == "failed"
+    mark = BAD if event["state"] in FAILED or failed_check else OK
     line = Text.assemble((at.strftime("%H:%M:%S") if at else "--:--:--", "dim"), f" {mark} ",
                          state(event["state"]))
     if at and previous:
@@ -63,6 +76,10 @@ def step_text(event: dict[str, Any], previous: datetime | None) -> Text:
     said = clean(facts(release, event)) if facts else ""
     if said:
         line.append("  " + said)
+    analysis = (event.get("details") or {}).get("analysis")
+    if isinstance(analysis, dict):  # the verdict of the checks that led to this step
+        style = {"successful": "green", "failed": "red"}.get(str(analysis.get("verdict")), "yellow")
+        line.append(f"  analysis {clean(analysis.get('verdict'))}: {clean(analysis.get('reason'))}", style=style)
     if note := (event.get("details") or {}).get("note"):  # e.g. "reused image ...": nothing was built
         line.append(f"  {clean(note)}", style="cyan")
     return line

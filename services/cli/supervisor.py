@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from services.cli.child import ChildSpec, ChildStatus, LineSink, pump_lines, spawn
+from services.shared.timeouts import bounded
 
 
 class Supervisor:
@@ -79,7 +80,7 @@ class Supervisor:
             if child.pump is not None:
                 # EOF comes after a child's last line, unless a grandchild still holds its stdout.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(child.pump, 2.0)
+                    await bounded(child.pump, 2.0)
             if child.status in ("healthy", "starting"):
                 child.status = f"stopped ({child.process.returncode})"
 

@@ -45,7 +45,7 @@ def more(next_cursor: str | None) -> None:
 FACTS = (("app", "app"), ("repository", "repository"), ("commit", "commit"), ("ref", "ref"),
          ("requested by", "requested_by"), ("image", "image"), ("digest", "digest"),
          ("standby colour", "standby_colour"), ("live colour", "live_colour"), ("preview", "preview"),
-         ("decided by", "approver"), ("comment", "comment"))
+         ("decided by", "approver"), ("comment", "comment"), ("restores", "restores"))
 
 
 def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -> None:
@@ -57,6 +57,8 @@ def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -
             console.print(Text(f"  {label:<15}{clean(release[key])}"))
     if release.get("admin_override"):
         console.print(Text("  approved by an admin override of the four-eyes rule", style="yellow"))
+    if release.get("approval"):
+        console.print(Text(f"  {'approvals':<15}{approvals(release['approval'])}"))
     table = Table("#", "state", "at", "took", "actor", "details", box=None, header_style="bold")
     times = [when(e["occurred_at"]) for e in history]
     for index, event in enumerate(history):
@@ -97,6 +99,20 @@ def app_status(view: dict[str, Any]) -> None:
         left = (deadline - datetime.now(UTC)).total_seconds() if deadline else 0.0
         due = f"scales down in {duration(left)}" if left > 0 else "scale-down due now"
         console.print(Text.assemble(_one("warm", warm.get("release"), warm.get("colour")), f"  {due}"))
+    if colours := view.get("colours"):
+        console.print(_replicas(colours, colour, (warm or {}).get("colour")))
+
+
+def _replicas(colours: dict[str, dict[str, int]], live: str | None, warm: str | None) -> Text:
+    """`replicas  blue (live) 2/2 ready · green (standby) 0/0 ready`, short counts in yellow."""
+    line = Text(f"  {'replicas':<10}")
+    for index, (name, count) in enumerate(sorted(colours.items())):
+        ready, desired = int(count.get("ready", 0)), int(count.get("desired", 0))
+        line.append(" · " if index else "")
+        line.append(clean(name), style=f"bold {name}" if name in ("blue", "green") else "")
+        line.append(f" ({'live' if name == live else 'warm' if name == warm else 'standby'}) ")
+        line.append(f"{ready}/{desired} ready", style="yellow" if ready < desired else "")
+    return line
 
 
 def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
@@ -115,3 +131,16 @@ def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> Non
                       clock(item.get("created_at")), took)
     console.print(table)
     more(next_cursor)
+
+
+def approvals(status: dict[str, Any]) -> str:
+    """`1 of 2 (dev-admin); soak until 12:00:00; expires 18:00:00`: how a release stands against its policy."""
+    given = status.get("given") or []
+    words = [f"{len(given)} of {status['required']}" + (f" ({', '.join(clean(g['by']) for g in given)})"
+                                                          if given else "")]
+    for label, key in (("soak until", "soak_ends_at"), ("expires", "expires_at"),
+                       ("auto-promotes", "auto_promote_at")):
+        at = when(status.get(key))
+        if at is not None:
+            words.append(f"{label} {at.strftime('%H:%M:%S')}")
+    return "; ".join(words)

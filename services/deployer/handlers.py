@@ -20,6 +20,7 @@ import structlog
 from services.deployer.progress import rollout_progress
 from services.deployer.settings import DeployerSettings
 from services.shared.bus import Bus
+from services.shared.ended import ReleaseEnded
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.platform import (
@@ -72,9 +73,9 @@ class Deployer:
         await bus.publish(deploying)
         reporter = ProgressReporter(bus, pushed.release_id, pushed.app, "deploy",
                                     interval=self.settings.progress_interval)
-        await bus.publish(await self._outcome(deploying, reporter))
+        await bus.publish(await self._outcome(deploying, reporter, bus))
 
-    async def _outcome(self, deploying: ReleaseEvent, reporter: ProgressReporter) -> ReleaseEvent:
+    async def _outcome(self, deploying: ReleaseEvent, reporter: ProgressReporter, bus: Bus) -> ReleaseEvent:
         release = deploying.release
         app = AppRef.of(release)
         if not release.image:
@@ -100,7 +101,12 @@ class Deployer:
             await self.platform.deploy(app, standby, rollout, replicas)
             async with rollout_progress(self.platform, app, standby, replicas, reporter,
                                         every=max(self.settings.progress_interval, 0.5)):
-                await self.platform.wait_ready(app, standby, release.id, self.settings.ready_timeout())
+                try:
+                    await bus.ended.unless_ended(release.id, self.platform.wait_ready(
+                        app, standby, release.id, self.settings.ready_timeout()))
+                except ReleaseEnded:  # aborted (or past its deadline) while rolling out: free it now
+                    await self._free_colour(app, standby, release.id, "ended while rolling out")
+                    raise
             preview = await self.platform.set_preview(app, standby)
             if not await self.platform.mark(app, standby, release.id, ColourStatus.AWAITING_APPROVAL):
                 return _failed(deploying, f"{standby} was taken by another release while deploying", standby)
@@ -118,8 +124,10 @@ class Deployer:
         live_state = state.colour(live) if live is not None else None
         previous = live_state.release_id if live_state is not None else None
         log.info("release staged", standby=standby.value, live=live, preview=preview)
+        # Pre-promotion checks first, if the app has any: the analysis service asks for approval once they pass.
+        checks = deploying.release.spec is not None and deploying.release.spec.analysis.pre
         return deploying.next(
-            ReleaseState.AWAITING_APPROVAL, actor=SERVICE,
+            ReleaseState.ANALYSING if checks else ReleaseState.AWAITING_APPROVAL, actor=SERVICE,
             details={"standby_colour": standby.value, "live_colour": live, "preview": preview},
             live_colour=live, standby_colour=standby, preview=preview, previous_release=previous,
         )
@@ -139,9 +147,13 @@ class Deployer:
         colour = _colour_of(state, release.id)
         if colour is None or state.live is colour:
             return
-        if await self.platform.mark(app, colour, release.id, ColourStatus.RELEASED):
-            await self.platform.scale(app, colour, 0, if_release=release.id, if_status=ColourStatus.RELEASED)
-            log.info("standby freed", colour=colour.value, because=event.state.value)
+        await self._free_colour(app, colour, release.id, event.state.value)
+
+    async def _free_colour(self, app: AppRef, colour: Colour, release_id: str, because: str) -> None:
+        """At once, not after the switcher's scale-down delay: nothing will ever serve from it."""
+        if await self.platform.mark(app, colour, release_id, ColourStatus.RELEASED):
+            await self.platform.scale(app, colour, 0, if_release=release_id, if_status=ColourStatus.RELEASED)
+            log.info("standby freed", colour=colour.value, because=because)
 
 
 def _colour_of(state: AppState, release_id: str) -> Colour | None:

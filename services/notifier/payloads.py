@@ -39,7 +39,16 @@ def public_view(event: ReleaseEvent) -> dict[str, Any]:
         "previous_release": release.previous_release, "lint": lint,
         "error": ({"step": release.error.step, "reason": without_credentials(release.error.reason)}
                   if release.error else None),
+        # A rollback's reason, and the analysis verdict (with its last measurement) that led to this state.
+        "reason": without_credentials(str(event.details["reason"]))[:1000] if event.details.get("reason") else None,
+        "analysis": _analysis(event.details.get("analysis")),
     }
+
+
+def _analysis(found: Any) -> dict[str, Any] | None:
+    if not isinstance(found, dict):
+        return None
+    return {key: found.get(key) for key in ("verdict", "reason", "measurement")}
 
 
 def cloudevent_body(event: ReleaseEvent, source: str) -> tuple[bytes, str]:

@@ -10,7 +10,6 @@ a queue's head, so mixed delays in one queue would hold a short retry behind a l
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus, PublishFailed
 from services.shared.events import ReleaseEvent
+from services.shared.timeouts import bounded
 
 SUBSCRIPTION_HEADER = "x-greenlight-subscription"
 
@@ -36,7 +36,7 @@ class RetryQueues:
         self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
         for queue in self.queues:
             await self._channel.declare_queue(queue, durable=True, arguments={
-                "x-queue-type": "quorum",
+                **self.bus.settings.quorum_arguments(),
                 "x-dead-letter-exchange": "",  # the default exchange: routes by queue name
                 "x-dead-letter-routing-key": self.work_queue,
                 "x-dead-letter-strategy": "at-least-once",  # not dropped between the two queues
@@ -61,7 +61,7 @@ class RetryQueues:
             expiration=timedelta(seconds=max(self.delays[level], 0.001)),
         )
         try:
-            await asyncio.wait_for(
+            await bounded(
                 self._channel.default_exchange.publish(message, self.queues[level], mandatory=True),
                 self.bus.settings.publish_timeout,
             )

@@ -30,7 +30,8 @@ def slack_message(event: ReleaseEvent, api_url: str | None) -> dict[str, Any]:
         S.FAILED: f":red_circle: *{app}* `{short}` failed"
                   + (f" at {escape(view['error']['step'])}: {escape(view['error']['reason'][:300])}"
                      if view["error"] else ""),
-        S.ROLLED_BACK: f":leftwards_arrow_with_hook: *{app}* `{short}` was rolled back",
+        S.ROLLED_BACK: f":leftwards_arrow_with_hook: *{app}* `{short}` was rolled back"
+                       + (f": {escape(view['reason'][:300])}" if view["reason"] else ""),
     }[event.state]
     checks = ", ".join(f"{n} {escape(level)}" for level, n in sorted(view["lint"].items())) or "lint clean"
     preview = f"<{escape(view['preview'])}|preview>" if view["preview"] else "no preview"

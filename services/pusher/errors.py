@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import re
 
+from services.shared.registry.errors import RegistryRefused, TransientRegistryError
 from services.shared.transient import Retry
 
-
-class TransientRegistryError(Retry):
-    """Connection refused, timeouts, 5xx, 429: retried after a backoff on the broker."""
-
-    dependency = "registry"
-
-
-class RegistryRefused(Exception):
-    """401/403/denied, invalid manifest, immutable tag...: the release fails with this message."""
+__all__ = ["EngineUnavailable", "RegistryRefused", "TransientRegistryError", "classify"]
 
 
 class EngineUnavailable(Retry):

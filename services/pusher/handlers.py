@@ -8,10 +8,8 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry, Counter
 
-from services.pusher.auth import Login, RegistryAuth
 from services.pusher.engine import LocalImage, PushEngine
 from services.pusher.errors import RegistryRefused, TransientRegistryError
-from services.pusher.registry import RegistryApi
 from services.pusher.settings import PusherSettings
 from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
@@ -19,6 +17,8 @@ from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
+from services.shared.registry.api import RegistryApi
+from services.shared.registry.auth import Login, RegistryAuth
 from services.shared.release import Release, ReleaseError
 
 log = structlog.get_logger(__name__)
@@ -58,7 +58,7 @@ class PushHandler:
         pushing = event.next(S.PUSHING, actor=ACTOR, details={"image": release.image})
         await bus.publish(pushing)
         progress = ProgressReporter(bus, release.id, release.app, "push",
-                                    interval=self.settings.progress_interval, secrets=self._secrets())
+                                    interval=self.settings.progress_interval, secrets=self.settings.secrets())
         async with self.locks.hold(release.id):
             try:
                 pushed = await self._push(release, progress)
@@ -78,10 +78,6 @@ class PushHandler:
             details["note"] = pushed.note
         await bus.publish(pushing.next(S.PUSHED, actor=ACTOR, details=details,
                                        image=pushed.image, digest=pushed.digest))
-
-    def _secrets(self) -> list[str]:
-        held = (self.settings.registry_password, self.settings.registry_token)
-        return [secret.get_secret_value() for secret in held if secret is not None]
 
     async def _push(self, release: Release, progress: ProgressReporter) -> Pushed:
         if release.image is None:

@@ -8,6 +8,9 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from services.shared.analysis_spec import AnalysisSpec
+from services.shared.approval_policy import ApprovalPolicy
+
 SPEC_FILE = "greenlight.yaml"
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
@@ -34,7 +37,12 @@ class AppSpec(BaseModel):
     secret_env: dict[EnvName, SecretRef] = Field(
         default_factory=dict, description="environment variables whose values come from secrets"
     )
+    # Issue 18 (approval policy): its own block, bounded by the operator's settings.
+    approval: ApprovalPolicy | None = Field(None, description=(
+        "approval policy: required approvals, soak, expiry, auto-promotion (services/shared/approval_policy.py)"))
     build_args: dict[EnvName, str] = Field(default_factory=dict, description="extra docker build args")
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec,
+                                   description="checks before approval (pre) and after the switch (post)")
 
     @field_validator("dockerfile", "context")
     @classmethod

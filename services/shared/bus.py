@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from contextvars import ContextVar
 from typing import Any
@@ -13,9 +12,12 @@ from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobust
 
 from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
+from services.shared.multihost import MultiHostConnection
+from services.shared.partitions import PARTITIONED, declare_partitions
 from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
+from services.shared.timeouts import bounded
 from services.shared.topology import declare_log_stream, declare_topology, declare_work_queue
 
 log = structlog.get_logger(__name__)
@@ -49,11 +51,10 @@ class Bus:
         return self._connection
 
     async def connect(self) -> None:
-        connection = await aio_pika.connect_robust(
-            self.settings.amqp_url.get_secret_value(),
-            client_properties={"connection_name": self.connection_name},
-            timeout=self.settings.connect_timeout,
-        )
+        # Every node's address (AMQP_URL may list several): a reconnect moves to the next node that answers.
+        connection = MultiHostConnection(
+            self.settings.amqp_urls(), client_properties={"connection_name": self.connection_name})
+        await connection.connect(timeout=self.settings.connect_timeout)
         self._connection = connection
         try:
             await self._declare()
@@ -62,7 +63,7 @@ class Bus:
             # robust connection stays open, reconnecting, for as long as the process lives.
             self._connection = self._channel = self._exchange = self._dlx = None
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(connection.close(), 10)
+                await bounded(connection.close(), 10)
             raise
 
     async def _declare(self) -> None:
@@ -74,12 +75,15 @@ class Bus:
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
         # Every step's queue, not only this service's: an event is kept for a service not started yet.
         for service, states in WORK_QUEUES.items():
-            await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service,
-                                     [routing_key("*", state) for state in states])
+            keys = [routing_key("*", state) for state in states]
+            if self.settings.partitions and service in PARTITIONED:
+                await declare_partitions(self._connection, self.settings, self.settings.queue_prefix + service, keys)
+            else:
+                await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service, keys)
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:
-            await asyncio.wait_for(self._connection.close(), 10)
+            await bounded(self._connection.close(), 10)
 
     async def channel(self, prefetch: int) -> AbstractRobustChannel:
         channel = await self.connection.channel()
@@ -109,8 +113,8 @@ class Bus:
         )
         try:
             assert self._exchange is not None
-            await asyncio.wait_for(self._exchange.publish(message, item.routing_key, mandatory=False),
-                                   self.settings.publish_timeout)
+            await bounded(self._exchange.publish(message, item.routing_key, mandatory=False),
+                          self.settings.publish_timeout)
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             log.warning("progress not published", step=item.step, error=repr(exc))
 
@@ -127,7 +131,7 @@ class Bus:
     async def _publish(self, exchange: AbstractExchange, message: aio_pika.Message, key: str) -> None:
         # The timeout matters: during a reconnect a publish can otherwise wait forever (aio-pika #636).
         try:
-            await asyncio.wait_for(
+            await bounded(
                 exchange.publish(message, key, mandatory=True), self.settings.publish_timeout
             )
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:

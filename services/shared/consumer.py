@@ -7,20 +7,23 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
 from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
+from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.retries import Retrier, Retry, RetryState
 from services.shared.safepoint import already_ended, learn_recent_endings
+from services.shared.timeouts import bounded
 from services.shared.topology import declare_work_queue
 
-__all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription"]
+__all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription", "Worker"]
 
 log = structlog.get_logger(__name__)
 
@@ -53,30 +56,92 @@ class Subscription:
     skip_ended: bool = True
 
 
+class Worker(Protocol):
+    """What a service runs per subscription: a Consumer of one queue, or PartitionClaims (claims.py)."""
+
+    queue_name: str
+    draining: asyncio.Event
+
+    @property
+    def handled(self) -> int: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self, grace: float) -> None: ...
+
+
+def routing_keys(sub: Subscription) -> list[str]:
+    return [routing_key("*", state) for state in sub.states] + list(sub.extra_routing_keys)
+
+
 class Consumer:
-    def __init__(self, bus: Bus, subscription: Subscription) -> None:
+    def __init__(self, bus: Bus, subscription: Subscription, queue: str | None = None, *,
+                 one_per_app: bool = False) -> None:
         self.bus = bus
         self.sub = subscription
-        self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
-        self._channel: AbstractRobustChannel | None = None
+        self.queue_name = queue or subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
+        self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self.draining = asyncio.Event()  # set once no new message will be taken
         self.handled = 0
+        # `one_per_app`: one message of an app at a time, in delivery order (asyncio.Lock is FIFO); on a
+        # partition (partitions.py) this is what keeps an app's releases in order within the one replica.
+        self._apps = KeyedLocks() if one_per_app else None
+        self._holding = False  # giving the queue up: deliveries from now on are not started (see release)
         self._give_up = GiveUp(bus, subscription.service, self.queue_name)
         self._retrier = Retrier(bus, subscription.service, self.queue_name, self._give_up)
 
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    @property
+    def channel_lost(self) -> bool:
+        return self._channel is not None and self._channel.is_closed
+
     async def start(self) -> None:
-        keys = [routing_key("*", state) for state in self.sub.states] + list(self.sub.extra_routing_keys)
-        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
+        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, routing_keys(self.sub))
         if self.sub.skip_ended:
             await learn_recent_endings(self.bus)
-        self._channel = await self.bus.channel(self.bus.settings.prefetch)
-        self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
+        await self.consume(await self.bus.channel(self.bus.settings.prefetch))
+
+    async def consume(self, channel: AbstractChannel) -> None:
+        """Consume this queue on `channel` (its prefetch already set)."""
+        self._channel = channel
+        self._queue = await channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
         log.info("consuming", queue=self.queue_name, states=[s.value for s in self.sub.states],
                  ack_policy=self.sub.ack_policy.value)
+
+    async def release(self, grace: float) -> None:
+        """Give a partition up to another replica without handing it a later message of an app still being
+        handled here: deliveries from now on are held unstarted, the ones taken finish (within `grace`),
+        then the channel closes and the broker returns the held ones to the head of the queue. (A cancel
+        first would let the next owner start on the queue while these still run.)"""
+        self._holding = True
+        await self._finish(grace)
+        if self._channel is not None and not self._channel.is_closed:
+            with contextlib.suppress(Exception):  # not bounded: a cancelled close desyncs the connection
+                await self._channel.close()
+
+    async def lose(self) -> None:
+        """The channel closed under us (connection lost): nothing taken can be acked any more and the broker
+        hands it to the next owner, so the handlers stop now rather than act alongside it."""
+        self._holding = True
+        for task in self._in_flight:
+            task.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await self._retrier.close()
+
+    async def _finish(self, grace: float) -> None:
+        if self._in_flight:
+            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            for task in pending:  # unacked: the broker redelivers them to another consumer
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._retrier.close()
 
     async def stop(self, grace: float) -> None:
         """Stop taking messages, let in-flight ones finish within `grace`, then cancel the rest."""
@@ -84,17 +149,13 @@ class Consumer:
         if alive and self._queue is not None and self._tag is not None:
             await _bounded(self._queue.cancel(self._tag))
         self.draining.set()
-        if self._in_flight:
-            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
-            for task in pending:  # unacked: the broker redelivers them to another consumer
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        if alive:
-            await self._retrier.close()
+        await self._finish(grace)
         if alive and self._channel is not None:
             await _bounded(self._channel.close())
 
     async def _spawn(self, message: AbstractIncomingMessage) -> None:
+        if self._holding:
+            return  # left unacked: returned to the queue when the channel closes
         task = asyncio.create_task(self._handle(message))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
@@ -110,45 +171,52 @@ class Consumer:
         bound = structlog.contextvars.bound_contextvars(release=event.release_id, app=event.app,
                                                        state=event.state.value, seq=event.seq)
         with bound:
-            attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
-            if attempt > self.bus.settings.delivery_limit:
-                await self._give_up.unsettled(message, event, attempt)
+            if self._apps is None:
+                await self._handle_event(message, event)
                 return
-            retried = RetryState.of(message)
-            if self.sub.skip_ended and await already_ended(self.bus, event, waited=retried.count > 0):
-                log.info("release already ended; not acting on it")
-                await settle(message.ack())
-                return
-            if retried.count:
-                RETRIED.set((event.release_id, retried.details()))
-            try:
-                await self.sub.handler(event, self.bus)
-            except asyncio.CancelledError:
-                raise
-            except ReleaseEnded as exc:  # it ended while the handler worked: stop here, publish nothing more
-                log.info("release ended while handling; stopped", reason=str(exc))
-                await settle(message.ack())
-                return
-            except Retry as exc:
-                await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
-                return
-            except Exception as exc:
-                if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
-                    log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
-                    if isinstance(exc, PublishFailed):
-                        # The broker is likely reconnecting: requeueing at once would spend every allowed
-                        # delivery in a second, before the publish channel is back.
-                        await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
-                    await settle(message.nack(requeue=True))
-                    return
-                log.error("handler failed for good", error=repr(exc))
-                await self._give_up.failing(message, (PUBLISHED.get() or {}).get(event.release_id, event), repr(exc))
-                return
+            async with self._apps.hold(event.app):
+                await self._handle_event(message, event)
+
+    async def _handle_event(self, message: AbstractIncomingMessage, event: ReleaseEvent) -> None:
+        attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+        if attempt > self.bus.settings.delivery_limit:
+            await self._give_up.unsettled(message, event, attempt)
+            return
+        retried = RetryState.of(message)
+        if self.sub.skip_ended and await already_ended(self.bus, event, waited=retried.count > 0):
+            log.info("release already ended; not acting on it")
             await settle(message.ack())
-            self.handled += 1
+            return
+        if retried.count:
+            RETRIED.set((event.release_id, retried.details()))
+        try:
+            await self.sub.handler(event, self.bus)
+        except asyncio.CancelledError:
+            raise
+        except ReleaseEnded as exc:  # it ended while the handler worked: stop here, publish nothing more
+            log.info("release ended while handling; stopped", reason=str(exc))
+            await settle(message.ack())
+            return
+        except Retry as exc:
+            await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
+            return
+        except Exception as exc:
+            if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
+                log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
+                if isinstance(exc, PublishFailed):
+                    # The broker is likely reconnecting: requeueing at once would spend every allowed
+                    # delivery in a second, before the publish channel is back.
+                    await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
+                await settle(message.nack(requeue=True))
+                return
+            log.error("handler failed for good", error=repr(exc))
+            await self._give_up.failing(message, (PUBLISHED.get() or {}).get(event.release_id, event), repr(exc))
+            return
+        await settle(message.ack())
+        self.handled += 1
 
 
 async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:
     """A broker call during shutdown: on a dead connection a robust channel would wait forever."""
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(op, seconds)
+        await bounded(op, seconds)

@@ -64,7 +64,7 @@ async def declare_deadline_timers(connection: AbstractRobustConnection, bus: Bus
             deadline = deadlines.of(step)
             name = deadline_queue_name(bus, step, deadline)
             queue = await channel.declare_queue(name, durable=True, arguments={
-                "x-queue-type": "quorum",
+                **bus.quorum_arguments(),
                 "x-message-ttl": round(deadline.total_seconds() * 1000),
                 "x-dead-letter-exchange": bus.exchange,
                 "x-dead-letter-routing-key": DEADLINE_KEY.format(step=step),

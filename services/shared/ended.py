@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
@@ -21,11 +23,13 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.release import utcnow
+from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 ENDINGS = (ReleaseState.FAILED, ReleaseState.REJECTED)
 STALE_AFTER = timedelta(seconds=30)  # a message older than this is checked against the log before acting
 REMEMBERED = 10_000  # endings kept per process; older ones fall back to the log check
+T = TypeVar("T")
 
 
 class ReleaseEnded(Exception):
@@ -36,6 +40,7 @@ class EndedReleases:
     def __init__(self) -> None:
         self._ended: OrderedDict[str, str] = OrderedDict()
         self._channel: AbstractRobustChannel | None = None
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
         self.seeded = False  # whether the recent endings were read from the log (safepoint.py)
 
     def __contains__(self, release_id: object) -> bool:
@@ -46,6 +51,35 @@ class EndedReleases:
         self._ended.move_to_end(event.release_id)
         while len(self._ended) > REMEMBERED:
             self._ended.popitem(last=False)
+        for waiter in self._waiters.pop(event.release_id, set()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def unless_ended(self, release_id: str, work: Coroutine[Any, Any, T]) -> T:
+        """`work`'s result, or `ReleaseEnded` as soon as the release ends, `work` then cancelled.
+
+        For a long wait inside a step (a rollout becoming ready): the safe points before and after a
+        handler would let it run to its timeout, holding a colour an aborted release no longer needs."""
+        if release_id in self._ended:
+            work.close()
+            raise ReleaseEnded(f"release {release_id} already {self._ended[release_id]}")
+        task = asyncio.ensure_future(work)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(release_id, set()).add(waiter)
+        try:
+            racing: set[asyncio.Future[Any]] = {task, waiter}
+            await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting = self._waiters.get(release_id, set())
+            waiting.discard(waiter)
+            if not waiting:
+                self._waiters.pop(release_id, None)
+            if not task.done():
+                task.cancel()
+                await asyncio.wait({task})  # its CancelledError stays in it; ours (if any) still propagates
+        if task.done() and not task.cancelled():
+            return task.result()
+        raise ReleaseEnded(f"release {release_id} {self._ended.get(release_id, 'ended')} while waiting")
 
     def check(self, event: ReleaseEvent) -> None:
         """Raise `ReleaseEnded` for an event that would carry an ended release further."""
@@ -67,7 +101,7 @@ class EndedReleases:
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._channel.close(), 5)
+                await bounded(self._channel.close(), 5)
 
 
 def is_stale(event: ReleaseEvent) -> bool:

@@ -30,7 +30,10 @@ class ReleaseEvent(BaseModel):
     state: ReleaseState
     occurred_at: datetime = Field(default_factory=utcnow)
     actor: str
-    details: dict[str, Any] = Field(default_factory=dict, description="what this step added or found")
+    details: dict[str, Any] = Field(default_factory=dict, description=(
+        "what this step added or found; an analysis measurement (`analysing`, `verifying`) carries `measurement` "
+        "{check, provider, value, verdict, why, at}, and the step a verdict led to carries `analysis` "
+        "{verdict, reason, tally, measurements}"))
     release: Release
 
     @property
@@ -77,6 +80,19 @@ def parse_event(body: bytes) -> ReleaseEvent:
     if len(body) > MAX_BODY_BYTES:
         raise BadMessage(f"body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
     try:
+        # The common case in one pass of pydantic-core (half the CPU of json.loads + model_validate: the projector
+        # parses every event of the log); anything else takes the long way, which says precisely what is wrong.
+        event = ReleaseEvent.model_validate_json(body)
+    except ValidationError:
+        pass
+    else:
+        if event.schema_version == SCHEMA_VERSION and "schema_version" in event.model_fields_set:
+            return _consistent(event)
+    return _consistent(_parse_slowly(body))
+
+
+def _parse_slowly(body: bytes) -> ReleaseEvent:
+    try:
         raw = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadMessage(f"not JSON: {exc}") from exc
@@ -93,10 +109,13 @@ def parse_event(body: bytes) -> ReleaseEvent:
         raw = UPGRADES[version](raw)
         version += 1
     try:
-        event = ReleaseEvent.model_validate(raw)
+        return ReleaseEvent.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         raise BadMessage(f"invalid event: {problems}") from exc
+
+
+def _consistent(event: ReleaseEvent) -> ReleaseEvent:
     if event.release.id != event.release_id or event.release.state != event.state:
         raise BadMessage("event envelope disagrees with its release snapshot")
     return event

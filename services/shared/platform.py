@@ -69,6 +69,7 @@ class ColourState:
     status: ColourStatus | None
     replicas: int  # desired
     ready: bool  # the platform reports the desired replicas of the current template all available
+    ready_replicas: int = 0  # replicas ready to serve now (of any template: what answers requests)
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
 from aiohttp import web
-from kubernetes_asyncio.config import ConfigException
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.shared.kube import open_kube_platform
 from services.shared.kube.settings import KubeSettings
 from services.shared.local import open_local_platform
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import Platform
 from services.shared.runtime import READY
-from services.shared.startup import StartupError, check_cluster
+from services.shared.startup import StartupError
 
 Choice = Literal["local", "kubernetes", "auto"]
 PLATFORM = web.AppKey("platform", Platform)
@@ -55,6 +53,11 @@ async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | Non
     """
     settings = settings or PlatformSettings()
     if chosen(settings.platform, kube) == "kubernetes":
+        # Imported here: kubernetes-asyncio is 0.23 s of every start-up, needed on this platform only.
+        from kubernetes_asyncio.config import ConfigException
+
+        from services.shared.kube.opening import check_cluster, open_kube_platform
+
         async with contextlib.AsyncExitStack() as stack:
             try:
                 kube_platform = await stack.enter_async_context(open_kube_platform(kube))

@@ -19,7 +19,8 @@ from services.shared.release import AppName, utcnow
 
 PROGRESS_PREFIX = "progress"
 MAX_MESSAGE = 300
-Step = Literal["build", "push", "deploy", "switch"]  # switch: only its retry notices (shared/retries.py)
+# switch: only its retry notices (shared/retries.py); approval: "1 of 2 approvals" (approval/quorum.py)
+Step = Literal["build", "push", "deploy", "switch", "approval"]
 
 
 class Progress(BaseModel):

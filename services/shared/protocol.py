@@ -12,9 +12,13 @@ class ReleaseState(StrEnum):
     PUSHING = "pushing"
     PUSHED = "pushed"
     DEPLOYING = "deploying"
+    # Pre-promotion checks run against the preview; each measurement is one more `analysing` event.
+    ANALYSING = "analysing"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
     SWITCHING = "switching"
+    # Traffic switched; post-promotion checks watch it before it counts as live (each measurement one event).
+    VERIFYING = "verifying"
     LIVE = "live"
     # A newer release of the same app went live; this one's colour stays warm for rollback.
     SUPERSEDED = "superseded"
@@ -34,10 +38,13 @@ TRANSITIONS: dict[ReleaseState, frozenset[ReleaseState]] = {
     S.BUILT: frozenset({S.PUSHING, S.FAILED}),
     S.PUSHING: frozenset({S.PUSHED, S.FAILED}),
     S.PUSHED: frozenset({S.DEPLOYING, S.FAILED}),
-    S.DEPLOYING: frozenset({S.AWAITING_APPROVAL, S.FAILED}),
+    S.DEPLOYING: frozenset({S.AWAITING_APPROVAL, S.FAILED, S.ANALYSING}),
+    S.ANALYSING: frozenset({S.ANALYSING, S.AWAITING_APPROVAL, S.FAILED}),
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.FAILED}),
     S.APPROVED: frozenset({S.SWITCHING, S.FAILED}),
-    S.SWITCHING: frozenset({S.LIVE, S.FAILED}),
+    S.SWITCHING: frozenset({S.LIVE, S.FAILED, S.VERIFYING}),
+    # A failed post-promotion check rolls back at once; the old colour is still warm.
+    S.VERIFYING: frozenset({S.VERIFYING, S.LIVE, S.ROLLING_BACK}),
     S.LIVE: frozenset({S.SUPERSEDED, S.ROLLING_BACK}),
     # A refused rollback leaves the release live; the refusal reason travels in the event.
     S.ROLLING_BACK: frozenset({S.ROLLED_BACK, S.LIVE}),
@@ -52,10 +59,13 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
     "pusher": (S.BUILT,),
     "deployer": (S.PUSHED, S.REJECTED, S.FAILED),  # stage; tear the standby down after a refusal
     "switcher": (S.APPROVED, S.ROLLING_BACK),
+    "analysis": (S.ANALYSING, S.VERIFYING),
     # The states a person acts on or wants to hear of; the intermediate steps (building, pushing, ...)
     # are left out so they cost no extra queue write each. Subscriptions filter within these.
     "notifier": (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.LIVE, S.FAILED, S.ROLLING_BACK,
                  S.ROLLED_BACK),
+    # Issue 18: the approval policy's timers (expiry, auto-promotion) and a rollback-to-release's approval.
+    "approval": (S.AWAITING_APPROVAL,),
 }
 
 TERMINAL: frozenset[ReleaseState] = frozenset(s for s in ReleaseState if s not in TRANSITIONS)
@@ -67,7 +77,8 @@ def _on_the_way_live() -> frozenset[ReleaseState]:
     todo = [S.REQUESTED]
     while todo:
         state = todo.pop()
-        if state in seen or state is S.LIVE or state in TERMINAL:
+        # A rollback (from live, or from verifying when a check failed) does not hold the app, as before.
+        if state in seen or state in (S.LIVE, S.ROLLING_BACK) or state in TERMINAL:
             continue
         seen.add(state)
         todo.extend(TRANSITIONS[state])

@@ -13,6 +13,8 @@ _SECRET_KEY = re.compile(r"token|pass|secret|key|sig|auth|cred", re.IGNORECASE)
 def redact_url(url: str) -> str:
     """Userinfo other than a plain ssh user (`ssh://git@host`, `git@host:path`) and credential-like
     query values are masked; anything unparsable is shown as it is only when it holds no `@`."""
+    if "@" not in url and "?" not in url:
+        return url  # no userinfo, no query: nothing to mask (and every event's URL passes here)
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -94,6 +94,7 @@ class Release(Model):
     standby_colour: Colour | None = None
     preview: str | None = None
     previous_release: str | None = Field(None, description="release that was live when this one was staged")
+    restores: str | None = Field(None, description="the earlier release a rollback-to-release redeploys")
     approver: str | None = None
     comment: str | None = None
     admin_override: bool = False

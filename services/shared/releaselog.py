@@ -5,18 +5,54 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, cast
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.store import ReleaseStore
+from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 MARKER_HEADER = "x-greenlight-marker"
+
+
+async def consume_log(bus: Bus, stream: str, prefetch: int, on_message: Callable[[AbstractIncomingMessage], Any],
+                      arguments: dict[str, Any]) -> AbstractRobustChannel:
+    """A channel of its own consuming the release log (see consume_stream). A passive declare (ensure=True)
+    registers the queue with the robust channel, so after a reconnect aio-pika consumes again."""
+    channel = await consume_stream(lambda: bus.channel(prefetch=prefetch), stream, on_message, arguments)
+    return cast(AbstractRobustChannel, channel)
+
+
+async def consume_stream(open_channel: Callable[[], Awaitable[AbstractChannel]], stream: str,
+                         on_message: Callable[[AbstractIncomingMessage], Any],
+                         arguments: dict[str, Any]) -> AbstractChannel:
+    """Consume a stream on a channel from `open_channel`. A broker node that has just come back refuses stream
+    consumers (PRECONDITION_FAILED "does not have a replica on the local node") until the stream's coordinator
+    has restarted its member there, and nothing announces that: tried again with backoff meanwhile, within the
+    caller's timeout (a restarted API replica exited on it in tests/cluster/test_chaos.py)."""
+    delay = 0.2
+    while True:
+        channel = await open_channel()
+        try:
+            queue = await channel.get_queue(stream, ensure=True)
+            await queue.consume(on_message, no_ack=False, arguments=arguments)
+            return channel
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await bounded(channel.close(), 5)
+            if not isinstance(exc, aio_pika.exceptions.ChannelPreconditionFailed) or \
+                    "does not have a replica" not in str(exc):
+                raise
+        log.warning("stream has no replica on this broker node yet; trying again", stream=stream, retry_in=delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)
 
 
 class LogReader:
@@ -36,22 +72,16 @@ class LogReader:
 
     async def start(self, timeout: float = 60.0) -> None:
         """Replay the whole log, returning once everything published before the call is folded in."""
-        self._channel = await self.bus.channel(prefetch=2000)
-        await self._consume()
+        # aio-pika re-consumes from "first" after a reconnect: _on_message skips what it has.
+        self._channel = await consume_log(self.bus, self.bus.settings.log_stream, 2000, self._on_message,
+                                          {"x-stream-offset": self.since or "first"})
         # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
         await self._channel.default_exchange.publish(
             aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}),
             routing_key=self.bus.settings.log_stream,
         )
-        await asyncio.wait_for(self._caught_up.wait(), timeout)
+        await bounded(self._caught_up.wait(), timeout)
         log.info("release log replayed", releases=len(self.store.releases), offset=self.store.last_offset)
-
-    async def _consume(self) -> None:
-        assert self._channel is not None
-        # A passive declare (ensure=True) registers the queue with the robust channel, so after a reconnect
-        # aio-pika re-consumes from "first" again (_on_message skips what it has); ensure=False would not.
-        queue = await self._channel.get_queue(self.bus.settings.log_stream, ensure=True)
-        await queue.consume(self._on_message, no_ack=False, arguments={"x-stream-offset": self.since or "first"})
 
     def _ack_soon(self, message: AbstractIncomingMessage) -> None:
         if self._stopping:
@@ -77,7 +107,7 @@ class LogReader:
         await asyncio.gather(*self._acks, return_exceptions=True)
         if self._channel is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._channel.close(), 5)
+                await bounded(self._channel.close(), 5)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         headers = message.headers or {}

@@ -27,6 +27,7 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
 from services.shared.progress import Progress, Step
+from services.shared.timeouts import bounded
 from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
 from services.shared.transient import Retry
 
@@ -115,8 +116,8 @@ class Retrier:
             message.body, content_type=message.content_type, message_id=message.message_id, headers=headers,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=max(wait, 0.001),
         )
-        await asyncio.wait_for(channel.default_exchange.publish(parked, queue, mandatory=True),
-                               self.bus.settings.publish_timeout)
+        await bounded(channel.default_exchange.publish(parked, queue, mandatory=True),
+                      self.bus.settings.publish_timeout)
 
     async def _ready_channel(self) -> AbstractChannel:
         async with self._lock:
@@ -128,4 +129,4 @@ class Retrier:
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._channel.close(), 5)
+                await bounded(self._channel.close(), 5)

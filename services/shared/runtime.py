@@ -15,10 +15,13 @@ from prometheus_client.registry import Collector
 from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
-from services.shared.consumer import Consumer, Subscription
+from services.shared.claims import PartitionClaims
+from services.shared.consumer import Consumer, Subscription, Worker
 from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
+from services.shared.gc_tuning import GcSettings, tune_gc
 from services.shared.logs import configure_logging
+from services.shared.partitions import PARTITIONED
 from services.shared.releaselog import LogReader
 from services.shared.settings import BusSettings, StartupError
 from services.shared.startup import broker_error, load_settings
@@ -29,7 +32,7 @@ S = TypeVar("S", bound=BaseSettings)
 
 BUS = web.AppKey("bus", Bus)
 STORE = web.AppKey("store", ReleaseStore)
-CONSUMERS = web.AppKey("consumers", list[Consumer])
+CONSUMERS = web.AppKey("consumers", list[Worker])
 METRICS = web.AppKey("metrics", CollectorRegistry)
 READY = web.AppKey("ready", dict[str, bool])
 
@@ -66,7 +69,7 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = app[BUS]
-        consumers = [Consumer(bus, sub) for sub in subscriptions(app)]
+        consumers = [worker_for(bus, sub) for sub in subscriptions(app)]
         for consumer in consumers:
             await consumer.start()
         app[CONSUMERS] = consumers
@@ -80,11 +83,19 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
     app.cleanup_ctx.append(ctx)
 
 
+def worker_for(bus: Bus, sub: Subscription) -> Worker:
+    """A partitioned worker's subscription (GREENLIGHT_PARTITIONS > 0) claims partitions; the rest consume
+    their one queue."""
+    if bus.settings.partitions and sub.service in PARTITIONED:
+        return PartitionClaims(bus, sub)
+    return Consumer(bus, sub)
+
+
 class HandledCollector(Collector):
     """`greenlight_messages_handled_total{queue}`: read from each consumer's own count at scrape time, so
     the figure is the one the consumer keeps (acked after its effect) and cannot drift from it."""
 
-    def __init__(self, consumers: Sequence[Consumer]) -> None:
+    def __init__(self, consumers: Sequence[Worker]) -> None:
         self.consumers = consumers
 
     def collect(self) -> Iterator[Metric]:
@@ -151,6 +162,7 @@ def run(app: web.Application, port: int, host: str | None = None, grace: float =
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
     try:
+        tune_gc(app, load_settings(GcSettings))
         # run_app "prints" once its site is bound: one structured line a supervisor or test can await.
         web.run_app(app, host=host, port=port, shutdown_timeout=grace, access_log=None,
                     print=lambda _: log.info("serving", host=host, port=port))

@@ -36,7 +36,8 @@ class BusSettings(BaseSettings):
     amqp_url: SecretStr = Field(
         SecretStr("amqp://guest:guest@127.0.0.1:5672/"),
         validation_alias=AliasChoices("AMQP_URL", "GREENLIGHT_AMQP_URL"),
-        description="broker URL; a secret because it may carry a password",
+        description=("broker URL, or the URLs of every node of a cluster separated by commas (tried in turn on "
+                     "each connect and reconnect); a secret because it may carry a password"),
     )
     exchange: str = Field("greenlight.events", description="durable topic exchange for release events")
     dead_letter_exchange: str = Field("greenlight.dlx", description="where unusable messages go")
@@ -54,12 +55,39 @@ class BusSettings(BaseSettings):
     delivery_limit: int = Field(5, ge=1, description=(
         "deliveries of one message before the service fails its release and dead-letters it; the queue's own "
         "x-delivery-limit is 3 more, for give-ups that cannot settle"))
+    queue_replicas: int | None = Field(None, ge=1, description=(
+        "members of each quorum queue and of the release log's stream (x-quorum-initial-group-size, "
+        "x-initial-cluster-size); default: the broker's (every node of the cluster, up to its own cap)"))
+
+    partitions: int = Field(0, ge=0, le=64, description=(
+        "0 (default): each worker consumes one shared queue (competing consumers). N > 0: each worker's queue "
+        "is split into N partitions by app (consistent-hash exchange, RabbitMQ plugin "
+        "rabbitmq_consistent_hash_exchange) and each partition is consumed by one replica at a time, so the "
+        "releases of one app are handled in order by one process; set it alike on every service "
+        "(services/shared/partitions.py)"))
+    partition_check_interval: float = Field(0.5, gt=0, description=(
+        "seconds between a replica's looks for partitions nobody consumes (the fail-over delay after a "
+        "replica dies) and for its fair share of them (default 0.5)"))
+
+    def amqp_urls(self) -> list[str]:
+        """`AMQP_URL` split at its commas: one URL per broker node."""
+        return [part.strip() for part in self.amqp_url.get_secret_value().split(",") if part.strip()]
+
+    def quorum_arguments(self) -> dict[str, Any]:
+        """A quorum queue's type, and its members when `queue_replicas` says how many."""
+        arguments: dict[str, Any] = {"x-queue-type": "quorum"}
+        if self.queue_replicas is not None:
+            arguments["x-quorum-initial-group-size"] = self.queue_replicas
+        return arguments
+
     def log_arguments(self) -> dict[str, Any]:
         arguments: dict[str, Any] = {"x-queue-type": "stream", "x-max-age": self.log_max_age}
         if self.log_max_bytes is not None:
             arguments["x-max-length-bytes"] = self.log_max_bytes
         if self.log_segment_bytes is not None:
             arguments["x-stream-max-segment-size-bytes"] = self.log_segment_bytes
+        if self.queue_replicas is not None:
+            arguments["x-initial-cluster-size"] = self.queue_replicas
         return arguments
 
     publish_timeout: float = Field(10.0, gt=0, description="seconds a publish may wait for its confirm")

@@ -8,20 +8,18 @@ the broker's handshake), so "configured" means "answers", not only "set". `runti
 
 from __future__ import annotations
 
-import asyncio
 import os
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aio_pika
 import aiodocker
 import aiormq
-from kubernetes_asyncio import client
-from kubernetes_asyncio.client.exceptions import ApiException
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from services.shared.logs import redact_url
 from services.shared.settings import StartupError
+from services.shared.timeouts import bounded
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -39,14 +37,14 @@ async def open_engine(url: str | None, setting: str, api_version: str = "auto") 
                 f"no container engine: {setting} and DOCKER_HOST are unset and no engine socket exists at the "
                 f"default places; set {setting} (or DOCKER_HOST) to the engine's API, e.g. "
                 "unix:///run/podman/podman.sock") from None
-        raise StartupError(f"{setting}={redact_url(given)!r} is not an engine API URL ({_why(exc)}); "
+        raise StartupError(f"{setting}={redact_url(given)!r} is not an engine API URL ({why(exc)}); "
                            "use unix:///path/to/engine.sock or http(s)://host:port") from None
     where = redact_url(url or os.environ.get("DOCKER_HOST") or str(docker.docker_host))
     try:
-        await asyncio.wait_for(docker.version(), PING_TIMEOUT)
+        await bounded(docker.version(), PING_TIMEOUT)
     except Exception as exc:  # whatever stops it answering, the advice is the same
         await docker.close()
-        raise StartupError(f"the container engine at {where} does not answer ({_why(exc)}); start it "
+        raise StartupError(f"the container engine at {where} does not answer ({why(exc)}); start it "
                            f"(podman: podman system service) or point {setting} at one that runs") from None
     return docker
 
@@ -63,26 +61,9 @@ def broker_error(exc: BaseException, url: str) -> StartupError | None:
                             "the user in (rabbitmqctl add_vhost NAME; rabbitmqctl set_permissions -p NAME USER "
                             "'.*' '.*' '.*') or fix the vhost in AMQP_URL")
     if isinstance(exc, aio_pika.exceptions.AMQPConnectionError | ConnectionError | OSError | TimeoutError):
-        return StartupError(f"no broker answers at {where} ({_why(exc)}); start RabbitMQ "
+        return StartupError(f"no broker answers at {where} ({why(exc)}); start RabbitMQ "
                             "(rabbitmq-server -detached) or set AMQP_URL to one that runs")
     return None
-
-
-async def check_cluster(api_client: client.ApiClient, where: str) -> None:
-    """The API server answers `/version` with the configured credentials."""
-    try:
-        # Raw: only "does it answer with these credentials" matters, not the version fields it returns.
-        version: Any = client.VersionApi(api_client)  # raw response: not the generated model's type
-        response = await asyncio.wait_for(version.get_code(_preload_content=False), PING_TIMEOUT)
-        response.release()
-    except ApiException as exc:
-        raise StartupError(f"the Kubernetes API at {where} answered {exc.status} {exc.reason} to /version; "
-                           "check the credentials of the kubeconfig's user (KUBECONFIG, GREENLIGHT_KUBE_CONTEXT)"
-                           ) from None
-    except Exception as exc:
-        raise StartupError(f"the Kubernetes API at {where} does not answer ({_why(exc)}); check the server of "
-                           "the kubeconfig (KUBECONFIG / GREENLIGHT_KUBE_KUBECONFIG, GREENLIGHT_KUBE_CONTEXT), "
-                           "or set GREENLIGHT_PLATFORM=local") from None
 
 
 def load_settings(cls: type[S]) -> S:
@@ -98,6 +79,6 @@ def load_settings(cls: type[S]) -> S:
         raise StartupError(f"{variable} is invalid: {first['msg']}{count}; fix it in the environment") from None
 
 
-def _why(exc: BaseException) -> str:
+def why(exc: BaseException) -> str:
     text = redact_url(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
     return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

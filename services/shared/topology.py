@@ -24,7 +24,7 @@ async def declare_topology(
         settings.dead_letter_exchange, aio_pika.ExchangeType.TOPIC, durable=True
     )
     dead = await channel.declare_queue(
-        settings.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+        settings.dead_letter_queue, durable=True, arguments=settings.quorum_arguments()
     )
     await dead.bind(dlx, "#")
     return exchange, dlx
@@ -55,7 +55,7 @@ async def declare_log_stream(connection: AbstractRobustConnection, settings: Bus
 
 def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
     return {
-        "x-queue-type": "quorum",
+        **settings.quorum_arguments(),
         # Beyond the consumer's own limit: past it the consumer fails the release itself (see
         # AckPolicy); the broker dead-letters on its own only if even those give-ups never settle.
         "x-delivery-limit": settings.delivery_limit + BROKER_DELIVERY_MARGIN,
@@ -107,7 +107,7 @@ def retry_queue_arguments(settings: BusSettings, work_queue: str, delay: float) 
     """Nobody consumes a retry queue: a message waits out the queue's TTL (or its own shorter `expiration`,
     the jitter) and the broker dead-letters it back to `work_queue` through the default exchange."""
     return {
-        "x-queue-type": "quorum",
+        **settings.quorum_arguments(),
         "x-message-ttl": round(delay * 1000),
         "x-dead-letter-exchange": "",
         "x-dead-letter-routing-key": work_queue,

@@ -65,7 +65,10 @@ class Switcher:
             if not (state.live is target and state.live_release == release.id):
                 if state.live is not expected:
                     raise LiveChanged(expected, state.live)
-                await self.platform.wait_ready(app, target, release.id, self.settings.ready_timeout)
+                # Aborted meanwhile: no traffic for it, and nothing left warm (the deployer frees the colour).
+                await bus.ended.unless_ended(release.id, self.platform.wait_ready(
+                    app, target, release.id, self.settings.ready_timeout))
+                bus.ended.check(switching)
                 await self.platform.switch(app, expected, target, release.id)
             await self.platform.mark(app, target, release.id, ColourStatus.LIVE)
             if expected is not None and release.previous_release:
@@ -76,7 +79,10 @@ class Switcher:
             await self.announce.publish(bus, switching.next(ReleaseState.FAILED, actor=SERVICE,
                                                             error=ReleaseError(step=STEP, reason=str(exc))))
             return
-        live = switching.next(ReleaseState.LIVE, actor=SERVICE,
+        # Post-promotion checks watch the new colour first, if the app has any; the analysis service then
+        # publishes `live`, or `rolling_back` to this colour's predecessor, still warm.
+        checks = release.spec is not None and release.spec.analysis.post
+        live = switching.next(ReleaseState.VERIFYING if checks else ReleaseState.LIVE, actor=SERVICE,
                               details={"colour": target.value, "previous_colour": expected,
                                        **warm_until(expected, self.settings.scale_down_delay)})
         if expected is not None:

@@ -58,8 +58,10 @@ class RollBack:
             await self.announce.publish(bus, rolling.next(ReleaseState.LIVE, actor=SERVICE,
                                                           details={"rollback_refused": str(exc)}))
             return
+        # Why, repeated from the request (a person's reason, or the failed checks'), so a notification says it.
+        why = {"reason": rolling.details["reason"]} if rolling.details.get("reason") else {}
         rolled_back = rolling.next(ReleaseState.ROLLED_BACK, actor=SERVICE,
-                                   details={"restored": previous, "colour": colour.other.value,
+                                   details={"restored": previous, "colour": colour.other.value, **why,
                                             **warm_until(colour, self.settings.scale_down_delay)})
         await self.announce.retire_later(rolled_back, colour, release.id)
         await self.announce.publish(bus, rolled_back)

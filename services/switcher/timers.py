@@ -9,7 +9,6 @@ in the order they were set (TTL expiry happens only at the head of a queue).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Protocol
 
@@ -18,6 +17,7 @@ from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus, PublishFailed
 from services.shared.events import ReleaseEvent
+from services.shared.timeouts import bounded
 
 TIMER_KEY = "timer.switcher.scale-down"
 
@@ -37,7 +37,7 @@ class RabbitTimers:
     async def start(self) -> None:
         self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
         await self._channel.declare_queue(self.queue, durable=True, arguments={
-            "x-queue-type": "quorum",
+            **self.bus.settings.quorum_arguments(),
             "x-dead-letter-exchange": self.bus.settings.exchange,
             "x-dead-letter-routing-key": TIMER_KEY,
             # at-least-once: an expired timer is not dropped between this queue and the work queue.
@@ -53,11 +53,12 @@ class RabbitTimers:
         assert self._channel is not None, "RabbitTimers.start() first"
         message = aio_pika.Message(
             event.dumps(), content_type="application/json", message_id=f"{event.message_id}/timer",
+            headers={"app": event.app},  # what a partitioned queue hashes on (shared/partitions.py)
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             expiration=timedelta(seconds=max(delay, 0.001)),
         )
         try:
-            await asyncio.wait_for(
+            await bounded(
                 self._channel.default_exchange.publish(message, self.queue, mandatory=True),
                 self.bus.settings.publish_timeout,
             )

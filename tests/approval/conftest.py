@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
+from services.approval.clock import Clock
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.db.runtime import DATABASE
@@ -34,9 +35,9 @@ def settings(bus_settings: BusSettings) -> ApprovalSettings:
 
 
 @contextlib.asynccontextmanager
-async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None,
+async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None, clock: Clock | None = None,
                      ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    app = create_app(settings, resolver=resolver or FakeResolver())
+    app = create_app(settings, resolver=resolver or FakeResolver(), clock=clock)
     server = TestServer(app, host="127.0.0.1")
     # No access log, as in production (`run`): a log line with ?access_token= would hold a token.
     await server.start_server(access_log=None)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
 from services.shared.consumer import Subscription
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import Colour
+from services.shared.release import Colour, utcnow
 from services.shared.runtime import STORE, add_subscriptions, service_app
 from services.shared.settings import BusSettings
 from services.shared.sources import SHA_RE, UnsafeSource
@@ -36,10 +38,12 @@ class FakeResolver:
         return self.refs[ref]
 
 
-def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -> web.Application:
+def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None,
+                  spec: AppSpec | None = None) -> web.Application:
     """requested -> ... -> awaiting_approval; approved -> switching -> live; rolling_back -> rolled_back.
 
-    `hold`, when given, pauses every release after `built` until it is set.
+    `hold`, when given, pauses every release after `built` until it is set. `spec`: the greenlight.yaml the
+    builder "reads" (set on `built`, as the real builder does), e.g. with an approval policy.
     """
     app = service_app("fake-pipeline", settings, with_store=True)
 
@@ -60,7 +64,8 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
         # As the real deployer: the standby is the other colour than the one the live release was deployed on.
         colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
         steps: list[tuple[S, dict[str, object]]] = [
-            (S.BUILDING, {}), (S.BUILT, {"image": f"reg/{event.app}:{event.release.commit[:12]}"}),
+            (S.BUILDING, {}), (S.BUILT, {"image": f"reg/{event.app}:{event.release.commit[:12]}",
+                                         **({"spec": spec} if spec is not None else {})}),
             (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
             (S.DEPLOYING, {"standby_colour": colour, "previous_release": live.id if live else None}),
             (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview"}),
@@ -94,3 +99,16 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None) -
         Subscription("switcher", [S.APPROVED, S.ROLLING_BACK], switch),
     ])
     return app
+
+
+class FakeClock:
+    """The approval policy's clock, moved by the test instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.at = utcnow()
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)

@@ -59,7 +59,7 @@ async def test_decision_body_is_optional(client: Client, pipeline: web.Applicati
 async def test_app_view_shows_live_standby_and_in_flight(client: Client, pipeline: web.Application) -> None:
     empty = await (await client.get("/apps/demo", headers=REQUESTER)).json()
     assert empty == {"app": "demo", "live_colour": None, "live_release": None, "standby_release": None,
-                     "in_flight": None, "warm": None}
+                     "in_flight": None, "warm": None, "colours": None}  # colours: the platform is not read
     first = await live_release(client)
     second = await staged_release(client)
     view = await (await client.get("/apps/demo", headers=REQUESTER)).json()

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.repo_policy import RepositorySettings
 from tests.approval.conftest import REQUESTER
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:  # bound then closed: nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import free_port as closed_port  # nothing listens there
 
 
 async def test_an_unreachable_git_server_answers_503(settings: ApprovalSettings) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -14,14 +13,9 @@ import aiohttp
 
 from services.shared.settings import BusSettings
 from tests.approval.conftest import REQUESTER
+from tests.ports import free_port
 
 ROOT = Path(__file__).parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_module_runs_the_api_and_exits_cleanly_on_sigterm(bus_settings: BusSettings) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.approval.auth import Identity
+from services.approval.settings import Role
 from services.approval.tickets import StreamTickets
+from services.shared.db.engine import migrate, open_engine
+from services.shared.db.settings import DatabaseSettings
+from services.shared.release import utcnow
 from tests.approval.conftest import REQUESTER, request_release
 from tests.approval.sse import read_messages
 
@@ -42,12 +45,17 @@ async def test_a_ticket_is_good_for_streams_only_and_is_no_bearer_token(client: 
     assert (await client.post("/events/tickets")).status == 401  # a ticket needs a token
 
 
-def test_a_ticket_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    tickets = StreamTickets(ttl=30)
-    ann = Identity("ann", frozenset())
-    kept, lapsed = tickets.issue(ann), tickets.issue(ann)
-    assert tickets.redeem(kept) == ann
-    later = time.monotonic() + 31
-    monkeypatch.setattr(time, "monotonic", lambda: later)
-    assert tickets.redeem(lapsed) is None
-    assert tickets.redeem("never-issued") is None
+async def test_a_ticket_expires(database_url: str) -> None:
+    engine = open_engine(DatabaseSettings())
+    try:
+        await migrate(engine)
+        now = utcnow()
+        tickets = StreamTickets(engine, ttl=30, clock=lambda: now)
+        ann = Identity("ann", frozenset({Role.APPROVER}))
+        kept, lapsed = await tickets.issue(ann), await tickets.issue(ann)
+        assert await tickets.redeem(kept) == ann
+        tickets.clock = lambda: now + timedelta(seconds=31)
+        assert await tickets.redeem(lapsed) is None
+        assert await tickets.redeem("never-issued") is None
+    finally:
+        await engine.dispose()

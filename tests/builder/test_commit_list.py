@@ -16,7 +16,7 @@ async def test_the_clone_yields_the_commits_newest_first(tmp_path: Path) -> None
     third = repo.commit({"a.txt": "3"}, "Show prices\x1b[31m in the local currency")
     git = GitCli(binary="git", timeout=30, max_bytes=10_000_000, work_root=tmp_path)
     async with git.checkout(repo.url, third) as checkout:
-        commits = await recent_commits(checkout)
+        commits = await git.commits(checkout)
     assert [c["sha"] for c in commits] == [third, second, first]
     assert commits[1]["subject"] == "Fix the sort labels"
     assert commits[0]["subject"] == "Show prices\x1b[31m in the local currency"  # stored as given, shown safely

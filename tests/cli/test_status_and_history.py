@@ -54,3 +54,14 @@ def test_status_shows_the_warm_colour_and_its_countdown(stub: StubApi) -> None:
     assert result.exit_code == 0, result.output
     warm = result.stdout.splitlines()[-1]
     assert warm.startswith("  warm      r0 at ffffffffffff on blue (superseded, by bo)  scales down in 9m 2")
+
+
+def test_status_shows_replicas_ready_per_colour(stub: StubApi) -> None:
+    stub.app_extras["demo"] = {"live_colour": "green", "colours": {
+        "blue": {"ready": 1, "desired": 2}, "green": {"ready": 2, "desired": 2}},
+        "warm": {"colour": "blue", "scale_down_at": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+                 "release": None}}
+    result = cli(stub, "status", "demo")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "  replicas  blue (warm) 1/2 ready · green (live) 2/2 ready"
+    assert "replicas" not in cli(stub, "status", "other").stdout  # the API did not read the platform

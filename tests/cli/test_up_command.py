@@ -118,7 +118,7 @@ def test_unknown_service_names_are_refused(tmp_path: Path) -> None:
     code, output = up.finish()
     assert code == 1
     assert output == ("error: unknown service(s) bilder; choose from approval, builder, pusher, deployer, "
-                      "switcher, notifier, events-app")
+                      "switcher, notifier, analysis, events-app")
 
 
 def test_a_missing_env_file_is_refused(tmp_path: Path) -> None:

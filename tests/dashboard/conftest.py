@@ -21,6 +21,7 @@ from playwright.async_api import Page, async_playwright
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
+from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
 from services.shared.consumer import Subscription
 from services.shared.db.releases import ReleaseDatabase
@@ -83,7 +84,7 @@ def _warm(colour: Colour | None) -> dict[str, str]:
     return {"warm_colour": colour.value, "scale_down_at": (utcnow() + DELAY).isoformat()}
 
 
-def fake_pipeline(bus_settings: BusSettings) -> web.Application:
+def fake_pipeline(bus_settings: BusSettings, spec: AppSpec | None = None) -> web.Application:
     """Stands in for builder..deployer (requested -> awaiting_approval) and for the switcher (approved ->
     live, rolling_back -> rolled_back), publishing the events the real services publish, with their details:
     the deploy goes to the colour that is not live, the switch names its colour and leaves the old one warm."""
@@ -103,7 +104,8 @@ def fake_pipeline(bus_settings: BusSettings) -> web.Application:
         await caught_up(event)
         live = app[STORE].live(event.app)
         colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
-        steps = [(S.BUILDING, {}), (S.BUILT, {"image": f"registry.local/{event.app}:{event.release.commit}"}),
+        built = {"image": f"registry.local/{event.app}:{event.release.commit}", **({"spec": spec} if spec else {})}
+        steps = [(S.BUILDING, {}), (S.BUILT, built),
                  (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
                  (S.DEPLOYING, {"standby_colour": colour, "live_colour": live.standby_colour if live else None,
                                 "previous_release": live.id if live else None}),

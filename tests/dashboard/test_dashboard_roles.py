@@ -65,6 +65,8 @@ async def test_a_decision_the_api_refuses_is_shown_and_changes_nothing(
     await sign_in(page, approval.url, "admin-token", f"/ui/releases/{staged['theirs']}")
     gate = page.get_by_test_id("gate")
     await expect(gate.get_by_test_id("approve")).to_be_visible()
+    # Closed once open: a close while the page still fetches its stream ticket would be undone by the opening.
+    await expect(page.get_by_test_id("stream-status")).to_have_text("live")
     await page.evaluate("closeStream()")  # the page will not hear of the next decision in time
     await decide(approval.url, staged["theirs"], "reject", "not today")  # someone else, a moment earlier
     await wait_for_state(approval.store, staged["theirs"], S.REJECTED)

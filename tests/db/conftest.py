@@ -13,6 +13,7 @@ from services.shared.db.engine import migrate, open_engine
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
+from services.shared.db.standby import ReadModel
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
@@ -43,13 +44,15 @@ async def bus(bus_settings: BusSettings) -> AsyncIterator[Bus]:
 
 
 @contextlib.asynccontextmanager
-async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000) -> AsyncIterator[Projector]:
-    projector = Projector(bus, database, batch_size)
-    await projector.start(timeout=30)
+async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000, *, lease_interval: float = 1.0
+                     ) -> AsyncIterator[Projector]:
+    """A process's read model as a service runs it: leading if it gets the lease, else standing by."""
+    model = ReadModel(Projector(bus, database, batch_size), follow_interval=0.02, lease_interval=lease_interval)
+    await model.start(timeout=30)
     try:
-        yield projector
+        yield model.projector
     finally:
-        await projector.stop()
+        await model.stop()
 
 
 def chain(rid: str, app: str = "demo", states: tuple[S, ...] = HAPPY, **changes: object) -> list[ReleaseEvent]:

@@ -25,7 +25,7 @@ async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(en
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    assert revision == "0003"
+    assert revision == "0005"
 
 
 async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:
@@ -75,3 +75,47 @@ async def test_a_database_from_a_newer_greenlight_is_refused_in_one_line(engine:
         await connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(DatabaseUnavailable, match="a newer Greenlight migrated it"):
         await migrate(engine)
+
+
+async def test_a_database_of_revision_0003_keeps_its_claims_and_gains_the_approvals_table(engine: AsyncEngine) -> None:
+    await migrate(engine, "0003")
+    async with writing(engine) as connection:
+        await connection.execute(sa.text("INSERT INTO greenlight_hook_claims (key, claimed_at) VALUES (:k, :t)"),
+                                 {"k": "delivery-1", "t": datetime.now(UTC)})
+    await migrate(engine)
+    async with writing(engine) as connection:
+        await connection.execute(sa.text(
+            "INSERT INTO greenlight_approvals (release_id, approver, approved_at) VALUES ('r1', 'ann', :t)"),
+            {"t": datetime.now(UTC)})
+        claims = (await connection.execute(sa.text("SELECT key FROM greenlight_hook_claims"))).scalars().all()
+        assert await connection.run_sync(_differences) == []
+    assert claims == ["delivery-1"]
+    with pytest.raises(sa.exc.IntegrityError):  # one approval per person and release
+        async with writing(engine) as connection:
+            await connection.execute(sa.text(
+                "INSERT INTO greenlight_approvals (release_id, approver, approved_at) VALUES ('r1', 'ann', :t)"),
+                {"t": datetime.now(UTC)})
+    await migrate(engine, "0003", down=True)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert "greenlight_approvals" not in tables and "greenlight_hook_claims" in tables
+
+
+async def test_a_database_of_revision_0004_keeps_its_approvals_and_gains_the_ticket_table(engine: AsyncEngine) -> None:
+    await migrate(engine, "0004")
+    async with writing(engine) as connection:
+        await connection.execute(sa.text(
+            "INSERT INTO greenlight_approvals (release_id, approver, approved_at) VALUES ('r1', 'ann', :t)"),
+            {"t": datetime.now(UTC)})
+    await migrate(engine)
+    async with writing(engine) as connection:
+        await connection.execute(sa.text(
+            "INSERT INTO greenlight_stream_tickets (digest, name, roles, expires_at) VALUES ('d', 'ann', 'r', :t)"),
+            {"t": datetime.now(UTC)})
+        approvals = (await connection.execute(sa.text("SELECT approver FROM greenlight_approvals"))).scalars().all()
+        assert await connection.run_sync(_differences) == []
+    assert approvals == ["ann"]
+    await migrate(engine, "0004", down=True)
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+    assert "greenlight_stream_tickets" not in tables and "greenlight_approvals" in tables

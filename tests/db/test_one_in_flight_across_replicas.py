@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -16,14 +15,9 @@ import aiohttp
 
 from services.shared.settings import BusSettings
 from tests.approval.conftest import REPO, REQUESTER
+from tests.ports import free_port as _free_port
 
 ROOT = Path(__file__).parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

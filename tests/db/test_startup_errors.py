@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port as _closed_port  # nothing listens there
+
 ROOT = Path(__file__).parents[2]
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
 
 
 UNREACHABLE = ("postgresql+asyncpg://greenlight:pa55word@127.0.0.1:{port}/gl", "cannot use the database at "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.shared.kube import KubePlatform
 from services.shared.kube.client import Kind
+from services.shared.kube.platform import KubePlatform
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS

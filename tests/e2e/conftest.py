@@ -70,5 +70,6 @@ async def stack(bus_settings: BusSettings, engine_url: str, registry: str,
                 images_cleanup: None) -> AsyncIterator[Stack]:
     """Greenlight on the local platform, with a 20 s readiness deadline; the app is removed afterwards."""
     async with local_platform(local_settings, app_name), running_stack(
-            bus_settings, engine_url, work, lambda: local_platform(local_settings)) as running:
+            bus_settings, engine_url, work, lambda: local_platform(local_settings),
+            live_url=f"http://{{app}}.localhost:{local_settings.live_port}/") as running:
         yield running

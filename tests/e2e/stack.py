@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.analysis.app import create_app as analysis_app
+from services.analysis.settings import AnalysisSettings
 from services.approval.app import create_app as approval_app
 from services.approval.progress_feed import FEED, ProgressFeed
 from services.approval.settings import ApprovalSettings
@@ -107,7 +109,8 @@ class Stack:
 @contextlib.asynccontextmanager
 async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform: PlatformOpener, *,
                         ready_timeout: float = 20.0, build_args: dict[str, str] | None = None,
-                        **switcher: Any) -> AsyncIterator[Stack]:
+                        live_url: str | None = None, **switcher: Any) -> AsyncIterator[Stack]:
+    """`live_url`: where the analysis service reaches an app's live Service (`{app}` replaced)."""
     builder = BuilderSettings(bus=bus, docker_host=engine_url, registry=REGISTRY, allow_local_repos=True,
                               work_root=work, build_args=build_args or {})
     pusher = PusherSettings(bus=bus, docker_host=engine_url, registry=REGISTRY)
@@ -123,6 +126,8 @@ async def running_stack(bus: BusSettings, engine_url: str, work: Path, platform:
             await services.enter_async_context(serving(deployer_app(deployer, platform=deployer_platform)))
             switcher_platform = await services.enter_async_context(platform())
             await services.enter_async_context(serving(switcher_app(switching, platform=switcher_platform)))
+            analysing = AnalysisSettings(bus=bus, **({"live_url": live_url} if live_url else {}))
+            await services.enter_async_context(serving(analysis_app(analysing)))
             yield Stack(api, approval[DATABASE], approval[FEED])
     finally:
         await delete_queues(bus, switching.timer_queue_name())

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from kubernetes_asyncio import client
 
-from services.shared.kube import KubePlatform, KubeSettings, open_kube_platform
 from services.shared.kube.client import connect
+from services.shared.kube.opening import open_kube_platform
+from services.shared.kube.platform import KubePlatform
+from services.shared.kube.settings import KubeSettings
 from tests.fake_k8s.server import FakeKube
 
 SECRET = "demo-secrets"
@@ -33,7 +35,7 @@ class KubeTarget:
     def settings(self, **overrides: Any) -> KubeSettings:
         values: dict[str, Any] = {"kubeconfig": self.kubeconfig, "namespace": self.namespace,
                                   "progress_deadline": self.progress_deadline, "watch_inactivity": 5.0,
-                                  "retries": 2, **overrides}
+                                  **overrides}
         return KubeSettings(**values)
 
     def need_fake(self) -> FakeKube:

@@ -12,8 +12,8 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.appspec import AppSpec, SecretRef
 from services.shared.events import ReleaseEvent, parse_event
-from services.shared.kube import KubePlatform
 from services.shared.kube.client import Kind
+from services.shared.kube.platform import KubePlatform
 from services.shared.kube.watch import wait_for
 from services.shared.platform import AppRef, ColourStatus, Rollout
 from services.shared.protocol import ReleaseState as S

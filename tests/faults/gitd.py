@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.faults.processes import Daemon, free_port
+from tests.faults.processes import Daemon
+from tests.ports import free_port
 
 
 def git_daemon(base: Path) -> tuple[Daemon, int]:

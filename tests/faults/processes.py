@@ -7,15 +7,8 @@ import asyncio
 import contextlib
 import re
 import signal
-import socket
 from collections.abc import Sequence
 from pathlib import Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Daemon:

@@ -19,7 +19,8 @@ class RabbitNode:
         self.node = node
         self.base = Path(tempfile.mkdtemp(prefix="glfault-"))
         (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{port}\n")
-        (self.base / "enabled_plugins").write_text("[].\n")
+        # The plugin GREENLIGHT_PARTITIONS needs (services/shared/partitions.py), as on the shared node.
+        (self.base / "enabled_plugins").write_text("[rabbitmq_consistent_hash_exchange].\n")
         (self.base / "env.conf").write_text("")  # not /etc/rabbitmq's: that one names the shared node
         if os.geteuid() == 0:  # rabbitmq-server drops to the rabbitmq user, which must own its dirs
             user = pwd.getpwnam("rabbitmq")

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -24,6 +23,7 @@ from services.shared.store import ReleaseStore
 from tests.harness import delete_queues, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DB_ENV, Ledger
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 REQUESTER, APPROVER = "requester-token", "approver-token"
@@ -32,12 +32,6 @@ DONE = (S.LIVE, S.FAILED, S.REJECTED)
 # States before the approval gate: a 409 naming one means the API has not folded `awaiting_approval` yet.
 STAGING = {s.value for s in (S.REQUESTED, S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING,
                             S.AWAITING_APPROVAL)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def timer_queue(bus: BusSettings) -> str:
@@ -210,9 +204,9 @@ class Driver:
             await follow.aclose()
         return logged.event.release
 
-    async def ship(self, app: str) -> Release:
+    async def ship(self, app: str, commit: str = "main") -> Release:
         """Request, approve when staged, and return the release once it is live (or failed)."""
-        release_id = await self.request(app)
+        release_id = await self.request(app, commit)
         staged = await self.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
         if staged.state is S.FAILED:
             return staged

@@ -26,7 +26,9 @@ async def mid_step(ledger: Ledger, stack: ProcessStack, service: str, spared: se
     `late`), not one killed at this step before: a fresh victim each time, so the kills spread."""
     pid = stack.processes[service].pid
     low, high = (0.55, 0.9) if late else (0.05, 0.45)
-    async with asyncio.timeout(90):
+    # A guard against a hang, not a speed figure: a restarted service on a busy runner (the suite runs in two
+    # processes) may take a while to be in the middle of a step again.
+    async with asyncio.timeout(240):
         while True:
             now = time.time()
             rows = ledger.db.execute("SELECT release_id, at FROM begun WHERE step = ? AND pid = ?",

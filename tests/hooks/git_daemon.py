@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fixtures_repo import FixtureRepo, make_repo
+from tests.ports import free_port as _free_port
 
 
 @dataclass
@@ -22,12 +22,6 @@ class Served:
         sha = self.work.commit({"app.txt": message}, message)
         self.work.git("push", "-q", self.url, "HEAD:refs/heads/main")
         return sha
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,6 @@ skips, without it.
 from __future__ import annotations
 
 import contextlib
-import random
 import shutil
 import socket
 import subprocess
@@ -28,29 +27,12 @@ from services.shared.platform import AppRef, ColourStatus, Rollout
 from services.shared.release import Colour
 from tests.fixtures.apps import build_image, webapp_files
 from tests.infra import engine_url  # noqa: F401 - fixture
+from tests.ports import free_ports
 
 SLOTS = 6
 IMAGES = ("localhost/gltest/webapp:v1", "localhost/gltest/webapp:v2")
 CRASHING = "localhost/gltest/webapp:crash"
 NEVER_READY = "localhost/gltest/webapp:never-ready"
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
-        if all(_bindable(port) for port in range(base, base + count)):
-            return base
-    raise RuntimeError("no run of free ports found")
 
 
 def _answers(sock: Path) -> bool:

@@ -74,6 +74,25 @@ async def test_deploy_marks_the_colour_and_it_becomes_ready(target: Target) -> N
     assert state.replicas == 1 and state.ready
 
 
+async def test_ready_replicas_count_what_serves(target: Target) -> None:
+    """What the dashboard shows per colour: ready of desired, 0 for a release that cannot start."""
+    async with target.open() as platform:
+        await platform.ensure_app(target.app)
+        await platform.deploy(target.app, BLUE, target.rollout("r1"), 2)
+        await platform.wait_ready(target.app, BLUE, "r1", target.ready_timeout)
+        await platform.deploy(target.app, GREEN, Rollout("bad", SHA, target.bad_image), 1)
+        with pytest.raises(NotReady):
+            await platform.wait_ready(target.app, GREEN, "bad", target.ready_timeout)
+        running = await platform.read(target.app)
+        await platform.scale(target.app, BLUE, 0)
+        await platform.wait_ready(target.app, BLUE, "r1", target.ready_timeout)
+        stopped = (await platform.read(target.app)).colour(BLUE)
+    blue, green = running.colour(BLUE), running.colour(GREEN)
+    assert blue is not None and (blue.ready_replicas, blue.replicas) == (2, 2)
+    assert green is not None and (green.ready_replicas, green.replicas) == (0, 1)
+    assert stopped is not None and (stopped.ready_replicas, stopped.replicas) == (0, 0)
+
+
 async def test_a_colour_awaiting_approval_is_held_for_its_release(target: Target) -> None:
     async with target.open() as platform:
         await platform.ensure_app(target.app)

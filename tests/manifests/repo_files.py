@@ -21,7 +21,8 @@ COMPOSE_FILE = REPO / "compose.yaml"
 HAPROXY_CFG = REPO / "compose" / "haproxy.cfg"
 # A recent release that kubernetes-validate ships strict schemas for.
 KUBERNETES_VERSION = "1.35.0"
-SERVICES = {"approval": 8000, "builder": 8101, "pusher": 8102, "deployer": 8103, "switcher": 8104, "notifier": 8105}
+SERVICES = {"approval": 8000, "builder": 8101, "pusher": 8102, "deployer": 8103, "switcher": 8104, "notifier": 8105,
+            "analysis": 8106}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
 
 Obj = dict[str, Any]

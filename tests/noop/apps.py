@@ -17,7 +17,7 @@ from services.pusher.settings import PusherSettings
 from services.shared.settings import BusSettings
 from services.switcher.app import create_app as switcher_app
 from services.switcher.settings import SwitcherSettings
-from tests.noop.builder import NoopBuildEngine, NoopLinter, NoopSource
+from tests.noop.builder import NoopBuildEngine, NoopLinter, NoopLookup, NoopSource
 from tests.noop.ledger import Ledger
 from tests.noop.platform import NoopPlatform
 from tests.noop.pusher import NoopAuth, NoopPushEngine, NoopRegistry
@@ -41,7 +41,8 @@ def noop_app(service: str, ledger: Ledger, settings: Any) -> web.Application:
     if service == "approval":
         return approval_app(settings, resolver=NoopResolver(ledger))
     if service == "builder":
-        return builder_app(settings, engine=NoopBuildEngine(ledger), source=NoopSource(), linter=NoopLinter())
+        return builder_app(settings, engine=NoopBuildEngine(ledger), source=NoopSource(), linter=NoopLinter(),
+                           lookup=NoopLookup())
     if service == "pusher":
         return pusher_app(settings, engine=NoopPushEngine(ledger), auth=NoopAuth(settings.registry_password),
                           registry=NoopRegistry(ledger))

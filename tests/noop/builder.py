@@ -1,4 +1,4 @@
-"""No-op SourceFetcher, Linter and BuildEngine: a one-file checkout, no findings, an instant "image"."""
+"""No-op SourceFetcher, Linter, BuildEngine, registry lookup: a one-file checkout, no findings, an instant image."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from services.builder.engine import BuildRequest, OutputSink
+from services.shared.registry.lookup import Found
 from services.shared.release import LintFinding
 from tests.noop.ledger import Ledger, in_step
 
@@ -31,6 +32,12 @@ class NoopSource:
             yield workdir
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    async def commits(self, checkout: Path) -> list[dict[str, Any]]:
+        return []
+
+    async def commit_time(self, checkout: Path) -> int | None:
+        return None
 
 
 class NoopLinter:
@@ -60,3 +67,10 @@ class NoopBuildEngine:
                                                    "repo_digests": []})
                 txn.record("build", release_id, request.tag)
         return image_id
+
+
+class NoopLookup:
+    """No target registry to look in: every build key is new, so the no-op engine 'builds' each release."""
+
+    async def find(self, image: str, tag: str, label: str, value: str) -> Found | None:
+        return None

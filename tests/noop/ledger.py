@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS effects (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, release_id TEXT NOT NULL, detail TEXT NOT NULL,
     pid INTEGER NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS begun (
-    id INTEGER PRIMARY KEY, step TEXT NOT NULL, release_id TEXT NOT NULL, pid INTEGER NOT NULL, at REAL NOT NULL);
+    id INTEGER PRIMARY KEY, step TEXT NOT NULL, release_id TEXT NOT NULL, pid INTEGER NOT NULL, at REAL NOT NULL,
+    ended REAL);
 """
 
 
@@ -88,10 +89,19 @@ class Ledger:
     def get(self, key: str) -> Any:
         return Txn(self.db).get(key)
 
-    def begin(self, step: str, release_id: str) -> None:
-        """A step started (a test waits for this to SIGKILL the process mid-step)."""
-        self.db.execute("INSERT INTO begun (step, release_id, pid, at) VALUES (?, ?, ?, ?)",
-                        (step, release_id, os.getpid(), time.time()))
+    def begin(self, step: str, release_id: str) -> int:
+        """A step started (a test waits for this to SIGKILL the process mid-step); its row id."""
+        cursor = self.db.execute("INSERT INTO begun (step, release_id, pid, at) VALUES (?, ?, ?, ?)",
+                                 (step, release_id, os.getpid(), time.time()))
+        return int(cursor.lastrowid or 0)
+
+    def end(self, row: int) -> None:
+        self.db.execute("UPDATE begun SET ended = ? WHERE id = ?", (time.time(), row))
+
+    def spans(self, step: str) -> list[tuple[str, int, float, float | None]]:
+        """(release, pid, began, ended or None if the process died in it) of every run of `step`."""
+        return list(self.db.execute("SELECT release_id, pid, at, ended FROM begun WHERE step = ? ORDER BY at",
+                                    (step,)))
 
     def begun(self, step: str) -> list[tuple[str, int]]:
         return [(r, p) for r, p in self.db.execute("SELECT release_id, pid FROM begun WHERE step = ?", (step,))]
@@ -116,10 +126,13 @@ def step_delay(step: str) -> float:
 @contextlib.asynccontextmanager
 async def in_step(ledger: Ledger, step: str, release_id: str) -> AsyncIterator[None]:
     """Half the step's delay before the effect, half after: a SIGKILL then lands on either side of it."""
-    ledger.begin(step, release_id)
+    row = ledger.begin(step, release_id)
     delay = step_delay(step)
-    if delay:
-        await asyncio.sleep(delay / 2)
-    yield
-    if delay:
-        await asyncio.sleep(delay / 2)
+    try:
+        if delay:
+            await asyncio.sleep(delay / 2)
+        yield
+        if delay:
+            await asyncio.sleep(delay / 2)
+    finally:
+        ledger.end(row)

@@ -37,7 +37,8 @@ def _state(app: str, record: Record | None) -> AppState:
     colours = {
         Colour(name): ColourState(colour=Colour(name), release_id=mark["release_id"], commit=mark["commit"],
                                   image=mark["image"], status=ColourStatus(mark["status"]),
-                                  replicas=mark["replicas"], ready=mark["replicas"] > 0)
+                                  replicas=mark["replicas"], ready=mark["replicas"] > 0,
+                                  ready_replicas=mark["replicas"])
         for name, mark in record["colours"].items()
     }
     live = Colour(record["live"]) if record["live"] else None

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from services.pusher.auth import Login, TagState
 from services.pusher.engine import LocalImage, PushOutput
+from services.shared.registry.auth import Login, TagState
 from tests.noop.ledger import Ledger, in_step
 
 REGISTRY = "registry.noop.test"

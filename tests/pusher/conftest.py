@@ -12,13 +12,13 @@ import httpx
 import pytest
 
 from services.pusher.app import create_app
-from services.pusher.auth import Login
 from services.pusher.engine import DockerPushEngine, LocalImage, PushEngine, PushOutput
-from services.pusher.registry import MANIFEST_TYPES, HttpRegistryApi, RegistryApi
 from services.pusher.settings import PusherSettings
 from services.shared.appspec import AppSpec
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
+from services.shared.registry.api import MANIFEST_TYPES, HttpRegistryApi, RegistryApi
+from services.shared.registry.auth import Login
 from services.shared.release import Release
 from services.shared.settings import BusSettings
 from tests.harness import running

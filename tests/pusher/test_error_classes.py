@@ -8,9 +8,9 @@ import httpx
 import pytest
 from aiohttp import web
 
-from services.pusher.auth import Login
 from services.pusher.errors import RegistryRefused, TransientRegistryError, classify
-from services.pusher.registry import HttpRegistryApi
+from services.shared.registry.api import HttpRegistryApi
+from services.shared.registry.auth import Login
 
 
 @pytest.mark.parametrize(("message", "kind"), [

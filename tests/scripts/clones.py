@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -16,12 +15,6 @@ def clone(parent: Path, name: str) -> Path:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True, timeout=120)
     (target / ".venv").symlink_to((ROOT / ".venv").resolve())
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def script(checkout: Path, path: str, env: dict[str, str] | None = None, *args: str,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.scripts.clones import clone, free_port, script
+from tests.ports import free_port
+from tests.scripts.clones import clone, script
 
 HAPROXY = "scripts/infra/haproxy.sh"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from services.shared.settings import BusSettings
+from tests.ports import free_port as closed_port  # nothing listens there
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE_KUBECONFIG = """apiVersion: v1
@@ -24,12 +24,6 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 """
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # nothing listens once the probe is closed
 
 
 CASES: dict[str, tuple[str, dict[str, str], str]] = {

@@ -43,8 +43,10 @@ def test_happy_path_is_legal_step_by_step() -> None:
 
 
 def test_every_in_flight_state_can_fail_and_terminals_go_nowhere() -> None:
-    for state in IN_FLIGHT:
+    for state in IN_FLIGHT - {S.VERIFYING}:
         assert can_transition(state, S.FAILED)
+    # Verifying serves traffic: it ends live, or rolled back when a post-promotion check fails.
+    assert can_transition(S.VERIFYING, S.ROLLING_BACK) and not can_transition(S.VERIFYING, S.FAILED)
     assert {S.FAILED, S.REJECTED, S.ROLLED_BACK} == TERMINAL
     for state in TERMINAL:
         assert not any(can_transition(state, target) for target in ReleaseState)

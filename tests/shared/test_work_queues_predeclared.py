@@ -36,4 +36,4 @@ async def test_a_queue_declared_with_another_limit_is_kept(bus_settings: BusSett
     async with running(stub_service(other)):
         await probe[BUS].publish(first_event(make_release(), actor="ann"))
         await wait_for_state(probe[STORE], "r1", S.BUILT)
-    assert set(WORK_QUEUES) == {"builder", "pusher", "deployer", "switcher", "notifier"}
+    assert set(WORK_QUEUES) == {"builder", "pusher", "deployer", "switcher", "notifier", "approval", "analysis"}

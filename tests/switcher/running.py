@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
-from services.shared.kube import KubePlatform
+from services.shared.kube.platform import KubePlatform
 from services.shared.platform import ColourStatus, Platform
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour

@@ -87,6 +87,24 @@ function rollbackButton(view) {
   return button;
 }
 
+// Any earlier release that was pushed can come back as a release of its own (POST /apps/{app}/rollback with `to`).
+function rollbackToButton(release, view) {
+  const current = view && view.live_release;
+  if (!release.digest || IN_FLIGHT.has(release.state) || release.state === "live" || !may("rollback_app")) return null;
+  if (current && current.restores === release.id) return null;
+  const button = el("button", { type: "button", class: "reject", "data-testid": "rollback-to" }, "Roll back to this release…");
+  button.addEventListener("click", () => act(async () => {
+    const reason = await confirmDialog({ title: `Roll ${release.app} back to release ${release.id}?`, label: "Reason",
+      required: true, confirmText: "Roll back", kind: "reject",
+      body: `Its image is deployed to the standby colour, checked, and switched live as a new release (no build).` });
+    if (reason === null) return;
+    const answer = await api("POST", `/apps/${enc(release.app)}/rollback`, { reason, to: release.id });
+    remember(answer);
+    notice(`Release ${answer.id} restores ${release.id}.`, "info", { release: answer.id, seq: answer.seq });
+  }, button));
+  return button;
+}
+
 function abortButton(release) {
   if (!IN_FLIGHT.has(release.state) || !may(ABORT_OPERATION)) return null;
   const button = el("button", { type: "button", class: "reject", "data-testid": "abort" }, "Abort…");

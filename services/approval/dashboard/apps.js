@@ -1,5 +1,5 @@
 // Greenlight dashboard, app cards: what serves traffic now, what waits on standby, what stays warm.
-// Every fact comes from GET /apps/{app}, which reads the switcher's own events.
+// Every fact comes from GET /apps/{app}, which reads the switcher's own events (and the platform, for replicas).
 "use strict";
 
 const short = (sha) => (sha || "").slice(0, 12);
@@ -19,6 +19,20 @@ function fact(label, testid, ...value) {
   return [el("dt", {}, label), el("dd", { "data-testid": testid }, ...value)];
 }
 
+const colourRole = (view, colour) =>
+  colour === view.live_colour ? "live" : view.warm && view.warm.colour === colour ? "warm" : "standby";
+
+// Replicas ready per colour, as the platform reports them (null when the API does not read it).
+function replicaFacts(view) {
+  const colours = Object.entries(view.colours || {});
+  if (!colours.length) return [];
+  const parts = colours.flatMap(([colour, count], i) => [i ? " · " : "", el("span", {
+    class: `replicas${count.ready < count.desired ? " replicas-short" : ""}`, "data-testid": `replicas-${colour}`,
+  }, colourBadge(colour), ` ${colourRole(view, colour)} `,
+  `${count.ready}/${count.desired} ready`)]);
+  return fact("Replicas", "replicas-line", ...parts);
+}
+
 function appCard(view) {
   const live = view.live_release;
   const standby = view.standby_release && IN_FLIGHT.has(view.standby_release.state) ? view.standby_release : null;
@@ -34,6 +48,7 @@ function appCard(view) {
       el("span", { class: "countdown", "data-deadline": warm.scale_down_at, "data-testid": "countdown" },
         countdown(warm.scale_down_at))) : []),
     ...(flight ? fact("In flight", "flight-line", releaseRef(flight)) : []),
+    ...replicaFacts(view),
   ];
   return el("article", { class: "app", "data-testid": `app-${view.app}` },
     el("h3", {}, navLink(appUrl(view.app), view.app)),
@@ -49,8 +64,17 @@ function renderApps(route) {
   byId("no-apps").hidden = views.length > 0;
 }
 
+// Replicas change on the platform without a release event (a pod crashes, a scale-down finishes):
+// the cards that show them are read again every few seconds.
+const REPLICAS_REFRESH_S = 5;
+let ticks = 0;
+
 // Countdowns and running durations move every second without re-rendering the page.
 function tick() {
+  ticks += 1;
+  if (ticks % REPLICAS_REFRESH_S === 0 && model.token) {
+    for (const view of model.apps.values()) if (view.colours) refreshAppSoon(view.app);
+  }
   for (const node of document.querySelectorAll(".countdown[data-deadline]")) {
     node.textContent = countdown(node.dataset.deadline);
   }

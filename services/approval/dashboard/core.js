@@ -4,10 +4,10 @@
 
 const TOKEN_KEY = "greenlight.token";
 const STATES = [
-  "requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
-  "switching", "live", "superseded", "rolling_back", "rolled_back", "failed", "rejected",
+  "requested", "building", "built", "pushing", "pushed", "deploying", "analysing", "awaiting_approval", "approved",
+  "switching", "verifying", "live", "superseded", "rolling_back", "rolled_back", "failed", "rejected",
 ];
-const IN_FLIGHT = new Set(STATES.slice(0, 9));
+const IN_FLIGHT = new Set(STATES.slice(0, 11)); // requested … verifying (services/shared/protocol.py IN_FLIGHT)
 const OUTCOMES = new Set(["live", "failed", "rejected"]); // where a release's own run ended
 const FINAL = new Set(["failed", "rejected"]); // ended for good: the snapshot's updated_at is the end
 const PAGE_SIZE = 50;

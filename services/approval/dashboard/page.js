@@ -41,8 +41,27 @@ function factsOf(release, view) {
     [release.state === "rejected" ? "rejected by" : DECIDED.has(release.state) ? "approved by" : "decided by", release.approver],
     [release.state === "rejected" ? "reason" : "comment", release.comment],
     ["admin override", release.admin_override ? "yes: an admin approved their own release" : null],
+    ["restores", release.restores && navLink(releaseUrl(release.restores), release.restores)],
+    ["approvals", approvalText(release.approval)],
     ["rolled back by", rollback && rollback.actor], ["rollback reason", rollback && rollback.details.reason],
+    ["analysis", verdictOf(history)],
   ];
+}
+
+// The newest analysis verdict (pre or post checks) and why: what a person deciding at the gate needs.
+function verdictOf(history) {
+  const decided = history.filter((e) => e.details && e.details.analysis).pop();
+  if (!decided) return null;
+  const { verdict, reason } = decided.details.analysis;
+  return el("span", { class: `verdict verdict-${verdict}` }, `${verdict}: ${reason}`);
+}
+
+// One analysis measurement, under its step's state: check, provider, value, verdict and why.
+function measurementOf(event) {
+  const m = event.details && event.details.measurement;
+  if (!m) return null;
+  return el("div", { class: `measurement verdict-${m.verdict}`, "data-testid": "measurement" },
+    `${m.check} (${m.provider}) = ${m.value} ${m.verdict}: ${m.why}`);
 }
 
 function renderRelease(id) {
@@ -58,7 +77,7 @@ function renderRelease(id) {
   const history = model.histories.get(id) || [];
   const steps = history.map((event, i) => {
     const next = history[i + 1];
-    return el("tr", {}, el("td", { "data-label": "#" }, event.seq), el("td", { "data-label": "State" }, stateBadge(event.state)),
+    return el("tr", {}, el("td", { "data-label": "#" }, event.seq), el("td", { "data-label": "State" }, stateBadge(event.state), measurementOf(event)),
       el("td", { "data-label": "At" }, when(event.occurred_at)),
       el("td", { "data-label": "Took" }, next ? between(event.occurred_at, next.occurred_at) : ""),
       el("td", { "data-label": "Actor" }, event.actor));
@@ -69,7 +88,7 @@ function renderRelease(id) {
     release.error ? el("div", { class: "failure", "data-testid": "failure" },
       el("strong", {}, `Failed at ${release.error.step}: `), release.error.reason,
       release.error.log_tail ? el("pre", {}, release.error.log_tail) : null) : null,
-    el("div", { class: "actions" }, live ? rollbackButton(live) : null, abortButton(release)),
+    el("div", { class: "actions" }, live ? rollbackButton(live) : null, rollbackToButton(release, view), abortButton(release)),
     el("dl", { class: "facts", "data-testid": "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k),
       el("dd", { "data-testid": `fact-${k.replace(/ /g, "-")}` }, v)])),
     el("h3", {}, "Steps"),
@@ -77,4 +96,16 @@ function renderRelease(id) {
       el("thead", {}, el("tr", {}, ...["#", "State", "At", "Took", "Actor"].map((h) => el("th", {}, h)))),
       el("tbody", {}, steps)),
   ].filter(Boolean)); // replaceChildren would show a null as the text "null"
+}
+
+// "1 of 2 (dev-admin) · soak until … · expires …": how the release stands against its approval policy.
+function approvalText(status) {
+  if (!status) return null;
+  const given = status.given || [];
+  const parts = [`${given.length} of ${status.required}` + (given.length ? ` (${given.map((g) => g.by).join(", ")})` : "")];
+  if (status.soak_ends_at && new Date(status.soak_ends_at) > new Date()) parts.push(`soak until ${when(status.soak_ends_at)}`);
+  if (status.expires_at) parts.push(`expires ${when(status.expires_at)}`);
+  if (status.auto_promote_at) parts.push(`auto-promotes ${when(status.auto_promote_at)}`);
+  for (const note of status.notes || []) parts.push(note);
+  return parts.join(" · ");
 }

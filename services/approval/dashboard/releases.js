@@ -7,7 +7,7 @@ function stateBadge(state) {
 }
 
 // The state a step's progress belongs to: shown only while the release is still in it.
-const STEP_STATE = { build: "building", push: "pushing", deploy: "deploying" };
+const STEP_STATE = { build: "building", push: "pushing", deploy: "deploying", approval: "awaiting_approval" };
 
 function progressOf(release) {
   const item = model.progress.get(release.id);

@@ -6,6 +6,9 @@ const REOPEN_MS = 5000;
 function remember(release) {
   const known = model.releases.get(release.id);
   if (known && known.seq > release.seq) return;
+  // An event's snapshot has no `approval`, a list item has it null (the API adds it to a detail or a decision's
+  // answer only): keep the one known. A list page loaded after an approval was counted once blanked "1 of 2".
+  if (release.approval == null && known && known.approval && known.seq === release.seq) release = { ...release, approval: known.approval };
   model.releases.set(release.id, release);
   // A notice about this release ("is now approved") is stale once the release moves on.
   if (model.notice && model.notice.release === release.id && model.notice.seq < release.seq) clearNotice();
@@ -34,6 +37,8 @@ function onProgress(message) {
   try {
     const item = JSON.parse(message.data);
     model.progress.set(item.release_id, item);
+    // "1 of 2 approvals": a release page that is open reloads the approvals given (they are no event).
+    if (item.step === "approval" && model.histories.has(item.release_id)) loadRelease(item.release_id).catch(() => {});
   } catch (err) {
     return;
   }
@@ -99,19 +104,37 @@ function refreshAppSoon(app) {
   }, 150);
 }
 
-// One page of releases as the filters ask (app and state are the API's own filters).
-async function loadReleases(filters, more = false) {
+async function fetchReleases(filters, cursor = null) {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (filters.app) query.set("app", filters.app);
   if (filters.state) query.set("state", filters.state);
-  if (more && model.nextCursor) query.set("cursor", model.nextCursor);
+  if (cursor) query.set("cursor", cursor);
   const page = await api("GET", `/releases?${query}`);
-  model.nextCursor = page.next_cursor;
   for (const release of page.items) remember(release);
-  const oldest = page.items.length ? page.items[page.items.length - 1].created_at : null;
-  if (oldest && (!more || !model.oldestLoaded || oldest < model.oldestLoaded)) model.oldestLoaded = oldest;
   for (const app of new Set(page.items.map((r) => r.app))) refreshAppSoon(app);
   return page;
+}
+
+// One page of releases as the filters ask (app and state are the API's own filters).
+async function loadReleases(filters, more = false) {
+  const page = await fetchReleases(filters, more ? model.nextCursor : null);
+  model.nextCursor = page.next_cursor;
+  const oldest = page.items.length ? page.items[page.items.length - 1].created_at : null;
+  if (oldest && (!more || !model.oldestLoaded || oldest < model.oldestLoaded)) model.oldestLoaded = oldest;
+  return page;
+}
+
+// A stream with no resume point starts at the server's newest event: what happened between the page's load
+// and that moment would never arrive (a release requested right after sign-in stayed off the page). Once such
+// a stream is open, the view's data is read again; remember() keeps the newer of two copies.
+async function catchUp() {
+  const route = currentRoute();
+  try {
+    if (route.view === "release") refreshAppSoon((await loadRelease(route.id)).app);
+    else await fetchReleases(route.filters);
+  } catch (err) {
+    handleError(err);
+  }
 }
 
 async function openStream() {
@@ -129,10 +152,17 @@ async function openStream() {
   closeStream(); // another open may have finished while this one waited
   let url = `/events?ticket=${enc(ticket)}`;
   // The browser resumes by itself after a drop; a stream we reopen resumes from what we saw.
-  if (model.lastOffset !== null) url += `&last_event_id=${enc(model.lastOffset)}`;
+  const resumes = model.lastOffset !== null;
+  if (resumes) url += `&last_event_id=${enc(model.lastOffset)}`;
   const source = new EventSource(url);
   model.source = source;
-  source.onopen = () => streamStatus("live", true);
+  let opened = false;
+  source.onopen = () => {
+    streamStatus("live", true);
+    // The browser's own reconnects resume from the last event id it saw: a gap only while none came.
+    if (!resumes && (!opened || model.lastOffset === null)) catchUp();
+    opened = true;
+  };
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED) {
       streamStatus("reconnecting…", false);

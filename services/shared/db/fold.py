@@ -5,7 +5,10 @@ changes nothing but gains its log offset; a release's row follows its highest-se
 are folded: an event that continues a release from a state the table does not allow is kept in the history with
 the reason and logged. Two *different* events with the same (release, seq), a retried step that decided
 otherwise, are both kept: the first stays variant 0 (folded), the other is stored as a conflict and logged.
-Sync code run through `AsyncConnection.run_sync`, so a whole batch costs a handful of statements.
+Sync code run through `AsyncConnection.run_sync` (or a writer thread on SQLite, see writer.py), so a whole batch
+costs a handful of statements; most single events cost four (two reads, two writes): the app's row is recomputed
+only when what it shows changed, and the in-flight holder is read only for a release entering the in-flight set.
+Statements are built once, at import: building a Core statement costs more CPU than SQLite takes to run it.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 
-from services.shared.db.appstate import recompute_apps_sync
+from services.shared.db.appstate import SHOWN_STATES, recompute_apps_sync
 from services.shared.db.rows import event_row, release_row
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT, can_transition
 
 log = structlog.get_logger(__name__)
+_LEFT = ""  # a release id never is empty
 
 
 class StaleWrite(Exception):
@@ -67,20 +71,51 @@ class _Current:
     seq: int
     in_flight: bool
     exists: bool  # in the table already (update) or new in this batch (insert)
+    colour: str | None = None
+
+    def shown(self) -> tuple[object, ...]:
+        """What the app's row (appstate.py) reads of this release: a change here recomputes the row."""
+        return self.state if self.state in SHOWN_STATES else None, self.in_flight, self.colour
+
+
+_IDS: sa.BindParameter[str] = sa.bindparam("ids", expanding=True)
+_APPS: sa.BindParameter[str] = sa.bindparam("apps", expanding=True)
+_EVENTS_OF = sa.select(events.c.release_id, events.c.seq, events.c.variant, events.c.state,
+                       events.c.log_offset).where(events.c.release_id.in_(_IDS))
+_RELEASES_OF = sa.select(releases.c.id, releases.c.state, releases.c.seq, releases.c.in_flight,
+                         releases.c.colour).where(releases.c.id.in_(_IDS))
+_HOLDERS_OF = sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(_APPS), releases.c.in_flight)
+
+
+class _Holders(dict[str, str]):
+    """App -> the release holding it in flight, read from the table the first time a release needs to know."""
+
+    def __init__(self, connection: sa.Connection, apps: list[str]) -> None:
+        super().__init__()
+        self.connection, self.apps, self.read = connection, apps, False
+
+    def load(self) -> _Holders:
+        if not self.read:
+            self.read = True
+            stored = dict(self.connection.execute(_HOLDERS_OF, {"apps": self.apps}).tuples().all())
+            self.update({app: rid for app, rid in stored.items() if app not in self})
+        return self
 
 
 def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = False) -> Folded:
+    if connection.dialect.name == "postgresql":
+        # Every read below is by key. Without table statistics (autovacuum off, or not yet run during a long
+        # first projection) the planner scanned all of `events` for each batch's release ids: 0.7 s a batch at
+        # 1M events, slower and slower. For this transaction only.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     ids = sorted({item.event.release_id for item in items})
     variants: dict[tuple[str, int], list[list]] = defaultdict(list)  # (id, seq) -> [[variant, state, offset]]
-    for row in connection.execute(sa.select(events.c.release_id, events.c.seq, events.c.variant, events.c.state,
-                                            events.c.log_offset).where(events.c.release_id.in_(ids))):
+    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
         variants[(row.release_id, row.seq)].append([row.variant, row.state, row.log_offset])
-    current = {row.id: _Current(row.state, row.seq, row.in_flight, True) for row in connection.execute(
-        sa.select(releases.c.id, releases.c.state, releases.c.seq, releases.c.in_flight)
-        .where(releases.c.id.in_(ids)))}
-    apps = sorted({item.event.app for item in items})
-    holder = {row.app: row.id for row in connection.execute(
-        sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(apps), releases.c.in_flight))}
+    current = {row.id: _Current(row.state, row.seq, row.in_flight, True, row.colour)
+               for row in connection.execute(_RELEASES_OF, {"ids": ids})}
+    before = {release_id: now.shown() for release_id, now in current.items()}
+    holder = _Holders(connection, sorted({item.event.app for item in items}))
     result, inserts, offsets = Folded(), [], []
     changed: dict[str, ReleaseEvent] = {}
     for item in items:
@@ -110,7 +145,8 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         result.new += 1
         result.apps.add(event.app)
     _write(connection, inserts, offsets, changed, current)
-    recompute_apps_sync(connection, {c.app for c in changed.values()})
+    recompute_apps_sync(connection, {event.app for release_id, event in changed.items()
+                                     if before.get(release_id) != current[release_id].shown()})
     return result
 
 
@@ -119,7 +155,7 @@ def _stored_body(connection: sa.Connection, key: tuple[str, int], variant: int) 
         events.c.release_id == key[0], events.c.seq == key[1], events.c.variant == variant)).scalar_one())
 
 
-def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: dict[str, str],
+def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: _Holders,
                   changed: dict[str, ReleaseEvent], variants: dict[tuple[str, int], list[list]],
                   strict: bool) -> str | None:
     """Update the release's row from `event` if it is the newest legal one; the reason if not."""
@@ -135,7 +171,7 @@ def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: dic
             return f"illegal transition {now.state} -> {event.state.value}"
     in_flight = event.state in IN_FLIGHT
     if in_flight and not (now is not None and now.in_flight):
-        blocking = holder.get(event.app)
+        blocking = holder.load().get(event.app) or None  # _LEFT: this batch took it out of flight
         if blocking is not None and blocking != event.release_id:
             if strict:
                 raise AppBusy(event.app, blocking)
@@ -144,10 +180,11 @@ def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: dic
             in_flight = False
     if in_flight:
         holder[event.app] = event.release_id
-    elif holder.get(event.app) == event.release_id:
-        del holder[event.app]
+    elif now is not None and now.in_flight:
+        holder[event.app] = _LEFT  # shadows the stored holder: this batch took it out of flight
+    colour = event.release.standby_colour
     current[event.release_id] = _Current(event.state.value, event.seq, in_flight,
-                                         now is not None and now.exists)
+                                         now is not None and now.exists, colour.value if colour else None)
     changed[event.release_id] = event
     return None
 

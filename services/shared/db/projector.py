@@ -1,8 +1,9 @@
 """The projector: folds the release log into the database, the log offset committed with the events it covers.
 
-It resumes from the stored offset after a restart and after a reconnect, never from the start again. Several
-processes (replicas, or the API and the switcher) may project into one database: each batch first locks the
-projection row and drops what another process already folded, so every event is applied once.
+It resumes from the stored offset after a restart and after a reconnect, never from the start again. One process
+per database folds (the holder of the lease, lease.py); the others stand by (standby.py) and take over when it is
+gone. Should two fold at once, each batch first locks the projection row and drops what the other already folded,
+so every event is applied once.
 Ack policy: a batch's messages are acked (one `multiple` ack) only after its transaction committed.
 """
 
@@ -22,12 +23,17 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 from services.shared.bus import Bus
 from services.shared.db.engine import writing
 from services.shared.db.fold import Folded, Item, fold_sync
+from services.shared.db.lease import ProjectorLease
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.events import BadMessage, parse_event
-from services.shared.releaselog import MARKER_HEADER
+from services.shared.releaselog import MARKER_HEADER, consume_log
+from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
+Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
+_LOCK_OFFSET = (projection.update().where(projection.c.stream == sa.bindparam("s"))
+                .values(log_offset=projection.c.log_offset).returning(projection.c.log_offset))
 
 
 class Projector:
@@ -36,6 +42,7 @@ class Projector:
         self.database = database
         self.stream = bus.settings.log_stream
         self.batch_size = batch_size
+        self.lease = ProjectorLease(database.engine, self.stream)
         self.folded = Folded()
         self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
@@ -48,18 +55,23 @@ class Projector:
         # so moving the offset forward here makes a reconnect resume where the database is.
         self._arguments: dict[str, Any] = {}
 
-    async def start(self, timeout: float = 60.0) -> None:
-        """Fold everything logged before the call, then keep following."""
+    @property
+    def leading(self) -> bool:
+        return self._worker is not None
+
+    async def lead(self, timeout: float | None = 60.0) -> None:
+        """Fold everything logged before the call (with a timeout), then keep following. The lease is held."""
         stored = await self._stored_offset()
         self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
-        self._channel = await self.bus.channel(prefetch=2 * self.batch_size)
-        queue = await self._channel.get_queue(self.stream, ensure=True)
         self._worker = asyncio.create_task(self._fold_forever(), name="projector")
-        await queue.consume(self._on_message, no_ack=False, arguments=self._arguments)
+        self._channel = await consume_log(self.bus, self.stream, 2 * self.batch_size, self._on_message,
+                                          self._arguments)
+        if timeout is None:
+            return
         # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
         await self._channel.default_exchange.publish(
             aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}), routing_key=self.stream)
-        await asyncio.wait_for(self._caught_up.wait(), timeout)
+        await bounded(self._caught_up.wait(), timeout)
         log.info("release log projected", stream=self.stream, resumed_after=stored, new=self.folded.new)
 
     async def stop(self, grace: float = 10.0) -> None:
@@ -70,13 +82,20 @@ class Projector:
             self._stopping = True
             self._arrived.set()
             try:
-                await asyncio.wait_for(asyncio.shield(self._worker), grace)
+                await bounded(asyncio.shield(self._worker), grace)
             except TimeoutError:
                 self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
         if self._channel is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._channel.close(), 5)
+                await bounded(self._channel.close(), 5)
+        await self.lease.release()
+
+    async def folded_up_to(self) -> int:
+        async with self.database.engine.connect() as connection:
+            stored = (await connection.execute(sa.select(projection.c.log_offset)
+                                               .where(projection.c.stream == self.stream))).scalar_one_or_none()
+        return -1 if stored is None else int(stored)
 
     async def _stored_offset(self) -> int:
         async with writing(self.database.engine) as connection:
@@ -99,8 +118,10 @@ class Projector:
             if self._stopping:
                 return
             batch = self._pending[: self.batch_size]
+            raw = [(_offset(m), (m.headers or {}).get(MARKER_HEADER) is not None, m.body) for m in batch]
             try:
-                await self._fold(batch)
+                # Parsing too happens on the writer's thread: a batch of 1000 events never stalls the event loop.
+                folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw)
             except (OSError, sa.exc.SQLAlchemyError) as exc:
                 # The database is away or another writer won a race: keep the batch (unacked) and try again.
                 log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
@@ -108,63 +129,47 @@ class Projector:
                 delay = min(delay * 2, 5.0)
                 continue
             delay = 0.1
+            self.folded.new += folded.new
+            self.folded.duplicates += folded.duplicates
+            self.folded.conflicts += folded.conflicts
             del self._pending[: len(batch)]
             if not self._pending:
                 self._arrived.clear()
+            self._arguments["x-stream-offset"] = folded_to + 1
+            if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
+                self._caught_up.set()
             with contextlib.suppress(Exception):  # a channel lost in a reconnect: the new consumer re-reads
                 await batch[-1].ack(multiple=True)
             await self.database.notify()
 
-    async def _fold(self, batch: list[AbstractIncomingMessage]) -> None:
-        offsets = [_offset(m) for m in batch]
-        # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
-        first, top = min(offsets), max(offsets)
-        if await self._folded_up_to() >= top:
-            # Another process folded this batch already: no write transaction (on SQLite, no wait for the lock).
-            self._batch_done(batch, top)
-            return
-        async with writing(self.database.engine) as connection:
-            # Lock the projection row first: concurrent projectors take turns and skip what the other folded.
-            await connection.execute(projection.update().where(projection.c.stream == self.stream)
-                                     .values(log_offset=projection.c.log_offset))
-            stored = (await connection.execute(sa.select(projection.c.log_offset)
-                                               .where(projection.c.stream == self.stream))).scalar_one()
-            if first > stored + 1 and stored >= 0:
-                log.error("the log was trimmed past the projected offset: events are missing from the database",
-                          stream=self.stream, projected=stored, first_available=first)
-            fresh = {o: m for m, o in zip(batch, offsets, strict=True) if o > stored}
-            items = [item for o in sorted(fresh) if (item := _item(fresh[o], o))]
-            if items:
-                folded = await connection.run_sync(fold_sync, items)
-                self.folded.new += folded.new
-                self.folded.duplicates += folded.duplicates
-                self.folded.conflicts += folded.conflicts
-            if top > stored:
-                await connection.execute(projection.update().where(projection.c.stream == self.stream)
-                                         .values(log_offset=top, updated_at=datetime.now(UTC)))
-        self._batch_done(batch, max(top, stored))
 
-    async def _folded_up_to(self) -> int:
-        async with self.database.engine.connect() as connection:
-            return int((await connection.execute(sa.select(projection.c.log_offset)
-                                                 .where(projection.c.stream == self.stream))).scalar_one())
-
-    def _batch_done(self, batch: list[AbstractIncomingMessage], folded: int) -> None:
-        self._arguments["x-stream-offset"] = folded + 1
-        if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
-            self._caught_up.set()
+def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> tuple[int, Folded]:
+    """One batch in one transaction: the events past the stored offset, and the offset moved past the batch."""
+    # Lock the projection row first (and read it, in the same statement): concurrent projectors take turns and
+    # skip what the other folded.
+    stored = int(connection.execute(_LOCK_OFFSET, {"s": stream}).scalar_one())
+    # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
+    first, top = min(r[0] for r in raw), max(r[0] for r in raw)
+    if first > stored + 1 and stored >= 0:
+        log.error("the log was trimmed past the projected offset: events are missing from the database",
+                  stream=stream, projected=stored, first_available=first)
+    items = [item for offset, marker, body in sorted(raw) if offset > stored and not marker
+             if (item := _item(offset, body))]
+    folded = fold_sync(connection, items) if items else Folded()
+    if top > stored:
+        connection.execute(projection.update().where(projection.c.stream == stream)
+                           .values(log_offset=top, updated_at=datetime.now(UTC)))
+    return max(top, stored), folded
 
 
 def _offset(message: AbstractIncomingMessage) -> int:
     return int((message.headers or {}).get("x-stream-offset", -1))  # type: ignore[arg-type]
 
 
-def _item(message: AbstractIncomingMessage, offset: int) -> Item | None:
-    if (message.headers or {}).get(MARKER_HEADER) is not None:
-        return None
+def _item(offset: int, body: bytes) -> Item | None:
     try:
-        event = parse_event(message.body)
+        event = parse_event(body)
     except BadMessage as exc:
         log.warning("unreadable event in release log", offset=offset, reason=str(exc))
         return None
-    return Item(event, offset, message.body.decode())
+    return Item(event, offset, body.decode())

@@ -21,12 +21,15 @@ from services.shared.db.engine import writing
 from services.shared.db.fold import AppBusy, Item, fold_sync
 from services.shared.db.rows import release_row, utc
 from services.shared.db.schema import apps, events, releases
+from services.shared.db.writer import Writer
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT, ReleaseState
 from services.shared.release import Colour, Release
 from services.shared.store import LoggedEvent
+from services.shared.timeouts import bounded
 
 PAGE = 500  # events per query when a stream catches up
+_IN_FLIGHT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,14 @@ class ReleaseFilter:
 class ReleaseDatabase:
     def __init__(self, engine: AsyncEngine, poll_interval: float = 1.0) -> None:
         self.engine = engine
+        self.writer = Writer(engine)
         self.poll_interval = poll_interval
         self._changed = asyncio.Condition()
         self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
+
+    def close(self) -> None:
+        """Ends the writer's thread; the engine is its owner's to dispose."""
+        self.writer.close()
 
     async def notify(self) -> None:
         async with self._changed:
@@ -72,9 +80,7 @@ class ReleaseDatabase:
         holds its (release, seq), AppBusy when it would be a second release of its app in flight."""
         for attempt in range(3):
             try:
-                async with writing(self.engine) as connection:
-                    await connection.run_sync(fold_sync, [Item(event, None, event.model_dump_json())],
-                                              strict=strict)
+                await self.writer.run(fold_sync, [Item(event, None, event.model_dump_json())], strict=strict)
                 return
             except sa.exc.IntegrityError:
                 # A concurrent writer won the race the fold checked for: decide again on what it wrote.
@@ -141,7 +147,10 @@ class ReleaseDatabase:
         return (await self.app(app)).live
 
     async def in_flight(self, app: str) -> Release | None:
-        return (await self.app(app)).in_flight
+        # One query on the one-in-flight index, not the app's row: every POST /releases asks this first.
+        async with self.engine.connect() as connection:
+            snapshot = (await connection.execute(_IN_FLIGHT, {"app": app})).scalar_one_or_none()
+        return None if snapshot is None else Release.model_validate_json(snapshot)
 
     async def last_offset(self) -> int:
         """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
@@ -199,6 +208,6 @@ class ReleaseDatabase:
             async with self._changed:
                 # Woken by this process's projector; the timeout covers writes that only another replica saw.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait_for(lambda seen=seen: self._version != seen),  # type: ignore[misc]
-                                           self.poll_interval)
+                    await bounded(self._changed.wait_for(lambda seen=seen: self._version != seen),  # type: ignore[misc]
+                                  self.poll_interval)
 

@@ -3,6 +3,7 @@ at once, in one line), then the projector follows the log once the bus is connec
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import structlog
@@ -12,10 +13,11 @@ from services.shared.db.engine import describe, open_migrated
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
+from services.shared.db.standby import ReadModel
 
 log = structlog.get_logger(__name__)
 DATABASE = web.AppKey("database", ReleaseDatabase)
-PROJECTOR = web.AppKey("projector", Projector)
+READ_MODEL = web.AppKey("read_model", ReadModel)
 Context = Callable[[web.Application], AsyncIterator[None]]
 
 
@@ -23,8 +25,11 @@ def database_ctx(settings: DatabaseSettings) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         engine = await open_migrated(settings)
         try:
-            app[DATABASE] = ReleaseDatabase(engine, settings.poll_interval)
-            yield
+            app[DATABASE] = database = ReleaseDatabase(engine, settings.poll_interval)
+            try:
+                yield
+            finally:
+                await asyncio.to_thread(database.close)  # waits for a write in progress to end
         finally:
             await engine.dispose()
 
@@ -33,12 +38,13 @@ def database_ctx(settings: DatabaseSettings) -> Context:
 
 def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        projector = Projector(app[bus_key], app[DATABASE], settings.batch_size)
-        await projector.start()
-        app[PROJECTOR] = projector
+        model = ReadModel(Projector(app[bus_key], app[DATABASE], settings.batch_size),
+                          settings.follow_interval, settings.lease_interval)
+        await model.start(settings.catch_up_timeout)
+        app[READ_MODEL] = model
         app[ready_key]["database"] = True
-        log.info("read model ready", database=describe(settings))
+        log.info("read model ready", database=describe(settings), projecting=model.leading)
         yield
-        await projector.stop()
+        await model.stop()
 
     return ctx

@@ -6,6 +6,8 @@ apps        per app: the live release and the colour it runs on, the standby, th
 projection  per log stream: the offset folded so far, committed with the events it covers
 greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims: the notifier's subscriptions and
             delivery records, and the git hooks' claims on delivery ids and commits (issue 19)
+greenlight_approvals: each approval given to a release that needs several (issue 18): one row per approver
+greenlight_stream_tickets: the API's single-use stream tickets, shared by its replicas (issue 15)
 """
 
 from __future__ import annotations
@@ -102,4 +104,23 @@ greenlight_hook_claims = sa.Table(
     "greenlight_hook_claims", metadata,
     sa.Column("key", sa.String(400), primary_key=True),
     sa.Column("claimed_at", UTC_TIME, nullable=False),
+)
+
+# One row per (release, approver): the primary key makes a repeated or concurrent approval by the same person
+# count once, on any number of API replicas.
+greenlight_approvals = sa.Table(
+    "greenlight_approvals", metadata,
+    sa.Column("release_id", sa.String(64), primary_key=True),
+    sa.Column("approver", sa.String(100), primary_key=True),
+    sa.Column("approved_at", UTC_TIME, nullable=False),
+    sa.Column("comment", sa.Text),
+)
+
+# The API's stream tickets (services/approval/tickets.py): any replica redeems what any replica issued, once.
+greenlight_stream_tickets = sa.Table(
+    "greenlight_stream_tickets", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),  # sha256 of the ticket: the ticket itself is not kept
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("roles", sa.String(200), nullable=False),  # comma-separated, as granted when it was issued
+    sa.Column("expires_at", UTC_TIME, nullable=False, index=True),
 )

@@ -25,3 +25,13 @@ class DatabaseSettings(BaseSettings):
     poll_interval: float = Field(
         1.0, gt=0, description="seconds an SSE stream waits for this process's projector before it looks in the "
                                "database again (another replica may have written); default 1")
+    follow_interval: float = Field(
+        0.05, gt=0, description="seconds between two looks at the projection's progress in a process that does not "
+                                "project (another holds the projector's lease); default 0.05")
+    lease_interval: float = Field(
+        1.0, gt=0, description="seconds between two attempts to take the projector's lease over from a process "
+                               "that is gone: the longest the log goes unprojected after its death; default 1")
+    catch_up_timeout: float = Field(
+        1800.0, gt=0, description="seconds a starting service may take to bring the database up to the log's end "
+                                  "before it gives up (a first projection of a long log takes minutes: about "
+                                  "4 minutes per million events here); default 1800")

@@ -32,4 +32,7 @@ class KubeSettings(BaseSettings):
     watch_inactivity: float = Field(
         90.0, gt=0, description="seconds without a byte (event or bookmark) before a watch is presumed dead"
     )
-    retries: int = Field(4, ge=1, description="attempts of an API call failing transiently (5xx, network)")
+    retries: int = Field(
+        1, ge=1, description="attempts of one API call failing transiently (5xx, 429, network) before the step "
+                             "gives it to the broker's backoff (GREENLIGHT_RETRY_*, which survives a restart and "
+                             "says so in the release); default 1: no sleeping inside a handler")

@@ -76,4 +76,5 @@ def colour_state(colour: Colour, deployment: Obj) -> ColourState:
         colour=colour, release_id=marks.get(RELEASE_ID), commit=marks.get(COMMIT),
         image=image_of(deployment), status=status_of(deployment),
         replicas=int(deployment.get("spec", {}).get("replicas", 1)), ready=rollout_done(deployment),
+        ready_replicas=int((deployment.get("status") or {}).get("readyReplicas") or 0),
     )

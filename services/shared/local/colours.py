@@ -53,8 +53,10 @@ class ColourRunner:
             info = await self.containers.inspect(self.settings.container_name(app.name, colour))
             ready = info is not None and _runs(info, mark) and info.running and \
                 await self.probe(port, readiness_path) is None
+        # The one container stands for every desired replica: all of them are ready, or none.
         return ColourState(colour=colour, release_id=mark.release_id, commit=mark.commit, image=mark.image,
-                           status=mark.status, replicas=mark.replicas, ready=ready)
+                           status=mark.status, replicas=mark.replicas, ready=ready,
+                           ready_replicas=mark.replicas if ready else 0)
 
     async def wait_ready(self, app: AppRef, colour: Colour, release_id: str, timeout: float) -> ColourState:
         name = self.settings.container_name(app.name, colour)

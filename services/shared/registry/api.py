@@ -10,8 +10,8 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from services.pusher.auth import Login
-from services.pusher.errors import RegistryRefused, TransientRegistryError
+from services.shared.registry.auth import Login
+from services.shared.registry.errors import RegistryRefused, TransientRegistryError
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.manifest.v1+json",
@@ -63,9 +63,32 @@ class HttpRegistryApi:
         digest = config.get("digest")
         return str(digest) if digest else None
 
-    async def _request(self, method: str, login: Login, path: str) -> httpx.Response | None:
+    async def image_config(self, login: Login, name: str, reference: str) -> tuple[str, dict[str, Any]] | None:
+        """The manifest digest `reference` resolves to and its image config (labels are under
+        `config.Labels`); None if absent or an index (a multi-platform image: not one of our builds)."""
+        response = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
+        if response is None:
+            return None
+        digest = response.headers.get("Docker-Content-Digest") or \
+            "sha256:" + hashlib.sha256(response.content).hexdigest()
+        try:
+            config_digest = (json.loads(response.content).get("config") or {}).get("digest")
+        except ValueError:
+            return None
+        if not config_digest:
+            return None
+        # Blob stores (S3 behind ECR, ...) answer with a redirect; httpx drops the credentials cross-origin.
+        blob = await self._request("GET", login, f"/v2/{name}/blobs/{config_digest}", accept="*/*")
+        try:
+            config = json.loads(blob.content) if blob is not None else None
+        except ValueError:
+            return None
+        return (digest, config) if isinstance(config, dict) else None
+
+    async def _request(self, method: str, login: Login, path: str,
+                       accept: str = MANIFEST_TYPES) -> httpx.Response | None:
         url = self.base_url(login.registry) + path
-        headers = {"Accept": MANIFEST_TYPES}
+        headers = {"Accept": accept}
         auth = _basic(login)
         if login.token is not None:
             headers["Authorization"] = f"Bearer {login.token.get_secret_value()}"
@@ -87,7 +110,7 @@ class HttpRegistryApi:
     async def _send(self, method: str, url: str, headers: dict[str, str],
                     auth: httpx.BasicAuth | None) -> httpx.Response:
         try:
-            return await self.client.request(method, url, headers=headers, auth=auth)
+            return await self.client.request(method, url, headers=headers, auth=auth, follow_redirects=True)
         except httpx.TransportError as exc:
             raise TransientRegistryError(f"registry unreachable at {url.split('/v2/')[0]}: {exc!r}") from exc
 

@@ -17,8 +17,8 @@ from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from pydantic import SecretStr
 
-from services.pusher.auth import Login, TagState
-from services.pusher.errors import RegistryRefused, TransientRegistryError
+from services.shared.registry.auth import Login, TagState
+from services.shared.registry.errors import RegistryRefused, TransientRegistryError
 
 log = structlog.get_logger(__name__)
 _TRANSIENT_CODES = {"ThrottlingException", "ServiceUnavailableException", "ServerException",

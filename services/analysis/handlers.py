@@ -1,0 +1,118 @@
+"""Run a release's checks one measurement per event, and turn the verdict into the next state.
+
+analysing  (pre, preview up)  -> analysing (one measurement) ... -> awaiting_approval | failed
+verifying  (post, live on it) -> verifying (one measurement) ... -> live | rolling_back
+
+Each measurement is its own event (state unchanged, details = the measurement and the running tally), so the API,
+SSE, `greenlight watch` and the dashboard show every one as it is taken. The handler waits for the check's due
+time, which it computes from the first event of the analysis: the schedule lives in the log, not in this process.
+A failed post-promotion check publishes `rolling_back` at once, with the measurements as the reason; the switcher
+flips back to the previous colour (still warm) and records `rolled_back`.
+An inconclusive pre-promotion analysis still asks for approval, saying why; a person decides. An inconclusive
+post-promotion one keeps the release live, saying why; a person may roll it back.
+
+Idempotent: a redelivered event is measured again and republished with the same seq (the same message id), so a
+reader folds one; if the two measurements differ, the read model keeps the first and marks the other a conflict.
+An event this process has already measured past is dropped, so a repeated hand-over starts no second chain.
+Ack policy: the shared AFTER_EFFECT (ack once the next event is confirmed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from services.analysis.probes import Probe, Target
+from services.analysis.settings import AnalysisSettings
+from services.analysis.verdicts import Measurement, Tally, Verdict, counted, next_due, outcome
+from services.shared.analysis_spec import Check
+from services.shared.bus import Bus
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import WORK_QUEUES, ReleaseState
+from services.shared.release import ReleaseError, utcnow
+
+log = structlog.get_logger(__name__)
+SERVICE = "analysis"
+STATES = WORK_QUEUES[SERVICE]
+S = ReleaseState
+# The details a verdict event passes on from the event that started the analysis (the staged or switched facts).
+CARRY = "carry"
+REMEMBERED = 10_000  # releases whose newest seq is remembered, most recent first
+
+
+class Analyst:
+    def __init__(self, probes: dict[str, Probe], settings: AnalysisSettings) -> None:
+        self.probes = probes
+        self.settings = settings
+        # The newest seq this process published per release (bounded): a duplicate of an event it has already
+        # measured past (a step re-emitting its hand-over, a redelivery) would start a second chain.
+        self.ahead: OrderedDict[str, int] = OrderedDict()
+
+    async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
+        if self.ahead.get(event.release_id, 0) > event.seq:
+            log.info("already measured past this event; not measuring again", ahead=self.ahead[event.release_id])
+            return
+        await self._step(event, bus)
+
+    def _published(self, event: ReleaseEvent) -> None:
+        self.ahead[event.release_id] = event.seq
+        self.ahead.move_to_end(event.release_id)
+        while len(self.ahead) > REMEMBERED:
+            self.ahead.popitem(last=False)
+
+    async def _step(self, event: ReleaseEvent, bus: Bus) -> None:
+        pre = event.state is S.ANALYSING
+        spec = event.release.spec
+        checks = (spec.analysis.pre if pre else spec.analysis.post) if spec is not None else []
+        carry: dict[str, Any] = event.details.get(CARRY, event.details)
+        started = datetime.fromisoformat(event.details.get("started_at") or event.occurred_at.isoformat())
+        tally: Tally = event.details.get("tally", {})
+        recent: list[dict[str, Any]] = event.details.get("recent", [])
+        if (due := next_due(checks, tally, started)) is None:  # nothing to measure (or a repeat of the last)
+            verdict = self._verdict(event, pre, checks, tally, recent, carry)
+            await bus.publish(verdict)
+            self._published(verdict)
+            return
+        check, at = due
+        if (wait := (at - utcnow()).total_seconds()) > 0:
+            await asyncio.sleep(wait)  # the due time comes from the log, so a restart resumes the same schedule
+        measurement = await self.probes[check.provider].measure(check, self._target(event, pre, carry))
+        log.info("measured", check=check.name, value=measurement.value, verdict=measurement.verdict.value)
+        tally = counted(tally, measurement)
+        recent = [*recent, measurement.detail()][-self.settings.keep_measurements:]
+        if outcome(checks, tally) is None:
+            after = event.next(event.state, actor=SERVICE, details={
+                "measurement": measurement.detail(), "phase": "pre" if pre else "post",
+                "started_at": started.isoformat(), "tally": tally, "recent": recent, CARRY: carry})
+        else:
+            after = self._verdict(event, pre, checks, tally, recent, carry, measurement)
+        await bus.publish(after)
+        self._published(after)
+
+    def _target(self, event: ReleaseEvent, pre: bool, carry: dict[str, Any]) -> Target:
+        release = event.release
+        colour = release.standby_colour.value if release.standby_colour else str(carry.get("colour", ""))
+        url = (release.preview or "") if pre else self.settings.live(release.app)
+        return Target(url=url, app=release.app, colour=colour, release=release.id)
+
+    @staticmethod
+    def _verdict(event: ReleaseEvent, pre: bool, checks: list[Check], tally: Tally, recent: list[dict[str, Any]],
+                 carry: dict[str, Any], last: Measurement | None = None) -> ReleaseEvent:
+        verdict, reason = outcome(checks, tally) or (Verdict.SUCCESSFUL, "no checks")
+        analysis = {"verdict": verdict.value, "reason": reason, "tally": tally, "measurements": recent}
+        if last is not None:
+            analysis["measurement"] = last.detail()
+        log.info("analysis verdict", phase="pre" if pre else "post", verdict=verdict.value, reason=reason)
+        if pre and verdict is Verdict.FAILED:
+            return event.next(S.FAILED, actor=SERVICE, details={**carry, "analysis": analysis},
+                              error=ReleaseError(step="analysis", reason=f"pre-promotion analysis failed: {reason}"))
+        if pre:
+            return event.next(S.AWAITING_APPROVAL, actor=SERVICE, details={**carry, "analysis": analysis})
+        if verdict is Verdict.FAILED:
+            return event.next(S.ROLLING_BACK, actor=SERVICE, details={
+                "reason": f"post-promotion analysis failed: {reason}", "analysis": analysis})
+        return event.next(S.LIVE, actor=SERVICE, details={**carry, "analysis": analysis})

@@ -1,0 +1,130 @@
+"""The two measurement providers behind one small interface: an HTTP request, and a Prometheus query.
+
+A provider measures one check once and judges the value against the check's conditions (Argo Rollouts'
+semantics: success, failure, or neither = inconclusive). What the release's own app does wrong (a wrong status,
+a slow or refused answer) fails a measurement; a measuring tool that cannot answer (Prometheus down, a query
+with no result) is inconclusive, since it says nothing about the release.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import aiohttp
+from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
+
+from services.analysis.verdicts import Measurement, Verdict
+from services.shared.analysis_spec import Check, meets
+from services.shared.release import utcnow
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str  # the preview before the switch, the live Service after
+    app: str
+    colour: str
+    release: str
+
+
+class Probe(Protocol):
+    async def measure(self, check: Check, target: Target) -> Measurement: ...
+
+
+def judge(check: Check, value: Any) -> tuple[Verdict, str]:
+    if check.failure is not None and meets(check.failure, value):
+        return Verdict.FAILED, f"value {value!r} meets the failure condition {check.failure}"
+    if check.success is not None:
+        if meets(check.success, value):
+            return Verdict.SUCCESSFUL, f"value {value!r} meets {check.success}"
+        if check.failure is None:  # only a success condition: missing it is a failure (as in Argo)
+            return Verdict.FAILED, f"value {value!r} does not meet {check.success}"
+        return Verdict.INCONCLUSIVE, f"value {value!r} meets neither {check.success} nor {check.failure}"
+    return Verdict.SUCCESSFUL, f"value {value!r} does not meet the failure condition {check.failure}"
+
+
+def loopback(url: str) -> tuple[str, dict[str, str]]:
+    """`*.localhost` is loopback (RFC 6761) but glibc does not resolve it: connect to 127.0.0.1, keep Host."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.endswith(".localhost"):
+        return url, {}
+    netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host}
+
+
+class HttpProbe:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def measure(self, check: Check, target: Target) -> Measurement:
+        assert check.http is not None
+        spec = check.http
+        url, headers = loopback(urljoin(target.url, spec.path.lstrip("/")))
+        value: Any
+        try:
+            async with asyncio.timeout(spec.timeout):
+                async with self.session.request(spec.method, url, headers={**headers, **spec.headers},
+                                                allow_redirects=False) as response:
+                    status, body = response.status, await response.read()
+        except TimeoutError:
+            return _measured(check, None, Verdict.FAILED, f"no answer within {spec.timeout:g} s")
+        except aiohttp.ClientError as exc:
+            return _measured(check, None, Verdict.FAILED, f"request failed: {type(exc).__name__}")
+        if status not in spec.expected_status:
+            return _measured(check, status, Verdict.FAILED, f"status {status}, expected {spec.expected_status}")
+        if spec.jsonpath is None:
+            return _measured(check, status, Verdict.SUCCESSFUL, f"status {status}")
+        try:
+            found = [m.value for m in parse_jsonpath(spec.jsonpath).find(json.loads(body))]
+        except ValueError:
+            return _measured(check, status, Verdict.INCONCLUSIVE, "body is not JSON")
+        if not found:
+            return _measured(check, status, Verdict.INCONCLUSIVE, f"nothing at {spec.jsonpath}")
+        value = found[0] if len(found) == 1 else found
+        return _measured(check, value, *judge(check, value))
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(app|colour|release)\s*\}\}")
+
+
+class PrometheusProbe:
+    def __init__(self, session: aiohttp.ClientSession, url: str, timeout: float) -> None:
+        self.session = session
+        self.url = url.rstrip("/") + "/api/v1/query"
+        self.timeout = timeout
+
+    async def measure(self, check: Check, target: Target) -> Measurement:
+        assert check.prometheus is not None
+        fill = {"app": target.app, "colour": target.colour, "release": target.release}
+        query = PLACEHOLDER.sub(lambda m: fill[m.group(1)], check.prometheus.query)
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self.session.get(self.url, params={"query": query}) as response:
+                    answer = await response.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: {type(exc).__name__}")
+        if answer.get("status") != "success":
+            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus: {answer.get('error', 'error')}")
+        value = _scalar(answer.get("data", {}))
+        if value is None:
+            return _measured(check, None, Verdict.INCONCLUSIVE, "the query returned no sample")
+        return _measured(check, value, *judge(check, value))
+
+
+def _scalar(data: dict[str, Any]) -> float | None:
+    """The first sample's value: a one-element vector or a scalar, as Argo's `result[0]`."""
+    result = data.get("result")
+    if data.get("resultType") in ("scalar", "string") and isinstance(result, list):
+        return float(result[1])
+    if data.get("resultType") == "vector" and result:
+        return float(result[0]["value"][1])
+    return None
+
+
+def _measured(check: Check, value: Any, verdict: Verdict, why: str) -> Measurement:
+    return Measurement(check.name, check.provider, value, verdict, why, utcnow())

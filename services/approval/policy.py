@@ -1,0 +1,94 @@
+"""The approval policy in force for a release: what its greenlight.yaml asks (`approval:`), bounded by the
+operator (`GREENLIGHT_API_POLICY_*`). The app may ask for more than the operator's floor, never for less:
+more approvers than the minimum, a soak at least the minimum, an expiry at most the maximum; auto-promotion
+only where the operator allows it. Every bound that changed what the app asked is named in `notes`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.shared.approval_policy import ApprovalPolicy
+from services.shared.release import Release
+
+
+class PolicyBounds(BaseSettings):
+    """`GREENLIGHT_API_POLICY_*`: the operator's bounds on every app's approval policy."""
+
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_API_POLICY_", extra="ignore")
+
+    min_approvals: int = Field(1, ge=1, le=10, description="approvals every release needs at least (default 1)")
+    min_soak_seconds: int = Field(0, ge=0, description="soak every release waits at least (default 0)")
+    default_expiry_seconds: int | None = Field(None, ge=1, description=(
+        "expiry of an app that names none (default none: a release may wait for approval for ever)"))
+    max_expiry_seconds: int | None = Field(None, ge=1, description=(
+        "longest expiry an app may ask for, and the expiry of one that asks for none when no default is set "
+        "(default none: unbounded)"))
+    allow_auto_promotion: bool = Field(False, description=(
+        "whether an app's `auto_promotion_seconds` is honoured (default false: a person always approves)"))
+    rollbacks_need_approval: bool = Field(False, description=(
+        "every rollback to an earlier release waits for approvals like any release, whatever its app asks "
+        "(default false: the request, made by an approver, is its approval unless the app says otherwise)"))
+
+
+@dataclass(frozen=True)
+class Policy:
+    required_approvals: int = 1
+    soak: timedelta = timedelta(0)
+    expiry: timedelta | None = None
+    auto_promotion: timedelta | None = None
+    rollback_needs_approval: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def soak_ends(self, ready_at: datetime) -> datetime:
+        return ready_at + self.soak
+
+    def expires(self, ready_at: datetime) -> datetime | None:
+        return None if self.expiry is None else ready_at + self.expiry
+
+    def promotes(self, ready_at: datetime) -> datetime | None:
+        return None if self.auto_promotion is None else ready_at + self.auto_promotion
+
+
+def policy_of(release: Release, bounds: PolicyBounds) -> Policy:
+    asked = (release.spec.approval if release.spec is not None else None) or ApprovalPolicy()
+    notes: list[str] = []
+    approvals = max(asked.required_approvals, bounds.min_approvals)
+    if approvals != asked.required_approvals:
+        notes.append(f"required_approvals raised to {approvals} (GREENLIGHT_API_POLICY_MIN_APPROVALS)")
+    soak = max(asked.soak_seconds, bounds.min_soak_seconds)
+    if soak != asked.soak_seconds:
+        notes.append(f"soak_seconds raised to {soak} (GREENLIGHT_API_POLICY_MIN_SOAK_SECONDS)")
+    expiry = asked.expiry_seconds or bounds.default_expiry_seconds or bounds.max_expiry_seconds
+    if expiry is not None and bounds.max_expiry_seconds is not None and expiry > bounds.max_expiry_seconds:
+        notes.append(f"expiry_seconds lowered to {bounds.max_expiry_seconds} "
+                     "(GREENLIGHT_API_POLICY_MAX_EXPIRY_SECONDS)")
+        expiry = bounds.max_expiry_seconds
+    promotion = asked.auto_promotion_seconds
+    if promotion is not None and not bounds.allow_auto_promotion:
+        notes.append("auto_promotion_seconds ignored (GREENLIGHT_API_POLICY_ALLOW_AUTO_PROMOTION is false)")
+        promotion = None
+    if promotion is not None and promotion < soak:
+        promotion = soak  # never earlier than a person could approve
+    return Policy(required_approvals=approvals, soak=timedelta(seconds=soak),
+                  expiry=None if expiry is None else timedelta(seconds=expiry),
+                  auto_promotion=None if promotion is None else timedelta(seconds=promotion),
+                  rollback_needs_approval=asked.rollback_needs_approval or bounds.rollbacks_need_approval,
+                  notes=tuple(notes))
+
+
+def analysis_passed(details: dict[str, object]) -> bool:
+    """Whether the checks run before approval passed, from the `awaiting_approval` event's details.
+
+    The hook for the analysis checks (issue 18, the `gates` work, services/analysis/): the analysis service
+    publishes `awaiting_approval` with `details["analysis"] = {"verdict": "successful" | "inconclusive", ...}`
+    (a failed one ends in `failed` instead); no `analysis` key means the app has no checks, which counts as
+    passed. Auto-promotion, and a rollback's approval by its request, happen only when this is true: an
+    inconclusive analysis is left to a person."""
+    analysis = details.get("analysis")
+    if analysis is None:
+        return True
+    return isinstance(analysis, dict) and analysis.get("verdict") == "successful"

@@ -1,0 +1,62 @@
+"""The approval policy's timers (expiry, auto-promotion) parked on the broker, so a restart loses none.
+
+A timer is the release's `awaiting_approval` event, marked with its kind and due time, parked in a delay queue
+that nobody consumes; the queue's TTL runs out and it is dead-lettered to TIMER_KEY on the events exchange,
+which the approval service's work queue binds. One delay queue per whole number of seconds (a queue expires
+messages only at its head, so one queue for all delays would hold a short timer behind a long one); each
+queue deletes itself (`x-expires`) once unused for longer than its TTL, so the odd delays leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import aio_pika
+
+from services.shared.bus import Bus, PublishFailed
+from services.shared.events import ReleaseEvent
+from services.shared.timeouts import bounded
+
+TIMER_KEY = "timer.approval.policy"
+TIMER = "policy_timer"  # details key: which timer ("expire" or "promote")
+DUE = "policy_due"  # details key: when it is due (RFC 3339), by the injected clock
+EXPIRE, PROMOTE = "expire", "promote"
+UNUSED_QUEUE_GRACE_MS = 10 * 60 * 1000
+
+
+def delay_queue_name(bus: Bus, seconds: int) -> str:
+    return f"{bus.settings.queue_prefix}policy-timer.{seconds}s"
+
+
+class PolicyTimers:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def schedule(self, waiting: ReleaseEvent, kind: str, due: datetime, now: datetime) -> None:
+        """Deliver `waiting` back, marked as the `kind` timer due at `due`, once `due - now` has passed
+        (rounded up to whole seconds, at least one)."""
+        seconds = max(1, math.ceil((due - now).total_seconds()))
+        name = delay_queue_name(self.bus, seconds)
+        timer = waiting.model_copy(update={"details": {**waiting.details, TIMER: kind, DUE: due.isoformat()}})
+        message = aio_pika.Message(
+            timer.dumps(), content_type="application/json", message_id=f"{waiting.message_id}/{kind}",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        try:
+            channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
+            try:
+                await channel.declare_queue(name, durable=True, arguments={
+                    "x-queue-type": "quorum",
+                    "x-message-ttl": seconds * 1000,
+                    "x-expires": seconds * 1000 + UNUSED_QUEUE_GRACE_MS,
+                    "x-dead-letter-exchange": self.bus.settings.exchange,
+                    "x-dead-letter-routing-key": TIMER_KEY,
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
+                })
+                await bounded(channel.default_exchange.publish(message, name, mandatory=True),
+                              self.bus.settings.publish_timeout)
+            finally:
+                await channel.close()
+        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+            raise PublishFailed(f"{kind} timer of {waiting.message_id} not confirmed: {exc!r}") from exc

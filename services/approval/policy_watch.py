@@ -1,0 +1,133 @@
+"""The approval policy's own actions, on the approval service's work queue: when a release is ready for
+approval, park its expiry and auto-promotion timers (policy_timers.py), or approve a rollback-to-release
+whose request was its approval; when a timer comes back, reject the release as expired or promote it.
+
+Idempotent: a timer whose release was decided meanwhile does nothing; a decision is recorded in the database
+before it is published, so a person's decision and the policy's, or two replicas', cannot both be made; a
+decision of ours that the log has not echoed (the publish failed after the record) is published again on the
+redelivery. A timer that comes back before the injected clock says it is due is parked again for the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from services.approval.errors import Conflict
+from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.policy import analysis_passed, policy_of
+from services.approval.policy_timers import DUE, EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
+from services.shared.bus import Bus
+from services.shared.consumer import Retry, Subscription
+from services.shared.db.fold import SameChange
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import WORK_QUEUES, ReleaseState
+from services.shared.runtime import BUS
+
+log = structlog.get_logger(__name__)
+ACTOR = "policy"
+SERVICE = "approval"
+
+
+class PolicyWatch:
+    def __init__(self, desk: ReleaseDesk, timers: PolicyTimers) -> None:
+        self.desk = desk
+        self.timers = timers
+        # What the timers that came back did ("early", "expired", "promoted", "held", "decided"), so a caller
+        # (an operator's debugger, a test) can await an outcome instead of guessing how long it takes.
+        self.outcomes: Counter[str] = Counter()
+        self._counted = asyncio.Condition()
+
+    async def outcome(self, name: str, count: int = 1) -> None:
+        """Return once `count` timers had the outcome `name`."""
+        async with self._counted:
+            await self._counted.wait_for(lambda: self.outcomes[name] >= count)
+
+    async def _count(self, name: str) -> None:
+        async with self._counted:
+            self.outcomes[name] += 1
+            self._counted.notify_all()
+
+    async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
+        policy = policy_of(event.release, self.desk.settings.policy)
+        approve_now = event.release.restores is not None and not policy.rollback_needs_approval
+        if TIMER not in event.details and not approve_now:
+            await self._set_timers(event)  # from the event alone: each timer checks the release when it fires
+            return
+        latest = await self.desk.store.latest(event.release_id)
+        if latest is None or latest.seq < event.seq:
+            raise Retry("the release log has not caught up with this release yet", dependency="release log")
+        if latest.seq > event.seq or latest.state is not ReleaseState.AWAITING_APPROVAL:
+            if latest.seq == event.seq + 1 and (latest.actor == ACTOR or "rollback_to" in latest.details):
+                await self.desk._echo(latest.release, now=True)  # our decision: published at least once
+            if TIMER in event.details:
+                await self._count("decided")
+            return  # decided meanwhile
+        if TIMER in event.details:
+            await self._timer(latest, event.details[TIMER], datetime.fromisoformat(event.details[DUE]))
+            return
+        who, restores = latest.release.requested_by, latest.release.restores
+        if not analysis_passed(latest.details):
+            log.info("rollback not approved by its request: a check did not pass", release=latest.release_id)
+            return  # a person decides
+        await self._decide(latest, ReleaseState.APPROVED, who, {
+            "comment": f"rollback to release {restores}: the request by {who} is its approval",
+            "rollback_to": restores})
+
+    async def _set_timers(self, waiting: ReleaseEvent) -> None:
+        policy = policy_of(waiting.release, self.desk.settings.policy)
+        now = self.desk.clock.now()
+        for kind, due in ((EXPIRE, policy.expires(waiting.occurred_at)),
+                          (PROMOTE, policy.promotes(waiting.occurred_at))):
+            if due is not None:
+                await self.timers.schedule(waiting, kind, due, now)
+                log.info("policy timer set", release=waiting.release_id, timer=kind, due=due.isoformat())
+
+    async def _timer(self, waiting: ReleaseEvent, kind: str, due: datetime) -> None:
+        now = self.desk.clock.now()
+        if now < due:
+            await self.timers.schedule(waiting, kind, due, now)
+            await self._count("early")
+            return
+        policy = policy_of(waiting.release, self.desk.settings.policy)
+        if kind == EXPIRE and policy.expiry is not None:
+            reason = (f"expired: no decision within {policy.expiry.total_seconds():g} s of being ready "
+                      f"(approval policy)")
+            made = await self._decide(waiting, ReleaseState.REJECTED, ACTOR, {"comment": reason, "expired": True})
+            await self._count("expired" if made else "decided")
+        elif kind == PROMOTE and policy.auto_promotion is not None:
+            if not analysis_passed(waiting.details):
+                log.info("not auto-promoted: a check did not pass", release=waiting.release_id)
+                await self._count("held")
+                return
+            comment = (f"auto-promoted {policy.auto_promotion.total_seconds():g} s after being ready: "
+                       f"every check passed (approval policy)")
+            made = await self._decide(waiting, ReleaseState.APPROVED, ACTOR,
+                                      {"comment": comment, "auto_promoted": True})
+            await self._count("promoted" if made else "decided")
+
+    async def _decide(self, waiting: ReleaseEvent, decision: ReleaseState, actor: str,
+                      details: dict[str, Any]) -> bool:
+        """Whether this call made the decision (False: someone, or a twin timer, decided first)."""
+        event = waiting.next(decision, actor=actor, details=details, approver=actor, comment=details["comment"])
+        try:
+            await self.desk._publish(event)
+        except (Conflict, SameChange):
+            log.info("decided meanwhile; the policy leaves it", release=waiting.release_id)
+            return False
+        log.info("policy decision", release=waiting.release_id, decision=decision.value, actor=actor)
+        return True
+
+
+POLICY_WATCH = web.AppKey("policy_watch", PolicyWatch)
+
+
+def policy_subscription(app: web.Application) -> Subscription:
+    """The approval service's work queue; the watch is kept under POLICY_WATCH (after the desk exists)."""
+    app[POLICY_WATCH] = watch = PolicyWatch(app[DESK], PolicyTimers(app[BUS]))
+    return Subscription(SERVICE, WORK_QUEUES[SERVICE], watch, skip_ended=False, extra_routing_keys=(TIMER_KEY,))

@@ -1,0 +1,70 @@
+"""Applying the approval policy to a person's approval: the soak, and N distinct approvers.
+
+A release that needs one approval is approved by the first approval, as before. One that needs N records each
+approval in the database first (`Approvals`, keyed by release and approver, so a repeat counts once on any
+replica), and the approval that completes the count publishes `approved` with every approver in its details.
+Two replicas completing the count at once both try to record that event; the (release, seq) uniqueness lets
+exactly one through, and the other answers with the release as it then is (its approval was counted).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from services.approval.approvals import Approvals, Given
+from services.approval.errors import Conflict
+from services.approval.policy import Policy, PolicyBounds, policy_of
+from services.approval.policy_models import ApprovalGiven, ApprovalStatus
+from services.shared.bus import Bus
+from services.shared.db.releases import StoredEvent
+from services.shared.events import ReleaseEvent
+from services.shared.progress import Progress
+from services.shared.protocol import ReleaseState
+
+
+def check_soak(policy: Policy, waiting: ReleaseEvent, now: datetime) -> None:
+    """No soak asked, no check: the deployer's clock that stamped `ready` may run ahead of this one."""
+    opens = policy.soak_ends(waiting.occurred_at)
+    if policy.soak and now < opens:
+        wait = math.ceil((opens - now).total_seconds())
+        raise Conflict(f"The release is soaking: approval opens at {opens.isoformat()} ({wait} s from now).",
+                       state=waiting.state, opens_at=opens, headers={"Retry-After": str(wait)})
+
+
+async def count_approval(approvals: Approvals, bus: Bus, policy: Policy, waiting: ReleaseEvent, by: str,
+                         comment: str | None, now: datetime) -> list[Given] | None:
+    """Record `by`'s approval; every approval given once the count is reached, else None (still waiting)."""
+    await approvals.give(waiting.release_id, by, now, comment)
+    given = await approvals.given(waiting.release_id)
+    if len(given) >= policy.required_approvals:
+        return given
+    await bus.progress(Progress(
+        release_id=waiting.release_id, app=waiting.app, step="approval",
+        message=f"{len(given)} of {policy.required_approvals} approvals: {', '.join(g.by for g in given)}",
+        current=len(given), total=policy.required_approvals))
+    return None
+
+
+def status_of(policy: Policy, ready_at: datetime, given: list[Given], approver: str | None,
+              approved_at: datetime | None) -> ApprovalStatus:
+    """`given`: the ledger's rows (releases that need several); a single approval is the release's own."""
+    shown = [ApprovalGiven(by=g.by, at=g.at, comment=g.comment) for g in given]
+    if not shown and approver is not None and approved_at is not None:
+        shown = [ApprovalGiven(by=approver, at=approved_at)]
+    return ApprovalStatus(required=policy.required_approvals, given=shown, soak_ends_at=policy.soak_ends(ready_at),
+                          expires_at=policy.expires(ready_at), auto_promote_at=policy.promotes(ready_at),
+                          notes=list(policy.notes))
+
+
+async def approval_status(approvals: Approvals, bounds: PolicyBounds, history: list[StoredEvent]
+                          ) -> ApprovalStatus | None:
+    """How the release stands against its policy; None before it was first ready for approval."""
+    folded = [stored.event for stored in history if stored.note is None]
+    waiting = next((e for e in folded if e.state is ReleaseState.AWAITING_APPROVAL), None)
+    if waiting is None:
+        return None
+    approved = next((e for e in folded if e.state is ReleaseState.APPROVED), None)
+    return status_of(policy_of(waiting.release, bounds), waiting.occurred_at,
+                     await approvals.given(waiting.release_id), approved.actor if approved else None,
+                     approved.occurred_at if approved else None)

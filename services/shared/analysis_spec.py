@@ -1,0 +1,123 @@
+"""`analysis` in greenlight.yaml: the checks run before approval (`pre`) and after the switch (`post`).
+
+Semantics follow Argo Rollouts' AnalysisTemplate: each check is measured `count` times, `interval` apart; a
+measurement that meets `success` is successful, one that meets `failure` failed, one that meets neither (or has
+no value) inconclusive. A check fails once its failures exceed `failure_limit`, is inconclusive once its
+inconclusive measurements exceed `inconclusive_limit`, and passes when all `count` measurements are in without
+either. Conditions are `<operator> <JSON literal>` (`>= 0.95`, `== "blue"`): small enough to validate here and
+to read in an event, with no expression language to evaluate (nothing from a repository is ever `eval`ed).
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from typing import Annotated, Any, Literal
+
+from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
+from jsonpath_ng.exceptions import JsonPathParserError  # type: ignore[import-untyped]
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+OPERATORS = {"==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge,
+             "<": operator.lt, ">": operator.gt}
+CONDITION = re.compile(r"^\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$")
+CheckName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+
+
+def check_condition(text: str) -> str:
+    match = CONDITION.match(text)
+    if match is None:
+        raise ValueError("a condition is `<op> <value>` with op one of == != < <= > >=, e.g. `>= 0.95`")
+    try:
+        json.loads(match.group(2))
+    except ValueError:
+        raise ValueError(f"{match.group(2)!r} is not a JSON value (quote strings: == \"blue\")") from None
+    return text
+
+
+Condition = Annotated[str, AfterValidator(check_condition)]
+
+
+def meets(condition: str, value: Any) -> bool:
+    """Whether `value` meets `condition`; a value of another type than the literal never does."""
+    match = CONDITION.match(condition)
+    assert match is not None  # validated when the spec was read
+    op, literal = OPERATORS[match.group(1)], json.loads(match.group(2))
+    if isinstance(literal, (int, float)) and not isinstance(literal, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+    elif type(value) is not type(literal) and op not in (operator.eq, operator.ne):
+        return False
+    try:
+        return bool(op(value, literal))
+    except TypeError:
+        return False
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpProvider(_Strict):
+    method: Literal["GET", "HEAD", "POST"] = Field("GET", description="HTTP method")
+    path: str = Field("/", pattern=r"^/", description="path on the preview (pre) or the live Service (post)")
+    headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
+    expected_status: list[int] = Field([200], description="statuses that count as an answer; others fail")
+    jsonpath: str | None = Field(None, description="JSONPath into the body whose value the conditions judge")
+    timeout: float = Field(5.0, gt=0, le=60, description="seconds; a slower answer is a failed measurement")
+
+    @field_validator("jsonpath")
+    @classmethod
+    def _parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_jsonpath(value)
+            except (JsonPathParserError, Exception) as exc:  # jsonpath-ng raises bare Exceptions too
+                raise ValueError(f"not a JSONPath: {exc}") from None
+        return value
+
+
+class PrometheusProvider(_Strict):
+    query: str = Field(min_length=1, description="PromQL; {{ app }}, {{ colour }}, {{ release }} are filled in")
+
+
+class Check(_Strict):
+    name: CheckName
+    # At most 15 min: the analysis service holds the message until the next measurement is due, and RabbitMQ
+    # closes a channel whose delivery stays unacked past its consumer_timeout (30 min by default).
+    interval: float = Field(10.0, gt=0, le=900, description="seconds between measurements (at most 900)")
+    count: int = Field(3, ge=1, le=100, description="measurements to take")
+    failure_limit: int = Field(0, ge=0, description="failed measurements tolerated")
+    inconclusive_limit: int = Field(0, ge=0, description="inconclusive measurements tolerated")
+    success: Condition | None = Field(None, description="condition a successful value meets, e.g. `>= 0.95`")
+    failure: Condition | None = Field(None, description="condition a failed value meets; neither: inconclusive")
+    http: HttpProvider | None = None
+    prometheus: PrometheusProvider | None = None
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> Check:
+        if (self.http is None) == (self.prometheus is None):
+            raise ValueError("a check has exactly one provider: http or prometheus")
+        if self.prometheus is not None and self.success is None and self.failure is None:
+            raise ValueError("a prometheus check needs a success or failure condition")
+        if self.http is not None and self.http.jsonpath is None and (self.success or self.failure):
+            raise ValueError("conditions on an http check need a jsonpath to judge")
+        return self
+
+    @property
+    def provider(self) -> str:
+        return "http" if self.http is not None else "prometheus"
+
+
+class AnalysisSpec(_Strict):
+    pre: list[Check] = Field(default_factory=list, description="run on the preview before approval")
+    post: list[Check] = Field(default_factory=list, description="run on live after the switch; failure rolls back")
+
+    @field_validator("pre", "post")
+    @classmethod
+    def _unique_names(cls, checks: list[Check]) -> list[Check]:
+        names = [c.name for c in checks]
+        if len(set(names)) != len(names):
+            raise ValueError("check names must be unique")
+        return checks

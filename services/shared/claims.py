@@ -1,0 +1,161 @@
+"""Which replica consumes which partition of a worker's queue (see partitions.py for why partitions).
+
+A replica owns a partition while it holds the partition's lock: an exclusive queue `<partition>.owner`,
+which only one connection can declare and which the broker deletes the moment that connection goes (a
+killed process: at once; a silent network: after the heartbeat timeout). Owning it, the replica consumes
+the partition on a channel of its own, without automatic recovery: when that channel or the connection
+closes, the handlers of that partition are cancelled (they could no longer ack) and the claim is dropped.
+
+Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of
+`<queue>.replicas`), works out its fair share (K / replicas, rounded up), gives up what it holds beyond it
+(idle partitions first, each only after the messages it took are done: `Consumer.release`) and claims free
+partitions up to it. Fail-over after a replica dies is therefore one check interval plus a redelivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractChannel
+
+from services.shared.bus import Bus
+from services.shared.consumer import Consumer, Subscription, routing_keys
+from services.shared.membership import Membership
+from services.shared.partitions import declare_partitions, lock_name
+from services.shared.safepoint import learn_recent_endings
+from services.shared.timeouts import bounded
+
+log = structlog.get_logger(__name__)
+LOCKED = (aio_pika.exceptions.ChannelClosed, aio_pika.exceptions.ChannelInvalidStateError)
+PATIENT_CHECKS = 4  # at its floor share, a replica looks for a free partition only every 4th check
+
+
+class PartitionClaims:
+    """A `Worker` (consumer.py) for a partitioned subscription: one Consumer per partition it owns."""
+
+    def __init__(self, bus: Bus, subscription: Subscription, partitions: list[str] | None = None) -> None:
+        self.bus = bus
+        self.sub = subscription
+        self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
+        self.partitions = partitions or []
+        self.owned: dict[str, Consumer] = {}
+        self.draining = asyncio.Event()
+        self._released_handled = 0
+        self._control: AbstractChannel | None = None
+        self._members: Membership | None = None
+        self._checks = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    @property
+    def handled(self) -> int:
+        return self._released_handled + sum(consumer.handled for consumer in self.owned.values())
+
+    async def start(self) -> None:
+        settings = self.bus.settings
+        self.partitions = await declare_partitions(self.bus.connection, settings, self.queue_name,
+                                                   routing_keys(self.sub))
+        if self.sub.skip_ended:
+            await learn_recent_endings(self.bus)
+        self._control = await self.bus.connection.channel()  # recovering: membership survives a reconnect
+        self._members = Membership(self._control, self.queue_name)
+        await self._members.join()
+        await self.check()
+        log.info("claiming partitions", queue=self.queue_name, partitions=len(self.partitions),
+                 owned=sorted(self.owned))
+        self._task = asyncio.create_task(self._run(settings.partition_check_interval))
+
+    async def stop(self, grace: float) -> None:
+        self.draining.set()
+        self._stopping.set()
+        if self._task is not None:  # not cancelled: a check cut off mid-call would desync the connection
+            await asyncio.gather(self._task, return_exceptions=True)
+        owned, self.owned = self.owned, {}
+        await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()))
+        for name in owned:  # the next owner need not wait for this connection to close
+            await self._unlock(name)
+        if self._control is not None and not self.bus.connection.is_closed:
+            with contextlib.suppress(Exception):
+                await bounded(self._control.close(), 5)
+
+    async def _run(self, interval: float) -> None:
+        while not self._stopping.is_set():
+            # A poll period: nothing announces a free partition or a new replica.
+            with contextlib.suppress(TimeoutError):
+                await bounded(self._stopping.wait(), interval)
+                return
+            try:
+                await self.check()
+            except Exception as exc:  # the broker away or reconnecting: the next check tries again
+                log.warning("partition check failed", error=repr(exc))
+
+    async def check(self) -> None:
+        for name, consumer in list(self.owned.items()):
+            if consumer.channel_lost:
+                log.warning("partition lost with its channel; its messages go to the next owner", partition=name)
+                del self.owned[name]
+                self._released_handled += consumer.handled
+                await consumer.lose()
+                await self._unlock(name)
+        assert self._members is not None
+        replicas = await self._members.replicas()
+        hungry = await self._members.hungry_others()
+        share = math.ceil(len(self.partitions) / replicas)
+        floor = len(self.partitions) // replicas
+        self._checks += 1
+        idle_first = sorted(self.owned, key=lambda name: self.owned[name].in_flight)
+        if len(self.owned) > share:
+            for name in idle_first[: len(self.owned) - share]:
+                await self._release(name)
+        elif hungry > 0 and len(self.owned) > floor:
+            # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
+            # one above the floor gives one up to a replica that says it is below it.
+            await self._release(idle_first[0])
+        elif len(self.owned) < floor or (len(self.owned) < share and self._checks % PATIENT_CHECKS == 0):
+            start = random.randrange(len(self.partitions))  # replicas starting together try different ones
+            for name in self.partitions[start:] + self.partitions[:start]:
+                if len(self.owned) >= share:
+                    break
+                if name not in self.owned:
+                    await self._claim(name)
+        await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
+
+    async def _claim(self, name: str) -> bool:
+        channel = aio_pika.Channel(self.bus.connection)
+        await channel.initialize()
+        try:
+            await channel.declare_queue(lock_name(name), exclusive=True, durable=False)
+        except LOCKED:
+            return False  # another replica's (RESOURCE_LOCKED closed the channel)
+        consumer = Consumer(self.bus, self.sub, queue=name, one_per_app=True)
+        try:
+            await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
+            await consumer.consume(channel)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await channel.close()
+            await self._unlock(name)
+            raise
+        self.owned[name] = consumer
+        log.info("partition claimed", partition=name)
+        return True
+
+    async def _release(self, name: str) -> None:
+        consumer = self.owned.pop(name)
+        await consumer.release(self.bus.settings.grace_period)
+        self._released_handled += consumer.handled
+        await self._unlock(name)
+        log.info("partition released to another replica", partition=name)
+
+    async def _unlock(self, name: str) -> None:
+        if self._control is None or self.bus.connection.is_closed:
+            return  # the broker dropped the lock with the connection
+        # No timeout: an AMQP call cancelled half-way leaves aiormq out of step with the broker, which then
+        # closes the whole connection (504 "expected 'channel.open'", seen under load).
+        with contextlib.suppress(Exception):
+            await self._control.queue_delete(lock_name(name))

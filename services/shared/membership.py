@@ -1,0 +1,47 @@
+"""How many replicas of a worker run, and how many hold fewer partitions than their floor share (claims.py).
+
+Both are counted by the broker: each replica consumes `<queue>.replicas` while it runs, and `<queue>.hungry`
+while it is below its floor; nothing is ever published to either, and declare-ok reports their consumers.
+They are classic queues because quorum queues report no consumers in declare-ok (RabbitMQ 3.10). The channel
+recovers: after a reconnect it declares both again and restores this replica's consumers on them.
+"""
+
+from __future__ import annotations
+
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+
+from services.shared.partitions import hungry_name, members_name
+
+
+class Membership:
+    def __init__(self, channel: AbstractChannel, queue: str) -> None:
+        self.channel = channel
+        self.queue = queue
+        self._hungry: tuple[AbstractQueue, str] | None = None  # our consumer on <queue>.hungry, while we are
+
+    async def join(self) -> None:
+        members = await self.channel.declare_queue(members_name(self.queue), durable=False)
+        await members.consume(_nothing_is_published_here, no_ack=True)
+
+    async def replicas(self) -> int:
+        return max(1, await self._count(members_name(self.queue)))
+
+    async def hungry_others(self) -> int:
+        return await self._count(hungry_name(self.queue)) - (self._hungry is not None)
+
+    async def say_hungry(self, hungry: bool) -> None:
+        if hungry and self._hungry is None:
+            queue = await self.channel.declare_queue(hungry_name(self.queue), durable=False)
+            self._hungry = queue, await queue.consume(_nothing_is_published_here, no_ack=True)
+        elif not hungry and self._hungry is not None:
+            queue, tag = self._hungry
+            self._hungry = None
+            await queue.cancel(tag)
+
+    async def _count(self, queue: str) -> int:
+        declared = await self.channel.declare_queue(queue, durable=False)
+        return int(declared.declaration_result.consumer_count or 0)
+
+
+async def _nothing_is_published_here(message: AbstractIncomingMessage) -> None:
+    return None

@@ -1,0 +1,1 @@
+"""The target registry: credentials (static or Amazon ECR), the OCI distribution API, error classes."""

@@ -1,0 +1,58 @@
+"""How to reach the target registry: the fields the builder (to look images up) and the pusher share.
+
+Each service's settings class inherits them under its own prefix (GREENLIGHT_BUILDER_REGISTRY_AUTH,
+GREENLIGHT_PUSHER_REGISTRY_AUTH, ...): the builder needs read access only, the pusher write access."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Literal
+
+import httpx
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings
+
+from services.shared.registry.auth import RegistryAuth, StaticAuth
+from services.shared.registry.ecr import EcrAuth, ecr_client
+
+
+class RegistryAccess(BaseSettings):
+    registry_auth: Literal["static", "ecr"] = Field(
+        "static", description="'static': `registry` with username/password or token; 'ecr': Amazon ECR",
+    )
+    registry: str = Field(
+        "127.0.0.1:5001", description="static: host[:port][/namespace] images are pushed to",
+    )
+    registry_username: str | None = Field(None, description="static: registry user (default: anonymous)")
+    registry_password: SecretStr | None = Field(None, description="static: that user's password")
+    registry_token: SecretStr | None = Field(
+        None, description="static: a registry bearer token instead of username/password")
+    registry_scheme: Literal["auto", "https", "http"] = Field(
+        "auto", description="scheme of the registry's v2 API; auto: http for loopback hosts, else https",
+    )
+    aws_region: str | None = Field(None, description="ecr: region (default: the AWS chain, e.g. AWS_REGION)")
+    ecr_registry_id: str | None = Field(None, description="ecr: registry's account id (default: caller's)")
+    ecr_registry_override: str | None = Field(
+        None, description="ecr: use this host[:port] instead of the token's proxyEndpoint. For tests: "
+                          "moto serves the ECR API but cannot hold image layers, so a registry stands in",
+    )
+    http_timeout: float = Field(30.0, gt=0, description="seconds one registry API call may take")
+
+    def secrets(self) -> list[str]:
+        held = (self.registry_password, self.registry_token)
+        return [secret.get_secret_value() for secret in held if secret is not None]
+
+
+async def open_auth(settings: RegistryAccess, stack: contextlib.AsyncExitStack, *,
+                    create_repositories: bool = False, tag_mutability: str = "IMMUTABLE") -> RegistryAuth:
+    """The credentials adapter for `settings`; an ECR client lives as long as `stack`."""
+    if settings.registry_auth == "static":
+        return StaticAuth(settings.registry, settings.registry_username, settings.registry_password,
+                          settings.registry_token)
+    client = await stack.enter_async_context(ecr_client(settings.aws_region))
+    return EcrAuth(client, registry_id=settings.ecr_registry_id, create_repositories=create_repositories,
+                   tag_mutability=tag_mutability, registry_override=settings.ecr_registry_override)
+
+
+async def open_http(settings: RegistryAccess, stack: contextlib.AsyncExitStack) -> httpx.AsyncClient:
+    return await stack.enter_async_context(httpx.AsyncClient(timeout=settings.http_timeout))

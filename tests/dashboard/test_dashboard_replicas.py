@@ -1,0 +1,83 @@
+"""The app card shows replicas ready per colour, live and standby, as the platform (the Kubernetes adapter on
+the fake API server) reports them, and follows the platform without a release event: a standby scaled up,
+a rollout that cannot become ready, a scale-down. `greenlight status` prints the same line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from playwright.async_api import Page, expect
+from typer.testing import CliRunner
+
+from services.approval.app import create_app
+from services.approval.settings import ApprovalSettings
+from services.cli.main import app as cli_app
+from services.shared.db.runtime import DATABASE
+from services.shared.kube.platform import KubePlatform
+from services.shared.platform import ColourStatus, Rollout
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
+from services.shared.settings import BusSettings
+from tests.dashboard.conftest import SHA, Approval, decide, no_horizontal_overflow, request_release, sign_in
+from tests.fake_k8s.fixtures import KubeTarget, kube  # noqa: F401 - fixture
+from tests.fake_k8s.scenario import app_ref, stage
+from tests.harness import wait_for_state
+
+
+@pytest.fixture
+async def platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:  # noqa: F811
+    async with kube.platform() as platform:
+        yield platform
+
+
+@pytest.fixture
+async def approval(bus_settings: BusSettings, platform: KubePlatform) -> AsyncIterator[Approval]:
+    """The real approval service reading the cluster for replicas."""
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), platform=platform)
+    runner = web.AppRunner(app, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield Approval(f"http://127.0.0.1:{port}", app[DATABASE])
+    finally:
+        await runner.cleanup()
+
+
+# The card re-reads the platform every 5 s (pod changes make no release event): wait for one refresh and more.
+CARD_REFRESH = 15_000
+
+
+async def test_the_card_shows_replicas_per_colour(approval: Approval, pipeline: None, page: Page,
+                                                  platform: KubePlatform, kube: KubeTarget) -> None:  # noqa: F811
+    # What the deployer leaves behind for the first release: blue, 2 replicas ready, awaiting approval.
+    await stage(platform, kube, Colour.BLUE, "r-blue", kube.images[0], ColourStatus.AWAITING_APPROVAL)
+    await sign_in(page, approval.url, "approver-token")
+    first = await request_release(approval.url)
+    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
+    card = page.get_by_test_id("app-demo")
+    await expect(card.get_by_test_id("replicas-blue")).to_have_text("blue standby 2/2 ready", timeout=CARD_REFRESH)
+    await expect(card.get_by_test_id("replicas-green")).to_have_count(0)  # no green on the cluster
+
+    await decide(approval.url, first, "approve")
+    await wait_for_state(approval.store, first, S.LIVE)
+    await expect(card.get_by_test_id("replicas-blue")).to_have_text("blue live 2/2 ready", timeout=CARD_REFRESH)
+
+    # Changes on the cluster alone, no release event: a standby that never becomes ready, then scaled down.
+    await platform.deploy(app_ref(kube), Colour.GREEN, Rollout("r-green", SHA, kube.bad_image), 3)
+    short = card.get_by_test_id("replicas-green")
+    await expect(short).to_have_text("green standby 0/3 ready", timeout=CARD_REFRESH)
+    await expect(short).to_have_class("replicas replicas-short", timeout=CARD_REFRESH)
+    await no_horizontal_overflow(page)
+    await platform.scale(app_ref(kube), Colour.GREEN, 0)
+    await expect(short).to_have_text("green standby 0/0 ready", timeout=CARD_REFRESH)
+    await expect(short).to_have_class("replicas", timeout=CARD_REFRESH)
+
+    status = await asyncio.to_thread(CliRunner().invoke, cli_app, ["status", "demo"], env={
+        "GREENLIGHT_URL": approval.url, "GREENLIGHT_TOKEN": "requester-token", "COLUMNS": "200"})
+    assert status.exit_code == 0, status.output
+    assert status.stdout.splitlines()[-1] == "  replicas  blue (live) 2/2 ready · green (standby) 0/0 ready"
