@@ -10,6 +10,7 @@ request that meets it unechoed publishes it again (`_echo`).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -34,8 +35,8 @@ from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
 from services.shared.events import ReleaseEvent, first_event
-from services.shared.protocol import ReleaseState
-from services.shared.release import Release, utcnow
+from services.shared.protocol import BEFORE_APPROVAL, ReleaseState
+from services.shared.release import SHA_RE, Release, utcnow
 from services.shared.repo_policy import RepositoryPolicy
 
 log = structlog.get_logger(__name__)
@@ -59,7 +60,10 @@ class ReleaseDesk:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
         one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
         check_request_fields(ask)
-        await self._check_free(ask.app, caller)  # before a git round trip that would be wasted
+        if ask.from_release is not None or not SHA_RE.match(ask.commit or ""):
+            # Before a git round trip that would be wasted. A full SHA makes none: the record below refuses a
+            # second release in flight by itself, and saves every POST a read.
+            await self._check_free(ask.app, caller)
         if ask.from_release is not None:
             source = await source_release(self.store, ask.app, ask.from_release)
             release = promoted_release(source, caller.name)
@@ -68,7 +72,7 @@ class ReleaseDesk:
         event = first_event(release, actor=caller.name)
         if ask.from_release is not None:
             event = event.model_copy(update={"details": {**event.details, "from_release": ask.from_release}})
-        await self._publish(event)
+        await self._publish(event, caller)
         log.info("release requested", release=release.id, app=release.app, commit=release.commit,
                  image=release.image, by=caller.name)
         return release
@@ -88,7 +92,7 @@ class ReleaseDesk:
         assert decision in DECISIONS
         # The release as of its latest event, read once: two reads (the release, then its event) could see a
         # concurrent decision or the switcher in between, and refuse a retried request as "changing right now".
-        waiting = await self.store.latest(release_id)
+        waiting = await self._at_gate(release_id)
         if waiting is None:
             raise NotFound("There is no release with that id.")
         release = waiting.release
@@ -119,6 +123,22 @@ class ReleaseDesk:
         self.approval_wait.labels(decision.value).observe(max(waited, 0.0))
         return event.release
 
+    async def _at_gate(self, release_id: str) -> ReleaseEvent | None:
+        """The release's latest event; one still on its way to the gate is waited for, up to `gate_catch_up`:
+        a client that saw `awaiting_approval` on the log (AMQP) can decide before the read model folded it."""
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + self.settings.gate_catch_up, 0.002
+        while True:
+            version = self.store.version
+            latest = await self.store.latest(release_id)
+            left = deadline - loop.time()
+            if latest is None or latest.state not in BEFORE_APPROVAL or left <= 0:
+                return latest
+            # Woken at once when this process projects; a standby hears of the fold only at its next poll
+            # (every 50 ms), so look again sooner, backing off.
+            await self.store.changed(version, min(left, pause))
+            pause = min(pause * 2, 0.05)
+
     async def rollback(self, app: str, reason: str, caller: Identity) -> Release:
         """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
         no live release, so a repeat answers 409 instead of publishing again."""
@@ -136,12 +156,12 @@ class ReleaseDesk:
         log.info("rollback requested", release=live.id, app=app, by=caller.name)
         return event.release
 
-    async def _publish(self, event: ReleaseEvent) -> None:
+    async def _publish(self, event: ReleaseEvent, caller: Identity | None = None) -> None:
         """Record, then publish; the record is what makes a concurrent second writer lose."""
         try:
             await self.store.record(event, strict=True)
         except AppBusy:
-            await self._check_free(event.app)
+            await self._check_free(event.app, caller)
             raise Conflict(f"Another release of {event.app} is in flight.") from None
         except SameChange:
             raise

@@ -63,6 +63,11 @@ class ApprovalSettings(BaseSettings):
     require_decision_comment: bool = Field(
         False, description="approve and reject need a comment (the reason, for the audit trail); default false",
     )
+    gate_catch_up: float = Field(
+        2.0, ge=0, description=(
+            "seconds a decision on a release still on its way to the gate waits for this API's read model: a "
+            "client that saw awaiting_approval on the log (AMQP) may act before the database folded it; "
+            "default 2"))
     unechoed_after: float = Field(
         15.0, ge=0, description=(
             "seconds after which an event the API recorded but the log has not echoed (a publish that timed out, "

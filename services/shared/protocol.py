@@ -90,6 +90,23 @@ def _on_the_way_live() -> frozenset[ReleaseState]:
 IN_FLIGHT: frozenset[ReleaseState] = _on_the_way_live()
 
 
+def _before(gate: ReleaseState) -> frozenset[ReleaseState]:
+    """Every state from which a release can still reach `gate` without passing it."""
+    before: set[ReleaseState] = set()
+    grew = True
+    while grew:
+        grew = False
+        for state, targets in TRANSITIONS.items():
+            if state != gate and state not in before and (gate in targets or targets & before):
+                before.add(state)
+                grew = True
+    return frozenset(before)
+
+
+# A release in one of these may yet await approval: a decision on it is early, not refused at once.
+BEFORE_APPROVAL: frozenset[ReleaseState] = _before(S.AWAITING_APPROVAL)
+
+
 class IllegalTransition(ValueError):
     def __init__(self, current: ReleaseState, target: ReleaseState) -> None:
         allowed = ", ".join(sorted(TRANSITIONS.get(current, frozenset()))) or "none (terminal)"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,7 +22,7 @@ from services.shared.db.engine import writing
 from services.shared.db.fold import AppBusy, Item, fold_sync
 from services.shared.db.rows import release_row, utc
 from services.shared.db.schema import apps, events, releases
-from services.shared.db.writer import Writer
+from services.shared.db.writer import Reader, Writer
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT, ReleaseState
 from services.shared.release import Colour, Release
@@ -30,6 +31,12 @@ from services.shared.timeouts import bounded
 
 PAGE = 500  # events per query when a stream catches up
 _IN_FLIGHT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
+_SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("id"))
+_HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
+            .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
+_LATEST = (sa.select(events.c.body)
+           .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
+           .order_by(events.c.seq.desc()).limit(1))
 
 
 @dataclass(frozen=True)
@@ -62,18 +69,36 @@ class ReleaseDatabase:
     def __init__(self, engine: AsyncEngine, poll_interval: float = 1.0) -> None:
         self.engine = engine
         self.writer = Writer(engine)
+        self.reader = Reader(engine)
         self.poll_interval = poll_interval
         self._changed = asyncio.Condition()
         self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
 
     def close(self) -> None:
-        """Ends the writer's thread; the engine is its owner's to dispose."""
+        """Ends the writer's and readers' threads; the engine is its owner's to dispose."""
         self.writer.close()
+        self.reader.close()
+
+    async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
+        """Every row of one read, in one trip to a reader thread (on SQLite; see writer.py)."""
+        return await self.reader.run(_all_rows, query, params or {})
 
     async def notify(self) -> None:
         async with self._changed:
             self._version += 1
             self._changed.notify_all()
+
+    @property
+    def version(self) -> int:
+        """Read before a query, then handed to `changed`: a fold between the two still wakes the waiter."""
+        return self._version
+
+    async def changed(self, since: int, timeout: float) -> None:
+        """Until the read model moved past `version` `since`, or `timeout` seconds. Woken by this process's
+        projector; another replica's writes are seen within its standby's follow interval."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await bounded(self._changed.wait_for(lambda: self._version != since), timeout)
 
     async def record(self, event: ReleaseEvent, *, strict: bool = False) -> None:
         """Fold a service's own event before the log echoes it. `strict`: raise StaleWrite when another event
@@ -110,33 +135,21 @@ class ReleaseDatabase:
             await connection.run_sync(recompute_apps_sync, [event.app])
 
     async def get(self, release_id: str) -> Release | None:
-        async with self.engine.connect() as connection:
-            snapshot = (await connection.execute(
-                sa.select(releases.c.snapshot).where(releases.c.id == release_id))).scalar_one_or_none()
-        return None if snapshot is None else Release.model_validate_json(snapshot)
+        found = await self.rows(_SNAPSHOT, {"id": release_id})
+        return Release.model_validate_json(found[0].snapshot) if found else None
 
     async def history(self, release_id: str) -> list[StoredEvent]:
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(
-                sa.select(events.c.log_offset, events.c.note, events.c.body)
-                .where(events.c.release_id == release_id).order_by(events.c.seq, events.c.variant))).all()
+        rows = await self.rows(_HISTORY, {"id": release_id})
         return [StoredEvent(row.log_offset, ReleaseEvent.model_validate_json(row.body), row.note) for row in rows]
 
     async def latest(self, release_id: str) -> ReleaseEvent | None:
         """The event the release's current state was folded from."""
-        async with self.engine.connect() as connection:
-            body = (await connection.execute(
-                sa.select(events.c.body).where(events.c.release_id == release_id, events.c.variant == 0,
-                                               events.c.note.is_(None))
-                .order_by(events.c.seq.desc()).limit(1))).scalar_one_or_none()
-        return None if body is None else ReleaseEvent.model_validate_json(body)
+        found = await self.rows(_LATEST, {"id": release_id})
+        return ReleaseEvent.model_validate_json(found[0].body) if found else None
 
     async def app(self, app: str) -> AppRow:
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(sa.select(apps).where(apps.c.app == app))).one_or_none()
-            ids = [row.live_release, row.standby_release, row.in_flight_release] if row else []
-            found = {r.id: Release.model_validate_json(r.snapshot) for r in (await connection.execute(
-                sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_([i for i in ids if i]))))}
+        row, snapshots = await self.reader.run(_app_sync, app)
+        found = {r.id: Release.model_validate_json(r.snapshot) for r in snapshots}
         if row is None:
             return AppRow(app, None, None, None, None)
         colour = Colour(row.live_colour) if row.live_colour else None
@@ -147,10 +160,9 @@ class ReleaseDatabase:
         return (await self.app(app)).live
 
     async def in_flight(self, app: str) -> Release | None:
-        # One query on the one-in-flight index, not the app's row: every POST /releases asks this first.
-        async with self.engine.connect() as connection:
-            snapshot = (await connection.execute(_IN_FLIGHT, {"app": app})).scalar_one_or_none()
-        return None if snapshot is None else Release.model_validate_json(snapshot)
+        # One query on the one-in-flight index, not the app's row: asked on every 409 and most POSTs.
+        found = await self.rows(_IN_FLIGHT, {"app": app})
+        return Release.model_validate_json(found[0].snapshot) if found else None
 
     async def last_offset(self) -> int:
         """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
@@ -183,8 +195,7 @@ class ReleaseDatabase:
             query = query.where(sa.or_(releases.c.created_at < created,
                                        sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
         query = query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit + 1)
-        async with self.engine.connect() as connection:
-            snapshots = (await connection.execute(query)).scalars().all()
+        snapshots = [row.snapshot for row in await self.rows(query)]
         return [Release.model_validate_json(s) for s in snapshots[:limit]], len(snapshots) > limit
 
     async def follow(self, after: int, match: Callable[[ReleaseEvent], bool],
@@ -192,12 +203,11 @@ class ReleaseDatabase:
         """Every logged event after offset `after` that matches, from the database, then live as the projector
         folds more. `app` narrows the query itself; `match` is checked on each event."""
         while True:
-            seen = self._version
+            seen = self.version
             query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after)
             if app is not None:
                 query = query.where(events.c.app == app)
-            async with self.engine.connect() as connection:
-                rows = (await connection.execute(query.order_by(events.c.log_offset).limit(PAGE))).all()
+            rows = await self.rows(query.order_by(events.c.log_offset).limit(PAGE))
             for row in rows:
                 after = row.log_offset
                 event = ReleaseEvent.model_validate_json(row.body)
@@ -205,9 +215,16 @@ class ReleaseDatabase:
                     yield LoggedEvent(row.log_offset, event)
             if len(rows) == PAGE:
                 continue
-            async with self._changed:
-                # Woken by this process's projector; the timeout covers writes that only another replica saw.
-                with contextlib.suppress(TimeoutError):
-                    await bounded(self._changed.wait_for(lambda seen=seen: self._version != seen),  # type: ignore[misc]
-                                  self.poll_interval)
+            await self.changed(seen, self.poll_interval)  # the timeout covers writes only another replica saw
 
+
+def _all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[sa.Row[Any]]:
+    return connection.execute(query, params).all()
+
+
+def _app_sync(connection: sa.Connection, app: str) -> tuple[Any, Sequence[Any]]:
+    """The app's row and the releases it names, in one read transaction (one snapshot)."""
+    row = connection.execute(sa.select(apps).where(apps.c.app == app)).one_or_none()
+    ids = [i for i in ((row.live_release, row.standby_release, row.in_flight_release) if row else ()) if i]
+    snapshots = connection.execute(sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_(ids))).all()
+    return row, snapshots
