@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import structlog
 
 from services.shared.db.appstate import SHOWN_STATES, recompute_apps_sync
+from services.shared.db.bulk import execute_many
 from services.shared.db.rows import event_row, release_row
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
@@ -189,14 +190,19 @@ def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: _Ho
     return None
 
 
+_SET_OFFSET = (events.update().where(events.c.release_id == sa.bindparam("k_release"),
+                                     events.c.seq == sa.bindparam("k_seq"),
+                                     events.c.variant == sa.bindparam("k_variant"))
+               .values(log_offset=sa.bindparam("o")))
+# No .values(): the SET clause is every column the rows name (k_id only feeds the WHERE).
+_UPDATE_RELEASE = releases.update().where(releases.c.id == sa.bindparam("k_id"))
+_INSERT_RELEASE = releases.insert()
+_INSERT_EVENT = events.insert()
+
+
 def _write(connection: sa.Connection, inserts: list[dict[str, Any]], offsets: list[dict[str, Any]],
            changed: dict[str, ReleaseEvent], current: dict[str, _Current]) -> None:
-    if offsets:
-        connection.execute(
-            events.update().where(events.c.release_id == sa.bindparam("k_release"),
-                                  events.c.seq == sa.bindparam("k_seq"),
-                                  events.c.variant == sa.bindparam("k_variant"))
-            .values(log_offset=sa.bindparam("o")), offsets)
+    execute_many(connection, _SET_OFFSET, offsets)
     updates: list[dict[str, Any]] = []
     creates: list[dict[str, Any]] = []
     for release_id, event in changed.items():
@@ -204,11 +210,7 @@ def _write(connection: sa.Connection, inserts: list[dict[str, Any]], offsets: li
         (updates if current[release_id].exists else creates).append(row)
     # Rows that leave the in-flight set first, so the partial unique index never sees two at once.
     updates.sort(key=lambda row: row["in_flight"])
-    if updates:
-        # No .values(): the SET clause is every column the rows name (k_id only feeds the WHERE).
-        connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), updates)
-    if creates:
-        connection.execute(releases.insert(), [{("id" if k == "k_id" else k): v for k, v in row.items()}
+    execute_many(connection, _UPDATE_RELEASE, updates)
+    execute_many(connection, _INSERT_RELEASE, [{("id" if k == "k_id" else k): v for k, v in row.items()}
                                                for row in creates])
-    if inserts:
-        connection.execute(events.insert(), inserts)
+    execute_many(connection, _INSERT_EVENT, inserts)
