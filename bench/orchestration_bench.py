@@ -253,17 +253,22 @@ async def main() -> None:
     parser.add_argument("--database", default=None, help=(
         "GREENLIGHT_DATABASE_URL of the API and switcher; default a fresh SQLite file in a temp dir"))
     args = parser.parse_args()
+    modes = ("inproc", "procs") if args.mode == "both" else (args.mode,)
+    if args.database and len(modes) > 1:
+        # Each mode logs to a stream of its own, and one database holds one stream's offsets: the second mode's
+        # events would collide with the first's (events_by_offset) and never be folded.
+        parser.error("--database needs one --mode (each mode needs a database of its own)")
     scratch = tempfile.mkdtemp(prefix="glbench-db-")
-    # The services read it from the environment (the subprocesses inherit it), never the demo's database.
-    os.environ["GREENLIGHT_DATABASE_URL"] = args.database or f"sqlite+aiosqlite:///{scratch}/greenlight.db"
-    print(f"read model: {os.environ['GREENLIGHT_DATABASE_URL'].split('@')[-1]}")
     staged_base = await bare_chain(args.releases, hops=3)
     live_base = await bare_chain(args.releases, hops=1)
     print(line("[baseline] bare aio-pika, 3 hops (= POST -> staged)", staged_base))
     print(line("[baseline] bare aio-pika, 1 hop (= approve -> live)", live_base))
     finished, meter = await bare_throughput(args.throughput)
     print(per_release(f"[baseline] bare aio-pika, {finished} releases at once", finished, meter))
-    for mode in (("inproc", "procs") if args.mode == "both" else (args.mode,)):
+    for mode in modes:
+        # The services read it from the environment (the subprocesses inherit it), never the demo's database.
+        os.environ["GREENLIGHT_DATABASE_URL"] = args.database or f"sqlite+aiosqlite:///{scratch}/{mode}.db"
+        print(f"read model: {os.environ['GREENLIGHT_DATABASE_URL'].split('@')[-1]}")
         await run_mode(mode, args.releases, args.throughput)
 
 
