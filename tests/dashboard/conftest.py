@@ -8,6 +8,7 @@ Needs (installed by the setup script, never downloaded by the tests):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -62,7 +63,13 @@ class Approval:
 @pytest.fixture
 async def approval(bus_settings: BusSettings) -> AsyncIterator[Approval]:
     """The real approval service (dev tokens on) on a free loopback port."""
-    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))
+    async with served(create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))) as approval:
+        yield approval
+
+
+@contextlib.asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[Approval]:
+    """An approval service's app on a free loopback port."""
     runner = web.AppRunner(app, shutdown_timeout=5.0)
     await runner.setup()
     try:

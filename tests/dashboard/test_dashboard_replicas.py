@@ -8,20 +8,18 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Page, expect
 from typer.testing import CliRunner
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.cli.main import app as cli_app
-from services.shared.db.runtime import DATABASE
 from services.shared.kube.platform import KubePlatform
 from services.shared.platform import ColourStatus, Rollout
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.settings import BusSettings
-from tests.dashboard.conftest import SHA, Approval, decide, no_horizontal_overflow, request_release, sign_in
+from tests.dashboard.conftest import SHA, Approval, decide, no_horizontal_overflow, request_release, served, sign_in
 from tests.fake_k8s.fixtures import KubeTarget, kube  # noqa: F401 - fixture
 from tests.fake_k8s.scenario import app_ref, stage
 from tests.harness import wait_for_state
@@ -36,16 +34,8 @@ async def platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:  # noqa: F8
 @pytest.fixture
 async def approval(bus_settings: BusSettings, platform: KubePlatform) -> AsyncIterator[Approval]:
     """The real approval service reading the cluster for replicas."""
-    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), platform=platform)
-    runner = web.AppRunner(app, shutdown_timeout=5.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield Approval(f"http://127.0.0.1:{port}", app[DATABASE])
-    finally:
-        await runner.cleanup()
+    async with served(create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), platform=platform)) as approval:
+        yield approval
 
 
 # The card re-reads the platform every 5 s (pod changes make no release event): wait for one refresh and more.

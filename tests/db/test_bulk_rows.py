@@ -18,8 +18,9 @@ NOW = datetime(2026, 12, 1, 23, 59, 58, 123456, tzinfo=UTC)
 
 
 def rows(prefix: str) -> list[dict[str, object]]:
-    return [{"id": f"{prefix}{i}", "app": f"{prefix}demo", "state": "live", "seq": i, "colour": None if i % 2 else "blue",
-             "requested_by": "alice", "approver": None, "in_flight": bool(i % 2), "snapshot": "{}",
+    return [{"id": f"{prefix}{i}", "app": f"{prefix}demo", "state": "live", "seq": i,
+             "colour": None if i % 2 else "blue", "requested_by": "alice", "approver": None,
+             "in_flight": bool(i % 2), "snapshot": "{}",
              "created_at": NOW + timedelta(seconds=i),
              "updated_at": (NOW + timedelta(minutes=i)).astimezone(timezone(timedelta(hours=2)))}
             for i in range(3)]
