@@ -63,7 +63,7 @@ async def rig(platform: LocalPlatform, settings: LocalSettings, bus: BusSettings
     await staged(platform, app, Colour.BLUE, "r0", images[0], "0" * 40)
     await platform.switch(app, None, Colour.BLUE, "r0")
     target = ScriptedTarget("good")
-    switching = SwitcherSettings(bus=bus, database=DatabaseSettings(url=database),  # type: ignore[arg-type]
+    switching = SwitcherSettings(bus=bus, database=DatabaseSettings(GREENLIGHT_DATABASE_URL=database),  # type: ignore[call-arg]
                                  scale_down_delay=3600, ready_timeout=30)
     async with serving(target.app, 0) as url, tap(bus, 30) as events, \
             running(switcher_app(switching, platform=platform)) as switcher, \

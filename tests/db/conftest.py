@@ -24,7 +24,7 @@ HAPPY = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPRO
 
 @pytest.fixture
 async def engine(any_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(DatabaseSettings(url=any_database))  # type: ignore[arg-type]
+    engine = open_engine(DatabaseSettings(GREENLIGHT_DATABASE_URL=any_database))  # type: ignore[call-arg]
     yield engine
     await engine.dispose()
 

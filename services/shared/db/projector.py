@@ -21,7 +21,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
-from services.shared.db.engine import writing
+from services.shared.db.engine import DatabaseUnavailable, writing
 from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
 from services.shared.db.releases import ReleaseDatabase
@@ -102,6 +102,15 @@ class Projector:
             stored = (await connection.execute(sa.select(projection.c.log_offset)
                                                .where(projection.c.stream == self.stream))).scalar_one_or_none()
             if stored is None:
+                # Offsets are unique in `events`: another log's events would collide with this one's, and the
+                # projector would retry its first batch forever. Say so once, at start-up.
+                other = (await connection.execute(sa.select(projection.c.stream).where(
+                    projection.c.stream != self.stream, projection.c.log_offset >= 0).limit(1))).scalar_one_or_none()
+                if other is not None:
+                    raise DatabaseUnavailable(
+                        f"the database at GREENLIGHT_DATABASE_URL holds the release log {other!r}, not "
+                        f"GREENLIGHT_LOG_STREAM={self.stream!r}: one database per release log (point "
+                        "GREENLIGHT_DATABASE_URL at that log's database or an empty one)")
                 await connection.execute(projection.insert().values(
                     stream=self.stream, log_offset=-1, updated_at=datetime.now(UTC)))
                 return -1
