@@ -79,7 +79,7 @@ class ReleaseDatabase:
         self.writer.close()
         self.reader.close()
 
-    async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
+    async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
         """Every row of one read, in one trip to a reader thread (on SQLite; see writer.py)."""
         return await self.reader.run(_all_rows, query, params or {})
 
@@ -166,14 +166,12 @@ class ReleaseDatabase:
 
     async def last_offset(self) -> int:
         """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
-        async with self.engine.connect() as connection:
-            top = (await connection.execute(sa.select(sa.func.max(events.c.log_offset)))).scalar_one_or_none()
+        top = (await self.rows(sa.select(sa.func.max(events.c.log_offset))))[0][0]
         return -1 if top is None else int(top)
 
     async def count_by_state(self) -> dict[str, int]:
-        async with self.engine.connect() as connection:
-            rows = await connection.execute(sa.select(releases.c.state, sa.func.count()).group_by(releases.c.state))
-            return {state: count for state, count in rows}
+        rows = await self.rows(sa.select(releases.c.state, sa.func.count()).group_by(releases.c.state))
+        return {row[0]: row[1] for row in rows}
 
     async def page(self, where: ReleaseFilter, limit: int, after: tuple[object, str] | None
                    ) -> tuple[list[Release], bool]:
@@ -218,7 +216,7 @@ class ReleaseDatabase:
             await self.changed(seen, self.poll_interval)  # the timeout covers writes only another replica saw
 
 
-def _all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[sa.Row[Any]]:
+def _all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[Any]:
     return connection.execute(query, params).all()
 
 
