@@ -17,6 +17,7 @@ from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
+from services.shared.platform import Platform
 from services.shared.protocol import ReleaseState
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
@@ -36,8 +37,8 @@ def settings(bus_settings: BusSettings) -> ApprovalSettings:
 
 @contextlib.asynccontextmanager
 async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = None, clock: Clock | None = None,
-                     ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    app = create_app(settings, resolver=resolver or FakeResolver(), clock=clock)
+                     platform: Platform | None = None) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    app = create_app(settings, resolver=resolver or FakeResolver(), clock=clock, platform=platform)
     server = TestServer(app, host="127.0.0.1")
     # No access log, as in production (`run`): a log line with ?access_token= would hold a token.
     await server.start_server(access_log=None)

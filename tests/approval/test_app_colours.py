@@ -10,16 +10,14 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.kube.platform import KubePlatform
 from services.shared.platform import ColourStatus, Rollout
 from services.shared.release import Colour
 from tests.approval.conftest import REQUESTER, api_client
-from tests.approval.fakes import FakeResolver
-from tests.fake_k8s.fixtures import KubeTarget, kube  # noqa: F401 - fixture
+from tests.fake_k8s.fixtures import KubeTarget, kube, kube_platform  # noqa: F401 - fixture
 from tests.fake_k8s.scenario import APP, app_ref, make_live
 from tests.harness import SHA
 
@@ -27,22 +25,10 @@ Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-async def platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:  # noqa: F811
-    async with kube.platform() as platform:
-        yield platform
-
-
-@pytest.fixture
-async def reading(settings: ApprovalSettings, platform: KubePlatform) -> AsyncIterator[Client]:
-    app = create_app(settings.model_copy(update={"colour_facts_timeout": 1.0}), resolver=FakeResolver(),
-                     platform=platform)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server(access_log=None)
-    client = TestClient(server)
-    try:
+async def reading(settings: ApprovalSettings, kube_platform: KubePlatform) -> AsyncIterator[Client]:  # noqa: F811
+    quick = settings.model_copy(update={"colour_facts_timeout": 1.0})
+    async with api_client(quick, platform=kube_platform) as client:
         yield client
-    finally:
-        await client.close()
 
 
 async def colours(client: Client) -> Any:
@@ -51,18 +37,18 @@ async def colours(client: Client) -> Any:
     return (await response.json())["colours"]
 
 
-async def test_replicas_per_colour_come_from_the_platform(reading: Client, platform: KubePlatform,
+async def test_replicas_per_colour_come_from_the_platform(reading: Client, kube_platform: KubePlatform,  # noqa: F811
                                                           kube: KubeTarget) -> None:  # noqa: F811
     assert await colours(reading) == {}  # nothing runs yet: no colour exists
-    await make_live(platform, kube, Colour.BLUE, "r1", kube.images[0], replicas=2)
+    await make_live(kube_platform, kube, Colour.BLUE, "r1", kube.images[0], replicas=2)
     assert await colours(reading) == {"blue": {"ready": 2, "desired": 2}}
 
     # A standby that can never become ready: 0 of 2, read straight from the cluster, no event involved.
-    await platform.deploy(app_ref(kube), Colour.GREEN, Rollout("r2", SHA, kube.bad_image), 2)
-    await platform.mark(app_ref(kube), Colour.GREEN, "r2", ColourStatus.AWAITING_APPROVAL)
+    await kube_platform.deploy(app_ref(kube), Colour.GREEN, Rollout("r2", SHA, kube.bad_image), 2)
+    await kube_platform.mark(app_ref(kube), Colour.GREEN, "r2", ColourStatus.AWAITING_APPROVAL)
     assert await colours(reading) == {"blue": {"ready": 2, "desired": 2}, "green": {"ready": 0, "desired": 2}}
 
-    await platform.scale(app_ref(kube), Colour.BLUE, 0)
+    await kube_platform.scale(app_ref(kube), Colour.BLUE, 0)
     assert (await colours(reading))["blue"]["desired"] == 0
 
 

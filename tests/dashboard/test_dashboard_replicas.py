@@ -20,21 +20,16 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.settings import BusSettings
 from tests.dashboard.conftest import SHA, Approval, decide, no_horizontal_overflow, request_release, served, sign_in
-from tests.fake_k8s.fixtures import KubeTarget, kube  # noqa: F401 - fixture
+from tests.fake_k8s.fixtures import KubeTarget, kube, kube_platform  # noqa: F401 - fixture
 from tests.fake_k8s.scenario import app_ref, stage
 from tests.harness import wait_for_state
 
 
 @pytest.fixture
-async def platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:  # noqa: F811
-    async with kube.platform() as platform:
-        yield platform
-
-
-@pytest.fixture
-async def approval(bus_settings: BusSettings, platform: KubePlatform) -> AsyncIterator[Approval]:
+async def approval(bus_settings: BusSettings, kube_platform: KubePlatform) -> AsyncIterator[Approval]:  # noqa: F811
     """The real approval service reading the cluster for replicas."""
-    async with served(create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), platform=platform)) as approval:
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), platform=kube_platform)
+    async with served(app) as approval:
         yield approval
 
 
@@ -43,9 +38,9 @@ CARD_REFRESH = 15_000
 
 
 async def test_the_card_shows_replicas_per_colour(approval: Approval, pipeline: None, page: Page,
-                                                  platform: KubePlatform, kube: KubeTarget) -> None:  # noqa: F811
+                                                  kube_platform: KubePlatform, kube: KubeTarget) -> None:  # noqa: F811
     # What the deployer leaves behind for the first release: blue, 2 replicas ready, awaiting approval.
-    await stage(platform, kube, Colour.BLUE, "r-blue", kube.images[0], ColourStatus.AWAITING_APPROVAL)
+    await stage(kube_platform, kube, Colour.BLUE, "r-blue", kube.images[0], ColourStatus.AWAITING_APPROVAL)
     await sign_in(page, approval.url, "approver-token")
     first = await request_release(approval.url)
     await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
@@ -58,12 +53,12 @@ async def test_the_card_shows_replicas_per_colour(approval: Approval, pipeline: 
     await expect(card.get_by_test_id("replicas-blue")).to_have_text("blue live 2/2 ready", timeout=CARD_REFRESH)
 
     # Changes on the cluster alone, no release event: a standby that never becomes ready, then scaled down.
-    await platform.deploy(app_ref(kube), Colour.GREEN, Rollout("r-green", SHA, kube.bad_image), 3)
+    await kube_platform.deploy(app_ref(kube), Colour.GREEN, Rollout("r-green", SHA, kube.bad_image), 3)
     short = card.get_by_test_id("replicas-green")
     await expect(short).to_have_text("green standby 0/3 ready", timeout=CARD_REFRESH)
     await expect(short).to_have_class("replicas replicas-short", timeout=CARD_REFRESH)
     await no_horizontal_overflow(page)
-    await platform.scale(app_ref(kube), Colour.GREEN, 0)
+    await kube_platform.scale(app_ref(kube), Colour.GREEN, 0)
     await expect(short).to_have_text("green standby 0/0 ready", timeout=CARD_REFRESH)
     await expect(short).to_have_class("replicas", timeout=CARD_REFRESH)
 

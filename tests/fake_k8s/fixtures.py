@@ -85,3 +85,10 @@ async def kube(tmp_path: Path, test_id: str) -> AsyncIterator[KubeTarget]:
         await api_client.close()
         if fake is not None:
             await fake.stop()
+
+
+@pytest.fixture
+async def kube_platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:
+    """The Kubernetes adapter on the test's namespace (a real cluster with KUBECONFIG, else the fake)."""
+    async with kube.platform() as platform:
+        yield platform
