@@ -205,6 +205,22 @@ async def test_bad_image_reports_progress_deadline_exceeded(api: tuple[FakeKube,
     assert (progressing["status"], progressing["reason"]) == ("False", "ProgressDeadlineExceeded")
 
 
+async def test_only_the_repository_name_marks_an_image_bad(api: tuple[FakeKube, aiohttp.ClientSession]) -> None:
+    # A pushed image is pinned by a random digest: "bad" in the hex (1 push in ~70) must not fail its rollout.
+    _, session = api
+    image = "127.0.0.1:5001/web:bad@sha256:" + "bad" + "0" * 61
+    _, created = await call(session, "POST", DEPLOYMENTS, deployment(image=image))
+
+    async with session.get(f"{DEPLOYMENTS}?watch=true&resourceVersion={created['metadata']['resourceVersion']}"
+                           "&timeoutSeconds=5") as response:
+        async for line in response.content:
+            status = json.loads(line)["object"]["status"]
+            if status.get("availableReplicas") == 2:
+                break
+        else:
+            raise AssertionError("the rollout never became available")
+
+
 async def test_watch_without_a_version_starts_with_added_and_reports_deletes(
         api: tuple[FakeKube, aiohttp.ClientSession]) -> None:
     _, session = api
