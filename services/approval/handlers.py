@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import aio_pika
@@ -32,7 +32,7 @@ from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
 from services.shared.bus import Bus, PublishFailed
-from services.shared.db.fold import AppBusy, SameChange, StaleWrite
+from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import BEFORE_APPROVAL, ReleaseState
@@ -92,7 +92,7 @@ class ReleaseDesk:
         assert decision in DECISIONS
         # The release as of its latest event, read once: two reads (the release, then its event) could see a
         # concurrent decision or the switcher in between, and refuse a retried request as "changing right now".
-        waiting = await self._at_gate(release_id)
+        waiting, ahead = await self._at_gate(release_id)
         if waiting is None:
             raise NotFound("There is no release with that id.")
         release = waiting.release
@@ -114,7 +114,7 @@ class ReleaseDesk:
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
-            await self._publish(event)
+            await self._publish(event, ahead=ahead)
         except SameChange:  # a concurrent request made the same decision first: whose, and where is it now
             return await self._repeat_or_refuse(await self._get(release_id), decision, caller)
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
@@ -123,17 +123,23 @@ class ReleaseDesk:
         self.approval_wait.labels(decision.value).observe(max(waited, 0.0))
         return event.release
 
-    async def _at_gate(self, release_id: str) -> ReleaseEvent | None:
+    async def _at_gate(self, release_id: str) -> tuple[ReleaseEvent | None, list[Item]]:
         """The release's latest event; one still on its way to the gate is waited for, up to `gate_catch_up`:
-        a client that saw `awaiting_approval` on the log (AMQP) can decide before the read model folded it."""
+        a client that saw `awaiting_approval` on the log (AMQP) can decide before the read model folded it.
+        One this process's projector was delivered and has not folded is taken at once, with the events that
+        lead to it: the decision is recorded after them."""
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + self.settings.gate_catch_up, 0.002
         while True:
             version = self.store.version
             latest = await self.store.latest(release_id)
+            if latest is None or latest.state not in BEFORE_APPROVAL:
+                return latest, []
+            if (ahead := self.store.ahead_of(latest)) and ahead[-1].event.state not in BEFORE_APPROVAL:
+                return ahead[-1].event, ahead
             left = deadline - loop.time()
-            if latest is None or latest.state not in BEFORE_APPROVAL or left <= 0:
-                return latest
+            if left <= 0:
+                return latest, []
             # Woken at once when this process projects; a standby hears of the fold only at its next poll
             # (every 50 ms), so look again sooner, backing off.
             await self.store.changed(version, min(left, pause))
@@ -156,10 +162,12 @@ class ReleaseDesk:
         log.info("rollback requested", release=live.id, app=app, by=caller.name)
         return event.release
 
-    async def _publish(self, event: ReleaseEvent, caller: Identity | None = None) -> None:
-        """Record, then publish; the record is what makes a concurrent second writer lose."""
+    async def _publish(self, event: ReleaseEvent, caller: Identity | None = None,
+                       ahead: Sequence[Item] = ()) -> None:
+        """Record (after the log's events it continues, `ahead`), then publish; the record is what makes a
+        concurrent second writer lose."""
         try:
-            await self.store.record(event, strict=True)
+            await self.store.record(event, strict=True, ahead=ahead)
         except AppBusy:
             await self._check_free(event.app, caller)
             raise Conflict(f"Another release of {event.app} is in flight.") from None

@@ -6,6 +6,10 @@ the switcher reads from the read model (services/shared/db), where it also recor
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+
 import structlog
 
 from services.shared.bus import Bus
@@ -18,6 +22,8 @@ from services.switcher.timers import Timers
 log = structlog.get_logger(__name__)
 SERVICE = "switcher"
 SCALE_DOWN = "scale-down"
+# What the handler running in this context published and has not recorded yet (see Announcer.recording).
+_PUBLISHED: ContextVar[list[ReleaseEvent] | None] = ContextVar("switcher_published", default=None)
 
 
 class Refused(Exception):
@@ -31,8 +37,26 @@ class Announcer:
         self.scale_down_delay = scale_down_delay
 
     async def publish(self, bus: Bus, event: ReleaseEvent) -> None:
+        """Published, then recorded: our own next decision must see it before the log echoes it. Within
+        `recording` the handler's events are recorded together once it is done (before its ack): three
+        transactions were 2 ms each on the critical path of a switch and 5 ms of the switcher's CPU per release,
+        and nothing in one handler reads its own events back."""
         await bus.publish(event)
-        await self.store.record(event)  # our own next decision must see it before the log echoes it
+        published = _PUBLISHED.get()
+        if published is None:
+            await self.store.record(event)
+        else:
+            published.append(event)
+
+    @contextlib.asynccontextmanager
+    async def recording(self) -> AsyncIterator[None]:
+        published: list[ReleaseEvent] = []
+        token = _PUBLISHED.set(published)
+        try:
+            yield
+        finally:
+            _PUBLISHED.reset(token)
+            await self.store.record_all(published)  # what was published, even if a later step failed
 
     async def retire_later(self, event: ReleaseEvent, colour: Colour, release_id: str | None) -> None:
         """A timer, carried by a copy of `event`, that scales `colour` down if it still runs `release_id`."""

@@ -41,14 +41,15 @@ class Switcher:
         self.roll_back = RollBack(platform, self.announce, settings)
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
-        if event.details.get("timer") == SCALE_DOWN:
-            await self.scale_down(event)
-        elif event.state is ReleaseState.APPROVED:
-            await self.switch(event, bus)
-        elif event.state is ReleaseState.ROLLING_BACK:
-            await self.roll_back(event, bus)
-        else:
-            log.warning("ignoring an event the switcher does not act on")
+        async with self.announce.recording():
+            if event.details.get("timer") == SCALE_DOWN:
+                await self.scale_down(event)
+            elif event.state is ReleaseState.APPROVED:
+                await self.switch(event, bus)
+            elif event.state is ReleaseState.ROLLING_BACK:
+                await self.roll_back(event, bus)
+            else:
+                log.warning("ignoring an event the switcher does not act on")
 
     async def switch(self, approved: ReleaseEvent, bus: Bus) -> None:
         """Idempotent: the Service's selector and its release-id annotation say whether the switch is

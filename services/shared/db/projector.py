@@ -21,6 +21,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
+from services.shared.db.arrivals import LOCK_OFFSET, Arrivals
 from services.shared.db.engine import DatabaseUnavailable, writing
 from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
@@ -32,8 +33,7 @@ from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
-_LOCK_OFFSET = (projection.update().where(projection.c.stream == sa.bindparam("s"))
-                .values(log_offset=projection.c.log_offset).returning(projection.c.log_offset))
+_FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
 
 class Projector:
@@ -64,6 +64,7 @@ class Projector:
         stored = await self._stored_offset()
         self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
         self._worker = asyncio.create_task(self._fold_forever(), name="projector")
+        self.database.arrivals = Arrivals(self.stream, self._delivered)
         self._channel = await consume_log(self.bus, self.stream, 2 * self.batch_size, self._on_message,
                                           self._arguments)
         if timeout is None:
@@ -76,6 +77,7 @@ class Projector:
 
     async def stop(self, grace: float = 10.0) -> None:
         if self._worker is not None:
+            self.database.arrivals = None
             # Never cancel a batch inside its transaction: a cancelled aiosqlite call can leave the SQLite write
             # lock held by this process, and the next process to start waits for it in vain. The worker stops
             # between batches; only one stuck past `grace` is cancelled.
@@ -92,10 +94,9 @@ class Projector:
         await self.lease.release()
 
     async def folded_up_to(self) -> int:
-        async with self.database.engine.connect() as connection:
-            stored = (await connection.execute(sa.select(projection.c.log_offset)
-                                               .where(projection.c.stream == self.stream))).scalar_one_or_none()
-        return -1 if stored is None else int(stored)
+        # Through the reader threads: a standby asks this 20 times a second.
+        rows = await self.database.rows(_FOLDED_UP_TO, {"s": self.stream})
+        return int(rows[0].log_offset) if rows else -1
 
     async def _stored_offset(self) -> int:
         async with writing(self.database.engine) as connection:
@@ -115,6 +116,15 @@ class Projector:
                     stream=self.stream, log_offset=-1, updated_at=datetime.now(UTC)))
                 return -1
             return int(stored)
+
+    def _delivered(self, release_id: str) -> list[Item]:
+        prefix = f"{release_id}/"  # an event's message id (events.py), so only its own bodies are parsed
+        items = []
+        for message in self._pending:
+            if (message.message_id or "").startswith(prefix):
+                with contextlib.suppress(BadMessage):  # the fold logs it
+                    items.append(Item(parse_event(message.body), _offset(message), message.body.decode()))
+        return items
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._pending.append(message)
@@ -156,7 +166,7 @@ def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> t
     """One batch in one transaction: the events past the stored offset, and the offset moved past the batch."""
     # Lock the projection row first (and read it, in the same statement): concurrent projectors take turns and
     # skip what the other folded.
-    stored = int(connection.execute(_LOCK_OFFSET, {"s": stream}).scalar_one())
+    stored = int(connection.execute(LOCK_OFFSET, {"s": stream}).scalar_one())
     # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
     first, top = min(r[0] for r in raw), max(r[0] for r in raw)
     if first > stored + 1 and stored >= 0:

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.appstate import recompute_apps_sync
+from services.shared.db.arrivals import Arrivals, continuing, fold_own_sync
 from services.shared.db.engine import writing
-from services.shared.db.fold import AppBusy, Item, fold_sync
+from services.shared.db.fold import AppBusy, Item
 from services.shared.db.rows import release_row, utc
 from services.shared.db.schema import apps, events, releases
 from services.shared.db.writer import Reader, Writer
@@ -73,6 +74,7 @@ class ReleaseDatabase:
         self.poll_interval = poll_interval
         self._changed = asyncio.Condition()
         self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
+        self.arrivals: Arrivals | None = None  # set by this process's projector while it leads (arrivals.py)
 
     def close(self) -> None:
         """Ends the writer's and readers' threads; the engine is its owner's to dispose."""
@@ -100,18 +102,33 @@ class ReleaseDatabase:
             with contextlib.suppress(TimeoutError):
                 await bounded(self._changed.wait_for(lambda: self._version != since), timeout)
 
-    async def record(self, event: ReleaseEvent, *, strict: bool = False) -> None:
-        """Fold a service's own event before the log echoes it. `strict`: raise StaleWrite when another event
-        holds its (release, seq), AppBusy when it would be a second release of its app in flight."""
+    def ahead_of(self, latest: ReleaseEvent) -> list[Item]:
+        """The release's events after `latest` delivered to this process's projector and not folded yet."""
+        return continuing(latest, self.arrivals.arrived(latest.release_id)) if self.arrivals is not None else []
+
+    async def record(self, event: ReleaseEvent, *, strict: bool = False, ahead: Sequence[Item] = ()) -> None:
+        """Fold a service's own event before the log echoes it, after the events `ahead_of` gave that it
+        continues. `strict`: raise StaleWrite when another event holds its (release, seq), AppBusy when it
+        would be a second release of its app in flight."""
+        stream = self.arrivals.stream if ahead and self.arrivals is not None else None
+        await self._fold_own(stream, [*ahead, Item(event, None, event.model_dump_json())], strict)
+
+    async def record_all(self, published: Sequence[ReleaseEvent]) -> None:
+        """A handler's own events, published in this order, in one transaction."""
+        if published:
+            await self._fold_own(None, [Item(event, None, event.model_dump_json()) for event in published], False)
+
+    async def _fold_own(self, stream: str | None, items: list[Item], strict: bool) -> None:
         for attempt in range(3):
             try:
-                await self.writer.run(fold_sync, [Item(event, None, event.model_dump_json())], strict=strict)
+                await self.writer.run(fold_own_sync, stream, items, strict=strict)
                 return
             except sa.exc.IntegrityError:
                 # A concurrent writer won the race the fold checked for: decide again on what it wrote.
                 if attempt == 2:
-                    blocking = await self.in_flight(event.app)
-                    raise AppBusy(event.app, blocking.id if blocking else "?") from None
+                    app = items[-1].event.app
+                    blocking = await self.in_flight(app)
+                    raise AppBusy(app, blocking.id if blocking else "?") from None
 
     async def forget(self, event: ReleaseEvent) -> None:
         """Undo `record` after a publish failed: the event never reached the log, so the read model must not
