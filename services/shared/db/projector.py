@@ -27,6 +27,7 @@ from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
+from services.shared.db.wakeup import notify_sync
 from services.shared.events import BadMessage, parse_event
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
@@ -178,6 +179,7 @@ def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> t
     if top > stored:
         connection.execute(projection.update().where(projection.c.stream == stream)
                            .values(log_offset=top, updated_at=datetime.now(UTC)))
+        notify_sync(connection, stream)
     return max(top, stored), folded
 
 

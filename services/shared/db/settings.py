@@ -27,7 +27,8 @@ class DatabaseSettings(BaseSettings):
                                "database again (another replica may have written); default 1")
     follow_interval: float = Field(
         0.05, gt=0, description="seconds between two looks at the projection's progress in a process that does not "
-                                "project (another holds the projector's lease); default 0.05")
+                                "project (another holds the projector's lease); on PostgreSQL it is also woken at "
+                                "each fold (LISTEN/NOTIFY); default 0.05")
     lease_interval: float = Field(
         1.0, gt=0, description="seconds between two attempts to take the projector's lease over from a process "
                                "that is gone: the longest the log goes unprojected after its death; default 1")

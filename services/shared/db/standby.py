@@ -4,8 +4,9 @@ takes the lease over when the leader is gone.
 Ready means the same as for the leader: the database holds everything logged before start-up. The standby learns
 where the log ends by reading back a marker it publishes (consumed from "next", so nothing before it is read),
 then waits until the projection has passed that offset. Its readers (SSE streams, the desk) are woken when the
-stored offset moves, looked at every `follow_interval`; the lease is tried every `lease_interval`, so a leader's
-death costs at most that before another process folds (it resumes from the stored offset: nothing is lost).
+stored offset moves, looked at every `follow_interval` and at once on PostgreSQL (wakeup.py); the lease is tried
+every `lease_interval`, so a leader's death costs at most that before another process folds (it resumes from the
+stored offset: nothing is lost).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.db.projector import Projector
+from services.shared.db.wakeup import FoldWakeup
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
 
@@ -34,6 +36,7 @@ class ReadModel:
         self.follow_interval = follow_interval
         self.lease_interval = lease_interval
         self._standby: asyncio.Task[None] | None = None
+        self._wakeup = FoldWakeup(projector.database.engine, projector.stream)
 
     async def start(self, timeout: float = 60.0) -> None:
         projector = self.projector
@@ -44,9 +47,10 @@ class ReadModel:
             target = await self._log_end()
             while await projector.folded_up_to() < target:
                 if await projector.lease.try_acquire():  # the leader is gone: catch up ourselves
+                    await self._wakeup.close()
                     await projector.lead(timeout)  # its own marker comes after `target`: caught up past it
                     return
-                await asyncio.sleep(self.follow_interval)
+                await self._wakeup.wait(self.follow_interval)
         log.info("read model current; another process projects", stream=projector.stream, offset=target)
         self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
 
@@ -54,6 +58,7 @@ class ReadModel:
         if self._standby is not None:
             self._standby.cancel()
             await asyncio.gather(self._standby, return_exceptions=True)
+        await self._wakeup.close()
         await self.projector.stop()
 
     @property
@@ -62,9 +67,11 @@ class ReadModel:
 
     async def _stand_by(self) -> None:
         projector, seen, waited = self.projector, -1, 0.0
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.follow_interval)
-            waited += self.follow_interval
+            started = loop.time()
+            await self._wakeup.wait(self.follow_interval)  # woken at once by a fold on PostgreSQL (wakeup.py)
+            waited += loop.time() - started
             try:
                 now = await projector.folded_up_to()
                 if now != seen:
@@ -74,6 +81,7 @@ class ReadModel:
                     waited = 0.0
                     if await projector.lease.try_acquire():
                         log.info("projector lease taken over: this process folds the log now", after=now)
+                        await self._wakeup.close()
                         await projector.lead(None)
                         return
             except (OSError, sa.exc.SQLAlchemyError, aio_pika.exceptions.AMQPError) as exc:

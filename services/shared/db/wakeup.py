@@ -1,0 +1,84 @@
+"""A standby hears at once that the projector committed a batch: PostgreSQL's LISTEN/NOTIFY.
+
+The projector's batch transaction ends with `pg_notify` (delivered at commit, dropped on rollback); a standby holds
+one connection that LISTENs and wakes its follow loop. Waking is all it does: the standby still reads the stored
+offset, and still looks every `follow_interval`, so a notification lost with its connection costs at most that.
+Before, every standby replica (the API's gate, SSE, the switcher) saw a fold up to 50 ms late. SQLite has no such
+channel across processes, and keeps looking every interval; so does a standby behind a pooler in transaction mode
+(PgBouncer), which does not carry LISTEN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.shared.timeouts import bounded
+
+log = structlog.get_logger(__name__)
+_NOTIFY = sa.text("SELECT pg_notify(:channel, '')")
+_RETRY = 5.0  # seconds between attempts to LISTEN again
+
+
+def channel_of(stream: str) -> str:
+    # An identifier of at most 63 bytes whatever the stream's name: one channel per log.
+    return "greenlight_folded_" + hashlib.sha256(stream.encode()).hexdigest()[:16]
+
+
+def notify_sync(connection: sa.Connection, stream: str) -> None:
+    """Inside the projector's batch transaction: wakes the standbys when it commits."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_NOTIFY, {"channel": channel_of(stream)})
+
+
+class FoldWakeup:
+    """`wait(timeout)` returns when the projector committed a batch since the last wait, or after `timeout`."""
+
+    def __init__(self, engine: AsyncEngine, stream: str) -> None:
+        self.engine = engine
+        self.channel = channel_of(stream)
+        self._woken = asyncio.Event()
+        self._connection: AsyncConnection | None = None
+        self._driver: Any = None
+        self._retry_at = 0.0  # after a failed LISTEN, polling alone until then
+
+    async def wait(self, timeout: float) -> None:
+        now = asyncio.get_running_loop().time()
+        if self.engine.dialect.name == "postgresql" and not self._listening() and now >= self._retry_at:
+            await self._listen()
+        with contextlib.suppress(TimeoutError):
+            await bounded(self._woken.wait(), timeout)
+        self._woken.clear()
+
+    def _listening(self) -> bool:
+        return self._driver is not None and not self._driver.is_closed()
+
+    async def _listen(self) -> None:
+        await self.close()
+        try:
+            self._connection = await self.engine.connect()
+            raw = await self._connection.get_raw_connection()
+            self._driver = raw.driver_connection
+            await self._driver.add_listener(self.channel, self._on_notify)
+        except (OSError, sa.exc.SQLAlchemyError) as exc:
+            log.warning("no fold notifications; looking every follow interval", error=str(exc).splitlines()[0][:200])
+            await self.close()
+            self._retry_at = asyncio.get_running_loop().time() + _RETRY
+
+    def _on_notify(self, *_: object) -> None:
+        self._woken.set()
+
+    async def close(self) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is not None:
+            # Invalidated, not pooled: the session still LISTENs.
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
