@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from services.shared.db.arrivals import Arrivals
 from services.shared.db.fold import Item
 from services.shared.db.projector import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
@@ -25,7 +24,8 @@ async def test_the_decision_and_the_batch_store_each_event_once(database: Releas
         await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1, updated_at=datetime.now(UTC)))
     await database.writer.run(fold_batch_sync, STREAM, logged[:-1])  # folded up to deploying
     delivered = [Item(events[-1], len(events) - 1, events[-1].dumps().decode())]
-    database.arrivals = Arrivals(STREAM, lambda release_id: delivered if release_id == "r1" else [])
+    database.log_stream = STREAM
+    database.arrivals = lambda release_id: delivered if release_id == "r1" else []
 
     latest = await database.latest("r1")
     assert latest is not None and latest.state is S.DEPLOYING
@@ -48,8 +48,7 @@ async def test_a_gap_in_what_was_delivered_gives_nothing_ahead(database: Release
     events = chain("r2", states=HAPPY)
     await database.record(events[0])
     delivered = [Item(e, i, e.dumps().decode()) for i, e in enumerate(events) if i >= 2]  # `building` missing
-    database.arrivals = Arrivals(STREAM, lambda release_id: delivered)
+    database.arrivals = lambda release_id: delivered
     assert database.ahead_of(events[0]) == []
-    database.arrivals = Arrivals(STREAM, lambda release_id: [Item(e, i, e.dumps().decode())
-                                                             for i, e in enumerate(events)])
+    database.arrivals = lambda release_id: [Item(e, i, e.dumps().decode()) for i, e in enumerate(events)]
     assert [item.event.seq for item in database.ahead_of(events[0])] == [e.seq for e in events[1:]]

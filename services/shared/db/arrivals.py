@@ -2,7 +2,7 @@
 
 An approver who follows the log (AMQP, SSE) sees `awaiting_approval` the moment it is delivered; this process's
 read model has it one fold later (1.5 to 2.5 ms under the orchestration bench's load), and a decision used to wait
-for that fold. The leading projector hands its unfolded deliveries over (`Arrivals`): a decision continuing them
+for that fold. The leading projector hands its unfolded deliveries over (`Arrivals`); a decision continuing them
 is recorded together with them, in one transaction that first takes the projection row's lock, as a concurrent
 projector would. So it and the projector's batch take turns, and whichever comes second finds the other's rows:
 the projector counts them duplicates and the log offsets stay where the log put them.
@@ -11,7 +11,6 @@ the projector counts them duplicates and the log offsets stay where the log put 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -24,10 +23,8 @@ LOCK_OFFSET = (projection.update().where(projection.c.stream == sa.bindparam("s"
                .values(log_offset=projection.c.log_offset).returning(projection.c.log_offset))
 
 
-@dataclass(frozen=True)
-class Arrivals:
-    stream: str
-    arrived: Callable[[str], list[Item]]  # a release's delivered, unfolded events, in log order
+# A release's events the log delivered to this process's leading projector and it has not folded, in log order.
+Arrivals = Callable[[str], list[Item]]
 
 
 def continuing(latest: ReleaseEvent, arrived: list[Item]) -> list[Item]:
@@ -44,7 +41,10 @@ def continuing(latest: ReleaseEvent, arrived: list[Item]) -> list[Item]:
 
 
 def fold_own_sync(connection: sa.Connection, stream: str | None, items: list[Item], *, strict: bool) -> Folded:
-    """A service's own event, after the arrived events it continues (`stream` set) if any."""
+    """A service's own events (after the arrived events they continue, if any). With `stream`, it first takes the
+    projection row's lock: events the log may hold already (arrived ones, or a service's own recorded after it
+    published them) would otherwise collide with a concurrent batch of the projector on PostgreSQL, which then lost
+    the race with a unique violation and stalled; on SQLite writers take turns anyway."""
     if stream is not None:
         connection.execute(LOCK_OFFSET, {"s": stream})
     return fold_sync(connection, items, strict=strict)

@@ -21,7 +21,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
-from services.shared.db.arrivals import LOCK_OFFSET, Arrivals
+from services.shared.db.arrivals import LOCK_OFFSET
 from services.shared.db.engine import DatabaseUnavailable, writing
 from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
@@ -44,6 +44,7 @@ class Projector:
         self.stream = bus.settings.log_stream
         self.batch_size = batch_size
         self.lease = ProjectorLease(database.engine, self.stream)
+        database.log_stream = self.stream  # this process's own records take turns with the batches on its row
         self.folded = Folded()
         self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
@@ -65,7 +66,7 @@ class Projector:
         stored = await self._stored_offset()
         self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
         self._worker = asyncio.create_task(self._fold_forever(), name="projector")
-        self.database.arrivals = Arrivals(self.stream, self._delivered)
+        self.database.arrivals = self._delivered
         self._channel = await consume_log(self.bus, self.stream, 2 * self.batch_size, self._on_message,
                                           self._arguments)
         if timeout is None:
@@ -132,7 +133,7 @@ class Projector:
         self._arrived.set()
 
     async def _fold_forever(self) -> None:
-        delay = 0.1
+        delay, raced = 0.1, False
         while True:
             await self._arrived.wait()
             if self._stopping:
@@ -143,12 +144,17 @@ class Projector:
                 # Parsing too happens on the writer's thread: a batch of 1000 events never stalls the event loop.
                 folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw)
             except (OSError, sa.exc.SQLAlchemyError) as exc:
-                # The database is away or another writer won a race: keep the batch (unacked) and try again.
+                if isinstance(exc, sa.exc.IntegrityError) and not raced:
+                    # Another writer committed some of these rows first (it raised only once that one committed):
+                    # fold again at once, and the batch finds them stored. A second failure in a row backs off.
+                    raced = True
+                    continue
+                # The database is away, or races keep being lost: keep the batch (unacked) and try again.
                 log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            delay = 0.1
+            delay, raced = 0.1, False
             self.folded.new += folded.new
             self.folded.duplicates += folded.duplicates
             self.folded.conflicts += folded.conflicts

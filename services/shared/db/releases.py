@@ -75,6 +75,7 @@ class ReleaseDatabase:
         self._changed = asyncio.Condition()
         self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
         self.arrivals: Arrivals | None = None  # set by this process's projector while it leads (arrivals.py)
+        self.log_stream: str | None = None  # the log this process projects or follows, set by its projector
 
     def close(self) -> None:
         """Ends the writer's and readers' threads; the engine is its owner's to dispose."""
@@ -104,19 +105,21 @@ class ReleaseDatabase:
 
     def ahead_of(self, latest: ReleaseEvent) -> list[Item]:
         """The release's events after `latest` delivered to this process's projector and not folded yet."""
-        return continuing(latest, self.arrivals.arrived(latest.release_id)) if self.arrivals is not None else []
+        return continuing(latest, self.arrivals(latest.release_id)) if self.arrivals is not None else []
 
     async def record(self, event: ReleaseEvent, *, strict: bool = False, ahead: Sequence[Item] = ()) -> None:
         """Fold a service's own event before the log echoes it, after the events `ahead_of` gave that it
         continues. `strict`: raise StaleWrite when another event holds its (release, seq), AppBusy when it
         would be a second release of its app in flight."""
-        stream = self.arrivals.stream if ahead and self.arrivals is not None else None
+        # A strict record precedes its publish, so no batch of the log holds its event yet: no turn to take.
+        stream = self.log_stream if ahead or not strict else None
         await self._fold_own(stream, [*ahead, Item(event, None, event.model_dump_json())], strict)
 
     async def record_all(self, published: Sequence[ReleaseEvent]) -> None:
         """A handler's own events, published in this order, in one transaction."""
         if published:
-            await self._fold_own(None, [Item(event, None, event.model_dump_json()) for event in published], False)
+            await self._fold_own(self.log_stream, [Item(event, None, event.model_dump_json())
+                                                   for event in published], False)
 
     async def _fold_own(self, stream: str | None, items: list[Item], strict: bool) -> None:
         for attempt in range(3):
