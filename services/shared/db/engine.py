@@ -87,6 +87,15 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             yield connection
 
 
+async def discard(connection: AsyncConnection) -> None:
+    """Close a connection held for its session state (an advisory lock, a LISTEN): invalidated, not returned to
+    the pool, where the next user would inherit that state. One the server already dropped just goes."""
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
+
+
 def describe(settings: DatabaseSettings) -> str:
     """The URL with its password hidden, for messages."""
     return make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)

@@ -10,13 +10,14 @@ while the first still runs) take turns on the projection row and skip what the o
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.shared.db.engine import discard
 
 
 def _key(stream: str) -> int:
@@ -71,9 +72,5 @@ class ProjectorLease:
             self._file.close()  # closing the descriptor drops the flock
             self._file = None
         if self._connection is not None:
-            # Invalidated, not returned to the pool: a pooled session would keep the lock it holds.
-            with contextlib.suppress(Exception):  # a lost connection released the lock already
-                await self._connection.invalidate()
-            with contextlib.suppress(Exception):
-                await self._connection.close()
+            await discard(self._connection)  # a lost connection released the lock already
             self._connection = None

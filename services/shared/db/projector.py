@@ -121,12 +121,8 @@ class Projector:
 
     def _delivered(self, release_id: str) -> list[Item]:
         prefix = f"{release_id}/"  # an event's message id (events.py), so only its own bodies are parsed
-        items = []
-        for message in self._pending:
-            if (message.message_id or "").startswith(prefix):
-                with contextlib.suppress(BadMessage):  # the fold logs it
-                    items.append(Item(parse_event(message.body), _offset(message), message.body.decode()))
-        return items
+        return [item for message in self._pending if (message.message_id or "").startswith(prefix)
+                if (item := _item(_offset(message), message.body))]
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._pending.append(message)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.shared.db.engine import discard
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
@@ -66,7 +67,7 @@ class FoldWakeup:
             raw = await self._connection.get_raw_connection()
             self._driver = raw.driver_connection
             await self._driver.add_listener(self.channel, self._on_notify)
-        except (OSError, sa.exc.SQLAlchemyError) as exc:
+        except Exception as exc:  # asyncpg's own errors too: waking is an optimisation, never fatal
             log.warning("no fold notifications; looking every follow interval", error=str(exc).splitlines()[0][:200])
             await self.close()
             self._retry_at = asyncio.get_running_loop().time() + _RETRY
@@ -77,8 +78,4 @@ class FoldWakeup:
     async def close(self) -> None:
         connection, self._connection, self._driver = self._connection, None, None
         if connection is not None:
-            # Invalidated, not pooled: the session still LISTENs.
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-            with contextlib.suppress(Exception):
-                await connection.close()
+            await discard(connection)  # the session still LISTENs
