@@ -67,6 +67,9 @@ async def test_a_decision_the_api_refuses_is_shown_and_changes_nothing(
     await expect(gate.get_by_test_id("approve")).to_be_visible()
     # Closed once open: a close while the page still fetches its stream ticket would be undone by the opening.
     await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+    # And once the view was read again after the opening: a read landing after the decision below would tell the
+    # page of it (the race that failed this test once).
+    await page.evaluate("model.caughtUp")
     await page.evaluate("closeStream()")  # the page will not hear of the next decision in time
     await decide(approval.url, staged["theirs"], "reject", "not today")  # someone else, a moment earlier
     await wait_for_state(approval.store, staged["theirs"], S.REJECTED)

@@ -21,6 +21,7 @@ const model = {
   nextCursor: null,
   oldestLoaded: null, // created_at of the oldest release of the pages loaded
   source: null,
+  caughtUp: Promise.resolve(), // the view read again once a stream without a resume point opened (stream.js)
   lastOffset: null,
   pendingApps: new Set(),
   progress: new Map(), // id -> newest progress of its running step (live only, never stored)

@@ -160,7 +160,7 @@ async function openStream() {
   source.onopen = () => {
     streamStatus("live", true);
     // The browser's own reconnects resume from the last event id it saw: a gap only while none came.
-    if (!resumes && (!opened || model.lastOffset === null)) catchUp();
+    if (!resumes && (!opened || model.lastOffset === null)) model.caughtUp = catchUp();
     opened = true;
   };
   source.onerror = () => {
