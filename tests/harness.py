@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aio_pika
 import sqlalchemy as sa
 from aiohttp import web
 
+from services.shared.db.projector import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.events import ReleaseEvent
@@ -118,3 +120,20 @@ async def delete_queues(bus: BusSettings, *names: str) -> None:
         channel = await connection.channel()
         for name in names:
             await channel.queue_delete(name)
+
+
+class HeldFold:
+    """Holds the projector's next batch (its messages stay delivered and unfolded) until `release`."""
+
+    def __init__(self, database: ReleaseDatabase) -> None:
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+        run = database.writer.run
+
+        async def gated(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            if fn is fold_batch_sync and not self.release.is_set():
+                self.held.set()
+                await self.release.wait()
+            return await run(fn, *args, **kwargs)
+
+        database.writer.run = gated  # type: ignore[method-assign]

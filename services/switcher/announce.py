@@ -15,13 +15,15 @@ import structlog
 from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import ReleaseState
+from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.release import Colour, Release
 from services.switcher.timers import Timers
 
 log = structlog.get_logger(__name__)
 SERVICE = "switcher"
 SCALE_DOWN = "scale-down"
+# States some service consumes and acts on (protocol.WORK_QUEUES).
+ACTED_ON = frozenset(state for states in WORK_QUEUES.values() for state in states)
 # What the handler running in this context published and has not recorded yet (see Announcer.recording).
 _PUBLISHED: ContextVar[list[ReleaseEvent] | None] = ContextVar("switcher_published", default=None)
 
@@ -38,15 +40,20 @@ class Announcer:
 
     async def publish(self, bus: Bus, event: ReleaseEvent) -> None:
         """Published, then recorded: our own next decision must see it before the log echoes it. Within
-        `recording` the handler's events are recorded together once it is done (before its ack): three
-        transactions were 2 ms each on the critical path of a switch and 5 ms of the switcher's CPU per release,
-        and nothing in one handler reads its own events back."""
-        await bus.publish(event)
+        `recording`, records wait until they are needed: before the handler publishes an event another service
+        acts on (`verifying` makes the analysis service publish `rolling_back`, whose handler here reads the
+        `superseded` published just before), everything published so far is recorded in one transaction, and
+        the rest before the ack. One transaction per event used to sit on the switch's critical path."""
         published = _PUBLISHED.get()
         if published is None:
+            await bus.publish(event)
             await self.store.record(event)
-        else:
-            published.append(event)
+            return
+        if published and event.state in ACTED_ON:
+            await self.store.record_all(published)
+            published.clear()
+        await bus.publish(event)
+        published.append(event)
 
     @contextlib.asynccontextmanager
     async def recording(self) -> AsyncIterator[None]:

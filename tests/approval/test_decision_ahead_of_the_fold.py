@@ -5,37 +5,19 @@ fold of the same event then finds it there (a duplicate, keeping the log's offse
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db.projector import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE, READ_MODEL
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from tests.approval.conftest import APPROVER, TO_APPROVAL, advance, api_client, reach, request_release
+from tests.harness import HeldFold
 
 Client = TestClient[web.Request, web.Application]
-
-
-class HeldFold:
-    """Holds the projector's next batch (its messages stay delivered and unfolded) until `release`."""
-
-    def __init__(self, database: ReleaseDatabase) -> None:
-        self.held = asyncio.Event()
-        self.release = asyncio.Event()
-        self._run = run = database.writer.run
-
-        async def gated(fn: Any, *args: Any, **kwargs: Any) -> Any:
-            if fn is fold_batch_sync and not self.release.is_set():
-                self.held.set()
-                await self.release.wait()
-            return await run(fn, *args, **kwargs)
-
-        database.writer.run = gated  # type: ignore[method-assign]
 
 
 async def test_an_approval_continues_the_delivered_event_without_waiting_for_its_fold(
