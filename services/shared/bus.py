@@ -42,6 +42,7 @@ class Bus:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
+        self._progress: AbstractExchange | None = None  # the same exchange on a channel without confirms
         self._dlx: AbstractExchange | None = None
         self.ended = EndedReleases()  # releases seen to end: no further event of theirs is published
 
@@ -61,7 +62,7 @@ class Bus:
         except BaseException:
             # Half set up (a topology the broker refused, a cancelled start): close what was opened, or the
             # robust connection stays open, reconnecting, for as long as the process lives.
-            self._connection = self._channel = self._exchange = self._dlx = None
+            self._connection = self._channel = self._exchange = self._progress = self._dlx = None
             with contextlib.suppress(Exception):
                 await bounded(connection.close(), 10)
             raise
@@ -71,6 +72,10 @@ class Bus:
         # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
+        # Progress is best effort: a confirm would only make the step it reports on wait a broker round trip
+        # (two per deploy, 2.6-3.8 ms each under the orchestration bench), so it goes out unconfirmed.
+        progress_channel = await self._connection.channel(publisher_confirms=False)
+        self._progress = await progress_channel.get_exchange(self.settings.exchange, ensure=False)
         await declare_log_stream(self._connection, self.settings)
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
         # Every step's queue, not only this service's: an event is kept for a service not started yet.
@@ -105,15 +110,15 @@ class Bus:
             published[event.release_id] = event
 
     async def progress(self, item: Progress) -> None:
-        """Best effort: transient, not mandatory (nobody may be listening), and a failure is only logged,
-        so reporting progress can never hold up or fail the step it reports on."""
+        """Best effort: transient, not mandatory (nobody may be listening), unconfirmed, and a failure is only
+        logged, so reporting progress can never hold up or fail the step it reports on."""
         message = aio_pika.Message(
             item.model_dump_json().encode(), content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT, expiration=PROGRESS_TTL,
         )
         try:
-            assert self._exchange is not None
-            await bounded(self._exchange.publish(message, item.routing_key, mandatory=False),
+            assert self._progress is not None
+            await bounded(self._progress.publish(message, item.routing_key, mandatory=False),
                           self.settings.publish_timeout)
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             log.warning("progress not published", step=item.step, error=repr(exc))
