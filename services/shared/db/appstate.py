@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from services.shared.db.driver import execute_many, fetch
 from services.shared.db.schema import apps, releases
 from services.shared.protocol import ReleaseState
 
@@ -30,6 +31,8 @@ _NAMES: sa.BindParameter[str] = sa.bindparam("names", expanding=True)
 _CURRENT = sa.union_all(_SHOWN.where(releases.c.app.in_(_NAMES), releases.c.state.in_(SERVING)),
                         _SHOWN.where(releases.c.app.in_(_NAMES), releases.c.in_flight)).subquery()
 _CURRENT_ROWS = sa.select(_CURRENT).order_by(_CURRENT.c.updated_at.desc())
+_DELETE_APPS = apps.delete().where(apps.c.app.in_(_NAMES))
+_INSERT_APPS = apps.insert()
 _NEWEST_SUPERSEDED = (sa.select(releases.c.id).where(releases.c.app == sa.bindparam("app"),
                                                      releases.c.state == SUPERSEDED)
                       .order_by(releases.c.updated_at.desc()).limit(1))
@@ -39,7 +42,7 @@ def recompute_apps_sync(connection: sa.Connection, names: Iterable[str]) -> None
     names = sorted(set(names))
     if not names:
         return
-    rows = connection.execute(_CURRENT_ROWS, {"names": names}).all()
+    rows = fetch(connection, _CURRENT_ROWS, {"names": names})
     # Superseded releases pile up (every release that went live ends as one): only the newest of each app is
     # the warm colour, so only it is read, whatever the length of the history.
     warm = _newest_superseded(connection, names)
@@ -47,19 +50,19 @@ def recompute_apps_sync(connection: sa.Connection, names: Iterable[str]) -> None
     state: dict[str, dict[str, object]] = {
         name: {"app": name, "live_release": None, "live_colour": None, "standby_release": None,
                "in_flight_release": None, "updated_at": now} for name in names}
-    for row in rows:  # newest first
-        app = state[row.app]
-        if row.state in SERVING and app["live_release"] is None:
-            app["live_release"], app["live_colour"] = row.id, row.colour
-        if row.in_flight:
-            app["in_flight_release"] = row.id
-            if row.colour is not None and row.state not in SERVING:
-                app["standby_release"] = row.id  # deployed on the standby colour, waiting to go live
+    for release_id, name, release_state, colour, in_flight, _ in rows:  # newest first
+        app = state[name]
+        if release_state in SERVING and app["live_release"] is None:
+            app["live_release"], app["live_colour"] = release_id, colour
+        if in_flight:
+            app["in_flight_release"] = release_id
+            if colour is not None and release_state not in SERVING:
+                app["standby_release"] = release_id  # deployed on the standby colour, waiting to go live
     for name, release_id in warm.items():
         if state[name]["standby_release"] is None:
             state[name]["standby_release"] = release_id  # the warm colour kept for a rollback
-    connection.execute(apps.delete().where(apps.c.app.in_(names)))
-    connection.execute(apps.insert(), list(state.values()))
+    fetch(connection, _DELETE_APPS, {"names": names})
+    execute_many(connection, _INSERT_APPS, list(state.values()))
 
 
 def _newest_superseded(connection: sa.Connection, names: list[str]) -> dict[str, str]:
@@ -67,8 +70,8 @@ def _newest_superseded(connection: sa.Connection, names: list[str]) -> dict[str,
         # In-process, a query per app is cheap and each is one index seek (releases_by_app_state); the window
         # below made SQLite number every superseded release of every app in the batch: the fold slowed as the
         # history grew (a third of its time at a million events).
-        found = ((name, connection.execute(_NEWEST_SUPERSEDED, {"app": name}).scalar()) for name in names)
-        return {name: release_id for name, release_id in found if release_id is not None}
+        found = ((name, fetch(connection, _NEWEST_SUPERSEDED, {"app": name})) for name in names)
+        return {name: rows[0][0] for name, rows in found if rows}
     # PostgreSQL: one round trip for all the apps.
     newest = sa.select(releases.c.app, releases.c.id, sa.func.row_number().over(
         partition_by=releases.c.app, order_by=releases.c.updated_at.desc()).label("n")).where(

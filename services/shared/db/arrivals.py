@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from services.shared.db.driver import fetch
 from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.schema import projection
 from services.shared.events import ReleaseEvent
@@ -46,5 +47,5 @@ def fold_own_sync(connection: sa.Connection, stream: str | None, items: list[Ite
     published them) would otherwise collide with a concurrent batch of the projector on PostgreSQL, which then lost
     the race with a unique violation and stalled; on SQLite writers take turns anyway."""
     if stream is not None:
-        connection.execute(LOCK_OFFSET, {"s": stream})
+        fetch(connection, LOCK_OFFSET, {"s": stream})
     return fold_sync(connection, items, strict=strict)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import structlog
 
 from services.shared.db.appstate import SHOWN_STATES, recompute_apps_sync
-from services.shared.db.bulk import execute_many
+from services.shared.db.driver import execute_many, fetch
 from services.shared.db.rows import event_row, release_row
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
@@ -98,7 +98,7 @@ class _Holders(dict[str, str]):
     def load(self) -> _Holders:
         if not self.read:
             self.read = True
-            stored = dict(self.connection.execute(_HOLDERS_OF, {"apps": self.apps}).tuples().all())
+            stored = dict(fetch(self.connection, _HOLDERS_OF, {"apps": self.apps}))
             self.update({app: rid for app, rid in stored.items() if app not in self})
         return self
 
@@ -111,10 +111,10 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     ids = sorted({item.event.release_id for item in items})
     variants: dict[tuple[str, int], list[list]] = defaultdict(list)  # (id, seq) -> [[variant, state, offset]]
-    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
-        variants[(row.release_id, row.seq)].append([row.variant, row.state, row.log_offset])
-    current = {row.id: _Current(row.state, row.seq, row.in_flight, True, row.colour)
-               for row in connection.execute(_RELEASES_OF, {"ids": ids})}
+    for release_id, seq, variant, state, offset in fetch(connection, _EVENTS_OF, {"ids": ids}):
+        variants[(release_id, seq)].append([variant, state, offset])
+    current = {release_id: _Current(state, seq, bool(in_flight), True, colour)
+               for release_id, state, seq, in_flight, colour in fetch(connection, _RELEASES_OF, {"ids": ids})}
     before = {release_id: now.shown() for release_id, now in current.items()}
     holder = _Holders(connection, sorted({item.event.app for item in items}))
     result, inserts, offsets = Folded(), [], []

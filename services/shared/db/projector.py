@@ -22,6 +22,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
 from services.shared.db.arrivals import LOCK_OFFSET
+from services.shared.db.driver import fetch
 from services.shared.db.engine import DatabaseUnavailable, writing
 from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
@@ -35,6 +36,8 @@ from services.shared.timeouts import bounded
 log = structlog.get_logger(__name__)
 Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
+_MOVE_OFFSET = (projection.update().where(projection.c.stream == sa.bindparam("s"))
+                .values(log_offset=sa.bindparam("o"), updated_at=sa.bindparam("t")))
 
 
 class Projector:
@@ -169,7 +172,7 @@ def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> t
     """One batch in one transaction: the events past the stored offset, and the offset moved past the batch."""
     # Lock the projection row first (and read it, in the same statement): concurrent projectors take turns and
     # skip what the other folded.
-    stored = int(connection.execute(LOCK_OFFSET, {"s": stream}).scalar_one())
+    stored = int(fetch(connection, LOCK_OFFSET, {"s": stream})[0][0])
     # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
     first, top = min(r[0] for r in raw), max(r[0] for r in raw)
     if first > stored + 1 and stored >= 0:
@@ -179,8 +182,7 @@ def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> t
              if (item := _item(offset, body))]
     folded = fold_sync(connection, items) if items else Folded()
     if top > stored:
-        connection.execute(projection.update().where(projection.c.stream == stream)
-                           .values(log_offset=top, updated_at=datetime.now(UTC)))
+        fetch(connection, _MOVE_OFFSET, {"s": stream, "o": top, "t": datetime.now(UTC)})
         notify_sync(connection, stream)
     return max(top, stored), folded
 
