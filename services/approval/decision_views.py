@@ -26,7 +26,9 @@ async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseSta
     if desk.settings.require_decision_comment and not (call.body.comment or "").strip():
         raise Unprocessable.of_fields([FieldError(loc=["body", "comment"], msg="a comment is required: say why")])
     release = await desk.decide(call.params.id, decision, call.body.comment, call.caller)
-    approval = await approval_status(desk.approvals, desk.settings.policy, await desk.store.history(release.id))
+    # The two events the status is made of, not the whole history: an approval parsed every event of the release.
+    gate = await desk.store.history(release.id, (ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED))
+    approval = await approval_status(desk.approvals, desk.settings.policy, gate)
     return reply(ReleaseOut.of(release, approval))
 
 

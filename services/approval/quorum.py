@@ -65,6 +65,8 @@ async def approval_status(approvals: Approvals, bounds: PolicyBounds, history: l
     if waiting is None:
         return None
     approved = next((e for e in folded if e.state is ReleaseState.APPROVED), None)
-    return status_of(policy_of(waiting.release, bounds), waiting.occurred_at,
-                     await approvals.given(waiting.release_id), approved.actor if approved else None,
+    policy = policy_of(waiting.release, bounds)
+    # Only a release that needs several approvals has rows in the ledger (count_approval): the rest need no read.
+    given = await approvals.given(waiting.release_id) if policy.required_approvals > 1 else []
+    return status_of(policy, waiting.occurred_at, given, approved.actor if approved else None,
                      approved.occurred_at if approved else None)

@@ -35,6 +35,7 @@ _IN_FLIGHT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam
 _SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("id"))
 _HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
             .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
+_HISTORY_IN = _HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=True)))
 _LATEST = (sa.select(events.c.body)
            .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
            .order_by(events.c.seq.desc()).limit(1))
@@ -158,8 +159,11 @@ class ReleaseDatabase:
         found = await self.rows(_SNAPSHOT, {"id": release_id})
         return Release.model_validate_json(found[0].snapshot) if found else None
 
-    async def history(self, release_id: str) -> list[StoredEvent]:
-        rows = await self.rows(_HISTORY, {"id": release_id})
+    async def history(self, release_id: str, states: Sequence[ReleaseState] | None = None) -> list[StoredEvent]:
+        """The release's events in order; only those in `states` if given (fewer bodies to parse)."""
+        query, params = (_HISTORY, {"id": release_id}) if states is None else (
+            _HISTORY_IN, {"id": release_id, "states": [state.value for state in states]})
+        rows = await self.rows(query, params)
         return [StoredEvent(row.log_offset, ReleaseEvent.model_validate_json(row.body), row.note) for row in rows]
 
     async def latest(self, release_id: str) -> ReleaseEvent | None:
