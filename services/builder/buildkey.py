@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 from services.shared.appspec import AppSpec
@@ -32,7 +33,7 @@ class BuildKey:
     build_args: tuple[tuple[str, str], ...]
     version: int = KEY_VERSION
 
-    @property
+    @cached_property  # asked three times a build; the key is frozen
     def digest(self) -> str:
         canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
