@@ -100,8 +100,8 @@ class Projector:
 
     async def folded_up_to(self) -> int:
         # Through the reader threads: a standby asks this 20 times a second.
-        rows = await self.database.rows(_FOLDED_UP_TO, {"s": self.stream})
-        return int(rows[0].log_offset) if rows else -1
+        rows = await self.database.keyed(_FOLDED_UP_TO, {"s": self.stream})
+        return int(rows[0][0]) if rows else -1
 
     async def _stored_offset(self) -> int:
         async with writing(self.database.engine) as connection:

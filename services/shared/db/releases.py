@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.arrivals import Arrivals, continuing, fold_own_sync
+from services.shared.db.driver import fetch
 from services.shared.db.engine import writing
 from services.shared.db.fold import AppBusy, Item
 from services.shared.db.rows import release_row, utc
@@ -86,6 +87,11 @@ class ReleaseDatabase:
     async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
         """Every row of one read, in one trip to a reader thread (on SQLite; see writer.py)."""
         return await self.reader.run(_all_rows, query, params or {})
+
+    async def keyed(self, query: sa.ClauseElement, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one of the hot keyed reads (a module constant), as tuples, through the driver's cursor
+        (driver.py): the gate, the standby's offset poll, a release's history."""
+        return await self.reader.run(fetch, query, params)
 
     async def notify(self) -> None:
         async with self._changed:
@@ -156,20 +162,20 @@ class ReleaseDatabase:
             await connection.run_sync(recompute_apps_sync, [event.app])
 
     async def get(self, release_id: str) -> Release | None:
-        found = await self.rows(_SNAPSHOT, {"id": release_id})
-        return Release.model_validate_json(found[0].snapshot) if found else None
+        found = await self.keyed(_SNAPSHOT, {"id": release_id})
+        return Release.model_validate_json(found[0][0]) if found else None
 
     async def history(self, release_id: str, states: Sequence[ReleaseState] | None = None) -> list[StoredEvent]:
         """The release's events in order; only those in `states` if given (fewer bodies to parse)."""
         query, params = (_HISTORY, {"id": release_id}) if states is None else (
             _HISTORY_IN, {"id": release_id, "states": [state.value for state in states]})
-        rows = await self.rows(query, params)
-        return [StoredEvent(row.log_offset, ReleaseEvent.model_validate_json(row.body), row.note) for row in rows]
+        rows = await self.keyed(query, params)
+        return [StoredEvent(offset, ReleaseEvent.model_validate_json(body), note) for offset, note, body in rows]
 
     async def latest(self, release_id: str) -> ReleaseEvent | None:
         """The event the release's current state was folded from."""
-        found = await self.rows(_LATEST, {"id": release_id})
-        return ReleaseEvent.model_validate_json(found[0].body) if found else None
+        found = await self.keyed(_LATEST, {"id": release_id})
+        return ReleaseEvent.model_validate_json(found[0][0]) if found else None
 
     async def app(self, app: str) -> AppRow:
         row, snapshots = await self.reader.run(_app_sync, app)
@@ -185,8 +191,8 @@ class ReleaseDatabase:
 
     async def in_flight(self, app: str) -> Release | None:
         # One query on the one-in-flight index, not the app's row: asked on every 409 and most POSTs.
-        found = await self.rows(_IN_FLIGHT, {"app": app})
-        return Release.model_validate_json(found[0].snapshot) if found else None
+        found = await self.keyed(_IN_FLIGHT, {"app": app})
+        return Release.model_validate_json(found[0][0]) if found else None
 
     async def last_offset(self) -> int:
         """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
