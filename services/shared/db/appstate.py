@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from services.shared.db.driver import execute_many, fetch
 from services.shared.db.schema import apps, releases
@@ -31,8 +33,16 @@ _NAMES: sa.BindParameter[str] = sa.bindparam("names", expanding=True)
 _CURRENT = sa.union_all(_SHOWN.where(releases.c.app.in_(_NAMES), releases.c.state.in_(SERVING)),
                         _SHOWN.where(releases.c.app.in_(_NAMES), releases.c.in_flight)).subquery()
 _CURRENT_ROWS = sa.select(_CURRENT).order_by(_CURRENT.c.updated_at.desc())
-_DELETE_APPS = apps.delete().where(apps.c.app.in_(_NAMES))
-_INSERT_APPS = apps.insert()
+
+
+def _upsert(insert: Any) -> Any:
+    """Each app's row written whole, in one statement (it was a DELETE and an INSERT: one more round trip)."""
+    statement = insert(apps)
+    return statement.on_conflict_do_update(index_elements=[apps.c.app], set_={
+        column.name: statement.excluded[column.name] for column in apps.columns if column.name != "app"})
+
+
+_WRITE_APPS = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
 _NEWEST_SUPERSEDED = (sa.select(releases.c.id).where(releases.c.app == sa.bindparam("app"),
                                                      releases.c.state == SUPERSEDED)
                       .order_by(releases.c.updated_at.desc()).limit(1))
@@ -61,8 +71,7 @@ def recompute_apps_sync(connection: sa.Connection, names: Iterable[str]) -> None
     for name, release_id in warm.items():
         if state[name]["standby_release"] is None:
             state[name]["standby_release"] = release_id  # the warm colour kept for a rollback
-    fetch(connection, _DELETE_APPS, {"names": names})
-    execute_many(connection, _INSERT_APPS, list(state.values()))
+    execute_many(connection, _WRITE_APPS[connection.dialect.name], list(state.values()))
 
 
 def _newest_superseded(connection: sa.Connection, names: list[str]) -> dict[str, str]:

@@ -91,7 +91,7 @@ class ReleaseDatabase:
     async def keyed(self, query: sa.ClauseElement, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of one of the hot keyed reads (a module constant), as tuples, through the driver's cursor
         (driver.py): the gate, the standby's offset poll, a release's history."""
-        return await self.reader.run(fetch, query, params)
+        return await self.reader.one_statement(fetch, query, params)
 
     async def notify(self) -> None:
         async with self._changed:

@@ -44,11 +44,16 @@ class _Runner:
             tune_sqlite(self._sync)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._run(False, fn, *args, **kwargs)
+
+    async def _run(self, single: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._sync is None:
             if self.write:
                 async with writing(self.engine) as connection:
                     return await connection.run_sync(fn, *args, **kwargs)
             async with self.engine.connect() as connection:
+                if single:  # no BEGIN and ROLLBACK around it: two round trips of three
+                    connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 return await connection.run_sync(fn, *args, **kwargs)
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -87,3 +92,7 @@ class Reader(_Runner):
 
     def __init__(self, engine: AsyncEngine, threads: int = 2) -> None:
         super().__init__(engine, threads=threads, write=False)
+
+    async def one_statement(self, fn: Callable[..., T], *args: Any) -> T:
+        """A read of one statement, which needs no transaction of its own (on PostgreSQL, none is begun)."""
+        return await self._run(True, fn, *args)
