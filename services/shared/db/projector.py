@@ -28,7 +28,7 @@ from services.shared.db.fold import Folded, Item, fold_sync
 from services.shared.db.lease import ProjectorLease
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
-from services.shared.db.wakeup import notify_sync
+from services.shared.db.wakeup import move_offset_sync
 from services.shared.events import BadMessage, parse_event
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
@@ -36,8 +36,6 @@ from services.shared.timeouts import bounded
 log = structlog.get_logger(__name__)
 Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
-_MOVE_OFFSET = (projection.update().where(projection.c.stream == sa.bindparam("s"))
-                .values(log_offset=sa.bindparam("o"), updated_at=sa.bindparam("t")))
 
 
 class Projector:
@@ -182,8 +180,7 @@ def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> t
              if (item := _item(offset, body))]
     folded = fold_sync(connection, items) if items else Folded()
     if top > stored:
-        fetch(connection, _MOVE_OFFSET, {"s": stream, "o": top, "t": datetime.now(UTC)})
-        notify_sync(connection, stream)
+        move_offset_sync(connection, stream, top)
     return max(top, stored), folded
 
 
