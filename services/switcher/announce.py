@@ -6,8 +6,9 @@ the switcher reads from the read model (services/shared/db), where it also recor
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 
 import structlog
@@ -22,6 +23,7 @@ from services.switcher.timers import Timers
 log = structlog.get_logger(__name__)
 SERVICE = "switcher"
 SCALE_DOWN = "scale-down"
+CATCH_UP = 5.0  # seconds a rollback waits for the read model to show what the switch before it published
 # States a service acts on in a way that can come back here and read what this handler recorded (`verifying`: the
 # analysis service's `rolling_back`, whose rollback reads the `superseded` before it). The notifier only tells
 # people: recording before its `live` put a transaction on every switch's critical path (6.8 ms of 36 under the
@@ -81,6 +83,22 @@ class Announcer:
         if release is None:
             raise Refused(f"release {release_id} is not in the release log")
         return release
+
+    async def caught_up(self, release_id: str, done: Callable[[Release], bool]) -> Release:
+        """`release_id` as soon as the read model shows it `done`, or as it is after CATCH_UP seconds. For what a
+        switch published and recorded only after its `live` (`superseded`): a rollback asked for the moment `live`
+        was seen may read the read model before the record or the fold got there."""
+        loop = asyncio.get_running_loop()
+        deadline, pause = loop.time() + CATCH_UP, 0.005
+        while True:
+            version = self.store.version
+            release = await self.current(release_id)
+            left = deadline - loop.time()
+            if done(release) or left <= 0:
+                return release
+            # A fold here wakes it at once; a record (this process's or another replica's) only shows on a look.
+            await self.store.changed(version, min(left, pause))
+            pause = min(pause * 2, 0.1)
 
     async def superseded(self, previous_id: str, by: Release) -> ReleaseEvent | None:
         previous = await self.store.get(previous_id)

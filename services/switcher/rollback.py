@@ -46,6 +46,10 @@ class RollBack:
                 raise Refused("there is no previous release to roll back to")
             restored = await self.announce.current(previous)
             state = await self.platform.read(app)
+            if restored.state is ReleaseState.LIVE and state.live_release == release.id:
+                # This release went live, so its switch marked the previous one superseded before publishing
+                # `live`, and records that after publishing it: the read model is behind, not the platform.
+                restored = await self.announce.caught_up(previous, lambda r: r.state is not ReleaseState.LIVE)
             if state.live is colour.other and state.live_release == previous:
                 await self.platform.mark(app, colour.other, previous, ColourStatus.LIVE)
             else:
