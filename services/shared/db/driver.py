@@ -2,11 +2,11 @@
 
 `Connection.execute` costs more CPU than SQLite takes to run one of the fold's keyed statements: per call it looks
 the statement up in the compiled cache, builds and processes a parameter dict, sets up an execution context and a
-result (measured: 0.1 ms of SQLite work in a 1.7 ms single-event fold on this machine; bench/fold_bench.py and the
-orchestration bench's writer thread under py-spy). The fold runs 5 to 10 of them per transaction and a release
-makes about 13 such transactions, so here each statement is compiled by SQLAlchemy itself, once per dialect,
-set of keys and length of each expanding list, and each call only turns its parameters into a tuple through the
-very bind processors SQLAlchemy would have used. What is stored is the same, byte for byte (tests/db/
+result (measured: 0.27 ms of SQLite's own statement execution in a 1.69 ms single-event fold on this machine; the
+orchestration bench's writer thread under py-spy and cProfile). The fold runs 5 to 10 of them per transaction and a
+release makes about 13 such transactions, so here each statement is compiled by SQLAlchemy itself, once per dialect,
+set of keys and length of each expanding list, and each call only turns its parameters into a tuple through the very
+bind processors SQLAlchemy would have used. What is stored is the same, byte for byte (tests/db/
 test_driver_statements.py). Driver errors are raised as SQLAlchemy's own (IntegrityError, OperationalError…), so
 callers catch what they always caught; a lost connection is invalidated, as SQLAlchemy would do.
 Rows come back as the driver's tuples: read them by position, and only columns whose driver value is what the
@@ -72,7 +72,8 @@ def _run(connection: sa.Connection, sql: str, values: list[tuple[Any, ...]], *, 
 
 
 def _plan(dialect: sa.Dialect, statement: sa.ClauseElement, params: dict[str, Any]) -> _Plan:
-    # Keyed by the statement itself (by identity): pass module constants, or the cache grows with every call.
+    # Keyed by the statement itself (by identity): pass module constants, or the cache grows with every call. An
+    # expanding list adds a plan per length it is seen with: at most the batch size (1,000) per statement.
     lengths = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
     cache_key = (statement, dialect.name, tuple(params), lengths)
     plan = _plans.get(cache_key)
