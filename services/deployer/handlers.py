@@ -8,6 +8,11 @@ approval"; it never waits and never takes the colour. The colour is free again o
 goes live (the switcher marks it `live`, later `retired`) or is rejected or failed (this service
 marks it `released` and scales it to zero). The live colour is never touched here.
 
+A standby still marked for a release this process knows has ended is freed on the spot and taken: the
+next release of the app can be accepted, built and pushed before the ended release's own teardown ran
+(it waits in this queue, or runs on another replica). Inside one process the app's events are handled
+one at a time, so a teardown and the next release's deploy never interleave.
+
 Ack policy: the shared AFTER_EFFECT (ack once the effect is done and every event is confirmed).
 """
 
@@ -52,9 +57,10 @@ class Deployer:
         self.locks = KeyedLocks()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
-        # A duplicate delivered while the first is still deploying waits for it, then finds the standby
-        # staged and writes nothing, instead of racing it with a second deploy of the same release.
-        async with self.locks.hold(event.release_id):
+        # Per app, not per release: a duplicate delivered while the first is still deploying waits for
+        # it, then finds the standby staged and writes nothing; and a rejected release's teardown is
+        # never interleaved with the next release's deploy onto the same colour.
+        async with self.locks.hold(event.app):
             if event.state is ReleaseState.PUSHED:
                 await self.stage(event, bus)
             else:
@@ -93,8 +99,11 @@ class Deployer:
                     return _failed(deploying, f"release already ended; {standby} was freed", standby)
             if current is not None and current.release_id and current.release_id != release.id and \
                     current.status is ColourStatus.AWAITING_APPROVAL and state.live is not standby:
-                return _failed(deploying, f"standby owned by release {current.release_id} awaiting approval",
-                               standby)
+                if current.release_id in bus.ended:
+                    await self._free_colour(app, standby, current.release_id, f"taken by {release.id}")
+                else:
+                    return _failed(deploying,
+                                   f"standby owned by release {current.release_id} awaiting approval", standby)
             live = state.colour(state.live) if state.live is not None else None
             replicas = live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
             rollout = Rollout(release.id, release.commit, release.image)

@@ -1,4 +1,4 @@
-"""Per-release mutual exclusion inside one service process."""
+"""Per-key (a release, an app) mutual exclusion inside one service process."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class KeyedLocks:
-    """One lock per key (a release id), so a duplicate delivered concurrently waits, then finds the
-    effect already done. Across replicas each handler's own effect check still holds."""
+    """One lock per key (a release id, an app), so a duplicate delivered concurrently waits, then finds
+    the effect already done. Across replicas each handler's own effect check still holds."""
 
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _users: dict[str, int] = field(default_factory=dict)

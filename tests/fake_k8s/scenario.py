@@ -100,9 +100,10 @@ class Tap:
             self.events.append(parse_event(message.body))
             self._arrived.notify_all()
 
-    async def wait(self, rid: str, state: S, count: int = 1) -> list[ReleaseEvent]:
+    async def wait(self, rid: str, *states: S, count: int = 1) -> list[ReleaseEvent]:
+        """The release's events in any of `states`, once there are `count` of them."""
         def matching() -> list[ReleaseEvent]:
-            return [e for e in self.events if e.release_id == rid and e.state is state]
+            return [e for e in self.events if e.release_id == rid and e.state in states]
 
         async with asyncio.timeout(self.patience), self._arrived:
             await self._arrived.wait_for(lambda: len(matching()) >= count)
