@@ -240,7 +240,9 @@ async def run_mode(mode: str, n: int, tp: int) -> None:
         meter = CpuMeter()
         meter.start()
         seconds, done = await throughput(api, watch, tp, mode)
-        print(f"[{mode}] throughput: {done}/{tp} releases live in {seconds:.2f}s = {done / seconds:.0f} releases/s")
+        early = EARLY[-tp:]
+        print(f"[{mode}] throughput: {done}/{tp} releases live in {seconds:.2f}s = {done / seconds:.0f} releases/s; "
+              f"approvals that met a 409 first: {sum(1 for e in early if e)}/{len(early)} ({sum(early)} 409s)")
         print(per_release(f"[{mode}] throughput", done, meter.stop()))
         print(f"[{mode}] baseline-normalised: staged p50 {statistics.median(staged) * 1000:.1f} ms")
 
