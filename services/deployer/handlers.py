@@ -8,7 +8,7 @@ approval"; it never waits and never takes the colour. The colour is free again o
 goes live (the switcher marks it `live`, later `retired`) or is rejected or failed (this service
 marks it `released` and scales it to zero). The live colour is never touched here.
 
-A standby still marked for a release this process knows has ended is freed on the spot and taken: the
+A standby still marked for a release this process knows has ended is marked released and taken: the
 next release of the app can be accepted, built and pushed before the ended release's own teardown ran
 (it waits in this queue, or runs on another replica). Inside one process the app's events are handled
 one at a time, so a teardown and the next release's deploy never interleave.
@@ -100,7 +100,10 @@ class Deployer:
             if current is not None and current.release_id and current.release_id != release.id and \
                     current.status is ColourStatus.AWAITING_APPROVAL and state.live is not standby:
                 if current.release_id in bus.ended:
-                    await self._free_colour(app, standby, current.release_id, f"taken by {release.id}")
+                    # Released, not scaled down too: the deploy below replaces its pods anyway (it refuses a colour
+                    # still marked awaiting approval, and the mark is conditional on the ended release).
+                    await self.platform.mark(app, standby, current.release_id, ColourStatus.RELEASED)
+                    log.info("standby of an ended release taken", colour=standby.value, ended=current.release_id)
                 else:
                     return _failed(deploying,
                                    f"standby owned by release {current.release_id} awaiting approval", standby)
