@@ -9,9 +9,12 @@ is published by a log reader, as a person's POST would be after reading `awaitin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
@@ -39,13 +42,37 @@ def cpu_seconds(*names: str) -> float:
     return total
 
 
+def thread_cpu_seconds(prefix: str) -> float:
+    """User + system CPU of every thread (of any process) whose OS name starts with `prefix`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/task/[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        if raw[raw.index("(") + 1:raw.rindex(")")].startswith(prefix):
+            fields = raw[raw.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime stime
+    return total
+
+
 class CpuMeter:
-    """CPU seconds spent by the broker and by Python processes between start() and stop()."""
+    """CPU seconds spent by the broker, by Python processes, by the threads named `threads` (if given) and by
+    PostgreSQL's server processes between start() and stop()."""
+
+    def __init__(self, threads: str | None = None) -> None:
+        self.threads = threads
+
+    def _threads(self) -> float:
+        return thread_cpu_seconds(self.threads) if self.threads else 0.0
 
     def start(self) -> None:
         self.broker, self.python, self.wall = cpu_seconds("beam.smp"), cpu_seconds("python"), time.perf_counter()
+        self.named, self.postgres = self._threads(), cpu_seconds("postgres")
 
     def stop(self) -> tuple[float, float, float]:
+        self.named, self.postgres = self._threads() - self.named, cpu_seconds("postgres") - self.postgres
         return (cpu_seconds("beam.smp") - self.broker, cpu_seconds("python") - self.python,
                 time.perf_counter() - self.wall)
 
@@ -111,11 +138,12 @@ async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
         await drop_chain(connection, prefix, HOPS)
 
 
-async def bare_chain(n: int, hops: int) -> list[float]:
-    """Publish -> `hops` consumers, each publishing two confirmed messages -> read back from a stream."""
+@contextlib.asynccontextmanager
+async def bare_hops(hops: int) -> AsyncIterator[Callable[[], Awaitable[float]]]:
+    """A bare chain of `hops` consumers, each publishing two confirmed messages, read back from a stream; yields
+    a function that sends one message through it and returns the seconds until the log shows its last hop."""
     prefix = f"glbench.bare.{uuid.uuid4().hex[:6]}."
     connection = await aio_pika.connect_robust(URL)
-    samples: list[float] = []
     try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
@@ -144,17 +172,30 @@ async def bare_chain(n: int, hops: int) -> list[float]:
         log_queue = await reader.get_queue(stream.name)
         await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
         body = b"{" + b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
-        for i in range(n + 5):
-            key = str(i).encode() + body
-            seen[key] = asyncio.get_running_loop().create_future()
+        sent = itertools.count()
+
+        async def one() -> float:
+            key = str(next(sent)).encode() + body
+            seen[key] = waiter = asyncio.get_running_loop().create_future()
             started = time.perf_counter()
-            await exchange.publish(aio_pika.Message(key), "hop.0")
-            await asyncio.wait_for(seen[key], 10)
-            if i >= 5:
-                samples.append(time.perf_counter() - started)
+            try:
+                await exchange.publish(aio_pika.Message(key), "hop.0")
+                await asyncio.wait_for(waiter, 10)
+            finally:
+                del seen[key]
+            return time.perf_counter() - started
+
+        for _ in range(5):  # warm-up
+            await one()
+        yield one
     finally:
         await drop_chain(connection, prefix, hops)
-    return samples
+
+
+async def bare_chain(n: int, hops: int) -> list[float]:
+    """`n` messages one at a time through a bare chain of `hops` (see bare_hops)."""
+    async with bare_hops(hops) as one:
+        return [await one() for _ in range(n)]
 
 
 async def drop_chain(connection: aio_pika.abc.AbstractConnection, prefix: str, hops: int) -> None:

@@ -1,16 +1,22 @@
 """Greenlight's orchestration overhead with no-op adapters (engine, registry, cluster instant).
 
-    .venv/bin/python -m bench.orchestration_bench [--releases 500] [--mode inproc|procs|both]
+    .venv/bin/python -m bench.orchestration_bench [--releases 500] [--throughput 500] [--rounds 3]
+        [--mode inproc|procs|both] [--database URL]
 
 1. Latency, one release at a time: POST /releases -> awaiting_approval (4 hops: approval, builder,
    pusher, deployer, 7 confirmed publishes) and POST approve -> live (switcher: 3 publishes), as seen
    in the approval service's own release log. p50/p99 over N releases.
-2. Baseline in the same run: a bare aio-pika chain of the same shape (quorum queues, a stream bound
-   as the log, confirms on, each hop publishing two messages) with no validation and no services.
+2. Baseline: a bare aio-pika chain of the same shape (quorum queues, a stream bound as the log,
+   confirms on, each hop publishing two messages) with no validation and no services, its
+   messages back to back in this process.
 3. Throughput: N apps released at once (POST all, approve each as it is staged); releases/s to live,
-   with the CPU the broker and the Python processes spent per release; baseline: the same number of
-   bare releases (bench/baseline.py: the protocol's messages with no Greenlight code).
-Services run in this process (`inproc`) or as `python -m tests.noop.serve` subprocesses (`procs`).
+   with the CPU the broker, the Python processes and the database's threads spent per release;
+   baseline: the same number of bare releases (bench/baseline.py: the protocol's messages with no
+   Greenlight code).
+The baseline and Greenlight take turns, `--rounds` times: each round's ratios compare figures taken
+seconds apart (this machine's speed drifts by up to 2x between runs), and the median of the rounds'
+ratios is the result. Services run in this process (`inproc`) or as
+`python -m tests.noop.serve` subprocesses (`procs`).
 Needs the broker at AMQP_URL (default: local guest); its exchange, log and queues are deleted after.
 """
 
@@ -26,12 +32,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
 import aiohttp
 
 from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
+from services.shared.db.writer import DB_THREAD_PREFIX
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
@@ -229,28 +237,78 @@ async def procs_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStore
             await drop_topology(bus)
 
 
-async def run_mode(mode: str, n: int, tp: int) -> None:
+@dataclass
+class Round:
+    """One round: the bare chain, then Greenlight, seconds apart, so their ratio is this moment's."""
+
+    staged: list[float]
+    live: list[float]
+    releases_per_s: float
+    staged_base: list[float]
+    live_base: list[float]
+    base_per_s: float
+
+    def ratios(self) -> tuple[float, float, float]:
+        return (statistics.median(self.staged) / statistics.median(self.staged_base),
+                statistics.median(self.live) / statistics.median(self.live_base),
+                self.releases_per_s / self.base_per_s)
+
+
+def ratio_line(name: str, rounds: list[Round]) -> str:
+    columns = list(zip(*(r.ratios() for r in rounds), strict=True))
+    parts = [f"{label} {statistics.median(c):.2f}x ({min(c):.2f}-{max(c):.2f})"
+             for label, c in zip(("POST -> awaiting_approval", "approve -> live", "throughput"), columns,
+                                 strict=True)]
+    return f"{name} ratio to the bare chain, median of {len(rounds)} rounds (range): " + ", ".join(parts)
+
+
+async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: int) -> Round:
+    # The bare chain as the issue's goal measured it: its messages back to back, then Greenlight's releases.
+    staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
+    finished, bare_meter = await bare_throughput(tp)
+    base_per_s = finished / bare_meter[2]
+    staged, live = await latency(api, watch, n, f"{mode}-{number}")
+    meter = CpuMeter(threads=DB_THREAD_PREFIX)
+    meter.start()
+    seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
+    reading = meter.stop()
+    early = EARLY[-tp:]
+    print(f"[{mode} round {number}] throughput: {done}/{tp} releases live in {seconds:.2f}s = "
+          f"{done / seconds:.0f} releases/s; approvals that met a 409 first: {sum(1 for e in early if e)}/{len(early)} "
+          f"({sum(early)} 409s)")
+    print(per_release(f"[{mode} round {number}] bare", finished, bare_meter))
+    database = (f"the database's threads {meter.named / done * 1000:.1f} ms" if meter.named else
+                "the database's threads 0 ms (none: PostgreSQL's driver works on the event loop)")
+    print(per_release(f"[{mode} round {number}] Greenlight", done, reading) + f"; of the python CPU, {database}; "
+          f"PostgreSQL's server {meter.postgres / done * 1000:.1f} ms")
+    result = Round(staged, live, done / seconds, staged_base, live_base, base_per_s)
+    print(f"[{mode} round {number}] p50 POST -> awaiting_approval {statistics.median(staged) * 1000:.1f} ms "
+          f"(bare {statistics.median(staged_base) * 1000:.1f}), approve -> live {statistics.median(live) * 1000:.1f} "
+          f"ms (bare {statistics.median(live_base) * 1000:.1f}), {done / seconds:.0f} releases/s (bare "
+          f"{base_per_s:.0f}): " + " / ".join(f"{r:.2f}x" for r in result.ratios()))
+    return result
+
+
+async def run_mode(mode: str, n: int, tp: int, rounds: int) -> None:
     bus = bus_settings(mode)
     opener = inproc_stack if mode == "inproc" else procs_stack
     async with opener(bus) as (api, store), Watch(store) as watch:
         await latency(api, watch, 5, f"{mode}-warm")
-        staged, live = await latency(api, watch, n, mode)
-        print(line(f"[{mode}] POST -> awaiting_approval", staged))
-        print(line(f"[{mode}] approve -> live", live))
-        meter = CpuMeter()
-        meter.start()
-        seconds, done = await throughput(api, watch, tp, mode)
-        early = EARLY[-tp:]
-        print(f"[{mode}] throughput: {done}/{tp} releases live in {seconds:.2f}s = {done / seconds:.0f} releases/s; "
-              f"approvals that met a 409 first: {sum(1 for e in early if e)}/{len(early)} ({sum(early)} 409s)")
-        print(per_release(f"[{mode}] throughput", done, meter.stop()))
-        print(f"[{mode}] baseline-normalised: staged p50 {statistics.median(staged) * 1000:.1f} ms")
+        done = [await one_round(mode, api, watch, max(1, n // rounds), tp, i + 1) for i in range(rounds)]
+        for name, field in (("[baseline] bare aio-pika, 3 hops (= POST -> staged)", "staged_base"),
+                            ("[baseline] bare aio-pika, 1 hop (= approve -> live)", "live_base"),
+                            (f"[{mode}] POST -> awaiting_approval", "staged"), (f"[{mode}] approve -> live", "live")):
+            print(line(name + ", all rounds", [s for r in done for s in getattr(r, field)]))
+        print(ratio_line(f"[{mode}]", done))
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--releases", type=int, default=500, help="sequential releases for latency")
-    parser.add_argument("--throughput", type=int, default=500, help="apps released at once")
+    parser.add_argument("--releases", type=int, default=500, help="sequential releases for latency, all rounds")
+    parser.add_argument("--throughput", type=int, default=500, help="apps released at once, each round")
+    parser.add_argument("--rounds", type=int, default=3, help=(
+        "bare chain and Greenlight measured alternately this many times: this machine's speed drifts between "
+        "minutes, so each ratio is taken within one round and the median of the rounds is reported"))
     parser.add_argument("--mode", choices=("inproc", "procs", "both"), default="both")
     parser.add_argument("--database", default=None, help=(
         "GREENLIGHT_DATABASE_URL of the API and switcher; default a fresh SQLite file in a temp dir"))
@@ -261,17 +319,11 @@ async def main() -> None:
         # events would collide with the first's (events_by_offset) and never be folded.
         parser.error("--database needs one --mode (each mode needs a database of its own)")
     scratch = tempfile.mkdtemp(prefix="glbench-db-")
-    staged_base = await bare_chain(args.releases, hops=3)
-    live_base = await bare_chain(args.releases, hops=1)
-    print(line("[baseline] bare aio-pika, 3 hops (= POST -> staged)", staged_base))
-    print(line("[baseline] bare aio-pika, 1 hop (= approve -> live)", live_base))
-    finished, meter = await bare_throughput(args.throughput)
-    print(per_release(f"[baseline] bare aio-pika, {finished} releases at once", finished, meter))
     for mode in modes:
         # The services read it from the environment (the subprocesses inherit it), never the demo's database.
         os.environ["GREENLIGHT_DATABASE_URL"] = args.database or f"sqlite+aiosqlite:///{scratch}/{mode}.db"
         print(f"read model: {os.environ['GREENLIGHT_DATABASE_URL'].split('@')[-1]}")
-        await run_mode(mode, args.releases, args.throughput)
+        await run_mode(mode, args.releases, args.throughput, args.rounds)
 
 
 if __name__ == "__main__":
