@@ -26,35 +26,29 @@ HOPS = 4  # builder, pusher, deployer, switcher
 APPROVE_AFTER = 3  # the log reader approves when hop 3 (awaiting_approval) is logged
 
 
-def cpu_seconds(*names: str) -> float:
-    """User + system CPU of every process whose command is one of `names` (and their children, reaped)."""
+def _cpu(pattern: str, wanted: Callable[[str], bool], columns: slice) -> float:
+    """Seconds in the /proc stat `columns` (after the command) of every entry matching `pattern` whose command
+    `wanted` accepts."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat in Path("/proc").glob(pattern):
         try:
             raw = stat.read_text()
         except OSError:
             continue
-        comm = raw[raw.index("(") + 1:raw.rindex(")")]
-        if comm in names:
-            fields = raw[raw.rindex(")") + 2:].split()
-            total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+        if wanted(raw[raw.index("(") + 1:raw.rindex(")")]):
+            total += sum(int(f) for f in raw[raw.rindex(")") + 2:].split()[columns]) / tick
     return total
+
+
+def cpu_seconds(*names: str) -> float:
+    """User + system CPU of every process whose command is one of `names` (and their children, reaped)."""
+    return _cpu("[0-9]*/stat", lambda comm: comm in names, slice(11, 15))  # utime stime cutime cstime
 
 
 def thread_cpu_seconds(prefix: str) -> float:
     """User + system CPU of every thread (of any process) whose OS name starts with `prefix`."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/task/[0-9]*/stat"):
-        try:
-            raw = stat.read_text()
-        except OSError:
-            continue
-        if raw[raw.index("(") + 1:raw.rindex(")")].startswith(prefix):
-            fields = raw[raw.rindex(")") + 2:].split()
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime stime
-    return total
+    return _cpu("[0-9]*/task/[0-9]*/stat", lambda comm: comm.startswith(prefix), slice(11, 13))  # utime stime
 
 
 class CpuMeter:
