@@ -39,3 +39,17 @@ async def test_the_writer_and_readers_carry_their_names(engine: AsyncEngine) -> 
         assert kernel_name(None) != "gl-db-writer"  # type: ignore[arg-type]  # this (the loop's) thread is not
     finally:
         database.close()
+
+
+async def test_a_thread_that_cannot_be_named_still_works(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool whose initializer raised is broken for good: naming is cosmetic, so its failure is swallowed."""
+    def no_libc(*args: object) -> None:
+        raise OSError("no libc here")
+
+    monkeypatch.setattr("services.shared.db.writer.ctypes.CDLL", no_libc)
+    database = ReleaseDatabase(engine)
+    try:
+        assert await database.writer.run(kernel_name) != "gl-db-writer"
+        assert await database.reader.run(kernel_name) != "gl-db-reader"
+    finally:
+        database.close()

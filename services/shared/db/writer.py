@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ctypes
-import ctypes.util
 import functools
 import sys
 from collections.abc import Callable
@@ -34,9 +34,15 @@ DB_THREAD_PREFIX = "gl-db-"
 
 def name_os_thread(name: str) -> None:
     """Give the calling thread `name` (15 bytes at most) in the kernel too. Python before 3.14 names a thread only
-    for itself, so a profiler or `top -H` could not tell the database's threads from the rest."""
-    if sys.platform == "linux" and (libc := ctypes.util.find_library("c")):
-        ctypes.CDLL(libc).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    for itself, so a profiler or `top -H` could not tell the database's threads from the rest.
+
+    A pool's initializer that raises breaks the pool (every later job fails), and a name is not worth that: any
+    error is swallowed. `CDLL(None)` is the process's own symbols, libc's among them: no `find_library`, which
+    runs `ldconfig` in a subprocess."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
 
 
 class _Runner:
