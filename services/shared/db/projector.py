@@ -63,13 +63,17 @@ class Projector:
         return self._worker is not None
 
     async def lead(self, timeout: float | None = 60.0) -> None:
-        """Fold everything logged before the call (with a timeout), then keep following. The lease is held."""
-        stored = await self._stored_offset()
-        self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
-        self._worker = asyncio.create_task(self._fold_forever(), name="projector")
-        self.database.arrivals = self._delivered
-        self._channel = await consume_log(self.bus, self.stream, 2 * self.batch_size, self._on_message,
-                                          self._arguments)
+        """Fold everything logged before the call (with a timeout), then keep following. The lease is held.
+        Called again after it failed part-way (the broker away during a takeover), it only does what is missing:
+        a second worker would fold the same deliveries twice over."""
+        if self._worker is None:
+            stored = await self._stored_offset()
+            self._arguments["x-stream-offset"] = stored + 1 if stored >= 0 else "first"
+            self._worker = asyncio.create_task(self._fold_forever(), name="projector")
+            self.database.arrivals = self._delivered
+        if self._channel is None:
+            self._channel = await consume_log(self.bus, self.stream, 2 * self.batch_size, self._on_message,
+                                              self._arguments)
         if timeout is None:
             return
         # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
@@ -87,7 +91,8 @@ class Projector:
             self._stopping = True
             self._arrived.set()
             try:
-                await bounded(asyncio.shield(self._worker), grace)
+                if not self._worker.done():  # stopped before: a worker cancelled then would raise here
+                    await bounded(asyncio.shield(self._worker), grace)
             except TimeoutError:
                 self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -130,7 +135,7 @@ class Projector:
         self._arrived.set()
 
     async def _fold_forever(self) -> None:
-        delay, raced = 0.1, False
+        delay, raced, slow = 0.1, False, 1.0
         while True:
             await self._arrived.wait()
             if self._stopping:
@@ -151,12 +156,22 @@ class Projector:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
+            except Exception as exc:  # a bug, not the database: loud, but never a silent stop
+                # Left to end the task, it would stop the read model for good while this process holds the
+                # lease (no other process takes over) and still answers ready. The batch's transaction rolled
+                # back, or committed and is found folded by the retry: retrying is safe.
+                log.error("projection failed on an unexpected error; retrying", error=repr(exc)[:300],
+                          retry_in=slow, exc_info=exc)
+                await asyncio.sleep(slow)
+                slow = min(slow * 2, 30.0)
+                continue
+            slow = 1.0
             delay, raced = 0.1, False
             self.folded.new += folded.new
             self.folded.duplicates += folded.duplicates
             self.folded.conflicts += folded.conflicts
             del self._pending[: len(batch)]
-            if not self._pending:
+            if not self._pending and not self._stopping:  # a stop asked during the batch must not be lost
                 self._arrived.clear()
             self._arguments["x-stream-offset"] = folded_to + 1
             if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):

@@ -87,6 +87,9 @@ class ReadModel:
             except (OSError, sa.exc.SQLAlchemyError, aio_pika.exceptions.AMQPError) as exc:
                 log.warning("read model standby: database or broker unavailable; trying again",
                             error=str(exc).splitlines()[0][:200])
+            except Exception as exc:  # a bug: loud, but a standby that stopped would never take over
+                log.error("read model standby failed on an unexpected error; trying again", error=repr(exc)[:300],
+                          exc_info=exc)
 
     async def _log_end(self) -> int:
         """The offset of a marker published now: the end of the log at this moment."""
