@@ -46,7 +46,7 @@ class Fanout:
     async def _read(self, after: int) -> None:
         # Every stream depends on this one task: a database hiccup (SQLite busy, a PostgreSQL restart) must not
         # end it, or every stream would idle on pings forever. It resumes after the last offset it handed on.
-        delay = 0.1
+        delay, slow = 0.1, 1.0
         while True:
             try:
                 await self._follow(self.position)
@@ -55,6 +55,11 @@ class Fanout:
                             retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            except Exception as exc:  # a bug: loud, and retried, for the same reason
+                log.error("event stream reader failed on an unexpected error; retrying", error=repr(exc)[:300],
+                          retry_in=slow, exc_info=exc)
+                await asyncio.sleep(slow)
+                slow = min(slow * 2, 30.0)
 
     async def _follow(self, after: int) -> None:
         follow = self.database.follow(after, lambda _: True)
