@@ -5,8 +5,8 @@ period, holding the lease, before it was cancelled)."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,18 +25,21 @@ async def test_a_stop_during_a_batch_is_not_lost(bus: Bus, database: ReleaseData
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     model = ReadModel(Projector(bus, database), follow_interval=0.02)
     await model.start(timeout=30)
-    real = projector_module.fold_batch_sync
-    entered, go_on = threading.Event(), threading.Event()
+    real = database.writer.run
+    entered, go_on = asyncio.Event(), asyncio.Event()
 
-    def held(*args: Any) -> Any:  # on the writer's thread
-        entered.set()
-        go_on.wait(10)
-        return real(*args)
+    async def held(fn: Callable[..., Any], *args: Any) -> Any:
+        # Held before the batch's transaction, on the event loop: on PostgreSQL the fold runs on the loop itself,
+        # where a blocking wait would stall everything, the stop included.
+        if fn is projector_module.fold_batch_sync:
+            entered.set()
+            await go_on.wait()
+        return await real(fn, *args)
 
     try:
-        monkeypatch.setattr(projector_module, "fold_batch_sync", held)
+        monkeypatch.setattr(database.writer, "run", held)
         await publish_all(bus, chain("r1", states=()))
-        assert await asyncio.to_thread(entered.wait, 10), "no batch was folded"
+        await asyncio.wait_for(entered.wait(), 10)
         started = time.monotonic()
         stopping = asyncio.create_task(model.projector.stop(grace=10))
         await asyncio.sleep(0)  # the stop is asked while the batch is still in the writer's hands
