@@ -9,12 +9,10 @@ is published by a log reader, as a person's POST would be after reading `awaitin
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import aio_pika
@@ -132,12 +130,11 @@ async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
         await drop_chain(connection, prefix, HOPS)
 
 
-@contextlib.asynccontextmanager
-async def bare_hops(hops: int) -> AsyncIterator[Callable[[], Awaitable[float]]]:
-    """A bare chain of `hops` consumers, each publishing two confirmed messages, read back from a stream; yields
-    a function that sends one message through it and returns the seconds until the log shows its last hop."""
+async def bare_chain(n: int, hops: int) -> list[float]:
+    """Publish -> `hops` consumers, each publishing two confirmed messages -> read back from a stream."""
     prefix = f"glbench.bare.{uuid.uuid4().hex[:6]}."
     connection = await aio_pika.connect_robust(URL)
+    samples: list[float] = []
     try:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
@@ -166,30 +163,17 @@ async def bare_hops(hops: int) -> AsyncIterator[Callable[[], Awaitable[float]]]:
         log_queue = await reader.get_queue(stream.name)
         await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
         body = b"{" + b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
-        sent = itertools.count()
-
-        async def one() -> float:
-            key = str(next(sent)).encode() + body
-            seen[key] = waiter = asyncio.get_running_loop().create_future()
+        for i in range(n + 5):
+            key = str(i).encode() + body
+            seen[key] = asyncio.get_running_loop().create_future()
             started = time.perf_counter()
-            try:
-                await exchange.publish(aio_pika.Message(key), "hop.0")
-                await asyncio.wait_for(waiter, 10)
-            finally:
-                del seen[key]
-            return time.perf_counter() - started
-
-        for _ in range(5):  # warm-up
-            await one()
-        yield one
+            await exchange.publish(aio_pika.Message(key), "hop.0")
+            await asyncio.wait_for(seen[key], 10)
+            if i >= 5:
+                samples.append(time.perf_counter() - started)
     finally:
         await drop_chain(connection, prefix, hops)
-
-
-async def bare_chain(n: int, hops: int) -> list[float]:
-    """`n` messages one at a time through a bare chain of `hops` (see bare_hops)."""
-    async with bare_hops(hops) as one:
-        return [await one() for _ in range(n)]
+    return samples
 
 
 async def drop_chain(connection: aio_pika.abc.AbstractConnection, prefix: str, hops: int) -> None:

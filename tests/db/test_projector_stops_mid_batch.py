@@ -42,7 +42,8 @@ async def test_a_stop_during_a_batch_is_not_lost(bus: Bus, database: ReleaseData
         await asyncio.wait_for(entered.wait(), 10)
         started = time.monotonic()
         stopping = asyncio.create_task(model.projector.stop(grace=10))
-        await asyncio.sleep(0)  # the stop is asked while the batch is still in the writer's hands
+        await asyncio.sleep(0)  # one loop turn: the stop task's first step asks the worker to stop...
+        assert model.projector._stopping  # ...while the batch is still held in the writer's hands
         go_on.set()
         await asyncio.wait_for(stopping, 15)
         assert time.monotonic() - started < 5, "the stop waited out its grace period"
