@@ -189,10 +189,12 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
     ledger = Ledger()  # in memory: one process
     try:
         async with contextlib.AsyncExitStack() as stack:
-            for service in WORKERS:
-                await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
+            # The API first, as in `procs` and `greenlight up`: its read model takes the projector's lease, and the
+            # switcher's stands by. (Started last, the API stood by, and its gate polled for every approval.)
             approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
             api = await stack.enter_async_context(serving(approval, 0))
+            for service in WORKERS:
+                await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
             yield api, await stack.enter_async_context(observer(bus))
     finally:
         await drop_topology(bus)

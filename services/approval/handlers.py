@@ -131,11 +131,11 @@ class ReleaseDesk:
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + self.settings.gate_catch_up, 0.002
         while True:
-            version = self.store.version
+            version, seen = self.store.version, self.store.arrived(release_id)
             latest = await self.store.latest(release_id)
             if latest is None or latest.state not in BEFORE_APPROVAL:
                 return latest, []
-            if (ahead := self.store.ahead_of(latest)) and ahead[-1].event.state not in BEFORE_APPROVAL:
+            if (ahead := self.store.ahead_of(latest, seen)) and ahead[-1].event.state not in BEFORE_APPROVAL:
                 return ahead[-1].event, ahead
             left = deadline - loop.time()
             if left <= 0:
