@@ -24,15 +24,8 @@ async def test_an_approval_continues_the_delivered_event_without_waiting_for_its
         settings: ApprovalSettings) -> None:
     # A catch-up far longer than the test may take: the decision must not have waited for the fold at all.
     async with api_client(settings.model_copy(update={"gate_catch_up": 60.0})) as client:
-        database, bus = client.app[DATABASE], client.app[BUS]
-        release_id = (await request_release(client))["id"]
-        await advance(client, release_id, *TO_APPROVAL[:-1])  # deploying, folded
-        fold = HeldFold(database)
-        latest = await database.latest(release_id)
-        assert latest is not None
-        staged = latest.next(S.AWAITING_APPROVAL, actor="test")
-        await bus.publish(staged)
-        await asyncio.wait_for(fold.held.wait(), 10)
+        database = client.app[DATABASE]
+        release_id, fold = await staged_and_held(client)
         assert (await database.latest(release_id)).state is S.DEPLOYING  # type: ignore[union-attr]
 
         response = await asyncio.wait_for(client.post(f"/releases/{release_id}/approve", headers=APPROVER), 10)
@@ -46,6 +39,19 @@ async def test_an_approval_continues_the_delivered_event_without_waiting_for_its
         assert [(h.event.state, h.note) for h in history][-2:] == [(S.AWAITING_APPROVAL, None), (S.APPROVED, None)]
         assert all(h.offset is not None for h in history)  # the log's offsets, one row per event
         assert client.app[READ_MODEL].projector.folded.duplicates >= 2
+
+
+async def staged_and_held(client: Client) -> tuple[str, HeldFold]:
+    """A release whose `awaiting_approval` the log delivered to the API's projector, its batch held unfolded."""
+    database, bus = client.app[DATABASE], client.app[BUS]
+    release_id = (await request_release(client))["id"]
+    await advance(client, release_id, *TO_APPROVAL[:-1])  # deploying, folded
+    fold = HeldFold(database)
+    latest = await database.latest(release_id)
+    assert latest is not None
+    await bus.publish(latest.next(S.AWAITING_APPROVAL, actor="test"))
+    await asyncio.wait_for(fold.held.wait(), 10)
+    return str(release_id), fold
 
 
 async def until_echoed(database: ReleaseDatabase, release_id: str, state: S) -> None:

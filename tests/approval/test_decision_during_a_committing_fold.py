@@ -12,22 +12,15 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.runtime import BUS
-from tests.approval.conftest import APPROVER, TO_APPROVAL, advance, api_client, request_release
-from tests.approval.test_decision_ahead_of_the_fold import until_echoed
+from tests.approval.conftest import APPROVER, api_client
+from tests.approval.test_decision_ahead_of_the_fold import staged_and_held, until_echoed
 from tests.harness import HeldFold
 
 
 async def test_a_batch_committing_during_the_gates_read_is_not_waited_for(settings: ApprovalSettings) -> None:
     async with api_client(settings.model_copy(update={"gate_catch_up": 60.0})) as client:
-        database, bus = client.app[DATABASE], client.app[BUS]
-        release_id = (await request_release(client))["id"]
-        await advance(client, release_id, *TO_APPROVAL[:-1])  # deploying, folded
-        fold = HeldFold(database)
-        latest = await database.latest(release_id)
-        assert latest is not None
-        await bus.publish(latest.next(S.AWAITING_APPROVAL, actor="test"))
-        await asyncio.wait_for(fold.held.wait(), 10)
+        database = client.app[DATABASE]
+        release_id, fold = await staged_and_held(client)
         reads = commit_during_the_first_read(database, fold)
 
         response = await asyncio.wait_for(client.post(f"/releases/{release_id}/approve", headers=APPROVER), 10)
