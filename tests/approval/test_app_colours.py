@@ -25,9 +25,12 @@ Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-async def reading(settings: ApprovalSettings, kube_platform: KubePlatform) -> AsyncIterator[Client]:  # noqa: F811
+async def reading(settings: ApprovalSettings, kube: KubeTarget) -> AsyncIterator[Client]:  # noqa: F811
     quick = settings.model_copy(update={"colour_facts_timeout": 1.0})
-    async with api_client(quick, platform=kube_platform) as client:
+    # A platform that retries a failing API server for about 15 s (GREENLIGHT_KUBE_RETRIES): with the default
+    # single attempt a 503 comes back at once, and a silent platform would be answered in time without the
+    # API's own read timeout.
+    async with kube.platform(retries=10) as platform, api_client(quick, platform=platform) as client:
         yield client
 
 

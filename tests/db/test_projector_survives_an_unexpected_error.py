@@ -3,6 +3,8 @@ the projector never stops silently, which would stall the read model while this 
 
 from __future__ import annotations
 
+import time
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -19,21 +21,25 @@ from tests.harness import wait_for_state
 async def test_an_unexpected_error_is_logged_and_the_batch_folded_after_it(
         bus: Bus, database: ReleaseDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
     real = projector_module.fold_batch_sync
-    calls: list[int] = []
+    calls: list[float] = []
 
-    def fails_once(*args: Any) -> Any:
-        calls.append(len(args[2]))
-        if len(calls) == 2:  # the first batch after start-up's catch-up
+    def fails_twice(*args: Any) -> Any:
+        calls.append(time.monotonic())
+        if len(calls) in (2, 3):  # the first batch after start-up's catch-up, and its first retry
             raise RuntimeError("a bug in the fold")
         return real(*args)
 
-    monkeypatch.setattr(projector_module, "fold_batch_sync", fails_once)
+    monkeypatch.setattr(projector_module, "fold_batch_sync", fails_twice)
     with capture_logs() as logs:
         async with projecting(bus, database) as projector:
             await publish_all(bus, chain("r1"))
             await wait_for_state(database, "r1", S.AWAITING_APPROVAL, timeout=30)
             assert projector.folded.new == 7
     errors = [e for e in logs if e["log_level"] == "error"]
-    assert [e["event"] for e in errors] == ["projection failed on an unexpected error; retrying"]
-    assert "a bug in the fold" in errors[0]["error"] and errors[0]["retry_in"] == 1.0
-    assert len(calls) >= 3
+    assert [e["event"] for e in errors] == ["projection failed on an unexpected error; retrying"] * 2
+    assert "a bug in the fold" in errors[0]["error"]
+    assert [e["retry_in"] for e in errors] == [1.0, 2.0]
+    # The logged delays are only what the projector meant to wait: the retries themselves must come that late
+    # (lower bounds only, so a loaded machine cannot fail them), else a tight retry loop would pass.
+    gaps = [later - earlier for earlier, later in pairwise(calls)]
+    assert len(gaps) >= 3 and gaps[1] >= 0.9 and gaps[2] >= 1.9, gaps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -61,11 +62,20 @@ async def test_unmatched_paths_share_one_label(make_client: MakeClient) -> None:
     assert samples[key] == 3
 
 
-async def test_timeouts_and_connection_errors_are_counted(make_client: MakeClient) -> None:
+async def test_timeouts_and_connection_errors_are_counted(make_client: MakeClient, stub: StubTicketmaster) -> None:
     client = await make_client(ticketmaster_base_url="http://127.0.0.1:9/discovery/v2")
     await client.get("/api/events")
     samples = await scrape(client)
     assert samples[("events_app_upstream_errors_total", (("reason", "connection"),))] == 1
+    assert samples[("events_app_upstream_requests_total", (("status", "error"),))] == 1
+    # A timeout is a call that went out (the stub saw it) and got no status: counted as one, unlike a
+    # timeout spent queueing at the limiter.
+    slow = await make_client(ticketmaster_timeout=0.2)
+    stub.hold = asyncio.Event()
+    assert (await asyncio.wait_for(slow.get("/api/events"), 5)).status == 504
+    assert len(stub.calls) == 1
+    samples = await scrape(slow)
+    assert samples[("events_app_upstream_errors_total", (("reason", "timeout"),))] == 1
     assert samples[("events_app_upstream_requests_total", (("status", "error"),))] == 1
 
 

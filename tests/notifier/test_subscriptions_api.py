@@ -22,7 +22,10 @@ async def test_an_api_subscription_is_delivered_to_and_its_secret_never_shown(
         bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
     app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
                      hooks=HookSettings())
-    async with rig(bus_settings, postgres_url, receiver, subscriptions=()) as r, \
+    # A witness for app `other`: its delivery of r6's last event shows r6's earlier events were all handled
+    # (one release's events are handled in order), so a wrong one to `ops` would have arrived by then.
+    witness = {"apps": ["other"], "states": ["rejected"]}
+    async with rig(bus_settings, postgres_url, receiver, subscriptions=[witness]) as r, \
             TestClient(TestServer(app, host="127.0.0.1")) as api:
         body = {"id": "ops", "url": r.receiver_url, "secret": SECRET, "apps": ["demo"],
                 "states": ["awaiting_approval", "failed"]}
@@ -37,9 +40,15 @@ async def test_an_api_subscription_is_delivered_to_and_its_secret_never_shown(
         listed = await (await api.get("/subscriptions", headers=ADMIN)).text()
         assert SECRET not in listed and '"id":"ops"' in listed
 
-        await r.publish(*walk("r5", "demo", S.BUILDING, S.FAILED), *walk("r6", "other", S.FAILED))
-        accepted = await receiver.wait_for(1)
-        assert [d["id"] for d in accepted] == ["r5/3"]  # demo's `failed` only: not requested, not `other`
+        demo = walk("r5", "demo", S.BUILDING, S.FAILED)
+        other = walk("r6", "other", S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL,
+                     S.REJECTED)
+        await r.publish(*demo, *other)
+        for last in (demo[-1], other[-1]):
+            await receiver.wait_attempts(last.message_id, 1)
+        # demo's `failed` only: not `requested`, nor `other`'s awaiting_approval (r6/7), which `ops` would match
+        # but for its apps; r6/8 is the witness's.
+        assert sorted(d["id"] for d in receiver.accepted) == ["r5/3", "r6/8"]
 
         assert (await api.delete("/subscriptions/ops", headers=ADMIN)).status == 200
         assert (await api.delete("/subscriptions/ops", headers=ADMIN)).status == 404

@@ -24,15 +24,25 @@ async def test_in_flight_work_finishes_and_the_rest_waits(bus_settings: BusSetti
         started.set()
         await finish.wait()
 
-    service = stub_service(bus_settings.model_copy(update={"prefetch": 1}), slow)
+    # Room for a second message: with a prefetch of 1 the broker holds r2 back behind r1 anyway, so a
+    # consumer still subscribed while draining would pass unseen.
+    service = stub_service(bus_settings.model_copy(update={"prefetch": 2}), slow)
     runner = web.AppRunner(service)
     await runner.setup()
     await probe[BUS].publish(first_event(make_release("r1"), actor="ann"))
     await asyncio.wait_for(started.wait(), 10)
-    await probe[BUS].publish(first_event(make_release("r2"), actor="ann"))
     stopping = asyncio.create_task(runner.cleanup())  # what SIGTERM does under run_app
     [consumer] = service[CONSUMERS]
     await asyncio.wait_for(consumer.draining.wait(), 10)
+    await probe[BUS].publish(first_event(make_release("r2"), actor="ann"))
+    # The broker hands a message to a free consumer as it enqueues it, before confirming the publish: r2 still
+    # ready in the queue now means no consumer was there to take it.
+    channel = await probe[BUS].channel(1)
+    try:
+        queue = await channel.get_queue(consumer.queue_name)
+        assert queue.declaration_result.message_count == 1
+    finally:
+        await channel.close()
     finish.set()
     await asyncio.wait_for(stopping, 10)
     assert (await wait_for_state(probe[STORE], "r1", S.BUILT)).state == S.BUILT

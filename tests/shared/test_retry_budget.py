@@ -3,6 +3,7 @@ was down and its last error; a permanent error is not retried at all."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from aiohttp import web
@@ -18,10 +19,10 @@ from tests.shared.conftest import stub_service
 
 async def test_release_fails_once_the_budget_is_spent(bus_settings: BusSettings, probe: web.Application) -> None:
     settings = bus_settings.model_copy(update={"retry_budget": timedelta(seconds=2)})
-    attempts: list[int] = []
+    attempts: list[float] = []
 
     async def down(event: ReleaseEvent) -> None:
-        attempts.append(1)
+        attempts.append(time.monotonic())
         raise Retry("registry unreachable at http://127.0.0.1:1: connection refused", dependency="registry")
 
     async with running(stub_service(settings, down)):
@@ -34,6 +35,10 @@ async def test_release_fails_once_the_budget_is_spent(bus_settings: BusSettings,
     assert "connection refused" in reason
     # Tiers 0.2, 0.4, 0.8, 0.8... within 2 s: a handful of tries, not the hundreds an immediate requeue makes.
     assert 3 <= len(attempts) <= 7, attempts
+    # The count alone passes a retrier that gives up at half the budget (3 tries). It gives up only once the next
+    # wait, at most the 0.8 s cap, would end past 2 s, so the last try came at least 1.2 s after the first
+    # (0.1 s allowed for the handler-to-retrier delays, milliseconds when measured).
+    assert attempts[-1] - attempts[0] >= 1.1, attempts
     assert letter.body  # the message is kept for people, not dropped
 
 

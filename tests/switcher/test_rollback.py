@@ -45,13 +45,17 @@ async def test_rollback_after_the_delay_scales_up_and_waits_first(bus_settings: 
         await app[BUS].publish(await live_and_staged(platform, kube, app))
         live = (await events.wait("r2", S.LIVE))[0]
         await until_replicas(platform, kube, Colour.BLUE, 0)  # the scale-down timer fired
+        if kube.fake is not None:
+            # Blue's rollout must outlast the trip of `rolled_back` to this test: at the fake's usual 50 ms, a
+            # rollback that switched without waiting could still find blue available below on a loaded machine.
+            kube.fake.rollouts.delay = 2.0
 
         await app[BUS].publish(live.next(S.ROLLING_BACK, actor="ann"))
         await events.wait("r2", S.ROLLED_BACK)
 
         blue = await deployment(platform, kube, Colour.BLUE)
         assert blue["spec"]["replicas"] == 2
-        assert blue["status"]["availableReplicas"] == 2  # ready before traffic came back
+        assert blue["status"].get("availableReplicas") == 2, blue["status"]  # ready before traffic came back
         assert (await service(platform, kube))["spec"]["selector"]["role"] == "blue"
         # The rolled-back colour retires in turn.
         await until_replicas(platform, kube, Colour.GREEN, 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,11 +16,12 @@ from tests.fake_k8s.scenario import app_ref, deployment, event, service, stage
 from tests.switcher.running import live_and_staged, switcher
 
 pytestmark = pytest.mark.cluster
+DELAY = 600.0  # the scale-down delay: the warm colour outlives the test
 
 
 async def test_approved_release_goes_live_and_the_old_one_is_superseded(bus_settings: BusSettings,
                                                                         kube: KubeTarget) -> None:
-    async with kube.platform() as platform, switcher(bus_settings, kube) as (app, events):
+    async with kube.platform() as platform, switcher(bus_settings, kube, scale_down_delay=DELAY) as (app, events):
         approved = await live_and_staged(platform, kube, app)
 
         await app[BUS].publish(approved)
@@ -30,7 +31,9 @@ async def test_approved_release_goes_live_and_the_old_one_is_superseded(bus_sett
         assert events.of("r2") == [(S.APPROVED, 8), (S.SWITCHING, 9), (S.LIVE, 10)]
         deadline = datetime.fromisoformat(live.details.pop("scale_down_at"))
         assert live.details == {"colour": "green", "previous_colour": "blue", "warm_colour": "blue"}
-        assert deadline > live.occurred_at  # when the warm colour is scaled down: the dashboard's countdown
+        # When the warm colour is scaled down (the dashboard's countdown): the delay after `live`, taken when the
+        # event was built (no await between the two), so only a wrong delay can be off by more than a second.
+        assert abs(deadline - (live.occurred_at + timedelta(seconds=DELAY))) < timedelta(seconds=1), deadline
         assert (superseded.seq, superseded.details) == (11, {"superseded_by": "r2"})
         svc = await service(platform, kube)
         assert svc["spec"]["selector"] == {"app": "demo", "role": "green"}
