@@ -48,9 +48,13 @@ async def test_delivery_endpoint_reports_the_keys_of_the_log_per_app(client: Cli
 async def test_prometheus_gauges_cover_the_last_30_days(client: Client) -> None:
     now = utcnow()
     recent = released("R", "news", now - timedelta(hours=2), now - timedelta(hours=1), now - timedelta(hours=3))
-    await publish_all(client, [recent, *log()])  # the fixture log is older than 30 days: not counted
+    # A day either side of the window's start: a window much shorter or longer than 30 days shows.
+    inside = released("M", "month", now - timedelta(days=29, hours=1), now - timedelta(days=29))
+    outside = released("S", "stale", now - timedelta(days=31, hours=1), now - timedelta(days=31))
+    await publish_all(client, [recent, inside, outside, *log()])  # the fixture log is older still: not counted
     text = await (await client.get("/metrics")).text()
     assert 'greenlight_delivery_deployments{app="news"} 1.0' in text
-    assert 'greenlight_delivery_deployments{app=""} 1.0' in text
+    assert 'greenlight_delivery_deployments{app="month"} 1.0' in text
+    assert 'greenlight_delivery_deployments{app=""} 2.0' in text
     assert 'greenlight_delivery_lead_time_seconds{app="news"} 7200.0' in text
-    assert 'app="shop"' not in text
+    assert 'app="shop"' not in text and 'app="stale"' not in text

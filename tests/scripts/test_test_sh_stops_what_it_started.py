@@ -19,6 +19,7 @@ source scripts/infra/common.sh
 start_bg kept "$LOCAL/kept.log" sleep 300
 before="$(started_services)"
 start_bg fresh "$LOCAL/fresh.log" sleep 300
+cp "$LOCAL/fresh.pid" "$LOCAL/fresh.started"
 stop_services_except "$before"
 """
 
@@ -39,12 +40,18 @@ def test_only_what_started_after_the_snapshot_is_stopped(tmp_path: Path) -> None
     done = subprocess.run(["bash", str(script)], cwd=checkout, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     kept = int((checkout / ".local" / "kept.pid").read_text())
+    # The helper removes fresh.pid; the copy keeps its pid to check that the process itself is gone,
+    # not only the record of it.
+    fresh = int((checkout / ".local" / "fresh.started").read_text())
     try:
         assert "stopping fresh" in done.stdout and "kept" not in done.stdout
         assert not (checkout / ".local" / "fresh.pid").exists()
+        assert not alive(fresh)
         assert alive(kept)
     finally:
         os.kill(kept, signal.SIGTERM)  # the one this test started and the helper rightly left running
+        if alive(fresh):  # left running by a broken helper: not to outlive the test
+            os.kill(fresh, signal.SIGTERM)
 
 
 def test_test_sh_runs_the_stop_on_every_exit() -> None:
