@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.approval.conftest import ADMIN, REQUESTER, request_release
+from services.shared.protocol import ReleaseState
+from tests.approval.conftest import ADMIN, APPROVER, REQUESTER, TO_APPROVAL, advance, reach, request_release
 
 Client = TestClient[web.Request, web.Application]
 
@@ -64,5 +65,11 @@ async def test_filters_by_requester_approver_and_time(client: Client) -> None:
     assert [i["id"] for i in until["items"]] == [by_requester["id"]]
     nobody = await (await client.get("/releases?approver=dev-approver", headers=REQUESTER)).json()
     assert nobody["items"] == []
+    # An empty answer alone would pass a filter on the wrong column: the approved release must be found, and only it.
+    await advance(client, by_requester["id"], *TO_APPROVAL)
+    assert (await client.post(f"/releases/{by_requester['id']}/approve", headers=APPROVER)).status == 200
+    await reach(client, by_requester["id"], ReleaseState.APPROVED)
+    approved = await (await client.get("/releases?approver=dev-approver", headers=REQUESTER)).json()
+    assert [i["id"] for i in approved["items"]] == [by_requester["id"]]
     for query in ("since=0.5", "until=yesterday", "since=2026-12-01T10:00:00"):  # naive: no zone
         assert (await client.get(f"/releases?{query}", headers=REQUESTER)).status == 422, query
