@@ -36,3 +36,8 @@ async def test_a_parked_retry_reaches_the_next_process(bus_settings: BusSettings
     async with running(stub_service(settings, engine_back)):
         built = await wait_for_state(probe[STORE], "r1", S.BUILT, timeout=10)
     assert len(retried) == 1 and built.state is S.BUILT
+    # Only the copy parked on the broker carries the retry count and error: a redelivery of the original
+    # (a retry held in the process, requeued or abandoned at its stop) would come back without them.
+    logged = probe[STORE].history["r1"][-1].event
+    assert logged.state is S.BUILT
+    assert logged.details["retries"] == 1 and logged.details["last_retry_error"] == "engine unreachable"
