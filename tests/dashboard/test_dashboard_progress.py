@@ -29,8 +29,12 @@ async def test_progress_shown_while_the_step_runs(approval: Approval, bus_settin
         await bus.publish(building)
         await expect(row.get_by_test_id("state")).to_have_text("building")
         await bus.progress(Progress(release_id=release_id, app="demo", step="build",
-                                    message="STEP 3/7: RUN <b>make</b>", current=3, total=7))
+                                    message="STEP 2/7: COPY . /src", current=2, total=7))
         shown = row.get_by_test_id("progress")
+        await expect(shown).to_have_text("STEP 2/7: COPY . /src")
+        # A later report replaces the one shown: a row stuck on the first step would pass with one report only.
+        await bus.progress(Progress(release_id=release_id, app="demo", step="build",
+                                    message="STEP 3/7: RUN <b>make</b>", current=3, total=7))
         await expect(shown).to_have_text("STEP 3/7: RUN <b>make</b>")  # as text, never as markup
         await bus.publish(building.next(S.BUILT, actor="builder", image="registry.local/demo:x"))
         await expect(row.get_by_test_id("state")).to_have_text("built")
