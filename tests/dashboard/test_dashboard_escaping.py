@@ -44,11 +44,11 @@ async def test_markup_in_comments_reasons_and_links_stays_inert(
         assert answer.status_code == 200, answer.text
         failed = await at_the_gate(approval, bus, "other", PREVIEW)
 
-        await sign_in(page, approval.url, "approver-token")
-        await page.locator(f'tr[data-release="{rejected}"]').get_by_test_id("open").click()
+        # Each release's page by its link, not by a click in the list: with a release in flight the list ticks
+        # every second, and a click there once went nowhere in CI.
+        await sign_in(page, approval.url, "approver-token", f"/ui/releases/{rejected}")
         await expect(page.get_by_test_id("fact-reason")).to_have_text(COMMENT)
-        await page.go_back()
-        await page.locator(f'tr[data-release="{failed}"]').get_by_test_id("open").click()
+        await page.goto(f"{approval.url}/ui/releases/{failed}")
         gate = page.get_by_test_id("gate")
         await expect(gate).to_contain_text(PREVIEW)  # shown, as text
         assert await page.locator('a[href^="javascript"]').count() == 0
