@@ -118,9 +118,9 @@ class ReleaseDatabase:
         """The release's events after `latest` delivered to this process's projector and not folded yet, with
         `seen`: what `arrived` gave just before `latest` was read. A batch that commits during that read leaves the
         projector's hands, yet the read's snapshot may predate it; without `seen` the gate would then wait for a
-        fold that already happened and read again (2 of 3 approvals did, under the orchestration bench)."""
+        fold that already happened and read again."""
         by_offset = {item.offset: item for item in (*seen, *self.arrived(latest.release_id))}
-        return continuing(latest, [by_offset[offset] for offset in sorted(by_offset, key=lambda o: o or 0)])
+        return continuing(latest, sorted(by_offset.values(), key=lambda item: item.offset or 0))
 
     async def record(self, event: ReleaseEvent, *, strict: bool = False, ahead: Sequence[Item] = ()) -> None:
         """Fold a service's own event before the log echoes it, after the events `ahead_of` gave that it
