@@ -43,6 +43,11 @@ def execute_many(connection: sa.Connection, statement: sa.Insert | sa.Update, ro
     _run(connection, sql, [_values(binds, row) for row in rows], many=True)
 
 
+def run_driver_sql(connection: sa.Connection, sql: str) -> None:
+    """`connection.exec_driver_sql(sql)` for a statement without parameters or rows (BEGIN), faster."""
+    _run(connection, sql, [()], many=False)
+
+
 def _values(binds: list[tuple[str, int | None, Any, Processor]], params: dict[str, Any]) -> tuple[Any, ...]:
     values = []
     for key, index, fixed, process in binds:

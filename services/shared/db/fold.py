@@ -153,9 +153,13 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
     return result
 
 
+_BODY_OF = sa.select(events.c.body).where(events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"),
+                                          events.c.variant == sa.bindparam("v"))
+
+
 def _stored_body(connection: sa.Connection, key: tuple[str, int], variant: int) -> str:
-    return str(connection.execute(sa.select(events.c.body).where(
-        events.c.release_id == key[0], events.c.seq == key[1], events.c.variant == variant)).scalar_one())
+    # The switcher's record of its own `live` usually finds the projector's copy already stored: a common read.
+    return str(fetch(connection, _BODY_OF, {"r": key[0], "s": key[1], "v": variant})[0][0])
 
 
 def _fold_release(event: ReleaseEvent, current: dict[str, _Current], holder: _Holders,
