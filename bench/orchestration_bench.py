@@ -269,7 +269,13 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
     finished, bare_meter = await bare_throughput(tp)
     base_per_s = finished / bare_meter[2]
+    meter = CpuMeter(threads=DB_THREAD_PREFIX)
+    meter.start()
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
+    broker, python, _ = meter.stop()
+    # One release at a time, what each costs: steadier from run to run than the latencies (sessions compare it).
+    print(f"[{mode} round {number}] one release at a time, CPU per release: broker {broker / n * 1000:.1f} ms, "
+          f"python {python / n * 1000:.1f} ms, of it the database's threads {meter.named / n * 1000:.1f} ms")
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
     seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
