@@ -3,7 +3,7 @@ folded by the API like any release log."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -58,3 +58,14 @@ async def test_prometheus_gauges_cover_the_last_30_days(client: Client) -> None:
     assert 'greenlight_delivery_deployments{app=""} 2.0' in text
     assert 'greenlight_delivery_lead_time_seconds{app="news"} 7200.0' in text
     assert 'app="shop"' not in text and 'app="stale"' not in text
+
+
+async def test_without_since_the_endpoint_reports_the_last_30_days(client: Client) -> None:
+    now = utcnow()
+    inside = released("M", "month", now - timedelta(days=29, hours=1), now - timedelta(days=29))
+    outside = released("S", "stale", now - timedelta(days=31, hours=1), now - timedelta(days=31))
+    await publish_all(client, [inside, outside])
+    body = await (await client.get("/metrics/delivery", headers=REQUESTER)).json()
+    assert set(body["apps"]) == {"month"} and body["overall"]["deployments"] == 1
+    since = datetime.fromisoformat(body["since"])
+    assert abs((since - (now - timedelta(days=30))).total_seconds()) < 60, body["since"]
