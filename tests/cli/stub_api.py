@@ -65,6 +65,8 @@ class StubApi:
         self.latest: dict[str, ReleaseEvent] = {}
         self.last_event_ids: list[str | None] = []  # what each stream request resumed from
         self.drop_first_stream_after: int | None = None  # abruptly cut the first stream after N events
+        self.drop_every_stream_after: int | None = None  # ... every stream
+        self.replay_from_start = False  # a server that repeats itself: Last-Event-ID is ignored
         self.stream_opened = threading.Event()
         self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
         self.url = ""
@@ -278,9 +280,9 @@ class StubApi:
             self._release(release_id)
         resume = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
         self.last_event_ids.append(resume)
-        after = int(resume) if resume is not None else -1
+        after = int(resume) if resume is not None and not self.replay_from_start else -1
         self._streams += 1
-        drop_after = self.drop_first_stream_after if self._streams == 1 else None
+        drop_after = self.drop_every_stream_after or (self.drop_first_stream_after if self._streams == 1 else None)
         sent = 0
         assert self._changed is not None
         async with sse_response(request) as stream:

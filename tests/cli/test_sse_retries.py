@@ -51,3 +51,34 @@ def test_resuming_from_an_offset_sends_it_as_last_event_id(stub: StubApi) -> Non
         events.close()
     assert (first.offset, first.state, first.data["seq"]) == (1, "building", 2)
     assert stub.last_event_ids == ["0"]
+
+
+def test_a_server_that_repeats_itself_causes_no_duplicate(stub: StubApi) -> None:
+    """After a drop the follower resumes from its last offset; a server that replays from the start anyway (a
+    proxy that drops Last-Event-ID, say) must not make it yield an event twice."""
+    stub.add(make_release("r1"))
+    stub.advance("r1", S.BUILDING)
+    stub.advance("r1", S.BUILT)
+    stub.drop_first_stream_after, stub.replay_from_start = 2, True
+    with GreenlightClient(stub.url, "approver-token") as client:
+        events = follow_events(client, "/releases/r1/events", reconnect=Reconnect(sleep=lambda _: None))
+        seen = [next(events).offset for _ in range(3)]
+        events.close()
+    assert seen == [0, 1, 2]
+    assert stub.last_event_ids == [None, "1"]  # it did ask to resume
+
+
+def test_a_stream_that_delivers_between_drops_is_followed_past_the_retry_limit(stub: StubApi) -> None:
+    """The limit counts failed attempts in a row: a connection that brought a new event resets it, so a flaky
+    proxy that cuts every stream still gets every event through."""
+    stub.add(make_release("r1"))
+    for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING):
+        stub.advance("r1", state)
+    stub.drop_every_stream_after = 1
+    slept: list[float] = []
+    with GreenlightClient(stub.url, "approver-token") as client:
+        events = follow_events(client, "/releases/r1/events", reconnect=Reconnect(attempts=2, sleep=slept.append))
+        seen = [next(events).offset for _ in range(6)]
+        events.close()
+    assert seen == [0, 1, 2, 3, 4, 5]
+    assert slept == [0.0] * 5  # every drop was the first failure in a row: retried at once
