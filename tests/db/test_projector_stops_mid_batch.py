@@ -28,13 +28,13 @@ async def test_a_stop_during_a_batch_is_not_lost(bus: Bus, database: ReleaseData
     real = database.writer.run
     entered, go_on = asyncio.Event(), asyncio.Event()
 
-    async def held(fn: Callable[..., Any], *args: Any) -> Any:
+    async def held(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         # Held before the batch's transaction, on the event loop: on PostgreSQL the fold runs on the loop itself,
         # where a blocking wait would stall everything, the stop included.
         if fn is projector_module.fold_batch_sync:
             entered.set()
             await go_on.wait()
-        return await real(fn, *args)
+        return await real(fn, *args, **kwargs)
 
     try:
         monkeypatch.setattr(database.writer, "run", held)

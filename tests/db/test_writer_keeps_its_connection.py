@@ -1,11 +1,15 @@
 """On SQLite each database thread keeps its connection between transactions (a check-out per transaction cost as
-much CPU as a one-event fold), and that must change nothing a transaction sees: a write still begins IMMEDIATE
-(it holds the write lock from its first statement), a failed one is rolled back and the next one works on the same
-connection, a connection the driver lost is replaced, and closing the database closes them all."""
+much CPU as a one-event fold), and a small transaction runs on the event loop's own thread when the database is
+free at once (a hand-over to a thread cost more than it). That must change nothing a transaction sees: a write
+still begins IMMEDIATE (it holds the write lock from its first statement), a failed one is rolled back and the next
+one works on the same connection, a connection the driver lost is replaced, closing the database closes them all,
+and the loop's thread never waits for a lock nor checkpoints."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -104,3 +108,44 @@ async def test_closing_the_database_closes_the_kept_connections(database: Releas
     for connection in kept:
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             connection.execute("SELECT 1")
+
+
+def thread_of(_connection: sa.Connection) -> int:
+    return threading.get_ident()
+
+
+async def test_a_small_transaction_runs_on_the_loop_when_the_database_is_free(database: ReleaseDatabase) -> None:
+    assert await database.writer.run(thread_of, small=True) == threading.get_ident()
+    assert await database.reader.one_statement(thread_of) == threading.get_ident()
+    assert await database.writer.run(thread_of) != threading.get_ident()  # not small: the writer's thread
+
+    def waits_and_checkpoints(connection: sa.Connection) -> tuple[int, int]:
+        pragma = connection.connection.driver_connection.execute  # type: ignore[union-attr]
+        return pragma("PRAGMA busy_timeout").fetchone()[0], pragma("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    # It never waits for a lock nor checkpoints (an fsync) on the loop; the threads do both.
+    assert await database.writer.run(waits_and_checkpoints, small=True) == (0, 0)
+    assert await database.writer.run(waits_and_checkpoints) == (30000, 1000)
+
+
+async def test_a_small_write_finding_the_database_locked_waits_on_the_thread(database: ReleaseDatabase,
+                                                                            sqlite_file: Path) -> None:
+    other = sqlite3.connect(sqlite_file, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write, say
+    write = asyncio.create_task(database.writer.run(thread_of, small=True))
+    try:
+        await asyncio.sleep(0)  # one loop turn: the task tries the loop's connection, finds it locked, hands over
+        assert not write.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(write, 10) != threading.get_ident()
+    finally:
+        other.close()
+
+
+async def test_every_so_many_small_writes_one_goes_to_the_thread(database: ReleaseDatabase,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its commit is the one that may checkpoint the WAL, so it does not grow without end."""
+    monkeypatch.setattr("services.shared.db.writer.CHECKPOINT_AFTER", 2)
+    threads = [await database.writer.run(thread_of, small=True) for _ in range(6)]
+    loop = threading.get_ident()
+    assert [t == loop for t in threads] == [True, True, False, True, True, False]

@@ -35,6 +35,7 @@ from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
+SMALL_BATCH = 16  # events a batch may hold to be folded on the event loop's thread (writer.py: `run`'s small)
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
 
@@ -143,8 +144,9 @@ class Projector:
             batch = self._pending[: self.batch_size]
             raw = [(_offset(m), (m.headers or {}).get(MARKER_HEADER) is not None, m.body) for m in batch]
             try:
-                # Parsing too happens on the writer's thread: a batch of 1000 events never stalls the event loop.
-                folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw)
+                # A large batch is parsed and folded on the writer's thread: 1000 events never stall the event loop.
+                folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw,
+                                                                    small=len(raw) <= SMALL_BATCH)
             except (OSError, sa.exc.SQLAlchemyError) as exc:
                 if isinstance(exc, sa.exc.IntegrityError) and not raced:
                     # Another writer committed some of these rows first (it raised only once that one committed):

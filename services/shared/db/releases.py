@@ -139,7 +139,7 @@ class ReleaseDatabase:
     async def _fold_own(self, stream: str | None, items: list[Item], strict: bool) -> None:
         for attempt in range(3):
             try:
-                await self.writer.run(fold_own_sync, stream, items, strict=strict)
+                await self.writer.run(fold_own_sync, stream, items, strict=strict, small=True)
                 return
             except sa.exc.IntegrityError:
                 # A concurrent writer won the race the fold checked for: decide again on what it wrote.
@@ -186,7 +186,7 @@ class ReleaseDatabase:
         return ReleaseEvent.model_validate_json(found[0][0]) if found else None
 
     async def app(self, app: str) -> AppRow:
-        row, snapshots = await self.reader.run(_app_sync, app)
+        row, snapshots = await self.reader.run(_app_sync, app, small=True)
         found = {r.id: Release.model_validate_json(r.snapshot) for r in snapshots}
         if row is None:
             return AppRow(app, None, None, None, None)
