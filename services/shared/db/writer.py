@@ -105,7 +105,8 @@ class _Runner:
             with connection.begin():
                 return fn(connection, *args, **kwargs)
         except sa.exc.OperationalError as exc:
-            if getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+            # The primary code: BUSY_RECOVERY, BUSY_SNAPSHOT... are busy too (extended codes keep it in the low byte).
+            if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
                 raise _Busy from exc  # rolled back: nothing of it was done
             raise
 
