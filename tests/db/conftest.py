@@ -44,6 +44,22 @@ async def bus(bus_settings: BusSettings) -> AsyncIterator[Bus]:
 
 
 @contextlib.asynccontextmanager
+async def leader_and_standby(url: str) -> AsyncIterator[tuple[ReleaseDatabase, ReleaseDatabase]]:
+    """Two processes' read models on one database (each its own engine), the schema migrated."""
+    settings = DatabaseSettings(GREENLIGHT_DATABASE_URL=url)  # type: ignore[call-arg]
+    leader_engine, standby_engine = open_engine(settings), open_engine(settings)
+    await migrate(leader_engine)
+    leader, standby = ReleaseDatabase(leader_engine), ReleaseDatabase(standby_engine)
+    try:
+        yield leader, standby
+    finally:
+        leader.close()
+        standby.close()
+        await leader_engine.dispose()
+        await standby_engine.dispose()
+
+
+@contextlib.asynccontextmanager
 async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000, *, lease_interval: float = 1.0
                      ) -> AsyncIterator[Projector]:
     """A process's read model as a service runs it: leading if it gets the lease, else standing by."""

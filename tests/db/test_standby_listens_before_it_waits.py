@@ -11,48 +11,35 @@ import time
 import pytest
 
 from services.shared.bus import Bus
-from services.shared.db.engine import migrate, open_engine
 from services.shared.db.projector import Projector
-from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
-from tests.db.conftest import projecting
+from tests.db.conftest import leader_and_standby, projecting
 
 SLOW_LOOK = 30.0
 
 
 async def test_a_fold_during_the_listen_set_up_is_not_waited_out(bus: Bus, postgres_url: str,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = DatabaseSettings(GREENLIGHT_DATABASE_URL=postgres_url)  # type: ignore[call-arg]
-    leader_engine, standby_engine = open_engine(settings), open_engine(settings)
-    await migrate(leader_engine)
-    leader, standby = ReleaseDatabase(leader_engine), ReleaseDatabase(standby_engine)
-    try:
-        async with projecting(bus, leader):
-            model = ReadModel(Projector(bus, standby), follow_interval=SLOW_LOOK, lease_interval=60.0)
-            before = leader.version
-            listen = model._wakeup._listen
-            listened = []
+    async with leader_and_standby(postgres_url) as (leader, standby), projecting(bus, leader):
+        model = ReadModel(Projector(bus, standby), follow_interval=SLOW_LOOK, lease_interval=60.0)
+        before = leader.version
+        listen = model._wakeup._listen
+        listened = []
 
-            async def listen_after_the_fold() -> None:
-                # The leader folds the standby's marker (its only event) before the LISTEN takes hold.
-                await leader.changed(before, 10)
-                assert leader.version != before, "the leader never folded the standby's marker"
-                listened.append(time.monotonic())
-                await listen()
+        async def listen_after_the_fold() -> None:
+            # The leader folds the standby's marker (its only event) before the LISTEN takes hold.
+            await leader.changed(before, 10)
+            assert leader.version != before, "the leader never folded the standby's marker"
+            listened.append(time.monotonic())
+            await listen()
 
-            monkeypatch.setattr(model._wakeup, "_listen", listen_after_the_fold)
-            started = time.monotonic()
-            await asyncio.wait_for(model.start(timeout=20), 10)
-            try:
-                assert listened, "the standby found the marker folded before it waited: nothing was raced"
-                assert not model.leading
-                assert time.monotonic() - listened[0] < 5, "the standby slept on a fold it had missed"
-                assert time.monotonic() - started < 10
-            finally:
-                await model.stop()
-    finally:
-        leader.close()
-        standby.close()
-        await leader_engine.dispose()
-        await standby_engine.dispose()
+        monkeypatch.setattr(model._wakeup, "_listen", listen_after_the_fold)
+        started = time.monotonic()
+        await asyncio.wait_for(model.start(timeout=20), 10)
+        try:
+            assert listened, "the standby found the marker folded before it waited: nothing was raced"
+            assert not model.leading
+            assert time.monotonic() - listened[0] < 5, "the standby slept on a fold it had missed"
+            assert time.monotonic() - started < 10
+        finally:
+            await model.stop()

@@ -7,39 +7,27 @@ from __future__ import annotations
 import asyncio
 
 from services.shared.bus import Bus
-from services.shared.db.engine import migrate, open_engine
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
 from services.shared.protocol import ReleaseState as S
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, leader_and_standby, projecting, publish_all
 
 SLOW_LOOK = 30.0
 
 
 async def test_a_standby_on_postgresql_is_woken_by_each_fold(bus: Bus, postgres_url: str) -> None:
-    leader_engine = open_engine(DatabaseSettings(GREENLIGHT_DATABASE_URL=postgres_url))  # type: ignore[call-arg]
-    standby_engine = open_engine(DatabaseSettings(GREENLIGHT_DATABASE_URL=postgres_url))  # type: ignore[call-arg]
-    await migrate(leader_engine)
-    leader, standby = ReleaseDatabase(leader_engine), ReleaseDatabase(standby_engine)
-    try:
-        async with projecting(bus, leader):
-            model = ReadModel(Projector(bus, standby), follow_interval=SLOW_LOOK, lease_interval=60.0)
-            await asyncio.wait_for(model.start(timeout=20), 15)  # its marker: folded and heard well before 30 s
-            try:
-                assert not model.leading
-                for release_id in ("r1", "r2"):  # the second proves the channel stays open after a wake-up
-                    version = standby.version
-                    await publish_all(bus, chain(release_id, app=release_id))
-                    await asyncio.wait_for(_until_folded(standby, version, release_id), 10)
-            finally:
-                await model.stop()
-    finally:
-        leader.close()
-        standby.close()
-        await leader_engine.dispose()
-        await standby_engine.dispose()
+    async with leader_and_standby(postgres_url) as (leader, standby), projecting(bus, leader):
+        model = ReadModel(Projector(bus, standby), follow_interval=SLOW_LOOK, lease_interval=60.0)
+        await asyncio.wait_for(model.start(timeout=20), 15)  # its marker: folded and heard well before 30 s
+        try:
+            assert not model.leading
+            for release_id in ("r1", "r2"):  # the second proves the channel stays open after a wake-up
+                version = standby.version
+                await publish_all(bus, chain(release_id, app=release_id))
+                await asyncio.wait_for(_until_folded(standby, version, release_id), 10)
+        finally:
+            await model.stop()
 
 
 async def _until_folded(database: ReleaseDatabase, version: int, release_id: str) -> None:
