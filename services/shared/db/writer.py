@@ -157,7 +157,7 @@ class _Runner:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        for connection in self._opened:  # their threads have ended
+        for connection in self._opened:  # the threads' (they have ended) and the loop's (this thread's own)
             with contextlib.suppress(Exception):
                 connection.close()
         self._opened.clear()
