@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from typing import Literal
 
+import structlog
 from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, Field
 
-from services.approval.errors import Conflict, NotFound
+from services.approval.errors import ApiError, Conflict, NotFound
 from services.approval.models import Params
 from services.approval.routing import Call, reply
 from services.approval.sql import SQL
+from services.shared.notified import bind_subscriptions, unbind_subscription
 from services.shared.protocol import ReleaseState
 from services.shared.release import AppName
+from services.shared.runtime import BUS
 from services.shared.subscriptions import SubscriptionExists, SubscriptionId, SubscriptionSpec, SubscriptionTable
+
+log = structlog.get_logger(__name__)
 
 
 class SubscriptionPath(Params):
@@ -50,10 +55,20 @@ async def list_subscriptions(call: Call[None, None]) -> web.StreamResponse:
 
 
 async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamResponse:
+    table = await _table(call.request)
     try:
-        await (await _table(call.request)).add(call.body)
+        await table.add(call.body)
     except SubscriptionExists:
         raise Conflict(f"A subscription {call.body.id} exists; delete it first to change it.") from None
+    bus = call.request.app[BUS]
+    try:
+        # Bound before the answer, so it counts from the next event (services/shared/notified.py).
+        await bind_subscriptions(bus.connection, bus.settings, [call.body])
+    except Exception as exc:
+        await table.remove(call.body.id)
+        log.warning("could not bind a new subscription; not added", subscription=call.body.id, error=repr(exc)[:200])
+        raise ApiError("The event bus did not take the subscription; retry.", status=503,
+                       headers={"Retry-After": "5"}) from None
     return reply(SubscriptionOut.of(call.body), 201)
 
 
@@ -62,4 +77,9 @@ async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamR
     found = next((s for s in await table.all() if s.id == call.params.id), None)
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
+    bus = call.request.app[BUS]
+    try:
+        await unbind_subscription(bus.connection, bus.settings, found)
+    except Exception as exc:  # removed all the same: its events are queued until then, and dropped
+        log.warning("could not unbind a removed subscription", subscription=found.id, error=repr(exc)[:200])
     return reply(SubscriptionOut.of(found))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import aiohttp
+import structlog
 from aiohttp import web
 from prometheus_client import Counter
 
@@ -14,10 +16,13 @@ from services.notifier.handlers import Notifier
 from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
+from services.shared.bus import Bus
 from services.shared.db.engine import open_migrated
+from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 
+log = structlog.get_logger(__name__)
 SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
 
@@ -41,6 +46,9 @@ def create_app(settings: NotifierSettings) -> web.Application:
             # Read per event: one added through the API counts from the next event on, on every replica.
             return [*settings.subscriptions, *await table.all()]
 
+        await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
+        await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
+        rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
         async with aiohttp.ClientSession() as session:
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout).post, outcomes)
@@ -49,6 +57,8 @@ def create_app(settings: NotifierSettings) -> web.Application:
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
+            rebinding.cancel()
+            await asyncio.gather(rebinding, return_exceptions=True)
             await consumer.stop(settings.bus.grace_period)
         await retries.close()
         await engine.dispose()
@@ -56,6 +66,16 @@ def create_app(settings: NotifierSettings) -> web.Application:
     app.cleanup_ctx.append(notifier_ctx)
     app.router.add_get("/deliveries", _deliveries)
     return app
+
+
+async def _rebind_forever(bus: Bus, settings: NotifierSettings,
+                          subscriptions: Callable[[], Awaitable[Sequence[SubscriptionSpec]]]) -> None:
+    while True:
+        await asyncio.sleep(settings.rebind_interval)
+        try:
+            await bind_subscriptions(bus.connection, settings.bus, await subscriptions())
+        except Exception as exc:  # the broker or the database away: the next round tries again
+            log.warning("could not re-bind the subscriptions", error=repr(exc)[:200])
 
 
 async def _deliveries(request: web.Request) -> web.Response:

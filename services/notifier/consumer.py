@@ -20,7 +20,6 @@ from services.shared.consumer import _bounded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
-from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
@@ -41,8 +40,7 @@ class NotifierConsumer:
         self._give_up = GiveUp(bus, "notifier", queue)
 
     async def start(self) -> None:
-        keys = [routing_key("*", state) for state in WORK_QUEUES["notifier"]]
-        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, keys)
+        await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, [])  # bound: notified.py
         self._channel = await self.bus.channel(self.bus.settings.prefetch)
         self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)

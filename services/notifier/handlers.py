@@ -21,7 +21,7 @@ from services.notifier.payloads import cloudevent_body
 from services.notifier.records import DeliveryRecords, Record, Status
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
-from services.notifier.slack import SLACK_STATES, slack_message
+from services.notifier.slack import slack_message
 from services.shared.events import ReleaseEvent
 from services.shared.subscriptions import SubscriptionSpec
 
@@ -45,9 +45,7 @@ class Notifier:
         for subscription in await self.subscriptions():
             if only is not None and subscription.id != only:
                 continue
-            if not subscription.matches(event):
-                continue
-            if subscription.format == "slack" and event.state not in SLACK_STATES:
+            if not subscription.matches(event):  # a Slack one only for the states it has a message for
                 continue
             await self._deliver(subscription, event)
 

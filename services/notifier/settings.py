@@ -29,6 +29,10 @@ class NotifierSettings(BaseSettings):
                     "last the delivery is recorded failed; default 1, 5, 30, 120, 600",
     )
     timeout: float = Field(10.0, gt=0, description="seconds one delivery POST may take; default 10")
+    rebind_interval: float = Field(
+        60.0, gt=0, description="seconds between re-bindings of the queue to every subscription's events (mends "
+                                "one whose API replica died before binding it); default 60",
+    )
     source: str = Field("/greenlight", description="CloudEvents `source` prefix (then /<app>); default /greenlight")
     api_url: AnyHttpUrl | None = Field(
         None, description="public URL of the approval API, for links in Slack messages; default none (no links)",

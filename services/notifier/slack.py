@@ -12,7 +12,6 @@ from services.notifier.payloads import public_view
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 
-SLACK_STATES = (S.AWAITING_APPROVAL, S.FAILED, S.ROLLED_BACK)
 APPROVE_ACTION = "greenlight_approve"
 REJECT_ACTION = "greenlight_reject"
 

@@ -78,9 +78,10 @@ class Bus:
         self._progress = await progress_channel.get_exchange(self.settings.exchange, ensure=False)
         await declare_log_stream(self._connection, self.settings)
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
-        # Every step's queue, not only this service's: an event is kept for a service not started yet.
+        # Every step's queue, not only this service's: an event is kept for a service not started yet. The
+        # notifier's is bound per subscription instead (notified.py): declared here, bound by subscriptions.
         for service, states in WORK_QUEUES.items():
-            keys = [routing_key("*", state) for state in states]
+            keys = [] if service == "notifier" else [routing_key("*", state) for state in states]
             if self.settings.partitions and service in PARTITIONED:
                 await declare_partitions(self._connection, self.settings, self.settings.queue_prefix + service, keys)
             else:

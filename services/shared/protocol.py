@@ -61,7 +61,8 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
     "switcher": (S.APPROVED, S.ROLLING_BACK),
     "analysis": (S.ANALYSING, S.VERIFYING),
     # The states a person acts on or wants to hear of; the intermediate steps (building, pushing, ...)
-    # are left out so they cost no extra queue write each. Subscriptions filter within these.
+    # are left out. Subscriptions choose among these, and the queue is bound per subscription
+    # (services/shared/notified.py): an event nobody subscribed to costs it no queue write.
     "notifier": (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.LIVE, S.FAILED, S.ROLLING_BACK,
                  S.ROLLED_BACK),
     # Issue 18: the approval policy's timers (expiry, auto-promotion) and a rollback-to-release's approval.

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db import schema
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import WORK_QUEUES
+from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import AppName
 
-NOTIFIED: tuple[S, ...] = WORK_QUEUES["notifier"]  # what the notifier's queue is bound to
+NOTIFIED: tuple[S, ...] = WORK_QUEUES["notifier"]  # what the notifier's queue may be bound to
+SLACK_STATES = (S.AWAITING_APPROVAL, S.FAILED, S.ROLLED_BACK)  # a Slack message: a person may have to act
 SubscriptionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
@@ -46,10 +47,18 @@ class SubscriptionSpec(BaseModel):
             raise ValueError(f"not notified: {', '.join(unknown)}; choose from {', '.join(NOTIFIED)}")
         return states
 
+    def wanted(self) -> tuple[S, ...]:
+        states = self.states or NOTIFIED
+        return tuple(s for s in states if s in SLACK_STATES) if self.format == "slack" else states
+
     def matches(self, event: ReleaseEvent) -> bool:
         if self.apps and event.app not in self.apps:
             return False
-        return event.state in (self.states or NOTIFIED)
+        return event.state in self.wanted()
+
+    def routing_keys(self) -> list[str]:
+        """What the notifier's queue is bound to for this subscription (services/shared/notified.py)."""
+        return [routing_key(app, state) for app in self.apps or ("*",) for state in self.wanted()]
 
 
 subscriptions = schema.greenlight_subscriptions

@@ -1,0 +1,108 @@
+"""The notifier's queue gets only the events some subscription wants: the API binds a subscription before its 201
+and unbinds it on delete; the notifier binds its own settings' and the database's at start, and drops the
+bindings of an older Greenlight (every notified state of every app)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.approval.app import create_app as approval_app
+from services.approval.hook_settings import HookSettings
+from services.approval.settings import ApprovalSettings
+from services.notifier.app import create_app as notifier_app
+from services.notifier.settings import NotifierSettings
+from services.shared.bus import Bus
+from services.shared.db.engine import open_migrated
+from services.shared.db.settings import DatabaseSettings
+from services.shared.notified import notifier_queue
+from services.shared.protocol import ReleaseState as S
+from services.shared.protocol import routing_key
+from services.shared.settings import BusSettings
+from services.shared.subscriptions import NOTIFIED, SubscriptionSpec, SubscriptionTable
+from tests.approval.fakes import FakeResolver
+from tests.harness import serving
+from tests.notifier.conftest import SECRET, walk
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+URL = "http://127.0.0.1:9/hook"  # nothing is delivered here: no notifier consumes in these tests
+# Every notified state, of two apps: what reaches the queue says what it is bound to.
+EVERYTHING = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.REJECTED)
+
+
+@contextlib.asynccontextmanager
+async def publisher(bus_settings: BusSettings) -> AsyncIterator[Bus]:
+    bus = Bus(bus_settings, connection_name="gltest-publisher")
+    await bus.connect()  # declares every work queue: the notifier's without a binding
+    try:
+        yield bus
+    finally:
+        await bus.close()
+
+
+async def queued(bus: Bus) -> list[str]:
+    """Takes every message from the notifier's queue: their ids, in order."""
+    channel = await bus.channel(1)
+    try:
+        queue = await channel.get_queue(notifier_queue(bus.settings))
+        ids = []
+        while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            ids.append(str(message.message_id))
+        return ids
+    finally:
+        await channel.close()
+
+
+async def publish_both_apps(bus: Bus, run: str) -> None:
+    """demo's and other's walks; every event confirmed, so routed, before this returns."""
+    for event in (*walk(f"d{run}", "demo", *EVERYTHING), *walk(f"o{run}", "other", *EVERYTHING)):
+        await bus.publish(event)
+
+
+async def test_the_api_binds_what_a_subscription_wants_and_unbinds_it_on_delete(
+        bus_settings: BusSettings, database_url: str) -> None:
+    api = approval_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
+                       hooks=HookSettings())
+    async with publisher(bus_settings) as bus, TestClient(TestServer(api, host="127.0.0.1")) as client:
+        await publish_both_apps(bus, "0")
+        assert await queued(bus) == []  # no subscription: nothing copied
+
+        ops = {"id": "ops", "url": URL, "secret": SECRET, "apps": ["demo"], "states": ["awaiting_approval"]}
+        chat = {"id": "chat", "url": URL, "secret": SECRET, "format": "slack"}  # Slack: the states it has words for
+        for body in (ops, chat):
+            assert (await client.post("/subscriptions", json=body, headers=ADMIN)).status == 201
+        await publish_both_apps(bus, "1")
+        # demo's awaiting_approval once though both want it, other's for chat; no `rejected`: Slack gets no
+        # message for it.
+        assert sorted(await queued(bus)) == ["d1/7", "o1/7"]
+
+        assert (await client.delete("/subscriptions/chat", headers=ADMIN)).status == 200
+        await publish_both_apps(bus, "2")
+        assert await queued(bus) == ["d2/7"]  # ops' own binding outlived chat's on the same key
+
+
+async def test_the_notifier_binds_its_subscriptions_at_start_and_drops_the_old_bindings(
+        bus_settings: BusSettings, database_url: str) -> None:
+    async with publisher(bus_settings) as bus:
+        # An older Greenlight bound the queue to every notified state of every app.
+        channel = await bus.channel(1)
+        queue = await channel.get_queue(notifier_queue(bus_settings))
+        for state in NOTIFIED:
+            await queue.bind(bus_settings.exchange, routing_key("*", state))
+        await channel.close()
+        # One subscription in the database only, as if the API replica that added it died before binding it.
+        engine = await open_migrated(DatabaseSettings())
+        try:
+            await SubscriptionTable(engine).add(SubscriptionSpec.model_validate(
+                {"id": "stored", "url": URL, "secret": SECRET, "apps": ["other"], "states": ["rejected"]}))
+        finally:
+            await engine.dispose()
+        own = SubscriptionSpec.model_validate({"id": "own", "url": URL, "secret": SECRET, "apps": ["demo"],
+                                               "states": ["requested"]})
+        settings = NotifierSettings(subscriptions=[own], bus=bus_settings, timeout=5)
+        async with serving(notifier_app(settings), port=0):
+            pass  # started (bound) and stopped: what follows stays in the queue
+        await publish_both_apps(bus, "3")
+        assert sorted(await queued(bus)) == ["d3/1", "o3/8"]
