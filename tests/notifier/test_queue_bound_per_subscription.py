@@ -106,3 +106,19 @@ async def test_the_notifier_binds_its_subscriptions_at_start_and_drops_the_old_b
             pass  # started (bound) and stopped: what follows stays in the queue
         await publish_both_apps(bus, "3")
         assert sorted(await queued(bus)) == ["d3/1", "o3/8"]
+
+
+async def test_a_subscription_the_broker_cannot_bind_is_not_added(bus_settings: BusSettings,
+                                                                  database_url: str) -> None:
+    api = approval_app(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
+                       hooks=HookSettings())
+    async with publisher(bus_settings) as bus, TestClient(TestServer(api, host="127.0.0.1")) as client:
+        channel = await bus.channel(1)
+        await channel.exchange_delete(bus_settings.exchange)  # a binding to it is refused: NOT_FOUND
+        await channel.close()
+        body = {"id": "ops", "url": URL, "secret": SECRET}
+        refused = await client.post("/subscriptions", json=body, headers=ADMIN)
+        assert refused.status == 503, await refused.text()
+        assert refused.headers["Retry-After"] == "5"
+        listed = await (await client.get("/subscriptions", headers=ADMIN)).json()
+        assert listed["items"] == []  # not half added: a retry creates it afresh instead of a 409
