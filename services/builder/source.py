@@ -127,11 +127,15 @@ class GitCli:
     async def _git(self, workdir: Path, args: Sequence[str], *, check: bool = True,
                    output: bool = False, env: Mapping[str, str] | None = None) -> tuple[int, str]:
         """(exit code, stderr or stdout); the work dir's size is watched while git runs."""
-        process = await asyncio.create_subprocess_exec(
-            self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env={**git_env(), **(env or {})},
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env={**git_env(), **(env or {})},
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            # The builder's own set-up, not the repository's: say so now rather than after every redelivery.
+            raise SourceError(f"git executable {self.binary!r} cannot be run: {exc.strerror}") from None
         watcher = asyncio.create_task(self._watch_size(workdir, process))
         try:
             out, err = await process.communicate()
