@@ -23,3 +23,8 @@ async def test_duplicate_built_pushes_once(pusher, tap: EventTap, engine: Counti
     assert {e.message_id for e in pushed} == {"r1/5"}
     assert len({e.release.digest for e in pushed}) == 1
     assert [e.details["skipped"] for e in pushed].count(False) == 1
+    # Whichever copy a consumer keeps, it names the same image: only `skipped` may tell them apart.
+    assert len({(e.release.image, e.details["image"], e.details["digest"]) for e in pushed}) == 1
+    assert pushed[0].release.image == pushed[0].details["image"]
+    assert all("note" not in e.details for e in pushed)
+    assert tap.of("r1", S.FAILED) == []

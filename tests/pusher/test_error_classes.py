@@ -25,9 +25,15 @@ from services.shared.registry.auth import Login
     ("tag invalid: The image tag 'abc' already exists in the 'x' repository and cannot be overwritten "
      "because the repository is immutable.", RegistryRefused),
     ("something nobody has seen before", RegistryRefused),
+    # Both kinds of words: retrying a refusal could only fail again, so the permanent one decides.
+    ("unauthorized: authentication required; then: read tcp 127.0.0.1:5002: i/o timeout", RegistryRefused),
+    ("received unexpected HTTP status: 503 Service Unavailable (denied: requested access to the resource "
+     "is denied)", RegistryRefused),
+    ("error parsing HTTP 403 response body: unexpected EOF", RegistryRefused),
 ])
 def test_engine_push_errors(message: str, kind: type[Exception]) -> None:
-    assert isinstance(classify(message), kind)
+    error = classify(message)
+    assert type(error) is kind and str(error) == message  # the registry's own words reach the release
 
 
 @pytest.fixture
