@@ -92,8 +92,7 @@ class DockerEngine:
                     image_id = _image_id(chunk) or image_id
                     for line in _lines(chunk):
                         tail.append(line)
-                        log.info("build output", line=line)
-                        if output is not None:
+                        if output is not None:  # which logs it, masking the operator's build args
                             await output(line)
         except TimeoutError:
             raise BuildFailed(f"build took longer than {self.timeout:.0f}s", "\n".join(tail)) from None

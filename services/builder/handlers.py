@@ -24,7 +24,7 @@ from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
-from services.shared.progress import ProgressReporter
+from services.shared.progress import ProgressReporter, redact
 from services.shared.protocol import ReleaseState as S
 from services.shared.registry.lookup import ImageLookup
 from services.shared.release import LintFinding, Release, ReleaseError
@@ -51,6 +51,7 @@ class BuildHandler:
     def __init__(self, settings: BuilderSettings, source: SourceFetcher, linter: Linter,
                  engine: BuildEngine, metrics: CollectorRegistry, lookup: ImageLookup | None = None) -> None:
         self.settings = settings
+        self._secrets = tuple(settings.build_args.values())  # the operator's build args: masked wherever shown
         self.source = source
         self.linter = linter
         self.engine = engine
@@ -78,7 +79,7 @@ class BuildHandler:
         await bus.publish(building)
         progress = ProgressReporter(bus, release.id, release.app, "build",
                                     interval=self.settings.progress_interval,
-                                    secrets=self.settings.build_args.values())
+                                    secrets=self._secrets)
         async with self.locks.hold(release.id):
             outcome = await self._produce(release, progress)
         await progress.flush()
@@ -147,8 +148,9 @@ class BuildHandler:
         try:
             return await self._build(release, checkout, spec, lint, dockerfile, tag, key, progress)
         except (ContextError, BuildFailed) as exc:
-            tail = exc.log_tail if isinstance(exc, BuildFailed) else None
-            error = ReleaseError(step="build", reason=str(exc), log_tail=tail)
+            # What a RUN printed (`echo $TOKEN` expanded) reaches the release, which its readers see.
+            tail = redact(exc.log_tail, self._secrets) if isinstance(exc, BuildFailed) else None
+            error = ReleaseError(step="build", reason=redact(str(exc), self._secrets), log_tail=tail)
             return Outcome(spec=spec, lint=lint, error=error)
 
     async def _build(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...],
@@ -161,6 +163,8 @@ class BuildHandler:
         )
 
         async def on_output(line: str) -> None:
+            line = redact(line, self._secrets)
+            log.info("build output", line=line)
             if step := BUILD_STEP.match(line):
                 await progress.report(line, int(step["n"]), int(step["of"]))
 
