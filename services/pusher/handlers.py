@@ -15,7 +15,7 @@ from services.shared.appspec import AppSpec
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
-from services.shared.progress import ProgressReporter
+from services.shared.progress import ProgressReporter, redact
 from services.shared.protocol import ReleaseState as S
 from services.shared.registry.api import RegistryApi
 from services.shared.registry.auth import Login, RegistryAuth
@@ -65,7 +65,7 @@ class PushHandler:
             except RegistryRefused as exc:
                 log.warning("push refused", reason=str(exc))
                 self.outcomes.labels("failed").inc()
-                error = ReleaseError(step="push", reason=str(exc))
+                error = ReleaseError(step="push", reason=redact(str(exc), progress.secrets))
                 await bus.publish(pushing.next(S.FAILED, actor=ACTOR, error=error,
                                                details={"step": error.step, "reason": error.reason}))
                 return
@@ -88,6 +88,7 @@ class PushHandler:
         if local is None:
             raise RegistryRefused(f"image {release.image} is not on the engine (built on another host?)")
         login = await self.auth.login()
+        progress.secrets += login.secrets()
         repository = login.repository((release.spec or AppSpec()).image_name(release.app))
         target, tag = f"{login.registry}/{repository}", release.commit
         state = await self.auth.prepare(repository, tag)

@@ -6,17 +6,20 @@ a real registry (127.0.0.1:5004) whose htpasswd user `AWS` has moto's token pass
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
 import httpx
 import pytest
 
+from services.pusher.engine import LocalImage, PushOutput
 from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
+from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
+from tests.progress_tap import ProgressTap
 from tests.pusher.conftest import BuiltImage, CountingEngine, built_event, registry_digest
 
 
@@ -115,3 +118,34 @@ async def test_missing_repository_with_create_off_fails(pusher, ecr_settings: Pu
     assert failed.release.error is not None
     assert failed.release.error.reason.startswith(f"ECR repository {built_image.app!r} does not exist")
     assert engine.pushes == []
+
+
+async def test_the_ecr_token_never_shows_in_progress(pusher, ecr_settings: PusherSettings, tap: EventTap,
+                                                     engine: CountingEngine, built_image: BuiltImage,
+                                                     bus_settings: BusSettings) -> None:
+    # Fetched at each login, the token is in no setting: an engine that echoes the login it used must still
+    # not put it in front of whoever follows the release.
+    used: list[str] = []
+
+    class EchoingEngine:
+        async def local_image(self, ref: str) -> LocalImage | None:
+            return await engine.local_image(ref)
+
+        async def tag(self, source: str, repository: str, tag: str) -> None:
+            await engine.tag(source, repository, tag)
+
+        async def push(self, repository: str, tag: str, auth: Mapping[str, str],
+                       output: PushOutput | None = None) -> str | None:
+            assert output is not None
+            used.append(auth["password"])
+            await output(f"authenticated as AWS:{auth['password']}", None, None)
+            return await engine.push(repository, tag, auth)
+
+    async with ProgressTap(bus_settings) as progress:
+        async with pusher(ecr_settings.model_copy(update={"progress_interval": 1e-6}), engine=EchoingEngine()) as app:
+            await app[BUS].publish(built_event(built_image))
+            pushed = await tap.wait("r1", S.PUSHED, S.FAILED)
+        assert pushed.state == S.PUSHED, pushed.release.error
+        await progress.wait("r1", "push", lambda p: p.message.startswith("authenticated as"), timeout=10)
+    assert len(used) == 1 and len(used[0]) >= 16  # a real token went to the engine
+    assert [p.message for p in progress.of("r1", "push")] == ["authenticated as AWS:***"]

@@ -27,6 +27,10 @@ class Login:
         password = self.password.get_secret_value() if self.password is not None else ""
         return {"username": self.username or "", "password": password}
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be shown: a fresh ECR token is in no setting, so progress learns it here."""
+        return tuple(held.get_secret_value() for held in (self.password, self.token) if held is not None)
+
     def __repr__(self) -> str:  # SecretStr already hides values; say so plainly in logs too
         return f"Login(registry={self.registry!r}, namespace={self.namespace!r}, username={self.username!r})"
 
