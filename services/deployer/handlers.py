@@ -47,7 +47,7 @@ log = structlog.get_logger(__name__)
 SERVICE = "deployer"
 STEP = "deploy"
 STATES = WORK_QUEUES[SERVICE]
-STAGED = (ColourStatus.AWAITING_APPROVAL, ColourStatus.LIVE, ColourStatus.RETIRED)
+GONE_LIVE = (ColourStatus.LIVE, ColourStatus.RETIRED)
 
 
 class Deployer:
@@ -73,15 +73,20 @@ class Deployer:
         message ids). The standby's annotations say whether the effect exists: a colour already
         running this release's image and ready is not patched again (the Platform's deploy, preview
         and mark write nothing when their effect is in place), so a redelivery re-emits the same
-        events. A colour staged earlier (awaiting approval, live or retired) is left untouched.
+        events. A colour staged earlier (awaiting approval) is left untouched. A release that already went
+        live (its colour live or retired) is past this step: its redelivery re-emits only `deploying` (a
+        duplicate, kept once) and writes nothing, above all not the preview, which by then shows the app's next
+        release.
         """
         deploying = pushed.next(ReleaseState.DEPLOYING, actor=SERVICE)
-        await bus.publish(deploying)
+        await bus.publish(deploying)  # a redelivery re-emits it: the same event, kept once
         reporter = ProgressReporter(bus, pushed.release_id, pushed.app, "deploy",
                                     interval=self.settings.progress_interval)
-        await bus.publish(await self._outcome(deploying, reporter, bus))
+        if (outcome := await self._outcome(deploying, reporter, bus)) is not None:
+            await bus.publish(outcome)
 
-    async def _outcome(self, deploying: ReleaseEvent, reporter: ProgressReporter, bus: Bus) -> ReleaseEvent:
+    async def _outcome(self, deploying: ReleaseEvent, reporter: ProgressReporter,
+                       bus: Bus) -> ReleaseEvent | None:
         release = deploying.release
         app = AppRef.of(release)
         if not release.image:
@@ -91,8 +96,13 @@ class Deployer:
             state = await self.platform.ensure_app(app)
             standby = _colour_of(state, release.id) or state.standby()
             current = state.colour(standby)
+            if current is not None and current.release_id == release.id and \
+                    (current.status in GONE_LIVE or state.live is standby):
+                # Only the colour can tell: a stale redelivery passes the consumer's ended check (live is no ending).
+                log.info("release already went live; redelivery ignored", colour=standby.value)
+                return None
             if current is not None and current.release_id == release.id:
-                if current.status in STAGED or state.live is standby:
+                if current.status is ColourStatus.AWAITING_APPROVAL:
                     preview = await self.platform.set_preview(app, standby)
                     return self._staged(deploying, state, standby, preview)
                 if current.status is ColourStatus.RELEASED:  # a redelivery after this release ended
