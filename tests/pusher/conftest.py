@@ -96,6 +96,19 @@ class CountingEngine:
         return await self.inner.push(repository, tag, auth, output)
 
 
+class ScriptedPush:
+    """`engine`, but for the push a subclass writes (`push`): local images and tags go to `engine` unchanged."""
+
+    def __init__(self, engine: CountingEngine) -> None:
+        self.engine = engine
+
+    async def local_image(self, ref: str) -> LocalImage | None:
+        return await self.engine.local_image(ref)
+
+    async def tag(self, source: str, repository: str, tag: str) -> None:
+        await self.engine.tag(source, repository, tag)
+
+
 @dataclass
 class WatchedRegistry:
     """The real v2 client, noting each transient failure so a test can react to the first one."""

@@ -6,33 +6,34 @@ from collections.abc import Mapping
 
 import httpx
 
-from services.pusher.engine import LocalImage, PushOutput
+from services.pusher.engine import PushOutput
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from tests.infra import EventTap
-from tests.pusher.conftest import BUILDER_REGISTRY, BuiltImage, CountingEngine, built_event, registry_digest
+from tests.pusher.conftest import (
+    BUILDER_REGISTRY,
+    BuiltImage,
+    CountingEngine,
+    ScriptedPush,
+    built_event,
+    registry_digest,
+)
 
 LIE = "sha256:" + "f" * 64
 
 
 async def test_reported_digest_not_in_registry_is_refused(pusher, tap: EventTap, engine: CountingEngine,
                                                           built_image: BuiltImage, http: httpx.AsyncClient) -> None:
-    class MisreportingEngine:
+    class MisreportingEngine(ScriptedPush):
         """The real push happens; only the digest the engine claims is wrong, as a racing pusher could cause."""
-
-        async def local_image(self, ref: str) -> LocalImage | None:
-            return await engine.local_image(ref)
-
-        async def tag(self, source: str, repository: str, tag: str) -> None:
-            await engine.tag(source, repository, tag)
 
         async def push(self, repository: str, tag: str, auth: Mapping[str, str],
                        output: PushOutput | None = None) -> str | None:
-            held = await engine.push(repository, tag, auth, output)
+            held = await self.engine.push(repository, tag, auth, output)
             assert held is not None and held != LIE  # else the mismatch below would not be one
             return LIE
 
-    async with pusher(engine=MisreportingEngine()) as app:
+    async with pusher(engine=MisreportingEngine(engine)) as app:
         await app[BUS].publish(built_event(built_image))
         failed = await tap.wait("r1", S.PUSHED, S.FAILED)
 

@@ -13,14 +13,14 @@ import boto3
 import httpx
 import pytest
 
-from services.pusher.engine import LocalImage, PushOutput
+from services.pusher.engine import PushOutput
 from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
-from tests.pusher.conftest import BuiltImage, CountingEngine, built_event, registry_digest
+from tests.pusher.conftest import BuiltImage, CountingEngine, ScriptedPush, built_event, registry_digest
 
 
 @pytest.fixture
@@ -127,22 +127,17 @@ async def test_the_ecr_token_never_shows_in_progress(pusher, ecr_settings: Pushe
     # not put it in front of whoever follows the release.
     used: list[str] = []
 
-    class EchoingEngine:
-        async def local_image(self, ref: str) -> LocalImage | None:
-            return await engine.local_image(ref)
-
-        async def tag(self, source: str, repository: str, tag: str) -> None:
-            await engine.tag(source, repository, tag)
-
+    class EchoingEngine(ScriptedPush):
         async def push(self, repository: str, tag: str, auth: Mapping[str, str],
                        output: PushOutput | None = None) -> str | None:
             assert output is not None
             used.append(auth["password"])
             await output(f"authenticated as AWS:{auth['password']}", None, None)
-            return await engine.push(repository, tag, auth)
+            return await self.engine.push(repository, tag, auth)
 
     async with ProgressTap(bus_settings) as progress:
-        async with pusher(ecr_settings.model_copy(update={"progress_interval": 1e-6}), engine=EchoingEngine()) as app:
+        every_line = ecr_settings.model_copy(update={"progress_interval": 1e-6})
+        async with pusher(every_line, engine=EchoingEngine(engine)) as app:
             await app[BUS].publish(built_event(built_image))
             pushed = await tap.wait("r1", S.PUSHED, S.FAILED)
         assert pushed.state == S.PUSHED, pushed.release.error

@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator, Mapping
 import pytest
 from pydantic import SecretStr
 
-from services.pusher.engine import LocalImage, PushOutput
+from services.pusher.engine import PushOutput
 from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
-from tests.pusher.conftest import BuiltImage, CountingEngine, built_event
+from tests.pusher.conftest import BuiltImage, CountingEngine, ScriptedPush, built_event
 
 LINES = 20
 
@@ -30,27 +30,21 @@ async def test_two_messages_and_credentials_masked(pusher, pusher_settings: Push
                                                    engine: CountingEngine, built_image: BuiltImage) -> None:
     user, password = registries.username, registries.password
 
-    class ChattyEngine:
+    class ChattyEngine(ScriptedPush):
         """Scripted output lines, so the count is exact; an engine may echo the login it used."""
-
-        async def local_image(self, ref: str) -> LocalImage | None:
-            return await engine.local_image(ref)
-
-        async def tag(self, source: str, repository: str, tag: str) -> None:
-            await engine.tag(source, repository, tag)
 
         async def push(self, repository: str, tag: str, auth: Mapping[str, str],
                        output: PushOutput | None = None) -> str | None:
             assert output is not None
             for n in range(LINES):
                 await output(f"line {n} as {user}:{password}", n, LINES)
-            return await engine.push(repository, tag, auth)
+            return await self.engine.push(repository, tag, auth)
 
     # An interval far longer than the test: everything between the first and the last line is dropped.
     settings = pusher_settings.model_copy(update={
         "registry": registries.authenticated, "registry_username": user,
         "registry_password": SecretStr(password), "progress_interval": 3600.0})
-    async with pusher(settings, engine=ChattyEngine()) as app:
+    async with pusher(settings, engine=ChattyEngine(engine)) as app:
         await app[BUS].publish(built_event(built_image))
         pushed = await tap.wait("r1", S.PUSHED, S.FAILED)
     assert pushed.state == S.PUSHED, pushed.release.error
