@@ -2,9 +2,8 @@
 to, and a release nobody is notified of costs the queue nothing.
 
 Bound to every notified state instead, the queue took four quorum writes a release even with no subscription at
-all, and its consumer parsed each event to drop it (the orchestration bench, no subscriptions: 47-56 -> 57-63
-releases/s, the broker's CPU 9.0-10.7 -> 7.8-8.0 ms a release). Each binding carries its subscription's id as
-an argument, so two subscriptions wanting the same events hold a binding each (the broker still copies an event
+all (about 0.07 ms of the broker's CPU each: bench/queue_copy_bench.py), and a running notifier parsed each event
+to drop it. Each binding carries its subscription's id as an argument, so two subscriptions wanting the same events hold a binding each (the broker still copies an event
 once) and removing one leaves the other's in place. Who binds:
 - the API, a subscription it adds, before answering 201 (so it counts from the next event), and unbinds one it
   deletes;
