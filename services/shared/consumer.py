@@ -19,7 +19,7 @@ from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.retries import Retrier, Retry, RetryState
-from services.shared.safepoint import already_ended, learn_recent_endings
+from services.shared.safepoint import already_past, learn_recent_endings
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_work_queue
 
@@ -183,8 +183,8 @@ class Consumer:
             await self._give_up.unsettled(message, event, attempt)
             return
         retried = RetryState.of(message)
-        if self.sub.skip_ended and await already_ended(self.bus, event, waited=retried.count > 0):
-            log.info("release already ended; not acting on it")
+        if self.sub.skip_ended and await already_past(self.bus, event, waited=retried.count > 0):
+            log.info("release already ended or past this step; not acting on it")
             await settle(message.ack())
             return
         if retried.count:

@@ -3,8 +3,9 @@ to, and a release nobody is notified of costs the queue nothing.
 
 Bound to every notified state instead, the queue took four quorum writes a release even with no subscription at
 all (about 0.07 ms of the broker's CPU each: bench/queue_copy_bench.py), and a running notifier parsed each event
-to drop it. Each binding carries its subscription's id as an argument, so two subscriptions wanting the same events hold a binding each (the broker still copies an event
-once) and removing one leaves the other's in place. Who binds:
+to drop it. Each binding carries its subscription's id as an argument, so two subscriptions wanting the same
+events hold a binding each (the broker still copies an event once) and removing one leaves the other's in place.
+Who binds:
 - the API, a subscription it adds, before answering 201 (so it counts from the next event), and unbinds one it
   deletes;
 - the notifier, at start and every `GREENLIGHT_NOTIFIER_REBIND_INTERVAL`, every subscription it knows (its own

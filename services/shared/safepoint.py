@@ -1,11 +1,12 @@
-"""The safe point before a handler runs: a release that already ended is not worked on again."""
+"""The safe point before a handler runs: a release that already ended, or that a stale message's step already
+took past, is not worked on again."""
 
 from __future__ import annotations
 
 import structlog
 
 from services.shared.bus import Bus
-from services.shared.deadlines import STEP_STARTED_BY
+from services.shared.deadlines import STEP_DEADLINES, STEP_STARTED_BY
 from services.shared.ended import ENDINGS, STALE_AFTER, is_stale
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import LOG_CLOCK_SKEW
@@ -33,12 +34,15 @@ async def learn_recent_endings(bus: Bus) -> None:
     bus.ended.seeded = True
 
 
-async def already_ended(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
-    """Whether the release ended (aborted, past a deadline, failed) after `event` was published.
+async def already_past(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
+    """Whether the release ended (aborted, past a deadline, failed) after `event` was published, or, for a step's
+    input read from the log, moved past that step (its outcome is logged: nothing is left to redo).
 
     What this process saw end is known at once; a message that `waited` (came back from a retry) or is
     stale may predate this process, so the release log is read for it: only messages that sat in a queue
-    pay for that read, never the ordinary hop."""
+    pay for that read, never the ordinary hop. A stale step input whose release went on is a message a consumer
+    held unacked for long (a partition, a hung channel): acted on, it would deploy an old release onto a colour
+    a newer one had since taken, or fail a release that went live."""
     if event.state in ENDINGS:
         return False
     if event.release_id in bus.ended:
@@ -53,5 +57,10 @@ async def already_ended(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
         return False
     if latest is not None and latest.state in ENDINGS:
         bus.ended.add(latest)
+        return True
+    step = STEP_STARTED_BY.get(event.state)
+    if latest is not None and step is not None and latest.seq > event.seq and \
+            latest.state not in STEP_DEADLINES[step][1]:
+        log.info("the release went past this step meanwhile", step=step, now=latest.state.value)
         return True
     return False
