@@ -25,6 +25,7 @@ from services.shared.subscriptions import NOTIFIED, SubscriptionSpec, Subscripti
 from tests.approval.fakes import FakeResolver
 from tests.harness import serving
 from tests.notifier.conftest import SECRET, walk
+from tests.notifier.receiver import Receiver
 
 ADMIN = {"Authorization": "Bearer admin-token"}
 URL = "http://127.0.0.1:9/hook"  # nothing is delivered here: no notifier consumes in these tests
@@ -122,3 +123,27 @@ async def test_a_subscription_the_broker_cannot_bind_is_not_added(bus_settings: 
         assert refused.headers["Retry-After"] == "5"
         listed = await (await client.get("/subscriptions", headers=ADMIN)).json()
         assert listed["items"] == []  # not half added: a retry creates it afresh instead of a 409
+
+
+async def test_the_notifier_mends_a_subscription_left_unbound(bus_settings: BusSettings, database_url: str,
+                                                              receiver: Receiver) -> None:
+    # Added while the notifier runs, by an API replica that died before binding it: only the re-binding that
+    # runs every rebind_interval can ever queue its events.
+    async with serving(receiver.app(), port=0) as receiver_url, publisher(bus_settings) as bus:
+        settings = NotifierSettings(bus=bus_settings, timeout=5, rebind_interval=0.2)
+        async with serving(notifier_app(settings), port=0):
+            engine = await open_migrated(DatabaseSettings())
+            try:
+                await SubscriptionTable(engine).add(SubscriptionSpec.model_validate(
+                    {"id": "late", "url": f"{receiver_url}/hook", "secret": SECRET, "states": ["requested"]}))
+            finally:
+                await engine.dispose()
+            # Until the next round binds it, a release's `requested` is queued for nobody: one release per try.
+            for attempt in range(50):
+                await bus.publish(walk(f"m{attempt}")[0])
+                with contextlib.suppress(TimeoutError):
+                    delivered = await receiver.wait_for(1, timeout=0.2)
+                    break
+            else:
+                raise AssertionError("the subscription was never bound")
+    assert delivered[0]["id"] == f"m{attempt}/1"
