@@ -48,12 +48,12 @@ def create_app(settings: NotifierSettings) -> web.Application:
 
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
         await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
-        rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
         async with aiohttp.ClientSession() as session:
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout).post, outcomes)
             consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle)
             await consumer.start()
+            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
