@@ -2,13 +2,15 @@
 
 Deleting a queue that was never declared is a no-op in RabbitMQ, so the list errs on the side of more: the
 work queues of every service, their retry tiers (the short ones tests use and the defaults), the deadline
-timers, the log and the dead-letter queue. Benches left hundreds of queues behind before they used it.
+timers, the notifier's delay queues, the log and the dead-letter queue. Benches left hundreds of queues behind
+before they used it.
 """
 
 from __future__ import annotations
 
 import aio_pika
 
+from services.notifier.settings import NotifierSettings
 from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.settings import BusSettings
 from services.shared.topology import retry_delays, retry_queue_name
@@ -25,6 +27,10 @@ def queue_names(settings: BusSettings) -> list[str]:
     names += [retry_queue_name(prefix + s, delay) for s in SERVICE_QUEUES for delay in tiers]
     names += [deadline_queue_name(settings, step, DeadlineSettings().of(step)) for step in STEP_DEADLINES]
     names.append(prefix + "switcher.timers")  # the switcher's scale-down timers (services/switcher/settings.py)
+    # The notifier's delay queues, one per backoff step of the default delays (a test's own are fewer).
+    notifier = NotifierSettings.model_construct(bus=settings)
+    levels = len(NotifierSettings.model_fields["retry_delays"].default)
+    names += [notifier.retry_queue(level) for level in range(levels)]
     return names
 
 
