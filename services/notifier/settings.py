@@ -6,6 +6,7 @@ from pydantic import AnyHttpUrl, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.db.settings import DatabaseSettings
+from services.shared.notified import notifier_queue
 from services.shared.settings import BusSettings
 from services.shared.subscriptions import SubscriptionSpec
 
@@ -44,4 +45,4 @@ class NotifierSettings(BaseSettings):
 
     @property
     def work_queue(self) -> str:
-        return f"{self.bus.queue_prefix}notifier"
+        return notifier_queue(self.bus)

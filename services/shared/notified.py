@@ -18,9 +18,10 @@ events are still queued and dropped by the notifier, as every event was before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractExchange, AbstractQueue, AbstractRobustConnection
 
 from services.shared.protocol import routing_key
 from services.shared.settings import BusSettings
@@ -36,27 +37,33 @@ def notifier_queue(bus: BusSettings) -> str:
 
 async def bind_subscriptions(connection: AbstractRobustConnection, bus: BusSettings,
                              specs: Iterable[SubscriptionSpec]) -> None:
-    for spec in specs:
-        await declare_work_queue(connection, bus, notifier_queue(bus), spec.routing_keys(),
-                                 binding_arguments={SUBSCRIPTION_ARGUMENT: spec.id})
+    await declare_work_queue(connection, bus, notifier_queue(bus), [])  # the bindings below need the queue
+    async with _notifier_queue(connection, bus) as (queue, exchange):
+        for spec in specs:
+            for key in spec.routing_keys():  # binding again what is bound changes nothing
+                await queue.bind(exchange, key, arguments={SUBSCRIPTION_ARGUMENT: spec.id})
 
 
 async def unbind_subscription(connection: AbstractRobustConnection, bus: BusSettings, spec: SubscriptionSpec) -> None:
-    await _unbind(connection, bus, spec.routing_keys(), {SUBSCRIPTION_ARGUMENT: spec.id})
+    async with _notifier_queue(connection, bus) as (queue, exchange):
+        for key in spec.routing_keys():  # the broker answers ok for a binding that does not exist
+            await queue.unbind(exchange, key, arguments={SUBSCRIPTION_ARGUMENT: spec.id})
 
 
 async def drop_unfiltered_bindings(connection: AbstractRobustConnection, bus: BusSettings) -> None:
     """The bindings without a subscription (an older Greenlight's: every notified state of every app)."""
-    await _unbind(connection, bus, [routing_key("*", state) for state in NOTIFIED], {})
+    async with _notifier_queue(connection, bus) as (queue, exchange):
+        for state in NOTIFIED:
+            await queue.unbind(exchange, routing_key("*", state))
 
 
-async def _unbind(connection: AbstractRobustConnection, bus: BusSettings, keys: list[str],
-                  arguments: dict[str, str]) -> None:
+@contextlib.asynccontextmanager
+async def _notifier_queue(connection: AbstractRobustConnection, bus: BusSettings,
+                          ) -> AsyncIterator[tuple[AbstractQueue, AbstractExchange]]:
+    """The queue and the exchange on one channel of their own, closed after: every binding through one."""
     channel = await connection.channel()
     try:
-        queue = await channel.get_queue(notifier_queue(bus), ensure=False)
-        exchange = await channel.get_exchange(bus.exchange, ensure=False)
-        for key in keys:  # the broker answers ok for a binding that does not exist
-            await queue.unbind(exchange, key, arguments=dict(arguments))
+        yield (await channel.get_queue(notifier_queue(bus), ensure=False),
+               await channel.get_exchange(bus.exchange, ensure=False))
     finally:
         await channel.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
@@ -67,8 +67,7 @@ def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
 
 
 async def declare_work_queue(connection: AbstractRobustConnection, settings: BusSettings, name: str,
-                             routing_keys: Sequence[str], binding_arguments: Mapping[str, str] | None = None,
-                             ) -> None:
+                             routing_keys: Sequence[str]) -> None:
     """A work queue bound to `routing_keys` on the exchange. One that exists with other arguments (declared
     by a service with another delivery limit) is kept as it is: the consumer's own limit still applies."""
     channel = await connection.channel()
@@ -82,7 +81,7 @@ async def declare_work_queue(connection: AbstractRobustConnection, settings: Bus
     try:
         exchange: AbstractExchange = await channel.get_exchange(settings.exchange, ensure=False)
         for key in routing_keys:
-            await queue.bind(exchange, key, arguments=dict(binding_arguments or {}))
+            await queue.bind(exchange, key)
     finally:
         await channel.close()
 
