@@ -71,17 +71,20 @@ async def test_the_api_binds_what_a_subscription_wants_and_unbinds_it_on_delete(
         assert await queued(bus) == []  # no subscription: nothing copied
 
         ops = {"id": "ops", "url": URL, "secret": SECRET, "apps": ["demo"], "states": ["awaiting_approval"]}
-        chat = {"id": "chat", "url": URL, "secret": SECRET, "format": "slack"}  # Slack: the states it has words for
-        for body in (ops, chat):
+        # Slack: only the states it has words for, so not demo's `requested`; one of them ops' key too.
+        chat = {"id": "chat", "url": URL, "secret": SECRET, "apps": ["demo"], "format": "slack"}
+        wide = {"id": "wide", "url": URL, "secret": SECRET, "states": ["rejected"]}  # every app
+        for body in (ops, chat, wide):
             assert (await client.post("/subscriptions", json=body, headers=ADMIN)).status == 201
         await publish_both_apps(bus, "1")
-        # demo's awaiting_approval once though both want it, other's for chat; no `rejected`: Slack gets no
-        # message for it.
-        assert sorted(await queued(bus)) == ["d1/7", "o1/7"]
+        # demo's awaiting_approval once though ops and chat both want it; both rejections for wide; nothing
+        # else of `other` (ops wants demo's only).
+        assert sorted(await queued(bus)) == ["d1/7", "d1/8", "o1/8"]
 
         assert (await client.delete("/subscriptions/chat", headers=ADMIN)).status == 200
         await publish_both_apps(bus, "2")
-        assert await queued(bus) == ["d2/7"]  # ops' own binding outlived chat's on the same key
+        # ops' own binding of release.demo.awaiting_approval outlived chat's binding of that same key.
+        assert sorted(await queued(bus)) == ["d2/7", "d2/8", "o2/8"]
 
 
 async def test_the_notifier_binds_its_subscriptions_at_start_and_drops_the_old_bindings(
