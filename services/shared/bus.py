@@ -18,7 +18,7 @@ from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.settings import BusSettings
 from services.shared.timeouts import bounded
-from services.shared.topology import declare_log_stream, declare_topology, declare_work_queue
+from services.shared.topology import declare_log_stream, declare_topology, declare_work_queues
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
@@ -80,12 +80,14 @@ class Bus:
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
         # Every step's queue, not only this service's: an event is kept for a service not started yet. The
         # notifier's is bound per subscription instead (notified.py): declared here, bound by subscriptions.
+        plain: dict[str, list[str]] = {}
         for service, states in WORK_QUEUES.items():
             keys = [] if service == "notifier" else [routing_key("*", state) for state in states]
             if self.settings.partitions and service in PARTITIONED:
                 await declare_partitions(self._connection, self.settings, self.settings.queue_prefix + service, keys)
             else:
-                await declare_work_queue(self._connection, self.settings, self.settings.queue_prefix + service, keys)
+                plain[self.settings.queue_prefix + service] = keys
+        await declare_work_queues(self._connection, self.settings, plain)
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:

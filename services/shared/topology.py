@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aio_pika
@@ -70,20 +70,31 @@ async def declare_work_queue(connection: AbstractRobustConnection, settings: Bus
                              routing_keys: Sequence[str]) -> None:
     """A work queue bound to `routing_keys` on the exchange. One that exists with other arguments (declared
     by a service with another delivery limit) is kept as it is: the consumer's own limit still applies."""
+    await declare_work_queues(connection, settings, {name: routing_keys})
+
+
+async def declare_work_queues(connection: AbstractRobustConnection, settings: BusSettings,
+                              queues: Mapping[str, Sequence[str]]) -> None:
+    """`declare_work_queue` for each, through one channel: a channel opened and closed per queue made start-up
+    race the broker over channel numbers (aiormq reuses a number the broker may still be closing, and the broker
+    then closes the whole connection with CHANNEL_ERROR: seen once in CI as a replica that never started)."""
     channel = await connection.channel()
     try:
-        queue: AbstractQueue = await channel.declare_queue(name, durable=True,
-                                                           arguments=work_queue_arguments(settings))
-    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
-        log.info("work queue exists with other arguments; keeping it", queue=name, detail=str(exc)[:200])
-        channel = await connection.channel()  # the failed declare closed the first one
-        queue = await channel.declare_queue(name, passive=True)
-    try:
         exchange: AbstractExchange = await channel.get_exchange(settings.exchange, ensure=False)
-        for key in routing_keys:
-            await queue.bind(exchange, key)
+        for name, routing_keys in queues.items():
+            try:
+                queue: AbstractQueue = await channel.declare_queue(name, durable=True,
+                                                                   arguments=work_queue_arguments(settings))
+            except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+                log.info("work queue exists with other arguments; keeping it", queue=name, detail=str(exc)[:200])
+                channel = await connection.channel()  # the failed declare closed the last one
+                exchange = await channel.get_exchange(settings.exchange, ensure=False)
+                queue = await channel.declare_queue(name, passive=True)
+            for key in routing_keys:
+                await queue.bind(exchange, key)
     finally:
-        await channel.close()
+        if not channel.is_closed:
+            await channel.close()
 
 
 def retry_delays(settings: BusSettings) -> tuple[float, ...]:
