@@ -39,6 +39,8 @@ import aio_pika
 import aiohttp
 
 from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
+from services.shared.db.projector import Projector
+from services.shared.db.runtime import READ_MODEL
 from services.shared.db.writer import DB_THREAD_PREFIX
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
@@ -116,6 +118,7 @@ async def post_release(http: aiohttp.ClientSession, api: str, app: str) -> str:
         return str(body["id"])
 
 
+PROJECTORS: list[Projector] = []  # in `inproc` mode, the API's (it leads the read model)
 EARLY: list[int] = []  # per approval: the 409s it met before the API's read model had awaiting_approval
 
 
@@ -193,6 +196,7 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
             # switcher's stands by. (Started last, the API stood by, and its gate polled for every approval.)
             approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
             api = await stack.enter_async_context(serving(approval, 0))
+            PROJECTORS.append(approval[READ_MODEL].projector)
             for service in WORKERS:
                 await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
             yield api, await stack.enter_async_context(observer(bus))
@@ -271,8 +275,13 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     base_per_s = finished / bare_meter[2]
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
+    batches = [(p.batches, p.folded.new + p.folded.duplicates) for p in PROJECTORS[-1:] if mode == "inproc"]
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
     broker, python, _ = meter.stop()
+    for (before, seen), projector in zip(batches, PROJECTORS[-1:], strict=True):
+        folds, events = projector.batches - before, projector.folded.new + projector.folded.duplicates - seen
+        print(f"[{mode} round {number}] one release at a time, the projector: {folds / n:.1f} transactions a "
+              f"release, {events / max(folds, 1):.1f} events each")
     # One release at a time, what each costs: steadier from run to run than the latencies (sessions compare it).
     print(f"[{mode} round {number}] one release at a time, CPU per release: broker {broker / n * 1000:.1f} ms, "
           f"python {python / n * 1000:.1f} ms, of it the database's threads {meter.named / n * 1000:.1f} ms "

@@ -51,6 +51,14 @@ async def wait_for_state(store: ReleaseStore | ReleaseDatabase, release_id: str,
     return logged.event.release
 
 
+async def until_delivered(database: ReleaseDatabase, release_id: str, count: int, timeout: float = 10.0) -> None:
+    """Until this process's projector holds `count` of the release's events, delivered and not folded. Polled:
+    a delivery has no event of its own to await."""
+    async with asyncio.timeout(timeout):
+        while len(database.arrived(release_id)) < count:  # noqa: ASYNC110 - no event to await, see above
+            await asyncio.sleep(0.005)
+
+
 @contextlib.asynccontextmanager
 async def observer(bus: BusSettings) -> AsyncIterator[ReleaseStore]:
     """The release log folded in memory in the test's process: what tests await and check, independent of

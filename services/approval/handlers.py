@@ -166,16 +166,19 @@ class ReleaseDesk:
                        ahead: Sequence[Item] = ()) -> None:
         """Record (after the log's events it continues, `ahead`), then publish; the record is what makes a
         concurrent second writer lose."""
-        try:
-            await self.store.record(event, strict=True, ahead=ahead)
-        except AppBusy:
-            await self._check_free(event.app, caller)
-            raise Conflict(f"Another release of {event.app} is in flight.") from None
-        except SameChange:
-            raise
-        except StaleWrite as exc:
-            raise Conflict(f"The release changed meanwhile (it is {exc.state} now); reload and retry.",
-                           state=ReleaseState(exc.state)) from None
+        for attempt in range(2):
+            try:
+                await self.store.record(event, strict=True, ahead=ahead)
+                break
+            except AppBusy:
+                await self._check_free(event.app, caller)  # 409 naming the blocker; or its end was just folded
+                if attempt:
+                    raise Conflict(f"Another release of {event.app} is in flight.") from None
+            except SameChange:
+                raise
+            except StaleWrite as exc:
+                raise Conflict(f"The release changed meanwhile (it is {exc.state} now); reload and retry.",
+                               state=ReleaseState(exc.state)) from None
         try:
             await self.bus.publish(event)
         except PublishFailed as exc:
@@ -194,6 +197,8 @@ class ReleaseDesk:
 
     async def _check_free(self, app: str, caller: Identity | None = None) -> None:
         blocking = await self.store.in_flight(app)
+        if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
+            blocking = await self.store.in_flight(app)
         if blocking is not None:
             # The requester retrying (their first try answered 503 or never answered) gets it published now.
             await self._echo(blocking, now=caller is not None and caller.name == blocking.requested_by)

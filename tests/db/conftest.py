@@ -60,10 +60,11 @@ async def leader_and_standby(url: str) -> AsyncIterator[tuple[ReleaseDatabase, R
 
 
 @contextlib.asynccontextmanager
-async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000, *, lease_interval: float = 1.0
-                     ) -> AsyncIterator[Projector]:
+async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000, *, lease_interval: float = 1.0,
+                     linger: float = 0.0) -> AsyncIterator[Projector]:
     """A process's read model as a service runs it: leading if it gets the lease, else standing by."""
-    model = ReadModel(Projector(bus, database, batch_size), follow_interval=0.02, lease_interval=lease_interval)
+    model = ReadModel(Projector(bus, database, batch_size, linger), follow_interval=0.02,
+                      lease_interval=lease_interval)
     await model.start(timeout=30)
     try:
         yield model.projector

@@ -77,6 +77,7 @@ class ReleaseDatabase:
         self._changed = asyncio.Condition()
         self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
         self.arrivals: Arrivals | None = None  # set by this process's projector while it leads (arrivals.py)
+        self.hurry: Callable[[], None] | None = None  # the same projector's: fold its deliveries now
         self.log_stream: str | None = None  # the log this process projects or follows, set by its projector
 
     def close(self) -> None:
@@ -113,6 +114,23 @@ class ReleaseDatabase:
     def arrived(self, release_id: str) -> list[Item]:
         """The release's events delivered to this process's projector and not folded yet, as of now."""
         return self.arrivals(release_id) if self.arrivals is not None else []
+
+    async def settle(self, release_id: str, timeout: float = 5.0) -> bool:
+        """Fold now the release's events this process's projector was delivered and has not folded; True if there
+        were any (and they are folded, unless `timeout` passed first). A client that saw a release end on the log
+        may ask for the app's next one at once: its blocker's end must not wait out the projector's linger."""
+        waiting = {item.offset for item in self.arrived(release_id)}
+        if not waiting or self.hurry is None:
+            return False
+        self.hurry()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while True:
+                    version = self.version
+                    if not waiting & {item.offset for item in self.arrived(release_id)}:
+                        break
+                    await self.changed(version, timeout)
+        return True
 
     def ahead_of(self, latest: ReleaseEvent, seen: Sequence[Item] = ()) -> list[Item]:
         """The release's events after `latest` delivered to this process's projector and not folded yet, with

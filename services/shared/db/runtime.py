@@ -38,7 +38,7 @@ def database_ctx(settings: DatabaseSettings) -> Context:
 
 def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        model = ReadModel(Projector(app[bus_key], app[DATABASE], settings.batch_size),
+        model = ReadModel(Projector(app[bus_key], app[DATABASE], settings.batch_size, settings.linger),
                           settings.follow_interval, settings.lease_interval)
         await model.start(settings.catch_up_timeout)
         app[READ_MODEL] = model
