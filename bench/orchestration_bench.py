@@ -268,6 +268,18 @@ def ratio_line(name: str, rounds: list[Round]) -> str:
     return f"{name} ratio to the bare chain, median of {len(rounds)} rounds (range): " + ", ".join(parts)
 
 
+def projector_folds(mode: str) -> list[tuple[int, int]]:
+    """The API's projector's (transactions, events) so far; none in `procs` mode (another process's)."""
+    return [(p.batches, p.folded.new + p.folded.duplicates) for p in PROJECTORS[-1:] if mode == "inproc"]
+
+
+def print_folds(label: str, before: list[tuple[int, int]], releases: int) -> None:
+    for (batches, seen), projector in zip(before, PROJECTORS[-1:], strict=False):
+        folds, events = projector.batches - batches, projector.folded.new + projector.folded.duplicates - seen
+        print(f"{label}, the projector: {folds / max(releases, 1):.1f} transactions a release, "
+              f"{events / max(folds, 1):.1f} events each")
+
+
 async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: int) -> Round:
     # The bare chain as the issue's goal measured it: its messages back to back, then Greenlight's releases.
     staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
@@ -275,21 +287,20 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     base_per_s = finished / bare_meter[2]
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    batches = [(p.batches, p.folded.new + p.folded.duplicates) for p in PROJECTORS[-1:] if mode == "inproc"]
+    folds = projector_folds(mode)
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
     broker, python, _ = meter.stop()
-    for (before, seen), projector in zip(batches, PROJECTORS[-1:], strict=True):
-        folds, events = projector.batches - before, projector.folded.new + projector.folded.duplicates - seen
-        print(f"[{mode} round {number}] one release at a time, the projector: {folds / n:.1f} transactions a "
-              f"release, {events / max(folds, 1):.1f} events each")
+    print_folds(f"[{mode} round {number}] one release at a time", folds, n)
     # One release at a time, what each costs: steadier from run to run than the latencies (sessions compare it).
     print(f"[{mode} round {number}] one release at a time, CPU per release: broker {broker / n * 1000:.1f} ms, "
           f"python {python / n * 1000:.1f} ms, of it the database's threads {meter.named / n * 1000:.1f} ms "
           f"(SQLite's small transactions run on the event loop: not in that figure)")
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
+    folds = projector_folds(mode)
     seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
     reading = meter.stop()
+    print_folds(f"[{mode} round {number}] {tp} at once", folds, done)
     early = EARLY[-tp:]
     print(f"[{mode} round {number}] throughput: {done}/{tp} releases live in {seconds:.2f}s = "
           f"{done / seconds:.0f} releases/s; approvals that met a 409 first: {sum(1 for e in early if e)}/{len(early)} "
