@@ -115,6 +115,11 @@ class ReleaseDatabase:
         """The release's events delivered to this process's projector and not folded yet, as of now."""
         return self.arrivals(release_id) if self.arrivals is not None else []
 
+    def fold_soon(self) -> None:
+        """Someone waits for the read model to move: this process's projector folds its next delivery at once."""
+        if self.hurry is not None:
+            self.hurry()
+
     async def settle(self, release_id: str, timeout: float = 5.0) -> bool:
         """Fold now the release's events this process's projector was delivered and has not folded; True if there
         were any (and they are folded, unless `timeout` passed first). A client that saw a release end on the log
