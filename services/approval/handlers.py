@@ -140,9 +140,8 @@ class ReleaseDesk:
             left = deadline - loop.time()
             if left <= 0:
                 return latest, []
-            # Woken at once when this process projects (whose next delivery is then folded without lingering);
-            # a standby hears of the fold only at its next poll (every 50 ms), so look again sooner, backing off.
-            self.store.fold_soon()
+            # Woken at once when this process projects; a standby hears of the fold only at its next poll
+            # (every 50 ms), so look again sooner, backing off.
             await self.store.changed(version, min(left, pause))
             pause = min(pause * 2, 0.05)
 

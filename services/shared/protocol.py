@@ -89,6 +89,10 @@ def _on_the_way_live() -> frozenset[ReleaseState]:
 # States in which a release holds its app: no second release of that app may start. Derived from THE
 # table, so a step added to it holds the app too.
 IN_FLIGHT: frozenset[ReleaseState] = _on_the_way_live()
+# States someone acts on through the API the moment the log shows them: a decision at the gate, or, the release
+# out of flight, the app's next release or a rollback. The read model's projector folds them at once instead of
+# lingering for more events (services/shared/db/projector.py): an API replica that does not project cannot hurry it.
+ACTED_ON_AT_ONCE: frozenset[ReleaseState] = frozenset({S.AWAITING_APPROVAL, *(s for s in S if s not in IN_FLIGHT)})
 
 
 def _before(gate: ReleaseState) -> frozenset[ReleaseState]:

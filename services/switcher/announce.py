@@ -96,9 +96,7 @@ class Announcer:
             left = deadline - loop.time()
             if done(release) or left <= 0:
                 return release
-            # A fold here wakes it at once (the next delivery is folded without lingering); a record (this
-            # process's or another replica's) only shows on a look.
-            self.store.fold_soon()
+            # A fold here wakes it at once; a record (this process's or another replica's) only shows on a look.
             await self.store.changed(version, min(left, pause))
             pause = min(pause * 2, 0.1)
 

@@ -115,18 +115,14 @@ class ReleaseDatabase:
         """The release's events delivered to this process's projector and not folded yet, as of now."""
         return self.arrivals(release_id) if self.arrivals is not None else []
 
-    def fold_soon(self) -> None:
-        """Someone waits for the read model to move: this process's projector folds its next delivery at once."""
-        if self.hurry is not None:
-            self.hurry()
-
     async def settle(self, release_id: str, timeout: float = 5.0) -> bool:
-        """Fold now the release's events this process's projector was delivered and has not folded; True if there
-        were any (and they are folded, unless `timeout` passed first). A client that saw a release end on the log
-        may ask for the app's next one at once: its blocker's end must not wait out the projector's linger."""
-        waiting = {item.offset for item in self.arrived(release_id)}
-        if not waiting or self.hurry is None:
+        """If this process's projector was delivered an event that takes the release out of flight and has not
+        folded it yet (its batch is being committed), fold it now and wait for that; True if so. A client that saw
+        a release end on the log may ask for the app's next one at once."""
+        arrived = self.arrived(release_id)
+        if self.hurry is None or all(item.event.state in IN_FLIGHT for item in arrived):
             return False
+        waiting = {item.offset for item in arrived}
         self.hurry()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
