@@ -52,6 +52,9 @@ TRANSITIONS: dict[ReleaseState, frozenset[ReleaseState]] = {
     S.SUPERSEDED: frozenset({S.LIVE}),
 }
 
+# The states a person acts on or wants to hear of; the intermediate steps (building, pushing, ...) are left out.
+HEARD_OF = (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.LIVE, S.FAILED, S.ROLLING_BACK, S.ROLLED_BACK)
+
 # The step each worker service takes, by the states it acts on: its work queue `<queue_prefix><service>`
 # is bound to these. Every service declares all of them, so no event waits on a service's first start.
 WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
@@ -60,11 +63,9 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
     "deployer": (S.PUSHED, S.REJECTED, S.FAILED),  # stage; tear the standby down after a refusal
     "switcher": (S.APPROVED, S.ROLLING_BACK),
     "analysis": (S.ANALYSING, S.VERIFYING),
-    # The states a person acts on or wants to hear of; the intermediate steps (building, pushing, ...)
-    # are left out. Subscriptions choose among these, and the queue is bound per subscription
-    # (services/shared/notified.py): an event nobody subscribed to costs it no queue write.
-    "notifier": (S.REQUESTED, S.AWAITING_APPROVAL, S.APPROVED, S.REJECTED, S.LIVE, S.FAILED, S.ROLLING_BACK,
-                 S.ROLLED_BACK),
+    # Subscriptions choose among HEARD_OF, and the queue is bound per subscription (services/shared/notified.py):
+    # an event nobody subscribed to costs it no queue write.
+    "notifier": HEARD_OF,
     # Issue 18: the approval policy's timers (expiry, auto-promotion) and a rollback-to-release's approval.
     "approval": (S.AWAITING_APPROVAL,),
 }
@@ -89,10 +90,11 @@ def _on_the_way_live() -> frozenset[ReleaseState]:
 # States in which a release holds its app: no second release of that app may start. Derived from THE
 # table, so a step added to it holds the app too.
 IN_FLIGHT: frozenset[ReleaseState] = _on_the_way_live()
-# States someone acts on through the API the moment the log shows them: a decision at the gate, or, the release
-# out of flight, the app's next release or a rollback. The read model's projector folds them at once instead of
-# lingering for more events (services/shared/db/projector.py): an API replica that does not project cannot hurry it.
-ACTED_ON_AT_ONCE: frozenset[ReleaseState] = frozenset({S.AWAITING_APPROVAL, *(s for s in S if s not in IN_FLIGHT)})
+# States the read model shows the moment the log does: what people hear of (SSE streams, decisions at the gate)
+# and every state out of flight (the app's next release, a rollback). The projector folds them as they arrive,
+# where it lingers for more of the intermediate steps (services/shared/db/projector.py): an API replica that does
+# not project could not hurry it.
+SHOWN_AT_ONCE: frozenset[ReleaseState] = frozenset({*HEARD_OF, *(s for s in S if s not in IN_FLIGHT)})
 
 
 def _before(gate: ReleaseState) -> frozenset[ReleaseState]:

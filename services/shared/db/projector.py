@@ -8,9 +8,10 @@ Ack policy: a batch's messages are acked (one `multiple` ack) only after its tra
 Batching: a quiet spell's first delivery waits up to `linger` for more before it is folded. A transaction of one
 event costs 0.34 ms of CPU here and one of eight 0.08 ms an event (bench/fold_bench.py's data, batch by batch),
 and one release's events arrive a few milliseconds apart, so folding each alone cost about 3 ms of a release's
-CPU on the services' cores. What must not wait does not: an event someone acts on through the API at once
-(ACTED_ON_AT_ONCE: `awaiting_approval`, a release's end) is folded as it arrives, with whatever lingered before it,
-in whichever process projects; so are SMALL_BATCH deliveries, and a stop or the catch-up marker ends the wait.
+CPU on the services' cores. Only the intermediate steps linger: an event people hear of or act on (SHOWN_AT_ONCE:
+`requested`, `awaiting_approval`, `approved`, a release's end...) is folded as it arrives, with whatever lingered
+before it, in whichever process projects; so are SMALL_BATCH deliveries, and a stop or the catch-up marker ends
+the wait.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.db.wakeup import move_offset_sync
 from services.shared.events import BadMessage, parse_event
-from services.shared.protocol import ACTED_ON_AT_ONCE
+from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
 SMALL_BATCH = 16  # events a batch may hold to be folded on the event loop's thread (writer.py: `run`'s small)
-_AT_ONCE = frozenset(state.value for state in ACTED_ON_AT_ONCE)  # the last word of an event's routing key
+_AT_ONCE = frozenset(state.value for state in SHOWN_AT_ONCE)  # the last word of an event's routing key
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
 

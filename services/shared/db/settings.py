@@ -25,9 +25,9 @@ class DatabaseSettings(BaseSettings):
     linger: float = Field(
         0.01, ge=0, description="seconds the projector waits after a quiet spell's first event for more before it "
                                 "folds: one transaction for several events (about half the CPU a release's fold "
-                                "costs). Reads and SSE streams see the intermediate steps up to this much later; "
-                                "`awaiting_approval` and a release's end are folded as they arrive. 0: fold each "
-                                "delivery at once; default 0.01")
+                                "costs). Reads and SSE streams see the intermediate steps (building ... deploying, "
+                                "switching) up to this much later; what people hear of or act on is folded as it "
+                                "arrives. 0: fold each delivery at once; default 0.01")
     poll_interval: float = Field(
         1.0, gt=0, description="seconds an SSE stream waits for this process's projector before it looks in the "
                                "database again (another replica may have written); default 1")
