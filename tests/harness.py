@@ -51,6 +51,19 @@ async def wait_for_state(store: ReleaseStore | ReleaseDatabase, release_id: str,
     return logged.event.release
 
 
+def waiting_signal(database: ReleaseDatabase) -> asyncio.Event:
+    """Set when a caller starts waiting for the read model to move."""
+    entered = asyncio.Event()
+    changed = database.changed
+
+    async def spy(since: int, timeout: float) -> None:
+        entered.set()
+        await changed(since, timeout)
+
+    database.changed = spy  # type: ignore[method-assign]
+    return entered
+
+
 async def until_delivered(database: ReleaseDatabase, release_id: str, count: int, timeout: float = 10.0) -> None:
     """Until this process's projector holds `count` of the release's events, delivered and not folded. Polled:
     a delivery has no event of its own to await."""

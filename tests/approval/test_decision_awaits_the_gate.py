@@ -10,25 +10,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
 from tests.approval.conftest import APPROVER, TO_APPROVAL, advance, api_client, reach, request_release
+from tests.harness import waiting_signal
 
 Client = TestClient[web.Request, web.Application]
-
-
-def waiting_signal(database: ReleaseDatabase) -> asyncio.Event:
-    """Set when a caller starts waiting for the read model to move."""
-    entered = asyncio.Event()
-    changed = database.changed
-
-    async def spy(since: int, timeout: float) -> None:
-        entered.set()
-        await changed(since, timeout)
-
-    database.changed = spy  # type: ignore[method-assign]
-    return entered
 
 
 async def test_an_approval_ahead_of_the_read_model_waits_for_the_gate(client: Client) -> None:

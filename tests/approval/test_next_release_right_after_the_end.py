@@ -9,25 +9,11 @@ import asyncio
 import pytest
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from tests.approval.conftest import REPO, REQUESTER, api_client, request_release
-from tests.harness import HeldFold, until_delivered
-
-
-def settling(database: ReleaseDatabase) -> asyncio.Event:
-    """Set when a caller starts waiting for the read model to move."""
-    entered = asyncio.Event()
-    changed = database.changed
-
-    async def spy(since: int, timeout: float) -> None:
-        entered.set()
-        await changed(since, timeout)
-
-    database.changed = spy  # type: ignore[method-assign]
-    return entered
+from tests.approval.conftest import REPO, REQUESTER, api_client, reach, request_release
+from tests.harness import HeldFold, until_delivered, waiting_signal
 
 
 # A full SHA goes straight to the record, which refuses a second release in flight; a branch is checked first.
@@ -37,16 +23,17 @@ async def test_the_next_release_waits_for_the_fold_of_the_last_ones_end(
     async with api_client(settings) as client:
         database, bus = client.app[DATABASE], client.app[BUS]
         first = await request_release(client)  # recorded by the API itself: in flight in the database
+        await reach(client, first["id"], S.REQUESTED)  # and its copy from the log folded
         requested = await database.latest(first["id"])
         assert requested is not None
         fold = HeldFold(database)
         building = requested.next(S.BUILDING, actor="builder")
         for event in (building, building.next(S.FAILED, actor="builder", details={"reason": "lint"})):
             await bus.publish(event)
-        await until_delivered(database, first["id"], 3)  # the log's requested, building, failed: none folded
+        await until_delivered(database, first["id"], 2)  # building, failed: their fold held
         assert (await database.in_flight("demo")).id == first["id"]  # type: ignore[union-attr]
 
-        entered = settling(database)
+        entered = waiting_signal(database)
         asking = asyncio.create_task(client.post(
             "/releases", json={"app": "demo", "repository": REPO, "commit": commit}, headers=REQUESTER))
         await asyncio.wait_for(entered.wait(), 10)  # refused at once, it would never wait
@@ -60,7 +47,7 @@ async def test_the_next_release_waits_for_the_fold_of_the_last_ones_end(
 async def test_an_app_still_in_flight_is_refused_at_once_naming_it(settings: ApprovalSettings) -> None:
     async with api_client(settings) as client:
         first = await request_release(client)
-        entered = settling(client.app[DATABASE])
+        entered = waiting_signal(client.app[DATABASE])
         response = await asyncio.wait_for(client.post(
             "/releases", json={"app": "demo", "repository": REPO, "commit": "main"}, headers=REQUESTER), 10)
         assert response.status == 409

@@ -51,6 +51,8 @@ async def test_roll_back_to_an_earlier_release_from_its_page(approval: Approval,
     await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
     await decide(approval.url, second, "approve")
     await wait_for_state(approval.store, first, S.SUPERSEDED)
+    # The second's `live` lands just after: the page opened before it re-renders when it comes, under the click.
+    await wait_for_state(approval.store, second, S.LIVE)
 
     await sign_in(page, approval.url, "approver-token", f"/ui/releases/{first}")
     await page.get_by_test_id("rollback-to").click()

@@ -3,6 +3,9 @@ next notifier; the records endpoint shows it."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import aiohttp
 
 from services.notifier.app import create_app
@@ -24,8 +27,19 @@ async def test_a_retry_parked_before_a_restart_is_delivered_after_it(
         assert receiver.accepted == []  # stopped with the retry parked on the broker
         async with serving(create_app(r.settings), port=0) as second:
             [delivered] = await receiver.wait_for(1)
-            async with aiohttp.ClientSession() as http, http.get(f"{second}/deliveries",
-                                                                 params={"release": "r4"}) as answer:
-                records = await answer.json()
+            records = await settled(second, "r4")
     assert delivered["id"] == "r4/1"
     assert [(x["status"], x["attempts"], x["last_error"]) for x in records] == [("delivered", 2, None)]
+
+
+async def settled(notifier: str, release_id: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The release's records from the endpoint once none is pending: the notifier records a delivery after the
+    receiver's answer, so right after the receiver accepted it the record may still say pending. Polled: the
+    endpoint has no event to await."""
+    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
+        while True:
+            async with http.get(f"{notifier}/deliveries", params={"release": release_id}) as answer:
+                records: list[dict[str, Any]] = await answer.json()
+            if records and all(x["status"] != "pending" for x in records):
+                return records
+            await asyncio.sleep(0.05)
