@@ -9,6 +9,7 @@ import json
 import time
 
 import aio_pika
+import structlog.testing
 from aiohttp import web
 
 from services.shared.consumer import Retry
@@ -34,9 +35,10 @@ async def test_transient_failures_come_back_after_a_growing_backoff(bus_settings
         channel = await connection.channel()
         notices = await channel.declare_queue(exclusive=True)
         await notices.bind(bus_settings.exchange, "progress.#")
-        async with running(stub_service(bus_settings, flaky)):
-            await probe[BUS].publish(first_event(make_release(), actor="ann"))
-            built = await wait_for_state(probe[STORE], "r1", S.BUILT)
+        with structlog.testing.capture_logs() as logs:
+            async with running(stub_service(bus_settings, flaky)):
+                await probe[BUS].publish(first_event(make_release(), actor="ann"))
+                built = await wait_for_state(probe[STORE], "r1", S.BUILT)
         got = []
         async with asyncio.timeout(5):
             async with notices.iterator() as messages:
@@ -48,9 +50,10 @@ async def test_transient_failures_come_back_after_a_growing_backoff(bus_settings
     # Tiers 0.2, 0.4, 0.8 s minus up to 25 % jitter: never an immediate requeue, and growing.
     assert len(attempts) == 4
     assert waits[0] >= 0.14 and waits[1] >= 0.29 and waits[2] >= 0.59, waits
-    # Lower bounds alone pass a retrier that always waits the cap (0.8 s). A first wait that short of the cap's
-    # shortest (0.6 s) leaves 0.4 s for redelivery latency, tens of ms when measured.
-    assert waits[0] < 0.6, waits
+    # Lower bounds alone pass a retrier that always waits the cap (0.8 s): the waits it chose are each tier's.
+    # (Not the measured waits: on a loaded broker a parked message came back a second late, 1.23 s for 0.2.)
+    chosen = [line["wait"] for line in logs if line["event"] == "dependency unavailable; retrying later"]
+    assert len(chosen) == 3 and 0.14 <= chosen[0] <= 0.25 and 0.29 <= chosen[1] <= 0.5 and chosen[2] >= 0.59, chosen
     assert [n["current"] for n in got] == [1, 2, 3]  # progress messages (services/shared/progress.py)
     assert got[0]["message"].startswith("engine unavailable, retry 1 in ")
     assert all(n["release_id"] == "r1" and n["step"] == "build" for n in got)
