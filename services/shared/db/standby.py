@@ -95,10 +95,17 @@ class ReadModel:
         """The offset of a marker published now: the end of the log at this moment."""
         projector, marker = self.projector, uuid.uuid4().hex
         found: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        closing = False
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            with contextlib.suppress(Exception):
-                await message.ack()
+            # No ack may be sent once the close below began: RabbitMQ answers a frame on a channel it has closed
+            # with CHANNEL_ERROR "expected 'channel.open'" and closes the whole connection, and the service's
+            # start-up died of it (CI, several processes starting at once and logging). An ack begun before the
+            # close is queued ahead of it (aiormq writes frames in order), so checking here, then acking at once,
+            # is enough.
+            if not closing:
+                with contextlib.suppress(Exception):
+                    await message.ack()
             if (message.headers or {}).get(MARKER_HEADER) == marker and not found.done():
                 found.set_result(int(message.headers["x-stream-offset"]))  # type: ignore[arg-type]
 
@@ -108,5 +115,6 @@ class ReadModel:
                 aio_pika.Message(b"", headers={MARKER_HEADER: marker}), routing_key=projector.stream)
             return await found
         finally:
+            closing = True
             with contextlib.suppress(Exception):
                 await bounded(channel.close(), 5)
