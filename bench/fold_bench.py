@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from bench.history_fill import history
 from services.shared.db.engine import open_migrated
-from services.shared.db.projector import SMALL_BATCH, fold_batch_sync
+from services.shared.db.projector import SMALL_BATCH, Raw, fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings
@@ -28,14 +30,23 @@ from services.shared.db.settings import DatabaseSettings
 SEGMENT = 200_000
 
 
-async def main(releases: int, url: str) -> None:
+@contextlib.asynccontextmanager
+async def history_to_fold(releases: int, url: str) -> AsyncIterator[tuple[ReleaseDatabase, list[Raw]]]:
+    """A fresh, migrated database with the bench's projection row, and the synthetic log to fold into it."""
     engine = await open_migrated(DatabaseSettings(GREENLIGHT_DATABASE_URL=url))  # type: ignore[call-arg]
     database = ReleaseDatabase(engine)
     try:
         async with engine.begin() as connection:
             await connection.execute(projection.insert().values(stream="bench", log_offset=-1,
                                                                 updated_at=datetime.now(UTC)))
-        raw = [(offset, False, event.dumps()) for offset, event in enumerate(history(releases))]
+        yield database, [(offset, False, event.dumps()) for offset, event in enumerate(history(releases))]
+    finally:
+        database.writer.close()
+        await engine.dispose()
+
+
+async def main(releases: int, url: str) -> None:
+    async with history_to_fold(releases, url) as (database, raw):
         started = last = time.perf_counter()
         first = 0.0
         for start in range(0, len(raw), 1000):
@@ -47,27 +58,15 @@ async def main(releases: int, url: str) -> None:
                 print(f"events {start + 1000 - SEGMENT:>9,}-{start + 1000:>9,}: {rate:8,.0f} events/s "
                       f"({rate / first:.2f}x the first {SEGMENT:,})", flush=True)
         print(f"all {len(raw):,} events: {len(raw) / (time.perf_counter() - started):,.0f} events/s")
-    finally:
-        database.writer.close()
-        await engine.dispose()
 
 
 async def by_size(releases: int, url: str, size: int) -> float:
     """CPU seconds an event costs, folded `size` events a transaction, as the projector folds small batches."""
-    engine = await open_migrated(DatabaseSettings(GREENLIGHT_DATABASE_URL=url))  # type: ignore[call-arg]
-    database = ReleaseDatabase(engine)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(projection.insert().values(stream="bench", log_offset=-1,
-                                                                updated_at=datetime.now(UTC)))
-        raw = [(offset, False, event.dumps()) for offset, event in enumerate(history(releases))]
+    async with history_to_fold(releases, url) as (database, raw):
         started = time.process_time()
         for start in range(0, len(raw), size):
             await database.writer.run(fold_batch_sync, "bench", raw[start:start + size], small=size <= SMALL_BATCH)
         return (time.process_time() - started) / len(raw)
-    finally:
-        database.writer.close()
-        await engine.dispose()
 
 
 def sizes(releases: int, chosen: list[int]) -> None:
