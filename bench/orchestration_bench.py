@@ -39,6 +39,7 @@ import aio_pika
 import aiohttp
 
 from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
+from bench.database_cpu import DatabaseCpu
 from services.shared.db.projector import Projector
 from services.shared.db.runtime import READ_MODEL
 from services.shared.db.writer import DB_THREAD_PREFIX
@@ -119,6 +120,8 @@ async def post_release(http: aiohttp.ClientSession, api: str, app: str) -> str:
 
 
 PROJECTORS: list[Projector] = []  # in `inproc` mode, the API's (it leads the read model)
+DATABASE_CPU = DatabaseCpu()  # the read model's transactions, wherever the mode runs them
+DATABASED = ("approval", "switcher")  # the services that keep a read model (service_app's `database`)
 EARLY: list[int] = []  # per approval: the 409s it met before the API's read model had awaiting_approval
 
 
@@ -197,6 +200,7 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
             approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
             api = await stack.enter_async_context(serving(approval, 0))
             PROJECTORS.append(approval[READ_MODEL].projector)
+            DATABASE_CPU.metrics_urls = []  # this process's own counter
             for service in WORKERS:
                 await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
             yield api, await stack.enter_async_context(observer(bus))
@@ -238,6 +242,7 @@ async def procs_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStore
                                     break
                         await asyncio.sleep(0.05)
                 await consumers_ready(bus)
+                DATABASE_CPU.metrics_urls = [f"http://127.0.0.1:{stack.ports[s]}/metrics" for s in DATABASED]
                 yield stack.api, store
         finally:
             await drop_topology(bus)
@@ -280,6 +285,16 @@ def print_folds(label: str, before: list[tuple[int, int]], releases: int) -> Non
               f"{events / max(folds, 1):.1f} events each")
 
 
+def database_line(label: str, before: tuple[float, int], after: tuple[float, int], python: float,
+                  releases: int) -> str:
+    if "postgresql" in os.environ.get("GREENLIGHT_DATABASE_URL", ""):
+        return f"{label}, the database's transactions: not counted on PostgreSQL (its server's CPU is)"
+    seconds, count = after[0] - before[0], after[1] - before[1]
+    return (f"{label}, the database's transactions: {seconds / releases * 1000:.1f} ms of CPU a release "
+            f"({seconds / python:.0%} of the python CPU), {count / releases:.1f} a release, "
+            f"{seconds / max(count, 1) * 1000:.2f} ms each")
+
+
 async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: int) -> Round:
     # The bare chain as the goal measured it: its messages back to back, then Greenlight's releases.
     staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
@@ -287,20 +302,23 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     base_per_s = finished / bare_meter[2]
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds = projector_folds(mode)
+    folds, spent = projector_folds(mode), await DATABASE_CPU.read()
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
     broker, python, _ = meter.stop()
     print_folds(f"[{mode} round {number}] one release at a time", folds, n)
+    print(database_line(f"[{mode} round {number}] one release at a time", spent, await DATABASE_CPU.read(),
+                        python, n))
     # One release at a time, what each costs: steadier from run to run than the latencies (sessions compare it).
     print(f"[{mode} round {number}] one release at a time, CPU per release: broker {broker / n * 1000:.1f} ms, "
           f"python {python / n * 1000:.1f} ms, of it the database's threads {meter.named / n * 1000:.1f} ms "
           f"(SQLite's small transactions run on the event loop: not in that figure)")
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds = projector_folds(mode)
+    folds, spent = projector_folds(mode), await DATABASE_CPU.read()
     seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
     reading = meter.stop()
     print_folds(f"[{mode} round {number}] {tp} at once", folds, done)
+    print(database_line(f"[{mode} round {number}] {tp} at once", spent, await DATABASE_CPU.read(), reading[1], done))
     early = EARLY[-tp:]
     print(f"[{mode} round {number}] throughput: {done}/{tp} releases live in {seconds:.2f}s = "
           f"{done / seconds:.0f} releases/s; approvals that met a 409 first: {sum(1 for e in early if e)}/{len(early)} "

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings
 from services.shared.bus import Bus
 from services.shared.claims import PartitionClaims
 from services.shared.consumer import Consumer, Subscription, Worker
-from services.shared.db.runtime import database_ctx, projector_ctx
+from services.shared.db.runtime import TransactionCpuCollector, database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.gc_tuning import GcSettings, tune_gc
 from services.shared.logs import configure_logging
@@ -52,6 +52,7 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     if database is not None:
+        app[METRICS].register(TransactionCpuCollector())
         app.cleanup_ctx.append(database_ctx(database))
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
     if database is not None:

@@ -63,6 +63,7 @@ class ProcessStack:
     api_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     starts: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)  # each service's HTTP port (/metrics), as last started
 
     @property
     def api(self) -> str:
@@ -70,6 +71,7 @@ class ProcessStack:
 
     def _env(self, service: str) -> dict[str, str]:
         bus = self.bus
+        self.ports[service] = self.api_port if service == "approval" else free_port()
         return {
             **os.environ, "PYTHONPATH": str(REPO), "AMQP_URL": bus.amqp_url.get_secret_value(),
             "GREENLIGHT_EXCHANGE": bus.exchange, "GREENLIGHT_DEAD_LETTER_EXCHANGE": bus.dead_letter_exchange,
@@ -79,7 +81,7 @@ class ProcessStack:
             "GREENLIGHT_GRACE_PERIOD": "2", "GREENLIGHT_LOG_JSON": "true",
             "GREENLIGHT_API_DEV_TOKENS": "true", "GREENLIGHT_API_PORT": str(self.api_port),
             DB_ENV: str(self.ledger_path),
-            "GREENLIGHT_NOOP_PORT": str(self.api_port if service == "approval" else free_port()),
+            "GREENLIGHT_NOOP_PORT": str(self.ports[service]),
             **self.env,
         }
 

@@ -23,7 +23,9 @@ import functools
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -35,6 +37,22 @@ T = TypeVar("T")
 # The OS name of the database's threads (`top -H`, /proc/<pid>/task/*/comm): the orchestration bench sums their CPU.
 DB_THREAD_PREFIX = "gl-db-"
 CHECKPOINT_AFTER = 200  # small writes on the loop's thread between two sent to the writer thread (`run`)
+
+
+@dataclass
+class TransactionCpu:
+    """CPU seconds this process spent inside SQLite transactions of the read model, whatever runner ran them: what
+    the database costs, next to the whole process's CPU (the orchestration bench, `/metrics`). A transaction on
+    PostgreSQL awaits the server inside it, so timing it here would count whatever ran meanwhile: not counted
+    (the bench reads the server's CPU instead)."""
+
+    on_loop: float = 0.0
+    on_threads: float = 0.0  # concurrent threads add up: CPU, not wall time
+    transactions: int = 0
+
+
+SPENT = TransactionCpu()  # one per process: every engine's runners add to it
+_SPENT_LOCK = threading.Lock()
 
 
 def name_os_thread(name: str) -> None:
@@ -100,6 +118,7 @@ class _Runner:
         return await self._run(single, fn, *args, **kwargs)
 
     def _on_loop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.thread_time()
         connection = self._connection(on_loop=True)
         try:
             with connection.begin():
@@ -109,6 +128,10 @@ class _Runner:
             if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
                 raise _Busy from exc  # rolled back: nothing of it was done
             raise
+        finally:
+            with _SPENT_LOCK:
+                SPENT.on_loop += time.thread_time() - started
+                SPENT.transactions += 1
 
     async def _run(self, single: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._sync is None:
@@ -131,9 +154,15 @@ class _Runner:
         return await (asyncio.shield(done) if self.write else done)
 
     def _in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.thread_time()
         connection = self._connection(on_loop=False)
-        with connection.begin():
-            return fn(connection, *args, **kwargs)
+        try:
+            with connection.begin():
+                return fn(connection, *args, **kwargs)
+        finally:
+            with _SPENT_LOCK:  # threads of several runners add at once; a lost update would undercount
+                SPENT.on_threads += time.thread_time() - started
+                SPENT.transactions += 1
 
     def _connection(self, on_loop: bool) -> sa.Connection:
         # Each thread keeps its connection between transactions: a check-out and check-in per transaction (a new
