@@ -44,6 +44,11 @@ def cpu_seconds(*names: str) -> float:
     return _cpu("[0-9]*/stat", lambda comm: comm in names, slice(11, 15))  # utime stime cutime cstime
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far."""
+    return _cpu(f"{pid}/stat", lambda comm: True, slice(11, 13))
+
+
 def thread_cpu_seconds(prefix: str) -> float:
     """User + system CPU of every thread (of any process) whose OS name starts with `prefix`."""
     return _cpu("[0-9]*/task/[0-9]*/stat", lambda comm: comm.startswith(prefix), slice(11, 13))  # utime stime

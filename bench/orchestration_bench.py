@@ -38,7 +38,7 @@ from pathlib import Path
 import aio_pika
 import aiohttp
 
-from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release
+from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release, process_cpu_seconds
 from bench.database_cpu import DatabaseCpu
 from services.shared.db.projector import Projector
 from services.shared.db.runtime import READ_MODEL
@@ -122,6 +122,7 @@ async def post_release(http: aiohttp.ClientSession, api: str, app: str) -> str:
 PROJECTORS: list[Projector] = []  # in `inproc` mode, the API's (it leads the read model)
 DATABASE_CPU = DatabaseCpu()  # the read model's transactions, wherever the mode runs them
 DATABASED = ("approval", "switcher")  # the services that keep a read model (service_app's `database`)
+SERVICE_PIDS: dict[str, int] = {}  # in `procs` mode: where each service's CPU goes
 EARLY: list[int] = []  # per approval: the 409s it met before the API's read model had awaiting_approval
 
 
@@ -201,6 +202,7 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
             api = await stack.enter_async_context(serving(approval, 0))
             PROJECTORS.append(approval[READ_MODEL].projector)
             DATABASE_CPU.metrics_urls = []  # this process's own counter
+            SERVICE_PIDS.clear()
             for service in WORKERS:
                 await stack.enter_async_context(serving(noop_app(service, ledger, settings_for(service, bus))))
             yield api, await stack.enter_async_context(observer(bus))
@@ -243,6 +245,7 @@ async def procs_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStore
                         await asyncio.sleep(0.05)
                 await consumers_ready(bus)
                 DATABASE_CPU.metrics_urls = [f"http://127.0.0.1:{stack.ports[s]}/metrics" for s in DATABASED]
+                SERVICE_PIDS.update({service: process.pid for service, process in stack.processes.items()})
                 yield stack.api, store
         finally:
             await drop_topology(bus)
@@ -295,6 +298,18 @@ def database_line(label: str, before: tuple[float, int], after: tuple[float, int
             f"{seconds / max(count, 1) * 1000:.2f} ms each")
 
 
+def services_cpu() -> dict[str, float]:
+    return {service: process_cpu_seconds(pid) for service, pid in SERVICE_PIDS.items()}
+
+
+def by_service(label: str, before: dict[str, float], releases: int) -> None:
+    """In `procs` mode, which service's process spent the Python CPU (the API holds the read model's lease)."""
+    if before:
+        spent = sorted(((after - before[s], s) for s, after in services_cpu().items()), reverse=True)
+        print(f"{label}, CPU per release by service: " + ", ".join(
+            f"{service} {seconds / releases * 1000:.1f} ms" for seconds, service in spent))
+
+
 async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: int) -> Round:
     # The bare chain as the issue's goal measured it: its messages back to back, then Greenlight's releases.
     staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
@@ -302,9 +317,10 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     base_per_s = finished / bare_meter[2]
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds, spent = projector_folds(mode), await DATABASE_CPU.read()
+    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
     broker, python, _ = meter.stop()
+    by_service(f"[{mode} round {number}] one release at a time", services, n)
     print_folds(f"[{mode} round {number}] one release at a time", folds, n)
     print(database_line(f"[{mode} round {number}] one release at a time", spent, await DATABASE_CPU.read(),
                         python, n))
@@ -314,9 +330,10 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
           f"(SQLite's small transactions run on the event loop: not in that figure)")
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds, spent = projector_folds(mode), await DATABASE_CPU.read()
+    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
     reading = meter.stop()
+    by_service(f"[{mode} round {number}] {tp} at once", services, done)
     print_folds(f"[{mode} round {number}] {tp} at once", folds, done)
     print(database_line(f"[{mode} round {number}] {tp} at once", spent, await DATABASE_CPU.read(), reading[1], done))
     early = EARLY[-tp:]
