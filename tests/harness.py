@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
+import pytest
 import sqlalchemy as sa
+from aio_pika.abc import AbstractIncomingMessage
 from aiohttp import web
 
-from services.shared.db.projector import fold_batch_sync
+from services.shared.db.projector import Projector, fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.events import ReleaseEvent
@@ -64,12 +66,26 @@ def waiting_signal(database: ReleaseDatabase) -> asyncio.Event:
     return entered
 
 
-async def until_delivered(database: ReleaseDatabase, release_id: str, count: int, timeout: float = 10.0) -> None:
-    """Until this process's projector holds `count` of the release's events, delivered and not folded. Polled:
-    a delivery has no event of its own to await."""
-    async with asyncio.timeout(timeout):
-        while len(database.arrived(release_id)) < count:  # noqa: ASYNC110 - no event to await, see above
-            await asyncio.sleep(0.005)
+class Deliveries:
+    """Wakes whoever waits at each delivery of the log to a projector of this process (`Projector._on_message`
+    spied on): make it before the projector starts to lead, which hands its `_on_message` to the consumer."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._delivered = asyncio.Condition()
+        on_message = Projector._on_message
+
+        async def spy(projector: Projector, message: AbstractIncomingMessage) -> None:
+            await on_message(projector, message)
+            async with self._delivered:
+                self._delivered.notify_all()
+
+        monkeypatch.setattr(Projector, "_on_message", spy)
+
+    async def until(self, database: ReleaseDatabase, release_id: str, count: int, timeout: float = 10.0) -> None:
+        """Until this process's projector holds `count` of the release's events, delivered and not folded."""
+        async with self._delivered:
+            await asyncio.wait_for(self._delivered.wait_for(lambda: len(database.arrived(release_id)) >= count),
+                                   timeout)
 
 
 @contextlib.asynccontextmanager

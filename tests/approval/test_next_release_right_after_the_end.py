@@ -13,13 +13,14 @@ from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from tests.approval.conftest import REPO, REQUESTER, api_client, reach, request_release
-from tests.harness import HeldFold, until_delivered, waiting_signal
+from tests.harness import Deliveries, HeldFold, waiting_signal
 
 
 # A full SHA goes straight to the record, which refuses a second release in flight; a branch is checked first.
 @pytest.mark.parametrize("commit", ["a" * 40, "main"])
 async def test_the_next_release_waits_for_the_fold_of_the_last_ones_end(
-        settings: ApprovalSettings, commit: str) -> None:
+        settings: ApprovalSettings, commit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    deliveries = Deliveries(monkeypatch)
     async with api_client(settings) as client:
         database, bus = client.app[DATABASE], client.app[BUS]
         first = await request_release(client)  # recorded by the API itself: in flight in the database
@@ -30,7 +31,7 @@ async def test_the_next_release_waits_for_the_fold_of_the_last_ones_end(
         building = requested.next(S.BUILDING, actor="builder")
         for event in (building, building.next(S.FAILED, actor="builder", details={"reason": "lint"})):
             await bus.publish(event)
-        await until_delivered(database, first["id"], 2)  # building, failed: their fold held
+        await deliveries.until(database, first["id"], 2)  # building, failed: their fold held
         assert (await database.in_flight("demo")).id == first["id"]  # type: ignore[union-attr]
 
         entered = waiting_signal(database)

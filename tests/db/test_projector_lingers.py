@@ -19,7 +19,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.protocol import ReleaseState as S
 from tests.db.conftest import HAPPY, chain, projecting, publish_all
-from tests.harness import until_delivered, wait_for_state
+from tests.harness import Deliveries, wait_for_state
 
 FOREVER = 600.0  # far past every timeout here: only what ends a linger can make these tests pass
 
@@ -60,14 +60,15 @@ assert not set(INTERMEDIATE) & SHOWN_AT_ONCE
 
 
 async def test_intermediate_steps_linger_unfolded_until_hurried_then_fold_in_one_batch(
-        bus: Bus, database: ReleaseDatabase) -> None:
+        bus: Bus, database: ReleaseDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    deliveries = Deliveries(monkeypatch)
     started = time.monotonic()
     async with projecting(bus, database, linger=FOREVER) as projector:
         assert time.monotonic() - started < 10, "the catch-up marker waited out the linger"
         sizes = count_folds(database)
         events = steps(await requested(bus, database, "r1"), INTERMEDIATE)
         await publish_all(bus, events)
-        await until_delivered(database, "r1", len(events))
+        await deliveries.until(database, "r1", len(events))
         assert (await database.latest("r1")).state is S.REQUESTED  # type: ignore[union-attr]
 
         projector.hurry()
@@ -77,13 +78,14 @@ async def test_intermediate_steps_linger_unfolded_until_hurried_then_fold_in_one
 
 @pytest.mark.parametrize("last", [S.AWAITING_APPROVAL, S.FAILED])
 async def test_an_event_shown_at_once_is_folded_as_it_arrives_with_what_lingered(
-        bus: Bus, database: ReleaseDatabase, last: S) -> None:
+        bus: Bus, database: ReleaseDatabase, last: S, monkeypatch: pytest.MonkeyPatch) -> None:
     assert last in SHOWN_AT_ONCE
+    deliveries = Deliveries(monkeypatch)
     async with projecting(bus, database, linger=FOREVER):
         sizes = count_folds(database)
         events = steps(await requested(bus, database, "r1"), INTERMEDIATE)
         await publish_all(bus, events)
-        await until_delivered(database, "r1", len(events))
+        await deliveries.until(database, "r1", len(events))
         await bus.publish(events[-1].next(last, actor="test"))
         await wait_for_state(database, "r1", last, timeout=10)
         assert sizes == [1, len(events) + 1]
@@ -101,10 +103,12 @@ async def test_a_batch_worth_of_deliveries_is_folded_without_waiting(bus: Bus, d
             await wait_for_state(database, events[-1].release_id, events[-1].state, timeout=10)
 
 
-async def test_a_stop_ends_the_linger(bus: Bus, database: ReleaseDatabase) -> None:
+async def test_a_stop_ends_the_linger(bus: Bus, database: ReleaseDatabase,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    deliveries = Deliveries(monkeypatch)
     async with projecting(bus, database, linger=FOREVER) as projector:
         await publish_all(bus, steps(await requested(bus, database, "r1"), INTERMEDIATE[:1]))
-        await until_delivered(database, "r1", 1)
+        await deliveries.until(database, "r1", 1)
         started = time.monotonic()
         await asyncio.wait_for(projector.stop(grace=FOREVER), 10)
         assert time.monotonic() - started < 5
