@@ -303,7 +303,7 @@ def services_cpu() -> dict[str, float]:
 
 
 def by_service(label: str, before: dict[str, float], releases: int) -> None:
-    """In `procs` mode, which service's process spent the Python CPU (the API holds the read model's lease)."""
+    """In `procs` mode, which service's process spent the Python CPU (the one holding the projector's lease folds)."""
     if before:
         spent = sorted(((after - before[s], s) for s, after in services_cpu().items()), reverse=True)
         print(f"{label}, CPU per release by service: " + ", ".join(
@@ -315,9 +315,9 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     staged_base, live_base = await bare_chain(n, hops=3), await bare_chain(n, hops=1)
     finished, bare_meter = await bare_throughput(tp)
     base_per_s = finished / bare_meter[2]
+    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     staged, live = await latency(api, watch, n, f"{mode}-{number}")
     broker, python, _ = meter.stop()
     by_service(f"[{mode} round {number}] one release at a time", services, n)
@@ -328,9 +328,9 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
     print(f"[{mode} round {number}] one release at a time, CPU per release: broker {broker / n * 1000:.1f} ms, "
           f"python {python / n * 1000:.1f} ms, of it the database's threads {meter.named / n * 1000:.1f} ms "
           f"(SQLite's small transactions run on the event loop: not in that figure)")
+    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     meter = CpuMeter(threads=DB_THREAD_PREFIX)
     meter.start()
-    folds, spent, services = projector_folds(mode), await DATABASE_CPU.read(), services_cpu()
     seconds, done = await throughput(api, watch, tp, f"{mode}-{number}")
     reading = meter.stop()
     by_service(f"[{mode} round {number}] {tp} at once", services, done)

@@ -24,7 +24,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -52,7 +52,23 @@ class TransactionCpu:
 
 
 SPENT = TransactionCpu()  # one per process: every engine's runners add to it
-_SPENT_LOCK = threading.Lock()
+_SPENT_LOCK = threading.Lock()  # threads of several runners add at once; a lost update would undercount
+
+
+@contextlib.contextmanager
+def _counted(on_loop: bool) -> Iterator[None]:
+    """Adds the calling thread's CPU time inside the block to SPENT, as one transaction."""
+    started = time.thread_time()
+    try:
+        yield
+    finally:
+        spent = time.thread_time() - started
+        with _SPENT_LOCK:
+            if on_loop:
+                SPENT.on_loop += spent
+            else:
+                SPENT.on_threads += spent
+            SPENT.transactions += 1
 
 
 def name_os_thread(name: str) -> None:
@@ -118,20 +134,17 @@ class _Runner:
         return await self._run(single, fn, *args, **kwargs)
 
     def _on_loop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        started = time.thread_time()
-        connection = self._connection(on_loop=True)
-        try:
-            with connection.begin():
-                return fn(connection, *args, **kwargs)
-        except sa.exc.OperationalError as exc:
-            # The primary code: BUSY_RECOVERY, BUSY_SNAPSHOT... are busy too (extended codes keep it in the low byte).
-            if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
-                raise _Busy from exc  # rolled back: nothing of it was done
-            raise
-        finally:
-            with _SPENT_LOCK:
-                SPENT.on_loop += time.thread_time() - started
-                SPENT.transactions += 1
+        with _counted(on_loop=True):
+            connection = self._connection(on_loop=True)
+            try:
+                with connection.begin():
+                    return fn(connection, *args, **kwargs)
+            except sa.exc.OperationalError as exc:
+                # The primary code: BUSY_RECOVERY, BUSY_SNAPSHOT... are busy too (extended codes keep it in the low
+                # byte).
+                if getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY:
+                    raise _Busy from exc  # rolled back: nothing of it was done
+                raise
 
     async def _run(self, single: bool, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self._sync is None:
@@ -154,15 +167,10 @@ class _Runner:
         return await (asyncio.shield(done) if self.write else done)
 
     def _in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        started = time.thread_time()
-        connection = self._connection(on_loop=False)
-        try:
+        with _counted(on_loop=False):
+            connection = self._connection(on_loop=False)
             with connection.begin():
                 return fn(connection, *args, **kwargs)
-        finally:
-            with _SPENT_LOCK:  # threads of several runners add at once; a lost update would undercount
-                SPENT.on_threads += time.thread_time() - started
-                SPENT.transactions += 1
 
     def _connection(self, on_loop: bool) -> sa.Connection:
         # Each thread keeps its connection between transactions: a check-out and check-in per transaction (a new
