@@ -22,8 +22,8 @@ from tests.harness import make_release
 
 
 @pytest.fixture
-async def standby(bus: Bus, database_url: str) -> AsyncIterator[ReadModel]:
-    engine = open_engine(DatabaseSettings(GREENLIGHT_DATABASE_URL=database_url))  # type: ignore[call-arg]
+async def standby(bus: Bus, any_database: str) -> AsyncIterator[ReadModel]:
+    engine = open_engine(DatabaseSettings(GREENLIGHT_DATABASE_URL=any_database))  # type: ignore[call-arg]
     await migrate(engine)
     database = ReleaseDatabase(engine)
     model = ReadModel(Projector(bus, database))
