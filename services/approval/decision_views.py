@@ -25,11 +25,13 @@ async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseSta
     desk = call.request.app[DESK]
     if desk.settings.require_decision_comment and not (call.body.comment or "").strip():
         raise Unprocessable.of_fields([FieldError(loc=["body", "comment"], msg="a comment is required: say why")])
-    release = await desk.decide(call.params.id, decision, call.body.comment, call.caller)
-    # The two events the status is made of, not the whole history: an approval parsed every event of the release.
-    gate = await desk.store.history(release.id, (ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED))
+    decided = await desk.decision(call.params.id, decision, call.body.comment, call.caller)
+    gate = decided.gate
+    if gate is None:  # nothing published by this call: the two events the status is made of, not the whole history
+        stored = await desk.store.history(decided.release.id, (ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED))
+        gate = tuple(s.event for s in stored if s.note is None)
     approval = await approval_status(desk.approvals, desk.settings.policy, gate)
-    return reply(ReleaseOut.of(release, approval))
+    return reply(ReleaseOut.of(decided.release, approval))
 
 
 async def rollback_app(call: Call[AppPath, RollbackRequest]) -> web.StreamResponse:

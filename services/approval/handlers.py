@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import aio_pika
@@ -41,6 +42,13 @@ from services.shared.repo_policy import RepositoryPolicy
 
 log = structlog.get_logger(__name__)
 DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
+
+
+@dataclass(frozen=True)
+class Decided:
+    release: Release  # as the decision left it, or as it is now when no decision was published
+    # The events its approval status is made of, when this call published the decision: no read needed.
+    gate: tuple[ReleaseEvent, ...] | None = None
 
 
 class ReleaseDesk:
@@ -86,6 +94,10 @@ class ReleaseDesk:
 
     async def decide(self, release_id: str, decision: ReleaseState, comment: str | None,
                      caller: Identity) -> Release:
+        return (await self.decision(release_id, decision, comment, caller)).release
+
+    async def decision(self, release_id: str, decision: ReleaseState, comment: str | None,
+                       caller: Identity) -> Decided:
         """Publish `approved` or `rejected`. Effect check: a release no longer awaiting approval publishes
         nothing; the same person repeating the same decision is answered with the release as it is now,
         anyone else with 409 naming the decision and who made it."""
@@ -98,7 +110,7 @@ class ReleaseDesk:
         release = waiting.release
         override = self._self_review(release, caller, decision)
         if release.state != ReleaseState.AWAITING_APPROVAL:
-            return await self._repeat_or_refuse(release, decision, caller)
+            return Decided(await self._repeat_or_refuse(release, decision, caller))
         details: dict[str, object] = {"comment": comment, "admin_override": override}
         if decision is ReleaseState.APPROVED:
             policy = policy_of(waiting.release, self.settings.policy)
@@ -109,19 +121,19 @@ class ReleaseDesk:
                 if given is None:
                     log.info("approval counted", release=release_id, by=caller.name,
                              required=policy.required_approvals)
-                    return release
+                    return Decided(release)
                 details["approvals"] = [g.by for g in given]
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
             await self._publish(event, ahead=ahead)
         except SameChange:  # a concurrent request made the same decision first: whose, and where is it now
-            return await self._repeat_or_refuse(await self._get(release_id), decision, caller)
+            return Decided(await self._repeat_or_refuse(await self._get(release_id), decision, caller))
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
                  admin_override=override)
         waited = (event.occurred_at - waiting.occurred_at).total_seconds()
         self.approval_wait.labels(decision.value).observe(max(waited, 0.0))
-        return event.release
+        return Decided(event.release, (waiting, event))
 
     async def _at_gate(self, release_id: str) -> tuple[ReleaseEvent | None, list[Item]]:
         """The release's latest event; one still on its way to the gate is waited for, up to `gate_catch_up`:

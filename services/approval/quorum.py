@@ -10,6 +10,7 @@ exactly one through, and the other answers with the release as it then is (its a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 
 from services.approval.approvals import Approvals, Given
@@ -17,7 +18,6 @@ from services.approval.errors import Conflict
 from services.approval.policy import Policy, PolicyBounds, policy_of
 from services.approval.policy_models import ApprovalGiven, ApprovalStatus
 from services.shared.bus import Bus
-from services.shared.db.releases import StoredEvent
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import ReleaseState
@@ -57,10 +57,10 @@ def status_of(policy: Policy, ready_at: datetime, given: list[Given], approver: 
                           notes=list(policy.notes))
 
 
-async def approval_status(approvals: Approvals, bounds: PolicyBounds, history: list[StoredEvent]
+async def approval_status(approvals: Approvals, bounds: PolicyBounds, folded: Sequence[ReleaseEvent]
                           ) -> ApprovalStatus | None:
-    """How the release stands against its policy; None before it was first ready for approval."""
-    folded = [stored.event for stored in history if stored.note is None]
+    """How the release stands against its policy, from its folded events (at least `awaiting_approval` and any
+    `approved`); None before it was first ready for approval."""
     waiting = next((e for e in folded if e.state is ReleaseState.AWAITING_APPROVAL), None)
     if waiting is None:
         return None

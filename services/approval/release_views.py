@@ -51,7 +51,7 @@ async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
     stored = await database.history(release.id)
     history = [EventOut.model_validate({**dict(s.event), "offset": s.offset, "note": s.note}) for s in stored]
     desk = call.request.app[DESK]
-    approval = await approval_status(desk.approvals, desk.settings.policy, stored)
+    approval = await approval_status(desk.approvals, desk.settings.policy, [s.event for s in stored if s.note is None])
     return reply(ReleaseDetail(release=ReleaseOut.of(release, approval), history=history))
 
 

@@ -24,6 +24,9 @@ async def test_approved_release_goes_live_with_an_audit_trail(client: Client, pi
     assert approved["admin_override"] is False
     await reach(client, release_id, S.LIVE)
     detail = await (await client.get(f"/releases/{release_id}", headers=REQUESTER)).json()
+    # The answer's approval status is made of the events the decision held, the detail's of the stored ones: alike.
+    assert [g["by"] for g in approved["approval"]["given"]] == ["dev-approver"]
+    assert approved["approval"] == detail["release"]["approval"]
     states = [e["state"] for e in detail["history"]]
     assert states == ["requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval",
                       "approved", "switching", "live"]
@@ -45,6 +48,7 @@ async def test_rejected_release_records_the_decision_and_frees_the_app(client: C
     rejected = await response.json()
     assert (rejected["state"], rejected["approver"], rejected["comment"]) == ("rejected", "dev-approver",
                                                                               "wrong commit")
+    assert rejected["approval"]["given"] == [] and rejected["approval"]["required"] == 1
     await reach(client, release_id, S.REJECTED)
     # Rejected is terminal: the app is free for the next release.
     await request_release(client)
