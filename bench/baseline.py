@@ -9,10 +9,11 @@ is published by a log reader, as a person's POST would be after reading `awaitin
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
@@ -81,8 +82,10 @@ def per_release(name: str, releases: int, meter: tuple[float, float, float]) -> 
             f"{broker / releases * 100:.2f} cores)")
 
 
-async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
-    """`n` bare releases at once; returns how many finished and the CPU meter's reading."""
+async def bare_throughput(n: int, rate: float | None = None) -> tuple[int, tuple[float, float, float]]:
+    """`n` bare releases at once, or started `rate` a second (Greenlight's pace: the broker and the client batch
+    less when messages come spread out, so a release costs them more); how many finished and the CPU meter's
+    reading."""
     prefix = f"glbench.barerel.{uuid.uuid4().hex[:6]}."
     connection = await aio_pika.connect_robust(URL, client_properties={"connection_name": "glbench-bare"})
     meter = CpuMeter()
@@ -128,11 +131,22 @@ async def bare_throughput(n: int) -> tuple[int, tuple[float, float, float]]:
         bodies = [str(i).encode() + b'{' + BODY for i in range(n)]
         done.update((body, asyncio.get_running_loop().create_future()) for body in bodies)
         meter.start()
-        await asyncio.gather(*(publish(body, "hop.0") for body in bodies))
+        await asyncio.gather(*(publish(body, "hop.0") for body in bodies)) if rate is None else await _paced(
+            [functools.partial(publish, body, "hop.0") for body in bodies], rate)
         await asyncio.wait_for(asyncio.gather(*done.values()), 600)
         return n, meter.stop()
     finally:
         await drop_chain(connection, prefix, HOPS)
+
+
+async def _paced(starts: list[Callable[[], Awaitable[None]]], rate: float) -> None:
+    """Each start at its own moment, `rate` a second from now (not after the one before: no drift)."""
+    loop = asyncio.get_running_loop()
+    began, started = loop.time(), []
+    for i, start in enumerate(starts):
+        await asyncio.sleep(max(0.0, began + i / rate - loop.time()))  # pacing, not waiting for an event
+        started.append(asyncio.create_task(start()))
+    await asyncio.gather(*started)
 
 
 async def bare_chain(n: int, hops: int) -> list[float]:
