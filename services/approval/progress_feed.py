@@ -39,6 +39,15 @@ class ProgressFeed:
         finally:
             del self.listeners[queue]
 
+    def receive(self, body: bytes) -> None:
+        """One message from the broker. Every replica receives all progress: only parsed for someone watching."""
+        if not self.listeners:
+            return
+        try:
+            self.deliver(Progress.model_validate_json(body))
+        except ValidationError as exc:  # not ours to dead-letter: progress is disposable
+            log.warning("unreadable progress message dropped", error=str(exc)[:200])
+
     def deliver(self, item: Progress) -> None:
         for queue, match in self.listeners.items():
             if not match(item):
@@ -61,10 +70,7 @@ async def progress_ctx(app: web.Application) -> AsyncIterator[None]:
     await queue.bind(exchange, f"{PROGRESS_PREFIX}.#")
 
     async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        try:
-            feed.deliver(Progress.model_validate_json(message.body))
-        except ValidationError as exc:  # not ours to dead-letter: progress is disposable
-            log.warning("unreadable progress message dropped", error=str(exc)[:200])
+        feed.receive(message.body)
 
     tag = await queue.consume(on_message, no_ack=True)
     yield
