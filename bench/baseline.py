@@ -9,6 +9,7 @@ is published by a log reader, as a person's POST would be after reading `awaitin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import time
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
 
 URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 BODY = b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
@@ -82,61 +83,85 @@ def per_release(name: str, releases: int, meter: tuple[float, float, float]) -> 
             f"{broker / releases * 100:.2f} cores)")
 
 
-async def bare_throughput(n: int, rate: float | None = None) -> tuple[int, tuple[float, float, float]]:
+async def bare_throughput(n: int, rate: float | None = None, *, processes: bool = False
+                         ) -> tuple[int, tuple[float, float, float]]:
     """`n` bare releases at once, or started `rate` a second (Greenlight's pace: the broker and the client batch
-    less when messages come spread out, so a release costs them more); how many finished and the CPU meter's
-    reading."""
+    less when messages come spread out, so a release costs them more); with `processes`, each hop's consumer and
+    the second log reader in a process of its own, as Greenlight's services run (bench/bare_processes.py). How many
+    finished and the CPU meter's reading."""
+    from bench.bare_processes import consumers_as_processes  # it imports this module
+
     prefix = f"glbench.barerel.{uuid.uuid4().hex[:6]}."
     connection = await aio_pika.connect_robust(URL, client_properties={"connection_name": "glbench-bare"})
     meter = CpuMeter()
     done: dict[bytes, asyncio.Future[None]] = {}
     try:
-        channel = await connection.channel(publisher_confirms=True)
-        await channel.set_qos(prefetch_count=16)
-        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
-        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
-        await stream.bind(exchange, "#")
-
-        async def publish(body: bytes, key: str) -> None:
-            await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), key)
-
-        for hop in range(HOPS):
-            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
-                                                arguments={"x-queue-type": "quorum"})
-            await queue.bind(exchange, f"hop.{hop}")
-
-            async def forward(message: AbstractIncomingMessage, hop: int = hop) -> None:
-                await publish(message.body, f"mid.{hop}")
-                await publish(message.body, f"hop.{hop + 1}" if hop + 1 != APPROVE_AFTER else "staged")
-                await message.ack()
-
-            await queue.consume(forward)
-
-        async def reader(drive: bool) -> None:
+        async with contextlib.AsyncExitStack() as consumers:
+            channel = await connection.channel(publisher_confirms=True)
+            await channel.set_qos(prefetch_count=16)
+            exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
+            stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
+            await stream.bind(exchange, "#")
+            for hop in range(HOPS):
+                queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
+                                                    arguments={"x-queue-type": "quorum"})
+                await queue.bind(exchange, f"hop.{hop}")
+            if processes:
+                await consumers.enter_async_context(consumers_as_processes(prefix))
+            else:
+                for hop in range(HOPS):
+                    await consume_hop(channel, prefix, hop)
+                await consume_log_copy(connection, prefix)  # the switcher's copy of the log
             log_channel = await connection.channel(publisher_confirms=True)
             await log_channel.set_qos(prefetch_count=2000)
             log_queue = await log_channel.get_queue(stream.name)
 
             async def on_log(message: AbstractIncomingMessage) -> None:
                 await message.ack()
-                if drive and message.routing_key == "staged":  # a person approves what is staged
-                    asyncio.create_task(publish(message.body, f"hop.{APPROVE_AFTER}"))  # noqa: RUF006
-                elif drive and message.routing_key == f"hop.{HOPS}" and not done[message.body].done():
+                if message.routing_key == "staged":  # a person approves what is staged
+                    asyncio.create_task(publish(exchange, message.body, f"hop.{APPROVE_AFTER}"))  # noqa: RUF006
+                elif message.routing_key == f"hop.{HOPS}" and not done[message.body].done():
                     done[message.body].set_result(None)
 
             await log_queue.consume(on_log, arguments={"x-stream-offset": "next"})
-
-        await reader(drive=True)
-        await reader(drive=False)  # the switcher's copy of the log
-        bodies = [str(i).encode() + b'{' + BODY for i in range(n)]
-        done.update((body, asyncio.get_running_loop().create_future()) for body in bodies)
-        meter.start()
-        await asyncio.gather(*(publish(body, "hop.0") for body in bodies)) if rate is None else await _paced(
-            [functools.partial(publish, body, "hop.0") for body in bodies], rate)
-        await asyncio.wait_for(asyncio.gather(*done.values()), 600)
-        return n, meter.stop()
+            bodies = [str(i).encode() + b'{' + BODY for i in range(n)]
+            done.update((body, asyncio.get_running_loop().create_future()) for body in bodies)
+            meter.start()
+            starts = [functools.partial(publish, exchange, body, "hop.0") for body in bodies]
+            await asyncio.gather(*(start() for start in starts)) if rate is None else await _paced(starts, rate)
+            await asyncio.wait_for(asyncio.gather(*done.values()), 600)
+            return n, meter.stop()
     finally:
         await drop_chain(connection, prefix, HOPS)
+
+
+async def publish(exchange: AbstractExchange, body: bytes, key: str) -> None:
+    await exchange.publish(aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), key)
+
+
+async def consume_hop(channel: AbstractChannel, prefix: str, hop: int) -> None:
+    """A worker of the bare protocol: each message on hop `hop`'s queue publishes that hop's two events."""
+    exchange = await channel.get_exchange(f"{prefix}events", ensure=False)
+    queue = await channel.get_queue(f"{prefix}q{hop}", ensure=False)
+
+    async def forward(message: AbstractIncomingMessage) -> None:
+        await publish(exchange, message.body, f"mid.{hop}")
+        await publish(exchange, message.body, f"hop.{hop + 1}" if hop + 1 != APPROVE_AFTER else "staged")
+        await message.ack()
+
+    await queue.consume(forward)
+
+
+async def consume_log_copy(connection: AbstractConnection, prefix: str) -> None:
+    """A second reader of the log that only acks, as the switcher's read model follows it."""
+    channel = await connection.channel()
+    await channel.set_qos(prefetch_count=2000)
+    queue = await channel.get_queue(f"{prefix}log", ensure=False)
+
+    async def on_log(message: AbstractIncomingMessage) -> None:
+        await message.ack()
+
+    await queue.consume(on_log, arguments={"x-stream-offset": "next"})
 
 
 async def _paced(starts: list[Callable[[], Awaitable[None]]], rate: float) -> None:

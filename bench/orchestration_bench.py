@@ -12,8 +12,9 @@
 3. Throughput: N apps released at once (POST all, approve each as it is staged); releases/s to live,
    with the CPU the broker, the Python processes and the database's threads spent per release;
    baseline: the same number of bare releases (bench/baseline.py: the protocol's messages with no
-   Greenlight code), all at once, and again started at Greenlight's pace (a release spread out costs
-   the broker and the client more than one in a burst: that part of the gap is the pace, not the code).
+   Greenlight code), all at once, and again started at Greenlight's pace and, in `procs`, with its
+   consumers as processes (a release spread out costs the broker and the clients more than one in a
+   burst, and so do more connections in more processes: that part of the gap is not Greenlight's code).
 The baseline and Greenlight take turns, `--rounds` times: each round's ratios compare figures taken
 seconds apart (this machine's speed drifts by up to 2x between runs), and the median of the rounds'
 ratios is the result. Services run in this process (`inproc`) or as
@@ -347,9 +348,11 @@ async def one_round(mode: str, api: str, watch: Watch, n: int, tp: int, number: 
                 "the database's threads 0 ms (none: PostgreSQL's driver works on the event loop)")
     print(per_release(f"[{mode} round {number}] Greenlight", done, reading) + f"; of the python CPU, {database}; "
           f"PostgreSQL's server {meter.postgres / done * 1000:.1f} ms")
-    # The bare chain again at Greenlight's pace: how much of the gap in CPU a release is the pace itself.
-    paced, paced_meter = await bare_throughput(tp, rate=done / seconds)
-    print(per_release(f"[{mode} round {number}] bare at Greenlight's pace", paced, paced_meter))
+    # The bare chain again at Greenlight's pace, in Greenlight's shape (its consumers as processes in `procs`): how
+    # much of the gap in CPU a release is the pace and the topology, not Greenlight's code.
+    paced, paced_meter = await bare_throughput(tp, rate=done / seconds, processes=mode == "procs")
+    shape = " as processes" if mode == "procs" else ""
+    print(per_release(f"[{mode} round {number}] bare{shape} at Greenlight's pace", paced, paced_meter))
     result = Round(staged, live, done / seconds, staged_base, live_base, base_per_s)
     print(f"[{mode} round {number}] p50 POST -> awaiting_approval {statistics.median(staged) * 1000:.1f} ms "
           f"(bare {statistics.median(staged_base) * 1000:.1f}), approve -> live {statistics.median(live) * 1000:.1f} "
