@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 
 from pyinstrument import Profiler
@@ -22,6 +24,9 @@ async def main() -> None:
     parser.add_argument("--releases", type=int, default=300)
     parser.add_argument("--html", default=None, help="also write an HTML report here")
     args = parser.parse_args()
+    # A database of its own, as orchestration_bench's modes: one database holds one release log's offsets, so the
+    # default one (the demo's, under .local/) would refuse this run's log, or be filled with it.
+    os.environ.setdefault("GREENLIGHT_DATABASE_URL", f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='glprof-')}/db")
     bus = bus_settings("profile")
     async with inproc_stack(bus) as (api, store), Watch(store) as watch:
         await latency(api, watch, 5, "warm")
