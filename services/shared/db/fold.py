@@ -6,7 +6,7 @@ are folded: an event that continues a release from a state the table does not al
 the reason and logged. Two *different* events with the same (release, seq), a retried step that decided
 otherwise, are both kept: the first stays variant 0 (folded), the other is stored as a conflict and logged.
 Sync code run through `AsyncConnection.run_sync` (or a writer thread on SQLite, see writer.py), so a whole batch
-costs a handful of statements; most single events cost four (two reads, two writes): the app's row is recomputed
+costs a handful of statements; most single events cost three (one read, two writes): the app's row is recomputed
 only when what it shows changed, and the in-flight holder is read only for a release entering the in-flight set.
 Statements are built once, at import: building a Core statement costs more CPU than SQLite takes to run it.
 """
@@ -81,10 +81,15 @@ class _Current:
 
 _IDS: sa.BindParameter[str] = sa.bindparam("ids", expanding=True)
 _APPS: sa.BindParameter[str] = sa.bindparam("apps", expanding=True)
-_EVENTS_OF = sa.select(events.c.release_id, events.c.seq, events.c.variant, events.c.state,
-                       events.c.log_offset).where(events.c.release_id.in_(_IDS))
-_RELEASES_OF = sa.select(releases.c.id, releases.c.state, releases.c.seq, releases.c.in_flight,
-                         releases.c.colour).where(releases.c.id.in_(_IDS))
+# What is stored of the batch's releases, their events' keys (kind 0) and their rows (kind 1), in one statement: on
+# PostgreSQL each statement is a round trip, and every fold and every service's record begins with this read.
+_NONE = sa.null()
+_STORED_OF = sa.union_all(
+    sa.select(sa.literal_column("0").label("kind"), events.c.release_id.label("id"), events.c.seq, events.c.variant,
+              events.c.state, events.c.log_offset, _NONE.label("in_flight"), _NONE.label("colour"))
+    .where(events.c.release_id.in_(_IDS)),
+    sa.select(sa.literal_column("1"), releases.c.id, releases.c.seq, _NONE, releases.c.state, _NONE,
+              releases.c.in_flight, releases.c.colour).where(releases.c.id.in_(_IDS)))
 _HOLDERS_OF = sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(_APPS), releases.c.in_flight)
 
 
@@ -113,10 +118,15 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         # events and 30,000 releases, none analysed; 20 ids already scanned), and the SET is a round trip.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
     variants: dict[tuple[str, int], list[list]] = defaultdict(list)  # (id, seq) -> [[variant, state, offset]]
-    for release_id, seq, variant, state, offset in fetch(connection, _EVENTS_OF, {"ids": ids}):
-        variants[(release_id, seq)].append([variant, state, offset])
-    current = {release_id: _Current(state, seq, bool(in_flight), True, colour)
-               for release_id, state, seq, in_flight, colour in fetch(connection, _RELEASES_OF, {"ids": ids})}
+    current: dict[str, _Current] = {}
+    for kind, release_id, seq, variant, state, offset, in_flight, colour in fetch(connection, _STORED_OF,
+                                                                                 {"ids": ids}):
+        if kind == 0:
+            variants[(release_id, seq)].append([variant, state, offset])
+        else:
+            current[release_id] = _Current(state, seq, bool(in_flight), True, colour)
+    for stored in variants.values():
+        stored.sort()  # variant 0 first: the folded one (a union returns rows in no particular order)
     before = {release_id: now.shown() for release_id, now in current.items()}
     holder = _Holders(connection, sorted({item.event.app for item in items}))
     result, inserts, offsets = Folded(), [], []
