@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractIncomingMessage, AbstractQueue
 
 URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 BODY = b'"pad": "' + b"x" * 1800 + b'"}'  # about the size of a release event
@@ -99,13 +99,7 @@ async def bare_throughput(n: int, rate: float | None = None, *, processes: bool 
         async with contextlib.AsyncExitStack() as consumers:
             channel = await connection.channel(publisher_confirms=True)
             await channel.set_qos(prefetch_count=16)
-            exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
-            stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
-            await stream.bind(exchange, "#")
-            for hop in range(HOPS):
-                queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
-                                                    arguments={"x-queue-type": "quorum"})
-                await queue.bind(exchange, f"hop.{hop}")
+            exchange, stream = await declare_chain(channel, prefix, HOPS)
             if processes:
                 await consumers.enter_async_context(consumers_as_processes(prefix))
             else:
@@ -133,6 +127,17 @@ async def bare_throughput(n: int, rate: float | None = None, *, processes: bool 
             return n, meter.stop()
     finally:
         await drop_chain(connection, prefix, HOPS)
+
+
+async def declare_chain(channel: AbstractChannel, prefix: str, hops: int) -> tuple[AbstractExchange, AbstractQueue]:
+    """The chain's topic exchange, its log (a stream bound to everything) and one quorum work queue a hop."""
+    exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
+    stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
+    await stream.bind(exchange, "#")
+    for hop in range(hops):
+        queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(exchange, f"hop.{hop}")
+    return exchange, stream
 
 
 async def publish(exchange: AbstractExchange, body: bytes, key: str) -> None:
@@ -181,13 +186,9 @@ async def bare_chain(n: int, hops: int) -> list[float]:
     samples: list[float] = []
     try:
         channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.declare_exchange(f"{prefix}events", aio_pika.ExchangeType.TOPIC, durable=True)
-        stream = await channel.declare_queue(f"{prefix}log", durable=True, arguments={"x-queue-type": "stream"})
-        await stream.bind(exchange, "#")
+        exchange, stream = await declare_chain(channel, prefix, hops)
         for hop in range(hops):
-            queue = await channel.declare_queue(f"{prefix}q{hop}", durable=True,
-                                                arguments={"x-queue-type": "quorum"})
-            await queue.bind(exchange, f"hop.{hop}")
+            queue = await channel.get_queue(f"{prefix}q{hop}", ensure=False)
 
             async def forward(message: aio_pika.abc.AbstractIncomingMessage, hop: int = hop) -> None:
                 await exchange.publish(aio_pika.Message(message.body, message_id="x"), f"mid.{hop}")
