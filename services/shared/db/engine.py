@@ -109,6 +109,9 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = F
     after the other. A database migrated by a newer Greenlight than this one is refused in one line."""
     if revision == "head" and not down and await _at_head(engine):
         return  # the usual start: alembic (0.17 s to import) is not even loaded
+    # Alembic narrates every step on stdlib logging as plain text, its plugins' set-up already on import; the one
+    # structured line `_alembic_upgrade` logs says the same.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     import alembic.util  # here, not at the top: see above
 
     try:
@@ -153,8 +156,6 @@ def _alembic_upgrade(connection: sa.Connection, revision: str, down: bool) -> No
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    # Alembic narrates every step on stdlib logging as plain text; one structured line says the same.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     before = MigrationContext.configure(connection).get_current_revision()
     config = alembic_config()
     config.attributes["connection"] = connection
