@@ -83,9 +83,9 @@ class Deliveries:
 
     async def until(self, database: ReleaseDatabase, release_id: str, count: int, timeout: float = 10.0) -> None:
         """Until this process's projector holds `count` of the release's events, delivered and not folded."""
-        async with self._delivered:
-            await asyncio.wait_for(self._delivered.wait_for(lambda: len(database.arrived(release_id)) >= count),
-                                   timeout)
+        # asyncio.timeout, not wait_for: the latter's races on Python 3.11 (services/shared/timeouts.py).
+        async with asyncio.timeout(timeout), self._delivered:
+            await self._delivered.wait_for(lambda: len(database.arrived(release_id)) >= count)
 
 
 @contextlib.asynccontextmanager

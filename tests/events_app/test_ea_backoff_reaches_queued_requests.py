@@ -31,8 +31,8 @@ class LimiterArrivals:
             self._changed.notify_all()
 
     async def wait_for(self, count: int, timeout: float) -> None:
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.count >= count), timeout)
+        async with asyncio.timeout(timeout), self._changed:  # not wait_for: services/shared/timeouts.py
+            await self._changed.wait_for(lambda: self.count >= count)
 
 
 @pytest.fixture

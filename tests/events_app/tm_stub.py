@@ -89,8 +89,8 @@ class StubTicketmaster:
         await self.server.close()
 
     async def wait_for_calls(self, count: int, timeout: float = 5.0) -> None:
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.calls) >= count), timeout)
+        async with asyncio.timeout(timeout), self._arrived:  # not wait_for: services/shared/timeouts.py
+            await self._arrived.wait_for(lambda: len(self.calls) >= count)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         async with self._arrived:
