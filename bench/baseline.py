@@ -122,7 +122,10 @@ async def bare_throughput(n: int, rate: float | None = None, *, processes: bool 
             done.update((body, asyncio.get_running_loop().create_future()) for body in bodies)
             meter.start()
             starts = [functools.partial(publish, exchange, body, "hop.0") for body in bodies]
-            await asyncio.gather(*(start() for start in starts)) if rate is None else await _paced(starts, rate)
+            if rate is None:
+                await asyncio.gather(*(start() for start in starts))
+            else:
+                await _paced(starts, rate)
             await asyncio.wait_for(asyncio.gather(*done.values()), 600)
             return n, meter.stop()
     finally:

@@ -26,7 +26,8 @@ async def main() -> None:
     args = parser.parse_args()
     # A database of its own, as orchestration_bench's modes: one database holds one release log's offsets, so the
     # default one (the demo's, under .local/) would refuse this run's log, or be filled with it.
-    os.environ.setdefault("GREENLIGHT_DATABASE_URL", f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='glprof-')}/db")
+    if "GREENLIGHT_DATABASE_URL" not in os.environ:  # one given is used as it is
+        os.environ["GREENLIGHT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='glprof-')}/db"
     bus = bus_settings("profile")
     async with inproc_stack(bus) as (api, store), Watch(store) as watch:
         await latency(api, watch, 5, "warm")
