@@ -54,15 +54,20 @@ async def wait_for_state(store: ReleaseStore | ReleaseDatabase, release_id: str,
 
 
 def waiting_signal(database: ReleaseDatabase) -> asyncio.Event:
-    """Set when a caller starts waiting for the read model to move."""
+    """Set when a caller starts waiting for the read model, or one release of it, to move."""
     entered = asyncio.Event()
-    changed = database.changed
+    changed, moved = database.changed, database.moved
 
-    async def spy(since: int, timeout: float) -> None:
+    async def spy_changed(since: int, timeout: float) -> None:
         entered.set()
         await changed(since, timeout)
 
-    database.changed = spy  # type: ignore[method-assign]
+    async def spy_moved(delivered: asyncio.Event, since: int, timeout: float) -> None:
+        entered.set()
+        await moved(delivered, since, timeout)
+
+    database.changed = spy_changed  # type: ignore[method-assign]
+    database.moved = spy_moved  # type: ignore[method-assign]
     return entered
 
 

@@ -153,6 +153,7 @@ class Projector:
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._pending.append(message)
         self._arrived.set()
+        self.database.delivered((message.message_id or "").partition("/")[0])  # an event's id: release/seq
         if ((message.routing_key or "").rpartition(".")[2] in _AT_ONCE or len(self._pending) >= SMALL_BATCH
                 or (message.headers or {}).get(MARKER_HEADER) == self._marker):
             self._hurried.set()
