@@ -198,8 +198,8 @@ async def inproc_stack(bus: BusSettings) -> AsyncIterator[tuple[str, ReleaseStor
     ledger = Ledger()  # in memory: one process
     try:
         async with contextlib.AsyncExitStack() as stack:
-            # The API first, as in `procs` and `greenlight up`: its read model takes the projector's lease, and the
-            # switcher's stands by. (Started last, the API stood by, and its gate polled for every approval.)
+            # The API first: its read model takes the projector's lease (it is preferred: lease.py), and the
+            # switcher's stands by, with no hand-over during the first releases.
             approval = noop_app("approval", ledger, settings_for("approval", bus, dev_tokens=True))
             api = await stack.enter_async_context(serving(approval, 0))
             PROJECTORS.append(approval[READ_MODEL].projector)

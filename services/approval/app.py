@@ -39,7 +39,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     """The API app; tests inject `resolver` to resolve refs without git or the network, `hooks`
     (default: from the environment, GREENLIGHT_HOOKS_*), the `clock` the approval policy reads and `platform`
     (read for replicas per colour)."""
-    app = service_app("approval", settings.bus, database=settings.database,
+    # The API projects whenever it runs: its gate and SSE streams then hear of each event as it arrives.
+    app = service_app("approval", settings.bus, database=settings.database, projects_first=True,
                       client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS])
     app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS])])

@@ -38,10 +38,12 @@ READY = web.AppKey("ready", dict[str, bool])
 
 
 def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False,
-                database: DatabaseSettings | None = None, client_max_size: int = 1024**2) -> web.Application:
+                database: DatabaseSettings | None = None, projects_first: bool = False,
+                client_max_size: int = 1024**2) -> web.Application:
     """The shell of a service; `add_subscriptions` then attaches what it consumes.
 
-    `database`: the durable read model (services/shared/db), projected from the log by this process.
+    `database`: the durable read model (services/shared/db), projected from the log by this process or another;
+    `projects_first`: by this one whenever it runs (services/shared/db/lease.py).
     `with_store`: an in-memory fold of the whole log instead, for tools and tests that observe a short log;
     its memory grows with the log, so no service runs with it."""
     app = web.Application(client_max_size=client_max_size)
@@ -56,7 +58,7 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
         app.cleanup_ctx.append(database_ctx(database))
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
     if database is not None:
-        app.cleanup_ctx.append(projector_ctx(database, BUS, READY))
+        app.cleanup_ctx.append(projector_ctx(database, BUS, READY, preferred=projects_first))
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app

@@ -6,6 +6,11 @@ death (SIGKILL included), with no expiry to tune: SQLite's is an advisory lock o
 host is SQLite's limit anyway), PostgreSQL's a session advisory lock on a connection held for the purpose.
 Correctness does not rest on it: two projectors at once (a PostgreSQL connection lost and the lock taken over
 while the first still runs) take turns on the projection row and skip what the other folded.
+
+The API prefers to project: its approval gate then takes an event the log delivered at once (arrivals.py), and its
+SSE streams and gate are woken by its own folds instead of looking every 50 ms on SQLite. Each API process holds a
+shared "candidate" lock for as long as it runs (a second file lock, or a shared advisory lock); a process that is
+not preferred (the switcher) projects only while nobody holds it, and hands the lease over when one appears.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.shared.db.engine import discard
 
 
-def _key(stream: str) -> int:
-    # A signed 64-bit key from the stream's name: one lease per log per database.
-    return int.from_bytes(hashlib.sha256(f"greenlight-projector:{stream}".encode()).digest()[:8], "big", signed=True)
+def _key(stream: str, purpose: str = "projector") -> int:
+    # A signed 64-bit key from the stream's name: one lease (and one candidate lock) per log per database.
+    return int.from_bytes(hashlib.sha256(f"greenlight-{purpose}:{stream}".encode()).digest()[:8], "big", signed=True)
 
 
 class ProjectorLease:
@@ -31,6 +36,7 @@ class ProjectorLease:
         self.stream = stream
         self._file: IO[str] | None = None
         self._connection: AsyncConnection | None = None
+        self._candidacy: IO[str] | AsyncConnection | None = None
 
     @property
     def held(self) -> bool:
@@ -44,9 +50,7 @@ class ProjectorLease:
             return self._try_file()
         connection = await self.engine.connect()
         try:
-            got = (await connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"),
-                                            {"key": _key(self.stream)})).scalar_one()
-            await connection.commit()  # the lock is the session's; no transaction left open
+            got = await _scalar(connection, "SELECT pg_try_advisory_lock(:key)", _key(self.stream))
         except BaseException:
             await connection.close()
             raise
@@ -57,15 +61,52 @@ class ProjectorLease:
         return bool(got)
 
     def _try_file(self) -> bool:
-        path = f"{self.engine.url.database or 'memory'}.projector-{_key(self.stream) & 0xFFFFFFFF:08x}.lock"
-        handle = open(path, "a")  # kept open as long as the lease is held
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
+        handle = _try_flock(self._path("projector"), fcntl.LOCK_EX)  # kept open as long as the lease is held
         self._file = handle
-        return True
+        return handle is not None
+
+    def _path(self, purpose: str) -> str:
+        return f"{self.engine.url.database or 'memory'}.{purpose}-{_key(self.stream) & 0xFFFFFFFF:08x}.lock"
+
+    async def stand(self) -> bool:
+        """Declare this process a preferred projector, until `withdraw`; False if that could not be done now (a
+        probe held the lock for an instant, the database is away): call again later."""
+        if self._candidacy is not None:
+            return True
+        if self.engine.dialect.name == "sqlite":
+            self._candidacy = _try_flock(self._path("candidates"), fcntl.LOCK_SH)
+            return self._candidacy is not None
+        connection = await self.engine.connect()
+        try:
+            got = await _scalar(connection, "SELECT pg_try_advisory_lock_shared(:key)", _key(self.stream, "candidate"))
+        except BaseException:
+            await discard(connection)
+            raise
+        if got:
+            self._candidacy = connection
+        else:
+            await connection.close()
+        return bool(got)
+
+    async def candidate_waiting(self) -> bool:
+        """Whether a preferred projector runs (holds its candidacy), probed with an exclusive lock taken and
+        dropped at once."""
+        if self.engine.dialect.name == "sqlite":
+            handle = _try_flock(self._path("candidates"), fcntl.LOCK_EX)
+            if handle is not None:
+                handle.close()
+            return handle is None
+        key = _key(self.stream, "candidate")
+        connection = await self.engine.connect()
+        try:
+            got = await _scalar(connection, "SELECT pg_try_advisory_lock(:key)", key)
+            if got:
+                await _scalar(connection, "SELECT pg_advisory_unlock(:key)", key)
+        except BaseException:
+            await discard(connection)  # never back to the pool holding the lock
+            raise
+        await connection.close()
+        return not got
 
     async def release(self) -> None:
         if self._file is not None:
@@ -74,3 +115,26 @@ class ProjectorLease:
         if self._connection is not None:
             await discard(self._connection)  # a lost connection released the lock already
             self._connection = None
+
+    async def withdraw(self) -> None:
+        candidacy, self._candidacy = self._candidacy, None
+        if isinstance(candidacy, AsyncConnection):
+            await discard(candidacy)
+        elif candidacy is not None:
+            candidacy.close()
+
+
+def _try_flock(path: str, mode: int) -> IO[str] | None:
+    handle = open(path, "a")
+    try:
+        fcntl.flock(handle, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+async def _scalar(connection: AsyncConnection, sql: str, key: int) -> bool:
+    value = (await connection.execute(sa.text(sql), {"key": key})).scalar_one()
+    await connection.commit()  # the lock is the session's; no transaction left open
+    return bool(value)

@@ -116,6 +116,12 @@ class Projector:
             with contextlib.suppress(Exception):
                 await bounded(self._channel.close(), 5)
         await self.lease.release()
+        # Ready to lead again (a standby that takes over later): what the closed channel delivered and was not
+        # folded is read again from the stored offset by whoever leads next.
+        self._worker, self._channel, self._stopping = None, None, False
+        self._pending.clear()
+        for event in (self._arrived, self._hurried, self._caught_up):
+            event.clear()
 
     async def folded_up_to(self) -> int:
         # Through the reader threads: a standby asks this 20 times a second.

@@ -39,10 +39,12 @@ def database_ctx(settings: DatabaseSettings) -> Context:
     return ctx
 
 
-def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey) -> Context:
+def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: web.AppKey, *,
+                  preferred: bool = False) -> Context:
+    """`preferred`: this service projects whenever it runs (the API); the others only while none of it runs."""
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         model = ReadModel(Projector(app[bus_key], app[DATABASE], settings.batch_size, settings.linger),
-                          settings.follow_interval, settings.lease_interval)
+                          settings.follow_interval, settings.lease_interval, preferred=preferred)
         await model.start(settings.catch_up_timeout)
         app[READ_MODEL] = model
         app[ready_key]["database"] = True

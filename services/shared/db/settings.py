@@ -37,7 +37,8 @@ class DatabaseSettings(BaseSettings):
                                 "each fold (LISTEN/NOTIFY); default 0.05")
     lease_interval: float = Field(
         1.0, gt=0, description="seconds between two attempts to take the projector's lease over from a process "
-                               "that is gone: the longest the log goes unprojected after its death; default 1")
+                               "that is gone: the longest the log goes unprojected after its death; also how often "
+                               "the switcher, leading, looks for an API to hand the projection to; default 1")
     catch_up_timeout: float = Field(
         1800.0, gt=0, description="seconds a starting service may take to bring the database up to the log's end "
                                   "before it gives up (a first projection of a long log takes minutes: about "

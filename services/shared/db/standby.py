@@ -6,60 +6,97 @@ where the log ends by reading back a marker it publishes (consumed from "next", 
 then waits until the projection has passed that offset. Its readers (SSE streams, the desk) are woken when the
 stored offset moves, looked at every `follow_interval` and at once on PostgreSQL (wakeup.py); the lease is tried
 every `lease_interval`, so a leader's death costs at most that before another process folds (it resumes from the
-stored offset: nothing is lost).
+stored offset: nothing is lost). A process that is not `preferred` (the switcher) leads only while no preferred one
+(an API) runs: leading, it hands the lease over within `lease_interval` of one starting (lease.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 
 import aio_pika
 import sqlalchemy as sa
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
 
+from services.shared.db.logend import log_end
 from services.shared.db.projector import Projector
 from services.shared.db.wakeup import FoldWakeup
-from services.shared.releaselog import MARKER_HEADER, consume_log
-from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
+# A process that is not preferred defers to a preferred one; but if the projection then stands still for this many
+# lease intervals (that one cannot lead: its database connection half gone, say), it leads anyway, and keeps the
+# lease for HOLD intervals before it looks for a preferred process again.
+DEFER_LIMIT, HOLD = 10, 60
 
 
 class ReadModel:
     """The projector of this process, leading or standing by."""
 
-    def __init__(self, projector: Projector, follow_interval: float = 0.05, lease_interval: float = 1.0) -> None:
+    def __init__(self, projector: Projector, follow_interval: float = 0.05, lease_interval: float = 1.0, *,
+                 preferred: bool = False) -> None:
         self.projector = projector
         self.follow_interval = follow_interval
         self.lease_interval = lease_interval
+        self.preferred = preferred
         self._standby: asyncio.Task[None] | None = None
+        self._handover: asyncio.Task[None] | None = None
+        self._deferred: tuple[int, float] | None = None  # (offset, since when) while deferring to a preferred one
         self._wakeup = FoldWakeup(projector.database.engine, projector.stream)
 
     async def start(self, timeout: float = 60.0) -> None:
         projector = self.projector
+        if self.preferred:
+            await projector.lease.stand()  # one that fails now (an instant's probe) is retried standing by
+        # At start a free lease is taken whatever the preference: a preferred process starting too gets it handed over.
         if await projector.lease.try_acquire():
-            await projector.lead(timeout)
+            await self._lead(timeout)
             return
         async with asyncio.timeout(timeout):
-            target = await self._log_end()
+            target = await log_end(projector.bus, projector.stream)
             while await projector.folded_up_to() < target:
                 if await projector.lease.try_acquire():  # the leader is gone: catch up ourselves
                     await self._wakeup.close()
-                    await projector.lead(timeout)  # its own marker comes after `target`: caught up past it
+                    await self._lead(timeout)  # its own marker comes after `target`: caught up past it
                     return
                 await self._wakeup.wait(self.follow_interval)
         log.info("read model current; another process projects", stream=projector.stream, offset=target)
         self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
 
     async def stop(self) -> None:
+        if self._handover is not None:  # first: a hand-over under way starts a standby task
+            self._handover.cancel()
+            await asyncio.gather(self._handover, return_exceptions=True)
         if self._standby is not None:
             self._standby.cancel()
             await asyncio.gather(self._standby, return_exceptions=True)
         await self._wakeup.close()
         await self.projector.stop()
+        await self.projector.lease.withdraw()
+
+    async def _lead(self, timeout: float | None, hold: float = 0.0) -> None:
+        await self.projector.lead(timeout)
+        if not self.preferred:
+            self._handover = asyncio.create_task(self._hand_over_when_asked(hold), name="projector-handover")
+
+    async def _hand_over_when_asked(self, hold: float) -> None:
+        """A leader that is not preferred steps down once a preferred process runs, and stands by."""
+        await asyncio.sleep(hold)
+        while True:
+            await asyncio.sleep(self.lease_interval)
+            try:
+                if not await self.projector.lease.candidate_waiting():
+                    continue
+            except (OSError, sa.exc.SQLAlchemyError) as exc:
+                log.warning("read model: could not look for a preferred projector", error=str(exc)[:200])
+                continue
+            except Exception as exc:  # a bug: loud, and this process keeps projecting
+                log.error("read model: looking for a preferred projector failed", error=repr(exc)[:300],
+                          exc_info=exc)
+                continue
+            await self.projector.stop()  # between batches; the next leader resumes from the stored offset
+            log.info("projector lease handed over to a preferred process", stream=self.projector.stream)
+            self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
+            return
 
     @property
     def leading(self) -> bool:
@@ -79,10 +116,12 @@ class ReadModel:
                     await projector.database.notify()
                 if waited >= self.lease_interval:
                     waited = 0.0
-                    if await projector.lease.try_acquire():
-                        log.info("projector lease taken over: this process folds the log now", after=now)
+                    hold = await self._turn_to_lead(now, loop.time())
+                    if hold is not None and await projector.lease.try_acquire():
+                        log.info("projector lease taken over: this process folds the log now", after=now,
+                                 despite_a_preferred_process=bool(hold))
                         await self._wakeup.close()
-                        await projector.lead(None)
+                        await self._lead(None, hold)
                         return
             except (OSError, sa.exc.SQLAlchemyError, aio_pika.exceptions.AMQPError) as exc:
                 log.warning("read model standby: database or broker unavailable; trying again",
@@ -91,30 +130,17 @@ class ReadModel:
                 log.error("read model standby failed on an unexpected error; trying again", error=repr(exc)[:300],
                           exc_info=exc)
 
-    async def _log_end(self) -> int:
-        """The offset of a marker published now: the end of the log at this moment."""
-        projector, marker = self.projector, uuid.uuid4().hex
-        found: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        closing = False
-
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            # No ack may be sent once the close below began: RabbitMQ answers a frame on a channel it has closed
-            # with CHANNEL_ERROR "expected 'channel.open'" and closes the whole connection, and the service's
-            # start-up died of it (CI, several processes starting at once and logging). An ack begun before the
-            # close is queued ahead of it (aiormq writes frames in order), so checking here, then acking at once,
-            # is enough.
-            if not closing:
-                with contextlib.suppress(Exception):
-                    await message.ack()
-            if (message.headers or {}).get(MARKER_HEADER) == marker and not found.done():
-                found.set_result(int(message.headers["x-stream-offset"]))  # type: ignore[arg-type]
-
-        channel = await consume_log(projector.bus, projector.stream, 100, on_message, {"x-stream-offset": "next"})
-        try:
-            await channel.default_exchange.publish(
-                aio_pika.Message(b"", headers={MARKER_HEADER: marker}), routing_key=projector.stream)
-            return await found
-        finally:
-            closing = True
-            with contextlib.suppress(Exception):
-                await bounded(channel.close(), 5)
+    async def _turn_to_lead(self, offset: int, now: float) -> float | None:
+        """None if a preferred process should take the lease rather than this one; else how long to keep it, once
+        taken, before looking for a preferred process again (long after overriding one that could not lead)."""
+        lease = self.projector.lease
+        if self.preferred:
+            await lease.stand()
+            return 0.0
+        if not await lease.candidate_waiting():
+            self._deferred = None
+            return 0.0
+        if self._deferred is None or self._deferred[0] != offset:
+            self._deferred = (offset, now)
+        stalled = now - self._deferred[1] >= DEFER_LIMIT * self.lease_interval
+        return HOLD * self.lease_interval if stalled else None
