@@ -75,6 +75,7 @@ class ReadModel:
 
     async def _lead(self, timeout: float | None, hold: float = 0.0) -> None:
         await self.projector.lead(timeout)
+        self._deferred = None  # a later spell standing by counts its own stall, not one from before this lead
         if not self.preferred:
             self._handover = asyncio.create_task(self._hand_over_when_asked(hold), name="projector-handover")
 
