@@ -60,7 +60,7 @@ function renderApps(route) {
   const views = [...model.apps.values()]
     .filter((view) => !route.filters.app || view.app === route.filters.app)
     .sort((a, b) => (a.app < b.app ? -1 : 1));
-  byId("apps").replaceChildren(...views.map(appCard));
+  replaceChanged(byId("apps"), views.map(appCard));
   byId("no-apps").hidden = views.length > 0;
 }
 

@@ -25,13 +25,33 @@ const model = {
   lastOffset: null,
   pendingApps: new Set(),
   progress: new Map(), // id -> newest progress of its running step (live only, never stored)
-  appTimer: null,
+  appBatch: null, // the pending GET /apps/{app} batch (stream.js)
   renderQueued: false,
   notice: null, // { release, seq }: an info notice about a release clears when it changes again
 };
 
 const byId = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
+
+// A render that would change nothing leaves the nodes alone: a button replaced between the press and the
+// release of a click eats the click, and the views are read again every few seconds (replica counts).
+function replaceChanged(parent, nodes) {
+  const next = document.createElement(parent.tagName);
+  next.append(...nodes.filter(Boolean)); // append would show a null as the text "null"
+  const [was, will] = [stilled(parent), stilled(next)];
+  const same = was.childNodes.length === will.childNodes.length
+    && [...will.childNodes].every((node, i) => node.isEqualNode(was.childNodes[i]));
+  if (!same) parent.replaceChildren(...next.childNodes);
+}
+
+// Without the texts tick() moves every second in place (apps.js).
+const TICKING = ".countdown[data-deadline], [data-running]";
+function stilled(node) {
+  if (!node.querySelector(TICKING)) return node;
+  const copy = node.cloneNode(true);
+  for (const ticking of copy.querySelectorAll(TICKING)) ticking.textContent = "";
+  return copy;
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -83,19 +83,19 @@ function renderRelease(id) {
       el("td", { "data-label": "Actor" }, event.actor));
   });
   const live = view && view.live_release && view.live_release.id === release.id ? view : null;
-  body.replaceChildren(...[
+  replaceChanged(body, [
     release.state === "awaiting_approval" ? gatePanel(release, view) : null,
     release.error ? el("div", { class: "failure", "data-testid": "failure" },
       el("strong", {}, `Failed at ${release.error.step}: `), release.error.reason,
       release.error.log_tail ? el("pre", {}, release.error.log_tail) : null) : null,
     el("div", { class: "actions" }, live ? rollbackButton(live) : null, rollbackToButton(release, view), abortButton(release)),
     el("dl", { class: "facts", "data-testid": "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k),
-      el("dd", { "data-testid": `fact-${k.replace(/ /g, "-")}` }, v)])),
+      el("dd", { "data-testid": `fact-${k.replace(/ /g, "-")}`, "data-running": k === "took" && IN_FLIGHT.has(release.state) && release.id }, v)])),
     el("h3", {}, "Steps"),
     el("table", { class: "history", "data-testid": "history" },
       el("thead", {}, el("tr", {}, ...["#", "State", "At", "Took", "Actor"].map((h) => el("th", {}, h)))),
       el("tbody", {}, steps)),
-  ].filter(Boolean)); // replaceChildren would show a null as the text "null"
+  ]);
 }
 
 // "1 of 2 (dev-admin) · soak until … · expires …": how the release stands against its approval policy.

@@ -55,7 +55,7 @@ function releaseRow(release) {
 function renderReleases(route) {
   const shown = [...model.releases.values()].filter((r) => matches(r, route.filters))
     .sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
-  byId("releases").tBodies[0].replaceChildren(...shown.map(releaseRow));
+  replaceChanged(byId("releases").tBodies[0], shown.map(releaseRow));
   byId("no-releases").hidden = shown.length > 0;
   byId("more").hidden = !model.nextCursor;
   byId("list-title").textContent = route.filters.app ? `Releases of ${route.filters.app}` : "Releases";

@@ -81,27 +81,34 @@ function pumpHistories() {
   }
 }
 
+async function refreshApp(app) {
+  const view = await api("GET", `/apps/${enc(app)}`);
+  model.apps.set(app, view);
+  for (const r of [view.live_release, view.standby_release, view.in_flight, view.warm && view.warm.release]) {
+    if (r) remember(r);
+  }
+  scheduleRender();
+}
+
+// History replay brings many events per app: one GET /apps/{app} per burst is enough. Returns the batch that
+// will read it, settled once that batch is done.
 function refreshAppSoon(app) {
-  // History replay brings many events per app: one GET /apps/{app} per burst is enough.
   model.pendingApps.add(app);
-  if (model.appTimer) return;
-  model.appTimer = setTimeout(async () => {
-    model.appTimer = null;
-    const apps = [...model.pendingApps];
-    model.pendingApps.clear();
-    for (const app of apps) {
-      try {
-        const view = await api("GET", `/apps/${enc(app)}`);
-        model.apps.set(app, view);
-        for (const r of [view.live_release, view.standby_release, view.in_flight, view.warm && view.warm.release]) {
-          if (r) remember(r);
+  if (!model.appBatch) {
+    model.appBatch = new Promise((resolve) => setTimeout(resolve, 150)).then(async () => {
+      model.appBatch = null;
+      const apps = [...model.pendingApps];
+      model.pendingApps.clear();
+      for (const app of apps) {
+        try {
+          await refreshApp(app);
+        } catch (err) {
+          handleError(err);
         }
-      } catch (err) {
-        handleError(err);
       }
-    }
-    scheduleRender();
-  }, 150);
+    });
+  }
+  return model.appBatch;
 }
 
 async function fetchReleases(filters, cursor = null) {
@@ -132,6 +139,8 @@ async function catchUp() {
   try {
     if (route.view === "release") refreshAppSoon((await loadRelease(route.id)).app);
     else await fetchReleases(route.filters);
+    // `model.caughtUp` settles once the apps' views came back too: one read late would still change the page.
+    await model.appBatch;
   } catch (err) {
     handleError(err);
   }
