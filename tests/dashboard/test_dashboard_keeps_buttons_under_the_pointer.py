@@ -12,13 +12,19 @@ from tests.harness import wait_for_state
 RENDERED = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-async def test_a_click_across_a_read_that_changes_nothing_opens_the_dialog(
-        approval: Approval, pipeline: None, page: Page) -> None:
+async def at_the_gate(approval: Approval, page: Page) -> str:
+    """A release's gate page, open and caught up: every read its opening started came back."""
     release_id = await request_release(approval.url)
     await wait_for_state(approval.store, release_id, S.AWAITING_APPROVAL)
     await sign_in(page, approval.url, "approver-token", f"/ui/releases/{release_id}")
     await expect(page.get_by_test_id("stream-status")).to_have_text("live")
     await page.evaluate("model.caughtUp")
+    return release_id
+
+
+async def test_a_click_across_a_read_that_changes_nothing_opens_the_dialog(
+        approval: Approval, pipeline: None, page: Page) -> None:
+    release_id = await at_the_gate(approval, page)
     approve = page.get_by_test_id("gate").get_by_test_id("approve")
     box = await approve.bounding_box()
     assert box is not None
@@ -35,11 +41,7 @@ async def test_a_click_across_a_read_that_changes_nothing_opens_the_dialog(
 
 async def test_a_read_that_changes_something_still_shows_it(
         approval: Approval, pipeline: None, page: Page) -> None:
-    release_id = await request_release(approval.url)
-    await wait_for_state(approval.store, release_id, S.AWAITING_APPROVAL)
-    await sign_in(page, approval.url, "approver-token", f"/ui/releases/{release_id}")
-    await expect(page.get_by_test_id("stream-status")).to_have_text("live")
-    await page.evaluate("model.caughtUp")
+    release_id = await at_the_gate(approval, page)
     await page.evaluate("closeStream()")  # only the read below can tell the page
     await decide(approval.url, release_id, "reject", "not today", token="admin-token")
     await wait_for_state(approval.store, release_id, S.REJECTED)
