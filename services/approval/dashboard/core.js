@@ -33,16 +33,25 @@ const model = {
 const byId = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 
-// A render that would change nothing leaves the nodes alone: a button replaced between the press and the
-// release of a click eats the click, and the views are read again every few seconds (replica counts).
+// A render replaces only the children that changed: a button replaced between the press and the release of a
+// click eats the click, and the page renders again on every event and every few seconds (replica counts).
 function replaceChanged(parent, nodes) {
-  const next = document.createElement(parent.tagName);
-  next.append(...nodes.filter(Boolean)); // append would show a null as the text "null"
-  const [was, will] = [stilled(parent), stilled(next)];
-  const same = was.childNodes.length === will.childNodes.length
-    && [...will.childNodes].every((node, i) => node.isEqualNode(was.childNodes[i]));
-  if (!same) parent.replaceChildren(...next.childNodes);
+  const old = new Map([...parent.children].map((node, i) => [keyOf(node, i), node]));
+  const kept = nodes.filter(Boolean).map((node, i) => { // a null would show as the text "null"
+    const key = keyOf(node, i);
+    const was = old.get(key);
+    old.delete(key);
+    return was && stilled(was).isEqualNode(stilled(node)) ? was : node;
+  });
+  const keep = new Set(kept);
+  for (const node of [...parent.childNodes]) if (!keep.has(node)) node.remove();
+  // What stays where it was is not touched: only new nodes go in, before the first kept one after them.
+  kept.forEach((node, i) => {
+    if (parent.childNodes[i] !== node) parent.insertBefore(node, parent.childNodes[i] || null);
+  });
 }
+
+const keyOf = (node, i) => node.dataset.release || node.dataset.testid || `${node.tagName}#${i}`;
 
 // Without the texts tick() moves every second in place (apps.js).
 const TICKING = ".countdown[data-deadline], [data-running]";
