@@ -90,8 +90,7 @@ async function refreshApp(app) {
   scheduleRender();
 }
 
-// History replay brings many events per app: one GET /apps/{app} per burst is enough. Returns the batch that
-// will read it, settled once that batch is done.
+// History replay brings many events per app: one GET /apps/{app} per burst is enough (`model.appBatch`).
 function refreshAppSoon(app) {
   model.pendingApps.add(app);
   if (!model.appBatch) {
@@ -108,7 +107,6 @@ function refreshAppSoon(app) {
       }
     });
   }
-  return model.appBatch;
 }
 
 async function fetchReleases(filters, cursor = null) {
