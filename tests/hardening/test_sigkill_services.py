@@ -10,6 +10,7 @@ from pathlib import Path
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.settings import BusSettings
+from services.shared.store import ReleaseStore
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.stack import Driver, ProcessStack, process_stack
 from tests.harness import observer
@@ -18,6 +19,8 @@ from tests.noop.ledger import DELAY_ENV, Ledger
 
 KILLS = 10
 DELAY = 0.6  # seconds every no-op step takes; the effect happens half-way
+# Inside pytest's 300 s: a release still unfinished by then is reported with where it stands, not a bare timeout.
+BUDGET = 280
 STEP = {"approval": "resolve", "builder": "build", "pusher": "push", "deployer": "deploy", "switcher": "switch"}
 
 
@@ -39,6 +42,14 @@ async def mid_step(ledger: Ledger, stack: ProcessStack, service: str, spared: se
             await asyncio.sleep(0.02)  # polling another process's SQLite file; nothing to await instead
 
 
+def where_they_stand(store: ReleaseStore, apps: list[str], kills: Counter[str], started: float) -> str:
+    """Each unfinished release's last state, for the failure message of a run past its budget."""
+    latest = {r.app: r for r in store.releases.values()}
+    stuck = [f"{app}: {latest[app].state.value if app in latest else 'never requested'}" for app in apps]
+    return (f"{len(apps)} releases unfinished after {time.perf_counter() - started:.0f}s, kills so far "
+            f"{dict(kills)}: {stuck}")
+
+
 async def test_sigkill_mid_step_same_outcome(bus_settings: BusSettings, tmp_path: Path) -> None:
     # Each SIGKILL is a failed delivery for every message the service held; a message may be caught by
     # several kills, so the limit is raised to keep this test about idempotency, not the give-up policy
@@ -46,6 +57,7 @@ async def test_sigkill_mid_step_same_outcome(bus_settings: BusSettings, tmp_path
     bus = bus_settings.model_copy(update={"delivery_limit": 20})
     started = time.perf_counter()
     shipping: list[asyncio.Task[Release]] = []
+    shipped: list[str] = []  # each task's app, in the same order
     kills: Counter[str] = Counter()
     async with observer(bus) as store, process_stack(bus, tmp_path, **{DELAY_ENV: str(DELAY)}) as stack:
         ledger = Ledger(str(stack.ledger_path))
@@ -62,15 +74,24 @@ async def test_sigkill_mid_step_same_outcome(bus_settings: BusSettings, tmp_path
         async def chaos(service: str) -> None:
             killed: set[str] = set()
             for n in range(KILLS):
-                shipping.append(asyncio.create_task(ship(f"k-{service}-{n}")))
+                shipped.append(f"k-{service}-{n}")
+                shipping.append(asyncio.create_task(ship(shipped[-1])))
                 victim = await mid_step(ledger, stack, service, killed, late=n % 2 == 1)
                 killed.add(victim)
                 stack.restart(service)
                 kills[service] += 1
 
-        await asyncio.gather(*(chaos(service) for service in SERVICES))
-        chaos_done = time.perf_counter() - started
-        releases = await asyncio.gather(*shipping)
+        try:
+            async with asyncio.timeout(BUDGET):
+                await asyncio.gather(*(chaos(service) for service in SERVICES))
+                chaos_done = time.perf_counter() - started
+                releases = await asyncio.gather(*shipping)
+        except TimeoutError:
+            unfinished = [app for app, task in zip(shipped, shipping, strict=True) if not task.done()]
+            for task in shipping:
+                task.cancel()
+            await asyncio.gather(*shipping, return_exceptions=True)
+            raise AssertionError(where_they_stand(store, unfinished, kills, started)) from None
         effects = assert_each_effect_once(ledger, releases)
         apps = Counter(r.app for r in store.releases.values())
         ledger.close()
