@@ -30,7 +30,12 @@ async def test_no_generated_input_gets_a_server_error_or_breaks_the_schema(clien
         "--max-examples", "50", "--seed", "20261128", "--request-timeout", "10",
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
-    output, _ = await asyncio.wait_for(process.communicate(), FUZZING)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), FUZZING)
+    except TimeoutError:
+        process.kill()  # not left fuzzing the next test's server
+        await process.wait()
+        raise
     report = output.decode(errors="replace")
     assert process.returncode == 0, report[-6000:]
     assert "Tested: 24" in report, report[-3000:]
