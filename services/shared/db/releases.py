@@ -8,38 +8,30 @@ replicas, and `forget` undoes the record when the publish then fails. The switch
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db import queries
 from services.shared.db.appstate import recompute_apps_sync
-from services.shared.db.arrivals import Arrivals, continuing, fold_own_sync
+from services.shared.db.arrivals import fold_own_sync
 from services.shared.db.driver import fetch
 from services.shared.db.engine import writing
 from services.shared.db.fold import AppBusy, Item
-from services.shared.db.rows import release_row, utc
-from services.shared.db.schema import apps, events, releases
+from services.shared.db.queries import ReleaseFilter
+from services.shared.db.rows import release_row
+from services.shared.db.schema import events, releases
+from services.shared.db.signals import FoldSignals
 from services.shared.db.writer import Reader, Writer
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT, ReleaseState
 from services.shared.release import Colour, Release
 from services.shared.store import LoggedEvent
-from services.shared.timeouts import bounded
 
-PAGE = 500  # events per query when a stream catches up
-_IN_FLIGHT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
-_SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("id"))
-_HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
-            .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
-_HISTORY_IN = _HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=True)))
-_LATEST = (sa.select(events.c.body)
-           .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
-           .order_by(events.c.seq.desc()).limit(1))
+__all__ = ["AppRow", "ReleaseDatabase", "ReleaseFilter", "StoredEvent"]
 
 
 @dataclass(frozen=True)
@@ -58,28 +50,14 @@ class AppRow:
     in_flight: Release | None
 
 
-@dataclass(frozen=True)
-class ReleaseFilter:
-    app: str | None = None
-    state: ReleaseState | None = None
-    requested_by: str | None = None
-    approver: str | None = None
-    since: object = None  # datetime | None; created at or after
-    until: object = None  # datetime | None; created before
-
-
-class ReleaseDatabase:
+class ReleaseDatabase(FoldSignals):
     def __init__(self, engine: AsyncEngine, poll_interval: float = 1.0) -> None:
+        super().__init__()
         self.engine = engine
         self.writer = Writer(engine)
         self.reader = Reader(engine)
         self.poll_interval = poll_interval
-        self._changed = asyncio.Condition()
-        self._version = 0  # bumped by every notify, so a wake-up between a query and the wait is not lost
-        self.arrivals: Arrivals | None = None  # set by this process's projector while it leads (arrivals.py)
-        self.hurry: Callable[[], None] | None = None  # the same projector's: fold its deliveries now
         self.log_stream: str | None = None  # the log this process projects or follows, set by its projector
-        self._watchers: dict[str, set[asyncio.Event]] = {}  # release id -> `watching` callers
 
     def close(self) -> None:
         """Ends the writer's and readers' threads; the engine is its owner's to dispose."""
@@ -88,95 +66,12 @@ class ReleaseDatabase:
 
     async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
         """Every row of one read, in one trip to a reader thread (on SQLite; see writer.py)."""
-        return await self.reader.run(_all_rows, query, params or {})
+        return await self.reader.run(queries.all_rows, query, params or {})
 
     async def keyed(self, query: sa.ClauseElement, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of one of the hot keyed reads (a module constant), as tuples, through the driver's cursor
         (driver.py): the gate, the standby's offset poll, a release's history."""
         return await self.reader.one_statement(fetch, query, params)
-
-    async def notify(self) -> None:
-        async with self._changed:
-            self._version += 1
-            self._changed.notify_all()
-
-    @property
-    def version(self) -> int:
-        """Read before a query, then handed to `changed`: a fold between the two still wakes the waiter."""
-        return self._version
-
-    async def changed(self, since: int, timeout: float) -> None:
-        """Until the read model moved past `version` `since`, or `timeout` seconds. Woken by this process's
-        projector; another replica's writes are seen within its standby's follow interval."""
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await bounded(self._changed.wait_for(lambda: self._version != since), timeout)
-
-    @property
-    def projecting(self) -> bool:
-        """This process's projector leads: it is delivered every event of the log and folds it."""
-        return self.arrivals is not None
-
-    @contextlib.contextmanager
-    def watching(self, release_id: str) -> Iterator[asyncio.Event]:
-        """An event set at each delivery of one of the release's events to this process's leading projector, for as
-        long as the caller holds it (see `moved`)."""
-        delivered = asyncio.Event()
-        watchers = self._watchers.setdefault(release_id, set())
-        watchers.add(delivered)
-        try:
-            yield delivered
-        finally:
-            watchers.discard(delivered)
-            if not watchers:
-                del self._watchers[release_id]
-
-    def delivered(self, release_id: str) -> None:
-        """Called by the leading projector for each event the log delivers to it, before its fold."""
-        for delivered in self._watchers.get(release_id, ()):
-            delivered.set()
-
-    async def moved(self, delivered: asyncio.Event, since: int, timeout: float) -> None:
-        """Until the release `watching` gave `delivered` for may have moved, or `timeout` seconds. While this process
-        projects: one of its events was delivered here (`arrived` shows it until its fold). Waking at every fold
-        instead made hundreds of waiting decisions read the database again at each batch of other releases (the
-        API's gate reads were a sixth of its CPU with 300 releases at once). Standing by: any fold another process
-        made (`changed`); another replica's own records are only seen by looking again after `timeout`."""
-        if not self.projecting:
-            await self.changed(since, timeout)
-            return
-        with contextlib.suppress(TimeoutError):
-            await bounded(delivered.wait(), timeout)
-
-    def arrived(self, release_id: str) -> list[Item]:
-        """The release's events delivered to this process's projector and not folded yet, as of now."""
-        return self.arrivals(release_id) if self.arrivals is not None else []
-
-    async def settle(self, release_id: str, timeout: float = 5.0) -> bool:
-        """If this process's projector was delivered an event that takes the release out of flight and has not
-        folded it yet (its batch is being committed), fold it now and wait for that; True if so. A client that saw
-        a release end on the log may ask for the app's next one at once."""
-        arrived = self.arrived(release_id)
-        if self.hurry is None or all(item.event.state in IN_FLIGHT for item in arrived):
-            return False
-        waiting = {item.offset for item in arrived}
-        self.hurry()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                while True:
-                    version = self.version
-                    if not waiting & {item.offset for item in self.arrived(release_id)}:
-                        break
-                    await self.changed(version, timeout)
-        return True
-
-    def ahead_of(self, latest: ReleaseEvent, seen: Sequence[Item] = ()) -> list[Item]:
-        """The release's events after `latest` delivered to this process's projector and not folded yet, with
-        `seen`: what `arrived` gave just before `latest` was read. A batch that commits during that read leaves the
-        projector's hands, yet the read's snapshot may predate it; without `seen` the gate would then wait for a
-        fold that already happened and read again."""
-        by_offset = {item.offset: item for item in (*seen, *self.arrived(latest.release_id))}
-        return continuing(latest, sorted(by_offset.values(), key=lambda item: item.offset or 0))
 
     async def record(self, event: ReleaseEvent, *, strict: bool = False, ahead: Sequence[Item] = ()) -> None:
         """Fold a service's own event before the log echoes it, after the events `ahead_of` gave that it
@@ -226,23 +121,23 @@ class ReleaseDatabase:
             await connection.run_sync(recompute_apps_sync, [event.app])
 
     async def get(self, release_id: str) -> Release | None:
-        found = await self.keyed(_SNAPSHOT, {"id": release_id})
+        found = await self.keyed(queries.SNAPSHOT, {"id": release_id})
         return Release.model_validate_json(found[0][0]) if found else None
 
     async def history(self, release_id: str, states: Sequence[ReleaseState] | None = None) -> list[StoredEvent]:
         """The release's events in order; only those in `states` if given (fewer bodies to parse)."""
-        query, params = (_HISTORY, {"id": release_id}) if states is None else (
-            _HISTORY_IN, {"id": release_id, "states": [state.value for state in states]})
+        query, params = (queries.HISTORY, {"id": release_id}) if states is None else (
+            queries.HISTORY_IN, {"id": release_id, "states": [state.value for state in states]})
         rows = await self.keyed(query, params)
         return [StoredEvent(offset, ReleaseEvent.model_validate_json(body), note) for offset, note, body in rows]
 
     async def latest(self, release_id: str) -> ReleaseEvent | None:
         """The event the release's current state was folded from."""
-        found = await self.keyed(_LATEST, {"id": release_id})
+        found = await self.keyed(queries.LATEST, {"id": release_id})
         return ReleaseEvent.model_validate_json(found[0][0]) if found else None
 
     async def app(self, app: str) -> AppRow:
-        row, snapshots = await self.reader.run(_app_sync, app, small=True)
+        row, snapshots = await self.reader.run(queries.app_sync, app, small=True)
         found = {r.id: Release.model_validate_json(r.snapshot) for r in snapshots}
         if row is None:
             return AppRow(app, None, None, None, None)
@@ -255,7 +150,7 @@ class ReleaseDatabase:
 
     async def in_flight(self, app: str) -> Release | None:
         # One query on the one-in-flight index, not the app's row: asked on every 409 and most POSTs.
-        found = await self.keyed(_IN_FLIGHT, {"app": app})
+        found = await self.keyed(queries.IN_FLIGHT_SNAPSHOT, {"app": app})
         return Release.model_validate_json(found[0][0]) if found else None
 
     async def last_offset(self) -> int:
@@ -270,23 +165,7 @@ class ReleaseDatabase:
     async def page(self, where: ReleaseFilter, limit: int, after: tuple[object, str] | None
                    ) -> tuple[list[Release], bool]:
         """Up to `limit` releases newest first, after the (created_at, id) position; and whether more follow."""
-        query = sa.select(releases.c.snapshot)
-        for column, value in ((releases.c.app, where.app), (releases.c.requested_by, where.requested_by),
-                              (releases.c.approver, where.approver)):
-            if value is not None:
-                query = query.where(column == value)
-        if where.state is not None:
-            query = query.where(releases.c.state == where.state.value)
-        if where.since is not None:
-            query = query.where(releases.c.created_at >= utc(where.since))  # type: ignore[arg-type]
-        if where.until is not None:
-            query = query.where(releases.c.created_at < utc(where.until))  # type: ignore[arg-type]
-        if after is not None:
-            created, release_id = after
-            created = utc(created)  # type: ignore[arg-type]
-            query = query.where(sa.or_(releases.c.created_at < created,
-                                       sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
-        query = query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit + 1)
+        query = queries.page_query(where, limit + 1, after)
         snapshots = [row.snapshot for row in await self.rows(query)]
         return [Release.model_validate_json(s) for s in snapshots[:limit]], len(snapshots) > limit
 
@@ -299,24 +178,13 @@ class ReleaseDatabase:
             query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after)
             if app is not None:
                 query = query.where(events.c.app == app)
-            rows = await self.rows(query.order_by(events.c.log_offset).limit(PAGE))
+            rows = await self.rows(query.order_by(events.c.log_offset).limit(queries.PAGE))
             for row in rows:
                 after = row.log_offset
                 event = ReleaseEvent.model_validate_json(row.body)
                 if match(event):
                     yield LoggedEvent(row.log_offset, event)
-            if len(rows) == PAGE:
+            if len(rows) == queries.PAGE:
                 continue
             await self.changed(seen, self.poll_interval)  # the timeout covers writes only another replica saw
 
-
-def _all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[Any]:
-    return connection.execute(query, params).all()
-
-
-def _app_sync(connection: sa.Connection, app: str) -> tuple[Any, Sequence[Any]]:
-    """The app's row and the releases it names, in one read transaction (one snapshot)."""
-    row = connection.execute(sa.select(apps).where(apps.c.app == app)).one_or_none()
-    ids = [i for i in ((row.live_release, row.standby_release, row.in_flight_release) if row else ()) if i]
-    snapshots = connection.execute(sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_(ids))).all()
-    return row, snapshots

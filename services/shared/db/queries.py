@@ -1,0 +1,67 @@
+"""The read model's queries, built once where they are hot (the gate, a history, the one-in-flight check) and
+run through the driver's cursor (driver.py); the rest are built per call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.shared.db.rows import utc
+from services.shared.db.schema import apps, events, releases
+from services.shared.protocol import ReleaseState
+
+PAGE = 500  # events per query when a stream catches up
+IN_FLIGHT_SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
+SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("id"))
+HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
+           .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
+HISTORY_IN = HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=True)))
+LATEST = (sa.select(events.c.body)
+          .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
+          .order_by(events.c.seq.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class ReleaseFilter:
+    app: str | None = None
+    state: ReleaseState | None = None
+    requested_by: str | None = None
+    approver: str | None = None
+    since: object = None  # datetime | None; created at or after
+    until: object = None  # datetime | None; created before
+
+
+def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | None) -> sa.Select[Any]:
+    """Up to `limit` releases' snapshots newest first, after the (created_at, id) position."""
+    query = sa.select(releases.c.snapshot)
+    for column, value in ((releases.c.app, where.app), (releases.c.requested_by, where.requested_by),
+                          (releases.c.approver, where.approver)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.state is not None:
+        query = query.where(releases.c.state == where.state.value)
+    if where.since is not None:
+        query = query.where(releases.c.created_at >= utc(where.since))  # type: ignore[arg-type]
+    if where.until is not None:
+        query = query.where(releases.c.created_at < utc(where.until))  # type: ignore[arg-type]
+    if after is not None:
+        created, release_id = after
+        created = utc(created)  # type: ignore[arg-type]
+        query = query.where(sa.or_(releases.c.created_at < created,
+                                   sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
+    return query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit)
+
+
+def all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[Any]:
+    return connection.execute(query, params).all()
+
+
+def app_sync(connection: sa.Connection, app: str) -> tuple[Any, Sequence[Any]]:
+    """The app's row and the releases it names, in one read transaction (one snapshot)."""
+    row = connection.execute(sa.select(apps).where(apps.c.app == app)).one_or_none()
+    ids = [i for i in ((row.live_release, row.standby_release, row.in_flight_release) if row else ()) if i]
+    snapshots = connection.execute(sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_(ids))).all()
+    return row, snapshots
