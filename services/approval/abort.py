@@ -39,7 +39,7 @@ async def abort_release(call: Call[ReleasePath, AbortRequest]) -> web.StreamResp
 
 async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Release:
     for attempt in range(1, ATTEMPTS + 1):
-        release = await desk._get(release_id)  # 404 for an unknown release
+        release = await desk.get(release_id)  # 404 for an unknown release
         if release.state is ReleaseState.FAILED and release.error is not None and release.error.step == STEP:
             return release  # aborted already (a repeated request): answer with what happened
         if release.state is ReleaseState.VERIFYING:  # it serves traffic: failing it would leave live unowned
@@ -49,10 +49,10 @@ async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Re
             raise Conflict(f"The release is {release.state.value}, not in flight; there is nothing to abort.",
                            state=release.state)
         try:
-            latest = await desk._latest(release)
+            latest = await desk.latest_event(release)
             failed = latest.next(ReleaseState.FAILED, actor=who, details={"aborted_by": who, "reason": reason},
                                  error=ReleaseError(step=STEP, reason=f"aborted by {who}: {reason}"))
-            await desk._publish(failed)
+            await desk.publish(failed)
         except Conflict:  # a step moved the release on meanwhile: abort it from where it is now
             if attempt == ATTEMPTS:
                 raise

@@ -6,9 +6,10 @@ from aiohttp import web
 
 from services.approval.errors import Unprocessable
 from services.approval.handlers import DESK
-from services.approval.models import AppPath, DecisionRequest, FieldError, ReleaseOut, ReleasePath, RollbackRequest
+from services.approval.models import AppPath, DecisionRequest, ReleaseOut, ReleasePath, RollbackRequest
 from services.approval.quorum import approval_status
 from services.approval.restore import rollback_to
+from services.approval.rollback import rollback
 from services.approval.routing import Call, reply
 from services.shared.protocol import ReleaseState
 
@@ -24,7 +25,7 @@ async def reject_release(call: Call[ReleasePath, DecisionRequest]) -> web.Stream
 async def _decide(call: Call[ReleasePath, DecisionRequest], decision: ReleaseState) -> web.StreamResponse:
     desk = call.request.app[DESK]
     if desk.settings.require_decision_comment and not (call.body.comment or "").strip():
-        raise Unprocessable.of_fields([FieldError(loc=["body", "comment"], msg="a comment is required: say why")])
+        raise Unprocessable.of_body_field("comment", "a comment is required: say why")
     decided = await desk.decision(call.params.id, decision, call.body.comment, call.caller)
     gate = decided.gate
     if gate is None:  # nothing published by this call: the two events the status is made of, not the whole history
@@ -39,6 +40,6 @@ async def rollback_app(call: Call[AppPath, RollbackRequest]) -> web.StreamRespon
     if call.body.to is not None:  # a new release that redeploys the earlier one
         release = await rollback_to(desk, call.params.app, call.body.to, call.body.reason, call.caller)
     else:  # the live release rolls back: the warm previous colour serves again
-        release = await desk.rollback(call.params.app, call.body.reason, call.caller)
+        release = await rollback(desk, call.params.app, call.body.reason, call.caller)
     out = ReleaseOut.of(release)
     return reply(out, 202, headers={"Location": out.links.self})

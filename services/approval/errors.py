@@ -69,6 +69,10 @@ class Unprocessable(ApiError):
         sentence = f"Invalid {'.'.join(map(str, first.loc))}: {first.msg}." if first else "Invalid request."
         return cls(sentence, fields=list(fields))
 
+    @classmethod
+    def of_body_field(cls, field: str, reason: str) -> Unprocessable:
+        return cls.of_fields([FieldError(loc=["body", field], msg=reason)])
+
 
 def error_response(status: int, message: str, *, headers: dict[str, str] | None = None,
                    **extra: Any) -> web.Response:

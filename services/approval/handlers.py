@@ -1,18 +1,18 @@
-"""The service's commands: request a release, decide on one, roll an app back; each publishes one event.
+"""The service's commands: request a release, decide on one; each publishes one event. The other commands
+(rollback.py, restore.py, abort.py, the approval policy's watch) publish through the same desk.
 
 Every command records its event in the database *before* publishing it (`ReleaseDatabase.record`, strict), and
 the database decides races whatever the number of API replicas: one release in flight per app is a partial
 unique index, and an event's (release, seq) is unique, so of two concurrent decisions or requests exactly one
 is recorded and the other answers 409. A publish the broker refused undoes its record (`forget`) and answers 503;
 one that may have been delivered (confirm timeout, lost connection, cancelled request) keeps it, and the next
-request that meets it unechoed publishes it again (`_echo`).
+request that meets it unechoed publishes it again (`echo`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,8 +24,9 @@ from prometheus_client import Histogram
 from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock, SystemClock
-from services.approval.errors import Conflict, Forbidden, NotFound, Unprocessable
-from services.approval.models import FieldError, ReleaseRequest
+from services.approval.errors import Conflict, Forbidden, NotFound
+from services.approval.gate import at_gate
+from services.approval.models import ReleaseRequest
 from services.approval.policy import policy_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
 from services.approval.quorum import check_soak, count_approval
@@ -34,9 +35,9 @@ from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
 from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
-from services.shared.db.releases import ReleaseDatabase, ReleaseFilter
+from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent, first_event
-from services.shared.protocol import BEFORE_APPROVAL, ReleaseState
+from services.shared.protocol import ReleaseState
 from services.shared.release import SHA_RE, Release, utcnow
 from services.shared.repo_policy import RepositoryPolicy
 
@@ -71,7 +72,7 @@ class ReleaseDesk:
         if ask.from_release is not None or not SHA_RE.match(ask.commit or ""):
             # Before a git round trip that would be wasted. A full SHA makes none: the record below refuses a
             # second release in flight by itself, and saves every POST a read.
-            await self._check_free(ask.app, caller)
+            await self.check_free(ask.app, caller)
         if ask.from_release is not None:
             source = await source_release(self.store, ask.app, ask.from_release)
             release = promoted_release(source, caller.name)
@@ -80,7 +81,7 @@ class ReleaseDesk:
         event = first_event(release, actor=caller.name)
         if ask.from_release is not None:
             event = event.model_copy(update={"details": {**event.details, "from_release": ask.from_release}})
-        await self._publish(event, caller)
+        await self.publish(event, caller)
         log.info("release requested", release=release.id, app=release.app, commit=release.commit,
                  image=release.image, by=caller.name)
         return release
@@ -104,7 +105,7 @@ class ReleaseDesk:
         assert decision in DECISIONS
         # The release as of its latest event, read once: two reads (the release, then its event) could see a
         # concurrent decision or the switcher in between, and refuse a retried request as "changing right now".
-        waiting, ahead = await self._at_gate(release_id)
+        waiting, ahead = await at_gate(self.store, release_id, self.settings.gate_catch_up)
         if waiting is None:
             raise NotFound("There is no release with that id.")
         release = waiting.release
@@ -126,59 +127,16 @@ class ReleaseDesk:
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
-            await self._publish(event, ahead=ahead)
+            await self.publish(event, ahead=ahead)
         except SameChange:  # a concurrent request made the same decision first: whose, and where is it now
-            return Decided(await self._repeat_or_refuse(await self._get(release_id), decision, caller))
+            return Decided(await self._repeat_or_refuse(await self.get(release_id), decision, caller))
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
                  admin_override=override)
         waited = (event.occurred_at - waiting.occurred_at).total_seconds()
         self.approval_wait.labels(decision.value).observe(max(waited, 0.0))
         return Decided(event.release, (waiting, event))
 
-    async def _at_gate(self, release_id: str) -> tuple[ReleaseEvent | None, list[Item]]:
-        """The release's latest event; one still on its way to the gate is waited for, up to `gate_catch_up`:
-        a client that saw `awaiting_approval` on the log (AMQP) can decide before the read model folded it.
-        One this process's projector was delivered and has not folded is taken at once, with the events that
-        lead to it: the decision is recorded after them."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.gate_catch_up
-        # Projecting, this process is woken by a delivery of the release's own events, and looks again every 50 ms
-        # only for another replica's records; standing by, it hears of the leader's folds at its next poll (every
-        # 50 ms on SQLite), so it looks sooner, backing off.
-        pause = 0.05 if self.store.projecting else 0.002
-        with self.store.watching(release_id) as delivered:
-            while True:
-                delivered.clear()
-                version, seen = self.store.version, self.store.arrived(release_id)
-                latest = await self.store.latest(release_id)
-                if latest is None or latest.state not in BEFORE_APPROVAL:
-                    return latest, []
-                if (ahead := self.store.ahead_of(latest, seen)) and ahead[-1].event.state not in BEFORE_APPROVAL:
-                    return ahead[-1].event, ahead
-                left = deadline - loop.time()
-                if left <= 0:
-                    return latest, []
-                await self.store.moved(delivered, version, min(left, pause))
-                pause = min(pause * 2, 0.05)
-
-    async def rollback(self, app: str, reason: str, caller: Identity) -> Release:
-        """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
-        no live release, so a repeat answers 409 instead of publishing again."""
-        await self._check_free(app)
-        live = await self.store.live(app)
-        if live is None:
-            raise Conflict(f"{app} has no live release to roll back.")
-        previous = await self.store.get(live.previous_release) if live.previous_release else None
-        later, _ = await self.store.page(ReleaseFilter(app=app, since=live.created_at), 100, None)
-        if (refusal := rollback_refusal(live, previous, later)) is not None:
-            raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
-        event = (await self._latest(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,
-                                                details={"reason": reason})
-        await self._publish(event)
-        log.info("rollback requested", release=live.id, app=app, by=caller.name)
-        return event.release
-
-    async def _publish(self, event: ReleaseEvent, caller: Identity | None = None,
+    async def publish(self, event: ReleaseEvent, caller: Identity | None = None,
                        ahead: Sequence[Item] = ()) -> None:
         """Record (after the log's events it continues, `ahead`), then publish; the record is what makes a
         concurrent second writer lose."""
@@ -187,7 +145,7 @@ class ReleaseDesk:
                 await self.store.record(event, strict=True, ahead=ahead)
                 break
             except AppBusy:
-                await self._check_free(event.app, caller)  # 409 naming the blocker; or its end was just folded
+                await self.check_free(event.app, caller)  # 409 naming the blocker; or its end was just folded
                 if attempt:
                     raise Conflict(f"Another release of {event.app} is in flight.") from None
             except SameChange:
@@ -200,28 +158,28 @@ class ReleaseDesk:
         except PublishFailed as exc:
             # Only a nack or a return proves the log does not have it. A timeout, a lost connection or a
             # cancelled request may have delivered it: the record stays, and the next request that meets it
-            # unechoed publishes it again (`_echo`), which every consumer folds once (same message id).
+            # unechoed publishes it again (`echo`), which every consumer folds once (same message id).
             if isinstance(exc.__cause__, aio_pika.exceptions.DeliveryError):
                 await self.store.forget(event)
             raise
 
-    async def _get(self, release_id: str) -> Release:
+    async def get(self, release_id: str) -> Release:
         release = await self.store.get(release_id)
         if release is None:
             raise NotFound("There is no release with that id.")
         return release
 
-    async def _check_free(self, app: str, caller: Identity | None = None) -> None:
+    async def check_free(self, app: str, caller: Identity | None = None) -> None:
         blocking = await self.store.in_flight(app)
         if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
             blocking = await self.store.in_flight(app)
         if blocking is not None:
             # The requester retrying (their first try answered 503 or never answered) gets it published now.
-            await self._echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
+            await self.echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
 
-    async def _echo(self, release: Release, *, now: bool = False) -> None:
+    async def echo(self, release: Release, *, now: bool = False) -> None:
         """Publish again what was recorded for the release but not echoed by the log within
         `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
         stopped in between); the same message ids, so a copy that did arrive is folded once."""
@@ -251,7 +209,7 @@ class ReleaseDesk:
                 given.by for given in await self.approvals.given(release.id)}:
             made = (decision, caller.name)  # one of several approvers: their approval counted
         if made == (decision, caller.name):
-            await self._echo(release, now=True)
+            await self.echo(release, now=True)
             return release
         if made is None:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
@@ -265,7 +223,7 @@ class ReleaseDesk:
                 return stored.event.state, stored.event.actor
         return None
 
-    async def _latest(self, release: Release) -> ReleaseEvent:
+    async def latest_event(self, release: Release) -> ReleaseEvent:
         latest = await self.store.latest(release.id)
         if latest is None or latest.seq != release.seq:
             raise Conflict("The release is changing right now; retry in a moment.", state=release.state)
@@ -274,29 +232,3 @@ class ReleaseDesk:
 
 DESK = web.AppKey("desk", ReleaseDesk)
 
-
-def rollback_refusal(live: Release, previous: Release | None, later: Iterable[Release]) -> str | None:
-    """Why the switcher would refuse to roll `live` back, known from release state alone, or None.
-
-    The same checks as `services/switcher/rollback.py`, made here so the caller hears the reason at once
-    (409) instead of a 202 followed by a refusal in the background. `previous` is the release `live`
-    replaced; `later` the app's releases created since `live` was.
-    """
-    colour, previous_id = live.standby_colour, live.previous_release
-    if colour is None or previous_id is None:
-        return f"release {live.id} is the first release of {live.app}, there is nothing to go back to"
-    if previous is None or previous.state is not ReleaseState.SUPERSEDED:
-        now = previous.state.value if previous is not None else "unknown"
-        return f"the previous release {previous_id} is {now} and cannot go live again"
-    # A later release that reached the cluster was staged on the only other colour: what ran there is gone.
-    reused = next((r for r in later if r.id not in (live.id, previous_id) and r.created_at > live.created_at
-                   and (r.standby_colour is not None or (r.error is not None and r.error.step == "deploy"))),
-                  None)
-    if reused is not None:
-        return (f"the {colour.other.value} colour no longer runs release {previous_id}: "
-                f"release {reused.id} was staged on it since")
-    return None
-
-
-def _invalid(field: str, reason: str) -> Unprocessable:
-    return Unprocessable.of_fields([FieldError(loc=["body", field], msg=reason)])

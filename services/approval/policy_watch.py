@@ -64,7 +64,7 @@ class PolicyWatch:
             raise Retry("the release log has not caught up with this release yet", dependency="release log")
         if latest.seq > event.seq or latest.state is not ReleaseState.AWAITING_APPROVAL:
             if latest.seq == event.seq + 1 and (latest.actor == ACTOR or "rollback_to" in latest.details):
-                await self.desk._echo(latest.release, now=True)  # our decision: published at least once
+                await self.desk.echo(latest.release, now=True)  # our decision: published at least once
             if TIMER in event.details:
                 await self._count("decided")
             return  # decided meanwhile
@@ -116,7 +116,7 @@ class PolicyWatch:
         """Whether this call made the decision (False: someone, or a twin timer, decided first)."""
         event = waiting.next(decision, actor=actor, details=details, approver=actor, comment=details["comment"])
         try:
-            await self.desk._publish(event)
+            await self.desk.publish(event)
         except (Conflict, SameChange):
             log.info("decided meanwhile; the policy leaves it", release=waiting.release_id)
             return False

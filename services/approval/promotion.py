@@ -38,9 +38,9 @@ async def source_release(store: ReleaseDatabase, app: str, release_id: str, fiel
         raise NotFound("There is no release with that id.",
                        fields=[FieldError(loc=["body", field], msg="there is no release with that id")])
     if source.app != app:
-        raise _invalid(field, f"release {release_id} is of app {source.app}, not {app}")
+        raise Unprocessable.of_body_field(field, f"release {release_id} is of app {source.app}, not {app}")
     if source.digest is None or source.image is None:
-        raise _invalid(field, f"release {release_id} has no pushed image to redeploy")
+        raise Unprocessable.of_body_field(field, f"release {release_id} has no pushed image to redeploy")
     return source
 
 
@@ -50,6 +50,3 @@ def promoted_release(source: Release, requested_by: str) -> Release:
                    spec=source.spec)
 
 
-
-def _invalid(field: str, reason: str) -> Unprocessable:
-    return Unprocessable.of_fields([FieldError(loc=["body", field], msg=reason)])

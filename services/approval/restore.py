@@ -23,7 +23,7 @@ log = structlog.get_logger(__name__)
 
 
 async def rollback_to(desk: ReleaseDesk, app: str, to: str, reason: str, caller: Identity) -> Release:
-    await desk._check_free(app, caller)
+    await desk.check_free(app, caller)
     source = await source_release(desk.store, app, to, field="to")
     live = await desk.store.live(app)
     if live is not None and (live.id == to or (live.restores == to and live.digest == source.digest)):
@@ -32,7 +32,7 @@ async def rollback_to(desk: ReleaseDesk, app: str, to: str, reason: str, caller:
     event = first_event(release, actor=caller.name)
     event = event.model_copy(update={"details": {**event.details, "from_release": to, "restores": to,
                                                  "reason": reason}})
-    await desk._publish(event)
+    await desk.publish(event)
     log.info("rollback to an earlier release requested", release=release.id, app=app, restores=to, by=caller.name)
     return release
 

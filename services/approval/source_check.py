@@ -32,7 +32,7 @@ async def source_of(asked_repository: str, asked_commit: str, settings: Approval
     except SourceNotAllowed as exc:  # well formed, but the operator's policy says no
         raise _refused(exc) from None
     except UnsafeSource as exc:
-        raise _invalid("commit" if "branch" in str(exc) else "repository", str(exc)) from None
+        raise Unprocessable.of_body_field("commit" if "branch" in str(exc) else "repository", str(exc)) from None
     try:
         return repository, await resolver.resolve(repository, ref)
     except SourceTimeout as exc:
@@ -42,7 +42,7 @@ async def source_of(asked_repository: str, asked_commit: str, settings: Approval
     except GitUnavailable as exc:  # the server's trouble, not the request's: "try again", not 422
         raise ApiError(f"{exc}; try again shortly", status=503, headers={"Retry-After": "10"}) from None
     except RepositoryUnreachable as exc:
-        raise _invalid("repository", str(exc)) from None
+        raise Unprocessable.of_body_field("repository", str(exc)) from None
     except UnsafeSource as exc:  # the repository answered: no such branch, tag or commit
         raise NotFound(f"{exc}.", fields=[FieldError(loc=["body", "commit"], msg=str(exc))]) from None
 
@@ -50,6 +50,3 @@ async def source_of(asked_repository: str, asked_commit: str, settings: Approval
 def _refused(exc: Exception) -> Forbidden:
     return Forbidden(f"{exc}.", fields=[FieldError(loc=["body", "repository"], msg=str(exc))])
 
-
-def _invalid(field: str, reason: str) -> Unprocessable:
-    return Unprocessable.of_fields([FieldError(loc=["body", field], msg=reason)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from services.approval.handlers import rollback_refusal
+from services.approval.rollback import rollback_refusal
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour, Release
 from tests.approval.conftest import APPROVER, live_release, reach, staged_release

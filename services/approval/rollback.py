@@ -1,0 +1,58 @@
+"""`POST /apps/{app}/rollback`: the live release goes back to the warm colour, which still runs the release it
+replaced (restore.py brings back any earlier release instead)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import structlog
+
+from services.approval.auth import Identity
+from services.approval.errors import Conflict
+from services.approval.handlers import ReleaseDesk
+from services.shared.db.releases import ReleaseFilter
+from services.shared.protocol import ReleaseState
+from services.shared.release import Release
+
+log = structlog.get_logger(__name__)
+
+
+async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -> Release:
+    """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
+    no live release, so a repeat answers 409 instead of publishing again."""
+    await desk.check_free(app)
+    live = await desk.store.live(app)
+    if live is None:
+        raise Conflict(f"{app} has no live release to roll back.")
+    previous = await desk.store.get(live.previous_release) if live.previous_release else None
+    later, _ = await desk.store.page(ReleaseFilter(app=app, since=live.created_at), 100, None)
+    if (refusal := rollback_refusal(live, previous, later)) is not None:
+        raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
+    event = (await desk.latest_event(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,
+                                            details={"reason": reason})
+    await desk.publish(event)
+    log.info("rollback requested", release=live.id, app=app, by=caller.name)
+    return event.release
+
+
+def rollback_refusal(live: Release, previous: Release | None, later: Iterable[Release]) -> str | None:
+    """Why the switcher would refuse to roll `live` back, known from release state alone, or None.
+
+    The same checks as `services/switcher/rollback.py`, made here so the caller hears the reason at once
+    (409) instead of a 202 followed by a refusal in the background. `previous` is the release `live`
+    replaced; `later` the app's releases created since `live` was.
+    """
+    colour, previous_id = live.standby_colour, live.previous_release
+    if colour is None or previous_id is None:
+        return f"release {live.id} is the first release of {live.app}, there is nothing to go back to"
+    if previous is None or previous.state is not ReleaseState.SUPERSEDED:
+        now = previous.state.value if previous is not None else "unknown"
+        return f"the previous release {previous_id} is {now} and cannot go live again"
+    # A later release that reached the cluster was staged on the only other colour: what ran there is gone.
+    reused = next((r for r in later if r.id not in (live.id, previous_id) and r.created_at > live.created_at
+                   and (r.standby_colour is not None or (r.error is not None and r.error.step == "deploy"))),
+                  None)
+    if reused is not None:
+        return (f"the {colour.other.value} colour no longer runs release {previous_id}: "
+                f"release {reused.id} was staged on it since")
+    return None
