@@ -16,6 +16,7 @@ from services.shared.release import Colour, utcnow
 from services.shared.runtime import STORE, add_subscriptions, service_app
 from services.shared.settings import BusSettings
 from services.shared.sources import SHA_RE, UnsafeSource
+from services.switcher.warm import warm_until
 
 MAIN_SHA = "1" * 40
 TAG_SHA = "2" * 40
@@ -38,12 +39,18 @@ class FakeResolver:
         return self.refs[ref]
 
 
-def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None,
-                  spec: AppSpec | None = None) -> web.Application:
-    """requested -> ... -> awaiting_approval; approved -> switching -> live; rolling_back -> rolled_back.
+DELAY = 600.0  # the switcher's default scale-down delay, seconds
+
+
+def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None, spec: AppSpec | None = None,
+                  built: dict[str, object] | None = None) -> web.Application:
+    """Stands in for builder..deployer (requested -> awaiting_approval) and for the switcher (approved ->
+    live, rolling_back -> rolled_back), publishing the events the real services publish, with their details:
+    the deploy goes to the colour that is not live, the switch names its colour and leaves the old one warm.
 
     `hold`, when given, pauses every release after `built` until it is set. `spec`: the greenlight.yaml the
-    builder "reads" (set on `built`, as the real builder does), e.g. with an approval policy.
+    builder "reads" (set on `built`, as the real builder does), e.g. with an approval policy. `built`: more
+    details of the `built` event (the dashboard's commit list).
     """
     app = service_app("fake-pipeline", settings, with_store=True)
 
@@ -64,17 +71,19 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None,
         # As the real deployer: the standby is the other colour than the one the live release was deployed on.
         colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
         steps: list[tuple[S, dict[str, object]]] = [
-            (S.BUILDING, {}), (S.BUILT, {"image": f"reg/{event.app}:{event.release.commit[:12]}",
+            (S.BUILDING, {}), (S.BUILT, {"image": f"registry.local/{event.app}:{event.release.commit}",
                                          **({"spec": spec} if spec is not None else {})}),
             (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
-            (S.DEPLOYING, {"standby_colour": colour, "previous_release": live.id if live else None}),
-            (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview"}),
+            (S.DEPLOYING, {"standby_colour": colour, "live_colour": live.standby_colour if live else None,
+                           "previous_release": live.id if live else None}),
+            (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview.test"}),
         ]
         current = event
         for state, changes in steps:
             if state == S.PUSHING and hold is not None:
                 await hold.wait()
-            current = current.next(state, actor="fake-pipeline", **changes)
+            details = built if state == S.BUILT else None
+            current = current.next(state, actor="fake-pipeline", details=details, **changes)
             await bus.publish(current)
 
     async def switch(event: ReleaseEvent, bus: Bus) -> None:
@@ -83,16 +92,22 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None,
         if event.state == S.APPROVED:
             switching = event.next(S.SWITCHING, actor="fake-switcher")
             await bus.publish(switching)
-            # As the real switcher: the snapshot keeps the colour it was deployed on; the event says which.
-            colour = release.standby_colour or Colour.BLUE
-            await bus.publish(switching.next(S.LIVE, actor="fake-switcher",
-                                             details={"colour": colour.value, "previous_colour": release.live_colour}))
+            # As the real switcher: the snapshot keeps the colour it was deployed on; the event says which, and
+            # the previous release is superseded before the new one is announced live.
+            target, old = release.standby_colour, release.live_colour
+            assert target is not None
             if release.previous_release:
-                await bus.publish(latest(release.previous_release).next(S.SUPERSEDED, actor="fake-switcher"))
+                await bus.publish(latest(release.previous_release).next(
+                    S.SUPERSEDED, actor="fake-switcher", details={"superseded_by": release.id}))
+            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", details={
+                "colour": target.value, "previous_colour": old.value if old else None, **warm_until(old, DELAY)}))
         elif event.state == S.ROLLING_BACK:
-            await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher"))
-            if release.previous_release:
-                await bus.publish(latest(release.previous_release).next(S.LIVE, actor="fake-switcher"))
+            assert release.standby_colour is not None and release.previous_release is not None
+            await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher", details={
+                "restored": release.previous_release, "colour": release.standby_colour.other.value,
+                **warm_until(release.standby_colour, DELAY)}))
+            await bus.publish(latest(release.previous_release).next(
+                S.LIVE, actor="fake-switcher", details={"restored_by_rollback_of": release.id}))
 
     add_subscriptions(app, lambda app: [
         Subscription("builder", [S.REQUESTED], stage),

@@ -7,12 +7,10 @@ Needs (installed by the setup script, never downloaded by the tests):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -23,15 +21,10 @@ from playwright.async_api import Page, async_playwright
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.appspec import AppSpec
-from services.shared.bus import Bus
-from services.shared.consumer import Subscription
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
-from services.shared.events import ReleaseEvent
-from services.shared.protocol import ReleaseState as S
-from services.shared.release import Colour, utcnow
-from services.shared.runtime import STORE, add_subscriptions, service_app
 from services.shared.settings import BusSettings
+from tests.approval import fakes as approval_fakes
 
 CHROMIUM = "/usr/bin/chromium"
 # The machine is offline: without these flags Chromium keeps trying to reach Google's hosts.
@@ -81,71 +74,9 @@ async def served(app: web.Application) -> AsyncIterator[Approval]:
         await runner.cleanup()
 
 
-DELAY = timedelta(minutes=10)  # the switcher's default scale-down delay
-
-
-def _warm(colour: Colour | None) -> dict[str, str]:
-    # As the real switcher records it (services/switcher/warm.py): the colour left warm and its deadline.
-    if colour is None:
-        return {}
-    return {"warm_colour": colour.value, "scale_down_at": (utcnow() + DELAY).isoformat()}
-
-
 def fake_pipeline(bus_settings: BusSettings, spec: AppSpec | None = None) -> web.Application:
-    """Stands in for builder..deployer (requested -> awaiting_approval) and for the switcher (approved ->
-    live, rolling_back -> rolled_back), publishing the events the real services publish, with their details:
-    the deploy goes to the colour that is not live, the switch names its colour and leaves the old one warm."""
-    app = service_app("fake-pipeline", bus_settings, with_store=True)
-
-    def latest(release_id: str) -> ReleaseEvent:
-        return app[STORE].history[release_id][-1].event
-
-    async def caught_up(event: ReleaseEvent) -> None:
-        follow = app[STORE].follow(-1, lambda e: (e.release_id, e.seq) == (event.release_id, event.seq))
-        try:
-            await asyncio.wait_for(anext(follow), 10)
-        finally:
-            await follow.aclose()
-
-    async def stage(event: ReleaseEvent, bus: Bus) -> None:
-        await caught_up(event)
-        live = app[STORE].live(event.app)
-        colour = live.standby_colour.other if live and live.standby_colour else Colour.BLUE
-        built = {"image": f"registry.local/{event.app}:{event.release.commit}", **({"spec": spec} if spec else {})}
-        steps = [(S.BUILDING, {}), (S.BUILT, built),
-                 (S.PUSHING, {}), (S.PUSHED, {"digest": "sha256:" + "d" * 64}),
-                 (S.DEPLOYING, {"standby_colour": colour, "live_colour": live.standby_colour if live else None,
-                                "previous_release": live.id if live else None}),
-                 (S.AWAITING_APPROVAL, {"preview": f"http://{event.app}-{colour.value}.preview.test"})]
-        for state, changes in steps:
-            details = {"commits": COMMITS} if state == S.BUILT else None
-            event = event.next(state, actor="fake-pipeline", details=details, **changes)
-            await bus.publish(event)
-
-    async def switch(event: ReleaseEvent, bus: Bus) -> None:
-        await caught_up(event)
-        release = event.release
-        if event.state == S.APPROVED:
-            switching = event.next(S.SWITCHING, actor="fake-switcher")
-            await bus.publish(switching)
-            target, old = release.standby_colour, release.live_colour
-            assert target is not None
-            if release.previous_release:
-                await bus.publish(latest(release.previous_release).next(
-                    S.SUPERSEDED, actor="fake-switcher", details={"superseded_by": release.id}))
-            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", details={
-                "colour": target.value, "previous_colour": old.value if old else None, **_warm(old)}))
-        elif event.state == S.ROLLING_BACK:
-            assert release.standby_colour is not None and release.previous_release is not None
-            await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher", details={
-                "restored": release.previous_release, "colour": release.standby_colour.other.value,
-                **_warm(release.standby_colour)}))
-            await bus.publish(latest(release.previous_release).next(
-                S.LIVE, actor="fake-switcher", details={"restored_by_rollback_of": release.id}))
-
-    add_subscriptions(app, lambda app: [Subscription("builder", [S.REQUESTED], stage),
-                                        Subscription("switcher", [S.APPROVED, S.ROLLING_BACK], switch)])
-    return app
+    """The approval tests' stand-in for the rest of the pipeline, its `built` naming the candidate's commits."""
+    return approval_fakes.fake_pipeline(bus_settings, spec=spec, built={"commits": COMMITS})
 
 
 @pytest.fixture
