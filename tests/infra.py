@@ -7,7 +7,6 @@ the same tests run against that engine (a real Docker daemon, say) instead of th
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import os
@@ -24,6 +23,7 @@ import pytest
 from services.shared.events import ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
+from tests.tap import Tap
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL = REPO / ".local"
@@ -134,37 +134,20 @@ async def remove_images(url: str, refs: Iterable[str]) -> None:
                         break
 
 
-class EventTap:
+class EventTap(Tap):
     """Every release event published on the test's exchange, duplicates included, in arrival order.
 
     It binds its own exclusive queue before the test publishes, so nothing can be missed, and unlike
     the release store it keeps re-emitted duplicates: a test can count them."""
 
+    binding = "release.#"
+
     def __init__(self, settings: BusSettings) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.events: list[ReleaseEvent] = []
-        self._arrived = asyncio.Condition()
-        self._connection: aio_pika.abc.AbstractConnection | None = None
 
-    async def __aenter__(self) -> EventTap:
-        self._connection = await aio_pika.connect(self.settings.amqp_url.get_secret_value(),
-                                                  client_properties={"connection_name": "gltest-tap"})
-        channel = await self._connection.channel()
-        exchange = await channel.declare_exchange(self.settings.exchange, aio_pika.ExchangeType.TOPIC,
-                                                  durable=True)
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-        await queue.bind(exchange, "release.#")
-        await queue.consume(self._on_message, no_ack=True)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-
-    async def _on_message(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+    def _take(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         self.events.append(parse_event(message.body))
-        async with self._arrived:
-            self._arrived.notify_all()
 
     def of(self, release_id: str, *states: ReleaseState) -> list[ReleaseEvent]:
         return [e for e in self.events if e.release_id == release_id and (not states or e.state in states)]
@@ -173,8 +156,7 @@ class EventTap:
                    timeout: float = 120.0) -> ReleaseEvent:
         """The `count`-th event of the release in one of `states`; fails the test after `timeout`."""
         try:
-            async with asyncio.timeout(timeout), self._arrived:
-                await self._arrived.wait_for(lambda: len(self.of(release_id, *states)) >= count)
+            await self._until(lambda: len(self.of(release_id, *states)) >= count, timeout)
         except TimeoutError:
             seen = [(e.seq, e.state.value, e.release.error) for e in self.of(release_id)]
             pytest.fail(f"no {count}x {[s.value for s in states]} for {release_id} in {timeout}s; saw {seen}")
