@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from pathlib import Path
@@ -64,41 +65,40 @@ async def test_sigkill_mid_step_same_outcome(bus_settings: BusSettings, tmp_path
     shipping: list[asyncio.Task[Release]] = []
     kills: Counter[str] = Counter()
     async with observer(bus) as store, process_stack(bus, tmp_path, **{DELAY_ENV: str(DELAY)}) as stack:
-        ledger = Ledger(str(stack.ledger_path))
-        driver = Driver(stack.api, store, patience=180)
+        with contextlib.closing(Ledger(str(stack.ledger_path))) as ledger:
+            driver = Driver(stack.api, store, patience=180)
 
-        async def ship(app: str) -> Release:
-            release_id = await driver.request(app, commit=f"rel-{app}")  # a unique ref names the resolve step
-            staged = await driver.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
-            if staged.state is S.FAILED:
-                return staged
-            await driver.approve(release_id)
-            return await driver.wait(release_id, S.LIVE, S.FAILED)
+            async def ship(app: str) -> Release:
+                release_id = await driver.request(app, commit=f"rel-{app}")  # a unique ref names the resolve step
+                staged = await driver.wait(release_id, S.AWAITING_APPROVAL, S.FAILED)
+                if staged.state is S.FAILED:
+                    return staged
+                await driver.approve(release_id)
+                return await driver.wait(release_id, S.LIVE, S.FAILED)
 
-        async def chaos(service: str) -> None:
-            killed: set[str] = set()
-            for n in range(KILLS):
-                app = f"k-{service}-{n}"
-                shipping.append(asyncio.create_task(ship(app), name=app))
-                victim = await mid_step(ledger, stack, service, killed, late=n % 2 == 1)
-                killed.add(victim)
-                stack.restart(service)
-                kills[service] += 1
+            async def chaos(service: str) -> None:
+                killed: set[str] = set()
+                for n in range(KILLS):
+                    app = f"k-{service}-{n}"
+                    shipping.append(asyncio.create_task(ship(app), name=app))
+                    victim = await mid_step(ledger, stack, service, killed, late=n % 2 == 1)
+                    killed.add(victim)
+                    stack.restart(service)
+                    kills[service] += 1
 
-        try:
-            async with asyncio.timeout(BUDGET):
-                await asyncio.gather(*(chaos(service) for service in SERVICES))
-                chaos_done = time.perf_counter() - started
-                releases = await asyncio.gather(*shipping)
-        except TimeoutError:
-            unfinished = [task.get_name() for task in shipping if not task.done()]
-            for task in shipping:
-                task.cancel()
-            await asyncio.gather(*shipping, return_exceptions=True)
-            raise AssertionError(where_they_stand(store, unfinished, kills, started)) from None
-        effects = assert_each_effect_once(ledger, releases)
-        apps = Counter(r.app for r in store.releases.values())
-        ledger.close()
+            try:
+                async with asyncio.timeout(BUDGET):
+                    await asyncio.gather(*(chaos(service) for service in SERVICES))
+                    chaos_done = time.perf_counter() - started
+                    releases = await asyncio.gather(*shipping)
+            except TimeoutError:
+                unfinished = [task.get_name() for task in shipping if not task.done()]
+                for task in shipping:
+                    task.cancel()
+                await asyncio.gather(*shipping, return_exceptions=True)
+                raise AssertionError(where_they_stand(store, unfinished, kills, started)) from None
+            effects = assert_each_effect_once(ledger, releases)
+            apps = Counter(r.app for r in store.releases.values())
     assert kills == {service: KILLS for service in SERVICES}
     assert Counter(r.state.value for r in releases) == {"live": len(releases)}, \
         [(r.app, r.error) for r in releases if r.state is not S.LIVE]
