@@ -111,6 +111,15 @@ async def logged_events(database: ReleaseDatabase, *, app: str | None = None) ->
         return [ReleaseEvent.model_validate_json(body) for body in (await connection.execute(query)).scalars()]
 
 
+async def dlq_depth(bus: BusSettings) -> int:
+    """How many messages the test's dead-letter queue holds."""
+    connection = await aio_pika.connect(bus.amqp_url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(bus.dead_letter_queue, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+
 async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,
                        ) -> list[aio_pika.abc.AbstractIncomingMessage]:
     """Read `count` messages from the test's dead-letter queue (acked)."""

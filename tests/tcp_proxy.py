@@ -1,4 +1,5 @@
-"""A TCP proxy between a client and the broker whose connections a test can cut."""
+"""A TCP proxy between a client and a dependency (the broker, PostgreSQL) whose connections a test can cut, or
+that a test can take away for a while as if the dependency had stopped."""
 
 from __future__ import annotations
 
@@ -15,8 +16,19 @@ class TcpProxy:
         self.port = 0
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    async def away(self) -> None:
+        """As a stopped server: open connections reset, new ones refused, until `back`."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        await self.cut()
+
+    async def back(self) -> None:
+        """Listen again on the same port."""
+        await self.start()
 
     async def cut(self) -> None:
         """Drop every open connection, as a network failure would; new ones are accepted."""
@@ -25,14 +37,15 @@ class TcpProxy:
         self._writers.clear()
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         await self.cut()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
+        if server is not None:
+            await server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from services.approval.models import ErrorOut, FieldError
 from services.shared.bus import PublishFailed
+from services.shared.db.outage import is_outage, outage_of
 
 log = structlog.get_logger(__name__)
 
@@ -100,6 +101,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             503, "The event bus did not confirm the change in time; check the release, then retry.",
             headers={"Retry-After": "5"},
         )
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc):  # an outage, not a bug: one line, not a traceback per request
+            log.warning("database unavailable", path=request.path, method=request.method, error=str(outage_of(exc)))
+            return error_response(503, "The release database is unavailable; retry in a moment.",
+                                  headers={"Retry-After": "5"})
         log.exception("unhandled error", path=request.path, method=request.method)
         return error_response(500, "Internal error; it has been logged.")

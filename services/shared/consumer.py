@@ -13,6 +13,7 @@ import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
+from services.shared.db.outage import is_outage, outage_of
 from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
@@ -37,8 +38,9 @@ class AckPolicy(StrEnum):
     # A delivery past the limit means the service died (or lost the broker) every time it held the
     # message: the handler is not run again, the release is failed and the message dead-lettered.
     # A message that cannot be parsed is dead-lettered at once with the reason.
-    # A `Retry` (a dependency is unavailable) is acked once a copy is parked in a delay queue on the broker
-    # (see retries.py): it comes back after a backoff, and the release fails once the retry budget is spent.
+    # A `Retry` (a dependency is unavailable; the database out of reach counts as one) is acked once a copy is
+    # parked in a delay queue on the broker (see retries.py): it comes back after a backoff, and the release fails
+    # once the retry budget is spent.
     AFTER_EFFECT = "ack-after-effect"
 
 
@@ -201,6 +203,10 @@ class Consumer:
             await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
             return
         except Exception as exc:
+            if is_outage(exc):  # an outage to wait out, like any dependency's: not a failed delivery
+                await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event),
+                                          outage_of(exc))
+                return
             if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
                 log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
                 if isinstance(exc, PublishFailed):

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,19 @@ async def process_stack(bus: BusSettings, tmp: Path, **env: str) -> AsyncIterato
     finally:
         await asyncio.to_thread(stack.stop_all)
         await delete_queues(bus, timer_queue(bus))
+
+
+async def spread(store: ReleaseStore, apps: set[str], steps: int) -> Counter[str]:
+    """Once the releases in flight sit in at least `steps` different states, that census."""
+    def census() -> Counter[str]:
+        return Counter(r.state.value for r in store.releases.values() if r.app in apps and r.state not in DONE)
+
+    follow = store.follow(-1, lambda e: len(census()) >= steps)
+    try:
+        await asyncio.wait_for(anext(follow), 60)
+    finally:
+        await follow.aclose()
+    return census()
 
 
 class TryAgain(Exception):

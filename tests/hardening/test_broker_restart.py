@@ -9,27 +9,13 @@ from collections import Counter
 import pytest
 
 from services.shared.settings import BusSettings
-from services.shared.store import ReleaseStore
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.rabbit_node import RabbitNode
-from tests.hardening.stack import DONE, Driver, in_process_stack
+from tests.hardening.stack import Driver, in_process_stack, spread
 from tests.harness import observer
 from tests.noop.ledger import DELAY_ENV, Ledger
 
 RELEASES = 20
-
-
-async def spread(store: ReleaseStore, apps: set[str], steps: int) -> Counter[str]:
-    """Once the releases in flight sit in at least `steps` different states, that census."""
-    def census() -> Counter[str]:
-        return Counter(r.state.value for r in store.releases.values() if r.app in apps and r.state not in DONE)
-
-    follow = store.follow(-1, lambda e: len(census()) >= steps)
-    try:
-        await asyncio.wait_for(anext(follow), 60)
-    finally:
-        await follow.aclose()
-    return census()
 
 
 async def test_broker_restart_loses_nothing(rabbit_node: RabbitNode, fault_bus: BusSettings, ledger: Ledger,

@@ -17,7 +17,7 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.stack import Driver, in_process_stack
-from tests.harness import dead_letters, make_release, observer
+from tests.harness import dead_letters, dlq_depth, make_release, observer
 from tests.noop.apps import WORKERS
 from tests.noop.ledger import Ledger
 
@@ -52,14 +52,6 @@ def poison(n: int, rng: random.Random) -> tuple[str, bytes]:
     else:
         body = {**VALID, "release_id": "someone-else"}
     return kind, json.dumps(body).encode()
-
-
-async def dlq_depth(bus: BusSettings) -> int:
-    connection = await aio_pika.connect(bus.amqp_url.get_secret_value())
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(bus.dead_letter_queue, passive=True)
-        return int(queue.declaration_result.message_count or 0)
 
 
 async def publish_poison(bus: BusSettings, sent: Counter[bytes]) -> Counter[str]:

@@ -5,68 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.hardening.stack import REQUESTER, Driver, free_port, timer_queue
+from tests.hardening.sse_client import Client
+from tests.hardening.stack import Driver, free_port, timer_queue
 from tests.harness import delete_queues, observer, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DELAY_ENV, Ledger
 
 CLIENTS = 5
 RELEASES = 12
-
-
-class Client:
-    """An EventSource-like reader of /events: on a dropped stream it reconnects with Last-Event-ID."""
-
-    def __init__(self, api: str, progress: asyncio.Condition) -> None:
-        self.api = api
-        self.progress = progress
-        self.ids: list[int] = []
-        self.reconnects = 0
-
-    async def run(self) -> None:
-        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {REQUESTER}"}) as session:
-            while True:
-                headers = {"Last-Event-ID": str(self.ids[-1])} if self.ids else {}
-                try:
-                    async with session.get(f"{self.api}/events", headers=headers) as response:
-                        if response.status == 200:
-                            async for event_id in _ids(response):
-                                self.ids.append(event_id)
-                                async with self.progress:
-                                    self.progress.notify_all()
-                except aiohttp.ClientError:
-                    pass
-                self.reconnects += 1
-                await asyncio.sleep(0.05)  # EventSource's retry delay; the server may still be starting
-
-
-async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[int]:
-    fields: dict[str, str] = {}
-    async for raw in response.content:
-        line = raw.decode().rstrip("\r\n")
-        if line.startswith(":"):
-            continue
-        if line:
-            name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
-        elif fields:
-            if "id" not in fields:
-                # Live progress between logged events (README "Progress"): no id, so it never moves the
-                # resume point; an EventSource dispatches it and keeps its Last-Event-ID.
-                assert fields.get("event") == "progress", fields
-            else:
-                assert json.loads(fields["data"])["offset"] == int(fields["id"])
-                yield int(fields["id"])
-            fields = {}
 
 
 @contextlib.asynccontextmanager

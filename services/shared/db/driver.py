@@ -68,10 +68,11 @@ def _run(connection: sa.Connection, sql: str, values: list[tuple[Any, ...]], *, 
         cursor.execute(sql, values[0])
         return list(cursor.fetchall()) if cursor.description else []
     except connection.dialect.loaded_dbapi.Error as exc:
-        if connection.dialect.is_disconnect(exc, dbapi, cursor):
+        lost = connection.dialect.is_disconnect(exc, dbapi, cursor)
+        if lost:
             connection.invalidate(exc)
         raise sa.exc.DBAPIError.instance(sql, values if many else values[0], exc,
-                                          connection.dialect.loaded_dbapi.Error) from exc
+                                          connection.dialect.loaded_dbapi.Error, connection_invalidated=lost) from exc
     finally:
         cursor.close()
 
