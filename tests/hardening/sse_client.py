@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -57,3 +58,21 @@ async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[int]:
                 assert json.loads(fields["data"])["offset"] == int(fields["id"])
                 yield int(fields["id"])
             fields = {}
+
+
+@contextlib.asynccontextmanager
+async def reading(clients: list[Client]) -> AsyncIterator[None]:
+    """The clients read /events for as long as the block runs."""
+    readers = [asyncio.create_task(client.run(), name="sse-client") for client in clients]
+    try:
+        yield
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+
+
+async def reached(clients: list[Client], progress: asyncio.Condition, offset: int, timeout: float = 30.0) -> None:
+    """Until every client has read up to `offset` (the log's last), reconnecting as it must."""
+    async with asyncio.timeout(timeout), progress:
+        await progress.wait_for(lambda: all(c.ids and c.ids[-1] >= offset for c in clients))

@@ -23,7 +23,7 @@ from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
 from tests.cluster.checks import assert_database_matches_log
 from tests.hardening.conftest import assert_each_effect_once
-from tests.hardening.sse_client import Client
+from tests.hardening.sse_client import Client, reached, reading
 from tests.hardening.stack import DONE, REPOSITORY, REQUESTER, Driver, in_process_stack
 from tests.harness import dlq_depth, observer
 from tests.noop.ledger import DELAY_ENV, Ledger
@@ -57,39 +57,34 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
     monkeypatch.setenv(DELAY_ENV, str(STEP))
     apps = {f"db-{n}" for n in range(RELEASES)}
     progress = asyncio.Condition()
-    readers: list[asyncio.Task[None]] = []
     try:
         async with observer(bus) as store, in_process_stack(bus, ledger) as api:
             driver = Driver(api, store, patience=OUTAGE * 4)
             clients = [Client(api, progress, after=-1) for _ in range(2)]
-            readers = [asyncio.create_task(client.run(), name="sse-client") for client in clients]
+            async with reading(clients):
 
-            async def ship(n: int) -> object:
-                await asyncio.sleep(n * 0.3)  # staggered, so the outage finds them at different steps
-                return await driver.ship(f"db-{n}")
+                async def ship(n: int) -> object:
+                    await asyncio.sleep(n * 0.3)  # staggered, so the outage finds them at different steps
+                    return await driver.ship(f"db-{n}")
 
-            shipping = [asyncio.create_task(ship(n), name=f"db-{n}") for n in range(RELEASES)]
-            census = await first_switching(store, apps)
-            started = time.perf_counter()
-            await proxy.away()
-            async with httpx.AsyncClient(base_url=api, timeout=10,
-                                         headers={"Authorization": f"Bearer {REQUESTER}"}) as client:
-                refused = [await client.post("/releases", json={"app": "db-probe", "repository": REPOSITORY,
-                                                                "commit": "main"}),
-                           await client.get("/releases", params={"app": "db-0"})]
-            await asyncio.sleep(OUTAGE - (time.perf_counter() - started))
-            await proxy.back()
-            releases = await asyncio.wait_for(asyncio.gather(*shipping), OUTAGE * 6)
-            recovered = time.perf_counter() - started
-            await assert_database_matches_log(store)
-            dead = await dlq_depth(bus)  # an outage is waited out: no message given up on
-            target = sorted(logged.offset for logged in store.log)
-            async with asyncio.timeout(30), progress:
-                await progress.wait_for(lambda: all(c.ids and c.ids[-1] >= target[-1] for c in clients))
+                shipping = [asyncio.create_task(ship(n), name=f"db-{n}") for n in range(RELEASES)]
+                census = await first_switching(store, apps)
+                started = time.perf_counter()
+                await proxy.away()
+                async with httpx.AsyncClient(base_url=api, timeout=10,
+                                             headers={"Authorization": f"Bearer {REQUESTER}"}) as client:
+                    refused = [await client.post("/releases", json={"app": "db-probe", "repository": REPOSITORY,
+                                                                    "commit": "main"}),
+                               await client.get("/releases", params={"app": "db-0"})]
+                await asyncio.sleep(OUTAGE - (time.perf_counter() - started))
+                await proxy.back()
+                releases = await asyncio.wait_for(asyncio.gather(*shipping), OUTAGE * 6)
+                recovered = time.perf_counter() - started
+                await assert_database_matches_log(store)
+                dead = await dlq_depth(bus)  # an outage is waited out: no message given up on
+                target = sorted(logged.offset for logged in store.log)
+                await reached(clients, progress, target[-1])
     finally:
-        for reader in readers:
-            reader.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
         await proxy.stop()
     assert census[S.SWITCHING.value] >= 1 and len(census) >= 3, census
     for response in refused:

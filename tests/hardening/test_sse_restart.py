@@ -12,7 +12,7 @@ import pytest
 
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.hardening.sse_client import Client
+from tests.hardening.sse_client import Client, reached, reading
 from tests.hardening.stack import Driver, free_port, timer_queue
 from tests.harness import delete_queues, observer, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
@@ -45,8 +45,7 @@ async def test_sse_clients_resume_across_a_restart(bus_settings: BusSettings, le
         driver = Driver(api, store)
         first = serving(noop_app("approval", ledger, settings), port)
         await first.__aenter__()
-        readers = [asyncio.create_task(c.run()) for c in clients]
-        try:
+        async with reading(clients):
             async def ship(n: int) -> object:
                 await asyncio.sleep(n * 0.1)
                 return await driver.ship(f"sse-{n}")
@@ -62,12 +61,7 @@ async def test_sse_clients_resume_across_a_restart(bus_settings: BusSettings, le
                 up = time.perf_counter() - down
                 releases = await shipping
                 target = sorted(logged.offset for logged in store.log)
-                async with asyncio.timeout(30), progress:
-                    await progress.wait_for(lambda: all(c.ids and c.ids[-1] >= target[-1] for c in clients))
-        finally:
-            for reader in readers:
-                reader.cancel()
-            await asyncio.gather(*readers, return_exceptions=True)
+                await reached(clients, progress, target[-1])
     assert [r.state for r in releases] == [S.LIVE] * RELEASES  # type: ignore[attr-defined]
     for client in clients:
         assert client.ids == target, "a gap, a duplicate or a reordering"
