@@ -51,7 +51,7 @@ def create_app(settings: NotifierSettings) -> web.Application:
         async with aiohttp.ClientSession() as session:
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout).post, outcomes)
-            consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle)
+            consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle, retries)
             await consumer.start()
             rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
             app[READY]["consuming"] = True

@@ -2,8 +2,8 @@
 
 Its own (not services/shared/consumer.py) because a retry names its subscription in a header the
 shared handler signature does not carry. Ack after every delivery of the event is sent or parked;
-an exception requeues; past the delivery limit, and for an unparsable body, the message is
-dead-lettered with the reason and the release goes on untouched.
+an exception requeues (the database away: parked on the broker, `_wait_out`); past the delivery limit, and for
+an unparsable body, the message is dead-lettered with the reason and the release goes on untouched.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 
-from services.notifier.retry import SUBSCRIPTION_HEADER
-from services.shared.bus import Bus
+from services.notifier.retry import OUTAGES_HEADER, SUBSCRIPTION_HEADER, RetryQueues
+from services.shared.bus import Bus, PublishFailed
 from services.shared.consumer import _bounded
+from services.shared.db.outage import is_outage, outage_of
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
@@ -27,10 +28,11 @@ Handle = Callable[[ReleaseEvent, str | None], Awaitable[None]]
 
 
 class NotifierConsumer:
-    def __init__(self, bus: Bus, queue: str, handle: Handle) -> None:
+    def __init__(self, bus: Bus, queue: str, handle: Handle, retries: RetryQueues) -> None:
         self.bus = bus
         self.queue_name = queue
         self.handle = handle
+        self.retries = retries
         # Tasks take the lock in delivery order (asyncio locks are FIFO): one release's events stay in order.
         self._locks = KeyedLocks()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -80,8 +82,30 @@ class NotifierConsumer:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if is_outage(exc):
+                await self._wait_out(message, event, str(only) if only is not None else None, exc)
+                return
             log.warning("notification failed; will be redelivered", attempt=attempt, error=repr(exc),
                         release=event.release_id)
             await settle(message.nack(requeue=True))
             return
+        await settle(message.ack())
+
+    async def _wait_out(self, message: AbstractIncomingMessage, event: ReleaseEvent, only: str | None,
+                        exc: BaseException) -> None:
+        """The database away (subscriptions and delivery records live there): the event waits on the broker at the
+        next step of the delivery backoff, for the same subscriptions; past the last step it is dead-lettered
+        with the reason. Requeued at once instead, it spent its deliveries in a second and was lost."""
+        outages = int((message.headers or {}).get(OUTAGES_HEADER) or 0)  # type: ignore[arg-type]
+        if outages >= self.retries.levels:
+            await self._give_up.dead_letter(message, f"notifier: {outage_of(exc)} ({outages} retries)")
+            return
+        try:
+            await self.retries.park(event, only, level=outages, outages=outages + 1)
+        except PublishFailed as park_error:
+            log.warning("could not park a notification; will be redelivered", error=str(park_error))
+            await settle(message.nack(requeue=True))
+            return
+        log.warning("database unavailable; notification parked", release=event.release_id, retry=outages + 1,
+                    error=str(outage_of(exc)))
         await settle(message.ack())

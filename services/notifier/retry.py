@@ -21,6 +21,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.timeouts import bounded
 
 SUBSCRIPTION_HEADER = "x-greenlight-subscription"
+OUTAGES_HEADER = "x-greenlight-database-outages"
 
 
 class RetryQueues:
@@ -51,13 +52,17 @@ class RetryQueues:
     def levels(self) -> int:
         return len(self.delays)
 
-    async def park(self, event: ReleaseEvent, subscription_id: str, level: int) -> None:
-        """Deliver `event` again, for `subscription_id` only, after the delay of backoff step `level`."""
+    async def park(self, event: ReleaseEvent, subscription_id: str | None, level: int, outages: int = 0) -> None:
+        """Deliver `event` again, for `subscription_id` only (None: every subscription), after the delay of
+        backoff step `level`. `outages`: how many times the database was away for it so far (consumer.py)."""
         assert self._channel is not None, "RetryQueues.start() first"
         level = min(max(level, 0), self.levels - 1)
+        headers: dict[str, object] = {} if subscription_id is None else {SUBSCRIPTION_HEADER: subscription_id}
+        if outages:
+            headers[OUTAGES_HEADER] = outages
         message = aio_pika.Message(
-            event.dumps(), content_type="application/json", message_id=f"{event.message_id}/{subscription_id}",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers={SUBSCRIPTION_HEADER: subscription_id},
+            event.dumps(), content_type="application/json", message_id=f"{event.message_id}/{subscription_id or '*'}",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers,  # type: ignore[arg-type]
             expiration=timedelta(seconds=max(self.delays[level], 0.001)),
         )
         try:
