@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState
 
@@ -24,16 +25,29 @@ class ReleasesByState(Collector):
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.database: ReleaseDatabase | None = None  # set once the database is open
+        self.reached = 0.0  # whether the last count reached the database
 
     async def refresh(self) -> None:
-        if self.database is not None:
+        if self.database is None:
+            return
+        try:
             self.counts = await self.database.count_by_state()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # The scrape still answers, with the last counts: an outage is when the other series matter most.
+            self.reached = 0.0
+            return
+        self.reached = 1.0
 
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily("greenlight_releases", "releases by current state", labels=["state"])
         for state in ReleaseState:
             family.add_metric([state.value], self.counts.get(state.value, 0))
         yield family
+        yield GaugeMetricFamily("greenlight_database_up", "1 if this scrape's count of releases reached the "
+                                "database, 0 if it was out of reach (greenlight_releases then keeps the last "
+                                "counts)", value=self.reached)
 
 
 class ApiMetrics:

@@ -76,6 +76,7 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
                     refused = [await client.post("/releases", json={"app": "db-probe", "repository": REPOSITORY,
                                                                     "commit": "main"}),
                                await client.get("/releases", params={"app": "db-0"})]
+                    scraped_away = await client.get("/metrics")
                 await asyncio.sleep(OUTAGE - (time.perf_counter() - started))
                 await proxy.back()
                 releases = await asyncio.wait_for(asyncio.gather(*shipping), OUTAGE * 6)
@@ -84,6 +85,8 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
                 dead = await dlq_depth(bus)  # an outage is waited out: no message given up on
                 target = sorted(logged.offset for logged in store.log)
                 await reached(clients, progress, target[-1])
+                async with httpx.AsyncClient(base_url=api, timeout=10) as client:
+                    scraped_back = await client.get("/metrics")
     finally:
         await proxy.stop()
     assert census[S.SWITCHING.value] >= 1 and len(census) >= 3, census
@@ -91,6 +94,9 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
         assert response.status_code == 503, response.text
         assert response.headers.get("Retry-After"), response.headers
         assert "database" in response.json()["error"], response.text
+    # The API's metrics still answer in an outage (the request series matter most then), and say it.
+    assert scraped_away.status_code == 200 and "greenlight_database_up 0.0" in scraped_away.text
+    assert "greenlight_database_up 1.0" in scraped_back.text
     finals = Counter(r.state.value for r in releases)  # type: ignore[attr-defined]
     assert finals == {"live": RELEASES}, [(r.app, r.state, r.error) for r in releases]  # type: ignore[attr-defined]
     counts = assert_each_effect_once(ledger, releases)  # type: ignore[arg-type]
