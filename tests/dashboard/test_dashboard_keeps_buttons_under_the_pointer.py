@@ -25,6 +25,8 @@ async def at_the_gate(approval: Approval, page: Page) -> str:
     await sign_in(page, approval.url, "approver-token", f"/ui/releases/{release_id}")
     await expect(page.get_by_test_id("stream-status")).to_have_text("live")
     await page.evaluate("model.caughtUp")
+    await page.evaluate(RENDERED)  # caught up means read, not yet drawn: the render waits for the next frame
+    await expect(page.get_by_test_id("gate").get_by_test_id("approve")).to_be_visible()
     return release_id
 
 
@@ -67,7 +69,9 @@ async def test_a_click_on_one_row_lands_while_another_row_changes(
     await sign_in(page, approval.url, "approver-token")
     await expect(page.get_by_test_id("stream-status")).to_have_text("live")
     await page.evaluate("model.caughtUp")
+    await page.evaluate(RENDERED)
     link = page.locator(f'tr[data-release="{mine}"]').get_by_test_id("open")
+    await expect(link).to_be_visible()
     box = await link.bounding_box()
     assert box is not None
 
