@@ -92,10 +92,13 @@ class Fanout:
             if after < live_from:
                 gap = self.database.follow(after, lambda _: True)
                 async with contextlib.aclosing(gap):  # type: ignore[type-var]
-                    async for logged in gap:  # the rows up to live_from exist, so this ends
+                    async for logged in gap:  # the rows up to live_from are folded, so this ends
+                        # live_from may be a marker's offset, not an event's: what comes after it is the queue's.
+                        if logged.offset > live_from:
+                            break
                         if match(logged.event):
                             yield logged
-                        if logged.offset >= live_from:
+                        if logged.offset == live_from:
                             break
                 after = live_from
             while True:

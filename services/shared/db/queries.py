@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.shared.db.rows import utc
-from services.shared.db.schema import apps, events, releases
+from services.shared.db.schema import apps, events, projection, releases
 from services.shared.protocol import ReleaseState
 
 PAGE = 500  # events per query when a stream catches up
@@ -22,6 +22,19 @@ HISTORY_IN = HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=T
 LATEST = (sa.select(events.c.body)
           .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
           .order_by(events.c.seq.desc()).limit(1))
+# The offset the projector committed through: every event at or below it is stored, since a batch folds the log
+# in order. One above it may be stored ahead of older ones still in a batch (a decision records the events it
+# continues as they arrive, arrivals.py): a reader that went past it would never be shown those older ones.
+FOLDED_THROUGH = sa.select(sa.func.coalesce(sa.func.max(projection.c.log_offset), -1)).scalar_subquery()
+
+
+def followed(after: int, app: str | None) -> sa.Select[Any]:
+    """The next page of logged events after offset `after` (of one app, if given) that a follower may be shown."""
+    query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after,
+                                                                 events.c.log_offset <= FOLDED_THROUGH)
+    if app is not None:
+        query = query.where(events.c.app == app)
+    return query.order_by(events.c.log_offset).limit(PAGE)
 
 
 @dataclass(frozen=True)

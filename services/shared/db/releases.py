@@ -154,9 +154,8 @@ class ReleaseDatabase(FoldSignals):
         return Release.model_validate_json(found[0][0]) if found else None
 
     async def last_offset(self) -> int:
-        """The newest log offset folded so far (-1 for none): where a stream that starts "now" begins."""
-        top = (await self.rows(sa.select(sa.func.max(events.c.log_offset))))[0][0]
-        return -1 if top is None else int(top)
+        """The log offset folded through (-1 for none): where a stream that starts "now" begins."""
+        return int((await self.rows(sa.select(queries.FOLDED_THROUGH)))[0][0])
 
     async def count_by_state(self) -> dict[str, int]:
         rows = await self.rows(sa.select(releases.c.state, sa.func.count()).group_by(releases.c.state))
@@ -171,14 +170,12 @@ class ReleaseDatabase(FoldSignals):
 
     async def follow(self, after: int, match: Callable[[ReleaseEvent], bool],
                      app: str | None = None) -> AsyncIterator[LoggedEvent]:
-        """Every logged event after offset `after` that matches, from the database, then live as the projector
-        folds more. `app` narrows the query itself; `match` is checked on each event."""
+        """Every logged event after offset `after` that matches, in log order with none skipped: from the database
+        up to the offset the projector folded through, then live as it folds more. `app` narrows the query itself;
+        `match` is checked on each event."""
         while True:
             seen = self.version
-            query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after)
-            if app is not None:
-                query = query.where(events.c.app == app)
-            rows = await self.rows(query.order_by(events.c.log_offset).limit(queries.PAGE))
+            rows = await self.rows(queries.followed(after, app))
             for row in rows:
                 after = row.log_offset
                 event = ReleaseEvent.model_validate_json(row.body)
