@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from bench.history_fill import history
+from services.shared.db.batches import Raw, fold_batch_sync
 from services.shared.db.engine import open_migrated
-from services.shared.db.projector import SMALL_BATCH, Raw, fold_batch_sync
+from services.shared.db.projector import SMALL_BATCH
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings

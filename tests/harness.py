@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from aio_pika.abc import AbstractIncomingMessage
 from aiohttp import web
 
-from services.shared.db.projector import Projector, fold_batch_sync
+from services.shared.db.batches import fold_batch_sync
+from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.events import ReleaseEvent

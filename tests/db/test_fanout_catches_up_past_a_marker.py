@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from services.approval.fanout import Fanout
-from services.shared.db.projector import fold_batch_sync
+from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from tests.db.conftest import HAPPY, chain

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from services.shared.db.projector import fold_batch_sync
+from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from tests.db.conftest import HAPPY, chain

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.shared.bus import Bus
-from services.shared.db.projector import fold_batch_sync
+from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events, projection
 from services.shared.protocol import ReleaseState as S

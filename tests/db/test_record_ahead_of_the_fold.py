@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from services.shared.db.batches import fold_batch_sync
 from services.shared.db.fold import Item
-from services.shared.db.projector import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.protocol import ReleaseState as S

@@ -28,21 +28,17 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
-from services.shared.db.arrivals import LOCK_OFFSET
-from services.shared.db.driver import fetch
+from services.shared.db.batches import fold_batch_sync, item_of, offset_of
 from services.shared.db.engine import DatabaseUnavailable, writing
-from services.shared.db.fold import Folded, Item, fold_sync
+from services.shared.db.fold import Folded, Item
 from services.shared.db.lease import ProjectorLease
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
-from services.shared.db.wakeup import move_offset_sync
-from services.shared.events import BadMessage, parse_event
 from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
-Raw = tuple[int, bool, bytes]  # (log offset, is a marker, body)
 SMALL_BATCH = 16  # events a batch may hold to be folded on the event loop's thread (writer.py: `run`'s small)
 _AT_ONCE = frozenset(state.value for state in SHOWN_AT_ONCE)  # the last word of an event's routing key
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
@@ -150,7 +146,7 @@ class Projector:
     def _delivered(self, release_id: str) -> list[Item]:
         prefix = f"{release_id}/"  # an event's message id (events.py), so only its own bodies are parsed
         return [item for message in self._pending if (message.message_id or "").startswith(prefix)
-                if (item := _item(_offset(message), message.body))]
+                if (item := item_of(offset_of(message), message.body))]
 
     def hurry(self) -> None:
         """Fold what was delivered now, without waiting out the linger."""
@@ -175,7 +171,7 @@ class Projector:
             if self._stopping:
                 return
             batch = self._pending[: self.batch_size]
-            raw = [(_offset(m), (m.headers or {}).get(MARKER_HEADER) is not None, m.body) for m in batch]
+            raw = [(offset_of(m), (m.headers or {}).get(MARKER_HEADER) is not None, m.body) for m in batch]
             try:
                 # A large batch is parsed and folded on the writer's thread: 1000 events never stall the event loop.
                 folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw,
@@ -216,33 +212,3 @@ class Projector:
                 await batch[-1].ack(multiple=True)
             await self.database.notify()
 
-
-def fold_batch_sync(connection: sa.Connection, stream: str, raw: list[Raw]) -> tuple[int, Folded]:
-    """One batch in one transaction: the events past the stored offset, and the offset moved past the batch."""
-    # Lock the projection row first (and read it, in the same statement): concurrent projectors take turns and
-    # skip what the other folded.
-    stored = int(fetch(connection, LOCK_OFFSET, {"s": stream})[0][0])
-    # After a reconnect the new consumer re-reads from the stored offset, behind the old channel's leftovers.
-    first, top = min(r[0] for r in raw), max(r[0] for r in raw)
-    if first > stored + 1 and stored >= 0:
-        log.error("the log was trimmed past the projected offset: events are missing from the database",
-                  stream=stream, projected=stored, first_available=first)
-    items = [item for offset, marker, body in sorted(raw) if offset > stored and not marker
-             if (item := _item(offset, body))]
-    folded = fold_sync(connection, items) if items else Folded()
-    if top > stored:
-        move_offset_sync(connection, stream, top)
-    return max(top, stored), folded
-
-
-def _offset(message: AbstractIncomingMessage) -> int:
-    return int((message.headers or {}).get("x-stream-offset", -1))  # type: ignore[arg-type]
-
-
-def _item(offset: int, body: bytes) -> Item | None:
-    try:
-        event = parse_event(body)
-    except BadMessage as exc:
-        log.warning("unreadable event in release log", offset=offset, reason=str(exc))
-        return None
-    return Item(event, offset, body.decode())
