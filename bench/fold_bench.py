@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from bench.history_fill import history
 from services.shared.db.batches import Raw, fold_batch_sync
-from services.shared.db.engine import open_migrated
+from services.shared.db.migrate import open_migrated
 from services.shared.db.projector import SMALL_BATCH
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection

@@ -17,7 +17,7 @@ from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
 from services.shared.bus import Bus
-from services.shared.db.engine import open_migrated
+from services.shared.db.migrate import open_migrated
 from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable

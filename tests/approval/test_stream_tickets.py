@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient
 from services.approval.auth import Identity
 from services.approval.settings import Role
 from services.approval.tickets import StreamTickets
-from services.shared.db.engine import migrate, open_engine
+from services.shared.db.engine import open_engine
+from services.shared.db.migrate import migrate
 from services.shared.db.settings import DatabaseSettings
 from services.shared.release import utcnow
 from tests.approval.conftest import REQUESTER, request_release

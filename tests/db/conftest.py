@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.bus import Bus
-from services.shared.db.engine import migrate, open_engine
+from services.shared.db.engine import open_engine
+from services.shared.db.migrate import migrate
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.appstate import _CURRENT_ROWS
 from services.shared.db.driver import execute_many, fetch
-from services.shared.db.engine import migrate
+from services.shared.db.migrate import migrate
 from services.shared.db.schema import releases
 
 INSERT = releases.insert()

@@ -9,7 +9,7 @@ import sys
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import HEAD, alembic_config, migrate
+from services.shared.db.migrate import HEAD, alembic_config, migrate
 
 
 def test_the_named_head_is_alembics_head() -> None:
@@ -22,7 +22,7 @@ async def test_a_database_at_head_is_not_handed_to_alembic(engine: AsyncEngine) 
     # A fresh interpreter: migrate again and report whether alembic got loaded.
     probe = ("import asyncio, sys\n"
              "from sqlalchemy.ext.asyncio import create_async_engine\n"
-             "from services.shared.db.engine import migrate\n"
+             "from services.shared.db.migrate import migrate\n"
              f"engine = create_async_engine({url!r})\n"
              "async def main():\n"
              "    await migrate(engine)\n"

@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import DatabaseUnavailable, migrate, writing
+from services.shared.db.engine import DatabaseUnavailable, writing
+from services.shared.db.migrate import migrate
 from services.shared.db.schema import metadata
 from services.shared.protocol import ReleaseState as S
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.shared.db.engine import open_migrated
+from services.shared.db.migrate import open_migrated
 from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings
 from services.shared.settings import BusSettings

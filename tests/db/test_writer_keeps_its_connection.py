@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import migrate, open_engine
+from services.shared.db.engine import open_engine
+from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings

@@ -15,7 +15,7 @@ from services.approval.settings import ApprovalSettings
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import NotifierSettings
 from services.shared.bus import Bus
-from services.shared.db.engine import open_migrated
+from services.shared.db.migrate import open_migrated
 from services.shared.db.settings import DatabaseSettings
 from services.shared.notified import notifier_queue
 from services.shared.protocol import ReleaseState as S

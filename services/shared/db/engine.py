@@ -1,4 +1,4 @@
-"""Opening the database: one engine per process, SQLite tuned for several processes, migrations under a lock.
+"""Opening the database: one engine per process, SQLite tuned for several processes (migrations: migrate.py).
 
 SQLite: WAL (readers never wait for the writer), `synchronous=NORMAL` (a commit is durable once the WAL is
 synced at checkpoint: an OS crash may lose the last commits, which the projector re-folds from its offset),
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,7 @@ from services.shared.db.settings import DatabaseSettings
 from services.shared.settings import StartupError
 
 log = structlog.get_logger(__name__)
-MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0005"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
 WRITE = "greenlight_write"
-MIGRATION_LOCK = 0x67_6C_64_62  # "gldb": PostgreSQL advisory lock key held while migrating
 
 
 class DatabaseUnavailable(StartupError):
@@ -102,87 +97,6 @@ async def discard(connection: AsyncConnection) -> None:
 def describe(settings: DatabaseSettings) -> str:
     """The URL with its password hidden, for messages."""
     return make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)
-
-
-async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
-    """Upgrade (or with `down`, downgrade) to `revision`; several processes starting at once migrate one
-    after the other. A database migrated by a newer Greenlight than this one is refused in one line."""
-    if revision == "head" and not down and await _at_head(engine):
-        return  # the usual start: alembic (0.17 s to import) is not even loaded
-    # Alembic narrates every step on stdlib logging as plain text, its plugins' set-up already on import; the one
-    # structured line `_alembic_upgrade` logs says the same.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    import alembic.util  # here, not at the top: see above
-
-    try:
-        await _migrate(engine, revision, down)
-    except alembic.util.CommandError as exc:
-        raise DatabaseUnavailable(
-            f"cannot migrate the database at GREENLIGHT_DATABASE_URL: {exc}; a newer Greenlight migrated it "
-            "(roll forward, or point GREENLIGHT_DATABASE_URL at a database of this version)") from None
-
-
-async def _at_head(engine: AsyncEngine) -> bool:
-    try:
-        async with engine.connect() as connection:
-            stored = (await connection.execute(sa.text("SELECT version_num FROM alembic_version"))).scalars().all()
-    except sa.exc.SQLAlchemyError:  # no such table: a new database
-        return False
-    return stored == [HEAD]
-
-
-async def _migrate(engine: AsyncEngine, revision: str, down: bool) -> None:
-    if engine.dialect.name == "sqlite":
-        lock_path = f"{engine.url.database or 'memory'}.migrate.lock"
-        with open(lock_path, "w") as lock:  # noqa: ASYNC230 - a tiny lock file, opened once at start-up
-            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
-            try:
-                await _upgrade(engine, revision, down)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return
-    await _upgrade(engine, revision, down)
-
-
-async def _upgrade(engine: AsyncEngine, revision: str, down: bool) -> None:
-    async with writing(engine) as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        await connection.run_sync(_alembic_upgrade, revision, down)
-
-
-def _alembic_upgrade(connection: sa.Connection, revision: str, down: bool) -> None:
-    # Imported here, not at the top: loaded only when there is something to migrate.
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-
-    before = MigrationContext.configure(connection).get_current_revision()
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    (command.downgrade if down else command.upgrade)(config, revision)
-    after = MigrationContext.configure(connection).get_current_revision()
-    if after != before:
-        log.info("database migrated", before=before, after=after)
-
-
-def alembic_config() -> Any:
-    from alembic.config import Config  # here, not at the top: loaded only when there is something to migrate
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
-
-
-async def open_migrated(settings: DatabaseSettings) -> AsyncEngine:
-    """An engine on a reachable database at this code's schema; DatabaseUnavailable (one line) otherwise."""
-    engine = open_engine(settings)
-    try:
-        await check_reachable(engine, settings)
-        await migrate(engine)
-    except BaseException:
-        await engine.dispose()
-        raise
-    return engine
 
 
 async def check_reachable(engine: AsyncEngine, settings: DatabaseSettings) -> None:

@@ -11,7 +11,8 @@ from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.shared.db.engine import describe, open_migrated
+from services.shared.db.engine import describe
+from services.shared.db.migrate import open_migrated
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
