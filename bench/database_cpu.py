@@ -12,7 +12,7 @@ from __future__ import annotations
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.shared.db.writer import SPENT
+from services.shared.db.threadcpu import SPENT
 
 FAMILY = "greenlight_database_cpu_seconds"
 COUNT = "greenlight_database_transactions"

@@ -44,7 +44,7 @@ from bench.baseline import CpuMeter, bare_chain, bare_throughput, per_release, p
 from bench.database_cpu import DatabaseCpu
 from services.shared.db.projector import Projector
 from services.shared.db.runtime import READ_MODEL
-from services.shared.db.writer import DB_THREAD_PREFIX
+from services.shared.db.threadcpu import DB_THREAD_PREFIX
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore

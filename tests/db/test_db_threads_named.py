@@ -47,7 +47,7 @@ async def test_a_thread_that_cannot_be_named_still_works(engine: AsyncEngine, mo
     def no_libc(*args: object) -> None:
         raise OSError("no libc here")
 
-    monkeypatch.setattr("services.shared.db.writer.ctypes.CDLL", no_libc)
+    monkeypatch.setattr("services.shared.db.threadcpu.ctypes.CDLL", no_libc)
     database = ReleaseDatabase(engine)
     try:
         assert await database.writer.run(kernel_name) != "gl-db-writer"

@@ -19,7 +19,7 @@ from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import TransactionCpuCollector
 from services.shared.db.settings import DatabaseSettings
-from services.shared.db.writer import SPENT
+from services.shared.db.threadcpu import SPENT
 from services.shared.runtime import METRICS, service_app
 from services.shared.settings import BusSettings
 

@@ -17,7 +17,7 @@ from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
-from services.shared.db.writer import SPENT
+from services.shared.db.threadcpu import SPENT
 
 log = structlog.get_logger(__name__)
 DATABASE = web.AppKey("database", ReleaseDatabase)

@@ -18,70 +18,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import ctypes
 import functools
 import sqlite3
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.engine import WRITE, tune_sqlite, writing
+from services.shared.db.threadcpu import DB_THREAD_PREFIX, counted, name_os_thread
 
 T = TypeVar("T")
-# The OS name of the database's threads (`top -H`, /proc/<pid>/task/*/comm): the orchestration bench sums their CPU.
-DB_THREAD_PREFIX = "gl-db-"
 CHECKPOINT_AFTER = 200  # small writes on the loop's thread between two sent to the writer thread (`run`)
-
-
-@dataclass
-class TransactionCpu:
-    """CPU seconds this process spent inside SQLite transactions of the read model, whatever runner ran them: what
-    the database costs, next to the whole process's CPU (the orchestration bench, `/metrics`). A transaction on
-    PostgreSQL awaits the server inside it, so timing it here would count whatever ran meanwhile: not counted
-    (the bench reads the server's CPU instead)."""
-
-    on_loop: float = 0.0
-    on_threads: float = 0.0  # concurrent threads add up: CPU, not wall time
-    transactions: int = 0
-
-
-SPENT = TransactionCpu()  # one per process: every engine's runners add to it
-_SPENT_LOCK = threading.Lock()  # threads of several runners add at once; a lost update would undercount
-
-
-@contextlib.contextmanager
-def _counted(on_loop: bool) -> Iterator[None]:
-    """Adds the calling thread's CPU time inside the block to SPENT, as one transaction."""
-    started = time.thread_time()
-    try:
-        yield
-    finally:
-        spent = time.thread_time() - started
-        with _SPENT_LOCK:
-            if on_loop:
-                SPENT.on_loop += spent
-            else:
-                SPENT.on_threads += spent
-            SPENT.transactions += 1
-
-
-def name_os_thread(name: str) -> None:
-    """Give the calling thread `name` (15 bytes at most) in the kernel too. Python before 3.14 names a thread only
-    for itself, so a profiler or `top -H` could not tell the database's threads from the rest.
-
-    A pool's initializer that raises breaks the pool (every later job fails), and a name is not worth that: any
-    error is swallowed. `CDLL(None)` is the process's own symbols, libc's among them: no `find_library`, which
-    runs `ldconfig` in a subprocess."""
-    if sys.platform != "linux":
-        return
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
 
 
 class _Runner:
@@ -134,7 +84,7 @@ class _Runner:
         return await self._run(single, fn, *args, **kwargs)
 
     def _on_loop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with _counted(on_loop=True):
+        with counted(on_loop=True):
             connection = self._connection(on_loop=True)
             try:
                 with connection.begin():
@@ -167,7 +117,7 @@ class _Runner:
         return await (asyncio.shield(done) if self.write else done)
 
     def _in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with _counted(on_loop=False):
+        with counted(on_loop=False):
             connection = self._connection(on_loop=False)
             with connection.begin():
                 return fn(connection, *args, **kwargs)
