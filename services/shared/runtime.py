@@ -17,7 +17,8 @@ from pydantic_settings import BaseSettings
 from services.shared.bus import Bus
 from services.shared.claims import PartitionClaims
 from services.shared.consumer import Consumer, Subscription, Worker
-from services.shared.db.runtime import TransactionCpuCollector, database_ctx, projector_ctx
+from services.shared.db.metrics import ProjectionCollector, TransactionCpuCollector
+from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.gc_tuning import GcSettings, tune_gc
 from services.shared.logs import configure_logging
@@ -59,6 +60,7 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app.cleanup_ctx.append(_bus_ctx(name, bus_settings))
     if database is not None:
         app.cleanup_ctx.append(projector_ctx(database, BUS, READY, preferred=projects_first))
+        app[METRICS].register(ProjectionCollector(app))
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app

@@ -15,9 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.engine import open_engine
+from services.shared.db.metrics import TransactionCpuCollector
 from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.runtime import TransactionCpuCollector
 from services.shared.db.settings import DatabaseSettings
 from services.shared.db.threadcpu import SPENT
 from services.shared.runtime import METRICS, service_app

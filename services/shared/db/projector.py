@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -55,9 +56,11 @@ class Projector:
         database.log_stream = self.stream  # this process's own records take turns with the batches on its row
         self.folded = Folded()
         self.batches = 0  # transactions committed: with `folded`, the events a transaction held (the benches)
+        self.folded_to = -1  # the log offset this process last folded through (-1: none yet)
         self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
         self._pending: list[AbstractIncomingMessage] = []
+        self._arrivals: list[float] = []  # when each pending delivery arrived (time.monotonic), in step with it
         self._arrived = asyncio.Event()
         self._hurried = asyncio.Event()  # ends a linger: enough deliveries, a stop, the marker or `hurry`
         self._channel: AbstractRobustChannel | None = None
@@ -70,6 +73,16 @@ class Projector:
     @property
     def leading(self) -> bool:
         return self._worker is not None
+
+    @property
+    def pending(self) -> int:
+        """Deliveries not folded yet."""
+        return len(self._pending)
+
+    def behind(self) -> float:
+        """Seconds since the oldest delivery not folded yet arrived; 0 when caught up. A database that is away or
+        slow shows here first (/metrics: `greenlight_projection_behind_seconds`)."""
+        return time.monotonic() - self._arrivals[0] if self._arrivals else 0.0
 
     async def lead(self, timeout: float | None = 60.0) -> None:
         """Fold everything logged before the call (with a timeout), then keep following. The lease is held.
@@ -116,6 +129,7 @@ class Projector:
         # folded is read again from the stored offset by whoever leads next.
         self._worker, self._channel, self._stopping = None, None, False
         self._pending.clear()
+        self._arrivals.clear()
         for event in (self._arrived, self._hurried, self._caught_up):
             event.clear()
 
@@ -154,6 +168,7 @@ class Projector:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._pending.append(message)
+        self._arrivals.append(time.monotonic())
         self._arrived.set()
         self.database.delivered((message.message_id or "").partition("/")[0])  # an event's id: release/seq
         if ((message.routing_key or "").rpartition(".")[2] in _AT_ONCE or len(self._pending) >= SMALL_BATCH
@@ -202,7 +217,8 @@ class Projector:
             self.folded.new += folded.new
             self.folded.duplicates += folded.duplicates
             self.folded.conflicts += folded.conflicts
-            del self._pending[: len(batch)]
+            del self._pending[: len(batch)], self._arrivals[: len(batch)]
+            self.folded_to = folded_to
             if not self._pending and not self._stopping:  # a stop asked during the batch must not be lost
                 self._arrived.clear()
             self._arguments["x-stream-offset"] = folded_to + 1

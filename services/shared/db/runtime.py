@@ -4,12 +4,10 @@ at once, in one line), then the projector follows the log once the bus is connec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from aiohttp import web
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from services.shared.db.engine import describe
 from services.shared.db.migrate import open_migrated
@@ -17,7 +15,6 @@ from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
-from services.shared.db.threadcpu import SPENT
 
 log = structlog.get_logger(__name__)
 DATABASE = web.AppKey("database", ReleaseDatabase)
@@ -55,17 +52,3 @@ def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: we
 
     return ctx
 
-
-class TransactionCpuCollector(Collector):
-    """`greenlight_database_cpu_seconds_total` and `greenlight_database_transactions_total`: what the read model's
-    SQLite transactions cost this process."""
-
-    def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily(
-            "greenlight_database_cpu_seconds", "CPU this process spent inside SQLite transactions of the read model "
-            "(PostgreSQL's are not counted: see the server's own CPU)", labels=["thread"])
-        family.add_metric(["event_loop"], SPENT.on_loop)
-        family.add_metric(["database"], SPENT.on_threads)
-        yield family
-        yield CounterMetricFamily("greenlight_database_transactions", "SQLite transactions of the read model run "
-                                  "by this process, reads included", value=SPENT.transactions)
