@@ -1,5 +1,5 @@
-"""A TCP proxy between a client and a dependency (the broker, PostgreSQL) whose connections a test can cut, or
-that a test can take away for a while as if the dependency had stopped."""
+"""A TCP proxy between a client and a dependency (the broker, PostgreSQL) whose connections a test can cut, that a
+test can take away for a while as if the dependency had stopped, or freeze as if the network dropped every packet."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.port = 0
 
     async def start(self) -> None:
@@ -29,6 +31,14 @@ class TcpProxy:
     async def back(self) -> None:
         """Listen again on the same port."""
         await self.start()
+
+    def freeze(self) -> None:
+        """As a network that drops every packet: connections stay open and new ones are accepted, but no byte goes
+        either way, and nobody is told, until `thaw`."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
     async def cut(self) -> None:
         """Drop every open connection, as a network failure would; new ones are accepted."""
@@ -62,6 +72,7 @@ class TcpProxy:
     async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while data := await src.read(65536):
+                await self._flowing.wait()
                 dst.write(data)
                 await dst.drain()
         dst.transport.abort()

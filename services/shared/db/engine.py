@@ -52,7 +52,7 @@ def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
     if url.get_backend_name() == "postgresql":
         # jit off: every statement here is a short keyed lookup or write, and JIT compiled a 600-key lookup for
         # 32 ms before running it (PostgreSQL's own advice for OLTP work).
-        connect_args = {"timeout": settings.connect_timeout,
+        connect_args = {"timeout": settings.connect_timeout, "command_timeout": settings.statement_timeout or None,
                         "server_settings": {"application_name": "greenlight", "jit": "off"}}
     # No pre-ping: it costs a round trip per checkout; a connection the server dropped fails one request.
     return create_async_engine(url, pool_size=settings.pool_size, pool_recycle=3600, connect_args=connect_args)

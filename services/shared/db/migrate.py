@@ -97,7 +97,13 @@ async def open_migrated(settings: DatabaseSettings) -> AsyncEngine:
     engine = open_engine(settings)
     try:
         await check_reachable(engine, settings)
-        await migrate(engine)
+        if not await _at_head(engine):
+            # A schema change may take minutes on a long history: past the statement timeout every request has.
+            migrator = open_engine(settings.model_copy(update={"statement_timeout": 0}))
+            try:
+                await migrate(migrator)
+            finally:
+                await migrator.dispose()
     except BaseException:
         await engine.dispose()
         raise

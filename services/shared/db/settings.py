@@ -21,6 +21,12 @@ class DatabaseSettings(BaseSettings):
     )
     pool_size: int = Field(5, ge=1, description="connections kept open per process (PostgreSQL); default 5")
     connect_timeout: float = Field(10.0, gt=0, description="seconds the first connection may take; default 10")
+    statement_timeout: float = Field(
+        30.0, ge=0, description="seconds a PostgreSQL statement may wait for its answer before the database counts "
+                                "as out of reach (asyncpg's command_timeout): one that stops answering (a network "
+                                "partition, a frozen server) then gets 503s and retried steps, instead of requests "
+                                "hanging until the kernel drops the connection, about 15 minutes later. Migrations "
+                                "run without it. 0: no limit; default 30")
     batch_size: int = Field(1000, ge=1, description="log events folded per transaction at most; default 1000")
     linger: float = Field(
         0.01, ge=0, description="seconds the projector waits after a quiet spell's first event for more before it "
