@@ -56,7 +56,7 @@ FACTS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str]] = {
     "awaiting_approval": _facts("standby_colour", "preview"),
     "approved": _decision,
     "rejected": _decision,
-    "live": _facts("live_colour"),
+    "live": _facts("standby_colour"),  # the colour it was deployed on serves now (`live_colour` was live before)
     "rolling_back": _reason,
     "failed": _failure,
 }

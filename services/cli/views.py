@@ -44,7 +44,7 @@ def more(next_cursor: str | None) -> None:
 
 FACTS = (("app", "app"), ("repository", "repository"), ("commit", "commit"), ("ref", "ref"),
          ("requested by", "requested_by"), ("image", "image"), ("digest", "digest"),
-         ("standby colour", "standby_colour"), ("live colour", "live_colour"), ("preview", "preview"),
+         ("deployed on", "standby_colour"), ("replacing", "live_colour"), ("preview", "preview"),
          ("decided by", "approver"), ("comment", "comment"), ("restores", "restores"))
 
 

@@ -242,7 +242,7 @@ class StubApi:
         flight = next((r for r in mine if r.state in IN_FLIGHT), None)
         standby = next((r for r in mine if r.state == ReleaseState.AWAITING_APPROVAL), None)
         return web.json_response({
-            "app": app, "live_colour": live.live_colour if live else None,
+            "app": app, "live_colour": live.standby_colour if live else None,  # as the API: the colour it runs on
             "live_release": release_out(live) if live else None,
             "standby_release": release_out(standby) if standby else None,
             "in_flight": release_out(flight) if flight else None, **self.app_extras.get(app, {})})

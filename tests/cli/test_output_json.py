@@ -15,10 +15,11 @@ from tests.cli.stub_api import StubApi
 @pytest.fixture
 def live(stub: StubApi) -> StubApi:
     stub.add(make_release("r1"))
-    for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
-                  S.SWITCHING):
+    for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING):
         stub.advance("r1", state)
-    stub.advance("r1", S.LIVE, live_colour=Colour.GREEN)
+    stub.advance("r1", S.AWAITING_APPROVAL, standby_colour=Colour.GREEN)
+    for state in (S.APPROVED, S.SWITCHING, S.LIVE):
+        stub.advance("r1", state)
     return stub
 
 

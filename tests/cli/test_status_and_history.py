@@ -15,10 +15,10 @@ TO_LIVE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APP
 def test_status_names_the_live_colour_and_each_release(stub: StubApi) -> None:
     stub.add(make_release("r1"))
     for state in TO_LIVE:
-        stub.advance("r1", state)
+        stub.advance("r1", state, standby_colour=Colour.GREEN)
     stub.advance("r1", S.APPROVED, "dev-approver", approver="dev-approver", comment="ok")
     stub.advance("r1", S.SWITCHING)
-    stub.advance("r1", S.LIVE, live_colour=Colour.GREEN)
+    stub.advance("r1", S.LIVE)
     stub.add(make_release("r2", requested_by="ann").model_copy(update={"created_at": T0 + timedelta(hours=1)}))
     for state in TO_LIVE:
         stub.advance("r2", state, standby_colour=Colour.BLUE)

@@ -20,10 +20,11 @@ def test_awaiting_approval_keeps_the_url_and_approved_says_who_and_why(stub: Stu
     stub.advance("r1", S.BUILT, image=IMAGE)
     for state in (S.PUSHING, S.PUSHED, S.DEPLOYING):
         stub.advance("r1", state)
-    stub.advance("r1", S.AWAITING_APPROVAL, standby_colour=Colour.GREEN, preview=PREVIEW)
+    # As the deployer stages it: on green, beside blue, the colour live until the switch.
+    stub.advance("r1", S.AWAITING_APPROVAL, standby_colour=Colour.GREEN, live_colour=Colour.BLUE, preview=PREVIEW)
     stub.advance("r1", S.APPROVED, "dev-approver", approver="dev-approver", comment="preview checked, ship it")
     stub.advance("r1", S.SWITCHING)
-    stub.advance("r1", S.LIVE, live_colour=Colour.GREEN)
+    stub.advance("r1", S.LIVE)
 
     env = {"GREENLIGHT_URL": stub.url, "GREENLIGHT_TOKEN": "approver-token", "COLUMNS": "60"}
     result = CliRunner().invoke(app, ["watch", "r1"], env=env, catch_exceptions=False)
@@ -33,7 +34,7 @@ def test_awaiting_approval_keeps_the_url_and_approved_says_who_and_why(stub: Stu
     assert lines["built"].endswith(f"image={IMAGE}")
     assert lines["approved"].endswith('by dev-approver: "preview checked, ship it"')
     assert "image" not in lines["approved"]
-    assert lines["live"].endswith("colour=green")
+    assert lines["live"].endswith("colour=green")  # what serves now, not blue, which it replaced
 
 
 def test_a_rejection_line_names_the_person_and_reason(stub: StubApi) -> None:
