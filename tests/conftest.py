@@ -87,7 +87,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def _psql(sql: str) -> None:
+def psql(sql: str) -> None:
     # Sync on purpose (psql, not asyncpg): `any_database` picks this fixture at run time, which only a sync
     # fixture allows; CREATE/DROP DATABASE cannot run in a transaction anyway.
     done = subprocess.run(["psql", POSTGRES_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", sql],
@@ -101,11 +101,11 @@ def _psql(sql: str) -> None:
 def postgres_url(test_id: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh PostgreSQL database for this test (dropped after), also set as GREENLIGHT_DATABASE_URL."""
     name = f"gltest_{test_id}"
-    _psql(f'CREATE DATABASE "{name}"')
+    psql(f'CREATE DATABASE "{name}"')
     url = f"postgresql+asyncpg://{urlparse(POSTGRES_ADMIN).netloc}/{name}"
     monkeypatch.setenv("GREENLIGHT_DATABASE_URL", url)
     yield url
-    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from services.shared.db.engine import open_engine
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.settings import DatabaseSettings
-from tests.conftest import POSTGRES_ADMIN
+from tests.conftest import psql
 
 
 async def run(*command: str) -> None:
@@ -41,8 +41,8 @@ async def restore(url: str, backup: Path) -> None:
         await run("sqlite3", str(make_url(url).database), f".restore '{backup}'")
         return
     name = make_url(url).database
-    await run("psql", POSTGRES_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", f'DROP DATABASE "{name}" WITH (FORCE)')
-    await run("psql", POSTGRES_ADMIN, "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"')
+    psql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"')
     await run("pg_restore", "--no-owner", f"--dbname={_libpq(url)}", str(backup))
 
 
