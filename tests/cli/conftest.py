@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -35,3 +36,9 @@ def cli(stub: StubApi, *args: str, token: str | None = "approver-token") -> Resu
     """Run `greenlight ARGS` in-process against the stub; wide columns so tables are not cut."""
     env = {"GREENLIGHT_URL": stub.url, "COLUMNS": "200", "GREENLIGHT_TOKEN": token or ""}
     return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+async def greenlight(url: str, token: str, *args: str) -> Result:
+    """The command in a worker thread: the service it talks to runs on this test's event loop."""
+    env = {"GREENLIGHT_URL": url, "GREENLIGHT_TOKEN": token, "COLUMNS": "200"}
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env, catch_exceptions=False)

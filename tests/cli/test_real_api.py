@@ -3,19 +3,16 @@ a wrong token, a missing role and an app's status read as the CLI promises."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from click.testing import Result
-from typer.testing import CliRunner
 
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
-from services.cli.main import app
 from services.shared.settings import BusSettings
+from tests.cli.conftest import greenlight
 
 
 @pytest.fixture
@@ -28,12 +25,6 @@ async def api_url(bus_settings: BusSettings) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
-
-
-async def greenlight(url: str, token: str, *args: str) -> Result:
-    """The command in a worker thread: the service it talks to runs on this test's event loop."""
-    env = {"GREENLIGHT_URL": url, "GREENLIGHT_TOKEN": token, "COLUMNS": "200"}
-    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env, catch_exceptions=False)
 
 
 async def test_the_cli_reads_the_real_api(api_url: str) -> None:

@@ -8,7 +8,7 @@ from services.approval.settings import ApprovalSettings
 from services.shared.settings import BusSettings
 from tests.approval.conftest import api_client, live_release
 from tests.approval.fakes import fake_pipeline
-from tests.cli.test_real_api import greenlight
+from tests.cli.conftest import greenlight
 from tests.harness import running
 
 
