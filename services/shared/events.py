@@ -96,6 +96,10 @@ def _parse_slowly(body: bytes) -> ReleaseEvent:
         raw = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadMessage(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        # 100 kB of "[" is a valid-looking body that json.loads cannot descend; every reader catches BadMessage
+        # only, so anything else here would leave the message unsettled, holding a prefetch slot for good.
+        raise BadMessage("not JSON: nested too deeply") from exc
     if not isinstance(raw, dict):
         raise BadMessage("not a JSON object")
     version = raw.get("schema_version")
