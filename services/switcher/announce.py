@@ -70,12 +70,16 @@ class Announcer:
             _PUBLISHED.reset(token)
             await self.store.record_all(published)  # what was published, even if a later step failed
 
-    async def retire_later(self, event: ReleaseEvent, colour: Colour, release_id: str | None) -> None:
-        """A timer, carried by a copy of `event`, that scales `colour` down if it still runs `release_id`."""
+    async def retire_later(self, event: ReleaseEvent, colour: Colour, release_id: str | None,
+                           while_live: str) -> None:
+        """A timer, carried by a copy of `event`, that scales `colour` down if it still runs `release_id` and
+        `while_live` is still the live release. A later move of live traffic sets a timer of its own: without the
+        second condition an earlier timer would cut that move's warm window short (r2 switched, rolled back, r3
+        switched: r2's timer for the colour r3 retired came due first)."""
         if release_id is None:
             return  # the colour carries no release of ours: leave it as found
         timer = event.model_copy(update={"details": {"timer": SCALE_DOWN, "colour": colour.value,
-                                                     "release_id": release_id}})
+                                                     "release_id": release_id, "while_live": while_live}})
         await self.timers.schedule(timer, self.scale_down_delay)
 
     async def current(self, release_id: str) -> Release:

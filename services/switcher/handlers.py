@@ -87,7 +87,7 @@ class Switcher:
                               details={"colour": target.value, "previous_colour": expected,
                                        **warm_until(expected, self.settings.scale_down_delay)})
         if expected is not None:
-            await self.announce.retire_later(live, expected, release.previous_release)
+            await self.announce.retire_later(live, expected, release.previous_release, while_live=release.id)
         # Superseded first: whoever reacts to the new `live` (a rollback, say) finds the old one ready.
         previous = release.previous_release
         if previous and (superseded := await self.announce.superseded(previous, release)):
@@ -97,12 +97,17 @@ class Switcher:
     async def scale_down(self, timer: ReleaseEvent) -> None:
         """Idempotent: the scale is a patch conditional on the colour still running the retired release
         and still marked `retired`; a colour made live again, or taken by a newer release, is kept.
-        The Service is read first as well, so a colour put live by hand is never scaled down."""
+        The Service is read first as well, so a colour put live by hand is never scaled down, nor one a later
+        switch or rollback retired again (its own timer scales it)."""
         colour, release_id = Colour(timer.details["colour"]), timer.details.get("release_id")
         app = AppRef.of(timer.release)
         state = await self.platform.read(app)
         if release_id is None or state.live is colour:
             log.info("scale-down skipped: colour is live", colour=colour.value)
+            return
+        # Timers set before `while_live` existed carry none: they keep the older guard.
+        if (while_live := timer.details.get("while_live")) is not None and state.live_release != while_live:
+            log.info("scale-down skipped: live moved since", colour=colour.value, live_release=state.live_release)
             return
         done = await self.platform.scale(app, colour, 0, if_release=release_id, if_status=ColourStatus.RETIRED)
         log.info("scale-down", colour=colour.value, release_retired=release_id, scaled=done)

@@ -67,7 +67,7 @@ class RollBack:
         rolled_back = rolling.next(ReleaseState.ROLLED_BACK, actor=SERVICE,
                                    details={"restored": previous, "colour": colour.other.value, **why,
                                             **warm_until(colour, self.settings.scale_down_delay)})
-        await self.announce.retire_later(rolled_back, colour, release.id)
+        await self.announce.retire_later(rolled_back, colour, release.id, while_live=previous)
         await self.announce.publish(bus, rolled_back)
         if restored.state is ReleaseState.SUPERSEDED:
             await self.announce.publish(bus, event_of(restored).next(
@@ -83,8 +83,13 @@ class RollBack:
                           f"(live: {state.live or 'none'} with release {state.live_release})")
         if restored.state is not ReleaseState.SUPERSEDED:
             raise Refused(f"release {previous} is {restored.state.value} and cannot go live again")
+        if state.colour(back) is None or not await self.platform.mark(app, back, previous, ColourStatus.LIVE):
+            raise Refused(f"{back} no longer runs release {previous}")
+        # Read again: a scale-down timer that came due between the first read and the mark (another message on
+        # this queue, or another replica) may have scaled `back` to zero; after the mark none can.
+        state = await self.platform.read(app)
         back_state, live_state = state.colour(back), state.colour(colour)
-        if back_state is None or not await self.platform.mark(app, back, previous, ColourStatus.LIVE):
+        if back_state is None:
             raise Refused(f"{back} no longer runs release {previous}")
         try:
             replicas = live_state.replicas if live_state is not None else back_state.replicas

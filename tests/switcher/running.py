@@ -13,25 +13,44 @@ from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.kube.platform import KubePlatform
 from services.shared.platform import ColourStatus, Platform
+from services.shared.platforms import PLATFORM
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
-from services.switcher.app import create_app
+from services.switcher.app import TIMERS, create_app
+from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
+from services.switcher.timers import Timers
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import Tap, event, make_live, stage, tap
 from tests.harness import delete_queues, running, wait_for_state
 
 
+class CapturedTimers:
+    """Timers kept in a list instead of the broker's delay queue, for a test to fire when and in what order it
+    needs (`Switcher.scale_down`)."""
+
+    def __init__(self) -> None:
+        self.set: list[ReleaseEvent] = []
+
+    async def schedule(self, event: ReleaseEvent, delay: float) -> None:
+        self.set.append(event)
+
+    def of(self, release_id: str, colour: Colour) -> ReleaseEvent:
+        [timer] = [t for t in self.set if t.release_id == release_id and t.details["colour"] == colour.value]
+        return timer
+
+
 @contextlib.asynccontextmanager
 async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_delay: float = 600.0,
-                   platform: Platform | None = None, keep_timers: bool = False,
+                   platform: Platform | None = None, keep_timers: bool = False, timers: Timers | None = None,
                    **kube_overrides: Any) -> AsyncIterator[tuple[web.Application, Tap]]:
     settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
                                 scale_down_delay=scale_down_delay, ready_timeout=kube.patience)
     try:
-        async with tap(bus_settings, kube.patience) as events, running(create_app(settings, platform=platform)) as app:
+        async with tap(bus_settings, kube.patience) as events, \
+                running(create_app(settings, platform=platform, timers=timers)) as app:
             yield app, events
     finally:
         if not keep_timers:  # the delay queue is not one of the work queues conftest deletes
@@ -84,3 +103,10 @@ class RecordingPlatform:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(made()) >= count)
         return made()
+
+
+async def fire(app: web.Application, bus_settings: BusSettings, kube: KubeTarget, timer: ReleaseEvent) -> None:
+    """What the switcher does when `timer` comes due, run here and now: the guard under test, with no wait for
+    the broker's delay queue or for a delivery's ack."""
+    settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(), ready_timeout=kube.patience)
+    await Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings).scale_down(timer)
