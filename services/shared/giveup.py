@@ -1,4 +1,4 @@
-"""Giving up on a message for good: fail its release with the reason, then dead-letter it."""
+"""Giving up on a message for good: settle its release with the reason (`failed`, where it can), then dead-letter it."""
 
 from __future__ import annotations
 
@@ -43,15 +43,13 @@ class GiveUp:
                             "died or lost the broker each time it held this message")
 
     async def failing(self, message: AbstractIncomingMessage, latest: ReleaseEvent, why: str) -> None:
-        """Fail the release from `latest` (if it still can fail) and dead-letter the message."""
+        """Settle the release from `latest` (see `given_up`) and dead-letter the message."""
         reason = f"{self.service} gave up: {why}"
-        if can_transition(latest.state, ReleaseState.FAILED):
-            failed = latest.next(ReleaseState.FAILED, actor=self.service,
-                                error=ReleaseError(step=self.service, reason=reason))
+        if (settled := given_up(latest, self.service, reason)) is not None:
             try:
-                await self.bus.publish(failed)
+                await self.bus.publish(settled)
             except Exception as exc:
-                log.warning("could not fail the release; will be redelivered", error=repr(exc))
+                log.warning("could not settle the release; will be redelivered", error=repr(exc))
                 await asyncio.sleep(GIVE_UP_BACKOFF)
                 await settle(message.nack(requeue=True))
                 return
@@ -66,6 +64,25 @@ class GiveUp:
             await settle(message.nack(requeue=True))
             return
         await settle(message.ack())
+
+
+def given_up(latest: ReleaseEvent, service: str, reason: str) -> ReleaseEvent | None:
+    """What a release goes to when its step is given up: `failed` where the table allows it. A rollback or a
+    post-promotion analysis cannot fail; the release stays live, saying why, as when the switcher refuses a rollback
+    or a check is inconclusive. Left in `rolling_back` or `verifying`, it would hold its app for good, with no
+    live release to roll back from. Another rollback is a person's call: the switcher's rollback finds what the
+    cluster shows, so one asked again after a flip that did happen only records it. Anything else (`live`, a
+    scale-down timer's copy of it) has nothing to settle."""
+    if can_transition(latest.state, ReleaseState.FAILED):
+        return latest.next(ReleaseState.FAILED, actor=service, error=ReleaseError(step=service, reason=reason))
+    if latest.state is ReleaseState.ROLLING_BACK:
+        return latest.next(ReleaseState.LIVE, actor=service, details={"rollback_refused": reason})
+    if latest.state is ReleaseState.VERIFYING:
+        # The switch's facts (colour, warm colour), as the analysis service's own `live` passes them on.
+        carry = latest.details.get("carry", latest.details)
+        return latest.next(ReleaseState.LIVE, actor=service, details={**carry, "analysis": {
+            "verdict": "inconclusive", "reason": reason, "tally": {}, "measurements": []}})
+    return None
 
 
 async def settle(op: Awaitable[None]) -> None:
