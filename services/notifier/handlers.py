@@ -5,13 +5,15 @@ sent again, so a redelivered event or a duplicate retry sends nothing. A receive
 delivery twice if the notifier dies between its 2xx and the record (at-least-once): the CloudEvent id
 (`<release>/<seq>`) is stable, so the receiver can drop the repeat.
 Ordered per release and subscription: an event waits (parked like a retry, no attempt counted) while
-an earlier event of its release is still pending for that subscriber.
+an earlier event of its release is still pending for that subscriber, unless that one has not been tried for
+longer than its whole backoff (see `abandoned`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 
 import structlog
 from prometheus_client import Counter
@@ -22,7 +24,9 @@ from services.notifier.records import DeliveryRecords, Record, Status
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
 from services.notifier.slack import slack_message
+from services.shared.db.rows import utc
 from services.shared.events import ReleaseEvent
+from services.shared.release import utcnow
 from services.shared.subscriptions import SubscriptionSpec
 
 log = structlog.get_logger(__name__)
@@ -54,10 +58,13 @@ class Notifier:
         if record.status != Status.PENDING:
             return
         blocker = await self.records.earlier_pending(subscription.id, event.release_id, event.seq)
-        if blocker is not None:
+        if blocker is not None and not self.abandoned(blocker):
             # Wait about as long as the event ahead of it will: it is parked at its own backoff step.
             await self.retries.park(event, subscription.id, level=max(blocker.attempts - 1, 0))
             return
+        if blocker is not None:
+            log.warning("an earlier event of the release is still pending past its whole backoff; not waiting for "
+                        "it", subscription=subscription.id, earlier=blocker.event_id, since=blocker.updated_at)
         body, content_type = self._body(subscription, event)
         attempt = await self.post(subscription, body, content_type)
         await self._settle(subscription, event, record, attempt)
@@ -80,6 +87,16 @@ class Notifier:
             await self.records.attempted(record, Status.PENDING, attempt.error)
             self.outcomes.labels("retried").inc()
             log.info("delivery will be retried", error=attempt.error, **bound)
+
+    def abandoned(self, blocker: Record) -> bool:
+        """Whether `blocker`'s retry can no longer be coming: untried for longer than every backoff step and its
+        own step together (a database outage parks a retry at each step in turn before it is dead-lettered,
+        and a dead-lettered retry leaves its record pending). Waiting on, a later event was parked for good:
+        that subscriber heard nothing more of the release. Not waiting costs the order only: should the earlier
+        retry come back after all, it is still delivered."""
+        patience = sum(self.retries.delays) + self.retries.delays[min(max(blocker.attempts - 1, 0),
+                                                                     self.retries.levels - 1)]
+        return utcnow() - utc(blocker.updated_at) > timedelta(seconds=patience)
 
     def _body(self, subscription: SubscriptionSpec, event: ReleaseEvent) -> tuple[bytes, str]:
         if subscription.format == "slack":
