@@ -61,7 +61,7 @@ WORK_QUEUES: dict[str, tuple[ReleaseState, ...]] = {
     "builder": (S.REQUESTED,),
     "pusher": (S.BUILT,),
     "deployer": (S.PUSHED, S.REJECTED, S.FAILED),  # stage; tear the standby down after a refusal
-    "switcher": (S.APPROVED, S.ROLLING_BACK),
+    "switcher": (S.APPROVED, S.ROLLING_BACK, S.FAILED),  # switch, roll back; put back what a failed one took
     "analysis": (S.ANALYSING, S.VERIFYING),
     # Subscriptions choose among HEARD_OF, and the queue is bound per subscription (services/shared/notified.py):
     # an event nobody subscribed to costs it no queue write.

@@ -2,6 +2,7 @@
 
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
+failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
             unless it was made live again meanwhile (see timers.py for how the delay is kept).
 
@@ -23,6 +24,7 @@ from services.shared.platform import AppRef, ColourStatus, LiveChanged, Platform
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, ReleaseError
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
+from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import Timers
@@ -39,6 +41,7 @@ class Switcher:
         self.settings = settings
         self.announce = Announcer(timers, store, settings.scale_down_delay)
         self.roll_back = RollBack(platform, self.announce, settings)
+        self.put_back = PutBack(platform, self.announce, settings)
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
         async with self.announce.recording():
@@ -48,6 +51,8 @@ class Switcher:
                 await self.switch(event, bus)
             elif event.state is ReleaseState.ROLLING_BACK:
                 await self.roll_back(event, bus)
+            elif event.state is ReleaseState.FAILED:
+                await self.put_back(event, bus)
             else:
                 log.warning("ignoring an event the switcher does not act on")
 

@@ -77,27 +77,35 @@ class RollBack:
 
     async def _restore(self, app: AppRef, state: AppState, release: Release, colour: Colour, previous: str,
                        restored: Release) -> None:
-        back = colour.other
         if state.live is not colour or state.live_release != release.id:
             raise Refused(f"release {release.id} is not live "
                           f"(live: {state.live or 'none'} with release {state.live_release})")
         if restored.state is not ReleaseState.SUPERSEDED:
             raise Refused(f"release {previous} is {restored.state.value} and cannot go live again")
-        if state.colour(back) is None or not await self.platform.mark(app, back, previous, ColourStatus.LIVE):
-            raise Refused(f"{back} no longer runs release {previous}")
-        # Read again: a scale-down timer that came due between the first read and the mark (another message on
-        # this queue, or another replica) may have scaled `back` to zero; after the mark none can.
-        state = await self.platform.read(app)
-        back_state, live_state = state.colour(back), state.colour(colour)
+        if state.colour(colour.other) is None:
+            raise Refused(f"{colour.other} no longer runs release {previous}")
+        await flip_back(self.platform, app, colour, previous, self.settings.ready_timeout)
+
+
+async def flip_back(platform: Platform, app: AppRef, away: Colour, previous: str, ready_timeout: float) -> None:
+    """Live traffic from `away` to the other colour, which must still run `previous`: marked `live` first, which
+    turns a pending scale-down timer for it into a no-op, then scaled up and awaited if it was scaled down."""
+    back = away.other
+    if not await platform.mark(app, back, previous, ColourStatus.LIVE):
+        raise Refused(f"{back} no longer runs release {previous}")
+    # Read after the mark: a scale-down timer that came due before it (another message on this queue, or another
+    # replica) may have scaled `back` to zero; after it none can.
+    state = await platform.read(app)
+    back_state, live_state = state.colour(back), state.colour(away)
+    try:
         if back_state is None:
             raise Refused(f"{back} no longer runs release {previous}")
-        try:
-            replicas = live_state.replicas if live_state is not None else back_state.replicas
-            if back_state.replicas < replicas or not back_state.ready:
-                log.info("scaling the previous colour up before rolling back", colour=back.value)
-                await self.platform.scale(app, back, replicas, if_release=previous)
-                await self.platform.wait_ready(app, back, previous, self.settings.ready_timeout)
-            await self.platform.switch(app, colour, back, previous)
-        except (NotReady, LiveChanged):
-            await self.platform.mark(app, back, previous, ColourStatus.RETIRED)
-            raise
+        replicas = live_state.replicas if live_state is not None else back_state.replicas
+        if back_state.replicas < replicas or not back_state.ready:
+            log.info("scaling the previous colour up before moving traffic back", colour=back.value)
+            await platform.scale(app, back, replicas, if_release=previous)
+            await platform.wait_ready(app, back, previous, ready_timeout)
+        await platform.switch(app, away, back, previous)
+    except (NotReady, LiveChanged, Refused):
+        await platform.mark(app, back, previous, ColourStatus.RETIRED)
+        raise

@@ -18,7 +18,8 @@ OBSERVERS = frozenset({"notifier"})
 
 def test_every_step_start_is_bound_to_exactly_one_service() -> None:
     bound = [state for service, states in WORK_QUEUES.items() if service not in OBSERVERS for state in states]
-    assert len(bound) == len(set(bound)), "a state bound by two services would be acted on twice"
+    steps = [state for state in bound if state not in TERMINAL]
+    assert len(steps) == len(set(steps)), "a step's state bound by two services would be acted on twice"
     # The states a step starts from, per the table; a rollback is asked for by a person, done by a service.
     # The approval service acts on `awaiting_approval` for the approval policy (expiry, auto-promotion).
     starts = ({state for state, after in TRANSITIONS.items() if after & WORKING} | {S.ROLLING_BACK, S.AWAITING_APPROVAL}
@@ -29,8 +30,11 @@ def test_every_step_start_is_bound_to_exactly_one_service() -> None:
     for state in CHECKING:
         assert state in TRANSITIONS[state], "each measurement is one more event in the same state"
     assert {state for state in bound if state not in TERMINAL} == starts
-    # The terminal ones bound are clean-up (the deployer frees a refused release's standby).
+    # The terminal ones bound are clean-up, each service its own: the deployer frees a refused release's standby,
+    # the switcher takes live traffic back from a failed release that serves it.
     assert {state for state in bound if state in TERMINAL} == {S.REJECTED, S.FAILED}
+    assert [service for service, states in WORK_QUEUES.items() if S.FAILED in states and service not in OBSERVERS
+            ] == ["deployer", "switcher"]
 
 
 def test_in_flight_is_every_state_between_requested_and_first_live() -> None:

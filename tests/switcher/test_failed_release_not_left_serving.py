@@ -1,0 +1,77 @@
+"""A release that failed while its colour serves live traffic does not keep it: the switcher puts the previous
+release back. Here the cluster API goes away just after the switch's flip, for longer than the retry budget: the
+switch is given up and its release published `failed` while the live Service still selected its colour; the log
+said the previous release was live, and nothing moved traffic back (the deployer never touches a live colour).
+Once the API answers, the failed release's colour is freed as any failed release's is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from services.shared.kube.platform import KubePlatform
+from services.shared.platform import PlatformUnavailable
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
+from services.shared.runtime import BUS
+from services.shared.settings import BusSettings
+from tests.fake_k8s.fixtures import KubeTarget
+from tests.fake_k8s.scenario import deployment, service
+from tests.switcher.running import live_and_staged, switcher
+
+pytestmark = pytest.mark.cluster
+
+
+class AwayAfterFlip:
+    """The cluster, whose API goes away right after the live Service is switched, until `back()`."""
+
+    def __init__(self, inner: KubePlatform) -> None:
+        self.inner = inner
+        self.away = False
+        self.switches: list[tuple[Any, ...]] = []
+        self.switched = asyncio.Condition()
+
+    def back(self) -> None:
+        self.away = False
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.away:
+                raise PlatformUnavailable("Kubernetes API unreachable (test)")
+            result = await method(*args, **kwargs)
+            if name == "switch":
+                self.away = not self.switches  # only after the first flip
+                async with self.switched:
+                    self.switches.append(args[1:])
+                    self.switched.notify_all()
+            return result
+
+        return call
+
+
+async def test_the_previous_release_takes_the_traffic_back(bus_settings: BusSettings, kube: KubeTarget) -> None:
+    async with kube.platform() as inner:
+        cluster = AwayAfterFlip(inner)
+        async with switcher(bus_settings, kube, platform=cluster) as (app, events):  # type: ignore[arg-type]
+            await app[BUS].publish(await live_and_staged(inner, kube, app))
+            [failed] = await events.wait("r2", S.FAILED)  # past the tests' retry budget of 4 s
+            assert failed.release.error is not None and "switcher gave up" in failed.release.error.reason
+            assert (await service(inner, kube))["spec"]["selector"]["role"] == "green"  # r2 serves, failed
+
+            cluster.back()
+            async with asyncio.timeout(30), cluster.switched:
+                await cluster.switched.wait_for(lambda: len(cluster.switches) == 2)
+            assert cluster.switches[1][:2] == (Colour.GREEN, Colour.BLUE)
+            svc = await service(inner, kube)
+            blue = await deployment(inner, kube, Colour.BLUE)
+            green = await deployment(inner, kube, Colour.GREEN)
+    assert svc["spec"]["selector"]["role"] == "blue"
+    assert blue["metadata"]["annotations"]["greenlight.dev/release-id"] == "r1"
+    assert blue["metadata"]["annotations"]["greenlight.dev/state"] == "live"
+    assert green["metadata"]["annotations"]["greenlight.dev/state"] == "released"
+    assert events.of("r1")[-1][0] is S.LIVE  # never superseded: the switch gave up before that
