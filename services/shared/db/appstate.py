@@ -1,12 +1,13 @@
 """Each app's row in `apps`, recomputed from its releases whenever one of them changes.
 
 Recomputing from the releases (rather than patching the row event by event) keeps the row true whatever order
-events arrive in. Sync code on purpose: the async fold calls it through `run_sync`, and migration 0002 calls it
-directly to backfill, so both use this one definition.
+events arrive in, provided two writers of one app's row take turns (`_take_turns`). Sync code on purpose: the async
+fold calls it through `run_sync`, and migration 0002 calls it directly to backfill, so both use this one definition.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -54,10 +55,46 @@ _SUPERSEDED_BY_AGE = sa.select(releases.c.app, releases.c.id, sa.func.row_number
 _NEWEST_SUPERSEDED_OF = sa.select(_SUPERSEDED_BY_AGE.c.app, _SUPERSEDED_BY_AGE.c.id).where(_SUPERSEDED_BY_AGE.c.n == 1)
 
 
-def recompute_apps_sync(connection: sa.Connection, names: Iterable[str]) -> None:
+# PostgreSQL: a transaction-scoped advisory lock per app, in the two-int key space (which never meets the one-bigint
+# keys of lease.py and migrate.py): the class, and a hash of the app's name.
+APP_ROW_LOCK_CLASS = 0x676C_6170  # "glap"
+_KEYS = sa.bindparam("keys", type_=postgresql.ARRAY(sa.Integer))
+_KEY = sa.func.unnest(sa.cast(_KEYS, postgresql.ARRAY(sa.Integer))).table_valued("k").render_derived()
+# Taken in the order of the keys (passed sorted, no key twice, and sorted again: PostgreSQL evaluates a volatile
+# function of the select list after the ORDER BY), so two transactions over overlapping apps never wait in a cycle.
+_TAKE_TURNS = (sa.select(sa.func.pg_advisory_xact_lock(sa.literal_column(str(APP_ROW_LOCK_CLASS)), _KEY.c.k))
+               .order_by(_KEY.c.k))
+
+
+def app_row_lock_key(name: str) -> int:
+    """The second key of an app's advisory lock (a signed 32-bit int). Two apps may share one: they then take turns
+    for nothing, which is only slower."""
+    return int.from_bytes(hashlib.sha256(f"greenlight-app:{name}".encode()).digest()[:4], "big", signed=True)
+
+
+def _take_turns(connection: sa.Connection, names: list[str]) -> None:
+    """On PostgreSQL, wait for any other transaction that writes these apps' rows to end (one round trip).
+
+    Each writer computes the row from its own reads and writes it whole. In READ COMMITTED two concurrent writers (the
+    API's strict record takes no projection-row lock; the projector's batch and the switcher's record do) would each
+    read without the other's uncommitted change, and the last to commit would leave a row that misses the first's
+    change (a lost update: GET /apps/{app} without its standby or in-flight release). Holding the app's lock from
+    before the reads below to the commit, the second writer reads after the first committed (each statement of a
+    READ COMMITTED transaction sees every commit before it), so it computes the row from both. Taken here, after the
+    fold's own writes, the lock costs a round trip only to a transaction that recomputes a row, and its holder waits
+    on nothing else (the apps rows are written by the lock's holders alone). SQLite's writers are serial already."""
+    if connection.dialect.name == "postgresql":
+        fetch(connection, _TAKE_TURNS, {"keys": sorted({app_row_lock_key(name) for name in names})})
+
+
+def recompute_apps_sync(connection: sa.Connection, names: Iterable[str], *, take_turns: bool = True) -> None:
+    """Each named app's row, recomputed from its releases and written whole. `take_turns` off only where no other
+    writer can run (the migration that created the table)."""
     names = sorted(set(names))
     if not names:
         return
+    if take_turns:
+        _take_turns(connection, names)
     rows = fetch(connection, _CURRENT_ROWS, {"names": names})
     # Superseded releases pile up (every release that went live ends as one): only the newest of each app is
     # the warm colour, so only it is read, whatever the length of the history.

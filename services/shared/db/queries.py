@@ -1,5 +1,5 @@
-"""The read model's queries, built once where they are hot (the gate, a history, the one-in-flight check) and
-run through the driver's cursor (driver.py); the rest are built per call."""
+"""The read model's queries, built once where they are hot (the gate, a history, the one-in-flight check, an
+app's row) and run through the driver's cursor (driver.py); the rest are built per call."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ LATEST = (sa.select(events.c.body)
 # in order. One above it may be stored ahead of older ones still in a batch (a decision records the events it
 # continues as they arrive, arrivals.py): a reader that went past it would never be shown those older ones.
 FOLDED_THROUGH = sa.select(sa.func.coalesce(sa.func.max(projection.c.log_offset), -1)).scalar_subquery()
+# The app's row and the snapshots of the releases it names, in one statement: one snapshot of the database on both.
+# (It was two statements in one transaction, which PostgreSQL's READ COMMITTED ran in two snapshots: a commit between
+# them gave a row the database never held, `live` naming a release whose snapshot was rolling back.) One round trip,
+# and no transaction around it (`ReleaseDatabase.keyed`).
+_NAMED = {column: releases.alias(f"{column}_r") for column in ("live", "standby", "in_flight")}
+APP = (sa.select(apps.c.live_colour, *(named.c.snapshot for named in _NAMED.values()))
+       .select_from(apps.outerjoin(_NAMED["live"], _NAMED["live"].c.id == apps.c.live_release)
+                    .outerjoin(_NAMED["standby"], _NAMED["standby"].c.id == apps.c.standby_release)
+                    .outerjoin(_NAMED["in_flight"], _NAMED["in_flight"].c.id == apps.c.in_flight_release))
+       .where(apps.c.app == sa.bindparam("app")))
 
 
 def followed(after: int, app: str | None) -> sa.Select[Any]:
@@ -70,11 +80,3 @@ def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | Non
 
 def all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[Any]:
     return connection.execute(query, params).all()
-
-
-def app_sync(connection: sa.Connection, app: str) -> tuple[Any, Sequence[Any]]:
-    """The app's row and the releases it names, in one read transaction (one snapshot)."""
-    row = connection.execute(sa.select(apps).where(apps.c.app == app)).one_or_none()
-    ids = [i for i in ((row.live_release, row.standby_release, row.in_flight_release) if row else ()) if i]
-    snapshots = connection.execute(sa.select(releases.c.id, releases.c.snapshot).where(releases.c.id.in_(ids))).all()
-    return row, snapshots

@@ -19,8 +19,7 @@ from services.shared.db import queries
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.arrivals import fold_own_sync
 from services.shared.db.driver import fetch
-from services.shared.db.engine import writing
-from services.shared.db.fold import AppBusy, Item
+from services.shared.db.fold import AppBusy, Item, fold_sync
 from services.shared.db.queries import ReleaseFilter
 from services.shared.db.rows import release_row
 from services.shared.db.schema import events, releases
@@ -48,6 +47,44 @@ class AppRow:
     live_colour: Colour | None
     standby: Release | None
     in_flight: Release | None
+
+
+_OF_SEQ = (events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"))
+
+
+def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
+    """`ReleaseDatabase.forget` in one transaction; True if a logged event took the forgotten one's place.
+
+    The record held variant 0 of its (release, seq), so an event of the log with the same seq that the projector
+    folded meanwhile (another service published it without recording it first: the deployer's `awaiting_approval`
+    beside an abort's `failed`) was stored as a conflict, never folded. Once the record is gone that event is the
+    log's own at that seq: the release is rebuilt from its last folded event, and the events left at the seq are
+    folded again in their order (the first becomes variant 0, folded by the fold's rules; any other stays a
+    conflict). Left as a conflict, it kept the release behind the log for good (still `deploying`, where no decision
+    can be made, and the next event of the log a conflict again)."""
+    key = {"r": event.release_id, "s": event.seq}
+    gone = connection.execute(events.delete().where(*_OF_SEQ, events.c.variant == 0, events.c.log_offset.is_(None)),
+                              key)
+    if gone.rowcount == 0:
+        return False
+    others = connection.execute(sa.select(events.c.log_offset, events.c.body).where(*_OF_SEQ)
+                                .order_by(events.c.variant), key).all()
+    if others:
+        connection.execute(events.delete().where(*_OF_SEQ), key)
+    previous = connection.execute(
+        sa.select(events.c.body).where(events.c.release_id == event.release_id, events.c.variant == 0,
+                                       events.c.note.is_(None)).order_by(events.c.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    if previous is None:
+        connection.execute(releases.delete().where(releases.c.id == event.release_id))
+    else:
+        before = ReleaseEvent.model_validate_json(previous)
+        row = release_row(before.release, before.state in IN_FLIGHT)
+        connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), [row])
+    if others:
+        fold_sync(connection, [Item(ReleaseEvent.model_validate_json(body), offset, body) for offset, body in others])
+    recompute_apps_sync(connection, [event.app])
+    return bool(others)
 
 
 class ReleaseDatabase(FoldSignals):
@@ -101,24 +138,11 @@ class ReleaseDatabase(FoldSignals):
 
     async def forget(self, event: ReleaseEvent) -> None:
         """Undo `record` after a publish failed: the event never reached the log, so the read model must not
-        keep it. Only an event still without a log offset is removed (the log may have echoed it meanwhile)."""
-        async with writing(self.engine) as connection:
-            gone = await connection.execute(events.delete().where(
-                events.c.release_id == event.release_id, events.c.seq == event.seq, events.c.variant == 0,
-                events.c.log_offset.is_(None)))
-            if gone.rowcount == 0:
-                return
-            previous = (await connection.execute(
-                sa.select(events.c.body).where(events.c.release_id == event.release_id, events.c.variant == 0,
-                                               events.c.note.is_(None)).order_by(events.c.seq.desc()).limit(1)
-            )).scalar_one_or_none()
-            if previous is None:
-                await connection.execute(releases.delete().where(releases.c.id == event.release_id))
-            else:
-                before = ReleaseEvent.model_validate_json(previous)
-                row = release_row(before.release, before.state in IN_FLIGHT)
-                await connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), [row])
-            await connection.run_sync(recompute_apps_sync, [event.app])
+        keep it. Only an event still without a log offset is removed (the log may have echoed it meanwhile). An event
+        the log holds at the same (release, seq), stored meanwhile as a conflict because the record held the seq,
+        takes its place and is folded (`forget_sync`)."""
+        if await self.writer.run(forget_sync, event):
+            await self.notify()
 
     async def get(self, release_id: str) -> Release | None:
         found = await self.keyed(queries.SNAPSHOT, {"id": release_id})
@@ -137,13 +161,17 @@ class ReleaseDatabase(FoldSignals):
         return ReleaseEvent.model_validate_json(found[0][0]) if found else None
 
     async def app(self, app: str) -> AppRow:
-        row, snapshots = await self.reader.run(queries.app_sync, app, small=True)
-        found = {r.id: Release.model_validate_json(r.snapshot) for r in snapshots}
-        if row is None:
+        """The app's row and the releases it names, as of one moment (one statement)."""
+        found = await self.keyed(queries.APP, {"app": app})
+        if not found:
             return AppRow(app, None, None, None, None)
-        colour = Colour(row.live_colour) if row.live_colour else None
-        return AppRow(app, found.get(row.live_release), colour, found.get(row.standby_release),
-                      found.get(row.in_flight_release))
+        colour, *snapshots = found[0]
+        parsed: dict[str, Release] = {}  # the standby is often the release in flight: parsed once
+        for snapshot in snapshots:
+            if snapshot is not None and snapshot not in parsed:
+                parsed[snapshot] = Release.model_validate_json(snapshot)
+        live, standby, in_flight = (parsed.get(snapshot) if snapshot is not None else None for snapshot in snapshots)
+        return AppRow(app, live, Colour(colour) if colour else None, standby, in_flight)
 
     async def live(self, app: str) -> Release | None:
         return (await self.app(app)).live

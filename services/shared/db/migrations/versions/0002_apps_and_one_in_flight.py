@@ -52,7 +52,8 @@ def upgrade() -> None:
     from services.shared.db.appstate import recompute_apps_sync
 
     apps = [app for (app,) in connection.execute(sa.select(releases.c.app).distinct())]
-    recompute_apps_sync(connection, apps)
+    # No app locks: no service writes this table before it exists, and an app each would fill the lock table.
+    recompute_apps_sync(connection, apps, take_turns=False)
 
 
 def downgrade() -> None:

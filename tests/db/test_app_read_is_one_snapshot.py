@@ -1,0 +1,107 @@
+"""`ReleaseDatabase.app` (GET /apps/{app}, and the live release a rollback or a restore starts from) gives the app's
+row and the releases it names as of one moment, whatever commits while it reads.
+
+It used to read the row, then the releases it names, in one transaction: one snapshot on SQLite, but two on
+PostgreSQL, whose READ COMMITTED gives each statement its own. A commit between the two gave a row the database never
+held: `live` naming r1 while r1's snapshot said `rolling_back`. It is one statement now (queries.APP).
+
+Here a write is committed by another connection before every statement the read sends after its first, whichever way
+it sends them (SQLAlchemy's execute or the driver's cursor, driver.py): deterministic, and a read of one statement is
+simply not interrupted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+import sqlalchemy as sa
+
+from services.shared.db import driver
+from services.shared.db.batches import fold_batch_sync
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import projection
+from services.shared.events import ReleaseEvent, first_event
+from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
+from tests.harness import make_release
+
+STREAM = "gltest.app-snapshot.log"
+TO_LIVE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING,
+           S.LIVE)
+
+
+def _to_live(rid: str, colour: Colour, previous: str | None) -> list[ReleaseEvent]:
+    event = first_event(make_release(rid, "demo", previous_release=previous), actor="ann")
+    events = [event]
+    for state in TO_LIVE:
+        changes = {"standby_colour": colour} if state is S.DEPLOYING else {}
+        event = event.next(state, actor="test", **changes)
+        events.append(event)
+    return events
+
+
+async def test_the_app_row_and_its_releases_come_from_one_moment(database: ReleaseDatabase, any_database: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    async with database.engine.begin() as connection:
+        await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
+                                                            updated_at=datetime.now(UTC)))
+    r0 = _to_live("r0", Colour.BLUE, None)
+    r1 = _to_live("r1", Colour.GREEN, "r0")
+    superseded = r0[-1].next(S.SUPERSEDED, actor="switcher")
+    raw = [(n, False, e.dumps()) for n, e in enumerate([*r0, *r1, superseded])]
+    await database.writer.run(fold_batch_sync, STREAM, raw)
+    before = await database.app("demo")
+    assert before.live is not None and before.live.id == "r1" and before.standby is not None
+
+    rolling = r1[-1].next(S.ROLLING_BACK, actor="bob", details={"reason": "bad"})
+    snapshot = rolling.release.model_dump_json().replace("'", "''")
+    # What the API's record of `rolling_back` commits: r1's row, and the app's row (no release serving now).
+    sql = (f"UPDATE releases SET state = 'rolling_back', seq = {rolling.seq}, snapshot = '{snapshot}' "
+           "WHERE id = 'r1'; UPDATE apps SET live_release = NULL, live_colour = NULL WHERE app = 'demo';")
+
+    def commit_elsewhere() -> None:
+        if database.engine.dialect.name == "postgresql":
+            parsed = urlparse(any_database.replace("+asyncpg", ""))
+            subprocess.run(["psql", f"postgresql://{parsed.netloc}{parsed.path}", "-v", "ON_ERROR_STOP=1", "-qc",
+                            f"BEGIN; {sql} COMMIT;"], check=True, capture_output=True, timeout=30)
+        else:
+            other = sqlite3.connect(database.engine.url.database or "", timeout=30, isolation_level=None)
+            other.executescript(f"BEGIN IMMEDIATE; {sql} COMMIT;")
+            other.close()
+
+    reads: list[str] = []
+
+    def before_a_read(statement: str) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+            if len(reads) >= 2:
+                commit_elsewhere()
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        before_a_read(statement)
+
+    run = driver._run
+
+    def run_through_the_driver(connection: sa.Connection, sql: str, *args: Any, **kwargs: Any) -> Any:
+        before_a_read(sql)
+        return run(connection, sql, *args, **kwargs)
+
+    engines = [database.engine.sync_engine, *(e for e in (database.reader._sync,) if e is not None)]
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "_run", run_through_the_driver)
+        for engine in engines:
+            sa.event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            row = await database.app("demo")
+        finally:
+            for engine in engines:
+                sa.event.remove(engine, "before_cursor_execute", on_execute)
+    assert reads, "the read was not seen"
+    # Either all before the commit (r1 live, and in its `live` state) or all after it (no live release).
+    assert row.live is None or row.live.state is S.LIVE, f"live names {row.live.id} in state {row.live.state}"
+    assert (row.live is None) == (row.live_colour is None)
