@@ -69,7 +69,10 @@ class BuilderSettings(RegistryAccess):
     )
     lint_timeout: float = Field(60.0, gt=0, description="seconds hadolint may take (default 60)")
     build_args: dict[str, str] = Field(
-        default_factory=dict, description="build args for every build (JSON); an app's build_args win"
+        default_factory=dict, description=(
+            "build args for every build (JSON); an app's build_args win. Not a place for a secret: as with "
+            "`docker build --build-arg`, the engine records the args a RUN step used in the image's history, which "
+            "the pusher pushes (Greenlight masks them in its logs and progress all the same)")
     )
     build_timeout: float = Field(1800.0, gt=0, description="seconds one engine build may take (default 1800)")
     progress_interval: float = Field(
