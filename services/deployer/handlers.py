@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 
 from services.deployer.progress import rollout_progress
+from services.deployer.secrets_policy import refused_secrets
 from services.deployer.settings import DeployerSettings
 from services.shared.bus import Bus
 from services.shared.ended import ReleaseEnded
@@ -91,6 +92,8 @@ class Deployer:
         app = AppRef.of(release)
         if not release.image:
             return _failed(deploying, "pushed release carries no image")
+        if (refused := refused_secrets(app.name, app.spec, self.settings.shared_secrets)) is not None:
+            return _failed(deploying, refused)
         standby: Colour | None = None
         try:
             state = await self.platform.ensure_app(app)

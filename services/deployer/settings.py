@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings
@@ -21,10 +23,20 @@ class DeployerSettings(BaseSettings):
     )
     progress_interval: float = Field(
         0.5, gt=0, description="seconds between rollout progress messages at most (default 0.5)")
+    shared_secrets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated secrets (Kubernetes Secrets, or sections of the local secrets file) any app's "
+                    "secret_env may name besides its own (`<app>`, `<app>-*`); default none",
+    )
     kube: KubeSettings = Field(default_factory=KubeSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings,
                                        description="GREENLIGHT_PLATFORM: local | kubernetes | auto")
     bus: BusSettings = Field(default_factory=BusSettings)
+
+    @field_validator("shared_secrets", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return [name.strip() for name in value.split(",") if name.strip()] if isinstance(value, str) else value
 
     def ready_timeout(self) -> float:
         return self.rollout_timeout or self.kube.progress_deadline + 30.0

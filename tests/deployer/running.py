@@ -17,9 +17,9 @@ from tests.harness import running
 
 
 @contextlib.asynccontextmanager
-async def deployer(bus_settings: BusSettings, kube: KubeTarget, **kube_overrides: Any,
-                   ) -> AsyncIterator[tuple[web.Application, Tap]]:
+async def deployer(bus_settings: BusSettings, kube: KubeTarget, *, shared_secrets: tuple[str, ...] = (),
+                   **kube_overrides: Any) -> AsyncIterator[tuple[web.Application, Tap]]:
     settings = DeployerSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
-                                rollout_timeout=kube.progress_deadline + 10)
+                                rollout_timeout=kube.progress_deadline + 10, shared_secrets=list(shared_secrets))
     async with tap(bus_settings, kube.patience) as events, running(create_app(settings)) as app:
         yield app, events
