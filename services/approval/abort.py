@@ -4,7 +4,7 @@ The abort is a `failed` event (step `abort`, actor the caller), so the one trans
 the app is free at once, the deployer frees the standby as for any failure, and work under way stops at
 its next safe point (see services/shared/ended.py). It is recorded before it is published, like every API
 command (handlers.py): a worker's event that took the same seq first makes the record fail, and the abort
-is then made again from that event.
+is then made again from that event; a concurrent abort that took it first is answered as a repeated one.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from services.approval.errors import Conflict
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.models import Body, ReleaseOut, ReleasePath
 from services.approval.routing import Call, reply
+from services.shared.db.fold import SameChange
 from services.shared.protocol import IN_FLIGHT, ReleaseState
 from services.shared.release import Release, ReleaseError
 
@@ -40,19 +41,20 @@ async def abort_release(call: Call[ReleasePath, AbortRequest]) -> web.StreamResp
 async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Release:
     for attempt in range(1, ATTEMPTS + 1):
         release = await desk.get(release_id)  # 404 for an unknown release
-        if release.state is ReleaseState.FAILED and release.error is not None and release.error.step == STEP:
-            return release  # aborted already (a repeated request): answer with what happened
-        if release.state is ReleaseState.VERIFYING:  # it serves traffic: failing it would leave live unowned
-            raise Conflict("The release is live and being verified; it is rolled back if a check fails.",
-                           state=release.state)
-        if release.state not in IN_FLIGHT:
-            raise Conflict(f"The release is {release.state.value}, not in flight; there is nothing to abort.",
-                           state=release.state)
+        if (answer := _answer_without_aborting(release)) is not None:
+            return answer
         try:
             latest = await desk.latest_event(release)
             failed = latest.next(ReleaseState.FAILED, actor=who, details={"aborted_by": who, "reason": reason},
                                  error=ReleaseError(step=STEP, reason=f"aborted by {who}: {reason}"))
             await desk.publish(failed)
+        except SameChange:
+            # A concurrent abort (or a step's failure) recorded `failed` first: the release has ended, and is
+            # answered as a repeated abort would be.
+            now = await desk.get(release_id)
+            if (answer := _answer_without_aborting(now)) is not None:
+                return answer
+            raise Conflict("The release changed meanwhile; reload and retry.", state=now.state) from None
         except Conflict:  # a step moved the release on meanwhile: abort it from where it is now
             if attempt == ATTEMPTS:
                 raise
@@ -60,3 +62,17 @@ async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Re
         log.info("release aborted", release=release_id, by=who, reason=reason[:200])
         return failed.release
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _answer_without_aborting(release: Release) -> Release | None:
+    """The release when it was aborted already (a repeated request: answer with what happened), 409 when it
+    cannot be aborted, None when it is to be aborted now."""
+    if release.state is ReleaseState.FAILED and release.error is not None and release.error.step == STEP:
+        return release
+    if release.state is ReleaseState.VERIFYING:  # it serves traffic: failing it would leave live unowned
+        raise Conflict("The release is live and being verified; it is rolled back if a check fails.",
+                       state=release.state)
+    if release.state not in IN_FLIGHT:
+        raise Conflict(f"The release is {release.state.value}, not in flight; there is nothing to abort.",
+                       state=release.state)
+    return None

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Gauge
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
-from services.approval.models import Params
+from services.approval.models import Params, in_utc
 from services.approval.routing import Call, reply
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
@@ -36,7 +36,8 @@ def _iso_only(value: object) -> object:
 
 class DeliveryQuery(Params):
     app: AppName | None = Field(None, description="only this app; default every app")
-    since: Annotated[datetime | None, BeforeValidator(_iso_only)] = Field(
+    # Converted here, so that a time with no UTC equivalent is refused as the input error it is.
+    since: Annotated[Annotated[datetime, AfterValidator(in_utc)] | None, BeforeValidator(_iso_only)] = Field(
         None, description="window start, ISO 8601 (UTC if no offset); default 30 days ago")
 
 
@@ -67,7 +68,9 @@ async def release_histories(database: ReleaseDatabase, since: datetime, app: str
                             ) -> list[list[ReleaseEvent]]:
     """The folded events of every release that went live at or after `since`: all a deployment in the window
     can be (its first `live` is then at or after `since` too)."""
-    went_live = sa.select(events.c.release_id).where(events.c.state == "live", events.c.occurred_at >= since)
+    # In UTC, as the log's times are stored: SQLite compares the digits, whatever offset they were written in.
+    went_live = sa.select(events.c.release_id).where(events.c.state == "live",
+                                                     events.c.occurred_at >= in_utc(since))
     if app is not None:
         went_live = went_live.where(events.c.app == app)
     query = (sa.select(events.c.release_id, events.c.body)
@@ -83,7 +86,6 @@ async def release_histories(database: ReleaseDatabase, since: datetime, app: str
 async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamResponse:
     until = utcnow()
     since = call.params.since or until - DEFAULT_WINDOW
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
     # A window that starts in the future is empty, not an error: no schema can say "in the past", and a
     # request the OpenAPI document calls valid is answered (schemathesis: positive data acceptance).
     since = min(since, until)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.approval.models import NulFree
 from services.shared.release import CommitSha
 
 
-class Payload(BaseModel):
+class Payload(NulFree):
     model_config = ConfigDict(extra="ignore")
 
 

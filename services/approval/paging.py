@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.shared.release import Release
 
@@ -24,11 +24,13 @@ def decode_cursor(value: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         created, _, release_id = raw.partition("|")
         when = datetime.fromisoformat(created)
-    except (ValueError, binascii.Error):
+        # A forged cursor may name an id PostgreSQL cannot compare (NUL) or a time with no UTC equivalent
+        # (OverflowError below): neither is a position, like any other cursor this API did not hand out.
+        if when.tzinfo is None or not release_id or "\x00" in release_id:
+            raise ValueError("not a cursor this API returned")
+        return when.astimezone(UTC), release_id
+    except (ValueError, OverflowError, binascii.Error):
         raise ValueError("not a cursor this API returned") from None
-    if when.tzinfo is None or not release_id:
-        raise ValueError("not a cursor this API returned")
-    return when, release_id
 
 
 def check_cursor(value: str) -> str:

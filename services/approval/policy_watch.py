@@ -1,6 +1,7 @@
 """The approval policy's own actions, on the approval service's work queue: when a release is ready for
 approval, park its expiry and auto-promotion timers (policy_timers.py), or approve a rollback-to-release
-whose request was its approval; when a timer comes back, reject the release as expired or promote it.
+whose request was its approval (one whose checks did not pass is left to a person: timers, as for any other);
+when a timer comes back, reject the release as expired or promote it.
 
 Idempotent: a timer whose release was decided meanwhile does nothing; a decision is recorded in the database
 before it is published, so a person's decision and the policy's, or two replicas', cannot both be made; a
@@ -74,7 +75,9 @@ class PolicyWatch:
         who, restores = latest.release.requested_by, latest.release.restores
         if not analysis_passed(latest.details):
             log.info("rollback not approved by its request: a check did not pass", release=latest.release_id)
-            return  # a person decides
+            # A person decides, so the policy bounds the wait as for any release awaiting approval.
+            await self._set_timers(latest)
+            return
         await self._decide(latest, ReleaseState.APPROVED, who, {
             "comment": f"rollback to release {restores}: the request by {who} is its approval",
             "rollback_to": restores})

@@ -10,7 +10,9 @@ import structlog
 from services.approval.auth import Identity
 from services.approval.errors import Conflict
 from services.approval.handlers import ReleaseDesk
+from services.shared.db.fold import SameChange
 from services.shared.db.releases import ReleaseFilter
+from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 
@@ -19,7 +21,8 @@ log = structlog.get_logger(__name__)
 
 async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -> Release:
     """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
-    no live release, so a repeat answers 409 instead of publishing again."""
+    no live release, so a repeat answers 409 instead of publishing again; of two concurrent rollbacks the one
+    recorded second is answered as `_repeat_or_refuse` says."""
     await desk.check_free(app)
     live = await desk.store.live(app)
     if live is None:
@@ -30,9 +33,28 @@ async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -
         raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
     event = (await desk.latest_event(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,
                                             details={"reason": reason})
-    await desk.publish(event)
+    try:
+        await desk.publish(event)
+    except SameChange:
+        return await _repeat_or_refuse(desk, event, caller)
     log.info("rollback requested", release=live.id, app=app, by=caller.name)
     return event.release
+
+
+async def _repeat_or_refuse(desk: ReleaseDesk, ours: ReleaseEvent, caller: Identity) -> Release:
+    """Another rollback of the same release was recorded first (two operators, or a client retrying a slow
+    request): the same caller gets the release as it is NOW, as for a repeated decision, anyone else 409
+    naming who rolled it back, so nobody reads 202 for a rollback that was not theirs."""
+    release = await desk.get(ours.release_id)
+    by = next((stored.event.actor for stored in await desk.store.history(release.id)
+               if stored.event.seq == ours.seq and stored.note is None), None)
+    if by is None:  # the other rollback's publish was refused and its record undone meanwhile
+        raise Conflict("The release changed meanwhile; reload and retry.", state=release.state)
+    if by == caller.name:
+        await desk.echo(release, now=True)  # a retry: what was recorded is published at least once
+        return release
+    raise Conflict(f"{release.app} was already rolled back by {by}; release {release.id} is now "
+                   f"{release.state.value}.", state=release.state)
 
 
 def rollback_refusal(live: Release, previous: Release | None, later: Iterable[Release]) -> str | None:
