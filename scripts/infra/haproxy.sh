@@ -56,6 +56,16 @@ claim_port haproxy "$LIVE_PORT" "set GREENLIGHT_LOCAL_LIVE_PORT to a free port" 
 claim_port haproxy "$PREVIEW_PORT" "set GREENLIGHT_LOCAL_PREVIEW_PORT to a free port" || exit 1
 if socket_answers; then
     step "HAProxy already answers on $SOCK"
+    # A running HAProxy keeps the config it started with: one from older code would look runtime maps up
+    # by other keys (checks.map: per slot, now per slot and colour).
+    if ! (cd "$REPO" && "$PY" -c "from services.shared.local.haproxy_conf import render; from services.shared.local.settings \
+import LocalSettings as S; import sys; s = S(); sys.exit((s.haproxy_dir / 'haproxy.cfg').read_text() != render(s))"); then
+        if ((RESTART)); then
+            step "ERROR: its config still differs from what this code generates after a restart"; exit 1
+        fi
+        step "its config differs from what this code generates: restarting it"
+        exec "$0" --restart
+    fi
 else
     CONFIG="$(cd "$REPO" && "$PY" -m services.shared.local.haproxy_conf)"
     haproxy -c -q -f "$CONFIG" || { step "ERROR: generated config $CONFIG is invalid"; exit 1; }

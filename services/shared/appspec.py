@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 
 from services.shared.analysis_spec import AnalysisSpec
 from services.shared.approval_policy import ApprovalPolicy
 
 SPEC_FILE = "greenlight.yaml"
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# readiness_path is repository content that reaches probes and HAProxy (its admin socket, the health
+# check's request line): RFC 3986's path characters (unreserved, %XX, ':' '@' and the sub-delims but ';'
+# and "'"), then an optional query of the same and '/' '?'. No whitespace, control characters, ';' (the
+# HAProxy CLI's command separator), '\\' (its escape), '#', quotes or '<>{}|^`'.
+READINESS_PATH_MAX = 200
+FROM_REPOSITORY = "from_repository"  # validation context: the spec is a repository's, checked as untrusted input
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&()*+,=:@]|%[0-9A-Fa-f]{2})"
+READINESS_PATH = re.compile(rf"/(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?")
 
 
 class SecretRef(BaseModel):
@@ -43,6 +52,20 @@ class AppSpec(BaseModel):
     build_args: dict[EnvName, str] = Field(default_factory=dict, description="extra docker build args")
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec,
                                    description="checks before approval (pre) and after the switch (post)")
+
+    @field_validator("readiness_path")
+    @classmethod
+    def _url_path(cls, value: str, info: ValidationInfo) -> str:
+        # Where a repository's greenlight.yaml is read (parse_app_spec), not where a logged event is: a release logged
+        # before this rule is still read back (the HAProxy socket refuses such an argument on its own).
+        if not (info.context or {}).get(FROM_REPOSITORY):
+            return value
+        if len(value) > READINESS_PATH_MAX or not READINESS_PATH.fullmatch(value):
+            raise ValueError(
+                f"must be a URL path of at most {READINESS_PATH_MAX} characters: '/' then letters, digits, "
+                "-._~!$&()*+,=:@/ or %XX escapes, optionally ?query; no spaces, control characters, ';', "
+                "'#', '\\' or quotes")
+        return value
 
     @field_validator("dockerfile", "context")
     @classmethod
@@ -75,7 +98,7 @@ def parse_app_spec(text: str | None) -> AppSpec:
         raise AppSpecError(f"{SPEC_FILE} must be a mapping, got {type(raw).__name__}")
     raw.pop("app", None)  # informational: the release names the app
     try:
-        return AppSpec.model_validate(raw)
+        return AppSpec.model_validate(raw, context={FROM_REPOSITORY: True})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise AppSpecError(f"{SPEC_FILE} is invalid: {problems}") from exc

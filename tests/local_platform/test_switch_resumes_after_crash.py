@@ -36,13 +36,16 @@ async def test_retried_switch_completes_and_restart_restores_routing(
         restored = await platform.read(app)
         served = await through_proxy(local_settings, app.name)
         preview = await through_proxy(local_settings, app.name, preview=True)
-        checks = await proxy.map_get(local_settings.checks_map, str(await platform.router.slot_of(app.name)))
+        slot = await platform.router.slot_of(app.name)
+        assert slot is not None
+        checks = [await proxy.map_get(local_settings.checks_map, platform.router.check_key(slot, colour))
+                  for colour in Colour]
 
     assert crashed.live is Colour.BLUE and crashed.live_release == "r1"
     assert switched.live is Colour.GREEN and switched.live_release == "r2"
     assert restored.live is Colour.GREEN and restored.live_release == "r2" and restored.preview is Colour.GREEN
     assert served[0] == 200 and served[2] == "green" and preview[2] == "green"
-    assert checks == "/readyz"
+    assert checks == ["/readyz", "/readyz"]
 
 
 async def test_repeat_finishes_a_switch_that_died_between_its_haproxy_writes(

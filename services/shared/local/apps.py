@@ -1,4 +1,4 @@
-"""An app's place in HAProxy (its slot, ports and health-check path), kept in step with its state file.
+"""An app's place in HAProxy (its slot, ports and health-check paths), kept in step with its state file.
 
 The state file is the memory: a slot assignment lost by a HAProxy restart is restored from it, on
 the next call that needs the slot, with the app's live and preview pointers.

@@ -70,15 +70,16 @@ class ColourRunner:
             if mark.release_id != release_id:
                 raise NotReady(f"{name} was taken over by release {mark.release_id}")
             if mark.replicas == 0:
-                return await self.state(app, colour, mark, record.ports[colour], record.readiness_path)
+                return await self.state(app, colour, mark, record.ports[colour], record.readiness_path_of(colour))
             info = await self.containers.inspect(name)
             if info is not None and _runs(info, mark):
                 if not info.running and info.status not in ("created", "configured", "initialized"):
                     raise NotReady(f"container {name} stopped ({info.status}, exit code {info.exit_code}) "
                                    "before it was ready", await self.containers.logs(name, LOG_LINES))
-                last = await self.probe(record.ports[colour], record.readiness_path) or "ready"
+                path = record.readiness_path_of(colour)  # the path of the release on this colour
+                last = await self.probe(record.ports[colour], path) or "ready"
                 if last == "ready":
-                    return await self.state(app, colour, mark, record.ports[colour], record.readiness_path)
+                    return await self.state(app, colour, mark, record.ports[colour], path)
             if loop.time() >= deadline:
                 raise NotReady(f"{name} not ready within {timeout:g}s: {last}",
                                await self.containers.logs(name, LOG_LINES))

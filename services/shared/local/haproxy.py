@@ -18,12 +18,26 @@ DRAIN_BITS = 0x08 | 0x10
 OP_RUNNING = 2
 CHECK_PASSED = (3, 4)  # srv_check_result: passed, or passed on a condition
 _MAP_VALUE = re.compile(r'found=yes.*value="([^"]*)"')
+# What the admin socket's parser gives a meaning to inside a line: whitespace splits arguments, ';' and a
+# newline end a command (the rest runs as another one), '\\' escapes; control characters have no place.
+_UNSAFE = re.compile(r"[\s;\\\x00-\x1f\x7f]")
 _ERRORS = ("No such", "Can't find", "Unknown", "Require", "expects", "Invalid", "unknown", "Missing",
            "Key not found", "Permission denied")
 
 
 class ProxyRefused(PlatformError):
     """HAProxy answered a command with an error (unknown backend, bad argument...)."""
+
+
+class UnsafeArgument(ProxyRefused, ValueError):
+    """An argument that would change the command's meaning on the admin socket; never sent."""
+
+
+def _checked(argument: str) -> str:
+    if not argument or _UNSAFE.search(argument):
+        raise UnsafeArgument(f"refused to send {argument!r} to HAProxy's admin socket: an argument must be "
+                             "non-empty, without whitespace, control characters, ';' or '\\'")
+    return argument
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,10 @@ class HAProxyRuntime:
         self.socket = socket
         self.timeout = timeout
 
-    async def command(self, line: str) -> str:
+    async def command(self, verb: str, *arguments: str) -> str:
+        """Send `verb` (a constant of this module, e.g. "set map") with `arguments`, each checked by
+        `_checked`: data never reaches the socket's parser as anything but one argument."""
+        line = " ".join((verb, *map(_checked, arguments)))
         try:
             async with asyncio.timeout(self.timeout):
                 reader, writer = await asyncio.open_unix_connection(str(self.socket))
@@ -97,7 +114,7 @@ class HAProxyRuntime:
 
     async def servers(self, backend: str) -> dict[str, ServerState]:
         found: dict[str, ServerState] = {}
-        for row in (await self.command(f"show servers state {backend}")).splitlines():
+        for row in (await self.command("show servers state", backend)).splitlines():
             fields = row.split()
             if row.startswith("#") or len(fields) < 19:
                 continue  # the format version line and the header
@@ -107,26 +124,28 @@ class HAProxyRuntime:
         return found
 
     async def set_state(self, backend: str, server: str, state: AdminState) -> None:
-        await self.command(f"set server {backend}/{server} state {state}")
+        await self.command("set server", f"{_checked(backend)}/{_checked(server)}", "state", state)
 
     async def set_address(self, backend: str, server: str, addr: str, port: int) -> None:
-        await self.command(f"set server {backend}/{server} addr {addr} port {port}")
+        await self.command("set server", f"{_checked(backend)}/{_checked(server)}", "addr", addr, "port", str(port))
 
     async def map_get(self, path: Path, key: str) -> str | None:
-        match = _MAP_VALUE.search(await self.command(f"get map {path} {key}"))
+        match = _MAP_VALUE.search(await self.command("get map", str(path), key))
         return match.group(1) if match else None
 
     async def map_put(self, path: Path, key: str, value: str) -> None:
         # `add map` would add a duplicate key; `set map` changes every entry of the key.
+        _checked(key)  # both refused before the lookup, not only once the write comes
+        _checked(value)
         if await self.map_get(path, key) is None:
-            await self.command(f"add map {path} {key} {value}")
+            await self.command("add map", str(path), key, value)
         else:
-            await self.command(f"set map {path} {key} {value}")
+            await self.command("set map", str(path), key, value)
 
     async def map_delete(self, path: Path, key: str) -> None:
         if await self.map_get(path, key) is not None:
-            await self.command(f"del map {path} {key}")
+            await self.command("del map", str(path), key)
 
     async def map_values(self, path: Path) -> list[str]:
-        rows = (await self.command(f"show map {path}")).splitlines()
+        rows = (await self.command("show map", str(path))).splitlines()
         return [fields[2] for row in rows if len(fields := row.split()) >= 3]

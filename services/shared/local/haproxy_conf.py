@@ -4,8 +4,10 @@ HAProxy cannot add backends at run time, so the config pre-declares `slots` app 
 `live_<n>` and a `preview_<n>` backend with a `blue` and a `green` server (in maintenance until
 used). Which app owns a slot is runtime state: the `hosts.map` map (`<app>.localhost` -> slot, and
 `_default` -> the default app's slot) is edited through the admin socket, as is `checks.map`
-(slot -> readiness path, read by each health check through `uri-lf`). Both files start empty on
-every start: after a restart the adapter re-attaches apps from its state files.
+(`<slot>/<colour>` -> that colour's readiness path, the path of the release it runs; read by each
+health check through `uri-lf`, the colour being the checked server's name; `/readyz` when absent).
+Both files start empty on every start: after a restart the adapter re-attaches apps from their
+state files, each colour with its own path.
 
 `python -m services.shared.local.haproxy_conf` writes the config and the empty maps and prints the
 config's path (used by scripts/infra/haproxy.sh).
@@ -56,7 +58,9 @@ backend no_app
 BACKEND = """
 backend {role}_{slot}
     option httpchk
-    http-check send meth GET uri-lf %[str({slot}),map({checks},/readyz)]
+    # The colour's own path (key `<slot>/<server name>`): the two colours may run releases whose paths differ.
+    http-check set-var(check.colour) srv_name
+    http-check send meth GET uri-lf %[str({slot}/),concat(,check.colour),map({checks},/readyz)]
     http-check expect status 200
     http-response set-header X-Greenlight-Colour %[srv_name]
     default-server inter {inter}ms fall 2 rise 1 disabled check

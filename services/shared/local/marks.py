@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.shared.platform import ColourStatus, PlatformUnavailable
 from services.shared.release import Colour
@@ -31,6 +31,9 @@ class ColourMark(BaseModel):
     image: str
     status: ColourStatus
     replicas: int
+    # The release's own readiness path: what the colour is probed and health-checked on, whatever path
+    # the release on the other colour has. None only in a state file written before it was recorded.
+    readiness_path: str | None = None
 
 
 class LivePointer(BaseModel):
@@ -42,12 +45,25 @@ class AppRecord(BaseModel):
     app: str
     slot: int | None = None  # HAProxy slot last attached to; re-used after a proxy restart if free
     ports: dict[Colour, int] = Field(default_factory=dict)
-    readiness_path: str = "/readyz"
+    readiness_path: str = "/readyz"  # the last attached spec's; each mark has its own release's
     colours: dict[Colour, ColourMark] = Field(default_factory=dict)
     # Written before HAProxy is switched, so a crash in between is finished by the retry, not refused.
     live: LivePointer | None = None
     previous_live: LivePointer | None = None
     preview: Colour | None = None
+
+    @model_validator(mode="after")
+    def _marks_know_their_path(self) -> AppRecord:
+        """A mark from before marks recorded their path keeps the app's path of then, not a later one's."""
+        for mark in self.colours.values():
+            if mark.readiness_path is None:
+                mark.readiness_path = self.readiness_path
+        return self
+
+    def readiness_path_of(self, colour: Colour) -> str:
+        """The path `colour` is probed and health-checked on: its own release's."""
+        mark = self.colours.get(colour)
+        return mark.readiness_path if mark is not None and mark.readiness_path else self.readiness_path
 
 
 @contextlib.asynccontextmanager

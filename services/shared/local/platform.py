@@ -49,7 +49,8 @@ class LocalPlatform:
         slot = await self.apps.slot(record)
         live = await self.router.serving(Role.LIVE, slot, record.live.colour if record.live else None)
         preview = await self.router.serving(Role.PREVIEW, slot, record.preview)
-        colours = {colour: await self.runner.state(app, colour, mark, record.ports[colour], record.readiness_path)
+        colours = {colour: await self.runner.state(app, colour, mark, record.ports[colour],
+                                                   record.readiness_path_of(colour))
                    for colour, mark in record.colours.items()}
         return AppState(app=app.name, exists=True, live=live, live_release=_release_on(record, live),
                         preview=preview, colours=colours)
@@ -74,8 +75,8 @@ class LocalPlatform:
                     (rollout.release_id, rollout.image, replicas):
                 record.colours[colour] = ColourMark(release_id=rollout.release_id, commit=rollout.commit,
                                                     image=rollout.image, status=ColourStatus.DEPLOYING,
-                                                    replicas=replicas)
-        await self._converge(app, colour, rollout.release_id)
+                                                    replicas=replicas, readiness_path=app.spec.readiness_path)
+        await self._converge(app, colour, rollout.release_id, slot)
         log.info("deployed", app=app.name, colour=colour.value, release=rollout.release_id, image=rollout.image)
 
     async def wait_ready(self, app: AppRef, colour: Colour, release_id: str, timeout: float) -> ColourState:
@@ -141,13 +142,17 @@ class LocalPlatform:
     async def forget(self, app: str) -> None:
         await self.apps.forget(app, self.runner.containers)
 
-    async def _converge(self, app: AppRef, colour: Colour, release_id: str) -> None:
+    async def _converge(self, app: AppRef, colour: Colour, release_id: str, slot: int | None = None) -> None:
         # One container change per colour at a time; the mark is re-read under that lock, so a
-        # release that took the colour meanwhile is not overwritten by a stale caller.
+        # release that took the colour meanwhile is not overwritten by a stale caller. With `slot`
+        # (a deploy), HAProxy checks the colour on its release's path from now on; the other colour's
+        # path stays that of its own release.
         async with file_lock(self.settings.state_dir / f".{app.name}.{colour.value}.lock"):
             record = existing(await self.marks.load(app.name), app.name)
             mark = record.colours.get(colour)
             if mark is not None and mark.release_id == release_id:
+                if slot is not None:
+                    await self.router.set_check(slot, colour, record.readiness_path_of(colour))
                 await self.runner.converge(app, colour, mark, record.ports[colour])
 
 

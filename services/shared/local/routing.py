@@ -33,6 +33,15 @@ class Router:
     def backend(role: Role, slot: int) -> str:
         return f"{role.value}_{slot}"
 
+    @staticmethod
+    def check_key(slot: int, colour: Colour) -> str:
+        """The checks map's key for a colour's health-check path (haproxy_conf builds it from the slot
+        and the server's name), so each colour is checked on the path of the release it runs."""
+        return f"{slot}/{colour.value}"
+
+    async def set_check(self, slot: int, colour: Colour, path: str) -> None:
+        await self.proxy.map_put(self.settings.checks_map, self.check_key(slot, colour), path)
+
     async def slot_of(self, app: str) -> int | None:
         value = await self.proxy.map_get(self.settings.hosts_map, self.settings.host_of(app))
         return int(value) if value is not None and value.isdigit() else None
@@ -55,8 +64,9 @@ class Router:
             return slot, True
 
     async def configure(self, record: AppRecord, slot: int, *, restore: bool) -> None:
-        """Addresses and health-check path of the slot's servers; after a (re)attach, its pointers too."""
-        await self.proxy.map_put(self.settings.checks_map, str(slot), record.readiness_path)
+        """Addresses and health-check paths of the slot's servers; after a (re)attach, its pointers too."""
+        for colour in Colour:
+            await self.set_check(slot, colour, record.readiness_path_of(colour))
         for role in Role:
             for colour, port in record.ports.items():
                 await self.proxy.set_address(self.backend(role, slot), colour.value, "127.0.0.1", port)
@@ -75,7 +85,8 @@ class Router:
                 await self.proxy.set_state(self.backend(role, slot), colour.value, "maint")
         if await self.proxy.map_get(self.settings.hosts_map, DEFAULT_KEY) == str(slot):
             await self.proxy.map_delete(self.settings.hosts_map, DEFAULT_KEY)
-        await self.proxy.map_delete(self.settings.checks_map, str(slot))
+        for colour in Colour:
+            await self.proxy.map_delete(self.settings.checks_map, self.check_key(slot, colour))
         await self.proxy.map_delete(self.settings.hosts_map, self.settings.host_of(app))
 
     async def serving(self, role: Role, slot: int, tie_break: Colour | None = None) -> Colour | None:
