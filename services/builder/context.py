@@ -14,9 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from docker.utils.build import exclude_paths
-
 from services.builder.contained import OutsideRepository, directory_inside
+from services.builder.ignore import IgnoreFileError, check_patterns, included_paths
 from services.shared.appspec import AppSpec
 
 # The linted Dockerfile's bytes always travel under this name, as a regular file.
@@ -68,16 +67,21 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
 
 def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
     """The context's paths a `docker build` would send: the repository's `.dockerignore` applied with
-    Docker's own matcher (the docker SDK's port of moby's, `!` exceptions and `**` included) rather than
-    a look-alike of ours. The Dockerfile is always sent, as Docker does."""
+    the docker SDK's semantics (its port of moby's, `!` exceptions and `**` included), by our linear-time
+    matcher (services.builder.ignore says why not the SDK's own). The Dockerfile is always sent, as
+    Docker does. A `.dockerignore` too big to apply fails the build."""
     ignore = context_dir / ".dockerignore"
     patterns: list[str] = []
     if ignore.is_file() and not ignore.is_symlink():
         lines = (line.strip() for line in ignore.read_text(errors="replace").splitlines())
         patterns = [line for line in lines if line and not line.startswith("#")]
-    patterns.append(".git")  # after the repository's own: a `!.git` there cannot bring it back
-    return sorted(p for p in exclude_paths(str(context_dir), patterns, dockerfile=dockerfile)
-                  if p != dockerfile)
+    try:
+        check_patterns(patterns)
+        patterns.append(".git")  # after the repository's own: a `!.git` there cannot bring it back
+        paths = included_paths(str(context_dir), patterns, dockerfile)
+    except IgnoreFileError as exc:
+        raise ContextError(str(exc)) from None
+    return sorted(p for p in paths if p != dockerfile)
 
 
 def _check_link(root: Path, context_dir: Path, info: tarfile.TarInfo) -> None:
