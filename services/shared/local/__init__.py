@@ -31,7 +31,8 @@ async def open_local_platform(settings: LocalSettings) -> AsyncIterator[LocalPla
     docker = await open_engine(settings.engine_url(), "GREENLIGHT_LOCAL_DOCKER_HOST", api_version=ENGINE_API)
     try:
         async with aiohttp.ClientSession() as http:
-            containers = EngineContainers(docker, pull_auth=auth, podman_cgroups=settings.podman_cgroups)
+            containers = EngineContainers(docker, pull_auth=auth, podman_cgroups=settings.podman_cgroups,
+                                          pull_timeout=settings.pull_timeout)
             runner = ColourRunner(containers, http, MarkStore(settings.state_dir), settings)
             yield LocalPlatform(settings, Router(HAProxyRuntime(settings.socket), settings), runner)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,8 +53,9 @@ class Containers(Protocol):
 
 class EngineContainers:
     def __init__(self, docker: aiodocker.Docker, *, pull_auth: Mapping[str, str] | None,
-                 podman_cgroups: str) -> None:
+                 podman_cgroups: str, pull_timeout: float = 600.0) -> None:
         self.docker = docker
+        self.pull_timeout = pull_timeout
         self.pull_auth = pull_auth
         self.podman_cgroups = podman_cgroups
         self._podman: bool | None = None
@@ -69,7 +71,13 @@ class EngineContainers:
             raise _unreachable(exc) from exc
         log.info("pulling image", image=ref)
         try:
-            await self.docker.images.pull(ref, auth=dict(self.pull_auth) if self.pull_auth else None)
+            # Bounded: a registry that takes the connection and never answers held the deploy, under the colour's
+            # and the app's locks, past any deadline or abort (the pull is the engine's; aiodocker waits forever).
+            async with asyncio.timeout(self.pull_timeout):
+                await self.docker.images.pull(ref, auth=dict(self.pull_auth) if self.pull_auth else None)
+        except TimeoutError as exc:
+            raise PlatformUnavailable(f"pulling {ref} took longer than {self.pull_timeout:g} s "
+                                      "(GREENLIGHT_LOCAL_PULL_TIMEOUT)", dependency="registry") from exc
         except aiodocker.DockerError as exc:
             raise PlatformError(f"cannot pull {ref}: {str(exc.message).strip()}") from exc
         except (aiohttp.ClientError, OSError) as exc:

@@ -54,6 +54,8 @@ class LocalSettings(BaseSettings):
     switch_timeout: float = Field(10.0, gt=0, description="seconds HAProxy may take to see the new colour "
                                                           "healthy before the switch gives up; default 10")
     probe_timeout: float = Field(2.0, gt=0, description="seconds one readiness probe may take; default 2")
+    pull_timeout: float = Field(600.0, gt=0, description="seconds the engine may take to pull a release's image "
+                                                         "before the deploy is retried; default 600")
     container_prefix: str = Field("greenlight", description="containers are named <prefix>-<app>-<colour>")
     podman_cgroups: str = Field(
         "enabled", description="cgroups mode for containers on podman (its containers.conf may say "
