@@ -17,6 +17,7 @@ from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
 from services.shared.settings import BusSettings
 from tests.harness import make_release
 
@@ -79,6 +80,19 @@ def chain(rid: str, app: str = "demo", states: tuple[S, ...] = HAPPY, **changes:
     events = [event]
     for state in states:
         event = event.next(state, actor="test")
+        events.append(event)
+    return events
+
+
+TO_LIVE = (*HAPPY, S.APPROVED, S.SWITCHING, S.LIVE)
+
+
+def went_live(rid: str, colour: Colour, previous: str | None, app: str = "demo") -> list[ReleaseEvent]:
+    """A release's events from `requested` to `live`, deployed on `colour` after `previous`."""
+    event = first_event(make_release(rid, app, previous_release=previous), actor="ann")
+    events = [event]
+    for state in TO_LIVE:
+        event = event.next(state, actor="test", **({"standby_colour": colour} if state is S.DEPLOYING else {}))
         events.append(event)
     return events
 

@@ -25,24 +25,12 @@ from services.shared.db import driver
 from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
-from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
-from tests.harness import make_release
+from tests.db.conftest import went_live
 
 STREAM = "gltest.app-snapshot.log"
-TO_LIVE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING,
-           S.LIVE)
 
-
-def _to_live(rid: str, colour: Colour, previous: str | None) -> list[ReleaseEvent]:
-    event = first_event(make_release(rid, "demo", previous_release=previous), actor="ann")
-    events = [event]
-    for state in TO_LIVE:
-        changes = {"standby_colour": colour} if state is S.DEPLOYING else {}
-        event = event.next(state, actor="test", **changes)
-        events.append(event)
-    return events
 
 
 async def test_the_app_row_and_its_releases_come_from_one_moment(database: ReleaseDatabase, any_database: str,
@@ -50,8 +38,8 @@ async def test_the_app_row_and_its_releases_come_from_one_moment(database: Relea
     async with database.engine.begin() as connection:
         await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
                                                             updated_at=datetime.now(UTC)))
-    r0 = _to_live("r0", Colour.BLUE, None)
-    r1 = _to_live("r1", Colour.GREEN, "r0")
+    r0 = went_live("r0", Colour.BLUE, None)
+    r1 = went_live("r1", Colour.GREEN, "r0")
     superseded = r0[-1].next(S.SUPERSEDED, actor="switcher")
     raw = [(n, False, e.dumps()) for n, e in enumerate([*r0, *r1, superseded])]
     await database.writer.run(fold_batch_sync, STREAM, raw)

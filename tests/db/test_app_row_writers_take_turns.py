@@ -31,25 +31,15 @@ from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import apps, projection
 from services.shared.db.settings import DatabaseSettings
-from services.shared.events import ReleaseEvent, first_event
+from services.shared.events import first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
+from tests.db.conftest import went_live
 from tests.harness import make_release
 
 STREAM = "gltest.app-row-turns.log"
-TO_LIVE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING,
-           S.LIVE)
 SHOWN = ("live_release", "live_colour", "standby_release", "in_flight_release")
 
-
-def _to_live(rid: str, colour: Colour, previous: str | None) -> list[ReleaseEvent]:
-    event = first_event(make_release(rid, "demo", previous_release=previous), actor="ann")
-    events = [event]
-    for state in TO_LIVE:
-        changes = {"standby_colour": colour} if state is S.DEPLOYING else {}
-        event = event.next(state, actor="test", **changes)
-        events.append(event)
-    return events
 
 
 async def _row(engine: AsyncEngine) -> dict[str, Any]:
@@ -82,8 +72,8 @@ async def test_a_strict_record_and_another_writer_of_the_app_both_show(postgres_
         async with projector_engine.begin() as connection:
             await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
                                                                 updated_at=datetime.now(UTC)))
-        r0 = _to_live("r0", Colour.BLUE, None)
-        r1 = _to_live("r1", Colour.GREEN, "r0")
+        r0 = went_live("r0", Colour.BLUE, None)
+        r1 = went_live("r1", Colour.GREEN, "r0")
         raw = [(n, False, e.dumps()) for n, e in enumerate([*r0, *r1])]
         await projector.writer.run(fold_batch_sync, STREAM, raw)
         superseded = r0[-1].next(S.SUPERSEDED, actor="switcher")

@@ -12,7 +12,7 @@ from aiohttp import web
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.kube.platform import KubePlatform
-from services.shared.platform import ColourStatus, Platform
+from services.shared.platform import ColourStatus, Platform, PlatformUnavailable
 from services.shared.platforms import PLATFORM
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
@@ -110,3 +110,31 @@ async def fire(app: web.Application, bus_settings: BusSettings, kube: KubeTarget
     the broker's delay queue or for a delivery's ack."""
     settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(), ready_timeout=kube.patience)
     await Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings).scale_down(timer)
+
+
+class ApiAway:
+    """The cluster, whose API can be taken away (`away`), or goes away by itself right after the first switch
+    of the live Service (`after_flip`); the switches made are kept, and announced on `switched`."""
+
+    def __init__(self, inner: KubePlatform, *, after_flip: bool = False) -> None:
+        self.inner = inner
+        self.away = False
+        self.after_flip = after_flip
+        self.switches: list[tuple[Any, ...]] = []
+        self.switched = asyncio.Condition()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.away:
+                raise PlatformUnavailable("Kubernetes API unreachable (test)")
+            result = await method(*args, **kwargs)
+            if name == "switch":
+                self.away = self.after_flip and not self.switches
+                async with self.switched:
+                    self.switches.append(args[1:])
+                    self.switched.notify_all()
+            return result
+
+        return call

@@ -8,62 +8,31 @@ Once the API answers, the failed release's colour is freed as any failed release
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
-from services.shared.kube.platform import KubePlatform
-from services.shared.platform import PlatformUnavailable
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import deployment, service
-from tests.switcher.running import live_and_staged, switcher
+from tests.switcher.running import ApiAway, live_and_staged, switcher
 
 pytestmark = pytest.mark.cluster
 
 
-class AwayAfterFlip:
-    """The cluster, whose API goes away right after the live Service is switched, until `back()`."""
-
-    def __init__(self, inner: KubePlatform) -> None:
-        self.inner = inner
-        self.away = False
-        self.switches: list[tuple[Any, ...]] = []
-        self.switched = asyncio.Condition()
-
-    def back(self) -> None:
-        self.away = False
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.away:
-                raise PlatformUnavailable("Kubernetes API unreachable (test)")
-            result = await method(*args, **kwargs)
-            if name == "switch":
-                self.away = not self.switches  # only after the first flip
-                async with self.switched:
-                    self.switches.append(args[1:])
-                    self.switched.notify_all()
-            return result
-
-        return call
-
 
 async def test_the_previous_release_takes_the_traffic_back(bus_settings: BusSettings, kube: KubeTarget) -> None:
     async with kube.platform() as inner:
-        cluster = AwayAfterFlip(inner)
+        cluster = ApiAway(inner, after_flip=True)
         async with switcher(bus_settings, kube, platform=cluster) as (app, events):  # type: ignore[arg-type]
             await app[BUS].publish(await live_and_staged(inner, kube, app))
             [failed] = await events.wait("r2", S.FAILED)  # past the tests' retry budget of 4 s
             assert failed.release.error is not None and "switcher gave up" in failed.release.error.reason
             assert (await service(inner, kube))["spec"]["selector"]["role"] == "green"  # r2 serves, failed
 
-            cluster.back()
+            cluster.away = False
             async with asyncio.timeout(30), cluster.switched:
                 await cluster.switched.wait_for(lambda: len(cluster.switches) == 2)
             assert cluster.switches[1][:2] == (Colour.GREEN, Colour.BLUE)

@@ -8,39 +8,17 @@ A post-promotion analysis given up (`verifying`, which cannot fail either) stays
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from services.shared.bus import REASON_HEADER
 from services.shared.events import first_event
 from services.shared.giveup import given_up
-from services.shared.kube.platform import KubePlatform
-from services.shared.platform import PlatformUnavailable
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.harness import dead_letters, make_release
-from tests.switcher.running import live_and_staged, switcher
-
-
-class ApiAway:
-    """The cluster, whose API can be taken away."""
-
-    def __init__(self, inner: KubePlatform) -> None:
-        self.inner = inner
-        self.away = False
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if self.away:
-                raise PlatformUnavailable("Kubernetes API unreachable (test)")
-            return await method(*args, **kwargs)
-
-        return call
+from tests.switcher.running import ApiAway, live_and_staged, switcher
 
 
 @pytest.mark.cluster
