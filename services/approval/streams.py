@@ -47,6 +47,9 @@ class StreamHub:
         self.max_streams = max_streams
         self.max_per_identity = max_per_identity
         self.open: set[EventSourceResponse] = set()
+        # Counted at admission, before the first await: counting only once a stream was set up let every request
+        # that arrived during the first one's setup (the feed's first query) past the limits.
+        self.admitted = 0
         self.by_identity: Counter[str] = Counter()
         self.closing = False
         self.encodings = 0  # how many times an event was serialised: the test and bench read it
@@ -56,12 +59,20 @@ class StreamHub:
         if self.closing:
             raise ApiError("The service is shutting down; reconnect in a moment.", status=503,
                            headers={"Retry-After": "1"})
-        if len(self.open) >= self.max_streams:
+        if self.admitted >= self.max_streams:
             raise ApiError("Too many event streams are open; retry later.", status=429,
                            headers={"Retry-After": "5"})
         if self.by_identity[caller.name] >= self.max_per_identity:
             raise ApiError(f"{caller.name} already has {self.max_per_identity} event streams open; close one "
                            f"or retry later.", status=429, headers={"Retry-After": "5"})
+        self.admitted += 1
+        self.by_identity[caller.name] += 1
+
+    def leave(self, caller: Identity) -> None:
+        self.admitted -= 1
+        self.by_identity[caller.name] -= 1
+        if self.by_identity[caller.name] <= 0:
+            del self.by_identity[caller.name]
 
     def encode(self, logged: LoggedEvent) -> bytes:
         """The whole SSE message for an event, made once and shared by every subscriber."""
@@ -117,14 +128,13 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
-    fanout = hub.feed(request.app[DATABASE])
-    # Without Last-Event-ID: from the newest event handed to the open streams (one query per process, not
-    # one per stream: 2,000 streams connecting were 2,000 queries).
-    after = call.params.after if call.params.after is not None else await fanout.now()
-    # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-    follow = cast(AsyncGenerator[LoggedEvent, None], fanout.events(after, match))
-    hub.by_identity[caller.name] += 1
     try:
+        fanout = hub.feed(request.app[DATABASE])
+        # Without Last-Event-ID: from the newest event handed to the open streams (one query per process, not
+        # one per stream: 2,000 streams connecting were 2,000 queries).
+        after = call.params.after if call.params.after is not None else await fanout.now()
+        # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
+        follow = cast(AsyncGenerator[LoggedEvent, None], fanout.events(after, match))
         with request.app[FEED].listen(match_progress) as progress:
             async with sse_response(request, ping_interval=hub.ping_interval) as response:
                 hub.open.add(response)
@@ -143,9 +153,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
                         pump.cancel()
                     await asyncio.gather(*pumps, return_exceptions=True)
     finally:
-        hub.by_identity[caller.name] -= 1
-        if hub.by_identity[caller.name] <= 0:
-            del hub.by_identity[caller.name]
+        hub.leave(caller)
     return response
 
 
