@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -27,12 +28,16 @@ class StreamedEvent:
 
 @dataclass
 class Reconnect:
-    """Consecutive failed attempts allowed, and the backoff between them (the first retry is at once)."""
+    """Consecutive failed attempts allowed, and the backoff between them (the first retry is at once). A stream
+    that stayed open `healthy_after` seconds before it dropped was no failed attempt: a release waiting hours for
+    approval behind a proxy that cuts idle streams, or through API restarts, is followed as long as it takes."""
 
     attempts: int = 8
     base_delay: float = 0.5
     max_delay: float = 5.0
+    healthy_after: float = 30.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
     def delay(self, failures: int) -> float:
         return 0.0 if failures <= 1 else min(self.max_delay, self.base_delay * 2 ** (failures - 2))
@@ -53,8 +58,10 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
     failures = 0
     last = last_event_id
     while True:
+        opened: list[float] = []  # when this attempt's stream was accepted, if it was
         try:
-            for event in _stream_once(client, path, last, read_timeout, on_progress):
+            for event in _stream_once(client, path, last, read_timeout, on_progress,
+                                      functools.partial(_stamp, opened, policy.clock)):
                 if last is not None and event.offset <= last:
                     continue
                 failures = 0
@@ -67,6 +74,8 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
             if exc.status is None or exc.status < 500:
                 raise
             error = exc
+        if opened and policy.clock() - opened[0] >= policy.healthy_after:
+            failures = 0
         failures += 1
         if failures > policy.attempts:
             raise ApiError(f"lost the event stream from {client.url} after {policy.attempts} retries: "
@@ -76,14 +85,21 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
             on_reconnect(last)
 
 
+def _stamp(stamps: list[float], clock: Callable[[], float]) -> None:
+    stamps.append(clock())
+
+
 def _stream_once(client: GreenlightClient, path: str, last: int | None, read_timeout: float,
-                 on_progress: Callable[[dict[str, Any]], None] | None = None) -> Iterator[StreamedEvent]:
+                 on_progress: Callable[[dict[str, Any]], None] | None = None,
+                 on_open: Callable[[], None] | None = None) -> Iterator[StreamedEvent]:
     headers = {"Last-Event-ID": str(last)} if last is not None else {}
     timeout = httpx.Timeout(client.timeout, read=read_timeout)
     with connect_sse(client.http, "GET", path, headers=headers, timeout=timeout) as source:
         if source.response.status_code >= 400:
             source.response.read()
             raise client.error_from(source.response)
+        if on_open is not None:
+            on_open()
         for sse in source.iter_sse():
             if sse.event == "progress":  # carries no id of its own (httpx-sse repeats the last one)
                 if on_progress is not None:

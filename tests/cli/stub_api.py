@@ -67,6 +67,7 @@ class StubApi:
         self.drop_first_stream_after: int | None = None  # abruptly cut the first stream after N events
         self.drop_every_stream_after: int | None = None  # ... every stream
         self.replay_from_start = False  # a server that repeats itself: Last-Event-ID is ignored
+        self.end_streams_idle = False  # end each stream as soon as it has nothing new to send (a proxy's idle cut)
         self.stream_opened = threading.Event()
         self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
         self.url = ""
@@ -301,6 +302,8 @@ class StubApi:
                         assert request.transport is not None
                         request.transport.close()  # an abrupt drop, not a clean end of stream
                         return stream
+                if self.end_streams_idle:
+                    return stream
                 async with self._changed:
                     await self._changed.wait_for(
                         lambda seen=position: seen < len(self.log) or self._closing)  # type: ignore[misc]

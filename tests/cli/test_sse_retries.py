@@ -82,3 +82,30 @@ def test_a_stream_that_delivers_between_drops_is_followed_past_the_retry_limit(s
         events.close()
     assert seen == [0, 1, 2, 3, 4, 5]
     assert slept == [0.0] * 5  # every drop was the first failure in a row: retried at once
+
+
+def test_streams_that_stayed_open_before_they_ended_are_followed_past_the_retry_limit(stub: StubApi) -> None:
+    """A stream that was open `healthy_after` seconds before it ended was no failed attempt: a release waiting for
+    approval behind a proxy that cuts idle streams is followed as long as it takes, not given up after 8 cuts."""
+    stub.add(make_release("r1"))
+    stub.end_streams_idle = True
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 31.0  # each stream stays open a while before the cut
+        return now[0]
+
+    reconnects: list[int | None] = []
+
+    def reconnected(last: int | None) -> None:
+        reconnects.append(last)
+        if len(reconnects) == 12:  # past the 8 attempts allowed in a row
+            stub.end_streams_idle = False
+            stub.advance("r1", S.BUILDING)
+
+    with GreenlightClient(stub.url, "approver-token") as client:
+        events = follow_events(client, "/releases/r1/events", on_reconnect=reconnected,
+                               reconnect=Reconnect(clock=clock, sleep=lambda _: None))
+        seen = [next(events).offset for _ in range(2)]
+        events.close()
+    assert seen == [0, 1] and len(reconnects) == 12
