@@ -28,10 +28,48 @@ class ChildSpec:
     health_path: str = "/healthz"
 
 
+class _ExitProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """What asyncio.create_subprocess_exec uses, plus `exited`: resolved the moment the child itself exits."""
+
+    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self.exited: asyncio.Future[int] = loop.create_future()
+        self._subprocess: asyncio.SubprocessTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert isinstance(transport, asyncio.SubprocessTransport)
+        self._subprocess = transport
+
+    def process_exited(self) -> None:
+        # asyncio calls this (SubprocessProtocol's documented callback) once its child watcher has reaped the
+        # child, before and independently of the pipes closing.
+        super().process_exited()
+        assert self._subprocess is not None
+        code = self._subprocess.get_returncode()
+        if code is not None and not self.exited.done():
+            self.exited.set_result(code)
+
+
+class ChildProcess(asyncio.subprocess.Process):
+    """An asyncio Process whose exit can be awaited without waiting for its output to end.
+
+    Process.wait() (CPython 3.11) returns only once the transport is closed, i.e. once the child has exited
+    AND every pipe to it is closed. A child's own subprocesses (a helper it starts, a wrapper shell's command)
+    inherit its stdout, so while one of them lives wait() does not return although the child is long dead:
+    a supervisor waiting on it would neither notice a crash nor finish a stop. `exited` is resolved from the
+    protocol's process_exited() callback instead, which asyncio makes as soon as the child is reaped."""
+
+    def __init__(self, transport: asyncio.SubprocessTransport, protocol: _ExitProtocol,
+                 loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(transport, protocol, loop)
+        self.exited: asyncio.Future[int] = protocol.exited  # the child's return code
+
+
 @dataclass
 class ChildStatus:
     spec: ChildSpec
-    process: asyncio.subprocess.Process
+    process: ChildProcess
     status: str = "starting"
     ready_after: float | None = None
     pump: asyncio.Task[None] | None = None
@@ -45,17 +83,21 @@ class ChildStatus:
         return self.process.returncode is None
 
 
-async def spawn(spec: ChildSpec) -> asyncio.subprocess.Process:
+async def spawn(spec: ChildSpec) -> ChildProcess:
+    """asyncio.create_subprocess_exec, spelled out so that the child's exit can be awaited on its own."""
+    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.create_subprocess_exec(
-            *spec.argv, env=dict(spec.env), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=1 << 20,
-            # Own session: the terminal's Ctrl-C reaches only the supervisor, which decides how children
-            # stop; and a straggler's whole process group can be killed at once.
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _ExitProtocol(1 << 20, loop), spec.argv[0], *spec.argv[1:], env=dict(spec.env),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            # Own session, so its own process group (pgid == pid): the terminal's Ctrl-C reaches only the
+            # supervisor, which decides how children stop; and a child with everything it started can be
+            # signalled at once, even after the child itself has gone.
             start_new_session=True, preexec_fn=_die_with_parent,
         )
     except OSError as exc:
         raise SpawnFailed(f"cannot start {spec.name} ({' '.join(spec.argv)}): {exc}") from exc
+    return ChildProcess(transport, protocol, loop)
 
 
 async def pump_lines(child: ChildStatus, sink: LineSink) -> None:

@@ -41,48 +41,69 @@ class Supervisor:
         return all(child.status == "healthy" for child in self.children)
 
     async def watch(self, stop: asyncio.Event) -> ChildStatus | None:
-        """Block until `stop` is set (None) or a child exits on its own (that child)."""
+        """Block until `stop` is set (None) or a child exits on its own (that child, its group killed)."""
+        # `exited`, not Process.wait(): wait() also waits for every holder of the child's stdout, so a crashed
+        # child whose helper lives on would never be noticed (see ChildProcess).
+        exits = {child.process.exited: child for child in self.children}
         stopping = asyncio.create_task(stop.wait())
-        exits = {asyncio.create_task(child.process.wait()): child for child in self.children}
+        either: list[asyncio.Future[Any]] = [stopping, *exits]
         try:
-            done, _ = await asyncio.wait([stopping, *exits], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in [stopping, *exits]:
-                task.cancel()
-            await asyncio.gather(stopping, *exits, return_exceptions=True)
-        for task, child in exits.items():
-            if task in done or not child.running:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # asyncio.wait never cancels what it waits on: the exit futures stay for stop()
+            stopping.cancel()
+            await asyncio.gather(stopping, return_exceptions=True)
+        for exited, child in exits.items():
+            if exited.done():
                 child.status = f"exited with code {child.process.returncode}"
+                # Whatever it started (helpers, a wrapper's command) is orphaned: it must not outlive it.
+                self._signal_group(child, signal.SIGKILL)
                 return child
         return None
 
     async def stop(self) -> None:
-        """SIGTERM every running child, give them `grace` seconds together, then SIGKILL the rest."""
+        """SIGTERM every child's process group, give them `grace` seconds together, then SIGKILL every group.
+
+        Groups, not just the children: what a child started must not outlive `up`, even once the child itself
+        has gone (crashed, or exited on SIGTERM and left a helper behind). Every wait here is bounded: a
+        child's exit is awaited through `exited`, never Process.wait(), which a helper holding the child's
+        stdout would keep from returning (see ChildProcess)."""
         running = [child for child in self.children if child.running]
-        for child in running:
-            with contextlib.suppress(ProcessLookupError):
-                child.process.send_signal(signal.SIGTERM)
+        for child in self.children:
+            self._signal_group(child, signal.SIGTERM)
         if running:
-            waits = [asyncio.create_task(child.process.wait()) for child in running]
+            all_exited = asyncio.create_task(asyncio.wait([child.process.exited for child in running]))
             forced = asyncio.create_task(self.force.wait())
-            either: list[asyncio.Future[Any]] = [asyncio.gather(*waits), forced]
-            await asyncio.wait(either, timeout=self.grace, return_when=asyncio.FIRST_COMPLETED)
-            forced.cancel()
-            await asyncio.gather(forced, return_exceptions=True)
+            await asyncio.wait([all_exited, forced], timeout=self.grace, return_when=asyncio.FIRST_COMPLETED)
+            for task in (all_exited, forced):
+                task.cancel()
+            await asyncio.gather(all_exited, forced, return_exceptions=True)
             for child in running:
                 if child.running:
                     child.status = f"killed after {self.grace:g}s grace"
-                    # The whole group: a straggler's own subprocesses must not outlive it.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(child.process.pid, signal.SIGKILL)
-            await asyncio.gather(*waits)
+        # Every group, the leader alive or not: a straggler's, or what an exited child left behind.
+        for child in self.children:
+            self._signal_group(child, signal.SIGKILL)
+        if running:
+            # SIGKILL cannot be ignored; the bound is only for a process stuck in the kernel.
+            with contextlib.suppress(TimeoutError):
+                await bounded(asyncio.wait([child.process.exited for child in running]), 5.0)
         for child in self.children:
             if child.pump is not None:
-                # EOF comes after a child's last line, unless a grandchild still holds its stdout.
+                # EOF comes after a child's last line, unless a grandchild that left its group holds its stdout.
                 with contextlib.suppress(TimeoutError):
                     await bounded(child.pump, 2.0)
             if child.status in ("healthy", "starting"):
                 child.status = f"stopped ({child.process.returncode})"
+
+    @staticmethod
+    def _signal_group(child: ChildStatus, signum: signal.Signals) -> None:
+        """Signal the child's process group; spawn() makes each child a session (so group) leader: pgid == pid.
+
+        The kernel does not hand out a pid again while it still names a process group, so as long as anything
+        of the child's group lives this reaches exactly that group, its leader gone or not; an emptied group
+        gives ESRCH, ignored."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.process.pid, signum)
 
     async def run(self, stop: asyncio.Event, on_started: Callable[[list[ChildStatus]], None],
                   on_exit: Callable[[ChildStatus], None]) -> int:
@@ -121,5 +142,5 @@ class Supervisor:
                 child.status = f"no healthy {child.spec.health_path} after {self.health_timeout:g}s"
                 return
             await asyncio.sleep(self.poll_interval)
-        await child.process.wait()
+        await child.process.exited  # not wait(): see ChildProcess
         child.status = f"exited with code {child.process.returncode} during start-up"
