@@ -12,20 +12,35 @@ const OUTCOMES = new Set(["live", "failed", "rejected"]); // where a release's o
 const FINAL = new Set(["failed", "rejected"]); // ended for good: the snapshot's updated_at is the end
 const PAGE_SIZE = 50;
 
+// Everything a session learns or asks for, in one place: signing out puts back a fresh copy of each (session.js),
+// so a cache added here cannot outlive its session. A set left behind once kept the next session from asking
+// again (the list's "Took" stayed blank, the gate's "Live now" had no commit facts after signing in again).
+function freshSession() {
+  return {
+    token: null,
+    me: null, // GET /me: name, roles, may (operation ids), decide_own_releases, decision_comment_required
+    releases: new Map(), // id -> newest release snapshot seen
+    apps: new Map(), // app -> answer of GET /apps/{app}
+    appRead: new Map(), // app -> number of the newest GET /apps/{app} answer applied (stream.js refreshApp)
+    histories: new Map(), // id -> events, for the release page and for commit facts
+    historyAsked: new Set(), // ids whose history the list asked for, for its durations (stream.js wantHistory)
+    historyQueue: [], // of those, the ids still to fetch
+    liveAsked: new Set(), // ids of live releases whose history the gate asked for, for their commit (gate.js)
+    shownKey: null, // the view whose data was loaded (router.js showRoute)
+    nextCursor: null,
+    oldestLoaded: null, // created_at of the oldest release of the pages loaded
+    lastOffset: null,
+    pendingApps: new Set(),
+    progress: new Map(), // id -> newest progress of its running step (live only, never stored)
+  };
+}
+
 const model = {
-  token: null,
-  me: null, // GET /me: name, roles, may (operation ids), decide_own_releases, decision_comment_required
-  releases: new Map(), // id -> newest release snapshot seen
-  apps: new Map(), // app -> answer of GET /apps/{app}
-  histories: new Map(), // id -> events, for the release page and for commit facts
-  nextCursor: null,
-  oldestLoaded: null, // created_at of the oldest release of the pages loaded
+  ...freshSession(),
   source: null,
   caughtUp: Promise.resolve(), // the view read again once a stream without a resume point opened (stream.js)
-  lastOffset: null,
-  pendingApps: new Set(),
-  progress: new Map(), // id -> newest progress of its running step (live only, never stored)
   appBatch: null, // the pending GET /apps/{app} batch (stream.js)
+  appReads: 0, // GET /apps/{app} requests numbered in the order sent, over every session (stream.js refreshApp)
   renderQueued: false,
   notice: null, // { release, seq }: an info notice about a release clears when it changes again
 };

@@ -2,8 +2,6 @@
 // the commits between them, the checks, the preview; then its facts and every step with its timing.
 "use strict";
 
-const requested = new Set(); // release ids whose history was asked for once (the live one, for its commit)
-
 // The commits the builder recorded at build time: newest first, the candidate's own commit first.
 function recordedCommits(id) {
   const history = model.histories.get(id) || [];
@@ -60,8 +58,8 @@ function checks(release) {
 function gatePanel(release, view) {
   // undefined while the app's facts are on their way: "nothing live" must not be said before it is known.
   const live = !view ? undefined : view.live_release && view.live_release.id !== release.id ? view.live_release : null;
-  if (live && !requested.has(live.id)) {
-    requested.add(live.id);
+  if (live && !model.liveAsked.has(live.id)) {
+    model.liveAsked.add(live.id);
     loadRelease(live.id).catch(handleError);
   }
   return el("section", { class: "gate", "data-testid": "gate" },

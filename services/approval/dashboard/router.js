@@ -38,16 +38,14 @@ async function navigate(url, { replace = false } = {}) {
   await showRoute();
 }
 
-let shownKey = null;
-
 // Loads what the view needs, then renders; the data for a list is fetched again when its filters change.
 async function showRoute() {
   const route = currentRoute();
   clearNotice({ keepErrors: false });
   const key = route.view === "release" ? `release:${route.id}` : `list:${route.filters.app}:${route.filters.state}`;
   scheduleRender();
-  if (!model.token || key === shownKey) return;
-  shownKey = key;
+  if (!model.token || key === model.shownKey) return;
+  model.shownKey = key;
   try {
     if (route.view === "release") {
       const release = await loadRelease(route.id);
@@ -58,7 +56,7 @@ async function showRoute() {
       if (route.filters.app) refreshAppSoon(route.filters.app);
     }
   } catch (err) {
-    shownKey = null;
+    model.shownKey = null;
     handleError(err);
   }
 }

@@ -46,7 +46,7 @@ async function signIn(token) {
   byId("content").hidden = false;
   byId("whoami").textContent = `${model.me.name} · ${model.me.roles.join(", ") || "no roles"}`;
   clearNotice();
-  shownKey = null;
+  model.shownKey = null;
   // The first page first: then the stream's replay of older history cannot slip in ahead of the paging.
   await showRoute();
   if (model.token === token) openStream();
@@ -55,11 +55,8 @@ async function signIn(token) {
 function signOut() {
   closeStream();
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(model, { token: null, me: null, lastOffset: null, nextCursor: null });
-  model.releases.clear();
-  model.apps.clear();
-  model.histories.clear();
-  shownKey = null;
+  // New caches, not cleared ones: an answer still on its way for the old session is told apart by them.
+  Object.assign(model, freshSession());
   byId("signin-page").hidden = false;
   byId("session").hidden = true;
   byId("content").hidden = true;

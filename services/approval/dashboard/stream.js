@@ -59,31 +59,41 @@ async function loadRelease(id) {
   return answer.release;
 }
 
-// Histories fetched for the list's durations: each once, a few at a time, so a page of 50 stays cheap.
-const historyQueue = [];
-const historyAsked = new Set();
+// Histories fetched for the list's durations: each once a session (model.historyAsked), a few at a time, so a
+// page of 50 stays cheap.
 let historyBusy = 0;
 
 function wantHistory(id) {
-  if (historyAsked.has(id)) return;
-  historyAsked.add(id);
-  historyQueue.push(id);
+  if (model.historyAsked.has(id)) return;
+  model.historyAsked.add(id);
+  model.historyQueue.push(id);
   pumpHistories();
 }
 
 function pumpHistories() {
-  while (historyBusy < 3 && historyQueue.length && model.token) {
-    const id = historyQueue.shift();
+  while (historyBusy < 3 && model.historyQueue.length && model.token) {
+    const id = model.historyQueue.shift();
+    const asked = model.historyAsked; // this session's: an answer for one signed out since is dropped
     historyBusy += 1;
-    api("GET", `/releases/${enc(id)}`).then((answer) => mergeHistory(id, answer.history))
-      .catch(() => historyAsked.delete(id)) // tried again on a later render
+    api("GET", `/releases/${enc(id)}`)
+      .then((answer) => { if (model.historyAsked === asked) mergeHistory(id, answer.history); })
+      .catch(() => asked.delete(id)) // tried again on a later render
       .finally(() => { historyBusy -= 1; pumpHistories(); });
   }
 }
 
+// Two reads of one app can overlap (a burst's batch starts while the last one's answer is on its way, the
+// replicas' refresh) and their answers arrive in any order: each read is numbered as it is sent, and an answer
+// older than the one applied is dropped. Applied in arrival order, a slow answer read before a rollback put the
+// rolled-back release back on the card as serving until the app's next event.
 async function refreshApp(app) {
+  model.appReads += 1;
+  const read = model.appReads;
+  const { apps, appRead } = model; // this session's: an answer for one signed out since is dropped
   const view = await api("GET", `/apps/${enc(app)}`);
-  model.apps.set(app, view);
+  if (model.apps !== apps || read < (appRead.get(app) || 0)) return;
+  appRead.set(app, read);
+  apps.set(app, view);
   for (const r of [view.live_release, view.standby_release, view.in_flight, view.warm && view.warm.release]) {
     if (r) remember(r);
   }
