@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from services.approval.app import create_app
+from services.approval.hook_settings import HookSettings
 from services.approval.settings import ApprovalSettings
 from services.shared.runtime import run, settings_or_exit
 
 
 def main() -> None:
     settings = settings_or_exit(ApprovalSettings)
-    run(create_app(settings), settings.port)
+    # Read here too, so that an invalid hook secret stops the API with one line naming it, not a traceback.
+    run(create_app(settings, hooks=settings_or_exit(HookSettings)), settings.port)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
 """Settings of the git webhooks and the Slack callbacks: `GREENLIGHT_HOOKS_*`. Every hook is off until its
-secret is set (it answers 404 then)."""
+secret is set (it answers 404 then). A blank secret (`GREENLIGHT_HOOKS_GITLAB_TOKEN=`) is not set: taken as
+a secret it would open the hook to anyone (GitLab's empty token matches a request without the header, an
+HMAC keyed with "" is computable by anyone). A secret shorter than MIN_SECRET characters is refused, as a
+subscription's is: a shared secret that short can be guessed."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.settings import Role
 from services.shared.release import AppName
+
+MIN_SECRET = 16  # as services/shared/subscriptions.py asks of a subscription's HMAC key
 
 
 class HookApp(BaseModel):
@@ -40,7 +45,9 @@ class SlackUser(BaseModel):
 
 
 class HookSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_HOOKS_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a refused secret must not be echoed in the validation error (nor a traceback).
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_HOOKS_", extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
 
     apps: list[HookApp] = Field(default_factory=list, description='JSON list of {"app", "repository", "branch", '
                                 '"aliases"}: which pushes release which app; default none')
@@ -51,3 +58,19 @@ class HookSettings(BaseSettings):
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
+
+    @field_validator("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """A blank secret is no secret: the hook stays off. A short one is refused (the message, never the value)."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        if not raw.strip():
+            return None
+        if not raw.isprintable():  # a control character or an undecodable byte (surrogate) of the environment
+            raise ValueError("a hook secret must be printable UTF-8 text")
+        if len(raw) < MIN_SECRET:
+            raise ValueError(f"a hook secret must have at least {MIN_SECRET} characters (a shorter one can be "
+                             "guessed); generate one, e.g. openssl rand -hex 32, or unset it to turn the hook off")
+        return value

@@ -6,12 +6,13 @@ Public routes of the route table: these callers prove themselves with a shared s
 
 from __future__ import annotations
 
-import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
+import structlog
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
@@ -23,9 +24,10 @@ from services.approval.push_desk import Push, PushDesk
 from services.approval.routing import Call
 from services.approval.sql import SQL
 from services.shared.db.runtime import DATABASE
-from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, verify
+from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, matches, verify
 
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
+log = structlog.get_logger(__name__)
 
 
 async def claims(request: web.Request) -> Claims:
@@ -35,10 +37,11 @@ async def claims(request: web.Request) -> Claims:
 async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
     request = call.request
-    secret = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
+    setting = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
     body = await request.read()
-    if not hmac.compare_digest(github_signature(secret, body), request.headers.get("X-Hub-Signature-256", "")):
-        raise Unauthorized("X-Hub-Signature-256 does not match the body.")
+    header = request.headers.get("X-Hub-Signature-256", "")
+    signed(lambda: matches(github_signature(setting.get_secret_value(), body), header),
+           "X-Hub-Signature-256 does not match the body.")
     kind = request.headers.get("X-GitHub-Event", "")
     if kind == "ping":
         return web.json_response({"results": [{"outcome": "pong"}]})
@@ -54,9 +57,9 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitLab push webhook: `X-Gitlab-Token`; `X-Gitlab-Event-UUID` names the delivery."""
     request = call.request
-    token = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
-    if not hmac.compare_digest(token.encode(), request.headers.get("X-Gitlab-Token", "").encode()):
-        raise Unauthorized("X-Gitlab-Token is not the configured token.")
+    setting = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
+    header = request.headers.get("X-Gitlab-Token", "")
+    signed(lambda: matches(setting.get_secret_value(), header), "X-Gitlab-Token is not the configured token.")
     body = await request.read()
     if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
         return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
@@ -70,14 +73,35 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
 async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     """Body `{"repository", "ref", "after", "delivery"}` signed as the notifier signs (README)."""
     request = call.request
-    secret = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
+    setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
     body = await request.read()
+    header = request.headers.get(SIGNATURE_HEADER)
+    refusal = None
     try:
-        verify(secret, body, request.headers.get(SIGNATURE_HEADER))
+        verify(setting.get_secret_value(), body, header)
     except BadSignature as exc:
-        raise Unauthorized(f"{str(exc).capitalize()}.") from None
+        refusal = f"{str(exc).capitalize()}."
+    except Exception as exc:  # an odd header is a 401, never a 500 and its traceback
+        log.warning("signature check failed", hook="generic", error=type(exc).__name__)
+        refusal = f"Malformed {SIGNATURE_HEADER} header."
+    if refusal is not None:
+        raise Unauthorized(refusal)
     push = _parse(GenericPush, body)
     return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,)))
+
+
+def signed(check: Callable[[], bool], refusal: str) -> None:
+    """Raises Unauthorized(refusal) unless `check()` is True; an exception in it (a header the caller chose
+    is odd) is a refusal too, logged by type only. The secret is read inside `check` alone and never held
+    by a handler's frame, so no traceback (rich prints frames' locals on a console) can show it; and the
+    check's own exception is not chained to the 401."""
+    try:
+        ok = check()
+    except Exception as exc:  # see above
+        log.warning("signature check failed", error=type(exc).__name__)
+        ok = False
+    if ok is not True:
+        raise Unauthorized(refusal)
 
 
 async def _act(request: web.Request, push: Push) -> web.Response:
@@ -86,10 +110,12 @@ async def _act(request: web.Request, push: Push) -> web.Response:
     return web.json_response({"results": results}, status=status)
 
 
-def _configured(secret: Any, name: str) -> str:
-    if secret is None:
+def _configured(setting: SecretStr | None, name: str) -> SecretStr:
+    """The hook's secret setting (SecretStr: its repr is masked), or 404 when the hook is off. A blank secret
+    is no secret: HookSettings turns it into None, and this holds for a hand-built one too."""
+    if setting is None or not setting.get_secret_value().strip():
         raise NotFound(f"{name} hook is not configured.")
-    return str(secret.get_secret_value())
+    return setting
 
 
 def _delivery(request: web.Request, header: str) -> str:

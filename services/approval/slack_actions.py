@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from services.approval.auth import Identity
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
-from services.approval.hooks import HOOK_SETTINGS
+from services.approval.hooks import HOOK_SETTINGS, signed
 from services.approval.hooks import claims as hook_claims
 from services.approval.models import FieldError
 from services.approval.routing import Call
@@ -43,15 +43,19 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     """A press of the notifier's Approve or Reject button, posted by Slack (form-encoded `payload`)."""
     request = call.request
     settings = request.app[HOOK_SETTINGS]
-    if settings.slack_signing_secret is None:
+    setting = settings.slack_signing_secret
+    if setting is None or not setting.get_secret_value().strip():
         raise NotFound("Slack actions are not configured.")
     body = await request.read()
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    if not timestamp.isdigit():
+    # isascii too: str.isdigit() accepts "²", which int() refuses; and int() refuses over 4,300 digits.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 15):
         raise Unauthorized("X-Slack-Request-Timestamp is missing or not a number.")
-    verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
-    if not verifier.is_valid(body, timestamp, request.headers.get("X-Slack-Signature")):
-        raise Unauthorized("The Slack signature is stale or does not match the body.")
+    signature = request.headers.get("X-Slack-Signature", "")
+    # slack-sdk compares str with hmac.compare_digest (TypeError on non-ASCII) and decodes the body as UTF-8:
+    # refused here, and anything else it raises is a 401 from `signed`, the secret never in this frame.
+    signed(lambda: signature.isascii() and SignatureVerifier(setting.get_secret_value()).is_valid(
+        body, timestamp, signature), "The Slack signature is stale or does not match the body.")
     press = _press(body)
     user = next((u for u in settings.slack_users if u.slack_user == press["user"]), None)
     if user is None:

@@ -1,12 +1,13 @@
 """Admin API for notification subscriptions; the notifier reads them from the same table per event.
 
-Secrets are write-only: accepted on create, never answered. Subscriptions configured in the notifier's
-own settings (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are not listed here.
+Secrets are write-only: accepted on create, never answered; nor is a credential in the URL (`masked_url`).
+Subscriptions configured in the notifier's own settings (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are not listed here.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from aiohttp import web
@@ -18,6 +19,7 @@ from services.approval.routing import Call, reply
 from services.approval.sql import SQL
 from services.shared.notified import bind_subscriptions, unbind_subscription
 from services.shared.protocol import ReleaseState
+from services.shared.redact import MASK, redact_url
 from services.shared.release import AppName
 from services.shared.runtime import BUS
 from services.shared.subscriptions import SubscriptionExists, SubscriptionId, SubscriptionSpec, SubscriptionTable
@@ -31,14 +33,33 @@ class SubscriptionPath(Params):
 
 class SubscriptionOut(BaseModel):
     id: str
-    url: AnyHttpUrl
+    url: AnyHttpUrl = Field(description=(
+        "where deliveries are POSTed, masked (`***`), as a URL may itself be the credential: its userinfo, "
+        "query values and fragment; for a `slack` subscription (or a Slack host) the whole path, an incoming "
+        "webhook's token. Scheme, host, port and query keys are shown as given"))
     apps: tuple[AppName, ...]
     states: tuple[ReleaseState, ...]
     format: Literal["cloudevents", "slack"]
 
     @classmethod
     def of(cls, spec: SubscriptionSpec) -> SubscriptionOut:
-        return cls(id=spec.id, url=spec.url, apps=spec.apps, states=spec.states, format=spec.format)
+        return cls(id=spec.id, url=AnyHttpUrl(masked_url(str(spec.url), spec.format)), apps=spec.apps,
+                   states=spec.states, format=spec.format)
+
+
+def masked_url(url: str, fmt: str) -> str:
+    """A subscription's URL as it may be answered. Slack's incoming webhook's path is its token
+    (`/services/T…/B…/<token>`), so a `slack` one (or any on a slack.com host) shows only scheme://host/***;
+    any other has its userinfo (redact_url), its query values and its fragment masked."""
+    parts = urlsplit(url)
+    netloc = urlsplit(redact_url(f"{parts.scheme}://{parts.netloc}/")).netloc
+    host = (parts.hostname or "").lower()
+    if fmt == "slack" or host == "slack.com" or host.endswith(".slack.com"):
+        return urlunsplit((parts.scheme, netloc, f"/{MASK}", "", ""))
+    # Every query value, not only credential-like keys: a receiver's key goes by any name (Azure's `?code=`),
+    # or by none (`?<key>`: a part without `=` is masked whole).
+    query = "&".join(f"{p.partition('=')[0]}={MASK}" if "=" in p else MASK for p in parts.query.split("&") if p)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, MASK if parts.fragment else ""))
 
 
 class SubscriptionList(BaseModel):

@@ -84,6 +84,10 @@ async def _deliveries(request: web.Request) -> web.Response:
     if not release or len(release) > 100:
         return web.json_response({"error": "Invalid query.release: 1-100 characters required.",
                                   "fields": [{"loc": ["query", "release"], "msg": "required"}]}, status=422)
+    if "\x00" in release:  # PostgreSQL's text cannot hold one (a 500 from the query); no release id has one
+        return web.json_response({"error": "Invalid query.release: must not contain a NUL character (U+0000).",
+                                  "fields": [{"loc": ["query", "release"],
+                                              "msg": "must not contain a NUL character (U+0000)"}]}, status=422)
     records = await request.app[RECORDS].of_release(release)
     return web.json_response([
         {"subscription": r.subscription_id, "event": r.event_id, "state": r.state, "status": r.status.value,

@@ -13,6 +13,7 @@ import time
 
 SIGNATURE_HEADER = "Greenlight-Signature"
 DEFAULT_TOLERANCE = 300.0
+_MAX_DIGITS = 15  # of `t`: a Unix time has 10
 
 
 class BadSignature(ValueError):
@@ -34,7 +35,8 @@ def verify(secret: str, body: bytes, header: str | None, *, tolerance: float = D
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        # isascii too: str.isdigit() accepts "²", which int() refuses; and int() refuses over 4,300 digits.
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= _MAX_DIGITS:
             timestamp = int(value)
         elif key == "v1":
             candidates.append(value)
@@ -46,10 +48,17 @@ def verify(secret: str, body: bytes, header: str | None, *, tolerance: float = D
     # Every candidate is compared, in constant time each, so timing says nothing about which matched.
     matched = False
     for candidate in candidates:
-        matched |= hmac.compare_digest(expected, candidate)
+        matched |= matches(expected, candidate)
     if not matched:
         raise BadSignature("signature does not match the body")
     return timestamp
+
+
+def matches(expected: str, given: str) -> bool:
+    """`given` (a header the caller chose) equals `expected`, compared in constant time as bytes: compare_digest
+    raises TypeError on a non-ASCII str. surrogatepass encodes any str, the same way on both sides (a header's
+    undecodable bytes arrive as surrogates), so an odd header is a mismatch, never an exception."""
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))
 
 
 def github_signature(secret: str, body: bytes) -> str:
