@@ -23,8 +23,10 @@ from services.approval.settings import ApprovalSettings
 from services.shared.appspec import AppSpec
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
+from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.approval import fakes as approval_fakes
+from tests.harness import wait_for_state
 
 CHROMIUM = "/usr/bin/chromium"
 # The machine is offline: without these flags Chromium keeps trying to reach Google's hosts.
@@ -120,6 +122,17 @@ async def decide(url: str, release_id: str, decision: str, comment: str | None =
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
         answer = await http.post(f"/releases/{release_id}/{decision}", json={"comment": comment})
     assert answer.status_code == 200, answer.text
+
+
+async def live_and_staged(approval: Approval) -> tuple[str, str]:
+    """A first release of demo live (at LIVE_SHA) and a second one awaiting approval: their ids."""
+    first = await request_release(approval.url, commit=LIVE_SHA)
+    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
+    await decide(approval.url, first, "approve")
+    await wait_for_state(approval.store, first, S.LIVE)
+    second = await request_release(approval.url)
+    await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
+    return first, second
 
 
 async def rollback(url: str, app: str, reason: str, token: str = "approver-token") -> None:

@@ -12,7 +12,14 @@ from playwright.async_api import Page, expect
 from services.shared.appspec import parse_app_spec
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.dashboard.conftest import LIVE_SHA, Approval, decide, fake_pipeline, request_release, sign_in
+from tests.dashboard.conftest import (
+    Approval,
+    decide,
+    fake_pipeline,
+    live_and_staged,
+    request_release,
+    sign_in,
+)
 from tests.harness import wait_for_state
 
 
@@ -43,12 +50,7 @@ async def test_the_page_counts_approvals_until_enough_are_given(approval: Approv
 
 
 async def test_roll_back_to_an_earlier_release_from_its_page(approval: Approval, pipeline: None, page: Page) -> None:
-    first = await request_release(approval.url, commit=LIVE_SHA)
-    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
-    await decide(approval.url, first, "approve")
-    await wait_for_state(approval.store, first, S.LIVE)
-    second = await request_release(approval.url)
-    await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
+    first, second = await live_and_staged(approval)
     await decide(approval.url, second, "approve")
     await wait_for_state(approval.store, first, S.SUPERSEDED)
     # The second's `live` lands just after: the page opened before it re-renders when it comes, under the click.

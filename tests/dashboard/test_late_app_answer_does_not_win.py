@@ -11,7 +11,7 @@ import asyncio
 from playwright.async_api import Page, Route, expect
 
 from services.shared.protocol import ReleaseState as S
-from tests.dashboard.conftest import LIVE_SHA, Approval, decide, request_release, rollback, sign_in
+from tests.dashboard.conftest import Approval, decide, live_and_staged, rollback, sign_in
 from tests.harness import wait_for_state
 
 # Marks the held answer, so the page can tell when it has read it (Response.json is where the dashboard's api()
@@ -34,12 +34,7 @@ SETTLED = """async () => {
 
 async def test_an_older_app_answer_arriving_late_does_not_replace_a_newer_one(
         approval: Approval, pipeline: None, page: Page) -> None:
-    first = await request_release(approval.url, commit=LIVE_SHA)
-    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
-    await decide(approval.url, first, "approve")
-    await wait_for_state(approval.store, first, S.LIVE)
-    second = await request_release(approval.url)
-    await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
+    first, second = await live_and_staged(approval)
 
     await page.add_init_script(NOTE_HELD_READ)
     await sign_in(page, approval.url, "approver-token")

@@ -10,7 +10,7 @@ import re
 from playwright.async_api import Page, expect
 
 from services.shared.protocol import ReleaseState as S
-from tests.dashboard.conftest import LIVE_SHA, Approval, decide, request_release, sign_in
+from tests.dashboard.conftest import LIVE_SHA, Approval, decide, live_and_staged, request_release, sign_in
 from tests.harness import wait_for_state
 
 
@@ -40,12 +40,7 @@ async def test_took_of_a_live_release_is_shown_again_after_signing_in_again(
 
 async def test_the_gate_shows_the_live_commit_again_after_signing_in_again(
         approval: Approval, pipeline: None, page: Page) -> None:
-    first = await request_release(approval.url, commit=LIVE_SHA)
-    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
-    await decide(approval.url, first, "approve")
-    await wait_for_state(approval.store, first, S.LIVE)
-    candidate = await request_release(approval.url)
-    await wait_for_state(approval.store, candidate, S.AWAITING_APPROVAL)
+    _, candidate = await live_and_staged(approval)
 
     await sign_in(page, approval.url, "approver-token", path=f"/ui/releases/{candidate}")
     live = page.get_by_test_id("gate").get_by_test_id("live")
