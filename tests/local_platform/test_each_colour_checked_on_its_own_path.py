@@ -17,8 +17,8 @@ from services.shared.appspec import AppSpec
 from services.shared.local import LocalSettings
 from services.shared.local.haproxy import HAProxyRuntime
 from services.shared.local.marks import AppRecord
-from services.shared.local.routing import Role
-from services.shared.platform import AppRef
+from services.shared.local.routing import Role, Router
+from services.shared.platform import AppRef, NotReady
 from services.shared.release import Colour
 from tests.fixtures.apps import build_image, webapp_files
 from tests.infra import remove_images
@@ -28,18 +28,16 @@ V2_IMAGE = "localhost/gltest/webapp:v2-readiness-path"  # answers /v2/readyz, no
 CHECKED_WITHIN = 5.0
 
 
-async def checked_up(proxy: HAProxyRuntime, backend: str, colour: Colour) -> bool:
+async def checked_up(router: Router, backend: str, colour: Colour) -> bool:
     """Whether a health check HAProxy runs from now on passes: the server is forced down first, so only
-    a passing check brings it back; False if none did within CHECKED_WITHIN seconds."""
-    await proxy.command(f"set server {backend}/{colour.value} health down")
+    a passing check brings it back (the platform's own wait for a check); False if none did within CHECKED_WITHIN
+    seconds."""
+    await router.proxy.command("set server", f"{backend}/{colour.value}", "health", "down")
     try:
-        async with asyncio.timeout(CHECKED_WITHIN):
-            while True:
-                if (await proxy.servers(backend))[colour.value].checked_up:
-                    return True
-                await asyncio.sleep(0.05)  # polled: HAProxy tells no one when a check ends
-    except TimeoutError:
+        await router.until_up(backend, colour, CHECKED_WITHIN)
+    except NotReady:
         return False
+    return True
 
 
 async def test_each_colour_is_checked_on_its_own_release_path(
@@ -60,11 +58,11 @@ async def test_each_colour_is_checked_on_its_own_release_path(
             assert slot is not None
             # The preview backend checks blue as the live one does, on the same key: forcing it down there
             # shows what HAProxy's next check of blue says without touching live traffic.
-            assert await checked_up(proxy, f"preview_{slot}", Colour.BLUE), \
+            assert await checked_up(platform.router, f"preview_{slot}", Colour.BLUE), \
                 "HAProxy's check of live blue (r1) fails since r2, with another readiness path, was staged"
             status, _, colour = await through_proxy(local_settings, v1.name)
             assert (status, colour) == (200, "blue"), f"live answered {status} while r2 awaited approval"
-            assert await checked_up(proxy, f"preview_{slot}", Colour.GREEN), \
+            assert await checked_up(platform.router, f"preview_{slot}", Colour.GREEN), \
                 "staged green (r2) fails HAProxy's check on its own path"
 
             await platform.switch(v2, Colour.BLUE, Colour.GREEN, "r2")
@@ -83,8 +81,8 @@ async def test_each_colour_is_checked_on_its_own_release_path(
                         for c in Colour}
             assert restored == {Colour.BLUE: "/readyz", Colour.GREEN: "/v2/readyz"}
             await platform.router.warm(Role.PREVIEW, slot, Colour.BLUE)  # restored in maintenance: checks on
-            assert await checked_up(proxy, f"preview_{slot}", Colour.BLUE)
-            assert await checked_up(proxy, f"preview_{slot}", Colour.GREEN)
+            assert await checked_up(platform.router, f"preview_{slot}", Colour.BLUE)
+            assert await checked_up(platform.router, f"preview_{slot}", Colour.GREEN)
     finally:
         await remove_images(engine_url, [V2_IMAGE])
 

@@ -105,7 +105,7 @@ class Router:
         if wait_healthy > 0:
             if servers[to.value].maint:
                 await self.proxy.set_state(backend, to.value, "drain")  # checks start, no traffic yet
-            await self._until_up(backend, to, wait_healthy)
+            await self.until_up(backend, to, wait_healthy)
         elif not servers[to.value].maint and not servers[to.value].checked_up:
             # Down by checks of what ran there before (a colour scaled to zero, then redeployed): HAProxy
             # would refuse it until its next check passes. The caller has just seen it ready, so restart
@@ -127,7 +127,7 @@ class Router:
         if (await self.proxy.servers(backend))[colour.value].maint:
             await self.proxy.set_state(backend, colour.value, "drain")
 
-    async def _until_up(self, backend: str, colour: Colour, timeout: float) -> None:
+    async def until_up(self, backend: str, colour: Colour, timeout: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while not (await self.proxy.servers(backend))[colour.value].checked_up:
             if asyncio.get_running_loop().time() > deadline:
