@@ -75,17 +75,11 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
     body = await request.read()
-    header = request.headers.get(SIGNATURE_HEADER)
-    refusal = None
+    # verify raises BadSignature alone, whatever the header holds (tests/hooks/test_odd_signature_headers_are_401.py).
     try:
-        verify(setting.get_secret_value(), body, header)
+        verify(setting.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
     except BadSignature as exc:
-        refusal = f"{str(exc).capitalize()}."
-    except Exception as exc:  # an odd header is a 401, never a 500 and its traceback
-        log.warning("signature check failed", hook="generic", error=type(exc).__name__)
-        refusal = f"Malformed {SIGNATURE_HEADER} header."
-    if refusal is not None:
-        raise Unauthorized(refusal)
+        raise Unauthorized(f"{str(exc).capitalize()}.") from None
     push = _parse(GenericPush, body)
     return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,)))
 
