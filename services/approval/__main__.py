@@ -6,12 +6,15 @@ from services.approval.app import create_app
 from services.approval.hook_settings import HookSettings
 from services.approval.settings import ApprovalSettings
 from services.shared.runtime import run, settings_or_exit
+from services.shared.subscriber_hosts import SubscriberHostSettings
 
 
 def main() -> None:
     settings = settings_or_exit(ApprovalSettings)
-    # Read here too, so that an invalid hook secret stops the API with one line naming it, not a traceback.
-    run(create_app(settings, hooks=settings_or_exit(HookSettings)), settings.port)
+    # Read here too, so that an invalid hook secret or allowed subscriber host stops the API with one line naming
+    # the setting, not a traceback.
+    run(create_app(settings, hooks=settings_or_exit(HookSettings),
+                   subscribers=settings_or_exit(SubscriberHostSettings)), settings.port)
 
 
 if __name__ == "__main__":

@@ -26,19 +26,23 @@ from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.sql import add_sql
 from services.approval.streams import HUB, StreamHub
+from services.approval.subscription_views import SUBSCRIBER_HOSTS
 from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import declare_deadline_timers
 from services.shared.platform import Platform
 from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
+from services.shared.subscriber_hosts import PrivateHosts, SubscriberHostSettings
 
 
 def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = None,
                hooks: HookSettings | None = None, clock: Clock | None = None,
-               platform: Platform | None = None) -> web.Application:
+               platform: Platform | None = None,
+               subscribers: SubscriberHostSettings | None = None) -> web.Application:
     """The API app; tests inject `resolver` to resolve refs without git or the network, `hooks`
-    (default: from the environment, GREENLIGHT_HOOKS_*), the `clock` the approval policy reads and `platform`
-    (read for replicas per colour)."""
+    (default: from the environment, GREENLIGHT_HOOKS_*), `subscribers` (default: from the environment,
+    GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS, the notifier's setting, which the API reads too), the `clock` the
+    approval policy reads and `platform` (read for replicas per colour)."""
     # The API projects whenever it runs: its gate and SSE streams then hear of each event as it arrives.
     app = service_app("approval", settings.bus, database=settings.database, projects_first=True,
                       client_max_size=settings.max_body_bytes)
@@ -69,6 +73,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app[FEED] = ProgressFeed()
     app.cleanup_ctx.append(progress_ctx)
     app[HOOK_SETTINGS] = hooks or HookSettings()
+    app[SUBSCRIBER_HOSTS] = PrivateHosts((subscribers or SubscriberHostSettings()).allow_private_hosts)
     add_sql(app)
     app.cleanup_ctx.append(deadline_timers_ctx)
     add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines),

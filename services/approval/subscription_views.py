@@ -2,6 +2,9 @@
 
 Secrets are write-only: accepted on create, never answered; nor is a credential in the URL (`masked_url`).
 Subscriptions configured in the notifier's own settings (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are not listed here.
+A URL at a literal non-public address or a `localhost` name is refused (422) unless the operator allows its host
+(GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS, services/shared/subscriber_hosts.py): the early, friendly answer; the
+notifier checks every address it connects to all the same (services/notifier/guard.py).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import structlog
 from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, Field
 
-from services.approval.errors import ApiError, Conflict, NotFound
+from services.approval.errors import ApiError, Conflict, NotFound, Unprocessable
 from services.approval.models import Params
 from services.approval.routing import Call, reply
 from services.approval.sql import SQL
@@ -22,9 +25,12 @@ from services.shared.protocol import ReleaseState
 from services.shared.redact import MASK, redact_url
 from services.shared.release import AppName
 from services.shared.runtime import BUS
+from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscriptions import SubscriptionExists, SubscriptionId, SubscriptionSpec, SubscriptionTable
 
 log = structlog.get_logger(__name__)
+# The hosts the operator allows although not public: the API's own copy of the notifier's setting, read at start.
+SUBSCRIBER_HOSTS = web.AppKey("subscriber_hosts", PrivateHosts)
 
 
 class SubscriptionPath(Params):
@@ -75,7 +81,13 @@ async def list_subscriptions(call: Call[None, None]) -> web.StreamResponse:
     return reply(SubscriptionList(items=[SubscriptionOut.of(s) for s in specs]))
 
 
+def _check_host(request: web.Request, spec: SubscriptionSpec) -> None:
+    if (reason := request.app[SUBSCRIBER_HOSTS].refusal(str(spec.url))) is not None:
+        raise Unprocessable.of_body_field("url", reason)
+
+
 async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamResponse:
+    _check_host(call.request, call.body)
     table = await _table(call.request)
     try:
         await table.add(call.body)

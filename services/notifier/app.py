@@ -8,10 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import aiohttp
 import structlog
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 from prometheus_client import Counter
 
 from services.notifier.consumer import NotifierConsumer
 from services.notifier.delivery import HttpPoster
+from services.notifier.guard import GuardedResolver
 from services.notifier.handlers import Notifier
 from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
@@ -20,6 +23,7 @@ from services.shared.bus import Bus
 from services.shared.db.migrate import open_migrated
 from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
+from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 
 log = structlog.get_logger(__name__)
@@ -27,7 +31,9 @@ SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
 
 
-def create_app(settings: NotifierSettings) -> web.Application:
+def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None = None) -> web.Application:
+    """The notifier; tests inject `resolver` to resolve subscribers' host names without DNS (every address it
+    answers is still checked, guard.py)."""
     app = service_app(SERVICE, settings.bus)
     outcomes = Counter("greenlight_notifications", "delivery attempts by outcome", ["outcome"],
                        registry=app[METRICS])
@@ -48,9 +54,12 @@ def create_app(settings: NotifierSettings) -> web.Application:
 
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
         await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
-        async with aiohttp.ClientSession() as session:
+        hosts = PrivateHosts(settings.allow_private_hosts)
+        # Every connection resolves through the guard: the addresses it checked are the ones connected to.
+        guarded = GuardedResolver(hosts, resolver or DefaultResolver())
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=guarded)) as session:
             notifier = Notifier(settings, subscriptions, records, retries,
-                                HttpPoster(session, settings.timeout).post, outcomes)
+                                HttpPoster(session, settings.timeout, hosts).post, outcomes)
             consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle, retries)
             await consumer.start()
             rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
@@ -60,6 +69,8 @@ def create_app(settings: NotifierSettings) -> web.Application:
             rebinding.cancel()
             await asyncio.gather(rebinding, return_exceptions=True)
             await consumer.stop(settings.bus.grace_period)
+        if resolver is None:  # ours (aiodns' channel, if installed); an injected one is its owner's to close
+            await guarded.close()
         await retries.close()
         await engine.dispose()
 

@@ -6,8 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 import aiohttp
+from yarl import URL
 
+from services.notifier.guard import AddressRefused, literal_refusal
 from services.shared.signing import SIGNATURE_HEADER, sign
+from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscriptions import SubscriptionSpec
 
 DELIVERY_HEADER = "Greenlight-Delivery"
@@ -17,26 +20,38 @@ DELIVERY_HEADER = "Greenlight-Delivery"
 class Attempt:
     ok: bool
     error: str | None = None  # "HTTP 503" or an exception's class: never the URL, which may hold a token
+    final: bool = False  # retrying cannot help (an address refused, guard.py): recorded failed at once
 
 
 class HttpPoster:
-    def __init__(self, session: aiohttp.ClientSession, timeout: float) -> None:
+    """`session` must connect through guard.GuardedResolver (app.py): this class checks literal addresses only."""
+
+    def __init__(self, session: aiohttp.ClientSession, timeout: float, hosts: PrivateHosts) -> None:
         self.session = session
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.hosts = hosts
 
     async def post(self, subscription: SubscriptionSpec, body: bytes, content_type: str) -> Attempt:
+        url = URL(str(subscription.url))
+        if (refused := literal_refusal(self.hosts, url)) is not None:
+            return Attempt(False, str(refused), final=True)
         headers = {
             "Content-Type": content_type, "User-Agent": "greenlight-notifier",
             SIGNATURE_HEADER: sign(subscription.secret.get_secret_value(), body),
             DELIVERY_HEADER: uuid.uuid4().hex,  # this attempt; the CloudEvent id names the event
         }
         try:
-            # No redirects: a subscriber cannot bounce a signed delivery to somewhere else.
-            async with self.session.post(str(subscription.url), data=body, headers=headers, timeout=self.timeout,
+            # No redirects: a subscriber cannot bounce a signed delivery to somewhere else, nor past the address
+            # check to a host it did not pass (a literal address is checked above, not by the resolver).
+            async with self.session.post(url, data=body, headers=headers, timeout=self.timeout,
                                          allow_redirects=False) as response:
                 await response.read()
                 if 200 <= response.status < 300:
                     return Attempt(True)
                 return Attempt(False, f"HTTP {response.status}")
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, AddressRefused):  # the resolver refused every address of the name
+                return Attempt(False, str(exc.os_error), final=True)
+            return Attempt(False, type(exc).__name__)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return Attempt(False, type(exc).__name__)

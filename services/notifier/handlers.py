@@ -76,7 +76,8 @@ class Notifier:
             await self.records.attempted(record, Status.DELIVERED)
             self.outcomes.labels("delivered").inc()
             log.info("delivered", **bound)
-        elif record.attempts >= self.retries.levels:
+        elif attempt.final or record.attempts >= self.retries.levels:
+            # `final`: a refused address (guard.py) stays refused; retries would only repeat the refusal.
             await self.records.attempted(record, Status.FAILED, attempt.error)
             self.outcomes.labels("failed").inc()
             log.warning("delivery failed for good", error=attempt.error, **bound)

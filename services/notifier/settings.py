@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.shared.db.settings import DatabaseSettings
 from services.shared.notified import notifier_queue
 from services.shared.settings import BusSettings
+from services.shared.subscriber_hosts import DESCRIPTION, AllowedHosts
 from services.shared.subscriptions import SubscriptionSpec
 
 
@@ -38,6 +39,8 @@ class NotifierSettings(BaseSettings):
     api_url: AnyHttpUrl | None = Field(
         None, description="public URL of the approval API, for links in Slack messages; default none (no links)",
     )
+    # The API reads the same variable (subscriber_hosts.SubscriberHostSettings) for its early 422.
+    allow_private_hosts: AllowedHosts = Field(default_factory=list, description=DESCRIPTION)
     bus: BusSettings = Field(default_factory=BusSettings)
 
     def retry_queue(self, level: int) -> str:

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.notifier.app import RECORDS, create_app
 from services.notifier.records import DeliveryRecords, Record
 from services.notifier.settings import NotifierSettings
 from services.shared.bus import Bus
+from services.shared.db.migrate import open_migrated
+from services.shared.db.settings import DatabaseSettings
 from services.shared.events import ReleaseEvent, first_event
+from services.shared.notified import bind_subscriptions
 from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
-from services.shared.subscriptions import SubscriptionSpec
+from services.shared.subscriber_hosts import SETTING as ALLOW_PRIVATE_HOSTS
+from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 from tests.harness import delete_queues, make_release, serving
 from tests.notifier.receiver import Receiver
 
@@ -51,17 +57,21 @@ def walk(release_id: str = "r1", app: str = "demo", *states: ReleaseState, **cha
 @contextlib.asynccontextmanager
 async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
               subscriptions: Sequence[dict[str, object]] = ({},), *, retry_delays: Sequence[float] = RETRY_DELAYS,
-              notifier: bool = True) -> AsyncIterator[Rig]:
-    """The receiver, a publisher, and (unless `notifier` is false: the test runs its own) the notifier."""
+              notifier: bool = True, allow: Sequence[str] | None = None,
+              resolver: AbstractResolver | None = None) -> AsyncIterator[Rig]:
+    """The receiver, a publisher, and (unless `notifier` is false: the test runs its own) the notifier, which may
+    deliver to the receiver's loopback host:port (GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS) unless `allow` says
+    otherwise; `resolver` resolves its host names instead of DNS."""
     async with serving(receiver.app(), port=0) as receiver_url:
         specs = [SubscriptionSpec.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
                                                   "secret": SECRET, **extra})
                  for n, extra in enumerate(subscriptions)]
         # The database: GREENLIGHT_DATABASE_URL, which the test's postgres_url fixture set to `database_url`.
         assert os.environ["GREENLIGHT_DATABASE_URL"] == database_url
+        allowed = [receiver_url.removeprefix("http://")] if allow is None else list(allow)
         settings = NotifierSettings(subscriptions=specs, retry_delays=list(retry_delays),
-                                    bus=bus_settings, timeout=5)
-        app: web.Application = create_app(settings)
+                                    bus=bus_settings, timeout=5, allow_private_hosts=allowed)
+        app: web.Application = create_app(settings, resolver=resolver)
         bus = Bus(bus_settings, connection_name="gltest-publisher")
         await bus.connect()
         try:
@@ -73,6 +83,36 @@ async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
         finally:
             await bus.close()
             await delete_queues(bus_settings, *(settings.retry_queue(n) for n in range(len(retry_delays))))
+
+
+async def subscribe(r: Rig, **fields: object) -> SubscriptionSpec:
+    """A subscription stored and bound as the API does it (an API whose own settings let its URL through)."""
+    spec = SubscriptionSpec.model_validate({"secret": SECRET, **fields})
+    engine = await open_migrated(DatabaseSettings())
+    try:
+        await SubscriptionTable(engine).add(spec)
+    finally:
+        await engine.dispose()
+    await bind_subscriptions(r.bus.connection, r.bus.settings, [spec])
+    return spec
+
+
+class Names(AbstractResolver):
+    """Host names resolved from a table, as the notifier's injected resolver: a public-looking name can answer a
+    loopback address without DNS. Any other name is unknown, as DNS would say."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: unknown")
+        return [ResolveResult(hostname=host, host=self.table[host], port=port, family=socket.AF_INET, proto=0,
+                              flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)]
+
+    async def close(self) -> None:
+        pass
 
 
 async def records_of(database_url: str, release_id: str) -> list[Record]:
@@ -87,3 +127,9 @@ async def records_of(database_url: str, release_id: str) -> list[Record]:
 @pytest.fixture
 def receiver() -> Receiver:
     return Receiver(SECRET)
+
+
+@pytest.fixture
+def loopback_subscribers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API may accept these tests' receivers, on 127.0.0.1: it reads the setting from its environment."""
+    monkeypatch.setenv(ALLOW_PRIVATE_HOSTS, "127.0.0.1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app as approval_app
@@ -27,6 +28,9 @@ from tests.harness import serving
 from tests.notifier.conftest import SECRET, walk
 from tests.notifier.receiver import Receiver
 
+# The receivers (and URL) are on 127.0.0.1: GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS names it for the API and for
+# any notifier these tests build from the environment.
+pytestmark = pytest.mark.usefixtures("loopback_subscribers")
 ADMIN = {"Authorization": "Bearer admin-token"}
 URL = "http://127.0.0.1:9/hook"  # nothing is delivered here: no notifier consumes in these tests
 # Every notified state, of two apps: what reaches the queue says what it is bound to.

@@ -3,6 +3,7 @@ secret is never answered; only admins may manage subscriptions; bad ones get fie
 
 from __future__ import annotations
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.approval.app import create_app
@@ -14,6 +15,9 @@ from tests.approval.fakes import FakeResolver
 from tests.notifier.conftest import SECRET, rig, walk
 from tests.notifier.receiver import Receiver
 
+# The receivers (and URL) are on 127.0.0.1: GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS names it for the API and for
+# any notifier these tests build from the environment.
+pytestmark = pytest.mark.usefixtures("loopback_subscribers")
 ADMIN = {"Authorization": "Bearer admin-token"}
 APPROVER = {"Authorization": "Bearer approver-token"}
 
