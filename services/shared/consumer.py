@@ -19,7 +19,7 @@ from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState, routing_key
-from services.shared.retries import Retrier, Retry, RetryState
+from services.shared.retries import Budget, Retrier, Retry, RetryState
 from services.shared.safepoint import already_past, learn_recent_endings
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_work_queue
@@ -29,6 +29,8 @@ __all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription", "Worker"
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[ReleaseEvent, Bus], Awaitable[None]]
+# A handler's own retry budget for an event, used instead of GREENLIGHT_RETRY_BUDGET; None: the general one.
+BudgetOf = Callable[[ReleaseEvent], Budget | None]
 
 
 class AckPolicy(StrEnum):
@@ -40,7 +42,7 @@ class AckPolicy(StrEnum):
     # A message that cannot be parsed is dead-lettered at once with the reason.
     # A `Retry` (a dependency is unavailable; the database out of reach counts as one) is acked once a copy is
     # parked in a delay queue on the broker (see retries.py): it comes back after a backoff, and the release fails
-    # once the retry budget is spent.
+    # once the retry budget is spent (GREENLIGHT_RETRY_BUDGET, or the handler's own: Subscription.retry_budget).
     AFTER_EFFECT = "ack-after-effect"
 
 
@@ -56,6 +58,8 @@ class Subscription:
     # Drop messages of releases that already ended (aborted, past a deadline) before the handler runs. Off for
     # a subscriber that decides on the release's state itself (the deadline watcher).
     skip_ended: bool = True
+    # The retry budget of the handler's messages, if one of them needs its own (retries.py: `Budget`).
+    retry_budget: BudgetOf | None = None
 
 
 class Worker(Protocol):
@@ -200,12 +204,13 @@ class Consumer:
             await settle(message.ack())
             return
         except Retry as exc:
-            await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc)
+            await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event), exc,
+                                      self._budget(event))
             return
         except Exception as exc:
             if is_outage(exc):  # an outage to wait out, like any dependency's: not a failed delivery
                 await self._retrier.later(message, (PUBLISHED.get() or {}).get(event.release_id, event),
-                                          outage_of(exc))
+                                          outage_of(exc), self._budget(event))
                 return
             if attempt < self.bus.settings.delivery_limit and not isinstance(exc, BadMessage):
                 log.warning("handler failed; will be redelivered", attempt=attempt, error=repr(exc))
@@ -220,6 +225,9 @@ class Consumer:
             return
         await settle(message.ack())
         self.handled += 1
+
+    def _budget(self, event: ReleaseEvent) -> Budget | None:
+        return self.sub.retry_budget(event) if self.sub.retry_budget is not None else None
 
 
 async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:

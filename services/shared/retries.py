@@ -7,7 +7,10 @@ capped, minus some jitter), acks the original, and announces the retry as a prog
 The broker dead-letters the copy back to the work queue when its TTL runs out, so a retry survives a
 restart of the service and of the broker. The count and the time of the first failure travel in the
 message's headers; once the next wait would end past `GREENLIGHT_RETRY_BUDGET` the release fails with the
-dependency, how long it was down and its last error.
+dependency, how long it was down and its last error. A handler whose giving up would leave worse than a failed
+release names a budget of its own for the messages it says (`Budget`, `Subscription.retry_budget`): the switcher's
+put-back of a release that failed while it may serve live traffic. Its retries go on at the longest tier, each one
+past the general budget logged as an error, and its end is logged as one too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import asyncio
 import contextlib
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aio_pika
@@ -61,6 +66,17 @@ class RetryState:
         return {"retries": self.count, "last_retry_error": self.last_error}
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A handler's own bound on a message's retries, instead of GREENLIGHT_RETRY_BUDGET, and what to say past it."""
+
+    limit: timedelta
+    setting: str  # the setting that sets `limit`, named in the give-up
+    overdue: str  # an error line at each retry past GREENLIGHT_RETRY_BUDGET: why this one goes on
+    spent: str  # an error line when `limit` is spent too: what is left as it is
+    about: Mapping[str, str] = field(default_factory=dict)  # fields of both lines: the release, what it concerns
+
+
 class Retrier:
     def __init__(self, bus: Bus, service: str, work_queue: str, give_up: GiveUp) -> None:
         self.bus = bus
@@ -71,7 +87,10 @@ class Retrier:
         self._declared: set[float] = set()
         self._lock = asyncio.Lock()
 
-    async def later(self, message: AbstractIncomingMessage, latest: ReleaseEvent, exc: Retry) -> None:
+    async def later(self, message: AbstractIncomingMessage, latest: ReleaseEvent, exc: Retry,
+                    own: Budget | None = None) -> None:
+        """Park `message` for its next retry, or give it up once the next wait would end past the budget:
+        `own` if the handler named one for it, else GREENLIGHT_RETRY_BUDGET."""
         settings = self.bus.settings
         state = RetryState.of(message)
         now = time.time()
@@ -80,11 +99,16 @@ class Retrier:
         delays = retry_delays(settings)
         delay = delays[min(attempt - 1, len(delays) - 1)]
         wait = delay * (1 - random.uniform(0, settings.retry_jitter))
-        budget = settings.retry_budget.total_seconds()
-        if now - since + wait > budget:
+        general = settings.retry_budget.total_seconds()
+        budget, setting = (own.limit.total_seconds(), own.setting) if own else (general, "GREENLIGHT_RETRY_BUDGET")
+        down = now - since
+        if down + wait > budget:
+            if own is not None:
+                log.error(own.spent, **own.about, dependency=exc.dependency, down_for=round(down),
+                          retries=state.count, budget=f"{setting}={budget:g}s", error=str(exc))
             await self.give_up.failing(message, latest, (
-                f"{exc.dependency} unavailable for {now - since:.0f} s ({state.count} retries); another retry "
-                f"would outlast the retry budget GREENLIGHT_RETRY_BUDGET={budget:g}s; last error: {exc}"))
+                f"{exc.dependency} unavailable for {down:.0f} s ({state.count} retries); another retry "
+                f"would outlast the retry budget {setting}={budget:g}s; last error: {exc}"))
             return
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
         headers.update({RETRIES_HEADER: attempt, SINCE_HEADER: round(since * 1000), LAST_ERROR_HEADER: str(exc)[:500]})
@@ -97,7 +121,11 @@ class Retrier:
             await settle(message.nack(requeue=True))
             return
         text = f"{exc.dependency} unavailable, retry {attempt} in {wait:.0f} s"
-        log.warning("dependency unavailable; retrying later", retry=attempt, wait=round(wait, 2), error=str(exc))
+        if own is not None and down + wait > general:  # a retry the general budget would not have made
+            log.error(own.overdue, **own.about, dependency=exc.dependency, down_for=round(down), retry=attempt,
+                      wait=round(wait, 2), budget=f"{setting}={budget:g}s", error=str(exc))
+        else:
+            log.warning("dependency unavailable; retrying later", retry=attempt, wait=round(wait, 2), error=str(exc))
         if (step := STEP_OF_SERVICE.get(self.service)) is not None:
             # A progress message (services/shared/progress.py): what `greenlight watch` and the dashboard show.
             await self.bus.progress(Progress(release_id=latest.release_id, app=latest.app, step=step,

@@ -38,9 +38,12 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
 
     app.cleanup_ctx.append(platform_ctx(settings.kube, settings.platform, platform))
     app.cleanup_ctx.append(timers_ctx)
-    add_subscriptions(app, lambda app: [Subscription(
-        SERVICE, WORK_QUEUES[SERVICE],
-        Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings).handle,
-        extra_routing_keys=(TIMER_KEY,),
-    )])
+
+    def subscriptions(app: web.Application) -> list[Subscription]:
+        switcher = Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings)
+        # A failed release's put-back retries for its own budget (GREENLIGHT_SWITCHER_PUT_BACK_BUDGET).
+        return [Subscription(SERVICE, WORK_QUEUES[SERVICE], switcher.handle, extra_routing_keys=(TIMER_KEY,),
+                             retry_budget=switcher.retry_budget)]
+
+    add_subscriptions(app, subscriptions)
     return app

@@ -2,7 +2,8 @@
 
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
-failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py.
+failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py. Its retries
+            have their own budget (`retry_budget`): a failed release serving users is an outage.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
             unless it was made live again meanwhile (see timers.py for how the delay is kept).
 
@@ -23,6 +24,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.platform import AppRef, ColourStatus, LiveChanged, Platform, PlatformError, PlatformUnavailable
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, ReleaseError
+from services.shared.retries import Budget
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
@@ -55,6 +57,12 @@ class Switcher:
                 await self.put_back(event, bus)
             else:
                 log.warning("ignoring an event the switcher does not act on")
+
+    def retry_budget(self, event: ReleaseEvent) -> Budget | None:
+        """The retry budget of `event`'s handling, if not GREENLIGHT_RETRY_BUDGET (Subscription.retry_budget)."""
+        if event.state is ReleaseState.FAILED and event.details.get("timer") != SCALE_DOWN:
+            return self.put_back.budget(event)
+        return None
 
     async def switch(self, approved: ReleaseEvent, bus: Bus) -> None:
         """Idempotent: the Service's selector and its release-id annotation say whether the switch is

@@ -9,7 +9,18 @@ is all. Otherwise the previous colour, if it still runs the previous release, ta
 first if it was scaled down), the failed colour is freed as the deployer would have, and the previous release,
 if its switch had already marked it superseded, is made live again.
 
-Idempotent: a redelivery finds the Service on the previous colour and does nothing. The platform away is a retry.
+The platform away is a retry. For a release that may serve (`may_serve`: only an approved release's switch moves
+traffic) it is retried for GREENLIGHT_SWITCHER_PUT_BACK_BUDGET (default 24 h), not GREENLIGHT_RETRY_BUDGET
+(default 5 min): a failed release serving users is an outage, and giving up would leave it serving until the next
+release's switch. Each retry past the general budget logs an error naming the release and its colour, and so does
+the end of the put-back budget (services/shared/retries.py: `Budget`). A refusal (the previous colour no longer
+runs the previous release, cannot be made ready, live moved by someone else) is logged as an error, not retried.
+
+Idempotent: a redelivery finds the Service on the previous colour. If the colour of the failed release (one that
+may have served) still runs it, a delivery before may have flipped back and not got to the rest (the cluster or
+the database away just after the flip, or another replica still at it): the rest is done again, each step a no-op
+once done (the free is skipped if the colour is already freed; the restore only publishes for a release still
+marked superseded). For a release that failed before its flip that is the deployer's free, made twice.
 """
 
 from __future__ import annotations
@@ -18,13 +29,23 @@ import structlog
 
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
-from services.shared.platform import AppRef, ColourStatus, Platform, PlatformError
+from services.shared.platform import AppRef, AppState, ColourStatus, Platform, PlatformError, PlatformUnavailable
 from services.shared.protocol import ReleaseState
+from services.shared.release import Colour, Release
+from services.shared.retries import Budget
 from services.switcher.announce import SERVICE, Announcer, Refused, event_of
 from services.switcher.rollback import flip_back
 from services.switcher.settings import SwitcherSettings
 
 log = structlog.get_logger(__name__)
+BUDGET_SETTING = "GREENLIGHT_SWITCHER_PUT_BACK_BUDGET"
+
+
+def may_serve(release: Release) -> bool:
+    """Whether a failed release may be serving live traffic with a previous release to put back: deployed, and
+    approved (only a switch moves the live Service, and only an approved release is switched)."""
+    return (release.standby_colour is not None and release.image is not None and release.approver is not None
+            and release.previous_release is not None)
 
 
 class PutBack:
@@ -33,6 +54,21 @@ class PutBack:
         self.announce = announce
         self.settings = settings
 
+    def budget(self, failed: ReleaseEvent) -> Budget | None:
+        """The retry budget of a failed release that may serve: the put-back's own, not the general one."""
+        release = failed.release
+        if not may_serve(release) or release.standby_colour is None:
+            return None
+        colour, previous = release.standby_colour.value, release.previous_release or ""
+        return Budget(
+            self.settings.put_back_budget, BUDGET_SETTING,
+            overdue=(f"failed release {release.id} may still serve live traffic on {colour} and the cluster is still "
+                     f"away past GREENLIGHT_RETRY_BUDGET; still trying to put release {previous} back"),
+            spent=(f"gave up putting release {previous} back: the cluster stayed away past {BUDGET_SETTING}; failed "
+                   f"release {release.id} may still serve live traffic on {colour} until the next release's switch "
+                   "or a rollback by hand"),
+            about={"release": release.id, "colour": colour, "previous": previous})
+
     async def __call__(self, failed: ReleaseEvent, bus: Bus) -> None:
         release = failed.release
         colour, previous = release.standby_colour, release.previous_release
@@ -40,21 +76,27 @@ class PutBack:
             return  # never deployed: it cannot serve
         app = AppRef.of(release)
         state = await self.platform.read(app)
-        if state.live is not colour or state.live_release != release.id:
+        if state.live is colour and state.live_release == release.id:
+            if previous is None or state.colour(colour.other) is None:
+                log.error("a failed release serves live traffic and no previous release is there to put back",
+                          colour=colour.value)
+                return
+            log.warning("a failed release serves live traffic; putting the previous release back",
+                        colour=colour.value, previous=previous)
+            try:
+                await flip_back(self.platform, app, colour, previous, self.settings.ready_timeout)
+            except PlatformUnavailable:
+                raise  # transient: retried (see `budget`), and the flip resumes where the cluster is
+            except (Refused, PlatformError) as exc:
+                log.error("could not put the previous release back; the failed release still serves",
+                          colour=colour.value, previous=previous, reason=str(exc))
+                return
+        elif previous is None or not _put_back_earlier(state, release, colour, previous):
             return
-        if previous is None or state.colour(colour.other) is None:
-            log.error("a failed release serves live traffic and no previous release is there to put back",
-                      colour=colour.value)
-            return
-        log.warning("a failed release serves live traffic; putting the previous release back",
-                    colour=colour.value, previous=previous)
-        try:
-            await flip_back(self.platform, app, colour, previous, self.settings.ready_timeout)
-        except (Refused, PlatformError) as exc:
-            log.error("could not put the previous release back; the failed release still serves", reason=str(exc))
-            return
-        if await self.platform.mark(app, colour, release.id, ColourStatus.RELEASED):
-            await self.platform.scale(app, colour, 0, if_release=release.id, if_status=ColourStatus.RELEASED)
+        mine = state.colour(colour)
+        if mine is None or mine.status is not ColourStatus.RELEASED or mine.replicas > 0:  # as read before a flip
+            if await self.platform.mark(app, colour, release.id, ColourStatus.RELEASED):
+                await self.platform.scale(app, colour, 0, if_release=release.id, if_status=ColourStatus.RELEASED)
         try:
             restored = await self.announce.current(previous)
         except Refused:
@@ -62,3 +104,11 @@ class PutBack:
         if restored.state is ReleaseState.SUPERSEDED:
             await self.announce.publish(bus, event_of(restored).next(
                 ReleaseState.LIVE, actor=SERVICE, details={"restored_after_failure_of": release.id}))
+
+
+def _put_back_earlier(state: AppState, release: Release, colour: Colour, previous: str) -> bool:
+    """The previous release serves and the colour of the failed release, which may have served, still runs it: a
+    delivery before this one may have put the previous release back without getting to the rest."""
+    mine = state.colour(colour)
+    return (may_serve(release) and state.live is colour.other and state.live_release == previous
+            and mine is not None and mine.release_id == release.id)

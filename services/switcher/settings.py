@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.db.settings import DatabaseSettings
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings
-from services.shared.settings import BusSettings
+from services.shared.settings import BusSettings, Duration
 
 
 class SwitcherSettings(BaseSettings):
@@ -21,6 +23,11 @@ class SwitcherSettings(BaseSettings):
     ready_timeout: float = Field(
         300.0, gt=0, description="seconds a colour may take to be ready before a switch fails or a rollback is refused"
     )
+    put_back_budget: Duration = Field(timedelta(hours=24), description=(
+        "how long the switcher keeps trying to put the previous release back while a release that failed after "
+        "its approval may serve live traffic (the cluster away), instead of GREENLIGHT_RETRY_BUDGET: a failed "
+        "release serving users is an outage; each retry past GREENLIGHT_RETRY_BUDGET logs an error, and so does "
+        "the end of this one; `90m`, `24h`, `PT24H` or seconds (default 24h)"))
     timer_queue: str | None = Field(
         None, description="delay queue holding scale-down timers; default: <queue_prefix>switcher.timers"
     )

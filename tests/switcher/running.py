@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +25,7 @@ from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import Timers
 from tests.fake_k8s.fixtures import KubeTarget
-from tests.fake_k8s.scenario import Tap, event, make_live, stage, tap
+from tests.fake_k8s.scenario import Tap, deployment, event, make_live, service, stage, tap
 from tests.harness import delete_queues, running, wait_for_state
 
 
@@ -45,9 +47,11 @@ class CapturedTimers:
 @contextlib.asynccontextmanager
 async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_delay: float = 600.0,
                    platform: Platform | None = None, keep_timers: bool = False, timers: Timers | None = None,
+                   put_back_budget: timedelta = timedelta(hours=24),
                    **kube_overrides: Any) -> AsyncIterator[tuple[web.Application, Tap]]:
     settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
-                                scale_down_delay=scale_down_delay, ready_timeout=kube.patience)
+                                scale_down_delay=scale_down_delay, ready_timeout=kube.patience,
+                                put_back_budget=put_back_budget)
     try:
         async with tap(bus_settings, kube.patience) as events, \
                 running(create_app(settings, platform=platform, timers=timers)) as app:
@@ -112,29 +116,84 @@ async def fire(app: web.Application, bus_settings: BusSettings, kube: KubeTarget
     await Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings).scale_down(timer)
 
 
-class ApiAway:
-    """The cluster, whose API can be taken away (`away`), or goes away by itself right after the first switch
-    of the live Service (`after_flip`); the switches made are kept, and announced on `switched`."""
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+    refused: bool  # made while the API was away
+    at: float  # the loop's time
 
-    def __init__(self, inner: KubePlatform, *, after_flip: bool = False) -> None:
+
+class ApiAway:
+    """The cluster, whose API can be taken away (`away`), or goes away by itself right after a switch of the live
+    Service (`after_flip`: the first; `away_after`: by number, 1 the first) or at the next call of a method
+    (`away_at`); the switches made are kept, and announced on `switched`; every call, answered or refused, is kept
+    in `calls`, and announced on `called`."""
+
+    def __init__(self, inner: KubePlatform, *, after_flip: bool = False, away_after: Collection[int] = ()) -> None:
         self.inner = inner
         self.away = False
-        self.after_flip = after_flip
+        self.away_after = {*away_after, *((1,) if after_flip else ())}
+        self.away_at: set[str] = set()
         self.switches: list[tuple[Any, ...]] = []
         self.switched = asyncio.Condition()
+        self.calls: list[Call] = []
+        self.called = asyncio.Condition()
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self.inner, name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            if name in self.away_at:
+                self.away_at.discard(name)
+                self.away = True
             if self.away:
+                await self._record(name, args, refused=True)
                 raise PlatformUnavailable("Kubernetes API unreachable (test)")
             result = await method(*args, **kwargs)
             if name == "switch":
-                self.away = self.after_flip and not self.switches
+                if len(self.switches) + 1 in self.away_after:
+                    self.away = True
                 async with self.switched:
                     self.switches.append(args[1:])
                     self.switched.notify_all()
+            await self._record(name, args, refused=False)
             return result
 
         return call
+
+    async def _record(self, name: str, args: tuple[Any, ...], *, refused: bool) -> None:
+        async with self.called:
+            self.calls.append(Call(name, args, refused, asyncio.get_running_loop().time()))
+            self.called.notify_all()
+
+    async def until(self, made: Callable[[list[Call]], bool], timeout: float) -> list[Call]:
+        """The calls, once `made(calls)` holds."""
+        async with asyncio.timeout(timeout), self.called:
+            await self.called.wait_for(lambda: made(self.calls))
+        return self.calls
+
+
+def refused_for(calls: list[Call]) -> float:
+    """Seconds from the first refused call of `calls` to the last: how long a caller kept trying."""
+    refused = [c.at for c in calls if c.refused]
+    return refused[-1] - refused[0] if refused else 0.0
+
+
+async def put_back_seen(inner: KubePlatform, kube: KubeTarget, cluster: ApiAway,
+                        unless: str = "the put-back did not flip back once the cluster answered"
+                        ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """With the cluster back: the put-back's flip from the failed green to blue and its free of green (awaited: the
+    mark comes after the flip), then the Service, blue and green as they are, for the test to check."""
+    since = len(cluster.calls)
+    cluster.away = False
+    try:
+        async with asyncio.timeout(30), cluster.switched:
+            await cluster.switched.wait_for(lambda: len(cluster.switches) == 2)
+    except TimeoutError:
+        raise AssertionError(unless) from None
+    assert cluster.switches[1][:2] == (Colour.GREEN, Colour.BLUE)
+    await cluster.until(lambda calls: any(c.name == "scale" and not c.refused and c.args[1] is Colour.GREEN
+                                          for c in calls[since:]), 30)
+    return (await service(inner, kube), await deployment(inner, kube, Colour.BLUE),
+            await deployment(inner, kube, Colour.GREEN))

@@ -7,17 +7,14 @@ Once the API answers, the failed release's colour is freed as any failed release
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import Colour
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.fake_k8s.fixtures import KubeTarget
-from tests.fake_k8s.scenario import deployment, service
-from tests.switcher.running import ApiAway, live_and_staged, switcher
+from tests.fake_k8s.scenario import service
+from tests.switcher.running import ApiAway, live_and_staged, put_back_seen, switcher
 
 pytestmark = pytest.mark.cluster
 
@@ -32,13 +29,7 @@ async def test_the_previous_release_takes_the_traffic_back(bus_settings: BusSett
             assert failed.release.error is not None and "switcher gave up" in failed.release.error.reason
             assert (await service(inner, kube))["spec"]["selector"]["role"] == "green"  # r2 serves, failed
 
-            cluster.away = False
-            async with asyncio.timeout(30), cluster.switched:
-                await cluster.switched.wait_for(lambda: len(cluster.switches) == 2)
-            assert cluster.switches[1][:2] == (Colour.GREEN, Colour.BLUE)
-            svc = await service(inner, kube)
-            blue = await deployment(inner, kube, Colour.BLUE)
-            green = await deployment(inner, kube, Colour.GREEN)
+            svc, blue, green = await put_back_seen(inner, kube, cluster)
     assert svc["spec"]["selector"]["role"] == "blue"
     assert blue["metadata"]["annotations"]["greenlight.dev/release-id"] == "r1"
     assert blue["metadata"]["annotations"]["greenlight.dev/state"] == "live"
