@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
 from services.approval.settings import Role
 from services.shared.release import AppName
+from services.shared.settings import Duration
 
 MIN_SECRET = 16  # as services/shared/subscriptions.py asks of a subscription's HMAC key
 
@@ -58,6 +60,12 @@ class HookSettings(BaseSettings):
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
+    claim_retention: Duration = Field(
+        DEFAULT_RETENTION, ge=MIN_RETENTION, description=(
+            "how long the claim on a delivery id, a pushed commit or a Slack press is kept (table "
+            "greenlight_hook_claims), e.g. 720h or P30D: longer than any git host redelivers a delivery (GitHub "
+            "3 days, GitHub Enterprise Server 7, GitLab 2); a commit whose release failed can be released by a "
+            "hook again once its claim is gone; at least 7 days; default 30 days"))
 
     @field_validator("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret", mode="before")
     @classmethod

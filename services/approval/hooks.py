@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 
 async def claims(request: web.Request) -> Claims:
-    return Claims(await request.app[SQL].get())
+    return Claims(await request.app[SQL].get(), request.app[HOOK_SETTINGS].claim_retention)
 
 
 async def github_hook(call: Call[None, None]) -> web.StreamResponse:

@@ -11,7 +11,6 @@ from services.approval.auth import Identity
 from services.approval.errors import Conflict
 from services.approval.handlers import ReleaseDesk
 from services.shared.db.fold import SameChange
-from services.shared.db.releases import ReleaseFilter
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
@@ -28,8 +27,10 @@ async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -
     if live is None:
         raise Conflict(f"{app} has no live release to roll back.")
     previous = await desk.store.get(live.previous_release) if live.previous_release else None
-    later, _ = await desk.store.page(ReleaseFilter(app=app, since=live.created_at), 100, None)
-    if (refusal := rollback_refusal(live, previous, later)) is not None:
+    # The one later release that took the other colour, if any, found by the database among all of them.
+    others = [live.id, live.previous_release] if live.previous_release else [live.id]
+    staged = await desk.store.staged_since(app, live.created_at, others)
+    if (refusal := rollback_refusal(live, previous, [staged] if staged is not None else [])) is not None:
         raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
     event = (await desk.latest_event(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,
                                             details={"reason": reason})
@@ -62,7 +63,8 @@ def rollback_refusal(live: Release, previous: Release | None, later: Iterable[Re
 
     The same checks as `services/switcher/rollback.py`, made here so the caller hears the reason at once
     (409) instead of a 202 followed by a refusal in the background. `previous` is the release `live`
-    replaced; `later` the app's releases created since `live` was.
+    replaced; `later` the app's releases created since `live` was, or only those of them that took a colour
+    (`rollback` passes the newest such one, which the database finds among any number: `staged_since`).
     """
     colour, previous_id = live.standby_colour, live.previous_release
     if colour is None or previous_id is None:

@@ -22,13 +22,15 @@ from slack_sdk.signature import SignatureVerifier
 
 from services.approval.auth import Identity
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
-from services.approval.handlers import DESK
+from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hooks import HOOK_SETTINGS, signed
 from services.approval.hooks import claims as hook_claims
 from services.approval.models import FieldError
+from services.approval.policy import policy_of
 from services.approval.routing import Call
 from services.approval.settings import Role
 from services.shared.protocol import ReleaseState
+from services.shared.release import Release
 
 ACTIONS = {"greenlight_approve": ReleaseState.APPROVED, "greenlight_reject": ReleaseState.REJECTED}
 
@@ -67,14 +69,29 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     key = f"slack:{press['trigger']}"
     if not await claims.claim(key):
         raise ApiError("This button press was used already.", status=409)
+    desk = request.app[DESK]
     try:
-        release = await request.app[DESK].decide(press["release"], press["decision"], "via Slack", caller)
+        release = await desk.decide(press["release"], press["decision"], "via Slack", caller)
     except BaseException:
         await claims.release(key)  # the press did nothing: pressing again may succeed (e.g. after a 503)
         raise
-    verb = "approved" if press["decision"] == ReleaseState.APPROVED else "rejected"
     return web.json_response({"response_type": "in_channel", "replace_original": False,
-                              "text": f"{caller.name} {verb} {release.app} `{release.commit[:12]}`."})
+                              "text": await _told(desk, release, press["decision"], caller)})
+
+
+async def _told(desk: ReleaseDesk, release: Release, decision: ReleaseState, caller: Identity) -> str:
+    """What the channel is told the press did. An approval that leaves the release awaiting approval (its policy
+    needs more approvers) was recorded, not the release approved: it says how many are given of how many, as
+    the API's answer to the same approval does (`approval.given` of `approval.required`)."""
+    what = f"{release.app} `{release.commit[:12]}`"
+    if decision is ReleaseState.REJECTED:
+        return f"{caller.name} rejected {what}."
+    if release.state is not ReleaseState.AWAITING_APPROVAL:
+        return f"{caller.name} approved {what}."
+    required = policy_of(release, desk.settings.policy).required_approvals
+    given = len(await desk.approvals.given(release.id))
+    still = f"; {required - given} more needed before it is approved" if given < required else ""
+    return f"{caller.name}'s approval of {what} is recorded: {given} of {required} approvals{still}."
 
 
 def _press(body: bytes) -> dict[str, Any]:

@@ -26,7 +26,7 @@ async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(en
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    assert revision == "0005"
+    assert revision == "0006"
 
 
 async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:
@@ -120,3 +120,23 @@ async def test_a_database_of_revision_0004_keeps_its_approvals_and_gains_the_tic
     async with engine.connect() as connection:
         tables = await connection.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
     assert "greenlight_stream_tickets" not in tables and "greenlight_approvals" in tables
+
+
+async def test_a_database_of_revision_0005_keeps_its_claims_and_gains_their_index_by_age(engine: AsyncEngine) -> None:
+    await migrate(engine, "0005")
+    async with writing(engine) as connection:
+        await connection.execute(sa.text("INSERT INTO greenlight_hook_claims (key, claimed_at) VALUES (:k, :t)"),
+                                 {"k": "delivery-1", "t": datetime.now(UTC)})
+    await migrate(engine)
+    async with engine.connect() as connection:
+        claims = (await connection.execute(sa.text("SELECT key FROM greenlight_hook_claims"))).scalars().all()
+        indexes = await connection.run_sync(
+            lambda c: {tuple(i["column_names"]) for i in sa.inspect(c).get_indexes("greenlight_hook_claims")})
+        assert await connection.run_sync(_differences) == []
+    assert claims == ["delivery-1"] and ("claimed_at",) in indexes
+    await migrate(engine, "0005", down=True)
+    async with engine.connect() as connection:
+        indexes = await connection.run_sync(
+            lambda c: {tuple(i["column_names"]) for i in sa.inspect(c).get_indexes("greenlight_hook_claims")})
+        claims = (await connection.execute(sa.text("SELECT key FROM greenlight_hook_claims"))).scalars().all()
+    assert ("claimed_at",) not in indexes and claims == ["delivery-1"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 
 from services.shared.db.rows import utc
 from services.shared.db.schema import apps, events, projection, releases
@@ -76,6 +77,36 @@ def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | Non
         query = query.where(sa.or_(releases.c.created_at < created,
                                    sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
     return query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit)
+
+
+class _ErrorStep(sa.sql.functions.FunctionElement[str]):
+    """The `error.step` of a release's snapshot (JSON text), or NULL: the step it failed in."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "error_step"
+
+
+@compiles(_ErrorStep, "sqlite")
+def _error_step_sqlite(element: _ErrorStep, compiler: Any, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.error.step')"
+
+
+@compiles(_ErrorStep, "postgresql")
+def _error_step_postgresql(element: _ErrorStep, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) #>> '{{error,step}}')"
+
+
+def staged_since_query(app: str, since: object, excluding: Sequence[str]) -> sa.Select[Any]:
+    """The snapshot of the newest release of `app` created after `since`, other than `excluding`, that reached the
+    cluster: deployed on a colour (the `colour` column) or failed in its deploy step. One row at most, whatever
+    the number of releases since (the app's releases by creation time, releases_by_app; the snapshot is read as
+    JSON only for those that have no colour)."""
+    return (sa.select(releases.c.snapshot)
+            .where(releases.c.app == app, releases.c.created_at > utc(since),  # type: ignore[arg-type]
+                   releases.c.id.not_in(excluding),
+                   sa.or_(releases.c.colour.is_not(None), _ErrorStep(releases.c.snapshot) == "deploy"))
+            .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1))
 
 
 def all_rows(connection: sa.Connection, query: sa.Executable, params: dict[str, Any]) -> Sequence[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -195,6 +196,13 @@ class ReleaseDatabase(FoldSignals):
         query = queries.page_query(where, limit + 1, after)
         snapshots = [row.snapshot for row in await self.rows(query)]
         return [Release.model_validate_json(s) for s in snapshots[:limit]], len(snapshots) > limit
+
+    async def staged_since(self, app: str, since: datetime, excluding: Sequence[str]) -> Release | None:
+        """The newest release of `app` created after `since`, other than `excluding`, that was staged on a colour
+        (or failed deploying onto one); None if there is none. Asked of the database: there may be any number of
+        releases since (releases that failed before the cluster, say), and none of those is read."""
+        rows = await self.rows(queries.staged_since_query(app, since, excluding))
+        return Release.model_validate_json(rows[0].snapshot) if rows else None
 
     async def follow(self, after: int, match: Callable[[ReleaseEvent], bool],
                      app: str | None = None) -> AsyncIterator[LoggedEvent]:

@@ -103,7 +103,8 @@ greenlight_notifier_deliveries = sa.Table(
 greenlight_hook_claims = sa.Table(
     "greenlight_hook_claims", metadata,
     sa.Column("key", sa.String(400), primary_key=True),
-    sa.Column("claimed_at", UTC_TIME, nullable=False),
+    # Indexed: claims past their retention are deleted by age (services/approval/hook_claims.py, migration 0006).
+    sa.Column("claimed_at", UTC_TIME, nullable=False, index=True),
 )
 
 # One row per (release, approver): the primary key makes a repeated or concurrent approval by the same person
