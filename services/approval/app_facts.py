@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.approval.models import ReleaseOut, WarmColour
-from services.shared.db.releases import AppRow, ReleaseDatabase, ReleaseFilter
+from services.shared.db.releases import AppRow, ReleaseDatabase
 from services.shared.release import Colour
-
-RECENT = 20  # releases created since the switch that could have been deployed over the warm colour
 
 
 async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | None:
@@ -28,9 +26,10 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
     colour = Colour(source.details["warm_colour"])
     if colour == row.live_colour:
         return None
-    # A release deployed to that colour since (in flight, rejected or failed) replaced what ran there.
-    newer, _ = await database.page(ReleaseFilter(app=row.app, since=source.occurred_at), RECENT, None)
-    if any(r.standby_colour == colour and r.id not in (on_it, live.id) for r in newer):
+    # A release deployed to that colour since (in flight, rejected or failed, or failed deploying onto it) replaced
+    # what ran there: the rollback refusal's rule (rollback.py), asked of the database among any number since.
+    staged = await database.staged_since(row.app, source.occurred_at, [i for i in (on_it, live.id) if i])
+    if staged is not None and staged.standby_colour in (colour, None):
         return None
     running = await database.get(on_it) if on_it else None
     return WarmColour(colour=colour, release=ReleaseOut.of(running) if running else None,
