@@ -13,7 +13,8 @@ post-promotion one keeps the release live, saying why; a person may roll it back
 
 Idempotent: a redelivered event is measured again and republished with the same seq (the same message id), so a
 reader folds one; if the two measurements differ, the read model keeps the first and marks the other a conflict.
-An event this process has already measured past is dropped, so a repeated hand-over starts no second chain.
+An event this process has already measured past, or is measuring from now, is dropped, so a repeated hand-over
+or a copy of the event being waited on starts no second chain.
 Ack policy: the shared AFTER_EFFECT (ack once the next event is confirmed).
 """
 
@@ -51,12 +52,26 @@ class Analyst:
         # The newest seq this process published per release (bounded): a duplicate of an event it has already
         # measured past (a step re-emitting its hand-over, a redelivery) would start a second chain.
         self.ahead: OrderedDict[str, int] = OrderedDict()
+        # The seq a handler here is measuring from, per release, while it runs. A copy of that event (a publish
+        # retried after a lost confirm, a redelivery after a kill between publish and ack) arrives while the first
+        # one waits for its due time; `ahead` only knows once it has published, so both measured, and both chains
+        # went on to the end, each publishing its own verdict.
+        self.measuring: dict[str, int] = {}
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
         if self.ahead.get(event.release_id, 0) > event.seq:
             log.info("already measured past this event; not measuring again", ahead=self.ahead[event.release_id])
             return
-        await self._step(event, bus)
+        if self.measuring.get(event.release_id, 0) >= event.seq:
+            log.info("measuring from this event or a later one already; not measuring twice",
+                     measuring=self.measuring[event.release_id])
+            return  # acked: the copy in progress is not, and comes back if this process dies
+        self.measuring[event.release_id] = event.seq
+        try:
+            await self._step(event, bus)
+        finally:
+            if self.measuring.get(event.release_id) == event.seq:
+                del self.measuring[event.release_id]
 
     def _published(self, event: ReleaseEvent) -> None:
         self.ahead[event.release_id] = event.seq
@@ -78,8 +93,11 @@ class Analyst:
             self._published(verdict)
             return
         check, at = due
-        if (wait := (at - utcnow()).total_seconds()) > 0:
-            await asyncio.sleep(wait)  # the due time comes from the log, so a restart resumes the same schedule
+        # The due time comes from the log, so a restart resumes the same schedule. It is never more than one
+        # interval away (the check's last measurement was due an interval before, and is past), but it counts
+        # from clocks of other hosts: one ahead would hold the message past RabbitMQ's consumer_timeout, for good.
+        if (wait := min((at - utcnow()).total_seconds(), check.interval)) > 0:
+            await asyncio.sleep(wait)
         measurement = await self.probes[check.provider].measure(check, self._target(event, pre, carry))
         log.info("measured", check=check.name, value=measurement.value, verdict=measurement.verdict.value)
         tally = counted(tally, measurement)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,6 +37,10 @@ class Probe(Protocol):
 
 
 def judge(check: Check, value: Any) -> tuple[Verdict, str]:
+    if isinstance(value, float) and math.isnan(value):
+        # 0/0 (a ratio with no traffic): no `<op> <literal>` holds for NaN, so judging it would pass a
+        # failure-only check and fail a success-only one; it says nothing about the release, as no sample.
+        return Verdict.INCONCLUSIVE, "value NaN: nothing to divide (no traffic?)"
     if check.failure is not None and meets(check.failure, value):
         return Verdict.FAILED, f"value {value!r} meets the failure condition {check.failure}"
     if check.success is not None:
@@ -102,24 +107,39 @@ class PrometheusProbe:
         assert check.prometheus is not None
         fill = {"app": target.app, "colour": target.colour, "release": target.release}
         query = PLACEHOLDER.sub(lambda m: fill[m.group(1)], check.prometheus.query)
+        status = 0
         try:
             async with asyncio.timeout(self.timeout):
                 async with self.session.get(self.url, params={"query": query}) as response:
+                    status = response.status
                     answer = await response.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: {type(exc).__name__}")
-        if answer.get("status") != "success":
-            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus: {answer.get('error', 'error')}")
-        value = _scalar(answer.get("data", {}))
+        except ValueError:  # an error page of a proxy in the way, a cut body
+            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: HTTP {status}, not JSON")
+        # A gateway's JSON in the way is no Prometheus answer, not a crash.
+        error = answer.get("error", "error") if isinstance(answer, dict) else f"HTTP {status}, not a Prometheus answer"
+        if not isinstance(answer, dict) or answer.get("status") != "success":
+            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus: {error}")
+        try:
+            value = _value(answer.get("data"))
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            # A sample without a `value` (a native histogram's is `histogram`), or no `data`: the tool's answer
+            # says nothing about the release. Raised, it failed the release once the retries ran out.
+            return _measured(check, None, Verdict.INCONCLUSIVE,
+                             f"prometheus answered no sample value: {type(exc).__name__} {exc}")
         if value is None:
             return _measured(check, None, Verdict.INCONCLUSIVE, "the query returned no sample")
         return _measured(check, value, *judge(check, value))
 
 
-def _scalar(data: dict[str, Any]) -> float | None:
-    """The first sample's value: a one-element vector or a scalar, as Argo's `result[0]`."""
+def _value(data: Any) -> float | str | None:
+    """The first sample's value: a one-element vector or a scalar, as Argo's `result[0]`; a string result is
+    judged as the string (a condition's literal may be one)."""
     result = data.get("result")
-    if data.get("resultType") in ("scalar", "string") and isinstance(result, list):
+    if data.get("resultType") == "string":
+        return str(result[1])
+    if data.get("resultType") == "scalar":
         return float(result[1])
     if data.get("resultType") == "vector" and result:
         return float(result[0]["value"][1])
