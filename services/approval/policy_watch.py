@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -22,7 +21,7 @@ from aiohttp import web
 from services.approval.errors import Conflict
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.policy import analysis_passed, policy_of
-from services.approval.policy_timers import DUE, EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
+from services.approval.policy_timers import EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.fold import SameChange
@@ -39,8 +38,8 @@ class PolicyWatch:
     def __init__(self, desk: ReleaseDesk, timers: PolicyTimers) -> None:
         self.desk = desk
         self.timers = timers
-        # What the timers that came back did ("early", "expired", "promoted", "held", "decided"), so a caller
-        # (an operator's debugger, a test) can await an outcome instead of guessing how long it takes.
+        # What the timers that came back did ("early", "expired", "promoted", "held", "decided", "dropped"), so a
+        # caller (an operator's debugger, a test) can await an outcome instead of guessing how long it takes.
         self.outcomes: Counter[str] = Counter()
         self._counted = asyncio.Condition()
 
@@ -70,7 +69,7 @@ class PolicyWatch:
                 await self._count("decided")
             return  # decided meanwhile
         if TIMER in event.details:
-            await self._timer(latest, event.details[TIMER], datetime.fromisoformat(event.details[DUE]))
+            await self._timer(latest, event.details[TIMER])
             return
         who, restores = latest.release.requested_by, latest.release.restores
         if not analysis_passed(latest.details):
@@ -91,13 +90,20 @@ class PolicyWatch:
                 await self.timers.schedule(waiting, kind, due, now)
                 log.info("policy timer set", release=waiting.release_id, timer=kind, due=due.isoformat())
 
-    async def _timer(self, waiting: ReleaseEvent, kind: str, due: datetime) -> None:
+    async def _timer(self, waiting: ReleaseEvent, kind: str) -> None:
+        # Due by the policy in force now, not the one the timer was parked with: the operator's bounds may have
+        # changed since (a restart with other GREENLIGHT_API_POLICY_*), and a person's approval and the API's
+        # `approval` read this one; a soak raised meanwhile must hold a promotion parked before.
+        policy = policy_of(waiting.release, self.desk.settings.policy)
+        due = (policy.expires if kind == EXPIRE else policy.promotes)(waiting.occurred_at)
+        if due is None:
+            await self._count("dropped")  # the policy in force has no such timer any more
+            return
         now = self.desk.clock.now()
         if now < due:
             await self.timers.schedule(waiting, kind, due, now)
             await self._count("early")
             return
-        policy = policy_of(waiting.release, self.desk.settings.policy)
         if kind == EXPIRE and policy.expiry is not None:
             reason = (f"expired: no decision within {policy.expiry.total_seconds():g} s of being ready "
                       f"(approval policy)")

@@ -2,21 +2,24 @@
 
 Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the State of DevOps reports):
 - deployment: a release whose first `live` event falls in [since, until). A superseded release made live
-  again by a rollback is a restoration, not a deployment.
+  again by a rollback is a restoration, not a deployment, and so is a rollback to an earlier release (`restores`:
+  that release's image again, nothing new).
 - deployment frequency: deployments per day of the window.
 - lead time for changes: commit time -> that first `live`, median over deployments whose commit time is
   known (the release commit's `time` in the `commits` the builder records on `built`, read from git).
 - change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
-  (`rolled_back`) within `failure_window` of going live: DORA counts a deployment that needed remediation
-  such as a rollback. A release that failed before going live never reached users and is not a change.
+  within `failure_window` of going live: `rolled_back`, or replaced by a rollback to an earlier release (the
+  release that was live when that one was staged, its `previous_release`). DORA counts a deployment that needed
+  remediation such as a rollback. A release that failed before going live never reached users and is not a change.
 - time to restore (DORA's "failed deployment recovery time"): for each failed change, its first `live`
-  -> its `rolled_back` (the previous release serving again), median.
+  -> its `rolled_back` (the previous release serving again) or the first `live` of the rollback that replaced
+  it, median.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -57,8 +60,10 @@ class DeliveryReport:
 def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, until: datetime,
                   failure_window: timedelta = DEFAULT_FAILURE_WINDOW) -> DeliveryReport:
     """`histories`: the events of each release (any order, duplicates allowed), one sequence per release."""
-    deployments = [d for events in histories
-                   if (d := deployment(events, failure_window)) is not None and since <= d.live_at < until]
+    ordered = [sorted({e.seq: e for e in events}.values(), key=lambda e: e.seq) for events in histories]
+    restored = restorations(ordered)
+    deployments = [d for events in ordered if (d := deployment(events, failure_window, restored)) is not None
+                   and since <= d.live_at < until]
     days = max((until - since).total_seconds() / 86400, 1e-9)
     by_app: dict[str, list[Deployment]] = {}
     for d in deployments:
@@ -67,13 +72,28 @@ def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, 
                           {app: keys(ds, days) for app, ds in sorted(by_app.items())})
 
 
-def deployment(events: Sequence[ReleaseEvent], failure_window: timedelta) -> Deployment | None:
-    ordered = sorted({e.seq: e for e in events}.values(), key=lambda e: e.seq)
+def restorations(ordered: Iterable[Sequence[ReleaseEvent]]) -> dict[str, datetime]:
+    """Release id -> when a rollback to an earlier release replaced it (that rollback's first `live`)."""
+    restored: dict[str, datetime] = {}
+    for events in ordered:
+        live = next((e for e in events if e.state == S.LIVE), None)
+        if live is not None and live.release.restores is not None and live.release.previous_release is not None:
+            replaced = live.release.previous_release
+            restored[replaced] = min(live.occurred_at, restored.get(replaced, live.occurred_at))
+    return restored
+
+
+def deployment(ordered: Sequence[ReleaseEvent], failure_window: timedelta,
+               restored: Mapping[str, datetime]) -> Deployment | None:
+    """`ordered`: one release's events by seq, once each; `restored`: `restorations` of every release."""
     live = next((e for e in ordered if e.state == S.LIVE), None)
-    if live is None:
+    if live is None or live.release.restores is not None:  # a rollback to an earlier release restores
         return None
     committed = _commit_time(ordered, live.release.commit)
-    rolled = next((e.occurred_at for e in ordered if e.state == S.ROLLED_BACK and e.seq > live.seq), None)
+    # Taken off live traffic by its rollback (`rolled_back`) or by a rollback to an earlier release: the first.
+    ends = [e.occurred_at for e in ordered if e.state == S.ROLLED_BACK and e.seq > live.seq]
+    ends += [at for at in (restored.get(live.release_id),) if at is not None and at >= live.occurred_at]
+    rolled = min(ends, default=None)
     if rolled is not None and rolled - live.occurred_at > failure_window:
         rolled = None
     return Deployment(live.app, live.release_id, live.occurred_at, committed, rolled)
