@@ -50,4 +50,4 @@ def create_app(settings: PusherSettings, *, engine: PushEngine | None = None,
 async def _make_engine(settings: PusherSettings, stack: contextlib.AsyncExitStack) -> PushEngine:
     docker = await open_engine(settings.docker_host, "GREENLIGHT_PUSHER_DOCKER_HOST")
     stack.push_async_callback(docker.close)
-    return DockerPushEngine(docker, timeout=settings.push_timeout)
+    return DockerPushEngine(docker, timeout=settings.push_timeout, call_timeout=settings.engine_timeout)

@@ -38,13 +38,19 @@ class PushEngine(Protocol):
 
 
 class DockerPushEngine:
-    def __init__(self, docker: aiodocker.Docker, *, timeout: float) -> None:
+    def __init__(self, docker: aiodocker.Docker, *, timeout: float, call_timeout: float = 60.0) -> None:
         self.docker = docker
         self.timeout = timeout
+        # aiodocker's client has no timeout of its own: an engine that takes the connection and never
+        # answers (podman waiting on its storage lock) would hold the handler, and the message, forever.
+        self.call_timeout = call_timeout
 
     async def local_image(self, ref: str) -> LocalImage | None:
         try:
-            info = await self.docker.images.inspect(ref)
+            async with asyncio.timeout(self.call_timeout):
+                info = await self.docker.images.inspect(ref)
+        except TimeoutError:
+            raise EngineUnavailable(f"engine did not answer inspecting {ref} in {self.call_timeout:g}s") from None
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 return None
@@ -55,7 +61,10 @@ class DockerPushEngine:
 
     async def tag(self, source: str, repository: str, tag: str) -> None:
         try:
-            await self.docker.images.tag(source, repository, tag=tag)
+            async with asyncio.timeout(self.call_timeout):
+                await self.docker.images.tag(source, repository, tag=tag)
+        except TimeoutError:
+            raise EngineUnavailable(f"engine did not answer tagging {source} in {self.call_timeout:g}s") from None
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
 

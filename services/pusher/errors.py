@@ -16,9 +16,12 @@ class EngineUnavailable(Retry):
     dependency = "engine"
 
 
+# Engines print a registry's error code in lower case with no status ("toomanyrequests: ..." for a 429), and
+# a route gone (network change, VPN down) is a connection error like a refused one.
 _TRANSIENT = re.compile(
     r"connection refused|connection reset|i/o timeout|timeout|timed out|\bEOF\b|no such host|"
-    r"temporary failure|server misbehaving|too many requests|\b429\b|\b50[0-4]\b|"
+    r"no route to host|network is unreachable|host is unreachable|"
+    r"temporary failure|server misbehaving|too many requests|toomanyrequests|\b429\b|\b50[0-4]\b|"
     r"internal server error|bad gateway|service unavailable|gateway timeout|broken pipe",
     re.IGNORECASE,
 )

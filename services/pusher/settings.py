@@ -26,6 +26,8 @@ class PusherSettings(RegistryAccess):
                                  "are commits, they never move)",
     )
     push_timeout: float = Field(900.0, gt=0, description="seconds one push may take (default 900)")
+    engine_timeout: float = Field(
+        60.0, gt=0, description="seconds the engine may take to answer an image inspect or tag (default 60)")
     progress_interval: float = Field(
         0.25, gt=0, description="seconds between push progress messages at most (default 0.25)")
     bus: BusSettings = Field(default_factory=BusSettings, description="broker settings (GREENLIGHT_*)")

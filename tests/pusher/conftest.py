@@ -1,13 +1,16 @@
-"""Pusher fixtures: a real image on the engine, the real adapters behind counting proxies, a relay."""
+"""Pusher fixtures: a real image on the engine, the real adapters behind counting proxies, a relay, and
+ECR through moto (the AWS chain from the environment)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import tarfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -183,3 +186,21 @@ async def relay() -> AsyncIterator[Relay]:
     relay = Relay(5005, ("127.0.0.1", 5001))
     yield relay
     await relay.close()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Iterator[Any]:  # noqa: F811
+    """The default credential chain from the environment, and the standard endpoint variable."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", moto_endpoint)
+    yield boto3.client("ecr", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def ecr_settings(pusher_settings: PusherSettings, registries: Registries) -> PusherSettings:  # noqa: F811
+    return pusher_settings.model_copy(update={
+        "registry_auth": "ecr", "ecr_registry_override": registries.ecr})

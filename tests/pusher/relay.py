@@ -7,16 +7,21 @@ import contextlib
 
 
 class Relay:
-    """A TCP relay on a fixed loopback port to a real registry: the registry is "down" until opened."""
+    """A TCP relay on a fixed loopback port to a real registry: the registry is "down" until opened.
+    `host` may be "::1" (an IPv6 front to an IPv4 registry); while `dropping`, each connection is accepted
+    and closed at once, unanswered (a peer cutting connections: `dropped` is set at the first)."""
 
-    def __init__(self, port: int, target: tuple[str, int]) -> None:
+    def __init__(self, port: int, target: tuple[str, int], host: str = "127.0.0.1") -> None:
         self.port = port
         self.target = target
+        self.host = host
+        self.dropping = False
+        self.dropped = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._accept, self.host, self.port)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -27,6 +32,10 @@ class Relay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.dropping:
+            self.dropped.set()
+            writer.close()
+            return
         up_reader, up_writer = await asyncio.open_connection(*self.target)
         for src, dst in ((reader, up_writer), (up_reader, writer)):
             task = asyncio.create_task(self._pipe(src, dst))

@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -21,24 +20,6 @@ from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
 from tests.pusher.conftest import BuiltImage, CountingEngine, ScriptedPush, built_event, registry_digest
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Iterator[Any]:
-    """The default credential chain from the environment, and the standard endpoint variable."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", moto_endpoint)
-    yield boto3.client("ecr", endpoint_url=moto_endpoint, region_name="us-east-1")
-
-
-@pytest.fixture
-def ecr_settings(pusher_settings: PusherSettings, registries: Registries) -> PusherSettings:
-    return pusher_settings.model_copy(update={
-        "registry_auth": "ecr", "ecr_registry_override": registries.ecr})
 
 
 @pytest.fixture(autouse=True)

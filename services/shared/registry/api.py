@@ -7,6 +7,7 @@ import ipaddress
 import json
 import re
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -123,7 +124,7 @@ class HttpRegistryApi:
             response = await self.client.get(realm, params=params, auth=auth)
         except httpx.TransportError as exc:
             raise TransientRegistryError(f"token service unreachable: {exc!r}") from exc
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:  # down or rate-limited: both pass
             raise TransientRegistryError(f"token service answered {response.status_code}")
         if response.status_code != 200:
             raise RegistryRefused(f"token service refused ({response.status_code}): {response.text[:300]}")
@@ -153,8 +154,10 @@ def _basic(login: Login) -> httpx.BasicAuth | None:
 
 
 def _is_loopback(registry: str) -> bool:
-    host = registry.rsplit(":", 1)[0] if registry.count(":") == 1 else registry
-    host = host.strip("[]")
+    # host[:port] as in image names. An IPv6 host comes bracketed when it has a port ("[::1]:5000"), so the
+    # port cannot be split off at the last colon blindly; urlsplit knows the brackets (and lowercases).
+    bare = registry.strip("[]")
+    host = bare if bare.count(":") > 1 and "]" not in bare else urlsplit(f"//{registry}").hostname or ""
     if host == "localhost":
         return True
     try:

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 import structlog
 from aiobotocore.session import get_session
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError  # EndpointConnectionError, timeouts
 from pydantic import SecretStr
 
 from services.shared.registry.auth import Login, TagState
@@ -49,7 +50,10 @@ class EcrAuth:
         if self._cached is not None and self._cached[1] > now:
             return self._cached[0]
         ids = {"registryIds": [self.registry_id]} if self.registry_id else {}
-        data = (await _call(self.client.get_authorization_token(**ids)))["authorizationData"][0]
+        try:
+            data = (await _call(self.client.get_authorization_token(**ids)))["authorizationData"][0]
+        except ClientError as exc:  # keys ECR does not know, no permission: a refusal, never retried
+            raise _refused(exc) from exc
         username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
         registry = self.registry_override or urlparse(data["proxyEndpoint"]).netloc
         login = Login(registry=registry, username=username, password=SecretStr(password))
@@ -98,7 +102,9 @@ async def _call(request: Any) -> Any:
     """One ECR API call; network failures and throttling become transient, other errors pass on."""
     try:
         return await request
-    except (EndpointConnectionError, ConnectionError) as exc:
+    except (BotoConnectionError, HTTPClientError, ConnectionError) as exc:
+        # Not only a refused connect: a connect or read timeout and a connection closed before the answer
+        # (HTTPClientError) are ECR unavailable too. Other BotoCoreErrors (no credentials...) are config faults.
         raise TransientRegistryError(f"ECR API unreachable: {exc}") from exc
     except ClientError as exc:
         if _code(exc) in _TRANSIENT_CODES or exc.response.get("ResponseMetadata", {}).get(
