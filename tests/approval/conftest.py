@@ -16,13 +16,14 @@ from services.approval.clock import Clock
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.db.runtime import DATABASE
-from services.shared.events import ReleaseEvent
+from services.shared.events import ReleaseEvent, first_event
 from services.shared.platform import Platform
 from services.shared.protocol import ReleaseState
+from services.shared.release import ReleaseError
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.approval.fakes import FakeResolver, fake_pipeline
-from tests.harness import running, wait_for_state
+from tests.harness import make_release, running, wait_for_state
 
 REQUESTER = {"Authorization": "Bearer requester-token"}  # dev-requester: requester
 APPROVER = {"Authorization": "Bearer approver-token"}  # dev-approver: approver, requester
@@ -111,6 +112,18 @@ async def advance(client: TestClient[web.Request, web.Application], release_id: 
         event = event.next(state, actor="test")
         await client.app[BUS].publish(event)
     await reach(client, release_id, states[-1])
+
+
+async def failed_at_lint(client: TestClient[web.Request, web.Application], app: str, prefix: str,
+                         count: int) -> None:
+    """`count` releases of `app` that failed at lint, as the builder reports them (no pipeline): nowhere near a
+    colour, and more of them than any page of the app's releases a check might read and stop at."""
+    for n in range(count):
+        requested = first_event(make_release(f"{prefix}-lint-{n:03}", app), actor="dev-requester")
+        await client.app[BUS].publish(requested)
+        await client.app[BUS].publish(requested.next(ReleaseState.FAILED, actor="builder",
+                                                     error=ReleaseError(step="lint", reason="DL3007")))
+    await reach(client, f"{prefix}-lint-{count - 1:03}", ReleaseState.FAILED)
 
 
 TO_APPROVAL = (ReleaseState.BUILDING, ReleaseState.BUILT, ReleaseState.PUSHING, ReleaseState.PUSHED,

@@ -5,14 +5,11 @@ stopped at, answering 202 for a rollback the switcher then refused. On SQLite an
 from __future__ import annotations
 
 from services.approval.settings import ApprovalSettings
-from services.shared.events import first_event
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import ReleaseError
-from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
-from tests.approval.conftest import APPROVER, api_client, live_release, reach, staged_release
+from tests.approval.conftest import APPROVER, api_client, failed_at_lint, live_release, reach, staged_release
 from tests.approval.fakes import fake_pipeline
-from tests.harness import make_release, running
+from tests.harness import running
 
 LATER = 150
 
@@ -28,13 +25,7 @@ async def test_a_colour_taken_before_many_failed_releases_is_still_seen(
             taken = await staged_release(client, app)  # staged on the previous release's colour...
             assert (await client.post(f"/releases/{taken}/reject", headers=APPROVER)).status == 200
             await reach(client, taken, S.REJECTED)  # ...which the deployer then frees: what ran there is gone
-        # No pipeline from here on: releases that failed at lint, as the builder reports them, none near a colour.
-        for n in range(LATER):
-            requested = first_event(make_release(f"{test_id}-lint-{n:03}", app), actor="dev-requester")
-            await client.app[BUS].publish(requested)
-            await client.app[BUS].publish(requested.next(S.FAILED, actor="builder",
-                                                         error=ReleaseError(step="lint", reason="DL3007")))
-        await reach(client, f"{test_id}-lint-{LATER - 1:03}", S.FAILED)
+        await failed_at_lint(client, app, test_id, LATER)  # the pipeline stopped: none of them near a colour
         response = await client.post(f"/apps/{app}/rollback", json={"reason": "x"}, headers=APPROVER)
         body = await response.json()
     assert response.status == 409, body

@@ -201,6 +201,16 @@ def aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Iterator[Any]:  
 
 
 @pytest.fixture
+def ecr_repository_dropped(aws: Any, app_name: str) -> Iterator[None]:
+    """The test's ECR repository (named after its app) deleted afterwards, images and all, if it was made."""
+    yield
+    try:
+        aws.delete_repository(repositoryName=app_name, force=True)
+    except aws.exceptions.RepositoryNotFoundException:
+        pass
+
+
+@pytest.fixture
 def ecr_settings(pusher_settings: PusherSettings, registries: Registries) -> PusherSettings:  # noqa: F811
     return pusher_settings.model_copy(update={
         "registry_auth": "ecr", "ecr_registry_override": registries.ecr})

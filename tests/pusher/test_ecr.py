@@ -6,7 +6,7 @@ a real registry (127.0.0.1:5004) whose htpasswd user `AWS` has moto's token pass
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -21,14 +21,7 @@ from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
 from tests.pusher.conftest import BuiltImage, CountingEngine, ScriptedPush, built_event, registry_digest
 
-
-@pytest.fixture(autouse=True)
-def drop_repository(aws: Any, app_name: str) -> Iterator[None]:
-    yield
-    try:
-        aws.delete_repository(repositoryName=app_name, force=True)
-    except aws.exceptions.RepositoryNotFoundException:
-        pass
+pytestmark = pytest.mark.usefixtures("ecr_repository_dropped")
 
 
 @pytest.mark.parametrize("endpoint_variable", ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL"])

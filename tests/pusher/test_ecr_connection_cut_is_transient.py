@@ -4,7 +4,6 @@ restarting) is ECR being unavailable: retried on the broker, not a refusal that 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -18,14 +17,7 @@ from tests.infra import EventTap
 from tests.pusher.conftest import BuiltImage, CountingEngine, built_event
 from tests.pusher.relay import Relay
 
-
-@pytest.fixture(autouse=True)
-def drop_repository(aws: Any, app_name: str) -> Iterator[None]:
-    yield
-    try:
-        aws.delete_repository(repositoryName=app_name, force=True)
-    except aws.exceptions.RepositoryNotFoundException:
-        pass
+pytestmark = pytest.mark.usefixtures("ecr_repository_dropped")
 
 
 async def test_ecr_connection_cut_is_retried(pusher, ecr_settings: PusherSettings, aws: Any, tap: EventTap,
