@@ -8,7 +8,8 @@ import aiohttp
 from aiohttp import web
 
 from services.analysis.handlers import SERVICE, STATES, Analyst
-from services.analysis.probes import HttpProbe, PrometheusProbe
+from services.analysis.http_probe import HttpProbe
+from services.analysis.probes import PrometheusProbe
 from services.analysis.settings import AnalysisSettings
 from services.shared.consumer import Subscription
 from services.shared.runtime import add_subscriptions, service_app

@@ -1,4 +1,5 @@
-"""The two measurement providers behind one small interface: an HTTP request, and a Prometheus query.
+"""The two measurement providers behind one small interface: an HTTP request (http_probe.py), and a Prometheus
+query.
 
 A provider measures one check once and judges the value against the check's conditions (Argo Rollouts'
 semantics: success, failure, or neither = inconclusive). What the release's own app does wrong (a wrong status,
@@ -9,15 +10,12 @@ with no result) is inconclusive, since it says nothing about the release.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
-from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
 
 from services.analysis.verdicts import Measurement, Verdict
 from services.shared.analysis_spec import Check, meets
@@ -52,48 +50,6 @@ def judge(check: Check, value: Any) -> tuple[Verdict, str]:
     return Verdict.SUCCESSFUL, f"value {value!r} does not meet the failure condition {check.failure}"
 
 
-def loopback(url: str) -> tuple[str, dict[str, str]]:
-    """`*.localhost` is loopback (RFC 6761) but glibc does not resolve it: connect to 127.0.0.1, keep Host."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host.endswith(".localhost"):
-        return url, {}
-    netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host}
-
-
-class HttpProbe:
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self.session = session
-
-    async def measure(self, check: Check, target: Target) -> Measurement:
-        assert check.http is not None
-        spec = check.http
-        url, headers = loopback(urljoin(target.url, spec.path.lstrip("/")))
-        value: Any
-        try:
-            async with asyncio.timeout(spec.timeout):
-                async with self.session.request(spec.method, url, headers={**headers, **spec.headers},
-                                                allow_redirects=False) as response:
-                    status, body = response.status, await response.read()
-        except TimeoutError:
-            return _measured(check, None, Verdict.FAILED, f"no answer within {spec.timeout:g} s")
-        except aiohttp.ClientError as exc:
-            return _measured(check, None, Verdict.FAILED, f"request failed: {type(exc).__name__}")
-        if status not in spec.expected_status:
-            return _measured(check, status, Verdict.FAILED, f"status {status}, expected {spec.expected_status}")
-        if spec.jsonpath is None:
-            return _measured(check, status, Verdict.SUCCESSFUL, f"status {status}")
-        try:
-            found = [m.value for m in parse_jsonpath(spec.jsonpath).find(json.loads(body))]
-        except ValueError:
-            return _measured(check, status, Verdict.INCONCLUSIVE, "body is not JSON")
-        if not found:
-            return _measured(check, status, Verdict.INCONCLUSIVE, f"nothing at {spec.jsonpath}")
-        value = found[0] if len(found) == 1 else found
-        return _measured(check, value, *judge(check, value))
-
-
 PLACEHOLDER = re.compile(r"\{\{\s*(app|colour|release)\s*\}\}")
 
 
@@ -114,23 +70,23 @@ class PrometheusProbe:
                     status = response.status
                     answer = await response.json(content_type=None)
         except (TimeoutError, aiohttp.ClientError) as exc:
-            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: {type(exc).__name__}")
+            return measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: {type(exc).__name__}")
         except ValueError:  # an error page of a proxy in the way, a cut body
-            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: HTTP {status}, not JSON")
+            return measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: HTTP {status}, not JSON")
         # A gateway's JSON in the way is no Prometheus answer, not a crash.
         error = answer.get("error", "error") if isinstance(answer, dict) else f"HTTP {status}, not a Prometheus answer"
         if not isinstance(answer, dict) or answer.get("status") != "success":
-            return _measured(check, None, Verdict.INCONCLUSIVE, f"prometheus: {error}")
+            return measured(check, None, Verdict.INCONCLUSIVE, f"prometheus: {error}")
         try:
             value = _value(answer.get("data"))
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             # A sample without a `value` (a native histogram's is `histogram`), or no `data`: the tool's answer
             # says nothing about the release. Raised, it failed the release once the retries ran out.
-            return _measured(check, None, Verdict.INCONCLUSIVE,
+            return measured(check, None, Verdict.INCONCLUSIVE,
                              f"prometheus answered no sample value: {type(exc).__name__} {exc}")
         if value is None:
-            return _measured(check, None, Verdict.INCONCLUSIVE, "the query returned no sample")
-        return _measured(check, value, *judge(check, value))
+            return measured(check, None, Verdict.INCONCLUSIVE, "the query returned no sample")
+        return measured(check, value, *judge(check, value))
 
 
 def _value(data: Any) -> float | str | None:
@@ -146,5 +102,5 @@ def _value(data: Any) -> float | str | None:
     return None
 
 
-def _measured(check: Check, value: Any, verdict: Verdict, why: str) -> Measurement:
+def measured(check: Check, value: Any, verdict: Verdict, why: str) -> Measurement:
     return Measurement(check.name, check.provider, value, verdict, why, utcnow())
