@@ -12,6 +12,7 @@ from aiohttp import web
 from services.pusher.errors import TransientRegistryError, classify
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import Login
+from tests.pusher.token_registry import token_auth_registry
 
 
 @pytest.mark.parametrize("message", [
@@ -29,26 +30,12 @@ def test_engine_relayed_rate_limit_is_transient(message: str) -> None:
 @pytest.fixture
 async def rate_limited_token_service(unused_tcp_port: int) -> AsyncIterator[str]:
     """A token-auth registry (401 with a Bearer challenge) whose token service answers 429."""
-    base = f"http://127.0.0.1:{unused_tcp_port}"
-
-    async def manifest(request: web.Request) -> web.Response:
-        challenge = f'Bearer realm="{base}/token",service="registry",scope="repository:app:pull"'
-        return web.Response(status=401, headers={"WWW-Authenticate": challenge})
-
     async def token(request: web.Request) -> web.Response:
         return web.json_response({"errors": [{"code": "TOOMANYREQUESTS", "message": "slow down"}]}, status=429,
                                  headers={"Retry-After": "1"})
 
-    app = web.Application()
-    app.router.add_route("*", "/v2/{name}/manifests/{ref}", manifest)
-    app.router.add_get("/token", token)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-    try:
-        yield f"127.0.0.1:{unused_tcp_port}"
-    finally:
-        await runner.cleanup()
+    async with token_auth_registry(unused_tcp_port, token) as registry:
+        yield registry
 
 
 async def test_token_service_rate_limit_is_transient(rate_limited_token_service: str) -> None:

@@ -128,8 +128,16 @@ class HttpRegistryApi:
             raise TransientRegistryError(f"token service answered {response.status_code}")
         if response.status_code != 200:
             raise RegistryRefused(f"token service refused ({response.status_code}): {response.text[:300]}")
-        body = response.json()
-        return str(body.get("token") or body.get("access_token") or "")
+        # A captive proxy's page or any JSON that is no token answer: refused with the reason, not a bare
+        # ValueError redelivered to the limit; a blank token made an illegal `Bearer ` header, taken for an outage.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise RegistryRefused(f"token service answered 200 without a token at {realm[:200]}")
+        return token
 
     async def _error_message(self, response: httpx.Response, method: str, url: str,
                              headers: dict[str, str], auth: httpx.BasicAuth | None) -> str:
