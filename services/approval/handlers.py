@@ -123,7 +123,11 @@ class ReleaseDesk:
                     log.info("approval counted", release=release_id, by=caller.name,
                              required=policy.required_approvals)
                     return Decided(release)
-                details["approvals"] = [g.by for g in given]
+                details["approvals"] = approvers = [g.by for g in given]
+                # The requester's own approval in the count got there only by the admin override: the decision
+                # keeps saying so, whoever gives the last approval.
+                override = override or release.requested_by in approvers
+                details["admin_override"] = override
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
