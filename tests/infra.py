@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import aio_pika
@@ -89,6 +90,19 @@ def moto_endpoint() -> str:
     if _answers(f"{MOTO_URL}/moto-api/") != 200:
         pytest.fail(f"moto does not answer at {MOTO_URL}: {HINT}")
     return MOTO_URL
+
+
+def aws_chain_to(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Any:
+    """The default AWS credential chain from the environment, with moto as ECR by the standard endpoint variable
+    (as a service finds them); a boto3 ECR client on the same moto for the test's own calls."""
+    import boto3  # here, not at the top: most tests never touch AWS
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", moto_endpoint)
+    return boto3.client("ecr", endpoint_url=moto_endpoint, region_name="us-east-1")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from pydantic import SecretStr
 
@@ -21,19 +20,13 @@ from tests.builder.conftest import CountingEngine
 from tests.builder.conftest import request as requested
 from tests.fixtures_repo import app_files, make_repo
 from tests.harness import running
-from tests.infra import EventTap, Registries, docker_client, remove_images
+from tests.infra import EventTap, Registries, aws_chain_to, docker_client, remove_images
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, app_name: str) -> Iterator[Any]:
     """The default AWS chain from the environment, moto as ECR; the app's repository dropped afterwards."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", moto_endpoint)
-    client = boto3.client("ecr", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client = aws_chain_to(monkeypatch, moto_endpoint)
     yield client
     try:
         client.delete_repository(repositoryName=app_name, force=True)

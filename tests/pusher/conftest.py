@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -29,6 +28,7 @@ from tests.infra import (  # noqa: F401 - fixtures
     PINNED_BASE_IMAGE,
     EventTap,
     Registries,
+    aws_chain_to,
     docker_client,
     engine_url,
     moto_endpoint,
@@ -191,13 +191,7 @@ async def relay() -> AsyncIterator[Relay]:
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> Iterator[Any]:  # noqa: F811
     """The default credential chain from the environment, and the standard endpoint variable."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", moto_endpoint)
-    yield boto3.client("ecr", endpoint_url=moto_endpoint, region_name="us-east-1")
+    yield aws_chain_to(monkeypatch, moto_endpoint)
 
 
 @pytest.fixture
