@@ -1,6 +1,6 @@
 """PostgreSQL away for 20 seconds with releases in flight at different steps, one of them switching: none lost,
-nothing twice, nothing dead-lettered, the API answering 503 with Retry-After meanwhile (not 500), SSE clients
-ending with every event once and in order, and the read model equal to the log afterwards.
+nothing twice, nothing dead-lettered, the API answering 503 with Retry-After meanwhile (not 500) and staying
+ready, SSE clients ending with every event once and in order, and the read model equal to the log afterwards.
 
 The services reach PostgreSQL through a proxy the test takes away, as a stopped server: open connections reset,
 new ones refused. The workers before the gate touch no database; the API (records, gate, reads, the projector,
@@ -85,6 +85,7 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
                                                                     "commit": "main"}),
                                await client.get("/releases", params={"app": "db-0"})]
                     scraped_away = await client.get("/metrics")
+                    ready_away = await client.get("/readyz")
                 await asyncio.sleep(OUTAGE - (time.perf_counter() - started))
                 await proxy.back()
                 releases = await asyncio.wait_for(asyncio.gather(*shipping), OUTAGE * 6)
@@ -104,6 +105,9 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
     # The API's metrics still answer in an outage (the request series matter most then), and say it.
     assert scraped_away.status_code == 200 and "greenlight_database_up 0.0" in scraped_away.text
     assert "greenlight_database_up 1.0" in scraped_back.text
+    # Still ready: the database is every replica's, so a readiness that followed it would empty the Service at
+    # once, and clients would meet refused connections instead of a 503 saying why and when to come back.
+    assert ready_away.status_code == 200, ready_away.text
     finals = Counter(r.state.value for r in releases)  # type: ignore[attr-defined]
     assert finals == {"live": RELEASES}, [(r.app, r.state, r.error) for r in releases]  # type: ignore[attr-defined]
     counts = assert_each_effect_once(ledger, releases)  # type: ignore[arg-type]
