@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -12,7 +13,14 @@ import aiodocker
 import aiohttp
 import structlog
 
-from services.pusher.errors import EngineUnavailable, TransientRegistryError, classify
+from services.pusher.errors import (
+    EngineUnavailable,
+    RegistryRefused,
+    TransientRegistryError,
+    classify,
+    engine_error,
+    registry_refusal,
+)
 
 log = structlog.get_logger(__name__)
 _STATUS_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
@@ -54,7 +62,7 @@ class DockerPushEngine:
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 return None
-            raise EngineUnavailable(f"engine error inspecting {ref}: {exc.message}") from exc
+            raise engine_error(exc.status, exc.message, f"inspecting {ref}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
         return LocalImage(id=str(info["Id"]), repo_digests=tuple(info.get("RepoDigests") or ()))
@@ -65,6 +73,10 @@ class DockerPushEngine:
                 await self.docker.images.tag(source, repository, tag=tag)
         except TimeoutError:
             raise EngineUnavailable(f"engine did not answer tagging {source} in {self.call_timeout:g}s") from None
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:  # removed since it was inspected (a prune, say)
+                raise RegistryRefused(f"image {source} is not on the engine: {exc.message}") from exc
+            raise engine_error(exc.status, exc.message, f"tagging {source} as {repository}:{tag}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
 
@@ -82,10 +94,17 @@ class DockerPushEngine:
                             await output(str(status), detail.get("current"), detail.get("total"))
         except TimeoutError:
             raise TransientRegistryError(f"push took longer than {self.timeout:.0f}s") from None
-        except aiodocker.DockerError as exc:  # DockerStreamError: the registry's answer, relayed
+        except aiodocker.DockerStreamError as exc:  # the registry's answer, relayed in the stream
             raise classify(str(exc.message).strip()) from exc
-        except (aiohttp.ClientConnectionError, OSError) as exc:
-            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+        except aiodocker.DockerError as exc:  # the engine's own, before any stream (Docker: also a registry's)
+            if exc.status == 404:
+                raise RegistryRefused(f"image {repository}:{tag} is not on the engine: {exc.message}") from exc
+            raise registry_refusal(exc.message) or \
+                engine_error(exc.status, exc.message, f"pushing {repository}:{tag}") from exc
+        except (aiohttp.ClientError, OSError) as exc:  # e.g. the stream broke off mid-chunk: the engine died
+            raise EngineUnavailable(f"engine unreachable during the push: {exc!r}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a line cut short, or a proxy's page
+            raise EngineUnavailable(f"engine sent a push progress line that is not JSON: {exc}") from exc
         return digest
 
 

@@ -18,7 +18,7 @@ from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter, redact
 from services.shared.protocol import ReleaseState as S
 from services.shared.registry.api import RegistryApi
-from services.shared.registry.auth import Login, RegistryAuth
+from services.shared.registry.auth import Login, RegistryAuth, with_login
 from services.shared.release import Release, ReleaseError
 
 log = structlog.get_logger(__name__)
@@ -82,12 +82,17 @@ class PushHandler:
     async def _push(self, release: Release, progress: ProgressReporter) -> Pushed:
         if release.image is None:
             raise RegistryRefused("the built release names no image")
-        if release.digest is not None:
-            return await self._reuse(release, release.digest)
+        if (digest := release.digest) is not None:
+            return await with_login(self.auth, lambda login: self._reuse(login, release, digest))
         local = await self.engine.local_image(release.image)
         if local is None:
             raise RegistryRefused(f"image {release.image} is not on the engine (built on another host?)")
-        login = await self.auth.login()
+        # A login the registry refuses is tried once more, renewed (with_login): every step re-checks.
+        return await with_login(self.auth, lambda login: self._push_as(login, release, local, progress))
+
+    async def _push_as(self, login: Login, release: Release, local: LocalImage,
+                       progress: ProgressReporter) -> Pushed:
+        assert release.image is not None
         progress.secrets += login.secrets()
         repository = login.repository((release.spec or AppSpec()).image_name(release.app))
         target, tag = f"{login.registry}/{repository}", release.commit
@@ -116,13 +121,17 @@ class PushHandler:
         if reported is not None and reported != verified:
             raise RegistryRefused(
                 f"digest mismatch: the engine pushed {reported}, the registry holds {verified}")
+        # No digest reported (a stream cut short, an engine that prints none): the tag may hold another pusher's
+        # image by now, so it is published only if it is this one.
+        if reported is None and not await self._is_ours(login, repository, verified, local, target):
+            raise RegistryRefused(f"digest mismatch: the engine reported no digest and the registry holds "
+                                  f"{verified}, which is not image {local.id}")
         log.info("pushed", image=f"{target}@{verified}")
         return Pushed(f"{target}@{verified}", verified, skipped=False)
 
-    async def _reuse(self, release: Release, digest: str) -> Pushed:
+    async def _reuse(self, login: Login, release: Release, digest: str) -> Pushed:
         """An image named at request time: it is deployed only from this app's repository in our registry."""
         assert release.image is not None
-        login = await self.auth.login()
         repository = login.repository((release.spec or AppSpec()).image_name(release.app))
         target = f"{login.registry}/{repository}"
         if release.image != f"{target}@{digest}":

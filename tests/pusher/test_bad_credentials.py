@@ -28,8 +28,8 @@ async def test_wrong_password_fails_with_registry_message(
     assert error.reason == (f"registry {registries.authenticated} refused (401): "
                             "UNAUTHORIZED: authentication required")
     assert engine.pushes == []
-    assert watched.failures[0].__class__.__name__ == "RegistryRefused"  # not retried as transient
-    assert len(watched.failures) == 1
+    assert watched.failures[0].__class__.__name__ == "RegistryUnauthorized"  # not retried as transient
+    assert len(watched.failures) == 1  # and fixed credentials are not tried again (only ECR tokens renew)
     assert wrong not in failed.dumps().decode()
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from services.pusher.errors import RegistryRefused, TransientRegistryError, classify
+from services.pusher.errors import RegistryRefused, RegistryUnauthorized, TransientRegistryError, classify
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import Login
 
@@ -19,17 +19,18 @@ from services.shared.registry.auth import Login
     ("received unexpected HTTP status: 503 Service Unavailable", TransientRegistryError),
     ("net/http: TLS handshake timeout", TransientRegistryError),
     ("checking whether a blob exists in 127.0.0.1:5002/x: unauthorized: authentication required",
-     RegistryRefused),
-    ("denied: requested access to the resource is denied", RegistryRefused),
+     RegistryUnauthorized),
+    ("denied: requested access to the resource is denied", RegistryUnauthorized),
     ("manifest invalid: manifest invalid", RegistryRefused),
     ("tag invalid: The image tag 'abc' already exists in the 'x' repository and cannot be overwritten "
      "because the repository is immutable.", RegistryRefused),
     ("something nobody has seen before", RegistryRefused),
-    # Both kinds of words: retrying a refusal could only fail again, so the permanent one decides.
-    ("unauthorized: authentication required; then: read tcp 127.0.0.1:5002: i/o timeout", RegistryRefused),
+    # Both kinds of words: retrying a refusal could only fail again, so the permanent one decides. (A refused
+    # login is RegistryUnauthorized, still a refusal: only a renewable ECR token gets one fresh try.)
+    ("unauthorized: authentication required; then: read tcp 127.0.0.1:5002: i/o timeout", RegistryUnauthorized),
     ("received unexpected HTTP status: 503 Service Unavailable (denied: requested access to the resource "
-     "is denied)", RegistryRefused),
-    ("error parsing HTTP 403 response body: unexpected EOF", RegistryRefused),
+     "is denied)", RegistryUnauthorized),
+    ("error parsing HTTP 403 response body: unexpected EOF", RegistryUnauthorized),
 ])
 def test_engine_push_errors(message: str, kind: type[Exception]) -> None:
     error = classify(message)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from services.shared.registry.auth import Login
-from services.shared.registry.errors import RegistryRefused, TransientRegistryError
+from services.shared.registry.errors import RegistryRefused, RegistryUnauthorized, TransientRegistryError
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.manifest.v1+json",
@@ -105,7 +105,8 @@ class HttpRegistryApi:
             raise TransientRegistryError(f"registry {login.registry} answered {response.status_code}")
         if response.status_code >= 400:
             message = await self._error_message(response, method, url, headers, auth)
-            raise RegistryRefused(f"registry {login.registry} refused ({response.status_code}): {message}")
+            refused = RegistryUnauthorized if response.status_code in (401, 403) else RegistryRefused
+            raise refused(f"registry {login.registry} refused ({response.status_code}): {message}")
         return response
 
     async def _send(self, method: str, url: str, headers: dict[str, str],

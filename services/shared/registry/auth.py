@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar, runtime_checkable
 
+import structlog
 from pydantic import SecretStr
+
+from services.shared.registry.errors import RegistryUnauthorized
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,28 @@ class RegistryAuth(Protocol):
 
     async def prepare(self, repository: str, tag: str) -> TagState:
         """Make sure `repository` exists (where the provider needs that) and report the tag's state."""
+
+
+@runtime_checkable
+class Renewable(Protocol):
+    """An auth whose logins can go stale before it knows (ECR's cached token); fixed credentials are not."""
+
+    def forget(self, login: Login) -> None:
+        """The registry refused `login`: the next `login()` must not hand it out again."""
+
+
+async def with_login(auth: RegistryAuth, attempt: Callable[[Login], Awaitable[T]]) -> T:
+    """`attempt` with the auth's login. If the registry refuses that login and the auth's logins are renewable,
+    once more with a fresh one: a second refusal, with a login just fetched, is the registry's final word."""
+    login = await auth.login()
+    try:
+        return await attempt(login)
+    except RegistryUnauthorized as exc:
+        if not isinstance(auth, Renewable):
+            raise
+        log.warning("registry refused the login; trying once more with a fresh one", reason=str(exc)[:300])
+        auth.forget(login)
+    return await attempt(await auth.login())
 
 
 class StaticAuth:

@@ -62,6 +62,11 @@ class EcrAuth:
         self._cached = (login, min(expires - timedelta(minutes=30), now + timedelta(hours=6)))
         return login
 
+    def forget(self, login: Login) -> None:
+        # Only if it is still the cached one: a concurrent handler may have renewed it already.
+        if self._cached is not None and self._cached[0] is login:
+            self._cached = None
+
     async def prepare(self, repository: str, tag: str) -> TagState:
         try:
             mutability = await self._mutability(repository)

@@ -13,3 +13,8 @@ class TransientRegistryError(Retry):
 
 class RegistryRefused(Exception):
     """401/403/denied, invalid manifest, immutable tag...: the release fails with this message."""
+
+
+class RegistryUnauthorized(RegistryRefused):
+    """401/403, `unauthorized`, `denied`: the registry refused these credentials. Final for fixed credentials;
+    a renewable login (a cached ECR token: revoked, keys rotated, the role changed) gets one fresh try first."""
