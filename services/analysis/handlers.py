@@ -5,14 +5,17 @@ verifying  (post, live on it) -> verifying (one measurement) ... -> live | rolli
 
 Each measurement is its own event (state unchanged, details = the measurement and the running tally), so the API,
 SSE, `greenlight watch` and the dashboard show every one as it is taken. The handler waits for the check's due
-time, which it computes from the first event of the analysis: the schedule lives in the log, not in this process.
+time, which it computes from the first event of the analysis and the time of the check's previous measurement (an
+interval after it at the soonest, so an analysis resumed after an outage is not measured in a burst): the schedule
+lives in the log, not in this process.
 A failed post-promotion check publishes `rolling_back` at once, with the measurements as the reason; the switcher
 flips back to the previous colour (still warm) and records `rolled_back`.
 An inconclusive pre-promotion analysis still asks for approval, saying why; a person decides. An inconclusive
 post-promotion one keeps the release live, saying why; a person may roll it back.
 
 Idempotent: a redelivered event is measured again and republished with the same seq (the same message id), so a
-reader folds one; if the two measurements differ, the read model keeps the first and marks the other a conflict.
+reader folds one; if the two measurements differ, the read model keeps the first and marks the other a conflict,
+and the switcher rolls back only on a `rolling_back` the read model kept (services/switcher/rollback.py).
 An event this process has already measured past, or is measuring from now, is dropped, so a repeated hand-over
 or a copy of the event being waited on starts no second chain.
 Ack policy: the shared AFTER_EFFECT (ack once the next event is confirmed).
@@ -29,7 +32,7 @@ import structlog
 
 from services.analysis.probes import Probe, Target
 from services.analysis.settings import AnalysisSettings
-from services.analysis.verdicts import Measurement, Tally, Verdict, counted, next_due, outcome
+from services.analysis.verdicts import Measurement, Taken, Tally, Verdict, counted, next_due, outcome
 from services.shared.analysis_spec import Check
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
@@ -42,6 +45,7 @@ STATES = WORK_QUEUES[SERVICE]
 S = ReleaseState
 # The details a verdict event passes on from the event that started the analysis (the staged or switched facts).
 CARRY = "carry"
+TAKEN_AT = "measured_at"  # check -> when its latest measurement was taken: the next one is an interval later
 REMEMBERED = 10_000  # releases whose newest seq is remembered, most recent first
 
 
@@ -86,26 +90,29 @@ class Analyst:
         carry: dict[str, Any] = event.details.get(CARRY, event.details)
         started = datetime.fromisoformat(event.details.get("started_at") or event.occurred_at.isoformat())
         tally: Tally = event.details.get("tally", {})
+        taken_at: Taken = event.details.get(TAKEN_AT, {})  # none in an event of an older version: the start alone
         recent: list[dict[str, Any]] = event.details.get("recent", [])
-        if (due := next_due(checks, tally, started)) is None:  # nothing to measure (or a repeat of the last)
+        if (due := next_due(checks, tally, started, taken_at)) is None:  # nothing to measure (or a repeat of the last)
             verdict = self._verdict(event, pre, checks, tally, recent, carry)
             await bus.publish(verdict)
             self._published(verdict)
             return
         check, at = due
         # The due time comes from the log, so a restart resumes the same schedule. It is never more than one
-        # interval away (the check's last measurement was due an interval before, and is past), but it counts
-        # from clocks of other hosts: one ahead would hold the message past RabbitMQ's consumer_timeout, for good.
+        # interval away (an interval after the check's last measurement, which is past), but it counts from clocks
+        # of other hosts: one ahead would hold the message past RabbitMQ's consumer_timeout, for good.
         if (wait := min((at - utcnow()).total_seconds(), check.interval)) > 0:
             await asyncio.sleep(wait)
         measurement = await self.probes[check.provider].measure(check, self._target(event, pre, carry))
         log.info("measured", check=check.name, value=measurement.value, verdict=measurement.verdict.value)
         tally = counted(tally, measurement)
+        taken_at = {**taken_at, check.name: measurement.at.isoformat()}
         recent = [*recent, measurement.detail()][-self.settings.keep_measurements:]
         if outcome(checks, tally) is None:
             after = event.next(event.state, actor=SERVICE, details={
                 "measurement": measurement.detail(), "phase": "pre" if pre else "post",
-                "started_at": started.isoformat(), "tally": tally, "recent": recent, CARRY: carry})
+                "started_at": started.isoformat(), "tally": tally, TAKEN_AT: taken_at, "recent": recent,
+                CARRY: carry})
         else:
             after = self._verdict(event, pre, checks, tally, recent, carry, measurement)
         await bus.publish(after)

@@ -4,7 +4,8 @@ query.
 A provider measures one check once and judges the value against the check's conditions (Argo Rollouts'
 semantics: success, failure, or neither = inconclusive). What the release's own app does wrong (a wrong status,
 a slow or refused answer) fails a measurement; a measuring tool that cannot answer (Prometheus down, a query
-with no result) is inconclusive, since it says nothing about the release.
+with no result, or with several series where a condition judges one value) is inconclusive, since it says nothing
+about the release.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from services.analysis.verdicts import Measurement, Verdict
-from services.shared.analysis_spec import Check, meets
+from services.shared.analysis_spec import Check, comparable, meets
 from services.shared.release import utcnow
 
 
@@ -41,6 +42,12 @@ def judge(check: Check, value: Any) -> tuple[Verdict, str]:
         return Verdict.INCONCLUSIVE, "value NaN: nothing to divide (no traffic?)"
     if check.failure is not None and meets(check.failure, value):
         return Verdict.FAILED, f"value {value!r} meets the failure condition {check.failure}"
+    # A value of another type (a list where a jsonpath matched several, a number sent as text, null) meets no
+    # `<op> <number>`: judged, a failure-only check passed it and a success-only one failed it. Argo counts a
+    # condition it cannot evaluate an error; here it says nothing the condition weighs.
+    for which, condition in (("failure", check.failure), ("success", check.success)):
+        if condition is not None and not comparable(condition, value):
+            return Verdict.INCONCLUSIVE, f"value {value!r} cannot be judged by {which}: {condition}"
     if check.success is not None:
         if meets(check.success, value):
             return Verdict.SUCCESSFUL, f"value {value!r} meets {check.success}"
@@ -84,21 +91,33 @@ class PrometheusProbe:
             # says nothing about the release. Raised, it failed the release once the retries ran out.
             return measured(check, None, Verdict.INCONCLUSIVE,
                              f"prometheus answered no sample value: {type(exc).__name__} {exc}")
+        if isinstance(value, SeveralSeries):
+            return measured(check, None, Verdict.INCONCLUSIVE, f"the query returned {value.count} series; a check "
+                                                               f"judges one value: aggregate the query to one series "
+                                                               f"(e.g. sum(...), max(...))")
         if value is None:
             return measured(check, None, Verdict.INCONCLUSIVE, "the query returned no sample")
         return measured(check, value, *judge(check, value))
 
 
-def _value(data: Any) -> float | str | None:
-    """The first sample's value: a one-element vector or a scalar, as Argo's `result[0]`; a string result is
-    judged as the string (a condition's literal may be one)."""
+@dataclass(frozen=True)
+class SeveralSeries:
+    count: int
+
+
+def _value(data: Any) -> float | str | SeveralSeries | None:
+    """The sample's value: of a one-series vector or a scalar; a string result is judged as the string (a
+    condition's literal may be one). A condition judges one value, and Prometheus lists a vector's series in no
+    order that means anything: of several (one per pod, per status code) the first was an arbitrary verdict. Argo
+    hands its conditions the whole list, which they address (`result[0]`, `all(result, ...)`); Flagger judges the
+    last; ours cannot address several, so several are no answer."""
     result = data.get("result")
     if data.get("resultType") == "string":
         return str(result[1])
     if data.get("resultType") == "scalar":
         return float(result[1])
     if data.get("resultType") == "vector" and result:
-        return float(result[0]["value"][1])
+        return SeveralSeries(len(result)) if len(result) > 1 else float(result[0]["value"][1])
     return None
 
 

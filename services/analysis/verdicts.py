@@ -1,7 +1,7 @@
 """Where an analysis stands, from the tally its events carry: the next check due, and the verdict.
 
-The whole state travels in each event's details (`started_at`, `tally`), so a restarted service, or another
-replica, continues from the newest event without asking anyone: a timer that survives any restart.
+The whole state travels in each event's details (`started_at`, `tally`, `measured_at`), so a restarted service, or
+another replica, continues from the newest event without asking anyone: a timer that survives any restart.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Measurement:
 
 
 Tally = dict[str, list[int]]  # check -> [successful, failed, inconclusive]
+Taken = dict[str, str]  # check -> when its latest measurement was taken (ISO 8601)
 
 
 def counted(tally: Tally, measurement: Measurement) -> Tally:
@@ -52,10 +53,20 @@ def taken(tally: Tally, check: Check) -> int:
     return sum(tally.get(check.name, [0, 0, 0]))
 
 
-def next_due(checks: list[Check], tally: Tally, started: datetime) -> tuple[Check, datetime] | None:
-    """The unfinished check measured soonest (Argo: the first at once, then every `interval`); None when done."""
-    due = [(started + timedelta(seconds=c.interval * taken(tally, c)), n, c)
-           for n, c in enumerate(checks) if taken(tally, c) < c.count]
+def next_due(checks: list[Check], tally: Tally, started: datetime, taken_at: Taken
+             ) -> tuple[Check, datetime] | None:
+    """The unfinished check measured soonest; None when done. Argo's schedule: the first at once, then every
+    `interval` from the start, but never sooner than an `interval` after the check's previous measurement (as
+    Argo: its FinishedAt + interval). Counted from the start alone, an analysis resumed after an outage of several
+    intervals took every overdue measurement back to back, within milliseconds: no observation over time."""
+    due = []
+    for n, check in enumerate(checks):
+        if (done := taken(tally, check)) >= check.count:
+            continue
+        at = started + timedelta(seconds=check.interval * done)
+        if (previous := taken_at.get(check.name)) is not None:
+            at = max(at, datetime.fromisoformat(previous) + timedelta(seconds=check.interval))
+        due.append((at, n, check))
     if not due:
         return None
     at, _, check = min(due, key=lambda item: (item[0], item[1]))

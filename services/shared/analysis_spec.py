@@ -39,16 +39,25 @@ def check_condition(text: str) -> str:
 Condition = Annotated[str, AfterValidator(check_condition)]
 
 
-def meets(condition: str, value: Any) -> bool:
-    """Whether `value` meets `condition`; a value of another type than the literal never does."""
+def _parsed(condition: str) -> tuple[Any, Any]:
     match = CONDITION.match(condition)
     assert match is not None  # validated when the spec was read
-    op, literal = OPERATORS[match.group(1)], json.loads(match.group(2))
+    return OPERATORS[match.group(1)], json.loads(match.group(2))
+
+
+def comparable(condition: str, value: Any) -> bool:
+    """Whether `condition` can judge `value`: a number only against a number; for an order, the literal's type."""
+    op, literal = _parsed(condition)
     if isinstance(literal, (int, float)) and not isinstance(literal, bool):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-    elif type(value) is not type(literal) and op not in (operator.eq, operator.ne):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) is type(literal) or op in (operator.eq, operator.ne)
+
+
+def meets(condition: str, value: Any) -> bool:
+    """Whether `value` meets `condition`; a value the condition cannot judge (`comparable`) never does."""
+    if not comparable(condition, value):
         return False
+    op, literal = _parsed(condition)
     try:
         return bool(op(value, literal))
     except TypeError:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
+from typing import TypeVar
 
 import structlog
 
@@ -31,6 +32,7 @@ CATCH_UP = 5.0  # seconds a rollback waits for the read model to show what the s
 ACTED_ON = frozenset(state for service, states in WORK_QUEUES.items() if service != "notifier" for state in states)
 # What the handler running in this context published and has not recorded yet (see Announcer.recording).
 _PUBLISHED: ContextVar[list[ReleaseEvent] | None] = ContextVar("switcher_published", default=None)
+T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -92,14 +94,33 @@ class Announcer:
         """`release_id` as soon as the read model shows it `done`, or as it is after CATCH_UP seconds. For what a
         switch published and recorded only after its `live` (`superseded`): a rollback asked for the moment `live`
         was seen may read the read model before the record or the fold got there."""
+        return await self._until(lambda: self.current(release_id), done)
+
+    async def kept(self, event: ReleaseEvent) -> bool:
+        """Whether the read model kept `event` for its seq, not a different event logged there before it: two
+        analysis replicas handed one `verifying` may publish `live` and `rolling_back` with one seq, and the
+        switcher consumes its queue, not the read model. An event the API recorded before publishing it is there
+        at once; one only the log carries is waited for up to CATCH_UP seconds, then taken as delivered (as before
+        this check: the read model that far behind is no reason to hold a rollback back)."""
+        async def stored() -> str | None:
+            found = [s for s in await self.store.history(event.release_id, [event.state]) if s.event.seq == event.seq]
+            return (found[0].note or "kept") if found else None  # the fold's note: "conflict" for a twin after one
+
+        note = await self._until(stored, lambda note: note is not None)
+        if note is None:
+            log.warning("the read model has not folded this event yet; acting on it as delivered", seq=event.seq)
+        return note != "conflict"
+
+    async def _until(self, read: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
+        """`read()` as soon as `done` holds for it, or as it is after CATCH_UP seconds."""
         loop = asyncio.get_running_loop()
         deadline, pause = loop.time() + CATCH_UP, 0.005
         while True:
             version = self.store.version
-            release = await self.current(release_id)
+            value = await read()
             left = deadline - loop.time()
-            if done(release) or left <= 0:
-                return release
+            if done(value) or left <= 0:
+                return value
             # A fold here wakes it at once; a record (this process's or another replica's) only shows on a look.
             await self.store.changed(version, min(left, pause))
             pause = min(pause * 2, 0.1)

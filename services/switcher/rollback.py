@@ -38,7 +38,12 @@ class RollBack:
 
     async def __call__(self, rolling: ReleaseEvent, bus: Bus) -> None:
         """Idempotent: if live already is the previous colour with the previous release's id, nothing
-        is switched; the marks are re-applied (no-op writes) and the same events re-emitted."""
+        is switched; the marks are re-applied (no-op writes) and the same events re-emitted. A `rolling_back`
+        the log holds after another event with its seq (another analysis replica's `live`) is not acted on: the
+        release is what the read model kept."""
+        if not await self.announce.kept(rolling):
+            log.warning("a different event with this seq was logged first; not rolling back on this one")
+            return
         release = rolling.release
         app, colour, previous = AppRef.of(release), release.standby_colour, release.previous_release
         try:

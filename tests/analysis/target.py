@@ -14,6 +14,10 @@ ANSWERS = {
     "wrong": (200, {"ok": True, "error_rate": 0.5}),   # right status, a value meeting the failure condition
     "inconclusive": (200, {"ok": True, "error_rate": 0.07}),  # between the success and failure conditions
     "missing": (200, {"ok": True}),  # nothing at the JSONPath
+    # Values a numeric condition cannot judge: one per instance, a number sent as text, none.
+    "several": (200, {"ok": True, "error_rate": [0.5, 0.01]}),
+    "text": (200, {"ok": True, "error_rate": "0.5"}),
+    "null": (200, {"ok": True, "error_rate": None}),
 }
 
 

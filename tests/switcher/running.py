@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+from services.shared.bus import Bus
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.kube.platform import KubePlatform
@@ -197,3 +199,27 @@ async def put_back_seen(inner: KubePlatform, kube: KubeTarget, cluster: ApiAway,
                                           for c in calls[since:]), 30)
     return (await service(inner, kube), await deployment(inner, kube, Colour.BLUE),
             await deployment(inner, kube, Colour.GREEN))
+
+
+class Handled:
+    """The events a service's handler finished with (acted on, skipped or raised), for a test to await one: the
+    `handle` method of `service` (Switcher, Deployer) is wrapped for the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, service: type) -> None:
+        self.events: list[ReleaseEvent] = []
+        self.changed = asyncio.Condition()
+        handle: Callable[[Any, ReleaseEvent, Bus], Awaitable[None]] = service.handle  # type: ignore[attr-defined]
+
+        async def spy(worker: Any, event: ReleaseEvent, bus: Bus) -> None:
+            try:
+                await handle(worker, event, bus)
+            finally:
+                async with self.changed:
+                    self.events.append(event)
+                    self.changed.notify_all()
+
+        monkeypatch.setattr(service, "handle", spy)
+
+    async def wait(self, rid: str, state: S, timeout: float = 20.0) -> None:
+        async with asyncio.timeout(timeout), self.changed:
+            await self.changed.wait_for(lambda: any(e.release_id == rid and e.state is state for e in self.events))
