@@ -18,6 +18,7 @@ from services.approval.hook_settings import HookSettings
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
+from services.approval.policy_rearm import rearm_ctx
 from services.approval.policy_watch import policy_subscription
 from services.approval.progress_feed import FEED, ProgressFeed, progress_ctx
 from services.approval.resolver import GitRefResolver, RefResolver
@@ -78,6 +79,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.cleanup_ctx.append(deadline_timers_ctx)
     add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines),
                                         policy_subscription(app)])
+    app.cleanup_ctx.append(rearm_ctx)  # after the consumers: it needs the policy watch
     register(app, ROUTES)
     add_dashboard(app)
     return app

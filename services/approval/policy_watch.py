@@ -6,13 +6,15 @@ when a timer comes back, reject the release as expired or promote it.
 Idempotent: a timer whose release was decided meanwhile does nothing; a decision is recorded in the database
 before it is published, so a person's decision and the policy's, or two replicas', cannot both be made; a
 decision of ours that the log has not echoed (the publish failed after the record) is published again on the
-redelivery. A timer that comes back before the injected clock says it is due is parked again for the rest.
+redelivery. A timer that comes back before the injected clock says it is due is parked again for the rest; one
+shortened meanwhile is parked anew at start-up (policy_rearm.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -20,11 +22,14 @@ from aiohttp import web
 
 from services.approval.errors import Conflict
 from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.hook_claims import Claims
+from services.approval.hooks import HOOK_SETTINGS
 from services.approval.policy import analysis_passed, policy_of
 from services.approval.policy_timers import EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.fold import SameChange
+from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.runtime import BUS
@@ -38,8 +43,8 @@ class PolicyWatch:
     def __init__(self, desk: ReleaseDesk, timers: PolicyTimers) -> None:
         self.desk = desk
         self.timers = timers
-        # What the timers that came back did ("early", "expired", "promoted", "held", "decided", "dropped"), so a
-        # caller (an operator's debugger, a test) can await an outcome instead of guessing how long it takes.
+        # What the timers did ("set" when parked for a release just ready; back: "early", "expired", "promoted",
+        # "held", "decided", "dropped"), so a caller (a debugger, a test) can await one instead of guessing when.
         self.outcomes: Counter[str] = Counter()
         self._counted = asyncio.Condition()
 
@@ -81,27 +86,31 @@ class PolicyWatch:
             "comment": f"rollback to release {restores}: the request by {who} is its approval",
             "rollback_to": restores})
 
-    async def _set_timers(self, waiting: ReleaseEvent) -> None:
+    def dues(self, waiting: ReleaseEvent) -> list[tuple[str, datetime]]:
+        """The timers the policy in force asks for, for the release waiting since `waiting`: (kind, due)."""
         policy = policy_of(waiting.release, self.desk.settings.policy)
+        dues = ((EXPIRE, policy.expires(waiting.occurred_at)), (PROMOTE, policy.promotes(waiting.occurred_at)))
+        return [(kind, due) for kind, due in dues if due is not None]
+
+    async def _set_timers(self, waiting: ReleaseEvent) -> None:
         now = self.desk.clock.now()
-        for kind, due in ((EXPIRE, policy.expires(waiting.occurred_at)),
-                          (PROMOTE, policy.promotes(waiting.occurred_at))):
-            if due is not None:
-                await self.timers.schedule(waiting, kind, due, now)
-                log.info("policy timer set", release=waiting.release_id, timer=kind, due=due.isoformat())
+        for kind, due in self.dues(waiting):
+            await self.timers.park(waiting, kind, due, now)
+            log.info("policy timer set", release=waiting.release_id, timer=kind, due=due.isoformat())
+            await self._count("set")
 
     async def _timer(self, waiting: ReleaseEvent, kind: str) -> None:
         # Due by the policy in force now, not the one the timer was parked with: the operator's bounds may have
         # changed since (a restart with other GREENLIGHT_API_POLICY_*), and a person's approval and the API's
         # `approval` read this one; a soak raised meanwhile must hold a promotion parked before.
         policy = policy_of(waiting.release, self.desk.settings.policy)
-        due = (policy.expires if kind == EXPIRE else policy.promotes)(waiting.occurred_at)
+        due = dict(self.dues(waiting)).get(kind)
         if due is None:
             await self._count("dropped")  # the policy in force has no such timer any more
             return
         now = self.desk.clock.now()
         if now < due:
-            await self.timers.schedule(waiting, kind, due, now)
+            await self.timers.park(waiting, kind, due, now)
             await self._count("early")
             return
         if kind == EXPIRE and policy.expiry is not None:
@@ -138,5 +147,6 @@ POLICY_WATCH = web.AppKey("policy_watch", PolicyWatch)
 
 def policy_subscription(app: web.Application) -> Subscription:
     """The approval service's work queue; the watch is kept under POLICY_WATCH (after the desk exists)."""
-    app[POLICY_WATCH] = watch = PolicyWatch(app[DESK], PolicyTimers(app[BUS]))
+    timers = PolicyTimers(app[BUS], Claims(app[DATABASE].engine, app[HOOK_SETTINGS].claim_retention))
+    app[POLICY_WATCH] = watch = PolicyWatch(app[DESK], timers)
     return Subscription(SERVICE, WORK_QUEUES[SERVICE], watch, skip_ended=False, extra_routing_keys=(TIMER_KEY,))

@@ -9,6 +9,7 @@ notifier checks every address it connects to all the same (services/notifier/gua
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,8 +42,10 @@ class SubscriptionOut(BaseModel):
     id: str
     url: AnyHttpUrl = Field(description=(
         "where deliveries are POSTed, masked (`***`), as a URL may itself be the credential: its userinfo, "
-        "query values and fragment; for a `slack` subscription (or a Slack host) the whole path, an incoming "
-        "webhook's token. Scheme, host, port and query keys are shown as given"))
+        "every path segment that is not a plain word (lower-case letters and dashes, at most 24: Discord's "
+        "`/api/webhooks/***/***`, Mattermost's `/hooks/***`), query values and fragment; for a `slack` "
+        "subscription (or a Slack host) the whole path, an incoming webhook's token. Scheme, host, port, the "
+        "path's plain words and query keys are shown as given: a secret chosen as a plain word is not masked"))
     apps: tuple[AppName, ...]
     states: tuple[ReleaseState, ...]
     format: Literal["cloudevents", "slack"]
@@ -54,9 +57,10 @@ class SubscriptionOut(BaseModel):
 
 
 def masked_url(url: str, fmt: str) -> str:
-    """A subscription's URL as it may be answered. Slack's incoming webhook's path is its token
-    (`/services/T…/B…/<token>`), so a `slack` one (or any on a slack.com host) shows only scheme://host/***;
-    any other has its userinfo (redact_url), its query values and its fragment masked."""
+    """A subscription's URL as it may be answered: scheme://host:port kept, every credential masked. Slack's
+    incoming webhook's path is its token (`/services/T…/B…/<token>`), so a `slack` one (or any on a slack.com host)
+    shows only scheme://host/***; any other has its userinfo (redact_url), each path segment that is not a plain
+    word (`_masked_path`), its query values and its fragment masked."""
     parts = urlsplit(url)
     netloc = urlsplit(redact_url(f"{parts.scheme}://{parts.netloc}/")).netloc
     host = (parts.hostname or "").lower()
@@ -65,7 +69,21 @@ def masked_url(url: str, fmt: str) -> str:
     # Every query value, not only credential-like keys: a receiver's key goes by any name (Azure's `?code=`),
     # or by none (`?<key>`: a part without `=` is masked whole).
     query = "&".join(f"{p.partition('=')[0]}={MASK}" if "=" in p else MASK for p in parts.query.split("&") if p)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, MASK if parts.fragment else ""))
+    return urlunsplit((parts.scheme, netloc, _masked_path(parts.path), query, MASK if parts.fragment else ""))
+
+
+# A receiver's route is made of words (`/api/webhooks`, `/hooks`, `/triggers/manual/paths/invoke`); its
+# credential is the segment that is not one: an id, a key, a UUID (Discord `/api/webhooks/<id>/<token>`, Mattermost
+# `/hooks/<key>`, Rocket.Chat `/hooks/<id>/<token>`, a Teams workflow `/workflows/<id>/...`). Lower-case letters and
+# dashes only, at most 24 of them: a random token of 20 letters and digits is all lower-case letters once in some
+# 30 million, and Mattermost's key (26) is too long to be one. Masking the whole path instead would hide a receiver's
+# route too, which is what tells a person two subscriptions on one host apart, for no token this rule shows; a
+# secret chosen as a plain word (`/hooks/letmein`) is shown, as the API's description says.
+_PLAIN_WORD = re.compile(r"[a-z][a-z-]{0,23}")
+
+
+def _masked_path(path: str) -> str:
+    return "/".join(s if s == "" or _PLAIN_WORD.fullmatch(s) else MASK for s in path.split("/"))
 
 
 class SubscriptionList(BaseModel):

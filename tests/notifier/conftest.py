@@ -11,8 +11,12 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.approval.app import create_app as create_api
+from services.approval.hook_settings import HookSettings
+from services.approval.settings import ApprovalSettings
 from services.notifier.app import RECORDS, create_app
 from services.notifier.records import DeliveryRecords, Record
 from services.notifier.settings import NotifierSettings
@@ -25,10 +29,12 @@ from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
 from services.shared.subscriber_hosts import SETTING as ALLOW_PRIVATE_HOSTS
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
+from tests.approval.fakes import FakeResolver
 from tests.harness import delete_queues, make_release, serving
 from tests.notifier.receiver import Receiver
 
 SECRET = "subscriber-secret-0123456789"
+ADMIN = {"Authorization": "Bearer admin-token"}
 RETRY_DELAYS = [0.05, 0.1, 0.2]
 
 
@@ -95,6 +101,37 @@ async def subscribe(r: Rig, **fields: object) -> SubscriptionSpec:
         await engine.dispose()
     await bind_subscriptions(r.bus.connection, r.bus.settings, [spec])
     return spec
+
+
+async def assert_answered_masked(bus_settings: BusSettings, subscriptions: dict[str, tuple[str, str, str]],
+                                 secrets: Sequence[str]) -> None:
+    """Each of `subscriptions` (id: (url, format, as answered)) created, listed and deleted through the admin API:
+    every answer gives its URL as expected, and no answer holds any of `secrets`."""
+    app = create_api(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),
+                     hooks=HookSettings())
+    made: list[str] = []
+    answered: dict[str, dict[str, str]] = {"created": {}, "listed": {}, "deleted": {}}
+    texts: list[str] = []
+    async with TestClient(TestServer(app, host="127.0.0.1")) as api:
+        try:
+            for sid, (url, fmt, _) in subscriptions.items():
+                created = await api.post("/subscriptions", headers=ADMIN,
+                                         json={"id": sid, "url": url, "secret": SECRET, "format": fmt})
+                assert created.status == 201, await created.text()
+                made.append(sid)
+                texts.append(await created.text())
+                answered["created"][sid] = (await created.json())["url"]
+            listed = await api.get("/subscriptions", headers=ADMIN)
+            texts.append(await listed.text())
+            answered["listed"] = {s["id"]: s["url"] for s in (await listed.json())["items"] if s["id"] in made}
+        finally:
+            for sid in made:
+                deleted = await api.delete(f"/subscriptions/{sid}", headers=ADMIN)
+                texts.append(await deleted.text())
+                answered["deleted"][sid] = (await deleted.json())["url"]
+    assert [secret for secret in secrets if any(secret in text for text in texts)] == []
+    expected = {sid: shown for sid, (_, _, shown) in subscriptions.items()}
+    assert answered == {"created": expected, "listed": expected, "deleted": expected}
 
 
 class Names(AbstractResolver):
