@@ -5,7 +5,8 @@ events      every event of every release, in the log's order (`log_offset`); con
 apps        per app: the live release and the colour it runs on, the standby, the release in flight
 projection  per log stream: the offset folded so far, committed with the events it covers
 greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims: the notifier's subscriptions and
-            delivery records, and the git hooks' claims on delivery ids and commits (issue 19)
+            delivery records, and the claims on hook delivery ids and commits (issue 19) and on parked approval
+            policy timers
 greenlight_approvals: each approval given to a release that needs several (issue 18): one row per approver
 greenlight_stream_tickets: the API's single-use stream tickets, shared by its replicas (issue 15)
 """
