@@ -1,6 +1,7 @@
 """Claims that make hooks idempotent across API replicas: a delivery id or a pushed commit (or an approval
-policy timer, `policy-timer:<event>/<kind>@<due>`: policy_timers.py) is acted on by whoever inserts its row first (the read model's `greenlight_hook_claims` table); the primary key is the arbiter,
-so it holds with any number of replicas on one database.
+policy timer, `policy-timer:<event>/<kind>@<due>`: policy_timers.py) is acted on by whoever inserts its row
+first (the read model's `greenlight_hook_claims` table); the primary key is the arbiter, so it holds with any
+number of replicas on one database.
 
 Claims older than the retention (`GREENLIGHT_HOOKS_CLAIM_RETENTION`, 30 days) are deleted, from the claim path
 (as the stream tickets are: no sweeper task to run), at most once per PRUNE_EVERY among all the replicas: the first
