@@ -13,24 +13,24 @@ flips back to the previous colour (still warm) and records `rolled_back`.
 An inconclusive pre-promotion analysis still asks for approval, saying why; a person decides. An inconclusive
 post-promotion one keeps the release live, saying why; a person may roll it back.
 
-Idempotent: a redelivered event is measured again and republished with the same seq (the same message id), so a
-reader folds one; if the two measurements differ, the read model keeps the first and marks the other a conflict,
-and the switcher rolls back only on a `rolling_back` the read model kept (services/switcher/rollback.py).
-An event this process has already measured past, or is measuring from now, is dropped, so a repeated hand-over
-or a copy of the event being waited on starts no second chain.
+Idempotent (repeats.py): an event this process has already measured past, or is measuring from now, is dropped,
+and so is a redelivery whose next event the log holds, so a repeated hand-over, a copy of the event being waited
+on or a redelivery after a kill starts no second chain. A copy measured all the same (two replicas each handed
+one at once) publishes a second event with the seq: the read model keeps the first and marks the other a
+conflict, and the switcher rolls back only on a `rolling_back` the read model kept (services/switcher/rollback.py).
 Ack policy: the shared AFTER_EFFECT (ack once the next event is confirmed).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
 import structlog
 
 from services.analysis.probes import Probe, Target
+from services.analysis.repeats import Repeats
 from services.analysis.settings import AnalysisSettings
 from services.analysis.verdicts import Measurement, Taken, Tally, Verdict, counted, next_due, outcome
 from services.shared.analysis_spec import Check
@@ -46,42 +46,21 @@ S = ReleaseState
 # The details a verdict event passes on from the event that started the analysis (the staged or switched facts).
 CARRY = "carry"
 TAKEN_AT = "measured_at"  # check -> when its latest measurement was taken: the next one is an interval later
-REMEMBERED = 10_000  # releases whose newest seq is remembered, most recent first
 
 
 class Analyst:
     def __init__(self, probes: dict[str, Probe], settings: AnalysisSettings) -> None:
         self.probes = probes
         self.settings = settings
-        # The newest seq this process published per release (bounded): a duplicate of an event it has already
-        # measured past (a step re-emitting its hand-over, a redelivery) would start a second chain.
-        self.ahead: OrderedDict[str, int] = OrderedDict()
-        # The seq a handler here is measuring from, per release, while it runs. A copy of that event (a publish
-        # retried after a lost confirm, a redelivery after a kill between publish and ack) arrives while the first
-        # one waits for its due time; `ahead` only knows once it has published, so both measured, and both chains
-        # went on to the end, each publishing its own verdict.
-        self.measuring: dict[str, int] = {}
+        self.repeats = Repeats()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
-        if self.ahead.get(event.release_id, 0) > event.seq:
-            log.info("already measured past this event; not measuring again", ahead=self.ahead[event.release_id])
+        if self.repeats.known(event):
             return
-        if self.measuring.get(event.release_id, 0) >= event.seq:
-            log.info("measuring from this event or a later one already; not measuring twice",
-                     measuring=self.measuring[event.release_id])
-            return  # acked: the copy in progress is not, and comes back if this process dies
-        self.measuring[event.release_id] = event.seq
-        try:
+        with self.repeats.measuring_from(event):
+            if await self.repeats.logged_past(event, bus):
+                return
             await self._step(event, bus)
-        finally:
-            if self.measuring.get(event.release_id) == event.seq:
-                del self.measuring[event.release_id]
-
-    def _published(self, event: ReleaseEvent) -> None:
-        self.ahead[event.release_id] = event.seq
-        self.ahead.move_to_end(event.release_id)
-        while len(self.ahead) > REMEMBERED:
-            self.ahead.popitem(last=False)
 
     async def _step(self, event: ReleaseEvent, bus: Bus) -> None:
         pre = event.state is S.ANALYSING
@@ -95,7 +74,7 @@ class Analyst:
         if (due := next_due(checks, tally, started, taken_at)) is None:  # nothing to measure (or a repeat of the last)
             verdict = self._verdict(event, pre, checks, tally, recent, carry)
             await bus.publish(verdict)
-            self._published(verdict)
+            self.repeats.published(verdict)
             return
         check, at = due
         # The due time comes from the log, so a restart resumes the same schedule. It is never more than one
@@ -116,7 +95,7 @@ class Analyst:
         else:
             after = self._verdict(event, pre, checks, tally, recent, carry, measurement)
         await bus.publish(after)
-        self._published(after)
+        self.repeats.published(after)
 
     def _target(self, event: ReleaseEvent, pre: bool, carry: dict[str, Any]) -> Target:
         release = event.release

@@ -16,6 +16,7 @@ from services.shared.multihost import MultiHostConnection
 from services.shared.partitions import PARTITIONED, declare_partitions
 from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
+from services.shared.relayout import retire_old_layout
 from services.shared.settings import BusSettings
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_log_stream, declare_topology, declare_work_queues
@@ -29,6 +30,9 @@ PROGRESS_TTL = 30  # seconds: progress older than this tells nobody anything
 PUBLISHED: ContextVar[dict[str, ReleaseEvent] | None] = ContextVar("published", default=None)
 # Set while a message that was retried is handled: (release id, details its events record about the retries).
 RETRIED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("retried", default=None)
+# Set while a message handled before (returned by a channel that closed: a killed or cut-off consumer) is handled
+# again: its effect may be done and its next event published, by a process that remembers it no more.
+REDELIVERED: ContextVar[bool] = ContextVar("redelivered", default=False)
 
 
 class PublishFailed(RuntimeError):
@@ -88,6 +92,9 @@ class Bus:
             else:
                 plain[self.settings.queue_prefix + service] = keys
         await declare_work_queues(self._connection, self.settings, plain)
+        for service in PARTITIONED:  # after the layout in use exists: what an earlier partition count left
+            keys = [routing_key("*", state) for state in WORK_QUEUES[service]]
+            await retire_old_layout(self._connection, self.settings, self.settings.queue_prefix + service, keys)
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:

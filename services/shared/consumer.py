@@ -12,7 +12,7 @@ from typing import Protocol
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
-from services.shared.bus import PUBLISHED, RETRIED, Bus, PublishFailed
+from services.shared.bus import PUBLISHED, REDELIVERED, RETRIED, Bus, PublishFailed
 from services.shared.db.outage import is_outage, outage_of
 from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
@@ -189,6 +189,7 @@ class Consumer:
             await self._give_up.unsettled(message, event, attempt)
             return
         retried = RetryState.of(message)
+        REDELIVERED.set(bool(message.redelivered) or attempt > 1)
         if self.sub.skip_ended and await already_past(self.bus, event, waited=retried.count > 0):
             log.info("release already ended or past this step; not acting on it")
             await settle(message.ack())

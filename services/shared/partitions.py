@@ -39,8 +39,10 @@ HASH_HEADER = "app"  # set on every release event by Bus.publish (and on the swi
 PLUGIN = "rabbitmq_consistent_hash_exchange"
 HASH_EXCHANGE_TYPE = "x-consistent-hash"  # the exchange type the plugin adds
 # The workers whose queue is partitioned when GREENLIGHT_PARTITIONS > 0: the ones with side effects that
-# must not overlap per app. The notifier keeps its one shared queue (its deliveries are per subscription).
-PARTITIONED = frozenset({"builder", "pusher", "deployer", "switcher"})
+# must not overlap per app, and the analysis, whose measurement of one event taken twice at once (two replicas
+# each handed a copy) is two different events with one seq. The notifier keeps its one shared queue (its
+# deliveries are per subscription).
+PARTITIONED = frozenset({"builder", "pusher", "deployer", "analysis", "switcher"})
 
 
 def hash_exchange_name(queue: str) -> str:

@@ -1,0 +1,77 @@
+"""What keeps a copy of an event from starting a second chain of measurements.
+
+A measurement is not repeatable: measured twice, one event becomes two different events with one seq, and the read
+model keeps the first while every step after acts on whichever its queue hands it. Copies come from a step
+re-emitting its hand-over, a publish retried after a lost confirm, and a redelivery after a kill between a publish
+and its ack. This process remembers what it published and what it is measuring; a redelivery it does not remember
+is checked against the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import structlog
+
+from services.shared.bus import REDELIVERED, Bus
+from services.shared.events import ReleaseEvent
+from services.shared.giveup import LOG_CLOCK_SKEW
+from services.shared.releaselog import latest_event
+
+log = structlog.get_logger(__name__)
+REMEMBERED = 10_000  # releases whose newest seq is remembered, most recent first
+
+
+class Repeats:
+    def __init__(self) -> None:
+        # The newest seq this process published per release (bounded): a duplicate of an event it has already
+        # measured past would start a second chain.
+        self.ahead: OrderedDict[str, int] = OrderedDict()
+        # The seq a handler here is measuring from, per release, while it runs: a copy of that event arrives while
+        # the first one waits for its due time, and `ahead` only knows once it has published.
+        self.measuring: dict[str, int] = {}
+
+    def known(self, event: ReleaseEvent) -> bool:
+        """Whether `event` is a copy of one this process measured past or is measuring from now."""
+        if self.ahead.get(event.release_id, 0) > event.seq:
+            log.info("already measured past this event; not measuring again", ahead=self.ahead[event.release_id])
+            return True
+        if self.measuring.get(event.release_id, 0) >= event.seq:
+            log.info("measuring from this event or a later one already; not measuring twice",
+                     measuring=self.measuring[event.release_id])
+            return True  # acked: the copy in progress is not, and comes back if this process dies
+        return False
+
+    @contextlib.contextmanager
+    def measuring_from(self, event: ReleaseEvent) -> Iterator[None]:
+        self.measuring[event.release_id] = event.seq
+        try:
+            yield
+        finally:
+            if self.measuring.get(event.release_id) == event.seq:
+                del self.measuring[event.release_id]
+
+    async def logged_past(self, event: ReleaseEvent, bus: Bus) -> bool:
+        """For a redelivery this process does not remember (it started after the kill, or another replica took it
+        first): whether the log holds a later event of the release. Read only then: the log since the event is
+        read whole."""
+        if not REDELIVERED.get() or event.release_id in self.ahead:
+            return False
+        try:
+            latest = await latest_event(bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+        except Exception as exc:  # the log is a guard here; a repeat measurement is the read model's conflict
+            log.warning("could not read the release log before measuring a redelivery", error=repr(exc))
+            return False
+        if latest is None or latest.seq <= event.seq:
+            return False
+        log.info("the log holds a later event of this release; not measuring the redelivery", logged=latest.seq)
+        self.published(latest)
+        return True
+
+    def published(self, event: ReleaseEvent) -> None:
+        self.ahead[event.release_id] = event.seq
+        self.ahead.move_to_end(event.release_id)
+        while len(self.ahead) > REMEMBERED:
+            self.ahead.popitem(last=False)
