@@ -21,13 +21,14 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 
-from services.shared.partitions import HASH_EXCHANGE_TYPE, hash_exchange_name, partition_names
+from services.shared.partitions import hash_exchange_name, partition_names
 from services.shared.settings import BusSettings
 from services.shared.topology import retry_delays, retry_queue_name
 
 log = structlog.get_logger(__name__)
 RING_KEY = "1"  # a partition's binding to the ring (its weight)
 MOVE_PREFETCH = 16
+CLOSE_PATIENCE = 5.0  # seconds for a channel the broker closed to be closed on our side
 MOVE_PATIENCE = 1.0  # seconds for the next message of a retired queue: a process of the old count may hold it
 
 
@@ -40,8 +41,10 @@ async def retire_old_layout(connection: AbstractRobustConnection, settings: BusS
         old += await _partitions_from(connection, queue, settings.partitions)
         ring_retired = False
     else:
+        # The ring goes with its partitions: without them it routes nowhere. (Not looked for on its own: a passive
+        # exchange declare that fails leaves aiormq a task whose error is logged at exit, on every start.)
         old = await _partitions_from(connection, queue, 0)
-        ring_retired = await _exists(connection, ring, exchange=True)
+        ring_retired = bool(old)
     if not old and not ring_retired:
         return  # the usual start: nothing but two looks
     channel = await connection.channel(publisher_confirms=True)
@@ -144,16 +147,18 @@ async def _partitions_from(connection: AbstractRobustConnection, queue: str, fir
     return found
 
 
-async def _exists(connection: AbstractRobustConnection, name: str, *, exchange: bool = False) -> bool:
-    """A passive declare, on a channel of its own: the broker closes the channel of one that fails."""
-    channel = await connection.channel()
+async def _exists(connection: AbstractRobustConnection, name: str) -> bool:
+    """A passive declare, on a channel of its own (the broker closes the channel of one that fails), not robust:
+    nothing to recover after a reconnect."""
+    channel = aio_pika.Channel(connection)
+    await channel.initialize()
     try:
-        if exchange:
-            await channel.declare_exchange(name, HASH_EXCHANGE_TYPE, passive=True)
-        else:
-            await channel.declare_queue(name, passive=True)
+        await channel.declare_queue(name, passive=True)
         return True
     except aio_pika.exceptions.ChannelClosed:
+        # Until the channel has closed on our side, aiormq holds a task failing with the broker's 404: a process
+        # exiting meanwhile (a start-up error right after) logged it as an unhandled error.
+        await asyncio.wait_for(channel.closed(), CLOSE_PATIENCE)
         return False
     finally:
         if not channel.is_closed:
