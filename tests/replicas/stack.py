@@ -44,7 +44,8 @@ class ReplicaStack(ProcessStack):
             for name in names or tuple(self.processes):
                 while (self.logs / f"{name}.log").read_text(errors="replace").count('"event": "serving"') \
                         < self.starts[name]:
-                    assert self.processes[name].poll() is None, f"{name} exited: {self.log_text()[-2000:]}"
+                    assert self.processes[name].poll() is None, \
+                        f"{name} exited: {(self.logs / f'{name}.log').read_text(errors='replace')[-3000:]}"
                     await asyncio.sleep(0.05)  # polling another process's log file; nothing to await instead
 
     def pids(self, service: str) -> dict[int, str]:
