@@ -4,7 +4,9 @@ A replica owns a partition while it holds the partition's lock: an exclusive que
 which only one connection can declare and which the broker deletes the moment that connection goes (a
 killed process: at once; a silent network: after the heartbeat timeout). Owning it, the replica consumes
 the partition on a channel of its own, without automatic recovery: when that channel or the connection
-closes, the handlers of that partition are cancelled (they could no longer ack) and the claim is dropped.
+closes, the handlers of that partition are cancelled at once (they could no longer ack, and the broker
+may already hand the partition to another replica) and the claim is dropped. A connection gone silent is
+noticed by the broker before the client library: services/shared/silence.py stops the handlers first.
 
 Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of
 `<queue>.replicas`), works out its fair share (K / replicas, rounded up), gives up what it holds beyond it
@@ -20,6 +22,7 @@ import math
 import random
 
 import aio_pika
+import aiormq
 import structlog
 from aio_pika.abc import AbstractChannel
 
@@ -28,6 +31,7 @@ from services.shared.consumer import Consumer, Subscription, routing_keys
 from services.shared.membership import Membership
 from services.shared.partitions import declare_partitions, lock_name
 from services.shared.safepoint import learn_recent_endings
+from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
@@ -44,12 +48,16 @@ class PartitionClaims:
         self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
         self.partitions = partitions or []
         self.owned: dict[str, Consumer] = {}
+        # The connection each lock was declared on: the broker deletes the lock with it, so a lock whose
+        # connection closed is not ours to delete (another replica may hold it by now).
+        self._holders: dict[str, aiormq.abc.AbstractConnection] = {}
         self.draining = asyncio.Event()
         self._released_handled = 0
         self._control: AbstractChannel | None = None
         self._members: Membership | None = None
         self._checks = 0
         self._task: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     @property
@@ -69,12 +77,17 @@ class PartitionClaims:
         log.info("claiming partitions", queue=self.queue_name, partitions=len(self.partitions),
                  owned=sorted(self.owned))
         self._task = asyncio.create_task(self._run(settings.partition_check_interval))
+        if heartbeat := heartbeat_of(self.bus.connection):
+            self._watch = asyncio.create_task(watch_silence(self.bus.connection, heartbeat, self._abandon))
 
     async def stop(self, grace: float) -> None:
         self.draining.set()
         self._stopping.set()
-        if self._task is not None:  # not cancelled: a check cut off mid-call would desync the connection
-            await asyncio.gather(self._task, return_exceptions=True)
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        if self._task is not None:
+            await finish_unless_disconnected(self._task, self.bus.connection)
         owned, self.owned = self.owned, {}
         await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()))
         for name in owned:  # the next owner need not wait for this connection to close
@@ -96,7 +109,7 @@ class PartitionClaims:
 
     async def check(self) -> None:
         for name, consumer in list(self.owned.items()):
-            if consumer.channel_lost:
+            if consumer.channel_lost or consumer.abandoned:
                 log.warning("partition lost with its channel; its messages go to the next owner", partition=name)
                 del self.owned[name]
                 self._released_handled += consumer.handled
@@ -125,14 +138,23 @@ class PartitionClaims:
                     await self._claim(name)
         await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
 
+    def _abandon(self) -> None:
+        for consumer in self.owned.values():
+            consumer.abandon()  # the next check gives the partition up, if the broker has not already
+
     async def _claim(self, name: str) -> bool:
         channel = aio_pika.Channel(self.bus.connection)
         await channel.initialize()
+        holder = (await channel.get_underlay_channel()).connection
         try:
             await channel.declare_queue(lock_name(name), exclusive=True, durable=False)
         except LOCKED:
             return False  # another replica's (RESOURCE_LOCKED closed the channel)
+        self._holders[name] = holder
         consumer = Consumer(self.bus, self.sub, queue=name, one_per_app=True)
+        # At once, not at the next check (which may be waiting on the broker): with the connection the lock
+        # is gone, and another replica may already be handling this partition's messages.
+        channel.close_callbacks.add(lambda _channel, _exc: consumer.abandon())
         try:
             await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
             await consumer.consume(channel)
@@ -153,7 +175,8 @@ class PartitionClaims:
         log.info("partition released to another replica", partition=name)
 
     async def _unlock(self, name: str) -> None:
-        if self._control is None or self.bus.connection.is_closed:
+        holder = self._holders.pop(name, None)
+        if self._control is None or holder is None or holder.is_closed:
             return  # the broker dropped the lock with the connection
         # No timeout: an AMQP call cancelled half-way leaves aiormq out of step with the broker, which then
         # closes the whole connection (504 "expected 'channel.open'", seen under load).

@@ -104,6 +104,10 @@ class Consumer:
         return len(self._in_flight)
 
     @property
+    def abandoned(self) -> bool:
+        return self._holding
+
+    @property
     def channel_lost(self) -> bool:
         return self._channel is not None and self._channel.is_closed
 
@@ -132,14 +136,23 @@ class Consumer:
             with contextlib.suppress(Exception):  # not bounded: a cancelled close desyncs the connection
                 await self._channel.close()
 
-    async def lose(self) -> None:
+    def abandon(self) -> None:
         """The channel closed under us (connection lost): nothing taken can be acked any more and the broker
-        hands it to the next owner, so the handlers stop now rather than act alongside it."""
+        hands it to the next owner, so the handlers stop now rather than act alongside it. Synchronous: run
+        from the channel's close callback, the moment the loss is seen."""
         self._holding = True
         for task in self._in_flight:
             task.cancel()
+
+    async def lose(self) -> None:
+        """`abandon`, wait for the handlers to end, and close the channel if it is open still (abandoned while
+        the broker did not answer): what it holds goes back to the queue."""
+        self.abandon()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
         await self._retrier.close()
+        if self._channel is not None and not self._channel.is_closed:
+            with contextlib.suppress(Exception):  # not bounded: a cancelled close desyncs the connection
+                await self._channel.close()
 
     async def _finish(self, grace: float) -> None:
         if self._in_flight:

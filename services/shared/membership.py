@@ -8,16 +8,17 @@ recovers: after a reconnect it declares both again and restores this replica's c
 
 from __future__ import annotations
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustQueue
 
 from services.shared.partitions import hungry_name, members_name
 
 
 class Membership:
-    def __init__(self, channel: AbstractChannel, queue: str) -> None:
+    def __init__(self, channel: AbstractRobustChannel, queue: str) -> None:
         self.channel = channel
         self.queue = queue
-        self._hungry: tuple[AbstractQueue, str] | None = None  # our consumer on <queue>.hungry, while we are
+        self._hungry_queue: AbstractRobustQueue | None = None  # declared once: the channel keeps each declared
+        self._hungry: str | None = None  # our consumer tag on <queue>.hungry, while we are
 
     async def join(self) -> None:
         members = await self.channel.declare_queue(members_name(self.queue), durable=False)
@@ -31,15 +32,16 @@ class Membership:
 
     async def say_hungry(self, hungry: bool) -> None:
         if hungry and self._hungry is None:
-            queue = await self.channel.declare_queue(hungry_name(self.queue), durable=False)
-            self._hungry = queue, await queue.consume(_nothing_is_published_here, no_ack=True)
-        elif not hungry and self._hungry is not None:
-            queue, tag = self._hungry
-            self._hungry = None
-            await queue.cancel(tag)
+            if self._hungry_queue is None:
+                self._hungry_queue = await self.channel.declare_queue(hungry_name(self.queue), durable=False)
+            self._hungry = await self._hungry_queue.consume(_nothing_is_published_here, no_ack=True)
+        elif not hungry and self._hungry is not None and self._hungry_queue is not None:
+            tag, self._hungry = self._hungry, None
+            await self._hungry_queue.cancel(tag)
 
     async def _count(self, queue: str) -> int:
-        declared = await self.channel.declare_queue(queue, durable=False)
+        # Not robust: a recovering channel keeps every robust declaration, to redo after a reconnect, for good.
+        declared = await self.channel.declare_queue(queue, durable=False, robust=False)
         return int(declared.declaration_result.consumer_count or 0)
 
 
