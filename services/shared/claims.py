@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import math
 import random
+from collections.abc import Callable
 
 import aio_pika
 import aiormq
@@ -59,6 +60,7 @@ class PartitionClaims:
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._checked = asyncio.Condition()  # notified after each check: what it claimed, gave up or lost
 
     @property
     def handled(self) -> int:
@@ -106,6 +108,17 @@ class PartitionClaims:
                 await self.check()
             except Exception as exc:  # the broker away or reconnecting: the next check tries again
                 log.warning("partition check failed", error=repr(exc))
+            await self._announce()
+
+    async def _announce(self) -> None:
+        async with self._checked:
+            self._checked.notify_all()
+
+    async def checked_until(self, test: Callable[[], bool]) -> None:
+        """Return once `test()` holds after a check, or its giving up of lost partitions (at once if it holds now):
+        nothing else announces a claim, a hand-over or a loss, so a caller (a test) awaits this, not polls `owned`."""
+        async with self._checked:
+            await self._checked.wait_for(test)
 
     async def check(self) -> None:
         for name, consumer in list(self.owned.items()):
@@ -115,6 +128,7 @@ class PartitionClaims:
                 self._released_handled += consumer.handled
                 await consumer.lose()
                 await self._unlock(name)
+        await self._announce()  # before the calls below, which wait for a broker that is away
         assert self._members is not None
         replicas = await self._members.replicas()
         hungry = await self._members.hungry_others()

@@ -93,10 +93,7 @@ async def request_each(settings: BusSettings, apps: list[str], releases: int = 1
         await bus.close()
 
 
-async def polled(test: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Until `test()` holds: nothing announces a claim or a check's end, so the replicas' state is polled."""
+async def after_a_check(claims: PartitionClaims, test: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Until `test()` holds after one of `claims`' checks (each replica checks every interval)."""
     async with asyncio.timeout(timeout):
-        while True:
-            if test():
-                return
-            await asyncio.sleep(0.05)
+        await claims.checked_until(test)

@@ -11,7 +11,7 @@ import aio_pika
 from services.shared.claims import PartitionClaims
 from services.shared.partitions import members_name
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, polled, proxied, replica
+from tests.replicas.claimers import Runs, after_a_check, proxied, replica
 
 
 async def consumers(settings: BusSettings, *queues: str) -> list[int]:
@@ -31,12 +31,12 @@ async def test_a_reconnected_replica_counts_and_claims_its_share_again(bus_setti
     runs = Runs()
     async with proxied(settings) as (proxy, via_proxy), replica(via_proxy, "a", runs) as first, \
             replica(settings, "b", runs) as second:
-        await polled(lambda: one_each(first, second))
+        await after_a_check(first, lambda: one_each(first, second))
         reconnected = asyncio.Event()
         first.bus.connection.reconnect_callbacks.add(lambda *_: reconnected.set())
         await proxy.away()
-        await polled(lambda: len(second.owned) == 2)  # the other replica took the lost partition over
+        await after_a_check(second, lambda: len(second.owned) == 2)  # the other replica took the lost partition over
         await proxy.back()
         await asyncio.wait_for(reconnected.wait(), 20)
-        await polled(lambda: one_each(first, second))
+        await after_a_check(first, lambda: one_each(first, second))
         assert await consumers(settings, members_name(first.queue_name), *first.partitions) == [2, 1, 1]

@@ -8,7 +8,7 @@ import asyncio
 from services.shared.bus import Bus
 from services.shared.claims import PartitionClaims
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, polled, proxied
+from tests.replicas.claimers import Runs, after_a_check, proxied
 
 
 async def test_a_replica_stops_while_the_broker_is_away(bus_settings: BusSettings) -> None:
@@ -24,7 +24,8 @@ async def test_a_replica_stops_while_the_broker_is_away(bus_settings: BusSetting
             bus.connection.close_callbacks.add(lambda *_: lost.set())
             await proxy.away()
             await asyncio.wait_for(lost.wait(), 10)
-            await polled(lambda: not claims.owned)  # a check has seen the loss; the next ones wait for the broker
+            # A check has seen the loss; the next ones wait for the broker.
+            await after_a_check(claims, lambda: not claims.owned)
             async with asyncio.timeout(settings.grace_period + 5):
                 await claims.stop(settings.grace_period)
         finally:
