@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.ports import free_port
+
 
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -15,7 +17,9 @@ class TcpProxy:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
-        self.port = 0
+        # Below the ephemeral range (tests/ports.py): away, the port is free, and bind(0) or an outgoing connection
+        # of another test process could take it meanwhile; `back` would then fail or the clients reach a stranger.
+        self.port = free_port()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)

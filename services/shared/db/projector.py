@@ -41,6 +41,7 @@ from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 SMALL_BATCH = 16  # events a batch may hold to be folded on the event loop's thread (writer.py: `run`'s small)
+RETRY_LIMIT = 5.0  # seconds: the longest pause between two tries while the database is away (standby.py too)
 _AT_ONCE = frozenset(state.value for state in SHOWN_AT_ONCE)  # the last word of an event's routing key
 _FOLDED_UP_TO = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
@@ -200,7 +201,7 @@ class Projector:
                 # The database is away, or races keep being lost: keep the batch (unacked) and try again.
                 log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_LIMIT)
                 continue
             except Exception as exc:  # a bug, not the database: loud, but never a silent stop
                 # Left to end the task, it would stop the read model for good while this process holds the

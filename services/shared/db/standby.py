@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import structlog
 
 from services.shared.db.logend import log_end
-from services.shared.db.projector import Projector
+from services.shared.db.projector import RETRY_LIMIT, Projector
 from services.shared.db.wakeup import FoldWakeup
 
 log = structlog.get_logger(__name__)
@@ -106,9 +106,11 @@ class ReadModel:
     async def _stand_by(self) -> None:
         projector, seen, waited = self.projector, -1, 0.0
         loop = asyncio.get_running_loop()
+        backoff = 0.0  # while the database or the broker is away: the pause before the next try
         while True:
             started = loop.time()
-            await self._wakeup.wait(self.follow_interval)  # woken at once by a fold on PostgreSQL (wakeup.py)
+            # Woken at once by a fold on PostgreSQL (wakeup.py).
+            await self._wakeup.wait(backoff or self.follow_interval)
             waited += loop.time() - started
             try:
                 now = await projector.folded_up_to()
@@ -124,12 +126,17 @@ class ReadModel:
                         await self._wakeup.close()
                         await self._lead(None, hold)
                         return
+                backoff = 0.0
             except (OSError, sa.exc.SQLAlchemyError, aio_pika.exceptions.AMQPError) as exc:
+                # Each try is a connection attempt and this warning: in an outage they grow apart as the
+                # projector's do, not every replica trying 20 times a second until the database is back.
+                backoff = min(max(backoff, self.follow_interval) * 2, RETRY_LIMIT)
                 log.warning("read model standby: database or broker unavailable; trying again",
-                            error=str(exc).splitlines()[0][:200])
+                            error=str(exc).splitlines()[0][:200], retry_in=backoff)
             except Exception as exc:  # a bug: loud, but a standby that stopped would never take over
+                backoff = min(max(backoff, self.follow_interval) * 2, RETRY_LIMIT)
                 log.error("read model standby failed on an unexpected error; trying again", error=repr(exc)[:300],
-                          exc_info=exc)
+                          exc_info=exc, retry_in=backoff)
 
     async def _turn_to_lead(self, offset: int, now: float) -> float | None:
         """None if a preferred process should take the lease rather than this one; else how long to keep it, once
