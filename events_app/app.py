@@ -86,6 +86,7 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
             max_entries=settings.events_cache_max_entries,
             page_size=settings.events_page_size,
             max_pages=settings.events_max_pages,
+            stale_retry=settings.events_stale_retry,
         )
         app[FEED] = feed
         upstream = settings.ticketmaster_base_url if session is not None else None

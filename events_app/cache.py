@@ -44,13 +44,16 @@ class Lookup(Generic[V]):
 class _Entry(Generic[V]):
     value: V
     expires: float
+    stale: bool = False  # kept past its TTL because the refresh failed
 
 
 class TTLCache(Generic[K, V]):
     """Holds the last good value per key.
 
     Expired values are kept (up to `max_entries`, least recently used evicted) because they
-    are exactly what stale-while-error needs when the refresh fails with one of `stale_on`.
+    are exactly what stale-while-error needs when the refresh fails with one of `stale_on`. After
+    such a failure the stale value stands `stale_retry` seconds before a refresh is tried again:
+    an outage costs one upstream call (and one wait) per interval, not one per request.
     """
 
     def __init__(
@@ -59,8 +62,10 @@ class TTLCache(Generic[K, V]):
         max_entries: int,
         clock: Clock,
         stale_on: tuple[type[BaseException], ...] = (),
+        stale_retry: float = 0.0,
     ) -> None:
         self._ttl = ttl
+        self._stale_retry = stale_retry
         self._max_entries = max_entries
         self._clock = clock
         self._stale_on = stale_on
@@ -74,7 +79,7 @@ class TTLCache(Generic[K, V]):
         entry = self._entries.get(key)
         if entry is not None and self._clock.monotonic() < entry.expires:
             self._entries.move_to_end(key)
-            return Lookup(entry.value, hit=True, stale=False)
+            return Lookup(entry.value, hit=True, stale=entry.stale)
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.create_task(self._load(key, load), name=f"cache-load:{key!r:.80}")
@@ -87,7 +92,9 @@ class TTLCache(Generic[K, V]):
             entry = self._entries.get(key)
             if entry is None:
                 raise
-            log.warning("serving_stale", key=repr(key), reason=type(exc).__name__)
+            log.warning("serving_stale", key=repr(key), reason=type(exc).__name__, retry_in=self._stale_retry)
+            entry.stale = True
+            entry.expires = max(entry.expires, self._clock.monotonic() + self._stale_retry)
             return Lookup(entry.value, hit=False, stale=True)
         return Lookup(value, hit=False, stale=False)
 

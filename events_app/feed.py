@@ -44,23 +44,26 @@ class EventFeed:
         max_entries: int,
         page_size: int,
         max_pages: int,
+        stale_retry: float = 0.0,
     ) -> None:
         self.source = source
         self._clock = clock
         self._metrics = metrics
         self._page_size = page_size
         self._max_pages = max_pages
-        self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(ttl, max_entries, clock, stale_on=(UpstreamError,))
+        self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
+            ttl, max_entries, clock, stale_on=(UpstreamError,), stale_retry=stale_retry
+        )
 
     def has_data(self) -> bool:
         return len(self._cache) > 0
 
     async def get(self, query: EventQuery) -> FeedResult:
         lookup = await self._cache.get(query, self._load)
-        if lookup.hit:
-            self._metrics.cache_hits.inc()
-        else:
+        if not lookup.hit:
             self._metrics.cache_misses.inc()
+        elif not lookup.stale:  # a stale hit (waiting out a failed refresh) counts as stale only
+            self._metrics.cache_hits.inc()
         if lookup.stale:
             self._metrics.stale_served.inc()
         return FeedResult(lookup.value, lookup.stale)

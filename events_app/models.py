@@ -33,7 +33,12 @@ def _none_on_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 def _joda_time(value: Any) -> Any:
     # The live API sends "19:30:00"; the swagger documents a Joda LocalTime object. Take both.
     if isinstance(value, dict) and "hourOfDay" in value:
-        return time(value["hourOfDay"], value.get("minuteOfHour", 0), value.get("secondOfMinute", 0))
+        parts = (value["hourOfDay"], value.get("minuteOfHour", 0), value.get("secondOfMinute", 0))
+        # time() raises TypeError for null, "19" or 1.5, which pydantic passes on (it would cost the whole
+        # page); a ValueError becomes a validation error that Lenient absorbs. A bool is an int, but no hour.
+        if not all(type(part) is int for part in parts):
+            raise ValueError("LocalTime parts must be integers")
+        return time(*parts)
     return value
 
 
@@ -75,11 +80,14 @@ class PublicSaleDates(_Part):
     endDateTime: Lenient[UtcDateTime] = None
 
 
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]  # 1e999 reads as inf: `Infinity` is no JSON
+
+
 class PriceRange(_Part):
     type: Lenient[str] = None
     currency: Lenient[str] = None
-    min: Lenient[float] = None
-    max: Lenient[float] = None
+    min: Lenient[FiniteFloat] = None
+    max: Lenient[FiniteFloat] = None
 
 
 class Image(_Part):

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     events_cache_ttl: float = Field(
         60.0, ge=0, description="Seconds a fetched result is served before it is fetched again."
     )
+    events_stale_retry: float = Field(
+        10.0, ge=0, description="Seconds stale data is served after a failed refresh before the API is tried again."
+    )
     events_cache_max_entries: int = Field(
         512, ge=1, description="Distinct queries kept (fresh or stale); the least recently used go first."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Protocol
 
 import aiohttp
@@ -12,14 +13,13 @@ from aiolimiter import AsyncLimiter
 from pydantic import SecretStr
 from yarl import URL
 
+from .backoff import blocked_until
 from .cache import Clock
 from .metrics import Metrics
 from .models import EventPage, parse_page
 from .query import EventQuery
 
 log = structlog.get_logger(__name__)
-# Used when a 429 carries no usable Rate-Limit-Reset.
-DEFAULT_BACKOFF_S = 5.0
 
 
 class UpstreamError(Exception):
@@ -109,7 +109,7 @@ class TicketmasterClient:
             self._failed("invalid_key", bound, status=status)
             raise InvalidApiKey(InvalidApiKey.message)
         if status == 429:
-            delay = self._back_off(headers.get("Rate-Limit-Reset"))
+            delay = self._back_off(headers)
             self._failed("rate_limited", bound, status=status, retry_after=round(delay, 3))
             raise RateLimited(delay)
         if status != 200:
@@ -117,20 +117,15 @@ class TicketmasterClient:
             raise UpstreamError(f"Ticketmaster answered HTTP {status}")
         try:
             parsed = parse_page(json.loads(body))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the interpreter goes
             self._failed("malformed", bound, error=str(exc)[:200])
             raise UpstreamError("Ticketmaster sent a malformed response") from None
         bound.debug("upstream_page", events=len(parsed.events))
         return parsed
 
-    def _back_off(self, reset_header: str | None) -> float:
+    def _back_off(self, headers: Mapping[str, str]) -> float:
         now = self._clock.time()
-        try:
-            until = int(reset_header or "") / 1000.0
-        except ValueError:
-            until = now + DEFAULT_BACKOFF_S
-        # A reset already in the past still earns a pause, or we would hammer a limiter that said no.
-        self._blocked_until = max(until, now + 1.0)
+        self._blocked_until = blocked_until(headers, now)
         return self._blocked_until - now
 
     def _failed(self, reason: str, bound: structlog.typing.FilteringBoundLogger, **details: object) -> None:

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from services.cli.errors import JSON, ApiError, bearer_token, unreachable
+from services.shared.redact import redact_url
+
 DEFAULT_URL = "http://127.0.0.1:8000"
-JSON = dict[str, Any]
-
-
-@dataclass
-class ApiError(Exception):
-    """What went wrong, in the API's own words: `error`, plus field errors and conflict details."""
-
-    message: str
-    status: int | None = None
-    fields: list[JSON] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def unreachable(url: str) -> ApiError:
-    return ApiError(f"cannot reach Greenlight at {url}: is `greenlight up` running?")
+__all__ = ["DEFAULT_URL", "ApiError", "GreenlightClient", "segment", "unreachable"]
 
 
 def segment(value: str) -> str:
@@ -40,7 +25,9 @@ class GreenlightClient:
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, timeout: float = 15.0,
                  transport: httpx.BaseTransport | None = None, token_source: str = "GREENLIGHT_TOKEN") -> None:
         self.url = url.rstrip("/")
-        self.token = token
+        # What messages say: a proxy's password in the URL (user:password@) must not reach a screen or CI log.
+        self.shown_url = redact_url(self.url)
+        self.token = token = bearer_token(token, token_source)
         self.token_source = token_source  # named in a 401, so the user knows what to fix
         self.timeout = timeout
         headers = {"Accept": "application/json", "User-Agent": "greenlight-cli"}
@@ -101,13 +88,13 @@ class GreenlightClient:
         try:
             yield
         except httpx.ConnectError as exc:
-            raise unreachable(self.url) from exc
+            raise unreachable(self.shown_url) from exc
         except httpx.TimeoutException as exc:
-            raise ApiError(f"Greenlight at {self.url} did not answer within {self.timeout:g}s") from exc
+            raise ApiError(f"Greenlight at {self.shown_url} did not answer within {self.timeout:g}s") from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise ApiError(f"invalid Greenlight URL {self.url!r}: use http://host:port") from exc
+            raise ApiError(f"invalid Greenlight URL {self.shown_url!r}: use http://host:port") from exc
         except httpx.HTTPError as exc:
-            raise ApiError(f"talking to Greenlight at {self.url} failed: {exc}") from exc
+            raise ApiError(f"talking to Greenlight at {self.shown_url} failed: {exc}") from exc
 
     def parse(self, response: httpx.Response) -> JSON:
         if response.status_code >= 400:
@@ -127,7 +114,7 @@ class GreenlightClient:
             return "no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token your " \
                    "Greenlight operator issued you"
         if status == 401:
-            return f"{self.url} did not accept the token in {self.token_source}: check that it is complete, " \
+            return f"{self.shown_url} did not accept the token in {self.token_source}: check that it is complete, " \
                    "not revoked, and issued for this Greenlight (GREENLIGHT_URL)"
         if status == 403:
             return f"{message.rstrip('.')}; use a token with that role, or ask someone who has it"
@@ -145,5 +132,7 @@ class GreenlightClient:
         fields = [f for f in body.get("fields") or [] if isinstance(f, dict)]
         details = {k: str(body[k]) for k in ("state", "blocking_release", "decided_by")
                    if body.get(k) is not None}
-        return ApiError(message, status=response.status_code, fields=fields, details=details)
+        retry_after = response.headers.get("Retry-After", "").strip()
+        return ApiError(message, status=response.status_code, fields=fields, details=details,
+                        retry_after=float(retry_after) if retry_after.isdigit() else None)
 

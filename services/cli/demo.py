@@ -23,6 +23,7 @@ from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
 from services.cli.sse import follow_events
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings, chosen
+from services.shared.redact import redact_url
 
 REPO = Path(__file__).resolve().parents[2]
 STEPS = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
@@ -132,7 +133,7 @@ def _ask_approval(client: GreenlightClient, release: dict[str, Any], url: str, a
         return
     console.print(Text(f"  waiting for your approval; in another terminal:\n"
                        f"    GREENLIGHT_TOKEN=approver-token greenlight approve {release['id']}\n"
-                       f"  or in the dashboard {url}/ (sign in with approver-token)", "yellow"))
+                       f"  or in the dashboard {redact_url(url)}/ (sign in with approver-token)", "yellow"))
 
 
 def _urls(console: Console, url: str, app: str) -> None:
@@ -142,7 +143,7 @@ def _urls(console: Console, url: str, app: str) -> None:
         console.print(Text(f"preview:   {platform.local.preview_url(app)}  (the colour staged last)"))
     else:
         console.print(Text(f"live:      the Service of {app} in the cluster (kubectl get svc)", "bold green"))
-    console.print(Text(f"dashboard: {url}/  (sign in with approver-token)"))
+    console.print(Text(f"dashboard: {redact_url(url)}/  (sign in with approver-token)"))
 
 
 def demo(

@@ -15,8 +15,10 @@ from httpx_sse import SSEError, connect_sse
 
 from services.cli.client import ApiError, GreenlightClient
 
-# Connection-level trouble worth another attempt; an HTTP 4xx answer is not (it will not change).
+# Connection-level trouble worth another attempt; an HTTP 4xx answer is not (it will not change), except 429:
+# the API's stream limits, "retry later" with a Retry-After.
 DROPS = (httpx.TransportError, SSEError)
+TOO_MANY = 429
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Reconnect:
     base_delay: float = 0.5
     max_delay: float = 5.0
     healthy_after: float = 30.0
+    max_retry_after: float = 60.0  # the most a server's Retry-After makes us wait at once
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
 
@@ -71,16 +74,17 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
         except DROPS as exc:
             error = exc
         except ApiError as exc:
-            if exc.status is None or exc.status < 500:
+            if exc.status is None or (exc.status < 500 and exc.status != TOO_MANY):
                 raise
             error = exc
         if opened and policy.clock() - opened[0] >= policy.healthy_after:
             failures = 0
         failures += 1
         if failures > policy.attempts:
-            raise ApiError(f"lost the event stream from {client.url} after {policy.attempts} retries: "
+            raise ApiError(f"lost the event stream from {client.shown_url} after {policy.attempts} retries: "
                            f"{_describe(error)}")
-        policy.sleep(policy.delay(failures))
+        asked = error.retry_after if isinstance(error, ApiError) and error.retry_after is not None else 0.0
+        policy.sleep(max(policy.delay(failures), min(asked, policy.max_retry_after)))
         if on_reconnect is not None:
             on_reconnect(last)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Iterable, Sequence
 
@@ -13,6 +14,9 @@ from services.cli import render
 from services.cli.child import ChildSpec, ChildStatus, LineSink
 from services.cli.supervisor import Supervisor
 
+# SIGHUP too: a closed terminal or dropped SSH session must stop the stack, not kill `up` and orphan it (the
+# services run in sessions of their own, so the hang-up reaches only `up`).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CHILD_COLOURS = ("cyan", "magenta", "blue", "green", "yellow", "bright_red", "bright_cyan")
 
 
@@ -31,15 +35,16 @@ async def _supervise(supervisor: Supervisor) -> int:
         if stop.is_set():
             supervisor.force.set()
             return
-        render.note("stopping: SIGTERM sent to every service (again to kill them now)", "yellow")
-        stop.set()
+        stop.set()  # before printing: after a hang-up the terminal may be gone, and writing to it fail
+        with contextlib.suppress(OSError):
+            render.note("stopping: SIGTERM sent to every service (again to kill them now)", "yellow")
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal)
     try:
         return await supervisor.run(stop, on_started=_started, on_exit=_died)
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
         children_status(supervisor.children)
 

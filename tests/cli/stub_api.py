@@ -68,6 +68,7 @@ class StubApi:
         self.drop_every_stream_after: int | None = None  # ... every stream
         self.replay_from_start = False  # a server that repeats itself: Last-Event-ID is ignored
         self.end_streams_idle = False  # end each stream as soon as it has nothing new to send (a proxy's idle cut)
+        self.refuse_streams: list[tuple[int, str]] = []  # (status, Retry-After) for the next stream requests
         self.stream_opened = threading.Event()
         self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
         self.url = ""
@@ -281,6 +282,12 @@ class StubApi:
             self._release(release_id)
         resume = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
         self.last_event_ids.append(resume)
+        if self.refuse_streams:  # as the API's stream admission: a limit reached, or shutting down
+            status, retry_after = self.refuse_streams.pop(0)
+            refused = fail(status, "Too many event streams are open; retry later." if status == 429
+                           else "The service is shutting down; reconnect in a moment.")
+            refused.headers["Retry-After"] = retry_after
+            raise refused
         after = int(resume) if resume is not None and not self.replay_from_start else -1
         self._streams += 1
         drop_after = self.drop_every_stream_after or (self.drop_first_stream_after if self._streams == 1 else None)

@@ -3,6 +3,7 @@ a wrong token, a missing role and an app's status read as the CLI promises."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -10,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from services.approval.app import create_app
+from services.approval.policy_rearm import TIMER_REARM
 from services.approval.settings import ApprovalSettings
 from services.shared.settings import BusSettings
 from tests.cli.conftest import greenlight
@@ -17,11 +19,16 @@ from tests.cli.conftest import greenlight
 
 @pytest.fixture
 async def api_url(bus_settings: BusSettings) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings)), shutdown_timeout=5.0)
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))
+    runner = web.AppRunner(app, shutdown_timeout=5.0)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
+        # The service logs the end of its background re-arm to whatever sys.stdout is then: while a command
+        # runs, that is the CliRunner's capture, and `-o json` would read a log line ahead of the JSON.
+        async with asyncio.timeout(30):
+            await app[TIMER_REARM].done.wait()
         yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
