@@ -34,7 +34,7 @@ async def _assert_objects(platform: KubePlatform, kube: KubeTarget) -> None:
     live, preview = await service(platform, kube), await service(platform, kube, f"{APP}-preview")
     assert live["spec"]["selector"] == {"app": APP, "role": "none"}  # no colour live before approval
     assert preview["spec"]["selector"] == {"app": APP, "role": "blue"}
-    assert live["spec"]["ports"][0]["targetPort"] == 8080
+    assert live["spec"]["ports"][0]["targetPort"] == "http"  # the pods' named port, whatever its number
 
     blue = await deployment(platform, kube, Colour.BLUE)
     assert blue["metadata"]["labels"]["app"] == APP and blue["metadata"]["labels"]["role"] == "blue"

@@ -16,6 +16,7 @@ from tests.fake_k8s.status import invalid
 Obj = dict[str, Any]
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
@@ -96,6 +97,10 @@ def _semantic(kind: Kind, obj: Obj, old: Obj | None) -> list[tuple[str, str]]:
                 causes.append((f"spec.template.spec.containers[{i}].image", "Required value"))
     if kind is SERVICES:
         spec = obj["spec"]
+        if not DNS1035_LABEL.match(meta.get("name", "")):  # a Service's name becomes a DNS label of its own
+            causes.append(("metadata.name", f"Invalid value: {meta.get('name')!r}: a DNS-1035 label must consist "
+                                            "of lower case alphanumeric characters or '-', start with an alphabetic "
+                                            "character, and end with an alphanumeric character"))
         if spec.get("type", "ClusterIP") == "ClusterIP" and not spec.get("ports"):
             causes.append(("spec.ports", "Required value"))
         for value in (spec.get("selector") or {}).values():

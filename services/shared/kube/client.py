@@ -17,6 +17,7 @@ from kubernetes_asyncio import client, config
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from services.shared.kube.settings import KubeSettings
+from services.shared.logs import redact_url
 from services.shared.platform import PlatformError, PlatformUnavailable
 
 Obj = dict[str, Any]
@@ -135,9 +136,18 @@ class KubeApi:
                 try:
                     return await attempt()
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                    raise PlatformUnavailable(f"Kubernetes API unreachable: {exc!r}",
+                    raise PlatformUnavailable(f"Kubernetes API unreachable: {unreachable(exc)}",
                                               dependency="Kubernetes API") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def unreachable(exc: BaseException) -> str:
+    """What failed, fit for a release's error: never a repr, whose request headers hold a proxy's
+    `Proxy-Authorization` and whose URLs a kubeconfig `proxy-url`'s password."""
+    if isinstance(exc, aiohttp.ClientResponseError):  # a proxy's answer to CONNECT: its status says enough
+        return f"{type(exc).__name__}: {exc.status} {exc.message}"
+    text = redact_url(str(exc).strip())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def decode(status: int, body: bytes) -> Obj:

@@ -94,6 +94,9 @@ class Colours:
             owner = st.annotations_of(obj).get(RELEASE_ID)
             if owner != release_id:
                 raise NotReady(f"deployment {name} was taken over by release {owner}")
+            # Torn down under the wait (the release ended, seen by another replica): 0 of 0 available is no rollout.
+            if st.status_of(obj) is ColourStatus.RELEASED or int(obj["spec"].get("replicas", 1)) == 0:
+                raise NotReady(f"deployment {name} was freed: release {release_id} ended while it rolled out")
             if failure := st.rollout_failure(obj):
                 raise NotReady(f"rollout of {name} failed: {failure}", st.describe(obj))
             return st.colour_state(colour, obj) if st.rollout_done(obj) else None

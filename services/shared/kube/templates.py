@@ -17,6 +17,9 @@ STATE = "greenlight.dev/state"
 # A selector role no Deployment carries: the live Service exists but sends traffic nowhere yet.
 NO_COLOUR = "none"
 CONTAINER = "app"
+# Services target the container's port by this name, never by number: each colour's pods carry it whatever
+# number their release's greenlight.yaml gives, so a release that moves to another port is reached on it.
+PORT_NAME = "http"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "greenlight"}
 
 
@@ -46,7 +49,7 @@ def service_manifest(name: str, app: AppRef, namespace: str, release_id: str | N
         "spec": {
             "type": "ClusterIP",
             "selector": {"app": app.name, "role": NO_COLOUR},
-            "ports": [{"name": "http", "port": 80, "targetPort": app.spec.port, "protocol": "TCP"}],
+            "ports": [{"name": "http", "port": 80, "targetPort": PORT_NAME, "protocol": "TCP"}],
         },
     }
 
@@ -61,10 +64,10 @@ def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSe
     container: Obj = {
         "name": CONTAINER,
         "image": rollout.image,
-        "ports": [{"name": "http", "containerPort": app.spec.port, "protocol": "TCP"}],
+        "ports": [{"name": PORT_NAME, "containerPort": app.spec.port, "protocol": "TCP"}],
         "env": env,
         "readinessProbe": {
-            "httpGet": {"path": app.spec.readiness_path, "port": "http"},
+            "httpGet": {"path": app.spec.readiness_path, "port": PORT_NAME},
             "periodSeconds": 5, "failureThreshold": 3,
         },
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},

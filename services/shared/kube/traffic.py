@@ -9,9 +9,9 @@ from __future__ import annotations
 import structlog
 
 from services.shared.kube import state as st
-from services.shared.kube.client import MERGE_PATCH, Conflict, Kind, KubeApi
+from services.shared.kube.client import MERGE_PATCH, Conflict, Invalid, Kind, KubeApi, Obj
 from services.shared.kube.settings import KubeSettings
-from services.shared.kube.templates import RELEASE_ID, Names, service_manifest
+from services.shared.kube.templates import PORT_NAME, RELEASE_ID, Names, service_manifest
 from services.shared.platform import AppRef, LiveChanged, PlatformError, PlatformUnavailable
 from services.shared.release import Colour
 
@@ -27,12 +27,27 @@ class Traffic:
     async def ensure_services(self, app: AppRef) -> None:
         ns = self.names.namespace(app)
         for name in (self.names.service(app), self.names.preview(app)):
-            if await self.api.get(Kind.SERVICE, ns, name) is None:
-                try:
-                    await self.api.create(Kind.SERVICE, ns, service_manifest(name, app, ns))
-                    log.info("created service", namespace=ns, service=name)
-                except Conflict:
-                    pass  # created concurrently: it exists, which is all we need
+            if (existing := await self.api.get(Kind.SERVICE, ns, name)) is not None:
+                await self._target_named_port(ns, name, existing)
+                continue
+            try:
+                await self.api.create(Kind.SERVICE, ns, service_manifest(name, app, ns))
+                log.info("created service", namespace=ns, service=name)
+            except Conflict:
+                pass  # created concurrently: it exists, which is all we need
+
+    async def _target_named_port(self, ns: str, name: str, service: Obj) -> None:
+        """A Service an older Greenlight created with the first release's port number: to the named port."""
+        ports = service.get("spec", {}).get("ports") or []
+        if not ports or ports[0].get("targetPort") == PORT_NAME:
+            return
+        try:  # the test: only the port Greenlight created, as it was read
+            await self.api.patch(Kind.SERVICE, ns, name, [
+                {"op": "test", "path": "/spec/ports/0/targetPort", "value": ports[0].get("targetPort")},
+                {"op": "replace", "path": "/spec/ports/0/targetPort", "value": PORT_NAME}])
+            log.info("service targets the named port now", namespace=ns, service=name, was=ports[0].get("targetPort"))
+        except Invalid:
+            pass  # changed in between: the next deploy looks again
 
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
         ns, name = self.names.namespace(app), self.names.preview(app)
