@@ -20,6 +20,8 @@ from services.shared.appspec import AppSpec
 
 # The linted Dockerfile's bytes always travel under this name, as a regular file.
 DOCKERFILE_IN_CONTEXT = ".greenlight.Dockerfile"
+# Room for the most the pattern limits allow (1,000 patterns of 1,024 characters) and as many comments again.
+MAX_IGNORE_BYTES = 2 * 1024 * 1024
 
 
 class ContextError(Exception):
@@ -35,7 +37,10 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
         context_dir = None
     if context_dir is None:
         raise ContextError(f"build context {spec.context!r} is not a directory in the repository")
-    budget = [max_bytes - len(dockerfile)]
+    too_large = f"build context is larger than the {max_bytes} byte limit"
+    # What the archive is measured by is its own size: headers included (1.5 kB a member as tarfile writes
+    # them), or many empty files pass any limit. Kept back: the Dockerfile's member and the archive's end.
+    room = max_bytes - _stored(len(dockerfile)) - tarfile.RECORDSIZE
 
     def admit(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         # The clone's own .git is our artefact, not the app's; leaving it out keeps contexts small.
@@ -43,9 +48,8 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
             return None
         if info.issym() or info.islnk():
             _check_link(root, context_dir, info)
-        budget[0] -= info.size
-        if budget[0] < 0:
-            raise ContextError(f"build context is larger than the {max_bytes} byte limit")
+        if archive.tell() + _stored(info.size) > room:
+            raise ContextError(too_large)
         info.uid = info.gid = 0
         info.uname = info.gname = "root"
         return info
@@ -58,6 +62,8 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
             info = tarfile.TarInfo(DOCKERFILE_IN_CONTEXT)
             info.size, info.mode = len(dockerfile), 0o644
             tar.addfile(info, io.BytesIO(dockerfile))
+        if archive.tell() > max_bytes:  # a member's long-name headers were beyond the estimate
+            raise ContextError(too_large)
     except BaseException:
         archive.close()
         raise
@@ -73,7 +79,11 @@ def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
     ignore = context_dir / ".dockerignore"
     patterns: list[str] = []
     if ignore.is_file() and not ignore.is_symlink():
-        lines = (line.strip() for line in ignore.read_text(errors="replace").splitlines())
+        with ignore.open("rb") as handle:  # bounded: a tiny pack can hold a file of millions of lines
+            raw = handle.read(MAX_IGNORE_BYTES + 1)
+        if len(raw) > MAX_IGNORE_BYTES:
+            raise ContextError(f".dockerignore is larger than {MAX_IGNORE_BYTES} bytes")
+        lines = (line.strip() for line in raw.decode(errors="replace").splitlines())
         patterns = [line for line in lines if line and not line.startswith("#")]
     try:
         check_patterns(patterns)
@@ -82,6 +92,11 @@ def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
     except IgnoreFileError as exc:
         raise ContextError(str(exc)) from None
     return sorted(p for p in paths if p != dockerfile)
+
+
+def _stored(size: int) -> int:
+    """What a member of `size` bytes takes in the archive, at most: headers and content in whole blocks."""
+    return 3 * tarfile.BLOCKSIZE + -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
 
 
 def _check_link(root: Path, context_dir: Path, info: tarfile.TarInfo) -> None:

@@ -29,6 +29,9 @@ _BARE_ID = re.compile(r"^[0-9a-f]{64}\s*$")
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 # Called with each line of build output, e.g. to report progress; it must not raise.
 OutputSink = Callable[[str], Awaitable[None]]
+# The most of the log's tail a failure carries into its `failed` event, which a reader refuses over 1 MB
+# (services.shared.events): podman sends output with no newline in chunks of up to 32 kB, each one "line".
+MAX_TAIL_CHARS = 64 * 1024
 
 
 class BuildFailed(Exception):
@@ -85,6 +88,10 @@ class DockerEngine:
 
     async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
         tail: collections.deque[str] = collections.deque(maxlen=self.tail_lines)
+
+        def last(lines: collections.deque[str]) -> str:
+            return "\n".join(lines)[-MAX_TAIL_CHARS:]
+
         image_id: str | None = None
         try:
             async with asyncio.timeout(self.timeout):
@@ -95,17 +102,17 @@ class DockerEngine:
                         if output is not None:  # which logs it, masking the operator's build args
                             await output(line)
         except TimeoutError:
-            raise BuildFailed(f"build took longer than {self.timeout:.0f}s", "\n".join(tail)) from None
+            raise BuildFailed(f"build took longer than {self.timeout:.0f}s", last(tail)) from None
         except LabellingFailed as exc:
             raise BuildFailed(str(exc), "") from exc
         except aiodocker.exceptions.DockerStreamError as exc:  # the build's own error: permanent
             tail.append(str(exc.message).strip())
-            raise BuildFailed(f"build failed: {str(exc.message).strip()}", "\n".join(tail)) from exc
+            raise BuildFailed(f"build failed: {str(exc.message).strip()}", last(tail)) from exc
         except aiodocker.DockerError as exc:
             if exc.status >= 500:  # the engine's own trouble (storage, restarting): try again later
                 raise EngineUnavailable(f"engine answered {exc.status}: {exc.message}") from exc
             tail.append(str(exc.message).strip())
-            raise BuildFailed(f"build failed: {str(exc.message).strip()}", "\n".join(tail)) from exc
+            raise BuildFailed(f"build failed: {str(exc.message).strip()}", last(tail)) from exc
         except (aiohttp.ClientError, OSError) as exc:  # connection lost mid-stream included
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
         if image_id is None:  # older engines announce the id only in text

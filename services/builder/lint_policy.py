@@ -22,11 +22,15 @@ from services.shared.release import LintFinding
 REPO_CONFIG = ".hadolint.yaml"
 _RULE = re.compile(r"^(?:DL|SC)\d{4}$")
 MAX_CONFIG_BYTES = 64 * 1024
+# Findings recorded in a release, per list (most severe first). Each goes into the event twice, and a reader
+# refuses an event over 1 MB: 20,000 lines of `MAINTAINER x` (260 kB of Dockerfile) made one of 4 MB.
+MAX_RECORDED_FINDINGS = 100
 
 
 @dataclass(frozen=True)
 class LintVerdict:
-    """Findings split by the policy; `details` goes into the release's `built`/`failed` event."""
+    """Findings split by the policy; `details` goes into the release's `built`/`failed` event. `kept` and
+    `ignored` are what the release records (at most MAX_RECORDED_FINDINGS each), `blocking` is all of them."""
 
     kept: tuple[LintFinding, ...]
     ignored: tuple[LintFinding, ...]
@@ -66,5 +70,8 @@ def judge(findings: list[LintFinding], settings: BuilderSettings, checkout: Path
         "repository_ignored_rules": asked,
         "inline_pragmas": "applied" if settings.lint_repository_config else "not allowed",
     }
-    details = {"lint_policy": policy, "lint_ignored": [f.model_dump() for f in ignored]}
-    return LintVerdict(kept=kept, ignored=ignored, blocking=blocking, details=details)
+    cap = MAX_RECORDED_FINDINGS
+    details: dict[str, Any] = {"lint_policy": policy, "lint_ignored": [f.model_dump() for f in ignored[:cap]]}
+    if len(kept) > cap or len(ignored) > cap:
+        details["lint_not_recorded"] = {"kept": max(len(kept) - cap, 0), "ignored": max(len(ignored) - cap, 0)}
+    return LintVerdict(kept=kept[:cap], ignored=ignored[:cap], blocking=blocking, details=details)

@@ -56,12 +56,18 @@ class GitCli:
     @contextlib.asynccontextmanager
     async def checkout(self, repository: str, commit: str) -> AsyncIterator[Path]:
         workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=self.work_root))
+        deadline = asyncio.get_running_loop().time() + self.timeout  # one budget for fetch and checkout
         try:
             try:
-                async with asyncio.timeout(self.timeout):
-                    await self._fetch(repository, commit, workdir)
+                async with asyncio.timeout_at(deadline):
+                    target = await self._fetch(repository, commit, workdir)
             except TimeoutError:  # a server that stalls: transient, like one that refuses
                 raise GitUnavailable(f"fetching {repository} took longer than {self.timeout:.0f}s") from None
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._check_out(repository, commit, target, workdir)
+            except TimeoutError:  # local work on what was fetched: another try would take as long
+                raise SourceError(f"checking out {commit} took longer than {self.timeout:.0f}s") from None
             yield workdir
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
@@ -72,11 +78,19 @@ class GitCli:
     async def commit_time(self, checkout: Path) -> int | None:
         return await commit_time(self.binary, checkout)
 
-    async def _fetch(self, repository: str, commit: str, workdir: Path) -> None:
+    async def _fetch(self, repository: str, commit: str, workdir: Path) -> str:
+        """Fetch (or borrow) the commit's objects; returns what to check out."""
         remote = await self._pin(repository)  # before any git runs: a refused host is never contacted
         await self._git(workdir, ["init", "-q"])
+        # Outranks every committed .gitattributes: no path of the checkout goes through a filter program
+        # the host's git config defines (git-lfs's, say), whichever the repository names.
+        info = workdir / ".git" / "info"
+        info.mkdir(exist_ok=True)
+        (info / "attributes").write_text("* -filter\n")
         borrowed = self._borrow_local(repository, workdir)
-        target = commit if borrowed else await self._fetch_remote(remote, commit, workdir)
+        return commit if borrowed else await self._fetch_remote(remote, commit, workdir)
+
+    async def _check_out(self, repository: str, commit: str, target: str, workdir: Path) -> None:
         rc, _ = await self._git(workdir, ["checkout", "-q", "--detach", target], check=False)
         if rc != 0:
             raise SourceError(f"commit {commit} is not in {repository}")
