@@ -94,8 +94,10 @@ class Colours:
             owner = st.annotations_of(obj).get(RELEASE_ID)
             if owner != release_id:
                 raise NotReady(f"deployment {name} was taken over by release {owner}")
-            # Torn down under the wait (the release ended, seen by another replica): 0 of 0 available is no rollout.
-            if st.status_of(obj) is ColourStatus.RELEASED or int(obj["spec"].get("replicas", 1)) == 0:
+            # Torn down under the wait (the release ended, seen by another replica, which marks the colour released
+            # before it scales it to zero): its 0 of 0 available would read as a finished rollout. Zero desired
+            # replicas alone is one (the platforms' contract: a scale-down is awaited so).
+            if st.status_of(obj) is ColourStatus.RELEASED:
                 raise NotReady(f"deployment {name} was freed: release {release_id} ended while it rolled out")
             if failure := st.rollout_failure(obj):
                 raise NotReady(f"rollout of {name} failed: {failure}", st.describe(obj))
