@@ -6,7 +6,8 @@ Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the
   that release's image again, nothing new).
 - deployment frequency: deployments per day of the window.
 - lead time for changes: commit time -> that first `live`, median over deployments whose commit time is
-  known (the release commit's `time` in the `commits` the builder records on `built`, read from git).
+  known (the release commit's `time` in the `commits` the builder records on `built`, read from git) and not
+  after that `live` (a date the commit's author set ahead: no change has a negative lead time).
 - change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
   within `failure_window` of going live: `rolled_back`, or replaced by a rollback to an earlier release (the
   release that was live when that one was staged, its `previous_release`). DORA counts a deployment that needed
@@ -90,6 +91,8 @@ def deployment(ordered: Sequence[ReleaseEvent], failure_window: timedelta,
     if live is None or live.release.restores is not None:  # a rollback to an earlier release restores
         return None
     committed = _commit_time(ordered, live.release.commit)
+    if committed is not None and committed > live.occurred_at:  # the author's date, set at will: not credible
+        committed = None
     # Taken off live traffic by its rollback (`rolled_back`) or by a rollback to an earlier release: the first.
     ends = [e.occurred_at for e in ordered if e.state == S.ROLLED_BACK and e.seq > live.seq]
     ends += [at for at in (restored.get(live.release_id),) if at is not None and at >= live.occurred_at]
