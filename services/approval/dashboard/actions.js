@@ -36,21 +36,39 @@ function confirmDialog({ title, body, label, required, confirmText, kind }) {
   });
 }
 
+// Every button names what it acts on in `data-for`: a render keeps a node that is equal to the new one
+// (replaceChanged), and equality cannot see the listener. Without it, opening release B after release A kept A's
+// "Roll back to this release…" and "Abort…", which then acted on A.
+const actionKey = (button) => `${button.dataset.testid} ${button.dataset.for}`;
+// The actions whose request is on its way: a render draws their buttons disabled too. Disabling only the pressed
+// node lost the guard at the next render (every few seconds), and a second press sent a second approval.
+const busyActions = new Set();
+
+function actionButton(attrs, text) {
+  const button = el("button", { type: "button", ...attrs }, text);
+  button.disabled = busyActions.has(actionKey(button));
+  return button;
+}
+
 async function act(work, button) {
+  const key = button ? actionKey(button) : null;
+  if (key) busyActions.add(key);
   if (button) button.disabled = true;
   try {
     await work();
   } catch (err) {
     handleError(err);
   } finally {
+    if (key) busyActions.delete(key);
     if (button) button.disabled = false;
+    scheduleRender(); // buttons drawn while it was busy are enabled again
   }
 }
 
 function decideButtons(release, size = "") {
   if (!mayDecide(release)) return null;
-  const approve = el("button", { type: "button", class: `approve ${size}`, "data-testid": "approve" }, "Approve…");
-  const reject = el("button", { type: "button", class: `reject ${size}`, "data-testid": "reject" }, "Reject…");
+  const approve = actionButton({ class: `approve ${size}`, "data-testid": "approve", "data-for": release.id }, "Approve…");
+  const reject = actionButton({ class: `reject ${size}`, "data-testid": "reject", "data-for": release.id }, "Reject…");
   approve.addEventListener("click", () => decide(release, "approve", approve));
   reject.addEventListener("click", () => decide(release, "reject", reject));
   return el("div", { class: "actions" }, approve, reject);
@@ -74,7 +92,8 @@ function decide(release, decision, button) {
 function rollbackButton(view) {
   const live = view && view.live_release;
   if (!live || !live.previous_release || !may("rollback_app")) return null;
-  const button = el("button", { type: "button", class: "reject", "data-testid": "rollback" }, "Roll back…");
+  const button = actionButton({ class: "reject", "data-testid": "rollback",
+    "data-for": `${view.app} ${live.id} ${live.previous_release}` }, "Roll back…");
   button.addEventListener("click", () => act(async () => {
     const reason = await confirmDialog({ title: `Roll ${view.app} back?`, label: "Reason", required: true,
       body: `Release ${live.id} leaves live traffic; release ${live.previous_release} serves again.`,
@@ -92,7 +111,8 @@ function rollbackToButton(release, view) {
   const current = view && view.live_release;
   if (!release.digest || IN_FLIGHT.has(release.state) || release.state === "live" || !may("rollback_app")) return null;
   if (current && current.restores === release.id) return null;
-  const button = el("button", { type: "button", class: "reject", "data-testid": "rollback-to" }, "Roll back to this release…");
+  const button = actionButton({ class: "reject", "data-testid": "rollback-to", "data-for": release.id },
+    "Roll back to this release…");
   button.addEventListener("click", () => act(async () => {
     const reason = await confirmDialog({ title: `Roll ${release.app} back to release ${release.id}?`, label: "Reason",
       required: true, confirmText: "Roll back", kind: "reject",
@@ -107,7 +127,7 @@ function rollbackToButton(release, view) {
 
 function abortButton(release) {
   if (!IN_FLIGHT.has(release.state) || !may(ABORT_OPERATION)) return null;
-  const button = el("button", { type: "button", class: "reject", "data-testid": "abort" }, "Abort…");
+  const button = actionButton({ class: "reject", "data-testid": "abort", "data-for": release.id }, "Abort…");
   button.addEventListener("click", () => act(async () => {
     const reason = await confirmDialog({ title: `Abort release ${release.id}?`, label: "Reason", required: true,
       body: "The pipeline stops this release; live traffic is not touched.", confirmText: "Abort", kind: "reject" });

@@ -162,7 +162,7 @@ async function openStream() {
   try {
     ticket = (await api("POST", "/events/tickets")).ticket;
   } catch (err) {
-    handleError(err);
+    reopenLater(err);
     return;
   }
   if (!model.token) return; // signed out while the ticket was on its way
@@ -190,14 +190,28 @@ async function openStream() {
       if (model.source !== source) return;
       try {
         await api("GET", "/me"); // a rejected token signs out instead of looping
-        openStream();
       } catch (err) {
-        handleError(err);
+        if (model.source === source) closeStream();
+        reopenLater(err);
+        return;
       }
+      openStream();
     }, REOPEN_MS);
   };
   for (const state of STATES) source.addEventListener(state, onEvent);
   source.addEventListener("progress", onProgress);
+}
+
+// A reopen that failed because the service is away (unreachable, 5xx, 429) is tried again: given up once, the
+// page showed no event until reloaded, though the service was back seconds later. Anything else is said.
+function reopenLater(err) {
+  if (err.status !== 0 && err.status !== 429 && err.status < 500) {
+    handleError(err); // a refused token signs out
+    return;
+  }
+  const token = model.token;
+  streamStatus("disconnected", false);
+  setTimeout(() => { if (token && model.token === token && !model.source) openStream(); }, REOPEN_MS);
 }
 
 function closeStream() {
