@@ -32,7 +32,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 _TLS = httpx.create_ssl_context()
 
 
-def api_client(base_url: str, token: str | None = None, timeout: float = 10) -> httpx.AsyncClient:
+def httpx_client(base_url: str, token: str | None = None, timeout: float = 10) -> httpx.AsyncClient:
     """An HTTP client of the API, cheap to open (a fresh one per attempt keeps no connection to a killed API)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout, verify=_TLS)

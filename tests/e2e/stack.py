@@ -39,7 +39,7 @@ from services.shared.release import Release
 from services.shared.settings import BusSettings
 from services.switcher.app import create_app as switcher_app
 from services.switcher.settings import SwitcherSettings
-from tests.harness import api_client, delete_queues, serving
+from tests.harness import delete_queues, httpx_client, serving
 
 REGISTRY = "127.0.0.1:5001"
 REQUESTER, APPROVER = "requester-token", "approver-token"
@@ -53,7 +53,7 @@ class Stack:
     feed: ProgressFeed  # the approval service's progress fan-out: its listeners are the open streams
 
     def client(self, token: str = REQUESTER) -> httpx.AsyncClient:
-        return api_client(self.api, token, timeout=15)
+        return httpx_client(self.api, token, timeout=15)
 
     async def request(self, app: str, repository: str, commit: str) -> httpx.Response:
         async with self.client() as client:

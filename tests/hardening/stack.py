@@ -21,7 +21,7 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.settings import BusSettings
 from services.shared.store import ReleaseStore
-from tests.harness import api_client, delete_queues, serving
+from tests.harness import delete_queues, httpx_client, serving
 from tests.noop.apps import WORKERS, noop_app, settings_for
 from tests.noop.ledger import DB_ENV, Ledger
 from tests.ports import free_port
@@ -161,7 +161,7 @@ class Driver:
 
     def _client(self, token: str) -> httpx.AsyncClient:
         token = self.tokens.get(token, token)
-        return api_client(self.api, token)
+        return httpx_client(self.api, token)
 
     async def _retrying(self, call: Any) -> Any:
         async for attempt in tenacity.AsyncRetrying(

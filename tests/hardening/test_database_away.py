@@ -24,7 +24,7 @@ from tests.cluster.checks import assert_database_matches_log
 from tests.hardening.conftest import assert_each_effect_once
 from tests.hardening.sse_client import Client, reached, reading
 from tests.hardening.stack import DONE, REPOSITORY, REQUESTER, Driver, in_process_stack
-from tests.harness import api_client, dlq_depth, observer
+from tests.harness import dlq_depth, httpx_client, observer
 from tests.noop.ledger import DELAY_ENV, Ledger
 from tests.tcp_proxy import TcpProxy
 
@@ -78,7 +78,7 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
                 census = await spread_with_one_switching(store, apps)
                 started = time.perf_counter()
                 await proxy.away()
-                async with api_client(api, REQUESTER) as client:
+                async with httpx_client(api, REQUESTER) as client:
                     refused = [await client.post("/releases", json={"app": "db-probe", "repository": REPOSITORY,
                                                                     "commit": "main"}),
                                await client.get("/releases", params={"app": "db-0"})]
@@ -92,7 +92,7 @@ async def test_database_away_for_20_seconds(bus_settings: BusSettings, postgres_
                 dead = await dlq_depth(bus)  # an outage is waited out: no message given up on
                 target = sorted(logged.offset for logged in store.log)
                 await reached(clients, progress, target[-1])
-                async with api_client(api) as client:
+                async with httpx_client(api) as client:
                     scraped_back = await client.get("/metrics")
     finally:
         await proxy.stop()
