@@ -30,7 +30,7 @@ async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LI
     try:
         process = await asyncio.create_subprocess_exec(
             binary, *SAFE, "log", f"--max-count={limit}", "--no-mailmap", f"--format={FORMAT}", "HEAD",
-            cwd=checkout, env=git_env(), stdin=asyncio.subprocess.DEVNULL,
+            cwd=checkout, env=_own_history_only(checkout), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             out, err = await bounded(process.communicate(), timeout)
@@ -50,3 +50,9 @@ async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LI
         if len(parts) == 4:
             commits.append({"sha": parts[0], "author": parts[1][:200], "time": parts[2], "subject": parts[3][:300]})
     return commits
+
+
+def _own_history_only(checkout: Path) -> dict[str, str]:
+    # Without a .git of its own, git would walk up into any repository around the work root (an operator's
+    # checkout holding .local/) and record that one's commits as the release's.
+    return {**git_env(), "GIT_CEILING_DIRECTORIES": str(checkout.absolute().parent)}

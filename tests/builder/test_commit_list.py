@@ -35,3 +35,12 @@ async def test_the_list_is_capped(tmp_path: Path) -> None:
 
 async def test_a_directory_without_history_records_nothing(tmp_path: Path) -> None:
     assert await recent_commits(tmp_path) == []
+
+
+async def test_a_checkout_without_history_never_reads_an_enclosing_repository(tmp_path: Path) -> None:
+    # A work root inside a git checkout (the operator's, e.g. under its .local/): git would walk up to it and
+    # record that repository's commits as the release's.
+    make_repo(tmp_path / "outer", {"a.txt": "1"})
+    checkout = tmp_path / "outer" / "work" / "release"
+    checkout.mkdir(parents=True)
+    assert await recent_commits(checkout) == []

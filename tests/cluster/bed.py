@@ -272,6 +272,16 @@ class ClusterBed:
         rows = json.loads(self.ctl("list_queues", "name", "members", "--formatter", "json"))
         return {row["name"]: sorted(row["members"]) for row in rows if row["name"].startswith(prefix)}
 
+    def queue_report(self, prefix: str) -> str:
+        """What the broker holds for the queues named `prefix`...: ready and unacknowledged messages, consumers
+        and leader of each, then each consumer; printed by a failing test before its queues are deleted."""
+        queues = self.ctl("list_queues", "name", "type", "leader", "messages_ready", "messages_unacknowledged",
+                          "consumers", "online", timeout=30)
+        consumers = self.ctl("list_consumers", "queue_name", "channel_pid", "consumer_tag", "prefetch_count",
+                             "active", "activity_status", timeout=30)
+        return "\n".join(line for line in [*queues.splitlines(), "", *consumers.splitlines()]
+                         if line.startswith(prefix) or not line.startswith("glcl."))
+
     def quorum_status(self, queue: str, via: str | None = None) -> dict[str, str]:
         """{member node: raft state} of a quorum queue (`leader`, `follower`...)."""
         rows = json.loads(self.ctl("quorum_status", queue, "--formatter", "json", via=via, tool="rabbitmq-queues"))

@@ -6,8 +6,11 @@ log. GREENLIGHT_CHAOS_RELEASES / _APPS shrink or grow the run (default 200 over 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -21,7 +24,7 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
 from services.shared.settings import BusSettings
 from services.shared.store import LoggedEvent
-from tests.cluster.bed import ClusterBed, Node
+from tests.cluster.bed import BedError, ClusterBed, Node
 from tests.cluster.checks import assert_all_ended, assert_database_matches_log, assert_per_app_order
 from tests.cluster.replicas import ClusterStack, cluster_stack, service_of, ship
 from tests.hardening.conftest import assert_each_effect_once
@@ -124,6 +127,12 @@ async def test_chaos_replicas_and_node_loss(cluster: ClusterBed, cluster_bus: Bu
                 for app in range(APPS):
                     group.create_task(lane(app))
                 group.create_task(node_cycle())
+        except BaseException:
+            # What the broker held when a release stalled, before the fixtures delete the queues: one run
+            # (2026-12-04) ended with a partition consumed and nothing delivered, and nothing left to tell why.
+            with contextlib.suppress(BedError, subprocess.SubprocessError):
+                print(await asyncio.to_thread(cluster.queue_report, bus.queue_prefix), file=sys.stderr)
+            raise
         finally:
             killing.cancel()
             outcome = (await asyncio.gather(killing, return_exceptions=True))[0]
