@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from urllib.parse import urlparse
 
+from pydantic import SecretStr
+
+from services.shared.settings import BusSettings
 from tests.ports import free_port
 
 
@@ -81,3 +86,20 @@ class TcpProxy:
                 await dst.drain()
         dst.transport.abort()
         self._writers.discard(dst)
+
+
+@contextlib.asynccontextmanager
+async def proxied(settings: BusSettings, heartbeat: int | None = None,
+                  ) -> AsyncIterator[tuple[TcpProxy, BusSettings]]:
+    """A proxy in front of the broker and settings that reach it through the proxy, reconnecting quickly; with
+    `heartbeat` (seconds), a frozen connection is found stuck within a few of them instead of minutes."""
+    url = urlparse(settings.amqp_urls()[0])
+    proxy = TcpProxy(url.hostname or "127.0.0.1", url.port or 5672)
+    await proxy.start()
+    query = "reconnect_interval=0.2" + (f"&heartbeat={heartbeat}" if heartbeat else "")
+    try:
+        yield proxy, settings.model_copy(update={"amqp_url": SecretStr(
+            f"amqp://{url.username}:{url.password}@127.0.0.1:{proxy.port}/?{query}")})
+    finally:
+        proxy.thaw()
+        await proxy.stop()

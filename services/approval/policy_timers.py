@@ -24,6 +24,7 @@ from services.approval.hook_claims import Claims
 from services.shared.bus import Bus, PublishFailed
 from services.shared.db.outage import is_outage
 from services.shared.events import ReleaseEvent
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 TIMER_KEY = "timer.approval.policy"
@@ -89,7 +90,7 @@ class PolicyTimers:
                     "x-dead-letter-strategy": "at-least-once",
                     "x-overflow": "reject-publish",
                 })
-                await bounded(channel.default_exchange.publish(message, name, mandatory=True),
+                await bounded(on_the_broker(channel.default_exchange.publish(message, name, mandatory=True)),
                               self.bus.settings.publish_timeout)
             finally:
                 await channel.close()

@@ -23,6 +23,7 @@ from services.shared.bus import Bus
 from services.shared.db.migrate import open_migrated
 from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
+from services.shared.stuck import on_the_broker
 from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 
@@ -84,7 +85,7 @@ async def _rebind_forever(bus: Bus, settings: NotifierSettings,
     while True:
         await asyncio.sleep(settings.rebind_interval)
         try:
-            await bind_subscriptions(bus.connection, settings.bus, await subscriptions())
+            await on_the_broker(bind_subscriptions(bus.connection, settings.bus, await subscriptions()))
         except Exception as exc:  # the broker or the database away: the next round tries again
             log.warning("could not re-bind the subscriptions", error=repr(exc)[:200])
 

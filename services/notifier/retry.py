@@ -18,6 +18,7 @@ from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus, PublishFailed
 from services.shared.events import ReleaseEvent
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 SUBSCRIPTION_HEADER = "x-greenlight-subscription"
@@ -67,7 +68,7 @@ class RetryQueues:
         )
         try:
             await bounded(
-                self._channel.default_exchange.publish(message, self.queues[level], mandatory=True),
+                on_the_broker(self._channel.default_exchange.publish(message, self.queues[level], mandatory=True)),
                 self.bus.settings.publish_timeout,
             )
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:

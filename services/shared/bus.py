@@ -18,6 +18,7 @@ from services.shared.progress import Progress
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.relayout import retire_old_layout
 from services.shared.settings import BusSettings
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_log_stream, declare_topology, declare_work_queues
 
@@ -147,7 +148,7 @@ class Bus:
         # The timeout matters: during a reconnect a publish can otherwise wait forever (aio-pika #636).
         try:
             await bounded(
-                exchange.publish(message, key, mandatory=True), self.settings.publish_timeout
+                on_the_broker(exchange.publish(message, key, mandatory=True)), self.settings.publish_timeout
             )
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             raise PublishFailed(f"publish to {exchange.name}/{key} failed: {exc!r}") from exc

@@ -1,11 +1,10 @@
 """Which replica consumes which partition of a worker's queue (see partitions.py for why partitions).
 
-A replica owns a partition while it holds the partition's lock: an exclusive queue `<partition>.owner`,
-which only one connection can declare and which the broker deletes the moment that connection goes (a
-killed process: at once; a silent network: after the heartbeat timeout). Owning it, the replica consumes
+A replica owns a partition while it holds the partition's lock (partition_lock.py). Owning it, the replica consumes
 the partition on a channel of its own, without automatic recovery: when that channel or the connection
 closes, the handlers of that partition are cancelled at once (they could no longer ack, and the broker
-may already hand the partition to another replica) and the claim is dropped. A connection gone silent is
+may already hand the partition to another replica) and the claim is dropped; so is a consumer the broker
+cancels (its queue deleted: the partition is declared again and claimed anew). A connection gone silent is
 noticed by the broker before the client library: services/shared/silence.py stops the handlers first.
 
 Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of
@@ -23,20 +22,20 @@ import random
 from collections.abc import Callable
 
 import aio_pika
-import aiormq
 import structlog
 from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription, routing_keys
 from services.shared.membership import Membership
-from services.shared.partitions import declare_partitions, lock_name
+from services.shared.partition_lock import PartitionLocks
+from services.shared.partitions import declare_partitions
 from services.shared.safepoint import learn_recent_endings
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
-LOCKED = (aio_pika.exceptions.ChannelClosed, aio_pika.exceptions.ChannelInvalidStateError)
 PATIENT_CHECKS = 4  # at its floor share, a replica looks for a free partition only every 4th check
 
 
@@ -49,9 +48,7 @@ class PartitionClaims:
         self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
         self.partitions = partitions or []
         self.owned: dict[str, Consumer] = {}
-        # The connection each lock was declared on: the broker deletes the lock with it, so a lock whose
-        # connection closed is not ours to delete (another replica may hold it by now).
-        self._holders: dict[str, aiormq.abc.AbstractConnection] = {}
+        self._locks = PartitionLocks()
         self.draining = asyncio.Event()
         self._released_handled = 0
         self._control: AbstractChannel | None = None
@@ -73,6 +70,7 @@ class PartitionClaims:
         if self.sub.skip_ended:
             await learn_recent_endings(self.bus)
         self._control = await self.bus.connection.channel()  # recovering: membership survives a reconnect
+        self._locks.control = self._control
         self._members = Membership(self._control, self.queue_name)
         await self._members.join()
         await self.check()
@@ -93,7 +91,7 @@ class PartitionClaims:
         owned, self.owned = self.owned, {}
         await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()))
         for name in owned:  # the next owner need not wait for this connection to close
-            await self._unlock(name)
+            await self._locks.drop(name)
         if self._control is not None and not self.bus.connection.is_closed:
             with contextlib.suppress(Exception):
                 await bounded(self._control.close(), 5)
@@ -105,8 +103,8 @@ class PartitionClaims:
                 await bounded(self._stopping.wait(), interval)
                 return
             try:
-                await self.check()
-            except Exception as exc:  # the broker away or reconnecting: the next check tries again
+                await on_the_broker(self.check())
+            except Exception as exc:  # the broker away, reconnecting or stuck: the next check tries again
                 log.warning("partition check failed", error=repr(exc))
             await self._announce()
 
@@ -123,11 +121,12 @@ class PartitionClaims:
     async def check(self) -> None:
         for name, consumer in list(self.owned.items()):
             if consumer.channel_lost or consumer.abandoned:
-                log.warning("partition lost with its channel; its messages go to the next owner", partition=name)
+                log.warning("partition given up: its channel or consumer is gone; its messages go to the next owner",
+                            partition=name)
                 del self.owned[name]
                 self._released_handled += consumer.handled
                 await consumer.lose()
-                await self._unlock(name)
+                await self._locks.drop(name)
         await self._announce()  # before the calls below, which wait for a broker that is away
         assert self._members is not None
         replicas = await self._members.replicas()
@@ -159,12 +158,8 @@ class PartitionClaims:
     async def _claim(self, name: str) -> bool:
         channel = aio_pika.Channel(self.bus.connection)
         await channel.initialize()
-        holder = (await channel.get_underlay_channel()).connection
-        try:
-            await channel.declare_queue(lock_name(name), exclusive=True, durable=False)
-        except LOCKED:
-            return False  # another replica's (RESOURCE_LOCKED closed the channel)
-        self._holders[name] = holder
+        if not await self._locks.take(channel, name):
+            return False  # another replica's
         consumer = Consumer(self.bus, self.sub, queue=name, one_per_app=True)
         # At once, not at the next check (which may be waiting on the broker): with the connection the lock
         # is gone, and another replica may already be handling this partition's messages.
@@ -172,27 +167,33 @@ class PartitionClaims:
         try:
             await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
             await consumer.consume(channel)
+            (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(
+                lambda frame: self._cancelled(name, consumer, frame.consumer_tag))
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            # Deleted (by an operator, or a re-layout): declared again, queue and binding, and claimed next check.
+            await self._locks.drop(name)
+            self.partitions = await declare_partitions(self.bus.connection, self.bus.settings, self.queue_name,
+                                                       routing_keys(self.sub))
+            return False
         except BaseException:
             with contextlib.suppress(Exception):
                 await channel.close()
-            await self._unlock(name)
+            await self._locks.drop(name)
             raise
         self.owned[name] = consumer
         log.info("partition claimed", partition=name)
         return True
 
+    def _cancelled(self, name: str, consumer: Consumer, tag: str | None) -> None:
+        """The broker cancelled the consumer while the channel stays open (its queue was deleted): nothing more
+        comes, so the partition is given up at the next check and claimed again rather than held idle."""
+        if tag is not None and tag == consumer.tag:
+            log.warning("partition's consumer cancelled by the broker; claiming it again", partition=name)
+            consumer.abandon()
+
     async def _release(self, name: str) -> None:
         consumer = self.owned.pop(name)
         await consumer.release(self.bus.settings.grace_period)
         self._released_handled += consumer.handled
-        await self._unlock(name)
+        await self._locks.drop(name)
         log.info("partition released to another replica", partition=name)
-
-    async def _unlock(self, name: str) -> None:
-        holder = self._holders.pop(name, None)
-        if self._control is None or holder is None or holder.is_closed:
-            return  # the broker dropped the lock with the connection
-        # No timeout: an AMQP call cancelled half-way leaves aiormq out of step with the broker, which then
-        # closes the whole connection (504 "expected 'channel.open'", seen under load).
-        with contextlib.suppress(Exception):
-            await self._control.queue_delete(lock_name(name))

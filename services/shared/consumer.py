@@ -104,6 +104,10 @@ class Consumer:
         return len(self._in_flight)
 
     @property
+    def tag(self) -> str | None:
+        return self._tag
+
+    @property
     def abandoned(self) -> bool:
         return self._holding
 

@@ -32,6 +32,7 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
 from services.shared.progress import Progress, Step
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
 from services.shared.transient import Retry
@@ -144,7 +145,7 @@ class Retrier:
             message.body, content_type=message.content_type, message_id=message.message_id, headers=headers,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=max(wait, 0.001),
         )
-        await bounded(channel.default_exchange.publish(parked, queue, mandatory=True),
+        await bounded(on_the_broker(channel.default_exchange.publish(parked, queue, mandatory=True)),
                       self.bus.settings.publish_timeout)
 
     async def _ready_channel(self) -> AbstractChannel:

@@ -17,6 +17,7 @@ from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus, PublishFailed
 from services.shared.events import ReleaseEvent
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 TIMER_KEY = "timer.switcher.scale-down"
@@ -59,7 +60,7 @@ class RabbitTimers:
         )
         try:
             await bounded(
-                self._channel.default_exchange.publish(message, self.queue, mandatory=True),
+                on_the_broker(self._channel.default_exchange.publish(message, self.queue, mandatory=True)),
                 self.bus.settings.publish_timeout,
             )
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:

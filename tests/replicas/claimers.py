@@ -8,9 +8,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
-
-from pydantic import SecretStr
 
 from services.shared.bus import Bus
 from services.shared.claims import PartitionClaims
@@ -19,7 +16,6 @@ from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.harness import make_release
-from tests.tcp_proxy import TcpProxy
 
 SERVICE = "builder"  # a partitioned worker: Bus.connect declares its partitions
 
@@ -66,19 +62,6 @@ async def replica(settings: BusSettings, name: str, runs: Runs) -> AsyncIterator
     finally:
         await claims.stop(settings.grace_period)
         await bus.close()
-
-
-@contextlib.asynccontextmanager
-async def proxied(settings: BusSettings) -> AsyncIterator[tuple[TcpProxy, BusSettings]]:
-    """A proxy in front of the broker and settings that reach it through the proxy, reconnecting quickly."""
-    url = urlparse(settings.amqp_urls()[0])
-    proxy = TcpProxy(url.hostname or "127.0.0.1", url.port or 5672)
-    await proxy.start()
-    try:
-        yield proxy, settings.model_copy(update={"amqp_url": SecretStr(
-            f"amqp://{url.username}:{url.password}@127.0.0.1:{proxy.port}/?reconnect_interval=0.2")})
-    finally:
-        await proxy.stop()
 
 
 async def request_each(settings: BusSettings, apps: list[str], releases: int = 1) -> None:

@@ -5,8 +5,9 @@ app alongside the next owner. Waiting for the broker to come back (or for the ne
 from __future__ import annotations
 
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, proxied, replica, request_each
+from tests.replicas.claimers import Runs, replica, request_each
 from tests.replicas.stack import apps_covering
+from tests.tcp_proxy import proxied
 
 
 async def test_partitions_lost_with_the_connection_stop_before_another_replica_takes_them(

@@ -8,8 +8,9 @@ import pytest
 from pydantic import SecretStr
 
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, proxied, replica, request_each
+from tests.replicas.claimers import Runs, replica, request_each
 from tests.replicas.stack import apps_covering
+from tests.tcp_proxy import proxied
 
 HEARTBEAT = 2  # seconds: the broker drops the silent connection after 2-4 s, the client gives up after ~10 s
 

@@ -11,7 +11,8 @@ import aio_pika
 from services.shared.claims import PartitionClaims
 from services.shared.partitions import members_name
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, after_a_check, proxied, replica
+from tests.replicas.claimers import Runs, after_a_check, replica
+from tests.tcp_proxy import proxied
 
 
 async def consumers(settings: BusSettings, *queues: str) -> list[int]:

@@ -8,7 +8,8 @@ import asyncio
 from services.shared.bus import Bus
 from services.shared.claims import PartitionClaims
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs, after_a_check, proxied
+from tests.replicas.claimers import Runs, after_a_check
+from tests.tcp_proxy import proxied
 
 
 async def test_a_replica_stops_while_the_broker_is_away(bus_settings: BusSettings) -> None:

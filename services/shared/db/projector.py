@@ -37,6 +37,7 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER, consume_log
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
@@ -123,8 +124,8 @@ class Projector:
                 self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
         if self._channel is not None:
-            with contextlib.suppress(Exception):
-                await bounded(self._channel.close(), 5)
+            with contextlib.suppress(Exception):  # stuck: CallAbandoned, and the lease is still released
+                await bounded(on_the_broker(self._channel.close()), 5)
         await self.lease.release()
         # Ready to lead again (a standby that takes over later): what the closed channel delivered and was not
         # folded is read again from the stored offset by whoever leads next.

@@ -21,6 +21,7 @@ import structlog
 from services.shared.db.logend import log_end
 from services.shared.db.projector import RETRY_LIMIT, Projector
 from services.shared.db.wakeup import FoldWakeup
+from services.shared.stuck import on_the_broker
 
 log = structlog.get_logger(__name__)
 # A process that is not preferred defers to a preferred one; but if the projection then stands still for this many
@@ -124,7 +125,7 @@ class ReadModel:
                         log.info("projector lease taken over: this process folds the log now", after=now,
                                  despite_a_preferred_process=bool(hold))
                         await self._wakeup.close()
-                        await self._lead(None, hold)
+                        await on_the_broker(self._lead(None, hold))  # a stuck connection: tried again
                         return
                 backoff = 0.0
             except (OSError, sa.exc.SQLAlchemyError, aio_pika.exceptions.AMQPError) as exc:

@@ -1,0 +1,47 @@
+"""The lock a replica holds while it consumes a partition (claims.py).
+
+An exclusive queue `<partition>.owner`: only one connection can declare it, and the broker deletes it the moment
+that connection goes (a killed process: at once; a silent network: after the heartbeat timeout). So a replica that
+dies frees its partitions without a word, and none is consumed by two replicas at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import aio_pika
+import aiormq
+from aio_pika.abc import AbstractChannel
+
+from services.shared.partitions import lock_name
+
+LOCKED = (aio_pika.exceptions.ChannelClosed, aio_pika.exceptions.ChannelInvalidStateError)
+
+
+class PartitionLocks:
+    def __init__(self) -> None:
+        # The connection each lock was declared on: the broker deletes the lock with it, so a lock whose
+        # connection closed is not ours to delete (another replica may hold it by now).
+        self._holders: dict[str, aiormq.abc.AbstractConnection] = {}
+        self.control: AbstractChannel | None = None  # where locks are deleted: a channel that recovers
+
+    async def take(self, channel: aio_pika.Channel, partition: str) -> bool:
+        """Declare the lock on `channel`, the one the partition will be consumed on; False if another holds it
+        (RESOURCE_LOCKED closes the channel)."""
+        holder = (await channel.get_underlay_channel()).connection
+        try:
+            await channel.declare_queue(lock_name(partition), exclusive=True, durable=False)
+        except LOCKED:
+            return False
+        self._holders[partition] = holder
+        return True
+
+    async def drop(self, partition: str) -> None:
+        """Delete the lock, so the next owner need not wait for this connection to close."""
+        holder = self._holders.pop(partition, None)
+        if self.control is None or holder is None or holder.is_closed:
+            return  # the broker dropped the lock with the connection
+        # No timeout: an AMQP call cancelled half-way leaves aiormq out of step with the broker, which then
+        # closes the whole connection (504 "expected 'channel.open'", seen under load).
+        with contextlib.suppress(Exception):
+            await self.control.queue_delete(lock_name(partition))
