@@ -21,6 +21,7 @@ from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.retries import Budget, Retrier, Retry, RetryState
 from services.shared.safepoint import already_past, learn_recent_endings
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_work_queue
 
@@ -249,6 +250,7 @@ class Consumer:
 
 
 async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:
-    """A broker call during shutdown: on a dead connection a robust channel would wait forever."""
+    """A broker call during shutdown: on a dead connection a robust channel would wait forever, and on a stuck one
+    the call is cancelled under us (stuck.py): either way the stop goes on."""
     with contextlib.suppress(Exception):
-        await bounded(op, seconds)
+        await bounded(on_the_broker(op), seconds)
