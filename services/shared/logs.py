@@ -16,8 +16,10 @@ _SECRET_KEY = re.compile(r"pass(word)?|secret|token|authorization|api_?key|crede
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
-def redact_url(url: str) -> str:
-    return _URL_PASSWORD.sub(r"\1***@", url)
+def mask_url_passwords(text: str) -> str:
+    """Every `scheme://user:password@` in free text (a message, an exception) with the password masked; one URL to
+    show, query credentials included, goes through redact.redact_url instead."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -25,7 +27,7 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
         if _SECRET_KEY.search(key) and value is not None:
             event[key] = "***"
         elif isinstance(value, str) and "://" in value:
-            event[key] = redact_url(value)
+            event[key] = mask_url_passwords(value)
     return event
 
 
@@ -57,7 +59,7 @@ def _redact_library_args(_: Any, __: str, event: MutableMapping[str, Any]) -> Mu
     # A library formats its own message ("connecting to amqp://user:pass@..."): redact the text itself.
     message = event.get("event")
     if isinstance(message, str) and "://" in message:
-        event["event"] = redact_url(message)
+        event["event"] = mask_url_passwords(message)
     return event
 
 

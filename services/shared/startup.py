@@ -17,7 +17,7 @@ import aiormq
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from services.shared.logs import redact_url
+from services.shared.logs import mask_url_passwords
 from services.shared.settings import StartupError
 from services.shared.timeouts import bounded
 
@@ -37,9 +37,9 @@ async def open_engine(url: str | None, setting: str, api_version: str = "auto") 
                 f"no container engine: {setting} and DOCKER_HOST are unset and no engine socket exists at the "
                 f"default places; set {setting} (or DOCKER_HOST) to the engine's API, e.g. "
                 "unix:///run/podman/podman.sock") from None
-        raise StartupError(f"{setting}={redact_url(given)!r} is not an engine API URL ({why(exc)}); "
+        raise StartupError(f"{setting}={mask_url_passwords(given)!r} is not an engine API URL ({why(exc)}); "
                            "use unix:///path/to/engine.sock or http(s)://host:port") from None
-    where = redact_url(url or os.environ.get("DOCKER_HOST") or str(docker.docker_host))
+    where = mask_url_passwords(url or os.environ.get("DOCKER_HOST") or str(docker.docker_host))
     try:
         await bounded(docker.version(), PING_TIMEOUT)
     except Exception as exc:  # whatever stops it answering, the advice is the same
@@ -51,7 +51,7 @@ async def open_engine(url: str | None, setting: str, api_version: str = "auto") 
 
 def broker_error(exc: BaseException, url: str) -> StartupError | None:
     """The start-up line for a failed broker connect, or None when `exc` is not about the broker."""
-    where = redact_url(url)
+    where = mask_url_passwords(url)
     if isinstance(exc, aio_pika.exceptions.ProbableAuthenticationError):
         return StartupError(f"the broker at {where} refused the user or password in AMQP_URL; "
                             "put a user and password RabbitMQ knows in AMQP_URL")
@@ -80,5 +80,5 @@ def load_settings(cls: type[S]) -> S:
 
 
 def why(exc: BaseException) -> str:
-    text = redact_url(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    text = mask_url_passwords(str(exc).strip().splitlines()[0] if str(exc).strip() else "")
     return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

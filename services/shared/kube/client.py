@@ -17,7 +17,7 @@ from kubernetes_asyncio import client, config
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from services.shared.kube.settings import KubeSettings
-from services.shared.logs import redact_url
+from services.shared.logs import mask_url_passwords
 from services.shared.platform import PlatformError, PlatformUnavailable
 
 Obj = dict[str, Any]
@@ -146,7 +146,7 @@ def unreachable(exc: BaseException) -> str:
     `Proxy-Authorization` and whose URLs a kubeconfig `proxy-url`'s password."""
     if isinstance(exc, aiohttp.ClientResponseError):  # a proxy's answer to CONNECT: its status says enough
         return f"{type(exc).__name__}: {exc.status} {exc.message}"
-    text = redact_url(str(exc).strip())
+    text = mask_url_passwords(str(exc).strip())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
