@@ -42,15 +42,18 @@ async def test_a_call_cut_off_by_a_stuck_connection_is_told_apart(bus_settings: 
         await connection.close()
 
 
-async def test_a_cancellation_of_the_task_still_propagates(bus_settings: BusSettings) -> None:
-    connection = await aio_pika.connect(bus_settings.amqp_urls()[0])
-    async with connection:
-        never = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(on_the_broker(never))
-        await asyncio.sleep(0)  # the task is at its await
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+async def test_a_cancellation_of_the_task_still_propagates() -> None:
+    waiting = asyncio.Event()
+
+    async def call_that_never_answers() -> None:
+        waiting.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(on_the_broker(call_that_never_answers()))
+    await asyncio.wait_for(waiting.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 async def test_a_publish_on_a_stuck_connection_fails_as_publish_failed(bus_settings: BusSettings) -> None:
