@@ -16,7 +16,7 @@ from services.cli.repo import NotARepository, local_repository
 from services.cli.safe import clean
 from services.cli.stack import StackError, child_specs, environment, select
 from services.cli.up import run_stack
-from services.cli.watch import watch_release
+from services.cli.watch import watch_to_the_end
 
 app = typer.Typer(help="Greenlight: blue/green releases from a git commit to live traffic.",
                   pretty_exceptions_enable=False, add_completion=False, **TYPER)  # type: ignore[arg-type]
@@ -68,7 +68,7 @@ def create(
         if not watch:
             render.note(f"follow it with: greenlight watch {rid}", "dim")
             return
-        code = watch_release(client, release["id"])
+        code = watch_to_the_end(client, release["id"])
     raise typer.Exit(code)
 
 
@@ -126,11 +126,12 @@ def rollback(app_name: AppArg,
 @app.command()
 def watch(release_id: ReleaseId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
           token: Token = None) -> None:
-    """Follow a release live; exit 0 when it is live, 1 if it failed, was rejected or rolled back.
+    """Follow a release live; exit 0 when it is live, 1 if it failed, was rejected or rolled back, 3 if it could
+    not be followed (the API unreachable, the stream lost, the token refused): its outcome unknown.
 
     With -o json each event is printed as one JSON line, as the API streamed it."""
     with api(url, token) as client:
-        code = watch_release(client, release_id, json_lines=output is Output.JSON)
+        code = watch_to_the_end(client, release_id, json_lines=output is Output.JSON)
     raise typer.Exit(code)
 
 

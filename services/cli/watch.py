@@ -7,12 +7,26 @@ from datetime import datetime
 from typing import Any
 
 from services.cli import render, steps
-from services.cli.client import GreenlightClient, segment
+from services.cli.client import ApiError, GreenlightClient, segment
 from services.cli.safe import clean
 from services.cli.sse import Reconnect, follow_events
 
 SUCCESS = frozenset({"live"})
 FAILURE = frozenset({"failed", "rejected", "rolled_back"})
+# Exit codes. A script that deploys and then acts on the outcome must not take "could not follow" (the API
+# unreachable, the stream lost past its retries, a refused token) for "the release failed": the release may
+# well go live. 2 is click's own for a usage error.
+LIVE, ENDED_BADLY, UNFOLLOWED = 0, 1, 3
+
+
+def watch_to_the_end(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None, *,
+                     json_lines: bool = False) -> int:
+    """`watch_release`'s outcome as an exit code, UNFOLLOWED (with the reason on stderr) when it could not tell."""
+    try:
+        return watch_release(client, release_id, reconnect, json_lines=json_lines)
+    except ApiError as exc:
+        render.error(exc)
+        return UNFOLLOWED
 
 
 def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnect | None = None, *,
@@ -31,7 +45,7 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     if current["state"] == "superseded":
         if not json_lines:
             render.note("it was live and has since been superseded by a newer release", "dim")
-        return 0
+        return LIVE
     seen_seq = 0
     previous: datetime | None = None
     asked: dict[str, Any] = {}  # the rolling_back event: who asked for the rollback, and why
@@ -62,16 +76,16 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
                 if not json_lines:
                     render.error(f"rollback refused: {refused_rollback(event)}; release {clean(release_id)} "
                                  "stays live")
-                return 1
+                return ENDED_BADLY
             if event["state"] in SUCCESS:
                 if not json_lines:
                     render.note(f"release {clean(release_id)} is live", "bold green")
-                return 0
+                return LIVE
             if event["state"] in FAILURE:
                 if not json_lines:
                     render.error(outcome(event, asked))
                     render.failure_log(event.get("release") or {})
-                return 1
+                return ENDED_BADLY
     raise AssertionError("follow_events never ends by itself")  # pragma: no cover
 
 

@@ -1,4 +1,5 @@
-"""Failures talking to the API are one red `error:` line and exit code 1, never a traceback."""
+"""Failures talking to the API are one red `error:` line and exit code 1 (3 for `watch`: the release's outcome
+unknown, tests/cli/test_watch_exit_code_tells_lost_from_failed.py), never a traceback."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ def test_connection_refused_from_the_installed_command_is_one_line() -> None:
     assert done.stdout == ""
 
 
-@pytest.mark.parametrize("args", [["watch", "r1"], ["approve", "r1"], ["rollback", "demo", "--reason", "x"]])
-def test_every_command_reports_an_unreachable_api_the_same_way(args: list[str]) -> None:
+@pytest.mark.parametrize(("args", "code"), [(["watch", "r1"], 3), (["approve", "r1"], 1),
+                                            (["rollback", "demo", "--reason", "x"], 1)])
+def test_every_command_reports_an_unreachable_api_the_same_way(args: list[str], code: int) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(app, [*args, "--url", url], catch_exceptions=False)
-    assert result.exit_code == 1
+    assert result.exit_code == code
     assert result.stderr == f"error: cannot reach Greenlight at {url}: is `greenlight up` running?\n"
 
 
