@@ -29,18 +29,47 @@
     }
   }
 
+  // Figures kept from an earlier answer are still worth showing in an outage, but never as if current: the
+  // panel says since when they stand and why they are not newer.
+  let shownAt = null;
+
+  function state(problem) {
+    const status = document.getElementById("delivery-status");
+    panel().classList.toggle("stale", problem !== null && shownAt !== null);
+    if (!status) return;
+    status.hidden = problem === null;
+    if (problem === null) return;
+    status.textContent = shownAt === null
+      ? `Delivery figures unavailable: ${problem}.`
+      : `Not updated since ${shownAt.toLocaleTimeString()}: ${problem}.`;
+  }
+
   async function refresh() {
     const token = sessionStorage.getItem("greenlight.token");
     const content = document.getElementById("content");
     if (!token || !panel() || (content && content.hidden)) return;
+    let response;
     try {
-      const response = await fetch("/metrics/delivery", {
+      response = await fetch("/metrics/delivery", {
         headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
       });
-      if (response.ok) show(await response.json());
     } catch (err) {
-      // The panel keeps its last figures; the main view reports a lost API.
+      state("the API could not be reached");
+      return;
     }
+    if (response.status === 401) return; // the session's own requests sign the person out
+    if (!response.ok) {
+      state(`the API answered ${response.status}`);
+      return;
+    }
+    try {
+      show(await response.json());
+    } catch (err) {
+      state("the API's answer was unreadable");
+      return;
+    }
+    shownAt = new Date();
+    state(null);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
