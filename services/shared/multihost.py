@@ -21,11 +21,14 @@ from typing import Any
 import structlog
 from aio_pika import RobustConnection
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
+from aiormq.exceptions import ProbableAuthenticationError, ProtocolSyntaxError
 from yarl import URL
 
 from services.shared.redact import redact_url
 
 log = structlog.get_logger(__name__)
+# What a node that answered said to refuse the connection: the same with every node, unlike a node's absence.
+REFUSALS = (ProbableAuthenticationError, ProtocolSyntaxError)
 
 
 class MultiHostConnection(RobustConnection):
@@ -40,7 +43,7 @@ class MultiHostConnection(RobustConnection):
 
     async def _RobustConnection__connect_transport(self) -> None:  # overrides the one attempt, by its mangled name
         connect_once = super()._RobustConnection__connect_transport  # type: ignore[misc]
-        error: BaseException | None = None
+        errors: list[BaseException] = []
         for step in range(1, len(self.urls) + 1):
             index = (self._current + step) % len(self.urls)
             self.url = self.urls[index]
@@ -48,11 +51,16 @@ class MultiHostConnection(RobustConnection):
                 await connect_once()
             except CONNECTION_EXCEPTIONS as exc:
                 log.info("broker address did not answer", url=redact_url(str(self.url)), error=repr(exc)[:200])
-                error = exc
+                errors.append(exc)
                 continue
             if self._current != index and len(self.urls) > 1:
                 log.info("connected to broker address", url=redact_url(str(self.url)))
             self._current = index
             return
-        assert error is not None
-        raise error
+        raise most_telling(errors)
+
+
+def most_telling(errors: Sequence[BaseException]) -> BaseException:
+    """A node's refusal (of the password, or of the vhost) over another node's silence, whichever was tried last:
+    the start-up line (startup.broker_error) then names the setting to fix, not the brokers to start."""
+    return next((exc for exc in errors if isinstance(exc, REFUSALS)), errors[-1])
