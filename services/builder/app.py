@@ -9,11 +9,12 @@ import aiodocker
 import structlog
 from aiohttp import web
 
+from services.builder.checkouts import SourceFetcher, purge_stale_workdirs
 from services.builder.engine import BuildEngine, DockerEngine
 from services.builder.handlers import ACTOR, BuildHandler
 from services.builder.lint import Hadolint, Linter, find_hadolint
 from services.builder.settings import BuilderSettings
-from services.builder.source import GitCli, SourceFetcher, purge_stale_workdirs
+from services.builder.source import GitCli
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
 from services.shared.registry.api import HttpRegistryApi

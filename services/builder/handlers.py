@@ -12,6 +12,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
+from services.builder.checkouts import SourceError, SourceFetcher
 from services.builder.context import ContextError, make_context
 from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
@@ -19,7 +20,6 @@ from services.builder.lint import Linter
 from services.builder.lint_policy import judge
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.settings import BuilderSettings
-from services.builder.source import SourceError, SourceFetcher
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent

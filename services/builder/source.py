@@ -4,46 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import tempfile
-import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
+from services.builder.checkouts import WORKDIR_PREFIX, SourceError, directory_size
 from services.builder.commits import recent_commits
-from services.shared.git_target import GitTarget, classify, pin
+from services.builder.git_runner import GitRunner, commit_time
+from services.shared.git_target import GitTarget, pin
 from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
-from services.shared.sources import GitUnavailable, git_env, git_unavailable, local_path
+from services.shared.sources import GitUnavailable, git_unavailable, local_path
 
 log = structlog.get_logger(__name__)
-WORKDIR_PREFIX = "greenlight-build-"
-# Hooks and fsmonitor could run programs from configuration; nothing in a fetched repo may execute.
-_SAFE_CONFIG = (
-    "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "advice.detachedHead=false",
-)
 
 
-class SourceError(Exception):
-    """The repository or commit could not be had; the message is the release's failure reason."""
-
-
-class SourceFetcher(Protocol):
-    def checkout(self, repository: str, commit: str) -> AbstractAsyncContextManager[Path]:
-        """The work tree at `commit`, removed when the context exits. Inputs are already checked."""
-
-    async def commits(self, checkout: Path) -> list[dict[str, Any]]:
-        """The commits the checkout brings, newest first (commits.py); empty when unreadable, never an error."""
-
-    async def commit_time(self, checkout: Path) -> int | None:
-        """The checked-out commit's committer time (for SOURCE_DATE_EPOCH); None when there is no history."""
-
-
-class GitCli:
+class GitCli(GitRunner):
     def __init__(self, *, binary: str, timeout: float, max_bytes: int, work_root: Path | None,
                  repositories: RepositorySettings | None = None) -> None:
         self.binary = binary
@@ -137,78 +116,3 @@ class GitCli:
                 "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
         await self._git(workdir, full, env=remote.env)
         return commit
-
-    async def _git(self, workdir: Path, args: Sequence[str], *, check: bool = True,
-                   output: bool = False, env: Mapping[str, str] | None = None) -> tuple[int, str]:
-        """(exit code, stderr or stdout); the work dir's size is watched while git runs."""
-        try:
-            process = await asyncio.create_subprocess_exec(
-                self.binary, *_SAFE_CONFIG, *args, cwd=workdir, env={**git_env(), **(env or {})},
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )
-        except OSError as exc:
-            # The builder's own set-up, not the repository's: say so now rather than after every redelivery.
-            raise SourceError(f"git executable {self.binary!r} cannot be run: {exc.strerror}") from None
-        watcher = asyncio.create_task(self._watch_size(workdir, process))
-        try:
-            out, err = await process.communicate()
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
-        if watcher.done() and not watcher.cancelled() and (too_big := watcher.exception()) is not None:
-            raise too_big
-        text = (out if output else err).decode(errors="replace").strip()
-        if check and process.returncode != 0:
-            # git's own words may quote whatever the remote sent (a service banner on a scanned port):
-            # the release, which every user can read, gets a classified reason; the log keeps the detail.
-            command = next(a for a in args if not a.startswith("-") and "=" not in a)
-            log.info("git failed", command=command, detail=text[-300:])
-            if git_unavailable(text):
-                raise GitUnavailable(f"git {command}: server unavailable: {classify(text)}")
-            raise SourceError(f"git {command} failed: {classify(text)}")
-        return process.returncode or 0, text
-
-    async def _watch_size(self, workdir: Path, process: asyncio.subprocess.Process) -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            size = await asyncio.to_thread(directory_size, workdir)
-            if size > self.max_bytes:
-                process.kill()
-                raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
-
-
-async def commit_time(binary: str, checkout: Path) -> int | None:
-    """The checked-out commit's committer time (for SOURCE_DATE_EPOCH); None when there is no history."""
-    process = await asyncio.create_subprocess_exec(
-        binary, *_SAFE_CONFIG, "log", "-1", "--format=%ct", cwd=checkout, env=git_env(),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )
-    out, _ = await process.communicate()
-    text = out.decode(errors="replace").strip()
-    return int(text) if process.returncode == 0 and text.isdigit() else None
-
-
-def directory_size(root: Path) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(dirpath, name)).st_size
-    return total
-
-
-def purge_stale_workdirs(work_root: Path | None, older_than: float) -> int:
-    """Work dirs a killed builder left behind (a SIGKILL skips every `finally`)."""
-    root = work_root or Path(tempfile.gettempdir())
-    cutoff = time.time() - older_than
-    removed = 0
-    for entry in root.glob(f"{WORKDIR_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            if entry.is_dir() and entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-                removed += 1
-    return removed

@@ -1,11 +1,7 @@
 """Which replica consumes which partition of a worker's queue (see partitions.py for why partitions).
 
-A replica owns a partition while it holds the partition's lock (partition_lock.py). Owning it, the replica consumes
-the partition on a channel of its own, without automatic recovery: when that channel or the connection
-closes, the handlers of that partition are cancelled at once (they could no longer ack, and the broker
-may already hand the partition to another replica) and the claim is dropped; so is a consumer the broker
-cancels (its queue deleted: the partition is declared again and claimed anew). A connection gone silent is
-noticed by the broker before the client library: services/shared/silence.py stops the handlers first.
+A replica owns a partition while it holds the partition's lock: what owning one means, on a channel of its own
+that takes the handlers with it when it closes, is owned_partitions.py's. This module decides how many to own.
 
 Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of
 `<queue>.replicas`), works out its fair share (K / replicas, rounded up), gives up what it holds beyond it
@@ -21,14 +17,13 @@ import math
 import random
 from collections.abc import Callable
 
-import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus
-from services.shared.consumer import Consumer, Subscription, routing_keys
+from services.shared.consumer import Subscription, routing_keys
 from services.shared.membership import Membership
-from services.shared.partition_lock import PartitionLocks
+from services.shared.owned_partitions import OwnedPartitions
 from services.shared.partitions import declare_partitions
 from services.shared.safepoint import learn_recent_endings
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
@@ -39,18 +34,12 @@ log = structlog.get_logger(__name__)
 PATIENT_CHECKS = 4  # at its floor share, a replica looks for a free partition only every 4th check
 
 
-class PartitionClaims:
+class PartitionClaims(OwnedPartitions):
     """A `Worker` (consumer.py) for a partitioned subscription: one Consumer per partition it owns."""
 
     def __init__(self, bus: Bus, subscription: Subscription, partitions: list[str] | None = None) -> None:
-        self.bus = bus
-        self.sub = subscription
-        self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
-        self.partitions = partitions or []
-        self.owned: dict[str, Consumer] = {}
-        self._locks = PartitionLocks()
+        super().__init__(bus, subscription, partitions)
         self.draining = asyncio.Event()
-        self._released_handled = 0
         self._control: AbstractChannel | None = None
         self._members: Membership | None = None
         self._checks = 0
@@ -58,10 +47,6 @@ class PartitionClaims:
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._checked = asyncio.Condition()  # notified after each check: what it claimed, gave up or lost
-
-    @property
-    def handled(self) -> int:
-        return self._released_handled + sum(consumer.handled for consumer in self.owned.values())
 
     async def start(self) -> None:
         settings = self.bus.settings
@@ -150,50 +135,3 @@ class PartitionClaims:
                 if name not in self.owned:
                     await self._claim(name)
         await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
-
-    def _abandon(self) -> None:
-        for consumer in self.owned.values():
-            consumer.abandon()  # the next check gives the partition up, if the broker has not already
-
-    async def _claim(self, name: str) -> bool:
-        channel = aio_pika.Channel(self.bus.connection)
-        await channel.initialize()
-        if not await self._locks.take(channel, name):
-            return False  # another replica's
-        consumer = Consumer(self.bus, self.sub, queue=name, one_per_app=True)
-        # At once, not at the next check (which may be waiting on the broker): with the connection the lock
-        # is gone, and another replica may already be handling this partition's messages.
-        channel.close_callbacks.add(lambda _channel, _exc: consumer.abandon())
-        try:
-            await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
-            await consumer.consume(channel)
-            (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(
-                lambda frame: self._cancelled(name, consumer, frame.consumer_tag))
-        except aio_pika.exceptions.ChannelNotFoundEntity:
-            # Deleted (by an operator, or a re-layout): declared again, queue and binding, and claimed next check.
-            await self._locks.drop(name)
-            self.partitions = await declare_partitions(self.bus.connection, self.bus.settings, self.queue_name,
-                                                       routing_keys(self.sub))
-            return False
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await channel.close()
-            await self._locks.drop(name)
-            raise
-        self.owned[name] = consumer
-        log.info("partition claimed", partition=name)
-        return True
-
-    def _cancelled(self, name: str, consumer: Consumer, tag: str | None) -> None:
-        """The broker cancelled the consumer while the channel stays open (its queue was deleted): nothing more
-        comes, so the partition is given up at the next check and claimed again rather than held idle."""
-        if tag is not None and tag == consumer.tag:
-            log.warning("partition's consumer cancelled by the broker; claiming it again", partition=name)
-            consumer.abandon()
-
-    async def _release(self, name: str) -> None:
-        consumer = self.owned.pop(name)
-        await consumer.release(self.bus.settings.grace_period)
-        self._released_handled += consumer.handled
-        await self._locks.drop(name)
-        log.info("partition released to another replica", partition=name)

@@ -1,4 +1,4 @@
-"""The lock a replica holds while it consumes a partition (claims.py).
+"""The lock a replica holds while it consumes a partition (owned_partitions.py).
 
 An exclusive queue `<partition>.owner`: only one connection can declare it, and the broker deletes it the moment
 that connection goes (a killed process: at once; a silent network: after the heartbeat timeout). So a replica that

@@ -10,8 +10,8 @@ import httpx
 from services.builder.buildkey import build_key
 from services.builder.context import make_context
 from services.builder.engine import BuildRequest, DockerEngine
+from services.builder.git_runner import commit_time
 from services.builder.inputs import read_spec
-from services.builder.source import commit_time
 from services.pusher.engine import DockerPushEngine
 from tests.builder.conftest import REGISTRY
 from tests.fixtures_repo import make_repo

@@ -1,12 +1,12 @@
 """The few Kubernetes API calls Greenlight makes, through kubernetes-asyncio, answered as plain dicts.
 
 Raw JSON (`_preload_content=False`) rather than the generated models: the adapter reads a handful
-of fields and writes patches, and dicts keep both sides in the API's own (camelCase) vocabulary.
+of fields and writes patches, and dicts keep both sides in the API's own (camelCase) vocabulary. What an answer
+means, its object or which error, is api_errors.py's.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -16,9 +16,9 @@ import aiohttp
 from kubernetes_asyncio import client, config
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from services.shared.kube.api_errors import NotFound, decode, unreachable
 from services.shared.kube.settings import KubeSettings
-from services.shared.logs import mask_url_passwords
-from services.shared.platform import PlatformError, PlatformUnavailable
+from services.shared.platform import PlatformUnavailable
 
 Obj = dict[str, Any]
 MERGE_PATCH = "application/merge-patch+json"
@@ -27,28 +27,6 @@ MERGE_PATCH = "application/merge-patch+json"
 class Kind(StrEnum):
     DEPLOYMENT = "deployments"
     SERVICE = "services"
-
-
-class ApiError(PlatformError):
-    """A definite answer from the API server (4xx): retrying the same request cannot help."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(f"Kubernetes API {status} {reason}: {message}")
-        self.status = status
-        self.reason = reason
-        self.message = message
-
-
-class NotFound(ApiError):
-    pass
-
-
-class Conflict(ApiError):
-    """409: AlreadyExists on create, Conflict on a failed resourceVersion precondition."""
-
-
-class Invalid(ApiError):
-    """422: the object was refused, or a json-patch `test` operation failed."""
 
 
 async def connect(settings: KubeSettings) -> client.ApiClient:
@@ -139,32 +117,3 @@ class KubeApi:
                     raise PlatformUnavailable(f"Kubernetes API unreachable: {unreachable(exc)}",
                                               dependency="Kubernetes API") from exc
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-def unreachable(exc: BaseException) -> str:
-    """What failed, fit for a release's error: never a repr, whose request headers hold a proxy's
-    `Proxy-Authorization` and whose URLs a kubeconfig `proxy-url`'s password."""
-    if isinstance(exc, aiohttp.ClientResponseError):  # a proxy's answer to CONNECT: its status says enough
-        return f"{type(exc).__name__}: {exc.status} {exc.message}"
-    text = mask_url_passwords(str(exc).strip())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def decode(status: int, body: bytes) -> Obj:
-    """The object of a 2xx answer; the matching error, from the `Status` body, otherwise."""
-    try:
-        data = json.loads(body) if body else {}
-    except ValueError:
-        data = {"message": body[:300].decode(errors="replace")}
-    if 200 <= status < 300:
-        return data  # type: ignore[no-any-return]
-    reason, message = str(data.get("reason", "")), str(data.get("message", ""))
-    if status == 404:
-        raise NotFound(status, reason or "NotFound", message)
-    if status == 409:
-        raise Conflict(status, reason or "Conflict", message)
-    if status == 422:
-        raise Invalid(status, reason or "Invalid", message)
-    if status == 429 or status >= 500:
-        raise PlatformUnavailable(f"Kubernetes API {status} {reason}: {message}", dependency="Kubernetes API")
-    raise ApiError(status, reason, message)

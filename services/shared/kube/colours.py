@@ -13,7 +13,8 @@ from typing import Any
 import structlog
 
 from services.shared.kube import state as st
-from services.shared.kube.client import MERGE_PATCH, Conflict, Invalid, Kind, KubeApi, NotFound
+from services.shared.kube.api_errors import Conflict, Invalid, NotFound
+from services.shared.kube.client import MERGE_PATCH, Kind, KubeApi
 from services.shared.kube.settings import KubeSettings
 from services.shared.kube.templates import (
     RELEASE_ID,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import structlog
 
 from services.shared.kube import state as st
-from services.shared.kube.client import MERGE_PATCH, Conflict, Invalid, Kind, KubeApi, Obj
+from services.shared.kube.api_errors import Conflict, Invalid
+from services.shared.kube.client import MERGE_PATCH, Kind, KubeApi, Obj
 from services.shared.kube.settings import KubeSettings
 from services.shared.kube.templates import PORT_NAME, RELEASE_ID, Names, service_manifest
 from services.shared.platform import AppRef, LiveChanged, PlatformError, PlatformUnavailable

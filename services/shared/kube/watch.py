@@ -17,7 +17,8 @@ from typing import TypeVar
 import aiohttp
 import structlog
 
-from services.shared.kube.client import Kind, KubeApi, Obj, decode
+from services.shared.kube.api_errors import decode
+from services.shared.kube.client import Kind, KubeApi, Obj
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

@@ -1,0 +1,87 @@
+"""The partitions a replica owns (claims.py decides how many): each consumed on a channel of its own.
+
+A replica owns a partition while it holds the partition's lock (partition_lock.py). Owning it, the replica consumes
+the partition on a channel of its own, without automatic recovery: when that channel or the connection
+closes, the handlers of that partition are cancelled at once (they could no longer ack, and the broker
+may already hand the partition to another replica) and the claim is dropped; so is a consumer the broker
+cancels (its queue deleted: the partition is declared again and claimed anew). A connection gone silent is
+noticed by the broker before the client library: services/shared/silence.py stops the handlers first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import aio_pika
+import structlog
+
+from services.shared.bus import Bus
+from services.shared.consumer import Consumer, Subscription, routing_keys
+from services.shared.partition_lock import PartitionLocks
+from services.shared.partitions import declare_partitions
+
+log = structlog.get_logger(__name__)
+
+
+class OwnedPartitions:
+    """One Consumer per partition owned, claimed and given up one at a time (PartitionClaims, claims.py)."""
+
+    def __init__(self, bus: Bus, subscription: Subscription, partitions: list[str] | None = None) -> None:
+        self.bus = bus
+        self.sub = subscription
+        self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
+        self.partitions = partitions or []
+        self.owned: dict[str, Consumer] = {}
+        self._locks = PartitionLocks()
+        self._released_handled = 0
+
+    @property
+    def handled(self) -> int:
+        return self._released_handled + sum(consumer.handled for consumer in self.owned.values())
+
+    def _abandon(self) -> None:
+        for consumer in self.owned.values():
+            consumer.abandon()  # the next check gives the partition up, if the broker has not already
+
+    async def _claim(self, name: str) -> bool:
+        channel = aio_pika.Channel(self.bus.connection)
+        await channel.initialize()
+        if not await self._locks.take(channel, name):
+            return False  # another replica's
+        consumer = Consumer(self.bus, self.sub, queue=name, one_per_app=True)
+        # At once, not at the next check (which may be waiting on the broker): with the connection the lock
+        # is gone, and another replica may already be handling this partition's messages.
+        channel.close_callbacks.add(lambda _channel, _exc: consumer.abandon())
+        try:
+            await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
+            await consumer.consume(channel)
+            (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(
+                lambda frame: self._cancelled(name, consumer, frame.consumer_tag))
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            # Deleted (by an operator, or a re-layout): declared again, queue and binding, and claimed next check.
+            await self._locks.drop(name)
+            self.partitions = await declare_partitions(self.bus.connection, self.bus.settings, self.queue_name,
+                                                       routing_keys(self.sub))
+            return False
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await channel.close()
+            await self._locks.drop(name)
+            raise
+        self.owned[name] = consumer
+        log.info("partition claimed", partition=name)
+        return True
+
+    def _cancelled(self, name: str, consumer: Consumer, tag: str | None) -> None:
+        """The broker cancelled the consumer while the channel stays open (its queue was deleted): nothing more
+        comes, so the partition is given up at the next check and claimed again rather than held idle."""
+        if tag is not None and tag == consumer.tag:
+            log.warning("partition's consumer cancelled by the broker; claiming it again", partition=name)
+            consumer.abandon()
+
+    async def _release(self, name: str) -> None:
+        consumer = self.owned.pop(name)
+        await consumer.release(self.bus.settings.grace_period)
+        self._released_handled += consumer.handled
+        await self._locks.drop(name)
+        log.info("partition released to another replica", partition=name)
