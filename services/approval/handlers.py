@@ -29,7 +29,7 @@ from services.approval.gate import at_gate
 from services.approval.models import ReleaseRequest
 from services.approval.policy import policy_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
-from services.approval.quorum import check_soak, count_approval
+from services.approval.quorum import check_expiry, check_soak, count_approval
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
@@ -116,6 +116,7 @@ class ReleaseDesk:
         if decision is ReleaseState.APPROVED:
             policy = policy_of(waiting.release, self.settings.policy)
             check_soak(policy, waiting, self.clock.now())
+            check_expiry(policy, waiting, self.clock.now())
             if policy.required_approvals > 1:
                 given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
                                              self.clock.now())

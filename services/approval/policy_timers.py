@@ -32,6 +32,10 @@ TIMER = "policy_timer"  # details key: which timer ("expire" or "promote")
 DUE = "policy_due"  # details key: when it is due (RFC 3339), by the injected clock
 EXPIRE, PROMOTE = "expire", "promote"
 UNUSED_QUEUE_GRACE_MS = 10 * 60 * 1000
+# The longest a timer is parked at once; one due later comes back early and is parked again for the rest (the
+# watch does so for any early timer). RabbitMQ refuses an `x-expires` past 10 years (`value_too_large`), and the
+# operator's expiry and soak bounds have no maximum: a "10 years" default made every timer's publish fail.
+MAX_DELAY_SECONDS = 30 * 24 * 3600
 log = structlog.get_logger(__name__)
 
 
@@ -71,8 +75,8 @@ class PolicyTimers:
 
     async def schedule(self, waiting: ReleaseEvent, kind: str, due: datetime, now: datetime) -> None:
         """Deliver `waiting` back, marked as the `kind` timer due at `due`, once `due - now` has passed
-        (rounded up to whole seconds, at least one)."""
-        seconds = max(1, math.ceil((due - now).total_seconds()))
+        (rounded up to whole seconds, at least one), or MAX_DELAY_SECONDS if that is sooner."""
+        seconds = min(max(1, math.ceil((due - now).total_seconds())), MAX_DELAY_SECONDS)
         name = delay_queue_name(self.bus, seconds)
         timer = waiting.model_copy(update={"details": {**waiting.details, TIMER: kind, DUE: due.isoformat()}})
         message = aio_pika.Message(

@@ -113,6 +113,11 @@ class PolicyWatch:
             await self.timers.park(waiting, kind, due, now)
             await self._count("early")
             return
+        expires = policy.expires(waiting.occurred_at)
+        if kind == PROMOTE and expires is not None and now >= expires:
+            # Expired first (the operator's maximum expiry can come before the app's promotion) and its timer is
+            # late: what is due is the expiry. A person's approval is refused by then too (quorum.check_expiry).
+            kind = EXPIRE
         if kind == EXPIRE and policy.expiry is not None:
             reason = (f"expired: no decision within {policy.expiry.total_seconds():g} s of being ready "
                       f"(approval policy)")

@@ -32,6 +32,17 @@ def check_soak(policy: Policy, waiting: ReleaseEvent, now: datetime) -> None:
                        state=waiting.state, opens_at=opens, headers={"Retry-After": str(wait)})
 
 
+def check_expiry(policy: Policy, waiting: ReleaseEvent, now: datetime) -> None:
+    """No approval once the policy's expiry has passed, though its timer has not rejected the release yet: the
+    API shows `expires_at` as the time it is rejected, and the timer can be late (an expiry shortened by a
+    restart whose re-arm has not run, a work queue behind, the delay rounded up to whole seconds). A rejection
+    is still possible: it is what the expiry does."""
+    expires = policy.expires(waiting.occurred_at)
+    if expires is not None and now >= expires:
+        raise Conflict(f"The release expired at {expires.isoformat()} waiting for approval; the approval policy "
+                       "rejects it.", state=waiting.state)
+
+
 async def count_approval(approvals: Approvals, bus: Bus, policy: Policy, waiting: ReleaseEvent, by: str,
                          comment: str | None, now: datetime) -> list[Given] | None:
     """Record `by`'s approval; every approval given once the count is reached, else None (still waiting)."""

@@ -7,9 +7,12 @@ manual judgment that expires, and Argo Rollouts' `autoPromotionSeconds`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 DAY = 24 * 3600
+# Validation context: the spec is a repository's greenlight.yaml, checked as untrusted input (appspec.py sets it;
+# defined here, as appspec imports this module).
+FROM_REPOSITORY = "from_repository"
 
 
 class ApprovalPolicy(BaseModel):
@@ -28,3 +31,24 @@ class ApprovalPolicy(BaseModel):
     rollback_needs_approval: bool = Field(False, description=(
         "a rollback to an earlier release waits for approvals like any release (default false: the "
         "rollback request, made by someone with the approver role, is its approval)"))
+
+    # Timers that contradict each other are refused where a repository's greenlight.yaml is read, not where a
+    # logged event is (a release logged before the rule is still read back). Fields are validated in order: each
+    # rule is on the later field, so the error names it.
+    @field_validator("expiry_seconds")
+    @classmethod
+    def _expires_after_the_soak(cls, value: int | None, info: ValidationInfo) -> int | None:
+        soak = info.data.get("soak_seconds")
+        if (info.context or {}).get(FROM_REPOSITORY) and value is not None and soak is not None and value <= soak:
+            # No approval before the soak ends, none after the expiry: no release could ever be approved.
+            raise ValueError(f"must be more than soak_seconds ({soak}): a release could never be approved")
+        return value
+
+    @field_validator("auto_promotion_seconds")
+    @classmethod
+    def _promotes_before_the_expiry(cls, value: int | None, info: ValidationInfo) -> int | None:
+        expiry = info.data.get("expiry_seconds")
+        if (info.context or {}).get(FROM_REPOSITORY) and value is not None and expiry is not None and value >= expiry:
+            # The expiry would reject the release first (or race the promotion at the same second).
+            raise ValueError(f"must be less than expiry_seconds ({expiry}): the release would expire first")
+        return value

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, ValidationInfo, field_validator
 
 from services.shared.analysis_spec import AnalysisSpec
-from services.shared.approval_policy import ApprovalPolicy
+from services.shared.approval_policy import FROM_REPOSITORY, ApprovalPolicy
 
 SPEC_FILE = "greenlight.yaml"
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -19,7 +19,6 @@ EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 # and "'"), then an optional query of the same and '/' '?'. No whitespace, control characters, ';' (the
 # HAProxy CLI's command separator), '\\' (its escape), '#', quotes or '<>{}|^`'.
 READINESS_PATH_MAX = 200
-FROM_REPOSITORY = "from_repository"  # validation context: the spec is a repository's, checked as untrusted input
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&()*+,=:@]|%[0-9A-Fa-f]{2})"
 READINESS_PATH = re.compile(rf"/(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?")
 
