@@ -16,6 +16,7 @@ from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_settings import HookSettings
 from services.approval.hooks import HOOK_SETTINGS
+from services.approval.identity_names import one_spelling
 from services.approval.metrics import ApiMetrics
 from services.approval.openapi import build_openapi
 from services.approval.policy_rearm import rearm_ctx
@@ -50,6 +51,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     metrics = ApiMetrics(app[METRICS])
     app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS])])
     app[TOKENS] = load_tokens(settings)
+    app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
+    app.cleanup_ctx.insert(0, one_spelling(app[TOKENS], hooks))  # before any connection is opened
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval, settings.sse_max_streams,
                                settings.sse_max_streams_per_identity)
@@ -73,7 +76,6 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.cleanup_ctx.append(colour_facts_ctx(settings, platform))
     app[FEED] = ProgressFeed()
     app.cleanup_ctx.append(progress_ctx)
-    app[HOOK_SETTINGS] = hooks or HookSettings()
     app[SUBSCRIBER_HOSTS] = PrivateHosts((subscribers or SubscriberHostSettings()).allow_private_hosts)
     add_sql(app)
     app.cleanup_ctx.append(deadline_timers_ctx)

@@ -49,6 +49,10 @@ class TokenTable:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def names(self) -> list[str]:
+        return [entry.name for entry in self._entries]
+
     def identify(self, token: str) -> Identity | None:
         wanted = digest(token)
         found: TokenEntry | None = None

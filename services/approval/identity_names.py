@@ -1,0 +1,42 @@
+"""One person, one spelling: identity names are compared exactly, across every place that names people.
+
+The API's tokens and the Slack users each map a credential to a name, and that name is what the rules compare:
+no self-approval (the requester's name against the approver's), one approval per person (the ledger's key),
+who decided. `alice` in GREENLIGHT_API_TOKENS and `Alice` in GREENLIGHT_HOOKS_SLACK_USERS are two people to
+those rules: alice could approve her own release from Slack, and count twice towards required approvals. Such a
+configuration stops the API at start, with one line naming both settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+
+from aiohttp import web
+
+from services.approval.auth import TokenTable
+from services.approval.hook_settings import HookSettings
+from services.shared.settings import StartupError
+
+TOKENS = "GREENLIGHT_API_TOKENS / GREENLIGHT_API_TOKENS_FILE"
+SLACK_USERS = "GREENLIGHT_HOOKS_SLACK_USERS"
+
+
+def check_one_spelling(sources: Iterable[tuple[str, Iterable[str]]]) -> None:
+    """Raise StartupError if two names differ only in case or surrounding whitespace; `sources`: (setting, names)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for setting, names in sources:
+        for name in names:
+            first, where = seen.setdefault(name.strip().casefold(), (name, setting))
+            if first != name:
+                raise StartupError(
+                    f"{where} and {setting} spell one person two ways ({first!r}, {name!r}); names are compared "
+                    "exactly (no self-approval, one approval per person): use one spelling everywhere")
+
+
+def one_spelling(tokens: TokenTable, hooks: HookSettings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The check as a cleanup context, first of the app's: raised at start, `run` prints it as the one line."""
+    async def check(app: web.Application) -> AsyncIterator[None]:
+        check_one_spelling([(TOKENS, tokens.names), (SLACK_USERS, [user.name for user in hooks.slack_users])])
+        yield
+
+    return check
