@@ -132,10 +132,15 @@ class Consumer:
 
     async def release(self, grace: float) -> None:
         """Give a partition up to another replica without handing it a later message of an app still being
-        handled here: deliveries from now on are held unstarted, the ones taken finish (within `grace`),
-        then the channel closes and the broker returns the held ones to the head of the queue. (A cancel
-        first would let the next owner start on the queue while these still run.)"""
+        handled here: deliveries stop (basic.cancel), the messages taken finish (within `grace`), then the
+        channel closes. The partition's lock, dropped only after this, keeps the next owner off meanwhile.
+        Holding back what kept coming instead, and returning it at the close, spent one of each message's
+        allowed deliveries per hand-over: a quorum queue counts every return. What an ack sent during the
+        cancel's round trip still brings (the broker fills the prefetch it freed) is returned so, once."""
+        if self._queue is not None and self._tag is not None and not self.channel_lost:
+            await _bounded(self._queue.cancel(self._tag))
         self._holding = True
+        self.draining.set()
         await self._finish(grace)
         if self._channel is not None and not self._channel.is_closed:
             with contextlib.suppress(Exception):  # not bounded: a cancelled close desyncs the connection
