@@ -36,6 +36,7 @@ from services.approval.source_check import source_of
 from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase
+from services.shared.ended import ENDINGS, ReleaseEnded
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState
 from services.shared.release import SHA_RE, Release, utcnow
@@ -145,6 +146,7 @@ class ReleaseDesk:
                        ahead: Sequence[Item] = ()) -> None:
         """Record (after the log's events it continues, `ahead`), then publish; the record is what makes a
         concurrent second writer lose."""
+        self._not_ended(event)
         for attempt in range(2):
             try:
                 await self.store.record(event, strict=True, ahead=ahead)
@@ -160,6 +162,10 @@ class ReleaseDesk:
                                state=ReleaseState(exc.state)) from None
         try:
             await self.bus.publish(event)
+        except ReleaseEnded:  # its end heard since the check: refused before anything was sent
+            await self.store.forget(event)
+            self._not_ended(event)
+            raise
         except PublishFailed as exc:
             # Only a nack or a return proves the log does not have it. A timeout, a lost connection or a
             # cancelled request may have delivered it: the record stays, and the next request that meets it
@@ -167,6 +173,14 @@ class ReleaseDesk:
             if isinstance(exc.__cause__, aio_pika.exceptions.DeliveryError):
                 await self.store.forget(event)
             raise
+
+    def _not_ended(self, event: ReleaseEvent) -> None:
+        """409 for an event that would carry further a release this process heard end, though the read model shows
+        it open: the log's ending of a seq the read model had already kept for another event (two replicas
+        handed one message), which every service acts on. Was a 500, after the decision was recorded."""
+        if (ended := self.bus.ended.ending(event.release_id)) is not None and event.state not in ENDINGS:
+            raise Conflict(f"The release has {ended}: no {event.state.value} can follow.",
+                           state=ReleaseState(ended))
 
     async def get(self, release_id: str) -> Release:
         release = await self.store.get(release_id)

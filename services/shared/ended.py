@@ -81,6 +81,10 @@ class EndedReleases:
             return task.result()
         raise ReleaseEnded(f"release {release_id} {self._ended.get(release_id, 'ended')} while waiting")
 
+    def ending(self, release_id: str) -> str | None:
+        """The state `release_id` was seen to end in, if it was (and is still remembered)."""
+        return self._ended.get(release_id)
+
     def check(self, event: ReleaseEvent) -> None:
         """Raise `ReleaseEnded` for an event that would carry an ended release further."""
         if event.state not in ENDINGS and event.release_id in self._ended:
