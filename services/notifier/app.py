@@ -12,6 +12,7 @@ from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 from prometheus_client import Counter
 
+from services.notifier.active import ActiveReplica
 from services.notifier.consumer import NotifierConsumer
 from services.notifier.delivery import HttpPoster
 from services.notifier.guard import GuardedResolver
@@ -30,6 +31,7 @@ from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 log = structlog.get_logger(__name__)
 SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
+ACTIVE = web.AppKey("active", ActiveReplica)
 
 
 def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None = None) -> web.Application:
@@ -61,15 +63,17 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=guarded)) as session:
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout, hosts).post, outcomes)
-            consumer = NotifierConsumer(app[BUS], settings.work_queue, notifier.handle, retries)
-            await consumer.start()
+            active = ActiveReplica(app[BUS], NotifierConsumer(app[BUS], settings.work_queue, notifier.handle,
+                                                              retries))
+            app[ACTIVE] = active
+            await active.start()
             rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
             rebinding.cancel()
             await asyncio.gather(rebinding, return_exceptions=True)
-            await consumer.stop(settings.bus.grace_period)
+            await active.stop(settings.bus.grace_period)
         if resolver is None:  # ours (aiodns' channel, if installed); an injected one is its owner's to close
             await guarded.close()
         await retries.close()

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from services.notifier.retry import OUTAGES_HEADER, SUBSCRIPTION_HEADER, RetryQueues
 from services.shared.bus import Bus, PublishFailed
@@ -36,16 +36,33 @@ class NotifierConsumer:
         # Tasks take the lock in delivery order (asyncio locks are FIFO): one release's events stay in order.
         self._locks = KeyedLocks()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._channel: AbstractRobustChannel | None = None
+        self._channel: AbstractChannel | None = None
+        self._holding = False
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._give_up = GiveUp(bus, "notifier", queue)
 
-    async def start(self) -> None:
+    async def declare(self) -> None:
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, [])  # bound: notified.py
-        self._channel = await self.bus.channel(self.bus.settings.prefetch)
-        self._queue = await self._channel.get_queue(self.queue_name, ensure=True)
+
+    async def consume(self, channel: AbstractChannel) -> None:
+        """Consume on `channel` (its prefetch set), the one the queue's lock is held on (active.py)."""
+        self._holding = False
+        self._channel = channel
+        self._queue = await channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
+
+    def abandon(self) -> None:
+        """The channel, and with it the lock, is gone or going: what was taken goes back to the queue for the next
+        active replica, so the deliveries under way stop rather than send alongside its."""
+        self._holding = True
+        for task in self._in_flight:
+            task.cancel()
+
+    async def lose(self) -> None:
+        """`abandon`, and wait for the deliveries under way to end."""
+        self.abandon()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def stop(self, grace: float) -> None:
         alive = not self.bus.connection.is_closed
@@ -60,6 +77,8 @@ class NotifierConsumer:
             await _bounded(self._channel.close())
 
     async def _spawn(self, message: AbstractIncomingMessage) -> None:
+        if self._holding:
+            return  # left unacked: returned to the queue when the channel closes
         task = asyncio.create_task(self._handle(message))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)

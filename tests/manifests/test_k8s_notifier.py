@@ -1,6 +1,6 @@
-"""The notifier's Deployment: exactly one pod at any time (its per-release order holds within one process,
-so no second replica and no rollout overlap), and its subscriptions — each with a signing secret — from an
-optional Secret whose template is a list the notifier accepts."""
+"""The notifier's Deployment: rolled without a gap (one replica sends at a time, services/notifier/active.py, so
+a rollout's overlap is a standby), and its subscriptions — each with a signing secret — from an optional Secret
+whose template is a list the notifier accepts."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ def deployment() -> dict:
     return named(applied_objects(), "Deployment", "greenlight-notifier")
 
 
-def test_one_replica_and_no_overlap_during_a_rollout() -> None:
+def test_rolled_without_a_moment_with_no_notifier() -> None:
     spec = deployment()["spec"]
-    assert spec["replicas"] == 1
-    # RollingUpdate (the default) starts the new pod before the old one stops: two notifiers at once.
-    assert spec["strategy"] == {"type": "Recreate"}
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
 
 
 def test_subscriptions_come_from_an_optional_secret() -> None:

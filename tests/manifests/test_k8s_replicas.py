@@ -1,6 +1,6 @@
 """k8s/ runs two replicas of every pipeline service, spread over nodes, with a PodDisruptionBudget each; the
 workers' queues are partitioned by app (GREENLIGHT_PARTITIONS) on a three-node RabbitMQ that has the
-consistent-hash exchange plugin. (The notifier stays one pod: test_k8s_notifier.py.)"""
+consistent-hash exchange plugin. (The notifier's replicas send one at a time: services/notifier/active.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from services.shared.partitions import PLUGIN
 from tests.manifests.repo_files import applied_objects, named, of_kind, pod_template
 
-REPLICATED = ("approval", "builder", "pusher", "deployer", "switcher", "analysis")
+REPLICATED = ("approval", "builder", "pusher", "deployer", "switcher", "analysis", "notifier")
 
 
 @pytest.mark.parametrize("service", REPLICATED)
