@@ -7,7 +7,7 @@ Folds the history_bench's synthetic log (~11 events a release) in batches of 1,0
 fresh database (default: a new SQLite file), and prints the rate of each 200,000 events and its ratio to the first
 200,000 of the same run: a fold whose cost grows with the history shows as a falling ratio.
 `--sizes`: the CPU an event costs folded in batches of each size (a fresh database each), against batches of one
-in the same run: what the projector's linger saves (projector.py).
+in the same run: what the projector's linger saves (fold_loop.py).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 
 from bench.history_fill import history
 from services.shared.db.batches import Raw, fold_batch_sync
+from services.shared.db.fold_loop import SMALL_BATCH
 from services.shared.db.migrate import open_migrated
-from services.shared.db.projector import SMALL_BATCH
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings

@@ -10,8 +10,9 @@ import structlog
 from aiohttp import web
 
 from services.builder.checkouts import SourceFetcher, purge_stale_workdirs
-from services.builder.engine import BuildEngine, DockerEngine
+from services.builder.engine import DockerEngine
 from services.builder.handlers import ACTOR, BuildHandler
+from services.builder.image_builds import BuildEngine
 from services.builder.lint import Hadolint, Linter, find_hadolint
 from services.builder.settings import BuilderSettings
 from services.builder.source import GitCli

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import IO
 
 from services.builder.contained import OutsideRepository, directory_inside
-from services.builder.ignore import IgnoreFileError, check_patterns, included_paths
+from services.builder.ignore import check_patterns, included_paths
+from services.builder.ignore_glob import IgnoreFileError
 from services.shared.appspec import AppSpec
 
 # The linted Dockerfile's bytes always travel under this name, as a regular file.
@@ -74,7 +75,7 @@ def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: in
 def sent_paths(context_dir: Path, dockerfile: str) -> list[str]:
     """The context's paths a `docker build` would send: the repository's `.dockerignore` applied with
     the docker SDK's semantics (its port of moby's, `!` exceptions and `**` included), by our linear-time
-    matcher (services.builder.ignore says why not the SDK's own). The Dockerfile is always sent, as
+    matcher (services.builder.ignore_glob says why not the SDK's own). The Dockerfile is always sent, as
     Docker does. A `.dockerignore` too big to apply fails the build."""
     ignore = context_dir / ".dockerignore"
     patterns: list[str] = []

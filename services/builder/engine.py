@@ -1,4 +1,5 @@
-"""The engine adapter: images built and inspected through the Docker Engine API (Docker or podman).
+"""The engine adapter: images built and inspected through the Docker Engine API (Docker or podman), as the builder's
+handlers ask for them (image_builds.py's BuildEngine).
 
 On podman the build goes through its own API (`/libpod/build`), because only there does it honour what
 makes a build reproducible: `timestamp` (every created time and file time set to the commit's time) and
@@ -13,59 +14,22 @@ import asyncio
 import collections
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from collections.abc import Mapping
+from typing import IO, Any
 
 import aiodocker
 import aiohttp
 import structlog
 
+from services.builder.image_builds import BuildFailed, BuildRequest, EngineUnavailable, OutputSink
 from services.builder.labelling import LabellingFailed, with_label_line
-from services.shared.transient import Retry
 
 log = structlog.get_logger(__name__)
 _BARE_ID = re.compile(r"^[0-9a-f]{64}\s*$")
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-# Called with each line of build output, e.g. to report progress; it must not raise.
-OutputSink = Callable[[str], Awaitable[None]]
 # The most of the log's tail a failure carries into its `failed` event, which a reader refuses over 1 MB
 # (services.shared.events): podman sends output with no newline in chunks of up to 32 kB, each one "line".
 MAX_TAIL_CHARS = 64 * 1024
-
-
-class BuildFailed(Exception):
-    """The build itself failed (bad RUN, missing file...): the release fails with this and the log tail."""
-
-    def __init__(self, reason: str, log_tail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.log_tail = log_tail
-
-
-class EngineUnavailable(Retry):
-    """The engine could not be reached or answered 5xx: transient, retried after a backoff."""
-
-    dependency = "engine"
-
-
-@dataclass(frozen=True)
-class BuildRequest:
-    tag: str
-    dockerfile: str  # path inside the context archive
-    labels: Mapping[str, str] = field(default_factory=dict)
-    build_args: Mapping[str, str] = field(default_factory=dict)
-    source_date_epoch: int | None = None  # the commit's time: every timestamp in the image is set to it
-    release_id: str = ""  # for logs only; never written into the image (it would change the digest)
-    no_cache: bool = False  # run every step again (a reproducibility check; releases use the cache)
-
-
-class BuildEngine(Protocol):
-    async def image_labels(self, ref: str) -> dict[str, str] | None:
-        """The labels of the local image `ref`, or None when there is no such image."""
-
-    async def build(self, context: IO[bytes], request: BuildRequest, output: OutputSink | None = None) -> str:
-        """Build from a tar archive and tag it; returns the image id. Raises BuildFailed."""
 
 
 class DockerEngine:

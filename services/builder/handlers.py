@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
 from services.builder.checkouts import SourceError, SourceFetcher
 from services.builder.context import ContextError, make_context
-from services.builder.engine import BuildEngine, BuildFailed, BuildRequest
+from services.builder.image_builds import BuildEngine, BuildFailed, BuildRequest
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
 from services.builder.lint import Linter
 from services.builder.lint_policy import judge

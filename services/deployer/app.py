@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.deployer.handlers import SERVICE, STATES, Deployer
+from services.deployer.handlers import STATES, Deployer
+from services.deployer.outcomes import SERVICE
 from services.deployer.settings import DeployerSettings
 from services.shared.consumer import Subscription
 from services.shared.platform import Platform

@@ -18,10 +18,9 @@ Ack policy: the shared AFTER_EFFECT (ack once the effect is done and every event
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
+from services.deployer.outcomes import SERVICE, colour_of, failed, free_colour, staged
 from services.deployer.progress import rollout_progress
 from services.deployer.secrets_policy import refused_secrets
 from services.deployer.settings import DeployerSettings
@@ -31,7 +30,6 @@ from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.platform import (
     AppRef,
-    AppState,
     ColourBusy,
     ColourStatus,
     NotReady,
@@ -42,11 +40,9 @@ from services.shared.platform import (
 )
 from services.shared.progress import ProgressReporter
 from services.shared.protocol import WORK_QUEUES, ReleaseState
-from services.shared.release import Colour, ReleaseError
+from services.shared.release import Colour
 
 log = structlog.get_logger(__name__)
-SERVICE = "deployer"
-STEP = "deploy"
 STATES = WORK_QUEUES[SERVICE]
 GONE_LIVE = (ColourStatus.LIVE, ColourStatus.RETIRED)
 
@@ -91,13 +87,13 @@ class Deployer:
         release = deploying.release
         app = AppRef.of(release)
         if not release.image:
-            return _failed(deploying, "pushed release carries no image")
+            return failed(deploying, "pushed release carries no image")
         if (refused := refused_secrets(app.name, app.spec, self.settings.shared_secrets)) is not None:
-            return _failed(deploying, refused)
+            return failed(deploying, refused)
         standby: Colour | None = None
         try:
             state = await self.platform.ensure_app(app)
-            standby = _colour_of(state, release.id) or state.standby()
+            standby = colour_of(state, release.id) or state.standby()
             current = state.colour(standby)
             if current is not None and current.release_id == release.id and \
                     (current.status in GONE_LIVE or state.live is standby):
@@ -107,9 +103,9 @@ class Deployer:
             if current is not None and current.release_id == release.id:
                 if current.status is ColourStatus.AWAITING_APPROVAL:
                     preview = await self.platform.set_preview(app, standby)
-                    return self._staged(deploying, state, standby, preview)
+                    return staged(deploying, state, standby, preview)
                 if current.status is ColourStatus.RELEASED:  # a redelivery after this release ended
-                    return _failed(deploying, f"release already ended; {standby} was freed", standby)
+                    return failed(deploying, f"release already ended; {standby} was freed", standby)
             if current is not None and current.release_id and current.release_id != release.id and \
                     current.status is ColourStatus.AWAITING_APPROVAL and state.live is not standby:
                 if current.release_id in bus.ended:
@@ -118,8 +114,8 @@ class Deployer:
                     await self.platform.mark(app, standby, current.release_id, ColourStatus.RELEASED)
                     log.info("standby of an ended release taken", colour=standby.value, ended=current.release_id)
                 else:
-                    return _failed(deploying,
-                                   f"standby owned by release {current.release_id} awaiting approval", standby)
+                    return failed(deploying,
+                                  f"standby owned by release {current.release_id} awaiting approval", standby)
             live = state.colour(state.live) if state.live is not None else None
             replicas = live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
             rollout = Rollout(release.id, release.commit, release.image)
@@ -130,32 +126,18 @@ class Deployer:
                     await bus.ended.unless_ended(release.id, self.platform.wait_ready(
                         app, standby, release.id, self.settings.ready_timeout()))
                 except ReleaseEnded:  # aborted (or past its deadline) while rolling out: free it now
-                    await self._free_colour(app, standby, release.id, "ended while rolling out")
+                    await free_colour(self.platform, app, standby, release.id, "ended while rolling out")
                     raise
             preview = await self.platform.set_preview(app, standby)
             if not await self.platform.mark(app, standby, release.id, ColourStatus.AWAITING_APPROVAL):
-                return _failed(deploying, f"{standby} was taken by another release while deploying", standby)
+                return failed(deploying, f"{standby} was taken by another release while deploying", standby)
         except PlatformUnavailable:
             raise  # transient: the message is redelivered and the step resumes where the cluster is
         except (NotReady, ColourBusy) as exc:
-            return _failed(deploying, str(exc), standby, getattr(exc, "log_tail", None))
+            return failed(deploying, str(exc), standby, getattr(exc, "log_tail", None))
         except PlatformError as exc:
-            return _failed(deploying, f"cluster refused the deployment: {exc}", standby)
-        return self._staged(deploying, state, standby, preview)
-
-    @staticmethod
-    def _staged(deploying: ReleaseEvent, state: AppState, standby: Colour, preview: str) -> ReleaseEvent:
-        live = None if state.live is None else standby.other
-        live_state = state.colour(live) if live is not None else None
-        previous = live_state.release_id if live_state is not None else None
-        log.info("release staged", standby=standby.value, live=live, preview=preview)
-        # Pre-promotion checks first, if the app has any: the analysis service asks for approval once they pass.
-        checks = deploying.release.spec is not None and deploying.release.spec.analysis.pre
-        return deploying.next(
-            ReleaseState.ANALYSING if checks else ReleaseState.AWAITING_APPROVAL, actor=SERVICE,
-            details={"standby_colour": standby.value, "live_colour": live, "preview": preview},
-            live_colour=live, standby_colour=standby, preview=preview, previous_release=previous,
-        )
+            return failed(deploying, f"cluster refused the deployment: {exc}", standby)
+        return staged(deploying, state, standby, preview)
 
     async def free(self, event: ReleaseEvent) -> None:
         """rejected / failed: free the colour the release holds (mark `released`, scale to zero).
@@ -169,25 +151,7 @@ class Deployer:
             return  # never got as far as the cluster
         app = AppRef.of(release)
         state = await self.platform.read(app)
-        colour = _colour_of(state, release.id)
+        colour = colour_of(state, release.id)
         if colour is None or state.live is colour:
             return
-        await self._free_colour(app, colour, release.id, event.state.value)
-
-    async def _free_colour(self, app: AppRef, colour: Colour, release_id: str, because: str) -> None:
-        """At once, not after the switcher's scale-down delay: nothing will ever serve from it."""
-        if await self.platform.mark(app, colour, release_id, ColourStatus.RELEASED):
-            await self.platform.scale(app, colour, 0, if_release=release_id, if_status=ColourStatus.RELEASED)
-            log.info("standby freed", colour=colour.value, because=because)
-
-
-def _colour_of(state: AppState, release_id: str) -> Colour | None:
-    return next((c for c, s in state.colours.items() if s.release_id == release_id), None)
-
-
-def _failed(deploying: ReleaseEvent, reason: str, standby: Colour | None = None,
-            log_tail: str | None = None) -> ReleaseEvent:
-    log.warning("release not staged", reason=reason)
-    details: dict[str, Any] = {"standby_colour": standby.value if standby else None}
-    return deploying.next(ReleaseState.FAILED, actor=SERVICE, details=details,
-                          error=ReleaseError(step=STEP, reason=reason, log_tail=log_tail))
+        await free_colour(self.platform, app, colour, release.id, event.state.value)

@@ -12,7 +12,8 @@ from typing import IO
 import pytest
 
 from services.builder.app import create_app
-from services.builder.engine import BuildEngine, BuildRequest, DockerEngine, OutputSink
+from services.builder.engine import DockerEngine
+from services.builder.image_builds import BuildEngine, BuildRequest, OutputSink
 from services.builder.settings import BuilderSettings
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.release import Release

@@ -21,7 +21,8 @@ import pytest
 from docker.utils.build import exclude_paths
 from docker.utils.fnmatch import fnmatch
 
-from services.builder.ignore import MAX_PATTERN_CHARS, Glob, IgnoreFileError, included_paths
+from services.builder.ignore import MAX_PATTERN_CHARS, included_paths
+from services.builder.ignore_glob import Glob, IgnoreFileError
 
 FILES = [
     "Dockerfile", "app.py", "README.md", "a.txt", "b.txt", "c.txt", "d.txt", "Abc.TXT", "x?y", "bracket",

@@ -70,7 +70,9 @@ def test_an_overlong_pattern_fails_the_build_with_a_reason(tmp_path: Path) -> No
 def test_matching_beyond_the_step_budget_fails_the_build_with_a_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Linear is not enough alone: paths x patterns x length still grows, so the whole is budgeted."""
+    # Read where the budget starts (ignore.py) and where running out of it is reported (ignore_glob.py).
     monkeypatch.setattr("services.builder.ignore.MAX_STEPS", 1_000)
+    monkeypatch.setattr("services.builder.ignore_glob.MAX_STEPS", 1_000)
     (tmp_path / ".dockerignore").write_text(HOSTILE + "\n")
     for n in range(10):
         (tmp_path / f"{LONG_NAME}{n}b").write_text("x")  # ends as the pattern does: read to the end

@@ -9,8 +9,9 @@ import httpx
 
 from services.builder.buildkey import build_key
 from services.builder.context import make_context
-from services.builder.engine import BuildRequest, DockerEngine
+from services.builder.engine import DockerEngine
 from services.builder.git_runner import commit_time
+from services.builder.image_builds import BuildRequest
 from services.builder.inputs import read_spec
 from services.pusher.engine import DockerPushEngine
 from tests.builder.conftest import REGISTRY

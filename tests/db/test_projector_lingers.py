@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from services.shared.bus import Bus
-from services.shared.db import projector as projector_module
-from services.shared.db.projector import SMALL_BATCH
+from services.shared.db import fold_loop as fold_loop_module
+from services.shared.db.fold_loop import SMALL_BATCH
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import SHOWN_AT_ONCE
@@ -30,7 +30,7 @@ def count_folds(database: ReleaseDatabase) -> list[int]:
     run = database.writer.run
 
     async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if fn is projector_module.fold_batch_sync:
+        if fn is fold_loop_module.fold_batch_sync:
             sizes.append(len(args[1]))
         return await run(fn, *args, **kwargs)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.shared.bus import Bus
-from services.shared.db import projector as projector_module
+from services.shared.db import fold_loop as fold_loop_module
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.standby import ReadModel
@@ -31,7 +31,7 @@ async def test_a_stop_during_a_batch_is_not_lost(bus: Bus, database: ReleaseData
     async def held(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         # Held before the batch's transaction, on the event loop: on PostgreSQL the fold runs on the loop itself,
         # where a blocking wait would stall everything, the stop included.
-        if fn is projector_module.fold_batch_sync:
+        if fn is fold_loop_module.fold_batch_sync:
             entered.set()
             await go_on.wait()
         return await real(fn, *args, **kwargs)

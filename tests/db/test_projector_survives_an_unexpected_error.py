@@ -11,7 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from services.shared.bus import Bus
-from services.shared.db import projector as projector_module
+from services.shared.db import fold_loop as fold_loop_module
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState as S
 from tests.db.conftest import chain, projecting, publish_all
@@ -20,7 +20,7 @@ from tests.harness import wait_for_state
 
 async def test_an_unexpected_error_is_logged_and_the_batch_folded_after_it(
         bus: Bus, database: ReleaseDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = projector_module.fold_batch_sync
+    real = fold_loop_module.fold_batch_sync
     calls: list[float] = []
 
     def fails_twice(*args: Any) -> Any:
@@ -29,7 +29,7 @@ async def test_an_unexpected_error_is_logged_and_the_batch_folded_after_it(
             raise RuntimeError("a bug in the fold")
         return real(*args)
 
-    monkeypatch.setattr(projector_module, "fold_batch_sync", fails_twice)
+    monkeypatch.setattr(fold_loop_module, "fold_batch_sync", fails_twice)
     with capture_logs() as logs:
         async with projecting(bus, database) as projector:
             await publish_all(bus, chain("r1"))

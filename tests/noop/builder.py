@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
-from services.builder.engine import BuildRequest, OutputSink
+from services.builder.image_builds import BuildRequest, OutputSink
 from services.shared.registry.lookup import Found
 from services.shared.release import LintFinding
 from tests.noop.ledger import Ledger, in_step

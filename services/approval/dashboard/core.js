@@ -21,9 +21,9 @@ function freshSession() {
     me: null, // GET /me: name, roles, may (operation ids), decide_own_releases, decision_comment_required
     releases: new Map(), // id -> newest release snapshot seen
     apps: new Map(), // app -> answer of GET /apps/{app}
-    appRead: new Map(), // app -> number of the newest GET /apps/{app} answer applied (stream.js refreshApp)
+    appRead: new Map(), // app -> number of the newest GET /apps/{app} answer applied (loading.js refreshApp)
     histories: new Map(), // id -> events, for the release page and for commit facts
-    historyAsked: new Set(), // ids whose history the list asked for, for its durations (stream.js wantHistory)
+    historyAsked: new Set(), // ids whose history the list asked for, for its durations (loading.js wantHistory)
     historyQueue: [], // of those, the ids still to fetch
     liveAsked: new Set(), // ids of live releases whose history the gate asked for, for their commit (gate.js)
     shownKey: null, // the view whose data was loaded (router.js showRoute)
@@ -39,8 +39,8 @@ const model = {
   ...freshSession(),
   source: null,
   caughtUp: Promise.resolve(), // the view read again once a stream without a resume point opened (stream.js)
-  appBatch: null, // the pending GET /apps/{app} batch (stream.js)
-  appReads: 0, // GET /apps/{app} requests numbered in the order sent, over every session (stream.js refreshApp)
+  appBatch: null, // the pending GET /apps/{app} batch (loading.js refreshAppSoon)
+  appReads: 0, // GET /apps/{app} requests numbered in the order sent, over every session (loading.js refreshApp)
   renderQueued: false,
   notice: null, // { release, seq }: an info notice about a release clears when it changes again
 };

@@ -1,5 +1,5 @@
 // Greenlight dashboard, delivery panel: DORA's four keys (GET /metrics/delivery), refreshed every minute.
-// Its own file so the rest of the dashboard is untouched; it reads the signed-in token data.js keeps.
+// Its own file so the rest of the dashboard is untouched; it reads the signed-in token core.js keeps (TOKEN_KEY).
 "use strict";
 
 (() => {

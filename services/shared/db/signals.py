@@ -1,8 +1,8 @@
 """What a process's waiters hear of the read model moving: folds, and deliveries to its own projector.
 
-Kept apart from the reads and writes (`releases.py`) because it is in-memory coordination only, no SQL: the
-projector bumps `version` at each commit and calls `delivered` for each message; the API's approval gate, SSE
-streams and `settle` wait on them. Another replica's writes reach a waiter only through its standby's follow.
+Kept apart from the reads and writes (`release_reads.py`, `releases.py`) because it is in-memory coordination only,
+no SQL: the projector bumps `version` at each commit and calls `delivered` for each message; the API's approval gate,
+SSE streams and `settle` wait on them. Another replica's writes reach a waiter only through its standby's follow.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ import aio_pika
 import sqlalchemy as sa
 import structlog
 
+from services.shared.db.fold_loop import RETRY_LIMIT
 from services.shared.db.logend import log_end
-from services.shared.db.projector import RETRY_LIMIT, Projector
+from services.shared.db.projector import Projector
 from services.shared.db.wakeup import FoldWakeup
 from services.shared.stuck import on_the_broker
 

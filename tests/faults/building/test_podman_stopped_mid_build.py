@@ -14,7 +14,8 @@ import aiodocker
 import pytest
 
 from services.builder.app import create_app
-from services.builder.engine import BuildRequest, DockerEngine, OutputSink
+from services.builder.engine import DockerEngine
+from services.builder.image_builds import BuildRequest, OutputSink
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
