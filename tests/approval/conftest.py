@@ -15,6 +15,7 @@ from services.approval.app import create_app
 from services.approval.clock import Clock
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
+from services.shared.appspec import AppSpec
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent, first_event
 from services.shared.platform import Platform
@@ -22,7 +23,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import ReleaseError
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
-from tests.approval.fakes import FakeResolver, fake_pipeline
+from tests.approval.fakes import FakeClock, FakeResolver, fake_pipeline
 from tests.harness import make_release, running, wait_for_state
 
 REQUESTER = {"Authorization": "Bearer requester-token"}  # dev-requester: requester
@@ -53,6 +54,20 @@ async def api_client(settings: ApprovalSettings, resolver: RefResolver | None = 
 @pytest.fixture
 async def client(settings: ApprovalSettings) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with api_client(settings) as client:
+        yield client
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time the approval policy reads: a test moves it instead of sleeping."""
+    return FakeClock()
+
+
+@contextlib.asynccontextmanager
+async def policy_client(settings: ApprovalSettings, spec: AppSpec, clock: Clock | None = None,
+                        ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """The API on `clock`, and a pipeline whose releases carry `spec` (their greenlight.yaml: an approval policy)."""
+    async with api_client(settings, clock=clock) as client, running(fake_pipeline(settings.bus, spec=spec)):
         yield client
 
 

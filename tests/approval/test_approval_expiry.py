@@ -16,7 +16,7 @@ from services.shared.appspec import parse_app_spec
 from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from tests.approval.conftest import APPROVER, api_client, reach, staged_release
+from tests.approval.conftest import APPROVER, api_client, policy_client, reach, staged_release
 from tests.approval.fakes import FakeClock, fake_pipeline
 from tests.harness import running
 
@@ -26,13 +26,8 @@ HOUR = 3600
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(settings: ApprovalSettings, clock: FakeClock) -> AsyncIterator[Client]:
-    async with api_client(settings, clock=clock) as client, running(fake_pipeline(settings.bus, spec=EXPIRING)):
+    async with policy_client(settings, EXPIRING, clock) as client:
         yield client
 
 

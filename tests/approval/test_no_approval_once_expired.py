@@ -19,9 +19,8 @@ from services.approval.settings import ApprovalSettings
 from services.shared.appspec import parse_app_spec
 from services.shared.db.runtime import DATABASE
 from services.shared.protocol import ReleaseState as S
-from tests.approval.conftest import ADMIN, APPROVER, api_client, reach, staged_release
-from tests.approval.fakes import FakeClock, fake_pipeline
-from tests.harness import running
+from tests.approval.conftest import ADMIN, APPROVER, policy_client, reach, staged_release
+from tests.approval.fakes import FakeClock
 
 Client = TestClient[web.Request, web.Application]
 # Parked on the broker for 10 minutes of real time: it does not come back during the test, whatever the clock says.
@@ -30,13 +29,8 @@ HOUR = 3600
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(settings: ApprovalSettings, clock: FakeClock) -> AsyncIterator[Client]:
-    async with api_client(settings, clock=clock) as client, running(fake_pipeline(settings.bus, spec=EXPIRING)):
+    async with policy_client(settings, EXPIRING, clock) as client:
         yield client
 
 

@@ -30,11 +30,6 @@ HOUR = 3600
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(settings: ApprovalSettings, clock: FakeClock) -> AsyncIterator[Client]:
     # Expiry 10 minutes (parked on the broker that long in real time: it does not come back during the test),
     # promotion 20 minutes.

@@ -12,22 +12,16 @@ from aiohttp.test_utils import TestClient
 from services.approval.settings import ApprovalSettings
 from services.shared.appspec import parse_app_spec
 from services.shared.protocol import ReleaseState as S
-from tests.approval.conftest import ADMIN, APPROVER, api_client, reach, staged_release
-from tests.approval.fakes import FakeClock, fake_pipeline
-from tests.harness import running
+from tests.approval.conftest import ADMIN, APPROVER, policy_client, reach, staged_release
+from tests.approval.fakes import FakeClock
 
 Client = TestClient[web.Request, web.Application]
 SOAKED = parse_app_spec("approval: {soak_seconds: 600}\n")
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def soaking(settings: ApprovalSettings, clock: FakeClock) -> AsyncIterator[Client]:
-    async with api_client(settings, clock=clock) as client, running(fake_pipeline(settings.bus, spec=SOAKED)):
+    async with policy_client(settings, SOAKED, clock) as client:
         yield client
 
 
