@@ -75,7 +75,7 @@ class ActiveReplica:
             except Exception as exc:  # the broker away: the next look tries again
                 log.warning("could not take the notifier's queue over", error=repr(exc)[:200])
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), interval)
+                await bounded(self._stopping.wait(), interval)
 
     async def _look(self) -> None:
         if self._channel is not None and not (self._channel.is_closed or self._silenced):
