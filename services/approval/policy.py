@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.approval_policy import ApprovalPolicy
 from services.shared.release import Release
 
+PREFIX = "GREENLIGHT_API_POLICY_"
+
 
 class PolicyBounds(BaseSettings):
     """`GREENLIGHT_API_POLICY_*`: the operator's bounds on every app's approval policy."""
 
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_API_POLICY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
     min_approvals: int = Field(1, ge=1, le=10, description="approvals every release needs at least (default 1)")
     min_soak_seconds: int = Field(0, ge=0, description="soak every release waits at least (default 0)")
@@ -32,6 +34,16 @@ class PolicyBounds(BaseSettings):
     rollbacks_need_approval: bool = Field(False, description=(
         "every rollback to an earlier release waits for approvals like any release, whatever its app asks "
         "(default false: the request, made by an approver, is its approval unless the app says otherwise)"))
+
+    @model_validator(mode="after")
+    def _bounds_agree(self) -> PolicyBounds:
+        """Bounds that contradict each other stop the start: every release would get a policy nobody can meet."""
+        soak = self.min_soak_seconds
+        for name, expiry in (("DEFAULT", self.default_expiry_seconds), ("MAX", self.max_expiry_seconds)):
+            if expiry is not None and soak >= expiry:
+                raise ValueError(f"{PREFIX}MIN_SOAK_SECONDS ({soak}) is not below {PREFIX}{name}_EXPIRY_SECONDS "
+                                 f"({expiry}): no release could be approved before it expired")
+        return self
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,9 @@ def policy_of(release: Release, bounds: PolicyBounds) -> Policy:
         notes.append(f"soak_seconds raised to {soak} (GREENLIGHT_API_POLICY_MIN_SOAK_SECONDS)")
     expiry = asked.expiry_seconds or bounds.default_expiry_seconds or bounds.max_expiry_seconds
     if expiry is not None and bounds.max_expiry_seconds is not None and expiry > bounds.max_expiry_seconds:
-        notes.append(f"expiry_seconds lowered to {bounds.max_expiry_seconds} "
-                     "(GREENLIGHT_API_POLICY_MAX_EXPIRY_SECONDS)")
+        if asked.expiry_seconds is not None:  # else the operator's default was above its own maximum: no app's doing
+            notes.append(f"expiry_seconds lowered to {bounds.max_expiry_seconds} "
+                         "(GREENLIGHT_API_POLICY_MAX_EXPIRY_SECONDS)")
         expiry = bounds.max_expiry_seconds
     promotion = asked.auto_promotion_seconds
     if promotion is not None and not bounds.allow_auto_promotion:

@@ -76,6 +76,9 @@ def load_settings(cls: type[S]) -> S:
         name = "_".join(str(part) for part in first["loc"]).upper()
         variable = name if name.startswith(("GREENLIGHT_", "AMQP_")) else prefix + name
         count = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        if not name:  # a check across settings (a model validator): its message names them
+            raise StartupError(f"{first['msg'].removeprefix('Value error, ')}{count}; fix it in the environment") \
+                from None
         raise StartupError(f"{variable} is invalid: {first['msg']}{count}; fix it in the environment") from None
 
 
