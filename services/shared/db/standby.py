@@ -42,6 +42,7 @@ class ReadModel:
         self.preferred = preferred
         self._standby: asyncio.Task[None] | None = None
         self._handover: asyncio.Task[None] | None = None
+        self._stopping = False  # once set, neither task starts the other
         self._deferred: tuple[int, float] | None = None  # (offset, since when) while deferring to a preferred one
         self._wakeup = FoldWakeup(projector.database.engine, projector.stream)
 
@@ -65,12 +66,13 @@ class ReadModel:
         self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
 
     async def stop(self) -> None:
-        if self._handover is not None:  # first: a hand-over under way starts a standby task
-            self._handover.cancel()
-            await asyncio.gather(self._handover, return_exceptions=True)
-        if self._standby is not None:
-            self._standby.cancel()
-            await asyncio.gather(self._standby, return_exceptions=True)
+        # Each task may start the other (a hand-over stands by, a takeover leads and looks for a hand-over): awaiting
+        # one let the other start a new one, which outlived the stop (seen once in CI, a leaked hand-over task).
+        self._stopping = True
+        tasks = [task for task in (self._handover, self._standby) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._wakeup.close()
         await self.projector.stop()
         await self.projector.lease.withdraw()
@@ -78,7 +80,7 @@ class ReadModel:
     async def _lead(self, timeout: float | None, hold: float = 0.0) -> None:
         await self.projector.lead(timeout)
         self._deferred = None  # a later spell standing by counts its own stall, not one from before this lead
-        if not self.preferred:
+        if not self.preferred and not self._stopping:
             self._handover = asyncio.create_task(self._hand_over_when_asked(hold), name="projector-handover")
 
     async def _hand_over_when_asked(self, hold: float) -> None:
@@ -98,7 +100,8 @@ class ReadModel:
                 continue
             await self.projector.stop()  # between batches; the next leader resumes from the stored offset
             log.info("projector lease handed over to a preferred process", stream=self.projector.stream)
-            self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
+            if not self._stopping:
+                self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
             return
 
     @property
