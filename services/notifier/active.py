@@ -48,7 +48,9 @@ class ActiveReplica:
         self._locks.control = self._control = await self.bus.connection.channel()
         self._task = asyncio.create_task(self._run(self.bus.settings.partition_check_interval))
         if heartbeat := heartbeat_of(self.bus.connection):
-            self._watch = asyncio.create_task(watch_silence(self.bus.connection, heartbeat, self._silence))
+            self._watch = asyncio.create_task(watch_silence(
+                self.bus.connection, heartbeat, self._silence,
+                "the notifier's deliveries stopped before the broker can give its queue to another replica"))
 
     async def stop(self, grace: float) -> None:
         self._stopping.set()

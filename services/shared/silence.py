@@ -41,8 +41,13 @@ def silent_for(connection: AbstractConnection) -> float:
     return asyncio.get_running_loop().time() - last if isinstance(last, float) else 0.0
 
 
-async def watch_silence(connection: AbstractConnection, heartbeat: float, on_silence: Callable[[], None]) -> None:
-    """Call `on_silence` once each time the connection falls silent for SILENT of `heartbeat`; runs until cancelled."""
+PARTITIONS_STOPPED = "partition handlers stopped before the broker can give the partitions to another replica"
+
+
+async def watch_silence(connection: AbstractConnection, heartbeat: float, on_silence: Callable[[], None],
+                        stopped: str = PARTITIONS_STOPPED) -> None:
+    """Call `on_silence` once each time the connection falls silent for SILENT of `heartbeat`, logging `stopped`
+    (what `on_silence` stops, and why now); runs until cancelled."""
     silent = False
     while True:
         await asyncio.sleep(heartbeat / 8)  # a deadline to keep, not a condition to await
@@ -51,8 +56,7 @@ async def watch_silence(connection: AbstractConnection, heartbeat: float, on_sil
             silent = False
         elif not silent:
             silent = True
-            log.warning("no frame from the broker; partition handlers stopped before it can give the partitions "
-                        "to another replica", silent_for=round(quiet, 1), heartbeat=heartbeat)
+            log.warning(f"no frame from the broker; {stopped}", silent_for=round(quiet, 1), heartbeat=heartbeat)
             on_silence()
 
 
