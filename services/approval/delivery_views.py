@@ -6,20 +6,18 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated
 
-import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
+from services.approval.delivery_reads import MAX_RELEASES, window_summaries
 from services.approval.models import Params, in_utc
 from services.approval.routing import Call, reply
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
-from services.shared.db.schema import events
-from services.shared.dora import DEFAULT_FAILURE_WINDOW, Keys, delivery_keys
-from services.shared.events import ReleaseEvent
+from services.shared.dora import DEFAULT_FAILURE_WINDOW, DeliveryReport, Keys, report
 from services.shared.release import AppName, utcnow
 
 DEFAULT_WINDOW = timedelta(days=30)
@@ -42,10 +40,10 @@ class DeliveryQuery(Params):
 
 
 class KeysOut(BaseModel):
-    deployments: int = Field(description="releases that first went live in the window")
+    deployments: int = Field(description="releases that first served users (verifying or live) in the window")
     deployment_frequency_per_day: float
-    lead_time_seconds: float | None = Field(description="median commit time -> live")
-    lead_time_samples: int = Field(description="deployments whose commit time is known")
+    lead_time_seconds: float | None = Field(description="median commit (committer date) -> first deployment")
+    lead_time_samples: int = Field(description="deployments that first deployed their commit, its time known")
     failed_changes: int = Field(description="deployments rolled back within the failure window")
     change_failure_rate: float | None
     time_to_restore_seconds: float | None = Field(description="median live -> rolled back, of failed changes")
@@ -56,7 +54,8 @@ class KeysOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
-    since: datetime
+    since: datetime = Field(description=f"the window's start: the one asked for, or later when more than "
+                                        f"{MAX_RELEASES} releases went live since then (the latest ones are read)")
     until: datetime
     failure_window_days: float
     definitions: str = Field(description="where the definitions come from")
@@ -64,23 +63,10 @@ class DeliveryOut(BaseModel):
     apps: dict[str, KeysOut]
 
 
-async def release_histories(database: ReleaseDatabase, since: datetime, app: str | None = None,
-                            ) -> list[list[ReleaseEvent]]:
-    """The folded events of every release that went live at or after `since`: all a deployment in the window
-    can be (its first `live` is then at or after `since` too)."""
-    # In UTC, as the log's times are stored: SQLite compares the digits, whatever offset they were written in.
-    went_live = sa.select(events.c.release_id).where(events.c.state == "live",
-                                                     events.c.occurred_at >= in_utc(since))
-    if app is not None:
-        went_live = went_live.where(events.c.app == app)
-    query = (sa.select(events.c.release_id, events.c.body)
-             .where(events.c.release_id.in_(went_live), events.c.variant == 0, events.c.note.is_(None))
-             .order_by(events.c.release_id, events.c.seq))
-    histories: dict[str, list[ReleaseEvent]] = {}
-    async with database.engine.connect() as connection:
-        for row in await connection.execute(query):
-            histories.setdefault(row.release_id, []).append(ReleaseEvent.model_validate_json(row.body))
-    return list(histories.values())
+async def delivery_report(database: ReleaseDatabase, since: datetime, until: datetime, app: str | None = None,
+                          ) -> DeliveryReport:
+    start, summaries, live_before = await window_summaries(database, since, app)
+    return report(summaries, min(start, until), until, DEFAULT_FAILURE_WINDOW, live_before)
 
 
 async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamResponse:
@@ -89,12 +75,11 @@ async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamRespons
     # A window that starts in the future is empty, not an error: no schema can say "in the past", and a
     # request the OpenAPI document calls valid is answered (schemathesis: positive data acceptance).
     since = min(since, until)
-    histories = await release_histories(call.request.app[DATABASE], since, call.params.app)
-    report = delivery_keys(histories, since, until)
+    found = await delivery_report(call.request.app[DATABASE], since, until, call.params.app)
     return reply(DeliveryOut(
-        since=since, until=until, failure_window_days=DEFAULT_FAILURE_WINDOW.total_seconds() / 86400,
-        definitions=DEFINITIONS, overall=KeysOut.of(report.overall),
-        apps={app: KeysOut.of(keys) for app, keys in report.apps.items()},
+        since=found.since, until=until, failure_window_days=DEFAULT_FAILURE_WINDOW.total_seconds() / 86400,
+        definitions=DEFINITIONS, overall=KeysOut.of(found.overall),
+        apps={app: KeysOut.of(keys) for app, keys in found.apps.items()},
     ))
 
 
@@ -116,15 +101,14 @@ def delivery_gauges(registry: CollectorRegistry) -> Middleware:
             until = utcnow()
             since = until - DEFAULT_WINDOW
             try:
-                histories = await release_histories(request.app[DATABASE], since)
+                found = await delivery_report(request.app[DATABASE], since, until)
             except Exception as exc:
                 if not is_outage(exc):
                     raise
                 return await handler(request)  # the last values stay; greenlight_database_up says why
-            report = delivery_keys(histories, since, until)
             for name, gauge in gauges.items():
                 gauge.clear()
-                for app, keys in (("", report.overall), *report.apps.items()):
+                for app, keys in (("", found.overall), *found.apps.items()):
                     if (value := getattr(keys, name)) is not None:
                         gauge.labels(app).set(float(value))
         return await handler(request)

@@ -1,7 +1,9 @@
 """The commits a release brings, read from the clone the build already fetched: the approver's context.
 
 Recorded in the `built` event's details as `commits`: newest first, the release's own commit first, each
-with sha, author, time and subject. The dashboard cuts the list at the live release's commit to show what
+with sha, author, time (the author date: when the change was first written, what the approver is shown),
+committed (the committer date: when it became this commit, after any rebase or cherry-pick, where the delivery
+metrics' lead time starts) and subject. The dashboard cuts the list at the live release's commit to show what
 changes. A shallow fetch holds only the release's commit; a local repository its whole history (capped).
 Nothing here may fail a build: an unreadable log records no commits.
 """
@@ -19,8 +21,10 @@ from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 LIMIT = 50
-SEPARATOR = "\x1f"  # unit separator: cannot occur in a name, an email or a one-line subject
-FORMAT = SEPARATOR.join(("%H", "%an <%ae>", "%aI", "%s"))
+# Each field ends with a NUL, which git keeps out of names, emails and messages; a subject may hold any other
+# character (a unit separator, a line separator Python splits on) and must neither hide its commit nor cut.
+FIELDS = ("%H", "%an <%ae>", "%aI", "%cI", "%s")
+FORMAT = "".join(f"{field}%x00" for field in FIELDS)
 # Commit subjects are repository content: a mailmap or a configured pager must not change what is read.
 SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "--no-pager")
 
@@ -44,11 +48,12 @@ async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LI
     if process.returncode != 0:
         log.warning("commit log unreadable; none recorded", error=err.decode(errors="replace")[-300:])
         return []
+    fields = out.decode(errors="replace").split("\0")
     commits = []
-    for line in out.decode(errors="replace").splitlines():
-        parts = line.split(SEPARATOR)
-        if len(parts) == 4:
-            commits.append({"sha": parts[0], "author": parts[1][:200], "time": parts[2], "subject": parts[3][:300]})
+    for at in range(0, len(fields) - len(FIELDS) + 1, len(FIELDS)):
+        sha, author, authored, committed, subject = fields[at:at + len(FIELDS)]
+        commits.append({"sha": sha.strip(), "author": author[:200], "time": authored, "committed": committed,
+                        "subject": subject[:300]})
     return commits
 
 

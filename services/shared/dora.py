@@ -1,18 +1,25 @@
 """DORA's four keys from release histories: a pure function, so any store (the log, a database) can feed it.
 
 Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the State of DevOps reports):
-- deployment: a release whose first `live` event falls in [since, until). A superseded release made live
-  again by a rollback is a restoration, not a deployment, and so is a rollback to an earlier release (`restores`:
-  that release's image again, nothing new).
+- deployment: a release whose first time serving users, its first `verifying` (post-promotion checks measure it
+  on live traffic) or `live`, falls in [since, until). A superseded release made live again by a rollback is a
+  restoration, not a deployment, and so is a rollback to an earlier release (`restores`: that release's image
+  again, nothing new).
 - deployment frequency: deployments per day of the window.
-- lead time for changes: commit time -> that first `live`, median over deployments whose commit time is
-  known (the release commit's `time` in the `commits` the builder records on `built`, read from git) and not
-  after that `live` (a date the commit's author set ahead: no change has a negative lead time).
+- lead time for changes: a change (an app's commit) from being committed (the committer date the builder
+  records on `built`; a rebase or cherry-pick keeps an older author date) to its FIRST time live, median. The
+  same commit live again (rebuilt, re-released, promoted) is a deployment but not another change. A release
+  promoted from an earlier one (`from_release`) runs that release's build of the commit, whose record gives the
+  time; a release of a given image (`image:`) has no commit of its own (its `commit` only gave greenlight.yaml):
+  no lead time, and it does not make that commit live. A commit time after that `live` (set ahead at will) is
+  unknown: no change has a negative lead time.
 - change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
-  within `failure_window` of going live: `rolled_back`, or replaced by a rollback to an earlier release (the
-  release that was live when that one was staged, its `previous_release`). DORA counts a deployment that needed
-  remediation such as a rollback. A release that failed before going live never reached users and is not a change.
-- time to restore (DORA's "failed deployment recovery time"): for each failed change, its first `live`
+  within `failure_window` of going live, before it was superseded: `rolled_back` (asked for, or by its post
+  checks), or replaced by a rollback to an earlier release (the release that was live when that one was staged,
+  its `previous_release`). DORA counts a deployment that needed remediation such as a rollback. A release that
+  failed before serving users is not a change; one superseded, made live again by a rollback and then rolled
+  back is the restoration's failure, not its deployment's.
+- time to restore (DORA's "failed deployment recovery time"): for each failed change, its first time serving
   -> its `rolled_back` (the previous release serving again) or the first `live` of the rollback that replaced
   it, median.
 """
@@ -24,10 +31,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from services.shared.dora_history import Summary, summarise
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import ReleaseState as S
 
 DEFAULT_FAILURE_WINDOW = timedelta(days=7)
+Change = tuple[str, str]  # (app, commit)
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class Deployment:
     app: str
     release_id: str
     live_at: datetime
-    committed_at: datetime | None
+    lead_seconds: float | None  # only for a change's first time live, its commit time known
     rolled_back_at: datetime | None  # only within the failure window
 
 
@@ -59,12 +67,39 @@ class DeliveryReport:
 
 
 def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, until: datetime,
-                  failure_window: timedelta = DEFAULT_FAILURE_WINDOW) -> DeliveryReport:
-    """`histories`: the events of each release (any order, duplicates allowed), one sequence per release."""
-    ordered = [sorted({e.seq: e for e in events}.values(), key=lambda e: e.seq) for events in histories]
-    restored = restorations(ordered)
-    deployments = [d for events in ordered if (d := deployment(events, failure_window, restored)) is not None
-                   and since <= d.live_at < until]
+                  failure_window: timedelta = DEFAULT_FAILURE_WINDOW,
+                  live_before: Mapping[Change, datetime] | None = None) -> DeliveryReport:
+    """`histories`: the events of each release (any order, duplicates allowed), one sequence per release; of
+    releases outside the window too, for what they say about its changes (a commit's first `live`, its time).
+    `live_before`: each change's first `live` known from elsewhere (a store's look further back)."""
+    return report([s for events in histories if (s := summarise(events)) is not None], since, until,
+                  failure_window, live_before or {})
+
+
+def report(summaries: Sequence[Summary], since: datetime, until: datetime, failure_window: timedelta,
+           live_before: Mapping[Change, datetime]) -> DeliveryReport:
+    restored: dict[str, tuple[datetime, str]] = {}  # release id -> when a rollback to a release replaced it, which
+    committed: dict[str, datetime] = {}  # commit -> its time, whichever build of it recorded it
+    first_live = dict(live_before)
+    for s in summaries:
+        if s.live_at is not None and s.restores and s.replaces is not None:
+            restored[s.replaces] = min((s.live_at, s.release_id), restored.get(s.replaces, (s.live_at, s.release_id)))
+        if s.commit is not None and s.commit_time is not None:
+            committed.setdefault(s.commit, s.commit_time)
+        if s.live_at is not None and s.commit is not None:
+            change = (s.app, s.commit)
+            first_live[change] = min(s.live_at, first_live.get(change, s.live_at))
+    deployments, measured = [], set()
+    for s in sorted(summaries, key=lambda s: (s.live_at or until, s.release_id)):  # a tie: one of them, always
+        if s.live_at is None or s.restores or not since <= s.live_at < until:
+            continue
+        lead = None
+        if s.commit is not None and (s.app, s.commit) not in measured and first_live[(s.app, s.commit)] == s.live_at:
+            measured.add((s.app, s.commit))
+            at = committed.get(s.commit)
+            lead = (s.live_at - at).total_seconds() if at is not None and at <= s.live_at else None
+        deployments.append(Deployment(s.app, s.release_id, s.live_at, lead,
+                                      _ended(s, restored.get(s.release_id), failure_window)))
     days = max((until - since).total_seconds() / 86400, 1e-9)
     by_app: dict[str, list[Deployment]] = {}
     for d in deployments:
@@ -73,37 +108,21 @@ def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, 
                           {app: keys(ds, days) for app, ds in sorted(by_app.items())})
 
 
-def restorations(ordered: Iterable[Sequence[ReleaseEvent]]) -> dict[str, datetime]:
-    """Release id -> when a rollback to an earlier release replaced it (that rollback's first `live`)."""
-    restored: dict[str, datetime] = {}
-    for events in ordered:
-        live = next((e for e in events if e.state == S.LIVE), None)
-        if live is not None and live.release.restores is not None and live.release.previous_release is not None:
-            replaced = live.release.previous_release
-            restored[replaced] = min(live.occurred_at, restored.get(replaced, live.occurred_at))
-    return restored
-
-
-def deployment(ordered: Sequence[ReleaseEvent], failure_window: timedelta,
-               restored: Mapping[str, datetime]) -> Deployment | None:
-    """`ordered`: one release's events by seq, once each; `restored`: `restorations` of every release."""
-    live = next((e for e in ordered if e.state == S.LIVE), None)
-    if live is None or live.release.restores is not None:  # a rollback to an earlier release restores
-        return None
-    committed = _commit_time(ordered, live.release.commit)
-    if committed is not None and committed > live.occurred_at:  # the author's date, set at will: not credible
-        committed = None
+def _ended(s: Summary, replaced: tuple[datetime, str] | None, failure_window: timedelta) -> datetime | None:
     # Taken off live traffic by its rollback (`rolled_back`) or by a rollback to an earlier release: the first.
-    ends = [e.occurred_at for e in ordered if e.state == S.ROLLED_BACK and e.seq > live.seq]
-    ends += [at for at in (restored.get(live.release_id),) if at is not None and at >= live.occurred_at]
+    # Not once superseded by another release: a rollback of the release a rollback made live again is the
+    # restoration's failure, not this deployment's.
+    assert s.live_at is not None
+    replaced_at = None
+    if replaced is not None and (not s.superseded or s.superseded_by in (None, replaced[1])):
+        replaced_at = replaced[0]
+    ends = [at for at in (s.rolled_back_at, replaced_at) if at is not None and at >= s.live_at]
     rolled = min(ends, default=None)
-    if rolled is not None and rolled - live.occurred_at > failure_window:
-        rolled = None
-    return Deployment(live.app, live.release_id, live.occurred_at, committed, rolled)
+    return rolled if rolled is not None and rolled - s.live_at <= failure_window else None
 
 
 def keys(deployments: Sequence[Deployment], days: float) -> Keys:
-    leads = [(d.live_at - d.committed_at).total_seconds() for d in deployments if d.committed_at is not None]
+    leads = [d.lead_seconds for d in deployments if d.lead_seconds is not None]
     restores = [(d.rolled_back_at - d.live_at).total_seconds() for d in deployments if d.rolled_back_at]
     return Keys(
         deployments=len(deployments), deployment_frequency_per_day=len(deployments) / days,
@@ -112,18 +131,3 @@ def keys(deployments: Sequence[Deployment], days: float) -> Keys:
         change_failure_rate=len(restores) / len(deployments) if deployments else None,
         time_to_restore_seconds=statistics.median(restores) if restores else None,
     )
-
-
-def _commit_time(events: Sequence[ReleaseEvent], commit: str) -> datetime | None:
-    for event in events:
-        for entry in event.details.get("commits") or ():
-            if isinstance(entry, dict) and entry.get("sha") == commit:
-                return _time(entry.get("time"))
-    return None
-
-
-def _time(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from tests.harness import SHA, make_release
+from tests.harness import make_release
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 1, 11, tzinfo=UTC)  # a 10-day window
@@ -20,16 +22,25 @@ def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
 
 
+def commit_of(rid: str) -> str:
+    """Each release its own commit, unless a test says otherwise."""
+    return hashlib.sha1(rid.encode()).hexdigest()
+
+
 def history(rid: str, app: str, steps: list[tuple[S, datetime]], commit_time: datetime | None = None,
-            ) -> list[ReleaseEvent]:
+            commit: str | None = None, details: Mapping[S, dict[str, Any]] | None = None) -> list[ReleaseEvent]:
+    """`commit_time`: the author date the builder recorded (the only date of events logged before the committer
+    date was); `details`: more details by state, e.g. a `requested` event's `from_release`."""
+    sha = commit or commit_of(rid)
     events = []
     for seq, (state, when) in enumerate(steps, start=1):
-        details: dict[str, Any] = {}
+        more: dict[str, Any] = {}
         if state == S.BUILT and commit_time:  # as the builder records them: the release's own commit first
-            details["commits"] = [{"sha": SHA, "author": "ann <ann@example.org>", "time": commit_time.isoformat(),
-                                   "subject": "change"}]
+            more["commits"] = [{"sha": sha, "author": "ann <ann@example.org>", "time": commit_time.isoformat(),
+                                "subject": "change"}]
+        more.update((details or {}).get(state, {}))
         events.append(ReleaseEvent(release_id=rid, app=app, seq=seq, state=state, occurred_at=when, actor="t",
-                                   details=details, release=make_release(rid, app, state=state, seq=seq)))
+                                   details=more, release=make_release(rid, app, state=state, seq=seq, commit=sha)))
     return events
 
 
@@ -37,10 +48,11 @@ TO_SWITCH = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_A
 
 
 def released(rid: str, app: str, requested: datetime, live: datetime, commit_time: datetime | None = None,
-             then: tuple[tuple[S, datetime], ...] = ()) -> list[ReleaseEvent]:
+             then: tuple[tuple[S, datetime], ...] = (), commit: str | None = None,
+             details: Mapping[S, dict[str, Any]] | None = None) -> list[ReleaseEvent]:
     """Every legal step from `requested` to `live` (the steps between at the request's time), then `then`."""
     steps = [(S.REQUESTED, requested), *((state, requested) for state in TO_SWITCH), (S.LIVE, live), *then]
-    return history(rid, app, steps, commit_time)
+    return history(rid, app, steps, commit_time, commit, details)
 
 
 def log() -> list[list[ReleaseEvent]]:

@@ -1,0 +1,127 @@
+"""What the delivery metrics read from the read model: bounded, whatever the history holds.
+
+A window's releases are folded one by one into small summaries as their events stream in (only the states the
+keys read), at most `MAX_RELEASES` of them: a window holding more starts later, and the answer's `since` says
+where. Its changes' earlier history is read by (app, commit), not whole: when each first went live before the
+window, and the commit time a build recorded for a commit the window's releases did not build themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+
+from services.approval.models import in_utc
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import events
+from services.shared.dora import Change
+from services.shared.dora_history import IN_PRODUCTION as PRODUCTION
+from services.shared.dora_history import STATES, Summary, summarise
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState as S
+
+MAX_RELEASES = 10_000  # ~4 events each parsed, ~0.5 kB kept each
+TICK = timedelta(microseconds=1)
+
+
+class JsonText(sa.sql.functions.FunctionElement[str]):
+    """The text at `path` in an event's body (JSON text), or NULL."""
+
+    type = sa.String()
+    inherit_cache = False
+
+    def __init__(self, body: Any, *path: str) -> None:
+        super().__init__(body)
+        self.path = path
+
+
+@compiles(JsonText, "sqlite")
+def _json_text_sqlite(element: JsonText, compiler: Any, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.{'.'.join(element.path)}')"
+
+
+@compiles(JsonText, "postgresql")
+def _json_text_postgresql(element: JsonText, compiler: Any, **kw: Any) -> str:
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) #>> '{{{','.join(element.path)}}}')"
+
+
+FOLDED = sa.and_(events.c.variant == 0, events.c.note.is_(None))
+COMMIT = JsonText(events.c.body, "release", "commit")
+# The first `verifying` is the switcher's; the analysis adds one per measurement (hundreds in a long watch).
+NOT_A_MEASUREMENT = sa.or_(events.c.state != S.VERIFYING.value,
+                           JsonText(events.c.body, "details", "measurement").is_(None))
+IN_PRODUCTION = sa.and_(events.c.state.in_([s.value for s in PRODUCTION]), NOT_A_MEASUREMENT, FOLDED)
+
+
+async def window_summaries(database: ReleaseDatabase, since: datetime, app: str | None = None,
+                           ) -> tuple[datetime, list[Summary], dict[Change, datetime]]:
+    """The window's start (later than `since` when it holds more than `MAX_RELEASES`), the summaries of the
+    releases live in it and of the builds that recorded their commits' times, and the first `live` before
+    it of each of their changes."""
+    since = in_utc(since)  # as the log's times are stored: SQLite compares the digits, whatever the offset
+    async with database.engine.connect() as connection:
+        since = await _bounded_start(connection, since, app)
+        went_live = sa.select(events.c.release_id).where(IN_PRODUCTION, events.c.occurred_at >= since)
+        if app is not None:
+            went_live = went_live.where(events.c.app == app)
+        summaries = await _summaries(connection, events.c.release_id.in_(went_live))
+        changes = {(s.app, s.commit) for s in summaries if s.commit is not None and s.live_at is not None}
+        apps, commits = sorted({a for a, _ in changes}), sorted({c for _, c in changes})
+        if not changes:
+            return since, summaries, {}
+        unknown = sorted({s.commit for s in summaries if s.commit is not None} - {
+            s.commit for s in summaries if s.commit_time is not None})
+        if unknown:
+            summaries += await _summaries(connection, events.c.id.in_(_first_builds(apps, unknown)))
+        return since, summaries, await _live_before(connection, since, apps, commits, changes)
+
+
+async def _bounded_start(connection: AsyncConnection, since: datetime, app: str | None) -> datetime:
+    lives = sa.select(events.c.occurred_at).where(IN_PRODUCTION, events.c.occurred_at >= since)
+    if app is not None:
+        lives = lives.where(events.c.app == app)
+    # Beyond the limit, the window starts just after the first release it leaves out.
+    beyond = (await connection.execute(lives.order_by(events.c.occurred_at.desc())
+                                       .offset(MAX_RELEASES).limit(1))).scalar()
+    return since if beyond is None else in_utc(beyond) + TICK
+
+
+async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool]) -> list[Summary]:
+    query = (sa.select(events.c.release_id, events.c.body)
+             .where(which, FOLDED, events.c.state.in_([s.value for s in STATES]), NOT_A_MEASUREMENT)
+             .order_by(events.c.release_id, events.c.seq))
+    summaries: list[Summary] = []
+    current: list[ReleaseEvent] = []
+    async for row in await connection.stream(query):  # one release's events held at a time
+        if current and current[0].release_id != row.release_id:
+            summaries += [s for s in (summarise(current),) if s is not None]
+            current = []
+        current.append(ReleaseEvent.model_validate_json(row.body))
+    return summaries + [s for s in (summarise(current),) if s is not None]
+
+
+def _first_builds(apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
+    """The first `built` of each (app, commit) that recorded commits (a promotion's records none)."""
+    recorded = JsonText(events.c.body, "details", "commits")
+    return (sa.select(sa.func.min(events.c.id))
+            .where(events.c.state == S.BUILT.value, FOLDED, events.c.app.in_(apps), COMMIT.in_(commits),
+                   recorded.is_not(None), recorded != "[]")
+            .group_by(events.c.app, COMMIT))
+
+
+async def _live_before(connection: AsyncConnection, since: datetime, apps: Sequence[str], commits: Sequence[str],
+                       changes: set[Change]) -> dict[Change, datetime]:
+    given_image = (sa.select(events.c.release_id)
+                   .where(events.c.state == S.REQUESTED.value, FOLDED, events.c.app.in_(apps),
+                          JsonText(events.c.body, "details", "image").is_not(None),
+                          JsonText(events.c.body, "details", "from_release").is_(None)))
+    query = (sa.select(events.c.app, COMMIT.label("sha"), sa.func.min(events.c.occurred_at))
+             .where(IN_PRODUCTION, events.c.occurred_at < since, events.c.app.in_(apps),
+                    COMMIT.in_(commits), events.c.release_id.not_in(given_image))
+             .group_by(events.c.app, COMMIT))
+    return {(app, sha): in_utc(at) for app, sha, at in await connection.execute(query) if (app, sha) in changes}

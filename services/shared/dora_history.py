@@ -1,0 +1,76 @@
+"""What one release's history says for DORA's four keys (`dora.py`), folded small.
+
+A store with a long history folds each release into a `Summary` as its events are read and keeps only that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState as S
+
+# Serving users: `live`, or `verifying` (post-promotion checks measure it on live traffic).
+IN_PRODUCTION = (S.VERIFYING, S.LIVE)
+# The states the four keys read; a store may read only these (of `verifying`, the first: the switcher's).
+STATES = (S.REQUESTED, S.BUILT, *IN_PRODUCTION, S.SUPERSEDED, S.ROLLED_BACK)
+
+
+@dataclass(frozen=True)
+class Summary:
+    app: str
+    release_id: str
+    commit: str | None  # None: a release of a given image (`image:`), built from no commit Greenlight knows
+    live_at: datetime | None  # when it first served users: its first `verifying` or `live`
+    restores: bool  # a rollback to an earlier release: a restoration, never a deployment
+    replaces: str | None  # what such a rollback took off live traffic (the release live when it was staged)
+    rolled_back_at: datetime | None  # its `rolled_back` that ended its deployment (not a later stint live)
+    # Its first `superseded` after going live, and by which release (unknown in events logged without it): a
+    # deployment superseded by anything but a rollback to an earlier release ended well.
+    superseded: bool
+    superseded_by: str | None
+    commit_time: datetime | None  # when its commit was committed, as its own build recorded it
+
+
+def summarise(events: Sequence[ReleaseEvent]) -> Summary | None:
+    """`events`: one release's events in any order, duplicates allowed; only `STATES` are read."""
+    ordered = sorted({e.seq: e for e in events}.values(), key=lambda e: e.seq)
+    if not ordered:
+        return None
+    latest = ordered[-1].release
+    requested = next((e for e in ordered if e.state == S.REQUESTED), None)
+    # `image` alone names an image built elsewhere; `from_release` (a promotion, a rollback to a release)
+    # redeploys the image Greenlight built from the commit.
+    given_image = requested is not None and "image" in requested.details and "from_release" not in requested.details
+    live = next((e for e in ordered if e.state in IN_PRODUCTION), None)
+    restores = live is not None and live.release.restores is not None
+    after = [e for e in ordered if live is not None and e.seq > live.seq]
+    superseded = next((e for e in after if e.state == S.SUPERSEDED), None)
+    rolled_back = next((e.occurred_at for e in after if e.state == S.ROLLED_BACK
+                        and (superseded is None or e.seq < superseded.seq)), None)
+    return Summary(
+        app=ordered[0].app, release_id=ordered[0].release_id, commit=None if given_image else latest.commit,
+        live_at=live.occurred_at if live else None, restores=restores,
+        replaces=live.release.previous_release if live is not None and restores else None,
+        rolled_back_at=rolled_back, superseded=superseded is not None,
+        superseded_by=None if superseded is None else superseded.details.get("superseded_by"),
+        commit_time=None if given_image else _commit_time(ordered, latest.commit))
+
+
+def _commit_time(events: Sequence[ReleaseEvent], commit: str) -> datetime | None:
+    for event in events:
+        for entry in event.details.get("commits") or ():
+            if isinstance(entry, dict) and entry.get("sha") == commit:
+                # `committed` since the builder records it; an event logged before has the author's `time` only.
+                return _time(entry.get("committed", entry.get("time")))
+    return None
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None  # a time with no offset is no instant to compare
