@@ -21,12 +21,12 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.dora import Change
 from services.shared.dora_history import IN_PRODUCTION as PRODUCTION
-from services.shared.dora_history import STATES, Summary, summarise
-from services.shared.events import ReleaseEvent
+from services.shared.dora_history import STATES, EventFacts, Summary, summarise
 from services.shared.protocol import ReleaseState as S
 
 MAX_RELEASES = 10_000  # ~4 events each parsed, ~0.5 kB kept each
 TICK = timedelta(microseconds=1)
+CHUNK = 1000  # rows fetched at once
 
 
 class JsonText(sa.sql.functions.FunctionElement[str]):
@@ -69,7 +69,9 @@ async def window_summaries(database: ReleaseDatabase, since: datetime, app: str 
         went_live = sa.select(events.c.release_id).where(IN_PRODUCTION, events.c.occurred_at >= since)
         if app is not None:
             went_live = went_live.where(events.c.app == app)
-        summaries = await _summaries(connection, events.c.release_id.in_(went_live))
+        # Joined, not `release_id IN (...)`: SQLite would then walk every event of the read states by the state
+        # index and test each against the list (0.17 s for an empty window over 220,000 events, 1.5 ms joined).
+        summaries = await _summaries(connection, sa.true(), went_live.distinct().subquery("went_live"))
         changes = {(s.app, s.commit) for s in summaries if s.commit is not None and s.live_at is not None}
         apps, commits = sorted({a for a, _ in changes}), sorted({c for _, c in changes})
         if not changes:
@@ -91,17 +93,25 @@ async def _bounded_start(connection: AsyncConnection, since: datetime, app: str 
     return since if beyond is None else in_utc(beyond) + TICK
 
 
-async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool]) -> list[Summary]:
-    query = (sa.select(events.c.release_id, events.c.body)
-             .where(which, FOLDED, events.c.state.in_([s.value for s in STATES]), NOT_A_MEASUREMENT)
-             .order_by(events.c.release_id, events.c.seq))
+async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool],
+                     releases: sa.Subquery | None = None) -> list[Summary]:
+    """The summaries of the releases `which` selects events of, or of those `releases` (a subquery) names."""
+    query = sa.select(events.c.release_id, events.c.body)
+    if releases is not None:
+        query = query.join_from(releases, events, events.c.release_id == releases.c.release_id)
+    query = (query.where(which, FOLDED, events.c.state.in_([s.value for s in STATES]), NOT_A_MEASUREMENT)
+             .order_by(events.c.release_id, events.c.seq)
+             .execution_options(yield_per=CHUNK))
     summaries: list[Summary] = []
-    current: list[ReleaseEvent] = []
-    async for row in await connection.stream(query):  # one release's events held at a time
-        if current and current[0].release_id != row.release_id:
-            summaries += [s for s in (summarise(current),) if s is not None]
-            current = []
-        current.append(ReleaseEvent.model_validate_json(row.body))
+    current: list[EventFacts] = []
+    # A chunk of rows at a time: row by row, each row was a hand-over to the driver's thread and back (half the
+    # time of a 10,000-release window); one release's events held at a time.
+    async for chunk in (await connection.stream(query)).partitions():
+        for release_id, body in chunk:
+            if current and current[0].release_id != release_id:
+                summaries += [s for s in (summarise(current),) if s is not None]
+                current = []
+            current.append(EventFacts.model_validate_json(body))
     return summaries + [s for s in (summarise(current),) if s is not None]
 
 

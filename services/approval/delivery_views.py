@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -21,6 +24,8 @@ from services.shared.dora import DEFAULT_FAILURE_WINDOW, DeliveryReport, Keys, r
 from services.shared.release import AppName, utcnow
 
 DEFAULT_WINDOW = timedelta(days=30)
+# 30 days' figures move little in a minute, and a window of thousands of releases takes a second or more to read.
+GAUGES_EVERY = 60.0
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
 DEFINITIONS = "https://dora.dev/guides/dora-metrics-four-keys/"
 
@@ -90,27 +95,38 @@ GAUGES = (("deployments", "deployments in the last 30 days"),
           ("time_to_restore_seconds", "median live -> rolled back of failed changes, last 30 days"))
 
 
-def delivery_gauges(registry: CollectorRegistry) -> Middleware:
-    """Gauges per app (and app="" overall) over the last 30 days, computed from the database just before
-    `/metrics` is read: a scrape costs one query, and nothing runs between scrapes."""
+def delivery_gauges(registry: CollectorRegistry, every: float = GAUGES_EVERY,
+                    clock: Callable[[], float] = time.monotonic) -> Middleware:
+    """Gauges per app (and app="" overall) over the last 30 days, computed from the database when `/metrics` is
+    read, at most once every `every` seconds: nothing runs between scrapes, and the scrapes of several
+    Prometheus servers share one computation."""
     gauges = {name: Gauge(f"greenlight_delivery_{name}", text, ["app"], registry=registry) for name, text in GAUGES}
+    computing = asyncio.Lock()
+    computed_at: float | None = None
 
-    @web.middleware
-    async def refresh(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == "/metrics" and DATABASE in request.app:
+    async def compute(database: ReleaseDatabase) -> None:
+        nonlocal computed_at
+        async with computing:  # one at a time: a scrape that waited finds the gauges fresh
+            if computed_at is not None and clock() - computed_at < every:
+                return
             until = utcnow()
-            since = until - DEFAULT_WINDOW
             try:
-                found = await delivery_report(request.app[DATABASE], since, until)
+                found = await delivery_report(database, until - DEFAULT_WINDOW, until)
             except Exception as exc:
                 if not is_outage(exc):
                     raise
-                return await handler(request)  # the last values stay; greenlight_database_up says why
+                return  # the last values stay; greenlight_database_up says why
+            computed_at = clock()
             for name, gauge in gauges.items():
                 gauge.clear()
                 for app, keys in (("", found.overall), *found.apps.items()):
                     if (value := getattr(keys, name)) is not None:
                         gauge.labels(app).set(float(value))
+
+    @web.middleware
+    async def refresh(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/metrics" and DATABASE in request.app:
+            await compute(request.app[DATABASE])
         return await handler(request)
 
     return refresh

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
@@ -16,6 +19,28 @@ from services.shared.protocol import ReleaseState as S
 IN_PRODUCTION = (S.VERIFYING, S.LIVE)
 # The states the four keys read; a store may read only these (of `verifying`, the first: the switcher's).
 STATES = (S.REQUESTED, S.BUILT, *IN_PRODUCTION, S.SUPERSEDED, S.ROLLED_BACK)
+
+
+class _ReleaseFacts(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    commit: str
+    restores: str | None = None
+    previous_release: str | None = None
+
+
+class EventFacts(BaseModel):
+    """The part of a logged event `summarise` reads. A store reading thousands of events parses them into this,
+    not a whole `ReleaseEvent`: the snapshot's validation (its app spec, every field's rule) is most of the cost,
+    and the log's events were validated when they were folded."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    release_id: str
+    app: str
+    seq: int
+    state: S
+    occurred_at: datetime
+    details: dict[str, Any] = {}
+    release: _ReleaseFacts
 
 
 @dataclass(frozen=True)
@@ -34,7 +59,7 @@ class Summary:
     commit_time: datetime | None  # when its commit was committed, as its own build recorded it
 
 
-def summarise(events: Sequence[ReleaseEvent]) -> Summary | None:
+def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary | None:
     """`events`: one release's events in any order, duplicates allowed; only `STATES` are read."""
     ordered = sorted({e.seq: e for e in events}.values(), key=lambda e: e.seq)
     if not ordered:
@@ -59,7 +84,7 @@ def summarise(events: Sequence[ReleaseEvent]) -> Summary | None:
         commit_time=None if given_image else _commit_time(ordered, latest.commit))
 
 
-def _commit_time(events: Sequence[ReleaseEvent], commit: str) -> datetime | None:
+def _commit_time(events: Sequence[ReleaseEvent | EventFacts], commit: str) -> datetime | None:
     for event in events:
         for entry in event.details.get("commits") or ():
             if isinstance(entry, dict) and entry.get("sha") == commit:

@@ -64,6 +64,8 @@ events = sa.Table(
 )
 sa.Index("events_by_offset", events.c.log_offset, unique=True)
 sa.Index("events_by_app_offset", events.c.app, events.c.log_offset)
+# The releases that went live in a window: the delivery metrics (migration 0007).
+sa.Index("events_by_state_time", events.c.state, events.c.occurred_at)
 
 apps = sa.Table(
     "apps", metadata,
