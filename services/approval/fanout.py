@@ -5,7 +5,8 @@ subscriber: with 2,000 streams an event meant 2,000 queries. Here one task follo
 hands each event to every subscriber's queue; a stream resuming from an older offset first reads the
 gap from the database itself, up to where the shared reader was when it subscribed, then takes the
 queue, skipping what it already sent. A subscriber too slow to keep up (queue full) is ended: its
-client reconnects with Last-Event-ID and catches up from the database.
+client reconnects with Last-Event-ID and catches up from the database. An event the read model did not fold (a
+conflicting twin, an illegal transition) carries its `note`, as in `GET /releases/{id}`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from time import monotonic
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +25,8 @@ from services.shared.store import LoggedEvent
 
 log = structlog.get_logger(__name__)
 QUEUE_LIMIT = 1000  # events one subscriber may lag behind before it is ended
+# The reader's pauses after a failure (seconds), doubling up to the most; the first again after a healthy run.
+RETRY_FIRST, RETRY_MOST, BUG_RETRY_FIRST, BUG_RETRY_MOST, HEALTHY_AFTER = 0.1, 5.0, 1.0, 30.0, 30.0
 
 
 class SubscriberTooSlow(Exception):
@@ -45,21 +49,25 @@ class Fanout:
 
     async def _read(self, after: int) -> None:
         # Every stream depends on this one task: a database hiccup (SQLite busy, a PostgreSQL restart) must not
-        # end it, or every stream would idle on pings forever. It resumes after the last offset it handed on.
-        delay, slow = 0.1, 1.0
+        # end it, or every stream would idle on pings forever. It resumes after the last offset it handed on. Its
+        # pauses start over once it ran healthy: kept, the longest one held every stream back at any later blip.
+        delay, slow = RETRY_FIRST, BUG_RETRY_FIRST
         while True:
+            began = monotonic()
             try:
                 await self._follow(self.position)
             except (OSError, SQLAlchemyError) as exc:
+                delay = RETRY_FIRST if monotonic() - began >= HEALTHY_AFTER else delay
                 log.warning("event stream reader: database unavailable; retrying", error=str(exc)[:200],
                             retry_in=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_MOST)
             except Exception as exc:  # a bug: loud, and retried, for the same reason
+                slow = BUG_RETRY_FIRST if monotonic() - began >= HEALTHY_AFTER else slow
                 log.error("event stream reader failed on an unexpected error; retrying", error=repr(exc)[:300],
                           retry_in=slow, exc_info=exc)
                 await asyncio.sleep(slow)
-                slow = min(slow * 2, 30.0)
+                slow = min(slow * 2, BUG_RETRY_MOST)
 
     async def _follow(self, after: int) -> None:
         follow = self.database.follow(after, lambda _: True)
@@ -77,29 +85,36 @@ class Fanout:
                     else:
                         queue.put_nowait(logged)
 
+    async def _release_gap(self, release_id: str, after: int, live_from: int) -> AsyncIterator[LoggedEvent]:
+        # From its history, all folded up to live_from: from the log, a watch (always from the release's start) read
+        # and parsed every event of every app since the log began.
+        stored = [s for s in await self.database.history(release_id)
+                  if s.offset is not None and after < s.offset <= live_from]
+        for event in sorted(stored, key=lambda s: s.offset or 0):
+            yield LoggedEvent(event.offset or 0, event.event, event.note)
+
     async def now(self) -> int:
         """The newest offset handed to subscribers: where a stream that asks for no history starts."""
         await self._ensure_started()
         return self.position
 
-    async def events(self, after: int, match: Callable[[ReleaseEvent], bool]) -> AsyncIterator[LoggedEvent]:
-        """Every event after `after` that matches, forever: the gap from the database, then the shared feed."""
+    async def events(self, after: int, match: Callable[[ReleaseEvent], bool], release_id: str | None = None,
+                     app: str | None = None) -> AsyncIterator[LoggedEvent]:
+        """Every event after `after` that matches (of `release_id`, of `app`: what the gap needs to read), forever:
+        the gap from the database, then the shared feed."""
         await self._ensure_started()
         queue: asyncio.Queue[LoggedEvent | None] = asyncio.Queue(QUEUE_LIMIT)
         self._queues.add(queue)
         live_from = self.position
         try:
             if after < live_from:
-                gap = self.database.follow(after, lambda _: True)
+                # Only what this stream shows is read: (after, live_from], which the projector folded.
+                gap = (self._release_gap(release_id, after, live_from) if release_id is not None
+                       else self.database.follow(after, lambda _: True, app, live_from))
                 async with contextlib.aclosing(gap):  # type: ignore[type-var]
-                    async for logged in gap:  # the rows up to live_from are folded, so this ends
-                        # live_from may be a marker's offset, not an event's: what comes after it is the queue's.
-                        if logged.offset > live_from:
-                            break
+                    async for logged in gap:
                         if match(logged.event):
                             yield logged
-                        if logged.offset == live_from:
-                            break
                 after = live_from
             while True:
                 item = await queue.get()

@@ -78,7 +78,8 @@ class StreamHub:
         """The whole SSE message for an event, made once and shared by every subscriber."""
         payload = self._encoded.get(logged.offset)
         if payload is None:
-            data = EventOut.model_validate({**dict(logged.event), "offset": logged.offset}).model_dump_json()
+            out = {**dict(logged.event), "offset": logged.offset, "note": logged.note}
+            data = EventOut.model_validate(out).model_dump_json()
             payload = f"id: {logged.offset}\nevent: {logged.event.state.value}\ndata: {data}\n\n".encode()
             self.encodings += 1
             self._encoded[logged.offset] = payload
@@ -114,17 +115,19 @@ async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamRes
     release_id = call.params.id
     if await call.request.app[DATABASE].get(release_id) is None:
         raise NotFound("There is no release with that id.")
-    return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id)
+    return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id,
+                         release_id=release_id)
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
     app = call.params.app
-    return await _stream(call, lambda e: app is None or e.app == app, lambda p: app is None or p.app == app)
+    return await _stream(call, lambda e: app is None or e.app == app, lambda p: app is None or p.app == app,
+                         app=app)
 
 
 async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
                   match: Callable[[ReleaseEvent], bool], match_progress: Callable[[Progress], bool],
-                  ) -> web.StreamResponse:
+                  *, release_id: str | None = None, app: str | None = None) -> web.StreamResponse:
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
@@ -134,7 +137,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
         # one per stream: 2,000 streams connecting were 2,000 queries).
         after = call.params.after if call.params.after is not None else await fanout.now()
         # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-        follow = cast(AsyncGenerator[LoggedEvent, None], fanout.events(after, match))
+        follow = cast(AsyncGenerator[LoggedEvent, None], fanout.events(after, match, release_id, app))
         with request.app[FEED].listen(match_progress) as progress:
             async with sse_response(request, ping_interval=hub.ping_interval) as response:
                 hub.open.add(response)

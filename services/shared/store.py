@@ -16,6 +16,7 @@ from services.shared.release import Release
 class LoggedEvent:
     offset: int  # position in the release log: the SSE event id, so a client can resume
     event: ReleaseEvent
+    note: str | None = None  # why the read model did not fold it (a conflicting twin, ...); None if it did
 
 
 @dataclass

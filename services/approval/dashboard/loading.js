@@ -15,7 +15,9 @@ function remember(release) {
 
 function mergeHistory(id, events) {
   const bySeq = new Map((model.histories.get(id) || []).map((e) => [e.seq, e]));
-  for (const event of events) bySeq.set(event.seq, event);
+  // An event with a note was logged but not folded (a retried step's conflicting twin shares its seq): it is
+  // not where the release went, and keyed by seq it would replace the step that was.
+  for (const event of events) if (!event.note) bySeq.set(event.seq, event);
   model.histories.set(id, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
   scheduleRender();
 }

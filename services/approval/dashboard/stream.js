@@ -12,6 +12,7 @@ function onEvent(message) {
     return;
   }
   if (message.lastEventId) model.lastOffset = message.lastEventId;
+  if (event.note) return; // logged, not folded: not where the release went (mergeHistory)
   refreshAppSoon(event.app);
   // The stream may replay old history: a release older than the pages loaded so far belongs to a page not
   // yet loaded ("Load older releases" brings it), so it is not slipped into the list out of turn.

@@ -39,10 +39,11 @@ APP = (sa.select(apps.c.live_colour, *(named.c.snapshot for named in _NAMED.valu
        .where(apps.c.app == sa.bindparam("app")))
 
 
-def followed(after: int, app: str | None) -> sa.Select[Any]:
-    """The next page of logged events after offset `after` (of one app, if given) that a follower may be shown."""
-    query = sa.select(events.c.log_offset, events.c.body).where(events.c.log_offset > after,
-                                                                 events.c.log_offset <= FOLDED_THROUGH)
+def followed(after: int, app: str | None, until: int | None = None) -> sa.Select[Any]:
+    """The next page of logged events after offset `after` (of one app, if given) that a follower may be shown:
+    folded through, and up to `until` if given; each with its note (why it was not folded, or None)."""
+    query = sa.select(events.c.log_offset, events.c.note, events.c.body).where(
+        events.c.log_offset > after, events.c.log_offset <= (FOLDED_THROUGH if until is None else until))
     if app is not None:
         query = query.where(events.c.app == app)
     return query.order_by(events.c.log_offset).limit(PAGE)

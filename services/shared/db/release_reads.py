@@ -115,19 +115,21 @@ class ReleaseReads(FoldSignals):
         rows = await self.rows(queries.staged_since_query(app, since, excluding))
         return Release.model_validate_json(rows[0].snapshot) if rows else None
 
-    async def follow(self, after: int, match: Callable[[ReleaseEvent], bool],
-                     app: str | None = None) -> AsyncIterator[LoggedEvent]:
-        """Every logged event after offset `after` that matches, in log order with none skipped: from the database
-        up to the offset the projector folded through, then live as it folds more. `app` narrows the query itself;
-        `match` is checked on each event."""
+    async def follow(self, after: int, match: Callable[[ReleaseEvent], bool], app: str | None = None,
+                     until: int | None = None) -> AsyncIterator[LoggedEvent]:
+        """Every logged event after offset `after` that matches, in log order with none skipped, each with its note:
+        from the database up to the offset the projector folded through, then live as it folds more; or up to
+        `until` (folded already), and no further. `app` narrows the query itself; `match` is checked on each event."""
         while True:
             seen = self.version
-            rows = await self.rows(queries.followed(after, app))
+            rows = await self.rows(queries.followed(after, app, until))
             for row in rows:
                 after = row.log_offset
                 event = ReleaseEvent.model_validate_json(row.body)
                 if match(event):
-                    yield LoggedEvent(row.log_offset, event)
+                    yield LoggedEvent(row.log_offset, event, row.note)
             if len(rows) == queries.PAGE:
                 continue
+            if until is not None:
+                return
             await self.changed(seen, self.poll_interval)  # the timeout covers writes only another replica saw
