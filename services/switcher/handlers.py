@@ -26,6 +26,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, ReleaseError
 from services.shared.retries import Budget
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
+from services.switcher.capacity import scale_up_standby
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
@@ -79,6 +80,8 @@ class Switcher:
             if not (state.live is target and state.live_release == release.id):
                 if state.live is not expected:
                     raise LiveChanged(expected, state.live)
+                bus.ended.check(switching)
+                await scale_up_standby(self.platform, app, state, target, release.id)
                 # Aborted meanwhile: no traffic for it, and nothing left warm (the deployer frees the colour).
                 await bus.ended.unless_ended(release.id, self.platform.wait_ready(
                     app, target, release.id, self.settings.ready_timeout))

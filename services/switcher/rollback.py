@@ -113,4 +113,8 @@ async def flip_back(platform: Platform, app: AppRef, away: Colour, previous: str
         await platform.switch(app, away, back, previous)
     except (NotReady, LiveChanged, Refused):
         await platform.mark(app, back, previous, ColourStatus.RETIRED)
+        # Its replicas as found: its scale-down timer may have fired already, and none comes for those asked for
+        # here. Unless live traffic went there meanwhile (by hand: the timer's guard), which keeps what it has.
+        if back_state is not None and (await platform.read(app)).live is not back:
+            await platform.scale(app, back, back_state.replicas, if_release=previous, if_status=ColourStatus.RETIRED)
         raise

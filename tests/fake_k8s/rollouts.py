@@ -2,7 +2,8 @@
 
 An image whose repository's last path segment starts with `bad` (`reg/bad:1`, `registry.example/bad@sha256:…`)
 never becomes available; once the Deployment's progressDeadlineSeconds pass, its Progressing condition turns
-False/ProgressDeadlineExceeded.
+False/ProgressDeadlineExceeded. Only for a new rollout: a finished one scaled up again stays unavailable for ever, its
+condition NewReplicaSetAvailable, as the real controller leaves it.
 """
 
 from __future__ import annotations
@@ -84,8 +85,13 @@ class Rollouts:
         if same_template and old_status.get("conditions") and desired <= still_available:
             self._done(namespace, name, generation, desired, replica_set)  # scaled down: immediate
             return
-        progressing = _condition("Progressing", "True", "ReplicaSetUpdated",
-                                 f'ReplicaSet "{replica_set}" is progressing.')
+        finished = [c for c in old_status.get("conditions") or []
+                    if c.get("type") == "Progressing" and c.get("reason") == "NewReplicaSetAvailable"]
+        # A scale-up of a finished rollout is no new rollout: the controller keeps NewReplicaSetAvailable and
+        # estimates no progress (its DeploymentTimedOut is false under that reason), so it never times out.
+        scaled_up = same_template and bool(finished)
+        progressing = finished[0] if scaled_up else _condition(
+            "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{replica_set}" is progressing.')
         available = _available() if still_available else _condition(
             "Available", "False", "MinimumReplicasUnavailable",
             "Deployment does not have minimum availability.")
@@ -96,6 +102,8 @@ class Rollouts:
         if desired and any(_never_available(image) for image in images):
             self._write_status(namespace, name, _status(generation, desired + still_available, desired,
                                                         still_available, [available, progressing]))
+            if scaled_up:
+                return
             await asyncio.sleep(max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay))
             stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
                                f'ReplicaSet "{replica_set}" has timed out progressing.')

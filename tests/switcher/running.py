@@ -49,10 +49,10 @@ class CapturedTimers:
 @contextlib.asynccontextmanager
 async def switcher(bus_settings: BusSettings, kube: KubeTarget, *, scale_down_delay: float = 600.0,
                    platform: Platform | None = None, keep_timers: bool = False, timers: Timers | None = None,
-                   put_back_budget: timedelta = timedelta(hours=24),
+                   put_back_budget: timedelta = timedelta(hours=24), ready_timeout: float | None = None,
                    **kube_overrides: Any) -> AsyncIterator[tuple[web.Application, Tap]]:
     settings = SwitcherSettings(bus=bus_settings, kube=kube.settings(**kube_overrides),
-                                scale_down_delay=scale_down_delay, ready_timeout=kube.patience,
+                                scale_down_delay=scale_down_delay, ready_timeout=ready_timeout or kube.patience,
                                 put_back_budget=put_back_budget)
     try:
         async with tap(bus_settings, kube.patience) as events, \

@@ -15,7 +15,7 @@ import aiohttp
 from services.shared.local.containers import ContainerInfo, Containers, ContainerSpec
 from services.shared.local.marks import ColourMark, MarkStore
 from services.shared.local.settings import LocalSettings
-from services.shared.platform import AppRef, ColourState, NotReady, PlatformError
+from services.shared.platform import AppRef, ColourState, ColourStatus, NotReady, PlatformError
 from services.shared.release import Colour
 
 RELEASE_LABEL = "dev.greenlight.release-id"
@@ -69,6 +69,10 @@ class ColourRunner:
                 raise NotReady(f"{name} does not exist")
             if mark.release_id != release_id:
                 raise NotReady(f"{name} was taken over by release {mark.release_id}")
+            # Freed under the wait (its release ended, seen by another process): stopped, it would read as a
+            # finished rollout of zero replicas; not stopped yet, as ready. Zero replicas alone is finished.
+            if mark.status is ColourStatus.RELEASED:
+                raise NotReady(f"{name} was freed: release {release_id} ended while it rolled out")
             if mark.replicas == 0:
                 return await self.state(app, colour, mark, record.ports[colour], record.readiness_path_of(colour))
             info = await self.containers.inspect(name)

@@ -1,0 +1,36 @@
+"""Replicas for the colour about to take live traffic: never none.
+
+A standby can lose its replicas while it awaits approval (scaled to zero by hand during a long soak, or by an
+autoscaler). Zero desired replicas is a finished rollout to every platform, so the readiness wait alone would let
+the switch point live traffic at a colour with no pods.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.shared.platform import AppRef, AppState, ColourStatus, Platform
+from services.shared.release import Colour
+from services.switcher.announce import Refused
+
+log = structlog.get_logger(__name__)
+
+
+def serving_replicas(app: AppRef, state: AppState) -> int:
+    """What the deployer gives a standby: the live colour's replicas, or the app's own count if it has none."""
+    live = state.colour(state.live) if state.live is not None else None
+    return live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
+
+
+async def scale_up_standby(platform: Platform, app: AppRef, state: AppState, standby: Colour,
+                           release_id: str) -> None:
+    """Give a standby scaled to zero its replicas back (the readiness wait that follows awaits them); only while it
+    is still held for `release_id`: a freed colour (the release ended) is not brought back."""
+    current = state.colour(standby)
+    if current is None or current.replicas > 0:
+        return
+    replicas = serving_replicas(app, state)
+    log.info("standby has no replicas; scaling it up before the switch", colour=standby.value, replicas=replicas)
+    if not await platform.scale(app, standby, replicas, if_release=release_id,
+                                if_status=ColourStatus.AWAITING_APPROVAL):
+        raise Refused(f"{standby} runs no replicas and is no longer held for release {release_id}")
