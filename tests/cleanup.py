@@ -11,7 +11,7 @@ from __future__ import annotations
 import aio_pika
 
 from services.notifier.settings import NotifierSettings
-from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
+from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name, timers_record_name
 from services.shared.settings import BusSettings
 from services.shared.topology import retry_delays, retry_queue_name
 
@@ -26,6 +26,7 @@ def queue_names(settings: BusSettings) -> list[str]:
     tiers = {*retry_delays(settings), *retry_delays(BusSettings())}
     names += [retry_queue_name(prefix + s, delay) for s in SERVICE_QUEUES for delay in tiers]
     names += [deadline_queue_name(settings, step, DeadlineSettings().of(step)) for step in STEP_DEADLINES]
+    names.append(timers_record_name(settings))  # the deadlines' record, once a test set a deadline of its own
     names.append(prefix + "switcher.timers")  # the switcher's scale-down timers (services/switcher/settings.py)
     # The notifier's delay queues, one per backoff step of the default delays (a test's own are fewer).
     notifier = NotifierSettings.model_construct(bus=settings)

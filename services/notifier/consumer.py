@@ -16,7 +16,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from services.notifier.retry import OUTAGES_HEADER, SUBSCRIPTION_HEADER, RetryQueues
 from services.shared.bus import Bus, PublishFailed
-from services.shared.consumer import _bounded
+from services.shared.consumer import _bounded, delivery_attempt
 from services.shared.db.outage import is_outage, outage_of
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
@@ -91,7 +91,7 @@ class NotifierConsumer:
             return
         headers = message.headers or {}
         only = headers.get(SUBSCRIPTION_HEADER)
-        attempt = int(headers.get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+        attempt = delivery_attempt(message)
         if attempt > self.bus.settings.delivery_limit:
             await self._give_up.dead_letter(message, f"notifier gave up after {attempt - 1} deliveries")
             return

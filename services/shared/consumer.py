@@ -15,7 +15,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from services.shared.bus import PUBLISHED, REDELIVERED, RETRIED, Bus, PublishFailed
 from services.shared.db.outage import is_outage, outage_of
 from services.shared.ended import ReleaseEnded
-from services.shared.events import BadMessage, ReleaseEvent, parse_event
+from services.shared.events import BadMessage, ReleaseEvent, check_routing, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
 from services.shared.protocol import ReleaseState, routing_key
@@ -194,6 +194,7 @@ class Consumer:
         RETRIED.set(None)
         try:
             event = parse_event(message.body)
+            check_routing(event, message.routing_key)
         except BadMessage as exc:
             await self._give_up.dead_letter(message, f"{self.queue_name}: {exc}")
             return
@@ -207,7 +208,7 @@ class Consumer:
                 await self._handle_event(message, event)
 
     async def _handle_event(self, message: AbstractIncomingMessage, event: ReleaseEvent) -> None:
-        attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1  # type: ignore[arg-type]
+        attempt = delivery_attempt(message)
         if attempt > self.bus.settings.delivery_limit:
             await self._give_up.unsettled(message, event, attempt)
             return
@@ -252,6 +253,16 @@ class Consumer:
 
     def _budget(self, event: ReleaseEvent) -> Budget | None:
         return self.sub.retry_budget(event) if self.sub.retry_budget is not None else None
+
+
+def delivery_attempt(message: AbstractIncomingMessage) -> int:
+    """Which delivery of `message` this is. A quorum queue sets `x-delivery-count` on a redelivery only and passes a
+    publisher's own through on the first (a dead letter replayed keeps the count its queue gave up at): read on a
+    first delivery, a stale count failed the release unrun, and one that is no number left the message unsettled."""
+    if not message.redelivered:
+        return 1
+    count = (message.headers or {}).get("x-delivery-count")
+    return count + 1 if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 2
 
 
 async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:

@@ -6,13 +6,20 @@ the TTL is out, to `deadline.<step>` on the same exchange, which the deadline wa
 fails the release if it is still in that step. Nothing publishes the timers, so no crash can skip one, and a
 message the broker dead-lettered (delivery limit) still ends in a `failed` release and a free app. One queue
 per step and deadline: all its timers have the same TTL, so they expire in order, and a changed deadline makes
-a new queue instead of a PRECONDITION_FAILED.
+a new queue instead of a PRECONDITION_FAILED. The queues of values no longer in force are unbound at once (left
+bound, a lengthened deadline still failed every release at the old one) and deleted once their last timer fired;
+the names declared are kept in a record queue, which exists only once a deadline differs from its default.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from datetime import timedelta
 
+import aio_pika
+import structlog
 from aio_pika.abc import AbstractRobustConnection
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +37,7 @@ STEP_DEADLINES: dict[str, tuple[S, frozenset[S]]] = {
 }
 STEP_STARTED_BY = {start: step for step, (start, _) in STEP_DEADLINES.items()}
 DEADLINE_KEY = "deadline.{step}"
+log = structlog.get_logger(__name__)
 
 
 class DeadlineSettings(BaseSettings):
@@ -75,5 +83,70 @@ async def declare_deadline_timers(connection: AbstractRobustConnection, bus: Bus
             names.append(name)
     finally:
         await channel.close()
+    await _retire_other_timers(connection, bus, names)
     return names
 
+
+def timers_record_name(bus: BusSettings) -> str:
+    return f"{bus.queue_prefix}deadline.timers"
+
+
+async def _retire_other_timers(connection: AbstractRobustConnection, bus: BusSettings, in_force: list[str]) -> None:
+    """Unbind the timer queues of other values (recorded, or the defaults'); record those still holding timers."""
+    defaults = [deadline_queue_name(bus, step, DeadlineSettings.model_fields[step].default) for step in STEP_DEADLINES]
+    record = timers_record_name(bus)
+    if set(in_force) == set(defaults) and await _count(connection, record) is None:
+        return  # the usual start: the defaults, never changed since deadlines were recorded
+    channel = await connection.channel()
+    try:
+        queue = await channel.declare_queue(record, durable=True, arguments=bus.quorum_arguments())
+        taken, known = [], set(defaults)
+        while (message := await queue.get(no_ack=False, fail=False)) is not None:
+            taken.append(message)
+            with contextlib.suppress(ValueError, TypeError):
+                known.update(name for name in json.loads(message.body) if isinstance(name, str))
+        kept = set(in_force) | {name for name in known - set(in_force) if await _retire(connection, bus, name)}
+        await channel.default_exchange.publish(aio_pika.Message(
+            json.dumps(sorted(kept)).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=record)
+        for message in taken:  # only now: a start cut short leaves the record as it was
+            await message.ack()
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+
+
+async def _retire(connection: AbstractRobustConnection, bus: BusSettings, name: str) -> bool:
+    """Unbind `name`, and delete it once empty; True while it still holds timers (of releases that started before
+    the change: they fire at the value the release started under)."""
+    step = name.removeprefix(f"{bus.queue_prefix}deadline.").split(".")[0]
+    if step not in STEP_DEADLINES or await _count(connection, name) is None:
+        return False
+    channel = await connection.channel()
+    try:
+        queue = await channel.get_queue(name, ensure=False)
+        await queue.unbind(bus.exchange, routing_key("*", STEP_DEADLINES[step][0]))
+        if left := await _count(connection, name):  # counted after the unbind: nothing new comes
+            log.info("the timer queue of a deadline no longer in force goes once its timers fired", queue=name,
+                     timers=left)
+            return True
+        await channel.queue_delete(name)
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+    log.warning("retired the timer queue of a deadline no longer in force", queue=name)
+    return False
+
+
+async def _count(connection: AbstractRobustConnection, name: str) -> int | None:
+    """The messages queue `name` holds; None if there is none. A passive declare on a channel of its own (the broker
+    closes the channel of one that fails), not robust: nothing to redo after a reconnect."""
+    channel = aio_pika.Channel(connection)
+    await channel.initialize()
+    try:
+        return (await channel.declare_queue(name, passive=True)).declaration_result.message_count or 0
+    except aio_pika.exceptions.ChannelClosed:
+        await asyncio.wait_for(channel.closed(), 5)  # else aiormq logs the 404 at exit as an unhandled error
+        return None
+    finally:
+        if not channel.is_closed:
+            await channel.close()

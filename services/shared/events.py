@@ -119,6 +119,14 @@ def _parse_slowly(body: bytes) -> ReleaseEvent:
         raise BadMessage(f"invalid event: {problems}") from exc
 
 
+def check_routing(event: ReleaseEvent, key: str | None) -> None:
+    """A key of the events' own form must be the body's: the queue took the message for the key's state, the handler
+    acts on the body's (a `built` routed as `requested` was built again from `built`, an illegal transition retried
+    to the limit, then its release failed). Retries and timers come back under keys of their own, not checked."""
+    if key and key.startswith("release.") and key != event.routing_key:
+        raise BadMessage(f"routing key {key!r} disagrees with the event's app and state ({event.routing_key!r})")
+
+
 def _consistent(event: ReleaseEvent) -> ReleaseEvent:
     if event.release.id != event.release_id or event.release.state != event.state:
         raise BadMessage("event envelope disagrees with its release snapshot")

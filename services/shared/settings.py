@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from yarl import URL
 
 _SHORT_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -68,6 +69,30 @@ class BusSettings(BaseSettings):
     partition_check_interval: float = Field(0.5, gt=0, description=(
         "seconds between a replica's looks for partitions nobody consumes (the fail-over delay after a "
         "replica dies) and for its fair share of them (default 0.5)"))
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_addresses(cls, value: SecretStr) -> SecretStr:
+        """Each address a URL aiormq can connect to. Unchecked, one without `amqp://` was retried for good, aio-pika
+        logging it whole (its password too: without a scheme it parses none) at every attempt; a blank one or a port
+        that is no number ended in a traceback. The message never holds the value: it may carry a password."""
+        urls = [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+        if not urls:
+            raise ValueError("no broker address; write amqp://user:password@host:5672/vhost")
+        for index, url in enumerate(urls, 1):
+            which = f"address {index} of {len(urls)}" if len(urls) > 1 else "the address"
+            try:
+                parsed = URL(url)
+                parsed.port  # noqa: B018 - yarl checks the port when it is read
+            except ValueError:
+                raise ValueError(f"{which} cannot be read as a URL (a port that is no number from 0 to 65535, "
+                                 "a bracket left open); write amqp://user:password@host:5672/vhost") from None
+            if parsed.scheme not in ("amqp", "amqps"):
+                raise ValueError(f"{which} does not start with amqp:// or amqps://; write "
+                                 "amqp://user:password@host:5672/vhost") from None
+            if not parsed.host:
+                raise ValueError(f"{which} names no host; write amqp://user:password@host:5672/vhost")
+        return value
 
     def amqp_urls(self) -> list[str]:
         """`AMQP_URL` split at its commas: one URL per broker node."""

@@ -72,7 +72,10 @@ def load_settings(cls: type[S]) -> S:
         return cls()
     except ValidationError as exc:
         first = exc.errors()[0]
-        prefix = str(cls.model_config.get("env_prefix") or "")
+        # A group nested in the service's settings (the broker's, the deadlines') reads its own variables when the
+        # service's are built: its error is its own (titled with its class), its field names under its prefix.
+        raised = _settings_titled(cls, exc.title) or cls
+        prefix = str(raised.model_config.get("env_prefix") or "")
         name = "_".join(str(part) for part in first["loc"]).upper()
         variable = name if name.startswith(("GREENLIGHT_", "AMQP_")) else prefix + name
         count = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
@@ -80,6 +83,18 @@ def load_settings(cls: type[S]) -> S:
             raise StartupError(f"{first['msg'].removeprefix('Value error, ')}{count}; fix it in the environment") \
                 from None
         raise StartupError(f"{variable} is invalid: {first['msg']}{count}; fix it in the environment") from None
+
+
+def _settings_titled(cls: type[BaseSettings], title: str) -> type[BaseSettings] | None:
+    """`cls`, or the settings class nested in it (at any depth) whose name is `title`."""
+    if cls.__name__ == title:
+        return cls
+    for field in cls.model_fields.values():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings) and nested is not cls:
+            if (found := _settings_titled(nested, title)) is not None:
+                return found
+    return None
 
 
 def why(exc: BaseException) -> str:
