@@ -21,6 +21,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import Histogram
 
+from services.approval.app_names import AppNames
 from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock, SystemClock
@@ -64,12 +65,14 @@ class ReleaseDesk:
         self.settings = settings
         self.approval_wait = approval_wait
         self.policy = RepositoryPolicy(settings.repository.allow)
+        self.app_names = AppNames(store)
         self._unechoed_after = timedelta(seconds=settings.unechoed_after)
 
     async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
         """Publish `requested`. Effect check: a release of the app already in flight (the database's
         one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
         check_request_fields(ask)
+        await self.app_names.check(ask.app)
         if ask.from_release is not None or not SHA_RE.match(ask.commit or ""):
             # Before a git round trip that would be wasted. A full SHA makes none: the record below refuses a
             # second release in flight by itself, and saves every POST a read.

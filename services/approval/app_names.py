@@ -1,0 +1,51 @@
+"""A new app's name may neither extend another app's with `-` nor be extended so by one.
+
+An app's own secrets are named `<app>` or `<app>-*` (services/deployer/secrets_policy.py), and app names may hold
+`-`. Beside app `tmapp`, a requester could create app `tmapp-secrets` and name tmapp's Secret `tmapp-secrets` as its
+own; app `shop` would own `shop-admin-db`, app `shop-admin`'s. The deployer has no read model to tell them apart,
+so the API refuses such a new app where it is first asked for. Apps that exist keep working, a pair made before
+this rule included. Two replicas asked for `x` and `x-y` in the same millisecond may both say yes: each checks
+what was recorded before it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.approval.errors import Unprocessable
+from services.approval.models import FieldError
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import releases
+
+# The character after `-`: the names that start with `x-` are those in [`x-`, `x.`), a range an index serves (a
+# LIKE on it does not, on SQLite).
+AFTER_DASH = chr(ord("-") + 1)
+
+
+def prefixes(app: str) -> list[str]:
+    """The names `app` extends with `-`: `a-b-c` -> `a`, `a-b`."""
+    parts = app.split("-")
+    return ["-".join(parts[:n]) for n in range(1, len(parts))]
+
+
+class AppNames:
+    def __init__(self, store: ReleaseDatabase) -> None:
+        self.store = store
+        self._known: set[str] = set()  # apps this process saw exist: apps are never deleted, so asked once
+
+    async def check(self, app: str) -> None:
+        """422 naming the app whose name `app` extends (or that extends it) if `app` is new; else nothing."""
+        if app in self._known:
+            return
+        related = sa.or_(releases.c.app == app, releases.c.app.in_(prefixes(app)),
+                         sa.and_(releases.c.app >= f"{app}-", releases.c.app < f"{app}{AFTER_DASH}"))
+        names = {row.app for row in await self.store.rows(sa.select(releases.c.app).where(related).distinct())}
+        if app in names:
+            self._known.add(app)
+            return
+        if names:
+            other = sorted(names)[0]
+            how = f"extends app {other}'s name" if app.startswith(f"{other}-") else f"is how app {other}'s name starts"
+            raise Unprocessable.of_fields([FieldError(loc=["body", "app"], msg=(
+                f"a new app's name must not extend another's with '-': {app} {how}, and an app owns the secrets "
+                f"named <app>-*, so one could read the other's; choose another name"))])
