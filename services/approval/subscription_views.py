@@ -27,7 +27,13 @@ from services.shared.redact import MASK, redact_url
 from services.shared.release import AppName
 from services.shared.runtime import BUS
 from services.shared.subscriber_hosts import PrivateHosts
-from services.shared.subscriptions import SubscriptionExists, SubscriptionId, SubscriptionSpec, SubscriptionTable
+from services.shared.subscriptions import (
+    SLACK_STATES,
+    SubscriptionExists,
+    SubscriptionId,
+    SubscriptionSpec,
+    SubscriptionTable,
+)
 
 log = structlog.get_logger(__name__)
 # The hosts the operator allows although not public: the API's own copy of the notifier's setting, read at start.
@@ -104,8 +110,17 @@ def _check_host(request: web.Request, spec: SubscriptionSpec) -> None:
         raise Unprocessable.of_body_field("url", reason)
 
 
+def _check_delivers(spec: SubscriptionSpec) -> None:
+    # At creation only, not in the spec's own validation: a stored one from before must still load.
+    if spec.states and not spec.wanted():
+        raise Unprocessable.of_body_field("states", (
+            f"a slack subscription posts only {', '.join(SLACK_STATES)} (a person may have to act); "
+            f"{', '.join(spec.states)} would never be delivered"))
+
+
 async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamResponse:
     _check_host(call.request, call.body)
+    _check_delivers(call.body)
     table = await _table(call.request)
     try:
         await table.add(call.body)
