@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from services.shared.repo_policy import public
+from services.shared.public_address import public
 from services.shared.subscriber_hosts import DEFAULT_PORTS, SETTING, PrivateHosts, canonical_host, literal_address
 
 if TYPE_CHECKING:  # a TypedDict since aiohttp 3.10; pyproject still admits 3.9

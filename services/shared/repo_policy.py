@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.shared.public_address import Address, public
+
 SCHEMES = ("https", "http", "ssh", "git")
 DEFAULT_ALLOW = ["https://*", "ssh://*"]
 DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
 SCP_LIKE = re.compile(r"^(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[A-Za-z0-9._/~-]+)$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class RepositoryRefused(ValueError):
@@ -133,12 +134,6 @@ def _remote(scheme: str, host: str, port: int | None, path: str) -> Remote:
         if not _HOSTNAME.match(host):
             raise RepositoryRefused("repository host is not a valid host name or IP address") from None
     return Remote(scheme, host, port or DEFAULT_PORTS[scheme], path)
-
-
-def public(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 class RepositoryPolicy:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.shared.repo_policy import Address, public
+from services.shared.public_address import Address, public
 
 SETTING = "GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS"
 DESCRIPTION = ("comma-separated hosts (`host` or `host:port`, named literally: no globs) the notifier may deliver "
