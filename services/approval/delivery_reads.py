@@ -14,9 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.ext.compiler import compiles
 
 from services.approval.models import in_utc
+from services.shared.db.json_text import json_text
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.dora import Change
@@ -29,32 +29,11 @@ TICK = timedelta(microseconds=1)
 CHUNK = 1000  # rows fetched at once
 
 
-class JsonText(sa.sql.functions.FunctionElement[str]):
-    """The text at `path` in an event's body (JSON text), or NULL."""
-
-    type = sa.String()
-    inherit_cache = False
-
-    def __init__(self, body: Any, *path: str) -> None:
-        super().__init__(body)
-        self.path = path
-
-
-@compiles(JsonText, "sqlite")
-def _json_text_sqlite(element: JsonText, compiler: Any, **kw: Any) -> str:
-    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.{'.'.join(element.path)}')"
-
-
-@compiles(JsonText, "postgresql")
-def _json_text_postgresql(element: JsonText, compiler: Any, **kw: Any) -> str:
-    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) #>> '{{{','.join(element.path)}}}')"
-
-
 FOLDED = sa.and_(events.c.variant == 0, events.c.note.is_(None))
-COMMIT = JsonText(events.c.body, "release", "commit")
+COMMIT = json_text(events.c.body, "release", "commit")
 # The first `verifying` is the switcher's; the analysis adds one per measurement (hundreds in a long watch).
 NOT_A_MEASUREMENT = sa.or_(events.c.state != S.VERIFYING.value,
-                           JsonText(events.c.body, "details", "measurement").is_(None))
+                           json_text(events.c.body, "details", "measurement").is_(None))
 IN_PRODUCTION = sa.and_(events.c.state.in_([s.value for s in PRODUCTION]), NOT_A_MEASUREMENT, FOLDED)
 
 
@@ -117,7 +96,7 @@ async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool],
 
 def _first_builds(apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
     """The first `built` of each (app, commit) that recorded commits (a promotion's records none)."""
-    recorded = JsonText(events.c.body, "details", "commits")
+    recorded = json_text(events.c.body, "details", "commits")
     return (sa.select(sa.func.min(events.c.id))
             .where(events.c.state == S.BUILT.value, FOLDED, events.c.app.in_(apps), COMMIT.in_(commits),
                    recorded.is_not(None), recorded != "[]")
@@ -128,8 +107,8 @@ async def _live_before(connection: AsyncConnection, since: datetime, apps: Seque
                        changes: set[Change]) -> dict[Change, datetime]:
     given_image = (sa.select(events.c.release_id)
                    .where(events.c.state == S.REQUESTED.value, FOLDED, events.c.app.in_(apps),
-                          JsonText(events.c.body, "details", "image").is_not(None),
-                          JsonText(events.c.body, "details", "from_release").is_(None)))
+                          json_text(events.c.body, "details", "image").is_not(None),
+                          json_text(events.c.body, "details", "from_release").is_(None)))
     query = (sa.select(events.c.app, COMMIT.label("sha"), sa.func.min(events.c.occurred_at))
              .where(IN_PRODUCTION, events.c.occurred_at < since, events.c.app.in_(apps),
                     COMMIT.in_(commits), events.c.release_id.not_in(given_image))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 
+from services.shared.db.json_text import json_text
 from services.shared.db.rows import utc
 from services.shared.db.schema import apps, events, projection, releases
 from services.shared.protocol import ReleaseState
@@ -80,22 +80,8 @@ def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | Non
     return query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit)
 
 
-class _ErrorStep(sa.sql.functions.FunctionElement[str]):
-    """The `error.step` of a release's snapshot (JSON text), or NULL: the step it failed in."""
-
-    type = sa.String()
-    inherit_cache = True
-    name = "error_step"
-
-
-@compiles(_ErrorStep, "sqlite")
-def _error_step_sqlite(element: _ErrorStep, compiler: Any, **kw: Any) -> str:
-    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.error.step')"
-
-
-@compiles(_ErrorStep, "postgresql")
-def _error_step_postgresql(element: _ErrorStep, compiler: Any, **kw: Any) -> str:
-    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) #>> '{{error,step}}')"
+# The step a release failed in: its snapshot's `error.step`.
+_ERROR_STEP = json_text(releases.c.snapshot, "error", "step")
 
 
 def staged_since_query(app: str, since: object, excluding: Sequence[str]) -> sa.Select[Any]:
@@ -106,7 +92,7 @@ def staged_since_query(app: str, since: object, excluding: Sequence[str]) -> sa.
     return (sa.select(releases.c.snapshot)
             .where(releases.c.app == app, releases.c.created_at > utc(since),  # type: ignore[arg-type]
                    releases.c.id.not_in(excluding),
-                   sa.or_(releases.c.colour.is_not(None), _ErrorStep(releases.c.snapshot) == "deploy"))
+                   sa.or_(releases.c.colour.is_not(None), _ERROR_STEP == "deploy"))
             .order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(1))
 
 
