@@ -72,6 +72,7 @@ async def test_app_view_shows_live_standby_and_in_flight(client: Client, pipelin
     assert view["standby_release"]["standby_colour"] == "green"
     await client.post(f"/releases/{second}/approve", headers=APPROVER)
     await reach(client, first, S.SUPERSEDED)
+    await reach(client, second, S.LIVE)  # published after the `superseded` (switcher: superseded first)
     view = await (await client.get("/apps/demo", headers=REQUESTER)).json()
     assert view["live_release"]["id"] == second and view["live_colour"] == "green"
     assert view["standby_release"]["id"] == first and view["in_flight"] is None
