@@ -27,7 +27,7 @@ from services.approval.route_table import OPENAPI, ROUTES
 from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.sql import add_sql
-from services.approval.streams import HUB, StreamHub
+from services.approval.stream_hub import HUB, StreamHub
 from services.approval.subscription_views import SUBSCRIBER_HOSTS
 from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.db.runtime import DATABASE

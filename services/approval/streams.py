@@ -14,95 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from typing import cast
 
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse, sse_response
 
-from services.approval.auth import Identity
-from services.approval.errors import ApiError, NotFound
-from services.approval.fanout import Fanout
-from services.approval.models import EventOut, EventStreamParams, ReleaseStreamParams, StreamTicketOut
+from services.approval.errors import NotFound
+from services.approval.models import EventStreamParams, ReleaseStreamParams, StreamTicketOut
 from services.approval.progress_feed import FEED
 from services.approval.routing import Call, reply
+from services.approval.stream_hub import HUB, StreamHub
 from services.approval.tickets import TICKETS
-from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.store import LoggedEvent
 
-ENCODED_KEPT = 4096  # recent events kept serialised; a subscriber further behind re-encodes (rare)
 SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
-
-
-class StreamHub:
-    """The open streams (so shutdown can end them), their limits, and the shared encoded events."""
-
-    def __init__(self, ping_interval: float, max_streams: int, max_per_identity: int) -> None:
-        self.fanout: Fanout | None = None  # made on first use: the database opens in a cleanup context
-        self.ping_interval = ping_interval
-        self.max_streams = max_streams
-        self.max_per_identity = max_per_identity
-        self.open: set[EventSourceResponse] = set()
-        # Counted at admission, before the first await: counting only once a stream was set up let every request
-        # that arrived during the first one's setup (the feed's first query) past the limits.
-        self.admitted = 0
-        self.by_identity: Counter[str] = Counter()
-        self.closing = False
-        self.encodings = 0  # how many times an event was serialised: the test and bench read it
-        self._encoded: OrderedDict[int, bytes] = OrderedDict()
-
-    def admit(self, caller: Identity) -> None:
-        if self.closing:
-            raise ApiError("The service is shutting down; reconnect in a moment.", status=503,
-                           headers={"Retry-After": "1"})
-        if self.admitted >= self.max_streams:
-            raise ApiError("Too many event streams are open; retry later.", status=429,
-                           headers={"Retry-After": "5"})
-        if self.by_identity[caller.name] >= self.max_per_identity:
-            raise ApiError(f"{caller.name} already has {self.max_per_identity} event streams open; close one "
-                           f"or retry later.", status=429, headers={"Retry-After": "5"})
-        self.admitted += 1
-        self.by_identity[caller.name] += 1
-
-    def leave(self, caller: Identity) -> None:
-        self.admitted -= 1
-        self.by_identity[caller.name] -= 1
-        if self.by_identity[caller.name] <= 0:
-            del self.by_identity[caller.name]
-
-    def encode(self, logged: LoggedEvent) -> bytes:
-        """The whole SSE message for an event, made once and shared by every subscriber."""
-        payload = self._encoded.get(logged.offset)
-        if payload is None:
-            out = {**dict(logged.event), "offset": logged.offset, "note": logged.note}
-            data = EventOut.model_validate(out).model_dump_json()
-            payload = f"id: {logged.offset}\nevent: {logged.event.state.value}\ndata: {data}\n\n".encode()
-            self.encodings += 1
-            self._encoded[logged.offset] = payload
-            if len(self._encoded) > ENCODED_KEPT:
-                self._encoded.popitem(last=False)
-        return payload
-
-    def feed(self, database: ReleaseDatabase) -> Fanout:
-        if self.fanout is None:
-            self.fanout = Fanout(database)
-        return self.fanout
-
-    async def close_all(self, app: web.Application) -> None:
-        self.closing = True
-        for response in list(self.open):
-            response.stop_streaming()
-
-    async def stop_feed(self, app: web.Application) -> None:
-        if self.fanout is not None:
-            await self.fanout.close()
-
-
-HUB = web.AppKey("event_streams", StreamHub)
 
 
 async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
