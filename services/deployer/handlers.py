@@ -116,8 +116,7 @@ class Deployer:
                 else:
                     return failed(deploying,
                                   f"standby owned by release {current.release_id} awaiting approval", standby)
-            live = state.colour(state.live) if state.live is not None else None
-            replicas = live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
+            replicas = state.serving_replicas(app.spec.replicas)
             rollout = Rollout(release.id, release.commit, release.image)
             await self.platform.deploy(app, standby, rollout, replicas)
             async with rollout_progress(self.platform, app, standby, replicas, reporter,

@@ -88,6 +88,12 @@ class AppState:
         """The colour a new release goes to: the one not live (blue for an app's first release)."""
         return self.live.other if self.live is not None else Colour.BLUE
 
+    def serving_replicas(self, default: int) -> int:
+        """The replicas a standby gets: what the live colour runs now (scaled by hand or by an autoscaler since the
+        app's first release), or `default` (greenlight.yaml's `replicas`) when nothing live runs any."""
+        live = self.colour(self.live) if self.live is not None else None
+        return live.replicas if live is not None and live.replicas > 0 else default
+
 
 class PlatformError(Exception):
     """Base of the adapter's errors; the message is fit for a release's failure reason."""

@@ -19,18 +19,12 @@ from services.switcher.announce import Refused
 log = structlog.get_logger(__name__)
 
 
-def serving_replicas(app: AppRef, state: AppState) -> int:
-    """What the deployer gives a standby: the live colour's replicas, or the app's own count if it has none."""
-    live = state.colour(state.live) if state.live is not None else None
-    return live.replicas if live is not None and live.replicas > 0 else app.spec.replicas
-
-
 async def scale_up_standby(platform: Platform, app: AppRef, state: AppState, standby: Colour,
                            release_id: str) -> None:
     """Give a standby at least the replicas that serve now (the readiness wait that follows awaits them); only while
     it is still held for `release_id`: a freed colour (the release ended) is not brought back."""
     current = state.colour(standby)
-    replicas = serving_replicas(app, state)
+    replicas = state.serving_replicas(app.spec.replicas)
     if current is None or current.replicas >= replicas:
         return
     log.info("standby has fewer replicas than serve now; scaling it up before the switch", colour=standby.value,
