@@ -29,6 +29,10 @@ class StartupError(RuntimeError):
     naming the setting to fix."""
 
 
+def _addresses(amqp_url: SecretStr) -> list[str]:
+    return [part.strip() for part in amqp_url.get_secret_value().split(",") if part.strip()]
+
+
 class BusSettings(BaseSettings):
     """RabbitMQ wiring. `AMQP_URL` has no prefix (the usual name); the rest is `GREENLIGHT_*`."""
 
@@ -76,7 +80,7 @@ class BusSettings(BaseSettings):
         """Each address a URL aiormq can connect to. Unchecked, one without `amqp://` was retried for good, aio-pika
         logging it whole (its password too: without a scheme it parses none) at every attempt; a blank one or a port
         that is no number ended in a traceback. The message never holds the value: it may carry a password."""
-        urls = [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+        urls = _addresses(value)
         if not urls:
             raise ValueError("no broker address; write amqp://user:password@host:5672/vhost")
         for index, url in enumerate(urls, 1):
@@ -96,7 +100,7 @@ class BusSettings(BaseSettings):
 
     def amqp_urls(self) -> list[str]:
         """`AMQP_URL` split at its commas: one URL per broker node."""
-        return [part.strip() for part in self.amqp_url.get_secret_value().split(",") if part.strip()]
+        return _addresses(self.amqp_url)
 
     def quorum_arguments(self) -> dict[str, Any]:
         """A quorum queue's type, and its members when `queue_replicas` says how many."""
