@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.approval.errors import ApiError
 from services.approval.models import NulFree
 from services.shared.release import CommitSha
 
@@ -51,3 +54,15 @@ class HookResult(BaseModel):
 
 class HookOut(BaseModel):
     results: list[HookResult]
+
+
+def github_json(content_type: str, body: bytes) -> bytes | str:
+    """A GitHub delivery's JSON: the body, or with the content type `form` (the default of GitHub's API) the form field
+    `payload`. Its signature is over the raw body either way, checked before this."""
+    if content_type != "application/x-www-form-urlencoded":
+        return body
+    try:
+        [payload] = parse_qs(body.decode(), max_num_fields=10)["payload"]
+    except (ValueError, KeyError):  # not UTF-8, too many fields, no `payload` or more than one
+        raise ApiError("The form body has no single `payload` field.", status=400) from None
+    return payload

@@ -13,10 +13,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
 from services.approval.settings import Role
-from services.shared.release import AppName
+from services.shared.release import NewAppName
 from services.shared.settings import Duration
 
 MIN_SECRET = 16  # as services/shared/subscriptions.py asks of a subscription's HMAC key
+# GitHub's cap on a delivery: a push lists every file each commit touched (5,000 paths per list, 2,048 commits), so
+# a commit that vendors or regenerates a tree is hundreds of KiB, far past the API's own limit for its JSON bodies.
+GITHUB_PAYLOAD_CAP = 25 * 1024 * 1024
 
 
 class HookApp(BaseModel):
@@ -25,7 +28,8 @@ class HookApp(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    app: AppName
+    # A release's name rule, checked at start: a name POST /releases refuses made every push to it a 500.
+    app: NewAppName
     repository: str = Field(min_length=1, max_length=500)
     branch: str = Field("main", min_length=1, max_length=255)
     # Other spellings of the same repository a payload may name (html_url, ssh_url, ...).
@@ -60,6 +64,9 @@ class HookSettings(BaseSettings):
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
+    max_body_bytes: int = Field(GITHUB_PAYLOAD_CAP, ge=64 * 1024, description=(
+        "largest git webhook body read (the API's other routes keep GREENLIGHT_API_MAX_BODY_BYTES); default 25 MiB, "
+        "GitHub's cap on a delivery, so any push it sends is read"))
     claim_retention: Duration = Field(
         DEFAULT_RETENTION, ge=MIN_RETENTION, description=(
             "how long the claim on a delivery id, a pushed commit or a Slack press is kept (table "

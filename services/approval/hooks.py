@@ -17,7 +17,7 @@ from pydantic import SecretStr, ValidationError
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
 from services.approval.hook_claims import Claims
-from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload
+from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
 from services.approval.hook_settings import HookSettings
 from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
@@ -25,6 +25,7 @@ from services.approval.routing import Call
 from services.approval.sql import SQL
 from services.shared.db.runtime import DATABASE
 from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signature, matches, verify
+from services.shared.sources import GitUnavailable
 
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
 log = structlog.get_logger(__name__)
@@ -38,7 +39,7 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
-    body = await request.read()
+    body = await _read(request)
     header = request.headers.get("X-Hub-Signature-256", "")
     signed(lambda: matches(github_signature(setting.get_secret_value(), body), header),
            "X-Hub-Signature-256 does not match the body.")
@@ -47,7 +48,7 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
         return web.json_response({"results": [{"outcome": "pong"}]})
     if kind != "push":
         return web.json_response({"results": [{"outcome": "ignored", "reason": f"not a push: {kind[:50]}"}]})
-    push = _parse(GitHubPush, body)
+    push = _parse(GitHubPush, github_json(request.content_type, body))
     repo = push.repository
     names = (repo.clone_url, repo.git_url, repo.ssh_url, repo.html_url, repo.url)
     return await _act(request, Push("github", _delivery(request, "X-GitHub-Delivery"), push.ref, push.after,
@@ -55,18 +56,20 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
 
 
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
-    """GitLab push webhook: `X-Gitlab-Token`; `X-Gitlab-Event-UUID` names the delivery."""
+    """GitLab push webhook: `X-Gitlab-Token`; `Idempotency-Key` names the delivery (GitLab 17.4 on: the same across
+    retries and resends), else `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
     header = request.headers.get("X-Gitlab-Token", "")
     signed(lambda: matches(setting.get_secret_value(), header), "X-Gitlab-Token is not the configured token.")
-    body = await request.read()
+    body = await _read(request)
     if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
         return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
     push = _parse(GitLabPush, body)
     project = push.project
     names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
-    return await _act(request, Push("gitlab", _delivery(request, "X-Gitlab-Event-UUID"), push.ref, push.after,
+    delivery = _delivery(request, "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID")
+    return await _act(request, Push("gitlab", delivery, push.ref, push.after,
                                     tuple(n for n in names if n)))
 
 
@@ -74,7 +77,7 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     """Body `{"repository", "ref", "after", "delivery"}` signed as the notifier signs (README)."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
-    body = await request.read()
+    body = await _read(request)
     # verify raises BadSignature alone, whatever the header holds (tests/hooks/test_odd_signature_headers_are_401.py).
     try:
         verify(setting.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
@@ -100,8 +103,16 @@ def signed(check: Callable[[], bool], refusal: str) -> None:
 
 async def _act(request: web.Request, push: Push) -> web.Response:
     desk = PushDesk(request.app[DESK], request.app[DATABASE], await claims(request), request.app[HOOK_SETTINGS])
-    status, results = await desk.push(push)
+    try:
+        status, results = await desk.push(push)
+    except GitUnavailable as exc:  # the git server's trouble, as for POST /releases; the push claimed nothing
+        raise ApiError(f"{exc}; try again shortly.", status=503, headers={"Retry-After": "10"}) from None
     return web.json_response({"results": results}, status=status)
+
+
+async def _read(request: web.Request) -> bytes:
+    """The raw body, up to the hooks' own limit (413 past it): a push payload lists every file its commits touched."""
+    return await request.clone(client_max_size=request.app[HOOK_SETTINGS].max_body_bytes).read()
 
 
 def _configured(setting: SecretStr | None, name: str) -> SecretStr:
@@ -120,7 +131,7 @@ def _delivery(request: web.Request, header: str) -> str:
     return value
 
 
-def _parse(model: type[Payload], body: bytes) -> Any:
+def _parse(model: type[Payload], body: bytes | str) -> Any:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):

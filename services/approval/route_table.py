@@ -35,8 +35,8 @@ from services.shared.subscriptions import SubscriptionSpec
 
 OPENAPI = web.AppKey("openapi", dict)
 HOOK_RESPONSES: dict[int, type[BaseModel] | str] = {
-    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-    422: ErrorOut, 502: ErrorOut}
+    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut,
+    422: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
 
 
 async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
