@@ -83,7 +83,7 @@ class Analyst:
         if (wait := min((at - utcnow()).total_seconds(), check.interval)) > 0:
             await asyncio.sleep(wait)
         measurement = await self.probes[check.provider].measure(check, self._target(event, pre, carry))
-        log.info("measured", check=check.name, value=measurement.value, verdict=measurement.verdict.value)
+        log.info("measured", check=check.name, value=measurement.detail()["value"], verdict=measurement.verdict.value)
         tally = counted(tally, measurement)
         taken_at = {**taken_at, check.name: measurement.at.isoformat()}
         recent = [*recent, measurement.detail()][-self.settings.keep_measurements:]

@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
 
-from services.analysis.probes import Target, judge, measured
+from services.analysis.probes import MAX_ANSWER, Target, capped, judge, measured
 from services.analysis.verdicts import Measurement, Verdict
 from services.shared.analysis_spec import Check
 
-MAX_BODY = 1024 * 1024  # a health or metrics document is kilobytes
+MAX_BODY = MAX_ANSWER  # the bound of every answer a probe reads (probes.capped)
 
 
 def loopback(url: str) -> tuple[str, dict[str, str]]:
@@ -33,16 +33,11 @@ def loopback(url: str) -> tuple[str, dict[str, str]]:
     return urlunsplit(parts._replace(netloc=netloc)), {"Host": host}
 
 
-async def capped(response: aiohttp.ClientResponse) -> bytes | None:
-    """The body, or None once it is past MAX_BODY (the rest is never read)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+def on_target(base: str, path: str) -> str:
+    """`path` under the target's URL, whatever it reads as. Joined by `urljoin`, a path that reads as an absolute
+    URL (`/http://10.0.0.5/`, also after a space or a tab, which URL parsing strips) replaced the target: a check
+    reached any host the service reaches, and its value was published with the measurement."""
+    return base.rstrip("/") + "/" + path.lstrip("/")
 
 
 class HttpProbe:
@@ -52,7 +47,7 @@ class HttpProbe:
     async def measure(self, check: Check, target: Target) -> Measurement:
         assert check.http is not None
         spec = check.http
-        url, headers = loopback(urljoin(target.url, spec.path.lstrip("/")))
+        url, headers = loopback(on_target(target.url, spec.path))
         body: bytes | None = b""
         try:
             async with asyncio.timeout(spec.timeout):
@@ -74,7 +69,7 @@ class HttpProbe:
         value: Any
         try:
             found = [m.value for m in parse_jsonpath(spec.jsonpath).find(json.loads(body))]
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth, as unreadable
             return measured(check, status, Verdict.INCONCLUSIVE, "body is not JSON")
         if not found:
             return measured(check, status, Verdict.INCONCLUSIVE, f"nothing at {spec.jsonpath}")

@@ -11,6 +11,7 @@ about the release.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from services.analysis.verdicts import Measurement, Verdict
+from services.analysis.verdicts import Measurement, Verdict, shown
 from services.shared.analysis_spec import Check, comparable, meets
 from services.shared.release import utcnow
 
@@ -41,20 +42,35 @@ def judge(check: Check, value: Any) -> tuple[Verdict, str]:
         # failure-only check and fail a success-only one; it says nothing about the release, as no sample.
         return Verdict.INCONCLUSIVE, "value NaN: nothing to divide (no traffic?)"
     if check.failure is not None and meets(check.failure, value):
-        return Verdict.FAILED, f"value {value!r} meets the failure condition {check.failure}"
+        return Verdict.FAILED, f"value {shown(value)} meets the failure condition {check.failure}"
     # A value of another type (a list where a jsonpath matched several, a number sent as text, null) meets no
     # `<op> <number>`: judged, a failure-only check passed it and a success-only one failed it. Argo counts a
     # condition it cannot evaluate an error; here it says nothing the condition weighs.
     for which, condition in (("failure", check.failure), ("success", check.success)):
         if condition is not None and not comparable(condition, value):
-            return Verdict.INCONCLUSIVE, f"value {value!r} cannot be judged by {which}: {condition}"
+            return Verdict.INCONCLUSIVE, f"value {shown(value)} cannot be judged by {which}: {condition}"
     if check.success is not None:
         if meets(check.success, value):
-            return Verdict.SUCCESSFUL, f"value {value!r} meets {check.success}"
+            return Verdict.SUCCESSFUL, f"value {shown(value)} meets {check.success}"
         if check.failure is None:  # only a success condition: missing it is a failure (as in Argo)
-            return Verdict.FAILED, f"value {value!r} does not meet {check.success}"
-        return Verdict.INCONCLUSIVE, f"value {value!r} meets neither {check.success} nor {check.failure}"
-    return Verdict.SUCCESSFUL, f"value {value!r} does not meet the failure condition {check.failure}"
+            return Verdict.FAILED, f"value {shown(value)} does not meet {check.success}"
+        return Verdict.INCONCLUSIVE, f"value {shown(value)} meets neither {check.success} nor {check.failure}"
+    return Verdict.SUCCESSFUL, f"value {shown(value)} does not meet the failure condition {check.failure}"
+
+
+MAX_ANSWER = 1024 * 1024  # one series' sample is a few hundred bytes; an app's health document is kilobytes
+
+
+async def capped(response: aiohttp.ClientResponse) -> bytes | None:
+    """The body, or None once it is past MAX_ANSWER (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 PLACEHOLDER = re.compile(r"\{\{\s*(app|colour|release)\s*\}\}")
@@ -75,7 +91,13 @@ class PrometheusProbe:
             async with asyncio.timeout(self.timeout):
                 async with self.session.get(self.url, params={"query": query}) as response:
                     status = response.status
-                    answer = await response.json(content_type=None)
+                    body = await capped(response)
+            # The query is the repository's: a subquery (`vector(1)[1y:1s]`) is hundreds of MB of samples, which
+            # were read and parsed whole before they turned out to be no single value.
+            if body is None:
+                return measured(check, None, Verdict.INCONCLUSIVE, f"prometheus answer larger than {MAX_ANSWER} "
+                                                                   f"bytes; not read: a check judges one value")
+            answer = json.loads(body) if body.strip() else None
         except (TimeoutError, aiohttp.ClientError) as exc:
             return measured(check, None, Verdict.INCONCLUSIVE, f"prometheus did not answer: {type(exc).__name__}")
         except ValueError:  # an error page of a proxy in the way, a cut body

@@ -6,12 +6,24 @@ another replica, continues from the newest event without asking anyone: a timer 
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from services.shared.analysis_spec import Check
+
+# A value matched in an app's body (hostile) may nest: `$..a` matches every level, each holding all below it, and a
+# whole repr wrote the body out once per level (tens of MB from 200 KB, seconds on the loop measuring every app).
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxtuple, _SHOWN.maxdict = 4, 20, 20, 20
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 200
+
+
+def shown(value: Any) -> str:
+    """`repr(value)`, cut short while it is made, not after."""
+    return _SHOWN.repr(value)
 
 
 class Verdict(StrEnum):
@@ -31,7 +43,9 @@ class Measurement:
 
     def detail(self) -> dict[str, Any]:
         """What an event carries: small (a value cut to 200 characters), readable as it stands."""
-        value = self.value if isinstance(self.value, (int, float, bool)) or self.value is None else str(self.value)
+        value = self.value
+        if not (isinstance(value, (int, float, bool, str)) or value is None):
+            value = shown(value)
         if isinstance(value, str) and len(value) > 200:
             value = value[:200] + "…"
         return {"check": self.check, "provider": self.provider, "value": value, "verdict": self.verdict.value,

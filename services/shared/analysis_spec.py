@@ -17,12 +17,21 @@ from typing import Annotated, Any, Literal
 
 from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
 from jsonpath_ng.exceptions import JsonPathParserError  # type: ignore[import-untyped]
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from services.shared.approval_policy import FROM_REPOSITORY
 
 OPERATORS = {"==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge,
              "<": operator.lt, ">": operator.gt}
 CONDITION = re.compile(r"^\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$")
 CheckName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+# Every app's checks share one connection pool (locally one HAProxy address, routed by Host): framing headers on a
+# bodiless request put a pooled connection out of step (another app's next check read as this one's body: failed),
+# Host measured another app, and a CR or LF made aiohttp raise (the handler crashed into "analysis gave up").
+RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te",
+                              "trailer", "upgrade", "expect", "proxy-connection"})
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
 
 
 def check_condition(text: str) -> str:
@@ -75,6 +84,18 @@ class HttpProvider(_Strict):
     expected_status: list[int] = Field([200], description="statuses that count as an answer; others fail")
     jsonpath: str | None = Field(None, description="JSONPath into the body whose value the conditions judge")
     timeout: float = Field(5.0, gt=0, le=60, description="seconds; a slower answer is a failed measurement")
+
+    @field_validator("headers")
+    @classmethod
+    def _plain_headers(cls, headers: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if not (info.context or {}).get(FROM_REPOSITORY):  # a release logged before this rule is still read back
+            return headers
+        for name, value in headers.items():
+            if not HEADER_NAME.fullmatch(name) or name.lower() in RESERVED_HEADERS:
+                raise ValueError(f"{name!r}: a check sets no {', '.join(sorted(RESERVED_HEADERS))}; names are tokens")
+            if not HEADER_VALUE.fullmatch(value):  # the value is not repeated: it may be a credential
+                raise ValueError(f"header {name}: control characters (CR, LF) are not allowed in its value")
+        return headers
 
     @field_validator("jsonpath")
     @classmethod
