@@ -21,7 +21,7 @@ class BuilderSettings(RegistryAccess):
 
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_BUILDER_", extra="ignore", populate_by_name=True)
 
-    port: int = Field(8101, description="HTTP port for /healthz, /readyz and /metrics")
+    port: int = Field(8101, ge=1, le=65535, description="HTTP port for /healthz, /readyz and /metrics")
     registry: str = Field(
         "127.0.0.1:5001",
         description="registry (host[:port][/namespace]) images are tagged for: <registry>/<image>:<commit>",

@@ -16,7 +16,7 @@ class PusherSettings(RegistryAccess):
 
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_PUSHER_", extra="ignore")
 
-    port: int = Field(8102, description="HTTP port for /healthz, /readyz and /metrics")
+    port: int = Field(8102, ge=1, le=65535, description="HTTP port for /healthz, /readyz and /metrics")
     docker_host: str | None = Field(
         None, description="engine API URL (the builder's engine); default: DOCKER_HOST or the Docker socket",
     )

@@ -8,14 +8,16 @@ the broker's handshake), so "configured" means "answers", not only "set". `runti
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from typing import TypeVar
 
 import aio_pika
 import aiodocker
 import aiormq
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
+from pydantic import AliasChoices, ValidationError
+from pydantic_settings import BaseSettings, SettingsError
 
 from services.shared.logs import mask_url_passwords
 from services.shared.settings import StartupError
@@ -83,6 +85,35 @@ def load_settings(cls: type[S]) -> S:
             raise StartupError(f"{first['msg'].removeprefix('Value error, ')}{count}; fix it in the environment") \
                 from None
         raise StartupError(f"{variable} is invalid: {first['msg']}{count}; fix it in the environment") from None
+    except SettingsError as exc:
+        # A list or mapping is decoded from JSON before validation; pydantic-settings' own error names the field
+        # only, and was a traceback. Neither message holds the value (it may be a token or a subscription's secret).
+        field = match.group(1) if (match := re.search(r'field "(\w+)"', str(exc))) else "?"
+        cause = exc.__cause__
+        where = f" ({cause.msg} at line {cause.lineno} column {cause.colno})" \
+            if isinstance(cause, json.JSONDecodeError) else ""
+        raise StartupError(f"{_variable_of(cls, field)} is not valid JSON{where}; fix it in the environment") \
+            from None
+
+
+def _variable_of(cls: type[BaseSettings], field: str) -> str:
+    """The variable of `field` in `cls` or a settings class nested in it: the one set, when several have the name."""
+    candidates = _variables(cls, field)
+    given = {key.upper() for key in os.environ}
+    return next((name for name in candidates if name in given), candidates[0] if candidates else field)
+
+
+def _variables(cls: type[BaseSettings], field: str) -> list[str]:
+    found: list[str] = []
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    for name, info in cls.model_fields.items():
+        nested, alias = info.annotation, info.validation_alias
+        if isinstance(nested, type) and issubclass(nested, BaseSettings) and nested is not cls:
+            found += _variables(nested, field)
+        elif name == field:
+            found += [str(c).upper() for c in alias.choices] if isinstance(alias, AliasChoices) \
+                else [(prefix + name).upper()]
+    return found
 
 
 def _settings_titled(cls: type[BaseSettings], title: str) -> type[BaseSettings] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_URL = "sqlite+aiosqlite:///.local/greenlight.db"
 
@@ -49,3 +51,24 @@ class DatabaseSettings(BaseSettings):
         1800.0, gt=0, description="seconds a starting service may take to bring the database up to the log's end "
                                   "before it gives up (a first projection of a long log takes minutes: about "
                                   "4 minutes per million events here); default 1800")
+
+    @field_validator("url")
+    @classmethod
+    def _one_address(cls, value: SecretStr) -> SecretStr:
+        """Unchecked, a port that is no number or past 65535, or a bracket left open, ended in a traceback when the
+        engine was made, and an `@` left in the password made the rest of it the host, printed as such by the line
+        that says the database does not answer. The message never holds the URL: it carries a password. (A URL
+        SQLAlchemy cannot read at all is named when the engine is made: engine.py.)"""
+        raw = value.get_secret_value()
+        if raw.partition("://")[2].split("/", 1)[0].count("@") > 1:
+            raise ValueError("its password holds an @: percent-encode it (%40), as any of : / @ ? # % in a URL")
+        try:
+            port = make_url(raw).port
+        except ValueError:
+            raise ValueError("its port is no number, or a bracket is left open; write "
+                             "postgresql+asyncpg://user:password@host:5432/db") from None
+        except ArgumentError:  # not a URL at all: engine.py says so, naming what it expects
+            return value
+        if port is not None and not 0 < port < 65536:
+            raise ValueError("its port is not from 1 to 65535")
+        return value
