@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One Dockerfile for the six Greenlight services (approval, builder, pusher, deployer, switcher, notifier).
+# One Dockerfile for the seven Greenlight services (approval, builder, pusher, deployer, switcher, notifier,
+# analysis).
 # Build once per service so each gets its own image name and default command:
 #   docker build -f Dockerfiles/service.Dockerfile --build-arg SERVICE=builder -t greenlight/builder .
 # BASE_IMAGE is a build arg because public images cannot be pulled everywhere Greenlight is built

@@ -54,6 +54,7 @@ async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | Non
     settings = settings or PlatformSettings()
     if chosen(settings.platform, kube) == "kubernetes":
         # Imported here: kubernetes-asyncio is 0.23 s of every start-up, needed on this platform only.
+        import yaml
         from kubernetes_asyncio.config import ConfigException
 
         from services.shared.kube.opening import check_cluster, open_kube_platform
@@ -61,6 +62,12 @@ async def platform_from_env(kube: KubeSettings, settings: PlatformSettings | Non
         async with contextlib.AsyncExitStack() as stack:
             try:
                 kube_platform = await stack.enter_async_context(open_kube_platform(kube))
+            except (yaml.YAMLError, TypeError, AttributeError):
+                # A file that is not YAML, or YAML that is not a mapping, fails inside the client's loader. Its
+                # message is not shown: yaml quotes the text around the fault, and a kubeconfig holds tokens.
+                setting = "GREENLIGHT_KUBE_KUBECONFIG" if kube.kubeconfig else "KUBECONFIG"
+                raise StartupError(f"{setting} names a file that is not a kubeconfig (not YAML, or not a mapping); "
+                                   "point it at the cluster's kubeconfig, or set GREENLIGHT_PLATFORM=local") from None
             except (ConfigException, OSError, ValueError) as exc:
                 if kube.kubeconfig and not await asyncio.to_thread(os.path.isfile, kube.kubeconfig):
                     raise StartupError(f"GREENLIGHT_KUBE_KUBECONFIG={kube.kubeconfig} is not a file; point it at "
