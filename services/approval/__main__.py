@@ -14,7 +14,8 @@ def main() -> None:
     # Read here too, so that an invalid hook secret or allowed subscriber host stops the API with one line naming
     # the setting, not a traceback.
     run(create_app(settings, hooks=settings_or_exit(HookSettings),
-                   subscribers=settings_or_exit(SubscriberHostSettings)), settings.port)
+                   subscribers=settings_or_exit(SubscriberHostSettings)), settings.port,
+        port_setting="GREENLIGHT_API_PORT")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from services.shared.db.metrics import ProjectionCollector, TransactionCpuCollec
 from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.gc_tuning import GcSettings, tune_gc
+from services.shared.listening import HOST_SETTING, bound_socket
 from services.shared.logs import configure_logging
 from services.shared.partitions import PARTITIONED
 from services.shared.releaselog import LogReader
@@ -161,15 +162,17 @@ def settings_or_exit(settings_class: type[S]) -> S:
         sys.exit(f"greenlight: {exc}")
 
 
-def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0) -> None:
+def run(app: web.Application, port: int, host: str | None = None, grace: float = 30.0, *,
+        port_setting: str) -> None:
     # Loopback by default; a container sets GREENLIGHT_HTTP_HOST=0.0.0.0 so kubelet probes reach it.
-    host = host or os.environ.get("GREENLIGHT_HTTP_HOST", "127.0.0.1")
+    host = host or os.environ.get(HOST_SETTING, "127.0.0.1")
     configure_logging()
     # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
     try:
         tune_gc(app, load_settings(GcSettings))
+        sock = bound_socket(host, port, port_setting)
         # run_app "prints" once its site is bound: one structured line a supervisor or test can await.
-        web.run_app(app, host=host, port=port, shutdown_timeout=grace, access_log=None,
+        web.run_app(app, sock=sock, shutdown_timeout=grace, access_log=None,
                     print=lambda _: log.info("serving", host=host, port=port))
     except StartupError as exc:
         sys.exit(f"greenlight: {exc}")

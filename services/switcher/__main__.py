@@ -7,7 +7,7 @@ from services.switcher.settings import SwitcherSettings
 
 def main() -> None:
     settings = settings_or_exit(SwitcherSettings)
-    run(create_app(settings), settings.port, grace=settings.bus.grace_period)
+    run(create_app(settings), settings.port, grace=settings.bus.grace_period, port_setting="GREENLIGHT_SWITCHER_PORT")
 
 
 if __name__ == "__main__":

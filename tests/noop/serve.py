@@ -22,7 +22,8 @@ def main(argv: list[str]) -> int:
     service = argv[0]
     settings = settings_for(service)
     port = int(os.environ.get("GREENLIGHT_NOOP_PORT") or settings.port)
-    run(noop_app(service, Ledger.from_env(), settings), port, grace=settings.bus.grace_period)
+    run(noop_app(service, Ledger.from_env(), settings), port, grace=settings.bus.grace_period,
+        port_setting="GREENLIGHT_NOOP_PORT")
     return 0
 
 
