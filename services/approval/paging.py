@@ -6,12 +6,14 @@ import base64
 import binascii
 from datetime import UTC, datetime
 
+from services.shared.db.rows import utc
 from services.shared.release import Release
 
 
 def position(release: Release) -> tuple[datetime, str]:
-    # Ties on created_at are broken by id, so a cursor names one exact position.
-    return release.created_at, release.id
+    # Ties on created_at are broken by id, so a cursor names one exact position. In UTC, as the database stores it:
+    # a snapshot from the log may give a time without a zone, and a cursor without one is refused below.
+    return utc(release.created_at), release.id
 
 
 def encode_cursor(release: Release) -> str:

@@ -13,6 +13,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from services.shared.db.arrivals import LOCK_OFFSET
 from services.shared.db.driver import fetch
 from services.shared.db.fold import Folded, Item, fold_sync
+from services.shared.db.rows import unfit
 from services.shared.db.wakeup import move_offset_sync
 from services.shared.events import BadMessage, parse_event
 
@@ -50,6 +51,8 @@ def offset_of(message: AbstractIncomingMessage) -> int:
 def item_of(offset: int, body: bytes) -> Item | None:
     try:
         event = parse_event(body)
+        if (why := unfit(event)) is not None:
+            raise BadMessage(f"the database cannot hold it: {why}")
     except BadMessage as exc:
         log.warning("unreadable event in release log", offset=offset, reason=str(exc))
         return None

@@ -25,6 +25,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.db.batches import fold_batch_sync, item_of, offset_of
 from services.shared.db.fold import Folded, Item
+from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER
@@ -103,18 +104,22 @@ class FoldLoop:
                 # A large batch is parsed and folded on the writer's thread: 1000 events never stall the event loop.
                 folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw,
                                                                     small=len(raw) <= SMALL_BATCH)
-            except (OSError, sa.exc.SQLAlchemyError) as exc:
-                if isinstance(exc, sa.exc.IntegrityError) and not raced:
+            except Exception as exc:
+                lost_race = isinstance(exc, sa.exc.IntegrityError)
+                if lost_race and not raced:
                     # Another writer committed some of these rows first (it raised only once that one committed):
                     # fold again at once, and the batch finds them stored. A second failure in a row backs off.
                     raced = True
                     continue
-                # The database is away, or races keep being lost: keep the batch (unacked) and try again.
-                log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_LIMIT)
-                continue
-            except Exception as exc:  # a bug, not the database: loud, but never a silent stop
+                # The database is away, or races keep being lost: keep the batch (unacked) and try again. A
+                # statement the database refused (a value it cannot hold, an operator's trigger) is neither: it was
+                # a warning here, like a restart, every 5 s for good; it is an error with its traceback below.
+                if lost_race or is_outage(exc):
+                    log.warning("projection failed; retrying", error=str(exc).splitlines()[0][:200], retry_in=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_LIMIT)
+                    continue
+                # A bug or a refused statement, not the database being away: loud, but never a silent stop.
                 # Left to end the task, it would stop the read model for good while this process holds the
                 # lease (no other process takes over) and still answers ready. The batch's transaction rolled
                 # back, or committed and is found folded by the retry: retrying is safe.

@@ -39,4 +39,8 @@ def _sqlite(element: JsonText, compiler: Any, **kw: Any) -> str:
 
 @compiles(JsonText, "postgresql")
 def _postgresql(element: JsonText, compiler: Any, **kw: Any) -> str:
-    return f"(CAST({compiler.process(element.clauses, **kw)} AS JSON) #>> '{{{','.join(element.path)}}}')"
+    # PostgreSQL's JSON refuses `\u0000` at any read into the text ("unsupported Unicode escape sequence"), and a
+    # body may hold one (a failed build's reason quoting a hostile RUN's output): one such row failed every read
+    # that looked into it. It reads as U+FFFD; an escaped backslash before it (`\\u0000`) stays valid JSON.
+    text = f"replace({compiler.process(element.clauses, **kw)}, '\\u0000', '\\ufffd')"
+    return f"(CAST({text} AS JSON) #>> '{{{','.join(element.path)}}}')"

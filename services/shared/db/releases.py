@@ -59,7 +59,12 @@ def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
         connection.execute(releases.delete().where(releases.c.id == event.release_id))
     else:
         before = ReleaseEvent.model_validate_json(previous)
-        row = release_row(before.release, before.state in IN_FLIGHT)
+        # A forgotten ending may have freed the app for a release recorded meanwhile: that one keeps it, as the fold
+        # leaves out of flight a release that meets another holding its app (the unique index refused this row and
+        # the whole forget before: a 500, and the record the log never had kept).
+        taken = connection.execute(sa.select(releases.c.id).where(
+            releases.c.app == before.app, releases.c.in_flight, releases.c.id != before.release_id)).first()
+        row = release_row(before.release, before.state in IN_FLIGHT and taken is None)
         connection.execute(releases.update().where(releases.c.id == sa.bindparam("k_id")), [row])
     if others:
         fold_sync(connection, [Item(ReleaseEvent.model_validate_json(body), offset, body) for offset, body in others])

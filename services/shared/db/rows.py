@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.shared.db.schema import apps
+from services.shared.db.schema import apps, events, releases
 from services.shared.events import ReleaseEvent
 from services.shared.release import Release
 
@@ -13,6 +13,31 @@ from services.shared.release import Release
 def utc(value: datetime) -> datetime:
     # SQLite returns naive datetimes; every time Greenlight stores is UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_INT_MAX = 2**31 - 1  # an Integer column on PostgreSQL (seq)
+_BOUNDED = (releases.c.id, releases.c.requested_by, releases.c.approver, events.c.app)
+
+
+def unfit(event: ReleaseEvent) -> str | None:
+    """Why the database cannot hold this event's rows (None if it can). Such an event in the log was refused by
+    every batch that held it (a DataError on PostgreSQL, an OverflowError on either), retried for ever: the
+    projection stopped at it for good."""
+    release = event.release
+    values = (event.release_id, release.requested_by, release.approver, event.app)
+    for column, value in zip(_BOUNDED, values, strict=True):
+        if value is not None and len(value) > column.type.length:  # type: ignore[attr-defined]
+            return f"{column.name} longer than {column.type.length} characters"  # type: ignore[attr-defined]
+    if any("\x00" in (value or "") for value in (*values, event.actor)):
+        return "a NUL character in a stored field"
+    if max(event.seq, release.seq) > _INT_MAX:
+        return f"seq past {_INT_MAX}"
+    try:
+        for when in (event.occurred_at, release.created_at, release.updated_at):
+            utc(when)
+    except OverflowError:
+        return "a time with no UTC equivalent"
+    return None
 
 
 def release_row(release: Release, in_flight: bool) -> dict[str, Any]:
