@@ -126,6 +126,23 @@ def can_transition(current: ReleaseState, target: ReleaseState) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def can_reach(current: ReleaseState, target: ReleaseState, steps: int) -> bool:
+    """Whether `target` can follow `current` after exactly `steps` transitions (each one event, seq + 1): a reader
+    that has not seen the events between still checks the one it has against the table. The states reachable in n
+    steps repeat with a period (the self-loops of analysing and verifying), so a long gap skips whole periods."""
+    states, step, seen = frozenset({current}), 0, dict[frozenset[ReleaseState], int]()
+    while step < steps:
+        if states in seen:
+            period = step - seen.pop(states)
+            step += (steps - step) // period * period
+            seen.clear()
+            continue
+        seen[states] = step
+        states = frozenset(after for state in states for after in TRANSITIONS.get(state, ()))
+        step += 1
+    return target in states
+
+
 def check_transition(current: ReleaseState, target: ReleaseState) -> None:
     if not can_transition(current, target):
         raise IllegalTransition(current, target)

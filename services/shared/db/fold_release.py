@@ -14,7 +14,8 @@ from services.shared.db.appstate import SHOWN_STATES
 from services.shared.db.driver import fetch
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import IN_FLIGHT, can_transition
+from services.shared.protocol import IN_FLIGHT, can_reach
+from services.shared.protocol import ReleaseState as S
 
 log = structlog.get_logger(__name__)
 _LEFT = ""  # a release id never is empty
@@ -77,10 +78,12 @@ def fold_release(event: ReleaseEvent, current: dict[str, Current], holder: Holde
     now = current.get(event.release_id)
     if now is not None and event.seq <= now.seq:
         return "late"  # an older event arriving after a newer one: history only
-    if now is not None and event.seq == now.seq + 1:
-        # A conflicting twin of the current seq may be the branch this event continues.
+    if now is not None:
+        # A conflicting twin of the current seq may be the branch this event continues. Past a gap (the events
+        # between not folded yet), the event must still be reachable in as many steps: `live` two seqs after
+        # `building` was folded, where the same event one seq after it was refused.
         froms = [now.state, *(v[1] for v in variants[(event.release_id, now.seq)])]
-        if not any(can_transition(s, event.state) for s in froms):  # type: ignore[arg-type]
+        if not any(can_reach(S(s), event.state, event.seq - now.seq) for s in froms):
             log.warning("illegal transition in the log: kept in history, not folded", release=event.release_id,
                         current=now.state, seq=event.seq, state=event.state.value)
             return f"illegal transition {now.state} -> {event.state.value}"
