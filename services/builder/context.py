@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from services.builder.contained import OutsideRepository, directory_inside
+from services.builder.dockerfile_mounts import MountRefused, check_mounts
 from services.builder.ignore import check_patterns, included_paths
 from services.builder.ignore_glob import IgnoreFileError
 from services.shared.appspec import AppSpec
@@ -31,6 +32,10 @@ class ContextError(Exception):
 
 def make_context(checkout: Path, spec: AppSpec, dockerfile: bytes, max_bytes: int) -> tuple[IO[bytes], str]:
     """(open archive positioned at 0, Dockerfile path inside it). Blocking: run in a thread."""
+    try:
+        check_mounts(dockerfile)
+    except MountRefused as exc:
+        raise ContextError(str(exc)) from None
     root = checkout.resolve()
     try:
         context_dir = directory_inside(root, spec.context)

@@ -70,6 +70,11 @@ class GitCli(GitRunner):
         return commit if borrowed else await self._fetch_remote(remote, commit, workdir)
 
     async def _check_out(self, repository: str, commit: str, target: str, workdir: Path) -> None:
+        # A pack of a few MB can hold GBs of zeros, which checkout writes faster than the watcher looks (every 0.5 s):
+        # the tree's size is known before a byte of it is written.
+        room = self.max_bytes - await asyncio.to_thread(directory_size, workdir)
+        if await self._tree_bytes(workdir, target, room) > room:
+            raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
         rc, _ = await self._git(workdir, ["checkout", "-q", "--detach", target], check=False)
         if rc != 0:
             raise SourceError(f"commit {commit} is not in {repository}")

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -127,6 +127,10 @@ def parse_remote(repository: str) -> Remote:
 
 
 def _remote(scheme: str, host: str, port: int | None, path: str) -> Remote:
+    # A path glob is matched as written, but curl drops `..` segments before it asks (and a server decodes
+    # `%2e%2e`): `/org/../other/x` matched `/org/*` and fetched `/other/x`.
+    if any(segment in (".", "..") for segment in unquote(path).split("/")):
+        raise RepositoryRefused("repository path must not have '.' or '..' segments")
     host = host.lower()
     try:
         ipaddress.ip_address(host)
