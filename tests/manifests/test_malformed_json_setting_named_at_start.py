@@ -8,16 +8,13 @@ field, not the variable to fix.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.failed_start import failed_start
 from tests.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cret-value-8812-never-shown"
 # service, variable, a value that is not JSON (truncated, or plain text)
 CASES = {
@@ -32,21 +29,14 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_setting_that_is_not_json_is_one_line_naming_it(case: str, tmp_path: Path) -> None:
     service, variable, value = CASES[case]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENLIGHT_", "DOCKER_HOST", "KUBECONFIG"))}
-    env.update({
-        "PYTHONPATH": str(ROOT), "GREENLIGHT_LOG_JSON": "true", variable: value,
+    last, output = failed_start(service, {
+        variable: value,
         # Nothing listens there: should the settings pass, the service must not reach anyone's broker or database.
         "AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
         "GREENLIGHT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
         "GREENLIGHT_PLATFORM": "local", "GREENLIGHT_LOCAL_STATE_DIR": str(tmp_path / "platform"),
         "GREENLIGHT_LOCAL_HAPROXY_DIR": str(tmp_path / "haproxy"),
     })
-    done = subprocess.run([sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
-    output = done.stderr + done.stdout
-    assert done.returncode == 1, output[-2000:]
-    assert "Traceback" not in output, output[-2000:]
-    last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"greenlight: {variable} is not valid JSON"), last
     assert last.endswith("fix it in the environment"), last
     assert SECRET not in output
