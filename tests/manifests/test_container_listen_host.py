@@ -16,8 +16,9 @@ def bound_host(monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> str:
     seen: dict[str, Any] = {}
     monkeypatch.setattr(runtime.web, "run_app", lambda app, **options: seen.update(options))
     monkeypatch.setattr(runtime, "configure_logging", lambda: None)
-    runtime.run(web.Application(), 8101, **kwargs)
-    host: str = seen["host"]
+    runtime.run(web.Application(), 0, port_setting="GREENLIGHT_TEST_PORT", **kwargs)
+    with seen["sock"] as sock:  # bound by run before the app starts (services/shared/listening.py)
+        host: str = sock.getsockname()[0]
     return host
 
 
