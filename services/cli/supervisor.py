@@ -35,9 +35,19 @@ class Supervisor:
             self.children.append(child)
 
     async def await_healthy(self) -> bool:
-        """Wait for each /healthz; False if any child exited or never became healthy."""
+        """Wait for each /healthz; False as soon as any child exited or never became healthy: the rest are not
+        waited for (up to the health timeout each), the stack is stopped at once."""
         async with httpx.AsyncClient(timeout=2.0) as http:
-            await asyncio.gather(*(self._await_healthy(http, child) for child in self.children))
+            waits = [asyncio.create_task(self._await_healthy(http, child)) for child in self.children]
+            try:
+                for done in asyncio.as_completed(waits):
+                    await done
+                    if any(child.status not in ("healthy", "starting") for child in self.children):
+                        break
+            finally:
+                for wait in waits:
+                    wait.cancel()
+                await asyncio.gather(*waits, return_exceptions=True)
         return all(child.status == "healthy" for child in self.children)
 
     async def watch(self, stop: asyncio.Event) -> ChildStatus | None:
