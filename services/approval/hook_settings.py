@@ -36,8 +36,11 @@ class HookApp(BaseModel):
     aliases: tuple[str, ...] = ()
 
     def names(self, repository: str) -> bool:
-        return repository.rstrip("/").removesuffix(".git") in {
-            r.rstrip("/").removesuffix(".git") for r in (self.repository, *self.aliases)}
+        # In any case: GitHub and GitLab route `Acme/App` to `acme/app`, and a payload spells it as the host stores
+        # it. Only which app a push releases is decided here; the release clones the configured URL.
+        def key(url: str) -> str:
+            return url.casefold().rstrip("/").removesuffix(".git")
+        return key(repository) in {key(r) for r in (self.repository, *self.aliases)}
 
 
 class SlackUser(BaseModel):
