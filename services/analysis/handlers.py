@@ -80,8 +80,10 @@ class Analyst:
         # The due time comes from the log, so a restart resumes the same schedule. It is never more than one
         # interval away (an interval after the check's last measurement, which is past), but it counts from clocks
         # of other hosts: one ahead would hold the message past RabbitMQ's consumer_timeout, for good.
+        # A release ending meanwhile (aborted) stops the wait at once (ReleaseEnded, acked by the consumer): it held
+        # the message and a prefetch slot for up to an interval, to have its measurement refused at the publish.
         if (wait := min((at - utcnow()).total_seconds(), check.interval)) > 0:
-            await asyncio.sleep(wait)
+            await bus.ended.unless_ended(event.release_id, asyncio.sleep(wait))
         measurement = await self.probes[check.provider].measure(check, self._target(event, pre, carry))
         log.info("measured", check=check.name, value=measurement.detail()["value"], verdict=measurement.verdict.value)
         tally = counted(tally, measurement)

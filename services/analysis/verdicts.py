@@ -6,6 +6,7 @@ another replica, continues from the newest event without asking anyone: a timer 
 
 from __future__ import annotations
 
+import math
 import reprlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +45,9 @@ class Measurement:
     def detail(self) -> dict[str, Any]:
         """What an event carries: small (a value cut to 200 characters), readable as it stands."""
         value = self.value
-        if not (isinstance(value, (int, float, bool, str)) or value is None):
+        if isinstance(value, float) and not math.isfinite(value):  # JSON has none: written as null, "no sample"
+            value = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"  # as Prometheus writes them
+        elif not (isinstance(value, (int, float, bool, str)) or value is None):
             value = shown(value)
         if isinstance(value, str) and len(value) > 200:
             value = value[:200] + "…"

@@ -32,6 +32,12 @@ RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "co
                               "trailer", "upgrade", "expect", "proxy-connection"})
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+# Each measurement is an event carrying the spec and every check's tally, logged, projected and streamed: a 256 KB
+# greenlight.yaml held ~4,400 checks of 100 measurements each, taken back to back (gigabytes per phase). Bounds of
+# a repository's greenlight.yaml only (FROM_REPOSITORY), so a release logged before them is still read back.
+MAX_CHECKS = 20  # per phase
+MAX_MEASUREMENTS = 200  # per phase: the checks' counts added up
+MIN_INTERVAL = 0.1  # seconds
 
 
 def check_condition(text: str) -> str:
@@ -55,11 +61,18 @@ def _parsed(condition: str) -> tuple[Any, Any]:
 
 
 def comparable(condition: str, value: Any) -> bool:
-    """Whether `condition` can judge `value`: a number only against a number; for an order, the literal's type."""
+    """Whether `condition` can judge `value`: a number only against a number; for an order, the literal's type.
+    A boolean is no number either way (in Python `1 == True`: `== true` passed an answer of 1)."""
     op, literal = _parsed(condition)
-    if isinstance(literal, (int, float)) and not isinstance(literal, bool):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if _number(literal):
+        return _number(value)
+    if isinstance(literal, bool) and _number(value):
+        return False
     return type(value) is type(literal) or op in (operator.eq, operator.ne)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def meets(condition: str, value: Any) -> bool:
@@ -125,6 +138,13 @@ class Check(_Strict):
     http: HttpProvider | None = None
     prometheus: PrometheusProvider | None = None
 
+    @field_validator("interval")
+    @classmethod
+    def _not_too_often(cls, value: float, info: ValidationInfo) -> float:
+        if (info.context or {}).get(FROM_REPOSITORY) and value < MIN_INTERVAL:
+            raise ValueError(f"must be at least {MIN_INTERVAL:g} (seconds between measurements)")
+        return value
+
     @model_validator(mode="after")
     def _one_provider(self) -> Check:
         if (self.http is None) == (self.prometheus is None):
@@ -146,8 +166,15 @@ class AnalysisSpec(_Strict):
 
     @field_validator("pre", "post")
     @classmethod
-    def _unique_names(cls, checks: list[Check]) -> list[Check]:
+    def _unique_and_bounded(cls, checks: list[Check], info: ValidationInfo) -> list[Check]:
         names = [c.name for c in checks]
         if len(set(names)) != len(names):
             raise ValueError("check names must be unique")
+        if not (info.context or {}).get(FROM_REPOSITORY):
+            return checks
+        if len(checks) > MAX_CHECKS:
+            raise ValueError(f"{len(checks)} checks; at most {MAX_CHECKS} checks per phase")
+        if (total := sum(c.count for c in checks)) > MAX_MEASUREMENTS:
+            raise ValueError(f"the checks' counts add up to {total} measurements; at most {MAX_MEASUREMENTS} "
+                             f"per phase (each is an event)")
         return checks
