@@ -112,6 +112,11 @@ def _check_host(request: web.Request, spec: SubscriptionSpec) -> None:
 
 def _check_delivers(spec: SubscriptionSpec) -> None:
     # At creation only, not in the spec's own validation: a stored one from before must still load.
+    try:
+        spec.secret.get_secret_value().encode()
+    except UnicodeEncodeError:  # a lone surrogate: receivers key their HMAC with the secret's UTF-8 bytes
+        raise Unprocessable.of_body_field("secret", "the secret has no UTF-8 form (a lone surrogate escape, such "
+                                                    "as \\ud800): no receiver could check a signature") from None
     if spec.states and not spec.wanted():
         raise Unprocessable.of_body_field("states", (
             f"a slack subscription posts only {', '.join(SLACK_STATES)} (a person may have to act); "

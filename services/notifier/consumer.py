@@ -9,6 +9,7 @@ an unparsable body, the message is dead-lettered with the reason and the release
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -41,6 +42,9 @@ class NotifierConsumer:
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._give_up = GiveUp(bus, "notifier", queue)
+        # Per release, the events parked for a database outage, which no record can show pending: (seq, only) ->
+        # (backoff step, when to stop waiting for it). A later event of the release waits behind them (`_ahead`).
+        self._outage_parked: dict[str, dict[tuple[int, str | None], tuple[int, float]]] = {}
 
     async def declare(self) -> None:
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, [])  # bound: notified.py
@@ -48,6 +52,7 @@ class NotifierConsumer:
     async def consume(self, channel: AbstractChannel) -> None:
         """Consume on `channel` (its prefetch set), the one the queue's lock is held on (active.py)."""
         self._holding = False
+        self._outage_parked.clear()  # a replica that held the queue meanwhile took what they were
         self._channel = channel
         self._queue = await channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
@@ -89,33 +94,45 @@ class NotifierConsumer:
         except BadMessage as exc:
             await self._give_up.dead_letter(message, f"{self.queue_name}: {exc}")
             return
-        headers = message.headers or {}
-        only = headers.get(SUBSCRIPTION_HEADER)
+        only = str(raw) if (raw := (message.headers or {}).get(SUBSCRIPTION_HEADER)) is not None else None
         attempt = delivery_attempt(message)
         if attempt > self.bus.settings.delivery_limit:
             await self._give_up.dead_letter(message, f"notifier gave up after {attempt - 1} deliveries")
             return
-        try:
-            async with self._locks.hold(event.release_id):
-                await self.handle(event, str(only) if only is not None else None)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if is_outage(exc):
-                await self._wait_out(message, event, str(only) if only is not None else None, exc)
+        async with self._locks.hold(event.release_id):  # parking for an outage too: the next event sees it
+            try:
+                if (level := self._ahead(event, only)) is not None:
+                    await self.retries.park(event, only, level=level, outages=_outages(message))
+                else:
+                    await self.handle(event, only)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_outage(exc):
+                    await self._wait_out(message, event, only, exc)
+                    return
+                log.warning("notification failed; will be redelivered", attempt=attempt, error=repr(exc),
+                            release=event.release_id)
+                await settle(message.nack(requeue=True))
                 return
-            log.warning("notification failed; will be redelivered", attempt=attempt, error=repr(exc),
-                        release=event.release_id)
-            await settle(message.nack(requeue=True))
-            return
         await settle(message.ack())
+
+    def _ahead(self, event: ReleaseEvent, only: str | None) -> int | None:
+        """The step to wait at behind an earlier event of the release parked for an outage: sent at once, a later
+        event came before it (the records that order them could not be written)."""
+        parked = self._outage_parked.pop(event.release_id, {})
+        parked.pop((event.seq, only), None)  # this one, back
+        parked = {key: step for key, step in parked.items() if time.monotonic() < step[1]}
+        if parked:
+            self._outage_parked[event.release_id] = parked
+        return max((level for (seq, _), (level, _) in parked.items() if seq < event.seq), default=None)
 
     async def _wait_out(self, message: AbstractIncomingMessage, event: ReleaseEvent, only: str | None,
                         exc: BaseException) -> None:
         """The database away (subscriptions and delivery records live there): the event waits on the broker at the
         next step of the delivery backoff, for the same subscriptions; past the last step it is dead-lettered
         with the reason. Requeued at once instead, it spent its deliveries in a second and was lost."""
-        outages = int((message.headers or {}).get(OUTAGES_HEADER) or 0)  # type: ignore[arg-type]
+        outages = _outages(message)
         if outages >= self.retries.levels:
             await self._give_up.dead_letter(message, f"notifier: {outage_of(exc)} ({outages} retries)")
             return
@@ -125,6 +142,14 @@ class NotifierConsumer:
             log.warning("could not park a notification; will be redelivered", error=str(park_error))
             await settle(message.nack(requeue=True))
             return
+        # Waited for no longer than its step and every step together: should it not come back, nothing waits on.
+        until = time.monotonic() + self.retries.delays[outages] + sum(self.retries.delays)
+        self._outage_parked.setdefault(event.release_id, {})[(event.seq, only)] = (outages, until)
         log.warning("database unavailable; notification parked", release=event.release_id, retry=outages + 1,
                     error=str(outage_of(exc)))
         await settle(message.ack())
+
+
+def _outages(message: AbstractIncomingMessage) -> int:
+    """How many times the database was away for this event so far."""
+    return int((message.headers or {}).get(OUTAGES_HEADER) or 0)  # type: ignore[arg-type]

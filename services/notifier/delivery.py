@@ -45,7 +45,8 @@ class HttpPoster:
             # check to a host it did not pass (a literal address is checked above, not by the resolver).
             async with self.session.post(url, data=body, headers=headers, timeout=self.timeout,
                                          allow_redirects=False) as response:
-                await response.read()
+                # The status is the answer: the body is left unread (the connection closed with it unless it had all
+                # come), as one read to its end held a 2xx past the timeout, a failure, and buffered it all.
                 if 200 <= response.status < 300:
                     return Attempt(True)
                 return Attempt(False, f"HTTP {response.status}")

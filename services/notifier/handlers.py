@@ -46,7 +46,15 @@ class Notifier:
 
     async def handle(self, event: ReleaseEvent, only: str | None) -> None:
         """Deliver `event` to every matching subscription, or to `only` (a retry for that one)."""
-        for subscription in await self.subscriptions():
+        subscriptions = await self.subscriptions()
+        if only is not None and all(s.id != only for s in subscriptions):
+            # Removed while this waited: left pending, its record held the release's later events for one
+            # re-created under the same id, as a retry still to come, and showed pending for good.
+            await self.records.orphaned(only, event, "subscription removed")
+            log.info("subscription removed; its pending delivery recorded failed", subscription=only,
+                     release=event.release_id)
+            return
+        for subscription in subscriptions:
             if only is not None and subscription.id != only:
                 continue
             if not subscription.matches(event):  # a Slack one only for the states it has a message for

@@ -76,6 +76,14 @@ class DeliveryRecords:
             )).values(status=status.value, attempts=deliveries.c.attempts + 1, last_error=error,
                       updated_at=utcnow()))
 
+    async def orphaned(self, subscription_id: str, event: ReleaseEvent, reason: str) -> None:
+        """A pending delivery whose subscription is gone: failed, without an attempt, so nothing waits on it."""
+        async with self.engine.begin() as connection:
+            await connection.execute(update(deliveries).where(and_(
+                deliveries.c.subscription_id == subscription_id, deliveries.c.event_id == event.message_id,
+                deliveries.c.status == Status.PENDING.value,
+            )).values(status=Status.FAILED.value, last_error=reason, updated_at=utcnow()))
+
     async def of_release(self, release_id: str) -> list[Record]:
         query = select(deliveries).where(deliveries.c.release_id == release_id).order_by(
             deliveries.c.subscription_id, deliveries.c.seq)

@@ -67,4 +67,6 @@ def github_signature(secret: str, body: bytes) -> str:
 
 
 def _mac(secret: str, timestamp: int, body: bytes) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    # surrogatepass: a secret may hold a lone surrogate (JSON carries `\ud800`), which plain encode() refuses.
+    key = secret.encode("utf-8", "surrogatepass")
+    return hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()

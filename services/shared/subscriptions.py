@@ -88,4 +88,6 @@ class SubscriptionTable:
     async def all(self) -> list[SubscriptionSpec]:
         async with self.engine.connect() as connection:
             rows = (await connection.execute(select(subscriptions.c.spec).order_by(subscriptions.c.id))).all()
-        return [SubscriptionSpec.model_validate_json(row.spec) for row in rows]
+        # Read back as `add` wrote it (json.dumps) and the API parsed it (json.loads): pydantic's own JSON parser
+        # refuses a lone surrogate (`\ud800`) in a secret, and one such row failed every read, every delivery.
+        return [SubscriptionSpec.model_validate(json.loads(row.spec)) for row in rows]
