@@ -113,6 +113,8 @@ class BuildHandler:
         if not IMAGE_NAME.match(image):
             return Outcome(spec=spec, error=ReleaseError(
                 step="spec", reason=f"image name {image!r} is not a valid repository name"))
+        if (foreign := spec.foreign_image(release.app)) is not None:
+            return Outcome(spec=spec, error=ReleaseError(step="spec", reason=foreign))
         try:
             dockerfile = await asyncio.to_thread(read_dockerfile, checkout, spec)
         except AppSpecError as exc:

@@ -50,5 +50,7 @@ class Outcome:
 
 
 def prebuilt(release: Release, spec: AppSpec) -> Outcome:
+    if (foreign := spec.foreign_image(release.app)) is not None:  # the pusher refuses it too; here it fails sooner
+        return Outcome(spec=spec, error=ReleaseError(step="spec", reason=foreign))
     log.info("release names an existing image; not building", image=release.image)
     return Outcome(spec=spec, image=release.image, reused=True, note=f"reused image {release.image}")

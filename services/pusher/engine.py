@@ -30,7 +30,7 @@ PushOutput = Callable[[str, int | None, int | None], Awaitable[None]]
 
 @dataclass(frozen=True)
 class LocalImage:
-    id: str  # the config digest, sha256:...
+    id: str  # the config digest, sha256:... (Docker's containerd image store: the manifest's)
     repo_digests: tuple[str, ...]  # "<repo>@sha256:..." the engine recorded for pushes and pulls
 
 

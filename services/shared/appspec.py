@@ -79,6 +79,17 @@ class AppSpec(BaseModel):
     def image_name(self, app: str) -> str:
         return self.image or app
 
+    def foreign_image(self, app: str) -> str | None:
+        """Why `image` is not `app`'s own repository to push to or release from (None when it is): its last path
+        component must be the app's name. Named freely, a repository's greenlight.yaml pushed into another app's
+        registry repository and released that app's images as its own; app names are unique, so no two apps'
+        repositories meet. Checked where images are pushed and released (builder, pusher), not in validation: a
+        release logged before the rule is still read back."""
+        if self.image is None or self.image.rsplit("/", 1)[-1] == app:
+            return None
+        return (f"image {self.image!r} is not app {app}'s: its last path component must be the app's name "
+                f"({app} or <namespace>/{app})")
+
 
 class AppSpecError(ValueError):
     """A bad greenlight.yaml; the message is what the release's failure reason says."""

@@ -149,11 +149,16 @@ class HttpRegistryApi:
             except httpx.TransportError:
                 return response.reason_phrase
         try:
-            errors: list[dict[str, Any]] = response.json().get("errors") or []
+            body = response.json()
         except ValueError:
+            body = None
+        # The spec's {"errors": [{code, message}]}; a proxy's JSON of another shape is shown as it came (it raised
+        # an AttributeError: no refusal, the push redelivered to the limit, failed in a Python error's words).
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
             return response.text[:300] or response.reason_phrase
-        return "; ".join(f"{e.get('code', '')}: {e.get('message', '')}".strip(": ") for e in errors) or \
-            response.reason_phrase
+        return "; ".join(f"{e.get('code', '')}: {e.get('message', '')}".strip(": ") if isinstance(e, dict)
+                         else str(e) for e in errors)[:300] or response.reason_phrase
 
 
 def _basic(login: Login) -> httpx.BasicAuth | None:

@@ -6,14 +6,23 @@ GREENLIGHT_PUSHER_REGISTRY_AUTH, ...): the builder needs read access only, the p
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Literal
 
 import httpx
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
 from services.shared.registry.auth import RegistryAuth, StaticAuth
 from services.shared.registry.ecr import EcrAuth, ecr_client
+
+# As image references spell them (distribution's reference grammar): a DNS name or [IPv6] with an optional port,
+# then lower-case path components. Unchecked, a URL (`https://host`) or an upper-case namespace started fine
+# and failed every release at its tag or push with the engine's "invalid reference format".
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+                   r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REGISTRY = re.compile(rf"{_HOST.pattern}(?:/{_PATH})*")
 
 
 class RegistryAccess(BaseSettings):
@@ -37,6 +46,22 @@ class RegistryAccess(BaseSettings):
                           "moto serves the ECR API but cannot hold image layers, so a registry stands in",
     )
     http_timeout: float = Field(30.0, gt=0, description="seconds one registry API call may take")
+
+    # The value is never repeated in the message: a mistaken one may hold credentials (user:password@host).
+    @field_validator("registry")
+    @classmethod
+    def _registry(cls, value: str) -> str:
+        if not _REGISTRY.fullmatch(value := value.rstrip("/")):
+            raise ValueError("must be host[:port][/namespace] as in image names: no scheme or credentials, a "
+                             "lower-case namespace (e.g. registry.example.com/team)")
+        return value
+
+    @field_validator("ecr_registry_override")
+    @classmethod
+    def _override(cls, value: str | None) -> str | None:
+        if value is not None and not _HOST.fullmatch(value := value.rstrip("/")):
+            raise ValueError("must be host[:port] as in image names, no scheme or path (e.g. 127.0.0.1:5004)")
+        return value
 
     def secrets(self) -> list[str]:
         held = (self.registry_password, self.registry_token)
