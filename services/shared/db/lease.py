@@ -4,25 +4,32 @@ Every process with a read model (API replicas, the switcher) can project; foldin
 database costs N times the writes for nothing, so they elect one. The lease dies with its holder whatever the
 death (SIGKILL included), with no expiry to tune: SQLite's is an advisory lock on a file beside the database (one
 host is SQLite's limit anyway), PostgreSQL's a session advisory lock on a connection held for the purpose.
-Correctness does not rest on it: two projectors at once (a PostgreSQL connection lost and the lock taken over
-while the first still runs) take turns on the projection row and skip what the other folded.
+PostgreSQL's also dies with its connection (a database restart, a failover) while the holder runs on, and SQLite's
+with its file if that is removed; so a leader asks `lost` every lease interval (a SELECT 1, a stat) and steps down,
+else each restart added a projector for good. Correctness does not rest on it: two projectors at once take turns on
+the projection row and skip what the other folded.
 
 The API prefers to project: its approval gate then takes an event the log delivered at once (arrivals.py), and its
 SSE streams and gate are woken by its own folds instead of looking every 50 ms on SQLite. Each API process holds a
-shared "candidate" lock for as long as it runs (a second file lock, or a shared advisory lock); a process that is
-not preferred (the switcher) projects only while nobody holds it, and hands the lease over when one appears.
+shared "candidate" lock for as long as it runs (a second file lock, or a shared advisory lock; taken again if lost
+as the lease can be); a process that is not preferred (the switcher) projects only while nobody holds it, and hands
+the lease over when one appears.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.shared.db.engine import discard
+from services.shared.timeouts import bounded
+
+_PING = 10.0  # seconds a lock's connection may take to answer before it counts as lost (a partition, a frozen server)
 
 
 def _key(stream: str, purpose: str = "projector") -> int:
@@ -38,14 +45,11 @@ class ProjectorLease:
         self._connection: AsyncConnection | None = None
         self._candidacy: IO[str] | AsyncConnection | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._file is not None or self._connection is not None
-
     async def try_acquire(self) -> bool:
         """Take the lease if nobody holds it; never waits."""
-        if self.held:
+        if (self._file is not None or self._connection is not None) and not await self.lost():
             return True
+        await self.release()  # one that was lost, if any
         if self.engine.dialect.name == "sqlite":
             return self._try_file()
         connection = await self.engine.connect()
@@ -60,6 +64,12 @@ class ProjectorLease:
             await connection.close()
         return bool(got)
 
+    async def lost(self) -> bool:
+        """Whether the lease this process held is gone, another process may hold it now: its connection lost, or
+        (SQLite) its file removed, so that the next process to try locks a new one."""
+        lock = self._file if self._file is not None else self._connection
+        return lock is not None and await _lost(lock)
+
     def _try_file(self) -> bool:
         handle = _try_flock(self._path("projector"), fcntl.LOCK_EX)  # kept open as long as the lease is held
         self._file = handle
@@ -71,6 +81,8 @@ class ProjectorLease:
     async def stand(self) -> bool:
         """Declare this process a preferred projector, until `withdraw`; False if that could not be done now (a
         probe held the lock for an instant, the database is away): call again later."""
+        if self._candidacy is not None and await _lost(self._candidacy):
+            await self.withdraw()  # unseen, a process that is not preferred would lead for good
         if self._candidacy is not None:
             return True
         if self.engine.dialect.name == "sqlite":
@@ -138,3 +150,16 @@ async def _scalar(connection: AsyncConnection, sql: str, key: int) -> bool:
     value = (await connection.execute(sa.text(sql), {"key": key})).scalar_one()
     await connection.commit()  # the lock is the session's; no transaction left open
     return bool(value)
+
+
+async def _lost(lock: IO[str] | AsyncConnection) -> bool:
+    """A file no longer at its path; a session that does not answer one round trip (the driver's simple query, no
+    transaction around it)."""
+    try:
+        if not isinstance(lock, AsyncConnection):
+            return not os.path.samestat(os.fstat(lock.fileno()), os.stat(lock.name))
+        driver = (await lock.get_raw_connection()).driver_connection
+        await bounded(driver.execute("SELECT 1"), _PING)  # type: ignore[union-attr]
+    except Exception:  # OSError, TimeoutError, the driver's own: the lock is gone, or out of reach
+        return True
+    return False

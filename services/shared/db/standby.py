@@ -7,7 +7,8 @@ then waits until the projection has passed that offset. Its readers (SSE streams
 stored offset moves, looked at every `follow_interval` and at once on PostgreSQL (wakeup.py); the lease is tried
 every `lease_interval`, so a leader's death costs at most that before another process folds (it resumes from the
 stored offset: nothing is lost). A process that is not `preferred` (the switcher) leads only while no preferred one
-(an API) runs: leading, it hands the lease over within `lease_interval` of one starting (lease.py).
+(an API) runs: leading, it hands the lease over within `lease_interval` of one starting (lease.py). A leader whose
+lease went with its database connection steps down within `lease_interval` and stands by, competing for it again.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class ReadModel:
         self.lease_interval = lease_interval
         self.preferred = preferred
         self._standby: asyncio.Task[None] | None = None
-        self._handover: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None  # while leading: the lease lost, a preferred process started
         self._stopping = False  # once set, neither task starts the other
         self._deferred: tuple[int, float] | None = None  # (offset, since when) while deferring to a preferred one
         self._wakeup = FoldWakeup(projector.database.engine, projector.stream)
@@ -69,7 +70,7 @@ class ReadModel:
         # Each task may start the other (a hand-over stands by, a takeover leads and looks for a hand-over): awaiting
         # one let the other start a new one, which outlived the stop (seen once in CI, a leaked hand-over task).
         self._stopping = True
-        tasks = [task for task in (self._handover, self._standby) if task is not None]
+        tasks = [task for task in (self._watch, self._standby) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -80,17 +81,24 @@ class ReadModel:
     async def _lead(self, timeout: float | None, hold: float = 0.0) -> None:
         await self.projector.lead(timeout)
         self._deferred = None  # a later spell standing by counts its own stall, not one from before this lead
-        if not self.preferred and not self._stopping:
-            self._handover = asyncio.create_task(self._hand_over_when_asked(hold), name="projector-handover")
+        if not self._stopping:
+            self._watch = asyncio.create_task(self._step_down_when_due(hold), name="projector-watch")
 
-    async def _hand_over_when_asked(self, hold: float) -> None:
-        """A leader that is not preferred steps down once a preferred process runs, and stands by."""
-        await asyncio.sleep(hold)
+    async def _step_down_when_due(self, hold: float) -> None:
+        """A leader steps down, and stands by, once its lease is lost with its connection (another process may hold
+        it now) or, if it is not preferred, once a preferred process runs (looked for after `hold`)."""
+        loop = asyncio.get_running_loop()
+        hand_over_from, lease = loop.time() + hold, self.projector.lease
         while True:
             await asyncio.sleep(self.lease_interval)
             try:
-                if not await self.projector.lease.candidate_waiting():
+                if await lease.lost():
+                    log.warning("projector lease lost with its database connection; standing by to take it again",
+                                stream=self.projector.stream)
+                elif self.preferred or loop.time() < hand_over_from or not await lease.candidate_waiting():
                     continue
+                else:
+                    log.info("projector lease handed over to a preferred process", stream=self.projector.stream)
             except (OSError, sa.exc.SQLAlchemyError) as exc:
                 log.warning("read model: could not look for a preferred projector", error=str(exc)[:200])
                 continue
@@ -98,8 +106,9 @@ class ReadModel:
                 log.error("read model: looking for a preferred projector failed", error=repr(exc)[:300],
                           exc_info=exc)
                 continue
-            await self.projector.stop()  # between batches; the next leader resumes from the stored offset
-            log.info("projector lease handed over to a preferred process", stream=self.projector.stream)
+            # Between batches: one in flight commits (and takes turns with another leader's on the projection row) or
+            # rolls back, its deliveries unacked; the next leader resumes from the stored offset.
+            await self.projector.stop()
             if not self._stopping:
                 self._standby = asyncio.create_task(self._stand_by(), name="projector-standby")
             return

@@ -1,0 +1,88 @@
+"""Read models of several processes whose leads and stops a test can await, and who holds their locks on
+PostgreSQL (pg_locks)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.shared.bus import Bus
+from services.shared.db.lease import ProjectorLease, _key
+from services.shared.db.projector import Projector
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.standby import ReadModel
+
+LEASE = 0.1
+
+
+class Watched:
+    """Read models whose leads and stops wake whoever waits for a condition over them."""
+
+    def __init__(self) -> None:
+        self.models: list[ReadModel] = []
+        self._changed = asyncio.Event()
+
+    def model(self, bus: Bus, database: ReleaseDatabase, *, preferred: bool = False) -> ReadModel:
+        model = ReadModel(Projector(bus, database), follow_interval=0.02, lease_interval=LEASE, preferred=preferred)
+        projector = model.projector
+        lead, stop = projector.lead, projector.stop
+
+        async def told_lead(timeout: float | None = 60.0) -> None:
+            await lead(timeout)
+            self._changed.set()
+
+        async def told_stop(grace: float = 10.0) -> None:
+            await stop(grace)
+            self._changed.set()
+
+        projector.lead = told_lead  # type: ignore[method-assign]
+        projector.stop = told_stop  # type: ignore[method-assign]
+        self.models.append(model)
+        return model
+
+    async def until(self, done: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not await done():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@contextlib.asynccontextmanager
+async def running(*models: ReadModel) -> AsyncIterator[None]:
+    try:
+        for model in models:
+            await model.start(timeout=30)
+        yield
+    finally:
+        for model in models:
+            await model.stop()
+
+
+async def backend_of(connection: AsyncConnection | object) -> int:
+    assert isinstance(connection, AsyncConnection)
+    return int((await connection.get_raw_connection()).driver_connection.get_server_pid())  # type: ignore[union-attr]
+
+
+async def holders(engine: AsyncEngine, stream: str, purpose: str, mode: str) -> set[int]:
+    """The backends that hold the lease (or a candidacy: `purpose`, `mode`) on this database."""
+    key = _key(stream, purpose) & 0xFFFFFFFFFFFFFFFF
+    async with engine.connect() as connection:
+        rows = await connection.execute(sa.text(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = :mode "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"),
+            {"mode": mode, "high": key >> 32, "low": key & 0xFFFFFFFF})
+        return {int(row[0]) for row in rows}
+
+
+async def terminate(engine: AsyncEngine, pid: int) -> None:
+    async with engine.connect() as connection:
+        assert (await connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
+
+
+def lease_of(model: ReadModel) -> ProjectorLease:
+    return model.projector.lease
