@@ -87,6 +87,8 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
             page_size=settings.events_page_size,
             max_pages=settings.events_max_pages,
             stale_retry=settings.events_stale_retry,
+            stale_wait=settings.events_stale_wait,
+            top_up_within=settings.ticketmaster_timeout,
         )
         app[FEED] = feed
         upstream = settings.ticketmaster_base_url if session is not None else None

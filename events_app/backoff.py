@@ -9,6 +9,9 @@ from email.utils import parsedate_to_datetime
 DEFAULT_BACKOFF_S = 5.0
 # A reset already in the past still earns a pause, or we would hammer a limiter that said no.
 MIN_BACKOFF_S = 1.0
+# Ticketmaster's quotas reset at most daily: a value further ahead is misread (a reset in microseconds is
+# 55,000 years away as milliseconds) and would keep every call off until the process restarts.
+MAX_BACKOFF_S = 86_400.0
 
 
 def blocked_until(headers: Mapping[str, str], now: float) -> float:
@@ -19,21 +22,24 @@ def blocked_until(headers: Mapping[str, str], now: float) -> float:
         until = _retry_after(headers.get("Retry-After"), now)
     if until is None:
         until = now + DEFAULT_BACKOFF_S
-    return max(until, now + MIN_BACKOFF_S)
+    return min(max(until, now + MIN_BACKOFF_S), now + MAX_BACKOFF_S)
 
 
 def _rate_limit_reset(value: str | None) -> float | None:
     try:
         return int(value or "") / 1000.0  # epoch milliseconds
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: past a float; ValueError: past 4,300 digits too
         return None
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
     """RFC 9110: delay-seconds or an HTTP date."""
     text = (value or "").strip()
-    if text.isdigit():
-        return now + int(text)
+    if text.isascii() and text.isdigit():  # isdigit() alone takes "²", which int() refuses
+        try:
+            return now + int(text)
+        except (ValueError, OverflowError):
+            return None
     try:
         return parsedate_to_datetime(text).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -53,7 +53,8 @@ class TTLCache(Generic[K, V]):
     Expired values are kept (up to `max_entries`, least recently used evicted) because they
     are exactly what stale-while-error needs when the refresh fails with one of `stale_on`. After
     such a failure the stale value stands `stale_retry` seconds before a refresh is tried again:
-    an outage costs one upstream call (and one wait) per interval, not one per request.
+    an outage costs one upstream call per interval, not one per request. Whoever starts that retry
+    waits for it at most `stale_wait` seconds, and requests arriving while it runs not at all.
     """
 
     def __init__(
@@ -63,9 +64,11 @@ class TTLCache(Generic[K, V]):
         clock: Clock,
         stale_on: tuple[type[BaseException], ...] = (),
         stale_retry: float = 0.0,
+        stale_wait: float = 1.0,
     ) -> None:
         self._ttl = ttl
         self._stale_retry = stale_retry
+        self._stale_wait = stale_wait
         self._max_entries = max_entries
         self._clock = clock
         self._stale_on = stale_on
@@ -81,25 +84,45 @@ class TTLCache(Generic[K, V]):
             self._entries.move_to_end(key)
             return Lookup(entry.value, hit=True, stale=entry.stale)
         task = self._inflight.get(key)
+        joined = task is not None
         if task is None:
             task = asyncio.create_task(self._load(key, load), name=f"cache-load:{key!r:.80}")
             self._inflight[key] = task
             task.add_done_callback(partial(self._forget, key))
+        if entry is not None and entry.stale:
+            # The last refresh failed, so this retry may well hang for the whole upstream timeout: joining it
+            # held every visitor of an outage's retry window that long, for the stale value they get anyway.
+            if joined:
+                return Lookup(entry.value, hit=False, stale=True)
+            done, _ = await asyncio.wait({task}, timeout=self._stale_wait)  # leaves the task running
+            if not done:
+                return Lookup(entry.value, hit=False, stale=True)
         try:
             # Shielded: one impatient caller going away must not cancel the load the others await.
             value = await asyncio.shield(task)
-        except self._stale_on as exc:
+        except self._stale_on:
             entry = self._entries.get(key)
             if entry is None:
                 raise
-            log.warning("serving_stale", key=repr(key), reason=type(exc).__name__, retry_in=self._stale_retry)
-            entry.stale = True
-            entry.expires = max(entry.expires, self._clock.monotonic() + self._stale_retry)
             return Lookup(entry.value, hit=False, stale=True)
         return Lookup(value, hit=False, stale=False)
 
     async def _load(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
-        value = await load(key)
+        try:
+            value = await load(key)
+        except self._stale_on as exc:
+            # Here, not in get(): a retry nobody waits for to the end must still set when to try again.
+            entry = self._entries.get(key)
+            if entry is not None:
+                log.warning("serving_stale", key=repr(key), reason=type(exc).__name__, retry_in=self._stale_retry)
+                entry.stale = True
+                entry.expires = max(entry.expires, self._clock.monotonic() + self._stale_retry)
+            raise
+        except Exception:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.stale = False  # not transient (an invalid key): the next request waits and is told
+            raise
         self._entries[key] = _Entry(value, self._clock.monotonic() + self._ttl)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:

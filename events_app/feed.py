@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -45,14 +46,18 @@ class EventFeed:
         page_size: int,
         max_pages: int,
         stale_retry: float = 0.0,
+        stale_wait: float = 1.0,
+        top_up_within: float | None = None,
     ) -> None:
         self.source = source
+        self._top_up_within = top_up_within
         self._clock = clock
         self._metrics = metrics
         self._page_size = page_size
         self._max_pages = max_pages
         self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
-            ttl, max_entries, clock, stale_on=(UpstreamError,), stale_retry=stale_retry
+            ttl, max_entries, clock, stale_on=(UpstreamError,), stale_retry=stale_retry,
+            stale_wait=stale_wait,
         )
 
     def has_data(self) -> bool:
@@ -73,10 +78,15 @@ class EventFeed:
         chosen: dict[str, Event] = {}
         page: int | None = 0
         fetched = 0
+        # Each call has its own timeout; without one for the top-up a slow API (or a queue at the rate limit)
+        # held the visitor for every page in turn, up to max_pages timeouts for one refresh.
+        loop = asyncio.get_running_loop()
+        deadline = None if self._top_up_within is None else loop.time() + self._top_up_within
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
-                result = await self.source.fetch_page(query, page, self._page_size)
-            except UpstreamError as exc:
+                async with asyncio.timeout_at(deadline if fetched else None):
+                    result = await self.source.fetch_page(query, page, self._page_size)
+            except (UpstreamError, TimeoutError) as exc:
                 if fetched == 0:
                     raise
                 # Later pages only top up the list; what we already have is worth showing.

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         3.0, gt=0, description="Seconds allowed to open a connection to the API."
     )
     ticketmaster_timeout: float = Field(
-        10.0, gt=0, description="Seconds allowed for one API call, rate-limit wait included."
+        10.0, gt=0,
+        description="Seconds allowed for one API call, rate-limit wait included; a refresh's later pages stop this"
+        " long after its start.",
     )
     ticketmaster_max_rps: float = Field(
         5.0, gt=0, description="Ceiling on API calls per second; Ticketmaster's default quota is 5/s."
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
     )
     events_stale_retry: float = Field(
         10.0, ge=0, description="Seconds stale data is served after a failed refresh before the API is tried again."
+    )
+    events_stale_wait: float = Field(
+        1.0, ge=0, description="Seconds the request starting such a retry waits for it before stale data is served."
     )
     events_cache_max_entries: int = Field(
         512, ge=1, description="Distinct queries kept (fresh or stale); the least recently used go first."

@@ -5,14 +5,23 @@
 //   /ui/releases/{id}      one release: the approval gate, its facts and history
 "use strict";
 
+// A link cut mid-escape ("%E0%A4%A") threw out of every render and the sign-in: nothing shown, no stream.
+function decoded(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    return part; // the API then says there is no such release or app
+  }
+}
+
 function currentRoute() {
   const path = location.pathname;
   const params = new URLSearchParams(location.search);
   const filters = { app: params.get("app") || "", state: params.get("state") || "", person: params.get("person") || "" };
   let match = path.match(/^\/ui\/releases\/([^/]+)$/);
-  if (match) return { view: "release", id: decodeURIComponent(match[1]), filters };
+  if (match) return { view: "release", id: decoded(match[1]), filters };
   match = path.match(/^\/ui\/apps\/([^/]+)$/);
-  if (match) return { view: "app", app: decodeURIComponent(match[1]), filters: { ...filters, app: decodeURIComponent(match[1]) } };
+  if (match) return { view: "app", app: decoded(match[1]), filters: { ...filters, app: decoded(match[1]) } };
   return { view: "list", filters };
 }
 
