@@ -16,7 +16,7 @@ from tests.fake_k8s.store import Obj, Store
 class Objects:
     def __init__(self, store: Store, rollout_delay: float) -> None:
         self.store = store
-        self.rollouts = Rollouts(rollout_delay, self.write_status)
+        self.rollouts = Rollouts(rollout_delay, self.write_status, lambda ns, name: store.get(SECRETS, ns, name))
         self._next_ip = 10
 
     def require(self, kind: Kind, namespace: str, name: str) -> Obj:

@@ -4,6 +4,13 @@ An image whose repository's last path segment starts with `bad` (`reg/bad:1`, `r
 never becomes available; once the Deployment's progressDeadlineSeconds pass, its Progressing condition turns
 False/ProgressDeadlineExceeded. Only for a new rollout: a finished one scaled up again stays unavailable for ever, its
 condition NewReplicaSetAvailable, as the real controller leaves it.
+
+A container whose environment takes a key of a Secret (not `optional`) that the namespace lacks, or that lacks the key,
+never starts either (the kubelet's CreateContainerConfigError), looked at when the rollout begins.
+
+`refuse_pods(message)` makes every rollout that needs new pods fail to create them (a ResourceQuota full, a webhook
+down): `ReplicaFailure` True/FailedCreate, as the ReplicaSet controller reports it, until `refuse_pods(None)`, when
+the condition goes and the rollout goes on (past the progress deadline too: the controller never gives up).
 """
 
 from __future__ import annotations
@@ -48,10 +55,22 @@ def _never_available(image: str) -> bool:
 
 
 class Rollouts:
-    def __init__(self, delay: float, write_status: Callable[[str, str, Obj], None]) -> None:
+    def __init__(self, delay: float, write_status: Callable[[str, str, Obj], None],
+                 read_secret: Callable[[str, str], Obj | None]) -> None:
         self.delay = delay
         self._write_status = write_status
+        self._read_secret = read_secret
         self._tasks: dict[Key, asyncio.Task[None]] = {}
+        self._refusal: str | None = None
+        self._admitted = asyncio.Event()
+        self._admitted.set()
+
+    def refuse_pods(self, message: str | None) -> None:
+        self._refusal = message
+        if message is None:
+            self._admitted.set()
+        else:
+            self._admitted.clear()
 
     def start(self, deployment: Obj, previous: Obj | None) -> None:
         """Called on every write that changed the spec; a newer rollout replaces a running one."""
@@ -98,19 +117,43 @@ class Rollouts:
         self._write_status(namespace, name, _status(generation, max(desired, still_available), 0,
                                                     still_available, [available, progressing]))
         await asyncio.sleep(self.delay)
+        deadline = max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay)
+        if desired > still_available and self._refusal is not None:
+            failure = _condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
+            self._write_status(namespace, name, _status(generation, still_available, 0, still_available,
+                                                        [available, progressing, failure]))
+            try:
+                await asyncio.wait_for(self._admitted.wait(), None if scaled_up else deadline)
+            except TimeoutError:
+                stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
+                                   f'ReplicaSet "{replica_set}" has timed out progressing.')
+                self._write_status(namespace, name, _status(generation, still_available, 0, still_available,
+                                                            [available, stuck, failure]))
+                await self._admitted.wait()
         images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
-        if desired and any(_never_available(image) for image in images):
+        if desired and (any(_never_available(image) for image in images) or self._lacks_a_secret(namespace, spec)):
             self._write_status(namespace, name, _status(generation, desired + still_available, desired,
                                                         still_available, [available, progressing]))
             if scaled_up:
                 return
-            await asyncio.sleep(max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay))
+            await asyncio.sleep(deadline)
             stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
                                f'ReplicaSet "{replica_set}" has timed out progressing.')
             self._write_status(namespace, name, _status(generation, desired + still_available, desired,
                                                         still_available, [available, stuck]))
             return
         self._done(namespace, name, generation, desired, replica_set)
+
+    def _lacks_a_secret(self, namespace: str, spec: Obj) -> bool:
+        for container in spec["template"]["spec"].get("containers") or []:
+            for variable in container.get("env") or []:
+                ref = (variable.get("valueFrom") or {}).get("secretKeyRef")
+                if ref is None or ref.get("optional"):
+                    continue
+                secret = self._read_secret(namespace, ref.get("name", "")) or {}
+                if ref.get("key") not in {**(secret.get("data") or {}), **(secret.get("stringData") or {})}:
+                    return True
+        return False
 
     def _done(self, namespace: str, name: str, generation: int, desired: int, replica_set: str) -> None:
         self._write_status(namespace, name, _status(generation, desired, desired, desired, [

@@ -7,6 +7,7 @@ means, its object or which error, is api_errors.py's.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -30,14 +31,41 @@ class Kind(StrEnum):
 
 
 async def connect(settings: KubeSettings) -> client.ApiClient:
-    """kubeconfig (with exec plugins, e.g. EKS) when one is named or no pod environment; else in-cluster."""
+    """The kubeconfig named (GREENLIGHT_KUBE_KUBECONFIG, else $KUBECONFIG: in a pod too, as for kubectl and client-go),
+    with exec plugins (e.g. EKS); in a pod without one the in-cluster service account; else ~/.kube/config."""
     configuration = client.Configuration()
-    if settings.kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
+    # Read here, not the client's import-time default: the variable names the cluster in a pod as well.
+    kubeconfig = settings.kubeconfig or os.environ.get("KUBECONFIG") or None
+    if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST"):
         config.load_incluster_config(client_configuration=configuration)
     else:
-        await config.load_kube_config(config_file=settings.kubeconfig, context=settings.context,
-                                      client_configuration=configuration, persist_config=False)
+        loader = await config.load_kube_config(config_file=kubeconfig, context=settings.context,
+                                               client_configuration=configuration, persist_config=False)
+        _renew_exec_credentials(loader, configuration, settings.request_timeout)
     return client.ApiClient(configuration)
+
+
+def _renew_exec_credentials(loader: Any, configuration: client.Configuration, timeout: float) -> None:
+    """An exec plugin's token expires (EKS's in 15 minutes) and the client runs the plugin only when the kubeconfig is
+    loaded: before each request, run it again once the token is within 5 minutes of its `expirationTimestamp` (the
+    loader's margin; a token with none is kept). One run at a time, within a request's time: the others wait for it."""
+    if "exec" not in (loader._user or {}):
+        return
+    lock = asyncio.Lock()
+
+    async def renew(configuration: client.Configuration) -> None:
+        if not hasattr(loader, "exec_plugin_expiry"):
+            return
+        async with lock:
+            try:
+                async with asyncio.timeout(timeout):
+                    await loader.load_from_exec_plugin()  # runs the plugin only when the token is near its expiry
+            except Exception as exc:  # a credential source away (STS, a metadata server): retried, never a refusal
+                raise PlatformUnavailable(f"Kubernetes credentials: the kubeconfig's exec plugin failed: "
+                                          f"{unreachable(exc)[:300]}", dependency="Kubernetes API") from exc
+        configuration.api_key["BearerToken"] = getattr(loader, "token", None)
+
+    configuration.refresh_api_key_hook = renew
 
 
 class KubeApi:

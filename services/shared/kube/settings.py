@@ -14,7 +14,7 @@ class KubeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_KUBE_", extra="ignore")
 
     kubeconfig: str | None = Field(
-        None, description="kubeconfig file; default: $KUBECONFIG, else ~/.kube/config, else in-cluster"
+        None, description="kubeconfig file; default: $KUBECONFIG, else a pod's service account, else ~/.kube/config"
     )
     context: str | None = Field(None, description="kubeconfig context; default: its current-context")
     namespace: str = Field("default", description="namespace of apps whose greenlight.yaml names none")

@@ -47,17 +47,18 @@ def rollout_done(deployment: Obj) -> bool:
 
 
 def rollout_failure(deployment: Obj) -> str | None:
-    """The controller's reason this rollout cannot finish, once it has observed the current generation."""
+    """The controller's reason this rollout cannot finish, once it has observed the current generation.
+
+    Only the progress deadline, as for `kubectl rollout status`: `ReplicaFailure` (pods refused by a full quota or a
+    webhook) is the ReplicaSet's last try, and its controller tries again; it is named as what held the rollout up.
+    """
     status = deployment.get("status") or {}
     if int(status.get("observedGeneration", 0)) < int(deployment["metadata"].get("generation", 0)):
         return None
-    for condition in status.get("conditions") or []:
-        kind = condition.get("type")
-        stuck = kind == "Progressing" and condition.get("reason") == "ProgressDeadlineExceeded"
-        failing = kind == "ReplicaFailure" and condition.get("status") == "True"
-        if stuck or failing:
-            return f"{condition.get('reason')}: {condition.get('message', '')}".strip()
-    return None
+    conditions = status.get("conditions") or []
+    stuck = [c for c in conditions if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded"]
+    refused = [c for c in conditions if c.get("type") == "ReplicaFailure" and c.get("status") == "True"]
+    return "; ".join(f"{c.get('reason')}: {c.get('message', '')}".strip() for c in stuck + refused) if stuck else None
 
 
 def describe(deployment: Obj | None) -> str:
