@@ -23,10 +23,27 @@ _PCHAR = r"(?:[A-Za-z0-9\-._~!$&()*+,=:@]|%[0-9A-Fa-f]{2})"
 READINESS_PATH = re.compile(rf"/(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?")
 
 
+# What the API server takes (a Secret's name is a DNS-1123 subdomain, a key a config key), checked where a
+# repository's greenlight.yaml is read: unchecked, a release went through build and push to fail at deploy (422).
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
 class SecretRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     secret: str = Field(description="name of the Kubernetes Secret (or local secrets-file section)")
     key: str = Field(description="key inside that Secret")
+
+    @field_validator("secret", "key")
+    @classmethod
+    def _kubernetes_name(cls, value: str, info: ValidationInfo) -> str:
+        if not (info.context or {}).get(FROM_REPOSITORY):  # a release logged before the rule is still read back
+            return value
+        secret = info.field_name == "secret"
+        if len(value) > 253 or not (_SUBDOMAIN if secret else _CONFIG_KEY).fullmatch(value):
+            raise ValueError("a Secret's name: lower-case letters, digits, '-' and '.', at most 253 characters"
+                             if secret else "a key: letters, digits, '-', '_' and '.', at most 253 characters")
+        return value
 
 
 class AppSpec(BaseModel):
