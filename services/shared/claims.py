@@ -31,7 +31,7 @@ from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
-PATIENT_CHECKS = 4  # at its floor share, a replica looks for a free partition only every 4th check
+PATIENT_CHECKS = 4  # at its floor share, a replica looks for a free partition every 4th check, unless one was freed
 
 
 class PartitionClaims(OwnedPartitions):
@@ -43,6 +43,8 @@ class PartitionClaims(OwnedPartitions):
         self._control: AbstractChannel | None = None
         self._members: Membership | None = None
         self._checks = 0
+        self._replicas = 0  # counted at the last check
+        self._eager = 0  # checks left that look for free partitions whatever the patience
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -104,6 +106,7 @@ class PartitionClaims(OwnedPartitions):
             await self._checked.wait_for(test)
 
     async def check(self) -> None:
+        lost = False
         for name, consumer in list(self.owned.items()):
             if consumer.channel_lost or consumer.abandoned:
                 log.warning("partition given up: its channel or consumer is gone; its messages go to the next owner",
@@ -112,6 +115,7 @@ class PartitionClaims(OwnedPartitions):
                 self._released_handled += consumer.handled
                 await consumer.lose()
                 await self._locks.drop(name)
+                lost = True
         await self._announce()  # before the calls below, which wait for a broker that is away
         assert self._members is not None
         replicas = await self._members.replicas()
@@ -119,6 +123,12 @@ class PartitionClaims(OwnedPartitions):
         share = math.ceil(len(self.partitions) / replicas)
         floor = len(self.partitions) // replicas
         self._checks += 1
+        # A replica gone (its locks went with it) or a partition lost here: partitions are free now, so they are
+        # claimed from this check on, not at a patient replica's every 4th (up to four intervals consumed by nobody).
+        # For a few checks: the broker drops a dead replica's membership and its locks one after the other.
+        if lost or replicas < self._replicas:
+            self._eager = PATIENT_CHECKS
+        self._replicas, eager, self._eager = replicas, self._eager > 0, max(0, self._eager - 1)
         idle_first = sorted(self.owned, key=lambda name: self.owned[name].in_flight)
         if len(self.owned) > share:
             for name in idle_first[: len(self.owned) - share]:
@@ -127,7 +137,7 @@ class PartitionClaims(OwnedPartitions):
             # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
             # one above the floor gives one up to a replica that says it is below it.
             await self._release(idle_first[0])
-        elif len(self.owned) < floor or (len(self.owned) < share and self._checks % PATIENT_CHECKS == 0):
+        elif len(self.owned) < floor or (len(self.owned) < share and (eager or self._checks % PATIENT_CHECKS == 0)):
             start = random.randrange(len(self.partitions))  # replicas starting together try different ones
             for name in self.partitions[start:] + self.partitions[:start]:
                 if len(self.owned) >= share:

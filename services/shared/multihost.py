@@ -32,12 +32,16 @@ REFUSALS = (ProbableAuthenticationError, ProtocolSyntaxError)
 
 
 class MultiHostConnection(RobustConnection):
-    """A `RobustConnection` over several addresses; the query parameters of the first one apply to all."""
+    """A `RobustConnection` over several addresses; the query parameters of the first one apply to all (a parameter
+    an address gives itself wins for that address)."""
 
     def __init__(self, urls: Sequence[str], **kwargs: Any) -> None:
         if not urls:
             raise ValueError("MultiHostConnection needs at least one URL")
-        self.urls = [URL(url) for url in urls]
+        first, *rest = (URL(url) for url in urls)
+        # aio-pika takes its own parameters (reconnect_interval) from the first URL, but aiormq reads `heartbeat` (and
+        # its other parameters) from the URL it connects to: a node listed without them ran on the 60 s default.
+        self.urls = [first, *(url.with_query({**first.query, **url.query}) for url in rest)]
         self._current = -1  # the index of the address connected last; the next attempt starts after it
         super().__init__(self.urls[0], **kwargs)
 

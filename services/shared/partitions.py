@@ -27,13 +27,17 @@ stops the service at start-up with one line naming GREENLIGHT_PARTITIONS.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aio_pika
 import aiormq
-from aio_pika.abc import AbstractRobustConnection
+import structlog
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from services.shared.settings import BusSettings, StartupError
 from services.shared.topology import work_queue_arguments
+
+log = structlog.get_logger(__name__)
 
 HASH_HEADER = "app"  # set on every release event by Bus.publish (and on the switcher's timers)
 PLUGIN = "rabbitmq_consistent_hash_exchange"
@@ -70,14 +74,14 @@ def hungry_name(queue: str) -> str:
     return f"{queue}.hungry"
 
 
-def partition_arguments(settings: BusSettings) -> dict[str, object]:
+def partition_arguments(settings: BusSettings) -> dict[str, Any]:
     return {**work_queue_arguments(settings), "x-single-active-consumer": True}
 
 
 async def declare_partitions(connection: AbstractRobustConnection, settings: BusSettings, queue: str,
                              routing_keys: Sequence[str]) -> list[str]:
     """The hash exchange bound to `routing_keys` on the events exchange, and its K partitions. Idempotent."""
-    channel = await connection.channel()
+    channel = await _plain_channel(connection)  # a robust one the broker closes would be reopened, and kept open
     try:
         try:
             ring = await channel.declare_exchange(hash_exchange_name(queue), HASH_EXCHANGE_TYPE, durable=True,
@@ -91,9 +95,23 @@ async def declare_partitions(connection: AbstractRobustConnection, settings: Bus
             await ring.bind(events, key)
         names = partition_names(queue, settings.partitions)
         for name in names:
-            partition = await channel.declare_queue(name, durable=True, arguments=partition_arguments(settings))
+            try:
+                partition = await channel.declare_queue(name, durable=True, arguments=partition_arguments(settings))
+            except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+                # Declared by a deployment with another delivery limit or replica count: kept, as a work queue is
+                # (topology.py). The refusal closed the channel, so the rest go through a new one.
+                log.info("partition exists with other arguments; keeping it", queue=name, detail=str(exc)[:200])
+                channel = await _plain_channel(connection)
+                ring = await channel.get_exchange(hash_exchange_name(queue), ensure=False)
+                partition = await channel.declare_queue(name, passive=True)
             await partition.bind(ring, "1")  # the weight: every partition gets an equal share of the ring
         return names
     finally:
         if not channel.is_closed:
             await channel.close()
+
+
+async def _plain_channel(connection: AbstractRobustConnection) -> AbstractChannel:
+    channel = aio_pika.Channel(connection)
+    await channel.initialize()
+    return channel
