@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +34,10 @@ class GreenlightClient:
         headers = {"Accept": "application/json", "User-Agent": "greenlight-cli"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+        try:
+            self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+        except httpx.InvalidURL:  # a port httpx cannot read (`:80OO`, `[::1`): a traceback otherwise
+            raise ApiError(f"invalid Greenlight URL {self.shown_url!r}: use http://host:port") from None
 
     def close(self) -> None:
         self.http.close()
@@ -116,7 +120,9 @@ class GreenlightClient:
         if status == 401:
             return f"{self.shown_url} did not accept the token in {self.token_source}: check that it is complete, " \
                    "not revoked, and issued for this Greenlight (GREENLIGHT_URL)"
-        if status == 403:
+        # Only a missing role: another token cannot help with four eyes ("someone else must approve it") or with a
+        # repository the operator's policy refuses, and said there it sent people after a role they already have.
+        if status == 403 and re.search(r"\brole\b", message):
             return f"{message.rstrip('.')}; use a token with that role, or ask someone who has it"
         return message
 

@@ -21,6 +21,7 @@ from rich.text import Text
 from services.cli import render, steps
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
 from services.cli.sse import follow_events
+from services.cli.watch import took_effect
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings, chosen
 from services.shared.redact import redact_url
@@ -104,6 +105,8 @@ def _follow(client: GreenlightClient, release: dict[str, Any], url: str, approve
         with contextlib.closing(events), client.translate_errors():
             for streamed in events:
                 event = streamed.data
+                if not took_effect(event):
+                    continue
                 state, now = event["state"], event["seq"] >= current_seq
                 if state in STEPS:
                     progress.update(task, completed=STEPS.index(state) + 1, description=f"{state}")

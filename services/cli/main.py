@@ -16,7 +16,7 @@ from services.cli.repo import NotARepository, local_repository
 from services.cli.safe import clean
 from services.cli.stack import StackError, child_specs, environment, select
 from services.cli.up import run_stack
-from services.cli.watch import watch_to_the_end
+from services.cli.watch import UNFOLLOWED, watch_to_the_end
 
 app = typer.Typer(help="Greenlight: blue/green releases from a git commit to live traffic.",
                   pretty_exceptions_enable=False, add_completion=False, **TYPER)  # type: ignore[arg-type]
@@ -130,7 +130,8 @@ def watch(release_id: ReleaseId, output: OutputOpt = Output.TABLE, url: Url = DE
     not be followed (the API unreachable, the stream lost, the token refused): its outcome unknown.
 
     With -o json each event is printed as one JSON line, as the API streamed it."""
-    with api(url, token) as client:
+    # A URL or token refused before the stream opens is no failed release either: the outcome is unknown.
+    with api(url, token, UNFOLLOWED) as client:
         code = watch_to_the_end(client, release_id, json_lines=output is Output.JSON)
     raise typer.Exit(code)
 

@@ -35,9 +35,9 @@ AppArg = Annotated[str, typer.Argument(metavar="APP", show_default=False, help="
 __all__ = ["DEFAULT_URL"]
 
 
-def fail(problem: ApiError | str) -> NoReturn:
+def fail(problem: ApiError | str, code: int = 1) -> NoReturn:
     render.error(problem)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 def token_source(token: str | None) -> str:
@@ -46,10 +46,10 @@ def token_source(token: str | None) -> str:
 
 
 @contextlib.contextmanager
-def api(url: str, token: str | None) -> Iterator[GreenlightClient]:
-    """A client whose every failure ends the command with one red line and exit code 1."""
+def api(url: str, token: str | None, code: int = 1) -> Iterator[GreenlightClient]:
+    """A client whose every failure ends the command with one red line and exit `code` (watch: 3, not followed)."""
     try:
         with GreenlightClient(url, token, token_source=token_source(token)) as client:
             yield client
     except ApiError as exc:
-        fail(exc)
+        fail(exc, code)

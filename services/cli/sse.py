@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from httpx_sse import SSEError, connect_sse
@@ -19,6 +19,7 @@ from services.cli.client import ApiError, GreenlightClient
 # the API's stream limits, "retry later" with a Retry-After.
 DROPS = (httpx.TransportError, SSEError)
 TOO_MANY = 429
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,31 @@ class Reconnect:
 
     def delay(self, failures: int) -> float:
         return 0.0 if failures <= 1 else min(self.max_delay, self.base_delay * 2 ** (failures - 2))
+
+    def pause(self, failures: int, error: Exception) -> None:
+        """The backoff, or longer when the API said when to come back (at most `max_retry_after`)."""
+        asked = error.retry_after if isinstance(error, ApiError) and error.retry_after is not None else 0.0
+        self.sleep(max(self.delay(failures), min(asked, self.max_retry_after)))
+
+
+def passing(error: ApiError) -> bool:
+    """The API's "not now" (a 5xx: its database away, a restart; 429: its stream limits), not a refusal that stays."""
+    return error.status is not None and (error.status >= 500 or error.status == TOO_MANY)
+
+
+def retried(call: Callable[[], T], reconnect: Reconnect | None = None) -> T:
+    """`call`'s answer, asked again after a passing refusal as a dropped stream is: a watch that starts during a
+    database blip waits it out, as one already following does."""
+    policy = reconnect or Reconnect()
+    failures = 0
+    while True:
+        try:
+            return call()
+        except ApiError as exc:
+            failures += 1
+            if not passing(exc) or failures > policy.attempts:
+                raise
+            policy.pause(failures, exc)
 
 
 def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | None = None,
@@ -74,7 +100,7 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
         except DROPS as exc:
             error = exc
         except ApiError as exc:
-            if exc.status is None or (exc.status < 500 and exc.status != TOO_MANY):
+            if not passing(exc):
                 raise
             error = exc
         if opened and policy.clock() - opened[0] >= policy.healthy_after:
@@ -83,8 +109,7 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
         if failures > policy.attempts:
             raise ApiError(f"lost the event stream from {client.shown_url} after {policy.attempts} retries: "
                            f"{_describe(error)}")
-        asked = error.retry_after if isinstance(error, ApiError) and error.retry_after is not None else 0.0
-        policy.sleep(max(policy.delay(failures), min(asked, policy.max_retry_after)))
+        policy.pause(failures, error)
         if on_reconnect is not None:
             on_reconnect(last)
 

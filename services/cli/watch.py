@@ -9,7 +9,7 @@ from typing import Any
 from services.cli import render, steps
 from services.cli.client import ApiError, GreenlightClient, segment
 from services.cli.safe import clean
-from services.cli.sse import Reconnect, follow_events
+from services.cli.sse import Reconnect, follow_events, retried
 
 SUCCESS = frozenset({"live"})
 FAILURE = frozenset({"failed", "rejected", "rolled_back"})
@@ -38,7 +38,7 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     followed to the end of the rollback). With `json_lines` each event is printed as one JSON line
     instead, and nothing else.
     """
-    current = client.get_release(release_id)["release"]
+    current = retried(lambda: client.get_release(release_id), reconnect)["release"]
     if not json_lines:
         render.note(f"watching release {clean(current['id'])} of {clean(current['app'])} "
                     f"(now {clean(current['state'])})", "bold")
@@ -61,7 +61,7 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     with contextlib.closing(events), client.translate_errors():
         for streamed in events:
             event = streamed.data
-            if event.get("release_id") != release_id or event["seq"] <= seen_seq:
+            if event.get("release_id") != release_id or not took_effect(event) or event["seq"] <= seen_seq:
                 continue
             seen_seq = event["seq"]
             if json_lines:
@@ -87,6 +87,13 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
                     render.failure_log(event.get("release") or {})
                 return ENDED_BADLY
     raise AssertionError("follow_events never ends by itself")  # pragma: no cover
+
+
+def took_effect(event: dict[str, Any]) -> bool:
+    """Whether the read model folded this event. One with a `note` is logged but is no step of the release: a
+    worker's step that raced an abort of the same seq is logged ahead of the abort's `failed`, and taken for
+    the step, it hid that `failed` (same seq) and the watch followed an ended release for ever."""
+    return not event.get("note")
 
 
 def refused_rollback(event: dict[str, Any]) -> str | None:
