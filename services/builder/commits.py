@@ -23,7 +23,9 @@ log = structlog.get_logger(__name__)
 LIMIT = 50
 # Each field ends with a NUL, which git keeps out of names, emails and messages; a subject may hold any other
 # character (a unit separator, a line separator Python splits on) and must neither hide its commit nor cut.
-FIELDS = ("%H", "%an <%ae>", "%aI", "%cI", "%s")
+# Names, emails and subjects are cut by git itself (`%<(n,trunc)`, padded with spaces to n): a message of
+# 100 MB is a few kB in a pack, and read whole it took the builder hundreds of MB per commit listed.
+FIELDS = ("%H", "%<(200,trunc)%an", "%<(200,trunc)%ae", "%aI", "%cI", "%<(300,trunc)%s")
 FORMAT = "".join(f"{field}%x00" for field in FIELDS)
 # Commit subjects are repository content: a mailmap or a configured pager must not change what is read.
 SAFE = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "--no-pager")
@@ -51,9 +53,9 @@ async def recent_commits(checkout: Path, *, binary: str = "git", limit: int = LI
     fields = out.decode(errors="replace").split("\0")
     commits = []
     for at in range(0, len(fields) - len(FIELDS) + 1, len(FIELDS)):
-        sha, author, authored, committed, subject = fields[at:at + len(FIELDS)]
-        commits.append({"sha": sha.strip(), "author": author[:200], "time": authored, "committed": committed,
-                        "subject": subject[:300]})
+        sha, name, email, authored, committed, subject = fields[at:at + len(FIELDS)]
+        commits.append({"sha": sha.strip(), "author": f"{name.rstrip()} <{email.rstrip()}>"[:200], "time": authored,
+                        "committed": committed, "subject": subject.rstrip()[:300]})
     return commits
 
 

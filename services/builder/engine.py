@@ -33,15 +33,21 @@ MAX_TAIL_CHARS = 64 * 1024
 
 
 class DockerEngine:
-    def __init__(self, docker: aiodocker.Docker, *, timeout: float, tail_lines: int) -> None:
+    def __init__(self, docker: aiodocker.Docker, *, timeout: float, tail_lines: int,
+                 call_timeout: float = 60.0) -> None:
         self.docker = docker
         self.timeout = timeout
+        # aiodocker has no timeout: an engine that never answered an inspect held the release's message for ever.
+        self.call_timeout = call_timeout
         self.tail_lines = tail_lines
         self._podman: bool | None = None
 
     async def image_labels(self, ref: str) -> dict[str, str] | None:
         try:
-            info = await self.docker.images.inspect(ref)
+            async with asyncio.timeout(self.call_timeout):
+                info = await self.docker.images.inspect(ref)
+        except TimeoutError:
+            raise EngineUnavailable(f"engine did not answer inspecting {ref} in {self.call_timeout:g}s") from None
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 return None
@@ -79,16 +85,21 @@ class DockerEngine:
             raise BuildFailed(f"build failed: {str(exc.message).strip()}", last(tail)) from exc
         except (aiohttp.ClientError, OSError) as exc:  # connection lost mid-stream included
             raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
-        if image_id is None:  # older engines announce the id only in text
-            image_id = await self._image_id(request.tag)
-        return image_id
-
-    async def _image_id(self, ref: str) -> str:
-        try:
-            info = await self.docker.images.inspect(ref)
-        except (aiodocker.DockerError, aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"engine could not show the image it built: {exc!r}") from exc
+        info = await self._built(image_id or request.tag)  # older engines announce the id only in text
+        # The labels are the Dockerfile's last line on podman: one ending in a line continuation made them part
+        # of its own last instruction, and the image carried the repository's labels (a build key of its choosing).
+        labels = (info.get("Config") or {}).get("Labels") or {}
+        if wrong := sorted(name for name, value in request.labels.items() if labels.get(name) != value):
+            raise BuildFailed(f"the image lacks Greenlight's labels {', '.join(wrong)}: does the Dockerfile end "
+                              "with a line continuation?", last(tail))
         return str(info["Id"])
+
+    async def _built(self, ref: str) -> dict[str, Any]:
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                return dict(await self.docker.images.inspect(ref))
+        except (aiodocker.DockerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise EngineUnavailable(f"engine could not show the image it built: {exc!r}") from exc
 
     async def _stream(self, context: IO[bytes], request: BuildRequest) -> Any:
         if not await self._is_podman():
@@ -124,9 +135,9 @@ class DockerEngine:
     async def _is_podman(self) -> bool:
         if self._podman is None:  # /_ping, not /version: podman's /version runs its helpers, ~1 s
             try:
-                async with self.docker._query("_ping") as response:
+                async with asyncio.timeout(self.call_timeout), self.docker._query("_ping") as response:
                     self._podman = "Libpod-Api-Version" in response.headers
-            except (aiohttp.ClientError, OSError) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
         return self._podman
 

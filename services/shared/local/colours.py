@@ -37,7 +37,11 @@ class ColourRunner:
         name = self.settings.container_name(app.name, colour)
         info = await self.containers.inspect(name)
         if info is None or not _runs(info, mark):
-            if info is None and mark.replicas == 0:
+            if mark.replicas == 0:
+                # Another release's container (a deploy that failed before replacing it): no mark names it any
+                # more, so nothing else would stop it; the mark's own image is pulled only when it is to run.
+                if info is not None:
+                    await self.containers.remove(name)
                 return
             await self.containers.ensure_image(mark.image)
             await self.containers.replace(await self._spec(app, colour, mark, port), start=mark.replicas > 0)
