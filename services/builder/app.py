@@ -40,7 +40,7 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
         if engine is None:
             docker = await open_engine(settings.docker_host, "GREENLIGHT_BUILDER_DOCKER_HOST")
             app[ENGINE] = DockerEngine(docker, timeout=settings.build_timeout,
-                                       tail_lines=settings.log_tail_lines)
+                                       tail_lines=settings.log_tail_lines, call_timeout=settings.engine_timeout)
         else:
             app[ENGINE] = engine
         app[READY]["engine"] = True

@@ -74,7 +74,12 @@ class BuilderSettings(RegistryAccess):
             "`docker build --build-arg`, the engine records the args a RUN step used in the image's history, which "
             "the pusher pushes (Greenlight masks them in its logs and progress all the same)")
     )
-    build_timeout: float = Field(1800.0, gt=0, description="seconds one engine build may take (default 1800)")
+    build_timeout: float = Field(1500.0, gt=0, description=(
+        "seconds one engine build may take (default 1500): with the clone and lint the message is held longer, and "
+        "RabbitMQ closes a channel holding one past its consumer_timeout (30 min by default), redelivering it to "
+        "build again; keep this under that"))
+    engine_timeout: float = Field(
+        60.0, gt=0, description="seconds the engine may take to answer an image inspect or its ping (default 60)")
     progress_interval: float = Field(
         0.25, gt=0, description="seconds between build progress messages at most (default 0.25)")
     log_tail_lines: int = Field(40, ge=1, description="build log lines attached to a failure (default 40)")
