@@ -14,6 +14,8 @@ import structlog
 
 from services.shared.platform import PlatformError, PlatformUnavailable
 
+LOGS_WITHIN = 5.0  # seconds a container's log tail may take to come
+
 log = structlog.get_logger(__name__)
 
 
@@ -130,8 +132,11 @@ class EngineContainers:
 
     async def logs(self, name: str, lines: int) -> str:
         try:
-            chunks = await self.docker.containers.container(name).log(stdout=True, stderr=True, tail=lines)
-        except (aiodocker.DockerError, aiohttp.ClientError, OSError):
+            # Bounded: podman scans a k8s-file log whole for its tail, and an app that printed 20 MB without a
+            # newline held the deployer's "not ready" path 13 s (50 MB: a minute).
+            async with asyncio.timeout(LOGS_WITHIN):
+                chunks = await self.docker.containers.container(name).log(stdout=True, stderr=True, tail=lines)
+        except (aiodocker.DockerError, aiohttp.ClientError, OSError, TimeoutError):
             return ""  # best effort: the logs only decorate a failure that is reported anyway
         return "".join(chunks)[-4000:]
 
