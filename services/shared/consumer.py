@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
@@ -28,6 +29,8 @@ from services.shared.topology import declare_work_queue
 __all__ = ["AckPolicy", "Consumer", "Handler", "Retry", "Subscription", "Worker"]
 
 log = structlog.get_logger(__name__)
+RETURN_WAIT = 2.0  # seconds a requeued message's app is held for its redelivery to come (`_requeue`)
+RESUBSCRIBE_PAUSE = 1.0  # seconds after a failed attempt to consume a lost queue again, doubling up to 10 times it
 
 Handler = Callable[[ReleaseEvent, Bus], Awaitable[None]]
 # A handler's own retry budget for an event, used instead of GREENLIGHT_RETRY_BUDGET; None: the general one.
@@ -96,9 +99,14 @@ class Consumer:
         # `one_per_app`: one message of an app at a time, in delivery order (asyncio.Lock is FIFO); on a
         # partition (partitions.py) this is what keeps an app's releases in order within the one replica.
         self._apps = KeyedLocks() if one_per_app else None
+        self._returning: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}  # see _requeue
         self._holding = False  # giving the queue up: deliveries from now on are not started (see release)
         self._give_up = GiveUp(bus, subscription.service, self.queue_name)
         self._retrier = Retrier(bus, subscription.service, self.queue_name, self._give_up)
+        # Unpartitioned (`start`): consuming on the broker, and the task that consumes again once that is lost.
+        self._consuming = False
+        self._keeper: asyncio.Task[None] | None = None
+        self._resubscribe = asyncio.Event()
 
     @property
     def in_flight(self) -> int:
@@ -116,11 +124,64 @@ class Consumer:
     def channel_lost(self) -> bool:
         return self._channel is not None and self._channel.is_closed
 
+    @property
+    def consuming(self) -> bool:
+        """Whether the broker is delivering this queue to us: false while it is declared and consumed again."""
+        return self._consuming and not self.channel_lost
+
     async def start(self) -> None:
+        """Consume the one queue of an unpartitioned subscription, for as long as the service runs. A plain channel, not
+        a robust one: aio-pika restores a robust channel's consumer only to a queue that still exists (a passive
+        declare), so a queue deleted under the service (an operator, a policy, a quorum queue lost with its nodes)
+        was never consumed again, its events reaching only the log; deleted while the broker was away, it failed
+        every reconnect of the whole connection. Here a consumer the broker cancels, or a channel lost, has its queue
+        declared again as at start (bindings too) and consumed again (`_keep_consuming`)."""
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, routing_keys(self.sub))
         if self.sub.skip_ended:
             await learn_recent_endings(self.bus)
-        await self.consume(await self.bus.channel(self.bus.settings.prefetch))
+        await self._subscribe(declare=False)
+        self._keeper = asyncio.create_task(self._keep_consuming())
+
+    async def _subscribe(self, *, declare: bool = True) -> None:
+        await self.bus.connection.ready()
+        if declare:
+            await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, routing_keys(self.sub))
+        if self._channel is None or self._channel.is_closed:  # after a cancel alone, what it holds is acked on it
+            channel = aio_pika.Channel(self.bus.connection)
+            await channel.initialize()
+            self._channel = channel
+            channel.close_callbacks.add(
+                lambda closed, exc: self._lost(closed is self._channel, f"its channel closed: {exc!r}"[:300]))
+            (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(
+                lambda frame: self._lost(frame.consumer_tag == self._tag, "the broker cancelled the consumer "
+                                         "(its queue deleted?)"))
+            await channel.set_qos(prefetch_count=self.bus.settings.prefetch)
+        self._queue = await self._channel.get_queue(self.queue_name, ensure=False)
+        self._tag = await self._queue.consume(self._spawn, no_ack=False)
+        self._consuming = True
+        log.info("consuming", queue=self.queue_name, states=[s.value for s in self.sub.states],
+                 ack_policy=self.sub.ack_policy.value)
+
+    def _lost(self, ours: bool, why: str) -> None:
+        if ours and self._consuming:  # not after a stop began (its close), nor twice for one loss
+            log.warning("consumer lost; declaring its queue again and consuming it", queue=self.queue_name, why=why)
+            self._consuming = False
+            self._resubscribe.set()
+
+    async def _keep_consuming(self) -> None:
+        pause = RESUBSCRIBE_PAUSE
+        while True:
+            await self._resubscribe.wait()
+            self._resubscribe.clear()
+            while not self._consuming:
+                try:
+                    await on_the_broker(self._subscribe())
+                    pause = RESUBSCRIBE_PAUSE
+                except Exception as exc:  # the broker away or refusing: tried again, never given up
+                    log.warning("could not consume the queue again; retrying", queue=self.queue_name,
+                                error=repr(exc)[:300], pause=pause)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 10 * RESUBSCRIBE_PAUSE)
 
     async def consume(self, channel: AbstractChannel) -> None:
         """Consume this queue on `channel` (its prefetch already set)."""
@@ -174,8 +235,12 @@ class Consumer:
 
     async def stop(self, grace: float) -> None:
         """Stop taking messages, let in-flight ones finish within `grace`, then cancel the rest."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+        consuming, self._consuming = self.consuming, False
         alive = not self.bus.connection.is_closed
-        if alive and self._queue is not None and self._tag is not None:
+        if alive and self._queue is not None and self._tag is not None and (consuming or self._keeper is None):
             await _bounded(self._queue.cancel(self._tag))
         self.draining.set()
         await self._finish(grace)
@@ -203,6 +268,13 @@ class Consumer:
         with bound:
             if self._apps is None:
                 await self._handle_event(message, event)
+                return
+            if message.redelivered and (back := self._returning.pop(message.message_id or "", None)) is not None:
+                back[0].set()  # its failed run holds the app for it (`_requeue`)
+                try:
+                    await self._handle_event(message, event)
+                finally:
+                    back[1].set()
                 return
             async with self._apps.hold(event.app):
                 await self._handle_event(message, event)
@@ -243,13 +315,32 @@ class Consumer:
                     # The broker is likely reconnecting: requeueing at once would spend every allowed
                     # delivery in a second, before the publish channel is back.
                     await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
-                await settle(message.nack(requeue=True))
+                await self._requeue(message)
                 return
             log.error("handler failed for good", error=repr(exc))
             await self._give_up.failing(message, (PUBLISHED.get() or {}).get(event.release_id, event), repr(exc))
             return
         await settle(message.ack())
         self.handled += 1
+
+    async def _requeue(self, message: AbstractIncomingMessage) -> None:
+        """Return `message` for another delivery. One message of an app at a time (a partition): the app stays held
+        until the redelivery has run, which a quorum queue sends first; let go at once, the app's next message,
+        delivered and waiting, ran before it. A redelivery that does not come within RETURN_WAIT (the channel
+        lost, the partition given up) lets the app go on."""
+        key = message.message_id
+        if self._apps is None or not key:
+            await settle(message.nack(requeue=True))
+            return
+        back = self._returning[key] = (asyncio.Event(), asyncio.Event())  # (redelivered, its run ended)
+        try:
+            await settle(message.nack(requeue=True))
+            with contextlib.suppress(TimeoutError):
+                await bounded(back[0].wait(), RETURN_WAIT)
+                await back[1].wait()
+        finally:
+            if self._returning.get(key) is back:
+                del self._returning[key]
 
     def _budget(self, event: ReleaseEvent) -> Budget | None:
         return self.sub.retry_budget(event) if self.sub.retry_budget is not None else None

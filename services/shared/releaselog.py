@@ -16,6 +16,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobus
 from services.shared.bus import Bus
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.store import ReleaseStore
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
@@ -75,12 +76,15 @@ class LogReader:
         # aio-pika re-consumes from "first" after a reconnect: _on_message skips what it has.
         self._channel = await consume_log(self.bus, self.bus.settings.log_stream, 2000, self._on_message,
                                           {"x-stream-offset": self.since or "first"})
-        # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker.
-        await self._channel.default_exchange.publish(
-            aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}),
-            routing_key=self.bus.settings.log_stream,
-        )
-        await bounded(self._caught_up.wait(), timeout)
+        # A stream's declare-ok has no message count, so catch-up is proved by reading back our own marker. One
+        # deadline for both: the publish awaits a confirm (the channel has them), which a stream with no leader or a
+        # silent connection never sends, and a `latest_event` waiting on it held its message for good.
+        async with asyncio.timeout(timeout):
+            await on_the_broker(self._channel.default_exchange.publish(
+                aio_pika.Message(b"", headers={MARKER_HEADER: self._marker}),
+                routing_key=self.bus.settings.log_stream,
+            ))
+            await self._caught_up.wait()
         log.info("release log replayed", releases=len(self.store.releases), offset=self.store.last_offset)
 
     def _ack_soon(self, message: AbstractIncomingMessage) -> None:

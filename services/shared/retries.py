@@ -53,18 +53,24 @@ class RetryState:
 
     @classmethod
     def of(cls, message: AbstractIncomingMessage) -> RetryState:
+        """What `Retrier.later` wrote, or a first attempt: these headers may also be a publisher's or a tool's own. A
+        negative count raised in the consumer (it picks the delay tier) and left the message unsettled, and a start
+        in the future, which every retry keeps, never spent the budget; one ahead of this clock starts now."""
         headers = message.headers or {}
-        try:
-            count = int(headers.get(RETRIES_HEADER) or 0)  # type: ignore[arg-type]
-            since = int(headers[SINCE_HEADER]) / 1000 if SINCE_HEADER in headers else None  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        count, since = _count(headers.get(RETRIES_HEADER, 0)), _count(headers.get(SINCE_HEADER, -1))
+        if count is None or (since is None and SINCE_HEADER in headers):
             return cls()
         last = headers.get(LAST_ERROR_HEADER)
-        return cls(count, since, str(last) if last is not None else None)
+        return cls(count, None if since is None else min(since / 1000, time.time()),
+                   str(last) if last is not None else None)
 
     def details(self) -> dict[str, Any]:
         """What the release's next event records about the retries that came before it."""
         return {"retries": self.count, "last_retry_error": self.last_error}
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,11 @@ async def _readyz(request: web.Request) -> web.Response:
     ready = request.app[READY]
     bus = request.app.get(BUS)
     ok = bool(ready) and all(ready.values()) and bus is not None and not bus.connection.is_closed
-    return web.json_response({"ready": ok, **ready}, status=200 if ok else 503)
+    # A queue being declared and consumed again (deleted under the service) takes nothing meanwhile. Partition
+    # claims have no such flag: their partitions come and go by design.
+    consuming = all(getattr(worker, "consuming", True) for worker in request.app.get(CONSUMERS, []))
+    return web.json_response({"ready": ok and consuming, **ready, "consuming": consuming},
+                             status=200 if ok and consuming else 503)
 
 
 async def _metrics(request: web.Request) -> web.Response:
