@@ -37,7 +37,8 @@ class Approvals:
         return True
 
     async def withdraw(self, release_id: str, by: str) -> None:
-        """Undo an approval whose `approved` event could not be published, so the count stays true."""
+        """Undo an approval recorded while the release was decided otherwise (handlers.py), so that what it shows
+        as given is what it got while it awaited approval."""
         async with self.engine.begin() as connection:
             await connection.execute(sa.delete(table).where(table.c.release_id == release_id,
                                                             table.c.approver == by))

@@ -6,12 +6,14 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 from aiohttp import web
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from services.approval.settings import ApprovalSettings, Role, TokenEntry
+from services.shared.settings import StartupError
 
 # Local development only (GREENLIGHT_API_DEV_TOKENS=true): the contract's well-known tokens.
 DEV_IDENTITIES: tuple[tuple[str, str, frozenset[Role]], ...] = (
@@ -20,6 +22,7 @@ DEV_IDENTITIES: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("dev-admin", "admin-token", frozenset(Role)),
 )
 _ENTRIES = TypeAdapter(list[TokenEntry])
+TOKENS_FILE = "GREENLIGHT_API_TOKENS_FILE"
 log = structlog.get_logger(__name__)
 
 
@@ -67,7 +70,7 @@ def load_tokens(settings: ApprovalSettings) -> TokenTable:
     """Tokens from the setting, the secrets file and (dev only) the built-ins; a bad file stops start-up."""
     entries = list(settings.tokens)
     if settings.tokens_file is not None:
-        entries += _ENTRIES.validate_json(settings.tokens_file.read_bytes())
+        entries += _entries_in(settings.tokens_file)
     if settings.dev_tokens:
         entries += [TokenEntry(name=name, roles=roles, token_sha256=digest(token))
                     for name, token, roles in DEV_IDENTITIES]
@@ -76,6 +79,25 @@ def load_tokens(settings: ApprovalSettings) -> TokenTable:
     if not entries:
         log.warning("no API tokens configured: every authenticated route will answer 401")
     return TokenTable(entries)
+
+
+def _entries_in(path: Path) -> list[TokenEntry]:
+    """The file's entries, or a StartupError saying where and why, never what: pydantic's own error quotes the
+    value it refused, and a secrets file's mistakes are tokens (one where its sha256 belongs, a `token` field)."""
+    try:
+        return _ENTRIES.validate_json(path.read_bytes())
+    except OSError as exc:
+        raise StartupError(f"{TOKENS_FILE} cannot be read ({exc.strerror or type(exc).__name__}): "
+                           f"{str(path)!r}") from None
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        # A field's name is said only when it is one of ours: an unknown key might be a token itself.
+        where = ["entry " + str(part + 1) if isinstance(part, int) else f"`{part}`" if part in TokenEntry.model_fields
+                 else "an unknown field" for part in first["loc"]]
+        count = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise StartupError(f"{TOKENS_FILE} is invalid: {' '.join(where) or 'the file'}: {first['msg']}{count}; "
+                           'it is a JSON list of {"name", "roles", "token_sha256"} (the sha256 of each token, never '
+                           "the token)") from None
 
 
 def bearer_token(request: web.Request) -> str | None:

@@ -125,6 +125,8 @@ class ReleaseDesk:
                 given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
                                              self.clock.now())
                 if given is None:
+                    if (now := await self._decided_meanwhile(waiting, caller)) is not None:
+                        return Decided(now)
                     log.info("approval counted", release=release_id, by=caller.name,
                              required=policy.required_approvals)
                     return Decided(release)
@@ -237,6 +239,18 @@ class ReleaseDesk:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
         raise Conflict(f"The release was already {made[0].value} by {made[1]}; it is now {release.state.value}.",
                        state=release.state, decision=made[0], decided_by=made[1])
+
+    async def _decided_meanwhile(self, waiting: ReleaseEvent, caller: Identity) -> Release | None:
+        """The release as it is now, answered as to a late decision, when it moved on while `caller`'s approval was
+        recorded (read before): not "1 of 2 given, awaiting approval" for a release someone rejected in between.
+        The approval is then not kept, unless the approval that completed the count counted it."""
+        latest = await self.store.latest(waiting.release_id)
+        if latest is None or latest.seq <= waiting.seq:  # still waiting (or, unfolded, not yet read back as waiting)
+            return None
+        made = await self._decision_made(latest.release)
+        if made is None or made[0] is not ReleaseState.APPROVED:
+            await self.approvals.withdraw(waiting.release_id, caller.name)
+        return await self._repeat_or_refuse(latest.release, ReleaseState.APPROVED, caller)
 
     async def _decision_made(self, release: Release) -> tuple[ReleaseState, str] | None:
         """The decision recorded for the release and who made it."""

@@ -80,6 +80,13 @@ def policy_of(release: Release, bounds: PolicyBounds) -> Policy:
             notes.append(f"expiry_seconds lowered to {bounds.max_expiry_seconds} "
                          "(GREENLIGHT_API_POLICY_MAX_EXPIRY_SECONDS)")
         expiry = bounds.max_expiry_seconds
+    if expiry is not None and expiry <= soak:
+        # Each side's numbers agree among themselves (greenlight.yaml's, the operator's), not with the other's: a soak
+        # raised past the app's expiry, an app's soak past the operator's default or maximum expiry. No approval could
+        # ever be given (soaking until it expired), so the expiry counts from the end of the soak.
+        notes.append(f"expiry_seconds counted from the end of the soak: {soak + expiry} (it was {expiry}, not after "
+                     f"soak_seconds {soak})")
+        expiry += soak
     promotion = asked.auto_promotion_seconds
     if promotion is not None and not bounds.allow_auto_promotion:
         notes.append("auto_promotion_seconds ignored (GREENLIGHT_API_POLICY_ALLOW_AUTO_PROMOTION is false)")

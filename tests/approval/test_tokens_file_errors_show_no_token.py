@@ -1,0 +1,45 @@
+"""A mistake in GREENLIGHT_API_TOKENS_FILE stops the API without printing what the file holds.
+
+The file is the secrets file: an operator who writes a token where its sha256 belongs, names the field `token`, or
+leaves a trailing comma has a token in it. Pydantic's error, raised as a traceback at start, quoted the value it
+refused (`input_value='<the token>'`, for invalid JSON the whole file), so the token went to the service's log
+(`kubectl logs`, the log shipper). GREENLIGHT_API_TOKENS, read as a setting, already said only which entry and why;
+the file now does the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+TOKEN = "s3cr3t-raw-token-value-0123456789"
+MISTAKES = {
+    "the token where its digest belongs": f'[{{"name": "alice", "roles": ["approver"], "token_sha256": "{TOKEN}"}}]',
+    "a field named token": f'[{{"name": "alice", "roles": ["approver"], "token": "{TOKEN}"}}]',
+    "invalid JSON": f'[{{"name": "alice", "roles": ["approver"], "token_sha256": "{TOKEN}",}}]',
+}
+
+
+@pytest.mark.parametrize("content", MISTAKES.values(), ids=MISTAKES.keys())
+async def test_a_bad_tokens_file_stops_the_start_without_its_content(tmp_path: Path, content: str) -> None:
+    secrets = tmp_path / "tokens.json"
+    secrets.write_text(content)
+    env = {**os.environ, "GREENLIGHT_API_TOKENS_FILE": str(secrets), "GREENLIGHT_LOG_JSON": "true"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.approval", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = (stdout + stderr).decode()
+    assert process.returncode != 0, output
+    assert TOKEN not in output and TOKEN[:12] not in output, output
+    assert "GREENLIGHT_API_TOKENS_FILE" in output, output
