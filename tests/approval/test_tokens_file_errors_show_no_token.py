@@ -9,14 +9,13 @@ the file now does the same.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
+from tests.failed_start import failed_start
+from tests.ports import free_port
+
 TOKEN = "s3cr3t-raw-token-value-0123456789"
 MISTAKES = {
     "the token where its digest belongs": f'[{{"name": "alice", "roles": ["approver"], "token_sha256": "{TOKEN}"}}]',
@@ -26,20 +25,13 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("content", MISTAKES.values(), ids=MISTAKES.keys())
-async def test_a_bad_tokens_file_stops_the_start_without_its_content(tmp_path: Path, content: str) -> None:
+def test_a_bad_tokens_file_stops_the_start_without_its_content(tmp_path: Path, content: str) -> None:
     secrets = tmp_path / "tokens.json"
     secrets.write_text(content)
-    env = {**os.environ, "GREENLIGHT_API_TOKENS_FILE": str(secrets), "GREENLIGHT_LOG_JSON": "true"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.approval", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = (stdout + stderr).decode()
-    assert process.returncode != 0, output
+    last, output = failed_start("approval", {
+        "GREENLIGHT_API_TOKENS_FILE": str(secrets), "GREENLIGHT_API_PORT": str(free_port()),
+        # Nothing listens there: the file is read before the broker or the database is reached.
+        "AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
+        "GREENLIGHT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"}, timeout=30)
     assert TOKEN not in output and TOKEN[:12] not in output, output
-    assert "GREENLIGHT_API_TOKENS_FILE" in output, output
+    assert last.startswith("greenlight: GREENLIGHT_API_TOKENS_FILE"), last
