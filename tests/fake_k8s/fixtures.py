@@ -92,3 +92,14 @@ async def kube_platform(kube: KubeTarget) -> AsyncIterator[KubePlatform]:
     """The Kubernetes adapter on the test's namespace (a real cluster with KUBECONFIG, else the fake)."""
     async with kube.platform() as platform:
         yield platform
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeKube]:
+    """The fake API server alone, for a test of how the client reaches it (credentials, kubeconfig)."""
+    server = FakeKube()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

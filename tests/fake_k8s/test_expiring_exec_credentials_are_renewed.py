@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,24 +37,15 @@ print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": 
 """
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeKube]:
-    server = FakeKube()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
-
-def exec_kubeconfig(fake: FakeKube, folder: Path) -> Path:
+def exec_kubeconfig(fake_api: FakeKube, folder: Path) -> Path:
     (folder / "plugin.py").write_text(PLUGIN)
-    (folder / "token").write_text(fake.token)
+    (folder / "token").write_text(fake_api.token)
     expires = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = folder / "kubeconfig"
     path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-        "clusters": [{"name": "fake", "cluster": {"server": fake.url}}],
+        "clusters": [{"name": "fake", "cluster": {"server": fake_api.url}}],
         "users": [{"name": "greenlight", "user": {"exec": {
             "apiVersion": "client.authentication.k8s.io/v1beta1", "command": sys.executable,
             "args": [str(folder / "plugin.py"), str(folder), expires], "interactiveMode": "Never"}}}],
@@ -71,14 +61,14 @@ async def namespaces(platform: KubePlatform) -> list[str]:
         return [n["metadata"]["name"] for n in json.loads(await response.read())["items"]]
 
 
-async def test_an_expired_exec_token_is_fetched_again(fake: FakeKube, tmp_path: Path) -> None:
-    settings = KubeSettings(kubeconfig=str(exec_kubeconfig(fake, tmp_path)))
+async def test_an_expired_exec_token_is_fetched_again(fake_api: FakeKube, tmp_path: Path) -> None:
+    settings = KubeSettings(kubeconfig=str(exec_kubeconfig(fake_api, tmp_path)))
     async with open_kube_platform(settings) as platform:
         assert await platform.api.get(Kind.SERVICE, "default", "demo-service") is None
 
         # The credential expires: the API server takes only the plugin's new token.
-        fake.token = "rotated-" + fake.token
-        (tmp_path / "token").write_text(fake.token)
+        fake_api.token = "rotated-" + fake_api.token
+        (tmp_path / "token").write_text(fake_api.token)
         assert await platform.api.get(Kind.SERVICE, "default", "demo-service") is None
         assert await namespaces(platform) == []  # every call of the client, not only the adapter's
 

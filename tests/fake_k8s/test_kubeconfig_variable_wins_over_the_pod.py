@@ -6,7 +6,6 @@ pod's own cluster instead, with the pod's own rights."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,12 @@ from services.shared.kube.settings import KubeSettings
 from tests.fake_k8s.server import FakeKube
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeKube]:
-    server = FakeKube()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-async def test_a_pod_with_kubeconfig_set_drives_that_cluster(fake: FakeKube, tmp_path: Path,
+async def test_a_pod_with_kubeconfig_set_drives_that_cluster(fake_api: FakeKube, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KUBECONFIG", str(fake.write_kubeconfig(tmp_path / "kubeconfig")))
+    monkeypatch.setenv("KUBECONFIG", str(fake_api.write_kubeconfig(tmp_path / "kubeconfig")))
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")  # what every pod's environment holds
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "1")
     async with open_kube_platform(KubeSettings()) as platform:
-        assert platform.api.api_client.configuration.host == fake.url
+        assert platform.api.api_client.configuration.host == fake_api.url
         assert await platform.api.get(Kind.SERVICE, "default", "demo-service") is None
-    assert fake.count("GET", "/services/demo-service") == 1
+    assert fake_api.count("GET", "/services/demo-service") == 1
