@@ -9,6 +9,7 @@ configuration stops the API at start, with one line naming both settings.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterable
 
 from aiohttp import web
@@ -22,15 +23,20 @@ SLACK_USERS = "GREENLIGHT_HOOKS_SLACK_USERS"
 
 
 def check_one_spelling(sources: Iterable[tuple[str, Iterable[str]]]) -> None:
-    """Raise StartupError if two names differ only in case or surrounding whitespace; `sources`: (setting, names)."""
+    """Raise StartupError if two names differ only in case, whitespace (outer, inner runs, no-break spaces) or Unicode
+    form (`é` as one code point or two); `sources`: (setting, names)."""
     seen: dict[str, tuple[str, str]] = {}
     for setting, names in sources:
         for name in names:
-            first, where = seen.setdefault(name.strip().casefold(), (name, setting))
+            first, where = seen.setdefault(_one_form(name), (name, setting))
             if first != name:
                 raise StartupError(
                     f"{where} and {setting} spell one person two ways ({first!r}, {name!r}); names are compared "
                     "exactly (no self-approval, one approval per person): use one spelling everywhere")
+
+
+def _one_form(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def one_spelling(tokens: TokenTable, hooks: HookSettings) -> Callable[[web.Application], AsyncIterator[None]]:
