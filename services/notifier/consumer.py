@@ -22,6 +22,7 @@ from services.shared.db.outage import is_outage, outage_of
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
+from services.shared.retries import header_count
 from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
@@ -152,4 +153,6 @@ class NotifierConsumer:
 
 def _outages(message: AbstractIncomingMessage) -> int:
     """How many times the database was away for this event so far."""
-    return int((message.headers or {}).get(OUTAGES_HEADER) or 0)  # type: ignore[arg-type]
+    # As the retry headers are read (retries.py): a publisher's "abc" raised while parking (the message unsettled),
+    # a negative count picked a delay from the end of the list.
+    return header_count((message.headers or {}).get(OUTAGES_HEADER, 0)) or 0

@@ -57,7 +57,7 @@ class RetryState:
         negative count raised in the consumer (it picks the delay tier) and left the message unsettled, and a start
         in the future, which every retry keeps, never spent the budget; one ahead of this clock starts now."""
         headers = message.headers or {}
-        count, since = _count(headers.get(RETRIES_HEADER, 0)), _count(headers.get(SINCE_HEADER, -1))
+        count, since = header_count(headers.get(RETRIES_HEADER, 0)), header_count(headers.get(SINCE_HEADER, -1))
         if count is None or (since is None and SINCE_HEADER in headers):
             return cls()
         last = headers.get(LAST_ERROR_HEADER)
@@ -69,7 +69,8 @@ class RetryState:
         return {"retries": self.count, "last_retry_error": self.last_error}
 
 
-def _count(value: object) -> int | None:
+def header_count(value: object) -> int | None:
+    """A count this process wrote in a header, or None for what a publisher or tool put there instead."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
