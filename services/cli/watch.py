@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +28,12 @@ def watch_to_the_end(client: GreenlightClient, release_id: str, reconnect: Recon
         return watch_release(client, release_id, reconnect, json_lines=json_lines)
     except ApiError as exc:
         render.error(exc)
+        return UNFOLLOWED
+    except BrokenPipeError:
+        # The reader went away (`| grep -m1 live`): no longer followed, so no outcome. Left to click, it was exit 1,
+        # which a script under `set -o pipefail` reads as a failed release. Python's own flush at exit would raise
+        # again on the closed pipe: stdout goes to /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return UNFOLLOWED
 
 
