@@ -12,9 +12,11 @@ from aiohttp import web
 from aiolimiter import AsyncLimiter
 from prometheus_client import CollectorRegistry
 
+from .budget import CallBudget
 from .cache import Clock, SystemClock
 from .feed import EventFeed
 from .metrics import Metrics
+from .query import EventQuery
 from .sample import SampleSource
 from .settings import Settings
 from .ticketmaster import EventSource, TicketmasterClient
@@ -78,6 +80,10 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
             )
         elif chosen is None:
             chosen = SampleSource()
+        # The sample costs no quota; a source passed in (tests) is treated as the API.
+        budget = None if isinstance(chosen, SampleSource) else CallBudget(
+            settings.events_search_budget, settings.events_search_window, clock
+        )
         feed = EventFeed(
             chosen,
             clock=clock,
@@ -89,6 +95,9 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
             stale_retry=settings.events_stale_retry,
             stale_wait=settings.events_stale_wait,
             top_up_within=settings.ticketmaster_timeout,
+            default_query=EventQuery(country_code=settings.ticketmaster_country_code),
+            partial_ttl=settings.events_partial_ttl,
+            search_budget=budget,
         )
         app[FEED] = feed
         upstream = settings.ticketmaster_base_url if session is not None else None

@@ -50,11 +50,12 @@ class _Entry(Generic[V]):
 class TTLCache(Generic[K, V]):
     """Holds the last good value per key.
 
-    Expired values are kept (up to `max_entries`, least recently used evicted) because they
+    Expired values are kept (up to `max_entries`, least recently used evicted, never `pinned`) because they
     are exactly what stale-while-error needs when the refresh fails with one of `stale_on`. After
     such a failure the stale value stands `stale_retry` seconds before a refresh is tried again:
     an outage costs one upstream call per interval, not one per request. Whoever starts that retry
     waits for it at most `stale_wait` seconds, and requests arriving while it runs not at all.
+    `ttl_of`, when given, sets a value's TTL from the value itself (a partial result lives shorter).
     """
 
     def __init__(
@@ -65,8 +66,11 @@ class TTLCache(Generic[K, V]):
         stale_on: tuple[type[BaseException], ...] = (),
         stale_retry: float = 0.0,
         stale_wait: float = 1.0,
+        ttl_of: Callable[[V], float] | None = None,
+        pinned: K | None = None,
     ) -> None:
-        self._ttl = ttl
+        self._ttl_of = ttl_of or (lambda _: ttl)
+        self._pinned = pinned
         self._stale_retry = stale_retry
         self._stale_wait = stale_wait
         self._max_entries = max_entries
@@ -123,9 +127,12 @@ class TTLCache(Generic[K, V]):
             if entry is not None:
                 entry.stale = False  # not transient (an invalid key): the next request waits and is told
             raise
-        self._entries[key] = _Entry(value, self._clock.monotonic() + self._ttl)
+        self._entries[key] = _Entry(value, self._clock.monotonic() + self._ttl_of(value))
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
+            if next(iter(self._entries)) == self._pinned:
+                # The home page's last good data is what an outage shows most visitors: searches never push it out.
+                self._entries.move_to_end(self._pinned)
             self._entries.popitem(last=False)
         return value
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from .budget import CallBudget
 from .cache import Clock, TTLCache
 from .metrics import Metrics
 from .models import Event
@@ -25,6 +26,7 @@ class Snapshot:
     events: tuple[EventSummary, ...]
     source: str
     fetched_at: datetime
+    partial: bool = False  # a later page failed: fewer events than the API has, kept only briefly
     rendered: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
@@ -48,8 +50,13 @@ class EventFeed:
         stale_retry: float = 0.0,
         stale_wait: float = 1.0,
         top_up_within: float | None = None,
+        default_query: EventQuery | None = None,
+        partial_ttl: float | None = None,
+        search_budget: CallBudget | None = None,
     ) -> None:
         self.source = source
+        self._default_query = default_query
+        self._search_budget = search_budget
         self._top_up_within = top_up_within
         self._clock = clock
         self._metrics = metrics
@@ -57,7 +64,9 @@ class EventFeed:
         self._max_pages = max_pages
         self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
             ttl, max_entries, clock, stale_on=(UpstreamError,), stale_retry=stale_retry,
-            stale_wait=stale_wait,
+            stale_wait=stale_wait, pinned=default_query,
+            # The next visitor after a few seconds gets the whole list, not every visitor for a full TTL.
+            ttl_of=None if partial_ttl is None else lambda snap: min(ttl, partial_ttl) if snap.partial else ttl,
         )
 
     def has_data(self) -> bool:
@@ -78,12 +87,15 @@ class EventFeed:
         chosen: dict[str, Event] = {}
         page: int | None = 0
         fetched = 0
+        partial = False
         # Each call has its own timeout; without one for the top-up a slow API (or a queue at the rate limit)
         # held the visitor for every page in turn, up to max_pages timeouts for one refresh.
         loop = asyncio.get_running_loop()
         deadline = None if self._top_up_within is None else loop.time() + self._top_up_within
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
+                if self._search_budget is not None and query != self._default_query:
+                    self._search_budget.take()  # the home page's calls are never refused for searches' sake
                 async with asyncio.timeout_at(deadline if fetched else None):
                     result = await self.source.fetch_page(query, page, self._page_size)
             except (UpstreamError, TimeoutError) as exc:
@@ -91,6 +103,7 @@ class EventFeed:
                     raise
                 # Later pages only top up the list; what we already have is worth showing.
                 log.warning("partial_result", pages=fetched, events=len(chosen), reason=type(exc).__name__)
+                partial = True
                 break
             fetched += 1
             add_for_sale(chosen, result.events, now)
@@ -99,6 +112,7 @@ class EventFeed:
             events=tuple(summarize(event) for event in chosen.values()),
             source=self.source.name,
             fetched_at=now,
+            partial=partial,
         )
 
     async def aclose(self) -> None:

@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     events_stale_wait: float = Field(
         1.0, ge=0, description="Seconds the request starting such a retry waits for it before stale data is served."
     )
+    events_partial_ttl: float = Field(
+        5.0, ge=0, description="Seconds a partial result (a later page failed) is served before it is fetched again."
+    )
+    events_search_budget: int = Field(
+        40, ge=0,
+        description="Ticketmaster calls allowed per EVENTS_SEARCH_WINDOW for queries other than the default one;"
+        " past it a search is a 503 with Retry-After. 40/h is 960 a day per replica: with two colours and the"
+        " default query at one call a minute (1,440 a day) each, under Ticketmaster's 5,000.",
+    )
+    events_search_window: float = Field(
+        3600.0, gt=0, description="Seconds of the window EVENTS_SEARCH_BUDGET counts calls in."
+    )
     events_cache_max_entries: int = Field(
         512, ge=1, description="Distinct queries kept (fresh or stale); the least recently used go first."
     )

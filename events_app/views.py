@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from .budget import SearchBudgetExhausted
 from .feed import EventFeed, FeedResult
 from .form import FIELD_LABELS, SORT_LABELS, form_errors, shown_query, typed_query
 from .metrics import Metrics
@@ -26,6 +27,7 @@ FeedFailure = UpstreamError | InvalidApiKey
 _ERROR_CODES: dict[type[Exception], str] = {
     InvalidApiKey: "invalid_api_key",
     RateLimited: "rate_limited",
+    SearchBudgetExhausted: "search_budget_exhausted",
     UpstreamTimeout: "upstream_timeout",
 }
 
@@ -109,6 +111,8 @@ async def api_events(request: web.Request) -> web.Response:
             "source": snapshot.source,
             **_banner(settings),
         }
+        if snapshot.partial:  # only then: clients that check the envelope's keys keep working
+            payload["partial"] = True
         return json.dumps(payload, ensure_ascii=False).encode()
 
     return web.Response(body=_memo(result, "json", render), content_type="application/json")
@@ -122,6 +126,10 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz", name="readyz")
 async def readyz(request: web.Request) -> web.Response:
     """Ready once there is something to show; the probe's own fetch warms the default query."""
+    # Ready for good once anything is cached, on purpose, even if the key is revoked later (every page then a 502
+    # invalid_api_key): both colours share the key, so taking this one out of service would leave visitors no
+    # page at all rather than one that names the fault. A release with a bad key still never becomes ready: its
+    # first fetch fails here. A revoked key shows on /metrics: events_app_upstream_errors_total{reason="invalid_key"}.
     feed, settings = request.app[FEED], request.app[SETTINGS]
     if not feed.has_data():
         try:

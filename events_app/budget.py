@@ -1,0 +1,35 @@
+"""A fixed-window allowance of upstream calls for searches, so visitors cannot spend the daily quota."""
+
+from __future__ import annotations
+
+from .cache import Clock
+from .ticketmaster import RateLimited
+
+
+class SearchBudgetExhausted(RateLimited):
+    """Our own limit, not Ticketmaster's: only searches are refused, the default query still goes out."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(retry_after)
+        self.args = (f"Too many searches for now; try again in {retry_after:.0f} s. The top events still show.",)
+
+
+class CallBudget:
+    """`limit` calls per `window` seconds. Fixed windows: a burst at a boundary costs at most 2 x limit,
+    which the documented defaults leave room for within Ticketmaster's 5,000 a day."""
+
+    def __init__(self, limit: int, window: float, clock: Clock) -> None:
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._started = clock.monotonic()
+        self._spent = 0
+
+    def take(self) -> None:
+        """Spends one call, or raises SearchBudgetExhausted saying when the window turns."""
+        now = self._clock.monotonic()
+        if now - self._started >= self._window:
+            self._started, self._spent = now, 0
+        if self._spent >= self._limit:
+            raise SearchBudgetExhausted(max(1.0, self._started + self._window - now))
+        self._spent += 1
