@@ -2,7 +2,8 @@
 
 Within the scale-down delay the previous colour still runs, so a rollback is a selector flip; after
 it, the colour is scaled up and waited for first. The colour is marked `live` before the flip,
-which turns a pending scale-down timer for it (a patch conditional on `retired`) into a no-op.
+which turns a pending scale-down timer for it (a patch conditional on `retired`) into a no-op, and held (HELD)
+from just before the flip until it has landed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from services.switcher.settings import SwitcherSettings
 from services.switcher.warm import warm_until
 
 log = structlog.get_logger(__name__)
+# A rollback does not hold the app, so the next release may be staged meanwhile, on the colour the Service does not
+# select yet: this one. The only mark the platform's deploy refuses, in the same conditional write as its patch, is
+# another release's `awaiting-approval`. Held so, the colour is either kept for the flip, or the deploy came first
+# and the hold (conditional on `previous`) fails: the rollback is refused. Never a flip onto the new release's pods.
+HELD = ColourStatus.AWAITING_APPROVAL
 
 
 class RollBack:
@@ -110,7 +116,10 @@ async def flip_back(platform: Platform, app: AppRef, away: Colour, previous: str
             log.info("scaling the previous colour up before moving traffic back", colour=back.value)
             await platform.scale(app, back, replicas, if_release=previous)
             await platform.wait_ready(app, back, previous, ready_timeout)
+        if not await platform.mark(app, back, previous, HELD):
+            raise Refused(f"{back} no longer runs release {previous}: a later release was staged on it")
         await platform.switch(app, away, back, previous)
+        await platform.mark(app, back, previous, ColourStatus.LIVE)
     except (NotReady, LiveChanged, Refused):
         await platform.mark(app, back, previous, ColourStatus.RETIRED)
         # Its replicas as found: its scale-down timer may have fired already, and none comes for those asked for
