@@ -1,20 +1,34 @@
 """The deadline watcher: a step's timer came back (services/shared/deadlines.py); fail the release if it is
-still in that step. Runs in the approval service, which folds the release log anyway."""
+still in that step. Runs in the approval service, which folds the release log anyway.
+
+The read model may be behind the log when the timer fires: the projector lingers over intermediate steps
+(`GREENLIGHT_DATABASE_LINGER`), a batch is being committed, or this replica stands by and follows another's folds.
+A step that finished just in time (`built` logged, not folded) then looked unfinished, and the release was failed
+with a `failed` on the seq of its own next step. So before failing, the read model is brought up to the log's end
+as of now, past the timer, and asked again. With the database away the log itself is read instead.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 import structlog
 
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
+from services.shared.db.logend import log_end
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.events import ReleaseEvent
+from services.shared.giveup import LOG_CLOCK_SKEW
 from services.shared.protocol import ReleaseState
 from services.shared.release import ReleaseError
+from services.shared.releaselog import latest_event
 
 log = structlog.get_logger(__name__)
 ACTOR = "deadline"
+CATCH_UP = 10.0  # seconds for the read model to reach the log's end before the log itself is read
+POLL = 0.05  # seconds between two looks at the folded offset when no fold is heard of (another replica folds)
 
 
 class DeadlineWatch:
@@ -30,10 +44,17 @@ class DeadlineWatch:
         if step is None:
             log.warning("a deadline timer for a state without a step; ignored")
             return
-        latest = await self.store.latest(timer.release_id)
-        if latest is None or latest.seq < timer.seq:
-            raise Retry("the release log has not caught up with this release yet", dependency="release log")
-        if latest.state not in STEP_DEADLINES[step][1]:
+        in_step = STEP_DEADLINES[step][1]
+        try:
+            latest = await self._folded(timer, bus, in_step)
+        except Exception as exc:
+            # The database away, or the projection stalled. Retried past the budget, or redelivered past the limit,
+            # the timer was given up from its own event: a release that had finished the step (even gone live)
+            # failed on the seq of its next step. The log itself needs no database.
+            log.warning("the read model cannot tell where the release is; reading the release log",
+                        error=str(exc).splitlines()[0][:200] if str(exc) else repr(exc))
+            latest = await self._logged(timer, bus)
+        if latest.state not in in_step:
             return  # the step finished in time
         deadline = self.deadlines.of(step)
         reason = (f"{step} did not finish within its deadline of {_human(deadline.total_seconds())} "
@@ -42,6 +63,39 @@ class DeadlineWatch:
         await bus.publish(latest.next(ReleaseState.FAILED, actor=ACTOR, details={"step": step, "reason": reason},
                                       error=ReleaseError(step=step, reason=reason)))
 
+    async def _folded(self, timer: ReleaseEvent, bus: Bus, in_step: frozenset[ReleaseState]) -> ReleaseEvent:
+        """The release's latest event in the read model; if it looks unfinished, once everything the log held
+        when the timer fired is folded."""
+        latest = await self.store.latest(timer.release_id)
+        if latest is None or latest.seq < timer.seq or latest.state in in_step:
+            await self._caught_up(bus)
+            latest = await self.store.latest(timer.release_id)
+        if latest is None or latest.seq < timer.seq:
+            raise Retry("the read model has not folded this release's step", dependency="release log")
+        return latest
+
+    async def _logged(self, timer: ReleaseEvent, bus: Bus) -> ReleaseEvent:
+        """The release's latest event as the log holds it: read from the step's start on (rare: a broker read of
+        the whole deadline's log)."""
+        try:
+            latest = await latest_event(bus, timer.release_id, since=timer.occurred_at - LOG_CLOCK_SKEW)
+        except Exception as exc:
+            raise Retry(f"the release log could not be read: {exc!r}"[:300], dependency="release log") from exc
+        if latest is None or latest.seq < timer.seq:
+            raise Retry("the release log does not hold this release's step yet", dependency="release log")
+        return latest
+
+    async def _caught_up(self, bus: Bus) -> None:
+        """Until the read model folded everything the log held once this timer fired (a marker published now)."""
+        async with asyncio.timeout(CATCH_UP):
+            end = await log_end(bus, bus.settings.log_stream)
+            while True:
+                version = self.store.version
+                if await self.store.last_offset() >= end:
+                    return
+                if self.store.hurry is not None:  # this process projects: fold what it holds now
+                    self.store.hurry()
+                await self.store.changed(version, POLL)
 
 def deadline_subscription(store: ReleaseDatabase, deadlines: DeadlineSettings, queue: str | None = None,
                           ) -> Subscription:
