@@ -20,6 +20,8 @@ from services.shared.transient import Retry
 # SQLAlchemy does not wrap it): its origin is what tells it from an OSError of anything else the caller did.
 _DRIVERS = ("asyncpg", "aiosqlite", "sqlalchemy", "sqlite3")
 _SQLITE_PASSING = ("database is locked", "unable to open database file", "disk i/o error")
+# admin_shutdown, crash_shutdown, cannot_connect_now (starting up, shutting down), too_many_connections.
+_AWAY = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 class DatabaseOutage(Retry):
@@ -30,7 +32,7 @@ def is_outage(exc: BaseException) -> bool:
     """Whether `exc` says the database could not be reached or the connection to it was lost, as opposed to a
     statement that failed (a constraint, a bug)."""
     if isinstance(exc, sa.exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
+        if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError) or _server_away(exc.orig):
             return True
         if isinstance(exc, sa.exc.OperationalError):
             # SQLite files its schema and syntax errors as OperationalError too: only these few are passing.
@@ -40,6 +42,14 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.TimeoutError):  # the pool had no connection to give in time
         return True
     return isinstance(exc, OSError | TimeoutError) and _raised_in_a_driver(exc)
+
+
+def _server_away(orig: BaseException | None) -> bool:
+    """PostgreSQL answering that it takes no connection now (starting up, shutting down, full, a database closed
+    to connections) or lost it: asyncpg's error reaches SQLAlchemy as a plain DBAPIError, no OperationalError."""
+    sqlstate = str(getattr(orig, "sqlstate", None) or "")
+    return sqlstate.startswith("08") or sqlstate in _AWAY or (
+        sqlstate == "55000" and "not currently accepting connections" in str(orig))
 
 
 def _raised_in_a_driver(exc: BaseException) -> bool:
