@@ -19,10 +19,10 @@ from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.protocol import routing_key
 from services.shared.runtime import BUS
 from tests.approval.conftest import api_client, reach, request_release
-from tests.harness import HeldFold, connect_any, delete_queues, waiting_signal
+from tests.approval.failures import failures_heard
+from tests.harness import HeldFold, delete_queues, waiting_signal
 
 DEADLINES = DeadlineSettings(build=timedelta(seconds=1), push=timedelta(minutes=10), deploy=timedelta(minutes=10),
                              switch=timedelta(minutes=10))
@@ -47,11 +47,7 @@ async def test_a_build_timer_firing_before_built_is_folded_leaves_the_release_al
 
     monkeypatch.setattr(DeadlineWatch, "__call__", spy)
     async with api_client(short) as client:
-        connection = await connect_any(short.bus, "gltest-failed-listener")
-        async with connection:
-            channel = await connection.channel()
-            failures = await channel.declare_queue(exclusive=True)
-            await failures.bind(short.bus.exchange, routing_key("demo", S.FAILED))
+        async with failures_heard(short.bus) as (_, failures):
             release = await request_release(client)
             await reach(client, release["id"], S.REQUESTED)
             database = client.app[DATABASE]

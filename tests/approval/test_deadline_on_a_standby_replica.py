@@ -12,20 +12,16 @@ from services.approval.deadlines import DeadlineWatch
 from services.approval.settings import ApprovalSettings
 from services.shared.db.runtime import DATABASE, READ_MODEL
 from services.shared.protocol import ReleaseState as S
-from services.shared.protocol import routing_key
 from services.shared.runtime import BUS
 from tests.approval.conftest import api_client, reach, request_release
-from tests.harness import HeldFold, connect_any, waiting_signal
+from tests.approval.failures import failures_heard
+from tests.harness import HeldFold, waiting_signal
 
 
 async def test_a_timer_on_a_standby_waits_for_the_leaders_fold(any_database: str, settings: ApprovalSettings) -> None:
     async with api_client(settings) as leader, api_client(settings) as standby:
         assert leader.app[READ_MODEL].leading and not standby.app[READ_MODEL].leading
-        connection = await connect_any(settings.bus, "gltest-failed-listener")
-        async with connection:
-            channel = await connection.channel()
-            failures = await channel.declare_queue(exclusive=True)
-            await failures.bind(settings.bus.exchange, routing_key("demo", S.FAILED))
+        async with failures_heard(settings.bus) as (_, failures):
             release = await request_release(leader)
             await reach(standby, release["id"], S.REQUESTED)
             requested = await standby.app[DATABASE].latest(release["id"])

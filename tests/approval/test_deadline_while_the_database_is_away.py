@@ -20,10 +20,10 @@ from services.shared.bus import Bus
 from services.shared.deadlines import STEP_DEADLINES, DeadlineSettings, deadline_queue_name
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.protocol import routing_key
 from tests.approval.conftest import advance, api_client, request_release
+from tests.approval.failures import failures_heard
 from tests.conftest import psql
-from tests.harness import connect_any, delete_queues
+from tests.harness import delete_queues
 
 # Long enough to build before the timer fires; the retry budget (4 s in tests) is spent long before the database
 # comes back.
@@ -52,11 +52,7 @@ async def outage_at_the_timer(settings: ApprovalSettings, postgres_url: str, mon
     name = urlparse(postgres_url).path.lstrip("/")
     failed: list[ReleaseEvent] = []
     async with api_client(settings) as client:
-        connection = await connect_any(settings.bus, "gltest-failed-listener")
-        async with connection:
-            channel = await connection.channel()
-            failures = await channel.declare_queue(exclusive=True)
-            await failures.bind(settings.bus.exchange, routing_key("demo", S.FAILED))
+        async with failures_heard(settings.bus) as (channel, failures):
             release = await request_release(client)
             if steps:
                 await advance(client, release["id"], *steps)
