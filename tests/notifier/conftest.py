@@ -32,6 +32,9 @@ from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
 from tests.approval.fakes import FakeResolver
 from tests.harness import delete_queues, make_release, serving
 from tests.notifier.receiver import Receiver
+from tests.notifier.records_written import records_written
+
+__all__ = ["records_written"]  # a fixture of the folder
 
 SECRET = "subscriber-secret-0123456789"
 ADMIN = {"Authorization": "Bearer admin-token"}

@@ -6,8 +6,6 @@ to come."""
 
 from __future__ import annotations
 
-import asyncio
-
 from services.notifier.records import Status
 from services.shared.db.migrate import open_migrated
 from services.shared.db.settings import DatabaseSettings
@@ -17,23 +15,27 @@ from services.shared.settings import BusSettings
 from services.shared.subscriptions import SubscriptionTable
 from tests.notifier.conftest import Rig, records_of, rig, subscribe, walk
 from tests.notifier.receiver import Receiver
+from tests.notifier.records_written import RecordsWritten
 
 # The first retry comes back well after the removal; the second step is the backoff a pending one would hold for.
 RETRY_DELAYS = [1.0, 30.0]
 
 
-async def until_settled(r: Rig, event_id: str) -> Status:
+async def until_settled(r: Rig, written: RecordsWritten, event_id: str) -> Status:
     assert r.records is not None
-    for _ in range(500):  # 10 s
-        found = {rec.event_id: rec.status for rec in await r.records.of_release(event_id.split("/")[0])}
-        if found.get(event_id, Status.PENDING) is not Status.PENDING:
-            return found[event_id]
-        await asyncio.sleep(0.02)  # a record is a database row: nothing to await
-    raise AssertionError(f"{event_id} still pending")
+    records = r.records
+    found: dict[str, Status] = {}
+
+    async def settled() -> bool:
+        found.update({rec.event_id: rec.status for rec in await records.of_release(event_id.split("/")[0])})
+        return found.get(event_id, Status.PENDING) is not Status.PENDING
+
+    await written.until(settled, 10)
+    return found[event_id]
 
 
 async def test_a_removed_subscriptions_pending_delivery_holds_nothing(
-        bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver, records_written: RecordsWritten) -> None:
     requested, failed = walk("gone1", "demo", S.FAILED)
     receiver.failures[requested.message_id] = 1
     async with rig(bus_settings, postgres_url, receiver, subscriptions=[], retry_delays=RETRY_DELAYS) as r:
@@ -46,7 +48,7 @@ async def test_a_removed_subscriptions_pending_delivery_holds_nothing(
         finally:
             await engine.dispose()
         await unbind_subscription(r.bus.connection, r.bus.settings, spec)
-        assert await until_settled(r, requested.message_id) is Status.FAILED
+        assert await until_settled(r, records_written, requested.message_id) is Status.FAILED
 
         await subscribe(r, id="ops", url=r.receiver_url)  # added again, the same id
         await r.publish(failed)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 
 import pytest
 from aiohttp import web
@@ -23,6 +22,7 @@ from services.shared.settings import BusSettings
 from tests.harness import serving
 from tests.notifier.conftest import rig, walk
 from tests.notifier.receiver import Receiver
+from tests.notifier.records_written import RecordsWritten
 
 TAKE_OVER_S = 10.0  # a look every partition check interval (0.5 s), with room
 
@@ -38,17 +38,17 @@ async def first_active(*apps: web.Application) -> web.Application:
     return waits[next(iter(done))]
 
 
-async def recorded(app: web.Application, release_id: str, count: int) -> None:
-    async with asyncio.timeout(TAKE_OVER_S):
-        for _ in itertools.count():
-            if sum(r.status is Status.DELIVERED for r in await app[RECORDS].of_release(release_id)) >= count:
-                return
-            await asyncio.sleep(0.02)  # a record is a database row: nothing to await
+async def recorded(written: RecordsWritten, app: web.Application, release_id: str, count: int) -> None:
+    async def delivered() -> bool:
+        return sum(r.status is Status.DELIVERED for r in await app[RECORDS].of_release(release_id)) >= count
+
+    await written.until(delivered, TAKE_OVER_S)
 
 
 @pytest.mark.parametrize("goes", ["stops", "loses its connection"])
 async def test_the_standby_takes_over_and_nothing_is_sent_twice_or_out_of_order(
-        bus_settings: BusSettings, postgres_url: str, receiver: Receiver, goes: str) -> None:
+        bus_settings: BusSettings, postgres_url: str, receiver: Receiver, goes: str,
+        records_written: RecordsWritten) -> None:
     requested, *steps, awaiting, approved, switching, live = walk(
         "r1", "demo", S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
         S.SWITCHING, S.LIVE)
@@ -65,7 +65,7 @@ async def test_the_standby_takes_over_and_nothing_is_sent_twice_or_out_of_order(
         assert not standby[ACTIVE].active.is_set()
         # Gone between deliveries: one cut off between its subscriber's 2xx and its record is sent again by the
         # next replica (at-least-once, handlers.py), which this test does not count as sent twice.
-        await recorded(active, requested.release_id, 2)
+        await recorded(records_written, active, requested.release_id, 2)
 
         if goes == "stops":
             await replicas[id(active)].aclose()
