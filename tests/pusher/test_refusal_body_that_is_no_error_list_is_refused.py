@@ -16,30 +16,26 @@ from aiohttp import web
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import Login
 from services.shared.registry.errors import RegistryRefused, RegistryUnauthorized
+from tests.harness import serving
 
 
 @contextlib.asynccontextmanager
-async def refusing_registry(port: int, status: int, body: str) -> AsyncIterator[str]:
+async def refusing_registry(status: int, body: str) -> AsyncIterator[str]:
     async def manifest(request: web.Request) -> web.Response:
         return web.Response(status=status, text=body, content_type="application/json")
 
     app = web.Application()
     app.router.add_route("*", "/v2/{name}/manifests/{ref}", manifest)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app, port=0) as url:
+        yield url.removeprefix("http://")
 
 
 @pytest.mark.parametrize(("status", "refusal"), [(403, RegistryUnauthorized), (400, RegistryRefused)])
 @pytest.mark.parametrize("body", ['["denied by policy"]', '{"errors": "denied by policy"}',
                                   '{"errors": ["denied by policy"]}', '"denied by policy"'])
-async def test_an_odd_refusal_body_is_a_refusal(unused_tcp_port: int, status: int, refusal: type[Exception],
+async def test_an_odd_refusal_body_is_a_refusal(status: int, refusal: type[Exception],
                                                body: str) -> None:
-    async with refusing_registry(unused_tcp_port, status, body) as registry, \
+    async with refusing_registry(status, body) as registry, \
             httpx.AsyncClient(timeout=10) as client:
         api = HttpRegistryApi(client)
         for read in (api.manifest_digest, api.config_digest, api.image_config):
