@@ -11,6 +11,7 @@ from services.approval import delivery_views as delivery
 from services.approval import hooks, slack_actions, streams
 from services.approval import identity_views as identity
 from services.approval import release_views as releases
+from services.approval import subscription_changes as changes
 from services.approval import subscription_views as subscriptions
 from services.approval.hook_payloads import HookOut
 from services.approval.models import (
@@ -81,6 +82,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/subscriptions", subscriptions.create_subscription, "Subscribe a URL to release events",
           {201: subscriptions.SubscriptionOut, 409: ErrorOut}, body=SubscriptionSpec, role=Role.ADMIN),
     Route("DELETE", "/subscriptions/{id}", subscriptions.delete_subscription, "Remove a subscription",
+          {200: subscriptions.SubscriptionOut, 404: ErrorOut, 409: ErrorOut}, params=subscriptions.SubscriptionPath,
+          role=Role.ADMIN),
+    Route("POST", "/subscriptions/{id}/secret", changes.rotate_secret,
+          "Rotate a subscription's secret: the replaced one still signs too for a grace period",
+          {200: subscriptions.SubscriptionOut, 404: ErrorOut, 409: ErrorOut}, params=subscriptions.SubscriptionPath,
+          body=changes.SecretRotation, role=Role.ADMIN),
+    Route("POST", "/subscriptions/{id}/enable", changes.enable_subscription,
+          "Deliver to a subscription again that its receiver's 410 Gone disabled",
           {200: subscriptions.SubscriptionOut, 404: ErrorOut}, params=subscriptions.SubscriptionPath,
           role=Role.ADMIN),
     # Called by git hosts and Slack, who prove themselves with a shared secret, not a bearer token.

@@ -1,7 +1,9 @@
 """Admin API for notification subscriptions; the notifier reads them from the same table per event.
 
-Secrets are write-only: accepted on create, never answered; nor is a credential in the URL (`masked_url`).
-Subscriptions configured in the notifier's own settings (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are not listed here.
+Secrets are write-only: accepted on create (and rotation, subscription_changes.py), never answered; nor is a
+credential in the URL (`masked_url`). Subscriptions configured in the notifier's own settings
+(GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are listed as the notifier last wrote them (`source` environment, URL masked);
+their ids are refused here (409), and they are not removed here (409): the environment is the operator's.
 A URL at a literal non-public address or a `localhost` name is refused (422) unless the operator allows its host
 (GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS, services/shared/subscriber_hosts.py): the early, friendly answer; the
 notifier checks every address it connects to all the same (services/notifier/guard.py).
@@ -9,9 +11,8 @@ notifier checks every address it connects to all the same (services/notifier/gua
 
 from __future__ import annotations
 
-import re
-from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from datetime import datetime
+from typing import Any, Literal
 
 import structlog
 from aiohttp import web
@@ -23,17 +24,23 @@ from services.approval.routing import Call, reply
 from services.approval.sql import SQL
 from services.shared.notified import bind_subscriptions, unbind_subscription
 from services.shared.protocol import ReleaseState
-from services.shared.redact import MASK, redact_url
 from services.shared.release import AppName
 from services.shared.runtime import BUS
 from services.shared.subscriber_hosts import PrivateHosts
+from services.shared.subscription_states import SubscriptionStates
+from services.shared.subscription_urls import masked_url
 from services.shared.subscriptions import (
     SLACK_STATES,
+    HeldByEnvironment,
+    Subscription,
     SubscriptionExists,
     SubscriptionId,
     SubscriptionSpec,
     SubscriptionTable,
 )
+
+__all__ = ["masked_url"]  # answered URLs are masked by it (services/shared/subscription_urls.py)
+ENVIRONMENT = "GREENLIGHT_NOTIFIER_SUBSCRIPTIONS"
 
 log = structlog.get_logger(__name__)
 # The hosts the operator allows although not public: the API's own copy of the notifier's setting, read at start.
@@ -55,54 +62,45 @@ class SubscriptionOut(BaseModel):
     apps: tuple[AppName, ...]
     states: tuple[ReleaseState, ...]
     format: Literal["cloudevents", "slack"]
+    source: Literal["api", "environment"] = Field(
+        "api", description=f"where it is set: through this API, or in the notifier's {ENVIRONMENT} (which this API "
+                           "neither takes the id of nor removes)")
+    disabled_at: datetime | None = Field(None, description=(
+        "when its receiver answered 410 Gone: nothing is sent to it since, until `POST /subscriptions/{id}/enable`"))
+    disabled_reason: str | None = None
+    previous_secret_expires_at: datetime | None = Field(None, description=(
+        "until when the secret replaced by the last rotation still signs deliveries beside the current one"))
 
     @classmethod
     def of(cls, spec: SubscriptionSpec) -> SubscriptionOut:
+        state = spec if isinstance(spec, Subscription) else Subscription.model_validate(dict(spec))
         return cls(id=spec.id, url=AnyHttpUrl(masked_url(str(spec.url), spec.format)), apps=spec.apps,
-                   states=spec.states, format=spec.format)
+                   states=spec.states, format=spec.format, source=state.source, disabled_at=state.disabled_at,
+                   disabled_reason=state.disabled_reason, previous_secret_expires_at=state.previous_secret_until)
 
-
-def masked_url(url: str, fmt: str) -> str:
-    """A subscription's URL as it may be answered: scheme://host:port kept, every credential masked. Slack's
-    incoming webhook's path is its token (`/services/T…/B…/<token>`), so a `slack` one (or any on a slack.com host)
-    shows only scheme://host/***; any other has its userinfo (redact_url), each path segment that is not a plain
-    word (`_masked_path`), its query values and its fragment masked."""
-    parts = urlsplit(url)
-    netloc = urlsplit(redact_url(f"{parts.scheme}://{parts.netloc}/")).netloc
-    host = (parts.hostname or "").lower()
-    if fmt == "slack" or host == "slack.com" or host.endswith(".slack.com"):
-        return urlunsplit((parts.scheme, netloc, f"/{MASK}", "", ""))
-    # Every query value, not only credential-like keys: a receiver's key goes by any name (Azure's `?code=`),
-    # or by none (`?<key>`: a part without `=` is masked whole).
-    query = "&".join(f"{p.partition('=')[0]}={MASK}" if "=" in p else MASK for p in parts.query.split("&") if p)
-    return urlunsplit((parts.scheme, netloc, _masked_path(parts.path), query, MASK if parts.fragment else ""))
-
-
-# A receiver's route is made of words (`/api/webhooks`, `/hooks`, `/triggers/manual/paths/invoke`); its
-# credential is the segment that is not one: an id, a key, a UUID (Discord `/api/webhooks/<id>/<token>`, Mattermost
-# `/hooks/<key>`, Rocket.Chat `/hooks/<id>/<token>`, a Teams workflow `/workflows/<id>/...`). Lower-case letters and
-# dashes only, at most 24 of them: a random token of 20 letters and digits is all lower-case letters once in some
-# 30 million, and Mattermost's key (26) is too long to be one. Masking the whole path instead would hide a receiver's
-# route too, which is what tells a person two subscriptions on one host apart, for no token this rule shows; a
-# secret chosen as a plain word (`/hooks/letmein`) is shown, as the API's description says.
-_PLAIN_WORD = re.compile(r"[a-z][a-z-]{0,23}")
-
-
-def _masked_path(path: str) -> str:
-    return "/".join(s if s == "" or _PLAIN_WORD.fullmatch(s) else MASK for s in path.split("/"))
+    @classmethod
+    def of_environment(cls, sid: str, view: dict[str, Any], state: dict[str, Any]) -> SubscriptionOut:
+        """One of the environment's, from the view the notifier wrote (its URL masked there already)."""
+        return cls(id=sid, url=view["url"], apps=view.get("apps", ()), states=view.get("states", ()),
+                   format=view.get("format", "cloudevents"), source="environment",
+                   disabled_at=state.get("disabled_at"), disabled_reason=state.get("disabled_reason"))
 
 
 class SubscriptionList(BaseModel):
     items: list[SubscriptionOut]
 
 
-async def _table(request: web.Request) -> SubscriptionTable:
+async def table_of(request: web.Request) -> SubscriptionTable:
     return SubscriptionTable(await request.app[SQL].get())
 
 
 async def list_subscriptions(call: Call[None, None]) -> web.StreamResponse:
-    specs = await (await _table(call.request)).all()
-    return reply(SubscriptionList(items=[SubscriptionOut.of(s) for s in specs]))
+    table = await table_of(call.request)
+    mine = await SubscriptionStates(table.engine).environments()
+    items = [SubscriptionOut.of_environment(*found) for found in mine]
+    # One the environment shadows is listed too (the notifier logs it): an admin can see it, and delete it.
+    items += [SubscriptionOut.of(s) for s in await table.all()]
+    return reply(SubscriptionList(items=sorted(items, key=lambda s: (s.id, s.source != "environment"))))
 
 
 def _check_host(request: web.Request, spec: SubscriptionSpec) -> None:
@@ -126,9 +124,12 @@ def _check_delivers(spec: SubscriptionSpec) -> None:
 async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamResponse:
     _check_host(call.request, call.body)
     _check_delivers(call.body)
-    table = await _table(call.request)
+    table = await table_of(call.request)
     try:
         await table.add(call.body)
+    except HeldByEnvironment:
+        raise Conflict(f"A subscription {call.body.id} is set in the notifier's {ENVIRONMENT}; choose another "
+                       "id.") from None
     except SubscriptionExists:
         raise Conflict(f"A subscription {call.body.id} exists; delete it first to change it.") from None
     bus = call.request.app[BUS]
@@ -144,8 +145,11 @@ async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamR
 
 
 async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamResponse:
-    table = await _table(call.request)
+    table = await table_of(call.request)
     found = next((s for s in await table.all() if s.id == call.params.id), None)
+    if found is None and call.params.id in {sid for sid, _, _ in await SubscriptionStates(table.engine).environments()}:
+        raise Conflict(f"The subscription {call.params.id} is set in the notifier's {ENVIRONMENT}, not through this "
+                       "API: remove it there.")
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
     bus = call.request.app[BUS]

@@ -26,7 +26,8 @@ from services.shared.notified import bind_subscriptions, drop_unfiltered_binding
 from services.shared.runtime import BUS, METRICS, READY, service_app
 from services.shared.stuck import on_the_broker
 from services.shared.subscriber_hosts import PrivateHosts
-from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
+from services.shared.subscription_states import SubscriptionStates
+from services.shared.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
 SERVICE = "notifier"
@@ -44,17 +45,25 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
     async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
         # The read model's database (its tables come from its migrations); the releases are not read here.
         engine = await open_migrated(settings.database)
-        table = SubscriptionTable(engine)
+        states = SubscriptionStates(engine)
         app[RECORDS] = records = DeliveryRecords(engine)
         levels = range(len(settings.retry_delays))
         retries = RetryQueues(app[BUS], settings.work_queue, [settings.retry_queue(n) for n in levels],
                               settings.retry_delays)
         await retries.start()
 
-        async def subscriptions() -> Sequence[SubscriptionSpec]:
+        async def subscriptions() -> Sequence[Subscription]:
             # Read per event: one added through the API counts from the next event on, on every replica.
-            return [*settings.subscriptions, *await table.all()]
+            return await states.current(settings.subscriptions)
 
+        async def gone(subscription: Subscription, reason: str) -> None:
+            # Left bound: its few events are queued and dropped (handlers.py), and enabled again through the API
+            # it counts from the next event, on every replica, with no binding to wait for.
+            if await states.disable(subscription.id, reason):  # said once, by the replica that disabled it
+                log.warning("subscription disabled: its receiver says it is gone; nothing more is sent to it",
+                            subscription=subscription.id, reason=reason)
+
+        await states.hold_environment(settings.subscriptions)  # before binding: the API refuses these ids from now
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
         await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
         hosts = PrivateHosts(settings.allow_private_hosts)
@@ -62,12 +71,12 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
         guarded = GuardedResolver(hosts, resolver or DefaultResolver())
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=guarded)) as session:
             notifier = Notifier(settings, subscriptions, records, retries,
-                                HttpPoster(session, settings.timeout, hosts).post, outcomes)
+                                HttpPoster(session, settings.timeout, hosts).post, outcomes, gone)
             active = ActiveReplica(app[BUS], NotifierConsumer(app[BUS], settings.work_queue, notifier.handle,
                                                               retries))
             app[ACTIVE] = active
             await active.start()
-            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, subscriptions))
+            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, states, subscriptions))
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
@@ -84,11 +93,12 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
     return app
 
 
-async def _rebind_forever(bus: Bus, settings: NotifierSettings,
-                          subscriptions: Callable[[], Awaitable[Sequence[SubscriptionSpec]]]) -> None:
+async def _rebind_forever(bus: Bus, settings: NotifierSettings, states: SubscriptionStates,
+                          subscriptions: Callable[[], Awaitable[Sequence[Subscription]]]) -> None:
     while True:
         await asyncio.sleep(settings.rebind_interval)
         try:
+            await states.hold_environment(settings.subscriptions)  # and frees the ids it no longer holds
             await on_the_broker(bind_subscriptions(bus.connection, settings.bus, await subscriptions()))
         except Exception as exc:  # the broker or the database away: the next round tries again
             log.warning("could not re-bind the subscriptions", error=repr(exc)[:200])

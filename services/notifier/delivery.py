@@ -9,9 +9,10 @@ import aiohttp
 from yarl import URL
 
 from services.notifier.guard import AddressRefused, literal_refusal
+from services.notifier.retry_after import retry_after
 from services.shared.signing import SIGNATURE_HEADER, sign
 from services.shared.subscriber_hosts import PrivateHosts
-from services.shared.subscriptions import SubscriptionSpec
+from services.shared.subscriptions import Subscription
 
 DELIVERY_HEADER = "Greenlight-Delivery"
 
@@ -21,6 +22,8 @@ class Attempt:
     ok: bool
     error: str | None = None  # "HTTP 503" or an exception's class: never the URL, which may hold a token
     final: bool = False  # retrying cannot help (an address refused, guard.py): recorded failed at once
+    status: int | None = None  # the receiver's answer, if it answered
+    retry_after: float | None = None  # seconds it asked to wait (429, 503: retry_after.py)
 
 
 class HttpPoster:
@@ -31,13 +34,15 @@ class HttpPoster:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.hosts = hosts
 
-    async def post(self, subscription: SubscriptionSpec, body: bytes, content_type: str) -> Attempt:
+    async def post(self, subscription: Subscription, body: bytes, content_type: str) -> Attempt:
         url = URL(str(subscription.url))
         if (refused := literal_refusal(self.hosts, url)) is not None:
             return Attempt(False, str(refused), final=True)
+        current, *previous = subscription.signing_secrets()
         headers = {
             "Content-Type": content_type, "User-Agent": "greenlight-notifier",
-            SIGNATURE_HEADER: sign(subscription.secret.get_secret_value(), body),
+            # A secret being rotated signs too: a receiver not yet given the new one still verifies (signing.py).
+            SIGNATURE_HEADER: sign(current, body, also=previous),
             DELIVERY_HEADER: uuid.uuid4().hex,  # this attempt; the CloudEvent id names the event
         }
         try:
@@ -49,7 +54,8 @@ class HttpPoster:
                 # come), as one read to its end held a 2xx past the timeout, a failure, and buffered it all.
                 if 200 <= response.status < 300:
                     return Attempt(True)
-                return Attempt(False, f"HTTP {response.status}")
+                wait = retry_after(response.status, response.headers.get("Retry-After"))
+                return Attempt(False, f"HTTP {response.status}", status=response.status, retry_after=wait)
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, AddressRefused):  # the resolver refused every address of the name
                 return Attempt(False, str(exc.os_error), final=True)

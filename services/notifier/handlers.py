@@ -7,6 +7,10 @@ delivery twice if the notifier dies between its 2xx and the record (at-least-onc
 Ordered per release and subscription: an event waits (parked like a retry, no attempt counted) while
 an earlier event of its release is still pending for that subscriber, unless that one has not been tried for
 longer than its whole backoff (see `abandoned`).
+A receiver's answer steers its retries: `Retry-After` on a 429 or 503 parks the retry at the first backoff step at
+least that long (retry.py: on the broker, never slept here); a 410 Gone disables the subscription for good (its
+state in the database, subscription_states.py, until enabled through the API), and its retries waiting meanwhile
+are recorded failed when they come back.
 """
 
 from __future__ import annotations
@@ -27,41 +31,44 @@ from services.notifier.slack import slack_message
 from services.shared.db.rows import utc
 from services.shared.events import ReleaseEvent
 from services.shared.release import utcnow
-from services.shared.subscriptions import SubscriptionSpec
+from services.shared.subscriptions import Subscription
 
 log = structlog.get_logger(__name__)
-Post = Callable[[SubscriptionSpec, bytes, str], Awaitable[Attempt]]
-Subscriptions = Callable[[], Awaitable[Sequence[SubscriptionSpec]]]
+Post = Callable[[Subscription, bytes, str], Awaitable[Attempt]]
+Subscriptions = Callable[[], Awaitable[Sequence[Subscription]]]
+Gone = Callable[[Subscription, str], Awaitable[None]]
+GONE = 410  # the receiver says the endpoint is gone for good (RFC 9110 §15.5.11): retrying cannot help
 
 
 class Notifier:
     def __init__(self, settings: NotifierSettings, subscriptions: Subscriptions, records: DeliveryRecords,
-                 retries: RetryQueues, post: Post, outcomes: Counter) -> None:
+                 retries: RetryQueues, post: Post, outcomes: Counter, gone: Gone) -> None:
         self.settings = settings
         self.subscriptions = subscriptions
         self.records = records
         self.retries = retries
         self.post = post
         self.outcomes = outcomes
+        self.gone = gone  # disables the subscription for good (app.py)
 
     async def handle(self, event: ReleaseEvent, only: str | None) -> None:
         """Deliver `event` to every matching subscription, or to `only` (a retry for that one)."""
         subscriptions = await self.subscriptions()
-        if only is not None and all(s.id != only for s in subscriptions):
-            # Removed while this waited: left pending, its record held the release's later events for one
-            # re-created under the same id, as a retry still to come, and showed pending for good.
-            await self.records.orphaned(only, event, "subscription removed")
-            log.info("subscription removed; its pending delivery recorded failed", subscription=only,
+        if only is not None and (ended := _ended(only, subscriptions)) is not None:
+            # Removed or disabled while this waited: left pending, its record held the release's later events for
+            # one re-created under the same id, as a retry still to come, and showed pending for good.
+            await self.records.orphaned(only, event, f"subscription {ended}")
+            log.info(f"subscription {ended}; its pending delivery recorded failed", subscription=only,
                      release=event.release_id)
             return
         for subscription in subscriptions:
-            if only is not None and subscription.id != only:
+            if (only is not None and subscription.id != only) or subscription.disabled_at is not None:
                 continue
             if not subscription.matches(event):  # a Slack one only for the states it has a message for
                 continue
             await self._deliver(subscription, event)
 
-    async def _deliver(self, subscription: SubscriptionSpec, event: ReleaseEvent) -> None:
+    async def _deliver(self, subscription: Subscription, event: ReleaseEvent) -> None:
         record = await self.records.open(subscription.id, event)
         if record.status != Status.PENDING:
             return
@@ -77,13 +84,17 @@ class Notifier:
         attempt = await self.post(subscription, body, content_type)
         await self._settle(subscription, event, record, attempt)
 
-    async def _settle(self, subscription: SubscriptionSpec, event: ReleaseEvent, record: Record,
+    async def _settle(self, subscription: Subscription, event: ReleaseEvent, record: Record,
                       attempt: Attempt) -> None:
         bound = dict(subscription=subscription.id, attempt=record.attempts + 1)
         if attempt.ok:
             await self.records.attempted(record, Status.DELIVERED)
             self.outcomes.labels("delivered").inc()
             log.info("delivered", **bound)
+        elif attempt.status == GONE:
+            await self.records.attempted(record, Status.FAILED, f"{attempt.error}: subscription disabled")
+            self.outcomes.labels("failed").inc()
+            await self.gone(subscription, f"{attempt.error} Gone")
         elif attempt.final or record.attempts >= self.retries.levels:
             # `final`: a refused address (guard.py) stays refused; retries would only repeat the refusal.
             await self.records.attempted(record, Status.FAILED, attempt.error)
@@ -92,10 +103,14 @@ class Notifier:
         else:
             # Parked before it is recorded: a crash in between sends the retry and the redelivery both,
             # and whichever comes second finds the record delivered.
-            await self.retries.park(event, subscription.id, level=record.attempts)
-            await self.records.attempted(record, Status.PENDING, attempt.error)
+            # At the receiver's Retry-After if it gave one (429, 503): the step that waits at least that long.
+            level = self.retries.level_for(record.attempts, attempt.retry_after)
+            await self.retries.park(event, subscription.id, level=level)
+            error = attempt.error if attempt.retry_after is None else \
+                f"{attempt.error}, Retry-After {attempt.retry_after:.0f} s"
+            await self.records.attempted(record, Status.PENDING, error)
             self.outcomes.labels("retried").inc()
-            log.info("delivery will be retried", error=attempt.error, **bound)
+            log.info("delivery will be retried", error=error, after=self.retries.delays[level], **bound)
 
     def abandoned(self, blocker: Record) -> bool:
         """Whether `blocker`'s retry can no longer be coming: untried for longer than every backoff step and its
@@ -107,8 +122,16 @@ class Notifier:
                                                                      self.retries.levels - 1)]
         return utcnow() - utc(blocker.updated_at) > timedelta(seconds=patience)
 
-    def _body(self, subscription: SubscriptionSpec, event: ReleaseEvent) -> tuple[bytes, str]:
+    def _body(self, subscription: Subscription, event: ReleaseEvent) -> tuple[bytes, str]:
         if subscription.format == "slack":
             api_url = str(self.settings.api_url) if self.settings.api_url else None
             return json.dumps(slack_message(event, api_url)).encode(), "application/json"
         return cloudevent_body(event, self.settings.source)
+
+
+def _ended(subscription_id: str, subscriptions: Sequence[Subscription]) -> str | None:
+    """Why a retry for `subscription_id` can no longer be delivered ("removed", "disabled"), or None."""
+    found = next((s for s in subscriptions if s.id == subscription_id), None)
+    if found is None:
+        return "removed"
+    return "disabled" if found.disabled_at is not None else None

@@ -5,6 +5,8 @@ A parked message carries a per-message TTL equal to its queue's delay; when it r
 dead-letters it, through the default exchange, straight into the notifier's work queue, with the
 subscription it is for in a header. One delay per queue keeps each queue FIFO: TTLs expire only at
 a queue's head, so mixed delays in one queue would hold a short retry behind a long one.
+A receiver's Retry-After picks a step, never a delay of its own (`level_for`): the queues stay FIFO, and the wait
+survives a restart as any retry does.
 (Kept inside the notifier on purpose: issue 14a's generic broker retry can absorb it later.)
 """
 
@@ -52,6 +54,16 @@ class RetryQueues:
     @property
     def levels(self) -> int:
         return len(self.delays)
+
+    def level_for(self, attempts: int, wait: float | None = None) -> int:
+        """The backoff step of the retry after `attempts` attempts, or a later one whose delay covers `wait` (the
+        receiver's Retry-After): the first that does, else the longest. So a retry comes no sooner than asked, and no
+        later than the longest step (a Retry-After of a day is not a day's silence for every later event)."""
+        level = min(attempts, self.levels - 1)
+        if wait is None or self.delays[level] >= wait:
+            return level
+        later = range(level, self.levels)
+        return next((n for n in later if self.delays[n] >= wait), max(later, key=lambda n: self.delays[n]))
 
     async def park(self, event: ReleaseEvent, subscription_id: str | None, level: int, outages: int = 0) -> None:
         """Deliver `event` again, for `subscription_id` only (None: every subscription), after the delay of

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.db.settings import DatabaseSettings
 from services.shared.notified import notifier_queue
 from services.shared.settings import BusSettings
 from services.shared.subscriber_hosts import DESCRIPTION, AllowedHosts
-from services.shared.subscriptions import SubscriptionSpec
+from services.shared.subscriptions import EnvironmentSubscription, SubscriptionSpec
 
 
 class NotifierSettings(BaseSettings):
@@ -20,15 +20,17 @@ class NotifierSettings(BaseSettings):
         default_factory=DatabaseSettings,
         description="GREENLIGHT_DATABASE_URL: the release database, which holds subscriptions and delivery records",
     )
-    subscriptions: list[SubscriptionSpec] = Field(
+    subscriptions: list[EnvironmentSubscription] = Field(
         default_factory=list,
-        description='JSON list of {"id", "url", "secret", "apps", "states", "format"}, besides those added '
-                    "through the API; default none",
+        description='JSON list of {"id", "url", "secret", "apps", "states", "format", "previous_secret"}, besides '
+                    "those added through the API (which refuses their ids); `previous_secret` (optional) signs "
+                    "beside `secret` while set, for a rotation without a gap; default none",
     )
     retry_delays: list[float] = Field(
         [1.0, 5.0, 30.0, 120.0, 600.0], min_length=1,
         description="seconds before each retry of a failed delivery, one broker delay queue each; after the "
-                    "last the delivery is recorded failed; default 1, 5, 30, 120, 600",
+                    "last the delivery is recorded failed; a receiver's Retry-After (on 429, 503) picks the first "
+                    "step at least that long, the longest if none is; default 1, 5, 30, 120, 600",
     )
     timeout: float = Field(10.0, gt=0, description="seconds one delivery POST may take; default 10")
     rebind_interval: float = Field(
@@ -42,6 +44,15 @@ class NotifierSettings(BaseSettings):
     # The API reads the same variable (subscriber_hosts.SubscriberHostSettings) for its early 422.
     allow_private_hosts: AllowedHosts = Field(default_factory=list, description=DESCRIPTION)
     bus: BusSettings = Field(default_factory=BusSettings)
+
+    @field_validator("subscriptions", mode="before")
+    @classmethod
+    def _specs_as_given(cls, value: object) -> object:
+        # A SubscriptionSpec given in code (not the environment's JSON) is taken as one without a previous secret.
+        if isinstance(value, list | tuple):
+            return [dict(v) if isinstance(v, SubscriptionSpec) and not isinstance(v, EnvironmentSubscription)
+                    else v for v in value]
+        return value
 
     def retry_queue(self, level: int) -> str:
         return f"{self.bus.queue_prefix}notifier.retry.{level}"

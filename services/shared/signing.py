@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "Greenlight-Signature"
 DEFAULT_TOLERANCE = 300.0
@@ -20,10 +21,11 @@ class BadSignature(ValueError):
     """Missing, malformed, stale or wrong; the message says which, never the expected value."""
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The header value for `body` signed now (or at `timestamp`)."""
+def sign(secret: str, body: bytes, timestamp: int | None = None, *, also: Sequence[str] = ()) -> str:
+    """The header value for `body` signed now (or at `timestamp`); with `also` (the secrets a rotation replaced,
+    still in their grace period) one more `v1=` each, after the current one's."""
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={_mac(secret, t, body)}"
+    return ",".join([f"t={t}", *(f"v1={_mac(key, t, body)}" for key in (secret, *also))])
 
 
 def verify(secret: str, body: bytes, header: str | None, *, tolerance: float = DEFAULT_TOLERANCE,

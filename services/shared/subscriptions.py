@@ -2,23 +2,27 @@
 
 Shared by the approval service (the admin API writes them) and the notifier (reads them per event),
 so a subscription added through the API takes effect with the next event, on every notifier replica.
+An id is either the API's or GREENLIGHT_NOTIFIER_SUBSCRIPTIONS': the notifier holds its environment's ids in the
+database (subscription_states.py), and the API refuses one of them (`HeldByEnvironment`).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.shared.db import schema
+from services.shared.db.rows import utc
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, routing_key
 from services.shared.protocol import ReleaseState as S
-from services.shared.release import AppName
+from services.shared.release import AppName, utcnow
 
 NOTIFIED: tuple[S, ...] = WORK_QUEUES["notifier"]  # what the notifier's queue may be bound to
 SLACK_STATES = (S.AWAITING_APPROVAL, S.FAILED, S.ROLLED_BACK)  # a Slack message: a person may have to act
@@ -61,11 +65,44 @@ class SubscriptionSpec(BaseModel):
         return [routing_key(app, state) for app in self.apps or ("*",) for state in self.wanted()]
 
 
+class EnvironmentSubscription(SubscriptionSpec):
+    """One of GREENLIGHT_NOTIFIER_SUBSCRIPTIONS, which the operator rotates in the environment: the new secret as
+    `secret`, the old one as `previous_secret` (both sign) until every receiver has the new one, then without it."""
+
+    previous_secret: SecretStr | None = Field(
+        None, min_length=16, description="a replaced secret that still signs beside `secret`; default none")
+
+
+class Subscription(SubscriptionSpec):
+    """A spec with its state (subscription_states.py): where it was set, whether its receiver said it is gone (410),
+    the secret a rotation replaced, which signs beside the new one until `previous_secret_until`."""
+
+    source: Literal["api", "environment"] = "api"
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+    previous_secret: SecretStr | None = None
+    previous_secret_until: datetime | None = None
+
+    def signing_secrets(self, now: datetime | None = None) -> tuple[str, ...]:
+        """The secrets a delivery is signed with now: the current one first."""
+        current = self.secret.get_secret_value()
+        until, previous = self.previous_secret_until, self.previous_secret
+        if previous is None or until is None or until <= (now or utcnow()):
+            return (current,)
+        return current, previous.get_secret_value()
+
+
+FOR_NOW = datetime.max.replace(tzinfo=UTC)  # an environment's previous secret signs until it is taken out
 subscriptions = schema.greenlight_subscriptions
+states = schema.greenlight_subscription_states
 
 
 class SubscriptionExists(ValueError):
     pass
+
+
+class HeldByEnvironment(SubscriptionExists):
+    """The id is one of GREENLIGHT_NOTIFIER_SUBSCRIPTIONS': the API may not take it, nor remove it."""
 
 
 class SubscriptionTable:
@@ -76,18 +113,42 @@ class SubscriptionTable:
         raw = {**spec.model_dump(mode="json"), "secret": spec.secret.get_secret_value()}
         try:
             async with self.engine.begin() as connection:
+                if await held_by_environment(connection, spec.id):
+                    raise HeldByEnvironment(spec.id)
+                # A state left by one of this id removed before (a disabling that raced its removal) is not this one's.
+                await connection.execute(delete(states).where(and_(states.c.id == spec.id,
+                                                                   states.c.environment.is_(None))))
                 await connection.execute(insert(subscriptions).values(id=spec.id, spec=json.dumps(raw)))
         except IntegrityError:
             raise SubscriptionExists(spec.id) from None
 
     async def remove(self, subscription_id: str) -> bool:
+        """The API's subscription of that id, and its state (a state the environment's holds is its own)."""
         async with self.engine.begin() as connection:
             result = await connection.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
+            await connection.execute(delete(states).where(and_(states.c.id == subscription_id,
+                                                               states.c.environment.is_(None))))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def all(self) -> list[SubscriptionSpec]:
+    async def all(self) -> list[Subscription]:
+        """The API's subscriptions, each with its state."""
+        query = select(subscriptions.c.spec, states).select_from(
+            subscriptions.outerjoin(states, states.c.id == subscriptions.c.id)).order_by(subscriptions.c.id)
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(select(subscriptions.c.spec).order_by(subscriptions.c.id))).all()
+            rows = (await connection.execute(query)).all()
         # Read back as `add` wrote it (json.dumps) and the API parsed it (json.loads): pydantic's own JSON parser
         # refuses a lone surrogate (`\ud800`) in a secret, and one such row failed every read, every delivery.
-        return [SubscriptionSpec.model_validate(json.loads(row.spec)) for row in rows]
+        return [Subscription.model_validate({**json.loads(row.spec), **state_of(row._mapping)}) for row in rows]
+
+
+def state_of(row: object) -> dict[str, object]:
+    """A state row's fields as `Subscription` takes them (none for a subscription without one)."""
+    found = dict(row)  # type: ignore[call-overload]
+    picked = {key: found.get(key) for key in ("disabled_at", "disabled_reason", "previous_secret",
+                                              "previous_secret_until") if found.get(key) is not None}
+    return {key: utc(value) if isinstance(value, datetime) else value for key, value in picked.items()}
+
+
+async def held_by_environment(connection: AsyncConnection, subscription_id: str) -> bool:
+    query = select(states.c.id).where(and_(states.c.id == subscription_id, states.c.environment.is_not(None)))
+    return (await connection.execute(query)).first() is not None

@@ -28,7 +28,7 @@ from services.shared.notified import bind_subscriptions
 from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
 from services.shared.subscriber_hosts import SETTING as ALLOW_PRIVATE_HOSTS
-from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
+from services.shared.subscriptions import EnvironmentSubscription, SubscriptionSpec, SubscriptionTable
 from tests.approval.fakes import FakeResolver
 from tests.harness import delete_queues, make_release, serving
 from tests.notifier.receiver import Receiver
@@ -72,8 +72,8 @@ async def rig(bus_settings: BusSettings, database_url: str, receiver: Receiver,
     deliver to the receiver's loopback host:port (GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS) unless `allow` says
     otherwise; `resolver` resolves its host names instead of DNS."""
     async with serving(receiver.app(), port=0) as receiver_url:
-        specs = [SubscriptionSpec.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
-                                                  "secret": SECRET, **extra})
+        specs = [EnvironmentSubscription.model_validate({"id": f"sub-{n}", "url": f"{receiver_url}/hook",
+                                                         "secret": SECRET, **extra})
                  for n, extra in enumerate(subscriptions)]
         # The database: GREENLIGHT_DATABASE_URL, which the test's postgres_url fixture set to `database_url`.
         assert os.environ["GREENLIGHT_DATABASE_URL"] == database_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ class Receiver:
     bodies: list[bytes] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
     bad_signatures: int = 0
+    # event id -> (status, headers) answered to its first attempts, in turn, before `failures` is asked; "*": any.
+    scripted: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    signatures: list[str] = field(default_factory=list)  # each attempt's signature header, in order
+    times: dict[str, list[float]] = field(default_factory=dict)  # event id -> when each attempt came (monotonic)
     # Waiters are plain futures under `bounded`, not asyncio.wait_for around an asyncio.Condition: the test that
     # waits 0.2 s up to fifty times hung for 300 s once in CI, after its delivery arrived (not reproduced in 70
     # runs here, idle or with both cores busy); wait_for's races on Python 3.11 are services/shared/timeouts.py's.
@@ -43,6 +48,7 @@ class Receiver:
 
     def _answer(self, request: web.Request, body: bytes) -> web.Response:
         self.bodies.append(body)
+        self.signatures.append(request.headers.get(SIGNATURE_HEADER, ""))
         try:
             verify(self.secret, body, request.headers.get(SIGNATURE_HEADER))
         except BadSignature:
@@ -51,6 +57,11 @@ class Receiver:
         document = json.loads(body)
         key = str(document.get("id", "slack"))
         self.attempts[key] += 1
+        self.times.setdefault(key, []).append(time.monotonic())
+        script = self.scripted.get(key, self.scripted.get("*", []))
+        if self.attempts[key] <= len(script):
+            status, headers = script[self.attempts[key] - 1]
+            return web.Response(status=status, headers=headers)
         if self.attempts[key] <= self.failures.get(key, self.failures.get("*", 0)):
             return web.Response(status=500)
         self.accepted.append(document)

@@ -7,6 +7,7 @@ projection  per log stream: the offset folded so far, committed with the events 
 greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims: the notifier's subscriptions and
             delivery records, and the claims on hook delivery ids and commits (issue 19) and on parked approval
             policy timers
+greenlight_subscription_states: a subscription's rotated secret, its disabling (410), the ids the environment holds
 greenlight_approvals: each approval given to a release that needs several (issue 18): one row per approver
 greenlight_stream_tickets: the API's single-use stream tickets, shared by its replicas (issue 15)
 """
@@ -88,6 +89,19 @@ greenlight_subscriptions = sa.Table(
     "greenlight_subscriptions", metadata,
     sa.Column("id", sa.String(63), primary_key=True),
     sa.Column("spec", sa.Text, nullable=False),  # the SubscriptionSpec as JSON, secret included
+)
+
+# A subscription's state (migration 0008), for those of the API and of GREENLIGHT_NOTIFIER_SUBSCRIPTIONS alike
+# (services/shared/subscription_states.py). A row of its own, not columns of the spec's: a notifier of 0007 reads
+# `greenlight_subscriptions` unchanged.
+greenlight_subscription_states = sa.Table(
+    "greenlight_subscription_states", metadata,
+    sa.Column("id", sa.String(63), primary_key=True),
+    sa.Column("environment", sa.Text),  # set: the environment holds this id; its public view (URL masked), as JSON
+    sa.Column("disabled_at", UTC_TIME),  # its receiver answered 410 Gone: nothing more is sent to it
+    sa.Column("disabled_reason", sa.String(200)),
+    sa.Column("previous_secret", sa.Text),  # the secret a rotation replaced, which still signs until...
+    sa.Column("previous_secret_until", UTC_TIME),
 )
 
 greenlight_notifier_deliveries = sa.Table(
