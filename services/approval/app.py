@@ -11,6 +11,7 @@ from services.approval.clock import CLOCK, Clock, SystemClock
 from services.approval.colour_facts import colour_facts_ctx
 from services.approval.dashboard import add_dashboard
 from services.approval.deadlines import deadline_subscription
+from services.approval.delivery_readings import READINGS, DeliveryReadings
 from services.approval.delivery_views import delivery_gauges
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
@@ -49,7 +50,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app = service_app("approval", settings.bus, database=settings.database, projects_first=True,
                       client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS])
-    app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS])])
+    app[READINGS] = DeliveryReadings()
+    app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS], app[READINGS])])
     app[TOKENS] = load_tokens(settings)
     app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
     app.cleanup_ctx.insert(0, one_spelling(app[TOKENS], hooks))  # before any connection is opened

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
+import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
-from services.approval.delivery_reads import MAX_RELEASES, window_summaries
+from services.approval.delivery_readings import DEFAULT_WINDOW, READINGS, DeliveryReadings, of_app
+from services.approval.delivery_readings import delivery_report as delivery_report  # bench/delivery_bench.py's
+from services.approval.delivery_reads import MAX_RELEASES
 from services.approval.models import Params, in_utc
 from services.approval.routing import Call, reply
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
-from services.shared.dora import DEFAULT_FAILURE_WINDOW, DeliveryReport, Keys, report
+from services.shared.dora import DEFAULT_FAILURE_WINDOW, Keys
 from services.shared.release import AppName, utcnow
 
-DEFAULT_WINDOW = timedelta(days=30)
-# 30 days' figures move little in a minute, and a window of thousands of releases takes a second or more to read.
-GAUGES_EVERY = 60.0
+log = structlog.get_logger(__name__)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
 DEFINITIONS = "https://dora.dev/guides/dora-metrics-four-keys/"
 
@@ -41,7 +39,8 @@ class DeliveryQuery(Params):
     app: AppName | None = Field(None, description="only this app; default every app")
     # Converted here, so that a time with no UTC equivalent is refused as the input error it is.
     since: Annotated[Annotated[datetime, AfterValidator(in_utc)] | None, BeforeValidator(_iso_only)] = Field(
-        None, description="window start, ISO 8601 (UTC if no offset); default 30 days ago")
+        None, description="window start, ISO 8601 (UTC if no offset); default 30 days ago (that answer is "
+                     "shared by every caller and read at most once a minute)")
 
 
 class KeysOut(BaseModel):
@@ -68,21 +67,21 @@ class DeliveryOut(BaseModel):
     apps: dict[str, KeysOut]
 
 
-async def delivery_report(database: ReleaseDatabase, since: datetime, until: datetime, app: str | None = None,
-                          ) -> DeliveryReport:
-    start, summaries, live_before = await window_summaries(database, since, app)
-    return report(summaries, min(start, until), until, DEFAULT_FAILURE_WINDOW, live_before)
-
-
 async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamResponse:
-    until = utcnow()
-    since = call.params.since or until - DEFAULT_WINDOW
-    # A window that starts in the future is empty, not an error: no schema can say "in the past", and a
-    # request the OpenAPI document calls valid is answered (schemathesis: positive data acceptance).
-    since = min(since, until)
-    found = await delivery_report(call.request.app[DATABASE], since, until, call.params.app)
+    database, readings = call.request.app[DATABASE], call.request.app[READINGS]
+    if call.params.since is None:  # the last 30 days: every viewer's, shared (delivery_readings.py)
+        found = await readings.recent(database)
+        if call.params.app is not None and found.since == found.until - DEFAULT_WINDOW:
+            found = of_app(found, call.params.app)
+        elif call.params.app is not None:  # cut short by its other apps' releases: the app's own 30 days
+            found = await readings.window(database, found.until - DEFAULT_WINDOW, found.until, call.params.app)
+    else:
+        # A window that starts in the future is empty, not an error: no schema can say "in the past", and a
+        # request the OpenAPI document calls valid is answered (schemathesis: positive data acceptance).
+        until = utcnow()
+        found = await readings.window(database, min(call.params.since, until), until, call.params.app)
     return reply(DeliveryOut(
-        since=found.since, until=until, failure_window_days=DEFAULT_FAILURE_WINDOW.total_seconds() / 86400,
+        since=found.since, until=found.until, failure_window_days=DEFAULT_FAILURE_WINDOW.total_seconds() / 86400,
         definitions=DEFINITIONS, overall=KeysOut.of(found.overall),
         apps={app: KeysOut.of(keys) for app, keys in found.apps.items()},
     ))
@@ -95,33 +94,29 @@ GAUGES = (("deployments", "deployments in the last 30 days"),
           ("time_to_restore_seconds", "median live -> rolled back of failed changes, last 30 days"))
 
 
-def delivery_gauges(registry: CollectorRegistry, every: float = GAUGES_EVERY,
-                    clock: Callable[[], float] = time.monotonic) -> Middleware:
-    """Gauges per app (and app="" overall) over the last 30 days, computed from the database when `/metrics` is
-    read, at most once every `every` seconds: nothing runs between scrapes, and the scrapes of several
-    Prometheus servers share one computation."""
+def delivery_gauges(registry: CollectorRegistry, readings: DeliveryReadings) -> Middleware:
+    """Gauges per app (and app="" overall) over the last 30 days, from the report `readings` reads from the database
+    when `/metrics` is read, at most once a minute: nothing runs between scrapes, and the scrapes of several
+    Prometheus servers (and the dashboards) share one reading."""
     gauges = {name: Gauge(f"greenlight_delivery_{name}", text, ["app"], registry=registry) for name, text in GAUGES}
-    computing = asyncio.Lock()
-    computed_at: float | None = None
 
     async def compute(database: ReleaseDatabase) -> None:
-        nonlocal computed_at
-        async with computing:  # one at a time: a scrape that waited finds the gauges fresh
-            if computed_at is not None and clock() - computed_at < every:
-                return
-            until = utcnow()
-            try:
-                found = await delivery_report(database, until - DEFAULT_WINDOW, until)
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
+        try:
+            found = await readings.recent(database)
+        except Exception as exc:
+            if is_outage(exc):
                 return  # the last values stay; greenlight_database_up says why
-            computed_at = clock()
-            for name, gauge in gauges.items():
-                gauge.clear()
-                for app, keys in (("", found.overall), *found.apps.items()):
-                    if (value := getattr(keys, name)) is not None:
-                        gauge.labels(app).set(float(value))
+            # A fault in these figures must not fail the scrape: every other series would go missing with
+            # them, and the read model's alerts page on a missing `greenlight_projector_leading`.
+            log.exception("delivery gauges not computed; left out of this scrape")
+            for gauge in gauges.values():
+                gauge.clear()  # no figures rather than stale ones
+            return
+        for name, gauge in gauges.items():
+            gauge.clear()
+            for app, keys in (("", found.overall), *found.apps.items()):
+                if (value := getattr(keys, name)) is not None:
+                    gauge.labels(app).set(float(value))
 
     @web.middleware
     async def refresh(request: web.Request, handler: Handler) -> web.StreamResponse:

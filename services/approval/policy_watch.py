@@ -144,6 +144,9 @@ class PolicyWatch:
             log.info("decided meanwhile; the policy leaves it", release=waiting.release_id)
             return False
         log.info("policy decision", release=waiting.release_id, decision=decision.value, actor=actor)
+        # A decision like a person's: the longest waits (expired) belong in the histogram most of all.
+        waited = (event.occurred_at - waiting.occurred_at).total_seconds()
+        self.desk.approval_wait.labels(decision.value).observe(max(waited, 0.0))
         return True
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -73,11 +73,11 @@ def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary 
     restores = live is not None and live.release.restores is not None
     after = [e for e in ordered if live is not None and e.seq > live.seq]
     superseded = next((e for e in after if e.state == S.SUPERSEDED), None)
-    rolled_back = next((e.occurred_at for e in after if e.state == S.ROLLED_BACK
+    rolled_back = next((_utc(e.occurred_at) for e in after if e.state == S.ROLLED_BACK
                         and (superseded is None or e.seq < superseded.seq)), None)
     return Summary(
         app=ordered[0].app, release_id=ordered[0].release_id, commit=None if given_image else latest.commit,
-        live_at=live.occurred_at if live else None, restores=restores,
+        live_at=_utc(live.occurred_at) if live else None, restores=restores,
         replaces=live.release.previous_release if live is not None and restores else None,
         rolled_back_at=rolled_back, superseded=superseded is not None,
         superseded_by=None if superseded is None else superseded.details.get("superseded_by"),
@@ -91,6 +91,12 @@ def _commit_time(events: Sequence[ReleaseEvent | EventFacts], commit: str) -> da
                 # `committed` since the builder records it; an event logged before has the author's `time` only.
                 return _time(entry.get("committed", entry.get("time")))
     return None
+
+
+def _utc(at: datetime) -> datetime:
+    # An event's time with no offset (an event model takes one) is UTC, as the read model stores it: compared with
+    # the aware window as it was, it raised TypeError and failed every read of the window, `/metrics` too.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _time(value: object) -> datetime | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.approval import metrics
 from services.shared.protocol import ReleaseState as S
 from tests.approval.conftest import APPROVER, REQUESTER, reach, staged_release
 
@@ -25,8 +27,9 @@ async def test_health_and_readiness(client: Client) -> None:
     assert ready.status == 200 and (await ready.json())["database"] is True
 
 
-async def test_metrics_count_releases_by_state_approval_waits_and_requests(client: Client,
-                                                                          pipeline: web.Application) -> None:
+async def test_metrics_count_releases_by_state_approval_waits_and_requests(
+        client: Client, pipeline: web.Application, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "COUNT_EVERY", 0.0)  # each scrape counts afresh: a change shows at once
     release_id = await staged_release(client)
     before = await samples(client)
     assert before[("greenlight_releases", (("state", "awaiting_approval"),))] == 1

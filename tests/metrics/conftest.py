@@ -1,5 +1,5 @@
-"""The approval API's fixtures (settings, client) for the delivery metrics tests."""
+"""The approval API's fixtures (settings, client, the policy's clock) for the delivery metrics tests."""
 
-from tests.approval.conftest import client, settings
+from tests.approval.conftest import client, clock, settings
 
-__all__ = ["client", "settings"]
+__all__ = ["client", "clock", "settings"]

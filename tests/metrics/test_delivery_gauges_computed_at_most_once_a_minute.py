@@ -14,8 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, generate_latest
 
-from services.approval import delivery_views
-from services.approval.delivery_views import GAUGES_EVERY, delivery_gauges
+from services.approval import delivery_readings
+from services.approval.delivery_readings import RECENT_EVERY, DeliveryReadings
+from services.approval.delivery_views import delivery_gauges
 from services.shared.db.runtime import DATABASE
 from services.shared.dora import DeliveryReport, Keys
 from services.shared.release import utcnow
@@ -36,7 +37,7 @@ async def test_scrapes_within_a_minute_share_one_reading(monkeypatch: pytest.Mon
         now = utcnow()
         return DeliveryReport(now - timedelta(days=30), now, keys(len(readings)), {"shop": keys(len(readings))})
 
-    monkeypatch.setattr(delivery_views, "delivery_report", delivery_report)
+    monkeypatch.setattr(delivery_readings, "delivery_report", delivery_report)
     now = [1000.0]
     registry = CollectorRegistry()
     arrived: list[web.Request] = []
@@ -49,7 +50,7 @@ async def test_scrapes_within_a_minute_share_one_reading(monkeypatch: pytest.Mon
             both_arrived.set()  # the second goes on to the gauges' middleware before the test runs again
         return await handler(request)
 
-    app = web.Application(middlewares=[arrivals, delivery_gauges(registry, clock=lambda: now[0])])
+    app = web.Application(middlewares=[arrivals, delivery_gauges(registry, DeliveryReadings(clock=lambda: now[0]))])
     app[DATABASE] = object()  # type: ignore[assignment]  # only handed to delivery_report, replaced above
 
     async def metrics(_: web.Request) -> web.Response:
@@ -61,7 +62,7 @@ async def test_scrapes_within_a_minute_share_one_reading(monkeypatch: pytest.Mon
         await asyncio.wait_for(both_arrived.wait(), 10)
         release_reading.set()
         texts = [await response.text() for response in await asyncio.gather(*two)]
-        now[0] += GAUGES_EVERY - 1
+        now[0] += RECENT_EVERY - 1
         texts.append(await (await client.get("/metrics")).text())
         assert readings == [1]
         assert all('greenlight_delivery_deployments{app="shop"} 1.0' in text for text in texts)
