@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.shared.protocol import ReleaseState, check_transition, routing_key
-from services.shared.release import AppName, Release, utcnow
+from services.shared.release import AppName, Release, UtcTime, utcnow
 
 SCHEMA_VERSION = 1
 MAX_BODY_BYTES = 1_000_000
@@ -28,7 +27,7 @@ class ReleaseEvent(BaseModel):
     app: AppName
     seq: int = Field(ge=1, description="per-release sequence number, +1 per state change")
     state: ReleaseState
-    occurred_at: datetime = Field(default_factory=utcnow)
+    occurred_at: UtcTime = Field(default_factory=utcnow)
     actor: str
     details: dict[str, Any] = Field(default_factory=dict, description=(
         "what this step added or found; an analysis measurement (`analysing`, `verifying`) carries `measurement` "
