@@ -11,9 +11,11 @@ from aiohttp import web
 
 from services.builder.checkouts import SourceFetcher, purge_stale_workdirs
 from services.builder.engine import DockerEngine
+from services.builder.engine_images import EngineImages, ImageStore
 from services.builder.handlers import ACTOR, BuildHandler
 from services.builder.image_builds import BuildEngine
 from services.builder.lint import Hadolint, Linter, find_hadolint
+from services.builder.retention import ImageRetention
 from services.builder.settings import BuilderSettings
 from services.builder.source import GitCli
 from services.shared.consumer import Subscription
@@ -26,13 +28,16 @@ from services.shared.startup import open_engine
 
 log = structlog.get_logger(__name__)
 ENGINE = web.AppKey("builder_engine", BuildEngine)
+IMAGES = web.AppKey("builder_images", ImageStore)
 HANDLER = web.AppKey("builder_handler", BuildHandler)
 
 
 def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
                source: SourceFetcher | None = None, linter: Linter | None = None,
-               lookup: ImageLookup | None = None, queue: str | None = None) -> web.Application:
-    """Adapters passed in are used as they are (tests wrap the real ones); the rest are made here."""
+               lookup: ImageLookup | None = None, images: ImageStore | None = None,
+               queue: str | None = None) -> web.Application:
+    """Adapters passed in are used as they are (tests wrap the real ones); the rest are made here. Old images are
+    removed (retention.py) through `images`, or the engine's own client when the engine is made here."""
     app = service_app(ACTOR, settings.bus)
 
     async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -41,8 +46,11 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
             docker = await open_engine(settings.docker_host, "GREENLIGHT_BUILDER_DOCKER_HOST")
             app[ENGINE] = DockerEngine(docker, timeout=settings.build_timeout,
                                        tail_lines=settings.log_tail_lines, call_timeout=settings.engine_timeout)
+            app[IMAGES] = EngineImages(docker, call_timeout=settings.engine_timeout)
         else:
             app[ENGINE] = engine
+        if images is not None:
+            app[IMAGES] = images
         app[READY]["engine"] = True
         yield
         if docker is not None:
@@ -66,6 +74,8 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
                                trusted_registries=settings.lint_trusted_registries,
                                honour_pragmas=settings.lint_repository_config),
             app[ENGINE], app[METRICS], registry,
+            ImageRetention(app[IMAGES], keep=settings.keep_images, timeout=settings.prune_timeout)
+            if IMAGES in app else None,
         )
         async with stack:
             yield

@@ -19,6 +19,7 @@ from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, r
 from services.builder.lint import Linter
 from services.builder.lint_policy import judge
 from services.builder.outcome import ACTOR, Outcome, prebuilt
+from services.builder.retention import Built, ImageRetention
 from services.builder.settings import BuilderSettings
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
@@ -49,13 +50,15 @@ class BuildHandler:
     read at its commit (or was copied from the release it came from) and the image is passed on."""
 
     def __init__(self, settings: BuilderSettings, source: SourceFetcher, linter: Linter,
-                 engine: BuildEngine, metrics: CollectorRegistry, lookup: ImageLookup | None = None) -> None:
+                 engine: BuildEngine, metrics: CollectorRegistry, lookup: ImageLookup | None = None,
+                 retention: ImageRetention | None = None) -> None:
         self.settings = settings
         self._secrets = tuple(settings.build_args.values())  # the operator's build args: masked wherever shown
         self.source = source
         self.linter = linter
         self.engine = engine
         self.lookup = lookup
+        self.retention = retention
         self.locks = KeyedLocks()
         self.policy = RepositoryPolicy(settings.repository.allow)
         self.outcomes = Counter("greenlight_builder_releases", "releases handled by outcome", ["outcome"],
@@ -85,6 +88,9 @@ class BuildHandler:
         await progress.flush()
         self.outcomes.labels("failed" if outcome.error else "reused" if outcome.reused else "built").inc()
         await bus.publish(outcome.event(building))
+        if self.retention is not None and outcome.error is None and outcome.build_key is not None:
+            # After `built`, never before it; bounded, and it never raises: the build stands whatever happens.
+            await self.retention.prune(release.app, Built(outcome.image, outcome.image_id))
 
     async def _produce(self, release: Release, progress: ProgressReporter) -> Outcome:
         if release.digest is not None and release.spec is not None:
@@ -134,6 +140,18 @@ class BuildHandler:
         # The app's own build args win over the operator's defaults.
         key = build_key(release.app, release.commit, checkout, spec, {**self.settings.build_args, **spec.build_args})
         tag = f"{self.settings.registry}/{image}:{release.commit}"
+        if self.retention is None:
+            return await self._image(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
+        # A concurrent build's pruning leaves this tag's image alone until it is the newest one (used).
+        with self.retention.working_on(tag):
+            outcome = await self._image(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
+            if outcome.error is None and outcome.image is not None:
+                self.retention.used(release.app, outcome.image)
+            return outcome
+
+    async def _image(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...], image: str,
+                     dockerfile: bytes, tag: str, key: BuildKey, progress: ProgressReporter) -> Outcome:
+        """Reused (from the engine, else the registry) or built."""
         labels = await self.engine.image_labels(tag)
         if labels is not None and labels.get(KEY_LABEL) == key.digest:
             log.info("image with this build key exists; not rebuilding", image=tag, build_key=key.digest)

@@ -83,6 +83,15 @@ class BuilderSettings(RegistryAccess):
     progress_interval: float = Field(
         0.25, gt=0, description="seconds between build progress messages at most (default 0.25)")
     log_tail_lines: int = Field(40, ge=1, description="build log lines attached to a failure (default 40)")
+    keep_images: int = Field(10, ge=0, description=(
+        "images of an app the engine keeps (default 10; 0 = never remove any): after each build of the app its "
+        "older images built by Greenlight (its labels) are removed, never forced, so one a container uses stays; "
+        "the one just built is always kept, so a push still queued for an older one needs this above the pushes "
+        "that may wait at once"))
+    prune_timeout: float = Field(60.0, gt=0, description=(
+        "seconds the removal of an app's old images may take after a build (default 60); what is left then "
+        "goes after the next build. It holds the release's message (not its `built` event): clone + lint + "
+        "build + this timeout stay under the broker's consumer_timeout (30 min)"))
     repository: RepositorySettings = Field(
         default_factory=RepositorySettings, description="which repositories may be used (GREENLIGHT_REPOSITORY_*)"
     )
