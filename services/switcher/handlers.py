@@ -2,6 +2,7 @@
 
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
+live     -> only a rollback refused or given up (`rollback_refused`): the warm colour it held is let go (hold.py).
 failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py. Its retries
             have their own budget (`retry_budget`): a failed release serving users is an outage.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
@@ -21,12 +22,14 @@ import structlog
 from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
+from services.shared.locks import KeyedLocks
 from services.shared.platform import AppRef, ColourStatus, LiveChanged, Platform, PlatformError, PlatformUnavailable
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, ReleaseError
 from services.shared.retries import Budget
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.capacity import scale_up_standby
+from services.switcher.hold import HoldRelease, ended_without_flip
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
@@ -45,6 +48,10 @@ class Switcher:
         self.announce = Announcer(timers, store, settings.scale_down_delay)
         self.roll_back = RollBack(platform, self.announce, settings)
         self.put_back = PutBack(platform, self.announce, settings)
+        self.hold_release = HoldRelease(platform, self.announce, settings)
+        # What holds a colour (a rollback, a put-back) and what lets go of a hold run one at a time per app, as a
+        # partition has them across replicas: an unpartitioned consumer runs its messages side by side.
+        self.apps = KeyedLocks()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
         async with self.announce.recording():
@@ -53,16 +60,27 @@ class Switcher:
             elif event.state is ReleaseState.APPROVED:
                 await self.switch(event, bus)
             elif event.state is ReleaseState.ROLLING_BACK:
-                await self.roll_back(event, bus)
+                async with self.apps.hold(event.app):
+                    await self.roll_back(event, bus)
             elif event.state is ReleaseState.FAILED:
-                await self.put_back(event, bus)
+                async with self.apps.hold(event.app):
+                    await self.put_back(event, bus)
+            elif ended_without_flip(event):
+                async with self.apps.hold(event.app):
+                    await self.hold_release(event)
+            elif event.state is ReleaseState.LIVE:
+                pass  # bound for the rollbacks refused or given up among them
             else:
                 log.warning("ignoring an event the switcher does not act on")
 
     def retry_budget(self, event: ReleaseEvent) -> Budget | None:
         """The retry budget of `event`'s handling, if not GREENLIGHT_RETRY_BUDGET (Subscription.retry_budget)."""
-        if event.state is ReleaseState.FAILED and event.details.get("timer") != SCALE_DOWN:
+        if event.details.get("timer") == SCALE_DOWN:
+            return None
+        if event.state is ReleaseState.FAILED:
             return self.put_back.budget(event)
+        if ended_without_flip(event):
+            return self.hold_release.budget(event)
         return None
 
     async def switch(self, approved: ReleaseEvent, bus: Bus) -> None:

@@ -3,7 +3,8 @@
 Within the scale-down delay the previous colour still runs, so a rollback is a selector flip; after
 it, the colour is scaled up and waited for first. The colour is marked `live` before the flip,
 which turns a pending scale-down timer for it (a patch conditional on `retired`) into a no-op, and held (HELD)
-from just before the flip until it has landed.
+from just before the flip until it has landed, across retries; a rollback that ends without the flip lets go of
+it: refused, at once (`flip_back`); given up, on the `live` that says so (hold.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from services.shared.platform import (
     AppRef,
     AppState,
     ColourStatus,
-    LiveChanged,
-    NotReady,
     Platform,
     PlatformError,
     PlatformUnavailable,
@@ -46,9 +45,12 @@ class RollBack:
         """Idempotent: if live already is the previous colour with the previous release's id, nothing
         is switched; the marks are re-applied (no-op writes) and the same events re-emitted. A `rolling_back`
         the log holds after another event with its seq (another analysis replica's `live`) is not acted on: the
-        release is what the read model kept."""
+        release is what the read model kept; nor one the read model shows refused or given up already."""
         if not await self.announce.kept(rolling):
             log.warning("a different event with this seq was logged first; not rolling back on this one")
+            return
+        if await self._settled(rolling):
+            log.warning("this rollback was refused or given up already; not acting on it again")
             return
         release = rolling.release
         app, colour, previous = AppRef.of(release), release.standby_colour, release.previous_release
@@ -86,6 +88,16 @@ class RollBack:
         elif restored.state is ReleaseState.LIVE:
             await self.announce.publish(bus, event_of(restored))  # a repeat: the same event again
 
+    async def _settled(self, rolling: ReleaseEvent) -> bool:
+        """Whether the read model holds an outcome of this rollback other than its own `rolled_back` (a refusal or a
+        give-up: `live`; a later rollback's events). Delivered again (the process died between publishing the refusal
+        and the ack, a dead letter replayed), it would run again and flip if the refusal's cause had gone, the log
+        keeping `live` for a release nobody is served by."""
+        now = await self.announce.store.get(rolling.release_id)
+        if now is None or now.seq <= rolling.seq:
+            return False
+        return not (now.state is ReleaseState.ROLLED_BACK and now.seq == rolling.seq + 1)
+
     async def _restore(self, app: AppRef, state: AppState, release: Release, colour: Colour, previous: str,
                        restored: Release) -> None:
         if state.live is not colour or state.live_release != release.id:
@@ -119,11 +131,17 @@ async def flip_back(platform: Platform, app: AppRef, away: Colour, previous: str
         if not await platform.mark(app, back, previous, HELD):
             raise Refused(f"{back} no longer runs release {previous}: a later release was staged on it")
         await platform.switch(app, away, back, previous)
-        await platform.mark(app, back, previous, ColourStatus.LIVE)
-    except (NotReady, LiveChanged, Refused):
+    except PlatformUnavailable:
+        # Retried: the hold is kept for the next attempt's flip. If the rollback is given up instead, it is let go
+        # on the `live` that says so (hold.py).
+        raise
+    except (PlatformError, Refused):
+        # Any refusal, not only NotReady and LiveChanged: a switch the API forbids (403) or refuses (422) left the
+        # colour held, and every new release of the app failing at deploy.
         await platform.mark(app, back, previous, ColourStatus.RETIRED)
         # Its replicas as found: its scale-down timer may have fired already, and none comes for those asked for
         # here. Unless live traffic went there meanwhile (by hand: the timer's guard), which keeps what it has.
         if back_state is not None and (await platform.read(app)).live is not back:
             await platform.scale(app, back, back_state.replicas, if_release=previous, if_status=ColourStatus.RETIRED)
         raise
+    await platform.mark(app, back, previous, ColourStatus.LIVE)

@@ -28,6 +28,11 @@ class SwitcherSettings(BaseSettings):
         "its approval may serve live traffic (the cluster away), instead of GREENLIGHT_RETRY_BUDGET: a failed "
         "release serving users is an outage; each retry past GREENLIGHT_RETRY_BUDGET logs an error, and so does "
         "the end of this one; `90m`, `24h`, `PT24H` or seconds (default 24h)"))
+    hold_release_budget: Duration = Field(timedelta(hours=24), description=(
+        "how long the switcher keeps trying, the cluster away, to let go of the warm colour a rollback held for its "
+        "flip once that rollback is given up (until then new releases of the app fail at deploy), instead of "
+        "GREENLIGHT_RETRY_BUDGET; each retry past that logs an error, and so does the end of this one; `90m`, "
+        "`24h`, `PT24H` or seconds (default 24h)"))
     timer_queue: str | None = Field(
         None, description="delay queue holding scale-down timers; default: <queue_prefix>switcher.timers"
     )
