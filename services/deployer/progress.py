@@ -1,4 +1,4 @@
-"""Rollout progress while the deployer waits for the standby: how many of its replicas are ready.
+"""Rollout progress while the deployer waits for the standby: how many replicas of the new release are ready.
 
 The Platform's `wait_ready` blocks until the colour is ready (a watch on Kubernetes, a probe loop
 locally); this looks at the same colour beside it, through `read`, at the reporter's pace.
@@ -30,7 +30,8 @@ async def rollout_progress(platform: Platform, app: AppRef, colour: Colour, repl
                 state = (await platform.read(app)).colour(colour)
             except PlatformError:
                 continue  # only a report: the wait itself decides what an unreachable platform means
-            ready = replicas if state is not None and state.ready else 0
+            # The new template's replicas only: the colour's ready count includes the old release's pods it replaces.
+            ready = 0 if state is None else replicas if state.ready else min(state.updated_ready, replicas)
             await reporter.report(f"{colour}: {ready}/{replicas} replicas ready after "
                                   f"{loop.time() - started:.0f}s", ready, replicas)
 

@@ -70,6 +70,8 @@ class ColourState:
     replicas: int  # desired
     ready: bool  # the platform reports the desired replicas of the current template all available
     ready_replicas: int = 0  # replicas ready to serve now (of any template: what answers requests)
+    # replicas of the current template available (rollout progress; an adapter that cannot tell leaves 0)
+    updated_ready: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from tests.fake_k8s.store import Obj
 @dataclass
 class Hooks:
     gone_on_next_watch: bool = False
+    too_large_on_next_watch: bool = False
     silence_next_watch: bool = False
     before_next_service_patch: Callable[[Obj], None] | None = None
     unavailable_until: float = 0.0  # loop time until which every request answers 503

@@ -1,4 +1,8 @@
-"""The deployment controller, simulated: status follows spec after a delay on the fake's own clock.
+"""The deployment controller, simulated: status follows spec in waves on the fake's own clock.
+
+Each wave, the pods the controller started (rolling.py: within maxSurge and maxUnavailable) become available after
+`delay` seconds, and the old template's pods make room for more; a rollout over N old pods takes several waves,
+through the counts a real Deployment shows (`replicas` and `availableReplicas` include the old pods).
 
 An image whose repository's last path segment starts with `bad` (`reg/bad:1`, `registry.example/bad@sha256:…`)
 never becomes available; once the Deployment's progressDeadlineSeconds pass, its Progressing condition turns
@@ -11,6 +15,9 @@ never starts either (the kubelet's CreateContainerConfigError), looked at when t
 `refuse_pods(message)` makes every rollout that needs new pods fail to create them (a ResourceQuota full, a webhook
 down): `ReplicaFailure` True/FailedCreate, as the ReplicaSet controller reports it, until `refuse_pods(None)`, when
 the condition goes and the rollout goes on (past the progress deadline too: the controller never gives up).
+
+A paused Deployment (`spec.paused`) scales no ReplicaSet and has no deadline until it is resumed: a new template
+gets no pods, and a rollout paused midway stays where it was (its pods already started still become available).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from tests.fake_k8s.rolling import Pods, limits, sync
 from tests.fake_k8s.store import now
 
 Obj = dict[str, Any]
@@ -38,12 +46,17 @@ def _available() -> Obj:
     return _condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
 
 
-def _status(generation: int, replicas: int, updated: int, available: int, conditions: list[Obj]) -> Obj:
+def _status(generation: int, pods: Pods, conditions: list[Obj]) -> Obj:
     # The API omits zero counts (omitempty), so readers must treat a missing count as 0.
-    counts = {"replicas": replicas, "updatedReplicas": updated, "readyReplicas": available,
-              "availableReplicas": available, "unavailableReplicas": max(replicas - available, 0)}
-    return {"observedGeneration": generation, **{k: v for k, v in counts.items() if v},
+    return {"observedGeneration": generation, **{k: v for k, v in pods.status_counts().items() if v},
             "conditions": conditions}
+
+
+def _carried(status: Obj, desired: int) -> Pods:
+    """The pods a status shows, for a change of the same template: the new ReplicaSet's and the old ones'."""
+    updated = min(int(status.get("updatedReplicas", 0)), desired)
+    old = max(0, int(status.get("replicas", 0)) - int(status.get("updatedReplicas", 0)))
+    return Pods(old, updated, max(0, min(updated, int(status.get("availableReplicas", 0)) - old)))
 
 
 def _never_available(image: str) -> bool:
@@ -96,12 +109,19 @@ class Rollouts:
         meta, spec = deployment["metadata"], deployment["spec"]
         namespace, name, generation = meta["namespace"], meta["name"], int(meta["generation"])
         desired = int(spec.get("replicas", 1))
+        surge, unavailable = limits(spec)
         template = json.dumps(spec["template"], sort_keys=True)
         replica_set = f"{name}-{hashlib.sha256(template.encode()).hexdigest()[:10]}"
         old_status = (previous or {}).get("status") or {}
         still_available = min(int(old_status.get("availableReplicas", 0)), desired)
-        same_template = previous is not None and previous["spec"]["template"] == spec["template"]
-        if same_template and old_status.get("conditions") and desired <= still_available:
+        # A status of a generation before the previous one tells nothing of the previous template's pods: it counts
+        # the ones before it (the controller had not seen that change yet), so they are all old.
+        same_template = previous is not None and previous["spec"]["template"] == spec["template"] and \
+            int(old_status.get("observedGeneration", 0)) >= int(previous["metadata"].get("generation", 0))
+        # The pods that serve on: with the same template, the ReplicaSets as they were (a scale, a pause or a resume
+        # midway keeps what was old and what was new); with another, all of them old.
+        pods = _carried(old_status, desired) if same_template else Pods(still_available)
+        if same_template and old_status.get("conditions") and pods.old == 0 and desired <= pods.ready:
             self._done(namespace, name, generation, desired, replica_set)  # scaled down: immediate
             return
         finished = [c for c in old_status.get("conditions") or []
@@ -111,38 +131,54 @@ class Rollouts:
         scaled_up = same_template and bool(finished)
         progressing = finished[0] if scaled_up else _condition(
             "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{replica_set}" is progressing.')
-        available = _available() if still_available else _condition(
-            "Available", "False", "MinimumReplicasUnavailable",
-            "Deployment does not have minimum availability.")
-        self._write_status(namespace, name, _status(generation, max(desired, still_available), 0,
-                                                    still_available, [available, progressing]))
-        await asyncio.sleep(self.delay)
+
+        def write(pods: Pods, *conditions: Obj) -> None:
+            enough = pods.old + pods.ready >= desired - unavailable  # the Available condition's own rule
+            available = _available() if enough else _condition(
+                "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+            self._write_status(namespace, name, _status(generation, pods, [available, *conditions]))
+
+        if spec.get("paused"):
+            await self._paused(pods, write, namespace, spec)
+            return
         deadline = max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay)
-        if desired > still_available and self._refusal is not None:
+        if sync(pods, desired, surge, unavailable).new > pods.new and self._refusal is not None:
             failure = _condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
-            self._write_status(namespace, name, _status(generation, still_available, 0, still_available,
-                                                        [available, progressing, failure]))
+            write(pods, progressing, failure)
             try:
                 await asyncio.wait_for(self._admitted.wait(), None if scaled_up else deadline)
             except TimeoutError:
-                stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
-                                   f'ReplicaSet "{replica_set}" has timed out progressing.')
-                self._write_status(namespace, name, _status(generation, still_available, 0, still_available,
-                                                            [available, stuck, failure]))
+                write(pods, self._stuck(replica_set), failure)
                 await self._admitted.wait()
-        images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
-        if desired and (any(_never_available(image) for image in images) or self._lacks_a_secret(namespace, spec)):
-            self._write_status(namespace, name, _status(generation, desired + still_available, desired,
-                                                        still_available, [available, progressing]))
-            if scaled_up:
+        bad = self._never_ready(namespace, spec)
+        while not (pods := sync(pods, desired, surge, unavailable)).done(desired):
+            write(pods, progressing)
+            await asyncio.sleep(self.delay)
+            if bad:  # the new pods never become available: the rollout stalls until its deadline
+                if not scaled_up:
+                    await asyncio.sleep(deadline)
+                    write(pods, self._stuck(replica_set))
                 return
-            await asyncio.sleep(deadline)
-            stuck = _condition("Progressing", "False", "ProgressDeadlineExceeded",
-                               f'ReplicaSet "{replica_set}" has timed out progressing.')
-            self._write_status(namespace, name, _status(generation, desired + still_available, desired,
-                                                        still_available, [available, stuck]))
-            return
+            pods = Pods(pods.old, pods.new, pods.new)
         self._done(namespace, name, generation, desired, replica_set)
+
+    async def _paused(self, pods: Pods, write: Callable[..., None], namespace: str, spec: Obj) -> None:
+        """The controller scales no ReplicaSet for a paused Deployment and has no deadline for it; pods that had
+        started before the pause still become available."""
+        paused = _condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
+        write(pods, paused)
+        if pods.ready < pods.new and not self._never_ready(namespace, spec):
+            await asyncio.sleep(self.delay)
+            write(Pods(pods.old, pods.new, pods.new), paused)
+
+    @staticmethod
+    def _stuck(replica_set: str) -> Obj:
+        return _condition("Progressing", "False", "ProgressDeadlineExceeded",
+                          f'ReplicaSet "{replica_set}" has timed out progressing.')
+
+    def _never_ready(self, namespace: str, spec: Obj) -> bool:
+        images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
+        return any(_never_available(image) for image in images) or self._lacks_a_secret(namespace, spec)
 
     def _lacks_a_secret(self, namespace: str, spec: Obj) -> bool:
         for container in spec["template"]["spec"].get("containers") or []:
@@ -156,7 +192,7 @@ class Rollouts:
         return False
 
     def _done(self, namespace: str, name: str, generation: int, desired: int, replica_set: str) -> None:
-        self._write_status(namespace, name, _status(generation, desired, desired, desired, [
+        self._write_status(namespace, name, _status(generation, Pods(0, desired, desired), [
             _available(),
             _condition("Progressing", "True", "NewReplicaSetAvailable",
                        f'ReplicaSet "{replica_set}" has successfully progressed.'),

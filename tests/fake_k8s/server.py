@@ -88,6 +88,10 @@ class FakeKube:
     def force_gone_on_next_watch(self) -> None:
         self.hooks.gone_on_next_watch = True
 
+    def too_large_on_next_watch(self) -> None:
+        """The next watch meets an API server replica whose cache has not reached the version asked for yet."""
+        self.hooks.too_large_on_next_watch = True
+
     def silence_next_watch(self) -> None:
         """The next watch stream sends its headers, then nothing at all, and never ends."""
         self.hooks.silence_next_watch = True

@@ -7,7 +7,8 @@ from typing import Any
 from aiohttp import web
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
-           409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 503: "ServiceUnavailable"}
+           409: "Conflict", 410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 503: "ServiceUnavailable",
+           504: "Timeout"}
 
 
 class ApiStatus(Exception):
@@ -71,3 +72,13 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str]]) -> 
 def expired(version: str, current: int) -> dict[str, Any]:
     """The ERROR event object a watch from a compacted resourceVersion receives."""
     return ApiStatus(410, f"too old resource version: {version} ({current})", "Expired").body()
+
+
+def too_large(version: str, current: int) -> dict[str, Any]:
+    """The ERROR event object a watch gets from an API server whose cache lags behind the version asked for (one of
+    several behind a load balancer, after a list another one answered): 504 with a ResourceVersionTooLarge cause."""
+    body = ApiStatus(504, f"Too large resource version: {version}, current: {current}", "Timeout", {
+        "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+        "retryAfterSeconds": 1,
+    }).body()
+    return body

@@ -1,8 +1,10 @@
 """WATCH: newline-delimited JSON events, from a resourceVersion, with bookmarks and timeoutSeconds.
 
 A version older than the kept history (or the forced-410 hook) gets HTTP 200 and one ERROR event
-carrying a 410 Expired Status, as a real API server answers; the silence hook sends the headers and
-then nothing, ever, like a connection a middlebox dropped without telling anyone.
+carrying a 410 Expired Status, as a real API server answers; the too-large hook answers as a lagging API
+server (one of several behind a load balancer) does: one ERROR event, a 504 with a ResourceVersionTooLarge
+cause; the silence hook sends the headers and then nothing, ever, like a connection a middlebox dropped
+without telling anyone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from aiohttp import web
 
 from tests.fake_k8s.hooks import Hooks
 from tests.fake_k8s.resources import Kind
-from tests.fake_k8s.status import ApiStatus, expired
+from tests.fake_k8s.status import ApiStatus, expired, too_large
 from tests.fake_k8s.store import Event, Obj, Store, matches
 
 GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # Go's strconv.ParseBool, as the API server parses
@@ -37,6 +39,10 @@ async def serve_watch(request: web.Request, store: Store, kind: Kind, namespace:
         if hooks.gone_on_next_watch:
             hooks.gone_on_next_watch = False
             await _send(response, "ERROR", expired(version, store.version))
+            return response
+        if hooks.too_large_on_next_watch:
+            hooks.too_large_on_next_watch = False
+            await _send(response, "ERROR", too_large(version, store.version - 1))
             return response
         if hooks.silence_next_watch:
             hooks.silence_next_watch = False

@@ -22,6 +22,7 @@ from services.shared.kube.templates import (
     Names,
     deployment_manifest,
     json_pointer,
+    merge_patch_to,
     pod_template,
     release_annotations,
 )
@@ -66,13 +67,18 @@ class Colours:
                     return
                 self._check_free(colour, current, rollout.release_id)
                 if st.annotations_of(current).get(RELEASE_ID) == rollout.release_id and \
-                        st.image_of(current) == rollout.image and current["spec"].get("replicas") == replicas:
-                    return  # already deployed: nothing to write
+                        st.image_of(current) == rollout.image and current["spec"].get("replicas") == replicas \
+                        and not current["spec"].get("paused"):
+                    return  # already deployed (a redelivery): nothing to write, unless paused since
                 await self.api.patch(Kind.DEPLOYMENT, ns, name, {
                     "metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
                                  "annotations": release_annotations(rollout, ColourStatus.DEPLOYING)},
+                    # The pod template as Greenlight makes it, whatever a hand added, and resumed if paused: a paused
+                    # Deployment starts no pods of the new template.
                     "spec": {"replicas": replicas, "progressDeadlineSeconds": self.settings.progress_deadline,
-                             "template": pod_template(app, colour, rollout, self.settings)},
+                             "paused": None, "template": merge_patch_to(current["spec"]["template"],
+                                                                        pod_template(app, colour, rollout,
+                                                                                     self.settings))},
                 }, MERGE_PATCH)
                 log.info("deployed", deployment=name, release=rollout.release_id, image=rollout.image)
                 return

@@ -46,6 +46,19 @@ def rollout_done(deployment: Obj) -> bool:
     )
 
 
+def updated_available(deployment: Obj) -> int:
+    """Replicas of the current template available, as far as the Deployment's status tells (kubectl's rollout status
+    reads the same fields): its counts sum every ReplicaSet, so the old template's pods (`replicas` -
+    `updatedReplicas`, all taken as available: a lower bound) are taken off the available ones. Nothing of a
+    generation the controller has not observed yet: its counts are of the template before."""
+    spec, status = deployment.get("spec", {}), deployment.get("status") or {}
+    if int(status.get("observedGeneration", 0)) < int(deployment["metadata"].get("generation", 0)):
+        return 0
+    updated = int(status.get("updatedReplicas", 0))
+    old = max(0, int(status.get("replicas", 0)) - updated)
+    return max(0, min(updated, int(status.get("availableReplicas", 0)) - old, int(spec.get("replicas", 1))))
+
+
 def rollout_failure(deployment: Obj) -> str | None:
     """The controller's reason this rollout cannot finish, once it has observed the current generation.
 
@@ -78,4 +91,5 @@ def colour_state(colour: Colour, deployment: Obj) -> ColourState:
         image=image_of(deployment), status=status_of(deployment),
         replicas=int(deployment.get("spec", {}).get("replicas", 1)), ready=rollout_done(deployment),
         ready_replicas=int((deployment.get("status") or {}).get("readyReplicas") or 0),
+        updated_ready=updated_available(deployment),
     )

@@ -105,3 +105,13 @@ def deployment_manifest(name: str, namespace: str, app: AppRef, colour: Colour, 
 def json_pointer(key: str) -> str:
     """An annotation key as a json-patch path segment (RFC 6901 escaping of '~' and '/')."""
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def merge_patch_to(current: Any, wanted: Any) -> Any:
+    """The JSON merge patch (RFC 7386) that turns `current` into `wanted`: maps merge there, so every key `current`
+    has and `wanted` lacks is nulled (deleted); lists and values are replaced. Fields the API server defaults come
+    back as they were, so an unchanged object stays unchanged; a hand's additions go."""
+    if not isinstance(current, dict) or not isinstance(wanted, dict):
+        return wanted
+    patch = {key: merge_patch_to(current.get(key), value) for key, value in wanted.items()}
+    return patch | {key: None for key in current if key not in wanted}

@@ -12,7 +12,7 @@ from services.shared.kube import state as st
 from services.shared.kube.api_errors import Conflict, Invalid
 from services.shared.kube.client import MERGE_PATCH, Kind, KubeApi, Obj
 from services.shared.kube.settings import KubeSettings
-from services.shared.kube.templates import PORT_NAME, RELEASE_ID, Names, service_manifest
+from services.shared.kube.templates import PORT_NAME, RELEASE_ID, Names, merge_patch_to, service_manifest
 from services.shared.platform import AppRef, LiveChanged, PlatformError, PlatformUnavailable
 from services.shared.release import Colour
 
@@ -55,9 +55,11 @@ class Traffic:
         preview = await self.api.get(Kind.SERVICE, ns, name)
         if preview is None:
             raise PlatformError(f"preview service {name} does not exist")
-        if st.selected_colour(preview) is not colour:
-            # strategic-merge-patch: the selector map merges, so only `role` changes.
-            await self.api.patch(Kind.SERVICE, ns, name, {"spec": {"selector": {"role": colour.value}}})
+        selector, wanted = _selector_of(preview), _selector(app, colour)
+        if selector != wanted:
+            # The whole selector: `role` alone would keep whatever a hand left beside it (no `app`: every app's pods).
+            # strategic-merge-patch: on a plain map it merges as a JSON merge patch does (null deletes).
+            await self.api.patch(Kind.SERVICE, ns, name, {"spec": {"selector": merge_patch_to(selector, wanted)}})
         return f"{name}.{ns}.svc"
 
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
@@ -66,16 +68,17 @@ class Traffic:
             service = await self.api.get(Kind.SERVICE, ns, name)
             if service is None:
                 raise PlatformError(f"service {name} does not exist")
-            live = st.selected_colour(service)
-            if live is to and st.annotations_of(service).get(RELEASE_ID) == release_id:
+            live, selector, wanted = st.selected_colour(service), _selector_of(service), _selector(app, to)
+            done = live is to and st.annotations_of(service).get(RELEASE_ID) == release_id
+            if done and selector == wanted:
                 return False
-            if live is not expected:
+            if not done and live is not expected:
                 raise LiveChanged(expected, live)
             try:
                 await self.api.patch(Kind.SERVICE, ns, name, {
                     "metadata": {"resourceVersion": service["metadata"]["resourceVersion"],
                                  "annotations": {RELEASE_ID: release_id}},
-                    "spec": {"selector": {"app": app.name, "role": to.value}},
+                    "spec": {"selector": merge_patch_to(selector, wanted)},
                 }, MERGE_PATCH)
             except Conflict:
                 log.info("service changed while switching; deciding again", service=name)
@@ -83,5 +86,13 @@ class Traffic:
             back = await self.api.get(Kind.SERVICE, ns, name)
             if st.selected_colour(back) is not to:
                 raise LiveChanged(to, st.selected_colour(back))
-            return True
+            return not done  # done already: only the selector was put right
         raise PlatformUnavailable(f"service {name} kept changing under concurrent writers")
+
+
+def _selector(app: AppRef, colour: Colour) -> dict[str, str]:
+    return {"app": app.name, "role": colour.value}  # the labels of the colour's pods (templates.pod_template)
+
+
+def _selector_of(service: Obj) -> dict[str, str]:
+    return dict((service.get("spec") or {}).get("selector") or {})

@@ -25,7 +25,14 @@ T = TypeVar("T")
 
 
 class Gone(Exception):
-    """410: the watch's resourceVersion is too old; only a fresh list can continue."""
+    """410: the watch's resourceVersion is too old; only a fresh list can continue. Also the 504 of an API server
+    whose cache is behind the version (ResourceVersionTooLarge: another one answered the list): a fresh list gives a
+    version the next watch can start from, as client-go's reflector does."""
+
+
+def _must_relist(code: int, status: Obj) -> bool:
+    causes = (status.get("details") or {}).get("causes") or []
+    return code == 410 or (code == 504 and any(c.get("reason") == "ResourceVersionTooLarge" for c in causes))
 
 
 class WatchTimeout(TimeoutError):
@@ -69,7 +76,7 @@ async def _follow(api: KubeApi, kind: Kind, namespace: str, name: str,
                         if (verdict := decide(None if kind_of_event == "DELETED" else obj)) is not None:
                             return verdict
         except Gone:
-            log.info("watch resourceVersion expired; relisting", kind=kind.value, name=name)
+            log.info("watch resourceVersion expired or not reached yet; relisting", kind=kind.value, name=name)
 
 
 async def _events(api: KubeApi, kind: Kind, namespace: str, selector: str,
@@ -79,7 +86,7 @@ async def _events(api: KubeApi, kind: Kind, namespace: str, selector: str,
     try:
         if response.status != 200:
             body = await response.read()
-            if response.status == 410:
+            if _must_relist(response.status, _status_in(body)):
                 raise Gone()
             decode(response.status, body)  # raises the matching error
         while True:
@@ -95,9 +102,18 @@ async def _events(api: KubeApi, kind: Kind, namespace: str, selector: str,
             event = json.loads(line)
             obj = event.get("object") or {}
             if event.get("type") == "ERROR":
-                if obj.get("code") == 410:
+                code = int(obj.get("code") or 500)
+                if _must_relist(code, obj):
                     raise Gone()
-                decode(int(obj.get("code") or 500), line)
+                decode(code, json.dumps(obj).encode())  # the Status, so that its reason and message are told
             yield str(event["type"]), obj
     finally:
         response.close()
+
+
+def _status_in(body: bytes) -> Obj:
+    try:
+        status = json.loads(body)
+    except ValueError:
+        return {}
+    return status if isinstance(status, dict) else {}
