@@ -12,9 +12,10 @@ request that meets it unechoed publishes it again (`echo`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 
 import aio_pika
 import structlog
@@ -27,8 +28,9 @@ from services.approval.auth import Identity
 from services.approval.clock import Clock, SystemClock
 from services.approval.errors import Conflict, Forbidden, NotFound
 from services.approval.gate import at_gate
+from services.approval.identity_names import same_person
 from services.approval.models import ReleaseRequest
-from services.approval.policy import policy_of
+from services.approval.policy import policy_of, pusher_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
 from services.approval.quorum import check_expiry, check_soak, count_approval
 from services.approval.resolver import RefResolver
@@ -68,9 +70,11 @@ class ReleaseDesk:
         self.app_names = AppNames(store)
         self._unechoed_after = timedelta(seconds=settings.unechoed_after)
 
-    async def request(self, ask: ReleaseRequest, caller: Identity) -> Release:
-        """Publish `requested`. Effect check: a release of the app already in flight (the database's
-        one-in-flight index) answers 409 naming it, so a retried POST cannot start a second release."""
+    async def request(self, ask: ReleaseRequest, caller: Identity,
+                      details: Mapping[str, object] = MappingProxyType({})) -> Release:
+        """Publish `requested`, with `details` added to its own (a git hook's: who pushed). Effect check: a release of
+        the app already in flight (the database's one-in-flight index) answers 409 naming it, so a retried POST cannot
+        start a second release."""
         check_request_fields(ask)
         await self.app_names.check(ask.app)
         if ask.from_release is not None or not SHA_RE.match(ask.commit or ""):
@@ -84,7 +88,9 @@ class ReleaseDesk:
             release = await self._from_source(ask, caller)
         event = first_event(release, actor=caller.name)
         if ask.from_release is not None:
-            event = event.model_copy(update={"details": {**event.details, "from_release": ask.from_release}})
+            details = {**details, "from_release": ask.from_release}
+        if details:
+            event = event.model_copy(update={"details": {**event.details, **details}})
         await self.publish(event, caller)
         log.info("release requested", release=release.id, app=release.app, commit=release.commit,
                  image=release.image, by=caller.name)
@@ -113,7 +119,8 @@ class ReleaseDesk:
         if waiting is None:
             raise NotFound("There is no release with that id.")
         release = waiting.release
-        override = self._self_review(release, caller, decision)
+        pusher = await pusher_of(self.store, release)
+        override = self._self_review(release, caller, decision, pusher)
         if release.state != ReleaseState.AWAITING_APPROVAL:
             return Decided(await self._repeat_or_refuse(release, decision, caller))
         details: dict[str, object] = {"comment": comment, "admin_override": override}
@@ -131,9 +138,9 @@ class ReleaseDesk:
                              required=policy.required_approvals)
                     return Decided(release)
                 details["approvals"] = approvers = [g.by for g in given]
-                # The requester's own approval in the count got there only by the admin override: the decision
-                # keeps saying so, whoever gives the last approval.
-                override = override or release.requested_by in approvers
+                # The requester's (or pusher's) own approval in the count got there only by the admin override: the
+                # decision keeps saying so, whoever gives the last approval.
+                override = override or bool({release.requested_by, pusher} & set(approvers))
                 details["admin_override"] = override
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
@@ -215,14 +222,17 @@ class ReleaseDesk:
                 log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
                             state=stored.event.state.value)
 
-    def _self_review(self, release: Release, caller: Identity, decision: ReleaseState) -> bool:
-        """Whether this is an admin override; refuses a requester deciding on their own release."""
-        if caller.name != release.requested_by:
+    def _self_review(self, release: Release, caller: Identity, decision: ReleaseState, pusher: str | None) -> bool:
+        """Whether this is an admin override; refuses a requester, or whoever pushed the commit a git hook released,
+        deciding on their own release."""
+        pushed = pusher is not None and same_person(caller.name, pusher)
+        if caller.name != release.requested_by and not pushed:
             return False
         if self.settings.allow_admin_self_approval and caller.is_admin:
             return True
         verb = "approve" if decision == ReleaseState.APPROVED else "reject"
-        raise Forbidden(f"{caller.name} requested this release, so someone else must {verb} it.")
+        did = "requested this release" if caller.name == release.requested_by else "pushed this release's commit"
+        raise Forbidden(f"{caller.name} {did}, so someone else must {verb} it.")
 
     async def _repeat_or_refuse(self, release: Release, decision: ReleaseState, caller: Identity) -> Release:
         """A decision on a release no longer awaiting approval: the same person repeating the same

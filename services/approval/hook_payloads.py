@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.approval.errors import ApiError
 from services.approval.models import NulFree
@@ -26,16 +27,34 @@ class Repo(Payload):
     web_url: str | None = None
 
 
+Login = Annotated[str, StringConstraints(min_length=1, max_length=255)]  # GitLab's longest username
+
+
+class GitHubUser(Payload):
+    login: Login | None = None  # `sender`: the GitHub account that pushed
+
+
+class GitHubPusher(Payload):
+    name: Login | None = None  # `pusher`: GitHub's login of whoever pushed, in a push event
+
+
 class GitHubPush(Payload):
     ref: str = Field(max_length=300)
     after: CommitSha
     repository: Repo
+    sender: GitHubUser | None = None
+    pusher: GitHubPusher | None = None
+
+    @property
+    def pushed_by(self) -> str | None:
+        return (self.sender.login if self.sender else None) or (self.pusher.name if self.pusher else None)
 
 
 class GitLabPush(Payload):
     ref: str = Field(max_length=300)
     after: CommitSha
     project: Repo
+    user_username: Login | None = None  # who pushed (`user_name` is their display name)
 
 
 class GenericPush(Payload):
@@ -43,6 +62,8 @@ class GenericPush(Payload):
     ref: str = Field(max_length=300)
     after: CommitSha
     delivery: str = Field(min_length=1, max_length=200)
+    pusher: Login | None = Field(None, description=(
+        "who pushed, a login mapped by GREENLIGHT_HOOKS_GIT_USERS: they may not approve the release"))
 
 
 class HookResult(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
+from services.approval.policy import GitHost
 from services.approval.settings import Role
 from services.shared.release import NewAppName
 from services.shared.settings import Duration
@@ -53,6 +54,10 @@ class SlackUser(BaseModel):
     roles: frozenset[Role]
 
 
+GitLogin = Annotated[str, StringConstraints(min_length=1, max_length=255)]  # GitLab's longest username
+IdentityName = Annotated[str, StringConstraints(min_length=1, max_length=100)]  # the releases table's requested_by
+
+
 class HookSettings(BaseSettings):
     # hide_input_in_errors: a refused secret must not be echoed in the validation error (nor a traceback).
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_HOOKS_", extra="ignore", populate_by_name=True,
@@ -67,6 +72,10 @@ class HookSettings(BaseSettings):
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
+    git_users: dict[GitHost, dict[GitLogin, IdentityName]] = Field(default_factory=dict, description=(
+        'JSON {"github" | "gitlab" | "generic": {"<login on that host>": "<Greenlight identity>"}}: who a pusher '
+        "is to the no-self-approval rule (a login matched in any case, as the hosts match them); a login not "
+        "listed is compared as it is; default none"))
     max_body_bytes: int = Field(GITHUB_PAYLOAD_CAP, ge=64 * 1024, description=(
         "largest git webhook body read (the API's other routes keep GREENLIGHT_API_MAX_BODY_BYTES); default 25 MiB, "
         "GitHub's cap on a delivery, so any push it sends is read"))
@@ -76,6 +85,22 @@ class HookSettings(BaseSettings):
             "greenlight_hook_claims), e.g. 720h or P30D: longer than any git host redelivers a delivery (GitHub "
             "3 days, GitHub Enterprise Server 7, GitLab 2); a commit whose release failed can be released by a "
             "hook again once its claim is gone; at least 7 days; default 30 days"))
+
+    @field_validator("git_users")
+    @classmethod
+    def _one_login_one_key(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """A host's logins are matched in any case: two keys that differ only so would make the mapping ambiguous."""
+        for host, users in value.items():
+            folded: dict[str, str] = {}
+            for login in users:
+                if (first := folded.setdefault(login.casefold(), login)) != login:
+                    raise ValueError(f"{host} logins {first!r} and {login!r} are one login (matched in any case)")
+        return value
+
+    def pusher_identity(self, host: GitHost, login: str) -> str:
+        """The Greenlight identity of `login` on `host` per `git_users`, else the login as it is."""
+        users = self.git_users.get(host, {})
+        return next((name for key, name in users.items() if key.casefold() == login.casefold()), login)
 
     @field_validator("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret", mode="before")
     @classmethod

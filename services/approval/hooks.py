@@ -52,7 +52,7 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     repo = push.repository
     names = (repo.clone_url, repo.git_url, repo.ssh_url, repo.html_url, repo.url)
     return await _act(request, Push("github", _delivery(request, "X-GitHub-Delivery"), push.ref, push.after,
-                                    tuple(n for n in names if n)))
+                                    tuple(n for n in names if n), push.pushed_by))
 
 
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
@@ -70,11 +70,12 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
     delivery = _delivery(request, "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID")
     return await _act(request, Push("gitlab", delivery, push.ref, push.after,
-                                    tuple(n for n in names if n)))
+                                    tuple(n for n in names if n), push.user_username))
 
 
 async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
-    """Body `{"repository", "ref", "after", "delivery"}` signed as the notifier signs (README)."""
+    """Body `{"repository", "ref", "after", "delivery", "pusher"}` (`pusher` optional) signed as the notifier signs
+    (README)."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
     body = await _read(request)
@@ -84,7 +85,8 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     except BadSignature as exc:
         raise Unauthorized(f"{str(exc).capitalize()}.") from None
     push = _parse(GenericPush, body)
-    return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,)))
+    return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,),
+                                    push.pusher))
 
 
 def signed(check: Callable[[], bool], refusal: str) -> None:

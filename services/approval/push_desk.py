@@ -7,6 +7,10 @@ a release should be of a commit someone chose to ship now, and a queued one woul
 unattended. A commit is released by a hook once: a failed one is retried through the API.
 The pushed commit must still be the head of the branch (`git ls-remote`): a late delivery of an older
 push does not release a commit the branch has already moved past.
+
+Who pushed (the verified payload's login, mapped by GREENLIGHT_HOOKS_GIT_USERS) goes into the `requested` event's
+details as `pushed_by`, with `pusher` {host, login} for the record; the no-self-approval rule refuses them as it
+refuses a requester (policy.py). The release stays requested by `<host>-webhook`: that is who asked for it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from services.approval.handlers import ReleaseDesk
 from services.approval.hook_claims import Claims
 from services.approval.hook_settings import HookApp, HookSettings
 from services.approval.models import ReleaseRequest
+from services.approval.policy import PUSHED_BY, GitHost, hook_requester
 from services.approval.settings import Role
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import releases
@@ -35,11 +40,12 @@ NO_COMMIT = "0" * 40  # `after` of a branch deletion
 
 @dataclass(frozen=True)
 class Push:
-    source: str  # github | gitlab | generic
+    source: GitHost
     delivery: str
     ref: str
     after: str
     repositories: tuple[str, ...]
+    pusher: str | None = None  # their login on the host, from the verified payload
 
 
 async def released_commit(database: ReleaseDatabase, app: str, commit: str) -> str | None:
@@ -98,8 +104,15 @@ class PushDesk:
                 await self.claims.release(key)
                 return {"app": target.app, "outcome": "ignored", "reason": f"{target.branch} has moved on to {head}"}
             ask = ReleaseRequest(app=target.app, repository=target.repository, commit=push.after)
-            release = await self.desk.request(ask, Identity(f"{push.source}-webhook", frozenset({Role.REQUESTER})))
+            release = await self.desk.request(ask, Identity(hook_requester(push.source), frozenset({Role.REQUESTER})),
+                                              details=self._pushed_by(push))
         except BaseException:
             await self.claims.release(key)
             raise
         return {"app": target.app, "outcome": "released", "release": release.id}
+
+    def _pushed_by(self, push: Push) -> dict[str, object]:
+        if push.pusher is None:
+            return {}
+        return {PUSHED_BY: self.settings.pusher_identity(push.source, push.pusher),
+                "pusher": {"host": push.source, "login": push.pusher}}
