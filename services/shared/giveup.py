@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import structlog
@@ -19,6 +19,17 @@ from services.shared.releaselog import latest_event
 log = structlog.get_logger(__name__)
 GIVE_UP_BACKOFF = 2.0  # seconds before requeueing a give-up whose `failed` could not be published
 LOG_CLOCK_SKEW = timedelta(minutes=1)  # event times are the publishers' clocks, stream times the broker's
+GiveUpHook = Callable[[Bus, ReleaseEvent], Awaitable[None]]
+_HOOKS: dict[str, GiveUpHook] = {}
+
+
+def on_give_up(service: str, hook: GiveUpHook) -> None:
+    """Run `hook(bus, latest)` each time `service` gives a message up (`latest`: the event its release is settled
+    from), before the release is settled and the message dead-lettered: for what settling cannot say (a `failed`
+    release has no next state). It must be idempotent (a
+    give-up whose publish or dead-letter fails is made again) and quick; raising requeues the message, as a failed
+    publish does. Registering again replaces the hook (one per service, as every replica in a process is alike)."""
+    _HOOKS[service] = hook
 
 
 class GiveUp:
@@ -45,14 +56,18 @@ class GiveUp:
     async def failing(self, message: AbstractIncomingMessage, latest: ReleaseEvent, why: str) -> None:
         """Settle the release from `latest` (see `given_up`) and dead-letter the message."""
         reason = f"{self.service} gave up: {why}"
-        if (settled := given_up(latest, self.service, reason)) is not None:
-            try:
+        settled = given_up(latest, self.service, reason)
+        try:
+            # The hook first: one that fails requeues the give-up, which had then published `settled` twice.
+            if (hook := _HOOKS.get(self.service)) is not None:
+                await hook(self.bus, latest)
+            if settled is not None:
                 await self.bus.publish(settled)
-            except Exception as exc:
-                log.warning("could not settle the release; will be redelivered", error=repr(exc))
-                await asyncio.sleep(GIVE_UP_BACKOFF)
-                await settle(message.nack(requeue=True))
-                return
+        except Exception as exc:
+            log.warning("could not settle the release; will be redelivered", error=repr(exc))
+            await asyncio.sleep(GIVE_UP_BACKOFF)
+            await settle(message.nack(requeue=True))
+            return
         await self.dead_letter(message, reason)
 
     async def dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:

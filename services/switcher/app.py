@@ -8,11 +8,13 @@ from aiohttp import web
 
 from services.shared.consumer import Subscription
 from services.shared.db.runtime import DATABASE
+from services.shared.giveup import on_give_up
 from services.shared.platform import Platform
 from services.shared.platforms import PLATFORM, platform_ctx
 from services.shared.protocol import WORK_QUEUES, ReleaseState, routing_key
 from services.shared.runtime import BUS, add_subscriptions, service_app
 from services.switcher.announce import SERVICE
+from services.switcher.given_up import LET_GO_KEY, leave_marker
 from services.switcher.handlers import Switcher
 from services.switcher.settings import SwitcherSettings
 from services.switcher.timers import TIMER_KEY, RabbitTimers, Timers
@@ -43,9 +45,11 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
         switcher = Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings)
         # A failed release's put-back retries for its own budget (GREENLIGHT_SWITCHER_PUT_BACK_BUDGET), and so does
         # letting go of a colour held by a rollback given up (GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET), which a
-        # `live` saying `rollback_refused` tells: the give-up publishes it (services/switcher/hold.py).
+        # `live` saying `rollback_refused` tells: the give-up publishes it (services/switcher/hold.py); or by a
+        # put-back given up, which the marker its give-up leaves under LET_GO_KEY tells (given_up.py).
+        on_give_up(SERVICE, leave_marker)
         return [Subscription(SERVICE, WORK_QUEUES[SERVICE], switcher.handle,
-                             extra_routing_keys=(TIMER_KEY, routing_key("*", ReleaseState.LIVE)),
+                             extra_routing_keys=(TIMER_KEY, routing_key("*", ReleaseState.LIVE), LET_GO_KEY),
                              retry_budget=switcher.retry_budget)]
 
     add_subscriptions(app, subscriptions)

@@ -3,6 +3,7 @@
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
 live     -> only a rollback refused or given up (`rollback_refused`): the warm colour it held is let go (hold.py).
+let-go   -> a put-back given up (its marker, given_up.py): the colour it held let go (hold.py), or its rest done.
 failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py. Its retries
             have their own budget (`retry_budget`): a failed release serving users is an outage.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
@@ -29,6 +30,7 @@ from services.shared.release import Colour, ReleaseError
 from services.shared.retries import Budget
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.capacity import scale_up_standby
+from services.switcher.given_up import put_back_given_up
 from services.switcher.hold import HoldRelease, ended_without_flip
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
@@ -62,12 +64,14 @@ class Switcher:
             elif event.state is ReleaseState.ROLLING_BACK:
                 async with self.apps.hold(event.app):
                     await self.roll_back(event, bus)
+            elif put_back_given_up(event) or ended_without_flip(event):  # before `failed`: the marker copies one
+                async with self.apps.hold(event.app):
+                    await self.hold_release(event)
+                    if put_back_given_up(event):  # its flip may have landed: the rest of it, never a flip
+                        await self.put_back(event, bus, flip=False)
             elif event.state is ReleaseState.FAILED:
                 async with self.apps.hold(event.app):
                     await self.put_back(event, bus)
-            elif ended_without_flip(event):
-                async with self.apps.hold(event.app):
-                    await self.hold_release(event)
             elif event.state is ReleaseState.LIVE:
                 pass  # bound for the rollbacks refused or given up among them
             else:
@@ -77,10 +81,10 @@ class Switcher:
         """The retry budget of `event`'s handling, if not GREENLIGHT_RETRY_BUDGET (Subscription.retry_budget)."""
         if event.details.get("timer") == SCALE_DOWN:
             return None
+        if put_back_given_up(event) or ended_without_flip(event):
+            return self.hold_release.budget(event)
         if event.state is ReleaseState.FAILED:
             return self.put_back.budget(event)
-        if ended_without_flip(event):
-            return self.hold_release.budget(event)
         return None
 
     async def switch(self, approved: ReleaseEvent, bus: Bus) -> None:

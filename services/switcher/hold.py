@@ -1,17 +1,19 @@
-"""A rollback that ended without its flip lets go of the warm colour it held: on its `live`, refused or given up.
+"""A rollback or put-back that ended without its flip lets go of the colour it held: on its `live`, or its marker.
 
 A rollback holds the colour it flips back to (rollback.py: HELD, the mark the platform's deploy refuses) across its
-retries, from just before its flip until the flip lands. Ended without the flip, the hold guards nothing; left in
-place, every new release of the app fails at deploy ("standby owned by release … awaiting approval"), and the API
-then refuses the next rollback too (a release that failed at deploy counts as staged on that colour). A refusal lets
-go at once (`flip_back`). A give-up cannot: the consumer gives the message up (its retries spent, or delivered past
-the limit to processes that died) when no attempt runs, often with the cluster still away, and publishes `live`
-with `rollback_refused`. The switcher binds `live` for that event, and lets go here:
+retries, from just before its flip until the flip lands, and so does a put-back (put_back.py, by the same `flip_back`).
+Ended without the flip, the hold guards nothing; left in place, every new release of the app fails at deploy
+("standby owned by release … awaiting approval"), and the API then refuses the next rollback too (a release that
+failed at deploy counts as staged on that colour). A refusal lets go at once (`flip_back`). A give-up cannot: the
+consumer gives the message up (its retries spent, or delivered past the limit to processes that died) when no attempt
+runs, often with the cluster still away. A rollback's give-up publishes `live` with `rollback_refused`, which the
+switcher binds; a put-back's leaves a marker (given_up.py). The switcher lets go here, on either:
 
-- Safe: no flip of that rollback can come any more (its message is settled; a dead letter replayed holds afresh
-  before flipping), and nothing else of the switcher runs for the app meanwhile (one message of an app at a time:
-  its partition across replicas, the per-app lock within one), so a rollback asked again either has not started
-  (it holds anew itself) or, this event retried past it, holds for its own flip and is left that hold.
+- Safe: no flip of that rollback or put-back can come any more (its message is settled; a dead letter replayed holds
+  afresh before flipping), and nothing else of the switcher runs for the app meanwhile (one message of an app at a
+  time: its partition across replicas, the per-app lock within one), so one asked again either has not started
+  (it holds anew itself) or, this event retried past it, holds for its own flip: a rollback is left that hold, a
+  put-back holds again right before its next attempt's flip.
 - Durable: the event is on the broker; the cluster away is retried for GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET.
 - Idempotent: the colour is let go only while it runs the previous release, is not live, and is marked as a
   rollback leaves it (held, or `live` by its first mark, or `retired`).
@@ -29,6 +31,7 @@ from services.shared.platform import AppRef, ColourStatus, Platform
 from services.shared.protocol import ReleaseState
 from services.shared.retries import Budget
 from services.switcher.announce import Announcer
+from services.switcher.given_up import put_back_given_up
 from services.switcher.rollback import HELD
 from services.switcher.settings import SwitcherSettings
 
@@ -52,12 +55,14 @@ class HoldRelease:
     def budget(self, refused: ReleaseEvent) -> Budget:
         release = refused.release
         colour = release.standby_colour.other.value if release.standby_colour is not None else "?"
+        by = (f"the put-back of release {release.previous_release} after release {release.id} failed"
+              if put_back_given_up(refused) else f"the rollback of release {release.id}")
         return Budget(
             self.settings.hold_release_budget, BUDGET_SETTING,
             overdue=(f"the cluster is still away past GREENLIGHT_RETRY_BUDGET; still trying to let go of {colour}, "
-                     f"held by the rollback of release {release.id} that did not flip: new releases of "
+                     f"held by {by} that did not flip: new releases of "
                      f"{release.app} fail at deploy until then"),
-            spent=(f"gave up letting go of {colour}, held by the rollback of release {release.id}: the cluster stayed "
+            spent=(f"gave up letting go of {colour}, held by {by}: the cluster stayed "
                    f"away past {BUDGET_SETTING}; new releases of {release.app} fail at deploy while it stays held"),
             about={"release": release.id, "colour": colour})
 
@@ -82,6 +87,6 @@ class HoldRelease:
             return
         if held.status is not ColourStatus.RETIRED:
             await self.platform.mark(app, back, previous, ColourStatus.RETIRED)
-            log.info("let go of the colour held by a rollback that did not flip", colour=back.value,
+            log.info("let go of the colour held by a rollback or put-back that did not flip", colour=back.value,
                      previous=previous, was=held.status.value if held.status else None)
         await self.announce.retire_later(refused, back, previous, while_live=state.live_release or release.id)

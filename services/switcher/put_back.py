@@ -14,13 +14,16 @@ traffic) it is retried for GREENLIGHT_SWITCHER_PUT_BACK_BUDGET (default 24 h), n
 (default 5 min): a failed release serving users is an outage, and giving up would leave it serving until the next
 release's switch. Each retry past the general budget logs an error naming the release and its colour, and so does
 the end of the put-back budget (services/shared/retries.py: `Budget`). A refusal (the previous colour no longer
-runs the previous release, cannot be made ready, live moved by someone else) is logged as an error, not retried.
+runs the previous release, cannot be made ready, live moved by someone else) is logged as an error, not retried;
+the previous colour is left retired with a fresh scale-down timer. Given up, the put-back leaves the switcher a
+marker, on which the colour it held is let go, or, its flip landed, the rest is done (given_up.py).
 
 Idempotent: a redelivery finds the Service on the previous colour. If the colour of the failed release (one that
 may have served) still runs it, a delivery before may have flipped back and not got to the rest (the cluster or
 the database away just after the flip, or another replica still at it): the rest is done again, each step a no-op
-once done (the free is skipped if the colour is already freed; the restore only publishes for a release still
-marked superseded). For a release that failed before its flip that is the deployer's free, made twice.
+once done (the previous colour, held for the flip, is marked `live`; the free is skipped if the colour is already
+freed; the restore only publishes for a release still marked superseded). For a release that failed before its
+flip that is the deployer's free, made twice.
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ class PutBack:
                    "or a rollback by hand"),
             about={"release": release.id, "colour": colour, "previous": previous})
 
-    async def __call__(self, failed: ReleaseEvent, bus: Bus) -> None:
+    async def __call__(self, failed: ReleaseEvent, bus: Bus, *, flip: bool = True) -> None:
+        """Without `flip`, only the rest of a put-back whose flip landed: for one given up (its marker, given_up.py),
+        which may have flipped and then met the cluster away until its budget was spent."""
         release = failed.release
         colour, previous = release.standby_colour, release.previous_release
         if colour is None or release.image is None:
@@ -77,6 +82,8 @@ class PutBack:
         app = AppRef.of(release)
         state = await self.platform.read(app)
         if state.live is colour and state.live_release == release.id:
+            if not flip:
+                return
             if previous is None or state.colour(colour.other) is None:
                 log.error("a failed release serves live traffic and no previous release is there to put back",
                           colour=colour.value)
@@ -90,9 +97,15 @@ class PutBack:
             except (Refused, PlatformError) as exc:
                 log.error("could not put the previous release back; the failed release still serves",
                           colour=colour.value, previous=previous, reason=str(exc))
+                # `flip_back` gave the colour back its mark and replicas; its own timer may have come due while it
+                # was held (a no-op then), so a fresh one scales it down as the failed release's switch meant to.
+                await self.announce.retire_later(failed, colour.other, previous, while_live=release.id)
                 return
         elif previous is None or not _put_back_earlier(state, release, colour, previous):
             return
+        elif (back := state.colour(colour.other)) is not None and back.status is not ColourStatus.LIVE:
+            # The flip's own follow-up (`flip_back`) met the cluster away: the colour serving is still held.
+            await self.platform.mark(app, colour.other, previous, ColourStatus.LIVE)
         mine = state.colour(colour)
         if mine is None or mine.status is not ColourStatus.RELEASED or mine.replicas > 0:  # as read before a flip
             if await self.platform.mark(app, colour, release.id, ColourStatus.RELEASED):

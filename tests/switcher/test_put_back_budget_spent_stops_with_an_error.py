@@ -19,6 +19,7 @@ from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from services.shared.topology import retry_delays, retry_queue_name
+from services.switcher.given_up import put_back_given_up
 from tests.fake_k8s.fixtures import KubeTarget
 from tests.fake_k8s.scenario import service
 from tests.harness import dead_letters
@@ -31,7 +32,9 @@ PUT_BACK = 4.0  # GREENLIGHT_SWITCHER_PUT_BACK_BUDGET, seconds
 
 
 async def parked(bus: BusSettings, work_queue: str) -> int:
-    """Messages waiting in the work queue or in any of its retry tiers (a tier never used was never declared)."""
+    """Messages waiting in the work queue or in any of its retry tiers (a tier never used was never declared), but
+    the let-go marker the give-up leaves (services/switcher/given_up.py), retried while the cluster stays away.
+    Each is taken unacked and returned as the channel closes."""
     count = 0
     connection = await aio_pika.connect(bus.amqp_url.get_secret_value())
     async with connection:
@@ -39,7 +42,10 @@ async def parked(bus: BusSettings, work_queue: str) -> int:
             channel = await connection.channel()
             with contextlib.suppress(aio_pika.exceptions.ChannelNotFoundEntity):
                 queue = await channel.declare_queue(name, passive=True)
-                count += int(queue.declaration_result.message_count or 0)
+                while (message := await queue.get(no_ack=False, fail=False)) is not None:
+                    count += not put_back_given_up(parse_event(message.body))
+            if not channel.is_closed:
+                await channel.close()
     return count
 
 
