@@ -2,8 +2,9 @@
 
 A window's releases are folded one by one into small summaries as their events stream in (only the states the
 keys read), at most `MAX_RELEASES` of them: a window holding more starts later, and the answer's `since` says
-where. Its changes' earlier history is read by (app, commit), not whole: when each first went live before the
-window, and the commit time a build recorded for a commit the window's releases did not build themselves.
+where. Its changes' earlier history is read by (app, commit) (index `events_by_app_commit`), not whole: when
+each first went live before the window, and the commit time a build recorded for a commit the window's releases did
+not build themselves.
 """
 
 from __future__ import annotations
@@ -48,9 +49,7 @@ async def window_summaries(database: ReleaseDatabase, since: datetime, app: str 
         went_live = sa.select(events.c.release_id).where(IN_PRODUCTION, events.c.occurred_at >= since)
         if app is not None:
             went_live = went_live.where(events.c.app == app)
-        # Joined, not `release_id IN (...)`: SQLite would then walk every event of the read states by the state
-        # index and test each against the list (0.17 s for an empty window over 220,000 events, 1.5 ms joined).
-        summaries = await _summaries(connection, sa.true(), went_live.distinct().subquery("went_live"))
+        summaries = await _summaries(connection, went_live.distinct().subquery("went_live"))
         changes = {(s.app, s.commit) for s in summaries if s.commit is not None and s.live_at is not None}
         apps, commits = sorted({a for a, _ in changes}), sorted({c for _, c in changes})
         if not changes:
@@ -58,7 +57,7 @@ async def window_summaries(database: ReleaseDatabase, since: datetime, app: str 
         unknown = sorted({s.commit for s in summaries if s.commit is not None} - {
             s.commit for s in summaries if s.commit_time is not None})
         if unknown:
-            summaries += await _summaries(connection, events.c.id.in_(_first_builds(apps, unknown)))
+            summaries += await _summaries(connection, _first_builds(apps, unknown).subquery("first_builds"))
         return since, summaries, await _live_before(connection, since, apps, commits, changes)
 
 
@@ -72,15 +71,9 @@ async def _bounded_start(connection: AsyncConnection, since: datetime, app: str 
     return since if beyond is None else in_utc(beyond) + TICK
 
 
-async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool],
-                     releases: sa.Subquery | None = None) -> list[Summary]:
-    """The summaries of the releases `which` selects events of, or of those `releases` (a subquery) names."""
-    query = sa.select(events.c.release_id, events.c.body)
-    if releases is not None:
-        query = query.join_from(releases, events, events.c.release_id == releases.c.release_id)
-    query = (query.where(which, FOLDED, events.c.state.in_([s.value for s in STATES]), NOT_A_MEASUREMENT)
-             .order_by(events.c.release_id, events.c.seq)
-             .execution_options(yield_per=CHUNK))
+async def _summaries(connection: AsyncConnection, named: sa.Subquery) -> list[Summary]:
+    """The summaries of the releases `named` (a subquery of `release_id`s), or of the events it names (of `id`s)."""
+    query = _events_of(named)
     summaries: list[Summary] = []
     current: list[EventFacts] = []
     # A chunk of rows at a time: row by row, each row was a hand-over to the driver's thread and back (half the
@@ -94,10 +87,23 @@ async def _summaries(connection: AsyncConnection, which: sa.ColumnElement[bool],
     return summaries + [s for s in (summarise(current),) if s is not None]
 
 
+def _events_of(named: sa.Subquery) -> sa.Select[Any]:
+    key = "release_id" if "release_id" in named.c else "id"
+    # Joined, not `IN (...)`: SQLite would then walk every event of the read states by the state index and test
+    # each against the list (0.17 s for an empty window over 220,000 events, 1.5 ms joined; the first builds'
+    # events alike, 0.7 s over 600,000).
+    return (sa.select(events.c.release_id, events.c.body)
+            .join_from(named, events, events.c[key] == named.c[key])
+            .where(FOLDED, events.c.state.in_([s.value for s in STATES]), NOT_A_MEASUREMENT)
+            .order_by(events.c.release_id, events.c.seq)
+            .execution_options(yield_per=CHUNK))
+
+
 def _first_builds(apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
     """The first `built` of each (app, commit) that recorded commits (a promotion's records none)."""
     recorded = json_text(events.c.body, "details", "commits")
-    return (sa.select(sa.func.min(events.c.id))
+    # Found by app, commit and state (index `events_by_app_commit`): not by reading every `built` of the log.
+    return (sa.select(sa.func.min(events.c.id).label("id"))
             .where(events.c.state == S.BUILT.value, FOLDED, events.c.app.in_(apps), COMMIT.in_(commits),
                    recorded.is_not(None), recorded != "[]")
             .group_by(events.c.app, COMMIT))
@@ -105,12 +111,26 @@ def _first_builds(apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]
 
 async def _live_before(connection: AsyncConnection, since: datetime, apps: Sequence[str], commits: Sequence[str],
                        changes: set[Change]) -> dict[Change, datetime]:
-    given_image = (sa.select(events.c.release_id)
-                   .where(events.c.state == S.REQUESTED.value, FOLDED, events.c.app.in_(apps),
-                          json_text(events.c.body, "details", "image").is_not(None),
-                          json_text(events.c.body, "details", "from_release").is_(None)))
-    query = (sa.select(events.c.app, COMMIT.label("sha"), sa.func.min(events.c.occurred_at))
-             .where(IN_PRODUCTION, events.c.occurred_at < since, events.c.app.in_(apps),
-                    COMMIT.in_(commits), events.c.release_id.not_in(given_image))
-             .group_by(events.c.app, COMMIT))
+    query = _first_lives(since, apps, commits)
     return {(app, sha): in_utc(at) for app, sha, at in await connection.execute(query) if (app, sha) in changes}
+
+
+def _first_lives(since: datetime, apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
+    """When each (app, commit) first served users before `since`, by a release not given an image."""
+    # Each candidate's own `requested`, found by its release id (the unique key's index): the set of every
+    # release given an image, read from every `requested` of the apps, was a scan of their whole history. The
+    # state is compared as `state || ''`, which no index serves: SQLite, with no statistics, otherwise walked
+    # every `requested` of the log by the state index, for each candidate.
+    request = events.alias("request")
+    given_image = (sa.select(request.c.id)
+                   .where(request.c.release_id == events.c.release_id,
+                          request.c.state.concat("") == S.REQUESTED.value,
+                          request.c.variant == 0, request.c.note.is_(None),
+                          json_text(request.c.body, "details", "image").is_not(None),
+                          json_text(request.c.body, "details", "from_release").is_(None)))
+    # Found by app, commit, state and time (index `events_by_app_commit`): not by reading every earlier event
+    # of the production states.
+    return (sa.select(events.c.app, COMMIT.label("sha"), sa.func.min(events.c.occurred_at))
+            .where(events.c.app.in_(apps), COMMIT.in_(commits), IN_PRODUCTION, events.c.occurred_at < since,
+                   ~given_image.exists())
+            .group_by(events.c.app, COMMIT))

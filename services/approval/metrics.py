@@ -22,6 +22,10 @@ from services.shared.protocol import ReleaseState
 COUNT_EVERY = 5.0
 # Approvals take minutes to days, so the buckets do too.
 WAIT_BUCKETS = (30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400)
+# The methods a request's series is labelled with; any other is `other`. A label is whatever the client sent, and
+# aiohttp's pure-Python parser (AIOHTTP_NO_EXTENSIONS=1) takes any token as a method: each made-up one was a new
+# series, without a token, for as long as the process ran.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ReleasesByState(Collector):
@@ -79,6 +83,7 @@ class ApiMetrics:
         # Labelled by route template, not path: ids in paths would explode the label set.
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
+        method = request.method if request.method in METHODS else "other"
         started = time.perf_counter()
         status = 500
         if request.path == "/metrics":
@@ -91,5 +96,5 @@ class ApiMetrics:
             status = exc.status
             raise
         finally:
-            self.requests.labels(request.method, route, str(status)).inc()
-            self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            self.requests.labels(method, route, str(status)).inc()
+            self.latency.labels(method, route).observe(time.perf_counter() - started)

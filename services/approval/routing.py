@@ -111,16 +111,25 @@ async def _authenticate(request: web.Request, route: Route) -> Identity:
 
 def _params(request: web.Request, route: Route) -> Params:
     assert route.params is not None
-    sources: dict[str, Mapping[str, str]] = {
-        "path": request.match_info, "header": request.headers, "query": request.query,
+    # Every value sent under each key: a parameter sent twice (`?app=a&app=b`) was read as one of them, silently.
+    sources: dict[str, Callable[[str], list[str]]] = {
+        "path": lambda key: [request.match_info[key]] if key in request.match_info else [],
+        "header": lambda key: request.headers.getall(key, []),
+        "query": lambda key: request.query.getall(key, []),
     }
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}  # key as sent -> path, query or header
+    repeated: list[FieldError] = []
     for name, info in route.params.model_fields.items():
         key = info.alias or name
         where[key] = route.location(name)
-        if key in sources[where[key]]:
-            raw[key] = sources[where[key]][key]
+        values = sources[where[key]](key)
+        if len(values) > 1:  # no parameter takes several values
+            repeated.append(FieldError(loc=[where[key], key], msg=f"given {len(values)} times; give it once"))
+        elif values:
+            raw[key] = values[0]
+    if repeated:
+        raise Unprocessable.of_fields(repeated)
     try:
         return route.params.model_validate(raw)
     except ValidationError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +18,20 @@ from services.shared.protocol import ReleaseState as S
 
 
 def _differences(connection: sa.Connection) -> list[object]:
-    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+    if connection.dialect.name != "sqlite":
+        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+    # SQLite's indexes on expressions are not reflected, and Alembic skips them: compared here by their SQL.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*expression-based index")
+        found = list(compare_metadata(MigrationContext.configure(connection), metadata))
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if any(not isinstance(e, sa.Column) for e in index.expressions):
+                stored = connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                                                    "name = :name"), {"name": index.name}).scalar()
+                wanted = str(sa.schema.CreateIndex(index).compile(dialect=connection.dialect))
+                found += [] if stored == wanted else [("index", index.name, stored, wanted)]
+    return found
 
 
 async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(engine: AsyncEngine) -> None:
@@ -26,7 +40,7 @@ async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(en
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    assert revision == "0008"
+    assert revision == "0009"
 
 
 async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:
