@@ -45,6 +45,7 @@ class PartitionClaims(OwnedPartitions):
         self._checks = 0
         self._replicas = 0  # counted at the last check
         self._eager = 0  # checks left that look for free partitions whatever the patience
+        self._hunger_seen = False  # another replica said it was hungry at the previous check too
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -76,7 +77,7 @@ class PartitionClaims(OwnedPartitions):
         if self._task is not None:
             await finish_unless_disconnected(self._task, self.bus.connection)
         owned, self.owned = self.owned, {}
-        await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()))
+        await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()), self._stop_handing_over(grace))
         for name in owned:  # the next owner need not wait for this connection to close
             await self._locks.drop(name)
         if self._control is not None and not self.bus.connection.is_closed:
@@ -133,7 +134,7 @@ class PartitionClaims(OwnedPartitions):
         if len(self.owned) > share:
             for name in idle_first[: len(self.owned) - share]:
                 await self._release(name)
-        elif hungry > 0 and len(self.owned) > floor:
+        elif hungry > 0 and len(self.owned) > floor and await self._hunger_unfed():
             # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
             # one above the floor gives one up to a replica that says it is below it.
             await self._release(idle_first[0])
@@ -144,4 +145,12 @@ class PartitionClaims(OwnedPartitions):
                     break
                 if name not in self.owned:
                     await self._claim(name)
+        self._hunger_seen = hungry > 0
         await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
+
+    async def _hunger_unfed(self) -> bool:
+        """Whether a hungry replica needs one of ours: hungry at our previous check too (it has checked since, to
+        claim what replicas above their share freed), and nothing is free or being given up by us. Given up at the
+        first sight of hunger, a join moved up to twice what it needed (test_join_moves_only_what_the_joiner_needs)."""
+        return self._hunger_seen and not self.releasing and not await self._locks.any_free(
+            self.bus.connection, [name for name in self.partitions if name not in self.owned])

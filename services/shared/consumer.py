@@ -191,10 +191,11 @@ class Consumer:
         log.info("consuming", queue=self.queue_name, states=[s.value for s in self.sub.states],
                  ack_policy=self.sub.ack_policy.value)
 
-    async def release(self, grace: float) -> None:
+    async def release(self, grace: float | None) -> None:
         """Give a partition up to another replica without handing it a later message of an app still being
-        handled here: deliveries stop (basic.cancel), the messages taken finish (within `grace`), then the
-        channel closes. The partition's lock, dropped only after this, keeps the next owner off meanwhile.
+        handled here: deliveries stop (basic.cancel), the messages taken finish (within `grace`; None: however
+        long they take, each within its handler's own timeout, until `abandon`), then the channel closes. The
+        partition's lock, dropped only after this, keeps the next owner off meanwhile.
         Holding back what kept coming instead, and returning it at the close, spent one of each message's
         allowed deliveries per hand-over: a quorum queue counts every return. What an ack sent during the
         cancel's round trip still brings (the broker fills the prefetch it freed) is returned so, once."""
@@ -225,7 +226,7 @@ class Consumer:
             with contextlib.suppress(Exception):  # not bounded: a cancelled close desyncs the connection
                 await self._channel.close()
 
-    async def _finish(self, grace: float) -> None:
+    async def _finish(self, grace: float | None) -> None:
         if self._in_flight:
             _, pending = await asyncio.wait(self._in_flight, timeout=grace)
             for task in pending:  # unacked: the broker redelivers them to another consumer

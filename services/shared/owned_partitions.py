@@ -6,10 +6,16 @@ closes, the handlers of that partition are cancelled at once (they could no long
 may already hand the partition to another replica) and the claim is dropped; so is a consumer the broker
 cancels (its queue deleted: the partition is declared again and claimed anew). A connection gone silent is
 noticed by the broker before the client library: services/shared/silence.py stops the handlers first.
+
+A partition given up for balance (`_release`) is handed over in the background: its deliveries stop at once, the
+messages it took finish however long they take (a build: up to its own timeout), and only then is its lock dropped.
+Cut short at the grace period, a 25-minute build began again from scratch on the next owner; awaited in the check,
+it held up the replica's claims meanwhile (a dead replica's partitions, a hungry one's share).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 import aio_pika
@@ -32,18 +38,23 @@ class OwnedPartitions:
         self.queue_name = subscription.queue or f"{bus.settings.queue_prefix}{subscription.service}"
         self.partitions = partitions or []
         self.owned: dict[str, Consumer] = {}
+        self.releasing: dict[str, Consumer] = {}  # given up, finishing what they took; their locks still held
+        self._handovers: set[asyncio.Task[None]] = set()
         self._locks = PartitionLocks()
         self._released_handled = 0
 
     @property
     def handled(self) -> int:
-        return self._released_handled + sum(consumer.handled for consumer in self.owned.values())
+        return self._released_handled + sum(consumer.handled for consumer in [*self.owned.values(),
+                                                                              *self.releasing.values()])
 
     def _abandon(self) -> None:
-        for consumer in self.owned.values():
+        for consumer in [*self.owned.values(), *self.releasing.values()]:
             consumer.abandon()  # the next check gives the partition up, if the broker has not already
 
     async def _claim(self, name: str) -> bool:
+        if name in self.releasing:
+            return False  # its lock is ours still, and the exclusive queue would let this connection take it twice
         channel = aio_pika.Channel(self.bus.connection)
         await channel.initialize()
         if not await self._locks.take(channel, name):
@@ -80,8 +91,30 @@ class OwnedPartitions:
             consumer.abandon()
 
     async def _release(self, name: str) -> None:
+        """Give `name` up to another replica, in the background (see the module's doc)."""
         consumer = self.owned.pop(name)
-        await consumer.release(self.bus.settings.grace_period)
-        self._released_handled += consumer.handled
-        await self._locks.drop(name)
+        self.releasing[name] = consumer
+        task = asyncio.create_task(self._hand_over(name, consumer))
+        self._handovers.add(task)
+        task.add_done_callback(self._handovers.discard)
+
+    async def _hand_over(self, name: str, consumer: Consumer) -> None:
+        try:
+            await consumer.release(None)  # a stop, or the channel lost, cancels what is left (`_stop_handing_over`)
+            await self._locks.drop(name)
+        finally:
+            del self.releasing[name]
+            self._released_handled += consumer.handled
         log.info("partition released to another replica", partition=name)
+
+    async def drained(self) -> None:
+        """Until every partition being given up is released (tests, and a stop)."""
+        await asyncio.gather(*self._handovers, return_exceptions=True)
+
+    async def _stop_handing_over(self, grace: float) -> None:
+        """A stop: the messages of partitions being given up get `grace`, like the rest, then are cancelled."""
+        if self._handovers:
+            await asyncio.wait(self._handovers, timeout=grace)
+        for consumer in self.releasing.values():
+            consumer.abandon()
+        await self.drained()

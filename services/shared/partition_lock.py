@@ -36,6 +36,27 @@ class PartitionLocks:
         self._holders[partition] = holder
         return True
 
+    async def free(self, connection: aio_pika.abc.AbstractConnection, partition: str) -> bool:
+        """Whether nobody holds the lock now (a passive declare: 404 free, 405 RESOURCE_LOCKED held; either closes the
+        channel, so a throwaway one)."""
+        channel = aio_pika.Channel(connection)
+        await channel.initialize()
+        try:
+            await channel.declare_queue(lock_name(partition), passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            return True
+        except LOCKED:
+            return False
+        with contextlib.suppress(Exception):  # ours: declared on this connection (a partition being given up)
+            await channel.close()
+        return False
+
+    async def any_free(self, connection: aio_pika.abc.AbstractConnection, partitions: list[str]) -> bool:
+        for partition in partitions:
+            if await self.free(connection, partition):
+                return True
+        return False
+
     async def drop(self, partition: str) -> None:
         """Delete the lock, so the next owner need not wait for this connection to close."""
         holder = self._holders.pop(partition, None)
