@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.approval.approvals import approvers
 from services.approval.auth import load_tokens
 from services.approval.clock import CLOCK, Clock, SystemClock
 from services.approval.colour_facts import colour_facts_ctx
@@ -64,7 +65,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
         # The bus and database exist only once the shared cleanup contexts have opened them.
-        app[DESK] = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait, app[CLOCK])
+        app[DESK] = desk = ReleaseDesk(app[BUS], app[DATABASE], refs, settings, metrics.approval_wait, app[CLOCK])
+        desk.approvals.may_approve = approvers(app[TOKENS], hooks)  # only those who may approve now count
         app[TICKETS] = StreamTickets(app[DATABASE].engine, settings.stream_ticket_ttl)
         metrics.by_state.database = app[DATABASE]
         yield

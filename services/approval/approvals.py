@@ -1,9 +1,15 @@
 """Approvals given so far to a release that needs several: durable (the read model's `greenlight_approvals`
 table) so a restart loses none, and the primary key (release, approver) is the arbiter, so a repeated or
-concurrent approval by one person counts once whatever the number of API replicas."""
+concurrent approval by one person counts once whatever the number of API replicas.
+
+An approval counts only while its approver may approve (`may_approve`: a name the token table or the Slack users
+hold with the approver role): a row keeps the name it was given under, so a token removed since, or renamed
+(alice's token now named alice.smith, whose approval is a second row), would otherwise count a person who is gone,
+or one person twice. GitHub likewise stops counting the review of someone who lost write access."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.approval.auth import TokenTable
+from services.approval.hook_settings import HookSettings
+from services.approval.settings import Role
 from services.shared.db.rows import utc
 from services.shared.db.schema import greenlight_approvals as table
 
@@ -22,9 +31,17 @@ class Given:
     comment: str | None
 
 
+def approvers(tokens: TokenTable, hooks: HookSettings) -> Callable[[str], bool]:
+    """Whether a name may approve now: the API's tokens and the Slack users are where approvals come from."""
+    names = tokens.holders(Role.APPROVER) | {user.name for user in hooks.slack_users
+                                             if Role.APPROVER in user.roles or Role.ADMIN in user.roles}
+    return names.__contains__
+
+
 class Approvals:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, may_approve: Callable[[str], bool] = lambda name: True) -> None:
         self.engine = engine
+        self.may_approve = may_approve
 
     async def give(self, release_id: str, by: str, at: datetime, comment: str | None) -> bool:
         """Record `by`'s approval; False when they had approved already (the first one counts)."""
@@ -43,8 +60,10 @@ class Approvals:
             await connection.execute(sa.delete(table).where(table.c.release_id == release_id,
                                                             table.c.approver == by))
 
-    async def given(self, release_id: str) -> list[Given]:
+    async def given(self, release_id: str, *, counting: bool = True) -> list[Given]:
+        """Oldest first; `counting`: only those that count now (a decided release's record shows every one)."""
         async with self.engine.connect() as connection:
             rows = (await connection.execute(sa.select(table).where(table.c.release_id == release_id)
                                              .order_by(table.c.approved_at, table.c.approver))).all()
-        return [Given(row.approver, utc(row.approved_at), row.comment) for row in rows]
+        return [Given(row.approver, utc(row.approved_at), row.comment) for row in rows
+                if not counting or self.may_approve(row.approver)]

@@ -56,6 +56,10 @@ class TokenTable:
     def names(self) -> list[str]:
         return [entry.name for entry in self._entries]
 
+    def holders(self, role: Role) -> frozenset[str]:
+        """The names whose roles let them act as `role` (an admin's let it act as any)."""
+        return frozenset(entry.name for entry in self._entries if Identity(entry.name, entry.roles).has(role))
+
     def identify(self, token: str) -> Identity | None:
         wanted = digest(token)
         found: TokenEntry | None = None

@@ -32,7 +32,7 @@ from services.approval.identity_names import same_person
 from services.approval.models import ReleaseRequest
 from services.approval.policy import policy_of, pusher_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
-from services.approval.quorum import check_expiry, check_soak, count_approval
+from services.approval.quorum import check_expiry, check_soak, count_approval, policy_record
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
@@ -123,9 +123,9 @@ class ReleaseDesk:
         override = self._self_review(release, caller, decision, pusher)
         if release.state != ReleaseState.AWAITING_APPROVAL:
             return Decided(await self._repeat_or_refuse(release, decision, caller))
-        details: dict[str, object] = {"comment": comment, "admin_override": override}
+        policy = policy_of(waiting.release, self.settings.policy)
+        details: dict[str, object] = {"comment": comment, "admin_override": override, "policy": policy_record(policy)}
         if decision is ReleaseState.APPROVED:
-            policy = policy_of(waiting.release, self.settings.policy)
             check_soak(policy, waiting, self.clock.now())
             check_expiry(policy, waiting, self.clock.now())
             if policy.required_approvals > 1:

@@ -24,6 +24,9 @@ PREFIX = "GREENLIGHT_API_POLICY_"
 PUSHED_BY = "pushed_by"  # the `requested` event's details of a release a git hook started: who pushed (push_desk.py)
 GitHost = Literal["github", "gitlab", "generic"]  # the git hooks (hooks.py)
 HOOK_SOURCES: tuple[GitHost, ...] = get_args(GitHost)
+# The longest soak or expiry bound: ten years (leave an expiry unset for "never"). Past some thousands of years no
+# date lies at its end, and every release's due time would raise OverflowError (each approval a 500).
+MAX_BOUND_SECONDS = 10 * 365 * 24 * 3600
 
 
 def hook_requester(source: GitHost) -> str:
@@ -49,12 +52,14 @@ class PolicyBounds(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
     min_approvals: int = Field(1, ge=1, le=10, description="approvals every release needs at least (default 1)")
-    min_soak_seconds: int = Field(0, ge=0, description="soak every release waits at least (default 0)")
-    default_expiry_seconds: int | None = Field(None, ge=1, description=(
-        "expiry of an app that names none (default none: a release may wait for approval for ever)"))
-    max_expiry_seconds: int | None = Field(None, ge=1, description=(
+    min_soak_seconds: int = Field(0, ge=0, le=MAX_BOUND_SECONDS, description=(
+        "soak every release waits at least (default 0; at most ten years)"))
+    default_expiry_seconds: int | None = Field(None, ge=1, le=MAX_BOUND_SECONDS, description=(
+        "expiry of an app that names none (default none: a release may wait for approval for ever; at most ten "
+        "years)"))
+    max_expiry_seconds: int | None = Field(None, ge=1, le=MAX_BOUND_SECONDS, description=(
         "longest expiry an app may ask for, and the expiry of one that asks for none when no default is set "
-        "(default none: unbounded)"))
+        "(default none: unbounded; at most ten years)"))
     allow_auto_promotion: bool = Field(False, description=(
         "whether an app's `auto_promotion_seconds` is honoured (default false: a person always approves)"))
     rollbacks_need_approval: bool = Field(False, description=(

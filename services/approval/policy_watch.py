@@ -26,6 +26,7 @@ from services.approval.hook_claims import Claims
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.policy import analysis_passed, policy_of
 from services.approval.policy_timers import EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
+from services.approval.quorum import policy_record
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.fold import SameChange
@@ -137,6 +138,7 @@ class PolicyWatch:
     async def _decide(self, waiting: ReleaseEvent, decision: ReleaseState, actor: str,
                       details: dict[str, Any]) -> bool:
         """Whether this call made the decision (False: someone, or a twin timer, decided first)."""
+        details = {**details, "policy": policy_record(policy_of(waiting.release, self.desk.settings.policy))}
         event = waiting.next(decision, actor=actor, details=details, approver=actor, comment=details["comment"])
         try:
             await self.desk.publish(event)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.approval.approvals import Approvals, Given
 from services.approval.errors import Conflict
@@ -21,6 +21,18 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import ReleaseState
+
+
+def policy_record(policy: Policy) -> dict[str, object]:
+    """The policy a decision was made under, for its event's `details.policy`: the operator's bounds can change
+    between a release's request and its decision (a restart with other GREENLIGHT_API_POLICY_*), and the log should
+    say which one the approvals met, not leave it to be worked out from settings nobody logged."""
+    def seconds(span: timedelta | None) -> float | None:
+        return None if span is None else span.total_seconds()
+
+    return {"required_approvals": policy.required_approvals, "soak_seconds": seconds(policy.soak),
+            "expiry_seconds": seconds(policy.expiry), "auto_promotion_seconds": seconds(policy.auto_promotion),
+            "rollback_needs_approval": policy.rollback_needs_approval, "notes": list(policy.notes)}
 
 
 def check_soak(policy: Policy, waiting: ReleaseEvent, now: datetime) -> None:
@@ -78,6 +90,8 @@ async def approval_status(approvals: Approvals, bounds: PolicyBounds, folded: Se
     approved = next((e for e in folded if e.state is ReleaseState.APPROVED), None)
     policy = policy_of(waiting.release, bounds)
     # Only a release that needs several approvals has rows in the ledger (count_approval): the rest need no read.
-    given = await approvals.given(waiting.release_id) if policy.required_approvals > 1 else []
+    # Once approved, every approval it got is shown, though an approver's token was removed since.
+    needs_several = policy.required_approvals > 1
+    given = await approvals.given(waiting.release_id, counting=approved is None) if needs_several else []
     return status_of(policy, waiting.occurred_at, given, approved.actor if approved else None,
                      approved.occurred_at if approved else None)

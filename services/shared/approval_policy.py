@@ -16,7 +16,10 @@ FROM_REPOSITORY = "from_repository"
 
 
 class ApprovalPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: a number is a YAML number, a switch a YAML boolean. Lax, `required_approvals: true` was 1 approval,
+    # `soak_seconds: true` one second, `"600"` or `6.0e2` a number, and `rollback_needs_approval: "off"` or `0`
+    # false: a typo or a quoted value met some policy nobody wrote. (A logged event's JSON has the same types.)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     required_approvals: int = Field(1, ge=1, le=10, description=(
         "distinct approvers needed, none of them the requester (default 1); the operator may ask for more"))

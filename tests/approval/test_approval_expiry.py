@@ -38,7 +38,9 @@ async def test_a_release_nobody_decides_is_rejected_when_it_expires(client: Clie
     rejected = await client.app[DATABASE].latest(release_id)
     assert rejected is not None and (rejected.actor, rejected.release.approver) == ("policy", "policy")
     assert rejected.details == {"comment": "expired: no decision within 1 s of being ready (approval policy)",
-                                "expired": True}
+                                "expired": True, "policy": {
+                                    "required_approvals": 1, "soak_seconds": 0.0, "expiry_seconds": 1.0,
+                                    "auto_promotion_seconds": None, "rollback_needs_approval": False, "notes": []}}
     detail = await (await client.get(f"/releases/{release_id}", headers=APPROVER)).json()
     ready = next(e for e in detail["history"] if e["state"] == "awaiting_approval")
     assert detail["release"]["approval"]["expires_at"] > ready["occurred_at"]

@@ -39,7 +39,9 @@ async def test_admin_override_when_enabled_is_recorded(settings: ApprovalSetting
         history = (await (await client.get(f"/releases/{release_id}", headers=ADMIN)).json())["history"]
         decision = next(e for e in history if e["state"] == "approved")
         assert decision["actor"] == "dev-admin"
-        assert decision["details"] == {"comment": "hotfix, alone", "admin_override": True}
+        assert decision["details"] == {"comment": "hotfix, alone", "admin_override": True, "policy": {
+            "required_approvals": 1, "soak_seconds": 0.0, "expiry_seconds": None, "auto_promotion_seconds": None,
+            "rollback_needs_approval": False, "notes": []}}
         # The override is for admins only: a non-admin requester is still refused.
         own = await staged_release(client, app="other", headers=APPROVER)
         assert (await client.post(f"/releases/{own}/approve", headers=APPROVER)).status == 403
