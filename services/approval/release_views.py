@@ -44,11 +44,9 @@ async def list_releases(call: Call[ReleaseQuery, None]) -> web.StreamResponse:
 
 
 async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
-    database = call.request.app[DATABASE]
-    release = await database.get(call.params.id)
+    release, stored = await call.request.app[DATABASE].detail(call.params.id)
     if release is None:
         raise NotFound("There is no release with that id.")
-    stored = await database.history(release.id)
     history = [EventOut.model_validate({**dict(s.event), "offset": s.offset, "note": s.note}) for s in stored]
     desk = call.request.app[DESK]
     approval = await approval_status(desk.approvals, desk.settings.policy, [s.event for s in stored if s.note is None])

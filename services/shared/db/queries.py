@@ -20,6 +20,17 @@ SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("i
 HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
            .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
 HISTORY_IN = HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=True)))
+# A release's snapshot (first, as seq -1) and its history, in one statement: one snapshot of the database on both
+# (GET /releases/{id} read them in two, and a commit between them showed a release in one state beside a history
+# that had moved on, or not yet reached it, and an approval status made of that history).
+DETAIL = sa.union_all(
+    sa.select(sa.literal(-1).label("seq"), sa.literal(0).label("variant"),
+              sa.cast(sa.null(), events.c.log_offset.type).label("log_offset"),
+              sa.cast(sa.null(), events.c.note.type).label("note"), releases.c.snapshot.label("body"))
+    .where(releases.c.id == sa.bindparam("id")),
+    sa.select(events.c.seq, events.c.variant, events.c.log_offset, events.c.note, events.c.body)
+    .where(events.c.release_id == sa.bindparam("id")),
+).order_by(sa.literal_column("seq"), sa.literal_column("variant"))
 LATEST = (sa.select(events.c.body)
           .where(events.c.release_id == sa.bindparam("id"), events.c.variant == 0, events.c.note.is_(None))
           .order_by(events.c.seq.desc()).limit(1))
@@ -75,7 +86,10 @@ def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | Non
     if after is not None:
         created, release_id = after
         created = utc(created)  # type: ignore[arg-type]
-        query = query.where(sa.or_(releases.c.created_at < created,
+        # `created_at <= created` adds nothing to the OR but is a range PostgreSQL can start an index scan at: with
+        # the OR alone it walked the index from the newest release, discarding every row before the cursor.
+        query = query.where(releases.c.created_at <= created,
+                            sa.or_(releases.c.created_at < created,
                                    sa.and_(releases.c.created_at == created, releases.c.id < release_id)))
     return query.order_by(releases.c.created_at.desc(), releases.c.id.desc()).limit(limit)
 

@@ -67,6 +67,14 @@ class ReleaseReads(FoldSignals):
         rows = await self.keyed(query, params)
         return [StoredEvent(offset, ReleaseEvent.model_validate_json(body), note) for offset, note, body in rows]
 
+    async def detail(self, release_id: str) -> tuple[Release | None, list[StoredEvent]]:
+        """The release and its events in order, as of one moment (one statement); (None, []) if there is none."""
+        rows = await self.keyed(queries.DETAIL, {"id": release_id})
+        if not rows or rows[0][0] != -1:  # events recorded ahead of the release's row: not there yet
+            return None, []
+        return Release.model_validate_json(rows[0][4]), [
+            StoredEvent(offset, ReleaseEvent.model_validate_json(body), note) for _, _, offset, note, body in rows[1:]]
+
     async def latest(self, release_id: str) -> ReleaseEvent | None:
         """The event the release's current state was folded from."""
         found = await self.keyed(queries.LATEST, {"id": release_id})
