@@ -19,14 +19,15 @@ from services.shared.releaselog import latest_event
 log = structlog.get_logger(__name__)
 GIVE_UP_BACKOFF = 2.0  # seconds before requeueing a give-up whose `failed` could not be published
 LOG_CLOCK_SKEW = timedelta(minutes=1)  # event times are the publishers' clocks, stream times the broker's
-GiveUpHook = Callable[[Bus, ReleaseEvent], Awaitable[None]]
+GiveUpHook = Callable[[Bus, ReleaseEvent, ReleaseEvent | None], Awaitable[None]]
 _HOOKS: dict[str, GiveUpHook] = {}
 
 
 def on_give_up(service: str, hook: GiveUpHook) -> None:
-    """Run `hook(bus, latest)` each time `service` gives a message up (`latest`: the event its release is settled
-    from), before the release is settled and the message dead-lettered: for what settling cannot say (a `failed`
-    release has no next state). It must be idempotent (a
+    """Run `hook(bus, latest, settled)` each time `service` gives a message up (`latest`: the event its release is
+    settled from; `settled`: the event that settles it, None where none can), before the release is settled and the
+    message dead-lettered: for what settling cannot tell the service itself (a `failed` release has no next state,
+    and the service does not bind the events that settle). It must be idempotent (a
     give-up whose publish or dead-letter fails is made again) and quick; raising requeues the message, as a failed
     publish does. Registering again replaces the hook (one per service, as every replica in a process is alike)."""
     _HOOKS[service] = hook
@@ -60,7 +61,7 @@ class GiveUp:
         try:
             # The hook first: one that fails requeues the give-up, which had then published `settled` twice.
             if (hook := _HOOKS.get(self.service)) is not None:
-                await hook(self.bus, latest)
+                await hook(self.bus, latest, settled)
             if settled is not None:
                 await self.bus.publish(settled)
         except Exception as exc:

@@ -11,7 +11,7 @@ from services.shared.db.runtime import DATABASE
 from services.shared.giveup import on_give_up
 from services.shared.platform import Platform
 from services.shared.platforms import PLATFORM, platform_ctx
-from services.shared.protocol import WORK_QUEUES, ReleaseState, routing_key
+from services.shared.protocol import WORK_QUEUES
 from services.shared.runtime import BUS, add_subscriptions, service_app
 from services.switcher.announce import SERVICE
 from services.switcher.given_up import LET_GO_KEY, leave_marker
@@ -44,12 +44,11 @@ def create_app(settings: SwitcherSettings, *, platform: Platform | None = None,
     def subscriptions(app: web.Application) -> list[Subscription]:
         switcher = Switcher(app[PLATFORM], app[TIMERS], app[DATABASE], settings)
         # A failed release's put-back retries for its own budget (GREENLIGHT_SWITCHER_PUT_BACK_BUDGET), and so does
-        # letting go of a colour held by a rollback given up (GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET), which a
-        # `live` saying `rollback_refused` tells: the give-up publishes it (services/switcher/hold.py); or by a
-        # put-back given up, which the marker its give-up leaves under LET_GO_KEY tells (given_up.py).
+        # letting go of a colour held by a rollback or put-back given up (GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET),
+        # which the marker its give-up leaves under LET_GO_KEY tells (given_up.py, hold.py).
         on_give_up(SERVICE, leave_marker)
         return [Subscription(SERVICE, WORK_QUEUES[SERVICE], switcher.handle,
-                             extra_routing_keys=(TIMER_KEY, routing_key("*", ReleaseState.LIVE), LET_GO_KEY),
+                             extra_routing_keys=(TIMER_KEY, LET_GO_KEY),
                              retry_budget=switcher.retry_budget)]
 
     add_subscriptions(app, subscriptions)

@@ -1,11 +1,13 @@
-"""A put-back given up leaves the switcher a marker, on which it lets go of the colour the put-back held (hold.py).
+"""A rollback or put-back given up leaves the switcher a marker, on which it lets go of the colour it held (hold.py).
 
-A put-back holds the colour it flips back to (HELD, the mark the platform's deploy refuses) across its retries, as a
-rollback does. A rollback's give-up publishes `live` with `rollback_refused`, which the switcher binds; a put-back's
-publishes nothing (its release is `failed`, which has no next state), so the hold stayed and every later release of
-the app failed at deploy. The give-up hook (services/shared/giveup.py: `on_give_up`) publishes a copy of the `failed`
-event, marked GIVEN_UP, under LET_GO_KEY, which only the switcher's queue binds, and hashed on the app as every event
-is, so it lands in the app's partition behind what the app had before it. Why a marker, not the letting go in the
+A rollback or put-back holds the colour it flips back to (HELD, the mark the platform's deploy refuses) across its
+retries. Given up, the hold stayed and every later release of the app failed at deploy: a rollback's give-up
+publishes `live` with `rollback_refused`, which the switcher does not bind (binding every release's `live` cost each
+release a queue copy and a delivery: 0.78 times the releases/s in one process), and a put-back's nothing (its release is
+`failed`, which has no next state). The give-up hook (services/shared/giveup.py: `on_give_up`) publishes the
+rollback's `live`, or a copy of the put-back's `failed` marked GIVEN_UP, under LET_GO_KEY, which only the switcher's
+queue binds, and hashed on the app as every event is, so it lands in the app's partition behind what the app had
+before it. Why a marker, not the letting go in the
 hook: the give-up comes when the cluster has been away past the put-back's budget, and mostly still is; the hook has
 no retries of its own (a failure requeues the give-up, which holds the app's partition). The marker is a message:
 durable, and retried for GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET like the rollback's `live`.
@@ -30,18 +32,26 @@ LET_GO_KEY = "switcher.let-go"  # not `release.…`: neither the release log nor
 GIVEN_UP = "put_back_given_up"  # the marker's detail
 
 
+def ended_without_flip(event: ReleaseEvent) -> bool:
+    """A rollback refused, by the switcher or by a give-up: the release is `live` again, saying why."""
+    return event.state is ReleaseState.LIVE and "rollback_refused" in event.details
+
+
 def put_back_given_up(event: ReleaseEvent) -> bool:
     """The marker a put-back's give-up leaves: a copy of the `failed` event, saying so."""
     return event.state is ReleaseState.FAILED and bool(event.details.get(GIVEN_UP))
 
 
-async def leave_marker(bus: Bus, latest: ReleaseEvent) -> None:
-    """The switcher's give-up hook: a marker for a put-back's give-up, published and confirmed."""
-    if latest.state is not ReleaseState.FAILED or put_back_given_up(latest) or not may_serve(latest.release):
+async def leave_marker(bus: Bus, latest: ReleaseEvent, settled: ReleaseEvent | None) -> None:
+    """The switcher's give-up hook: a marker for a rollback's or a put-back's give-up, published and confirmed."""
+    if settled is not None and ended_without_flip(settled):
+        marker = settled  # a rollback's: the `live` saying `rollback_refused` that settles it
+    elif latest.state is ReleaseState.FAILED and not put_back_given_up(latest) and may_serve(latest.release):
+        marker = latest.model_copy(update={"details": {**latest.details, GIVEN_UP: True}})
+    else:
         return
-    marker = latest.model_copy(update={"details": {**latest.details, GIVEN_UP: True}})
     message = aio_pika.Message(
-        marker.dumps(), content_type="application/json", message_id=f"{latest.message_id}/let-go",
+        marker.dumps(), content_type="application/json", message_id=f"{marker.message_id}/let-go",
         headers={"app": marker.app},  # what a partitioned queue hashes on (shared/partitions.py)
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
     try:

@@ -2,7 +2,7 @@
 
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
-live     -> only a rollback refused or given up (`rollback_refused`): the warm colour it held is let go (hold.py).
+let-go   -> a rollback's or put-back's give-up marker (given_up.py): the warm colour it held is let go (hold.py).
 let-go   -> a put-back given up (its marker, given_up.py): the colour it held let go (hold.py), or its rest done.
 failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py. Its retries
             have their own budget (`retry_budget`): a failed release serving users is an outage.
@@ -30,8 +30,8 @@ from services.shared.release import Colour, ReleaseError
 from services.shared.retries import Budget
 from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.capacity import scale_up_standby
-from services.switcher.given_up import put_back_given_up
-from services.switcher.hold import HoldRelease, ended_without_flip
+from services.switcher.given_up import ended_without_flip, put_back_given_up
+from services.switcher.hold import HoldRelease
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
@@ -48,9 +48,9 @@ class Switcher:
         self.platform = platform
         self.settings = settings
         self.announce = Announcer(timers, store, settings.scale_down_delay)
-        self.roll_back = RollBack(platform, self.announce, settings)
-        self.put_back = PutBack(platform, self.announce, settings)
         self.hold_release = HoldRelease(platform, self.announce, settings)
+        self.roll_back = RollBack(platform, self.announce, settings, let_go=self.hold_release)
+        self.put_back = PutBack(platform, self.announce, settings)
         # What holds a colour (a rollback, a put-back) and what lets go of a hold run one at a time per app, as a
         # partition has them across replicas: an unpartitioned consumer runs its messages side by side.
         self.apps = KeyedLocks()
@@ -72,8 +72,6 @@ class Switcher:
             elif event.state is ReleaseState.FAILED:
                 async with self.apps.hold(event.app):
                     await self.put_back(event, bus)
-            elif event.state is ReleaseState.LIVE:
-                pass  # bound for the rollbacks refused or given up among them
             else:
                 log.warning("ignoring an event the switcher does not act on")
 

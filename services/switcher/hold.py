@@ -1,4 +1,4 @@
-"""A rollback or put-back that ended without its flip lets go of the colour it held: on its `live`, or its marker.
+"""A rollback or put-back that ended without its flip lets go of the colour it held, on the marker its give-up left.
 
 A rollback holds the colour it flips back to (rollback.py: HELD, the mark the platform's deploy refuses) across its
 retries, from just before its flip until the flip lands, and so does a put-back (put_back.py, by the same `flip_back`).
@@ -6,8 +6,8 @@ Ended without the flip, the hold guards nothing; left in place, every new releas
 ("standby owned by release … awaiting approval"), and the API then refuses the next rollback too (a release that
 failed at deploy counts as staged on that colour). A refusal lets go at once (`flip_back`). A give-up cannot: the
 consumer gives the message up (its retries spent, or delivered past the limit to processes that died) when no attempt
-runs, often with the cluster still away. A rollback's give-up publishes `live` with `rollback_refused`, which the
-switcher binds; a put-back's leaves a marker (given_up.py). The switcher lets go here, on either:
+runs, often with the cluster still away. Either give-up leaves a marker (given_up.py: a rollback's, its `live` with
+`rollback_refused`), and the switcher lets go here, on it:
 
 - Safe: no flip of that rollback or put-back can come any more (its message is settled; a dead letter replayed holds
   afresh before flipping), and nothing else of the switcher runs for the app meanwhile (one message of an app at a
@@ -39,11 +39,6 @@ log = structlog.get_logger(__name__)
 BUDGET_SETTING = "GREENLIGHT_SWITCHER_HOLD_RELEASE_BUDGET"
 # How a rollback leaves the colour it flips back to when it ends without the flip.
 LEFT_BY_A_ROLLBACK = frozenset({HELD, ColourStatus.LIVE, ColourStatus.RETIRED})
-
-
-def ended_without_flip(event: ReleaseEvent) -> bool:
-    """A rollback refused, by the switcher or by a give-up: the release is `live` again, saying why."""
-    return event.state is ReleaseState.LIVE and "rollback_refused" in event.details
 
 
 class HoldRelease:

@@ -9,6 +9,8 @@ it: refused, at once (`flip_back`); given up, on the `live` that says so (hold.p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import structlog
 
 from services.shared.bus import Bus
@@ -36,10 +38,12 @@ HELD = ColourStatus.AWAITING_APPROVAL
 
 
 class RollBack:
-    def __init__(self, platform: Platform, announce: Announcer, settings: SwitcherSettings) -> None:
+    def __init__(self, platform: Platform, announce: Announcer, settings: SwitcherSettings,
+                 let_go: Callable[[ReleaseEvent], Awaitable[None]]) -> None:
         self.platform = platform
         self.announce = announce
         self.settings = settings
+        self.let_go = let_go  # hold.py: what a refusal leaves of the colour it held, a fresh scale-down timer included
 
     async def __call__(self, rolling: ReleaseEvent, bus: Bus) -> None:
         """Idempotent: if live already is the previous colour with the previous release's id, nothing
@@ -72,8 +76,16 @@ class RollBack:
             raise
         except (Refused, PlatformError) as exc:
             log.warning("rollback refused", reason=str(exc))
-            await self.announce.publish(bus, rolling.next(ReleaseState.LIVE, actor=SERVICE,
-                                                          details={"rollback_refused": str(exc)}))
+            refused = rolling.next(ReleaseState.LIVE, actor=SERVICE, details={"rollback_refused": str(exc)})
+            # Before the refusal is published: delivered again after it, this rollback is not acted on (`_settled`).
+            # The cluster away retries the rollback; any other answer leaves the colour as flip_back left it.
+            try:
+                await self.let_go(refused)
+            except PlatformUnavailable:
+                raise
+            except PlatformError as error:
+                log.warning("could not set the refused rollback's colour a scale-down", error=str(error))
+            await self.announce.publish(bus, refused)
             return
         # Why, repeated from the request (a person's reason, or the failed checks'), so a notification says it.
         why = {"reason": rolling.details["reason"]} if rolling.details.get("reason") else {}
