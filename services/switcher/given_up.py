@@ -2,8 +2,9 @@
 
 A rollback or put-back holds the colour it flips back to (HELD, the mark the platform's deploy refuses) across its
 retries. Given up, the hold stayed and every later release of the app failed at deploy: a rollback's give-up
-publishes `live` with `rollback_refused`, which the switcher does not bind (binding every release's `live` cost each
-release a queue copy and a delivery: 0.78 times the releases/s in one process), and a put-back's nothing (its release is
+publishes `live` with `rollback_refused`, which the switcher does not bind (binding every release's `live` put a queue
+copy and a delivery on every release: one process ran 0.78 times the releases/s of the commit before, 0.94-1.02 times
+without it), and a put-back's nothing (its release is
 `failed`, which has no next state). The give-up hook (services/shared/giveup.py: `on_give_up`) publishes the
 rollback's `live`, or a copy of the put-back's `failed` marked GIVEN_UP, under LET_GO_KEY, which only the switcher's
 queue binds, and hashed on the app as every event is, so it lands in the app's partition behind what the app had

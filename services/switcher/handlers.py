@@ -2,8 +2,8 @@
 
 approved -> switching -> live | failed; plus `superseded` for the release that was live.
 rolling_back -> see rollback.py.
-let-go   -> a rollback's or put-back's give-up marker (given_up.py): the warm colour it held is let go (hold.py).
-let-go   -> a put-back given up (its marker, given_up.py): the colour it held let go (hold.py), or its rest done.
+let-go   -> a rollback's or put-back's give-up marker (given_up.py): the warm colour it held is let go (hold.py);
+            a put-back's flip that landed before its give-up has the rest of it done.
 failed   -> traffic put back on the previous release if the failed one serves it: see put_back.py. Its retries
             have their own budget (`retry_budget`): a failed release serving users is an outage.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
