@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
-import subprocess
-from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-import sqlalchemy as sa
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db import driver
 from services.shared.db.runtime import DATABASE
 from services.shared.db.settings import DatabaseSettings
 from services.shared.protocol import ReleaseState as S
 from tests.approval.conftest import REQUESTER, api_client, request_release
+from tests.db.commit_between_reads import before_the_second_read, commit_elsewhere
 
 
 @pytest.fixture
@@ -56,46 +51,12 @@ async def test_the_release_and_its_history_come_from_one_moment(settings: Approv
                f"{quoted(building.occurred_at.strftime('%Y-%m-%d %H:%M:%S.%f'))}, 1000000, "
                f"{quoted(building.model_dump_json())});")
 
-        def commit_elsewhere() -> None:
-            if database.engine.dialect.name == "postgresql":
-                parsed = urlparse(any_database.replace("+asyncpg", ""))
-                subprocess.run(["psql", f"postgresql://{parsed.netloc}{parsed.path}", "-v", "ON_ERROR_STOP=1",
-                                "-qc", f"BEGIN; {sql} COMMIT;"], check=True, capture_output=True, timeout=30)
-            else:
-                other = sqlite3.connect(database.engine.url.database or "", timeout=30, isolation_level=None)
-                other.executescript(f"BEGIN IMMEDIATE; {sql} COMMIT;")
-                other.close()
-
-        reads: list[str] = []
-
-        def before_a_read(statement: str) -> None:
-            if statement.lstrip().upper().startswith(("SELECT", "(SELECT")):
-                reads.append(statement)
-                if len(reads) == 2:
-                    commit_elsewhere()
-
-        def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            before_a_read(statement)
-
-        run = driver._run
-
-        def run_through_the_driver(connection: sa.Connection, sql: str, *args: Any, **kwargs: Any) -> Any:
-            before_a_read(sql)
-            return run(connection, sql, *args, **kwargs)
-
-        engines = [database.engine.sync_engine, *(e for e in (database.reader._sync,) if e is not None)]
-        with monkeypatch.context() as patch:
-            patch.setattr(driver, "_run", run_through_the_driver)
-            for engine in engines:
-                sa.event.listen(engine, "before_cursor_execute", on_execute)
-            try:
-                response = await client.get(f"/releases/{release_id}", headers=REQUESTER)
-            finally:
-                for engine in engines:
-                    sa.event.remove(engine, "before_cursor_execute", on_execute)
+        with before_the_second_read(database, monkeypatch,
+                                    lambda: commit_elsewhere(database, any_database, sql)) as reads:
+            response = await client.get(f"/releases/{release_id}", headers=REQUESTER)
         assert reads, "the read was not seen"
         if len(reads) < 2:  # one statement: nothing came between, and the commit comes after it
-            commit_elsewhere()
+            commit_elsewhere(database, any_database, sql)
         detail = await response.json()
         states = [event["state"] for event in detail["history"]]
         assert detail["release"]["state"] == states[-1], (detail["release"]["state"], states)

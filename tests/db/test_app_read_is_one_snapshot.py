@@ -5,32 +5,26 @@ It used to read the row, then the releases it names, in one transaction: one sna
 PostgreSQL, whose READ COMMITTED gives each statement its own. A commit between the two gave a row the database never
 held: `live` naming r1 while r1's snapshot said `rolling_back`. It is one statement now (queries.APP).
 
-Here a write is committed by another connection before every statement the read sends after its first, whichever way
+Here a write is committed by another connection before the second statement the read sends, whichever way
 it sends them (SQLAlchemy's execute or the driver's cursor, driver.py): deterministic, and a read of one statement is
 simply not interrupted.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-import sqlalchemy as sa
 
-from services.shared.db import driver
 from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
+from tests.db.commit_between_reads import before_the_second_read, commit_elsewhere
 from tests.db.conftest import went_live
 
 STREAM = "gltest.app-snapshot.log"
-
 
 
 async def test_the_app_row_and_its_releases_come_from_one_moment(database: ReleaseDatabase, any_database: str,
@@ -52,43 +46,9 @@ async def test_the_app_row_and_its_releases_come_from_one_moment(database: Relea
     sql = (f"UPDATE releases SET state = 'rolling_back', seq = {rolling.seq}, snapshot = '{snapshot}' "
            "WHERE id = 'r1'; UPDATE apps SET live_release = NULL, live_colour = NULL WHERE app = 'demo';")
 
-    def commit_elsewhere() -> None:
-        if database.engine.dialect.name == "postgresql":
-            parsed = urlparse(any_database.replace("+asyncpg", ""))
-            subprocess.run(["psql", f"postgresql://{parsed.netloc}{parsed.path}", "-v", "ON_ERROR_STOP=1", "-qc",
-                            f"BEGIN; {sql} COMMIT;"], check=True, capture_output=True, timeout=30)
-        else:
-            other = sqlite3.connect(database.engine.url.database or "", timeout=30, isolation_level=None)
-            other.executescript(f"BEGIN IMMEDIATE; {sql} COMMIT;")
-            other.close()
-
-    reads: list[str] = []
-
-    def before_a_read(statement: str) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads.append(statement)
-            if len(reads) >= 2:
-                commit_elsewhere()
-
-    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        before_a_read(statement)
-
-    run = driver._run
-
-    def run_through_the_driver(connection: sa.Connection, sql: str, *args: Any, **kwargs: Any) -> Any:
-        before_a_read(sql)
-        return run(connection, sql, *args, **kwargs)
-
-    engines = [database.engine.sync_engine, *(e for e in (database.reader._sync,) if e is not None)]
-    with monkeypatch.context() as patch:
-        patch.setattr(driver, "_run", run_through_the_driver)
-        for engine in engines:
-            sa.event.listen(engine, "before_cursor_execute", on_execute)
-        try:
-            row = await database.app("demo")
-        finally:
-            for engine in engines:
-                sa.event.remove(engine, "before_cursor_execute", on_execute)
+    with before_the_second_read(database, monkeypatch,
+                                lambda: commit_elsewhere(database, any_database, sql)) as reads:
+        row = await database.app("demo")
     assert reads, "the read was not seen"
     # Either all before the commit (r1 live, and in its `live` state) or all after it (no live release).
     assert row.live is None or row.live.state is S.LIVE, f"live names {row.live.id} in state {row.live.state}"
