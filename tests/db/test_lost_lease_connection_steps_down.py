@@ -29,8 +29,10 @@ async def test_a_replica_whose_lease_connection_is_lost_steps_down(bus: Bus, pos
                 leaders = [model for model in (first, second) if model.leading]
                 if len(leaders) != 1:
                     return False
+                if (connection := lease_of(leaders[0])._connection) is None:
+                    return False  # its lease lost and its step-down under way: it tells `stop` when done
                 held_by = await holders(second_db.engine, stream, "projector", "ExclusiveLock")
-                return held_by == {await backend_of(lease_of(leaders[0])._connection)}
+                return held_by == {await backend_of(connection)}
 
             try:
                 await watched.until(one_leader_holding_the_lock)
