@@ -24,12 +24,14 @@ UNTIL = datetime.fromisoformat("2026-02-01T00:00:00+00:00")
 
 async def test_reads_beyond_the_limit_wait_their_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     inside, most = 0, 0
-    go = asyncio.Event()
+    go, full = asyncio.Event(), asyncio.Event()
 
     async def delivery_report(_: Any, since: datetime, until: datetime, app: str | None = None) -> DeliveryReport:
         nonlocal inside, most
         inside += 1
         most = max(most, inside)
+        if inside == READS_AT_ONCE:
+            full.set()
         if until == UNTIL:  # the windows asked below; the recent reading goes through
             await go.wait()
         inside -= 1
@@ -40,8 +42,9 @@ async def test_reads_beyond_the_limit_wait_their_turn(monkeypatch: pytest.Monkey
     database: Any = object()  # only handed to delivery_report, replaced above
     asked = [asyncio.ensure_future(readings.window(database, UNTIL - timedelta(days=days), UNTIL))
              for days in range(1, 11)]
-    await asyncio.sleep(0)  # one turn of the loop: each task has run to its first wait
+    await asyncio.wait_for(full.wait(), 10)
     assert (inside, most) == (READS_AT_ONCE, READS_AT_ONCE) == (2, 2)
+    # From here on `most` keeps count: a third window let in beside the two would show at the end.
     recent = await asyncio.wait_for(readings.recent(database), 10)
     assert recent.until > UNTIL
     go.set()
