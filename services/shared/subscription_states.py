@@ -89,7 +89,8 @@ class SubscriptionStates:
                      (await connection.execute(select(states).where(states.c.id.in_(ids)))).all()}
         mine = [Subscription.model_validate({**dict(spec), "source": "environment", **_rotated(spec),
                                              **state_of(found.get(spec.id, {}))}) for spec in environment]
-        return [*mine, *(s for s in await SubscriptionTable(self.engine).all() if s.id not in set(ids))]
+        held = set(ids)
+        return [*mine, *(s for s in await SubscriptionTable(self.engine).all() if s.id not in held)]
 
     async def environments(self) -> list[tuple[str, dict[str, Any], dict[str, object]]]:
         """The environment's subscriptions as the notifier last wrote them: (id, public view, state)."""
