@@ -10,6 +10,7 @@ greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims
 greenlight_subscription_states: a subscription's rotated secret, its disabling (410), the ids the environment holds
 greenlight_approvals: each approval given to a release that needs several (issue 18): one row per approver
 greenlight_stream_tickets: the API's single-use stream tickets, shared by its replicas (issue 15)
+greenlight_oldest_usable: one row: the oldest revision whose code can still use the schema (migrations/oldest_usable.py)
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ sa.Index("releases_by_time", releases.c.created_at, releases.c.id)
 sa.Index("releases_by_app", releases.c.app, releases.c.created_at)
 sa.Index("releases_by_app_state", releases.c.app, releases.c.state, releases.c.updated_at)
 sa.Index("releases_by_state", releases.c.state, releases.c.created_at)
+# A page of one app's releases in one state (migration 0010): without it SQLite read every release of the state.
+sa.Index("releases_by_app_state_time", releases.c.app, releases.c.state, releases.c.created_at)
 sa.Index("releases_by_requester", releases.c.requested_by, releases.c.created_at)
 sa.Index("releases_by_approver", releases.c.approver, releases.c.created_at)
 sa.Index("one_release_in_flight_per_app", releases.c.app, unique=True,
@@ -148,4 +151,12 @@ greenlight_stream_tickets = sa.Table(
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("roles", sa.String(200), nullable=False),  # comma-separated, as granted when it was issued
     sa.Column("expires_at", UTC_TIME, nullable=False, index=True),
+)
+
+# One row (migration 0011): the oldest revision whose code can still use this schema, and the migration that said so
+# (migrations/oldest_usable.py): what lets an older Greenlight start against a database a newer one migrated.
+greenlight_oldest_usable = sa.Table(
+    "greenlight_oldest_usable", metadata,
+    sa.Column("revision", sa.String(32), primary_key=True),
+    sa.Column("oldest_usable", sa.String(32), nullable=False),
 )

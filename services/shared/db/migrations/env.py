@@ -8,6 +8,9 @@ from alembic import context
 from services.shared.db.schema import metadata
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+# A transaction per migration (on SQLite the caller's one transaction holds them all): a concurrent index build
+# commits what came before it anyway (online_index.py), and each migration then commits with its revision.
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                  transaction_per_migration=True)
 with context.begin_transaction():
     context.run_migrations()

@@ -1,5 +1,6 @@
 """The git hooks' claims indexed by age, so that the claims past their retention are deleted without reading the
-whole table (services/approval/hook_claims.py).
+whole table (services/approval/hook_claims.py). Until this revision no claim was ever deleted, so the table may be
+large: on PostgreSQL the index is built concurrently (online_index.py), the hooks' claims going on meanwhile.
 
 Revision ID: 0006
 Revises: 0005
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from services.shared.db.migrations.online_index import create_index_online
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -16,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_greenlight_hook_claims_claimed_at", "greenlight_hook_claims", ["claimed_at"])
+    create_index_online("ix_greenlight_hook_claims_claimed_at", "greenlight_hook_claims", ["claimed_at"])
 
 
 def downgrade() -> None:
