@@ -55,6 +55,11 @@ CLUSTER_IMAGES = ("nginxinc/nginx-unprivileged:1.27-alpine,nginxinc/nginx-unpriv
                   "nginxinc/nginx-unprivileged:1.25-alpine")
 
 
+# The fake times a rollout out as the controller does, after this long without progress: longer than the slowest pods
+# a test asks of it (`rollouts.delay`, up to 3 s a wave), short enough that a bad image fails soon.
+FAKE_PROGRESS_DEADLINE = 4
+
+
 def _fake_images() -> tuple[str, ...]:
     return tuple(f"registry.example/demo@sha256:{hashlib.sha256(str(i).encode()).hexdigest()}" for i in range(4))
 
@@ -70,7 +75,7 @@ async def kube(tmp_path: Path, test_id: str) -> AsyncIterator[KubeTarget]:
         fake = FakeKube(rollout_delay=0.05, bookmark_interval=1.0)
         await fake.start()
         kubeconfig = str(fake.write_kubeconfig(tmp_path / "kubeconfig"))
-        target = KubeTarget(namespace, kubeconfig, fake, 1, _fake_images(),
+        target = KubeTarget(namespace, kubeconfig, fake, FAKE_PROGRESS_DEADLINE, _fake_images(),
                             "registry.example/bad@sha256:" + "0" * 64, 20.0)
     api_client = await connect(target.settings())
     try:

@@ -60,6 +60,8 @@ def strategic_merge(target: Any, patch: Any, key: str = "") -> Any:
     if patch.get("$patch") == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
     result = copy.deepcopy(target)
+    if isinstance(retained := patch.get("$retainKeys"), list):  # a map like `strategy`: the keys not listed go
+        result = {k: v for k, v in result.items() if k in retained}
     for name, value in patch.items():
         if name.startswith("$"):
             continue  # $setElementOrder and friends only order lists; order is kept as patched here

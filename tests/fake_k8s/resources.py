@@ -12,6 +12,7 @@ import jsonschema_rs
 from kubernetes_validate.utils import latest_version, schema_contents
 
 from tests.fake_k8s.status import invalid
+from tests.fake_k8s.strategy import default_strategy, strategy_errors
 
 Obj = dict[str, Any]
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -87,6 +88,7 @@ def _semantic(kind: Kind, obj: Obj, old: Obj | None) -> list[tuple[str, str]]:
             causes.append(("spec.selector", "Invalid value: field is immutable"))
         if spec.get("replicas", 1) < 0:
             causes.append(("spec.replicas", "Invalid value: must be greater than or equal to 0"))
+        causes += strategy_errors(spec)
         containers = spec["template"]["spec"].get("containers") or []
         if not containers:
             causes.append(("spec.template.spec.containers", "Required value"))
@@ -121,8 +123,7 @@ def apply_defaults(kind: Kind, obj: Obj, cluster_ip: str) -> None:
         spec.setdefault("replicas", 1)
         spec.setdefault("progressDeadlineSeconds", 600)
         spec.setdefault("revisionHistoryLimit", 10)
-        spec.setdefault("strategy", {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+        default_strategy(spec)
         pod = spec.get("template", {}).get("spec", {})
         pod.setdefault("restartPolicy", "Always")
         pod.setdefault("dnsPolicy", "ClusterFirst")

@@ -4,10 +4,12 @@ Each wave, the pods the controller started (rolling.py: within maxSurge and maxU
 `delay` seconds, and the old template's pods make room for more; a rollout over N old pods takes several waves,
 through the counts a real Deployment shows (`replicas` and `availableReplicas` include the old pods).
 
+The progress deadline is the controller's (progress.py): once the Deployment's progressDeadlineSeconds pass without
+progress, its Progressing condition turns False/ProgressDeadlineExceeded: pods slower than that (a `delay` longer than
+the deadline) time a good image's rollout out too, and it goes on all the same (True again at its next progress).
 An image whose repository's last path segment starts with `bad` (`reg/bad:1`, `registry.example/bad@sha256:…`)
-never becomes available; once the Deployment's progressDeadlineSeconds pass, its Progressing condition turns
-False/ProgressDeadlineExceeded. Only for a new rollout: a finished one scaled up again stays unavailable for ever, its
-condition NewReplicaSetAvailable, as the real controller leaves it.
+never becomes available, so its rollout times out for good. Only a new rollout times out: a finished one scaled up
+again stays unavailable for ever, its condition NewReplicaSetAvailable, as the real controller leaves it.
 
 A container whose environment takes a key of a Secret (not `optional`) that the namespace lacks, or that lacks the key,
 never starts either (the kubelet's CreateContainerConfigError), looked at when the rollout begins.
@@ -24,26 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 
+from tests.fake_k8s.progress import Progress, condition, deadline_of
 from tests.fake_k8s.rolling import Pods, limits, sync
-from tests.fake_k8s.store import now
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # namespace, name
 
 
-def _condition(kind: str, status: str, reason: str, message: str) -> Obj:
-    stamp = now()
-    return {"type": kind, "status": status, "reason": reason, "message": message,
-            "lastUpdateTime": stamp, "lastTransitionTime": stamp}
-
-
 def _available() -> Obj:
-    return _condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+    return condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
 
 
 def _status(generation: int, pods: Pods, conditions: list[Obj]) -> Obj:
@@ -127,37 +124,30 @@ class Rollouts:
         finished = [c for c in old_status.get("conditions") or []
                     if c.get("type") == "Progressing" and c.get("reason") == "NewReplicaSetAvailable"]
         # A scale-up of a finished rollout is no new rollout: the controller keeps NewReplicaSetAvailable and
-        # estimates no progress (its DeploymentTimedOut is false under that reason), so it never times out.
-        scaled_up = same_template and bool(finished)
-        progressing = finished[0] if scaled_up else _condition(
-            "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{replica_set}" is progressing.')
+        # estimates no progress, so it never times out.
+        progress = Progress(replica_set, deadline_of(spec), finished[0] if same_template and finished else None)
 
         def write(pods: Pods, *conditions: Obj) -> None:
             enough = pods.old + pods.ready >= desired - unavailable  # the Available condition's own rule
-            available = _available() if enough else _condition(
+            available = _available() if enough else condition(
                 "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
             self._write_status(namespace, name, _status(generation, pods, [available, *conditions]))
 
         if spec.get("paused"):
             await self._paused(pods, write, namespace, spec)
             return
-        deadline = max(0.0, float(spec.get("progressDeadlineSeconds", 600)) - self.delay)
         if sync(pods, desired, surge, unavailable).new > pods.new and self._refusal is not None:
-            failure = _condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
-            write(pods, progressing, failure)
-            try:
-                await asyncio.wait_for(self._admitted.wait(), None if scaled_up else deadline)
-            except TimeoutError:
-                write(pods, self._stuck(replica_set), failure)
-                await self._admitted.wait()
+            failure = condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
+            write(pods, progress.condition, failure)
+            await progress.wait(self._admitted, lambda stuck: write(pods, stuck, failure))
         bad = self._never_ready(namespace, spec)
-        while not (pods := sync(pods, desired, surge, unavailable)).done(desired):
-            write(pods, progressing)
-            await asyncio.sleep(self.delay)
-            if bad:  # the new pods never become available: the rollout stalls until its deadline
-                if not scaled_up:
-                    await asyncio.sleep(deadline)
-                    write(pods, self._stuck(replica_set))
+        while not (synced := sync(pods, desired, surge, unavailable)).done(desired):
+            progress.saw(pods, synced)
+            pods = synced
+            write(pods, progress.condition)
+            # Each wave's pods become available after the delay, those of a bad image never; the deadline counts
+            # from the last progress, and passing it changes nothing but the condition.
+            if not await progress.sleep(None if bad else self.delay, functools.partial(write, pods)):
                 return
             pods = Pods(pods.old, pods.new, pods.new)
         self._done(namespace, name, generation, desired, replica_set)
@@ -165,16 +155,11 @@ class Rollouts:
     async def _paused(self, pods: Pods, write: Callable[..., None], namespace: str, spec: Obj) -> None:
         """The controller scales no ReplicaSet for a paused Deployment and has no deadline for it; pods that had
         started before the pause still become available."""
-        paused = _condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
+        paused = condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
         write(pods, paused)
         if pods.ready < pods.new and not self._never_ready(namespace, spec):
             await asyncio.sleep(self.delay)
             write(Pods(pods.old, pods.new, pods.new), paused)
-
-    @staticmethod
-    def _stuck(replica_set: str) -> Obj:
-        return _condition("Progressing", "False", "ProgressDeadlineExceeded",
-                          f'ReplicaSet "{replica_set}" has timed out progressing.')
 
     def _never_ready(self, namespace: str, spec: Obj) -> bool:
         images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
@@ -194,6 +179,6 @@ class Rollouts:
     def _done(self, namespace: str, name: str, generation: int, desired: int, replica_set: str) -> None:
         self._write_status(namespace, name, _status(generation, Pods(0, desired, desired), [
             _available(),
-            _condition("Progressing", "True", "NewReplicaSetAvailable",
-                       f'ReplicaSet "{replica_set}" has successfully progressed.'),
+            condition("Progressing", "True", "NewReplicaSetAvailable",
+                      f'ReplicaSet "{replica_set}" has successfully progressed.'),
         ]))

@@ -25,6 +25,7 @@ from services.shared.kube.templates import (
     merge_patch_to,
     pod_template,
     release_annotations,
+    rollout_strategy,
 )
 from services.shared.kube.watch import WatchTimeout, wait_for
 from services.shared.platform import (
@@ -66,19 +67,20 @@ class Colours:
                     log.info("created deployment", deployment=name, release=rollout.release_id)
                     return
                 self._check_free(colour, current, rollout.release_id)
+                spec = current["spec"]
                 if st.annotations_of(current).get(RELEASE_ID) == rollout.release_id and \
-                        st.image_of(current) == rollout.image and current["spec"].get("replicas") == replicas \
-                        and not current["spec"].get("paused"):
-                    return  # already deployed (a redelivery): nothing to write, unless paused since
+                        st.image_of(current) == rollout.image and spec.get("replicas") == replicas \
+                        and not spec.get("paused") and spec.get("strategy") == rollout_strategy():
+                    return  # already deployed (a redelivery): nothing to write, unless paused or edited since
                 await self.api.patch(Kind.DEPLOYMENT, ns, name, {
                     "metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
                                  "annotations": release_annotations(rollout, ColourStatus.DEPLOYING)},
-                    # The pod template as Greenlight makes it, whatever a hand added, and resumed if paused: a paused
-                    # Deployment starts no pods of the new template.
+                    # Pod template and strategy as Greenlight makes them, whatever a hand changed (Recreate would take
+                    # the old pods down at once), and resumed: a paused Deployment starts no pods of the new template.
                     "spec": {"replicas": replicas, "progressDeadlineSeconds": self.settings.progress_deadline,
-                             "paused": None, "template": merge_patch_to(current["spec"]["template"],
-                                                                        pod_template(app, colour, rollout,
-                                                                                     self.settings))},
+                             "paused": None, "strategy": merge_patch_to(spec.get("strategy"), rollout_strategy()),
+                             "template": merge_patch_to(spec["template"],
+                                                        pod_template(app, colour, rollout, self.settings))},
                 }, MERGE_PATCH)
                 log.info("deployed", deployment=name, release=rollout.release_id, image=rollout.image)
                 return

@@ -79,6 +79,12 @@ def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSe
     }
 
 
+def rollout_strategy() -> Obj:
+    """Never fewer ready pods than desired during a rollout of the standby either: its old release's pods (the warm
+    colour a rollback flips back to, what the preview shows) serve until the new ones are available."""
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}}
+
+
 def release_annotations(rollout: Rollout, state: str) -> dict[str, str]:
     return {RELEASE_ID: rollout.release_id, COMMIT: rollout.commit, STATE: state}
 
@@ -95,8 +101,7 @@ def deployment_manifest(name: str, namespace: str, app: AppRef, colour: Colour, 
             "progressDeadlineSeconds": settings.progress_deadline,
             "revisionHistoryLimit": 3,
             "selector": {"matchLabels": labels},
-            # Never fewer ready pods than desired during a rollout of the standby either.
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "strategy": rollout_strategy(),
             "template": pod_template(app, colour, rollout, settings),
         },
     }

@@ -1,0 +1,62 @@
+"""The fake times a rollout out as kube-controller-manager does: after `progressDeadlineSeconds` without progress.
+
+It timed out only a rollout whose pods never become available (a bad image, a missing Secret): a good image whose pods
+took longer than the deadline (a slow pull, a slow start) rolled out as if it had none, where a real cluster sets
+Progressing False/ProgressDeadlineExceeded and the deployer fails the release with it. The controller counts from the
+last progress (new pods, old ones gone, pods available), so a rollout of several short waves never times out however
+long it takes in all; and it goes on after a timeout: the next progress sets Progressing True again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.shared.kube.client import Kind
+from services.shared.kube.watch import wait_for
+from services.shared.platform import Rollout
+from services.shared.release import Colour
+from tests.fake_k8s.fixtures import KubeTarget
+from tests.fake_k8s.scenario import APP, app_ref
+from tests.harness import SHA
+
+DEADLINE = 1  # seconds, the Deployment's progressDeadlineSeconds
+
+
+async def progressing_after_a_new_image(kube: KubeTarget, wave: float) -> list[tuple[str, str]]:
+    """Blue rolled out over two old pods (two waves of `wave` seconds each): its Progressing condition's (status,
+    reason) as the controller changed it, until the rollout finished."""
+    fake = kube.need_fake()
+    async with kube.platform(progress_deadline=DEADLINE) as platform:
+        app = app_ref(kube)
+        await platform.ensure_app(app)
+        await platform.deploy(app, Colour.BLUE, Rollout("r1", SHA, kube.images[0]), 2)
+        await platform.wait_ready(app, Colour.BLUE, "r1", kube.patience)
+        fake.rollouts.delay = wave
+        await platform.deploy(app, Colour.BLUE, Rollout("r2", SHA, kube.images[1]), 2)
+        seen: list[tuple[str, str]] = []
+
+        def record(obj: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+            status = (obj or {}).get("status") or {}
+            if obj is None or int(status.get("observedGeneration", 0)) < obj["metadata"]["generation"]:
+                return None
+            [progressing] = [c for c in status.get("conditions") or [] if c["type"] == "Progressing"]
+            if not seen or seen[-1] != (progressing["status"], progressing["reason"]):
+                seen.append((progressing["status"], progressing["reason"]))
+            return seen if progressing["reason"] == "NewReplicaSetAvailable" else None
+
+        return await wait_for(platform.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-blue", record, kube.patience)
+
+
+async def test_pods_slower_than_the_deadline_time_the_rollout_out_and_it_goes_on(kube: KubeTarget) -> None:
+    seen = await progressing_after_a_new_image(kube, wave=DEADLINE + 0.5)
+
+    assert seen == [("True", "ReplicaSetUpdated"), ("False", "ProgressDeadlineExceeded"),
+                    ("True", "ReplicaSetUpdated"), ("False", "ProgressDeadlineExceeded"),
+                    ("True", "NewReplicaSetAvailable")], seen
+
+
+async def test_waves_within_the_deadline_never_time_out_however_long_in_all(kube: KubeTarget) -> None:
+    seen = await progressing_after_a_new_image(kube, wave=DEADLINE * 0.7)  # 1.4 deadlines in all
+
+    assert seen == [("True", "ReplicaSetUpdated"), ("True", "NewReplicaSetAvailable")], seen
+
