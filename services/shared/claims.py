@@ -3,19 +3,19 @@
 A replica owns a partition while it holds the partition's lock: what owning one means, on a channel of its own
 that takes the handlers with it when it closes, is owned_partitions.py's. This module decides how many to own.
 
-Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of
-`<queue>.replicas`), works out its fair share (K / replicas, rounded up), gives up what it holds beyond it
-(idle partitions first, each only after the messages it took are done: `Consumer.release`) and claims free
-partitions up to it. Fail-over after a replica dies is therefore one check interval plus a redelivery.
+Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of `<queue>.replicas`), works
+out its fair share (K / replicas, rounded up), gives up what it holds beyond it (idle partitions first, each only after
+the messages it took are done) and claims free partitions up to it; a replica below its floor is fed one partition at
+a time by one replica (FeedLock). Fail-over after a replica dies is therefore one check interval plus a redelivery.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import random
-from collections.abc import Callable
 
 import structlog
 from aio_pika.abc import AbstractChannel
@@ -24,6 +24,7 @@ from services.shared.bus import Bus
 from services.shared.consumer import Subscription, routing_keys
 from services.shared.membership import Membership
 from services.shared.owned_partitions import OwnedPartitions
+from services.shared.partition_lock import FeedLock
 from services.shared.partitions import declare_partitions
 from services.shared.safepoint import learn_recent_endings
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
@@ -45,11 +46,11 @@ class PartitionClaims(OwnedPartitions):
         self._checks = 0
         self._replicas = 0  # counted at the last check
         self._eager = 0  # checks left that look for free partitions whatever the patience
-        self._hunger_seen = False  # another replica said it was hungry at the previous check too
+        self._hungry_for = 0  # our checks in a row, before this one, that found another replica hungry
+        self._feed = FeedLock(self._locks, self.queue_name)
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._checked = asyncio.Condition()  # notified after each check: what it claimed, gave up or lost
 
     async def start(self) -> None:
         settings = self.bus.settings
@@ -80,6 +81,7 @@ class PartitionClaims(OwnedPartitions):
         await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()), self._stop_handing_over(grace))
         for name in owned:  # the next owner need not wait for this connection to close
             await self._locks.drop(name)
+        await self._feed.drop()  # another replica may feed the hungry now
         if self._control is not None and not self.bus.connection.is_closed:
             with contextlib.suppress(Exception):
                 await bounded(self._control.close(), 5)
@@ -96,27 +98,8 @@ class PartitionClaims(OwnedPartitions):
                 log.warning("partition check failed", error=repr(exc))
             await self._announce()
 
-    async def _announce(self) -> None:
-        async with self._checked:
-            self._checked.notify_all()
-
-    async def checked_until(self, test: Callable[[], bool]) -> None:
-        """Return once `test()` holds after a check, or its giving up of lost partitions (at once if it holds now):
-        nothing else announces a claim, a hand-over or a loss, so a caller (a test) awaits this, not polls `owned`."""
-        async with self._checked:
-            await self._checked.wait_for(test)
-
     async def check(self) -> None:
-        lost = False
-        for name, consumer in list(self.owned.items()):
-            if consumer.channel_lost or consumer.abandoned:
-                log.warning("partition given up: its channel or consumer is gone; its messages go to the next owner",
-                            partition=name)
-                del self.owned[name]
-                self._released_handled += consumer.handled
-                await consumer.lose()
-                await self._locks.drop(name)
-                lost = True
+        lost = await self._give_up_lost()
         await self._announce()  # before the calls below, which wait for a broker that is away
         assert self._members is not None
         replicas = await self._members.replicas()
@@ -124,33 +107,43 @@ class PartitionClaims(OwnedPartitions):
         share = math.ceil(len(self.partitions) / replicas)
         floor = len(self.partitions) // replicas
         self._checks += 1
-        # A replica gone (its locks went with it) or a partition lost here: partitions are free now, so they are
-        # claimed from this check on, not at a patient replica's every 4th (up to four intervals consumed by nobody).
-        # For a few checks: the broker drops a dead replica's membership and its locks one after the other.
-        if lost or replicas < self._replicas:
+        feeding = await self._feed.feeding(self.bus.connection, hungry > 0, self._feed.partition in self.releasing,
+                                           PATIENT_CHECKS)
+        # A replica gone (its locks went with it), a partition lost here or fed to nobody: partitions are free now, so
+        # they are claimed from this check on, not at a patient replica's every 4th (up to four intervals consumed by
+        # nobody). For a few checks: the broker drops a dead replica's membership and its locks one after the other.
+        if lost or replicas < self._replicas or self._feed.left_free:
             self._eager = PATIENT_CHECKS
         self._replicas, eager, self._eager = replicas, self._eager > 0, max(0, self._eager - 1)
         idle_first = sorted(self.owned, key=lambda name: self.owned[name].in_flight)
         if len(self.owned) > share:
             for name in idle_first[: len(self.owned) - share]:
                 await self._release(name)
-        elif hungry > 0 and len(self.owned) > floor and await self._hunger_unfed():
+        elif hungry > 0 and len(self.owned) > floor and not feeding and await self._hunger_unfed(idle_first[0]):
             # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
-            # one above the floor gives one up to a replica that says it is below it.
+            # one above the floor (one at a time: the feed lock) gives one up to a replica that says it is below it.
             await self._release(idle_first[0])
-        elif len(self.owned) < floor or (len(self.owned) < share and (eager or self._checks % PATIENT_CHECKS == 0)):
+        elif len(self.owned) < floor or (len(self.owned) < share and not feeding
+                                         and (eager or self._checks % PATIENT_CHECKS == 0)):
             start = random.randrange(len(self.partitions))  # replicas starting together try different ones
             for name in self.partitions[start:] + self.partitions[:start]:
                 if len(self.owned) >= share:
                     break
-                if name not in self.owned:
+                if name not in self.owned and await self._members.fed_by(
+                        len(self.owned) + 1 >= floor, functools.partial(self._locks.free, self.bus.connection, name)):
                     await self._claim(name)
-        self._hunger_seen = hungry > 0
+        self._hungry_for = self._hungry_for + 1 if hungry > 0 else 0
         await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
 
-    async def _hunger_unfed(self) -> bool:
-        """Whether a hungry replica needs one of ours: hungry at our previous check too (it has checked since, to
-        claim what replicas above their share freed), and nothing is free or being given up by us. Given up at the
-        first sight of hunger, a join moved up to twice what it needed (test_join_moves_only_what_the_joiner_needs)."""
-        return self._hunger_seen and not self.releasing and not await self._locks.any_free(
-            self.bus.connection, [name for name in self.partitions if name not in self.owned])
+    async def _hunger_unfed(self, partition: str) -> bool:
+        """Whether a hungry replica needs `partition` of ours: hungry at our previous check too (it has checked since,
+        to claim what replicas above their share freed; given up at the first sight, a join moved up to twice what it
+        needed: test_join_moves_only_what_the_joiner_needs), or for PATIENT_CHECKS if `partition` has messages running
+        (its other apps would wait for them: a replica with an idle one goes first); nothing is free or being given up
+        by us; and no other replica is feeding it (the feed lock, ours until it is taken: each replica at the top gave
+        one up, test_rebalance_gives_a_hungry_replica_only_what_it_needs)."""
+        connection = self.bus.connection
+        return self._hungry_for >= (PATIENT_CHECKS if self.owned[partition].in_flight else 1) and not self.releasing \
+            and await self._feed.free(connection) and not await self._locks.any_free(
+                connection, [name for name in self.partitions if name not in self.owned]) \
+            and await self._feed.take(connection, partition)

@@ -8,6 +8,8 @@ recovers: after a reconnect it declares both again and restores this replica's c
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustQueue
 
 from services.shared.partitions import hungry_name, members_name
@@ -27,8 +29,13 @@ class Membership:
     async def replicas(self) -> int:
         return max(1, await self._count(members_name(self.queue)))
 
+    @property
+    def hungry(self) -> bool:
+        """Whether we say we are hungry now."""
+        return self._hungry is not None
+
     async def hungry_others(self) -> int:
-        return await self._count(hungry_name(self.queue)) - (self._hungry is not None)
+        return await self._count(hungry_name(self.queue)) - self.hungry
 
     async def say_hungry(self, hungry: bool) -> None:
         if hungry and self._hungry is None:
@@ -38,6 +45,17 @@ class Membership:
         elif not hungry and self._hungry is not None and self._hungry_queue is not None:
             tag, self._hungry = self._hungry, None
             await self._hungry_queue.cancel(tag)
+
+    async def fed_by(self, last_needed: bool, free: Callable[[], Awaitable[bool]]) -> bool:
+        """Whether to try a claim. Hungry, we stop saying so before the claim that brings us to our floor (if `free()`
+        says the partition is): its feeder (claims.py), seeing it taken, lets the next replica feed, which must not
+        see us hungry still. Said after the claim, at the end of the check, a second replica gave one up meanwhile."""
+        if not self.hungry or not last_needed:
+            return True
+        if not await free():
+            return False
+        await self.say_hungry(False)
+        return True
 
     async def _count(self, queue: str) -> int:
         # Not robust: a recovering channel keeps every robust declaration, to redo after a reconnect, for good.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import aio_pika
 import structlog
@@ -42,11 +43,36 @@ class OwnedPartitions:
         self._handovers: set[asyncio.Task[None]] = set()
         self._locks = PartitionLocks()
         self._released_handled = 0
+        self._checked = asyncio.Condition()  # notified after each check: what it claimed, gave up or lost
 
     @property
     def handled(self) -> int:
         return self._released_handled + sum(consumer.handled for consumer in [*self.owned.values(),
                                                                               *self.releasing.values()])
+
+    async def _announce(self) -> None:
+        async with self._checked:
+            self._checked.notify_all()
+
+    async def checked_until(self, test: Callable[[], bool]) -> None:
+        """Return once `test()` holds after a check, or its giving up of lost partitions (at once if it holds now):
+        nothing else announces a claim, a hand-over or a loss, so a caller (a test) awaits this, not polls `owned`."""
+        async with self._checked:
+            await self._checked.wait_for(test)
+
+    async def _give_up_lost(self) -> bool:
+        """Give up the partitions whose channel or consumer is gone; whether there were any."""
+        lost = False
+        for name, consumer in list(self.owned.items()):
+            if consumer.channel_lost or consumer.abandoned:
+                log.warning("partition given up: its channel or consumer is gone; its messages go to the next owner",
+                            partition=name)
+                del self.owned[name]
+                self._released_handled += consumer.handled
+                await consumer.lose()
+                await self._locks.drop(name)
+                lost = True
+        return lost
 
     def _abandon(self) -> None:
         for consumer in [*self.owned.values(), *self.releasing.values()]:

@@ -2,7 +2,8 @@
 
 An exclusive queue `<partition>.owner`: only one connection can declare it, and the broker deletes it the moment
 that connection goes (a killed process: at once; a silent network: after the heartbeat timeout). So a replica that
-dies frees its partitions without a word, and none is consumed by two replicas at once.
+dies frees its partitions without a word, and none is consumed by two replicas at once. The same kind of lock,
+`<queue>.feeding.owner`, lets one replica at a time give a partition up to a replica below its floor (FeedLock).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel
 
-from services.shared.partitions import lock_name
+from services.shared.partitions import feeder_name, lock_name
 
 LOCKED = (aio_pika.exceptions.ChannelClosed, aio_pika.exceptions.ChannelInvalidStateError)
 
@@ -57,6 +58,10 @@ class PartitionLocks:
                 return True
         return False
 
+    def held(self, partition: str) -> bool:
+        holder = self._holders.get(partition)
+        return holder is not None and not holder.is_closed
+
     async def drop(self, partition: str) -> None:
         """Delete the lock, so the next owner need not wait for this connection to close."""
         holder = self._holders.pop(partition, None)
@@ -66,3 +71,56 @@ class PartitionLocks:
         # closes the whole connection (504 "expected 'channel.open'", seen under load).
         with contextlib.suppress(Exception):
             await self.control.queue_delete(lock_name(partition))
+
+
+class FeedLock:
+    """Held by the one replica giving a partition up to a hungry replica (claims.py), from that decision until the
+    partition is taken, or nobody is hungry: the replicas at the rounded-up share all see the hunger, and none sees
+    the others' partition free while its messages still run, so each gave one up (4 partitions on 3 replicas: 2
+    moves for 1). The broker decides who takes it, and drops it with its holder's connection."""
+
+    def __init__(self, locks: PartitionLocks, queue: str) -> None:
+        self._locks = locks
+        self._name = feeder_name(queue)
+        self.partition: str | None = None  # the partition given up while it is held
+        self._free_for = 0  # our checks that found that partition released and still free
+        self.left_free = False  # let go at the last check with the partition still free: to be claimed back at once
+
+    async def free(self, connection: aio_pika.abc.AbstractConnection) -> bool:
+        """Whether no replica is feeding now (a look, cheaper than the partitions' while one waits on its builds)."""
+        return await self._locks.free(connection, self._name)
+
+    async def take(self, connection: aio_pika.abc.AbstractConnection, partition: str) -> bool:
+        """Hold the lock to give `partition` up; False if another replica took it first."""
+        channel = aio_pika.Channel(connection)
+        await channel.initialize()
+        try:
+            if not await self._locks.take(channel, self._name):
+                return False
+        finally:
+            with contextlib.suppress(Exception):  # the exclusive queue is the connection's, not the channel's
+                if not channel.is_closed:
+                    await channel.close()
+        self.partition, self._free_for = partition, 0
+        return True
+
+    async def feeding(self, connection: aio_pika.abc.AbstractConnection, hungry: bool, handing_over: bool,
+                      patience: int) -> bool:
+        """Whether we still feed at this check: someone is hungry, and the partition we gave up is being handed over
+        or lies free, for at most `patience` checks (a hungry replica that never claims it must not leave it unowned
+        for long: then `left_free`). Otherwise the lock is dropped: the partition was taken, and the next feeder sees
+        its taker fed."""
+        self.left_free = False
+        if self.partition is None:
+            return False
+        free = not handing_over and await self._locks.free(connection, self.partition)
+        if hungry and self._locks.held(self._name) and (handing_over or (free and self._free_for < patience)):
+            self._free_for += free
+            return True
+        self.left_free = free
+        await self.drop()
+        return False
+
+    async def drop(self) -> None:
+        self.partition = None
+        await self._locks.drop(self._name)

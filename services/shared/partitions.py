@@ -74,6 +74,11 @@ def hungry_name(queue: str) -> str:
     return f"{queue}.hungry"
 
 
+def feeder_name(queue: str) -> str:
+    """Held (its lock, `<queue>.feeding.owner`) by the one replica giving a partition up to a hungry one (claims.py)."""
+    return f"{queue}.feeding"
+
+
 def partition_arguments(settings: BusSettings) -> dict[str, Any]:
     return {**work_queue_arguments(settings), "x-single-active-consumer": True}
 
