@@ -14,11 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-from jsonpath_ng import parse as parse_jsonpath  # type: ignore[import-untyped]
 
 from services.analysis.probes import MAX_ANSWER, Target, capped, judge, measured
 from services.analysis.verdicts import Measurement, Verdict
-from services.shared.analysis_spec import Check
+from services.shared.analysis_spec import Check, compiled_jsonpath
 
 MAX_BODY = MAX_ANSWER  # the bound of every answer a probe reads (probes.capped)
 
@@ -68,7 +67,7 @@ class HttpProbe:
             return measured(check, status, Verdict.INCONCLUSIVE, f"body larger than {MAX_BODY} bytes; not read")
         value: Any
         try:
-            found = [m.value for m in parse_jsonpath(spec.jsonpath).find(json.loads(body))]
+            found = [m.value for m in compiled_jsonpath(spec.jsonpath).find(json.loads(body))]
         except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth, as unreadable
             return measured(check, status, Verdict.INCONCLUSIVE, "body is not JSON")
         if not found:
