@@ -16,6 +16,7 @@ from services.approval.delivery_readings import READINGS, DeliveryReadings
 from services.approval.delivery_views import delivery_gauges
 from services.approval.errors import json_errors
 from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.hook_body import LARGE_BODIES, LargeBodies
 from services.approval.hook_settings import HookSettings
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.identity_names import one_spelling
@@ -55,6 +56,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS], app[READINGS])])
     app[TOKENS] = load_tokens(settings)
     app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
+    app[LARGE_BODIES] = LargeBodies(hooks.large_body_reads)
     app.cleanup_ctx.insert(0, one_spelling(app[TOKENS], hooks))  # before any connection is opened
     app[OPENAPI] = build_openapi(ROUTES)
     app[HUB] = hub = StreamHub(settings.sse_ping_interval, settings.sse_max_streams,

@@ -79,6 +79,12 @@ class HookSettings(BaseSettings):
     max_body_bytes: int = Field(GITHUB_PAYLOAD_CAP, ge=64 * 1024, description=(
         "largest git webhook body read (the API's other routes keep GREENLIGHT_API_MAX_BODY_BYTES); default 25 MiB, "
         "GitHub's cap on a delivery, so any push it sends is read"))
+    small_body_bytes: int = Field(256 * 1024, ge=1024, description=(
+        "a git webhook body up to this size is read as any request's; a larger one needs one of large_body_reads "
+        "slots while it is read and handled (the body is read before its signature can be checked); default 256 KiB"))
+    large_body_reads: int = Field(4, ge=1, le=1000, description=(
+        "git webhook bodies past small_body_bytes read or held at once per API process (each up to max_body_bytes); "
+        "another is answered 503 with Retry-After; default 4 (100 MiB at the default max_body_bytes)"))
     claim_retention: Duration = Field(
         DEFAULT_RETENTION, ge=MIN_RETENTION, description=(
             "how long the claim on a delivery id, a pushed commit or a Slack press is kept (table "

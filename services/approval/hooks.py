@@ -1,5 +1,6 @@
 """Git push webhooks: GitHub, GitLab and a generic HMAC hook. Each verifies the request over the raw body
-before reading it, then hands a `Push` to the PushDesk.
+before reading it, then hands a `Push` to the PushDesk. The body is read through hook_body.py, which bounds how many
+large ones are held at once.
 
 Public routes of the route table: these callers prove themselves with a shared secret, not a bearer token.
 """
@@ -16,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
+from services.approval.hook_body import hook_body
 from services.approval.hook_claims import Claims
 from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
 from services.approval.hook_settings import HookSettings
@@ -39,20 +41,20 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
-    body = await _read(request)
-    header = request.headers.get("X-Hub-Signature-256", "")
-    signed(lambda: matches(github_signature(setting.get_secret_value(), body), header),
-           "X-Hub-Signature-256 does not match the body.")
-    kind = request.headers.get("X-GitHub-Event", "")
-    if kind == "ping":
-        return web.json_response({"results": [{"outcome": "pong"}]})
-    if kind != "push":
-        return web.json_response({"results": [{"outcome": "ignored", "reason": f"not a push: {kind[:50]}"}]})
-    push = _parse(GitHubPush, github_json(request.content_type, body))
-    repo = push.repository
-    names = (repo.clone_url, repo.git_url, repo.ssh_url, repo.html_url, repo.url)
-    return await _act(request, Push("github", _delivery(request, "X-GitHub-Delivery"), push.ref, push.after,
-                                    tuple(n for n in names if n), push.pushed_by))
+    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+        header = request.headers.get("X-Hub-Signature-256", "")
+        signed(lambda: matches(github_signature(setting.get_secret_value(), body), header),
+               "X-Hub-Signature-256 does not match the body.")
+        kind = request.headers.get("X-GitHub-Event", "")
+        if kind == "ping":
+            return web.json_response({"results": [{"outcome": "pong"}]})
+        if kind != "push":
+            return web.json_response({"results": [{"outcome": "ignored", "reason": f"not a push: {kind[:50]}"}]})
+        push = _parse(GitHubPush, github_json(request.content_type, body))
+        repo = push.repository
+        names = (repo.clone_url, repo.git_url, repo.ssh_url, repo.html_url, repo.url)
+        return await _act(request, Push("github", _delivery(request, "X-GitHub-Delivery"), push.ref, push.after,
+                                        tuple(n for n in names if n), push.pushed_by))
 
 
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
@@ -62,15 +64,15 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     setting = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
     header = request.headers.get("X-Gitlab-Token", "")
     signed(lambda: matches(setting.get_secret_value(), header), "X-Gitlab-Token is not the configured token.")
-    body = await _read(request)
-    if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
-        return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
-    push = _parse(GitLabPush, body)
-    project = push.project
-    names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
-    delivery = _delivery(request, "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID")
-    return await _act(request, Push("gitlab", delivery, push.ref, push.after,
-                                    tuple(n for n in names if n), push.user_username))
+    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+        if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
+            return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
+        push = _parse(GitLabPush, body)
+        project = push.project
+        names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
+        key = "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID"
+        return await _act(request, Push("gitlab", _delivery(request, key), push.ref, push.after,
+                                        tuple(n for n in names if n), push.user_username))
 
 
 async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
@@ -78,15 +80,15 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     (README)."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
-    body = await _read(request)
-    # verify raises BadSignature alone, whatever the header holds (tests/hooks/test_odd_signature_headers_are_401.py).
-    try:
-        verify(setting.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
-    except BadSignature as exc:
-        raise Unauthorized(f"{str(exc).capitalize()}.") from None
-    push = _parse(GenericPush, body)
-    return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,),
-                                    push.pusher))
+    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+        # verify raises BadSignature alone, whatever the header holds (test_odd_signature_headers_are_401.py).
+        try:
+            verify(setting.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
+        except BadSignature as exc:
+            raise Unauthorized(f"{str(exc).capitalize()}.") from None
+        push = _parse(GenericPush, body)
+        return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,),
+                                        push.pusher))
 
 
 def signed(check: Callable[[], bool], refusal: str) -> None:
@@ -110,11 +112,6 @@ async def _act(request: web.Request, push: Push) -> web.Response:
     except GitUnavailable as exc:  # the git server's trouble, as for POST /releases; the push claimed nothing
         raise ApiError(f"{exc}; try again shortly.", status=503, headers={"Retry-After": "10"}) from None
     return web.json_response({"results": results}, status=status)
-
-
-async def _read(request: web.Request) -> bytes:
-    """The raw body, up to the hooks' own limit (413 past it): a push payload lists every file its commits touched."""
-    return await request.clone(client_max_size=request.app[HOOK_SETTINGS].max_body_bytes).read()
 
 
 def _configured(setting: SecretStr | None, name: str) -> SecretStr:
