@@ -49,7 +49,7 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
         app[RECORDS] = records = DeliveryRecords(engine)
         levels = range(len(settings.retry_delays))
         retries = RetryQueues(app[BUS], settings.work_queue, [settings.retry_queue(n) for n in levels],
-                              settings.retry_delays)
+                              settings.retry_delays, settings.retry_after_cap)
         await retries.start()
 
         async def subscriptions() -> Sequence[Subscription]:

@@ -102,7 +102,9 @@ class NotifierConsumer:
             return
         async with self._locks.hold(event.release_id):  # parking for an outage too: the next event sees it
             try:
-                if (level := self._ahead(event, only)) is not None:
+                if only is not None and (left := self.retries.left(message.headers)) > 0:
+                    await self.retries.again(event, only, left)  # its receiver's Retry-After is not over yet
+                elif (level := self._ahead(event, only)) is not None:
                     await self.retries.park(event, only, level=level, outages=_outages(message))
                 else:
                     await self.handle(event, only)

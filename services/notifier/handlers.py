@@ -8,9 +8,9 @@ Ordered per release and subscription: an event waits (parked like a retry, no at
 an earlier event of its release is still pending for that subscriber, unless that one has not been tried for
 longer than its whole backoff (see `abandoned`).
 A receiver's answer steers its retries: `Retry-After` on a 429 or 503 parks the retry at the first backoff step at
-least that long (retry.py: on the broker, never slept here); a 410 Gone disables the subscription for good (its
-state in the database, subscription_states.py, until enabled through the API), and its retries waiting meanwhile
-are recorded failed when they come back.
+least that long, up to GREENLIGHT_NOTIFIER_RETRY_AFTER_CAP (retry.py: on the broker, never slept here); a 410 Gone
+disables the subscription for good (its state in the database, subscription_states.py, until enabled through the
+API), and its retries waiting meanwhile are recorded failed when they come back.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from services.notifier.delivery import Attempt
 from services.notifier.payloads import cloudevent_body
 from services.notifier.records import DeliveryRecords, Record, Status
 from services.notifier.retry import RetryQueues
+from services.notifier.retry_after import asked_in, said
 from services.notifier.settings import NotifierSettings
 from services.notifier.slack import slack_message
 from services.shared.db.rows import utc
@@ -62,9 +63,12 @@ class Notifier:
                      release=event.release_id)
             return
         for subscription in subscriptions:
-            if (only is not None and subscription.id != only) or subscription.disabled_at is not None:
-                continue
-            if not subscription.matches(event):  # a Slack one only for the states it has a message for
+            if (only is not None and subscription.id != only) or not subscription.matches(event):
+                continue  # a Slack one only for the states it has a message for
+            if subscription.disabled_at is not None:
+                # Its 410 may have come for this very event, the record not written (a crash, the database away):
+                # failed now, not left pending. Nothing to write otherwise.
+                await self.records.orphaned(subscription.id, event, "subscription disabled")
                 continue
             await self._deliver(subscription, event)
 
@@ -74,8 +78,13 @@ class Notifier:
             return
         blocker = await self.records.earlier_pending(subscription.id, event.release_id, event.seq)
         if blocker is not None and not self.abandoned(blocker):
-            # Wait about as long as the event ahead of it will: it is parked at its own backoff step.
-            await self.retries.park(event, subscription.id, level=max(blocker.attempts - 1, 0))
+            # Wait about as long as the event ahead of it will: it is parked at its own backoff step, or for what
+            # is left of its receiver's Retry-After (not back every second of an hour's wait).
+            level = self.retries.level_for(max(blocker.attempts - 1, 0), self._asked_left(blocker) or None)
+            await self.retries.park(event, subscription.id, level=level)
+            # Its age is what the events after it judge it by: first seen an hour ago behind a long Retry-After, it
+            # looked abandoned to the next event once the earlier one was delivered, and was overtaken.
+            await self.records.waiting(record)
             return
         if blocker is not None:
             log.warning("an earlier event of the release is still pending past its whole backoff; not waiting for "
@@ -92,9 +101,12 @@ class Notifier:
             self.outcomes.labels("delivered").inc()
             log.info("delivered", **bound)
         elif attempt.status == GONE:
+            # Disabled before it is recorded: recorded first, the database away in between lost the disabling (the
+            # event came back to a failed record) and the next event went to the gone receiver. This way round it
+            # comes back to a disabled subscription, which records it failed (`handle`).
+            await self.gone(subscription, f"{attempt.error} Gone")
             await self.records.attempted(record, Status.FAILED, f"{attempt.error}: subscription disabled")
             self.outcomes.labels("failed").inc()
-            await self.gone(subscription, f"{attempt.error} Gone")
         elif attempt.final or record.attempts >= self.retries.levels:
             # `final`: a refused address (guard.py) stays refused; retries would only repeat the refusal.
             await self.records.attempted(record, Status.FAILED, attempt.error)
@@ -104,10 +116,8 @@ class Notifier:
             # Parked before it is recorded: a crash in between sends the retry and the redelivery both,
             # and whichever comes second finds the record delivered.
             # At the receiver's Retry-After if it gave one (429, 503): the step that waits at least that long.
-            level = self.retries.level_for(record.attempts, attempt.retry_after)
-            await self.retries.park(event, subscription.id, level=level)
-            error = attempt.error if attempt.retry_after is None else \
-                f"{attempt.error}, Retry-After {attempt.retry_after:.0f} s"
+            level = await self.retries.park_for(event, subscription.id, record.attempts, attempt.retry_after)
+            error = attempt.error if attempt.retry_after is None else said(attempt.error, attempt.retry_after)
             await self.records.attempted(record, Status.PENDING, error)
             self.outcomes.labels("retried").inc()
             log.info("delivery will be retried", error=error, after=self.retries.delays[level], **bound)
@@ -118,9 +128,15 @@ class Notifier:
         and a dead-lettered retry leaves its record pending). Waiting on, a later event was parked for good:
         that subscriber heard nothing more of the release. Not waiting costs the order only: should the earlier
         retry come back after all, it is still delivered."""
-        patience = sum(self.retries.delays) + self.retries.delays[min(max(blocker.attempts - 1, 0),
-                                                                     self.retries.levels - 1)]
+        step = self.retries.delays[min(max(blocker.attempts - 1, 0), self.retries.levels - 1)]
+        # A receiver's Retry-After parks it for as long as asked (up to the cap), however many steps that takes.
+        patience = sum(self.retries.delays) + max(step, min(asked_in(blocker.last_error), self.retries.wait_cap))
         return utcnow() - utc(blocker.updated_at) > timedelta(seconds=patience)
+
+    def _asked_left(self, blocker: Record) -> float:
+        """Seconds left of the Retry-After `blocker`'s receiver asked for (0: none, or over)."""
+        asked = min(asked_in(blocker.last_error), self.retries.wait_cap)
+        return max(asked - (utcnow() - utc(blocker.updated_at)).total_seconds(), 0.0)
 
     def _body(self, subscription: Subscription, event: ReleaseEvent) -> tuple[bytes, str]:
         if subscription.format == "slack":

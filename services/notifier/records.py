@@ -76,6 +76,14 @@ class DeliveryRecords:
             )).values(status=status.value, attempts=deliveries.c.attempts + 1, last_error=error,
                       updated_at=utcnow()))
 
+    async def waiting(self, record: Record) -> None:
+        """`record` was parked behind an earlier event just now: its retry is coming (`Notifier.abandoned`)."""
+        async with self.engine.begin() as connection:
+            await connection.execute(update(deliveries).where(and_(
+                deliveries.c.subscription_id == record.subscription_id, deliveries.c.event_id == record.event_id,
+                deliveries.c.status == Status.PENDING.value,
+            )).values(updated_at=utcnow()))
+
     async def orphaned(self, subscription_id: str, event: ReleaseEvent, reason: str) -> None:
         """A pending delivery whose subscription is gone: failed, without an attempt, so nothing waits on it."""
         async with self.engine.begin() as connection:

@@ -30,7 +30,14 @@ class NotifierSettings(BaseSettings):
         [1.0, 5.0, 30.0, 120.0, 600.0], min_length=1,
         description="seconds before each retry of a failed delivery, one broker delay queue each; after the "
                     "last the delivery is recorded failed; a receiver's Retry-After (on 429, 503) picks the first "
-                    "step at least that long, the longest if none is; default 1, 5, 30, 120, 600",
+                    "step at least that long, else the longest, repeated up to retry_after_cap; default 1, 5, 30, "
+                    "120, 600",
+    )
+    retry_after_cap: float = Field(
+        3600.0, ge=0, le=86400,
+        description="the longest Retry-After (on 429, 503) honoured, in seconds: one past the longest retry step is "
+                    "waited out at that step again and again on the broker (a restart keeps it), one past this cap "
+                    "waits the cap (or the longest step, if longer); at most a day; default 3600 (1 h)",
     )
     timeout: float = Field(10.0, gt=0, description="seconds one delivery POST may take; default 10")
     rebind_interval: float = Field(

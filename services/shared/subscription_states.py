@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 from pydantic import SecretStr
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Text, and_, cast, insert, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -25,15 +25,19 @@ from services.shared.release import utcnow
 from services.shared.subscription_urls import masked_url
 from services.shared.subscriptions import (
     FOR_NOW,
+    STATE_COLUMNS,
+    STATE_FIELDS,
     EnvironmentSubscription,
     HeldByEnvironment,
     Subscription,
     SubscriptionSpec,
-    SubscriptionTable,
+    from_row,
     held_by_environment,
+    secret_stored,
     state_of,
     states,
     subscriptions,
+    with_states,
 )
 
 log = structlog.get_logger(__name__)
@@ -66,15 +70,18 @@ class SubscriptionStates:
         views = {spec.id: public_view(spec) for spec in environment}
         async with self.engine.begin() as connection:
             held = {row.id: row.environment for row in (await connection.execute(select(states))).all()}
+            both = (await connection.execute(
+                select(subscriptions.c.id).where(subscriptions.c.id.in_(list(views))))).scalars().all()
             for gone in [i for i, view in held.items() if view is not None and i not in views]:
                 await connection.execute(states.delete().where(states.c.id == gone))
             for sid, view in views.items():
                 if sid not in held:
                     await connection.execute(insert(states).values(id=sid, environment=view))
+                elif held[sid] is None and sid in both:  # the API's state (its 410, its rotation): not this one's
+                    await connection.execute(update(states).where(states.c.id == sid).values(
+                        environment=view, **dict.fromkeys(STATE_FIELDS)))
                 elif held[sid] != view:
                     await connection.execute(update(states).where(states.c.id == sid).values(environment=view))
-            both = (await connection.execute(
-                select(subscriptions.c.id).where(subscriptions.c.id.in_(list(views))))).scalars().all()
         for sid in set(both) - self._shadowed_said:
             self._shadowed_said.add(sid)
             log.error("a subscription id is set both in GREENLIGHT_NOTIFIER_SUBSCRIPTIONS and through the API: the "
@@ -84,13 +91,16 @@ class SubscriptionStates:
     async def current(self, environment: Sequence[SubscriptionSpec]) -> list[Subscription]:
         """Every subscription with its state: the environment's, then the API's whose id the environment lacks."""
         ids = [spec.id for spec in environment]
+        # One statement, so one connection and one snapshot per event: read as two (the environment's states, then
+        # the API's table), each event took two connections, and a change committed between them was half seen.
+        theirs = with_states().where(subscriptions.c.id.not_in(ids))
+        ours = select(states.c.id, cast(null(), Text).label("spec"), *STATE_COLUMNS).where(states.c.id.in_(ids))
         async with self.engine.connect() as connection:
-            found = {row.id: row._mapping for row in
-                     (await connection.execute(select(states).where(states.c.id.in_(ids)))).all()}
+            rows = (await connection.execute(union_all(ours, theirs).order_by("id"))).all()
+        found = {row.id: row._mapping for row in rows if row.spec is None}
         mine = [Subscription.model_validate({**dict(spec), "source": "environment", **_rotated(spec),
                                              **state_of(found.get(spec.id, {}))}) for spec in environment]
-        held = set(ids)
-        return [*mine, *(s for s in await SubscriptionTable(self.engine).all() if s.id not in held)]
+        return [*mine, *(from_row(row) for row in rows if row.spec is not None)]
 
     async def environments(self) -> list[tuple[str, dict[str, Any], dict[str, object]]]:
         """The environment's subscriptions as the notifier last wrote them: (id, public view, state)."""
@@ -102,17 +112,21 @@ class SubscriptionStates:
     async def disable(self, subscription_id: str, reason: str) -> bool:
         """Disabled for good (its receiver answered 410 Gone); whether this call did it, so it is said once."""
         values = {"disabled_at": utcnow(), "disabled_reason": reason[:200]}
-        async with self.engine.begin() as connection:
-            done = await connection.execute(update(states).where(and_(
-                states.c.id == subscription_id, states.c.disabled_at.is_(None))).values(**values))
-            if done.rowcount or await _has_state(connection, subscription_id):  # type: ignore[attr-defined]
-                return bool(done.rowcount)  # type: ignore[attr-defined]
-        try:
+        for _ in range(2):
             async with self.engine.begin() as connection:
-                await connection.execute(insert(states).values(id=subscription_id, **values))
-        except IntegrityError:
-            return False  # another replica's disabling (or a rotation) came first: try no more
-        return True
+                done = await connection.execute(update(states).where(and_(
+                    states.c.id == subscription_id, states.c.disabled_at.is_(None))).values(**values))
+                if done.rowcount or await _has_state(connection, subscription_id):  # type: ignore[attr-defined]
+                    return bool(done.rowcount)  # type: ignore[attr-defined]
+            try:
+                async with self.engine.begin() as connection:
+                    await connection.execute(insert(states).values(id=subscription_id, **values))
+            except IntegrityError:
+                # A row written meanwhile: another replica's disabling, or a rotation's, which is disabled still
+                # (taken for a disabling, the subscription stayed enabled). The update above tells which.
+                continue
+            return True
+        return False
 
     async def enable(self, subscription_id: str) -> None:
         """Delivered to again from the next event (a receiver that answered 410 and is back)."""
@@ -139,7 +153,7 @@ class SubscriptionStates:
                         spec=json.dumps(raw)))
                     if not swapped.rowcount:  # type: ignore[attr-defined]
                         continue  # rotated meanwhile: read it again
-                    previous = {"previous_secret": replaced if grace > timedelta(0) else None,
+                    previous = {"previous_secret": secret_stored(replaced) if grace > timedelta(0) else None,
                                 "previous_secret_until": utcnow() + grace if grace > timedelta(0) else None}
                     if not (await connection.execute(update(states).where(
                             states.c.id == subscription_id).values(**previous))).rowcount:  # type: ignore[attr-defined]

@@ -8,12 +8,13 @@ database (subscription_states.py), and the API refuses one of them (`HeldByEnvir
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import Row, Select, and_, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -95,6 +96,8 @@ class Subscription(SubscriptionSpec):
 FOR_NOW = datetime.max.replace(tzinfo=UTC)  # an environment's previous secret signs until it is taken out
 subscriptions = schema.greenlight_subscriptions
 states = schema.greenlight_subscription_states
+STATE_FIELDS = ("disabled_at", "disabled_reason", "previous_secret", "previous_secret_until")
+STATE_COLUMNS = tuple(states.c[name] for name in STATE_FIELDS)
 
 
 class SubscriptionExists(ValueError):
@@ -132,21 +135,48 @@ class SubscriptionTable:
 
     async def all(self) -> list[Subscription]:
         """The API's subscriptions, each with its state."""
-        query = select(subscriptions.c.spec, states).select_from(
-            subscriptions.outerjoin(states, states.c.id == subscriptions.c.id)).order_by(subscriptions.c.id)
         async with self.engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        # Read back as `add` wrote it (json.dumps) and the API parsed it (json.loads): pydantic's own JSON parser
-        # refuses a lone surrogate (`\ud800`) in a secret, and one such row failed every read, every delivery.
-        return [Subscription.model_validate({**json.loads(row.spec), **state_of(row._mapping)}) for row in rows]
+            rows = (await connection.execute(with_states().order_by(subscriptions.c.id))).all()
+        return [from_row(row) for row in rows]
+
+
+def with_states() -> Select[Any]:
+    """The API's subscriptions, each row its spec (`spec`) and its state's columns."""
+    return select(subscriptions.c.id, subscriptions.c.spec, *STATE_COLUMNS).select_from(
+        subscriptions.outerjoin(states, states.c.id == subscriptions.c.id))
+
+
+def from_row(row: Row[Any]) -> Subscription:
+    """A row of `with_states` as a Subscription."""
+    # Read back as `add` wrote it (json.dumps) and the API parsed it (json.loads): pydantic's own JSON parser
+    # refuses a lone surrogate (`\ud800`) in a secret, and one such row failed every read, every delivery.
+    return Subscription.model_validate({**json.loads(row.spec), **state_of(row._mapping)})
 
 
 def state_of(row: object) -> dict[str, object]:
     """A state row's fields as `Subscription` takes them (none for a subscription without one)."""
     found = dict(row)  # type: ignore[call-overload]
-    picked = {key: found.get(key) for key in ("disabled_at", "disabled_reason", "previous_secret",
-                                              "previous_secret_until") if found.get(key) is not None}
+    picked = {key: found.get(key) for key in STATE_FIELDS if found.get(key) is not None}
+    if isinstance(previous := picked.get("previous_secret"), str):
+        picked["previous_secret"] = secret_read(previous)
     return {key: utc(value) if isinstance(value, datetime) else value for key, value in picked.items()}
+
+
+def secret_stored(secret: str) -> str:
+    """A replaced secret as the state row keeps it: a JSON string, all ASCII, as the spec keeps the current one.
+    Kept as given, a secret with a NUL (PostgreSQL's text refuses it) or a lone surrogate (no UTF-8 form; stored
+    before the API refused them) could not be rotated: a 500, and its logged traceback held the secret."""
+    return json.dumps(secret)
+
+
+def secret_read(stored: str) -> str:
+    """`secret_stored` undone. A row the first rotations wrote as given is read as it is, unless that secret was itself
+    a JSON string, quotes included (read unquoted then: a second `v1=` that misses, until that grace ends)."""
+    if len(stored) > 1 and stored[0] == stored[-1] == '"':
+        with contextlib.suppress(ValueError):
+            if isinstance(decoded := json.loads(stored), str):
+                return decoded
+    return stored
 
 
 async def held_by_environment(connection: AsyncConnection, subscription_id: str) -> bool:
