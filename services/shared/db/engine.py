@@ -41,11 +41,13 @@ def open_engine(settings: DatabaseSettings) -> AsyncEngine:
 
 
 def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
+    # hide_parameters on every engine: an error's message (logged with its traceback) lists the statement's
+    # parameters, and some carry secrets (a subscription's, a rotated one): it printed them in clear.
     url = make_url(settings.url.get_secret_value())
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         tune_sqlite(engine.sync_engine)
         return engine
     connect_args: dict[str, Any] = {}
@@ -55,7 +57,8 @@ def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
         connect_args = {"timeout": settings.connect_timeout, "command_timeout": settings.statement_timeout or None,
                         "server_settings": {"application_name": "greenlight", "jit": "off"}}
     # No pre-ping: it costs a round trip per checkout; a connection the server dropped fails one request.
-    return create_async_engine(url, pool_size=settings.pool_size, pool_recycle=3600, connect_args=connect_args)
+    return create_async_engine(url, pool_size=settings.pool_size, pool_recycle=3600, connect_args=connect_args,
+                               hide_parameters=True)
 
 
 def tune_sqlite(engine: sa.Engine) -> None:

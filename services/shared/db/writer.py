@@ -51,7 +51,7 @@ class _Runner:
             # One more for the event loop's own thread (`run(small=True)`), and room: past its size the pool closes a
             # connection at random, even one a thread keeps.
             self._sync = sa.create_engine(engine.url.set(drivername="sqlite"), poolclass=sa.pool.SingletonThreadPool,
-                                          pool_size=threads + 4,
+                                          pool_size=threads + 4, hide_parameters=True,  # engine.py: secrets
                                           connect_args={"timeout": 30, "check_same_thread": False})
             tune_sqlite(self._sync)
         self._small_writes = 0
