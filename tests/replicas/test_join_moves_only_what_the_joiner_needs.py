@@ -14,54 +14,19 @@ import contextlib
 
 import pytest
 
-from services.shared.claims import PATIENT_CHECKS, PartitionClaims
+from services.shared.claims import PartitionClaims
 from services.shared.settings import BusSettings
 from tests.replicas.claimers import Runs, replica
+from tests.replicas.rebalancing import count_claims, settle
 
 PARTITIONS = 8  # compose.yaml's and k8s/'s GREENLIGHT_PARTITIONS
-
-
-def balanced(replicas: list[PartitionClaims]) -> bool:
-    counts = [len(claims.owned) for claims in replicas]
-    held = {name for claims in replicas for name in claims.owned}
-    return len(held) == PARTITIONS == sum(counts) and max(counts) - min(counts) <= 1
-
-
-async def a_round(replicas: list[PartitionClaims]) -> None:
-    """The replicas that were there check twice each, then the newest once (it is slow to get round to it)."""
-    for claims in replicas[:-1]:
-        await claims.check()
-        await claims.check()
-    await replicas[-1].check()
-    for claims in replicas:  # what was given up is released (nothing in flight here)
-        await claims.drained()
-
-
-async def settle(replicas: list[PartitionClaims]) -> None:
-    """Rounds until the shares are balanced, then two patient rounds more (a late move would show)."""
-    for _ in range(20):
-        if balanced(replicas):
-            break
-        await a_round(replicas)
-    for _ in range(2 * PATIENT_CHECKS):
-        await a_round(replicas)
-    assert balanced(replicas), [sorted(claims.owned) for claims in replicas]
 
 
 async def test_each_join_moves_only_what_the_joiner_needs(bus_settings: BusSettings,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     # No check of their own (a long interval): the test runs each replica's checks.
     settings = bus_settings.model_copy(update={"partitions": PARTITIONS, "partition_check_interval": 3600.0})
-    claimed: list[str] = []
-    claim = PartitionClaims._claim
-
-    async def counting(self: PartitionClaims, name: str) -> bool:
-        taken = await claim(self, name)
-        if taken:
-            claimed.append(name)
-        return taken
-
-    monkeypatch.setattr(PartitionClaims, "_claim", counting)
+    claimed = count_claims(monkeypatch)
     runs = Runs()
     runs.go.set()
     moves: list[int] = []
