@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
+from services.cli.admin_routes import AdminRoutes
 from services.cli.errors import JSON, ApiError, bearer_token, unreachable
 from services.shared.redact import redact_url
 
@@ -22,7 +23,7 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class GreenlightClient:
+class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: admin_routes.py
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, *, timeout: float = 15.0,
                  transport: httpx.BaseTransport | None = None, token_source: str = "GREENLIGHT_TOKEN") -> None:
         self.url = url.rstrip("/")

@@ -1,4 +1,5 @@
-"""`greenlight`: the command line. Wiring only; the work is in client, reads, watch, views, stack and up."""
+"""`greenlight`: the command line. Wiring only; the work is in client, reads, decisions, subscriptions, delivery,
+watch, views, stack and up."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Annotated
 
 import typer
 
-from services.cli import reads, render, views
+from services.cli import decisions, reads, render
 from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL
+from services.cli.delivery import delivery
 from services.cli.demo import demo
-from services.cli.options import TYPER, AppArg, Output, OutputOpt, ReleaseId, Token, Url, api, fail
+from services.cli.options import TYPER, Output, OutputOpt, ReleaseId, Token, Url, api, fail
 from services.cli.repo import NotARepository, local_repository
 from services.cli.safe import clean
 from services.cli.stack import StackError, child_specs, environment, select
+from services.cli.subscriptions import subscriptions_app
 from services.cli.up import run_stack
 from services.cli.watch import UNFOLLOWED, watch_to_the_end
 
@@ -28,9 +31,10 @@ release_app.command("show")(reads.show)
 app.command("status")(reads.status)
 app.command("history")(reads.history)
 app.command("whoami")(reads.whoami)
-
-Comment = Annotated[str | None, typer.Option("--comment", "-m", metavar="TEXT", show_default=False,
-                                             help="why; kept in the audit trail")]
+for decision in (decisions.approve, decisions.reject, decisions.abort, decisions.rollback):
+    app.command()(decision)
+app.add_typer(subscriptions_app, name="subscriptions")
+app.command("delivery")(delivery)
 
 
 @release_app.command("create")
@@ -70,57 +74,6 @@ def create(
             return
         code = watch_to_the_end(client, release["id"])
     raise typer.Exit(code)
-
-
-def decide(decision: str, release_id: str, comment: str | None, url: str, token: str | None) -> None:
-    with api(url, token) as client:
-        release = client.decide(release_id, decision, comment)
-    render.note(f"release {clean(release['id'])} of {clean(release['app'])} is now {clean(release['state'])}",
-                "bold")
-    if release.get("approval") and release["state"] == "awaiting_approval":
-        render.note(f"approvals: {views.approvals(release['approval'])}", "dim")
-
-
-@app.command()
-def approve(release_id: ReleaseId, comment: Comment = None, url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """Approve a release that awaits approval: its colour goes live."""
-    decide("approve", release_id, comment, url, token)
-
-
-@app.command()
-def reject(release_id: ReleaseId, comment: Comment = None, url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """Reject a release that awaits approval: live traffic stays where it is."""
-    decide("reject", release_id, comment, url, token)
-
-
-@app.command()
-def abort(release_id: ReleaseId,
-          reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="why, for the record")],
-          url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """End an in-flight release: work stops at its next safe point and the app is free again."""
-    with api(url, token) as client:
-        release = client.abort(release_id, reason)
-    render.note(f"release {release['id']} of {release['app']} is {release['state']}: "
-                f"{(release.get('error') or {}).get('reason', reason)}", "bold")
-
-
-@app.command()
-def rollback(app_name: AppArg,
-             reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="why, for the record")],
-             to: Annotated[str | None, typer.Option("--to", metavar="RELEASE", help=(
-                 "roll back to this earlier release: its image is redeployed (no build), checked and switched "
-                 "as a release of its own"))] = None,
-             url: Url = DEFAULT_URL, token: Token = None) -> None:
-    """Put the previous colour of APP back live, or (--to) any earlier release."""
-    with api(url, token) as client:
-        release = client.rollback(app_name, reason, to)
-    rid = clean(release["id"])
-    if to is not None:
-        render.note(f"rolling {clean(release['app'])} back to release {clean(to)}: release {rid} restores it",
-                    "bold")
-    else:
-        render.note(f"rolling back {clean(release['app'])}: release {rid} is {clean(release['state'])}", "bold")
-    render.note(f"follow it with: greenlight watch {rid}", "dim")
 
 
 @app.command()

@@ -3,35 +3,17 @@ a wrong token, a missing role and an app's status read as the CLI promises."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
-from services.approval.app import create_app
-from services.approval.policy_rearm import TIMER_REARM
-from services.approval.settings import ApprovalSettings
-from services.shared.settings import BusSettings
 from tests.cli.conftest import greenlight
+from tests.cli.real_api import RealApi, served_api  # noqa: F401 - the real_api fixture
 
 
 @pytest.fixture
-async def api_url(bus_settings: BusSettings) -> AsyncIterator[str]:
-    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))
-    runner = web.AppRunner(app, shutdown_timeout=5.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        # The service logs the end of its background re-arm to whatever sys.stdout is then: while a command
-        # runs, that is the CliRunner's capture, and `-o json` would read a log line ahead of the JSON.
-        async with asyncio.timeout(30):
-            await app[TIMER_REARM].done.wait()
-        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    finally:
-        await runner.cleanup()
+def api_url(real_api: RealApi) -> str:
+    return real_api.url
 
 
 async def test_the_cli_reads_the_real_api(api_url: str) -> None:

@@ -1,0 +1,115 @@
+"""`greenlight subscriptions list|add|remove|rotate-secret|enable`: the notifier's subscriptions (admin role).
+
+Secrets are never taken on the command line (secret_input.py) and never printed, but for one generated here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import click
+import typer
+
+from services.cli import render, subscription_views
+from services.cli.client import DEFAULT_URL
+from services.cli.options import TYPER, Output, OutputOpt, Token, Url, api, fail
+from services.cli.safe import clean
+from services.cli.secret_input import SecretStdin, secret_of, show_once
+
+subscriptions_app = typer.Typer(help="Who hears of which release events, where (admin).", **TYPER)  # type: ignore[arg-type]
+SubscriptionId = Annotated[str, typer.Argument(metavar="ID", show_default=False,
+                                               help="subscription id, as `subscriptions list` shows it")]
+
+
+class Format(StrEnum):
+    CLOUDEVENTS = "cloudevents"
+    SLACK = "slack"
+
+
+@subscriptions_app.command("list")
+def list_subscriptions(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Every subscription: where it delivers (URL masked), what it hears of, whether it is disabled and why."""
+    with api(url, token) as client:
+        answer = client.list_subscriptions()
+    if output is Output.JSON:
+        return render.as_json(answer)
+    subscription_views.subscription_list(answer.get("items") or [])
+
+
+@subscriptions_app.command("add")
+def add(
+    subscription_id: SubscriptionId,
+    receiver: Annotated[str, typer.Argument(metavar="RECEIVER", show_default=False,
+                                            help="the URL deliveries are POSTed to (http or https)")],
+    apps: Annotated[list[str] | None, typer.Option("--app", metavar="APP", show_default=False, help=(
+        "only this app's releases; repeat for more; default every app"))] = None,
+    states: Annotated[list[str] | None, typer.Option("--state", metavar="STATE", show_default=False, help=(
+        "only releases reaching this state; repeat for more; default every notified state"))] = None,
+    body_format: Annotated[Format, typer.Option("--format", help="body of each delivery")] = Format.CLOUDEVENTS,
+    secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Subscribe RECEIVER to release events, signed with a secret read from stdin or generated (then shown once).
+
+    With -o json a generated secret is added to the API's answer as `secret`."""
+    secret, generated = secret_of(secret_stdin)
+    body = {"id": subscription_id, "url": receiver, "secret": secret, "apps": apps or [], "states": states or [],
+            "format": body_format.value}
+    with api(url, token) as client:
+        answer = client.add_subscription(body)
+    if output is not Output.JSON:
+        render.note(f"subscription {clean(answer['id'])} added: {subscription_views.summary(answer)}", "bold")
+    show_once(answer, secret, generated, output)
+
+
+@subscriptions_app.command("remove")
+def remove(subscription_id: SubscriptionId,
+           yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+           output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Remove a subscription: its receiver hears of no release after this."""
+    if not yes:
+        try:
+            sure = click.confirm(f"Remove subscription {clean(subscription_id)}? Its receiver hears of no release "
+                                 "after this", default=False, err=True)
+        except click.exceptions.Abort:  # no answer (stdin closed, Ctrl-C): end the question's line first
+            render.err().print()
+            sure = False
+        if not sure:
+            fail("not removed: answer y, or pass --yes")
+    with api(url, token) as client:
+        answer = client.remove_subscription(subscription_id)
+    if output is Output.JSON:
+        return render.as_json(answer)
+    render.note(f"subscription {clean(answer['id'])} removed: {subscription_views.summary(answer)}", "bold")
+
+
+@subscriptions_app.command("rotate-secret")
+def rotate_secret(
+    subscription_id: SubscriptionId,
+    grace: Annotated[int | None, typer.Option("--grace", min=0, max=604_800, metavar="SECONDS", show_default=False,
+                                              help="how long the old secret still signs too (0: stop now); "
+                                                   "default the API's, 86400 (a day)")] = None,
+    secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Give a subscription a new secret; the old one signs beside it until the grace period ends.
+
+    With -o json a generated secret is added to the API's answer as `secret`."""
+    secret, generated = secret_of(secret_stdin)
+    with api(url, token) as client:
+        answer = client.rotate_secret(subscription_id, secret, grace)
+    if output is not Output.JSON:
+        render.note(f"secret of {clean(answer['id'])} rotated; {subscription_views.grace(answer)}", "bold")
+    show_once(answer, secret, generated, output)
+
+
+@subscriptions_app.command("enable")
+def enable(subscription_id: SubscriptionId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
+           token: Token = None) -> None:
+    """Deliver to a subscription again after its receiver's 410 Gone disabled it, from the next event on."""
+    with api(url, token) as client:
+        answer = client.enable_subscription(subscription_id)
+    if output is Output.JSON:
+        return render.as_json(answer)
+    render.note(f"subscription {clean(answer['id'])} enabled: delivered to from the next event", "bold")
