@@ -4,7 +4,9 @@ A window's releases are folded one by one into small summaries as their events s
 keys read), at most `MAX_RELEASES` of them: a window holding more starts later, and the answer's `since` says
 where. Its changes' earlier history is read by (app, commit) (index `events_by_app_commit`), not whole: when
 each first went live before the window, and the commit time a build recorded for a commit the window's releases did
-not build themselves.
+not build themselves (with the range it shipped, `built`'s `shipped`). The look back is by each release's own
+commit: a commit a release shipped beside its own is known live before the window only as some release's commit
+(shipped before only inside another's range, then taken off by a rollback and shipped again, it counts again).
 """
 
 from __future__ import annotations

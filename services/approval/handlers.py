@@ -89,6 +89,9 @@ class ReleaseDesk:
         event = first_event(release, actor=caller.name)
         if ask.from_release is not None:
             details = {**details, "from_release": ask.from_release}
+        elif release.image is None and (live := await self.store.live(release.app)) is not None:
+            # Where the builder cuts what this release ships (DORA's lead time counts each commit of it).
+            details = {**details, "live_commit": live.commit}
         if details:
             event = event.model_copy(update={"details": {**event.details, **details}})
         await self.publish(event, caller)

@@ -7,12 +7,15 @@ Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the
   again, nothing new).
 - deployment frequency: deployments per day of the window.
 - lead time for changes: a change (an app's commit) from being committed (the committer date the builder
-  records on `built`; a rebase or cherry-pick keeps an older author date) to its FIRST time live, median. The
-  same commit live again (rebuilt, re-released, promoted) is a deployment but not another change. A release
-  promoted from an earlier one (`from_release`) runs that release's build of the commit, whose record gives the
-  time; a release of a given image (`image:`) has no commit of its own (its `commit` only gave greenlight.yaml):
-  no lead time, and it does not make that commit live. A commit time after that `live` (set ahead at will) is
-  unknown: no change has a negative lead time.
+  records on `built`; a rebase or cherry-pick keeps an older author date) to its FIRST time live, median. A
+  deployment's changes are every commit it ships: reachable from its commit and not from the one live when it
+  was requested (`built`'s `shipped`, at most the builder's `shipped_commits`, the newest; its own commit alone
+  when that range could not be told, and for a build logged before the builder recorded ranges). The same
+  commit live again (rebuilt, re-released, promoted, shipped again after a rollback) is a deployment but not
+  another change. A release promoted from an earlier one (`from_release`) runs that release's build of the
+  commit, whose record gives the times and the range; a release of a given image (`image:`) has no commit of
+  its own (its `commit` only gave greenlight.yaml): no lead time, and it does not make that commit live. A
+  commit time after that `live` (set ahead at will) is unknown: no change has a negative lead time.
 - change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
   within `failure_window` of going live, before it was superseded: `rolled_back` (asked for, or by its post
   checks), or replaced by a rollback to an earlier release (the release that was live when that one was staged,
@@ -31,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.shared.dora_history import Summary, summarise
+from services.shared.dora_history import Summary, changes_of, recorded, summarise
 from services.shared.events import ReleaseEvent
 
 DEFAULT_FAILURE_WINDOW = timedelta(days=7)
@@ -43,7 +46,7 @@ class Deployment:
     app: str
     release_id: str
     live_at: datetime
-    lead_seconds: float | None  # only for a change's first time live, its commit time known
+    lead_seconds: tuple[float, ...]  # one per change it made live for the first time, its commit time known
     rolled_back_at: datetime | None  # only within the failure window
 
 
@@ -79,26 +82,26 @@ def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, 
 def report(summaries: Sequence[Summary], since: datetime, until: datetime, failure_window: timedelta,
            live_before: Mapping[Change, datetime]) -> DeliveryReport:
     restored: dict[str, tuple[datetime, str]] = {}  # release id -> when a rollback to a release replaced it, which
-    committed: dict[str, datetime] = {}  # commit -> its time, whichever build of it recorded it
+    committed, ranges = recorded(summaries)
     first_live = dict(live_before)
     for s in summaries:
         if s.live_at is not None and s.restores and s.replaces is not None:
             restored[s.replaces] = min((s.live_at, s.release_id), restored.get(s.replaces, (s.live_at, s.release_id)))
-        if s.commit is not None and s.commit_time is not None:
-            committed.setdefault(s.commit, s.commit_time)
-        if s.live_at is not None and s.commit is not None:
-            change = (s.app, s.commit)
-            first_live[change] = min(s.live_at, first_live.get(change, s.live_at))
+        if (live_at := s.live_at) is not None:
+            for commit in changes_of(s, ranges):
+                first_live[(s.app, commit)] = min(live_at, first_live.get((s.app, commit), live_at))
     deployments, measured = [], set()
     for s in sorted(summaries, key=lambda s: (s.live_at or until, s.release_id)):  # a tie: one of them, always
         if s.live_at is None or s.restores or not since <= s.live_at < until:
             continue
-        lead = None
-        if s.commit is not None and (s.app, s.commit) not in measured and first_live[(s.app, s.commit)] == s.live_at:
-            measured.add((s.app, s.commit))
-            at = committed.get(s.commit)
-            lead = (s.live_at - at).total_seconds() if at is not None and at <= s.live_at else None
-        deployments.append(Deployment(s.app, s.release_id, s.live_at, lead,
+        leads = []
+        for commit in changes_of(s, ranges):
+            if (s.app, commit) not in measured and first_live[(s.app, commit)] == s.live_at:
+                measured.add((s.app, commit))
+                at = committed.get(commit)
+                if at is not None and at <= s.live_at:
+                    leads.append((s.live_at - at).total_seconds())
+        deployments.append(Deployment(s.app, s.release_id, s.live_at, tuple(leads),
                                       _ended(s, restored.get(s.release_id), failure_window)))
     days = max((until - since).total_seconds() / 86400, 1e-9)
     by_app: dict[str, list[Deployment]] = {}
@@ -122,7 +125,7 @@ def _ended(s: Summary, replaced: tuple[datetime, str] | None, failure_window: ti
 
 
 def keys(deployments: Sequence[Deployment], days: float) -> Keys:
-    leads = [d.lead_seconds for d in deployments if d.lead_seconds is not None]
+    leads = [lead for d in deployments for lead in d.lead_seconds]
     restores = [(d.rolled_back_at - d.live_at).total_seconds() for d in deployments if d.rolled_back_at]
     return Keys(
         deployments=len(deployments), deployment_frequency_per_day=len(deployments) / days,

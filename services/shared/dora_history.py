@@ -5,7 +5,7 @@ A store with a long history folds each release into a `Summary` as its events ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -57,6 +57,9 @@ class Summary:
     superseded: bool
     superseded_by: str | None
     commit_time: datetime | None  # when its commit was committed, as its own build recorded it
+    # The commits its own build recorded as shipped (since the commit live when it was requested), each with its
+    # committer date, its own commit first; None for a build that recorded no range (logged before, or none).
+    shipped: tuple[tuple[str, datetime | None], ...] | None = None
 
 
 def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary | None:
@@ -81,7 +84,33 @@ def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary 
         replaces=live.release.previous_release if live is not None and restores else None,
         rolled_back_at=rolled_back, superseded=superseded is not None,
         superseded_by=None if superseded is None else superseded.details.get("superseded_by"),
-        commit_time=None if given_image else _commit_time(ordered, latest.commit))
+        commit_time=None if given_image else _commit_time(ordered, latest.commit),
+        shipped=None if given_image else _shipped(ordered))
+
+
+def recorded(summaries: Sequence[Summary]) -> tuple[dict[str, datetime], dict[str, tuple[str, ...]]]:
+    """Each commit's time, whichever build recorded it; each built commit's range, as a build of it recorded it,
+    for a release that built nothing (a promotion runs its source's build: the read looks that one up)."""
+    committed: dict[str, datetime] = {}
+    ranges: dict[str, tuple[str, ...]] = {}
+    for s in summaries:
+        if s.commit is not None and s.commit_time is not None:
+            committed.setdefault(s.commit, s.commit_time)
+        if s.commit is not None and s.shipped is not None:
+            ranges.setdefault(s.commit, tuple(sha for sha, _ in s.shipped))
+            for sha, at in s.shipped:
+                if at is not None:
+                    committed.setdefault(sha, at)
+    return committed, ranges
+
+
+def changes_of(s: Summary, ranges: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The commits a release made live: its own build's range, else its commit's first build's, else its commit."""
+    if s.commit is None:
+        return ()
+    if s.shipped is not None:
+        return tuple(sha for sha, _ in s.shipped)
+    return ranges.get(s.commit, (s.commit,))
 
 
 def _commit_time(events: Sequence[ReleaseEvent | EventFacts], commit: str) -> datetime | None:
@@ -91,6 +120,15 @@ def _commit_time(events: Sequence[ReleaseEvent | EventFacts], commit: str) -> da
                 # `committed` since the builder records it; an event logged before has the author's `time` only.
                 return _time(entry.get("committed", entry.get("time")))
     return None
+
+
+def _shipped(events: Sequence[ReleaseEvent | EventFacts]) -> tuple[tuple[str, datetime | None], ...] | None:
+    built = next((e for e in events if e.state == S.BUILT), None)
+    shipped = built.details.get("shipped") if built is not None else None
+    if not isinstance(shipped, dict) or not isinstance(shipped.get("commits"), list):
+        return None
+    return tuple((str(entry[0]), _time(entry[1])) for entry in shipped["commits"]
+                 if isinstance(entry, list | tuple) and len(entry) == 2)
 
 
 def _utc(at: datetime) -> datetime:
