@@ -1,7 +1,9 @@
 """How the builder runs git on a fetched repository (source.py): as a stranger's code.
 
 Nothing the repository configures may run, a repository that outgrows the limit is stopped while git is still at
-it, and git's own words, which may quote whatever a remote sent, go to the log, not to the release.
+it, and git's own words, which may quote whatever a remote sent, go to the log, not to the release. git is killed
+with everything it started: a transport child (`git remote-http`) left alive held git's pipes open, and waiting for
+them waited on the server, past every timeout.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import structlog
 
 from services.builder.checkouts import SourceError, directory_size
 from services.shared.git_target import classify
+from services.shared.process_tree import kill_tree
 from services.shared.sources import GitUnavailable, git_env, git_unavailable
 
 log = structlog.get_logger(__name__)
@@ -50,7 +53,7 @@ class GitRunner:
             out, err = await process.communicate()
         finally:
             if process.returncode is None:
-                process.kill()
+                kill_tree(process)
                 await process.wait()
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
@@ -101,12 +104,31 @@ class GitRunner:
             await process.wait()
         return total
 
+    async def _commit_bytes(self, workdir: Path, limit: int) -> int:
+        """The commits' sizes as their objects' headers give them (nothing inflated), summed as git lists them; git
+        stopped past `limit`. Streamed: the head's tree may list millions of objects."""
+        process = await asyncio.create_subprocess_exec(
+            self.binary, *_SAFE_CONFIG, "cat-file", "--batch-all-objects", "--unordered",
+            "--batch-check=%(objecttype) %(objectsize)", cwd=workdir, env=git_env(),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        assert process.stdout is not None
+        total = 0
+        try:
+            while total <= limit and (line := await process.stdout.readline()):
+                kind, _, size = line.partition(b" ")
+                total += int(size) if kind == b"commit" else 0
+        finally:
+            if process.returncode is None:
+                kill_tree(process)
+            await process.wait()
+        return total
+
     async def _watch_size(self, workdir: Path, process: asyncio.subprocess.Process) -> None:
         while True:
             await asyncio.sleep(0.5)
             size = await asyncio.to_thread(directory_size, workdir)
             if size > self.max_bytes:
-                process.kill()
+                kill_tree(process)
                 raise SourceError(f"repository is larger than the {self.max_bytes} byte limit")
 
 

@@ -21,6 +21,7 @@ from services.builder.lint_policy import judge
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.retention import Built, ImageRetention
 from services.builder.settings import BuilderSettings
+from services.builder.shipped import ShipsHistory
 from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
@@ -35,6 +36,7 @@ from services.shared.sources import UnsafeSource
 log = structlog.get_logger(__name__)
 # podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
 BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
+FULL_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 class BuildHandler:
@@ -84,7 +86,7 @@ class BuildHandler:
                                     interval=self.settings.progress_interval,
                                     secrets=self._secrets)
         async with self.locks.hold(release.id):
-            outcome = await self._produce(release, progress)
+            outcome = await self._produce(release, progress, _live_commit(event))
         await progress.flush()
         self.outcomes.labels("failed" if outcome.error else "reused" if outcome.reused else "built").inc()
         await bus.publish(outcome.event(building))
@@ -92,7 +94,7 @@ class BuildHandler:
             # After `built`, never before it; bounded, and it never raises: the build stands whatever happens.
             await self.retention.prune(release.app, Built(outcome.image, outcome.image_id))
 
-    async def _produce(self, release: Release, progress: ProgressReporter) -> Outcome:
+    async def _produce(self, release: Release, progress: ProgressReporter, live_commit: str | None) -> Outcome:
         if release.digest is not None and release.spec is not None:
             return prebuilt(release, release.spec)
         try:
@@ -105,8 +107,16 @@ class BuildHandler:
                 outcome = await self._from_checkout(release, checkout, progress)
                 if outcome.error is not None:
                     return outcome
+                # The approver's list first: read after `shipped` deepened the clone it would grow from the head
+                # alone to 50 commits of history, each event and each delivery reading with it.
                 commits = await self.source.commits(checkout)
-                return dataclasses.replace(outcome, commits=tuple(commits))
+                shipped = None
+                if isinstance(self.source, ShipsHistory):
+                    shipped = await self.source.shipped(
+                        checkout, release.repository, release.commit, live_commit,
+                        limit=self.settings.shipped_commits, timeout=self.settings.history_timeout)
+                return dataclasses.replace(outcome, commits=tuple(commits),
+                                           shipped=shipped.details() if shipped is not None else None)
         except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
 
@@ -196,3 +206,8 @@ class BuildHandler:
         log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
         return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest)
 
+
+def _live_commit(event: ReleaseEvent) -> str | None:
+    """The commit live when the release was requested (the API's `live_commit`), if it is one: it goes to git."""
+    live = event.details.get("live_commit")
+    return live if isinstance(live, str) and FULL_SHA.match(live) else None

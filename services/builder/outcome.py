@@ -30,6 +30,7 @@ class Outcome:
     note: str | None = None
     error: ReleaseError | None = None
     commits: tuple[dict[str, Any], ...] = ()  # services/builder/commits.py
+    shipped: dict[str, Any] | None = None  # services/builder/shipped.py
     lint_details: dict[str, Any] = field(default_factory=dict)  # the policy applied, what it set aside
 
     def event(self, building: ReleaseEvent) -> ReleaseEvent:
@@ -42,6 +43,8 @@ class Outcome:
             return building.next(S.FAILED, actor=ACTOR, details=details, error=self.error, **changes)
         details.update(image=self.image, image_id=self.image_id, reused=self.reused, build_key=self.build_key,
                        commits=list(self.commits))
+        if self.shipped is not None:
+            details["shipped"] = self.shipped
         if self.note:
             details["note"] = self.note
         if self.digest is not None:

@@ -41,6 +41,13 @@ class BuilderSettings(RegistryAccess):
     )
     git_binary: str = Field("git", description="git executable")
     clone_timeout: float = Field(120.0, gt=0, description="seconds a clone may take (default 120)")
+    shipped_commits: int = Field(200, ge=1, le=1000, description=(
+        "most commits a release's `built` records as shipped (since the commit live when it was requested; its "
+        "lead time counts each), default 200: the newest kept past it; the history is fetched this many "
+        "generations deep, commits only. 1,000 at most (about 75 kB of event)"))
+    history_timeout: float = Field(20.0, gt=0, description=(
+        "seconds fetching that history may take after the build (default 20); past it, or on any failure, the "
+        "release's own commit alone is recorded, and the build stands"))
     max_repo_bytes: int = Field(
         512 * 1024 * 1024, gt=0, description="largest checkout (objects + work tree), bytes (default 512 MiB)"
     )

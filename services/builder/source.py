@@ -15,6 +15,7 @@ import structlog
 from services.builder.checkouts import WORKDIR_PREFIX, SourceError, directory_size
 from services.builder.commits import recent_commits
 from services.builder.git_runner import GitRunner, commit_time
+from services.builder.shipped import Shipped, read_shipped
 from services.shared.git_target import GitTarget, pin
 from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
 from services.shared.sources import GitUnavailable, git_unavailable, local_path
@@ -56,6 +57,11 @@ class GitCli(GitRunner):
 
     async def commit_time(self, checkout: Path) -> int | None:
         return await commit_time(self.binary, checkout)
+
+    async def shipped(self, checkout: Path, repository: str, commit: str, since: str | None, *,
+                      limit: int, timeout: float) -> Shipped | None:
+        return await read_shipped(self, checkout, commit, since, lambda: self._pin(repository),
+                                  limit=limit, timeout=timeout)
 
     async def _fetch(self, repository: str, commit: str, workdir: Path) -> str:
         """Fetch (or borrow) the commit's objects; returns what to check out."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import structlog
 
 from services.shared.git_target import GitTarget, SourceTimeout, classify, pin
+from services.shared.process_tree import kill_tree
 from services.shared.release import SHA_RE
 from services.shared.repo_policy import (
     SCP_LIKE,
@@ -143,7 +144,7 @@ async def _ls_remote(target: GitTarget, ref: str) -> bytes:
         out, err = await process.communicate()
     finally:
         if process.returncode is None:  # cancelled by the timeout: the process must not outlive the request
-            process.kill()
+            kill_tree(process)  # git's transport too, or waiting for git waits on the server it reads
             await process.wait()
     if process.returncode != 0:
         said = err.decode(errors="replace")
