@@ -36,7 +36,7 @@ from services.shared.sources import UnsafeSource
 log = structlog.get_logger(__name__)
 # podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
 BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
-FULL_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # fullmatch: `$` also matches before a final newline
 
 
 class BuildHandler:
@@ -210,4 +210,4 @@ class BuildHandler:
 def _live_commit(event: ReleaseEvent) -> str | None:
     """The commit live when the release was requested (the API's `live_commit`), if it is one: it goes to git."""
     live = event.details.get("live_commit")
-    return live if isinstance(live, str) and FULL_SHA.match(live) else None
+    return live if isinstance(live, str) and FULL_SHA.fullmatch(live) else None
