@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import time
 from pathlib import Path
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter
 
-from services.builder.buildkey import KEY_LABEL, BuildKey, build_key
+from services.builder.buildkey import build_key
 from services.builder.checkouts import SourceError, SourceFetcher
-from services.builder.context import ContextError, make_context
-from services.builder.image_builds import BuildEngine, BuildFailed, BuildRequest
+from services.builder.image_builds import BuildEngine
+from services.builder.image_maker import ImageMaker
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
 from services.builder.lint import Linter
 from services.builder.lint_policy import judge
@@ -26,7 +25,7 @@ from services.shared.appspec import AppSpec, AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
-from services.shared.progress import ProgressReporter, redact
+from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
 from services.shared.registry.lookup import ImageLookup
 from services.shared.release import LintFinding, Release, ReleaseError
@@ -34,8 +33,6 @@ from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import UnsafeSource
 
 log = structlog.get_logger(__name__)
-# podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
-BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # fullmatch: `$` also matches before a final newline
 
 
@@ -58,15 +55,12 @@ class BuildHandler:
         self._secrets = tuple(settings.build_args.values())  # the operator's build args: masked wherever shown
         self.source = source
         self.linter = linter
-        self.engine = engine
-        self.lookup = lookup
         self.retention = retention
         self.locks = KeyedLocks()
         self.policy = RepositoryPolicy(settings.repository.allow)
         self.outcomes = Counter("greenlight_builder_releases", "releases handled by outcome", ["outcome"],
                                 registry=metrics)
-        self.build_seconds = Histogram("greenlight_builder_build_seconds", "engine build time",
-                                       registry=metrics, buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800))
+        self.images = ImageMaker(settings, source, engine, lookup, metrics, self._secrets)
 
     async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
         release = event.release
@@ -151,60 +145,13 @@ class BuildHandler:
         key = build_key(release.app, release.commit, checkout, spec, {**self.settings.build_args, **spec.build_args})
         tag = f"{self.settings.registry}/{image}:{release.commit}"
         if self.retention is None:
-            return await self._image(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
+            return await self.images.make(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
         # A concurrent build's pruning leaves this tag's image alone until it is the newest one (used).
         with self.retention.working_on(tag):
-            outcome = await self._image(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
+            outcome = await self.images.make(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
             if outcome.error is None and outcome.image is not None:
                 self.retention.used(release.app, outcome.image)
             return outcome
-
-    async def _image(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...], image: str,
-                     dockerfile: bytes, tag: str, key: BuildKey, progress: ProgressReporter) -> Outcome:
-        """Reused (from the engine, else the registry) or built."""
-        labels = await self.engine.image_labels(tag)
-        if labels is not None and labels.get(KEY_LABEL) == key.digest:
-            log.info("image with this build key exists; not rebuilding", image=tag, build_key=key.digest)
-            await progress.report(f"reused image {tag}")
-            return Outcome(spec=spec, lint=lint, image=tag, reused=True, build_key=key.digest,
-                           note=f"reused image {tag} (build key {key.digest[:19]})")
-        if self.lookup is not None and (found := await self.lookup.find(image, release.commit, KEY_LABEL,
-                                                                        key.digest)):
-            log.info("the registry holds an image with this build key; not building", image=found.image)
-            await progress.report(f"reused image {found.tagged} from the registry")
-            return Outcome(spec=spec, lint=lint, image=found.image, digest=found.digest, reused=True,
-                           build_key=key.digest,
-                           note=f"reused image {found.image} from the registry (build key {key.digest[:19]})")
-        try:
-            return await self._build(release, checkout, spec, lint, dockerfile, tag, key, progress)
-        except (ContextError, BuildFailed) as exc:
-            # What a RUN printed (`echo $TOKEN` expanded) reaches the release, which its readers see.
-            tail = redact(exc.log_tail, self._secrets) if isinstance(exc, BuildFailed) else None
-            error = ReleaseError(step="build", reason=redact(str(exc), self._secrets), log_tail=tail)
-            return Outcome(spec=spec, lint=lint, error=error)
-
-    async def _build(self, release: Release, checkout: Path, spec: AppSpec, lint: tuple[LintFinding, ...],
-                     dockerfile_bytes: bytes, tag: str, key: BuildKey, progress: ProgressReporter) -> Outcome:
-        archive, dockerfile = await asyncio.to_thread(make_context, checkout, spec, dockerfile_bytes,
-                                                      self.settings.max_context_bytes)
-        request = BuildRequest(
-            tag=tag, dockerfile=dockerfile, labels=key.labels(), build_args=dict(key.build_args),
-            source_date_epoch=await self.source.commit_time(checkout), release_id=release.id,
-        )
-
-        async def on_output(line: str) -> None:
-            line = redact(line, self._secrets)
-            log.info("build output", line=line)
-            if step := BUILD_STEP.match(line):
-                await progress.report(line, int(step["n"]), int(step["of"]))
-
-        started = time.monotonic()
-        with archive:
-            log.info("building", image=tag, dockerfile=dockerfile)
-            image_id = await self.engine.build(archive, request, on_output)
-        self.build_seconds.observe(time.monotonic() - started)
-        log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
-        return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest)
 
 
 def _live_commit(event: ReleaseEvent) -> str | None:
