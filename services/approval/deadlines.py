@@ -16,7 +16,7 @@ import structlog
 
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
-from services.shared.db.logend import log_end
+from services.shared.db.logend import log_end_in_database
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.events import ReleaseEvent
@@ -88,7 +88,7 @@ class DeadlineWatch:
     async def _caught_up(self, bus: Bus) -> None:
         """Until the read model folded everything the log held once this timer fired (a marker published now)."""
         async with asyncio.timeout(CATCH_UP):
-            end = await log_end(bus, bus.settings.log_stream)
+            end = await log_end_in_database(bus, self.store)  # the folded offset runs on past a replaced stream
             while True:
                 version = self.store.version
                 if await self.store.last_offset() >= end:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.shared.protocol import ReleaseState, check_transition, routing_key
 from services.shared.release import AppName, Release, UtcTime, utcnow
 
 SCHEMA_VERSION = 1
+STATES = frozenset(state.value for state in ReleaseState)
+STATE_FIELDS = frozenset({("state",), ("release", "state")})
+LISTED = frozenset({"enum", "literal_error"})  # pydantic's errors for a value outside a fixed list
 MAX_BODY_BYTES = 1_000_000
 
 
 class BadMessage(ValueError):
     """A message no handler can act on; it goes to the dead-letter queue with this reason."""
+
+
+class NewerVersion(BadMessage):
+    """A message a newer Greenlight wrote: a schema version, a state or another value of a fixed list this version
+    does not know. A work queue dead-letters it like any BadMessage; the projector stops at it instead of skipping it
+    (projector.py: a replica that reads it folds it), where a malformed one is skipped."""
 
 
 class ReleaseEvent(BaseModel):
@@ -92,20 +101,22 @@ def parse_event(body: bytes) -> ReleaseEvent:
 
 def _parse_slowly(body: bytes) -> ReleaseEvent:
     try:
-        raw = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadMessage(f"not JSON: {exc}") from exc
-    except RecursionError as exc:
-        # 100 kB of "[" is a valid-looking body that json.loads cannot descend; every reader catches BadMessage
-        # only, so anything else here would leave the message unsettled, holding a prefetch slot for good.
-        raise BadMessage("not JSON: nested too deeply") from exc
+        # The fast path's parser, not json.loads: that one read a lone UTF-16 surrogate (`"\\ud800"`) into a str that
+        # cannot be written again (an event carrying it in its release could be neither published, nor given up, nor
+        # folded: UnicodeEncodeError), and PostgreSQL's JSON refuses it (migration 0009's index reads every body).
+        raw = pydantic_core.from_json(body)
+    except ValueError as exc:
+        # Every reader catches BadMessage only: anything else would leave the message unsettled, holding a prefetch
+        # slot for good. 100 kB of "[" is a valid-looking body past the parser's depth limit.
+        why = "nested too deeply" if "recursion limit" in str(exc) else str(exc)
+        raise BadMessage(f"not JSON: {why}") from exc
     if not isinstance(raw, dict):
         raise BadMessage("not a JSON object")
     version = raw.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise BadMessage(f"missing or invalid schema_version: {version!r}")
     if version > SCHEMA_VERSION:
-        raise BadMessage(f"schema_version {version} is newer than this service reads ({SCHEMA_VERSION})")
+        raise NewerVersion(f"schema_version {version} is newer than this service reads ({SCHEMA_VERSION})")
     while version < SCHEMA_VERSION:
         if version not in UPGRADES:
             raise BadMessage(f"schema_version {version} is too old to read")
@@ -114,7 +125,16 @@ def _parse_slowly(body: bytes) -> ReleaseEvent:
     try:
         return ReleaseEvent.model_validate(raw)
     except ValidationError as exc:
+        state = raw.get("state")
+        if isinstance(state, str) and state not in STATES and {e["loc"] for e in exc.errors()} <= STATE_FIELDS:
+            # A state a newer Greenlight added, on a queue a newer replica bound during a rolling upgrade: said so,
+            # not as the list of every state this version knows. The body is kept as it came, to replay after it.
+            raise NewerVersion(f"invalid event: state {state!r} is unknown to this version (a newer "
+                               "Greenlight's event? replay it once every replica reads it)") from exc
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        if all(e["type"] in LISTED and isinstance(e["input"], str) for e in exc.errors()):
+            # Only names this version does not know (a colour, a lint level): a newer one's, as far as it can tell.
+            raise NewerVersion(f"invalid event: {problems} (a newer Greenlight's value?)") from exc
         raise BadMessage(f"invalid event: {problems}") from exc
 
 

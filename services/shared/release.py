@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
-from services.shared.appspec import AppSpec
 from services.shared.protocol import ReleaseState
 from services.shared.redact import redact_url
+from services.shared.spec_fields import LoggedSpec
 
 # DNS-1123 label: it names Deployments and Services, so Kubernetes' own rule applies.
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -67,8 +67,15 @@ def _as_utc_if_naive(value: datetime) -> datetime:
 UtcTime = Annotated[datetime, AfterValidator(_as_utc_if_naive)]
 
 
+def _open(schema: dict[str, Any]) -> None:
+    schema.pop("additionalProperties", None)  # left out, it means the same: any other field may come
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # A field only a newer Greenlight writes is kept, and written again in every event made from this one: ignored,
+    # an older replica in a rolling upgrade dropped it from the snapshot it published, and the newer ones after it
+    # in the release's steps never saw it.
+    model_config = ConfigDict(extra="allow", frozen=True, json_schema_extra=_open)
 
 
 class LintFinding(Model):
@@ -96,7 +103,7 @@ class Release(Model):
     requested_by: str
     created_at: UtcTime = Field(default_factory=utcnow)
     updated_at: UtcTime = Field(default_factory=utcnow)
-    spec: AppSpec | None = None
+    spec: LoggedSpec | None = None  # AppSpec, with a newer Greenlight's fields kept (spec_fields.py)
     lint: tuple[LintFinding, ...] = ()
     image: str | None = None
     digest: str | None = None

@@ -53,6 +53,21 @@ async def declare_log_stream(connection: AbstractRobustConnection, settings: Bus
         await channel.close()
 
 
+async def log_stream_exists(connection: AbstractRobustConnection, settings: BusSettings) -> bool:
+    """Whether the release log's stream exists: a passive declare on a plain channel of its own (the refusal closes
+    it; a robust one would open itself again)."""
+    channel = aio_pika.Channel(connection)
+    await channel.initialize()
+    try:
+        await channel.declare_queue(settings.log_stream, passive=True)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        return False
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+    return True
+
+
 def work_queue_arguments(settings: BusSettings) -> dict[str, Any]:
     return {
         **settings.quorum_arguments(),

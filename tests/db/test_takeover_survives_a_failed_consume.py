@@ -20,7 +20,7 @@ from tests.harness import wait_for_state
 
 async def test_a_takeover_whose_consume_failed_folds_once(bus: Bus, database: ReleaseDatabase,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    real = projector_module.consume_log
+    real = projector_module.consume_stream
     refused: list[str] = []
 
     async def refuses_once(*args: Any, **kwargs: Any) -> Any:
@@ -32,7 +32,7 @@ async def test_a_takeover_whose_consume_failed_folds_once(bus: Bus, database: Re
     async with projecting(bus, database, lease_interval=0.2) as first:
         async with projecting(bus, database, lease_interval=0.2) as second:
             assert first.leading and not second.leading
-            monkeypatch.setattr(projector_module, "consume_log", refuses_once)
+            monkeypatch.setattr(projector_module, "consume_stream", refuses_once)
             await first.stop()
             gone = time.monotonic()
             await publish_all(bus, chain("r1"))

@@ -23,10 +23,11 @@ import sqlalchemy as sa
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
-from services.shared.db.batches import fold_batch_sync, item_of, offset_of
+from services.shared.db.batches import Parse, fold_batch_sync, item_of, offset_of, why_newer
 from services.shared.db.fold import Folded, Item
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
+from services.shared.events import NewerVersion, parse_event
 from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER
 from services.shared.timeouts import bounded
@@ -49,13 +50,23 @@ class FoldLoop:
         self.folded = Folded()
         self.batches = 0  # transactions committed: with `folded`, the events a transaction held (the benches)
         self.folded_to = -1  # the log offset this process last folded through (-1: none yet)
+        self.base = 0  # the database's offset of the stream's offset 0: past the old ones once replaced (log_consumer)
+        # A new base is stored with the first batch that reaches the new stream, in its transaction: with old
+        # deliveries alone it would be above the folded offset, and readers take the higher row for folded.
+        self._base_unsaved = False
         self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
         self._pending: list[AbstractIncomingMessage] = []
+        self._offsets: list[int] = []  # each pending delivery's database offset, as the base was when it came
         self._arrivals: list[float] = []  # when each pending delivery arrived (time.monotonic), in step with it
         self._arrived = asyncio.Event()
         self._hurried = asyncio.Event()  # ends a linger: enough deliveries, a stop, the marker or `hurry`
         self._stopping = False
+        self.parse: Parse = parse_event  # how a body is read; a test stands in a newer version's
+        # The offset of an event only a newer Greenlight reads, and why, once the loop stopped there (it ends then:
+        # standby.py lets the lease go so that a replica that reads it folds it); `newer_seen` is set with it.
+        self.newer: tuple[int, str] | None = None
+        self.newer_seen = asyncio.Event()
         # Handed to aio-pika by reference: a robust channel re-consumes with this very dict after a reconnect,
         # so moving the offset forward here makes a reconnect resume where the database is.
         self._arguments: dict[str, Any] = {}
@@ -72,8 +83,15 @@ class FoldLoop:
 
     def _delivered(self, release_id: str) -> list[Item]:
         prefix = f"{release_id}/"  # an event's message id (events.py), so only its own bodies are parsed
-        return [item for message in self._pending if (message.message_id or "").startswith(prefix)
-                if (item := item_of(offset_of(message), message.body))]
+        items = []
+        for message, offset in zip(self._pending, self._offsets, strict=True):
+            if (message.message_id or "").startswith(prefix):
+                try:
+                    if item := item_of(offset, message.body, self.parse):
+                        items.append(item)
+                except NewerVersion:
+                    break  # this process folds nothing from there on
+        return items
 
     def hurry(self) -> None:
         """Fold what was delivered now, without waiting out the linger."""
@@ -81,6 +99,7 @@ class FoldLoop:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._pending.append(message)
+        self._offsets.append(offset_of(message) + self.base)
         self._arrivals.append(time.monotonic())
         self._arrived.set()
         self.database.delivered((message.message_id or "").partition("/")[0])  # an event's id: release/seq
@@ -99,11 +118,13 @@ class FoldLoop:
             if self._stopping:
                 return
             batch = self._pending[: self.batch_size]
-            raw = [(offset_of(m), (m.headers or {}).get(MARKER_HEADER) is not None, m.body) for m in batch]
+            raw = [(o, (m.headers or {}).get(MARKER_HEADER) is not None, m.body)
+                   for m, o in zip(batch, self._offsets[: len(batch)], strict=True)]
+            base = self.base if self._base_unsaved and any(r[0] >= self.base for r in raw) else None
             try:
                 # A large batch is parsed and folded on the writer's thread: 1000 events never stall the event loop.
-                folded_to, folded = await self.database.writer.run(fold_batch_sync, self.stream, raw,
-                                                                    small=len(raw) <= SMALL_BATCH)
+                folded_to, folded = await self.database.writer.run(
+                    fold_batch_sync, self.stream, raw, base, self.parse, small=len(raw) <= SMALL_BATCH)
             except Exception as exc:
                 lost_race = isinstance(exc, sa.exc.IntegrityError)
                 if lost_race and not raced:
@@ -134,13 +155,27 @@ class FoldLoop:
             self.folded.new += folded.new
             self.folded.duplicates += folded.duplicates
             self.folded.conflicts += folded.conflicts
-            del self._pending[: len(batch)], self._arrivals[: len(batch)]
+            # Cut short just before an event only a newer Greenlight reads (batches.py): from it on, left unacked.
+            offsets = self._offsets[: len(batch)]
+            cut = next((i for i, offset in enumerate(offsets) if offset > folded_to), None)
+            newer = None if cut is None else batch[offsets.index(folded_to + 1)].body
+            batch = batch[:cut]
+            del self._pending[: len(batch)], self._arrivals[: len(batch)], self._offsets[: len(batch)]
             self.folded_to = folded_to
+            self._base_unsaved &= base != self.base or folded_to < base - 1  # else stored with a later batch
             if not self._pending and not self._stopping:  # a stop asked during the batch must not be lost
                 self._arrived.clear()
-            self._arguments["x-stream-offset"] = folded_to + 1
+            self._arguments["x-stream-offset"] = max(folded_to - self.base + 1, 0)
             if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
                 self._caught_up.set()
             with contextlib.suppress(Exception):  # a channel lost in a reconnect: the new consumer re-reads
-                await batch[-1].ack(multiple=True)
+                if batch:
+                    await batch[-1].ack(multiple=True)
             await self.database.notify()
+            if newer is not None:
+                self.newer = (folded_to + 1, why_newer(newer, self.parse))
+                log.error("the release log holds an event only a newer Greenlight can read: projection stopped "
+                          "before it, letting the lease go to a replica that reads it", stream=self.stream,
+                          offset=self.newer[0], reason=self.newer[1])
+                self.newer_seen.set()
+                return

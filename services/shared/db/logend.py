@@ -8,11 +8,25 @@ import contextlib
 import uuid
 
 import aio_pika
+import sqlalchemy as sa
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.bus import Bus
+from services.shared.db.batches import replaced_key
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import projection
 from services.shared.releaselog import MARKER_HEADER, consume_log
 from services.shared.timeouts import bounded
+
+_OFFSET = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
+
+
+async def log_end_in_database(bus: Bus, database: ReleaseDatabase) -> int:
+    """`log_end` in the database's offsets, which run on past a replaced stream's (log_consumer.py): what a read
+    model's folded offset is compared with."""
+    end = await log_end(bus, bus.settings.log_stream)
+    replaced = await database.keyed(_OFFSET, {"s": replaced_key(bus.settings.log_stream)})
+    return end + (int(replaced[0][0]) + 1 if replaced else 0)
 
 
 async def log_end(bus: Bus, stream: str) -> int:

@@ -42,7 +42,8 @@ def projector_ctx(settings: DatabaseSettings, bus_key: web.AppKey, ready_key: we
     """`preferred`: this service projects whenever it runs (the API); the others only while none of it runs."""
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         model = ReadModel(Projector(app[bus_key], app[DATABASE], settings.batch_size, settings.linger),
-                          settings.follow_interval, settings.lease_interval, preferred=preferred)
+                          settings.follow_interval, settings.lease_interval, preferred=preferred,
+                          readiness=app[ready_key])  # not ready while a newer Greenlight's event waits
         await model.start(settings.catch_up_timeout)
         app[READ_MODEL] = model
         app[ready_key]["database"] = True
