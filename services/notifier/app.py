@@ -56,12 +56,18 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             # Read per event: one added through the API counts from the next event on, on every replica.
             return await states.current(settings.subscriptions)
 
-        async def gone(subscription: Subscription, reason: str) -> None:
+        async def gone(subscription: Subscription, reason: str) -> bool:
             # Left bound: its few events are queued and dropped (handlers.py), and enabled again through the API
             # it counts from the next event, on every replica, with no binding to wait for.
-            if await states.disable(subscription.id, reason):  # said once, by the replica that disabled it
+            # Unless enabled since it was read for this delivery: the 410 came before that enable, which stands.
+            done = await states.disable(subscription.id, reason, subscription.enabled_at)
+            if done:  # said once, by the replica that disabled it
                 log.warning("subscription disabled: its receiver says it is gone; nothing more is sent to it",
                             subscription=subscription.id, reason=reason)
+            elif done is None:
+                log.info("a 410 answered before the subscription was enabled again; it stays enabled",
+                         subscription=subscription.id, reason=reason)
+            return done is not None
 
         await states.hold_environment(settings.subscriptions)  # before binding: the API refuses these ids from now
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)

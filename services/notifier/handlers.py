@@ -37,7 +37,7 @@ from services.shared.subscriptions import Subscription
 log = structlog.get_logger(__name__)
 Post = Callable[[Subscription, bytes, str], Awaitable[Attempt]]
 Subscriptions = Callable[[], Awaitable[Sequence[Subscription]]]
-Gone = Callable[[Subscription, str], Awaitable[None]]
+Gone = Callable[[Subscription, str], Awaitable[bool]]  # whether it is disabled now (False: enabled since it was read)
 GONE = 410  # the receiver says the endpoint is gone for good (RFC 9110 §15.5.11): retrying cannot help
 
 
@@ -55,12 +55,12 @@ class Notifier:
     async def handle(self, event: ReleaseEvent, only: str | None) -> None:
         """Deliver `event` to every matching subscription, or to `only` (a retry for that one)."""
         subscriptions = await self.subscriptions()
-        if only is not None and (ended := _ended(only, subscriptions)) is not None:
-            # Removed or disabled while this waited: left pending, its record held the release's later events for
-            # one re-created under the same id, as a retry still to come, and showed pending for good.
-            await self.records.orphaned(only, event, f"subscription {ended}")
-            log.info(f"subscription {ended}; its pending delivery recorded failed", subscription=only,
-                     release=event.release_id)
+        if only is not None and (ended := _ended(only, subscriptions, event)) is not None:
+            # Removed, disabled or narrowed while this waited: left pending, its record held the release's later
+            # events (for one re-created under the same id too), as a retry still to come, and showed pending for good.
+            await self.records.orphaned(only, event, ended)
+            log.info("a retry that can no longer be delivered; its pending delivery recorded failed", why=ended,
+                     subscription=only, release=event.release_id)
             return
         for subscription in subscriptions:
             if (only is not None and subscription.id != only) or not subscription.matches(event):
@@ -104,8 +104,9 @@ class Notifier:
             # Disabled before it is recorded: recorded first, the database away in between lost the disabling (the
             # event came back to a failed record) and the next event went to the gone receiver. This way round it
             # comes back to a disabled subscription, which records it failed (`handle`).
-            await self.gone(subscription, f"{attempt.error} Gone")
-            await self.records.attempted(record, Status.FAILED, f"{attempt.error}: subscription disabled")
+            disabled = await self.gone(subscription, f"{attempt.error} Gone")
+            outcome = "subscription disabled" if disabled else "subscription enabled again since it was sent"
+            await self.records.attempted(record, Status.FAILED, f"{attempt.error}: {outcome}")
             self.outcomes.labels("failed").inc()
         elif attempt.final or record.attempts >= self.retries.levels:
             # `final`: a refused address (guard.py) stays refused; retries would only repeat the refusal.
@@ -145,9 +146,12 @@ class Notifier:
         return cloudevent_body(event, self.settings.source)
 
 
-def _ended(subscription_id: str, subscriptions: Sequence[Subscription]) -> str | None:
-    """Why a retry for `subscription_id` can no longer be delivered ("removed", "disabled"), or None."""
+def _ended(subscription_id: str, subscriptions: Sequence[Subscription], event: ReleaseEvent) -> str | None:
+    """Why a retry of `event` for `subscription_id` can no longer be delivered, as its record says; or None."""
     found = next((s for s in subscriptions if s.id == subscription_id), None)
     if found is None:
-        return "removed"
-    return "disabled" if found.disabled_at is not None else None
+        return "subscription removed"
+    if found.disabled_at is not None:
+        return "subscription disabled"
+    # Its filters narrowed meanwhile (deleted and added again under its id, or a restart with other settings).
+    return None if found.matches(event) else "skipped: no longer wanted by the subscription's filters"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -21,6 +21,7 @@ from sqlalchemy import Text, and_, cast, insert, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.shared.db.rows import utc
 from services.shared.release import utcnow
 from services.shared.subscription_urls import masked_url
 from services.shared.subscriptions import (
@@ -109,15 +110,27 @@ class SubscriptionStates:
             rows = (await connection.execute(query)).all()
         return [(row.id, json.loads(row.environment), state_of(row._mapping)) for row in rows]
 
-    async def disable(self, subscription_id: str, reason: str) -> bool:
-        """Disabled for good (its receiver answered 410 Gone); whether this call did it, so it is said once."""
+    async def disable(self, subscription_id: str, reason: str, enabled_at: datetime | None = None) -> bool | None:
+        """Disabled for good (its receiver answered 410 Gone), unless enabled since `enabled_at`: the last enable as
+        read with the subscription before the request that got the 410 went (None: never enabled). True: this call
+        did it, so it is said once; False: disabled already; None: not disabled, an enable since stands (a 410
+        answered before an admin's enable and processed after it undid that enable)."""
         values = {"disabled_at": utcnow(), "disabled_reason": reason[:200]}
+        unchanged = states.c.enabled_at.is_(None) if enabled_at is None else states.c.enabled_at == enabled_at
         for _ in range(2):
             async with self.engine.begin() as connection:
                 done = await connection.execute(update(states).where(and_(
-                    states.c.id == subscription_id, states.c.disabled_at.is_(None))).values(**values))
-                if done.rowcount or await _has_state(connection, subscription_id):  # type: ignore[attr-defined]
-                    return bool(done.rowcount)  # type: ignore[attr-defined]
+                    states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged)).values(**values))
+                if done.rowcount:  # type: ignore[attr-defined]
+                    return True
+                if await _has_state(connection, subscription_id):
+                    found = (await connection.execute(select(states.c.disabled_at, states.c.enabled_at).where(
+                        states.c.id == subscription_id))).one()
+                    if found.disabled_at is not None:
+                        return False  # another replica's disabling
+                    if (utc(found.enabled_at) if found.enabled_at is not None else None) != enabled_at:
+                        return None  # enabled since the request went: that enable stands
+                    continue  # a row written since the update began (a rotation's): the update again
             try:
                 async with self.engine.begin() as connection:
                     await connection.execute(insert(states).values(id=subscription_id, **values))
@@ -129,10 +142,11 @@ class SubscriptionStates:
         return False
 
     async def enable(self, subscription_id: str) -> None:
-        """Delivered to again from the next event (a receiver that answered 410 and is back)."""
+        """Delivered to again from the next event (a receiver that answered 410 and is back); a 410 answered before
+        now no longer disables it (`disable`)."""
         async with self.engine.begin() as connection:
             await connection.execute(update(states).where(states.c.id == subscription_id).values(
-                disabled_at=None, disabled_reason=None))
+                disabled_at=None, disabled_reason=None, enabled_at=utcnow()))
 
     async def rotate(self, subscription_id: str, secret: SecretStr, grace: timedelta) -> bool:
         """The API's subscription signs with `secret` from now on, and with the one it replaces too for `grace`;

@@ -83,6 +83,7 @@ class Subscription(SubscriptionSpec):
     disabled_reason: str | None = None
     previous_secret: SecretStr | None = None
     previous_secret_until: datetime | None = None
+    enabled_at: datetime | None = None  # the last enable after a 410: one answered before it disables nothing
 
     def signing_secrets(self, now: datetime | None = None) -> tuple[str, ...]:
         """The secrets a delivery is signed with now: the current one first."""
@@ -96,7 +97,7 @@ class Subscription(SubscriptionSpec):
 FOR_NOW = datetime.max.replace(tzinfo=UTC)  # an environment's previous secret signs until it is taken out
 subscriptions = schema.greenlight_subscriptions
 states = schema.greenlight_subscription_states
-STATE_FIELDS = ("disabled_at", "disabled_reason", "previous_secret", "previous_secret_until")
+STATE_FIELDS = ("disabled_at", "disabled_reason", "previous_secret", "previous_secret_until", "enabled_at")
 STATE_COLUMNS = tuple(states.c[name] for name in STATE_FIELDS)
 
 
