@@ -5,7 +5,12 @@ concurrent approval by one person counts once whatever the number of API replica
 An approval counts only while its approver may approve (`may_approve`: a name the token table or the Slack users
 hold with the approver role): a row keeps the name it was given under, so a token removed since, or renamed
 (alice's token now named alice.smith, whose approval is a second row), would otherwise count a person who is gone,
-or one person twice. GitHub likewise stops counting the review of someone who lost write access."""
+or one person twice. GitHub likewise stops counting the review of someone who lost write access.
+
+Nor does one credential count twice under two names that both still hold the role (alice's token renamed while
+`alice` stays her Slack user's name; an alias entry for the same token): each approval keeps its caller key
+(`Identity.key`, which a rename leaves alone; column `approver_key`, migration 0013), and of the rows that count,
+one per key does. Rows from before keys have none and count by name."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ class Given:
     by: str
     at: datetime
     comment: str | None
+    key: str | None = None  # the approver's caller key; None for an approval recorded before keys
 
 
 def approvers(tokens: TokenTable, hooks: HookSettings) -> Callable[[str], bool]:
@@ -43,12 +49,13 @@ class Approvals:
         self.engine = engine
         self.may_approve = may_approve
 
-    async def give(self, release_id: str, by: str, at: datetime, comment: str | None) -> bool:
-        """Record `by`'s approval; False when they had approved already (the first one counts)."""
+    async def give(self, release_id: str, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
+        """Record `by`'s approval (with its caller `key`); False when they had approved already (the first one
+        counts)."""
         try:
             async with self.engine.begin() as connection:
                 await connection.execute(sa.insert(table).values(
-                    release_id=release_id, approver=by, approved_at=at, comment=comment))
+                    release_id=release_id, approver=by, approved_at=at, comment=comment, approver_key=key))
         except IntegrityError:
             return False
         return True
@@ -61,9 +68,17 @@ class Approvals:
                                                             table.c.approver == by))
 
     async def given(self, release_id: str, *, counting: bool = True) -> list[Given]:
-        """Oldest first; `counting`: only those that count now (a decided release's record shows every one)."""
+        """Oldest first; `counting`: only those that count now, one per caller key (a decided release's record
+        shows every one)."""
         async with self.engine.connect() as connection:
             rows = (await connection.execute(sa.select(table).where(table.c.release_id == release_id)
                                              .order_by(table.c.approved_at, table.c.approver))).all()
-        return [Given(row.approver, utc(row.approved_at), row.comment) for row in rows
-                if not counting or self.may_approve(row.approver)]
+        given = [Given(row.approver, utc(row.approved_at), row.comment, row.approver_key) for row in rows]
+        if not counting:
+            return given
+        counted: list[Given] = []
+        for approval in given:
+            if self.may_approve(approval.by) and (approval.key is None
+                                                  or approval.key not in {g.key for g in counted}):
+                counted.append(approval)
+        return counted

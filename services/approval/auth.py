@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -31,10 +31,33 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
+_KEY_LABEL = b"greenlight caller key v1"
+
+
+def token_key(token_sha256: str) -> str:
+    """The caller key of a token (`Identity.key`): the same for as long as the token's secret is, whatever its name.
+
+    It is recorded in events every reader of a release's history sees, so it must not lead to the token: it is an
+    HMAC, under a fixed label, of the token's sha256 (which the configuration holds, "a leaked config leaks no
+    token"). A hash cannot be run backwards, and guessing a token generated at random is hopeless; a weak token
+    could be checked offline against it, as against the configured digest, but just as well tried against the API.
+    The label keeps it apart from the configured digest (it is not the value the file holds), the truncation to 128
+    bits still tells tokens apart. Never the token, never logged."""
+    return "token:" + hmac.new(_KEY_LABEL, token_sha256.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def slack_key(slack_user: str) -> str:
+    """The caller key of a Slack user: its id, which Slack never changes and which is no secret."""
+    return f"slack:{slack_user}"
+
+
 @dataclass(frozen=True)
 class Identity:
     name: str
     roles: frozenset[Role]
+    # What stays when the name changes (token_key, slack_key): four eyes and the approval count compare it too (a
+    # renamed token is still its holder). None for callers no credential stands behind (a git hook, a stream ticket).
+    key: str | None = field(default=None, repr=False)  # repr=False: an identity logged whole shows no key
 
     def has(self, role: Role) -> bool:
         # An admin may do everything the other roles may.
@@ -67,7 +90,7 @@ class TokenTable:
         for entry in self._entries:
             if hmac.compare_digest(wanted, entry.token_sha256):
                 found = entry
-        return Identity(found.name, found.roles) if found is not None else None
+        return Identity(found.name, found.roles, token_key(found.token_sha256)) if found is not None else None
 
 
 def load_tokens(settings: ApprovalSettings) -> TokenTable:

@@ -27,10 +27,10 @@ from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock, SystemClock
 from services.approval.errors import Conflict, Forbidden, NotFound
+from services.approval.four_eyes import Requester, requester_of, with_requester_key
 from services.approval.gate import at_gate
-from services.approval.identity_names import same_person
 from services.approval.models import ReleaseRequest
-from services.approval.policy import policy_of, pusher_of
+from services.approval.policy import policy_of
 from services.approval.promotion import check_request_fields, promoted_release, source_release
 from services.approval.quorum import check_expiry, check_soak, count_approval, policy_record
 from services.approval.resolver import RefResolver
@@ -92,6 +92,7 @@ class ReleaseDesk:
         elif release.image is None and (live := await self.store.live(release.app)) is not None:
             # Where the builder cuts what this release ships (DORA's lead time counts each commit of it).
             details = {**details, "live_commit": live.commit}
+        details = with_requester_key(details, caller)  # four eyes by a key no rename changes; last: a summary cuts it
         if details:
             event = event.model_copy(update={"details": {**event.details, **details}})
         await self.publish(event, caller)
@@ -122,8 +123,8 @@ class ReleaseDesk:
         if waiting is None:
             raise NotFound("There is no release with that id.")
         release = waiting.release
-        pusher = await pusher_of(self.store, release)
-        override = self._self_review(release, caller, decision, pusher)
+        requester = await requester_of(self.store, release)
+        override = self._self_review(caller, decision, requester)
         if release.state != ReleaseState.AWAITING_APPROVAL:
             return Decided(await self._repeat_or_refuse(release, decision, caller))
         policy = policy_of(waiting.release, self.settings.policy)
@@ -133,17 +134,17 @@ class ReleaseDesk:
             check_expiry(policy, waiting, self.clock.now())
             if policy.required_approvals > 1:
                 given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
-                                             self.clock.now())
+                                             self.clock.now(), caller.key)
                 if given is None:
                     if (now := await self._decided_meanwhile(waiting, caller)) is not None:
                         return Decided(now)
                     log.info("approval counted", release=release_id, by=caller.name,
                              required=policy.required_approvals)
                     return Decided(release)
-                details["approvals"] = approvers = [g.by for g in given]
+                details["approvals"] = [g.by for g in given]
                 # The requester's (or pusher's) own approval in the count got there only by the admin override: the
                 # decision keeps saying so, whoever gives the last approval.
-                override = override or bool({release.requested_by, pusher} & set(approvers))
+                override = override or requester.among(given)
                 details["admin_override"] = override
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
@@ -225,16 +226,15 @@ class ReleaseDesk:
                 log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
                             state=stored.event.state.value)
 
-    def _self_review(self, release: Release, caller: Identity, decision: ReleaseState, pusher: str | None) -> bool:
-        """Whether this is an admin override; refuses a requester, or whoever pushed the commit a git hook released,
-        deciding on their own release."""
-        pushed = pusher is not None and same_person(caller.name, pusher)
-        if caller.name != release.requested_by and not pushed:
+    def _self_review(self, caller: Identity, decision: ReleaseState, requester: Requester) -> bool:
+        """Whether this is an admin override; refuses a requester (under any name their token has had since), or
+        whoever pushed the commit a git hook released, deciding on their own release."""
+        did = requester.own(caller)
+        if did is None:
             return False
         if self.settings.allow_admin_self_approval and caller.is_admin:
             return True
         verb = "approve" if decision == ReleaseState.APPROVED else "reject"
-        did = "requested this release" if caller.name == release.requested_by else "pushed this release's commit"
         raise Forbidden(f"{caller.name} {did}, so someone else must {verb} it.")
 
     async def _repeat_or_refuse(self, release: Release, decision: ReleaseState, caller: Identity) -> Release:

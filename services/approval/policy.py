@@ -3,8 +3,8 @@ operator (`GREENLIGHT_API_POLICY_*`). The app may ask for more than the operator
 more approvers than the minimum, a soak at least the minimum, an expiry at most the maximum; auto-promotion
 only where the operator allows it. Every bound that changed what the app asked is named in `notes`.
 
-No self-approval (handlers.py) refuses the requester and, for a release a git hook started, whoever pushed
-(`pusher_of`): GitHub Environments' "prevent self-review", GitLab's "prevent approval by author"."""
+No self-approval (handlers.py, four_eyes.py) refuses the requester (by name or caller key) and, for a release a git
+hook started, whoever pushed: GitHub Environments' "prevent self-review", GitLab's "prevent approval by author"."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.approval_policy import ApprovalPolicy
-from services.shared.db.release_reads import ReleaseReads
-from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 
 PREFIX = "GREENLIGHT_API_POLICY_"
@@ -32,18 +30,6 @@ MAX_BOUND_SECONDS = 10 * 365 * 24 * 3600
 def hook_requester(source: GitHost) -> str:
     """Who a release the `source` git hook started is requested by."""
     return f"{source}-webhook"
-
-
-async def pusher_of(store: ReleaseReads, release: Release) -> str | None:
-    """The identity whose push a git hook released, to the no-self-approval rule; None for any other release. Read
-    only for a release a hook requested: the others' decisions cost no read."""
-    if release.requested_by not in {hook_requester(source) for source in HOOK_SOURCES}:
-        return None
-    for stored in await store.history(release.id, [ReleaseState.REQUESTED]):
-        if stored.note is None:  # the folded one, not a conflicting twin
-            pusher = stored.event.details.get(PUSHED_BY)
-            return pusher if isinstance(pusher, str) else None
-    return None
 
 
 class PolicyBounds(BaseSettings):

@@ -19,6 +19,7 @@ import structlog
 
 from services.approval.auth import Identity
 from services.approval.errors import Conflict, Unprocessable
+from services.approval.four_eyes import with_requester_key
 from services.approval.handlers import ReleaseDesk
 from services.approval.promotion import promoted_release, source_release
 from services.shared.approval_policy import ApprovalPolicy
@@ -47,7 +48,7 @@ async def rollback_to(desk: ReleaseDesk, app: str, to: str, reason: str, caller:
         release = release.model_copy(update={"spec": _needing_approval(release.spec)})
         details["needs_approval"] = f"release {to} was never approved: this rollback waits for approvals"
     event = first_event(release, actor=caller.name)
-    event = event.model_copy(update={"details": {**event.details, **details}})
+    event = event.model_copy(update={"details": {**event.details, **with_requester_key(details, caller)}})
     await desk.publish(event)
     log.info("rollback to an earlier release requested", release=release.id, app=app, restores=to, by=caller.name)
     return release

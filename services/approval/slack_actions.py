@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from slack_sdk.signature import SignatureVerifier
 
-from services.approval.auth import Identity
+from services.approval.auth import Identity, slack_key
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hooks import HOOK_SETTINGS, signed
@@ -62,7 +62,7 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     user = next((u for u in settings.slack_users if u.slack_user == press["user"]), None)
     if user is None:
         raise Forbidden("This Slack user is not mapped to a Greenlight identity.")
-    caller = Identity(user.name, user.roles)
+    caller = Identity(user.name, user.roles, slack_key(user.slack_user))  # the id: four eyes across a rename
     if not caller.has(Role.APPROVER):
         raise Forbidden(f"This needs the approver role, which {caller.name} does not have.")
     claims = await hook_claims(request)

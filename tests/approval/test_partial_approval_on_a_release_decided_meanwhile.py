@@ -33,8 +33,8 @@ class HeldAfterRecording(Approvals):
         self.recorded = asyncio.Event()
         self.go = asyncio.Event()
 
-    async def give(self, release_id: str, by: str, at: datetime, comment: str | None) -> bool:
-        made = await super().give(release_id, by, at, comment)
+    async def give(self, release_id: str, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
+        made = await super().give(release_id, by, at, comment, key)
         self.recorded.set()
         await self.go.wait()
         return made

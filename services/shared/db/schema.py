@@ -112,6 +112,8 @@ greenlight_subscription_states = sa.Table(
     sa.Column("disabled_reason", sa.String(200)),
     sa.Column("previous_secret", sa.Text),  # the secret a rotation replaced, which still signs until...
     sa.Column("previous_secret_until", UTC_TIME),
+    # The last `POST /subscriptions/{id}/enable` (0012): a 410 answered before it does not disable it again.
+    sa.Column("enabled_at", UTC_TIME),
 )
 
 greenlight_notifier_deliveries = sa.Table(
@@ -142,6 +144,7 @@ greenlight_approvals = sa.Table(
     sa.Column("approver", sa.String(100), primary_key=True),
     sa.Column("approved_at", UTC_TIME, nullable=False),
     sa.Column("comment", sa.Text),
+    sa.Column("approver_key", sa.String(100)),  # the caller key a rename leaves alone (migration 0013)
 )
 
 # The API's stream tickets (services/approval/tickets.py): any replica redeems what any replica issued, once.

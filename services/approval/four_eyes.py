@@ -1,0 +1,65 @@
+"""Who may not decide on a release: its requester, and for a release a git hook started, whoever pushed.
+
+The requester is recorded by name (`requested_by`), and a name is configuration: alice's token renamed
+`alice.smith` (the same secret) made her someone else to a rule that compared names, free to approve her own
+release. So the `requested` event also records the requester's caller key (`REQUESTER_KEY`: `Identity.key`, which a
+rename leaves alone; none for a git hook), and the rule refuses a caller whose name or key is the requester's.
+What a key cannot link: a token both rotated (a new secret) and renamed is a new credential, and a person's other
+credential (their Slack user against the token they requested with) has another key: those compare by name, as a
+`requested` event from before keys does. A pusher is a git login mapped to a name (GREENLIGHT_HOOKS_GIT_USERS): no
+credential of the API stands behind it, so it is compared by name (`same_person`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from services.approval.approvals import Given
+from services.approval.auth import Identity
+from services.approval.identity_names import same_person
+from services.approval.policy import HOOK_SOURCES, PUSHED_BY, hook_requester
+from services.shared.db.release_reads import ReleaseReads
+from services.shared.protocol import ReleaseState
+from services.shared.release import Release
+
+REQUESTER_KEY = "requester_key"  # the `requested` event's details: the requester's caller key
+
+
+def with_requester_key(details: Mapping[str, object], caller: Identity) -> dict[str, object]:
+    """The `requested` event's details, with the key of the caller who asked for it when one stands behind them."""
+    return {**details, REQUESTER_KEY: caller.key} if caller.key is not None else dict(details)
+
+
+@dataclass(frozen=True)
+class Requester:
+    name: str
+    key: str | None = None  # None: a git hook asked, or the release was requested before keys
+    pusher: str | None = None  # who pushed the commit a git hook released
+
+    def is_caller(self, caller: Identity) -> bool:
+        return caller.name == self.name or (self.key is not None and caller.key == self.key)
+
+    def own(self, caller: Identity) -> str | None:
+        """What makes the release `caller`'s own ("requested this release"...), None when it is not."""
+        if self.is_caller(caller):
+            return "requested this release" + ("" if caller.name == self.name else f" (as {self.name})")
+        if self.pusher is not None and same_person(caller.name, self.pusher):
+            return "pushed this release's commit"
+        return None
+
+    def among(self, given: Iterable[Given]) -> bool:
+        """Whether the requester's (or pusher's) own approval is one of `given`: only an admin override put it there."""
+        return any(g.by in {self.name, self.pusher} or (self.key is not None and g.key == self.key) for g in given)
+
+
+async def requester_of(store: ReleaseReads, release: Release) -> Requester:
+    """The release's requester, with their key and the pusher from its `requested` event (the folded one, not a
+    conflicting twin): one read, as the pusher alone took before."""
+    for stored in await store.history(release.id, [ReleaseState.REQUESTED]):
+        if stored.note is None:
+            key, pusher = stored.event.details.get(REQUESTER_KEY), stored.event.details.get(PUSHED_BY)
+            hooked = release.requested_by in {hook_requester(source) for source in HOOK_SOURCES}
+            return Requester(release.requested_by, key if isinstance(key, str) else None,
+                             pusher if hooked and isinstance(pusher, str) else None)
+    return Requester(release.requested_by)
