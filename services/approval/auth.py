@@ -34,7 +34,7 @@ def digest(token: str) -> str:
 _KEY_LABEL = b"greenlight caller key v1"
 
 
-def token_key(token_sha256: str) -> str:
+def token_key(token_sha256: str, secret: bytes = _KEY_LABEL) -> str:
     """The caller key of a token (`Identity.key`): the same for as long as the token's secret is, whatever its name.
 
     It is recorded in events every reader of a release's history sees, so it must not lead to the token: it is an
@@ -42,8 +42,9 @@ def token_key(token_sha256: str) -> str:
     token"). A hash cannot be run backwards, and guessing a token generated at random is hopeless; a weak token
     could be checked offline against it, as against the configured digest, but just as well tried against the API.
     The label keeps it apart from the configured digest (it is not the value the file holds), the truncation to 128
-    bits still tells tokens apart. Never the token, never logged."""
-    return "token:" + hmac.new(_KEY_LABEL, token_sha256.encode(), hashlib.sha256).hexdigest()[:32]
+    bits still tells tokens apart. With GREENLIGHT_API_CALLER_KEY_SECRET it is keyed by that secret instead, so not
+    even a weak token can be checked against it offline. Never the token, never logged."""
+    return "token:" + hmac.new(secret, token_sha256.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def slack_key(slack_user: str) -> str:
@@ -69,8 +70,9 @@ class Identity:
 
 
 class TokenTable:
-    def __init__(self, entries: Iterable[TokenEntry]) -> None:
+    def __init__(self, entries: Iterable[TokenEntry], key_secret: bytes = _KEY_LABEL) -> None:
         self._entries = tuple(entries)
+        self._key_secret = key_secret  # token_key's
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -90,7 +92,9 @@ class TokenTable:
         for entry in self._entries:
             if hmac.compare_digest(wanted, entry.token_sha256):
                 found = entry
-        return Identity(found.name, found.roles, token_key(found.token_sha256)) if found is not None else None
+        if found is None:
+            return None
+        return Identity(found.name, found.roles, token_key(found.token_sha256, self._key_secret))
 
 
 def load_tokens(settings: ApprovalSettings) -> TokenTable:
@@ -105,7 +109,8 @@ def load_tokens(settings: ApprovalSettings) -> TokenTable:
         log.warning("dev tokens enabled: anyone knowing the well-known tokens can use the API")
     if not entries:
         log.warning("no API tokens configured: every authenticated route will answer 401")
-    return TokenTable(entries)
+    secret = settings.caller_key_secret
+    return TokenTable(entries, secret.get_secret_value().encode(errors="surrogatepass") if secret else _KEY_LABEL)
 
 
 def _entries_in(path: Path) -> list[TokenEntry]:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.policy import PolicyBounds
@@ -51,6 +51,11 @@ class ApprovalSettings(BaseSettings):
         False, description="add the built-in dev identities (requester-token, approver-token, admin-token); "
                            "default false, never in production",
     )
+    caller_key_secret: SecretStr | None = Field(
+        None, min_length=16, description=(
+            "keys the hash that stands for a token in events (a requester's and an approver's caller key, which a "
+            "rename leaves alone): set, a reader of a release's history cannot check guessed tokens against it "
+            "offline; keep it as long as the tokens (changing it unlinks earlier keys); default none: a fixed label"))
     allow_admin_self_approval: bool = Field(
         False, description="let an admin approve a release they requested (recorded as an override); "
                            "default false",
