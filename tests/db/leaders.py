@@ -67,6 +67,17 @@ async def backend_of(connection: AsyncConnection | object) -> int:
     return int((await connection.get_raw_connection()).driver_connection.get_server_pid())  # type: ignore[union-attr]
 
 
+async def backend_if_open(connection: AsyncConnection | object) -> int | None:
+    """`backend_of`, or None while the connection is closed or invalidated: a lease or candidacy lost with its
+    backend, in the moment before it is made again (a predicate then waits for the next look)."""
+    if not isinstance(connection, AsyncConnection) or connection.closed or connection.invalidated:
+        return None  # None: not made again yet
+    try:
+        return await backend_of(connection)
+    except sa.exc.ResourceClosedError:
+        return None
+
+
 async def holders(engine: AsyncEngine, stream: str, purpose: str, mode: str) -> set[int]:
     """The backends that hold the lease (or a candidacy: `purpose`, `mode`) on this database."""
     key = _key(stream, purpose) & 0xFFFFFFFFFFFFFFFF

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from services.shared.bus import Bus
 from services.shared.protocol import ReleaseState as S
 from tests.db.conftest import chain, leader_and_standby, publish_all
-from tests.db.leaders import LEASE, Watched, backend_of, holders, lease_of, running
+from tests.db.leaders import LEASE, Watched, backend_if_open, holders, lease_of, running
 from tests.harness import wait_for_state
 
 
@@ -33,9 +33,9 @@ async def test_the_api_projects_again_after_a_database_restart(bus: Bus, postgre
                     return False
                 lease, candidacy = lease_of(api)._connection, lease_of(api)._candidacy
                 return (await holders(api_db.engine, stream, "projector", "ExclusiveLock")
-                        == {await backend_of(lease)}
+                        == {await backend_if_open(lease)}
                         and await holders(api_db.engine, stream, "candidate", "ShareLock")
-                        == {await backend_of(candidacy)})
+                        == {await backend_if_open(candidacy)})
 
             try:
                 await watched.until(the_api_alone_leads_and_stands, timeout=100 * LEASE)
