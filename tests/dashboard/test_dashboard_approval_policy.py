@@ -3,6 +3,7 @@ rollback to an earlier release from that release's page, shown with what it rest
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -40,8 +41,15 @@ async def test_the_page_counts_approvals_until_enough_are_given(approval: Approv
     await sign_in(page, approval.url, "approver-token", f"/ui/releases/{release_id}")
     detail = page.get_by_test_id("detail")
     await expect(detail.get_by_test_id("fact-approvals")).to_have_text("0 of 2")
-    await detail.get_by_test_id("gate").get_by_test_id("approve").click()
-    await page.get_by_test_id("confirm").get_by_test_id("confirm-ok").click()
+    dialog = page.get_by_test_id("confirm")
+    # The page reads its view again once its stream is open, and the approval step's progress reloads the release:
+    # a re-render under the click can take it (the old button answers, detached). A person clicks again; so does this.
+    for _ in range(3):
+        await detail.get_by_test_id("gate").get_by_test_id("approve").click()
+        with contextlib.suppress(AssertionError):
+            await expect(dialog).to_be_visible(timeout=5000)
+            break
+    await dialog.get_by_test_id("confirm-ok").click()
     await expect(detail.get_by_test_id("fact-approvals")).to_have_text("1 of 2 (dev-approver)")
     await expect(detail.get_by_test_id("fact-state")).to_have_text("awaiting approval")
     await decide(approval.url, release_id, "approve", token="admin-token")  # the second approver, elsewhere
