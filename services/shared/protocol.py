@@ -92,8 +92,8 @@ def _on_the_way_live() -> frozenset[ReleaseState]:
 IN_FLIGHT: frozenset[ReleaseState] = _on_the_way_live()
 # States the read model shows the moment the log does: what people hear of (SSE streams, decisions at the gate)
 # and every state out of flight (the app's next release, a rollback). The projector folds them as they arrive,
-# where it lingers for more of the intermediate steps (services/shared/db/fold_loop.py): an API replica that does
-# not project could not hurry it.
+# where it lingers for more of the intermediate steps (services/shared/db/pending_deliveries.py): an API replica
+# that does not project could not hurry it.
 SHOWN_AT_ONCE: frozenset[ReleaseState] = frozenset({*HEARD_OF, *(s for s in S if s not in IN_FLIGHT)})
 
 

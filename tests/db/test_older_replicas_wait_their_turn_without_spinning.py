@@ -10,8 +10,9 @@ from collections import Counter
 import structlog
 
 from services.shared.bus import Bus
+from services.shared.db.newer_hand_off import NEWER_PAUSE
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.standby import NEWER_PAUSE, ReadModel
+from services.shared.db.standby import ReadModel
 from tests.db.newer_events import publish_bodies, read_model, until_ready, with_a_newer_step
 
 LEASE_INTERVAL = 0.05

@@ -12,7 +12,8 @@ from services.shared.bus import Bus
 from services.shared.db.lease import ProjectorLease
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.standby import DEFER_LIMIT, ReadModel
+from services.shared.db.standby import ReadModel
+from services.shared.db.standby_follow import DEFER_LIMIT
 from services.shared.protocol import ReleaseState as S
 from tests.db.conftest import chain, leader_and_standby, publish_all
 from tests.harness import wait_for_state

@@ -1,7 +1,8 @@
 """One batch of the release log folded in one transaction, the log offset moved past it in the same one.
 
-The projector (fold_loop.py) gathers deliveries and hands them here as `Raw` tuples, on the event loop's thread for
-a small batch or the writer's for a large one (writer.py): nothing here touches the broker or the loop.
+The projector (pending_deliveries.py, fold_loop.py) gathers deliveries and hands them here as `Raw` tuples, on the
+event loop's thread for a small batch or the writer's for a large one (writer.py): nothing here
+touches the broker or the loop.
 """
 
 from __future__ import annotations

@@ -1,68 +1,51 @@
-"""The projector's fold loop (projector.py leads it): deliveries gathered into batches, each folded in one
-transaction with the log offset it reaches (batches.py), then acked.
+"""The projector's fold loop (projector.py leads it): the deliveries gathered (pending_deliveries.py) folded in
+batches, each in one transaction with the log offset it reaches (batches.py), then acked.
 
 Ack policy: a batch's messages are acked (one `multiple` ack) only after its transaction committed.
 Batching: a quiet spell's first delivery waits up to `linger` for more before it is folded. A transaction of one
 event costs 0.34 ms of CPU here and one of eight 0.08 ms an event (bench/fold_bench.py's data, batch by batch),
 and one release's events arrive a few milliseconds apart, so folding each alone cost about 3 ms of a release's
-CPU on the services' cores. Only the intermediate steps linger: an event people hear of or act on (SHOWN_AT_ONCE:
-`requested`, `awaiting_approval`, `approved`, a release's end...) is folded as it arrives, with whatever lingered
-before it, in whichever process projects; so are SMALL_BATCH deliveries, and a stop or the catch-up marker ends
-the wait.
+CPU on the services' cores. Only the intermediate steps linger (pending_deliveries.py says which end the wait).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
 
-from services.shared.db.batches import Parse, fold_batch_sync, item_of, offset_of, why_newer
-from services.shared.db.fold import Folded, Item
+from services.shared.db.batches import fold_batch_sync, why_newer
+from services.shared.db.fold import Folded
 from services.shared.db.outage import is_outage
+from services.shared.db.pending_deliveries import SMALL_BATCH, PendingDeliveries
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.events import NewerVersion, parse_event
-from services.shared.protocol import SHOWN_AT_ONCE
 from services.shared.releaselog import MARKER_HEADER
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
-SMALL_BATCH = 16  # events a batch may hold to be folded on the event loop's thread (writer.py: `run`'s small)
 RETRY_LIMIT = 5.0  # seconds: the longest pause between two tries while the database is away (standby.py too)
-_AT_ONCE = frozenset(state.value for state in SHOWN_AT_ONCE)  # the last word of an event's routing key
 
 
-class FoldLoop:
-    """What the log delivered to this process and it has not folded yet, and the loop that folds it (the projector's
-    worker task, `_fold_forever`)."""
+class FoldLoop(PendingDeliveries):
+    """The loop that folds what the log delivered to this process (the projector's worker task, `_fold_forever`),
+    and where it has folded to."""
 
     def __init__(self, database: ReleaseDatabase, stream: str, batch_size: int, linger: float) -> None:
-        self.database = database
+        super().__init__(database)
         self.stream = stream
         self.batch_size = batch_size
         self.linger = linger
         self.folded = Folded()
         self.batches = 0  # transactions committed: with `folded`, the events a transaction held (the benches)
         self.folded_to = -1  # the log offset this process last folded through (-1: none yet)
-        self.base = 0  # the database's offset of the stream's offset 0: past the old ones once replaced (log_consumer)
         # A new base is stored with the first batch that reaches the new stream, in its transaction: with old
         # deliveries alone it would be above the folded offset, and readers take the higher row for folded.
         self._base_unsaved = False
-        self._marker = uuid.uuid4().hex
         self._caught_up = asyncio.Event()
-        self._pending: list[AbstractIncomingMessage] = []
-        self._offsets: list[int] = []  # each pending delivery's database offset, as the base was when it came
-        self._arrivals: list[float] = []  # when each pending delivery arrived (time.monotonic), in step with it
-        self._arrived = asyncio.Event()
-        self._hurried = asyncio.Event()  # ends a linger: enough deliveries, a stop, the marker or `hurry`
         self._stopping = False
-        self.parse: Parse = parse_event  # how a body is read; a test stands in a newer version's
         # The offset of an event only a newer Greenlight reads, and why, once the loop stopped there (it ends then:
         # standby.py lets the lease go so that a replica that reads it folds it); `newer_seen` is set with it.
         self.newer: tuple[int, str] | None = None
@@ -70,42 +53,6 @@ class FoldLoop:
         # Handed to aio-pika by reference: a robust channel re-consumes with this very dict after a reconnect,
         # so moving the offset forward here makes a reconnect resume where the database is.
         self._arguments: dict[str, Any] = {}
-
-    @property
-    def pending(self) -> int:
-        """Deliveries not folded yet."""
-        return len(self._pending)
-
-    def behind(self) -> float:
-        """Seconds since the oldest delivery not folded yet arrived; 0 when caught up. A database that is away or
-        slow shows here first (/metrics: `greenlight_projection_behind_seconds`)."""
-        return time.monotonic() - self._arrivals[0] if self._arrivals else 0.0
-
-    def _delivered(self, release_id: str) -> list[Item]:
-        prefix = f"{release_id}/"  # an event's message id (events.py), so only its own bodies are parsed
-        items = []
-        for message, offset in zip(self._pending, self._offsets, strict=True):
-            if (message.message_id or "").startswith(prefix):
-                try:
-                    if item := item_of(offset, message.body, self.parse):
-                        items.append(item)
-                except NewerVersion:
-                    break  # this process folds nothing from there on
-        return items
-
-    def hurry(self) -> None:
-        """Fold what was delivered now, without waiting out the linger."""
-        self._hurried.set()
-
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        self._pending.append(message)
-        self._offsets.append(offset_of(message) + self.base)
-        self._arrivals.append(time.monotonic())
-        self._arrived.set()
-        self.database.delivered((message.message_id or "").partition("/")[0])  # an event's id: release/seq
-        if ((message.routing_key or "").rpartition(".")[2] in _AT_ONCE or len(self._pending) >= SMALL_BATCH
-                or (message.headers or {}).get(MARKER_HEADER) == self._marker):
-            self._hurried.set()
 
     async def _fold_forever(self) -> None:
         delay, raced, slow = 0.1, False, 1.0

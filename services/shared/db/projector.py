@@ -5,7 +5,8 @@ per database folds (the holder of the lease, lease.py); the others stand by (sta
 gone. Should two fold at once, each batch first locks the projection row and drops what the other already folded,
 so every event is applied once. This module leads (the lease, where to resume, the consumer, the catch-up marker)
 and stops; following the stream (where to resume, a consumer lost, a stream replaced) is log_consumer.py's, and the
-deliveries' batching, linger and acks are fold_loop.py's FoldLoop, which a Projector is.
+deliveries' gathering and linger are pending_deliveries.py's, their batches and acks fold_loop.py's FoldLoop,
+which a Projector is.
 """
 
 from __future__ import annotations
