@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.approval.errors import ApiError
+from services.approval.hook_pushers import Pusher
 from services.approval.models import NulFree
 from services.shared.release import CommitSha
 
@@ -28,10 +29,13 @@ class Repo(Payload):
 
 
 Login = Annotated[str, StringConstraints(min_length=1, max_length=255)]  # GitLab's longest username
+# The host's id of an account, which a rename leaves alone (hook_pushers.py). Strict: a JSON number, never `true`.
+AccountId = Annotated[int, Field(strict=True, ge=1, lt=10**19)]
 
 
 class GitHubUser(Payload):
     login: Login | None = None  # `sender`: the GitHub account that pushed
+    id: AccountId | None = None
 
 
 class GitHubPusher(Payload):
@@ -46,8 +50,9 @@ class GitHubPush(Payload):
     pusher: GitHubPusher | None = None
 
     @property
-    def pushed_by(self) -> str | None:
-        return (self.sender.login if self.sender else None) or (self.pusher.name if self.pusher else None)
+    def pushed_by(self) -> Pusher:
+        login = (self.sender.login if self.sender else None) or (self.pusher.name if self.pusher else None)
+        return Pusher("github", login, self.sender.id if self.sender else None)
 
 
 class GitLabPush(Payload):
@@ -55,6 +60,11 @@ class GitLabPush(Payload):
     after: CommitSha
     project: Repo
     user_username: Login | None = None  # who pushed (`user_name` is their display name)
+    user_id: AccountId | None = None
+
+    @property
+    def pushed_by(self) -> Pusher:
+        return Pusher("gitlab", self.user_username, self.user_id)
 
 
 class GenericPush(Payload):

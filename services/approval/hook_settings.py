@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
+from services.approval.hook_pushers import Pusher, check_entries
 from services.approval.policy import GitHost
 from services.approval.settings import Role
 from services.shared.release import NewAppName
@@ -73,9 +74,10 @@ class HookSettings(BaseSettings):
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
     git_users: dict[GitHost, dict[GitLogin, IdentityName]] = Field(default_factory=dict, description=(
-        'JSON {"github" | "gitlab" | "generic": {"<login on that host>": "<Greenlight identity>"}}: who a pusher '
-        "is to the no-self-approval rule (a login matched in any case, as the hosts match them); a login not "
-        "listed is compared as it is; default none"))
+        'JSON {"github" | "gitlab" | "generic": {"<login on that host>" | "id:<account id>": "<Greenlight '
+        'identity>"}}: who a pusher is to the no-self-approval rule; an account\'s id (GitHub sender.id, GitLab '
+        "user_id), which a rename leaves alone, decides over its login (matched in any case, as the hosts match "
+        "them); a pusher listed by neither is compared by login; default none"))
     max_body_bytes: int = Field(GITHUB_PAYLOAD_CAP, ge=64 * 1024, description=(
         "largest git webhook body read (the API's other routes keep GREENLIGHT_API_MAX_BODY_BYTES); default 25 MiB, "
         "GitHub's cap on a delivery, so any push it sends is read"))
@@ -85,6 +87,10 @@ class HookSettings(BaseSettings):
     large_body_reads: int = Field(4, ge=1, le=1000, description=(
         "git webhook bodies past small_body_bytes read or held at once per API process (each up to max_body_bytes); "
         "another is answered 503 with Retry-After; default 4 (100 MiB at the default max_body_bytes)"))
+    large_body_seconds: float = Field(10.0, gt=0, le=600, description=(
+        "seconds a git webhook body past small_body_bytes may take to arrive, from when it took its slot; a slower "
+        "sender is answered 408 and its slot serves the next caller (also the Retry-After of the 503 when every "
+        "slot is taken); default 10, GitHub's and GitLab's own timeout for a delivery"))
     claim_retention: Duration = Field(
         DEFAULT_RETENTION, ge=MIN_RETENTION, description=(
             "how long the claim on a delivery id, a pushed commit or a Slack press is kept (table "
@@ -95,18 +101,19 @@ class HookSettings(BaseSettings):
     @field_validator("git_users")
     @classmethod
     def _one_login_one_key(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        """A host's logins are matched in any case: two keys that differ only so would make the mapping ambiguous."""
+        """A host's logins are matched in any case: two keys that differ only so would make the mapping ambiguous.
+        An account's key (`id:<n>`) must be one a push of that host can carry."""
         for host, users in value.items():
+            check_entries(host, users)
             folded: dict[str, str] = {}
             for login in users:
                 if (first := folded.setdefault(login.casefold(), login)) != login:
                     raise ValueError(f"{host} logins {first!r} and {login!r} are one login (matched in any case)")
         return value
 
-    def pusher_identity(self, host: GitHost, login: str) -> str:
-        """The Greenlight identity of `login` on `host` per `git_users`, else the login as it is."""
-        users = self.git_users.get(host, {})
-        return next((name for key, name in users.items() if key.casefold() == login.casefold()), login)
+    def pusher_identity(self, host: GitHost, login: str, account: int | None = None) -> str:
+        """The Greenlight identity of `login` (account id `account`) on `host` per `git_users`, else the login."""
+        return Pusher(host, login, account).identity(self.git_users.get(host, {})) or login
 
     @field_validator("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret", mode="before")
     @classmethod

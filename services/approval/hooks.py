@@ -20,6 +20,7 @@ from services.approval.handlers import DESK
 from services.approval.hook_body import hook_body
 from services.approval.hook_claims import Claims
 from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
+from services.approval.hook_pushers import Pusher
 from services.approval.hook_settings import HookSettings
 from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
@@ -72,7 +73,7 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
         names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
         key = "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID"
         return await _act(request, Push("gitlab", _delivery(request, key), push.ref, push.after,
-                                        tuple(n for n in names if n), push.user_username))
+                                        tuple(n for n in names if n), push.pushed_by))
 
 
 async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
@@ -88,7 +89,7 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
             raise Unauthorized(f"{str(exc).capitalize()}.") from None
         push = _parse(GenericPush, body)
         return await _act(request, Push("generic", push.delivery, push.ref, push.after, (push.repository,),
-                                        push.pusher))
+                                        Pusher("generic", push.pusher)))
 
 
 def signed(check: Callable[[], bool], refusal: str) -> None:

@@ -8,9 +8,10 @@ unattended. A commit is released by a hook once: a failed one is retried through
 The pushed commit must still be the head of the branch (`git ls-remote`): a late delivery of an older
 push does not release a commit the branch has already moved past.
 
-Who pushed (the verified payload's login, mapped by GREENLIGHT_HOOKS_GIT_USERS) goes into the `requested` event's
-details as `pushed_by`, with `pusher` {host, login} for the record; the no-self-approval rule refuses them as it
-refuses a requester (policy.py). The release stays requested by `<host>-webhook`: that is who asked for it.
+Who pushed (the verified payload's account id or login, mapped by GREENLIGHT_HOOKS_GIT_USERS: hook_pushers.py) goes
+into the `requested` event's details as `pushed_by`, with `pusher` {host, login, id} and the account's `pusher_key`
+for the record; the no-self-approval rule refuses them as it refuses a requester (policy.py). The release stays
+requested by `<host>-webhook`: that is who asked for it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from services.approval.auth import Identity
 from services.approval.errors import ApiError
 from services.approval.handlers import ReleaseDesk
 from services.approval.hook_claims import Claims
+from services.approval.hook_pusher_names import pusher_details
+from services.approval.hook_pushers import Pusher
 from services.approval.hook_settings import HookApp, HookSettings
 from services.approval.models import ReleaseRequest
-from services.approval.policy import PUSHED_BY, GitHost, hook_requester
+from services.approval.policy import GitHost, hook_requester
 from services.approval.settings import Role
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import releases
@@ -45,7 +48,7 @@ class Push:
     ref: str
     after: str
     repositories: tuple[str, ...]
-    pusher: str | None = None  # their login on the host, from the verified payload
+    pusher: Pusher | None = None  # from the verified payload
 
 
 async def released_commit(database: ReleaseDatabase, app: str, commit: str) -> str | None:
@@ -105,14 +108,13 @@ class PushDesk:
                 return {"app": target.app, "outcome": "ignored", "reason": f"{target.branch} has moved on to {head}"}
             ask = ReleaseRequest(app=target.app, repository=target.repository, commit=push.after)
             release = await self.desk.request(ask, Identity(hook_requester(push.source), frozenset({Role.REQUESTER})),
-                                              details=self._pushed_by(push))
+                                              details=await self._pushed_by(push))
         except BaseException:
             await self.claims.release(key)
             raise
         return {"app": target.app, "outcome": "released", "release": release.id}
 
-    def _pushed_by(self, push: Push) -> dict[str, object]:
+    async def _pushed_by(self, push: Push) -> dict[str, object]:
         if push.pusher is None:
             return {}
-        return {PUSHED_BY: self.settings.pusher_identity(push.source, push.pusher),
-                "pusher": {"host": push.source, "login": push.pusher}}
+        return await pusher_details(self.store.engine, push.pusher, self.settings.git_users.get(push.source, {}))
