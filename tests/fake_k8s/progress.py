@@ -40,11 +40,15 @@ def deadline_of(spec: Obj) -> float | None:
 class Progress:
     """The Progressing condition of one rollout, and the time since its last progress."""
 
-    def __init__(self, replica_set: str, deadline: float | None, finished: Obj | None = None) -> None:
+    def __init__(self, replica_set: str, deadline: float | None, finished: Obj | None = None,
+                 carried: Obj | None = None) -> None:
+        """`finished`: a finished rollout's condition, scaled up (never estimated); `carried`: the condition an
+        earlier rollout left, kept until this one's first progress (an old ReplicaSet reused: replica_sets.py; a timeout
+        through a change that keeps the template)."""
         self.replica_set = replica_set
         self.deadline = None if finished is not None else deadline
-        self.condition = finished or condition("Progressing", "True", "ReplicaSetUpdated",
-                                               f'ReplicaSet "{replica_set}" is progressing.')
+        self.condition = finished or carried or condition("Progressing", "True", "ReplicaSetUpdated",
+                                                          f'ReplicaSet "{replica_set}" is progressing.')
         self._since = asyncio.get_running_loop().time()
 
     def saw(self, before: Pods, after: Pods) -> None:
@@ -68,7 +72,9 @@ class Progress:
 
     def _left(self) -> float | None:
         """Seconds until the deadline passes without progress; None if it cannot (any more)."""
-        if self.deadline is None or self.timed_out:
+        # DeploymentTimedOut: a timed-out condition stays as it is, and a NewReplicaSetAvailable one (carried over from
+        # a finished rollout) is no base to estimate progress from.
+        if self.deadline is None or self.timed_out or self.condition["reason"] == "NewReplicaSetAvailable":
             return None
         return max(0.0, self._since + self.deadline - asyncio.get_running_loop().time())
 

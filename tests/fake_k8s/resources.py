@@ -127,6 +127,7 @@ def apply_defaults(kind: Kind, obj: Obj, cluster_ip: str) -> None:
         pod = spec.get("template", {}).get("spec", {})
         pod.setdefault("restartPolicy", "Always")
         pod.setdefault("dnsPolicy", "ClusterFirst")
+        pod.setdefault("enableServiceLinks", True)  # SetDefaults_PodSpec: the kubelet's docker-links variables on
         for container in pod.get("containers") or []:
             container.setdefault("imagePullPolicy", "IfNotPresent")
             for port in container.get("ports") or []:

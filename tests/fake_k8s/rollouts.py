@@ -7,16 +7,17 @@ through the counts a real Deployment shows (`replicas` and `availableReplicas` i
 The progress deadline is the controller's (progress.py): once the Deployment's progressDeadlineSeconds pass without
 progress, its Progressing condition turns False/ProgressDeadlineExceeded: pods slower than that (a `delay` longer than
 the deadline) time a good image's rollout out too, and it goes on all the same (True again at its next progress).
-An image whose repository's last path segment starts with `bad` (`reg/bad:1`, `registry.example/bad@sha256:…`)
-never becomes available, so its rollout times out for good. Only a new rollout times out: a finished one scaled up
-again stays unavailable for ever, its condition NewReplicaSetAvailable, as the real controller leaves it.
-
-A container whose environment takes a key of a Secret (not `optional`) that the namespace lacks, or that lacks the key,
-never starts either (the kubelet's CreateContainerConfigError), looked at when the rollout begins.
+Pods that never become available (pod_start.py: a bad image, a missing Secret) time their rollout out for good. Only a
+new rollout times out: a finished one scaled up again stays unavailable for ever, its condition NewReplicaSetAvailable,
+as the real controller leaves it.
 
 `refuse_pods(message)` makes every rollout that needs new pods fail to create them (a ResourceQuota full, a webhook
 down): `ReplicaFailure` True/FailedCreate, as the ReplicaSet controller reports it, until `refuse_pods(None)`, when
 the condition goes and the rollout goes on (past the progress deadline too: the controller never gives up).
+
+A change back to a template whose old ReplicaSet is kept, scaled to zero (replica_sets.py), first shows the Progressing
+condition the previous rollout left, a timed-out one too, for one `delay`, before the reused ReplicaSet's first pods;
+a change that keeps the template (replicas, the deadline) keeps a timed-out condition until the next progress.
 
 A paused Deployment (`spec.paused`) scales no ReplicaSet and has no deadline until it is resumed: a new template
 gets no pods, and a rollout paused midway stays where it was (its pods already started still become available).
@@ -27,12 +28,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
+from tests.fake_k8s.pod_start import never_ready
 from tests.fake_k8s.progress import Progress, condition, deadline_of
+from tests.fake_k8s.replica_sets import ReplicaSets, replica_set_name
 from tests.fake_k8s.rolling import Pods, limits, sync
 
 Obj = dict[str, Any]
@@ -56,14 +57,6 @@ def _carried(status: Obj, desired: int) -> Pods:
     return Pods(old, updated, max(0, min(updated, int(status.get("availableReplicas", 0)) - old)))
 
 
-def _never_available(image: str) -> bool:
-    # Only the repository name counts: a digest is random hex and contains "bad" in about 1.5% of pushes,
-    # which once failed a real image's rollout.
-    repository = image.split("@", 1)[0]
-    last = repository.rsplit("/", 1)[-1].split(":", 1)[0]
-    return last.startswith("bad")
-
-
 class Rollouts:
     def __init__(self, delay: float, write_status: Callable[[str, str, Obj], None],
                  read_secret: Callable[[str, str], Obj | None]) -> None:
@@ -71,6 +64,7 @@ class Rollouts:
         self._write_status = write_status
         self._read_secret = read_secret
         self._tasks: dict[Key, asyncio.Task[None]] = {}
+        self._replica_sets = ReplicaSets()
         self._refusal: str | None = None
         self._admitted = asyncio.Event()
         self._admitted.set()
@@ -91,6 +85,7 @@ class Rollouts:
         self._tasks[key] = asyncio.create_task(self._roll(deployment, previous))
 
     def forget(self, namespace: str, name: str) -> None:
+        self._replica_sets.forget((namespace, name))
         if (task := self._tasks.pop((namespace, name), None)) is not None:
             task.cancel()
 
@@ -107,8 +102,8 @@ class Rollouts:
         namespace, name, generation = meta["namespace"], meta["name"], int(meta["generation"])
         desired = int(spec.get("replicas", 1))
         surge, unavailable = limits(spec)
-        template = json.dumps(spec["template"], sort_keys=True)
-        replica_set = f"{name}-{hashlib.sha256(template.encode()).hexdigest()[:10]}"
+        replica_set = replica_set_name(name, spec["template"])
+        reused = self._replica_sets.adopt((namespace, name), replica_set, int(spec.get("revisionHistoryLimit", 10)))
         old_status = (previous or {}).get("status") or {}
         still_available = min(int(old_status.get("availableReplicas", 0)), desired)
         # A status of a generation before the previous one tells nothing of the previous template's pods: it counts
@@ -121,11 +116,16 @@ class Rollouts:
         if same_template and old_status.get("conditions") and pods.old == 0 and desired <= pods.ready:
             self._done(namespace, name, generation, desired, replica_set)  # scaled down: immediate
             return
-        finished = [c for c in old_status.get("conditions") or []
-                    if c.get("type") == "Progressing" and c.get("reason") == "NewReplicaSetAvailable"]
+        earlier = [c for c in old_status.get("conditions") or [] if c.get("type") == "Progressing"]
+        finished = [c for c in earlier if c.get("reason") == "NewReplicaSetAvailable"]
         # A scale-up of a finished rollout is no new rollout: the controller keeps NewReplicaSetAvailable and
-        # estimates no progress, so it never times out.
-        progress = Progress(replica_set, deadline_of(spec), finished[0] if same_template and finished else None)
+        # estimates no progress, so it never times out. No ReplicaSet created, no condition set: an old one reused
+        # keeps the earlier rollout's, and a timed-out one stays through any change that keeps the template.
+        timed_out = [c for c in earlier if c.get("reason") == "ProgressDeadlineExceeded"]
+        kept = earlier if reused else timed_out if same_template else []
+        carried = kept[0] if kept and deadline_of(spec) is not None else None
+        progress = Progress(replica_set, deadline_of(spec), finished[0] if same_template and finished else None,
+                            carried)
 
         def write(pods: Pods, *conditions: Obj) -> None:
             enough = pods.old + pods.ready >= desired - unavailable  # the Available condition's own rule
@@ -136,11 +136,14 @@ class Rollouts:
         if spec.get("paused"):
             await self._paused(pods, write, namespace, spec)
             return
+        if carried is not None:  # the syncs before the first pods of this change: no progress yet
+            write(pods, progress.condition)
+            await progress.sleep(self.delay, functools.partial(write, pods))
         if sync(pods, desired, surge, unavailable).new > pods.new and self._refusal is not None:
             failure = condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
             write(pods, progress.condition, failure)
             await progress.wait(self._admitted, lambda stuck: write(pods, stuck, failure))
-        bad = self._never_ready(namespace, spec)
+        bad = never_ready(namespace, spec, self._read_secret)
         while not (synced := sync(pods, desired, surge, unavailable)).done(desired):
             progress.saw(pods, synced)
             pods = synced
@@ -157,26 +160,12 @@ class Rollouts:
         started before the pause still become available."""
         paused = condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused")
         write(pods, paused)
-        if pods.ready < pods.new and not self._never_ready(namespace, spec):
+        if pods.ready < pods.new and not never_ready(namespace, spec, self._read_secret):
             await asyncio.sleep(self.delay)
             write(Pods(pods.old, pods.new, pods.new), paused)
 
-    def _never_ready(self, namespace: str, spec: Obj) -> bool:
-        images = [c.get("image", "") for c in spec["template"]["spec"].get("containers") or []]
-        return any(_never_available(image) for image in images) or self._lacks_a_secret(namespace, spec)
-
-    def _lacks_a_secret(self, namespace: str, spec: Obj) -> bool:
-        for container in spec["template"]["spec"].get("containers") or []:
-            for variable in container.get("env") or []:
-                ref = (variable.get("valueFrom") or {}).get("secretKeyRef")
-                if ref is None or ref.get("optional"):
-                    continue
-                secret = self._read_secret(namespace, ref.get("name", "")) or {}
-                if ref.get("key") not in {**(secret.get("data") or {}), **(secret.get("stringData") or {})}:
-                    return True
-        return False
-
     def _done(self, namespace: str, name: str, generation: int, desired: int, replica_set: str) -> None:
+        self._replica_sets.finished((namespace, name), replica_set)
         self._write_status(namespace, name, _status(generation, Pods(0, desired, desired), [
             _available(),
             condition("Progressing", "True", "NewReplicaSetAvailable",

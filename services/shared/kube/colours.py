@@ -19,6 +19,7 @@ from services.shared.kube.settings import KubeSettings
 from services.shared.kube.templates import (
     RELEASE_ID,
     STATE,
+    SUPERSEDED_TIMEOUT,
     Names,
     deployment_manifest,
     json_pointer,
@@ -73,8 +74,11 @@ class Colours:
                         and not spec.get("paused") and spec.get("strategy") == rollout_strategy():
                     return  # already deployed (a redelivery): nothing to write, unless paused or edited since
                 await self.api.patch(Kind.DEPLOYMENT, ns, name, {
+                    # The timeout standing now is an earlier rollout's (the resourceVersion pins what was read): noted,
+                    # so that the wait does not take it for this one's; None drops an earlier deploy's note.
                     "metadata": {"resourceVersion": current["metadata"]["resourceVersion"],
-                                 "annotations": release_annotations(rollout, ColourStatus.DEPLOYING)},
+                                 "annotations": {**release_annotations(rollout, ColourStatus.DEPLOYING),
+                                                 SUPERSEDED_TIMEOUT: st.timeout_to_supersede(current)}},
                     # Pod template and strategy as Greenlight makes them, whatever a hand changed (Recreate would take
                     # the old pods down at once), and resumed: a paused Deployment starts no pods of the new template.
                     "spec": {"replicas": replicas, "progressDeadlineSeconds": self.settings.progress_deadline,

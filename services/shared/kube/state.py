@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.shared.kube.templates import COMMIT, CONTAINER, RELEASE_ID, STATE
+from services.shared.kube.templates import COMMIT, CONTAINER, RELEASE_ID, STATE, SUPERSEDED_TIMEOUT
 from services.shared.platform import ColourState, ColourStatus
 from services.shared.release import Colour
 
@@ -59,17 +59,30 @@ def updated_available(deployment: Obj) -> int:
     return max(0, min(updated, int(status.get("availableReplicas", 0)) - old, int(spec.get("replicas", 1))))
 
 
+def _timed_out(deployment: Obj) -> list[Obj]:
+    conditions = (deployment.get("status") or {}).get("conditions") or []
+    return [c for c in conditions if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded"]
+
+
+def timeout_to_supersede(deployment: Obj) -> str | None:
+    """The lastUpdateTime of the timeout a deploy is about to write over (None: none), for SUPERSEDED_TIMEOUT."""
+    return next((str(c["lastUpdateTime"]) for c in _timed_out(deployment) if c.get("lastUpdateTime")), None)
+
+
 def rollout_failure(deployment: Obj) -> str | None:
     """The controller's reason this rollout cannot finish, once it has observed the current generation.
 
     Only the progress deadline, as for `kubectl rollout status`: `ReplicaFailure` (pods refused by a full quota or a
     webhook) is the ReplicaSet's last try, and its controller tries again; it is named as what held the rollout up.
+    Not a timeout that stood already when the deploy wrote the Deployment: an earlier rollout's, kept until this one's
+    first progress (a fresh timeout has a later lastUpdateTime: the deadline counts from this rollout's progress).
     """
     status = deployment.get("status") or {}
     if int(status.get("observedGeneration", 0)) < int(deployment["metadata"].get("generation", 0)):
         return None
     conditions = status.get("conditions") or []
-    stuck = [c for c in conditions if c.get("type") == "Progressing" and c.get("reason") == "ProgressDeadlineExceeded"]
+    superseded = annotations_of(deployment).get(SUPERSEDED_TIMEOUT)
+    stuck = [c for c in _timed_out(deployment) if not superseded or c.get("lastUpdateTime") != superseded]
     refused = [c for c in conditions if c.get("type") == "ReplicaFailure" and c.get("status") == "True"]
     return "; ".join(f"{c.get('reason')}: {c.get('message', '')}".strip() for c in stuck + refused) if stuck else None
 

@@ -14,6 +14,10 @@ Obj = dict[str, Any]
 RELEASE_ID = "greenlight.dev/release-id"
 COMMIT = "greenlight.dev/commit"
 STATE = "greenlight.dev/state"
+# The lastUpdateTime of the ProgressDeadlineExceeded condition the Deployment had when a deploy wrote it: an earlier
+# rollout's, which the controller keeps through a template with a kept ReplicaSet (or no new generation) until the next
+# progress. Not this release's to fail on (state.py).
+SUPERSEDED_TIMEOUT = "greenlight.dev/superseded-timeout"
 # A selector role no Deployment carries: the live Service exists but sends traffic nowhere yet.
 NO_COLOUR = "none"
 CONTAINER = "app"
@@ -74,7 +78,10 @@ def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSe
     }
     return {
         "metadata": {"labels": {"app": app.name, "role": colour.value}},
-        "spec": {"automountServiceAccountToken": False, "securityContext": pod_security,
+        # No service links: the kubelet's default puts `<SERVICE>_SERVICE_HOST`/`_PORT_…` variables for every Service
+        # of the namespace into the container, hundreds with many apps and colours, and one can override an app's
+        # own variable (`<APP>_PORT`). Apps reach Services by DNS name.
+        "spec": {"automountServiceAccountToken": False, "enableServiceLinks": False, "securityContext": pod_security,
                  "containers": [container]},
     }
 
