@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
 
 import aiohttp
 import structlog
@@ -13,6 +14,7 @@ from aiohttp.resolver import DefaultResolver
 from prometheus_client import Counter
 
 from services.notifier.active import ActiveReplica
+from services.notifier.configurations import Configurations
 from services.notifier.consumer import NotifierConsumer
 from services.notifier.delivery import HttpPoster
 from services.notifier.guard import GuardedResolver
@@ -33,6 +35,7 @@ log = structlog.get_logger(__name__)
 SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
 ACTIVE = web.AppKey("active", ActiveReplica)
+LIVE_FOR = 3  # re-bindings a configuration counts as run after it was last seen (configurations.py)
 
 
 def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None = None) -> web.Application:
@@ -56,11 +59,12 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             # Read per event: one added through the API counts from the next event on, on every replica.
             return await states.current(settings.subscriptions)
 
-        async def gone(subscription: Subscription, reason: str) -> bool:
+        async def gone(subscription: Subscription, reason: str, event_id: str) -> bool:
             # Left bound: its few events are queued and dropped (handlers.py), and enabled again through the API
             # it counts from the next event, on every replica, with no binding to wait for.
             # Unless enabled since it was read for this delivery: the 410 came before that enable, which stands.
-            done = await states.disable(subscription.id, reason, subscription.enabled_at)
+            # Its other pending deliveries are settled with it; this one's record is the 410's to write.
+            done = await states.disable(subscription.id, reason, subscription.enabled_at, sparing=event_id)
             if done:  # said once, by the replica that disabled it
                 log.warning("subscription disabled: its receiver says it is gone; nothing more is sent to it",
                             subscription=subscription.id, reason=reason)
@@ -69,7 +73,14 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
                          subscription=subscription.id, reason=reason)
             return done is not None
 
-        await states.hold_environment(settings.subscriptions)  # before binding: the API refuses these ids from now
+        configurations = Configurations(engine, timedelta(seconds=LIVE_FOR * settings.rebind_interval))
+
+        async def hold() -> None:
+            # Unless a replica runs a newer GREENLIGHT_NOTIFIER_SUBSCRIPTIONS (a rolling update): it writes them.
+            if await configurations.newest(settings.subscriptions):
+                await states.hold_environment(settings.subscriptions)  # and frees the ids it no longer holds
+
+        await hold()  # before binding: the API refuses these ids from now
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
         await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
         hosts = PrivateHosts(settings.allow_private_hosts)
@@ -79,10 +90,10 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout, hosts).post, outcomes, gone)
             active = ActiveReplica(app[BUS], NotifierConsumer(app[BUS], settings.work_queue, notifier.handle,
-                                                              retries))
+                                                              retries, notifier.finished))
             app[ACTIVE] = active
             await active.start()
-            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, states, subscriptions))
+            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, hold, subscriptions))
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
@@ -99,12 +110,12 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
     return app
 
 
-async def _rebind_forever(bus: Bus, settings: NotifierSettings, states: SubscriptionStates,
+async def _rebind_forever(bus: Bus, settings: NotifierSettings, hold: Callable[[], Awaitable[None]],
                           subscriptions: Callable[[], Awaitable[Sequence[Subscription]]]) -> None:
     while True:
         await asyncio.sleep(settings.rebind_interval)
         try:
-            await states.hold_environment(settings.subscriptions)  # and frees the ids it no longer holds
+            await hold()
             await on_the_broker(bind_subscriptions(bus.connection, settings.bus, await subscriptions()))
         except Exception as exc:  # the broker or the database away: the next round tries again
             log.warning("could not re-bind the subscriptions", error=repr(exc)[:200])

@@ -27,14 +27,16 @@ from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
 Handle = Callable[[ReleaseEvent, str | None], Awaitable[None]]
+Finished = Callable[[ReleaseEvent, str], Awaitable[bool]]  # (event, subscription): the delivery has its outcome
 
 
 class NotifierConsumer:
-    def __init__(self, bus: Bus, queue: str, handle: Handle, retries: RetryQueues) -> None:
+    def __init__(self, bus: Bus, queue: str, handle: Handle, retries: RetryQueues, finished: Finished) -> None:
         self.bus = bus
         self.queue_name = queue
         self.handle = handle
         self.retries = retries
+        self.finished = finished
         # Tasks take the lock in delivery order (asyncio locks are FIFO): one release's events stay in order.
         self._locks = KeyedLocks()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -103,7 +105,8 @@ class NotifierConsumer:
         async with self._locks.hold(event.release_id):  # parking for an outage too: the next event sees it
             try:
                 if only is not None and (left := self.retries.left(message.headers)) > 0:
-                    await self.retries.again(event, only, left)  # its receiver's Retry-After is not over yet
+                    if not await self._finished(event, only):
+                        await self.retries.again(event, only, left)  # its receiver's Retry-After is not over yet
                 elif (level := self._ahead(event, only)) is not None:
                     await self.retries.park(event, only, level=level, outages=_outages(message))
                 else:
@@ -119,6 +122,21 @@ class NotifierConsumer:
                 await settle(message.nack(requeue=True))
                 return
         await settle(message.ack())
+
+    async def _finished(self, event: ReleaseEvent, only: str) -> bool:
+        """Whether a retry waiting out its receiver's Retry-After has nothing left to do (handlers.py's `finished`):
+        dropped then, not parked again until the hour is over. The database away: parked again, its wait kept (an
+        outage's park would send it before the wait ends)."""
+        try:
+            finished = await self.finished(event, only)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return False
+        if finished:
+            log.info("a retry whose delivery is settled; dropped", subscription=only, release=event.release_id,
+                     seq=event.seq)
+        return finished
 
     def _ahead(self, event: ReleaseEvent, only: str | None) -> int | None:
         """The step to wait at behind an earlier event of the release parked for an outage: sent at once, a later

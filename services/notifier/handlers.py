@@ -10,7 +10,8 @@ longer than its whole backoff (see `abandoned`).
 A receiver's answer steers its retries: `Retry-After` on a 429 or 503 parks the retry at the first backoff step at
 least that long, up to GREENLIGHT_NOTIFIER_RETRY_AFTER_CAP (retry.py: on the broker, never slept here); a 410 Gone
 disables the subscription for good (its state in the database, subscription_states.py, until enabled through the
-API), and its retries waiting meanwhile are recorded failed when they come back.
+API), and settles its other pending deliveries at once, as a removal through the API does: a retry of one comes back
+to its settled record and is dropped (consumer.py), and an attempt under way meanwhile does not undo the outcome.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ from services.notifier.slack import slack_message
 from services.shared.db.rows import utc
 from services.shared.events import ReleaseEvent
 from services.shared.release import utcnow
-from services.shared.subscriptions import Subscription
+from services.shared.subscriptions import DISABLED, REMOVED, Subscription
 
 log = structlog.get_logger(__name__)
 Post = Callable[[Subscription, bytes, str], Awaitable[Attempt]]
 Subscriptions = Callable[[], Awaitable[Sequence[Subscription]]]
-Gone = Callable[[Subscription, str], Awaitable[bool]]  # whether it is disabled now (False: enabled since it was read)
+# (subscription, reason, the event answered 410): whether it is disabled now (False: enabled since it was read)
+Gone = Callable[[Subscription, str, str], Awaitable[bool]]
 GONE = 410  # the receiver says the endpoint is gone for good (RFC 9110 §15.5.11): retrying cannot help
 
 
@@ -58,9 +60,9 @@ class Notifier:
         if only is not None and (ended := _ended(only, subscriptions, event)) is not None:
             # Removed, disabled or narrowed while this waited: left pending, its record held the release's later
             # events (for one re-created under the same id too), as a retry still to come, and showed pending for good.
-            await self.records.orphaned(only, event, ended)
-            log.info("a retry that can no longer be delivered; its pending delivery recorded failed", why=ended,
-                     subscription=only, release=event.release_id)
+            if await self.records.orphaned(only, event, ended):
+                log.info("a retry that can no longer be delivered; its pending delivery recorded failed", why=ended,
+                         subscription=only, release=event.release_id)
             return
         for subscription in subscriptions:
             if (only is not None and subscription.id != only) or not subscription.matches(event):
@@ -68,9 +70,20 @@ class Notifier:
             if subscription.disabled_at is not None:
                 # Its 410 may have come for this very event, the record not written (a crash, the database away):
                 # failed now, not left pending. Nothing to write otherwise.
-                await self.records.orphaned(subscription.id, event, "subscription disabled")
+                await self.records.orphaned(subscription.id, event, DISABLED)
                 continue
             await self._deliver(subscription, event)
+
+    async def finished(self, event: ReleaseEvent, only: str) -> bool:
+        """Whether a retry for `only` has nothing left to do: its delivery settled (its subscription removed or
+        disabled: shared/subscriptions.py's `settle_pending`), or settled now as its subscription is gone, disabled or
+        narrowed (removed by an API replica older than that, or from the environment by a restart)."""
+        if await self.records.settled(only, event):
+            return True
+        if (ended := _ended(only, await self.subscriptions(), event)) is None:
+            return False
+        await self.records.orphaned(only, event, ended)
+        return True
 
     async def _deliver(self, subscription: Subscription, event: ReleaseEvent) -> None:
         record = await self.records.open(subscription.id, event)
@@ -104,7 +117,7 @@ class Notifier:
             # Disabled before it is recorded: recorded first, the database away in between lost the disabling (the
             # event came back to a failed record) and the next event went to the gone receiver. This way round it
             # comes back to a disabled subscription, which records it failed (`handle`).
-            disabled = await self.gone(subscription, f"{attempt.error} Gone")
+            disabled = await self.gone(subscription, f"{attempt.error} Gone", record.event_id)
             outcome = "subscription disabled" if disabled else "subscription enabled again since it was sent"
             await self.records.attempted(record, Status.FAILED, f"{attempt.error}: {outcome}")
             self.outcomes.labels("failed").inc()
@@ -119,7 +132,11 @@ class Notifier:
             # At the receiver's Retry-After if it gave one (429, 503): the step that waits at least that long.
             level = await self.retries.park_for(event, subscription.id, record.attempts, attempt.retry_after)
             error = attempt.error if attempt.retry_after is None else said(attempt.error, attempt.retry_after)
-            await self.records.attempted(record, Status.PENDING, error)
+            if not await self.records.attempted(record, Status.PENDING, error):
+                # Settled while it was out (its subscription removed or disabled): that outcome stands, and the retry
+                # just parked is dropped when it comes back (consumer.py).
+                log.info("delivery settled while it was attempted; its outcome stands", error=error, **bound)
+                return
             self.outcomes.labels("retried").inc()
             log.info("delivery will be retried", error=error, after=self.retries.delays[level], **bound)
 
@@ -150,8 +167,8 @@ def _ended(subscription_id: str, subscriptions: Sequence[Subscription], event: R
     """Why a retry of `event` for `subscription_id` can no longer be delivered, as its record says; or None."""
     found = next((s for s in subscriptions if s.id == subscription_id), None)
     if found is None:
-        return "subscription removed"
+        return REMOVED
     if found.disabled_at is not None:
-        return "subscription disabled"
+        return DISABLED
     # Its filters narrowed meanwhile (deleted and added again under its id, or a restart with other settings).
     return None if found.matches(event) else "skipped: no longer wanted by the subscription's filters"

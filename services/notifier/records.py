@@ -22,7 +22,7 @@ from services.shared.release import utcnow
 class Status(StrEnum):
     PENDING = "pending"  # not delivered yet; a retry is parked on the broker
     DELIVERED = "delivered"
-    FAILED = "failed"  # every retry spent
+    FAILED = "failed"  # every retry spent, or its subscription removed or disabled (services/shared/subscriptions.py)
 
 
 deliveries = schema.greenlight_notifier_deliveries
@@ -69,12 +69,22 @@ class DeliveryRecords:
             row = (await connection.execute(query)).first()
         return _record(row._mapping) if row is not None else None
 
-    async def attempted(self, record: Record, status: Status, error: str | None = None) -> None:
+    async def attempted(self, record: Record, status: Status, error: str | None = None) -> bool:
+        """An attempt counted, and its outcome written; whether it was. A final one always is (what the receiver
+        answered, over the `settle_pending` of a removal or disabling made while the attempt was under way), a retry's
+        only over a pending record: the settled one is not opened again for its receiver's Retry-After (an hour)."""
+        this = and_(deliveries.c.subscription_id == record.subscription_id, deliveries.c.event_id == record.event_id)
+        outcome = dict(status=status.value, attempts=deliveries.c.attempts + 1, last_error=error, updated_at=utcnow())
         async with self.engine.begin() as connection:
-            await connection.execute(update(deliveries).where(and_(
-                deliveries.c.subscription_id == record.subscription_id, deliveries.c.event_id == record.event_id,
-            )).values(status=status.value, attempts=deliveries.c.attempts + 1, last_error=error,
-                      updated_at=utcnow()))
+            if status != Status.PENDING:
+                await connection.execute(update(deliveries).where(this).values(**outcome))
+                return True
+            done = await connection.execute(update(deliveries).where(and_(
+                this, deliveries.c.status == Status.PENDING.value)).values(**outcome))
+            if done.rowcount:  # type: ignore[attr-defined]
+                return True
+            await connection.execute(update(deliveries).where(this).values(attempts=deliveries.c.attempts + 1))
+            return False
 
     async def waiting(self, record: Record) -> None:
         """`record` was parked behind an earlier event just now: its retry is coming (`Notifier.abandoned`)."""
@@ -84,13 +94,21 @@ class DeliveryRecords:
                 deliveries.c.status == Status.PENDING.value,
             )).values(updated_at=utcnow()))
 
-    async def orphaned(self, subscription_id: str, event: ReleaseEvent, reason: str) -> None:
-        """A pending delivery whose subscription is gone: failed, without an attempt, so nothing waits on it."""
+    async def orphaned(self, subscription_id: str, event: ReleaseEvent, reason: str) -> bool:
+        """A pending delivery whose subscription is gone: failed, without an attempt, so nothing waits on it. Whether
+        it was pending (False: settled already, by its subscription's removal or disabling, or never recorded)."""
         async with self.engine.begin() as connection:
-            await connection.execute(update(deliveries).where(and_(
+            done = await connection.execute(update(deliveries).where(and_(
                 deliveries.c.subscription_id == subscription_id, deliveries.c.event_id == event.message_id,
                 deliveries.c.status == Status.PENDING.value,
             )).values(status=Status.FAILED.value, last_error=reason, updated_at=utcnow()))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    async def settled(self, subscription_id: str, event: ReleaseEvent) -> bool:
+        """Whether this delivery has an outcome already: a retry of it has nothing left to do. One never recorded is
+        not (its retry decides)."""
+        found = await self._get(subscription_id, event.message_id)
+        return found is not None and found.status != Status.PENDING
 
     async def of_release(self, release_id: str) -> list[Record]:
         query = select(deliveries).where(deliveries.c.release_id == release_id).order_by(

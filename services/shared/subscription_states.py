@@ -25,6 +25,7 @@ from services.shared.db.rows import utc
 from services.shared.release import utcnow
 from services.shared.subscription_urls import masked_url
 from services.shared.subscriptions import (
+    DISABLED,
     FOR_NOW,
     STATE_COLUMNS,
     STATE_FIELDS,
@@ -35,6 +36,7 @@ from services.shared.subscriptions import (
     from_row,
     held_by_environment,
     secret_stored,
+    settle_pending,
     state_of,
     states,
     subscriptions,
@@ -110,11 +112,13 @@ class SubscriptionStates:
             rows = (await connection.execute(query)).all()
         return [(row.id, json.loads(row.environment), state_of(row._mapping)) for row in rows]
 
-    async def disable(self, subscription_id: str, reason: str, enabled_at: datetime | None = None) -> bool | None:
+    async def disable(self, subscription_id: str, reason: str, enabled_at: datetime | None = None, *,
+                      sparing: str | None = None) -> bool | None:
         """Disabled for good (its receiver answered 410 Gone), unless enabled since `enabled_at`: the last enable as
         read with the subscription before the request that got the 410 went (None: never enabled). True: this call
         did it, so it is said once; False: disabled already; None: not disabled, an enable since stands (a 410
-        answered before an admin's enable and processed after it undid that enable)."""
+        answered before an admin's enable and processed after it undid that enable). Its other pending deliveries
+        (but `sparing`'s: the event answered 410, which its caller records) are settled with it (`settle_pending`)."""
         values = {"disabled_at": utcnow(), "disabled_reason": reason[:200]}
         unchanged = states.c.enabled_at.is_(None) if enabled_at is None else states.c.enabled_at == enabled_at
         for _ in range(2):
@@ -122,6 +126,7 @@ class SubscriptionStates:
                 done = await connection.execute(update(states).where(and_(
                     states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged)).values(**values))
                 if done.rowcount:  # type: ignore[attr-defined]
+                    await settle_pending(connection, subscription_id, DISABLED, sparing=sparing)
                     return True
                 if await _has_state(connection, subscription_id):
                     found = (await connection.execute(select(states.c.disabled_at, states.c.enabled_at).where(
@@ -134,6 +139,7 @@ class SubscriptionStates:
             try:
                 async with self.engine.begin() as connection:
                     await connection.execute(insert(states).values(id=subscription_id, **values))
+                    await settle_pending(connection, subscription_id, DISABLED, sparing=sparing)
             except IntegrityError:
                 # A row written meanwhile: another replica's disabling, or a rotation's, which is disabled still
                 # (taken for a disabling, the subscription stayed enabled). The update above tells which.

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from sqlalchemy import Row, Select, and_, delete, insert, select
+from sqlalchemy import Row, Select, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -99,6 +99,8 @@ subscriptions = schema.greenlight_subscriptions
 states = schema.greenlight_subscription_states
 STATE_FIELDS = ("disabled_at", "disabled_reason", "previous_secret", "previous_secret_until", "enabled_at")
 STATE_COLUMNS = tuple(states.c[name] for name in STATE_FIELDS)
+deliveries = schema.greenlight_notifier_deliveries
+REMOVED, DISABLED = "subscription removed", "subscription disabled"  # a settled delivery's outcome: no endpoint's
 
 
 class SubscriptionExists(ValueError):
@@ -127,12 +129,17 @@ class SubscriptionTable:
             raise SubscriptionExists(spec.id) from None
 
     async def remove(self, subscription_id: str) -> bool:
-        """The API's subscription of that id, and its state (a state the environment's holds is its own)."""
+        """The API's subscription of that id, its state (a state the environment's holds is its own), and its pending
+        deliveries settled (`settle_pending`), all at once."""
         async with self.engine.begin() as connection:
             result = await connection.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
             await connection.execute(delete(states).where(and_(states.c.id == subscription_id,
                                                                states.c.environment.is_(None))))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            removed = bool(result.rowcount)  # type: ignore[attr-defined]
+            # One the environment shadows was never delivered to: the records of that id are the environment's.
+            if removed and not await held_by_environment(connection, subscription_id):
+                await settle_pending(connection, subscription_id, REMOVED)
+        return removed
 
     async def all(self) -> list[Subscription]:
         """The API's subscriptions, each with its state."""
@@ -178,6 +185,22 @@ def secret_read(stored: str) -> str:
             if isinstance(decoded := json.loads(stored), str):
                 return decoded
     return stored
+
+
+async def settle_pending(connection: AsyncConnection, subscription_id: str, outcome: str, *,
+                         sparing: str | None = None) -> int:
+    """The subscription's pending deliveries (but `sparing`'s, an event id) recorded failed with `outcome`, no attempt
+    counted; how many. Left pending, one parked behind its receiver's Retry-After showed in flight for up to
+    GREENLIGHT_NOTIFIER_RETRY_AFTER_CAP (an hour) after its subscription was removed or disabled; its retry, back,
+    finds it settled and is dropped (services/notifier/consumer.py). Only a pending one: settling again changes
+    nothing, and a delivery that ended meanwhile keeps its own outcome."""
+    # The statuses of services/notifier/records.py's Status, which the notifier's records are written with.
+    where = [deliveries.c.subscription_id == subscription_id, deliveries.c.status == "pending"]
+    if sparing is not None:
+        where.append(deliveries.c.event_id != sparing)
+    done = await connection.execute(update(deliveries).where(and_(*where)).values(
+        status="failed", last_error=outcome, updated_at=utcnow()))
+    return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 async def held_by_environment(connection: AsyncConnection, subscription_id: str) -> bool:

@@ -19,11 +19,12 @@ class RecordsWritten:
         for name in ("attempted", "orphaned"):
             monkeypatch.setattr(DeliveryRecords, name, self._signalling(getattr(DeliveryRecords, name)))
 
-    def _signalling(self, write: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        async def written(records: DeliveryRecords, *args: Any, **kwargs: Any) -> None:
-            await write(records, *args, **kwargs)
+    def _signalling(self, write: Callable[..., Awaitable[bool]]) -> Callable[..., Awaitable[bool]]:
+        async def written(records: DeliveryRecords, *args: Any, **kwargs: Any) -> bool:
+            done = await write(records, *args, **kwargs)  # whether it wrote: the notifier acts on it
             async with self.written:
                 self.written.notify_all()
+            return done
         return written
 
     async def until(self, holds: Callable[[], Awaitable[bool]], timeout: float) -> None:

@@ -1,21 +1,25 @@
-"""A subscription's filters narrowed while one of its deliveries waits for a retry (deleted and added again under its
-id with fewer states, as the API changes one): the retry, finding the event no longer wanted, settles its record at
-once. Left pending, it held the release's later events, wanted still, as an earlier event whose retry may come, for
-the whole backoff (about 13 minutes with the default delays)."""
+"""A subscription's filters narrowed while one of its deliveries waits for a retry (its stored spec rewritten with fewer
+states, as a restart with other GREENLIGHT_NOTIFIER_SUBSCRIPTIONS narrows one; deleted through the API instead, the
+removal settles the delivery itself: test_a_removal_settles_a_delivery_waiting_out_a_long_retry_after.py): the
+retry, finding the event no longer wanted, settles its record at once. Left pending, it held the release's later
+events, wanted still, as an earlier event whose retry may come, for the whole backoff (about 13 minutes with the
+default delays)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy import update
 
 from services.notifier.records import Status
 from services.shared.db.migrate import open_migrated
 from services.shared.db.settings import DatabaseSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable
+from services.shared.subscriptions import subscriptions
 from tests.notifier.conftest import SECRET, records_of, rig, subscribe, walk
 from tests.notifier.receiver import Receiver
 
@@ -45,13 +49,13 @@ async def test_a_retry_no_longer_wanted_is_settled_and_holds_nothing(
     async with rig(bus_settings, any_database, receiver, subscriptions=[], retry_delays=RETRY_DELAYS) as r:
         await subscribe(r, id="ops", url=r.receiver_url)  # every state
 
-        async def narrow() -> None:  # as the API changes a subscription: deleted, then added again
+        async def narrow() -> None:  # its spec rewritten in place, fewer states
             engine = await open_migrated(DatabaseSettings())
+            narrowed = {"id": "ops", "url": r.receiver_url, "secret": SECRET, "states": ["awaiting_approval"]}
             try:
-                table = SubscriptionTable(engine)
-                assert await table.remove("ops")
-                await table.add(SubscriptionSpec.model_validate(
-                    {"id": "ops", "url": r.receiver_url, "secret": SECRET, "states": ["awaiting_approval"]}))
+                async with engine.begin() as connection:
+                    await connection.execute(update(subscriptions).where(subscriptions.c.id == "ops").values(
+                        spec=json.dumps(narrowed)))
             finally:
                 await engine.dispose()
 

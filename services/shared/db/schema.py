@@ -8,6 +8,8 @@ greenlight_subscriptions, greenlight_notifier_deliveries, greenlight_hook_claims
             delivery records, and the claims on hook delivery ids and commits (issue 19) and on parked approval
             policy timers
 greenlight_subscription_states: a subscription's rotated secret, its disabling (410), the ids the environment holds
+greenlight_notifier_configurations: each GREENLIGHT_NOTIFIER_SUBSCRIPTIONS the notifier replicas run, first and last
+            seen: the newest one still run writes the environment's subscriptions (services/notifier/configurations.py)
 greenlight_approvals: each approval given to a release that needs several (issue 18): one row per approver
 greenlight_stream_tickets: the API's single-use stream tickets, shared by its replicas (issue 15)
 greenlight_oldest_usable: one row: the oldest revision whose code can still use the schema (migrations/oldest_usable.py)
@@ -114,6 +116,16 @@ greenlight_subscription_states = sa.Table(
     sa.Column("previous_secret_until", UTC_TIME),
     # The last `POST /subscriptions/{id}/enable` (0012): a 410 answered before it does not disable it again.
     sa.Column("enabled_at", UTC_TIME),
+)
+
+# Each configuration of the notifier's environment subscriptions (migration 0014), by the hash of what it writes
+# into greenlight_subscription_states: during a rolling update that changes it, the newest still run writes alone.
+greenlight_notifier_configurations = sa.Table(
+    "greenlight_notifier_configurations", metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("first_seen", UTC_TIME, nullable=False),  # or seen again after others ran on without it
+    sa.Column("run_since", UTC_TIME, nullable=False),  # the start of its current run: seen without a gap since
+    sa.Column("last_seen", UTC_TIME, nullable=False),
 )
 
 greenlight_notifier_deliveries = sa.Table(

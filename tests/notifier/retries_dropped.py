@@ -1,0 +1,36 @@
+"""A test awaits the notifier dropping a retry whose delivery is settled, then finds it in no queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aio_pika
+import pytest
+
+from services.notifier.records import DeliveryRecords
+from services.shared.events import ReleaseEvent
+from services.shared.settings import BusSettings
+
+
+def dropped_retries(monkeypatch: pytest.MonkeyPatch) -> asyncio.Queue[str]:
+    """Each event id whose retry found its delivery settled, as the notifier looks it up (and then drops it)."""
+    found: asyncio.Queue[str] = asyncio.Queue()
+    settled = DeliveryRecords.settled
+
+    async def spy(records: DeliveryRecords, subscription_id: str, event: ReleaseEvent) -> bool:
+        done = await settled(records, subscription_id, event)
+        if done:
+            found.put_nowait(event.message_id)
+        return done
+
+    monkeypatch.setattr(DeliveryRecords, "settled", spy)
+    return found
+
+
+async def queued(bus: BusSettings, *queues: str) -> int:
+    """Messages ready in `queues`: a retry parked again, or back in the work queue, is counted."""
+    connection = await aio_pika.connect(bus.amqp_url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        counts = [(await channel.declare_queue(q, passive=True)).declaration_result.message_count for q in queues]
+    return sum(count or 0 for count in counts)
