@@ -13,9 +13,11 @@ import structlog
 from aiohttp import web
 from pydantic import ConfigDict, Field
 
+from services.approval.answers import ReleaseOut
 from services.approval.errors import Conflict
 from services.approval.handlers import DESK, ReleaseDesk
-from services.approval.models import Body, ReleaseOut, ReleasePath
+from services.approval.models import Body
+from services.approval.params import ReleasePath
 from services.approval.routing import Call, reply
 from services.shared.db.fold import SameChange
 from services.shared.protocol import IN_FLIGHT, ReleaseState

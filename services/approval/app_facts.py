@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.approval.models import ReleaseOut, WarmColour
+from services.approval.answers import ReleaseOut, WarmColour
 from services.shared.db.releases import AppRow, ReleaseDatabase
 from services.shared.release import Colour
 

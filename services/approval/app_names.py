@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.approval.answers import FieldError
 from services.approval.errors import Unprocessable
-from services.approval.models import FieldError
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import releases
 

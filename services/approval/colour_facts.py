@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from aiohttp import web
 
-from services.approval.models import ColourReplicas
+from services.approval.answers import ColourReplicas
 from services.approval.settings import ApprovalSettings
 from services.shared.db.releases import AppRow
 from services.shared.platform import AppRef, Platform

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.approval.answers import ReleaseOut
 from services.approval.errors import Unprocessable
 from services.approval.handlers import DESK
-from services.approval.models import AppPath, DecisionRequest, ReleaseOut, ReleasePath, RollbackRequest
+from services.approval.models import DecisionRequest, RollbackRequest
+from services.approval.params import AppPath, ReleasePath
 from services.approval.quorum import approval_status
 from services.approval.restore import rollback_to
 from services.approval.rollback import rollback

@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from services.approval.delivery_readings import DEFAULT_WINDOW, READINGS, DeliveryReadings, of_app
 from services.approval.delivery_readings import delivery_report as delivery_report  # bench/delivery_bench.py's
 from services.approval.delivery_reads import MAX_RELEASES
-from services.approval.models import Params, in_utc
+from services.approval.models import in_utc
+from services.approval.params import Params
 from services.approval.routing import Call, reply
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
-from services.approval.models import ErrorOut, FieldError
+from services.approval.answers import ErrorOut, FieldError
 from services.shared.bus import PublishFailed
 from services.shared.db.outage import is_outage, outage_of
 

@@ -6,7 +6,8 @@ hands each event to every subscriber's queue; a stream resuming from an older of
 gap from the database itself, up to where the shared reader was when it subscribed, then takes the
 queue, skipping what it already sent. A subscriber too slow to keep up (queue full) is ended: its
 client reconnects with Last-Event-ID and catches up from the database. An event the read model did not fold (a
-conflicting twin, an illegal transition) carries its `note`, as in `GET /releases/{id}`.
+conflicting twin, an illegal transition) carries its `note`, as in `GET /releases/{id}`; one a newer Greenlight
+wrote (a rolling upgrade) is handed on as stored (newer_rows.py), where it stopped every stream.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from time import monotonic
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
-from services.shared.store import LoggedEvent
 
 log = structlog.get_logger(__name__)
 QUEUE_LIMIT = 1000  # events one subscriber may lag behind before it is ended
@@ -37,7 +38,7 @@ class Fanout:
     def __init__(self, database: ReleaseDatabase) -> None:
         self.database = database
         self.position = -1  # the newest offset handed to subscribers
-        self._queues: set[asyncio.Queue[LoggedEvent | None]] = set()
+        self._queues: set[asyncio.Queue[ShownEvent | None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
 
@@ -70,10 +71,10 @@ class Fanout:
                 slow = min(slow * 2, BUG_RETRY_MOST)
 
     async def _follow(self, after: int) -> None:
-        follow = self.database.follow(after, lambda _: True)
-        async with contextlib.aclosing(follow):  # type: ignore[type-var]
+        follow = self.database.follow_shown(after)
+        async with contextlib.aclosing(follow):
             async for logged in follow:
-                self.position = logged.offset
+                self.position = logged.offset or 0
                 for queue in list(self._queues):
                     if queue.full():
                         # Everything queued goes: what a subscriber sent must stay gap-free, so it ends at
@@ -85,32 +86,32 @@ class Fanout:
                     else:
                         queue.put_nowait(logged)
 
-    async def _release_gap(self, release_id: str, after: int, live_from: int) -> AsyncIterator[LoggedEvent]:
+    async def _release_gap(self, release_id: str, after: int, live_from: int) -> AsyncIterator[ShownEvent]:
         # From its history, all folded up to live_from: from the log, a watch (always from the release's start) read
         # and parsed every event of every app since the log began.
-        stored = [s for s in await self.database.history(release_id)
+        stored = [s for s in await self.database.shown_history(release_id)
                   if s.offset is not None and after < s.offset <= live_from]
         for event in sorted(stored, key=lambda s: s.offset or 0):
-            yield LoggedEvent(event.offset or 0, event.event, event.note)
+            yield event
 
     async def now(self) -> int:
         """The newest offset handed to subscribers: where a stream that asks for no history starts."""
         await self._ensure_started()
         return self.position
 
-    async def events(self, after: int, match: Callable[[ReleaseEvent], bool], release_id: str | None = None,
-                     app: str | None = None) -> AsyncIterator[LoggedEvent]:
+    async def events(self, after: int, match: Callable[[ReleaseEvent | NewerEvent], bool],
+                     release_id: str | None = None, app: str | None = None) -> AsyncIterator[ShownEvent]:
         """Every event after `after` that matches (of `release_id`, of `app`: what the gap needs to read), forever:
         the gap from the database, then the shared feed."""
         await self._ensure_started()
-        queue: asyncio.Queue[LoggedEvent | None] = asyncio.Queue(QUEUE_LIMIT)
+        queue: asyncio.Queue[ShownEvent | None] = asyncio.Queue(QUEUE_LIMIT)
         self._queues.add(queue)
         live_from = self.position
         try:
             if after < live_from:
                 # Only what this stream shows is read: (after, live_from], which the projector folded.
                 gap = (self._release_gap(release_id, after, live_from) if release_id is not None
-                       else self.database.follow(after, lambda _: True, app, live_from))
+                       else self.database.follow_shown(after, app, live_from))
                 async with contextlib.aclosing(gap):  # type: ignore[type-var]
                     async for logged in gap:
                         if match(logged.event):
@@ -120,8 +121,8 @@ class Fanout:
                 item = await queue.get()
                 if item is None:
                     raise SubscriberTooSlow(f"more than {QUEUE_LIMIT} events behind")
-                if item.offset > after and match(item.event):
-                    after = item.offset
+                if (item.offset or 0) > after and match(item.event):
+                    after = item.offset or 0
                     yield item
         finally:
             self._queues.discard(queue)

@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
+from services.approval.answers import FieldError
 from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK
 from services.approval.hook_body import hook_body
@@ -22,7 +23,6 @@ from services.approval.hook_claims import Claims
 from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
 from services.approval.hook_pushers import Pusher
 from services.approval.hook_settings import HookSettings
-from services.approval.models import FieldError
 from services.approval.push_desk import Push, PushDesk
 from services.approval.routing import Call
 from services.approval.sql import SQL

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from services.approval.models import ErrorOut, EventOut
+from services.approval.answers import ErrorOut, EventOut
 from services.approval.routing import EVENT_STREAM, Route
 from services.approval.sse_schema import sse_media
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
+from typing import Protocol
 
 from services.shared.db.rows import utc
-from services.shared.release import Release
 
 
-def position(release: Release) -> tuple[datetime, str]:
+class Positioned(Protocol):
+    """A listed release: this version's (Release), or a newer Greenlight's with its row's time (NewerRelease)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def position(release: Positioned) -> tuple[datetime, str]:
     # Ties on created_at are broken by id, so a cursor names one exact position. In UTC, as the database stores it:
     # a snapshot from the log may give a time without a zone, and a cursor without one is refused below.
     return utc(release.created_at), release.id
 
 
-def encode_cursor(release: Release) -> str:
+def encode_cursor(release: Positioned) -> str:
     created, release_id = position(release)
     return base64.urlsafe_b64encode(f"{created.isoformat()}|{release_id}".encode()).decode().rstrip("=")
 

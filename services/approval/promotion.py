@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 
+from services.approval.answers import FieldError
 from services.approval.errors import NotFound, Unprocessable
-from services.approval.models import FieldError, ReleaseRequest
+from services.approval.models import ReleaseRequest
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.release import Release
 

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Any
 
+from aiohttp import web
+from pydantic import ValidationError
+
+from services.approval.answers import AppStatus, ReleaseDetail, ReleaseOut, ReleasePage, WarmColour
 from services.approval.app_facts import warm_colour
 from services.approval.colour_facts import colour_replicas
 from services.approval.errors import NotFound
 from services.approval.handlers import DESK
-from services.approval.models import (
-    AppPath,
-    AppStatus,
-    EventOut,
-    ReleaseDetail,
-    ReleaseOut,
-    ReleasePage,
-    ReleasePath,
-    ReleaseQuery,
-    ReleaseRequest,
-)
+from services.approval.models import ReleaseRequest
 from services.approval.paging import decode_cursor, encode_cursor
+from services.approval.params import AppPath, ReleasePath, ReleaseQuery
 from services.approval.quorum import approval_status
 from services.approval.routing import Call, reply
-from services.shared.db.releases import ReleaseFilter
+from services.approval.shown_json import event_json, release_json, reply_shown
+from services.shared.db.newer_rows import NewerEvent, NewerRelease
+from services.shared.db.releases import AppRow, ReleaseDatabase, ReleaseFilter
 from services.shared.db.runtime import DATABASE
+from services.shared.events import ReleaseEvent
 from services.shared.release import Release
 
 
@@ -38,31 +36,45 @@ async def list_releases(call: Call[ReleaseQuery, None]) -> web.StreamResponse:
     where = ReleaseFilter(app=query.app, state=query.state, requested_by=query.requested_by,
                           approver=query.approver, since=query.since, until=query.until)
     after = decode_cursor(query.cursor) if query.cursor else None
-    items, more = await call.request.app[DATABASE].page(where, query.limit, after)
+    items, more = await call.request.app[DATABASE].shown_page(where, query.limit, after)
     next_cursor = encode_cursor(items[-1]) if more and items else None
-    return reply(ReleasePage(items=[ReleaseOut.of(r) for r in items], next_cursor=next_cursor))
+    return reply_shown(ReleasePage, {"items": [release_json(r) for r in items], "next_cursor": next_cursor},
+                       any(isinstance(r, NewerRelease) for r in items))
 
 
 async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
-    release, stored = await call.request.app[DATABASE].detail(call.params.id)
+    release, stored = await call.request.app[DATABASE].shown_detail(call.params.id)
     if release is None:
         raise NotFound("There is no release with that id.")
-    history = [EventOut.model_validate({**dict(s.event), "offset": s.offset, "note": s.note}) for s in stored]
     desk = call.request.app[DESK]
-    approval = await approval_status(desk.approvals, desk.settings.policy, [s.event for s in stored if s.note is None])
-    return reply(ReleaseDetail(release=ReleaseOut.of(release, approval), history=history))
+    # The approval status is this version's reading of this version's events: none of a release a newer one moved.
+    folded = [s.event for s in stored if s.note is None and isinstance(s.event, ReleaseEvent)]
+    approval = await approval_status(desk.approvals, desk.settings.policy, folded) if isinstance(
+        release, Release) else None
+    return reply_shown(ReleaseDetail, {"release": release_json(release, approval),
+                                       "history": [event_json(s) for s in stored]},
+                       isinstance(release, NewerRelease) or any(isinstance(s.event, NewerEvent) for s in stored))
 
 
 async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
     database = call.request.app[DATABASE]
     row = await database.app(call.params.app)
     # live_colour: the colour the live release runs on, as the switcher switched it (apps table).
-    return reply(AppStatus(
-        app=row.app, live_colour=row.live_colour, live_release=_out(row.live),
-        standby_release=_out(row.standby), in_flight=_out(row.in_flight), warm=await warm_colour(database, row),
-        colours=await colour_replicas(call.request.app, row, call.request.app[DESK].settings.colour_facts_timeout),
-    ))
+    return reply_shown(AppStatus, {
+        "app": row.app, "live_colour": row.live_colour, "live_release": _out(row, "live"),
+        "standby_release": _out(row, "standby"), "in_flight": _out(row, "in_flight"),
+        "warm": await _warm(database, row),
+        "colours": await colour_replicas(call.request.app, row, call.request.app[DESK].settings.colour_facts_timeout),
+    }, bool(row.newer))
 
 
-def _out(release: Release | None) -> ReleaseOut | None:
-    return ReleaseOut.of(release) if release is not None else None
+async def _warm(database: ReleaseDatabase, row: AppRow) -> WarmColour | None:
+    try:
+        return await warm_colour(database, row)
+    except ValidationError:  # its events' (typed) read met a newer Greenlight's event: no warm colour it can tell
+        return None
+
+
+def _out(row: AppRow, name: str) -> ReleaseOut | dict[str, Any] | None:
+    release: Release | NewerRelease | None = row.newer.get(name) or getattr(row, name)
+    return release_json(release) if release is not None else None

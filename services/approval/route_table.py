@@ -13,23 +13,10 @@ from services.approval import identity_views as identity
 from services.approval import release_views as releases
 from services.approval import subscription_changes as changes
 from services.approval import subscription_views as subscriptions
+from services.approval.answers import AppStatus, ErrorOut, ReleaseDetail, ReleaseOut, ReleasePage, StreamTicketOut
 from services.approval.hook_payloads import HookOut
-from services.approval.models import (
-    AppPath,
-    AppStatus,
-    DecisionRequest,
-    ErrorOut,
-    EventStreamParams,
-    ReleaseDetail,
-    ReleaseOut,
-    ReleasePage,
-    ReleasePath,
-    ReleaseQuery,
-    ReleaseRequest,
-    ReleaseStreamParams,
-    RollbackRequest,
-    StreamTicketOut,
-)
+from services.approval.models import DecisionRequest, ReleaseRequest, RollbackRequest
+from services.approval.params import AppPath, EventStreamParams, ReleasePath, ReleaseQuery, ReleaseStreamParams
 from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, Call, Route
 from services.approval.settings import Role
 from services.shared.subscriptions import SubscriptionSpec

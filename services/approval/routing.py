@@ -14,9 +14,10 @@ from typing import Any, Generic, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from services.approval.answers import FieldError
 from services.approval.auth import Identity, TokenTable, bearer_token
 from services.approval.errors import ApiError, Forbidden, Unauthorized, Unprocessable
-from services.approval.models import FieldError, Params
+from services.approval.params import Params
 from services.approval.settings import Role
 from services.approval.tickets import TICKETS
 

@@ -20,12 +20,12 @@ from aiohttp import web
 from pydantic import BaseModel
 from slack_sdk.signature import SignatureVerifier
 
+from services.approval.answers import FieldError
 from services.approval.auth import Identity, slack_key
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hooks import HOOK_SETTINGS, signed
 from services.approval.hooks import claims as hook_claims
-from services.approval.models import FieldError
 from services.approval.policy import policy_of
 from services.approval.routing import Call
 from services.approval.settings import Role

@@ -7,8 +7,8 @@ classified reason (never git's own words), one that does not answer in time 504.
 
 from __future__ import annotations
 
+from services.approval.answers import FieldError
 from services.approval.errors import ApiError, Forbidden, NotFound, Unprocessable
-from services.approval.models import FieldError
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.shared.git_target import SourceTimeout

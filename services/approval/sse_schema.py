@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.approval.models import EventOut
+from services.approval.answers import EventOut
+from services.approval.shown_json import UNKNOWN
 from services.shared.events import first_event
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
@@ -36,9 +37,12 @@ def sse_media(event_schema: dict[str, Any]) -> dict[str, Any]:
             "id": {"type": "string", "pattern": "^[0-9]+$",
                    "description": "the event's offset in the release log; resume with `Last-Event-ID: <id>`"},
             "event": {"type": "string", "enum": [s.value for s in ReleaseState],
-                      "description": "the release's new state"},
+                      "description": "the release's new state; during a rolling upgrade, a state only a newer "
+                                     "Greenlight knows comes under its own name (see `data`)"},
             "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": event_schema,
-                     "description": "the event as JSON, on one line"},
+                     "description": "the event as JSON, on one line; one a newer Greenlight wrote that this version "
+                                    "cannot read (a state, a schema version it does not know) as it was stored, "
+                                    f"with `{UNKNOWN}` saying what this version does not know"},
         },
     }
     return {

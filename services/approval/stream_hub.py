@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 
+import pydantic_core
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
+from services.approval.answers import EventOut
 from services.approval.auth import Identity
 from services.approval.errors import ApiError
 from services.approval.fanout import Fanout
-from services.approval.models import EventOut
+from services.approval.shown_json import event_json
+from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.store import LoggedEvent
+from services.shared.events import ReleaseEvent
 
 ENCODED_KEPT = 4096  # recent events kept serialised; a subscriber further behind re-encodes (rare)
 
@@ -57,15 +60,17 @@ class StreamHub:
         if self.by_identity[caller.name] <= 0:
             del self.by_identity[caller.name]
 
-    def encode(self, logged: LoggedEvent) -> bytes:
-        """The whole SSE message for an event, made once and shared by every subscriber."""
-        payload = self._encoded.get(logged.offset)
+    def encode(self, logged: ShownEvent) -> bytes:
+        """The whole SSE message for an event, made once and shared by every subscriber. One a newer Greenlight wrote
+        is sent as stored, under its state's name (shown_json.py), not left to end the stream."""
+        offset = logged.offset or 0  # a followed event always has its offset
+        payload = self._encoded.get(offset)
         if payload is None:
-            out = {**dict(logged.event), "offset": logged.offset, "note": logged.note}
-            data = EventOut.model_validate(out).model_dump_json()
-            payload = f"id: {logged.offset}\nevent: {logged.event.state.value}\ndata: {data}\n\n".encode()
+            out = event_json(logged)
+            data = out.model_dump_json() if isinstance(out, EventOut) else pydantic_core.to_json(out).decode()
+            payload = f"id: {offset}\nevent: {_state_name(logged.event)}\ndata: {data}\n\n".encode()
             self.encodings += 1
-            self._encoded[logged.offset] = payload
+            self._encoded[offset] = payload
             if len(self._encoded) > ENCODED_KEPT:
                 self._encoded.popitem(last=False)
         return payload
@@ -86,3 +91,7 @@ class StreamHub:
 
 
 HUB = web.AppKey("event_streams", StreamHub)
+
+
+def _state_name(event: ReleaseEvent | NewerEvent) -> str:
+    return event.state.value if isinstance(event, ReleaseEvent) else event.state

@@ -20,16 +20,17 @@ from typing import cast
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse, sse_response
 
+from services.approval.answers import StreamTicketOut
 from services.approval.errors import NotFound
-from services.approval.models import EventStreamParams, ReleaseStreamParams, StreamTicketOut
+from services.approval.params import EventStreamParams, ReleaseStreamParams
 from services.approval.progress_feed import FEED
 from services.approval.routing import Call, reply
 from services.approval.stream_hub import HUB, StreamHub
 from services.approval.tickets import TICKETS
+from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
-from services.shared.store import LoggedEvent
 
 SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
 
@@ -42,7 +43,7 @@ async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
 
 async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamResponse:
     release_id = call.params.id
-    if await call.request.app[DATABASE].get(release_id) is None:
+    if not await call.request.app[DATABASE].exists(release_id):  # whatever version wrote it (newer_rows.py)
         raise NotFound("There is no release with that id.")
     return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id,
                          release_id=release_id)
@@ -55,7 +56,7 @@ async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
 
 
 async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
-                  match: Callable[[ReleaseEvent], bool], match_progress: Callable[[Progress], bool],
+                  match: Callable[[ReleaseEvent | NewerEvent], bool], match_progress: Callable[[Progress], bool],
                   *, release_id: str | None = None, app: str | None = None) -> web.StreamResponse:
     request, caller = call.request, call.caller
     hub = request.app[HUB]
@@ -66,7 +67,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
         # one per stream: 2,000 streams connecting were 2,000 queries).
         after = call.params.after if call.params.after is not None else await fanout.now()
         # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
-        follow = cast(AsyncGenerator[LoggedEvent, None], fanout.events(after, match, release_id, app))
+        follow = cast(AsyncGenerator[ShownEvent, None], fanout.events(after, match, release_id, app))
         with request.app[FEED].listen(match_progress) as progress:
             async with sse_response(request, ping_interval=hub.ping_interval) as response:
                 hub.open.add(response)
@@ -90,7 +91,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
 
 
 async def _pump(hub: StreamHub, response: EventSourceResponse,
-                follow: AsyncGenerator[LoggedEvent, None]) -> None:
+                follow: AsyncGenerator[ShownEvent, None]) -> None:
     async with contextlib.aclosing(follow):
         async for logged in follow:
             async with asyncio.timeout(SEND_TIMEOUT):

@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from services.approval.errors import ApiError, Conflict, NotFound, Unprocessable
-from services.approval.models import Params
+from services.approval.params import Params
 from services.approval.routing import Call, reply
 from services.approval.sql import SQL
 from services.shared.notified import bind_subscriptions, unbind_subscription
@@ -150,6 +150,7 @@ async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamR
     if found is None and call.params.id in {sid for sid, _, _ in await SubscriptionStates(table.engine).environments()}:
         raise Conflict(f"The subscription {call.params.id} is set in the notifier's {ENVIRONMENT}, not through this "
                        "API: remove it there.")
+    # Its pending deliveries are settled with it (`remove`): none shows in flight for its receiver's Retry-After.
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
     bus = call.request.app[BUS]

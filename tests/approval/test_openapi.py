@@ -8,8 +8,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
+from services.approval.answers import ReleaseOut
 from services.approval.dashboard import add_dashboard
-from services.approval.models import ReleaseOut, ReleaseQuery, ReleaseRequest
+from services.approval.models import ReleaseRequest
+from services.approval.params import ReleaseQuery
 from services.approval.route_table import ROUTES
 from tests.approval.conftest import REQUESTER
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from services.approval.answers import EventOut
 from services.approval.app import create_app
-from services.approval.models import EventOut
 from services.approval.settings import ApprovalSettings
 from services.approval.sse_schema import EXAMPLE_OFFSET
 from services.approval.streams import HUB

@@ -17,6 +17,7 @@ from services.shared.protocol import ReleaseState
 PAGE = 500  # events per query when a stream catches up
 IN_FLIGHT_SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
 SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.id == sa.bindparam("id"))
+EXISTS = sa.select(releases.c.id).where(releases.c.id == sa.bindparam("id"))  # nothing to parse: any version's row
 HISTORY = (sa.select(events.c.log_offset, events.c.note, events.c.body)
            .where(events.c.release_id == sa.bindparam("id")).order_by(events.c.seq, events.c.variant))
 HISTORY_IN = HISTORY.where(events.c.state.in_(sa.bindparam("states", expanding=True)))
@@ -43,7 +44,9 @@ FOLDED_THROUGH = sa.select(sa.func.coalesce(sa.func.max(projection.c.log_offset)
 # them gave a row the database never held, `live` naming a release whose snapshot was rolling back.) One round trip,
 # and no transaction around it (`ReleaseDatabase.keyed`).
 _NAMED = {column: releases.alias(f"{column}_r") for column in ("live", "standby", "in_flight")}
-APP = (sa.select(apps.c.live_colour, *(named.c.snapshot for named in _NAMED.values()))
+APP_NAMES = tuple(_NAMED)
+APP = (sa.select(apps.c.live_colour, apps.c.live_release, apps.c.standby_release, apps.c.in_flight_release,
+                 *(named.c.snapshot for named in _NAMED.values()))
        .select_from(apps.outerjoin(_NAMED["live"], _NAMED["live"].c.id == apps.c.live_release)
                     .outerjoin(_NAMED["standby"], _NAMED["standby"].c.id == apps.c.standby_release)
                     .outerjoin(_NAMED["in_flight"], _NAMED["in_flight"].c.id == apps.c.in_flight_release))
@@ -53,7 +56,8 @@ APP = (sa.select(apps.c.live_colour, *(named.c.snapshot for named in _NAMED.valu
 def followed(after: int, app: str | None, until: int | None = None) -> sa.Select[Any]:
     """The next page of logged events after offset `after` (of one app, if given) that a follower may be shown:
     folded through, and up to `until` if given; each with its note (why it was not folded, or None)."""
-    query = sa.select(events.c.log_offset, events.c.note, events.c.body).where(
+    # The release id and app from the row: an event a newer Greenlight wrote is matched by them too (newer_rows.py).
+    query = sa.select(events.c.log_offset, events.c.note, events.c.body, events.c.release_id, events.c.app).where(
         events.c.log_offset > after, events.c.log_offset <= (FOLDED_THROUGH if until is None else until))
     if app is not None:
         query = query.where(events.c.app == app)
@@ -71,8 +75,9 @@ class ReleaseFilter:
 
 
 def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | None) -> sa.Select[Any]:
-    """Up to `limit` releases' snapshots newest first, after the (created_at, id) position."""
-    query = sa.select(releases.c.snapshot)
+    """Up to `limit` releases' snapshots newest first, after the (created_at, id) position; with that position (a
+    snapshot a newer Greenlight wrote is paged past by it)."""
+    query = sa.select(releases.c.snapshot, releases.c.created_at, releases.c.id)
     for column, value in ((releases.c.app, where.app), (releases.c.requested_by, where.requested_by),
                           (releases.c.approver, where.approver)):
         if value is not None:

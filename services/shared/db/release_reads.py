@@ -6,23 +6,24 @@ is the writes, a service's own events.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
 from services.shared.db import queries
-from services.shared.db.driver import fetch
+from services.shared.db.newer_rows import NewerRelease, shown_release
 from services.shared.db.queries import ReleaseFilter
 from services.shared.db.schema import releases
-from services.shared.db.signals import FoldSignals
-from services.shared.db.writer import Reader
+from services.shared.db.shown_reads import ShownReads
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, Release
 from services.shared.store import LoggedEvent
+
+COLOURS = frozenset(colour.value for colour in Colour)
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,14 @@ class AppRow:
     live_colour: Colour | None
     standby: Release | None
     in_flight: Release | None
+    # Those of live, standby and in_flight that a newer Greenlight wrote (newer_rows.py): shown as stored; None above.
+    newer: dict[str, NewerRelease] = field(default_factory=dict)
 
 
-class ReleaseReads(FoldSignals):
-    """ReleaseDatabase's reads (releases.py): its `reader`, and its `poll_interval` for `follow`."""
-
-    reader: Reader
-    poll_interval: float
-
-    async def rows(self, query: sa.Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
-        """Every row of one read, in one trip to a reader thread (on SQLite; see writer.py)."""
-        return await self.reader.run(queries.all_rows, query, params or {})
-
-    async def keyed(self, query: sa.ClauseElement, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """The rows of one of the hot keyed reads (a module constant), as tuples, through the driver's cursor
-        (driver.py): the gate, the standby's offset poll, a release's history."""
-        return await self.reader.one_statement(fetch, query, params)
+class ReleaseReads(ShownReads):
+    """ReleaseDatabase's reads (releases.py), typed: what the decisions act on. A row a newer Greenlight wrote fails
+    them (a pydantic ValidationError), except `app`, which leaves it to `AppRow.newer`; to show any version's rows,
+    ShownReads'."""
 
     async def get(self, release_id: str) -> Release | None:
         found = await self.keyed(queries.SNAPSHOT, {"id": release_id})
@@ -85,13 +78,17 @@ class ReleaseReads(FoldSignals):
         found = await self.keyed(queries.APP, {"app": app})
         if not found:
             return AppRow(app, None, None, None, None)
-        colour, *snapshots = found[0]
-        parsed: dict[str, Release] = {}  # the standby is often the release in flight: parsed once
-        for snapshot in snapshots:
+        colour, *ids_and_snapshots = found[0]
+        ids, snapshots = ids_and_snapshots[:3], ids_and_snapshots[3:]
+        parsed: dict[str, Release | NewerRelease] = {}  # the standby is often the release in flight: parsed once
+        for release_id, snapshot in zip(ids, snapshots, strict=True):
             if snapshot is not None and snapshot not in parsed:
-                parsed[snapshot] = Release.model_validate_json(snapshot)
-        live, standby, in_flight = (parsed.get(snapshot) if snapshot is not None else None for snapshot in snapshots)
-        return AppRow(app, live, Colour(colour) if colour else None, standby, in_flight)
+                parsed[snapshot] = shown_release(snapshot, release_id)
+        shown = [parsed[snapshot] if snapshot is not None else None for snapshot in snapshots]
+        live, standby, in_flight = (r if isinstance(r, Release) else None for r in shown)
+        newer = {name: r for name, r in zip(queries.APP_NAMES, shown, strict=True) if isinstance(r, NewerRelease)}
+        # A colour a newer Greenlight added is no colour this version can name: unknown (None), not a 500.
+        return AppRow(app, live, Colour(colour) if colour in COLOURS else None, standby, in_flight, newer)
 
     async def live(self, app: str) -> Release | None:
         return (await self.app(app)).live
@@ -128,16 +125,8 @@ class ReleaseReads(FoldSignals):
         """Every logged event after offset `after` that matches, in log order with none skipped, each with its note:
         from the database up to the offset the projector folded through, then live as it folds more; or up to
         `until` (folded already), and no further. `app` narrows the query itself; `match` is checked on each event."""
-        while True:
-            seen = self.version
-            rows = await self.rows(queries.followed(after, app, until))
-            for row in rows:
-                after = row.log_offset
+        async with contextlib.aclosing(self.followed(after, app, until)) as rows:
+            async for row in rows:
                 event = ReleaseEvent.model_validate_json(row.body)
                 if match(event):
                     yield LoggedEvent(row.log_offset, event, row.note)
-            if len(rows) == queries.PAGE:
-                continue
-            if until is not None:
-                return
-            await self.changed(seen, self.poll_interval)  # the timeout covers writes only another replica saw

@@ -1,0 +1,106 @@
+"""The desk's one way to change a release: record the event in the database, then publish it.
+
+The record is what makes a concurrent second writer lose (one release in flight per app, one event per (release,
+seq)); a publish the broker refused undoes it, and one that may have been delivered keeps it, published again by the
+next request that meets it unechoed (`echo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import aio_pika
+import structlog
+
+from services.approval.auth import Identity
+from services.approval.errors import Conflict, NotFound
+from services.shared.bus import Bus, PublishFailed
+from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.ended import ENDINGS, ReleaseEnded
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState
+from services.shared.release import Release, utcnow
+
+log = structlog.get_logger(__name__)
+
+
+class RecordingDesk:
+    bus: Bus
+    store: ReleaseDatabase
+    _unechoed_after: timedelta
+
+    async def publish(self, event: ReleaseEvent, caller: Identity | None = None,
+                       ahead: Sequence[Item] = ()) -> None:
+        """Record (after the log's events it continues, `ahead`), then publish; the record is what makes a
+        concurrent second writer lose."""
+        self._not_ended(event)
+        for attempt in range(2):
+            try:
+                await self.store.record(event, strict=True, ahead=ahead)
+                break
+            except AppBusy:
+                await self.check_free(event.app, caller)  # 409 naming the blocker; or its end was just folded
+                if attempt:
+                    raise Conflict(f"Another release of {event.app} is in flight.") from None
+            except SameChange:
+                raise
+            except StaleWrite as exc:
+                raise Conflict(f"The release changed meanwhile (it is {exc.state} now); reload and retry.",
+                               state=ReleaseState(exc.state)) from None
+        try:
+            await self.bus.publish(event)
+        except ReleaseEnded:  # its end heard since the check: refused before anything was sent
+            await self.store.forget(event)
+            self._not_ended(event)
+            raise
+        except PublishFailed as exc:
+            # Only a nack or a return proves the log does not have it. A timeout, a lost connection or a
+            # cancelled request may have delivered it: the record stays, and the next request that meets it
+            # unechoed publishes it again (`echo`), which every consumer folds once (same message id).
+            if isinstance(exc.__cause__, aio_pika.exceptions.DeliveryError):
+                await self.store.forget(event)
+            raise
+
+    def _not_ended(self, event: ReleaseEvent) -> None:
+        """409 for an event that would carry further a release this process heard end, though the read model shows
+        it open: the log's ending of a seq the read model had already kept for another event (two replicas
+        handed one message), which every service acts on. Was a 500, after the decision was recorded."""
+        if (ended := self.bus.ended.ending(event.release_id)) is not None and event.state not in ENDINGS:
+            raise Conflict(f"The release has {ended}: no {event.state.value} can follow.",
+                           state=ReleaseState(ended))
+
+    async def get(self, release_id: str) -> Release:
+        release = await self.store.get(release_id)
+        if release is None:
+            raise NotFound("There is no release with that id.")
+        return release
+
+    async def check_free(self, app: str, caller: Identity | None = None) -> None:
+        blocking = await self.store.in_flight(app)
+        if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
+            blocking = await self.store.in_flight(app)
+        if blocking is not None:
+            # The requester retrying (their first try answered 503 or never answered) gets it published now.
+            await self.echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
+            raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
+                           state=blocking.state, blocking_release=blocking.id)
+
+    async def echo(self, release: Release, *, now: bool = False) -> None:
+        """Publish again what was recorded for the release but not echoed by the log within
+        `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
+        stopped in between); the same message ids, so a copy that did arrive is folded once."""
+        if not now and utcnow() - release.updated_at < self._unechoed_after:
+            return
+        for stored in await self.store.history(release.id):
+            if stored.offset is None and stored.note is None:
+                await self.bus.publish(stored.event)
+                log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
+                            state=stored.event.state.value)
+
+    async def latest_event(self, release: Release) -> ReleaseEvent:
+        latest = await self.store.latest(release.id)
+        if latest is None or latest.seq != release.seq:
+            raise Conflict("The release is changing right now; retry in a moment.", state=release.state)
+        return latest
