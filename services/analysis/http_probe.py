@@ -17,7 +17,8 @@ import aiohttp
 
 from services.analysis.probes import MAX_ANSWER, Target, capped, judge, measured
 from services.analysis.verdicts import Measurement, Verdict
-from services.shared.analysis_spec import Check, compiled_jsonpath
+from services.shared.analysis_conditions import compiled_jsonpath
+from services.shared.analysis_spec import Check
 
 MAX_BODY = MAX_ANSWER  # the bound of every answer a probe reads (probes.capped)
 

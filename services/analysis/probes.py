@@ -20,7 +20,8 @@ from typing import Any, Protocol
 import aiohttp
 
 from services.analysis.verdicts import Measurement, Verdict, shown
-from services.shared.analysis_spec import Check, comparable, meets
+from services.shared.analysis_conditions import comparable, meets
+from services.shared.analysis_spec import Check
 from services.shared.release import utcnow
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from services.analysis.probes import judge
 from services.analysis.verdicts import Verdict
-from services.shared.analysis_spec import Check, comparable, meets
+from services.shared.analysis_conditions import comparable, meets
+from services.shared.analysis_spec import Check
 
 
 def check(**conditions: str) -> Check:

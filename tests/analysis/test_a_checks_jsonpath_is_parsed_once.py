@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.shared import analysis_spec
+from services.shared import analysis_conditions
 from services.shared.appspec import parse_app_spec
 from services.shared.events import ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState as S
@@ -25,14 +25,14 @@ analysis:
 
 def test_reading_events_of_a_release_parses_its_jsonpath_once(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[str] = []
-    real = analysis_spec.parse_jsonpath
+    real = analysis_conditions.parse_jsonpath
 
     def counting(text: str) -> Any:
         parsed.append(text)
         return real(text)
 
-    monkeypatch.setattr(analysis_spec, "parse_jsonpath", counting)
-    analysis_spec.compiled_jsonpath.cache_clear()
+    monkeypatch.setattr(analysis_conditions, "parse_jsonpath", counting)
+    analysis_conditions.compiled_jsonpath.cache_clear()
     release = Release(id="r1", app="shop", repository="https://git.example/shop.git", commit="a" * 40,
                       requested_by="alice", state=S.BUILT, spec=parse_app_spec(SPEC))
     event = ReleaseEvent(release_id="r1", app="shop", seq=3, state=S.BUILT, actor="builder", release=release)
@@ -40,5 +40,5 @@ def test_reading_events_of_a_release_parses_its_jsonpath_once(monkeypatch: pytes
     for _ in range(20):
         assert parse_event(body).release.spec is not None
     assert parsed == ["$.checks[0].ok"]
-    path = analysis_spec.compiled_jsonpath("$.checks[0].ok")  # the probe's reading uses the same parsed path
+    path = analysis_conditions.compiled_jsonpath("$.checks[0].ok")  # the probe's reading uses the same parsed path
     assert [m.value for m in path.find({"checks": [{"ok": True}]})] == [True]

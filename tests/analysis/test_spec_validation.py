@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.shared.analysis_spec import meets
+from services.shared.analysis_conditions import meets
 from services.shared.appspec import AppSpecError, parse_app_spec
 
 GOOD = """
