@@ -23,9 +23,11 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from services.shared.appspec import AppSpec
+from services.shared.platform_errors import ColourBusy, LiveChanged, NotReady, PlatformError, PlatformUnavailable
 from services.shared.release import Colour, Release
-from services.shared.transient import Retry
 
+__all__ = ["AppRef", "AppState", "ColourBusy", "ColourState", "ColourStatus", "LiveChanged", "NotReady", "Platform",
+           "PlatformError", "PlatformUnavailable", "Rollout"]
 
 class ColourStatus(StrEnum):
     """What the release on a colour is doing; only AWAITING_APPROVAL holds the colour for it."""
@@ -95,44 +97,6 @@ class AppState:
         app's first release), or `default` (greenlight.yaml's `replicas`) when nothing live runs any."""
         live = self.colour(self.live) if self.live is not None else None
         return live.replicas if live is not None and live.replicas > 0 else default
-
-
-class PlatformError(Exception):
-    """Base of the adapter's errors; the message is fit for a release's failure reason."""
-
-
-class PlatformUnavailable(PlatformError, Retry):
-    """Transient: the platform could not be asked; the consumer retries the message later."""
-
-    dependency = "platform"
-
-
-class NotReady(PlatformError):
-    """A colour did not become ready within its deadline, or it can never become ready."""
-
-    def __init__(self, reason: str, log_tail: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.log_tail = log_tail
-
-
-class LiveChanged(PlatformError):
-    """The live colour is not the one the caller expected: someone switched behind our back."""
-
-    def __init__(self, expected: Colour | None, actual: Colour | None) -> None:
-        super().__init__(f"live colour is {actual or 'none'}, expected {expected or 'none'}: "
-                         "it changed behind Greenlight's back")
-        self.expected = expected
-        self.actual = actual
-
-
-class ColourBusy(PlatformError):
-    """`deploy` refused: the colour is live, or held by another release awaiting approval."""
-
-    def __init__(self, colour: Colour, owner: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.colour = colour
-        self.owner = owner
 
 
 @runtime_checkable
