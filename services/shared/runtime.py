@@ -1,17 +1,16 @@
-"""Every service is a small aiohttp app: health and metrics over HTTP, its resources in cleanup_ctx."""
+"""Every service is a small aiohttp app: health and metrics over HTTP (service_endpoints.py), its resources in
+cleanup_ctx."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry
 from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
@@ -25,18 +24,25 @@ from services.shared.listening import HOST_SETTING, bound_socket
 from services.shared.logs import configure_logging
 from services.shared.partitions import PARTITIONED
 from services.shared.releaselog import LogReader
+from services.shared.service_endpoints import (
+    BUS,
+    CONSUMERS,
+    METRICS,
+    READY,
+    STORE,
+    HandledCollector,
+    healthz,
+    metrics,
+    readyz,
+)
 from services.shared.settings import BusSettings, StartupError
 from services.shared.startup import broker_error, load_settings
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
 S = TypeVar("S", bound=BaseSettings)
-
-BUS = web.AppKey("bus", Bus)
-STORE = web.AppKey("store", ReleaseStore)
-CONSUMERS = web.AppKey("consumers", list[Worker])
-METRICS = web.AppKey("metrics", CollectorRegistry)
-READY = web.AppKey("ready", dict[str, bool])
+__all__ = ["BUS", "CONSUMERS", "METRICS", "READY", "STORE", "add_subscriptions", "run", "service_app",
+           "settings_or_exit", "worker_for"]
 
 
 def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False,
@@ -52,9 +58,9 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app[METRICS] = CollectorRegistry()
     app[READY] = {}
     app[STORE] = ReleaseStore()
-    app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/readyz", _readyz)
-    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     if database is not None:
         app[METRICS].register(TransactionCpuCollector())
         app.cleanup_ctx.append(database_ctx(database))
@@ -97,21 +103,6 @@ def worker_for(bus: Bus, sub: Subscription) -> Worker:
     return Consumer(bus, sub)
 
 
-class HandledCollector(Collector):
-    """`greenlight_messages_handled_total{queue}`: read from each consumer's own count at scrape time, so
-    the figure is the one the consumer keeps (acked after its effect) and cannot drift from it."""
-
-    def __init__(self, consumers: Sequence[Worker]) -> None:
-        self.consumers = consumers
-
-    def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily("greenlight_messages_handled", "messages handled and acked",
-                                     labels=["queue"])
-        for consumer in self.consumers:
-            family.add_metric([consumer.queue_name], consumer.handled)
-        yield family
-
-
 def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         bus = Bus(settings, connection_name=f"greenlight-{name}")
@@ -135,26 +126,6 @@ async def _log_reader_ctx(app: web.Application) -> AsyncIterator[None]:
     app[READY]["log"] = True
     yield
     await reader.stop()
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def _readyz(request: web.Request) -> web.Response:
-    ready = request.app[READY]
-    bus = request.app.get(BUS)
-    ok = bool(ready) and all(ready.values()) and bus is not None and not bus.connection.is_closed
-    # A queue being declared and consumed again (deleted under the service) takes nothing meanwhile. Partition
-    # claims have no such flag: their partitions come and go by design.
-    consuming = all(getattr(worker, "consuming", True) for worker in request.app.get(CONSUMERS, []))
-    return web.json_response({"ready": ok and consuming, **ready, "consuming": consuming},
-                             status=200 if ok and consuming else 503)
-
-
-async def _metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[METRICS])
-    return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
 def settings_or_exit(settings_class: type[S]) -> S:

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.shared import runtime
+from services.shared import runtime, service_endpoints
 
 
 async def test_a_consumer_not_consuming_is_not_ready() -> None:
@@ -20,7 +20,7 @@ async def test_a_consumer_not_consuming_is_not_ready() -> None:
     app[runtime.READY] = {"bus": True}
     app[runtime.BUS] = SimpleNamespace(connection=SimpleNamespace(is_closed=False))  # type: ignore[assignment]
     app[runtime.CONSUMERS] = [consumer, partitioned]  # type: ignore[list-item]
-    app.router.add_get("/readyz", runtime._readyz)
+    app.router.add_get("/readyz", service_endpoints.readyz)
     async with TestClient(TestServer(app)) as client:
         ready = await client.get("/readyz")
         consumer.consuming = False
