@@ -75,8 +75,12 @@ ROUTES: tuple[Route, ...] = (
           "Rotate a subscription's secret: the replaced one still signs too for a grace period",
           {200: subscriptions.SubscriptionOut, 404: ErrorOut, 409: ErrorOut}, params=subscriptions.SubscriptionPath,
           body=changes.SecretRotation, role=Role.ADMIN),
+    Route("POST", "/subscriptions/{id}/disable", changes.disable_subscription,
+          "Pause a subscription (its receiver down for maintenance): nothing is sent to it until it is enabled",
+          {200: subscriptions.SubscriptionOut, 404: ErrorOut, 409: ErrorOut}, params=subscriptions.SubscriptionPath,
+          body=changes.DisableRequest, body_required=False, role=Role.ADMIN),
     Route("POST", "/subscriptions/{id}/enable", changes.enable_subscription,
-          "Deliver to a subscription again that its receiver's 410 Gone disabled",
+          "Deliver to a subscription again that its receiver's 410 Gone or an admin disabled",
           {200: subscriptions.SubscriptionOut, 404: ErrorOut}, params=subscriptions.SubscriptionPath,
           role=Role.ADMIN),
     # Called by git hosts and Slack, who prove themselves with a shared secret, not a bearer token.

@@ -66,8 +66,10 @@ class SubscriptionOut(BaseModel):
         "api", description=f"where it is set: through this API, or in the notifier's {ENVIRONMENT} (which this API "
                            "neither takes the id of nor removes)")
     disabled_at: datetime | None = Field(None, description=(
-        "when its receiver answered 410 Gone: nothing is sent to it since, until `POST /subscriptions/{id}/enable`"))
-    disabled_reason: str | None = None
+        "when its receiver answered 410 Gone, or an admin disabled it (`POST /subscriptions/{id}/disable`): nothing "
+        "is sent to it since, until `POST /subscriptions/{id}/enable`"))
+    disabled_reason: str | None = Field(None, description=(
+        "why: `HTTP 410 Gone`, or `disabled by <admin>` and the reason they gave"))
     previous_secret_expires_at: datetime | None = Field(None, description=(
         "until when the secret replaced by the last rotation still signs deliveries beside the current one"))
 

@@ -35,6 +35,10 @@ class AdminRoutes:
             body["grace_seconds"] = grace_seconds
         return self._call("POST", f"/subscriptions/{_segment(subscription_id)}/secret", json=body)
 
+    def disable_subscription(self, subscription_id: str, reason: str | None) -> JSON:
+        body: JSON = {"reason": reason} if reason is not None else {}  # else who disabled it, alone
+        return self._call("POST", f"/subscriptions/{_segment(subscription_id)}/disable", json=body)
+
     def enable_subscription(self, subscription_id: str) -> JSON:
         return self._call("POST", f"/subscriptions/{_segment(subscription_id)}/enable")
 

@@ -36,6 +36,13 @@ def status(subscription: dict[str, Any]) -> Text:
     return Text("enabled", style="green")
 
 
+def why_disabled(subscription: dict[str, Any]) -> str:
+    """`disabled since <UTC>: <reason>; deliver to it again with <the command>`."""
+    return (f"disabled since {utc(subscription['disabled_at'])}: "
+            f"{clean(subscription.get('disabled_reason') or 'no reason recorded')}; "
+            f"deliver to it again with `greenlight subscriptions enable {clean(subscription['id'])}`")
+
+
 def grace(subscription: dict[str, Any]) -> str:
     """What a rotation left: until when the replaced secret still signs beside the new one."""
     until = subscription.get("previous_secret_expires_at")
@@ -62,8 +69,6 @@ def subscription_list(items: Sequence[dict[str, Any]]) -> None:
     for item in items:
         sid = clean(item["id"])
         if item.get("disabled_at"):
-            console.print(Text(f"{sid}: disabled since {utc(item['disabled_at'])}: "
-                               f"{clean(item.get('disabled_reason') or 'no reason recorded')}; "
-                               f"deliver to it again with `greenlight subscriptions enable {sid}`", style="red"))
+            console.print(Text(f"{sid}: {why_disabled(item)}", style="red"))
         if item.get("previous_secret_expires_at"):
             console.print(Text(f"{sid}: {grace(item)}", style="dim"))

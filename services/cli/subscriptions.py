@@ -1,4 +1,4 @@
-"""`greenlight subscriptions list|add|remove|rotate-secret|enable`: the notifier's subscriptions (admin role).
+"""`greenlight subscriptions list|add|remove|rotate-secret|disable|enable`: the notifier's subscriptions (admin role).
 
 Secrets are never taken on the command line (secret_input.py) and never printed, but for one generated here.
 """
@@ -104,10 +104,28 @@ def rotate_secret(
     show_once(answer, secret, generated, output)
 
 
+@subscriptions_app.command("disable")
+def disable(
+    subscription_id: SubscriptionId,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", show_default=False, help=(
+        "why, listed after your name (at most 150 characters)"))] = None,
+    output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+) -> None:
+    """Pause a subscription (its receiver down for maintenance): nothing is sent to it until `enable`.
+
+    Unlike `remove`, it keeps its secret and its delivery records; its pending deliveries are settled now. One
+    disabled already stays as it was, its first reason too."""
+    with api(url, token) as client:
+        answer = client.disable_subscription(subscription_id, reason)
+    if output is Output.JSON:
+        return render.as_json(answer)
+    render.note(f"subscription {clean(answer['id'])} {subscription_views.why_disabled(answer)}", "bold")
+
+
 @subscriptions_app.command("enable")
 def enable(subscription_id: SubscriptionId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
            token: Token = None) -> None:
-    """Deliver to a subscription again after its receiver's 410 Gone disabled it, from the next event on."""
+    """Deliver to a subscription again after its receiver's 410 Gone or an admin disabled it, from the next event."""
     with api(url, token) as client:
         answer = client.enable_subscription(subscription_id)
     if output is Output.JSON:
