@@ -4,9 +4,9 @@ A replica owns a partition while it holds the partition's lock: what owning one 
 that takes the handlers with it when it closes, is owned_partitions.py's. This module decides how many to own.
 
 Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of `<queue>.replicas`), works
-out its fair share (K / replicas, rounded up), gives up what it holds beyond it (idle partitions first, each only after
-the messages it took are done) and claims free partitions up to it; a replica below its floor is fed one partition at
-a time by one replica (FeedLock). Fail-over after a replica dies is therefore one check interval plus a redelivery.
+out its fair share (K / replicas, rounded up), gives up what it holds beyond it (idle ones; busy ones past a bound:
+busy_handover.py) and claims free partitions up to it; a replica below its floor is fed one partition at a time by one
+replica (FeedLock). Fail-over after a replica dies is therefore one check interval plus a redelivery.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import structlog
 from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus
+from services.shared.busy_handover import BusyHandover
 from services.shared.consumer import Subscription, routing_keys
 from services.shared.membership import Membership
 from services.shared.owned_partitions import OwnedPartitions
@@ -47,6 +48,7 @@ class PartitionClaims(OwnedPartitions):
         self._replicas = 0  # counted at the last check
         self._eager = 0  # checks left that look for free partitions whatever the patience
         self._hungry_for = 0  # our checks in a row, before this one, that found another replica hungry
+        self._busy = BusyHandover(bus.settings.partition_busy_handover_after)
         self._feed = FeedLock(self._locks, self.queue_name)
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -116,9 +118,11 @@ class PartitionClaims(OwnedPartitions):
             self._eager = PATIENT_CHECKS
         self._replicas, eager, self._eager = replicas, self._eager > 0, max(0, self._eager - 1)
         idle_first = sorted(self.owned, key=lambda name: self.owned[name].in_flight)
+        self._busy.seen(len(self.owned) > share or (hungry > 0 and len(self.owned) > floor))
         if len(self.owned) > share:
             for name in idle_first[: len(self.owned) - share]:
-                await self._release(name)
+                if self._busy.allows(self.owned[name].in_flight):
+                    await self._release(name)
         elif hungry > 0 and len(self.owned) > floor and not feeding and await self._hunger_unfed(idle_first[0]):
             # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
             # one above the floor (one at a time: the feed lock) gives one up to a replica that says it is below it.
@@ -138,12 +142,13 @@ class PartitionClaims(OwnedPartitions):
     async def _hunger_unfed(self, partition: str) -> bool:
         """Whether a hungry replica needs `partition` of ours: hungry at our previous check too (it has checked since,
         to claim what replicas above their share freed; given up at the first sight, a join moved up to twice what it
-        needed: test_join_moves_only_what_the_joiner_needs), or for PATIENT_CHECKS if `partition` has messages running
-        (its other apps would wait for them: a replica with an idle one goes first); nothing is free or being given up
-        by us; and no other replica is feeding it (the feed lock, ours until it is taken: each replica at the top gave
-        one up, test_rebalance_gives_a_hungry_replica_only_what_it_needs)."""
+        needed: test_join_moves_only_what_the_joiner_needs), or if `partition` is busy, PATIENT_CHECKS and the bound (a
+        replica with an idle one goes first); nothing is free or given up by us; no other replica feeds it (the feed
+        lock, ours until taken: each at the top gave one up: test_rebalance_gives_a_hungry_replica_only_what_it_needs)
+        """
         connection = self.bus.connection
-        return self._hungry_for >= (PATIENT_CHECKS if self.owned[partition].in_flight else 1) and not self.releasing \
+        busy = self.owned[partition].in_flight
+        return self._hungry_for >= (PATIENT_CHECKS if busy else 1) and self._busy.allows(busy) and not self.releasing \
             and await self._feed.free(connection) and not await self._locks.any_free(
                 connection, [name for name in self.partitions if name not in self.owned]) \
             and await self._feed.take(connection, partition)

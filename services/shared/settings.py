@@ -73,6 +73,10 @@ class BusSettings(BaseSettings):
     partition_check_interval: float = Field(0.5, gt=0, description=(
         "seconds between a replica's looks for partitions nobody consumes (the fail-over delay after a "
         "replica dies) and for its fair share of them (default 0.5)"))
+    partition_busy_handover_after: float = Field(60.0, ge=0, description=(
+        "seconds a replica above its fair share keeps a partition whose messages are still being handled "
+        "before it gives it up anyway (default 60): an idle one is given up at the next check, but a busy "
+        "one's other apps wait until what it took is done (a build, up to its timeout); 0 gives it up at once"))
 
     @field_validator("amqp_url")
     @classmethod

@@ -53,8 +53,9 @@ def every_partition_busy(claims: PartitionClaims) -> bool:
 
 async def test_a_partition_given_up_for_balance_finishes_what_it_took(bus_settings: BusSettings) -> None:
     # No check of their own (a long interval): the test runs each replica's checks.
+    # Busy partitions given up at once (no GREENLIGHT_PARTITION_BUSY_HANDOVER_AFTER): what this test watches.
     settings = bus_settings.model_copy(update={"partitions": 2, "partition_check_interval": 3600.0,
-                                               "grace_period": GRACE})
+                                               "grace_period": GRACE, "partition_busy_handover_after": 0.0})
     builds = Builds()
     async with contextlib.AsyncExitStack() as stack:
         first = await stack.enter_async_context(claimers.replica(settings, "a", builds))

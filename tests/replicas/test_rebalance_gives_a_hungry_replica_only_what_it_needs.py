@@ -22,6 +22,7 @@ from tests.replicas.stack import apps_covering
 
 SHAPES = [(4, 3), (8, 5)]  # partitions, replicas: the last join finds every other replica at the rounded-up share
 FIXED, TIMED = 3600.0, 0.2  # check intervals: none of their own (the test runs them), or real timers
+BUSY = {"partition_busy_handover_after": 0.0}  # every partition is busy: given up past PATIENT_CHECKS alone
 
 
 def every_app_running(runs: Runs, apps: list[str]) -> bool:
@@ -44,7 +45,7 @@ async def joined_at_the_top(stack: contextlib.AsyncExitStack, settings: BusSetti
 @pytest.mark.parametrize(("partitions", "replicas"), SHAPES)
 async def test_in_a_fixed_order_one_replica_gives_one_up(bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch,
                                                          partitions: int, replicas: int) -> None:
-    settings = bus_settings.model_copy(update={"partitions": partitions, "partition_check_interval": FIXED})
+    settings = bus_settings.model_copy(update={"partitions": partitions, "partition_check_interval": FIXED, **BUSY})
     runs = Runs()
     async with contextlib.AsyncExitStack() as stack:
         held = await joined_at_the_top(stack, settings, runs, replicas)
@@ -62,7 +63,7 @@ async def test_a_fed_replica_is_not_seen_hungry_once_it_took_the_partition(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The joiner said it was no longer hungry at the end of the check that claimed what it needed: the feeder, seeing
     its partition taken in between, let the next replica feed, which saw the joiner hungry still and gave one up."""
-    settings = bus_settings.model_copy(update={"partitions": 4, "partition_check_interval": FIXED})
+    settings = bus_settings.model_copy(update={"partitions": 4, "partition_check_interval": FIXED, **BUSY})
     runs = Runs()
     async with contextlib.AsyncExitStack() as stack:
         *others, joiner = held = await joined_at_the_top(stack, settings, runs, 3)
@@ -92,7 +93,7 @@ async def test_a_fed_replica_is_not_seen_hungry_once_it_took_the_partition(
 @pytest.mark.parametrize(("partitions", "replicas"), SHAPES)
 async def test_on_real_timers_each_join_moves_only_what_the_joiner_needs(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch, partitions: int, replicas: int) -> None:
-    settings = bus_settings.model_copy(update={"partitions": partitions, "partition_check_interval": TIMED})
+    settings = bus_settings.model_copy(update={"partitions": partitions, "partition_check_interval": TIMED, **BUSY})
     apps = await apps_covering(settings, partitions)
     claimed, runs = count_claims(monkeypatch), Runs()
     moves: list[int] = []
