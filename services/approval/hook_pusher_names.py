@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.approval.hook_pushers import PUSHED_AS, PUSHER_KEY, Pusher
 from services.approval.policy import PUSHED_BY, GitHost, hook_requester
 from services.shared.db.json_text import json_text
-from services.shared.db.schema import events, releases
-from services.shared.protocol import ReleaseState
+from services.shared.db.schema import REQUESTED_EVENT, events, releases
 
 
 async def pusher_details(engine: AsyncEngine, pusher: Pusher, users: Mapping[str, str]) -> dict[str, object]:
@@ -34,13 +33,16 @@ async def pusher_details(engine: AsyncEngine, pusher: Pusher, users: Mapping[str
 
 
 async def _identities(engine: AsyncEngine, host: GitHost, key: str) -> list[str]:
-    """The identities the `requested` events of the account `key` recorded. Only the releases the host's hook
-    requested are looked into (their requester is indexed: `releases_by_requester`), one event each."""
-    identity = json_text(events.c.body, "details", PUSHED_BY)
-    query = (sa.select(identity).distinct()
-             .select_from(releases.join(events, events.c.release_id == releases.c.id))
-             .where(releases.c.requested_by == hook_requester(host),
-                    events.c.state == ReleaseState.REQUESTED.value, events.c.note.is_(None),
-                    sa.literal(key) == json_text(events.c.body, "details", PUSHER_KEY), identity.is_not(None)))
+    """The identities the `requested` events of the account `key` recorded, in the releases the host's hook
+    requested: read by the account (index `events_by_pusher_key`), so the history's length does not count."""
     async with engine.connect() as connection:
-        return sorted(str(name) for name in (await connection.execute(query)).scalars())
+        return sorted(str(name) for name in (await connection.execute(_query(host, key))).scalars())
+
+
+def _query(host: GitHost, key: str) -> sa.Select[str]:
+    identity = json_text(events.c.body, "details", PUSHED_BY)
+    # REQUESTED_EVENT, the index's own predicate: a bound `state = ?` would not tell the planners it may be used.
+    return (sa.select(identity).distinct()
+            .select_from(events.join(releases, releases.c.id == events.c.release_id))
+            .where(REQUESTED_EVENT, json_text(events.c.body, "details", PUSHER_KEY) == key,
+                   events.c.note.is_(None), releases.c.requested_by == hook_requester(host), identity.is_not(None)))

@@ -45,6 +45,7 @@ BUILDS = (
     IndexBuild("0007", "0006", "events", "events_by_state_time", "(state, occurred_at)", _EVENTS),
     IndexBuild("0009", "0008", "events", "events_by_app_commit", "'{release,commit}'", _EVENTS),
     IndexBuild("0010", "0009", "releases", "releases_by_app_state_time", "(app, state, created_at)", _RELEASES),
+    IndexBuild("0015", "0014", "events", "events_by_pusher_key", "'{details,pusher_key}'", _EVENTS),
 )
 
 BY_REVISION = {build.revision: build for build in BUILDS}

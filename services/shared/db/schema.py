@@ -79,6 +79,13 @@ sa.Index("events_by_state_time", events.c.state, events.c.occurred_at)
 # those states the log ever held (migration 0009). The expression is the one their queries filter on, to the byte.
 sa.Index("events_by_app_commit", events.c.app, json_text(events.c.body, "release", "commit"), events.c.state,
          events.c.occurred_at)
+# The `requested` events by the git account that pushed them (`details.pusher_key`, migration 0015): what that
+# account pushed as before (services/approval/hook_pusher_names.py), read without parsing every hook-started
+# release's event. Partial: only a `requested` event's body is parsed at its insert. The predicate is a literal, not
+# a bound parameter, so that both planners can tell a query of it may use the index.
+REQUESTED_EVENT = events.c.state == sa.literal_column("'requested'")
+sa.Index("events_by_pusher_key", json_text(events.c.body, "details", "pusher_key"),
+         postgresql_where=REQUESTED_EVENT, sqlite_where=REQUESTED_EVENT)
 
 apps = sa.Table(
     "apps", metadata,

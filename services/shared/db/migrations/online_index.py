@@ -18,15 +18,16 @@ import sqlalchemy as sa
 from alembic import op
 
 
-def create_index_online(name: str, table: str, columns: Sequence[Any]) -> None:
+def create_index_online(name: str, table: str, columns: Sequence[Any], **options: Any) -> None:
+    """`options`: op.create_index's, as a partial index's `postgresql_where` and `sqlite_where`."""
     if op.get_bind().dialect.name != "postgresql":
-        op.create_index(name, table, list(columns))
+        op.create_index(name, table, list(columns), **options)
         return
     with op.get_context().autocommit_block():
         if _left_invalid(name):
             op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
         # A valid index of that name is one an earlier run finished before it could record its revision.
-        op.create_index(name, table, list(columns), postgresql_concurrently=True, if_not_exists=True)
+        op.create_index(name, table, list(columns), postgresql_concurrently=True, if_not_exists=True, **options)
 
 
 def _left_invalid(name: str) -> bool:
