@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from services.approval.answers import ReleaseOut
 from services.approval.errors import Conflict
+from services.approval.gate import refusing_newer
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.models import Body
 from services.approval.params import ReleasePath
@@ -41,6 +42,12 @@ async def abort_release(call: Call[ReleasePath, AbortRequest]) -> web.StreamResp
 
 
 async def abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Release:
+    """The aborted release; 409 for one a newer Greenlight left in a state this version does not know (gate.py)."""
+    async with refusing_newer(desk.store, release_id):
+        return await _abort(desk, release_id, reason, who)
+
+
+async def _abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> Release:
     for attempt in range(1, ATTEMPTS + 1):
         release = await desk.get(release_id)  # 404 for an unknown release
         if (answer := _answer_without_aborting(release)) is not None:

@@ -6,6 +6,9 @@ The read model may be behind the log when the timer fires: the projector lingers
 A step that finished just in time (`built` logged, not folded) then looked unfinished, and the release was failed
 with a `failed` on the seq of its own next step. So before failing, the read model is brought up to the log's end
 as of now, past the timer, and asked again. With the database away the log itself is read instead.
+
+A release a newer Greenlight moved on with an event this version cannot read (a rolling upgrade) is left alone, with
+one log line: the log read found the step's start the newest event it reads, and failed a release past the step.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 
 import structlog
 
+from services.approval.gate import UnknownHere, latest_known
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.logend import log_end_in_database
@@ -47,6 +51,12 @@ class DeadlineWatch:
         in_step = STEP_DEADLINES[step][1]
         try:
             latest = await self._folded(timer, bus, in_step)
+        except UnknownHere as exc:
+            # A newer Greenlight moved the release on: the log read below would find the step's start the newest
+            # event this version reads, and fail a release that is past it. A newer replica's watcher judges it.
+            log.warning("deadline timer of a release left to a newer Greenlight; ignored", release=timer.release_id,
+                        unknown=exc.why)
+            return
         except Exception as exc:
             # The database away, or the projection stalled. Retried past the budget, or redelivered past the limit,
             # the timer was given up from its own event: a release that had finished the step (even gone live)
@@ -66,10 +76,10 @@ class DeadlineWatch:
     async def _folded(self, timer: ReleaseEvent, bus: Bus, in_step: frozenset[ReleaseState]) -> ReleaseEvent:
         """The release's latest event in the read model; if it looks unfinished, once everything the log held
         when the timer fired is folded."""
-        latest = await self.store.latest(timer.release_id)
+        latest = await latest_known(self.store, timer.release_id)
         if latest is None or latest.seq < timer.seq or latest.state in in_step:
             await self._caught_up(bus)
-            latest = await self.store.latest(timer.release_id)
+            latest = await latest_known(self.store, timer.release_id)
         if latest is None or latest.seq < timer.seq:
             raise Retry("the read model has not folded this release's step", dependency="release log")
         return latest

@@ -14,7 +14,7 @@ from services.approval.clock import Clock
 from services.approval.desk_records import RecordingDesk
 from services.approval.errors import Conflict, Forbidden, NotFound
 from services.approval.four_eyes import Requester, requester_of
-from services.approval.gate import at_gate
+from services.approval.gate import at_gate, refusing_newer
 from services.approval.policy import policy_of
 from services.approval.quorum import check_expiry, check_soak, count_approval, policy_record
 from services.approval.settings import ApprovalSettings
@@ -48,7 +48,13 @@ class DecisionDesk(RecordingDesk):
                        caller: Identity) -> Decided:
         """Publish `approved` or `rejected`. Effect check: a release no longer awaiting approval publishes
         nothing; the same person repeating the same decision is answered with the release as it is now,
-        anyone else with 409 naming the decision and who made it."""
+        anyone else with 409 naming the decision and who made it; 409 too for a release a newer Greenlight left in
+        a state this version does not know (gate.py)."""
+        async with refusing_newer(self.store, release_id):
+            return await self._decision(release_id, decision, comment, caller)
+
+    async def _decision(self, release_id: str, decision: ReleaseState, comment: str | None,
+                        caller: Identity) -> Decided:
         assert decision in DECISIONS
         # The release as of its latest event, read once: two reads (the release, then its event) could see a
         # concurrent decision or the switcher in between, and refuse a retried request as "changing right now".

@@ -15,6 +15,7 @@ import structlog
 
 from services.approval.auth import Identity
 from services.approval.errors import Conflict, NotFound
+from services.approval.gate import newer_schema, refusing_newer
 from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
 from services.shared.db.releases import ReleaseDatabase
@@ -78,9 +79,12 @@ class RecordingDesk:
         return release
 
     async def check_free(self, app: str, caller: Identity | None = None) -> None:
-        blocking = await self.store.in_flight(app)
-        if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
+        """409 naming the app's release in flight; one a newer Greenlight left in a state this version does not know
+        is 409 too (gate.py), not the 500 its read was."""
+        async with refusing_newer(self.store, app=app):
             blocking = await self.store.in_flight(app)
+            if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
+                blocking = await self.store.in_flight(app)
         if blocking is not None:
             # The requester retrying (their first try answered 503 or never answered) gets it published now.
             await self.echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
@@ -103,4 +107,5 @@ class RecordingDesk:
         latest = await self.store.latest(release.id)
         if latest is None or latest.seq != release.seq:
             raise Conflict("The release is changing right now; retry in a moment.", state=release.state)
+        newer_schema(latest)  # a newer Greenlight's event: not acted on by this version
         return latest

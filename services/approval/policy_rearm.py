@@ -9,6 +9,9 @@ policy now in force asks for, each parked once among all the replicas and restar
 restart with unchanged bounds parks none. The old timers stay parked; one that fires for a decided release does
 nothing, one that fires early is parked again.
 
+A release whose waiting event a newer Greenlight wrote (newer_rows.py) is left to a newer replica, with one log line:
+it stopped the whole pass, and no release after it got its timers.
+
 In the background, a page of releases at a time: /readyz does not wait for it. With the database or the broker away
 it tries again a few times, then leaves it to the next start (the old timers still fire meanwhile).
 """
@@ -25,11 +28,11 @@ from aiohttp import web
 
 from services.approval.policy_watch import POLICY_WATCH, PolicyWatch
 from services.shared.bus import PublishFailed
+from services.shared.db.newer_rows import NewerEvent, shown_event
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
 from services.shared.db.schema import events, releases
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.runtime import BUS
 from services.shared.timeouts import bounded
@@ -85,7 +88,11 @@ class TimerRearm:
             rows = await self.database.rows(_WAITING.where(releases.c.id > after))
             for release_id, body in rows:
                 after = release_id
-                waiting = ReleaseEvent.model_validate_json(body)
+                waiting = shown_event(body, release_id)
+                if isinstance(waiting, NewerEvent):  # a newer Greenlight's: its replicas time it, not this one
+                    log.warning("policy timers of a release left to a newer Greenlight; not re-armed",
+                                release=release_id, unknown=waiting.why)
+                    continue
                 now = self.watch.desk.clock.now()
                 for kind, due in self.watch.dues(waiting):
                     if self._stopping.is_set():

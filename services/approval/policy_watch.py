@@ -7,7 +7,8 @@ Idempotent: a timer whose release was decided meanwhile does nothing; a decision
 before it is published, so a person's decision and the policy's, or two replicas', cannot both be made; a
 decision of ours that the log has not echoed (the publish failed after the record) is published again on the
 redelivery. A timer that comes back before the injected clock says it is due is parked again for the rest; one
-shortened meanwhile is parked anew at start-up (policy_rearm.py).
+shortened meanwhile is parked anew at start-up (policy_rearm.py). A timer of a release a newer Greenlight moved on
+with an event this version cannot read does nothing but say so: its handler raised, was redelivered, then given up.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from services.approval.errors import Conflict
+from services.approval.gate import UnknownHere, latest_known
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_claims import Claims
 from services.approval.hooks import HOOK_SETTINGS
@@ -45,7 +47,8 @@ class PolicyWatch:
         self.desk = desk
         self.timers = timers
         # What the timers did ("set" when parked for a release just ready; back: "early", "expired", "promoted",
-        # "held", "decided", "dropped"), so a caller (a debugger, a test) can await one instead of guessing when.
+        # "held", "decided", "dropped", "newer": a newer Greenlight moved it on), so a caller (a debugger, a test)
+        # can await one instead of guessing when.
         self.outcomes: Counter[str] = Counter()
         self._counted = asyncio.Condition()
 
@@ -65,7 +68,13 @@ class PolicyWatch:
         if TIMER not in event.details and not approve_now:
             await self._set_timers(event)  # from the event alone: each timer checks the release when it fires
             return
-        latest = await self.desk.store.latest(event.release_id)
+        try:
+            latest = await latest_known(self.desk.store, event.release_id)
+        except UnknownHere as exc:  # moved on by a newer Greenlight: not redelivered, nor given up (`failed`)
+            log.warning("policy timer of a release left to a newer Greenlight; ignored", release=event.release_id,
+                        unknown=exc.why)
+            await self._count("newer")
+            return
         if latest is None or latest.seq < event.seq:
             raise Retry("the release log has not caught up with this release yet", dependency="release log")
         if latest.seq > event.seq or latest.state is not ReleaseState.AWAITING_APPROVAL:

@@ -20,6 +20,7 @@ import structlog
 from services.approval.auth import Identity
 from services.approval.errors import Conflict, Unprocessable
 from services.approval.four_eyes import with_requester_key
+from services.approval.gate import refusing_newer
 from services.approval.handlers import ReleaseDesk
 from services.approval.promotion import promoted_release, source_release
 from services.shared.approval_policy import ApprovalPolicy
@@ -32,6 +33,13 @@ log = structlog.get_logger(__name__)
 
 
 async def rollback_to(desk: ReleaseDesk, app: str, to: str, reason: str, caller: Identity) -> Release:
+    """409 also when `to`, or a release of `app` it reads, is one a newer Greenlight left in a state this version
+    does not know (gate.py)."""
+    async with refusing_newer(desk.store, to, app=app):
+        return await _rollback_to(desk, app, to, reason, caller)
+
+
+async def _rollback_to(desk: ReleaseDesk, app: str, to: str, reason: str, caller: Identity) -> Release:
     await desk.check_free(app, caller)
     source = await source_release(desk.store, app, to, field="to")
     live = await desk.store.live(app)

@@ -9,6 +9,7 @@ import structlog
 
 from services.approval.auth import Identity
 from services.approval.errors import Conflict
+from services.approval.gate import UnknownHere, refusing_newer
 from services.approval.handlers import ReleaseDesk
 from services.shared.db.fold import SameChange
 from services.shared.events import ReleaseEvent
@@ -21,11 +22,21 @@ log = structlog.get_logger(__name__)
 async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -> Release:
     """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
     no live release, so a repeat answers 409 instead of publishing again; of two concurrent rollbacks the one
-    recorded second is answered as `_repeat_or_refuse` says."""
+    recorded second is answered as `_repeat_or_refuse` says. 409 too when a release it reads is one a newer
+    Greenlight left in a state this version does not know (gate.py)."""
+    async with refusing_newer(desk.store, app=app) as read:
+        return await _rollback(desk, app, reason, caller, read)
+
+
+async def _rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity, read: list[str]) -> Release:
     await desk.check_free(app)
-    live = await desk.store.live(app)
+    row = await desk.store.app(app)
+    if "live" in row.newer:  # shown as none by the typed read, though it is there
+        raise UnknownHere(row.newer["live"].id, row.newer["live"].why)
+    live = row.live
     if live is None:
         raise Conflict(f"{app} has no live release to roll back.")
+    read += [live.id, *([live.previous_release] if live.previous_release else [])]
     previous = await desk.store.get(live.previous_release) if live.previous_release else None
     # The one later release that took the other colour, if any, found by the database among all of them.
     others = [live.id, live.previous_release] if live.previous_release else [live.id]

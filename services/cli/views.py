@@ -9,7 +9,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from services.cli.render import clock, duration, failure, out, short, state, summarise, when
+from services.cli.render import as_known, clock, duration, failure, out, short, state, summarise, unknown_note, when
 from services.cli.safe import clean
 
 
@@ -18,7 +18,7 @@ def _text(value: Any) -> Text:
 
 
 def release_list(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
-    console = out()
+    console, items = out(), [as_known(item) for item in items]
     if not items:
         console.print("no releases")
         return
@@ -26,13 +26,14 @@ def release_list(items: Sequence[dict[str, Any]], next_cursor: str | None) -> No
     # The id is what the user copies into the next command: it and the state are never shortened; on a
     # narrow terminal the last columns wrap instead.
     for name, key in (("id", "id"), ("app", "app"), ("state", "state")):
-        table.add_column(name, no_wrap=True, min_width=max((len(item[key]) for item in items), default=2))
+        table.add_column(name, no_wrap=True, min_width=max((len(clean(item.get(key))) for item in items), default=2))
     table.add_column("commit", no_wrap=True, min_width=12)
     table.add_column("requested by")
     table.add_column("updated")
     for item in items:
-        table.add_row(_text(item["id"]), _text(item["app"]), state(item["state"]), _text(short(item["commit"])),
-                      _text(item.get("requested_by") or ""), clock(item.get("updated_at")))
+        table.add_row(_text(item.get("id")), _text(item.get("app")), state(item["state"]),
+                      _text(short(item.get("commit"))), _text(item.get("requested_by") or ""),
+                      clock(item.get("updated_at")))
     console.print(table)
     more(next_cursor)
 
@@ -49,9 +50,11 @@ FACTS = (("app", "app"), ("repository", "repository"), ("commit", "commit"), ("r
 
 
 def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -> None:
-    console = out()
-    console.print(Text.assemble(("release ", "bold"), (clean(release["id"]), "bold"), "  ",
+    console, release, history = out(), as_known(release), [as_known(event) for event in history]
+    console.print(Text.assemble(("release ", "bold"), (clean(release.get("id")), "bold"), "  ",
                                 state(release["state"])))
+    if said := unknown_note(release):
+        console.print(Text(f"  {said} (shown as stored; a newer replica acts on it)", style="yellow"))
     for label, key in FACTS:
         if release.get(key):
             console.print(Text(f"  {label:<15}{clean(release[key])}"))
@@ -60,13 +63,14 @@ def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -
     if release.get("approval"):
         console.print(Text(f"  {'approvals':<15}{approvals(release['approval'])}"))
     table = Table("#", "state", "at", "took", "actor", "details", box=None, header_style="bold")
-    times = [when(e["occurred_at"]) for e in history]
+    times = [when(e.get("occurred_at")) for e in history]
     for index, event in enumerate(history):
         at = times[index]
         nxt = times[index + 1] if index + 1 < len(times) else None
         took = duration((nxt - at).total_seconds()) if at and nxt else ""
-        table.add_row(str(event["seq"]), state(event["state"]), at.strftime("%H:%M:%S") if at else "",
-                      took, _text(event.get("actor") or ""), Text(summarise(event.get("details") or {})))
+        table.add_row(clean(event.get("seq")), state(event["state"]), at.strftime("%H:%M:%S") if at else "",
+                      took, _text(event.get("actor") or ""),
+                      Text(unknown_note(event) or summarise(event.get("details") or {})))
     console.print(table)
     if len(times) > 1 and times[0] and times[-1]:
         console.print(Text(f"  total {duration((times[-1] - times[0]).total_seconds())}", style="dim"))
@@ -76,8 +80,8 @@ def release_detail(release: dict[str, Any], history: Sequence[dict[str, Any]]) -
 def _one(label: str, release: dict[str, Any] | None, colour: str | None = None) -> Text:
     if release is None:
         return Text(f"  {label:<10}none", style="dim")
-    where = f" on {colour}" if colour else ""
-    return Text(f"  {label:<10}{clean(release['id'])} at {short(release.get('commit'))}{where} "
+    release, where = as_known(release), f" on {colour}" if colour else ""
+    return Text(f"  {label:<10}{clean(release.get('id'))} at {short(release.get('commit'))}{where} "
                 f"({clean(release['state'])}, by {clean(release.get('requested_by'))})")
 
 
@@ -117,7 +121,7 @@ def _replicas(colours: dict[str, dict[str, int]], live: str | None, warm: str | 
 
 def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
     """`greenlight history APP`: every release of the app, who asked, who decided, how long it took."""
-    console = out()
+    console, items = out(), [as_known(item) for item in items]
     if not items:
         console.print("no releases")
         return
@@ -126,7 +130,7 @@ def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> Non
     for item in items:
         start, end = when(item.get("created_at")), when(item.get("updated_at"))
         took = duration((end - start).total_seconds()) if start and end else ""
-        table.add_row(_text(item["id"]), state(item["state"]), _text(short(item.get("commit"))),
+        table.add_row(_text(item.get("id")), state(item["state"]), _text(short(item.get("commit"))),
                       _text(item.get("requested_by") or ""), _text(item.get("approver") or ""),
                       clock(item.get("created_at")), took)
     console.print(table)

@@ -46,10 +46,12 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     followed to the end of the rollback). With `json_lines` each event is printed as one JSON line
     instead, and nothing else.
     """
-    current = retried(lambda: client.get_release(release_id), reconnect)["release"]
+    current = render.as_known(retried(lambda: client.get_release(release_id), reconnect)["release"])
     if not json_lines:
-        render.note(f"watching release {clean(current['id'])} of {clean(current['app'])} "
+        render.note(f"watching release {clean(current.get('id'))} of {clean(current.get('app'))} "
                     f"(now {clean(current['state'])})", "bold")
+        if said := render.unknown_note(current):
+            render.note(f"  {said}", "yellow")
     if current["state"] == "superseded":
         if not json_lines:
             render.note("it was live and has since been superseded by a newer release", "dim")
@@ -68,17 +70,23 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
                            on_progress=None if json_lines else steps.progress)
     with contextlib.closing(events), client.translate_errors():
         for streamed in events:
-            event = streamed.data
-            if event.get("release_id") != release_id or not took_effect(event) or event["seq"] <= seen_seq:
+            # A newer Greenlight's event comes as stored (`render.as_known`): printed, and judged only where its
+            # seq says where it stands.
+            event = render.as_known(streamed.data)
+            seq = event.get("seq")
+            if event.get("release_id") != release_id or not took_effect(event) or (seq is not None
+                                                                                    and seq <= seen_seq):
                 continue
-            seen_seq = event["seq"]
+            seen_seq = seq if seq is not None else seen_seq
             if json_lines:
-                render.as_json_line(event)
+                render.as_json_line(streamed.data)
             else:
                 previous = steps.step(event, previous)
+                if said := render.unknown_note(event):
+                    render.note(f"  {said}", "dim")
             if event["state"] == "rolling_back":
                 asked = event
-            if event["seq"] < current["seq"]:
+            if seq is None or seq < current.get("seq", 0):
                 continue
             if event["state"] in SUCCESS and refused_rollback(event):
                 if not json_lines:

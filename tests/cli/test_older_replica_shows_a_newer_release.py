@@ -1,0 +1,90 @@
+"""`greenlight release show` and `greenlight watch` against an older API replica print a release a newer Greenlight
+wrote: a state this version does not know (`scanning`), events of schema version 2 whose `actor` is an object, one
+whose `state` is an object too. The API answers them as stored, marked `unknown_to_this_version`
+(services/approval/shown_json.py); the CLI says so, and names the actor.
+
+Before, both printed the actor as a Python dict (`by {'name': 'test', 'kind': 'service'}`) and nothing said the
+state was unknown to this version; an event whose state is an object crashed both (TypeError: unhashable type:
+'dict', exit 1 with a traceback). On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from typer.testing import Result
+
+from services.approval.app import create_app
+from services.approval.policy_rearm import TIMER_REARM
+from services.approval.settings import ApprovalSettings
+from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import events
+from services.shared.protocol import ReleaseState as S
+from services.shared.runtime import BUS
+from services.shared.settings import BusSettings
+from tests.approval.newer_replica import NEW_STATE, as_the_newer_one_stores, newer_replica, newer_steps
+from tests.cli.real_api import RealApi, run
+from tests.db.conftest import HAPPY, chain
+from tests.db.newer_events import publish_bodies
+
+
+@pytest.fixture
+async def older_api(bus_settings: BusSettings, any_database: str) -> AsyncIterator[RealApi]:
+    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))  # its database: GREENLIGHT_DATABASE_URL
+    runner = web.AppRunner(app, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        async with asyncio.timeout(30):
+            await app[TIMER_REARM].done.wait()
+        yield RealApi(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}", app)  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+async def deploying_in_a_newer_shape(database: ReleaseDatabase, release_id: str) -> None:
+    """The release's `deploying` as a newer schema could store it: its state an object."""
+    where = sa.and_(events.c.release_id == release_id, events.c.state == S.DEPLOYING.value)
+    async with database.engine.begin() as connection:
+        body = json.loads((await connection.execute(sa.select(events.c.body).where(where))).scalar_one())
+        body.update(schema_version=2, state={"name": "deploying", "phase": "rollout"},
+                    actor={"name": "deployer", "kind": "service"})
+        await connection.execute(events.update().where(where).values(body=json.dumps(body)))
+
+
+def printed(result: Result) -> str:
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.stdout + result.stderr
+
+
+async def test_show_and_watch_print_a_release_this_version_does_not_know(older_api: RealApi,
+                                                                         any_database: str) -> None:
+    bus = older_api.app[BUS]
+    # r1 stopped in the newer state; r6 went through it and was rejected by a newer API (schema version 2).
+    await publish_bodies(bus, newer_steps(chain("r1", app="shop"), S.PUSHING)
+                         + newer_steps(chain("r6", app="api", states=(*HAPPY, S.REJECTED)), schema_2=S.REJECTED))
+    async with newer_replica(bus, any_database) as newer:
+        await as_the_newer_one_stores(newer)
+        await deploying_in_a_newer_shape(newer, "r6")
+        shown = await run(older_api, "release", "show", "r1")
+        text = printed(shown)
+        assert shown.exit_code == 0, text
+        assert NEW_STATE in text and "this version" in text, text
+
+        shown = await run(older_api, "release", "show", "r6")
+        text = printed(shown)
+        assert shown.exit_code == 0, text
+        assert "rejected" in text and "'kind'" not in text, text  # the actor by name, not as a Python dict
+        assert "unknown to this version of Greenlight: schema_version 2" in text and "deployer" in text, text
+
+        watched = await run(older_api, "watch", "r6")
+        text = printed(watched)
+        assert watched.exit_code == 1, text  # rejected
+        assert NEW_STATE in text and "release rejected by test" in text and "'kind'" not in text, text
+        assert "unknown to this version of Greenlight: schema_version 2" in text, text
