@@ -1,7 +1,11 @@
-"""The ReplicaSets a Deployment keeps, as kube-controller-manager's deployment controller names and keeps them.
+"""The ReplicaSets a Deployment keeps, and their pods, as kube-controller-manager's deployment controller keeps them.
 
-Each pod template gets a ReplicaSet named after the template's hash. A finished rollout scales the old ones to zero and
-keeps them, `revisionHistoryLimit` of them (cleanupDeployment deletes the oldest beyond that, never one with pods).
+Each pod template gets a ReplicaSet named after the template's hash, and pods belong to a ReplicaSet, not to the
+Deployment: a change back to a template whose ReplicaSet still has pods (a rollback midway through a rollout) scales
+THAT ReplicaSet up, and its pods count as updated at once. A finished rollout has scaled the old ones to zero; it keeps
+`revisionHistoryLimit` of them (cleanupDeployment, once the rollout is complete: the oldest revisions beyond the limit
+go, never one with pods).
+
 A change back to a template whose ReplicaSet is still kept reuses it, and getNewReplicaSet sets a Progressing condition
 only when it creates one (FoundNewReplicaSet only where there is none at all): the Deployment keeps the condition its
 previous rollout left, even a ProgressDeadlineExceeded, through the syncs before the reused ReplicaSet's first pods
@@ -11,7 +15,9 @@ previous rollout left, even a ProgressDeadlineExceeded, through the syncs before
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 Obj = dict[str, Any]
@@ -22,27 +28,46 @@ def replica_set_name(deployment: str, template: Obj) -> str:
     return f"{deployment}-{hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]}"
 
 
+@dataclass
+class ReplicaSet:
+    name: str
+    created: int  # creation order: the controller scales old ReplicaSets down oldest first
+    replicas: int = 0  # its pods: the fake's pods exist as soon as their ReplicaSet asks for them
+    available: int = 0  # of them available (the fake's ready pods are available at once: minReadySeconds 0)
+    never_ready: bool = False  # its template's pods never become available (pod_start.py)
+
+    def scale(self, replicas: int) -> None:
+        # The ReplicaSet controller deletes unready pods before ready ones (controller.ActivePods' order).
+        self.replicas = replicas
+        self.available = min(self.available, replicas)
+
+
 class ReplicaSets:
     def __init__(self) -> None:
-        self._kept: dict[Key, list[str]] = {}  # oldest revision first; the last one is the current template's
-        self._serving: dict[Key, str] = {}  # the last one whose rollout finished: the old pods of a later rollout
+        self._kept: dict[Key, list[ReplicaSet]] = {}  # by revision, oldest first: the last is the current template's
+        self._creations = itertools.count()
 
-    def adopt(self, key: Key, name: str, history_limit: int) -> bool:
-        """Makes `name` the current ReplicaSet (the newest revision); True if it was kept already, scaled to zero: an
-        old one reused, with no pods of its own yet."""
-        kept = self._kept.setdefault(key, [])
-        reused_empty = name in kept[:-1] and name != self._serving.get(key)
-        if name in kept:
-            kept.remove(name)
-        old = [each for each in kept if each != self._serving.get(key)]  # the ones with no pods
-        for each in old[:max(0, len(kept) - history_limit)]:
-            kept.remove(each)
-        kept.append(name)
-        return reused_empty
+    def of(self, key: Key) -> list[ReplicaSet]:
+        return self._kept.setdefault(key, [])
 
-    def finished(self, key: Key, name: str) -> None:
-        self._serving[key] = name
+    def adopt(self, key: Key, name: str, *, create: bool = True) -> tuple[ReplicaSet | None, bool]:
+        """The template's ReplicaSet made the newest revision, and whether it existed already; none if it did not and
+        `create` is false (a paused Deployment gets no new ReplicaSet)."""
+        kept = self.of(key)
+        found = next((each for each in kept if each.name == name), None)
+        if found is None and not create:
+            return None, False
+        if found is not None:
+            kept.remove(found)
+        kept.append(found or ReplicaSet(name, next(self._creations)))
+        return kept[-1], found is not None
+
+    def clean_up(self, key: Key, history_limit: int) -> None:
+        kept = self.of(key)
+        old = kept[:-1]
+        for each in old[:max(0, len(old) - history_limit)]:
+            if each.replicas == 0:
+                kept.remove(each)
 
     def forget(self, key: Key) -> None:
         self._kept.pop(key, None)
-        self._serving.pop(key, None)

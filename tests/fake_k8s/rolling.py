@@ -1,19 +1,24 @@
-"""The deployment controller's rolling-update arithmetic (kube's pkg/controller/deployment/rolling.go), for the fake.
+"""The deployment controller's rolling-update arithmetic (kube's pkg/controller/deployment/rolling.go), per ReplicaSet.
 
-A rollout is a sequence of syncs: the new ReplicaSet scales up as far as `maxSurge` lets the total exceed the desired
-count, the old ones scale down as far as `maxUnavailable` lets availability drop, and the Deployment's status sums
-every ReplicaSet: `replicas` and the available counts include the old template's pods, `updatedReplicas` is the new
+A rollout is a sequence of syncs: reconcileNewReplicaSet scales the new ReplicaSet up as far as `maxSurge` lets the
+pods of all of them exceed the desired count (NewRSNewReplicas); else reconcileOldReplicaSets scales the old ones down,
+oldest first, their unavailable pods first (cleanupUnhealthyReplicas), then available ones as far as `maxUnavailable`
+lets availability drop (scaleDownOldReplicaSetsForRollingUpdate). The Deployment's status sums the ReplicaSets
+(calculateStatus): `replicas` and the available counts include the old templates' pods, `updatedReplicas` is the new
 ReplicaSet's alone. With Greenlight's strategy (maxSurge 25 %, maxUnavailable 0) two replicas over two old ones go
 3 pods / 1 updated / 2 available, then 3 / 2 / 2 (one new pod available, one old left), then 2 / 2 / 2.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from tests.fake_k8s.replica_sets import ReplicaSet
+
 Obj = dict[str, Any]
+COUNTS = ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas")
 
 
 def _resolve(value: int | str, desired: int, *, round_up: bool) -> int:
@@ -36,30 +41,58 @@ def limits(spec: Obj) -> tuple[int, int]:
     return surge, (1 if surge == 0 and unavailable == 0 else unavailable)
 
 
-@dataclass(frozen=True)
-class Pods:
-    old: int  # pods of earlier templates, all available (the fake's old pods never fail)
-    new: int = 0  # pods of the current template
-    ready: int = 0  # of them available
-
-    def status_counts(self) -> Obj:
-        available = self.old + self.ready
-        return {"replicas": self.old + self.new, "updatedReplicas": self.new, "readyReplicas": available,
-                "availableReplicas": available, "unavailableReplicas": self.old + self.new - available}
-
-    def done(self, desired: int) -> bool:
-        return self.old == 0 and self.new == self.ready == desired
+def counts(sets: list[ReplicaSet], new: ReplicaSet | None) -> Obj:
+    """calculateStatus: the ReplicaSets summed; the fake's pods are ready exactly when available."""
+    replicas, available = sum(rs.replicas for rs in sets), sum(rs.available for rs in sets)
+    return {"replicas": replicas, "updatedReplicas": new.replicas if new else 0, "readyReplicas": available,
+            "availableReplicas": available, "unavailableReplicas": replicas - available}
 
 
-def sync(pods: Pods, desired: int, surge: int, unavailable: int) -> Pods:
-    """The controller's syncs once the pods that started became available: repeated until nothing changes."""
-    while True:
-        new = pods.new
-        if new < desired:  # NewRSNewReplicas: up to desired + maxSurge pods in all
-            new = min(desired, new + max(0, desired + surge - pods.old - pods.new))
-        # scaleDownOldReplicaSetsForRollingUpdate: never below desired - maxUnavailable available pods
-        removable = max(0, pods.old + pods.ready - (desired - unavailable))
-        old = pods.old - min(pods.old, removable)
-        if (old, new) == (pods.old, pods.new):
-            return pods
-        pods = Pods(old, new, min(pods.ready, new))
+def complete(status: Obj, desired: int) -> bool:
+    """DeploymentComplete: every desired pod updated and available, no old one left."""
+    return status["updatedReplicas"] == status["replicas"] == status["availableReplicas"] == desired
+
+
+def _reconcile_new(sets: list[ReplicaSet], new: ReplicaSet, desired: int, surge: int) -> bool:
+    if new.replicas >= desired:
+        scaled = new.replicas > desired
+        new.scale(desired)
+        return scaled
+    room = desired + surge - sum(rs.replicas for rs in sets)
+    if room <= 0:
+        return False
+    new.scale(new.replicas + min(room, desired - new.replicas))
+    return True
+
+
+def _reconcile_old(sets: list[ReplicaSet], new: ReplicaSet, desired: int, unavailable: int) -> bool:
+    old = sorted((rs for rs in sets if rs is not new and rs.replicas), key=lambda rs: rs.created)
+    least = desired - unavailable  # minAvailable
+    most = sum(rs.replicas for rs in sets) - least - (new.replicas - new.available)  # maxScaledDown
+    if not old or most <= 0:
+        return False
+    cleaned = 0
+    for rs in old:  # cleanupUnhealthyReplicas: they add nothing to availability
+        count = min(most - cleaned, rs.replicas - rs.available)
+        rs.scale(rs.replicas - count)
+        cleaned += count
+    surplus, scaled = sum(rs.available for rs in sets) - least, 0
+    for rs in old:  # scaleDownOldReplicaSetsForRollingUpdate
+        count = max(0, min(rs.replicas, surplus - scaled))
+        rs.scale(rs.replicas - count)
+        scaled += count
+    return cleaned + scaled > 0
+
+
+def sync(sets: list[ReplicaSet], new: ReplicaSet, desired: int, surge: int, unavailable: int) -> None:
+    """The controller's syncs once the pods that started became available (rolloutRolling: scale the new ReplicaSet up
+    if it can, else the old ones down), repeated until nothing changes."""
+    while _reconcile_new(sets, new, desired, surge) or _reconcile_old(sets, new, desired, unavailable):
+        pass
+
+
+def adds_pods(sets: list[ReplicaSet], new: ReplicaSet, desired: int, surge: int, unavailable: int) -> bool:
+    """Whether the syncs would ask the new ReplicaSet for more pods (the ones a full quota refuses)."""
+    trial = copy.deepcopy(sets)
+    sync(trial, trial[sets.index(new)], desired, surge, unavailable)
+    return trial[sets.index(new)].replicas > new.replicas
