@@ -2,7 +2,8 @@
 
 `from_release` copies the earlier release's repository, commit, spec, image and digest: the builder and
 pusher see the digest already set and pass the image on (each says "reused image ..." in its details),
-so the release still goes through every state of the one transition table.
+so the release still goes through every state of the one transition table. A source release a newer Greenlight
+wrote (services/shared/db/newer_rows.py) is refused, 409, as any command on it (gate.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import uuid
 
 from services.approval.answers import FieldError
 from services.approval.errors import NotFound, Unprocessable
+from services.approval.gate import refusing_newer
 from services.approval.models import ReleaseRequest
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.release import Release
@@ -33,8 +35,10 @@ def check_request_fields(ask: ReleaseRequest) -> None:
 
 
 async def source_release(store: ReleaseDatabase, app: str, release_id: str, field: str = "from_release") -> Release:
-    """The earlier release whose image `from_release` redeploys."""
-    source = await store.get(release_id)
+    """The earlier release whose image `from_release` redeploys; 409 for one a newer Greenlight wrote in a shape this
+    version does not read (gate.py): its image is a newer replica's to redeploy."""
+    async with refusing_newer(store, release_id):
+        source = await store.get(release_id)
     if source is None:  # well formed, names nothing: 404, as the document says
         raise NotFound("There is no release with that id.",
                        fields=[FieldError(loc=["body", field], msg="there is no release with that id")])

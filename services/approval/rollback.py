@@ -12,6 +12,7 @@ from services.approval.errors import Conflict
 from services.approval.gate import UnknownHere, refusing_newer
 from services.approval.handlers import ReleaseDesk
 from services.shared.db.fold import SameChange
+from services.shared.db.newer_rows import NewerRelease
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
@@ -40,7 +41,9 @@ async def _rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity, 
     previous = await desk.store.get(live.previous_release) if live.previous_release else None
     # The one later release that took the other colour, if any, found by the database among all of them.
     others = [live.id, live.previous_release] if live.previous_release else [live.id]
-    staged = await desk.store.staged_since(app, live.created_at, others)
+    staged = await desk.store.staged_since_shown(app, live.created_at, others)
+    if isinstance(staged, NewerRelease):  # whether it took the warm colour is for a newer replica to read
+        raise UnknownHere(staged.id, staged.why)
     if (refusal := rollback_refusal(live, previous, [staged] if staged is not None else [])) is not None:
         raise Conflict(f"{app} cannot be rolled back: {refusal}.", state=live.state)
     event = (await desk.latest_event(live)).next(ReleaseState.ROLLING_BACK, actor=caller.name,

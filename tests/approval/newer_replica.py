@@ -5,7 +5,8 @@ The newer Greenlight knows a state this one does not (`scanning`, a step between
 version 2 whose `actor` is an object. Its projector is the real one with a newer parse standing in (as in
 tests/db/newer_events.py): it stores each body as logged. What the stand-in cannot write is its own state in the
 release's row and the events' `state` column (it folds `scanning` as the step it refines): `as_the_newer_one_stores`
-writes those as the newer version's fold does.
+writes those as the newer version's fold does. `stored_as_newer` and `logged_as_newer` write any other row of the
+newer version's, a release's or an event's, in the database it shares with this one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,9 +26,12 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events, releases
 from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
-from services.shared.events import ReleaseEvent, parse_event
+from services.shared.events import ReleaseEvent, first_event, parse_event
 from services.shared.protocol import ReleaseState as S
-from tests.db.newer_events import Logged
+from services.shared.release import Colour, utcnow
+from tests.db.conftest import HAPPY, went_live
+from tests.db.newer_events import Logged, logged
+from tests.harness import make_release
 
 NEW_STATE = "scanning"
 TRACE_ID = "4bf92f3577b34da6"
@@ -68,6 +73,19 @@ def newer_steps(made: list[ReleaseEvent], upto: S | None = None, *, scanning: bo
             for event in made]
 
 
+def staged_over_the_warm_colour(app: str) -> list[Logged]:
+    """`app`'s release `<app>-p2` went live on green over `<app>-p1`, which stays warm on blue; then `<app>-p3` was
+    deployed on blue (so p1 no longer runs there) and rejected. Each row is this version's until `stored_as_newer`."""
+    p1 = went_live(f"{app}-p1", Colour.BLUE, None, app=app)
+    p2 = went_live(f"{app}-p2", Colour.GREEN, f"{app}-p1", app=app)
+    later = (utcnow() + timedelta(minutes=10)).isoformat()
+    p2[-1] = p2[-1].model_copy(update={"details": {"warm_colour": "blue", "scale_down_at": later}})
+    p3 = [first_event(make_release(f"{app}-p3", app), actor="ann")]
+    for state in (*HAPPY, S.REJECTED):
+        p3.append(p3[-1].next(state, actor="test", **({"standby_colour": Colour.BLUE} if state is S.DEPLOYING else {})))
+    return logged([*p1, *p2, p1[-1].next(S.SUPERSEDED, actor="switcher"), *p3])
+
+
 @contextlib.asynccontextmanager
 async def newer_replica(bus: Bus, url: str) -> AsyncIterator[ReleaseDatabase]:
     """The newer Greenlight's read model on `url`: once open, it folded everything logged before."""
@@ -95,3 +113,24 @@ async def as_the_newer_one_stores(database: ReleaseDatabase) -> None:
         pushing = '"state":"pushing"'
         await connection.execute(releases.update().where(releases.c.state == S.PUSHING.value).values(
             state=NEW_STATE, snapshot=sa.func.replace(releases.c.snapshot, pushing, f'"state":"{NEW_STATE}"')))
+
+
+async def stored_as_newer(database: ReleaseDatabase, release_id: str, /, **fields: object) -> None:
+    """The release's row as a newer Greenlight could store it: `fields` in its snapshot (and a state, if one is
+    given, in its `state` column too)."""
+    async with database.engine.begin() as connection:
+        where = releases.c.id == release_id
+        snapshot = json.loads((await connection.execute(sa.select(releases.c.snapshot).where(where))).scalar_one())
+        columns: dict[str, object] = {"snapshot": json.dumps({**snapshot, **fields}, separators=(",", ":"))}
+        if isinstance(fields.get("state"), str):
+            columns["state"] = fields["state"]
+        await connection.execute(releases.update().where(where).values(**columns))
+
+
+async def logged_as_newer(database: ReleaseDatabase, release_id: str, state: S, /, **fields: object) -> None:
+    """The release's `state` event as a newer Greenlight could store it: `fields` in its body (a `state` among them
+    too; its `state` column keeps the name)."""
+    where = sa.and_(events.c.release_id == release_id, events.c.state == state.value)
+    async with database.engine.begin() as connection:
+        body = json.loads((await connection.execute(sa.select(events.c.body).where(where))).scalar_one())
+        await connection.execute(events.update().where(where).values(body=json.dumps({**body, **fields})))

@@ -9,20 +9,15 @@ EventFacts). On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-import sqlalchemy as sa
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.schema import events
 from services.shared.db.settings import DatabaseSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
 from tests.approval.conftest import REQUESTER, api_client
-from tests.approval.newer_replica import as_the_newer_one_stores, newer_replica, newer_steps
+from tests.approval.newer_replica import as_the_newer_one_stores, logged_as_newer, newer_replica, newer_steps
 from tests.db.conftest import chain, went_live
 from tests.db.newer_events import logged, publish_bodies
 
@@ -30,15 +25,6 @@ from tests.db.newer_events import logged, publish_bodies
 @pytest.fixture
 def settings(settings: ApprovalSettings, any_database: str) -> ApprovalSettings:
     return settings.model_copy(update={"database": DatabaseSettings()})  # from GREENLIGHT_DATABASE_URL
-
-
-async def live_in_a_newer_shape(database: ReleaseDatabase, release_id: str) -> None:
-    """The release's `live` as a newer schema could store it: its state an object."""
-    where = sa.and_(events.c.release_id == release_id, events.c.state == S.LIVE.value)
-    async with database.engine.begin() as connection:
-        body = json.loads((await connection.execute(sa.select(events.c.body).where(where))).scalar_one())
-        body.update(state={"name": "live", "traffic": 100})
-        await connection.execute(events.update().where(where).values(body=json.dumps(body)))
 
 
 async def test_delivery_metrics_count_what_this_version_reads(settings: ApprovalSettings, any_database: str) -> None:
@@ -50,7 +36,7 @@ async def test_delivery_metrics_count_what_this_version_reads(settings: Approval
                              + newer_steps(r3, scanning=False, schema_2=S.LIVE))
         async with newer_replica(bus, any_database) as newer:
             await as_the_newer_one_stores(newer)
-            await live_in_a_newer_shape(newer, "r3")
+            await logged_as_newer(newer, "r3", S.LIVE, state={"name": "live", "traffic": 100})  # no model reads it
             answer = await client.get("/metrics/delivery", params={"app": "web"}, headers=REQUESTER)
             assert answer.status == 200, await answer.text()
             keys = (await answer.json())["overall"]

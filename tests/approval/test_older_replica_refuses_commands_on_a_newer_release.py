@@ -13,23 +13,25 @@ answered 409 "has no live release to roll back", which it has. On SQLite and Pos
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.approval.settings import ApprovalSettings
-from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.schema import events, releases
 from services.shared.db.settings import DatabaseSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
 from tests.approval.conftest import APPROVER, REPO, api_client
-from tests.approval.newer_replica import as_the_newer_one_stores, newer_replica, newer_steps
+from tests.approval.newer_replica import (
+    as_the_newer_one_stores,
+    logged_as_newer,
+    newer_replica,
+    newer_steps,
+    stored_as_newer,
+)
 from tests.db.conftest import chain, went_live
 from tests.db.newer_events import logged, publish_bodies
 
@@ -51,21 +53,6 @@ async def refused(client: Client, path: str, body: dict[str, Any], why: str) -> 
     assert SAYS in answer["error"] and why in answer["error"] and "newer" in answer["error"], answer
 
 
-async def live_on_a_newer_colour(database: ReleaseDatabase, release_id: str) -> None:
-    """The live release's row as a newer Greenlight with a third colour could store it."""
-    async with database.engine.begin() as connection:
-        await connection.execute(releases.update().where(releases.c.id == release_id).values(
-            snapshot=sa.func.replace(releases.c.snapshot, '"standby_colour":"blue"', '"standby_colour":"purple"')))
-
-
-async def waiting_at_schema_2(database: ReleaseDatabase, release_id: str) -> None:
-    """The release's `awaiting_approval` at schema version 2 in a shape this version's model still parses."""
-    where = sa.and_(events.c.release_id == release_id, events.c.state == S.AWAITING_APPROVAL.value)
-    async with database.engine.begin() as connection:
-        body = json.loads((await connection.execute(sa.select(events.c.body).where(where))).scalar_one())
-        await connection.execute(events.update().where(where).values(body=json.dumps({**body, "schema_version": 2})))
-
-
 async def test_commands_on_a_release_this_version_does_not_know_answer_409(settings: ApprovalSettings,
                                                                            any_database: str) -> None:
     async with api_client(settings) as client:
@@ -81,8 +68,8 @@ async def test_commands_on_a_release_this_version_does_not_know_answer_409(setti
                              + logged([p1[-1].next(S.SUPERSEDED, actor="switcher"), *t1, *chain("r7", app="pay")]))
         async with newer_replica(bus, any_database) as newer:
             await as_the_newer_one_stores(newer)
-            await live_on_a_newer_colour(newer, "t1")
-            await waiting_at_schema_2(newer, "r7")
+            await stored_as_newer(newer, "t1", standby_colour="purple")  # a newer Greenlight's third colour
+            await logged_as_newer(newer, "r7", S.AWAITING_APPROVAL, schema_version=2)  # in a shape this one parses
             scanning, schema_2 = "state: 'scanning'", "schema_version 2"
             for verb in ("approve", "reject"):
                 await refused(client, f"/releases/r1/{verb}", {"comment": "ok"}, scanning)

@@ -1,9 +1,12 @@
 // Greenlight dashboard, the release list: filters by app, state and person, paged by the API's cursor.
 "use strict";
 
+// A state this version does not know (a newer Greenlight's, shown as stored) is badged "unknown"; a newer schema's
+// event may hold its state as an object, shown by its name where it has one (String.replace on it stopped the page).
 function stateBadge(state) {
+  const name = typeof state === "string" ? state : state && typeof state.name === "string" ? state.name : "unknown";
   return el("span", { class: `state state-${STATES.includes(state) ? state : "unknown"}`, "data-testid": "state" },
-    state.replace(/_/g, " "));
+    name.replace(/_/g, " "));
 }
 
 // The state a step's progress belongs to: shown only while the release is still in it.

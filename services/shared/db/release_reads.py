@@ -46,8 +46,8 @@ class AppRow:
 
 class ReleaseReads(ShownReads):
     """ReleaseDatabase's reads (releases.py), typed: what the decisions act on. A row a newer Greenlight wrote fails
-    them (a pydantic ValidationError), except `app`, which leaves it to `AppRow.newer`; to show any version's rows,
-    ShownReads'."""
+    them (a pydantic ValidationError), except `app`, which leaves it to `AppRow.newer`, and `staged_since_shown`; to
+    show any version's rows, ShownReads'."""
 
     async def get(self, release_id: str) -> Release | None:
         found = await self.keyed(queries.SNAPSHOT, {"id": release_id})
@@ -119,6 +119,13 @@ class ReleaseReads(ShownReads):
         releases since (releases that failed before the cluster, say), and none of those is read."""
         rows = await self.rows(queries.staged_since_query(app, since, excluding))
         return Release.model_validate_json(rows[0].snapshot) if rows else None
+
+    async def staged_since_shown(self, app: str, since: datetime, excluding: Sequence[str]
+                                 ) -> Release | NewerRelease | None:
+        """`staged_since`, a release a newer Greenlight wrote as stored (newer_rows.py), with its id: a command on
+        the app refuses it by name (409) rather than failing on it (500)."""
+        rows = await self.rows(queries.staged_since_query(app, since, excluding).add_columns(releases.c.id))
+        return shown_release(rows[0].snapshot, rows[0].id) if rows else None
 
     async def follow(self, after: int, match: Callable[[ReleaseEvent], bool], app: str | None = None,
                      until: int | None = None) -> AsyncIterator[LoggedEvent]:
