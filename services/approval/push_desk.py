@@ -31,11 +31,11 @@ from services.approval.hook_settings import HookApp, HookSettings
 from services.approval.models import ReleaseRequest
 from services.approval.policy import GitHost, hook_requester
 from services.approval.settings import Role
+from services.shared.db.json_text import json_text
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import releases
 from services.shared.git_target import SourceTimeout
 from services.shared.protocol import ReleaseState
-from services.shared.release import Release
 from services.shared.sources import UnsafeSource
 
 NO_COMMIT = "0" * 40  # `after` of a branch deletion
@@ -51,17 +51,27 @@ class Push:
     pusher: Pusher | None = None  # from the verified payload
 
 
+# A row older code wrote during a rolling upgrade has no commit_sha until its next event: its snapshot's `commit` is
+# read instead, as text, as a newer Greenlight's snapshot is (never validated: this version may not know its state).
+_SNAPSHOT_COMMIT = json_text(releases.c.snapshot, "commit")
+_NOT_RELEASED = [ReleaseState.FAILED.value, ReleaseState.REJECTED.value]
+
+
+def released_query(app: str, commit: str) -> sa.CompoundSelect[tuple[str, Any]]:
+    """The earliest release of `commit` of `app` that did not fail or get rejected: read through releases_by_app_commit
+    (migration 0016), the releases of that commit and the rows without one, not every release of the app. Two
+    selects, not one with an OR: SQLite read every release of the app for that (by releases_by_app)."""
+    of_app = (releases.c.app == app, releases.c.state.not_in(_NOT_RELEASED))
+    of_commit = sa.select(releases.c.id, releases.c.created_at).where(*of_app, releases.c.commit_sha == commit)
+    unfilled = sa.select(releases.c.id, releases.c.created_at).where(
+        *of_app, releases.c.commit_sha.is_(None), _SNAPSHOT_COMMIT == commit)
+    return sa.union_all(of_commit, unfilled).order_by(sa.literal_column("created_at"), sa.literal_column("id")).limit(1)
+
+
 async def released_commit(database: ReleaseDatabase, app: str, commit: str) -> str | None:
-    """The release of `commit` of `app` that did not fail or get rejected, if any. Reads the app's snapshots:
-    the releases table has no commit column (one would make this a single indexed lookup)."""
-    query = sa.select(releases.c.snapshot).where(
-        releases.c.app == app, releases.c.state.not_in([ReleaseState.FAILED.value, ReleaseState.REJECTED.value]))
+    """The release of `commit` of `app` that did not fail or get rejected, if any (the earliest, if several)."""
     async with database.engine.connect() as connection:
-        for snapshot in (await connection.execute(query)).scalars():
-            release = Release.model_validate_json(snapshot)
-            if release.commit == commit:
-                return release.id
-    return None
+        return (await connection.execute(released_query(app, commit))).scalars().first()
 
 
 class PushDesk:

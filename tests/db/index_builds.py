@@ -46,6 +46,8 @@ BUILDS = (
     IndexBuild("0009", "0008", "events", "events_by_app_commit", "'{release,commit}'", _EVENTS),
     IndexBuild("0010", "0009", "releases", "releases_by_app_state_time", "(app, state, created_at)", _RELEASES),
     IndexBuild("0015", "0014", "events", "events_by_pusher_key", "'{details,pusher_key}'", _EVENTS),
+    # And its column, added between the writes (ADD COLUMN gives up its lock wait and tries again).
+    IndexBuild("0016", "0015", "releases", "releases_by_app_commit", "(app, commit_sha, created_at)", _RELEASES),
 )
 
 BY_REVISION = {build.revision: build for build in BUILDS}

@@ -29,7 +29,7 @@ from services.shared.db.settings import DatabaseSettings
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0015"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
+HEAD = "0016"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
 MIGRATION_LOCK = 0x67_6C_64_62  # "gldb": PostgreSQL advisory lock key held while migrating
 TURN_POLL = 0.5  # seconds between a waiting process's asks for the lock: only at a start that finds work to do
 

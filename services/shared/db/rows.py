@@ -47,6 +47,7 @@ def release_row(release: Release, in_flight: bool) -> dict[str, Any]:
         "requested_by": release.requested_by, "approver": release.approver,
         "created_at": utc(release.created_at), "updated_at": utc(release.updated_at),
         "in_flight": in_flight, "snapshot": release.model_dump_json(),
+        "commit_sha": release.commit,  # what a push looks its commit up by (push_desk.py)
     }
 
 

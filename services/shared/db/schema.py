@@ -39,6 +39,10 @@ releases = sa.Table(
     # True for at most one release per app (the partial unique index below): the one-in-flight rule.
     sa.Column("in_flight", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("snapshot", sa.Text, nullable=False),
+    # The snapshot's `commit` (migration 0016), written by the fold: a push finds the releases of its commit by it.
+    # Null in a row older code wrote (a rolling upgrade) until its next event: read from the snapshot then.
+    # 64: room for a SHA-256 repository's commits, which a newer Greenlight may take.
+    sa.Column("commit_sha", sa.String(64)),
 )
 sa.Index("releases_by_time", releases.c.created_at, releases.c.id)
 sa.Index("releases_by_app", releases.c.app, releases.c.created_at)
@@ -48,6 +52,9 @@ sa.Index("releases_by_state", releases.c.state, releases.c.created_at)
 sa.Index("releases_by_app_state_time", releases.c.app, releases.c.state, releases.c.created_at)
 sa.Index("releases_by_requester", releases.c.requested_by, releases.c.created_at)
 sa.Index("releases_by_approver", releases.c.approver, releases.c.created_at)
+# The releases of an app's commit, oldest first (migration 0016): what a push reads to learn whether its commit was
+# released.
+sa.Index("releases_by_app_commit", releases.c.app, releases.c.commit_sha, releases.c.created_at)
 sa.Index("one_release_in_flight_per_app", releases.c.app, unique=True,
          postgresql_where=releases.c.in_flight, sqlite_where=releases.c.in_flight)
 
