@@ -101,15 +101,21 @@ def _said(admin: str, reason: str | None) -> str:
 async def disable_subscription(call: Call[SubscriptionPath, DisableRequest]) -> web.StreamResponse:
     table = await table_of(call.request)
     states = SubscriptionStates(table.engine)
+    held = Conflict(f"The subscription {call.params.id} is set in the notifier's {ENVIRONMENT}: remove it there to "
+                    "stop its deliveries.")
     for _ in range(_DISABLE_TRIES):
         if call.params.id in {sid for sid, _, _ in await states.environments()}:
-            raise Conflict(f"The subscription {call.params.id} is set in the notifier's {ENVIRONMENT}: remove it "
-                           "there to stop its deliveries.")
+            raise held  # before the 404: an id of the environment alone is not the API's
         found = next((s for s in await table.all() if s.id == call.params.id), None)
         if found is None:
             raise NotFound("There is no subscription with that id.")
-        # As of the enable read with it: None only if an admin enabled it since, then read again.
-        done = await states.disable(found.id, _said(call.caller.name, call.body.reason), found.enabled_at)
+        # As of the enable read with it: None only if an admin enabled it since, then read again. The environment
+        # asked again in the disabling's transaction: a notifier holding the id may have started since the look above.
+        try:
+            done = await states.disable(found.id, _said(call.caller.name, call.body.reason), found.enabled_at,
+                                        refuse_environment=True)
+        except HeldByEnvironment:
+            raise held from None
         if done is not None:
             break
     else:

@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 from pydantic import SecretStr
-from sqlalchemy import Text, and_, cast, insert, null, select, union_all, update
+from sqlalchemy import Text, and_, cast, insert, null, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -113,24 +113,32 @@ class SubscriptionStates:
         return [(row.id, json.loads(row.environment), state_of(row._mapping)) for row in rows]
 
     async def disable(self, subscription_id: str, reason: str, enabled_at: datetime | None = None, *,
-                      sparing: str | None = None) -> bool | None:
+                      sparing: str | None = None, refuse_environment: bool = False) -> bool | None:
         """Disabled for good (its receiver answered 410 Gone), unless enabled since `enabled_at`: the last enable as
         read with the subscription before the request that got the 410 went (None: never enabled). True: this call
         did it, so it is said once; False: disabled already; None: not disabled, an enable since stands (a 410
         answered before an admin's enable and processed after it undid that enable). Its other pending deliveries
-        (but `sparing`'s: the event answered 410, which its caller records) are settled with it (`settle_pending`)."""
+        (but `sparing`'s: the event answered 410, which its caller records) are settled with it (`settle_pending`).
+        `refuse_environment` (an admin's disabling): HeldByEnvironment if the notifier's environment holds the id, as
+        the update itself sees the row, so a notifier starting with that id after the caller looked is not disabled.
+        """
         values = {"disabled_at": utcnow(), "disabled_reason": reason[:200]}
         unchanged = states.c.enabled_at.is_(None) if enabled_at is None else states.c.enabled_at == enabled_at
+        # In the update's own condition: a look first, then the update, let a holding written in between through.
+        apis = states.c.environment.is_(None) if refuse_environment else true()
         for _ in range(2):
             async with self.engine.begin() as connection:
                 done = await connection.execute(update(states).where(and_(
-                    states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged)).values(**values))
+                    states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged, apis)).values(**values))
                 if done.rowcount:  # type: ignore[attr-defined]
                     await settle_pending(connection, subscription_id, DISABLED, sparing=sparing)
                     return True
                 if await _has_state(connection, subscription_id):
-                    found = (await connection.execute(select(states.c.disabled_at, states.c.enabled_at).where(
+                    found = (await connection.execute(select(
+                        states.c.disabled_at, states.c.enabled_at, states.c.environment).where(
                         states.c.id == subscription_id))).one()
+                    if refuse_environment and found.environment is not None:
+                        raise HeldByEnvironment(subscription_id)
                     if found.disabled_at is not None:
                         return False  # another replica's disabling
                     if (utc(found.enabled_at) if found.enabled_at is not None else None) != enabled_at:
