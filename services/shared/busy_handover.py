@@ -4,15 +4,10 @@ A partition given up keeps its lock until the messages it took are done (owned_p
 meanwhile, consumed by nobody: given up busy as a replica joined, it stalled them for the whole build in flight (up to
 the build's timeout; tests/replicas/test_a_joiner_does_not_stall_the_apps_of_a_busy_partition.py). So, as Kafka
 Streams leaves a task with its owner until moving it costs no pause (bounded by its probing rebalances), a busy
-partition stays with its owner, which goes on handling its apps, until it is idle, or until the imbalance has lasted
-`GREENLIGHT_PARTITION_BUSY_HANDOVER_AFTER`: a replica busy all the time must not keep a joiner without work for good.
-The joiner keeps saying it is hungry meanwhile, and gets its share within that bound, a check and the longest handler
-then running (test_a_busy_partition_is_handed_over_after_a_bound).
-
-Idle means the moment its last handler ends (Consumer.when_idle), not a check that finds it so: under steady traffic a
-partition goes idle between messages but seldom at a check's instant, and waited for the bound
-(tests/replicas/test_busy_partition_handed_over_the_moment_it_goes_idle.py). A check says how many partitions to keep
-(`keep`) until the next one; no partition goes at its idle moment while a check runs (it decides from what it counts).
+partition stays with its owner, which goes on handling its apps, until a check finds it idle, or until the imbalance
+has lasted `GREENLIGHT_PARTITION_BUSY_HANDOVER_AFTER`: a replica busy all the time must not keep a joiner without work
+for good. The joiner keeps saying it is hungry meanwhile, and gets its share within that bound, a check and the longest
+handler then running (test_a_busy_partition_is_handed_over_after_a_bound).
 """
 
 from __future__ import annotations
@@ -24,11 +19,6 @@ class BusyHandover:
     def __init__(self, after: float) -> None:
         self.after = after  # seconds
         self._uneven_since: float | None = None  # monotonic: the first check of this imbalance
-        self.keep: int | None = None  # set by a check: above it, a partition whose last handler ends goes then
-        # The feed lock is ours for whichever partition of ours goes idle first (a hungry replica waits for it),
-        # for `fed_waits` checks so far.
-        self.feeding_when_idle = False
-        self.fed_waits = 0
 
     def seen(self, uneven: bool) -> None:
         """At each check: whether we hold more than the others want us to (above the share, or above the floor while
@@ -42,7 +32,3 @@ class BusyHandover:
         """Whether a partition with `in_flight` messages running may be given up now."""
         return not in_flight or (self._uneven_since is not None
                                  and time.monotonic() - self._uneven_since >= self.after)
-
-    def wants_one_of(self, owned: int) -> bool:
-        """Whether a partition of ours that just went idle goes now, `owned` held."""
-        return self.keep is not None and owned > self.keep

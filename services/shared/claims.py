@@ -4,10 +4,9 @@ A replica owns a partition while it holds the partition's lock: what owning one 
 that takes the handlers with it when it closes, is owned_partitions.py's. This module decides how many to own.
 
 Every `GREENLIGHT_PARTITION_CHECK_INTERVAL` each replica counts the replicas (consumers of `<queue>.replicas`), works
-out its fair share (K / replicas, rounded up), gives up what it holds beyond it (idle ones; busy ones the moment their
-last handler ends, or past a bound: busy_handover.py) and claims free partitions up to it; a replica below its floor is
-fed one partition at a time by one replica (FeedLock). Fail-over after a replica dies is therefore one check interval
-plus a redelivery.
+out its fair share (K / replicas, rounded up), gives up what it holds beyond it (idle ones; busy ones past a bound:
+busy_handover.py) and claims free partitions up to it; a replica below its floor is fed one partition at a time by one
+replica (FeedLock). Fail-over after a replica dies is therefore one check interval plus a redelivery.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus
 from services.shared.busy_handover import BusyHandover
-from services.shared.consumer import Consumer, Subscription, routing_keys
+from services.shared.consumer import Subscription, routing_keys
 from services.shared.membership import Membership
 from services.shared.owned_partitions import OwnedPartitions
 from services.shared.partition_lock import FeedLock
@@ -102,7 +101,6 @@ class PartitionClaims(OwnedPartitions):
             await self._announce()
 
     async def check(self) -> None:
-        self._busy.keep = None  # until this check is done: it decides from what it counts
         lost = await self._give_up_lost()
         await self._announce()  # before the calls below, which wait for a broker that is away
         assert self._members is not None
@@ -111,11 +109,8 @@ class PartitionClaims(OwnedPartitions):
         share = math.ceil(len(self.partitions) / replicas)
         floor = len(self.partitions) // replicas
         self._checks += 1
-        busy = self._busy
-        feeding = await self._feed.feeding(self.bus.connection, hungry > 0,
-                                           busy.feeding_when_idle or self._feed.partition in self.releasing,
+        feeding = await self._feed.feeding(self.bus.connection, hungry > 0, self._feed.partition in self.releasing,
                                            PATIENT_CHECKS)
-        busy.feeding_when_idle &= feeding
         # A replica gone (its locks went with it), a partition lost here or fed to nobody: partitions are free now, so
         # they are claimed from this check on, not at a patient replica's every 4th (up to four intervals consumed by
         # nobody). For a few checks: the broker drops a dead replica's membership and its locks one after the other.
@@ -123,19 +118,15 @@ class PartitionClaims(OwnedPartitions):
             self._eager = PATIENT_CHECKS
         self._replicas, eager, self._eager = replicas, self._eager > 0, max(0, self._eager - 1)
         idle_first = sorted(self.owned, key=lambda name: self.owned[name].in_flight)
-        busy.seen(len(self.owned) > share or (hungry > 0 and len(self.owned) > floor))
+        self._busy.seen(len(self.owned) > share or (hungry > 0 and len(self.owned) > floor))
         if len(self.owned) > share:
             for name in idle_first[: len(self.owned) - share]:
-                if busy.allows(self.owned[name].in_flight):
-                    self._give_up(name)
-            busy.keep = share  # what is above it still goes the moment its last handler ends
-        elif busy.feeding_when_idle:
-            await self._feed_when_idle(idle_first[0] if len(self.owned) > floor else None)
+                if self._busy.allows(self.owned[name].in_flight):
+                    await self._release(name)
         elif hungry > 0 and len(self.owned) > floor and not feeding and await self._hunger_unfed(idle_first[0]):
             # Everyone at the rounded-up share can leave a replica with none (4 partitions, 3 replicas: 2+2+0):
             # one above the floor (one at a time: the feed lock) gives one up to a replica that says it is below it.
-            busy.feeding_when_idle, busy.fed_waits = True, 0
-            await self._feed_when_idle(idle_first[0])
+            await self._release(idle_first[0])
         elif len(self.owned) < floor or (len(self.owned) < share and not feeding
                                          and (eager or self._checks % PATIENT_CHECKS == 0)):
             start = random.randrange(len(self.partitions))  # replicas starting together try different ones
@@ -143,51 +134,21 @@ class PartitionClaims(OwnedPartitions):
                 if len(self.owned) >= share:
                     break
                 if name not in self.owned and await self._members.fed_by(
-                        len(self.owned) + 1 >= floor, functools.partial(self._locks.free, self.bus.connection, name)) \
-                        and await self._claim(name):
-                    consumer = self.owned[name]
-                    consumer.when_idle = functools.partial(self._went_idle, name, consumer)
+                        len(self.owned) + 1 >= floor, functools.partial(self._locks.free, self.bus.connection, name)):
+                    await self._claim(name)
         self._hungry_for = self._hungry_for + 1 if hungry > 0 else 0
         await self._members.say_hungry(len(self.owned) < floor)  # no partition was free for us
 
     async def _hunger_unfed(self, partition: str) -> bool:
         """Whether a hungry replica needs `partition` of ours: hungry at our previous check too (it has checked since,
         to claim what replicas above their share freed; given up at the first sight, a join moved up to twice what it
-        needed: test_join_moves_only_what_the_joiner_needs), or if `partition` is busy, PATIENT_CHECKS (a replica with
-        an idle one goes first); nothing is free or given up by us; no other replica feeds it (the feed lock, ours until
-        taken: each at the top gave one up: test_rebalance_gives_a_hungry_replica_only_what_it_needs)
+        needed: test_join_moves_only_what_the_joiner_needs), or if `partition` is busy, PATIENT_CHECKS and the bound (a
+        replica with an idle one goes first); nothing is free or given up by us; no other replica feeds it (the feed
+        lock, ours until taken: each at the top gave one up: test_rebalance_gives_a_hungry_replica_only_what_it_needs)
         """
         connection = self.bus.connection
         busy = self.owned[partition].in_flight
-        return self._hungry_for >= (PATIENT_CHECKS if busy else 1) and not self.releasing \
+        return self._hungry_for >= (PATIENT_CHECKS if busy else 1) and self._busy.allows(busy) and not self.releasing \
             and await self._feed.free(connection) and not await self._locks.any_free(
                 connection, [name for name in self.partitions if name not in self.owned]) \
             and await self._feed.take(connection, partition)
-
-    async def _feed_when_idle(self, idlest: str | None) -> None:
-        """The feed lock is ours: give the hungry replica `idlest` now if it is idle, or past the bound; else whichever
-        of ours goes idle first, the moment it does. Held so for PATIENT_CHECKS checks at most, then let go for as many
-        (our hunger count starts over): another replica may have a partition idle at its check meanwhile. None: we are
-        at our floor now (a partition lost), and feed nobody."""
-        busy = self._busy
-        if idlest is not None and busy.allows(self.owned[idlest].in_flight):
-            self._give_up(idlest)
-        elif idlest is None or busy.fed_waits >= PATIENT_CHECKS:
-            busy.feeding_when_idle, self._hungry_for = False, 0
-            await self._feed.drop()
-        else:
-            busy.fed_waits += 1
-            busy.keep = len(self.owned) - 1
-
-    def _give_up(self, name: str) -> None:
-        if self._busy.feeding_when_idle:  # the partition the feed lock is for: the one going
-            self._feed.partition, self._busy.feeding_when_idle = name, False
-        self._release(name)
-
-    def _went_idle(self, name: str, consumer: Consumer) -> None:
-        """The last handler in flight of `consumer` (`name`'s) has just ended (Consumer.when_idle): it goes now if the
-        last check wanted fewer partitions here, before another of its deliveries can start (busy_handover.py)."""
-        if self.owned.get(name) is consumer and not consumer.abandoned and not self._stopping.is_set() \
-                and self._busy.wants_one_of(len(self.owned)):
-            log.info("partition given up the moment its handlers ended", partition=name)
-            self._give_up(name)

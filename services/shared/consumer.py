@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import aio_pika
 import structlog
@@ -39,9 +39,6 @@ class Consumer:
         self.draining = asyncio.Event()  # set once no new message will be taken
         self._deliveries = Deliveries(bus, subscription, self.queue_name, one_per_app=one_per_app)
         self._holding = False  # giving the queue up: deliveries from now on are not started (see release)
-        # Called the moment the last handler in flight ends: a partition kept only for its handlers goes then, not at
-        # the next check, which under steady traffic may never find it idle (claims.py).
-        self.when_idle: Callable[[], None] | None = None
         # Unpartitioned (`start`): consuming on the broker, and the task that consumes again once that is lost.
         self._consuming = False
         self._keeper: asyncio.Task[None] | None = None
@@ -196,12 +193,7 @@ class Consumer:
             return  # left unacked: returned to the queue when the channel closes
         task = asyncio.create_task(self._deliveries.handle(message))
         self._in_flight.add(task)
-        task.add_done_callback(self._ended)
-
-    def _ended(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        if not self._in_flight and self.when_idle is not None:
-            self.when_idle()
+        task.add_done_callback(self._in_flight.discard)
 
 
 async def _bounded(op: Awaitable[object], seconds: float = 5.0) -> None:

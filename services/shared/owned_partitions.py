@@ -116,9 +116,8 @@ class OwnedPartitions:
             log.warning("partition's consumer cancelled by the broker; claiming it again", partition=name)
             consumer.abandon()
 
-    def _release(self, name: str) -> None:
-        """Give `name` up to another replica, in the background (see the module's doc). Synchronous: also called the
-        moment the partition's last handler ends (claims.py), before another delivery can start."""
+    async def _release(self, name: str) -> None:
+        """Give `name` up to another replica, in the background (see the module's doc)."""
         consumer = self.owned.pop(name)
         self.releasing[name] = consumer
         task = asyncio.create_task(self._hand_over(name, consumer))

@@ -75,8 +75,8 @@ class BusSettings(BaseSettings):
         "replica dies) and for its fair share of them (default 0.5)"))
     partition_busy_handover_after: float = Field(60.0, ge=0, description=(
         "seconds a replica above its fair share keeps a partition whose messages are still being handled "
-        "before it gives it up anyway (default 60): it goes the moment its last handler ends, but given up "
-        "busy, its other apps wait until what it took is done (a build, up to its timeout); 0 gives it up at once"))
+        "before it gives it up anyway (default 60): an idle one is given up at the next check, but a busy "
+        "one's other apps wait until what it took is done (a build, up to its timeout); 0 gives it up at once"))
 
     @field_validator("amqp_url")
     @classmethod
