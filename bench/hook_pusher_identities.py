@@ -30,6 +30,7 @@ from services.shared.db.schema import events, releases
 from services.shared.db.settings import DatabaseSettings
 from services.shared.events import first_event
 from services.shared.release import Release
+from tests.db.query_plans import plan
 
 RELEASES, HOOKED, ACCOUNTS, CALLS, BATCH = 100_000, 20_000, 500, 200, 5_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -91,11 +92,8 @@ async def main(url: str, revision: str = "head") -> None:
 
 
 async def _explain(engine: Any) -> None:
-    query = hook_pusher_names._query("github", "github:1000")
-    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     async with engine.connect() as connection:
-        print("\n".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql)))
+        print(await plan(connection, hook_pusher_names._query("github", "github:1000")))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from services.shared.db.schema import releases
 from services.shared.db.settings import DatabaseSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour, Release
+from tests.db.query_plans import plan
 
 APPS = {"small": 1_000, "big": 10_000}
 OTHERS, CALLS, UPDATED, BATCH = 10_000, 30, 2_000, 2_000
@@ -138,11 +139,8 @@ async def main(url: str, revision: str = "head") -> None:
 
 
 async def _explain(engine: AsyncEngine) -> None:
-    query = push_desk.released_query("big", sha("big", 1))
-    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     async with engine.connect() as connection:
-        print("\n".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql)))
+        print(await plan(connection, push_desk.released_query("big", sha("big", 1))))
 
 
 if __name__ == "__main__":

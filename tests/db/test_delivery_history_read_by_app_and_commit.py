@@ -13,8 +13,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.approval import delivery_reads
 from services.shared.db.engine import writing
@@ -22,6 +21,7 @@ from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.protocol import ReleaseState as S
+from tests.db.query_plans import plan
 from tests.metrics.delivery_log import SINCE, commit_of, released
 
 EARLIER = 5000  # releases live before the window, each `requested`, `built` and `live`
@@ -54,12 +54,6 @@ def window() -> list[list[Any]]:
                       SINCE + timedelta(days=1, hours=n, minutes=30), SINCE, commit="c" * 40 if n == 0 else None)
              for n in range(16)]
     return [*promoted, given, *built]
-
-
-async def plan(connection: AsyncConnection, query: sa.Select[Any]) -> str:
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
-    return "\n".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql))
 
 
 async def test_earlier_lives_and_first_builds_are_found_by_app_and_commit(engine: AsyncEngine) -> None:

@@ -20,6 +20,7 @@ from services.approval import hook_pusher_names
 from services.shared.db.engine import writing
 from services.shared.db.migrate import migrate
 from services.shared.db.schema import events, releases
+from tests.db.query_plans import plan
 
 RELEASES, ACCOUNTS = 3000, 50  # every third release started by the github hook
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -60,11 +61,8 @@ def history() -> list[tuple[dict[str, Any], dict[str, Any]]]:
 
 
 async def _plan(engine: AsyncEngine) -> str:
-    query = hook_pusher_names._query("github", "github:0")
-    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     async with engine.connect() as connection:
-        return "\n".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql))
+        return await plan(connection, hook_pusher_names._query("github", "github:0"))
 
 
 async def test_an_accounts_earlier_identities_are_read_by_its_key(engine: AsyncEngine) -> None:

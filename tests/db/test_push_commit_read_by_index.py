@@ -23,7 +23,7 @@ from services.shared.db.schema import releases
 from services.shared.events import first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Release
-from tests.db.test_release_pages_read_by_index import plan
+from tests.db.query_plans import plan
 
 MANY = 3000
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,16 +9,13 @@ checked on both databases over thousands of releases (PostgreSQL analysed; SQLit
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.shared.db import queries
 from services.shared.db.engine import writing
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events, projection, releases
 from services.shared.protocol import ReleaseState
+from tests.db.query_plans import plan
 
 MANY = 5000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -26,12 +23,6 @@ FILTERS = (queries.ReleaseFilter(), queries.ReleaseFilter(app="app1"), queries.R
            queries.ReleaseFilter(requested_by="u1"), queries.ReleaseFilter(approver="a1"),
            queries.ReleaseFilter(app="app1", state=ReleaseState.LIVE),
            queries.ReleaseFilter(since=START, until=START + timedelta(days=30)))
-
-
-async def plan(connection: AsyncConnection, query: sa.Select[Any]) -> str:
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
-    return "\n".join(str(row[-1]) for row in await connection.exec_driver_sql(explain + sql))
 
 
 async def test_a_deep_page_starts_at_the_cursor_in_an_index(database: ReleaseDatabase) -> None:
