@@ -4,6 +4,7 @@ and a way to run a command against it with something on stdin."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -30,6 +31,13 @@ class RealApi:
 
 @pytest.fixture(name="real_api")  # imported by the tests that use it as `served_api`
 async def served_api(bus_settings: BusSettings) -> AsyncIterator[RealApi]:
+    async with serving(bus_settings) as api:
+        yield api
+
+
+@contextlib.asynccontextmanager
+async def serving(bus_settings: BusSettings) -> AsyncIterator[RealApi]:
+    """The service on a free loopback port, its read model GREENLIGHT_DATABASE_URL's."""
     app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))
     runner = web.AppRunner(app, shutdown_timeout=5.0)
     await runner.setup()

@@ -10,38 +10,24 @@ state was unknown to this version; an event whose state is an object crashed bot
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 from typer.testing import Result
 
-from services.approval.app import create_app
-from services.approval.policy_rearm import TIMER_REARM
-from services.approval.settings import ApprovalSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.approval.newer_replica import NEW_STATE, as_the_newer_one_stores, logged_as_newer, newer_replica, newer_steps
-from tests.cli.real_api import RealApi, run
+from tests.cli.real_api import RealApi, run, serving
 from tests.db.conftest import HAPPY, chain
 from tests.db.newer_events import publish_bodies
 
 
 @pytest.fixture
 async def older_api(bus_settings: BusSettings, any_database: str) -> AsyncIterator[RealApi]:
-    app = create_app(ApprovalSettings(dev_tokens=True, bus=bus_settings))  # its database: GREENLIGHT_DATABASE_URL
-    runner = web.AppRunner(app, shutdown_timeout=5.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        async with asyncio.timeout(30):
-            await app[TIMER_REARM].done.wait()
-        yield RealApi(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}", app)  # type: ignore[union-attr]
-    finally:
-        await runner.cleanup()
+    async with serving(bus_settings) as api:  # its database: GREENLIGHT_DATABASE_URL, any_database's
+        yield api
 
 
 def printed(result: Result) -> str:
