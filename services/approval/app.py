@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.approval.approvals import approvers
 from services.approval.auth import load_tokens
+from services.approval.body_deadline import BODY_READ_SECONDS, close_after_slow_body
 from services.approval.clock import CLOCK, Clock, SystemClock
 from services.approval.colour_facts import colour_facts_ctx
 from services.approval.dashboard import add_dashboard
@@ -53,7 +54,10 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
                       client_max_size=settings.max_body_bytes)
     metrics = ApiMetrics(app[METRICS])
     app[READINGS] = DeliveryReadings()
-    app.middlewares.extend([metrics.middleware, json_errors, delivery_gauges(app[METRICS], app[READINGS])])
+    # close_after_slow_body inside json_errors: its 408 is written by it, then the connection closed.
+    app.middlewares.extend([metrics.middleware, json_errors, close_after_slow_body,
+                            delivery_gauges(app[METRICS], app[READINGS])])
+    app[BODY_READ_SECONDS] = settings.body_read_seconds
     app[TOKENS] = load_tokens(settings)
     app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
     app[LARGE_BODIES] = LargeBodies(hooks.large_body_reads)

@@ -7,25 +7,23 @@ one takes one of GREENLIGHT_HOOKS_LARGE_BODY_READS slots before its first byte p
 until its answer, so at most that many large bodies are held at once. With every slot taken the answer is 503 with
 Retry-After: nothing was claimed, and the host's redelivery (or the person's) releases the push. A slot is taken or
 refused at once, never waited for: a caller waiting would still hold its connection, and nothing would bound them.
-A slot's read is bounded by GREENLIGHT_HOOKS_LARGE_BODY_SECONDS from when it was taken: a sender that trickles its
-body (a byte now and then, so no read ever waits long) held its slot for as long as it went on; past the deadline it
-is answered 408 and the slot is free at once. The deadline is also the 503's Retry-After: no slot's read lasts longer.
+Every body is read under the API's deadline (body_deadline.py, GREENLIGHT_API_BODY_READ_SECONDS); a slot restarts it
+as GREENLIGHT_HOOKS_LARGE_BODY_SECONDS from when it was taken: a sender that trickles its body (a byte now and then,
+so no read ever waits long) held its slot for as long as it went on; past the deadline it is answered 408, its
+connection closed, and the slot is free at once. It is also the 503's Retry-After: no slot's read lasts longer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 from collections.abc import AsyncIterator
 
-import structlog
 from aiohttp import web
 
+from services.approval.body_deadline import body_deadline
 from services.approval.errors import ApiError
 from services.approval.hook_settings import HookSettings
-
-log = structlog.get_logger(__name__)
 
 
 class LargeBodies:
@@ -61,31 +59,23 @@ async def hook_body(request: web.Request, settings: HookSettings) -> AsyncIterat
 async def _read(request: web.Request, settings: HookSettings, held: contextlib.ExitStack) -> bytes:
     """The body; a slot taken once it is large is freed by `held`, its read cut at the deadline (408)."""
     limit, small, seconds = settings.max_body_bytes, settings.small_body_bytes, settings.large_body_seconds
-    slots, loop = request.app[LARGE_BODIES], asyncio.get_running_loop()
+    slots = request.app[LARGE_BODIES]
     body = bytearray()
-    try:
-        async with asyncio.timeout(None) as deadline:
+    async with body_deadline(request, "hook body") as deadline:
 
-            def take() -> None:
-                slots.take(seconds)
-                held.callback(slots.free)
-                deadline.reschedule(loop.time() + seconds)
+        def take() -> None:
+            slots.take(seconds)
+            held.callback(slots.free)
+            deadline.restart("GREENLIGHT_HOOKS_LARGE_BODY_SECONDS", seconds)
 
-            large = request.content_length is not None and request.content_length > small
-            if large:  # taken before reading: no byte of it is read when full
+        large = request.content_length is not None and request.content_length > small
+        if large:  # taken before reading: no byte of it is read when full
+            take()
+        while chunk := await request.content.readany():
+            body += chunk
+            if len(body) > limit:
+                raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+            if len(body) > small and not large:  # chunked, or longer than it said
                 take()
-            while chunk := await request.content.readany():
-                body += chunk
-                if len(body) > limit:
-                    raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
-                if len(body) > small and not large:  # chunked, or longer than it said
-                    take()
-                    large = True
-    except TimeoutError:
-        if not deadline.expired():
-            raise
-        log.warning("hook body cut at its deadline", path=request.path, read=len(body), seconds=seconds)
-        # Connection: close, as RFC 9110 asks of a 408: the rest of this body is not wanted.
-        raise ApiError(f"The hook body was not sent within GREENLIGHT_HOOKS_LARGE_BODY_SECONDS ({seconds:g} s).",
-                       status=408, headers={"Connection": "close"}) from None
+                large = True
     return bytes(body)  # the bytearray goes with this frame: the body is held once while the hook handles it

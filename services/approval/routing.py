@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.approval.answers import FieldError
 from services.approval.auth import Identity, TokenTable, bearer_token
+from services.approval.body_deadline import read_body
 from services.approval.errors import ApiError, Forbidden, Unauthorized, Unprocessable
 from services.approval.params import Params
 from services.approval.settings import Role
@@ -57,6 +58,7 @@ class Route:
     headers: Mapping[int, Sequence[str]] = field(default_factory=dict)  # response headers per status
     # Operations whose `id` parameter is the `id` of this route's success body (OpenAPI links).
     links: Sequence[str] = ()
+    description: str = ""  # OpenAPI's, beside the summary: what a caller should know past it
 
     @property
     def operation_id(self) -> str:
@@ -143,7 +145,7 @@ def _params(request: web.Request, route: Route) -> Params:
 
 async def _body(request: web.Request, route: Route) -> BaseModel:
     assert route.body is not None
-    raw = await request.read()  # beyond client_max_size aiohttp raises 413, answered as JSON
+    raw = await read_body(request)  # 413 beyond client_max_size, 408 past GREENLIGHT_API_BODY_READ_SECONDS
     if not raw.strip():
         if route.body_required:
             raise Unprocessable.of_fields([FieldError(loc=["body"], msg="a JSON body is required")])

@@ -82,6 +82,10 @@ class ApprovalSettings(BaseSettings):
                                 "answers 504; default 10",
     )
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
+    body_read_seconds: float = Field(30.0, gt=0, le=600, description=(
+        "seconds any request body (JSON, a Slack press, a git webhook body up to GREENLIGHT_HOOKS_SMALL_BODY_BYTES) "
+        "may take to arrive, from when its read starts; a slower sender is answered 408 and its connection closed "
+        "(a larger webhook body keeps GREENLIGHT_HOOKS_LARGE_BODY_SECONDS); default 30"))
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
     sse_max_streams: int = Field(5000, ge=1, description="event streams open at once, in total; beyond: 429 "
                                                          "with Retry-After; default 5000")

@@ -22,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from services.approval.answers import FieldError
 from services.approval.auth import Identity, slack_key
+from services.approval.body_deadline import read_body
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hooks import HOOK_SETTINGS, signed
@@ -48,7 +49,7 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     setting = settings.slack_signing_secret
     if setting is None or not setting.get_secret_value().strip():
         raise NotFound("Slack actions are not configured.")
-    body = await request.read()
+    body = await read_body(request)  # read by anyone's press: within the API's deadline
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     # isascii too: str.isdigit() accepts "²", which int() refuses; and int() refuses over 4,300 digits.
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 15):
