@@ -8,7 +8,8 @@ with a `failed` on the seq of its own next step. So before failing, the read mod
 as of now, past the timer, and asked again. With the database away the log itself is read instead.
 
 A release a newer Greenlight moved on with an event this version cannot read (a rolling upgrade) is left alone, with
-one log line: the log read found the step's start the newest event it reads, and failed a release past the step.
+one log line, whether the read model or the log (deadline_log.py) says so: the log read used to skip that event, find
+the step's start the newest event it reads, and fail a release past the step.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 
 import structlog
 
+from services.approval.deadline_log import latest_logged
 from services.approval.gate import UnknownHere, latest_known
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
@@ -24,10 +26,8 @@ from services.shared.db.logend import log_end_in_database
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.events import ReleaseEvent
-from services.shared.giveup import LOG_CLOCK_SKEW
 from services.shared.protocol import ReleaseState
 from services.shared.release import ReleaseError
-from services.shared.releaselog import latest_event
 
 log = structlog.get_logger(__name__)
 ACTOR = "deadline"
@@ -50,20 +50,13 @@ class DeadlineWatch:
             return
         in_step = STEP_DEADLINES[step][1]
         try:
-            latest = await self._folded(timer, bus, in_step)
+            latest = await self._latest(timer, bus, in_step)
         except UnknownHere as exc:
-            # A newer Greenlight moved the release on: the log read below would find the step's start the newest
-            # event this version reads, and fail a release that is past it. A newer replica's watcher judges it.
+            # A newer Greenlight moved the release on: this version cannot tell whether it is past the step. A newer
+            # replica's watcher judges it.
             log.warning("deadline timer of a release left to a newer Greenlight; ignored", release=timer.release_id,
                         unknown=exc.why)
             return
-        except Exception as exc:
-            # The database away, or the projection stalled. Retried past the budget, or redelivered past the limit,
-            # the timer was given up from its own event: a release that had finished the step (even gone live)
-            # failed on the seq of its next step. The log itself needs no database.
-            log.warning("the read model cannot tell where the release is; reading the release log",
-                        error=str(exc).splitlines()[0][:200] if str(exc) else repr(exc))
-            latest = await self._logged(timer, bus)
         if latest.state not in in_step:
             return  # the step finished in time
         deadline = self.deadlines.of(step)
@@ -84,16 +77,18 @@ class DeadlineWatch:
             raise Retry("the read model has not folded this release's step", dependency="release log")
         return latest
 
-    async def _logged(self, timer: ReleaseEvent, bus: Bus) -> ReleaseEvent:
-        """The release's latest event as the log holds it: read from the step's start on (rare: a broker read of
-        the whole deadline's log)."""
+    async def _latest(self, timer: ReleaseEvent, bus: Bus, in_step: frozenset[ReleaseState]) -> ReleaseEvent:
         try:
-            latest = await latest_event(bus, timer.release_id, since=timer.occurred_at - LOG_CLOCK_SKEW)
+            return await self._folded(timer, bus, in_step)
+        except UnknownHere:
+            raise
         except Exception as exc:
-            raise Retry(f"the release log could not be read: {exc!r}"[:300], dependency="release log") from exc
-        if latest is None or latest.seq < timer.seq:
-            raise Retry("the release log does not hold this release's step yet", dependency="release log")
-        return latest
+            # The database away, or the projection stalled. Retried past the budget, or redelivered past the limit,
+            # the timer was given up from its own event: a release that had finished the step (even gone live)
+            # failed on the seq of its next step. The log itself needs no database.
+            log.warning("the read model cannot tell where the release is; reading the release log",
+                        error=str(exc).splitlines()[0][:200] if str(exc) else repr(exc))
+            return await latest_logged(bus, timer)
 
     async def _caught_up(self, bus: Bus) -> None:
         """Until the read model folded everything the log held once this timer fired (a marker published now)."""

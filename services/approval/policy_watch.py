@@ -4,34 +4,31 @@ whose request was its approval (one whose checks did not pass is left to a perso
 when a timer comes back, reject the release as expired or promote it.
 
 Idempotent: a timer whose release was decided meanwhile does nothing; a decision is recorded in the database
-before it is published, so a person's decision and the policy's, or two replicas', cannot both be made; a
-decision of ours that the log has not echoed (the publish failed after the record) is published again on the
-redelivery. A timer that comes back before the injected clock says it is due is parked again for the rest; one
-shortened meanwhile is parked anew at start-up (policy_rearm.py). A timer of a release a newer Greenlight moved on
-with an event this version cannot read does nothing but say so: its handler raised, was redelivered, then given up.
+before it is published (policy_decisions.py), so a person's decision and the policy's, or two replicas', cannot
+both be made; a decision of ours that the log has not echoed (the publish failed after the record) is published
+again on the redelivery. A timer that comes back before the injected clock says it is due is parked again for the
+rest; one shortened meanwhile is parked anew at start-up (policy_rearm.py). A timer of a release a newer Greenlight
+moved on with an event this version cannot read does nothing but say so: its handler raised, was redelivered, then
+given up.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
 from datetime import datetime
-from typing import Any
 
 import structlog
 from aiohttp import web
 
-from services.approval.errors import Conflict
 from services.approval.gate import UnknownHere, latest_known
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_claims import Claims
 from services.approval.hooks import HOOK_SETTINGS
 from services.approval.policy import analysis_passed, policy_of
+from services.approval.policy_decisions import decide
+from services.approval.policy_outcomes import TimerOutcomes
 from services.approval.policy_timers import EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
-from services.approval.quorum import policy_record
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
-from services.shared.db.fold import SameChange
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, ReleaseState
@@ -42,25 +39,11 @@ ACTOR = "policy"
 SERVICE = "approval"
 
 
-class PolicyWatch:
+class PolicyWatch(TimerOutcomes):
     def __init__(self, desk: ReleaseDesk, timers: PolicyTimers) -> None:
+        super().__init__()  # what the timers did (policy_outcomes.py)
         self.desk = desk
         self.timers = timers
-        # What the timers did ("set" when parked for a release just ready; back: "early", "expired", "promoted",
-        # "held", "decided", "dropped", "newer": a newer Greenlight moved it on), so a caller (a debugger, a test)
-        # can await one instead of guessing when.
-        self.outcomes: Counter[str] = Counter()
-        self._counted = asyncio.Condition()
-
-    async def outcome(self, name: str, count: int = 1) -> None:
-        """Return once `count` timers had the outcome `name`."""
-        async with self._counted:
-            await self._counted.wait_for(lambda: self.outcomes[name] >= count)
-
-    async def _count(self, name: str) -> None:
-        async with self._counted:
-            self.outcomes[name] += 1
-            self._counted.notify_all()
 
     async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
         policy = policy_of(event.release, self.desk.settings.policy)
@@ -92,7 +75,7 @@ class PolicyWatch:
             # A person decides, so the policy bounds the wait as for any release awaiting approval.
             await self._set_timers(latest)
             return
-        await self._decide(latest, ReleaseState.APPROVED, who, {
+        await decide(self.desk, latest, ReleaseState.APPROVED, who, {
             "comment": f"rollback to release {restores}: the request by {who} is its approval",
             "rollback_to": restores})
 
@@ -131,7 +114,7 @@ class PolicyWatch:
         if kind == EXPIRE and policy.expiry is not None:
             reason = (f"expired: no decision within {policy.expiry.total_seconds():g} s of being ready "
                       f"(approval policy)")
-            made = await self._decide(waiting, ReleaseState.REJECTED, ACTOR, {"comment": reason, "expired": True})
+            made = await decide(self.desk, waiting, ReleaseState.REJECTED, ACTOR, {"comment": reason, "expired": True})
             await self._count("expired" if made else "decided")
         elif kind == PROMOTE and policy.auto_promotion is not None:
             if not analysis_passed(waiting.details):
@@ -140,25 +123,9 @@ class PolicyWatch:
                 return
             comment = (f"auto-promoted {policy.auto_promotion.total_seconds():g} s after being ready: "
                        f"every check passed (approval policy)")
-            made = await self._decide(waiting, ReleaseState.APPROVED, ACTOR,
+            made = await decide(self.desk, waiting, ReleaseState.APPROVED, ACTOR,
                                       {"comment": comment, "auto_promoted": True})
             await self._count("promoted" if made else "decided")
-
-    async def _decide(self, waiting: ReleaseEvent, decision: ReleaseState, actor: str,
-                      details: dict[str, Any]) -> bool:
-        """Whether this call made the decision (False: someone, or a twin timer, decided first)."""
-        details = {**details, "policy": policy_record(policy_of(waiting.release, self.desk.settings.policy))}
-        event = waiting.next(decision, actor=actor, details=details, approver=actor, comment=details["comment"])
-        try:
-            await self.desk.publish(event)
-        except (Conflict, SameChange):
-            log.info("decided meanwhile; the policy leaves it", release=waiting.release_id)
-            return False
-        log.info("policy decision", release=waiting.release_id, decision=decision.value, actor=actor)
-        # A decision like a person's: the longest waits (expired) belong in the histogram most of all.
-        waited = (event.occurred_at - waiting.occurred_at).total_seconds()
-        self.desk.approval_wait.labels(decision.value).observe(max(waited, 0.0))
-        return True
 
 
 POLICY_WATCH = web.AppKey("policy_watch", PolicyWatch)
