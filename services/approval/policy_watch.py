@@ -8,8 +8,8 @@ before it is published (policy_decisions.py), so a person's decision and the pol
 both be made; a decision of ours that the log has not echoed (the publish failed after the record) is published
 again on the redelivery. A timer that comes back before the injected clock says it is due is parked again for the
 rest; one shortened meanwhile is parked anew at start-up (policy_rearm.py). A timer of a release a newer Greenlight
-moved on with an event this version cannot read does nothing but say so: its handler raised, was redelivered, then
-given up.
+moved on with an event this version cannot read does nothing but say so (one warning line, outcome `newer`): raising
+there was redelivered, given up, and the give-up published `failed`.
 """
 
 from __future__ import annotations
