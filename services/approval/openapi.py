@@ -72,6 +72,8 @@ def build_openapi(routes: Sequence[Route]) -> dict[str, Any]:
 
 def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {"operationId": route.operation_id, "summary": route.summary}
+    if route.description:
+        op["description"] = route.description
     if route.public:
         op["security"] = []
     elif route.streams:

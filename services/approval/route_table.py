@@ -78,7 +78,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/subscriptions/{id}/disable", changes.disable_subscription,
           "Pause a subscription (its receiver down for maintenance): nothing is sent to it until it is enabled",
           {200: subscriptions.SubscriptionOut, 404: ErrorOut, 409: ErrorOut}, params=subscriptions.SubscriptionPath,
-          body=changes.DisableRequest, body_required=False, role=Role.ADMIN),
+          body=changes.DisableRequest, body_required=False, role=Role.ADMIN, description=changes.PAUSE_DESCRIPTION),
     Route("POST", "/subscriptions/{id}/enable", changes.enable_subscription,
           "Deliver to a subscription again that its receiver's 410 Gone or an admin disabled",
           {200: subscriptions.SubscriptionOut, 404: ErrorOut}, params=subscriptions.SubscriptionPath,

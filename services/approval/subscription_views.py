@@ -3,7 +3,8 @@
 Secrets are write-only: accepted on create (and rotation, subscription_changes.py), never answered; nor is a
 credential in the URL (`masked_url`). Subscriptions configured in the notifier's own settings
 (GREENLIGHT_NOTIFIER_SUBSCRIPTIONS) are listed as the notifier last wrote them (`source` environment, URL masked);
-their ids are refused here (409), and they are not removed here (409): the environment is the operator's.
+their ids are refused here (409), and they are not removed here (409): the environment is the operator's. An admin
+pauses and resumes them as the API's (subscription_pause_routes.py): that state is the database's.
 A URL at a literal non-public address or a `localhost` name is refused (422) unless the operator allows its host
 (GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS, services/shared/subscriber_hosts.py): the early, friendly answer; the
 notifier checks every address it connects to all the same (services/notifier/guard.py).

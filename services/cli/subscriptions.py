@@ -114,7 +114,8 @@ def disable(
     """Pause a subscription (its receiver down for maintenance): nothing is sent to it until `enable`.
 
     Unlike `remove`, it keeps its secret and its delivery records; its pending deliveries are settled now. One
-    disabled already stays as it was, its first reason too."""
+    disabled already stays as it was, its first reason too. One of the notifier's GREENLIGHT_NOTIFIER_SUBSCRIPTIONS
+    is paused too, without a redeploy, and stays paused through one (a new URL or secret, same id) until `enable`."""
     with api(url, token) as client:
         answer = client.disable_subscription(subscription_id, reason)
     if output is Output.JSON:

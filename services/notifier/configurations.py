@@ -1,6 +1,6 @@
 """Whose GREENLIGHT_NOTIFIER_SUBSCRIPTIONS the database shows while replicas run different ones (a rolling update).
 
-Every replica writes its environment's subscriptions into the database (subscription_states.py: the ids the API
+Every replica writes its environment's subscriptions into the database (environment_holds.py: the ids the API
 refuses, their masked views, and it frees the ids its environment lacks, deleting their state), at start and every
 re-binding. During a rolling update that changed the setting, old and new replicas undid each other's every
 GREENLIGHT_NOTIFIER_REBIND_INTERVAL: an id held, freed, held again, the API's 409 coming and going, and a state row
@@ -12,7 +12,8 @@ writes) at each of those, and writes only while its configuration is the newest 
 than that while another ran on, then run again, is the newest (a rollback: the operator's latest word); a gap of
 everyone's (the database away) changes no order. Once the replicas of the newest are all gone, the newest of those
 left writes, within `live_for`. Times are each replica's clock: a skew matters only between configurations rolled
-out within that skew of each other.
+out within that skew of each other. The hash is of the public views alone, never of a state: a pause (an admin's, a
+410's) changes no configuration, and a write of the newest leaves it as it is.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""`POST /subscriptions/{id}/disable` refuses an id the notifier's environment came to hold after the route looked.
+"""`POST /subscriptions/{id}/disable` of an API subscription refuses the id once the notifier's environment came to
+hold it after the route looked.
 
-The route asked whether the environment held the id, then disabled it in a second transaction: a notifier starting
-with that id in GREENLIGHT_NOTIFIER_SUBSCRIPTIONS in between had its environment's subscription disabled by an admin
-(200, its deliveries stopped), which the API refuses to do (409: "remove it there"). The test makes the environment
+The route looked whose the id was, then disabled it in a second transaction: a notifier starting with that id in
+GREENLIGHT_NOTIFIER_SUBSCRIPTIONS in between had its environment's subscription (another receiver, delivered to
+instead of the API's from then on) disabled by an admin who was shown the API's. The test makes the environment
 take the id at that very point, between the route's look and the disabling; now the disabling itself refuses a held
-id in its own transaction, so the answer is the 409 and nothing is disabled."""
+id in its own transaction when the route found the API's, so the answer is a 409 (disable again: the environment's
+is paused then) and nothing is disabled."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.shared import subscription_states
+from services.shared import subscription_pauses
 from services.shared.db.migrate import open_migrated
 from services.shared.db.settings import DatabaseSettings
 from services.shared.subscription_states import SubscriptionStates
@@ -27,7 +27,7 @@ async def test_a_rotation_between_the_update_and_the_insert_does_not_stop_the_di
     try:
         table, states = SubscriptionTable(engine), SubscriptionStates(engine)
         await table.add(SubscriptionSpec(id="ops", url="https://receiver.example/hook", secret=SECRET))  # type: ignore[arg-type]
-        has_state = subscription_states._has_state
+        has_state = subscription_pauses._has_state
         rotated: list[bool] = []
 
         async def then_rotated(connection: AsyncConnection, subscription_id: str) -> Any:
@@ -36,7 +36,7 @@ async def test_a_rotation_between_the_update_and_the_insert_does_not_stop_the_di
                 rotated.append(await states.rotate("ops", SecretStr("the-new-secret-0123456789"), timedelta(hours=1)))
             return found
 
-        monkeypatch.setattr(subscription_states, "_has_state", then_rotated)
+        monkeypatch.setattr(subscription_pauses, "_has_state", then_rotated)
         disabled = await states.disable("ops", "HTTP 410 Gone")
         [ops] = await table.all()
     finally:
