@@ -102,7 +102,7 @@ def _generic_errors(route: Route) -> list[int]:
     if route.params is not None:
         statuses.append(422)
     if route.body is not None:
-        statuses += [400, 413, 422, 503]  # 503: the bus did not confirm the event in time
+        statuses += [400, 408, 413, 422, 503]  # 408: not sent within its deadline; 503: the bus did not confirm in time
     if route.streams:
         statuses += [429, 503]  # too many streams (Retry-After); shutting down: reconnect
     return statuses

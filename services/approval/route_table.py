@@ -23,8 +23,8 @@ from services.shared.subscriptions import SubscriptionSpec
 
 OPENAPI = web.AppKey("openapi", dict)
 HOOK_RESPONSES: dict[int, type[BaseModel] | str] = {
-    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut,
-    422: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
+    200: HookOut, 202: HookOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 408: ErrorOut, 409: ErrorOut,
+    413: ErrorOut, 422: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
 
 
 async def openapi_document(call: Call[None, None]) -> web.StreamResponse:
@@ -92,7 +92,7 @@ ROUTES: tuple[Route, ...] = (
           HOOK_RESPONSES, public=True),
     Route("POST", "/hooks/slack/actions", slack_actions.slack_action,
           "Slack button callback: approve or reject (X-Slack-Signature)",
-          {200: slack_actions.SlackReply, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-           422: ErrorOut}, public=True),
+          {200: slack_actions.SlackReply, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 408: ErrorOut,
+           409: ErrorOut, 422: ErrorOut}, public=True),
     Route("GET", "/openapi.json", openapi_document, "This document", {200: JSON_DOCUMENT}, public=True),
 )
