@@ -13,8 +13,8 @@ from aiohttp import web
 STATIC = Path(__file__).parent
 PREFIX = "/dashboard/"
 # Served by name only, so nothing else in the package directory can be fetched.
-SCRIPTS = ("core", "router", "loading", "stream", "actions", "apps", "releases", "gate", "page", "session",
-           "delivery")
+SCRIPTS = ("core", "router", "loading", "newer", "sse", "stream", "actions", "apps", "releases", "gate", "page",
+           "session", "delivery")
 ASSETS = {**{f"{name}.js": "text/javascript" for name in SCRIPTS}, "style.css": "text/css"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

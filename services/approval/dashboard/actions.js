@@ -1,5 +1,6 @@
 // Greenlight dashboard, actions: approve, reject, roll back and abort, each confirmed in a dialog that
-// takes the comment or reason. Buttons exist only for what GET /me says this person may do.
+// takes the comment or reason. Buttons exist only for what GET /me says this person may do, and not on a release a
+// newer Greenlight wrote, which this replica refuses to act on (newer.js says so instead).
 "use strict";
 
 const ABORT_OPERATION = "abort_release"; // shown once the API offers it (POST /releases/{id}/abort)
@@ -67,6 +68,7 @@ async function act(work, button) {
 
 function decideButtons(release, size = "") {
   if (!mayDecide(release)) return null;
+  if (newerWhy(release)) return newerNote(release); // a newer Greenlight's: deciding here answers 409
   const approve = actionButton({ class: `approve ${size}`, "data-testid": "approve", "data-for": release.id }, "Approve…");
   const reject = actionButton({ class: `reject ${size}`, "data-testid": "reject", "data-for": release.id }, "Reject…");
   approve.addEventListener("click", () => decide(release, "approve", approve));
@@ -92,6 +94,7 @@ function decide(release, decision, button) {
 function rollbackButton(view) {
   const live = view && view.live_release;
   if (!live || !live.previous_release || !may("rollback_app")) return null;
+  if (appNewerWhy(view)) return newerOnly(view.app, view.app, appNewerWhy(view));
   const button = actionButton({ class: "reject", "data-testid": "rollback",
     "data-for": `${view.app} ${live.id} ${live.previous_release}` }, "Roll back…");
   button.addEventListener("click", () => act(async () => {
@@ -111,6 +114,7 @@ function rollbackToButton(release, view) {
   const current = view && view.live_release;
   if (!release.digest || IN_FLIGHT.has(release.state) || release.state === "live" || !may("rollback_app")) return null;
   if (current && current.restores === release.id) return null;
+  if (newerWhy(release)) return newerNote(release);
   const button = actionButton({ class: "reject", "data-testid": "rollback-to", "data-for": release.id },
     "Roll back to this release…");
   button.addEventListener("click", () => act(async () => {
@@ -126,7 +130,10 @@ function rollbackToButton(release, view) {
 }
 
 function abortButton(release) {
-  if (!IN_FLIGHT.has(release.state) || !may(ABORT_OPERATION)) return null;
+  // A state this version does not know may be a newer version's step in flight: only a newer replica can tell.
+  const running = IN_FLIGHT.has(release.state) || !STATES.includes(release.state);
+  if (!running || !may(ABORT_OPERATION)) return null;
+  if (newerWhy(release)) return newerNote(release);
   const button = actionButton({ class: "reject", "data-testid": "abort", "data-for": release.id }, "Abort…");
   button.addEventListener("click", () => act(async () => {
     const reason = await confirmDialog({ title: `Abort release ${release.id}?`, label: "Reason", required: true,
@@ -135,13 +142,4 @@ function abortButton(release) {
     remember(await api("POST", `/releases/${enc(release.id)}/abort`, { reason }));
   }, button));
   return button;
-}
-
-// Why there is no button, said where the button would be.
-function whyNoDecision(release) {
-  if (release.state !== "awaiting_approval" || mayDecide(release)) return null;
-  const text = !may("approve_release")
-    ? `${model.me.name} may not approve or reject: that needs the approver role.`
-    : `${model.me.name} requested this release, so someone else must approve or reject it.`;
-  return el("p", { class: "muted", "data-testid": "no-decision" }, text);
 }

@@ -55,6 +55,15 @@ function checks(release) {
     `${f.code}${f.line ? ` line ${f.line}` : ""}: ${f.message}`)));
 }
 
+// Why there is no button, said where the button would be.
+function whyNoDecision(release) {
+  if (release.state !== "awaiting_approval" || mayDecide(release)) return null;
+  const text = !may("approve_release")
+    ? `${model.me.name} may not approve or reject: that needs the approver role.`
+    : `${model.me.name} requested this release, so someone else must approve or reject it.`;
+  return el("p", { class: "muted", "data-testid": "no-decision" }, text);
+}
+
 function gatePanel(release, view) {
   // undefined while the app's facts are on their way: "nothing live" must not be said before it is known.
   const live = !view ? undefined : view.live_release && view.live_release.id !== release.id ? view.live_release : null;

@@ -7,6 +7,8 @@ function remember(release) {
   // An event's snapshot has no `approval`, a list item has it null (the API adds it to a detail or a decision's
   // answer only): keep the one known. A list page loaded after an approval was counted once blanked "1 of 2".
   if (release.approval == null && known && known.approval && known.seq === release.seq) release = { ...release, approval: known.approval };
+  // So is the mark of an event a newer Greenlight logged (newer.js releaseOf): the list reads its snapshot unmarked.
+  if (known && known[UNKNOWN] && !release[UNKNOWN] && known.seq === release.seq) release = { ...release, [UNKNOWN]: known[UNKNOWN] };
   model.releases.set(release.id, release);
   // A notice about this release ("is now approved") is stale once the release moves on.
   if (model.notice && model.notice.release === release.id && model.notice.seq < release.seq) clearNotice();

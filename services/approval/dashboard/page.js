@@ -83,12 +83,15 @@ function renderRelease(id) {
       el("td", { "data-label": "Actor" }, event.actor));
   });
   const live = view && view.live_release && view.live_release.id === release.id ? view : null;
+  const gate = release.state === "awaiting_approval" ? gatePanel(release, view) : null;
+  const said = new Set(gate ? [...gate.querySelectorAll("[data-testid=newer-only]")].map((n) => n.dataset.for) : []);
+  const actions = [live ? rollbackButton(live) : null, rollbackToButton(release, view), abortButton(release)];
   replaceChanged(body, [
-    release.state === "awaiting_approval" ? gatePanel(release, view) : null,
+    gate,
     release.error ? el("div", { class: "failure", "data-testid": "failure" },
       el("strong", {}, `Failed at ${release.error.step}: `), release.error.reason,
       release.error.log_tail ? el("pre", {}, release.error.log_tail) : null) : null,
-    el("div", { class: "actions" }, live ? rollbackButton(live) : null, rollbackToButton(release, view), abortButton(release)),
+    el("div", { class: "actions" }, notesOnce(actions, said)),
     el("dl", { class: "facts", "data-testid": "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k),
       el("dd", { "data-testid": `fact-${k.replace(/ /g, "-")}`, "data-running": k === "took" && IN_FLIGHT.has(release.state) && release.id }, v)])),
     el("h3", {}, "Steps"),

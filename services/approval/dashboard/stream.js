@@ -17,8 +17,12 @@ function onEvent(message) {
   // The stream may replay old history: a release older than the pages loaded so far belongs to a page not
   // yet loaded ("Load older releases" brings it), so it is not slipped into the list out of turn.
   const unknown = !model.releases.has(event.release_id);
-  if (unknown && model.nextCursor && model.oldestLoaded && event.release.created_at < model.oldestLoaded) return;
-  remember(event.release);
+  const release = releaseOf(event); // a newer Greenlight's event marks it (newer.js)
+  const created = release ? release.created_at : null;
+  if (unknown && model.nextCursor && model.oldestLoaded && created && created < model.oldestLoaded) return;
+  // A newer schema's event may hold no snapshot this page reads: the API's reading of the release stands in.
+  if (release) remember(release);
+  else if (!unknown || currentRoute().id === event.release_id) loadRelease(event.release_id).catch(() => {});
   if (model.histories.has(event.release_id)) mergeHistory(event.release_id, [event]);
 }
 
@@ -64,38 +68,33 @@ async function openStream() {
   if (!model.token) return; // signed out while the ticket was on its way
   closeStream(); // another open may have finished while this one waited
   let url = `/events?ticket=${enc(ticket)}`;
-  // The browser resumes by itself after a drop; a stream we reopen resumes from what we saw.
+  // A stream reopened after a drop resumes from what was seen: no gap, no event twice.
   const resumes = model.lastOffset !== null;
   if (resumes) url += `&last_event_id=${enc(model.lastOffset)}`;
-  const source = new EventSource(url);
+  // Every message whatever its name: a newer Greenlight's state is an event too (sse.js).
+  const source = new EventStream(url, {
+    onmessage: (message) => (message.type === "progress" ? onProgress(message) : onEvent(message)),
+    onopen: () => {
+      streamStatus("live", true);
+      if (!resumes) model.caughtUp = catchUp();
+    },
+    // Ended by the server, the network or a refusal: reopened with a new ticket, resuming from what was seen.
+    onclose: () => {
+      streamStatus("disconnected", false);
+      setTimeout(async () => {
+        if (model.source !== source) return;
+        try {
+          await api("GET", "/me"); // a rejected token signs out instead of looping
+        } catch (err) {
+          if (model.source === source) closeStream();
+          reopenLater(err);
+          return;
+        }
+        openStream();
+      }, REOPEN_MS);
+    },
+  });
   model.source = source;
-  let opened = false;
-  source.onopen = () => {
-    streamStatus("live", true);
-    // The browser's own reconnects resume from the last event id it saw: a gap only while none came.
-    if (!resumes && (!opened || model.lastOffset === null)) model.caughtUp = catchUp();
-    opened = true;
-  };
-  source.onerror = () => {
-    if (source.readyState !== EventSource.CLOSED) {
-      streamStatus("reconnecting…", false);
-      return;
-    }
-    streamStatus("disconnected", false);
-    setTimeout(async () => {
-      if (model.source !== source) return;
-      try {
-        await api("GET", "/me"); // a rejected token signs out instead of looping
-      } catch (err) {
-        if (model.source === source) closeStream();
-        reopenLater(err);
-        return;
-      }
-      openStream();
-    }, REOPEN_MS);
-  };
-  for (const state of STATES) source.addEventListener(state, onEvent);
-  source.addEventListener("progress", onProgress);
 }
 
 // A reopen that failed because the service is away (unreachable, 5xx, 429) is tried again: given up once, the
