@@ -12,9 +12,9 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
+from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.protocol import ReleaseState, can_transition
 from services.shared.release import ReleaseError
-from services.shared.releaselog import latest_event
 
 log = structlog.get_logger(__name__)
 GIVE_UP_BACKOFF = 2.0  # seconds before requeueing a give-up whose `failed` could not be published
@@ -45,6 +45,14 @@ class GiveUp:
         # build): the failure must follow the latest, or its seq would collide with one already logged.
         try:
             logged = await latest_event(self.bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+        except MovedOnByNewer as exc:
+            # A rolling upgrade: a `failed` from the older event read newest would take the newer event's seq, and
+            # there is nothing to settle that a newer replica does not settle itself. Not dead-lettered: nothing is
+            # wrong with the message, which the newer version took the release on from.
+            log.warning("a message past its delivery limit, of a release a newer Greenlight moved on; left to it",
+                        release=event.release_id, unknown=exc.why)
+            await settle(message.ack())
+            return
         except Exception as exc:
             log.warning("could not read the release log; will be redelivered", error=repr(exc))
             await asyncio.sleep(GIVE_UP_BACKOFF)

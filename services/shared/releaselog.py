@@ -1,59 +1,31 @@
-"""Reading the release log (a RabbitMQ stream) into a ReleaseStore, from the first event on."""
+"""Reading the release log (a RabbitMQ stream) into a ReleaseStore, from the first event on.
+
+Consuming the stream itself is stream_consumer.py's (its names still imported from here); one release's newest
+event is newest_logged.py's.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, cast
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustChannel
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
 from services.shared.bus import Bus
-from services.shared.events import BadMessage, ReleaseEvent, parse_event
+from services.shared.events import BadMessage, parse_event
 from services.shared.store import ReleaseStore
+from services.shared.stream_consumer import consume_log, consume_stream
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
+__all__ = ["MARKER_HEADER", "LogReader", "consume_log", "consume_stream"]
+
 log = structlog.get_logger(__name__)
 MARKER_HEADER = "x-greenlight-marker"
-
-
-async def consume_log(bus: Bus, stream: str, prefetch: int, on_message: Callable[[AbstractIncomingMessage], Any],
-                      arguments: dict[str, Any]) -> AbstractRobustChannel:
-    """A channel of its own consuming the release log (see consume_stream). A passive declare (ensure=True)
-    registers the queue with the robust channel, so after a reconnect aio-pika consumes again."""
-    channel = await consume_stream(lambda: bus.channel(prefetch=prefetch), stream, on_message, arguments)
-    return cast(AbstractRobustChannel, channel)
-
-
-async def consume_stream(open_channel: Callable[[], Awaitable[AbstractChannel]], stream: str,
-                         on_message: Callable[[AbstractIncomingMessage], Any],
-                         arguments: dict[str, Any]) -> AbstractChannel:
-    """Consume a stream on a channel from `open_channel`. A broker node that has just come back refuses stream
-    consumers (PRECONDITION_FAILED "does not have a replica on the local node") until the stream's coordinator
-    has restarted its member there, and nothing announces that: tried again with backoff meanwhile, within the
-    caller's timeout (a restarted API replica exited on it in tests/cluster/test_chaos.py)."""
-    delay = 0.2
-    while True:
-        channel = await open_channel()
-        try:
-            queue = await channel.get_queue(stream, ensure=True)
-            await queue.consume(on_message, no_ack=False, arguments=arguments)
-            return channel
-        except BaseException as exc:
-            with contextlib.suppress(Exception):
-                await bounded(channel.close(), 5)
-            if not isinstance(exc, aio_pika.exceptions.ChannelPreconditionFailed) or \
-                    "does not have a replica" not in str(exc):
-                raise
-        log.warning("stream has no replica on this broker node yet; trying again", stream=stream, retry_in=delay)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 2.0)
 
 
 class LogReader:
@@ -132,7 +104,7 @@ class LogReader:
         await self.store.notify()
 
     def unreadable(self, body: bytes, offset: int, problem: BadMessage) -> None:
-        """An event this version cannot read: skipped (a reader that must know of some says so: deadline_log.py)."""
+        """An event this version cannot read: skipped (a reader that must know of some says so: newest_logged.py)."""
         log.warning("unreadable event in release log", offset=offset, reason=str(problem))
 
 
@@ -141,15 +113,3 @@ async def _ack_all(message: AbstractIncomingMessage) -> None:
     with contextlib.suppress(Exception):
         await message.ack(multiple=True)
 
-
-async def latest_event(bus: Bus, release_id: str, since: datetime, timeout: float = 30.0) -> ReleaseEvent | None:
-    """The release's latest event logged since `since`, everything published before the call included.
-    For rare decisions that must see what processes now dead published (a give-up after a crash loop)."""
-    store = ReleaseStore()
-    reader = LogReader(bus, store, since)
-    try:
-        await reader.start(timeout)
-    finally:
-        await reader.stop()
-    history = store.history.get(release_id)
-    return history[-1].event if history else None

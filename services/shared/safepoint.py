@@ -10,8 +10,9 @@ from services.shared.deadlines import STEP_DEADLINES, STEP_STARTED_BY
 from services.shared.ended import ENDINGS, STALE_AFTER, is_stale
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import LOG_CLOCK_SKEW
+from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.release import utcnow
-from services.shared.releaselog import LogReader, latest_event
+from services.shared.releaselog import LogReader
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -36,7 +37,8 @@ async def learn_recent_endings(bus: Bus) -> None:
 
 async def already_past(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
     """Whether the release ended (aborted, past a deadline, failed) after `event` was published, or, for a step's
-    input read from the log, moved past that step (its outcome is logged: nothing is left to redo).
+    input read from the log, moved past that step (its outcome is logged: nothing is left to redo) or was moved on
+    by a newer Greenlight (its newest logged event one this version cannot read: a rolling upgrade).
 
     What this process saw end is known at once; a message that `waited` (came back from a retry) or is
     stale may predate this process, so the release log is read for it: only messages that sat in a queue
@@ -52,6 +54,12 @@ async def already_past(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
         return False
     try:
         latest = await latest_event(bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+    except MovedOnByNewer as exc:
+        # A rolling upgrade: this version cannot tell whether the release is past the step, and acting on it would
+        # redo a step beside the newer version (or on a seq its event holds). A newer replica acts on it.
+        log.warning("a release a newer Greenlight moved on; left to it, not acted on", release=event.release_id,
+                    unknown=exc.why)
+        return True
     except Exception as exc:  # the log is only a guard here; the publish-time check still holds
         log.warning("could not read the release log before acting", error=repr(exc))
         return False

@@ -11,8 +11,8 @@ from datetime import timedelta
 from aiohttp import web
 
 from services.shared.events import first_event
+from services.shared.newest_logged import latest_event
 from services.shared.release import utcnow
-from services.shared.releaselog import latest_event
 from services.shared.runtime import BUS
 from tests.harness import make_release
 
