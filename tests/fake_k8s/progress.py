@@ -7,8 +7,13 @@ it was True already; one that sees none past `progressDeadlineSeconds` after the
 False/ProgressDeadlineExceeded (DeploymentTimedOut). That lastUpdateTime is the condition's own, also for one carried
 over from an earlier change (an old ReplicaSet reused, the same template kept): a deadline that passed already times
 the first sync of the change out. The controller goes on meanwhile: progress after the timeout sets True again. A
-finished rollout (NewReplicaSetAvailable) scaled up is not estimated at all, so it never times out; nor is a Deployment
-whose deadline is MaxInt32 (none).
+finished rollout (NewReplicaSetAvailable) scaled up is not estimated at all, so it never times out. A Deployment whose
+deadline is MaxInt32 (none) has no Progressing condition at all (syncRolloutStatus removes it).
+
+A rollout's first condition is getNewReplicaSet's: True/NewReplicaSetCreated when it creates the ReplicaSet (the
+lastTransitionTime of a True condition before kept: SetDeploymentCondition), FoundNewReplicaSet when it finds one where
+the Deployment has no condition. Timestamps are whole seconds, as the API server serializes metav1.Time, and the
+deadline counts from them.
 """
 
 from __future__ import annotations
@@ -68,49 +73,64 @@ def _age(stamp: str) -> float:
 
 
 class Progress:
-    """The Progressing condition of one rollout, and when its deadline passes."""
+    """The Progressing condition of one rollout (None: the Deployment has no deadline, so no such condition), and when
+    its deadline passes."""
 
-    def __init__(self, replica_set: str, deadline: float | None, carried: Obj | None = None) -> None:
-        """`carried`: the condition the Deployment shows, kept when this change created no ReplicaSet; else a fresh
-        True one (the controller's NewReplicaSetCreated, which the fake calls ReplicaSetUpdated)."""
+    def __init__(self, replica_set: str, deadline: float | None, shown: Obj | None, *, created: bool) -> None:
+        """`shown`: the condition the Deployment shows. getNewReplicaSet sets True/NewReplicaSetCreated when it
+        creates the ReplicaSet, True/FoundNewReplicaSet when it finds one and there is no condition at all, and
+        otherwise leaves the condition as it is: its deadline counted from its own lastUpdateTime."""
         self.replica_set, self.deadline = replica_set, deadline
-        self.condition = carried or self._fresh(None)
-        # The deadline counts from the lastUpdateTime the condition shows (whole seconds, as the API keeps it), not
-        # from when this change came; a fresh condition of the fake's own counts from the exact instant.
-        self._since = asyncio.get_running_loop().time() - (_age(self.condition["lastUpdateTime"]) if carried else 0)
-
-    def _fresh(self, current: Obj | None) -> Obj:
-        # Not SetDeploymentCondition's rule: progress refreshes lastUpdateTime even under the same reason.
-        fresh = condition("Progressing", "True", "ReplicaSetUpdated",
-                          f'ReplicaSet "{self.replica_set}" is progressing.')
-        if current is not None and current["status"] == "True":
-            fresh["lastTransitionTime"] = current["lastTransitionTime"]
-        return fresh
+        self.condition: Obj | None = None  # syncRolloutStatus removes it from a Deployment with no deadline
+        if deadline is None:
+            return
+        if created:
+            self.condition = replace(shown, condition("Progressing", "True", "NewReplicaSetCreated",
+                                                      f'Created new replica set "{replica_set}"'))
+        else:
+            self.condition = shown or condition("Progressing", "True", "FoundNewReplicaSet",
+                                                f'Found new replica set "{replica_set}"')
 
     def saw(self, before: Obj, after: Obj, done: bool) -> None:
         """One sync's estimate (syncRolloutStatus), from the status shown `before` to the one computed `after`."""
-        if self.condition["reason"] == DONE and after["replicas"] == after["updatedReplicas"]:
-            return  # isCompleteDeployment: a resync of a finished rollout (scaled up) is not estimated
+        current = self.condition
+        if current is None or (current["reason"] == DONE and after["replicas"] == after["updatedReplicas"]):
+            return  # no deadline, or isCompleteDeployment: a resync of a finished rollout (scaled) is not estimated
         if done:
-            self.condition = replace(self.condition, condition(
+            self.condition = replace(current, condition(
                 "Progressing", "True", DONE, f'ReplicaSet "{self.replica_set}" has successfully progressed.'))
-        elif self.deadline is not None and progressed(before, after):
-            self.condition = self._fresh(self.condition)
-            self._since = asyncio.get_running_loop().time()
-        elif (left := self._left()) is not None and left <= 0:
+        elif progressed(before, after):
+            # Not SetDeploymentCondition's rule: progress refreshes lastUpdateTime even under the same reason, and
+            # keeps lastTransitionTime only if the condition was True already.
+            fresh = condition("Progressing", "True", "ReplicaSetUpdated",
+                              f'ReplicaSet "{self.replica_set}" is progressing.')
+            if current["status"] == "True":
+                fresh["lastTransitionTime"] = current["lastTransitionTime"]
+            self.condition = fresh
+        elif (left := self._left()) is not None and left < 0:
             self._time_out()
 
-    def _time_out(self) -> None:
-        self.condition = condition("Progressing", "False", STUCK,
-                                   f'ReplicaSet "{self.replica_set}" has timed out progressing.')
+    def _time_out(self) -> Obj:
+        self.condition = replace(self.condition, condition(
+            "Progressing", "False", STUCK, f'ReplicaSet "{self.replica_set}" has timed out progressing.'))
+        return self.condition
 
     def _left(self) -> float | None:
-        """Seconds until the deadline passes without progress; None if it cannot (any more)."""
-        # DeploymentTimedOut: a timed-out condition stays as it is, and a NewReplicaSetAvailable one (carried over from
-        # a finished rollout) is no base to estimate progress from.
-        if self.deadline is None or self.condition["reason"] in (STUCK, DONE):
+        """Seconds until DeploymentTimedOut: lastUpdateTime, as the API server keeps it (whole seconds, so up to a
+        second before the instant the controller set it), plus the deadline. None if it cannot time out (any more):
+        a timed-out condition stays as it is, and a NewReplicaSetAvailable one (carried over from a finished rollout)
+        is no base to estimate progress from."""
+        if self.deadline is None or self.condition is None or self.condition["reason"] in (STUCK, DONE):
             return None
-        return self._since + self.deadline - asyncio.get_running_loop().time()
+        return self.deadline - _age(self.condition["lastUpdateTime"])
+
+    def _due(self) -> float | None:
+        """Seconds until the controller looks again and finds the deadline passed: requeueStuckDeployment, in the sync
+        after a status write, queues the Deployment for then plus one second ("to avoid milliseconds skew"), or
+        rate-limited at once (every few milliseconds) when less than a second is left."""
+        left = self._left()
+        # A few milliseconds on top, the sync's own time: a timer firing early would time out before the deadline.
+        return None if left is None else (left if left < 1 else left + 1) + 0.01
 
     async def sleep(self, seconds: float | None, stuck: Callable[[Obj], None]) -> bool:
         """Waits `seconds` for the next progress (None: none will ever come), timing out on the way if the deadline
@@ -118,11 +138,10 @@ class Progress:
         rollout stays as it is."""
         loop = asyncio.get_running_loop()
         end = None if seconds is None else loop.time() + seconds
-        left = self._left()
-        if left is not None and (end is None or loop.time() + left < end):
-            await asyncio.sleep(max(0.0, left))
-            self._time_out()
-            stuck(self.condition)
+        due = self._due()
+        if due is not None and (end is None or loop.time() + due < end):
+            await asyncio.sleep(max(0.0, due))
+            stuck(self._time_out())
         if end is None:
             return False
         await asyncio.sleep(max(0.0, end - loop.time()))
@@ -130,11 +149,10 @@ class Progress:
 
     async def wait(self, event: asyncio.Event, stuck: Callable[[Obj], None]) -> None:
         """Waits for `event` (the pods admitted again), timing out on the way if the deadline passes first."""
-        left = self._left()
-        if left is not None and not event.is_set():
+        due = self._due()
+        if due is not None and not event.is_set():
             try:
-                await asyncio.wait_for(event.wait(), max(0.0, left))
+                await asyncio.wait_for(event.wait(), max(0.0, due))
             except TimeoutError:
-                self._time_out()
-                stuck(self.condition)
+                stuck(self._time_out())
         await event.wait()

@@ -6,6 +6,10 @@ THAT ReplicaSet up, and its pods count as updated at once. A finished rollout ha
 `revisionHistoryLimit` of them (cleanupDeployment, once the rollout is complete: the oldest revisions beyond the limit
 go, never one with pods).
 
+A ReplicaSet's size (`replicas`, its spec) is what the deployment controller sets; its pods (`pods`, its
+status.replicas) follow when the ReplicaSet controller has acted (`settle`), and the Deployment's status counts pods,
+not sizes (calculateStatus): a status written in the sync that scaled shows the pods from before.
+
 A change back to a template whose ReplicaSet is still kept reuses it, and getNewReplicaSet sets a Progressing condition
 only when it creates one (FoundNewReplicaSet only where there is none at all): the Deployment keeps the condition its
 previous rollout left, even a ProgressDeadlineExceeded, through the syncs before the reused ReplicaSet's first pods
@@ -32,14 +36,28 @@ def replica_set_name(deployment: str, template: Obj) -> str:
 class ReplicaSet:
     name: str
     created: int  # creation order: the controller scales old ReplicaSets down oldest first
-    replicas: int = 0  # its pods: the fake's pods exist as soon as their ReplicaSet asks for them
+    replicas: int = 0  # its size: spec.replicas
+    pods: int = 0  # its pods: status.replicas, `replicas` once the ReplicaSet controller acted (settle)
     available: int = 0  # of them available (the fake's ready pods are available at once: minReadySeconds 0)
     never_ready: bool = False  # its template's pods never become available (pod_start.py)
+    # deployment.kubernetes.io/desired-replicas and max-replicas, set whenever the controller scales it
+    # (SetReplicasAnnotations): the Deployment's replicas, and those plus maxSurge, at the time.
+    desired_note: int | None = None
+    max_note: int | None = None
 
-    def scale(self, replicas: int) -> None:
-        # The ReplicaSet controller deletes unready pods before ready ones (controller.ActivePods' order).
-        self.replicas = replicas
-        self.available = min(self.available, replicas)
+    def scale(self, replicas: int, desired: int, surge: int) -> bool:
+        """scaleReplicaSet: the new size and the annotations; whether anything changed."""
+        changed = (self.replicas, self.desired_note, self.max_note) != (replicas, desired, desired + surge)
+        self.replicas, self.desired_note, self.max_note = replicas, desired, desired + surge
+        return changed
+
+    def settle(self) -> bool:
+        """The ReplicaSet controller: pods created or deleted to the size, unready ones deleted first (ActivePods'
+        order). Whether anything changed (an update of the ReplicaSet's status: the Deployment is synced again)."""
+        changed = self.pods != self.replicas
+        self.pods = self.replicas
+        self.available = min(self.available, self.pods)
+        return changed
 
 
 class ReplicaSets:
@@ -50,11 +68,14 @@ class ReplicaSets:
     def of(self, key: Key) -> list[ReplicaSet]:
         return self._kept.setdefault(key, [])
 
+    def find(self, key: Key, name: str) -> ReplicaSet | None:
+        return next((each for each in self.of(key) if each.name == name), None)
+
     def adopt(self, key: Key, name: str, *, create: bool = True) -> tuple[ReplicaSet | None, bool]:
         """The template's ReplicaSet made the newest revision, and whether it existed already; none if it did not and
         `create` is false (a paused Deployment gets no new ReplicaSet)."""
         kept = self.of(key)
-        found = next((each for each in kept if each.name == name), None)
+        found = self.find(key, name)
         if found is None and not create:
             return None, False
         if found is not None:
@@ -71,3 +92,18 @@ class ReplicaSets:
 
     def forget(self, key: Key) -> None:
         self._kept.pop(key, None)
+
+
+def settle(sets: list[ReplicaSet]) -> bool:
+    """Every ReplicaSet's pods to its size; whether any changed."""
+    return any([rs.settle() for rs in sets])  # a list: any() over a generator would stop at the first
+
+
+def starting(sets: list[ReplicaSet]) -> bool:
+    """Whether pods are starting that will become available (not a bad image's)."""
+    return any(rs.pods > rs.available and not rs.never_ready for rs in sets)
+
+
+def start(sets: list[ReplicaSet]) -> None:
+    for rs in sets:
+        rs.available = rs.available if rs.never_ready else rs.pods

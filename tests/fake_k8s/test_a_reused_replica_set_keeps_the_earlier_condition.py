@@ -47,8 +47,10 @@ async def test_the_first_status_of_a_reused_template_keeps_the_earlier_timeout(k
         if kube.fake:
             kube.fake.rollouts.delay = 0.5 * DEADLINE
         seen: list[Obj] = []
+        listed = asyncio.Event()  # the watch's list is in: it misses nothing after it
 
         def record(obj: Obj | None) -> list[Obj] | None:
+            listed.set()
             if obj is None or obj["metadata"]["annotations"].get("greenlight.dev/release-id") != "r3" or \
                     int((obj.get("status") or {}).get("observedGeneration", 0)) < obj["metadata"]["generation"]:
                 return None
@@ -57,10 +59,10 @@ async def test_the_first_status_of_a_reused_template_keeps_the_earlier_timeout(k
                 seen.append(progressing(obj))
             return seen if seen[-1]["reason"] == "NewReplicaSetAvailable" else None
 
-        # Watching from before the change (its list goes out while the deploy reads): on a real cluster the stale
-        # status lasts only until the reused ReplicaSet's pods are created.
+        # Watching from before the change: the stale status lasts only until the reused ReplicaSet's pods are created.
         watching = asyncio.create_task(
             wait_for(platform.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-blue", record, kube.patience))
+        await asyncio.wait_for(listed.wait(), kube.patience)
         await platform.deploy(app, Colour.BLUE, Rollout("r3", SHA, kube.images[0]), 2)  # r0's template again
         try:
             await watching
@@ -87,8 +89,9 @@ async def test_a_change_that_keeps_the_template_keeps_the_timeout(kube: KubeTarg
 
         def observed(obj: Obj | None) -> Obj | None:
             status = (obj or {}).get("status") or {}
-            new = obj is not None and obj["spec"]["progressDeadlineSeconds"] == DEADLINE + 1
-            return obj if new and int(status.get("observedGeneration", 0)) >= obj["metadata"]["generation"] else None
+            if obj is None or obj["spec"]["progressDeadlineSeconds"] != DEADLINE + 1:
+                return None
+            return obj if int(status.get("observedGeneration", 0)) >= obj["metadata"]["generation"] else None
 
         first = await wait_for(hasty.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-blue", observed, kube.patience)
 

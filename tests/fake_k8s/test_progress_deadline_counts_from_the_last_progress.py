@@ -9,6 +9,7 @@ long it takes in all; and it goes on after a timeout: the next progress sets Pro
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from services.shared.kube.client import Kind
@@ -20,43 +21,60 @@ from tests.fake_k8s.scenario import APP, app_ref
 from tests.harness import SHA
 
 DEADLINE = 1  # seconds, the Deployment's progressDeadlineSeconds
+# A deadline counts from lastUpdateTime in whole seconds (up to one before the progress), and the controller looks again
+# a second after it passed (requeueStuckDeployment) when a second or more was left: with a 3 s deadline the timeout
+# comes at least 2 s after the last progress, so waves of 1.8 s never reach it, though two of them outlast it.
+LONGER = 3
 
 
-async def progressing_after_a_new_image(kube: KubeTarget, wave: float) -> list[tuple[str, str]]:
+async def progressing_after_a_new_image(kube: KubeTarget, wave: float, deadline: int) -> list[tuple[str, str]]:
     """Blue rolled out over two old pods (two waves of `wave` seconds each): its Progressing condition's (status,
-    reason) as the controller changed it, until the rollout finished."""
+    reason) as the controller changed it, from the change's first status on, until the rollout finished."""
     fake = kube.need_fake()
-    async with kube.platform(progress_deadline=DEADLINE) as platform:
+    async with kube.platform(progress_deadline=deadline) as platform:
         app = app_ref(kube)
         await platform.ensure_app(app)
         await platform.deploy(app, Colour.BLUE, Rollout("r1", SHA, kube.images[0]), 2)
         await platform.wait_ready(app, Colour.BLUE, "r1", kube.patience)
         fake.rollouts.delay = wave
-        await platform.deploy(app, Colour.BLUE, Rollout("r2", SHA, kube.images[1]), 2)
         seen: list[tuple[str, str]] = []
+        listed = asyncio.Event()  # the watch's list is in: it misses nothing after it
 
         def record(obj: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+            listed.set()
             status = (obj or {}).get("status") or {}
-            if obj is None or int(status.get("observedGeneration", 0)) < obj["metadata"]["generation"]:
+            if obj is None or obj["metadata"]["annotations"].get("greenlight.dev/release-id") != "r2" or \
+                    int(status.get("observedGeneration", 0)) < obj["metadata"]["generation"]:
                 return None
             [progressing] = [c for c in status.get("conditions") or [] if c["type"] == "Progressing"]
             if not seen or seen[-1] != (progressing["status"], progressing["reason"]):
                 seen.append((progressing["status"], progressing["reason"]))
             return seen if progressing["reason"] == "NewReplicaSetAvailable" else None
 
-        return await wait_for(platform.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-blue", record, kube.patience)
+        # Watching from before the change: its first status (the new ReplicaSet created, no pod yet) is not missed.
+        watching = asyncio.create_task(
+            wait_for(platform.api, Kind.DEPLOYMENT, kube.namespace, f"{APP}-blue", record, kube.patience))
+        await asyncio.wait_for(listed.wait(), kube.patience)
+        await platform.deploy(app, Colour.BLUE, Rollout("r2", SHA, kube.images[1]), 2)
+        try:
+            return await watching
+        finally:
+            watching.cancel()
 
 
 async def test_pods_slower_than_the_deadline_time_the_rollout_out_and_it_goes_on(kube: KubeTarget) -> None:
-    seen = await progressing_after_a_new_image(kube, wave=DEADLINE + 0.5)
+    seen = await progressing_after_a_new_image(kube, wave=DEADLINE + 0.5, deadline=DEADLINE)
 
-    assert seen == [("True", "ReplicaSetUpdated"), ("False", "ProgressDeadlineExceeded"),
-                    ("True", "ReplicaSetUpdated"), ("False", "ProgressDeadlineExceeded"),
+    # Created (no pod yet), progress (a new pod), timed out before it is available; available, an old pod gone and the
+    # second new pod started are progress; timed out again; the last available is progress, the old pod gone the end.
+    assert seen == [("True", "NewReplicaSetCreated"), ("True", "ReplicaSetUpdated"),
+                    ("False", "ProgressDeadlineExceeded"), ("True", "ReplicaSetUpdated"),
+                    ("False", "ProgressDeadlineExceeded"), ("True", "ReplicaSetUpdated"),
                     ("True", "NewReplicaSetAvailable")], seen
 
 
 async def test_waves_within_the_deadline_never_time_out_however_long_in_all(kube: KubeTarget) -> None:
-    seen = await progressing_after_a_new_image(kube, wave=DEADLINE * 0.7)  # 1.4 deadlines in all
+    seen = await progressing_after_a_new_image(kube, wave=1.8, deadline=LONGER)  # 1.2 deadlines in all
 
-    assert seen == [("True", "ReplicaSetUpdated"), ("True", "NewReplicaSetAvailable")], seen
-
+    assert seen == [("True", "NewReplicaSetCreated"), ("True", "ReplicaSetUpdated"),
+                    ("True", "NewReplicaSetAvailable")], seen
