@@ -12,14 +12,17 @@ from aiohttp import web
 from aiolimiter import AsyncLimiter
 from prometheus_client import CollectorRegistry
 
-from .budget import CallBudget
+from .budget import CallBudget, SearchBudget
 from .cache import Clock, SystemClock
 from .feed import EventFeed
 from .metrics import Metrics
 from .query import EventQuery
+from .redis_link import RedisLink
 from .sample import SampleSource
 from .settings import Settings
-from .ticketmaster import EventSource, TicketmasterClient
+from .shared_allowance import SharedBudget, SharedRateLimiter
+from .shared_cache import SharedSnapshots
+from .ticketmaster import EventSource, Limiter, TicketmasterClient
 from .views import FEED, METRICS, SETTINGS, routes
 
 log = structlog.get_logger(__name__)
@@ -62,6 +65,9 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
         settings = app[SETTINGS]
         session: aiohttp.ClientSession | None = None
         chosen = source
+        # The sample costs no quota: nothing to share. A source passed in (tests) is treated as the API.
+        quota = source is not None or settings.ticketmaster_api_key is not None
+        link = _link(settings, clock, app[METRICS]) if quota else None
         if chosen is None and settings.ticketmaster_api_key is not None:
             timeout = aiohttp.ClientTimeout(
                 total=settings.ticketmaster_timeout, connect=settings.ticketmaster_connect_timeout
@@ -72,8 +78,7 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
                 session,
                 base_url=settings.ticketmaster_base_url,
                 api_key=settings.ticketmaster_api_key,
-                # Spaced, not bursty: at most one call per 1/rps s keeps every 1 s window in quota.
-                limiter=AsyncLimiter(1, 1 / settings.ticketmaster_max_rps),
+                limiter=_limiter(settings, link),
                 timeout=settings.ticketmaster_timeout,
                 clock=clock,
                 metrics=app[METRICS],
@@ -81,9 +86,12 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
         elif chosen is None:
             chosen = SampleSource()
         # The sample costs no quota; a source passed in (tests) is treated as the API.
-        budget = None if isinstance(chosen, SampleSource) else CallBudget(
+        budget: SearchBudget | None = None if isinstance(chosen, SampleSource) else CallBudget(
             settings.events_search_budget, settings.events_search_window, clock
         )
+        if link is not None and isinstance(budget, CallBudget):
+            budget = SharedBudget(link, budget, limit=settings.events_search_budget,
+                                  window=settings.events_search_window, clock=clock)
         feed = EventFeed(
             chosen,
             clock=clock,
@@ -99,14 +107,36 @@ def _upstream(source: EventSource | None, clock: Clock) -> Callable[[web.Applica
             partial_ttl=settings.events_partial_ttl,
             search_budget=budget,
         )
+        if link is not None and settings.events_redis_share_results:
+            feed.shared = SharedSnapshots(link, clock=clock, ttl_of=feed.fresh_for,
+                                          fetch_within=settings.ticketmaster_timeout)
         app[FEED] = feed
         upstream = settings.ticketmaster_base_url if session is not None else None
-        log.info("event_source_ready", source=chosen.name, base_url=upstream)
+        log.info("event_source_ready", source=chosen.name, base_url=upstream,
+                 shared_allowance=None if link is None else link.where)
         try:
             yield
         finally:
             await feed.aclose()
             if session is not None:
                 await session.close()
+            if link is not None:
+                await link.aclose()
 
     return context
+
+
+def _link(settings: Settings, clock: Clock, metrics: Metrics) -> RedisLink | None:
+    if settings.events_redis_url is None:
+        return None
+    return RedisLink(settings.events_redis_url, prefix=settings.events_redis_prefix, clock=clock,
+                     api_key=settings.ticketmaster_api_key, timeout=settings.events_redis_timeout,
+                     up=metrics.shared_allowance)
+
+
+def _limiter(settings: Settings, link: RedisLink | None) -> Limiter:
+    # Spaced, not bursty: at most one call per 1/rps s keeps every 1 s window in quota.
+    local = AsyncLimiter(1, 1 / settings.ticketmaster_max_rps)
+    if link is None:
+        return local
+    return SharedRateLimiter(link, local, rps=settings.ticketmaster_max_rps)

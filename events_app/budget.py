@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from .cache import Clock
 from .ticketmaster import RateLimited
 
@@ -25,11 +27,24 @@ class CallBudget:
         self._started = clock.monotonic()
         self._spent = 0
 
-    def take(self) -> None:
+    async def take(self) -> None:
         """Spends one call, or raises SearchBudgetExhausted saying when the window turns."""
-        now = self._clock.monotonic()
-        if now - self._started >= self._window:
-            self._started, self._spent = now, 0
+        now = self._turn()
         if self._spent >= self._limit:
             raise SearchBudgetExhausted(max(1.0, self._started + self._window - now))
         self._spent += 1
+
+    def note(self) -> None:
+        """Counts a call another allowance (the shared one) let through, without refusing it."""
+        self._turn()
+        self._spent += 1
+
+    def _turn(self) -> float:
+        now = self._clock.monotonic()
+        if now - self._started >= self._window:
+            self._started, self._spent = now, 0
+        return now
+
+
+class SearchBudget(Protocol):
+    async def take(self) -> None: ...

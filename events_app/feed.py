@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 
-from .budget import CallBudget
+from .budget import SearchBudget
 from .cache import Clock, TTLCache
 from .metrics import Metrics
 from .models import Event
 from .query import EventQuery
 from .selection import TOP_N, EventSummary, add_for_sale, next_page, summarize
 from .ticketmaster import EventSource, UpstreamError
+
+if TYPE_CHECKING:
+    from .shared_cache import SharedSnapshots
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +31,7 @@ class Snapshot:
     source: str
     fetched_at: datetime
     partial: bool = False  # a later page failed: fewer events than the API has, kept only briefly
+    shared_until: float | None = None  # wall clock; set when another replica fetched it (read from Redis)
     rendered: dict[str, bytes] = field(default_factory=dict, repr=False)
 
 
@@ -52,7 +57,7 @@ class EventFeed:
         top_up_within: float | None = None,
         default_query: EventQuery | None = None,
         partial_ttl: float | None = None,
-        search_budget: CallBudget | None = None,
+        search_budget: SearchBudget | None = None,
     ) -> None:
         self.source = source
         self._default_query = default_query
@@ -62,12 +67,23 @@ class EventFeed:
         self._metrics = metrics
         self._page_size = page_size
         self._max_pages = max_pages
+        self._ttl, self._partial_ttl = ttl, partial_ttl
+        self.shared: SharedSnapshots | None = None  # set by the app when EVENTS_REDIS_URL is
         self._cache: TTLCache[EventQuery, Snapshot] = TTLCache(
             ttl, max_entries, clock, stale_on=(UpstreamError,), stale_retry=stale_retry,
-            stale_wait=stale_wait, pinned=default_query,
-            # The next visitor after a few seconds gets the whole list, not every visitor for a full TTL.
-            ttl_of=None if partial_ttl is None else lambda snap: min(ttl, partial_ttl) if snap.partial else ttl,
+            stale_wait=stale_wait, pinned=default_query, ttl_of=self._local_ttl,
         )
+
+    def fresh_for(self, snap: Snapshot) -> float:
+        """Seconds a result just fetched is served from cache."""
+        # The next visitor after a few seconds gets the whole list, not every visitor for a full TTL.
+        return min(self._ttl, self._partial_ttl) if snap.partial and self._partial_ttl is not None else self._ttl
+
+    def _local_ttl(self, snap: Snapshot) -> float:
+        if snap.shared_until is None:
+            return self.fresh_for(snap)
+        # Another replica's result expires when it does there: all replicas then refresh once, together.
+        return max(0.0, min(self.fresh_for(snap), snap.shared_until - self._clock.time()))
 
     def has_data(self) -> bool:
         return len(self._cache) > 0
@@ -83,6 +99,11 @@ class EventFeed:
         return FeedResult(lookup.value, lookup.stale)
 
     async def _load(self, query: EventQuery) -> Snapshot:
+        if self.shared is None:
+            return await self._fetch(query)
+        return await self.shared.load(query, self._fetch)
+
+    async def _fetch(self, query: EventQuery) -> Snapshot:
         now = datetime.fromtimestamp(self._clock.time(), UTC)
         chosen: dict[str, Event] = {}
         page: int | None = 0
@@ -95,7 +116,7 @@ class EventFeed:
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
                 if self._search_budget is not None and query != self._default_query:
-                    self._search_budget.take()  # the home page's calls are never refused for searches' sake
+                    await self._search_budget.take()  # the home page's calls are never refused for searches' sake
                 async with asyncio.timeout_at(deadline if fetched else None):
                     result = await self.source.fetch_page(query, page, self._page_size)
             except (UpstreamError, TimeoutError) as exc:

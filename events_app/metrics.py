@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-from prometheus_client import CollectorRegistry, Counter, Info, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Info, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -42,6 +42,12 @@ class Metrics:
         self.stale_served = Counter(
             "events_app_stale_served",
             "Event queries answered with old data because the refresh failed.",
+            registry=registry,
+        )
+        self.shared_allowance = Gauge(
+            "events_app_shared_allowance_up",
+            "1 while the Ticketmaster allowance is shared through Redis (EVENTS_REDIS_URL); 0 while this process"
+            " decides on its own (unset, or Redis unreachable).",
             registry=registry,
         )
         build = Info("events_app_build", "Colour and commit of this deployment.", registry=registry)

@@ -11,7 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every knob of the app; the env var of each field is its name in upper case."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    # Inputs stay out of error messages: EVENTS_REDIS_URL may carry a password, and a crash log would show it.
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, hide_input_in_errors=True)
 
     port: int = Field(8080, ge=1, le=65535, description="TCP port the HTTP server listens on (PORT).")
     host: str = Field(
@@ -63,10 +64,29 @@ class Settings(BaseSettings):
         40, ge=0,
         description="Ticketmaster calls allowed per EVENTS_SEARCH_WINDOW for queries other than the default one;"
         " past it a search is a 503 with Retry-After. 40/h is 960 a day per replica: with two colours and the"
-        " default query at one call a minute (1,440 a day) each, under Ticketmaster's 5,000.",
+        " default query at one call a minute (1,440 a day) each, under Ticketmaster's 5,000. With EVENTS_REDIS_URL"
+        " the budget, the rate ceiling and the fetched results are shared by every replica instead: 960 + 1,440 a"
+        " day in all, however many replicas run.",
     )
     events_search_window: float = Field(
         3600.0, gt=0, description="Seconds of the window EVENTS_SEARCH_BUDGET counts calls in."
+    )
+    events_redis_url: SecretStr | None = Field(
+        None,
+        description="redis://[:password@]host:port/db shared by every replica on this API key (EVENTS_REDIS_URL)."
+        " Unset: each process keeps its own budget, rate ceiling and cache, as N processes spending N allowances."
+        " Set: one allowance for all; while Redis is unreachable each process falls back to its own (one warning"
+        " line) and uses Redis again once it answers. A secret: it may carry a password, and is never logged.",
+    )
+    events_redis_prefix: str = Field(
+        "greenlight:events:", min_length=1,
+        description="Start of every Redis key; replicas with the same prefix and API key share one allowance.",
+    )
+    events_redis_timeout: float = Field(
+        0.5, gt=0, description="Seconds one Redis call may take before the process decides on its own."
+    )
+    events_redis_share_results: bool = Field(
+        True, description="With EVENTS_REDIS_URL, also share fetched results: one upstream call per TTL in all."
     )
     events_cache_max_entries: int = Field(
         512, ge=1, description="Distinct queries kept (fresh or stale); the least recently used go first."
@@ -83,12 +103,20 @@ class Settings(BaseSettings):
         "INFO", description="Lowest level of log lines written to stdout."
     )
 
-    @field_validator("ticketmaster_api_key", mode="before")
+    @field_validator("ticketmaster_api_key", "events_redis_url", mode="before")
     @classmethod
     def _blank_key_is_no_key(cls, value: object) -> object:
         # An empty TICKETMASTER_API_KEY= in a manifest means "not configured", not "key ''".
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("events_redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        # After parsing, so a refusal shows the value masked: the URL may carry a password.
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("EVENTS_REDIS_URL must start with redis://, rediss:// or unix://")
         return value
 
     @field_validator("ticketmaster_base_url")

@@ -9,7 +9,6 @@ from typing import Protocol
 
 import aiohttp
 import structlog
-from aiolimiter import AsyncLimiter
 from pydantic import SecretStr
 from yarl import URL
 
@@ -47,6 +46,12 @@ class InvalidApiKey(Exception):
     message = "The Ticketmaster API key is invalid (401 Invalid ApiKey): check TICKETMASTER_API_KEY."
 
 
+class Limiter(Protocol):
+    """aiolimiter's AsyncLimiter, or the one shared through Redis."""
+
+    async def acquire(self) -> None: ...
+
+
 class EventSource(Protocol):
     name: str
 
@@ -64,7 +69,7 @@ class TicketmasterClient:
         *,
         base_url: str,
         api_key: SecretStr,
-        limiter: AsyncLimiter,
+        limiter: Limiter,
         timeout: float,
         clock: Clock,
         metrics: Metrics,

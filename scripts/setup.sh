@@ -133,3 +133,33 @@ else
   pg_up || { echo "PostgreSQL did not start; see /var/log/postgresql" >&2; exit 1; }
   say "PostgreSQL is up"
 fi
+
+# Redis for the events app's shared-allowance tests (EVENTS_REDIS_URL; tests/events_app/test_ea_redis_*). This
+# machine kind starts it before a session; a fresh machine without it gets Debian's package, started as the machine
+# kind starts it: loopback only, nothing kept on disk. Up means it answers PING, not merely that the port accepts.
+redis_up() { .venv/bin/python - <<'PY'
+import socket, sys
+try:
+    with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+        s.sendall(b"PING\r\n")
+        sys.exit(0 if s.recv(7).startswith(b"+PONG") else 1)
+except OSError:
+    sys.exit(1)
+PY
+}
+if [ -n "${EVENTS_TEST_REDIS_URL:-}" ]; then
+  say "using EVENTS_TEST_REDIS_URL from the environment"
+elif redis_up; then
+  say "Redis answers on 127.0.0.1:6379"
+else
+  apt_install redis-server redis-server
+  if ! redis_up; then  # the package's own start may have worked where an init system runs
+    say "starting Redis (redis-server --daemonize yes, nothing on disk)"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    for _ in $(seq 1 50); do redis_up && break; sleep 0.2; done
+  fi
+  redis_up || { echo "Redis did not start on 127.0.0.1:6379; see /var/log/redis/ci.log" >&2; exit 1; }
+  say "Redis is up"
+fi

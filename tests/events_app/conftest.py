@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Middleware
 from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
 from tm_fixtures import NOW
 from tm_stub import API_KEY, StubTicketmaster
 
@@ -108,3 +111,27 @@ async def make_client(stub: StubTicketmaster, clock: FakeClock) -> AsyncIterator
     yield factory
     for client in clients:
         await client.close()
+
+
+# The shared allowance's Redis: the machine's (scripts/setup.sh starts it), or EVENTS_TEST_REDIS_URL.
+TEST_REDIS_URL = os.environ.get("EVENTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own, so tests running at once never share an allowance; its keys go after."""
+    prefix = f"test:events:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = Redis.from_url(TEST_REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=prefix + "*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def shared(redis_prefix: str) -> dict[str, Any]:
+    """Settings overrides that make an app share its allowance through the test's Redis keys."""
+    return {"events_redis_url": TEST_REDIS_URL, "events_redis_prefix": redis_prefix}
