@@ -33,6 +33,12 @@ class SecretRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     secret: str = Field(description="name of the Kubernetes Secret (or local secrets-file section)")
     key: str = Field(description="key inside that Secret")
+    # Left out of a dump when false: the events and stored releases of a required reference stay as they were before
+    # the field, so an older replica in a rolling upgrade reads them as its own.
+    optional: bool = Field(False, exclude_if=lambda optional: not optional, description=(
+        "true: the variable is left unset when the Secret or key is missing (Kubernetes' secretKeyRef.optional; "
+        "locally, when the secrets file lacks it) instead of the pod not starting and the local deploy being "
+        "refused; default false"))
 
     @field_validator("secret", "key")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,18 @@ def applied_objects() -> list[Obj]:
 @functools.cache
 def secret_templates() -> list[Obj]:
     return [doc for path in manifest_files(SECRET_TEMPLATES) for doc in load_docs(path)]
+
+
+def template_offers_key(template: Obj, key: str, optional: bool) -> bool:
+    """The Secret template has `key` as a placeholder, or (for an optional reference) commented out in its file, so
+    an unedited install applies no placeholder the app would read as the value, and the key is still documented."""
+    if key in template["stringData"]:
+        return True
+    meta = template["metadata"]
+    commented = re.compile(rf"^\s*#\s*{re.escape(key)}:", re.MULTILINE)
+    return optional and any(
+        commented.search(path.read_text()) for path in manifest_files(SECRET_TEMPLATES)
+        if any(doc["metadata"] == meta for doc in load_docs(path)))
 
 
 def of_kind(objects: list[Obj], kind: str) -> list[Obj]:

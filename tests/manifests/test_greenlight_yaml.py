@@ -13,6 +13,7 @@ from tests.manifests.repo_files import (
     env_of,
     named,
     secret_templates,
+    template_offers_key,
 )
 
 
@@ -28,7 +29,8 @@ def test_parses_with_the_events_app_definition() -> None:
     assert (parsed.port, parsed.readiness_path, parsed.replicas) == (8080, "/readyz", 2)
     assert parsed.env == {"TICKETMASTER_COUNTRY_CODE": "US"}
     assert parsed.secret_env == {
-        "TICKETMASTER_API_KEY": SecretRef(secret="tmapp-secrets", key="ticketmaster-api-key")
+        "TICKETMASTER_API_KEY": SecretRef(secret="tmapp-secrets", key="ticketmaster-api-key"),
+        "EVENTS_REDIS_URL": SecretRef(secret="tmapp-secrets", key="events-redis-url", optional=True),
     }
 
 
@@ -36,11 +38,11 @@ def test_names_the_app_tmapp() -> None:
     assert yaml.safe_load((REPO / SPEC_FILE).read_text())["app"] == "tmapp"
 
 
-def test_secret_reference_matches_the_secret_template() -> None:
-    (ref,) = spec().secret_env.values()
-    template = next(t for t in secret_templates() if t["metadata"]["name"] == ref.secret)
-    assert template["metadata"]["namespace"] == "apps"
-    assert ref.key in template["stringData"]
+def test_secret_references_match_the_secret_template() -> None:
+    for ref in spec().secret_env.values():
+        template = next(t for t in secret_templates() if t["metadata"]["name"] == ref.secret)
+        assert template["metadata"]["namespace"] == "apps"
+        assert template_offers_key(template, ref.key, ref.optional), ref
 
 
 def test_agrees_with_the_bootstrap_deployment() -> None:
@@ -56,3 +58,5 @@ def test_agrees_with_the_bootstrap_deployment() -> None:
     for name, ref in parsed.secret_env.items():
         assert env[name]["valueFrom"]["secretKeyRef"]["name"] == ref.secret
         assert env[name]["valueFrom"]["secretKeyRef"]["key"] == ref.key
+        if ref.optional:  # required there, the bootstrap would not start where a release does
+            assert env[name]["valueFrom"]["secretKeyRef"]["optional"] is True, name

@@ -1,5 +1,6 @@
-"""Everything a manifest refers to exists: the Secrets and keys (as templates), ConfigMaps, service
-accounts and volumes; each Service selects the pods it is meant for; no secret value is inline."""
+"""Everything a manifest refers to exists: the Secrets and keys (as templates; an optional key may be commented out
+in its template instead), ConfigMaps, service accounts and volumes; each Service selects the pods it is meant for; no
+secret value is inline."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.manifests.repo_files import (
     of_kind,
     pod_template,
     secret_templates,
+    template_offers_key,
 )
 
 PLACEHOLDER = "REPLACE_ME"
@@ -46,11 +48,11 @@ def test_every_referenced_secret_and_key_has_a_template() -> None:
     used = set()
     for workload in pod_workloads():
         namespace = workload["metadata"]["namespace"]
-        for name, key, _optional in secret_refs(workload):
+        for name, key, optional in secret_refs(workload):
             template = templates.get((namespace, name))
             assert template, f"{workload['metadata']['name']} uses Secret {namespace}/{name}: no template"
             if key is not None:
-                assert key in template["stringData"], f"{namespace}/{name} has no key {key}"
+                assert template_offers_key(template, key, optional), f"{namespace}/{name} has no key {key}"
             used.add((namespace, name))
     assert used == set(templates), "templates nobody uses, or uses without a template"
 

@@ -71,7 +71,7 @@ async def test_unknown_greenlight_yaml_fields_are_read_and_kept(bus_settings: Bu
     spec["approval"]["required_teams"] = ["sre"]
     spec["analysis"]["pre"][0]["http"]["retries"] = 2
     spec["analysis"]["post"][0]["warmup"] = 30
-    spec["secret_env"]["TICKETMASTER_API_KEY"]["optional"] = True
+    spec["secret_env"]["TICKETMASTER_API_KEY"]["version"] = "3"  # a newer field (`optional` is known now)
     written = await handed_on(bus_settings, probe, body)
     assert written["release"]["spec"] == spec
     assert written["release"]["image"] == BUILT["release"]["image"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.shared.appspec import SecretRef
 from services.shared.kube.settings import KubeSettings
 from services.shared.platform import AppRef, Rollout
 from services.shared.release import Colour
@@ -58,9 +59,15 @@ def service_manifest(name: str, app: AppRef, namespace: str, release_id: str | N
     }
 
 
+def secret_key_ref(ref: SecretRef) -> Obj:
+    # `optional` only when true: a required reference stays what it was before the field, and what the API server
+    # stores for it (it adds no `optional: false`).
+    return {"name": ref.secret, "key": ref.key, **({"optional": True} if ref.optional else {})}
+
+
 def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSettings) -> Obj:
     env: list[Obj] = [{"name": key, "value": value} for key, value in sorted(app.spec.env.items())]
-    env += [{"name": key, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+    env += [{"name": key, "valueFrom": {"secretKeyRef": secret_key_ref(ref)}}
             for key, ref in sorted(app.spec.secret_env.items())]
     pod_security: Obj = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
     if settings.run_as_user is not None:

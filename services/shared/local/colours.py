@@ -111,19 +111,26 @@ class ColourRunner:
         return ContainerSpec(self.settings.container_name(app.name, colour), mark.image, env, labels)
 
     def _secret_env(self, app: AppRef) -> dict[str, str]:
-        """secret_env from the local secrets file; a missing secret refuses the deploy, as a missing
-        Kubernetes Secret would keep the pod from starting. Blocking file IO: run in a thread."""
+        """secret_env from the local secrets file; a missing secret refuses the deploy, as a missing Kubernetes
+        Secret would keep the pod from starting, unless its reference is `optional`: then, as there, the variable is
+        left unset. Blocking file IO: run in a thread."""
         if not app.spec.secret_env:
             return {}
         path = self.settings.secrets_path
         try:
             secrets = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
+            # No file is no secret at all, which optional references do without; a broken one is the operator's to fix.
+            if isinstance(exc, FileNotFoundError) and all(ref.optional for ref in app.spec.secret_env.values()):
+                return {}
             raise PlatformError(f"{app.name} needs secrets but {path} cannot be read ({exc.__class__.__name__}): "
                                 'create it as {"<secret>": {"<key>": "<value>"}}') from None
         values = {}
         for env_name, ref in app.spec.secret_env.items():
-            value = (secrets.get(ref.secret) or {}).get(ref.key) if isinstance(secrets, dict) else None
+            section = secrets.get(ref.secret) if isinstance(secrets, dict) else None
+            value = section.get(ref.key) if isinstance(section, dict) else None
+            if value is None and ref.optional:
+                continue
             if not isinstance(value, str):
                 raise PlatformError(f"secret {ref.secret}/{ref.key} (for {env_name}) is not in {path}")
             values[env_name] = value
