@@ -49,7 +49,8 @@ class DecisionDesk(RecordingDesk):
         """Publish `approved` or `rejected`. Effect check: a release no longer awaiting approval publishes
         nothing; the same person repeating the same decision is answered with the release as it is now,
         anyone else with 409 naming the decision and who made it; 409 too for a release a newer Greenlight left in
-        a state this version does not know (gate.py)."""
+        a state this version does not know (gate.py). Its stored row is not read here: one more read on every approval,
+        for a row only a newer fold could write in a newer shape from events this version reads."""
         async with refusing_newer(self.store, release_id):
             return await self._decision(release_id, decision, comment, caller)
 

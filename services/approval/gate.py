@@ -19,8 +19,9 @@ from collections.abc import AsyncIterator
 from pydantic import ValidationError
 
 from services.approval.errors import Conflict
+from services.shared.db import queries
 from services.shared.db.fold import Item
-from services.shared.db.newer_rows import NewerEvent, NewerRelease
+from services.shared.db.newer_rows import NewerEvent, NewerRelease, shown_release
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import SCHEMA_VERSION, ReleaseEvent
 from services.shared.protocol import BEFORE_APPROVAL
@@ -63,11 +64,13 @@ class UnknownHere(Conflict):
 
 
 async def latest_known(store: ReleaseDatabase, release_id: str) -> ReleaseEvent | None:
-    """`store.latest`, raising UnknownHere for an event of a newer Greenlight (a background watcher's read)."""
+    """`store.latest`, raising UnknownHere for an event of a newer Greenlight, or for a release whose stored row is
+    one (a background watcher's read: a deadline, the approval policy's decisions)."""
     async with refusing_newer(store, release_id):
         latest = await store.latest(release_id)
     if latest is not None:
         newer_schema(latest)
+        await stored_row_known(store, release_id)
     return latest
 
 
@@ -76,6 +79,15 @@ def newer_schema(event: ReleaseEvent) -> None:
     this version reads into it (newer_rows.py shows it as stored for the same reason)."""
     if event.schema_version > SCHEMA_VERSION:
         raise UnknownHere(event.release_id, f"schema_version {event.schema_version}")
+
+
+async def stored_row_known(store: ReleaseDatabase, release_id: str) -> None:
+    """UnknownHere for a release whose stored row a newer Greenlight wrote in a shape this version does not read,
+    though its events are this version's (a newer replica's fold writes the snapshot in its own shape): a decision
+    read only the events, and acted on it. A row not stored yet (its events ahead of the fold) passes."""
+    found = await store.keyed(queries.SNAPSHOT, {"id": release_id})
+    if found and isinstance(stored := shown_release(found[0][0], release_id), NewerRelease):
+        raise UnknownHere(release_id, stored.why)
 
 
 async def newer_why(store: ReleaseDatabase, release_id: str) -> str | None:

@@ -13,6 +13,7 @@ from services.approval.gate import UnknownHere, refusing_newer
 from services.approval.handlers import ReleaseDesk
 from services.shared.db.fold import SameChange
 from services.shared.db.newer_rows import NewerRelease
+from services.shared.db.release_reads import AppRow
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Release
@@ -31,10 +32,7 @@ async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -
 
 async def _rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity, read: list[str]) -> Release:
     await desk.check_free(app)
-    row = await desk.store.app(app)
-    if "live" in row.newer:  # shown as none by the typed read, though it is there
-        raise UnknownHere(row.newer["live"].id, row.newer["live"].why)
-    live = row.live
+    live = known_live(await desk.store.app(app))
     if live is None:
         raise Conflict(f"{app} has no live release to roll back.")
     read += [live.id, *([live.previous_release] if live.previous_release else [])]
@@ -54,6 +52,15 @@ async def _rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity, 
         return await _repeat_or_refuse(desk, event, caller)
     log.info("rollback requested", release=live.id, app=app, by=caller.name)
     return event.release
+
+
+def known_live(row: AppRow) -> Release | None:
+    """The app's live release; UnknownHere for one a newer Greenlight wrote, which the typed read shows as none
+    though it is there: a rollback (to the warm colour, or `to` any earlier release) switches away from it, and a
+    newer replica must act on it. A new release requested meanwhile reads nothing of the live one that it acts on."""
+    if "live" in row.newer:
+        raise UnknownHere(row.newer["live"].id, row.newer["live"].why)
+    return row.live
 
 
 async def _repeat_or_refuse(desk: ReleaseDesk, ours: ReleaseEvent, caller: Identity) -> Release:

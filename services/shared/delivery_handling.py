@@ -74,8 +74,7 @@ class Deliveries:
         retried = RetryState.of(message)
         REDELIVERED.set(bool(message.redelivered) or attempt > 1)
         if self.sub.skip_ended and await already_past(self.bus, event, waited=retried.count > 0):
-            log.info("release already ended or past this step; not acting on it")
-            await settle(message.ack())
+            await settle(message.ack())  # already_past said why, in one line
             return
         if retried.count:
             RETRIED.set((event.release_id, retried.details()))

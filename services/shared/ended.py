@@ -6,6 +6,11 @@ release was aborted publishes nothing and nothing downstream starts. Each proces
 from its own exclusive queue bound to `release.*.failed` / `release.*.rejected` (gone with the process);
 a message that waited in a queue longer than `STALE_AFTER` is checked against the release log instead,
 because a process started after the ending never saw it.
+
+In a rolling upgrade a newer Greenlight may log an ending this version cannot parse (schema version 2, say:
+events.NewerVersion). Skipped as unreadable, it left a young message of the aborted release to be acted on here, so
+an ending is recognised by its body's `release_id` and `state` name alone (`newer_ending`); a malformed body, which
+no version wrote as a step of the release, is still skipped.
 """
 
 from __future__ import annotations
@@ -17,16 +22,18 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import pydantic_core
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel
 
-from services.shared.events import BadMessage, ReleaseEvent, parse_event
+from services.shared.events import BadMessage, NewerVersion, ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState, routing_key
 from services.shared.release import utcnow
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
 ENDINGS = (ReleaseState.FAILED, ReleaseState.REJECTED)
+ENDING_NAMES = frozenset(state.value for state in ENDINGS)
 STALE_AFTER = timedelta(seconds=30)  # a message older than this is checked against the log before acting
 REMEMBERED = 10_000  # endings kept per process; older ones fall back to the log check
 T = TypeVar("T")
@@ -47,11 +54,15 @@ class EndedReleases:
         return release_id in self._ended
 
     def add(self, event: ReleaseEvent) -> None:
-        self._ended[event.release_id] = event.state.value
-        self._ended.move_to_end(event.release_id)
+        self.ended_as(event.release_id, event.state.value)
+
+    def ended_as(self, release_id: str, state: str) -> None:
+        """`release_id` ended in `state` (one of ENDING_NAMES), as read from an event of any version."""
+        self._ended[release_id] = state
+        self._ended.move_to_end(release_id)
         while len(self._ended) > REMEMBERED:
             self._ended.popitem(last=False)
-        for waiter in self._waiters.pop(event.release_id, set()):
+        for waiter in self._waiters.pop(release_id, set()):
             if not waiter.done():
                 waiter.set_result(None)
 
@@ -99,13 +110,33 @@ class EndedReleases:
         await queue.consume(self._on_message, no_ack=True)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        with contextlib.suppress(BadMessage):
+        try:
             self.add(parse_event(message.body))
+        except BadMessage as exc:
+            if (ending := newer_ending(message.body, exc)) is not None:
+                self.ended_as(*ending)
 
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:
             with contextlib.suppress(Exception):
                 await bounded(self._channel.close(), 5)
+
+
+def newer_ending(body: bytes, problem: BadMessage) -> tuple[str, str] | None:
+    """(release_id, state) of an ending a newer Greenlight wrote, which this version's parse refused with `problem`;
+    None for any other body, a malformed one among them."""
+    if not isinstance(problem, NewerVersion):
+        return None
+    try:
+        raw = pydantic_core.from_json(body)
+    except ValueError:
+        return None
+    if not isinstance(raw, dict):
+        return None
+    release_id, state = raw.get("release_id"), raw.get("state")
+    if isinstance(release_id, str) and release_id and isinstance(state, str) and state in ENDING_NAMES:
+        return release_id, state
+    return None
 
 
 def is_stale(event: ReleaseEvent) -> bool:

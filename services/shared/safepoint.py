@@ -3,12 +3,14 @@ took past, is not worked on again."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import structlog
 
 from services.shared.bus import Bus
 from services.shared.deadlines import STEP_DEADLINES, STEP_STARTED_BY
-from services.shared.ended import ENDINGS, STALE_AFTER, is_stale
-from services.shared.events import ReleaseEvent
+from services.shared.ended import ENDINGS, STALE_AFTER, is_stale, newer_ending
+from services.shared.events import BadMessage, ReleaseEvent
 from services.shared.giveup import LOG_CLOCK_SKEW
 from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.release import utcnow
@@ -18,13 +20,28 @@ from services.shared.store import ReleaseStore
 log = structlog.get_logger(__name__)
 
 
+class EndingsRead(LogReader):
+    """A log read that keeps the endings a newer Greenlight wrote (ended.newer_ending), which it cannot parse."""
+
+    def __init__(self, bus: Bus, store: ReleaseStore, since: datetime) -> None:
+        super().__init__(bus, store, since)
+        self.newer_endings: list[tuple[str, str]] = []
+
+    def unreadable(self, body: bytes, offset: int, problem: BadMessage) -> None:
+        if (ending := newer_ending(body, problem)) is None:
+            super().unreadable(body, offset, problem)
+        else:
+            self.newer_endings.append(ending)
+
+
 async def learn_recent_endings(bus: Bus) -> None:
     """Once per process, after its watcher runs: the endings of the last STALE_AFTER from the log, so a message
-    younger than that (not checked against the log) is known ended even if it ended before this process began."""
+    younger than that (not checked against the log) is known ended even if it ended before this process began; a
+    newer Greenlight's ending too (an ending is the last event of a release)."""
     if bus.ended.seeded:
         return
     store = ReleaseStore()
-    reader = LogReader(bus, store, since=utcnow() - STALE_AFTER - LOG_CLOCK_SKEW)
+    reader = EndingsRead(bus, store, since=utcnow() - STALE_AFTER - LOG_CLOCK_SKEW)
     try:
         await reader.start()
     finally:
@@ -32,6 +49,8 @@ async def learn_recent_endings(bus: Bus) -> None:
     for history in store.history.values():
         if history and history[-1].event.state in ENDINGS:
             bus.ended.add(history[-1].event)
+    for release_id, state in reader.newer_endings:
+        bus.ended.ended_as(release_id, state)
     bus.ended.seeded = True
 
 
@@ -44,10 +63,12 @@ async def already_past(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
     stale may predate this process, so the release log is read for it: only messages that sat in a queue
     pay for that read, never the ordinary hop. A stale step input whose release went on is a message a consumer
     held unacked for long (a partition, a hung channel): acted on, it would deploy an old release onto a colour
-    a newer one had since taken, or fail a release that went live."""
+    a newer one had since taken, or fail a release that went live. Said here, in one line that says which, when True:
+    the consumer says nothing more."""
     if event.state in ENDINGS:
         return False
-    if event.release_id in bus.ended:
+    if (ended := bus.ended.ending(event.release_id)) is not None:
+        log.info("release already ended; not acting on it", ended=ended)
         return True
     # Only a step's own input is worth the read: a durable timer (the switcher's scale-down) is stale by design.
     if not (waited or (is_stale(event) and event.state in STEP_STARTED_BY)):
@@ -65,10 +86,11 @@ async def already_past(bus: Bus, event: ReleaseEvent, *, waited: bool) -> bool:
         return False
     if latest is not None and latest.state in ENDINGS:
         bus.ended.add(latest)
+        log.info("release already ended; not acting on it", ended=latest.state.value)
         return True
     step = STEP_STARTED_BY.get(event.state)
     if latest is not None and step is not None and latest.seq > event.seq and \
             latest.state not in STEP_DEADLINES[step][1]:
-        log.info("the release went past this step meanwhile", step=step, now=latest.state.value)
+        log.info("the release went past this step meanwhile; not acting on it", step=step, now=latest.state.value)
         return True
     return False
