@@ -9,7 +9,6 @@ event is still skipped, as before: the redelivery is measured.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,13 +20,12 @@ from services.analysis.settings import AnalysisSettings
 from services.analysis.verdicts import Measurement
 from services.shared.analysis_spec import Check
 from services.shared.bus import REDELIVERED, Bus
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import utcnow
 from services.shared.settings import BusSettings
 from tests.analysis.running import analysing, http_check
 from tests.approval.test_older_replica_watchers_leave_a_newer_release import Publishing
-from tests.db.newer_events import publish_bodies
+from tests.db.newer_events import NEWER_KINDS, as_newer, publish_bodies
 
 
 class Measured(RuntimeError):
@@ -51,18 +49,9 @@ async def bus(bus_settings: BusSettings) -> AsyncIterator[Bus]:
         await bus.close()
 
 
-def as_logged(measured: ReleaseEvent, newer: str) -> bytes:
-    body = json.loads(measured.dumps())
-    if newer == "schema_version 2":
-        body["schema_version"], body["actor"] = 2, {"name": body["actor"], "kind": "service"}
-    elif newer == "an unknown state":
-        body["state"] = body["release"]["state"] = "canarying"  # a newer version's name of the measuring step
-    else:
-        body["seq"] = "eight"
-    return json.dumps(body).encode()
 
 
-@pytest.mark.parametrize("newer", ["schema_version 2", "an unknown state", "malformed"])
+@pytest.mark.parametrize("newer", NEWER_KINDS)
 async def test_a_redelivery_a_newer_version_measured_past_is_left_to_it(bus: Bus, bus_settings: BusSettings,
                                                                          newer: str) -> None:
     start = analysing("r1", "http://127.0.0.1:9/", http_check(interval=0.05, count=3))
@@ -71,7 +60,7 @@ async def test_a_redelivery_a_newer_version_measured_past_is_left_to_it(bus: Bus
         "started_at": start.occurred_at.isoformat(), "tally": {"health": [1, 0, 0]},
         "measured_at": {"health": utcnow().isoformat()}, "recent": [], "carry": start.details})
     await publish_bodies(bus, [(start, start.routing_key, start.dumps()),
-                               (measured, measured.routing_key, as_logged(measured, newer))])
+                               (measured, measured.routing_key, as_newer(measured, newer, "canarying", "eight"))])
     analyst = Analyst({"http": Refusing()}, AnalysisSettings(bus=bus_settings))
     publishing = Publishing(bus)
     redelivered = REDELIVERED.set(True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 
 import aio_pika
@@ -87,3 +88,19 @@ async def stored(database: ReleaseDatabase) -> list[tuple[str, int]]:
         rows = await connection.execute(sa.select(events.c.release_id, events.c.log_offset)
                                         .order_by(events.c.log_offset))
         return [(row[0], int(row[1])) for row in rows]
+
+
+NEWER_KINDS = ["schema_version 2", "an unknown state", "malformed"]  # what a log read may meet, and how it is told
+
+
+def as_newer(event: ReleaseEvent, newer: str, new_state: str, bad_seq: str) -> bytes:
+    """`event`'s body as logged by a newer Greenlight (`schema_version 2`: actor an object; `an unknown state`: its
+    state `new_state`), or malformed (its seq `bad_seq`, which no version writes)."""
+    body = json.loads(event.dumps())
+    if newer == "schema_version 2":
+        body["schema_version"], body["actor"] = 2, {"name": body["actor"], "kind": "service"}
+    elif newer == "an unknown state":
+        body["state"] = body["release"]["state"] = new_state
+    else:
+        body["seq"] = bad_seq
+    return json.dumps(body).encode()

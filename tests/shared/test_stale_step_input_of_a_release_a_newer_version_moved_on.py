@@ -9,8 +9,6 @@ version's event held). A malformed event is still skipped, as before: the input 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from aiohttp import web
 from structlog.testing import capture_logs
@@ -19,30 +17,19 @@ from services.shared.events import ReleaseEvent, first_event
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS, STORE
 from services.shared.settings import BusSettings
-from tests.db.newer_events import publish_bodies
+from tests.db.newer_events import NEWER_KINDS, as_newer, publish_bodies
 from tests.harness import make_release, running, wait_for_state
 from tests.shared.conftest import stub_service
 from tests.shared.test_stale_step_input_past_its_step import stale_request
 
 
-def as_logged(building: ReleaseEvent, newer: str) -> bytes:
-    body = json.loads(building.dumps())
-    if newer == "schema_version 2":
-        body["schema_version"], body["actor"] = 2, {"name": body["actor"], "kind": "service"}
-    elif newer == "an unknown state":
-        body["state"] = body["release"]["state"] = "fetching"  # a newer version's first step of a build
-    else:
-        body["seq"] = "two"
-    return json.dumps(body).encode()
-
-
-@pytest.mark.parametrize("newer", ["schema_version 2", "an unknown state", "malformed"])
+@pytest.mark.parametrize("newer", NEWER_KINDS)
 async def test_a_stale_input_of_a_release_a_newer_version_moved_on_is_left_to_it(
         bus_settings: BusSettings, probe: web.Application, newer: str) -> None:
     stale = stale_request("r1")
     await probe[BUS].publish(stale)  # waits in the builder's queue: no builder of this version runs yet
     building = stale.next(S.BUILDING, actor="builder")  # a newer builder took the release on
-    await publish_bodies(probe[BUS], [(building, building.routing_key, as_logged(building, newer))])
+    await publish_bodies(probe[BUS], [(building, building.routing_key, as_newer(building, newer, "fetching", "two"))])
     effects: list[ReleaseEvent] = []
 
     async def build(event: ReleaseEvent) -> None:
