@@ -64,7 +64,7 @@ class DockerPushEngine:
                 return None
             raise engine_error(exc.status, exc.message, f"inspecting {ref}") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+            raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}: {exc}") from exc
         return LocalImage(id=str(info["Id"]), repo_digests=tuple(info.get("RepoDigests") or ()))
 
     async def tag(self, source: str, repository: str, tag: str) -> None:
@@ -78,7 +78,7 @@ class DockerPushEngine:
                 raise RegistryRefused(f"image {source} is not on the engine: {exc.message}") from exc
             raise engine_error(exc.status, exc.message, f"tagging {source} as {repository}:{tag}") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"engine unreachable: {exc!r}") from exc
+            raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}: {exc}") from exc
 
     async def push(self, repository: str, tag: str, auth: Mapping[str, str],
                    output: PushOutput | None = None) -> str | None:
@@ -102,7 +102,8 @@ class DockerPushEngine:
             raise registry_refusal(exc.message) or \
                 engine_error(exc.status, exc.message, f"pushing {repository}:{tag}") from exc
         except (aiohttp.ClientError, OSError) as exc:  # e.g. the stream broke off mid-chunk: the engine died
-            raise EngineUnavailable(f"engine unreachable during the push: {exc!r}") from exc
+            # Its str, not repr: a response error's repr carries headers, and the push sends X-Registry-Auth.
+            raise EngineUnavailable(f"engine unreachable during the push: {type(exc).__name__}: {exc}") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a line cut short, or a proxy's page
             raise EngineUnavailable(f"engine sent a push progress line that is not JSON: {exc}") from exc
         return digest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ipaddress
 import json
@@ -35,6 +36,10 @@ class HttpRegistryApi:
     def __init__(self, client: httpx.AsyncClient, scheme: Literal["auto", "https", "http"] = "auto") -> None:
         self.client = client
         self.scheme = scheme
+        # httpx's timeout bounds each read, not a request: a registry (or a proxy) sending a byte now and then held
+        # the caller for as long as it kept on. Each request is bounded as a whole by the longest of its phases'.
+        phases = (client.timeout.connect, client.timeout.read, client.timeout.write, client.timeout.pool)
+        self.limit = max((phase for phase in phases if phase is not None), default=None)
 
     def base_url(self, registry: str) -> str:
         scheme = self.scheme
@@ -46,36 +51,26 @@ class HttpRegistryApi:
         response = await self._request("HEAD", login, f"/v2/{name}/manifests/{reference}")
         if response is None:
             return None
-        digest = response.headers.get("Docker-Content-Digest")
-        if digest:
+        if digest := response.headers.get("Docker-Content-Digest"):
             return digest
         # Not every registry sends the header on HEAD; the digest of the exact bytes is the definition.
-        full = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
-        return None if full is None else "sha256:" + hashlib.sha256(full.content).hexdigest()
+        manifest = await self._manifest(login, name, reference)
+        return None if manifest is None else manifest[0]
 
     async def config_digest(self, login: Login, name: str, reference: str) -> str | None:
-        response = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
-        if response is None:
-            return None
-        try:
-            config = json.loads(response.content).get("config") or {}
-        except ValueError:
-            return None
-        digest = config.get("digest")
+        manifest = await self._manifest(login, name, reference)
+        config = manifest[1].get("config") if manifest is not None else None
+        digest = config.get("digest") if isinstance(config, dict) else None
         return str(digest) if digest else None
 
     async def image_config(self, login: Login, name: str, reference: str) -> tuple[str, dict[str, Any]] | None:
         """The manifest digest `reference` resolves to and its image config (labels are under
         `config.Labels`); None if absent or an index (a multi-platform image: not one of our builds)."""
-        response = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
-        if response is None:
+        manifest = await self._manifest(login, name, reference)
+        if manifest is None:
             return None
-        digest = response.headers.get("Docker-Content-Digest") or \
-            "sha256:" + hashlib.sha256(response.content).hexdigest()
-        try:
-            config_digest = (json.loads(response.content).get("config") or {}).get("digest")
-        except ValueError:
-            return None
+        digest, body = manifest
+        config_digest = body["config"].get("digest") if isinstance(body.get("config"), dict) else None
         if not config_digest:
             return None
         # Blob stores (S3 behind ECR, ...) answer with a redirect; httpx drops the credentials cross-origin.
@@ -85,6 +80,27 @@ class HttpRegistryApi:
         except ValueError:
             return None
         return (digest, config) if isinstance(config, dict) else None
+
+    async def _manifest(self, login: Login, name: str, reference: str) -> tuple[str, dict[str, Any]] | None:
+        """The manifest `reference` resolves to, with its digest; None if absent. A 200 that is no manifest (an SSO
+        proxy's login page after a redirect, a web site's catch-all route) is refused: hashed, a page's bytes
+        passed for a manifest the registry held, and its JSON, parsed, for a manifest's fields."""
+        response = await self._request("GET", login, f"/v2/{name}/manifests/{reference}")
+        if response is None:
+            return None
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or "schemaVersion" not in body:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
+            where = f" (redirected to {response.url.path})" if response.history else ""
+            raise RegistryRefused(f"registry {login.registry} answered /v2/{name}/manifests/{reference} with "
+                                  f"{kind[:100]}{where[:200]}, not a manifest: is it the host[:port] of a registry's "
+                                  "v2 API?")
+        digest = response.headers.get("Docker-Content-Digest") or \
+            "sha256:" + hashlib.sha256(response.content).hexdigest()
+        return digest, body
 
     async def _request(self, method: str, login: Login, path: str,
                        accept: str = MANIFEST_TYPES) -> httpx.Response | None:
@@ -98,7 +114,9 @@ class HttpRegistryApi:
         if response.status_code == 401 and challenge.lower().startswith("bearer ") and login.token is None:
             # Token-auth registries (Docker Hub, GHCR, Harbor...): trade the credentials for a bearer token.
             headers["Authorization"] = f"Bearer {await self._bearer(challenge, auth)}"
-            response = await self._send(method, url, headers, None)
+            # From here on the token, also to read a refusal's words: basic auth would replace the header.
+            auth = None
+            response = await self._send(method, url, headers, auth)
         if response.status_code == 404:
             return None
         if response.status_code >= 500 or response.status_code == 429:
@@ -112,9 +130,19 @@ class HttpRegistryApi:
     async def _send(self, method: str, url: str, headers: dict[str, str],
                     auth: httpx.BasicAuth | None) -> httpx.Response:
         try:
-            return await self.client.request(method, url, headers=headers, auth=auth, follow_redirects=True)
+            return await self._bounded(method, url, headers=headers, auth=auth, follow_redirects=True)
         except httpx.TransportError as exc:
             raise TransientRegistryError(f"registry unreachable at {url.split('/v2/')[0]}: {exc!r}") from exc
+
+    async def _bounded(self, method: str, url: str, **options: Any) -> httpx.Response:
+        try:
+            async with asyncio.timeout(self.limit):
+                return await self.client.request(method, url, **options)
+        except TimeoutError:
+            parts = urlsplit(url)
+            host = parts.netloc.rpartition("@")[2]  # a realm is the registry's to name: never repeat credentials
+            raise TransientRegistryError(
+                f"{host} did not answer {method} {parts.path[:200]} in {self.limit:g} s") from None
 
     async def _bearer(self, challenge: str, auth: httpx.BasicAuth | None) -> str:
         params = dict(_CHALLENGE_PARAM.findall(challenge))
@@ -122,7 +150,7 @@ class HttpRegistryApi:
         if not realm.startswith(("https://", "http://")):
             raise RegistryRefused(f"registry sent an unusable auth challenge: {challenge[:200]}")
         try:
-            response = await self.client.get(realm, params=params, auth=auth)
+            response = await self._bounded("GET", realm, params=params, auth=auth)
         except httpx.TransportError as exc:
             raise TransientRegistryError(f"token service unreachable: {exc!r}") from exc
         if response.status_code >= 500 or response.status_code == 429:  # down or rate-limited: both pass
@@ -145,8 +173,8 @@ class HttpRegistryApi:
         """The registry's own words; a HEAD answer has no body, so ask again with GET to read them."""
         if method == "HEAD":
             try:
-                response = await self.client.get(url, headers=headers, auth=auth)
-            except httpx.TransportError:
+                response = await self._bounded("GET", url, headers=headers, auth=auth)
+            except (httpx.TransportError, TransientRegistryError):
                 return response.reason_phrase
         try:
             body = response.json()
