@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from services.cli.errors import JSON
+from services.cli.errors import JSON, utf8
 
 
 def _segment(value: str) -> str:
     # As client.segment: quoted whole, so a hostile id cannot name another route.
-    return quote(value, safe="")
+    return quote(utf8(value, "the subscription id"), safe="")
 
 
 class AdminRoutes:

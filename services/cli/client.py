@@ -11,16 +11,17 @@ from urllib.parse import quote
 import httpx
 
 from services.cli.admin_routes import AdminRoutes
-from services.cli.errors import JSON, ApiError, bearer_token, unreachable
+from services.cli.errors import JSON, ApiError, bearer_token, redirected, unreachable, utf8, utf8_fields
+from services.cli.loopback import direct_mounts
 from services.shared.redact import redact_url
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 __all__ = ["DEFAULT_URL", "ApiError", "GreenlightClient", "segment", "unreachable"]
 
 
-def segment(value: str) -> str:
+def segment(value: str, name: str = "the release id") -> str:
     # Ids and app names go into paths; quoting keeps a hostile value from naming another route.
-    return quote(value, safe="")
+    return quote(utf8(value, name), safe="")
 
 
 class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: admin_routes.py
@@ -36,7 +37,8 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+            self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport,
+                                     mounts=direct_mounts(self.url))
         except httpx.InvalidURL:  # a port httpx cannot read (`:80OO`, `[::1`): a traceback otherwise
             raise ApiError(f"invalid Greenlight URL {self.shown_url!r}: use http://host:port") from None
 
@@ -65,7 +67,7 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
         return self._call("GET", f"/releases/{segment(release_id)}")
 
     def get_app(self, app: str) -> JSON:
-        return self._call("GET", f"/apps/{segment(app)}")
+        return self._call("GET", f"/apps/{segment(app, 'the app name')}")
 
     def decide(self, release_id: str, decision: str, comment: str | None) -> JSON:
         assert decision in ("approve", "reject")
@@ -79,10 +81,12 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
 
     def rollback(self, app: str, reason: str, to: str | None = None) -> JSON:
         body = {"reason": reason} if to is None else {"reason": reason, "to": to}
-        return self._call("POST", f"/apps/{segment(app)}/rollback", json=body)
+        return self._call("POST", f"/apps/{segment(app, 'the app name')}/rollback", json=body)
 
     # --- plumbing --------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> JSON:
+        utf8_fields(kwargs.get("json"))
+        utf8_fields(kwargs.get("params"))
         with self.translate_errors():
             response = self.http.request(method, path, **kwargs)
         return self.parse(response)
@@ -104,6 +108,8 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
     def parse(self, response: httpx.Response) -> JSON:
         if response.status_code >= 400:
             raise self.error_from(response)
+        if response.has_redirect_location:  # not followed: an approval POSTed again elsewhere, the token sent after it
+            raise redirected(self.shown_url, response)
         try:
             body = response.json()
         except ValueError:
@@ -141,5 +147,6 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
                    if body.get(k) is not None}
         retry_after = response.headers.get("Retry-After", "").strip()
         return ApiError(message, status=response.status_code, fields=fields, details=details,
-                        retry_after=float(retry_after) if retry_after.isdigit() else None)
+                        # ASCII only: `²` is a digit to isdigit(), not to float()
+                        retry_after=float(retry_after) if retry_after.isascii() and retry_after.isdigit() else None)
 

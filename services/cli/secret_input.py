@@ -27,20 +27,27 @@ def secret_of(from_stdin: bool) -> tuple[str, bool]:
     """The secret to send, and whether it was generated here (then the user must be shown it)."""
     if not from_stdin:
         return secrets.token_urlsafe(32), True  # 256 bits, URL-safe: pastes into any receiver's settings
-    if sys.stdin.isatty():
-        try:
-            typed = click.prompt("secret", hide_input=True, confirmation_prompt=True, err=True)
-        except click.exceptions.Abort:
-            fail("no secret given")
-        secret = str(typed)
-    else:
-        secret = sys.stdin.read()
-        # The line ending a file or `echo` adds is no part of it; anything else is, spaces included.
-        secret = secret[:-1] if secret.endswith("\n") else secret
-        secret = secret[:-1] if secret.endswith("\r") else secret
+    try:
+        secret = _read_secret()
+        secret.encode("utf-8")  # bytes Python kept as lone surrogates (the C.UTF-8 locale's stdin)
+    except UnicodeError:  # raw bytes (`head -c 32 /dev/urandom |`): a traceback otherwise, and no usable key
+        fail("the secret on stdin is not UTF-8 text, and receivers key their signature check with its UTF-8 bytes: "
+             "pipe in text (e.g. `openssl rand -base64 32`), or leave out --secret-stdin to have one generated")
     if not secret:
         fail("no secret on stdin: pipe one in, or leave out --secret-stdin to have one generated")
     return secret, False
+
+
+def _read_secret() -> str:
+    if sys.stdin.isatty():
+        try:
+            return str(click.prompt("secret", hide_input=True, confirmation_prompt=True, err=True))
+        except click.exceptions.Abort:
+            fail("no secret given")
+    secret = sys.stdin.read()
+    # The line ending a file or `echo` adds is no part of it; anything else is, spaces included.
+    secret = secret[:-1] if secret.endswith("\n") else secret
+    return secret[:-1] if secret.endswith("\r") else secret
 
 
 def show_once(answer: JSON, secret: str, generated: bool, output: Output) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
 import sys
@@ -60,10 +61,23 @@ def environment(env_file: Path | None, base: Mapping[str, str] | None = None) ->
     if env_file is not None:
         if not env_file.is_file():
             raise StackError(f"env file {env_file} does not exist")
-        env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        env.update({k: v for k, v in dotenv_values(stream=io.StringIO(_text(env_file))).items() if v is not None})
     # Children's logs must reach us line by line, not in 8 KiB blocks when they exit.
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+def _text(env_file: Path) -> str:
+    """The file's text; a file it cannot read, or in another encoding, was a traceback from python-dotenv."""
+    try:
+        raw = env_file.read_bytes()
+    except OSError as exc:
+        raise StackError(f"env file {env_file} cannot be read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise StackError(f"env file {env_file} is not UTF-8 text (line {line}): save it as UTF-8") from None
 
 
 def child_specs(services: Sequence[Service], env: Mapping[str, str]) -> list[ChildSpec]:

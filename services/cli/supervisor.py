@@ -37,7 +37,8 @@ class Supervisor:
     async def await_healthy(self) -> bool:
         """Wait for each /healthz; False as soon as any child exited or never became healthy: the rest are not
         waited for (up to the health timeout each), the stack is stopped at once."""
-        async with httpx.AsyncClient(timeout=2.0) as http:
+        # trust_env off: a proxy from the shell (HTTP_PROXY) cannot reach our 127.0.0.1; no child would look healthy.
+        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
             waits = [asyncio.create_task(self._await_healthy(http, child)) for child in self.children]
             try:
                 for done in asyncio.as_completed(waits):
