@@ -20,6 +20,7 @@ from rich.text import Text
 
 from services.cli import render, steps
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
+from services.cli.loopback import direct_mounts
 from services.cli.sse import follow_events
 from services.cli.watch import took_effect
 from services.shared.kube.settings import KubeSettings
@@ -85,8 +86,9 @@ def _not_served(app: str) -> str | None:
     url = platform.local.live_url(app)
     # Asked by address with the Host header HAProxy routes on: *.localhost names resolve in browsers only.
     try:
-        status = httpx.get(f"http://{platform.local.public_host}:{platform.local.live_port}/", timeout=5,
-                           headers={"Host": platform.local.host_of(app)}).status_code
+        served = f"http://{platform.local.public_host}:{platform.local.live_port}/"
+        with httpx.Client(timeout=5, mounts=direct_mounts(served)) as client:  # loopback: past any proxy
+            status = client.get(served, headers={"Host": platform.local.host_of(app)}).status_code
     except httpx.HTTPError as exc:
         return f"{url} does not answer ({type(exc).__name__})"
     return None if status < 500 else f"{url} answers {status}"
