@@ -5,7 +5,8 @@
 #   admin socket      $REPO/.local/haproxy/admin.sock (runtime API, level admin, expose-fd listeners)
 # The config comes from services/shared/local/haproxy_conf.py (same GREENLIGHT_LOCAL_* settings as the
 # deployer and switcher). Apps are attached at run time through the socket, never by a reload; after a
-# restart the platform re-attaches them from their state files on its next call.
+# restart this script re-attaches them from their state files (services/shared/local/reattach.py), as the
+# platform's next call for an app would.
 # Usage: haproxy.sh [--restart]   (--restart regenerates the config and restarts HAProxy)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -75,5 +76,10 @@ else
     start_bg haproxy "$LOCAL/haproxy.log" haproxy -W -db -f "$CONFIG"
     wait_until 20 "HAProxy admin socket" socket_answers
     step "HAProxy answers"
+fi
+# A HAProxy just started routes no app: each app with a state file gets its slot and live and preview pointers back
+# now, not only on the platform's next call for it (none comes for an app with no release under way).
+if ! (cd "$REPO" && "$PY" -m services.shared.local.reattach); then
+    step "WARNING: could not route the apps again (services/shared/local/reattach.py): they answer 503 until their next call"
 fi
 step "proxy ready: live $(setting 'S().live_url(S().default_app)'), preview $(setting 'S().preview_url(S().default_app)'); other apps: Host <app>.localhost"

@@ -6,10 +6,14 @@ the next call that needs the slot, with the app's live and preview pointers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
+
 import structlog
 
 from services.shared.local.containers import Containers
-from services.shared.local.marks import AppRecord, MarkStore
+from services.shared.local.marks import AppRecord, MarkStore, file_lock
 from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import PlatformError
@@ -32,15 +36,50 @@ class Attachments:
 
     async def attach(self, app: str, readiness_path: str) -> AppRecord:
         """Idempotent: the app's record (created if new) with a slot HAProxy routes to it."""
-        async with self.marks.edit(app) as draft:
-            record = draft.record or AppRecord(app=app)
-            slot, fresh = await self.router.attach(app, record.slot)
-            record.slot, record.readiness_path = slot, readiness_path
-            # Ports stay those first given: after a restart into another slot the containers still use them.
-            record.ports = record.ports or {c: self.settings.port_of(app, slot, c) for c in Colour}
-            draft.record = record
-        await self.router.configure(record, slot, restore=fresh)
+        known = await self.marks.load(app)
+        # Ports are handed out one app at a time (across processes), so two new apps never pick the same free pair.
+        handing_out = known is None or not known.ports
+        async with file_lock(self.marks.state_dir / ".ports.lock") if handing_out else contextlib.nullcontext():
+            async with self.marks.edit(app) as draft:
+                record = draft.record or AppRecord(app=app)
+                slot, fresh = await self.router.attach(app, record.slot)
+                record.slot, record.readiness_path = slot, readiness_path
+                # Ports stay those first given: after a restart into another slot the containers still use them.
+                record.ports = record.ports or await self._free_ports(app, slot)
+                draft.record = record
+        if fresh:
+            await self.router.configure(record, slot, restore=True)
+            await self.router.activate(app, slot)
+        else:
+            await self.router.configure(record, slot, restore=False)
         return record
+
+    async def _free_ports(self, app: str, slot: int) -> dict[Colour, int]:
+        """The slot's own pair unless another app holds one of them: after a HAProxy restart an app keeps the ports
+        of its old slot until it re-attaches, and a new app given that slot must not probe or route to its containers
+        (host network). Then the first free pair from GREENLIGHT_LOCAL_COLOUR_PORT_BASE. A pinned app keeps its pin."""
+        if app in self.settings.app_ports:
+            return {c: self.settings.port_of(app, slot, c) for c in Colour}
+        taken = await asyncio.to_thread(self._ports_taken, app)
+        base = self.settings.colour_port_base
+        for blue in itertools.chain([base + 2 * slot], itertools.count(base, 2)):
+            if blue + 1 > 65535:
+                break
+            if blue not in taken and blue + 1 not in taken:
+                return {Colour.BLUE: blue, Colour.GREEN: blue + 1}
+        raise PlatformError(f"no free pair of colour ports from {base} for app {app}")
+
+    def _ports_taken(self, app: str) -> set[int]:
+        """Ports other apps' state files record, and those pinned for other apps. Blocking file IO: in a thread."""
+        taken = {port + i for other, port in self.settings.app_ports.items() if other != app for i in (0, 1)}
+        for path in self.marks.state_dir.glob("*.json"):
+            if path == self.marks.path(app):
+                continue
+            try:
+                taken.update(AppRecord.model_validate_json(path.read_bytes()).ports.values())
+            except (OSError, ValueError):
+                continue  # not an app's record (the secrets file), or removed meanwhile
+        return taken
 
     async def slot(self, record: AppRecord) -> int:
         slot = await self.router.slot_of(record.app)
@@ -54,7 +93,7 @@ class Attachments:
     async def forget(self, app: str, containers: Containers) -> None:
         """Remove an app entirely (containers, routing, state file): for tests and resets, not releases."""
         async with self.marks.edit(app) as draft:
-            slot = await self.router.slot_of(app)
+            slot = await self.router.claimed(app)
             if slot is not None:
                 await self.router.detach(app, slot)
             for colour in Colour:

@@ -131,8 +131,9 @@ class ColourRunner:
             value = section.get(ref.key) if isinstance(section, dict) else None
             if value is None and ref.optional:
                 continue
-            if not isinstance(value, str):
-                raise PlatformError(f"secret {ref.secret}/{ref.key} (for {env_name}) is not in {path}")
+            if not isinstance(value, str):  # its type named, never its value: there, but unusable, is not missing
+                where = "is not in" if value is None else f"is a JSON {type(value).__name__}, not a string, in"
+                raise PlatformError(f"secret {ref.secret}/{ref.key} (for {env_name}) {where} {path}")
             values[env_name] = value
         return values
 

@@ -159,7 +159,8 @@ class EngineContainers:
 
 
 def _unreachable(exc: BaseException) -> PlatformUnavailable:
-    return PlatformUnavailable(f"container engine unreachable: {exc!r}", dependency="engine")
+    # Its str, not repr: a response error's repr carries the request's headers, and a pull sends X-Registry-Auth.
+    return PlatformUnavailable(f"container engine unreachable: {type(exc).__name__}: {exc}", dependency="engine")
 
 
 def _error(action: str, exc: aiodocker.DockerError) -> PlatformError:

@@ -26,6 +26,7 @@ from services.shared.platform import (
     ColourState,
     ColourStatus,
     LiveChanged,
+    NotReady,
     PlatformError,
     Rollout,
 )
@@ -116,12 +117,28 @@ class LocalPlatform:
                     record.previous_live = record.live
                 record.live = intent
                 await self.marks.save(record)
-            await self.router.point(Role.LIVE, slot, to, wait_healthy=self.settings.switch_timeout)
+            try:
+                await self.router.point(Role.LIVE, slot, to, wait_healthy=self.settings.switch_timeout)
+            except NotReady:
+                # HAProxy's check of `to` never passed, so no request went there: the intent goes too, or the re-attach
+                # after a HAProxy restart would put live traffic on the colour that failed (stopped by its teardown).
+                await self._withdraw(record, live)
+                raise
             back = await self.router.serving(Role.LIVE, slot, to)
             if back is not to:
                 raise LiveChanged(to, back)
         log.info("switched", app=app.name, live=to.value, release=release_id, previous=expected)
         return True
+
+    async def _withdraw(self, record: AppRecord, live: Colour | None) -> None:
+        """The live pointer back on the colour HAProxy still serves; the caller holds the app's lock."""
+        if record.previous_live is not None and record.previous_live.colour is live:
+            record.live = record.previous_live
+        elif live is None:
+            record.live = None
+        else:
+            return  # no pointer of ours for what serves (put live by hand): the intent is all there is to restore
+        await self.marks.save(record)
 
     async def scale(self, app: AppRef, colour: Colour, replicas: int, *, if_release: str | None = None,
                     if_status: ColourStatus | None = None) -> bool:

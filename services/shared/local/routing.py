@@ -17,6 +17,12 @@ from services.shared.platform import NotReady, PlatformError
 from services.shared.release import Colour
 
 DEFAULT_KEY = "_default"
+CLAIMED = "claimed-"  # a hosts map value: the slot held for an app whose routing is still being set
+
+
+def _slot(value: str) -> int | None:
+    number = value.removeprefix(CLAIMED)
+    return int(number) if number.isdigit() else None
 
 
 class Role(StrEnum):
@@ -43,25 +49,36 @@ class Router:
         await self.proxy.map_put(self.settings.checks_map, self.check_key(slot, colour), path)
 
     async def slot_of(self, app: str) -> int | None:
+        """The slot HAProxy routes `app` to; None for one not attached, or claimed and not configured yet."""
         value = await self.proxy.map_get(self.settings.hosts_map, self.settings.host_of(app))
         return int(value) if value is not None and value.isdigit() else None
 
+    async def claimed(self, app: str) -> int | None:
+        """The slot held for `app`, routed or still being configured."""
+        value = await self.proxy.map_get(self.settings.hosts_map, self.settings.host_of(app))
+        return _slot(value) if value is not None else None
+
     async def attach(self, app: str, preferred: int | None) -> tuple[int, bool]:
-        """The app's slot, allocated if HAProxy does not route it (new app, or HAProxy restarted);
-        the flag says whether it was just allocated, i.e. its routing must be restored."""
+        """The app's slot, claimed if HAProxy does not route it (new app, or HAProxy restarted); the flag says
+        whether its routing must be set (restored), then `activate`d: a claim left by an attach that stopped midway
+        (the admin socket failed, the process was killed) is resumed, not taken for a routed app."""
         async with file_lock(self.settings.haproxy_dir / "slots.lock"):
-            slot = await self.slot_of(app)
-            if slot is not None:
-                return slot, False
-            taken = {int(v) for v in await self.proxy.map_values(self.settings.hosts_map) if v.isdigit()}
+            value = await self.proxy.map_get(self.settings.hosts_map, self.settings.host_of(app))
+            if value is not None and (slot := _slot(value)) is not None:
+                return slot, not value.isdigit()
+            taken = {s for v in await self.proxy.map_values(self.settings.hosts_map) if (s := _slot(v)) is not None}
             free = [s for s in range(self.settings.slots) if s not in taken]
             if not free:
                 raise PlatformError(f"all {self.settings.slots} HAProxy app slots are taken: raise "
                                     "GREENLIGHT_LOCAL_SLOTS and rerun scripts/infra/haproxy.sh")
             slot = preferred if preferred in free else free[0]
-            # Claimed now, under the lock; requests reach it only once a server is made ready.
-            await self.proxy.map_put(self.settings.hosts_map, self.settings.host_of(app), str(slot))
+            # Claimed now, under the lock, by a value no backend is named after: the app's requests get no_app's 503
+            # until `activate` (after its servers' addresses and pointers are set), as they do once it is routed.
+            await self.proxy.map_put(self.settings.hosts_map, self.settings.host_of(app), f"{CLAIMED}{slot}")
             return slot, True
+
+    async def activate(self, app: str, slot: int) -> None:
+        await self.proxy.map_put(self.settings.hosts_map, self.settings.host_of(app), str(slot))
 
     async def configure(self, record: AppRecord, slot: int, *, restore: bool) -> None:
         """Addresses and health-check paths of the slot's servers; after a (re)attach, its pointers too."""
