@@ -72,7 +72,7 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
                              repositories=settings.repository),
             linter or Hadolint(find_hadolint(settings.hadolint_binary), settings.lint_timeout,
                                trusted_registries=settings.lint_trusted_registries,
-                               honour_pragmas=settings.lint_repository_config),
+                               honour_pragmas=settings.lint_repository_config, max_memory=settings.lint_max_memory),
             app[ENGINE], app[METRICS], registry,
             ImageRetention(app[IMAGES], keep=settings.keep_images, timeout=settings.prune_timeout)
             if IMAGES in app else None,

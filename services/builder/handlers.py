@@ -15,7 +15,7 @@ from services.builder.checkouts import SourceError, SourceFetcher
 from services.builder.image_builds import BuildEngine
 from services.builder.image_maker import ImageMaker
 from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
-from services.builder.lint import Linter
+from services.builder.lint import Linter, LintError
 from services.builder.lint_policy import judge
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.retention import Built, ImageRetention
@@ -95,7 +95,7 @@ class BuildHandler:
             async with self.source.checkout(release.repository, release.commit) as checkout:
                 if release.digest is not None:
                     try:
-                        return prebuilt(release, read_spec(checkout))
+                        return prebuilt(release, await asyncio.to_thread(read_spec, checkout))
                     except AppSpecError as exc:
                         return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
                 outcome = await self._from_checkout(release, checkout, progress)
@@ -115,8 +115,8 @@ class BuildHandler:
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
 
     async def _from_checkout(self, release: Release, checkout: Path, progress: ProgressReporter) -> Outcome:
-        try:
-            spec = read_spec(checkout)
+        try:  # in a thread: PyYAML's loader is pure Python, and a greenlight.yaml of 256 KiB took it seconds
+            spec = await asyncio.to_thread(read_spec, checkout)
         except AppSpecError as exc:
             return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
         image = spec.image_name(release.app)
@@ -129,7 +129,11 @@ class BuildHandler:
             dockerfile = await asyncio.to_thread(read_dockerfile, checkout, spec)
         except AppSpecError as exc:
             return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
-        verdict = judge(await self.linter.lint(dockerfile, spec.dockerfile), self.settings, checkout)
+        try:
+            findings = await self.linter.lint(dockerfile, spec.dockerfile)
+        except LintError as exc:
+            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
+        verdict = await asyncio.to_thread(judge, findings, self.settings, checkout)  # .hadolint.yaml: YAML too
         outcome = await self._after_lint(release, checkout, spec, image, dockerfile, verdict.kept,
                                          verdict.blocking, progress)
         return dataclasses.replace(outcome, lint_details=verdict.details)

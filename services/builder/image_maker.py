@@ -24,8 +24,9 @@ from services.shared.registry.lookup import ImageLookup
 from services.shared.release import LintFinding, Release, ReleaseError
 
 log = structlog.get_logger(__name__)
-# podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...".
-BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d+)/(?P<of>\d+)\s*:")
+# podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...". A RUN may print such a line too:
+# numbers of a sane size only, as int() refuses a string of over 4,300 digits (and the callback must not raise).
+BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d{1,9})/(?P<of>\d{1,9})\s*:")
 
 
 class ImageMaker:

@@ -8,6 +8,7 @@ count is decided afterwards by the operator's policy (`lint_policy.py`), not by 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -25,7 +26,8 @@ SEVERITY = ("error", "warning", "info", "style")
 
 
 class LintError(Exception):
-    """hadolint could not run or said something unreadable (not a finding: an operational fault)."""
+    """hadolint could not run, did not finish in time or said something unreadable: no finding, the release's failure
+    at `lint` all the same (its Dockerfile would take as long at every delivery), with this message as the reason."""
 
 
 class Linter(Protocol):
@@ -54,9 +56,10 @@ def find_hadolint(configured: str | None) -> str:
 
 class Hadolint:
     def __init__(self, binary: str, timeout: float, *, trusted_registries: Sequence[str] = (),
-                 honour_pragmas: bool = False) -> None:
+                 honour_pragmas: bool = False, max_memory: int = 1024 * 1024 * 1024) -> None:
         self.binary = binary
         self.timeout = timeout
+        self.max_memory = max_memory
         self.trusted_registries = tuple(trusted_registries)
         self.honour_pragmas = honour_pragmas
 
@@ -68,9 +71,15 @@ class Hadolint:
             args = ["--no-color", "-f", "json", "-c", str(config)]
             if not self.honour_pragmas:
                 args.append("--disable-ignore-pragma")  # `# hadolint ignore=` is the repository's say
-            env = {"PATH": os.environ.get("PATH", ""), "HOME": scratch, "XDG_CONFIG_HOME": scratch}
+            env = {"PATH": os.environ.get("PATH", ""), "HOME": scratch, "XDG_CONFIG_HOME": scratch,
+                   # hadolint's shell check grows with a RUN's length, its heap too: 22 GB for 168 kB of Dockerfile.
+                   # Past the bound the GHC runtime stops it ("Heap exhausted"), before the host's OOM killer acts.
+                   "GHCRTS": f"-M{max(self.max_memory // (1024 * 1024), 16)}m"}
             out, err, code = await self._run([*args, "-"], dockerfile, Path(scratch), env)
         # Exit code 1 only means "there are findings"; the JSON on stdout is the answer.
+        if code != 0 and b"Heap exhausted" in err:  # GHC's own words past `-M`, which tell of `+RTS` options
+            raise LintError(f"hadolint needed more than {self.max_memory // (1024 * 1024)} MiB of memory "
+                            "(GREENLIGHT_BUILDER_LINT_MAX_MEMORY)")
         failure = f"hadolint failed: {err.decode(errors='replace').strip()[:300]}"
         if not out.strip():
             if code != 0:
@@ -90,14 +99,20 @@ class Hadolint:
 
     async def _run(self, args: list[str], stdin: bytes, cwd: Path, env: dict[str, str]
                    ) -> tuple[bytes, bytes, int]:
-        process = await asyncio.create_subprocess_exec(
-            self.binary, *args, cwd=cwd, env=env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                self.binary, *args, cwd=cwd, env=env,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:  # the builder's own set-up: say so now, as for git, not after every redelivery
+            raise LintError(f"hadolint cannot be run: {exc.strerror or exc!r}") from None
         try:
             out, err = await bounded(process.communicate(stdin), self.timeout)
         except TimeoutError:
-            process.kill()
-            await process.wait()
             raise LintError(f"hadolint took longer than {self.timeout:.0f}s") from None
+        finally:
+            if process.returncode is None:  # past the timeout, or cancelled (the builder stopping): not left running
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
         return out, err, process.returncode or 0

@@ -75,6 +75,9 @@ class BuilderSettings(RegistryAccess):
                            "`# hadolint ignore=` pragmas; default false: the operator's policy alone counts",
     )
     lint_timeout: float = Field(60.0, gt=0, description="seconds hadolint may take (default 60)")
+    lint_max_memory: int = Field(1024 * 1024 * 1024, ge=16 * 1024 * 1024, description=(
+        "bytes of heap hadolint may use (default 1 GiB; GHC's `-M`, through GHCRTS): one RUN of a few thousand "
+        "continuation lines took it past 20 GB. Past it, the release fails at `lint`"))
     build_args: dict[str, str] = Field(
         default_factory=dict, description=(
             "build args for every build (JSON); an app's build_args win. Not a place for a secret: as with "
