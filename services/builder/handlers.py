@@ -14,9 +14,9 @@ from services.builder.buildkey import build_key
 from services.builder.checkouts import SourceError, SourceFetcher
 from services.builder.image_builds import BuildEngine
 from services.builder.image_maker import ImageMaker
-from services.builder.inputs import IMAGE_NAME, check_source, read_dockerfile, read_spec
+from services.builder.inputs import IMAGE_NAME, check_source, read_inputs, read_spec
 from services.builder.lint import Linter, LintError
-from services.builder.lint_policy import judge
+from services.builder.lint_policy import judged
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.retention import Built, ImageRetention
 from services.builder.settings import BuilderSettings
@@ -116,7 +116,7 @@ class BuildHandler:
 
     async def _from_checkout(self, release: Release, checkout: Path, progress: ProgressReporter) -> Outcome:
         try:  # in a thread: PyYAML's loader is pure Python, and a greenlight.yaml of 256 KiB took it seconds
-            spec = await asyncio.to_thread(read_spec, checkout)
+            spec, dockerfile, rules = await asyncio.to_thread(read_inputs, checkout)
         except AppSpecError as exc:
             return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
         image = spec.image_name(release.app)
@@ -125,15 +125,13 @@ class BuildHandler:
                 step="spec", reason=f"image name {image!r} is not a valid repository name"))
         if (foreign := spec.foreign_image(release.app)) is not None:
             return Outcome(spec=spec, error=ReleaseError(step="spec", reason=foreign))
-        try:
-            dockerfile = await asyncio.to_thread(read_dockerfile, checkout, spec)
-        except AppSpecError as exc:
-            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
+        if isinstance(dockerfile, AppSpecError):
+            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(dockerfile)))
         try:
             findings = await self.linter.lint(dockerfile, spec.dockerfile)
         except LintError as exc:
             return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
-        verdict = await asyncio.to_thread(judge, findings, self.settings, checkout)  # .hadolint.yaml: YAML too
+        verdict = judged(findings, self.settings, rules)
         outcome = await self._after_lint(release, checkout, spec, image, dockerfile, verdict.kept,
                                          verdict.blocking, progress)
         return dataclasses.replace(outcome, lint_details=verdict.details)

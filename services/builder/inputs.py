@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from services.builder.contained import OutsideRepository, read_inside
+from services.builder.lint_policy import repository_rules
 from services.shared.appspec import SPEC_FILE, AppSpec, AppSpecError, parse_app_spec
 from services.shared.release import SHA_RE, Release
 from services.shared.repo_policy import RepositoryPolicy
@@ -47,3 +48,15 @@ def read_dockerfile(checkout: Path, spec: AppSpec) -> bytes:
     if raw is None:
         raise AppSpecError(f"Dockerfile {spec.dockerfile!r} not found in the repository")
     return raw
+
+
+def read_inputs(checkout: Path) -> tuple[AppSpec, bytes | AppSpecError, tuple[str, list[str]]]:
+    """What the build reads of the clone, in one trip off the event loop (each trip waits for a thread and the GIL):
+    greenlight.yaml (its errors raised: the `spec` step's), the Dockerfile (its error returned: the `lint` step's)
+    and the repository's `.hadolint.yaml` rules."""
+    spec = read_spec(checkout)
+    try:
+        dockerfile: bytes | AppSpecError = read_dockerfile(checkout, spec)
+    except AppSpecError as exc:
+        dockerfile = exc
+    return spec, dockerfile, repository_rules(checkout)

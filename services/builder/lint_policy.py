@@ -58,7 +58,12 @@ def repository_rules(checkout: Path) -> tuple[str, list[str]]:
 
 
 def judge(findings: list[LintFinding], settings: BuilderSettings, checkout: Path) -> LintVerdict:
-    status, asked = repository_rules(checkout)
+    return judged(findings, settings, repository_rules(checkout))
+
+
+def judged(findings: list[LintFinding], settings: BuilderSettings, rules: tuple[str, list[str]]) -> LintVerdict:
+    """`judge` with the repository's rules read already (`repository_rules`, off the event loop: YAML)."""
+    status, asked = rules
     honoured = settings.lint_repository_config and status == "present"
     ignored_rules = set(settings.lint_ignore) | (set(asked) if honoured else set())
     kept = tuple(f for f in findings if f.code not in ignored_rules)

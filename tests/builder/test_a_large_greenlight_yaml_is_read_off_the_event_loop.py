@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from services.builder import handlers
+from services.builder import inputs
 from services.builder.inputs import MAX_SPEC_BYTES
 from services.shared.appspec import AppSpec
 from services.shared.protocol import ReleaseState as S
@@ -38,13 +38,13 @@ async def test_a_large_greenlight_yaml_is_read_off_the_event_loop(
     assert len(spec) <= MAX_SPEC_BYTES
     repo, sha = make_repo(tmp_path / "repo", app_files(**{"greenlight.yaml": spec}))
     read_in: list[threading.Thread] = []
-    real_read_spec = handlers.read_spec
+    real_read_spec = inputs.read_spec
 
     def read_spec(checkout: Path) -> AppSpec:
         read_in.append(threading.current_thread())
         return real_read_spec(checkout)
 
-    monkeypatch.setattr(handlers, "read_spec", read_spec)
+    monkeypatch.setattr(inputs, "read_spec", read_spec)  # what the build reads of the clone (read_inputs)
     async with builder() as app:
         await app[BUS].publish(request(repo.url, sha, app_name))
         failed = await tap.wait("r1", S.BUILT, S.FAILED, timeout=60)
