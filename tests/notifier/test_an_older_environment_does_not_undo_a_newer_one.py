@@ -23,6 +23,7 @@ from tests.notifier.conftest import SECRET, rig
 from tests.notifier.receiver import Receiver
 
 Ids = tuple[str, ...]
+INTERVAL = 0.4  # seconds between re-bindings
 
 
 class Rounds:
@@ -70,8 +71,10 @@ async def test_an_older_environment_leaves_a_newer_ones_subscriptions_alone(
     async with rig(bus_settings, any_database, receiver, subscriptions=[{}, {}], notifier=False) as r:
         sub0, sub1 = r.settings.subscriptions
         gone = EnvironmentSubscription.model_validate({"id": "sub-old", "url": r.receiver_url, "secret": SECRET})
-        old = r.settings.model_copy(update={"subscriptions": [sub0, gone], "rebind_interval": 0.1})
-        new = r.settings.model_copy(update={"subscriptions": [sub0, sub1], "rebind_interval": 0.1})
+        # A configuration counts as run for 3 re-bindings after it was last seen: at 0.1 s a stall of 0.3 s under a
+        # loaded CI machine took the new replica for gone while it ran (one CI run); 0.4 s leaves 1.2 s.
+        old = r.settings.model_copy(update={"subscriptions": [sub0, gone], "rebind_interval": INTERVAL})
+        new = r.settings.model_copy(update={"subscriptions": [sub0, sub1], "rebind_interval": INTERVAL})
         async with serving(create_app(old), port=0):
             await rounds.until(lambda: OLD in rounds.written)
             async with serving(create_app(new), port=0):
