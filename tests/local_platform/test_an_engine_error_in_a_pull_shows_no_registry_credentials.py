@@ -6,30 +6,17 @@ log line and, past the retries, the failed release's reason."""
 from __future__ import annotations
 
 import aiodocker
-from aiohttp import web
 
 from services.shared.local.containers import EngineContainers
 from services.shared.platform import PlatformUnavailable
 from tests.harness import serving
+from tests.redirecting_engine import redirecting_engine
 
 PASSWORD = "s3cret-pull-pass"
 
 
 async def test_an_engine_error_in_a_pull_does_not_show_its_credentials() -> None:
-    async def inspect(request: web.Request) -> web.Response:
-        return web.json_response({"message": "no such image"}, status=404)
-
-    async def version(request: web.Request) -> web.Response:
-        return web.json_response({"ApiVersion": "1.41", "Version": "4.3.1"})
-
-    async def loop(request: web.Request) -> web.Response:
-        raise web.HTTPFound(str(request.url))  # the pull again, for ever
-
-    engine = web.Application()
-    engine.router.add_get("/version", version)
-    engine.router.add_get("/{version}/images/{name:.*}/json", inspect)
-    engine.router.add_route("*", "/{tail:.*}", loop)
-    async with serving(engine, port=0) as url:
+    async with serving(redirecting_engine(not_found="/{version}/images/{name:.*}/json"), port=0) as url:
         docker = aiodocker.Docker(url=url.replace("http://", "tcp://"))
         try:
             containers = EngineContainers(docker, pull_auth={"username": "ann", "password": PASSWORD},

@@ -10,27 +10,17 @@ from __future__ import annotations
 import base64
 import json
 
-from aiohttp import web
-
 from services.pusher.engine import DockerPushEngine
 from services.pusher.errors import EngineUnavailable
 from tests.harness import serving
 from tests.infra import docker_client
+from tests.redirecting_engine import redirecting_engine
 
 PASSWORD = "s3cret-registry-pass"
 
 
 async def test_an_engine_error_in_a_push_does_not_show_its_credentials() -> None:
-    async def version(request: web.Request) -> web.Response:
-        return web.json_response({"ApiVersion": "1.41", "Version": "4.3.1"})
-
-    async def loop(request: web.Request) -> web.Response:
-        raise web.HTTPFound(str(request.url))  # the push again, for ever
-
-    engine = web.Application()
-    engine.router.add_get("/version", version)
-    engine.router.add_route("*", "/{tail:.*}", loop)
-    async with serving(engine, port=0) as url, docker_client(url.replace("http://", "tcp://")) as docker:
+    async with serving(redirecting_engine(), port=0) as url, docker_client(url.replace("http://", "tcp://")) as docker:
         pusher = DockerPushEngine(docker, timeout=10, call_timeout=10)
         try:
             await pusher.push("127.0.0.1:5000/app", "t", {"username": "ann", "password": PASSWORD})
