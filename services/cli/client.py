@@ -122,8 +122,8 @@ class GreenlightClient(AdminRoutes):  # the subscription and delivery routes: ad
     def hint(self, status: int, message: str) -> str:
         """What to do about a refusal, after the API's own sentence."""
         if status == 401 and not self.token:
-            return "no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token your " \
-                   "Greenlight operator issued you"
+            return "no API token given: set GREENLIGHT_TOKEN to the token your Greenlight operator issued you, " \
+                   "or GREENLIGHT_TOKEN_FILE (--token-file) to a file holding it"
         if status == 401:
             return f"{self.shown_url} did not accept the token in {self.token_source}: check that it is complete, " \
                    "not revoked, and issued for this Greenlight (GREENLIGHT_URL)"

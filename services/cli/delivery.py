@@ -13,7 +13,7 @@ from rich.text import Text
 
 from services.cli import render
 from services.cli.client import DEFAULT_URL
-from services.cli.options import Output, OutputOpt, Token, Url, api, fail
+from services.cli.options import Output, OutputOpt, Token, TokenFile, Url, api, fail, printing
 from services.cli.safe import clean
 from services.cli.subscription_views import utc
 
@@ -86,14 +86,16 @@ def delivery(
     days: Annotated[int | None, typer.Option("--days", min=1, max=3650, metavar="N", show_default=False,
                                              help="window of the last N days (instead of --since)")] = None,
     output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+    token_file: TokenFile = None,
 ) -> None:
     """Deployments, their frequency, lead time, change failure rate and time to restore (DORA's four keys)."""
     if since is not None and days is not None:
         fail("give --since or --days, not both")
     if days is not None:
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         report = client.delivery_metrics(app=app_name, since=since)
     if output is Output.JSON:
         return render.as_json(report)
-    delivery_report(report, app_name)
+    with printing(client, "GET /metrics/delivery"):
+        delivery_report(report, app_name)

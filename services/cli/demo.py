@@ -20,6 +20,7 @@ from rich.text import Text
 
 from services.cli import render, steps
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
+from services.cli.credentials import Typed, in_ps, mark_typed, url_in_ps
 from services.cli.loopback import direct_mounts
 from services.cli.sse import follow_events
 from services.cli.watch import took_effect
@@ -31,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 STEPS = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
          "switching", "live")
 ENDED_BADLY = ("failed", "rejected", "rolled_back")
+REQUESTER_ENV, APPROVER_ENV = "GREENLIGHT_DEMO_REQUESTER_TOKEN", "GREENLIGHT_DEMO_APPROVER_TOKEN"
 
 
 def run_demo(url: str = DEFAULT_URL, *, app: str = "tmapp", repository: str | None = None, commit: str = "HEAD",
@@ -156,14 +158,19 @@ def demo(
     app: Annotated[str, typer.Option("--app", metavar="APP", help="app name the events app is released as")] = "tmapp",
     commit: Annotated[str, typer.Option("--commit", metavar="COMMIT",
                                         help="commit, branch or tag of this repository")] = "HEAD",
-    url: Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", metavar="URL",
+    url: Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", metavar="URL", callback=mark_typed,
                                      help="approval API")] = DEFAULT_URL,
-    requester_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_REQUESTER_TOKEN", metavar="TOKEN",
+    requester_token: Annotated[str, typer.Option(envvar=REQUESTER_ENV, metavar="TOKEN", callback=mark_typed,
                                                  help="who requests (a dev token by default)")] = "requester-token",
-    approver_token: Annotated[str, typer.Option(envvar="GREENLIGHT_DEMO_APPROVER_TOKEN", metavar="TOKEN",
+    approver_token: Annotated[str, typer.Option(envvar=APPROVER_ENV, metavar="TOKEN", callback=mark_typed,
                                                 help="who approves with --auto-approve")] = "approver-token",
 ) -> None:
     """Release the events app from this repository: build, push, deploy standby, approval, switch."""
+    url_in_ps(url)
+    for option, token, variable in (("--requester-token", requester_token, REQUESTER_ENV),
+                                    ("--approver-token", approver_token, APPROVER_ENV)):
+        if isinstance(token, Typed):
+            in_ps(option, f"set {variable} instead")
     raise typer.Exit(run_demo(url, app=app, commit=commit, requester_token=requester_token,
                               approver_token=approver_token, auto_approve=auto_approve))
 

@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 
 from services.cli import decisions, reads, render
+from services.cli.answers import a_release
 from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL
 from services.cli.delivery import delivery
 from services.cli.demo import demo
-from services.cli.options import TYPER, Output, OutputOpt, ReleaseId, Token, Url, api, fail
+from services.cli.options import TYPER, Output, OutputOpt, ReleaseId, Token, TokenFile, Url, api, fail
 from services.cli.repo import NotARepository, local_repository
 from services.cli.safe import clean
 from services.cli.stack import StackError, child_specs, environment, select
@@ -50,7 +51,7 @@ def create(
     from_release: Annotated[str | None, typer.Option(
         "--from-release", metavar="ID", help="redeploy the image of this earlier release, without building")] = None,
     watch: Annotated[bool, typer.Option("--watch", help="then follow it until it ends")] = False,
-    url: Url = DEFAULT_URL, token: Token = None,
+    url: Url = DEFAULT_URL, token: Token = None, token_file: TokenFile = None,
 ) -> None:
     """Request a release of COMMIT of REPO as APP (or of an image already built)."""
     repository: str | None = None
@@ -63,11 +64,12 @@ def create(
             fail(str(exc))
     elif repo is not None or image is not None:
         fail("--from-release takes the repository, commit and image of that release; drop --repo and --image")
-    with api(url, token) as client:
-        release = client.create_release(app_name, repository, None if from_release else commit, image=image,
-                                        from_release=from_release)
+    with api(url, token, token_file) as client:
+        release = a_release(client.create_release(app_name, repository, None if from_release else commit,
+                                                  image=image, from_release=from_release),
+                            client.shown_url, "POST /releases")
         rid = clean(release["id"])
-        render.note(f"release {rid} requested: {clean(release['app'])} at {render.short(release['commit'])}",
+        render.note(f"release {rid} requested: {clean(release['app'])} at {render.short(release.get('commit'))}",
                     "bold")
         if not watch:
             render.note(f"follow it with: greenlight watch {rid}", "dim")
@@ -78,13 +80,13 @@ def create(
 
 @app.command()
 def watch(release_id: ReleaseId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-          token: Token = None) -> None:
+          token: Token = None, token_file: TokenFile = None) -> None:
     """Follow a release live; exit 0 when it is live, 1 if it failed, was rejected or rolled back, 3 if it could
     not be followed (the API unreachable, the stream lost, the token refused): its outcome unknown.
 
     With -o json each event is printed as one JSON line, as the API streamed it."""
     # A URL or token refused before the stream opens is no failed release either: the outcome is unknown.
-    with api(url, token, UNFOLLOWED) as client:
+    with api(url, token, token_file, UNFOLLOWED) as client:
         code = watch_to_the_end(client, release_id, json_lines=output is Output.JSON)
     raise typer.Exit(code)
 

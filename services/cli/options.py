@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, NoReturn
@@ -11,7 +10,9 @@ from typing import Annotated, NoReturn
 import typer
 
 from services.cli import render
+from services.cli.answers import NOT_GREENLIGHT
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
+from services.cli.credentials import given_token, mark_typed, url_in_ps
 
 # `-h` as well as `--help` everywhere; plain help text, so a flag reads `--watch`, not `--watch <bool>`.
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -23,10 +24,16 @@ class Output(StrEnum):
     JSON = "json"
 
 
-Url = Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", metavar="URL",
+Url = Annotated[str, typer.Option("--url", envvar="GREENLIGHT_URL", metavar="URL", callback=mark_typed,
                                   help="approval API address")]
-Token = Annotated[str | None, typer.Option("--token", envvar="GREENLIGHT_TOKEN", show_default=False,
-                                           metavar="TOKEN", help="API token (better set GREENLIGHT_TOKEN)")]
+Token = Annotated[str | None, typer.Option(
+    "--token", envvar="GREENLIGHT_TOKEN", show_default=False, metavar="TOKEN", callback=mark_typed,
+    help="API token; as --token it shows in `ps` to every user: prefer GREENLIGHT_TOKEN or --token-file")]
+TokenFile = Annotated[str | None, typer.Option(
+    "--token-file", envvar="GREENLIGHT_TOKEN_FILE", show_default=False, metavar="PATH", callback=mark_typed,
+    help="file holding the API token (a mounted secret, /dev/stdin); one of yours must be chmod 600. "
+         "The command line's --token or --token-file wins over GREENLIGHT_TOKEN or GREENLIGHT_TOKEN_FILE; "
+         "two at one level are refused")]
 OutputOpt = Annotated[Output, typer.Option("-o", "--output", metavar="table|json",
                                            help="table for people, json (the API's answer) for scripts")]
 ReleaseId = Annotated[str, typer.Argument(metavar="ID", show_default=False,
@@ -40,16 +47,26 @@ def fail(problem: ApiError | str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def token_source(token: str | None) -> str:
-    """Where the token came from, so an error can say which one to fix."""
-    return "GREENLIGHT_TOKEN" if token and os.environ.get("GREENLIGHT_TOKEN") == token else "--token"
+@contextlib.contextmanager
+def printing(client: GreenlightClient, route: str) -> Iterator[None]:
+    """Printing the API's answer to `route`: one without what the view reads (another server at GREENLIGHT_URL
+    answering `{}` or `{"items": "…"}`) ends the command in one line naming the route, not a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError) as exc:
+        what = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else "a value of another kind"
+        fail(f"Greenlight at {client.shown_url} answered {route} in a shape this CLI does not read ({what})"
+             f"{NOT_GREENLIGHT}")
 
 
 @contextlib.contextmanager
-def api(url: str, token: str | None, code: int = 1) -> Iterator[GreenlightClient]:
-    """A client whose every failure ends the command with one red line and exit `code` (watch: 3, not followed)."""
+def api(url: str, token: str | None, token_file: str | None, code: int = 1) -> Iterator[GreenlightClient]:
+    """A client whose every failure ends the command with one red line and exit `code` (watch: 3, not followed);
+    a token that cannot be used is one such failure, its line naming where the token came from."""
     try:
-        with GreenlightClient(url, token, token_source=token_source(token)) as client:
+        url_in_ps(url)
+        given = given_token(token, token_file)
+        with GreenlightClient(url, given.value, token_source=given.source) as client:
             yield client
     except ApiError as exc:
         fail(exc, code)

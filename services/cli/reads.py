@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from services.cli import render, views
+from services.cli.answers import release_of
 from services.cli.client import DEFAULT_URL
-from services.cli.options import AppArg, Output, OutputOpt, ReleaseId, Token, Url, api
+from services.cli.options import AppArg, Output, OutputOpt, ReleaseId, Token, TokenFile, Url, api, printing
 from services.cli.safe import clean
 from services.shared.protocol import ReleaseState
 
@@ -23,53 +24,59 @@ def list_releases(
     state: Annotated[ReleaseState | None, typer.Option("--state", show_default=False,
                                                        help="only releases in this state")] = None,
     limit: Limit = 50, cursor: Cursor = None, output: OutputOpt = Output.TABLE,
-    url: Url = DEFAULT_URL, token: Token = None,
+    url: Url = DEFAULT_URL, token: Token = None, token_file: TokenFile = None,
 ) -> None:
     """Releases, newest first."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         page = client.list_releases(app=app_name, state=state.value if state else None, limit=limit,
                                     cursor=cursor)
     if output is Output.JSON:
         return render.as_json(page)
-    views.release_list(page.get("items") or [], page.get("next_cursor"))
+    with printing(client, "GET /releases"):
+        views.release_list(page.get("items") or [], page.get("next_cursor"))
 
 
 def show(release_id: ReleaseId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-         token: Token = None) -> None:
+         token: Token = None, token_file: TokenFile = None) -> None:
     """One release and its history, with the time each step took."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.get_release(release_id)
+        release = release_of(answer, client.shown_url, "GET /releases/{id}")
     if output is Output.JSON:
         return render.as_json(answer)
-    views.release_detail(answer["release"], answer.get("history") or [])
+    views.release_detail(release, answer.get("history") or [])
 
 
 def status(app_name: AppArg, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-           token: Token = None) -> None:
+           token: Token = None, token_file: TokenFile = None) -> None:
     """Which colour of APP serves traffic, and its live, standby and in-flight releases."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         view = client.get_app(app_name)
     if output is Output.JSON:
         return render.as_json(view)
-    views.app_status(view)
+    with printing(client, "GET /apps/{app}"):
+        views.app_status(view)
 
 
 def history(app_name: AppArg, limit: Limit = 20, cursor: Cursor = None, output: OutputOpt = Output.TABLE,
-            url: Url = DEFAULT_URL, token: Token = None) -> None:
+            url: Url = DEFAULT_URL, token: Token = None, token_file: TokenFile = None) -> None:
     """Every release of APP, newest first: who asked, who decided, how it ended and how long it took."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         page = client.list_releases(app=app_name, limit=limit, cursor=cursor)
     if output is Output.JSON:
         return render.as_json(page)
-    views.app_history(page.get("items") or [], page.get("next_cursor"))
+    with printing(client, "GET /releases"):
+        views.app_history(page.get("items") or [], page.get("next_cursor"))
 
 
-def whoami(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None) -> None:
+def whoami(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+           token_file: TokenFile = None) -> None:
     """Who your token says you are, and what it lets you do."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         me = client.whoami()
     if output is Output.JSON:
         return render.as_json(me)
-    roles = ", ".join(clean(r) for r in me.get("roles") or []) or "none"
-    may = ", ".join(clean(a) for a in me.get("may") or []) or "read only"
+    with printing(client, "GET /me"):
+        roles = ", ".join(clean(r) for r in me.get("roles") or []) or "none"
+        may = ", ".join(clean(a) for a in me.get("may") or []) or "read only"
     render.note(f"{clean(me.get('name'))}  roles: {roles}  may: {may}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from typing import Any, TypeVar
 import httpx
 from httpx_sse import SSEError, connect_sse
 
+from services.cli.answers import StreamedEvent, progress_item, streamed_event
 from services.cli.client import ApiError, GreenlightClient
 
 # Connection-level trouble worth another attempt; an HTTP 4xx answer is not (it will not change), except 429:
@@ -20,13 +19,6 @@ from services.cli.client import ApiError, GreenlightClient
 DROPS = (httpx.TransportError, SSEError)
 TOO_MANY = 429
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class StreamedEvent:
-    offset: int
-    state: str
-    data: dict[str, Any]
 
 
 @dataclass
@@ -131,18 +123,12 @@ def _stream_once(client: GreenlightClient, path: str, last: int | None, read_tim
             on_open()
         for sse in source.iter_sse():
             if sse.event == "progress":  # carries no id of its own (httpx-sse repeats the last one)
-                if on_progress is not None:
-                    with contextlib.suppress(ValueError):  # progress is a courtesy: a bad one is skipped
-                        on_progress(json.loads(sse.data))
+                if on_progress is not None and (item := progress_item(sse.data)) is not None:
+                    on_progress(item)
                 continue
             if not sse.data or not sse.id:
                 continue  # keep-alive or a message that is not a logged event
-            try:
-                offset = int(sse.id)
-                data = json.loads(sse.data)
-            except ValueError:
-                raise ApiError(f"unreadable event from the stream: id={sse.id[:40]!r}") from None
-            yield StreamedEvent(offset=offset, state=sse.event, data=data)
+            yield streamed_event(sse, client.shown_url)
 
 
 def _describe(error: Exception) -> str:

@@ -13,7 +13,7 @@ import typer
 
 from services.cli import render, subscription_views
 from services.cli.client import DEFAULT_URL
-from services.cli.options import TYPER, Output, OutputOpt, Token, Url, api, fail
+from services.cli.options import TYPER, Output, OutputOpt, Token, TokenFile, Url, api, fail, printing
 from services.cli.safe import clean
 from services.cli.secret_input import SecretStdin, secret_of, show_once
 
@@ -28,13 +28,15 @@ class Format(StrEnum):
 
 
 @subscriptions_app.command("list")
-def list_subscriptions(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None) -> None:
+def list_subscriptions(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+                       token_file: TokenFile = None) -> None:
     """Every subscription: where it delivers (URL masked), what it hears of, whether it is disabled and why."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.list_subscriptions()
     if output is Output.JSON:
         return render.as_json(answer)
-    subscription_views.subscription_list(answer.get("items") or [])
+    with printing(client, "GET /subscriptions"):
+        subscription_views.subscription_list(answer.get("items") or [])
 
 
 @subscriptions_app.command("add")
@@ -48,7 +50,7 @@ def add(
         "only releases reaching this state; repeat for more; default every notified state"))] = None,
     body_format: Annotated[Format, typer.Option("--format", help="body of each delivery")] = Format.CLOUDEVENTS,
     secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-    token: Token = None,
+    token: Token = None, token_file: TokenFile = None,
 ) -> None:
     """Subscribe RECEIVER to release events, signed with a secret read from stdin or generated (then shown once).
 
@@ -56,7 +58,7 @@ def add(
     secret, generated = secret_of(secret_stdin)
     body = {"id": subscription_id, "url": receiver, "secret": secret, "apps": apps or [], "states": states or [],
             "format": body_format.value}
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.add_subscription(body)
     if output is not Output.JSON:
         render.note(f"subscription {clean(answer['id'])} added: {subscription_views.summary(answer)}", "bold")
@@ -66,7 +68,8 @@ def add(
 @subscriptions_app.command("remove")
 def remove(subscription_id: SubscriptionId,
            yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
-           output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None) -> None:
+           output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+           token_file: TokenFile = None) -> None:
     """Remove a subscription: its receiver hears of no release after this."""
     if not yes:
         try:
@@ -77,7 +80,7 @@ def remove(subscription_id: SubscriptionId,
             sure = False
         if not sure:
             fail("not removed: answer y, or pass --yes")
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.remove_subscription(subscription_id)
     if output is Output.JSON:
         return render.as_json(answer)
@@ -91,13 +94,13 @@ def rotate_secret(
                                               help="how long the old secret still signs too (0: stop now); "
                                                    "default the API's, 86400 (a day)")] = None,
     secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-    token: Token = None,
+    token: Token = None, token_file: TokenFile = None,
 ) -> None:
     """Give a subscription a new secret; the old one signs beside it until the grace period ends.
 
     With -o json a generated secret is added to the API's answer as `secret`."""
     secret, generated = secret_of(secret_stdin)
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.rotate_secret(subscription_id, secret, grace)
     if output is not Output.JSON:
         render.note(f"secret of {clean(answer['id'])} rotated; {subscription_views.grace(answer)}", "bold")
@@ -110,13 +113,14 @@ def disable(
     reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", show_default=False, help=(
         "why, listed after your name (at most 150 characters)"))] = None,
     output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,
+    token_file: TokenFile = None,
 ) -> None:
     """Pause a subscription (its receiver down for maintenance): nothing is sent to it until `enable`.
 
     Unlike `remove`, it keeps its secret and its delivery records; its pending deliveries are settled now. One
     disabled already stays as it was, its first reason too. One of the notifier's GREENLIGHT_NOTIFIER_SUBSCRIPTIONS
     is paused too, without a redeploy, and stays paused through one (a new URL or secret, same id) until `enable`."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.disable_subscription(subscription_id, reason)
     if output is Output.JSON:
         return render.as_json(answer)
@@ -125,9 +129,9 @@ def disable(
 
 @subscriptions_app.command("enable")
 def enable(subscription_id: SubscriptionId, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-           token: Token = None) -> None:
+           token: Token = None, token_file: TokenFile = None) -> None:
     """Deliver to a subscription again after its receiver's 410 Gone or an admin disabled it, from the next event."""
-    with api(url, token) as client:
+    with api(url, token, token_file) as client:
         answer = client.enable_subscription(subscription_id)
     if output is Output.JSON:
         return render.as_json(answer)

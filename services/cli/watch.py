@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from services.cli import render, steps
+from services.cli.answers import release_of
 from services.cli.client import ApiError, GreenlightClient, segment
 from services.cli.safe import clean
 from services.cli.sse import Reconnect, follow_events, retried
@@ -46,7 +47,8 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
     followed to the end of the rollback). With `json_lines` each event is printed as one JSON line
     instead, and nothing else.
     """
-    current = render.as_known(retried(lambda: client.get_release(release_id), reconnect)["release"])
+    answer = retried(lambda: client.get_release(release_id), reconnect)
+    current = render.as_known(release_of(answer, client.shown_url, "GET /releases/{id}"))
     if not json_lines:
         render.note(f"watching release {clean(current.get('id'))} of {clean(current.get('app'))} "
                     f"(now {clean(current['state'])})", "bold")

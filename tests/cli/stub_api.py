@@ -68,6 +68,8 @@ class StubApi:
         self.drop_every_stream_after: int | None = None  # ... every stream
         self.replay_from_start = False  # a server that repeats itself: Last-Event-ID is ignored
         self.end_streams_idle = False  # end each stream as soon as it has nothing new to send (a proxy's idle cut)
+        self.raw_stream_messages: list[str] = []  # written once, as they are, after the log's events
+        self.canned: dict[tuple[str, str], Any] = {}  # (method, path): a JSON body answered 200 instead
         self.refuse_streams: list[tuple[int, str]] = []  # (status, Retry-After) for the next stream requests
         self.stream_opened = threading.Event()
         self.app_extras: dict[str, dict[str, Any]] = {}  # more facts for GET /apps/{app}, by app
@@ -170,6 +172,8 @@ class StubApi:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if (request.method, request.path) in self.canned:  # another server at the address
+            return web.json_response(self.canned[request.method, request.path])
         if request.path.startswith(("/releases", "/apps", "/events", "/me")):
             header = request.headers.get("Authorization", "")
             token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else None
@@ -309,6 +313,8 @@ class StubApi:
                         assert request.transport is not None
                         request.transport.close()  # an abrupt drop, not a clean end of stream
                         return stream
+                while self.raw_stream_messages:  # each once
+                    await stream.write(f"{self.raw_stream_messages.pop(0)}\n\n".encode())
                 if self.end_streams_idle:
                     return stream
                 async with self._changed:

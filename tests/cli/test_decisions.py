@@ -51,8 +51,8 @@ def test_no_token_says_how_to_give_one(stub: StubApi) -> None:
     awaiting(stub)
     result = cli(stub, "approve", "r1", token=None)
     assert result.exit_code == 1
-    assert result.stderr == ("error: no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token "
-                             "your Greenlight operator issued you\n")
+    assert result.stderr == ("error: no API token given: set GREENLIGHT_TOKEN to the token your Greenlight operator "
+                             "issued you, or GREENLIGHT_TOKEN_FILE (--token-file) to a file holding it\n")
 
 
 def test_the_token_option_overrides_the_environment(stub: StubApi) -> None:

@@ -20,5 +20,5 @@ async def test_a_window_the_api_refuses_is_one_line_naming_the_field(real_api: R
 
     anonymous = await run(real_api, "delivery", token="")
     assert anonymous.exit_code == 1
-    assert anonymous.stderr == ("error: no API token given: set GREENLIGHT_TOKEN (or pass --token) to the token "
-                                "your Greenlight operator issued you\n")
+    assert anonymous.stderr == ("error: no API token given: set GREENLIGHT_TOKEN to the token your Greenlight "
+                                "operator issued you, or GREENLIGHT_TOKEN_FILE (--token-file) to a file holding it\n")
