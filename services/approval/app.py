@@ -34,10 +34,12 @@ from services.approval.sql import add_sql
 from services.approval.stream_hub import HUB, StreamHub
 from services.approval.subscription_views import SUBSCRIBER_HOSTS
 from services.approval.tickets import TICKETS, StreamTickets
+from services.shared.connection_guard import CONNECTIONS, ConnectionLimits, Connections
 from services.shared.db.runtime import DATABASE
 from services.shared.deadlines import declare_deadline_timers
 from services.shared.platform import Platform
 from services.shared.runtime import BUS, METRICS, add_subscriptions, service_app
+from services.shared.serving import ConnectionsCollector
 from services.shared.subscriber_hosts import PrivateHosts, SubscriberHostSettings
 
 
@@ -58,6 +60,11 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.middlewares.extend([metrics.middleware, json_errors, close_after_slow_body,
                             delivery_gauges(app[METRICS], app[READINGS])])
     app[BODY_READ_SECONDS] = settings.body_read_seconds
+    # Read by the server `run` starts (services/shared/serving.py): a head's deadline, the connection ceiling.
+    app[CONNECTIONS] = connections = Connections(ConnectionLimits(
+        settings.header_read_seconds, settings.max_connections, header_setting="GREENLIGHT_API_HEADER_READ_SECONDS",
+        connections_setting="GREENLIGHT_API_MAX_CONNECTIONS"))
+    app[METRICS].register(ConnectionsCollector(connections))
     app[TOKENS] = load_tokens(settings)
     app[HOOK_SETTINGS] = hooks = hooks or HookSettings()
     app[LARGE_BODIES] = LargeBodies(hooks.large_body_reads)

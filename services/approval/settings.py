@@ -86,6 +86,15 @@ class ApprovalSettings(BaseSettings):
         "seconds any request body (JSON, a Slack press, a git webhook body up to GREENLIGHT_HOOKS_SMALL_BODY_BYTES) "
         "may take to arrive, from when its read starts; a slower sender is answered 408 and its connection closed "
         "(a larger webhook body keeps GREENLIGHT_HOOKS_LARGE_BODY_SECONDS); default 30"))
+    header_read_seconds: float = Field(20.0, gt=0, le=600, description=(
+        "seconds a request's line and headers may take to arrive: from when the connection opens for its first "
+        "request, from the first byte for a later one (idle keep-alive time is not counted); a slower sender is "
+        "answered 408 and closed, one that sent nothing is closed; default 20"))
+    max_connections: int = Field(1000, ge=1, le=1_000_000, description=(
+        "HTTP connections open at once (event streams included); at the ceiling the oldest idle keep-alive "
+        "connection is closed for a new one, and with none idle the new one is closed at once (counted in "
+        "greenlight_http_connections_closed_total); the open-files limit (RLIMIT_NOFILE) is raised to fit it, or the "
+        "API does not start; default 1000"))
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
     sse_max_streams: int = Field(5000, ge=1, description="event streams open at once, in total; beyond: 429 "
                                                          "with Retry-After; default 5000")

@@ -35,6 +35,7 @@ from services.shared.service_endpoints import (
     metrics,
     readyz,
 )
+from services.shared.serving import serve
 from services.shared.settings import BusSettings, StartupError
 from services.shared.startup import broker_error, load_settings
 from services.shared.store import ReleaseStore
@@ -142,12 +143,11 @@ def run(app: web.Application, port: int, host: str | None = None, grace: float =
     # Loopback by default; a container sets GREENLIGHT_HTTP_HOST=0.0.0.0 so kubelet probes reach it.
     host = host or os.environ.get(HOST_SETTING, "127.0.0.1")
     configure_logging()
-    # run_app turns SIGTERM/SIGINT into a clean shutdown: cleanup_ctx unwinds in reverse order.
+    # SIGTERM/SIGINT are a clean shutdown (serving.py, as run_app): cleanup_ctx unwinds in reverse order.
     try:
         tune_gc(app, load_settings(GcSettings))
         sock = bound_socket(host, port, port_setting)
-        # run_app "prints" once its site is bound: one structured line a supervisor or test can await.
-        web.run_app(app, sock=sock, shutdown_timeout=grace, access_log=None,
-                    print=lambda _: log.info("serving", host=host, port=port))
+        # Once its site accepts connections: one structured line a supervisor or test can await.
+        serve(app, sock, shutdown_timeout=grace, on_serving=lambda: log.info("serving", host=host, port=port))
     except StartupError as exc:
         sys.exit(f"greenlight: {exc}")

@@ -14,7 +14,7 @@ from services.shared import runtime
 
 def bound_host(monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> str:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(runtime.web, "run_app", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(runtime, "serve", lambda app, sock, **options: seen.update(sock=sock))
     monkeypatch.setattr(runtime, "configure_logging", lambda: None)
     runtime.run(web.Application(), 0, port_setting="GREENLIGHT_TEST_PORT", **kwargs)
     with seen["sock"] as sock:  # bound by run before the app starts (services/shared/listening.py)
