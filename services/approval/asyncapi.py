@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from services.approval.inputs import STATE_NAME_PATTERN
 from services.shared.bus import REASON_HEADER
 from services.shared.events import ReleaseEvent
 from services.shared.progress import PROGRESS_PREFIX, Progress
@@ -57,8 +58,13 @@ def build_asyncapi() -> dict[str, Any]:
                 "address": "release.{app}.{state}",
                 "description": f"Routing keys on the durable topic exchange `{exchange}`.",
                 "parameters": {"app": {"description": "the app (a DNS-1123 label)"},
-                               "state": {"enum": [s.value for s in ReleaseState],
-                                         "description": "the state the release entered"}},
+                               # No enum: a newer Greenlight publishes states this version does not know
+                               # (AsyncAPI 3 parameters have no `pattern`, so the grammar is in the words).
+                               "state": {"examples": [s.value for s in ReleaseState],
+                                         "description": "the state the release entered: one of this version's "
+                                                        "(the examples) or, during a rolling upgrade, a newer "
+                                                        "Greenlight's, a name matching "
+                                                        f"`{STATE_NAME_PATTERN}`"}},
                 "messages": {"releaseEvent": event_ref},
                 "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP, "exchange": {
                     "name": exchange, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}}},
@@ -134,7 +140,7 @@ def build_asyncapi() -> dict[str, Any]:
                     "contentType": "application/json",
                     "correlationId": {"location": "$message.payload#/release_id"},
                     "headers": {"type": "object", "properties": {
-                        "app": {"type": "string"}, "state": {"$ref": "#/components/schemas/ReleaseState"},
+                        "app": {"type": "string"}, "state": {"type": "string", "pattern": STATE_NAME_PATTERN},
                         "seq": {"type": "integer", "minimum": 1}}},
                     "payload": {"$ref": "#/components/schemas/ReleaseEvent"},
                     "bindings": {"amqp": {"messageType": "release-event", "bindingVersion": AMQP}},

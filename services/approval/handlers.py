@@ -28,7 +28,7 @@ from services.approval.clock import Clock, SystemClock
 from services.approval.decisions import DecisionDesk
 from services.approval.four_eyes import with_requester_key
 from services.approval.models import ReleaseRequest
-from services.approval.promotion import check_request_fields, promoted_release, source_release
+from services.approval.promotion import check_request_fields, live_commit, promoted_release, source_release
 from services.approval.resolver import RefResolver
 from services.approval.settings import ApprovalSettings
 from services.approval.source_check import source_of
@@ -74,9 +74,9 @@ class ReleaseDesk(DecisionDesk):
         event = first_event(release, actor=caller.name)
         if ask.from_release is not None:
             details = {**details, "from_release": ask.from_release}
-        elif release.image is None and (live := await self.store.live(release.app)) is not None:
+        elif release.image is None and (live := await live_commit(self.store, release.app)) is not None:
             # Where the builder cuts what this release ships (DORA's lead time counts each commit of it).
-            details = {**details, "live_commit": live.commit}
+            details = {**details, "live_commit": live}
         details = with_requester_key(details, caller)  # four eyes by a key no rename changes; last: a summary cuts it
         if details:
             event = event.model_copy(update={"details": {**event.details, **details}})

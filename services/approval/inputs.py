@@ -30,3 +30,6 @@ _COMPONENT = r"[A-Za-z0-9_]+(?:(?:\.|-+)[A-Za-z0-9_]+)*"
 REF_PATTERN = rf"^{_COMPONENT}(?:/{_COMPONENT})*$"
 # `next_cursor` of a page: unpadded URL-safe base64, opaque to the caller.
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+# A release state's name: this version's, or one a newer Greenlight added (a rolling upgrade's client asks an older
+# replica for it). The SSE `event:` field carries one; services/shared/db/newer_rows.py shows a stored state so.
+STATE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
-from services.approval.inputs import CURSOR_PATTERN
+from services.approval.inputs import CURSOR_PATTERN, STATE_NAME_PATTERN
 from services.approval.models import NulFree, Rfc3339
 from services.approval.paging import check_cursor
 from services.shared.protocol import ReleaseState
@@ -45,7 +45,13 @@ def _known_cursor(value: str) -> str:
 
 class ReleaseQuery(Params):
     app: AppName | None = Field(None, description="only this app's releases")
-    state: ReleaseState | None = Field(None, description="only releases in this state")
+    # A name, not this version's enum: during a rolling upgrade a newer replica's client may ask for a state only the
+    # newer one knows, and gets the releases stored in it (as stored), or none; a malformed name is still 422.
+    state: Annotated[str, StringConstraints(pattern=STATE_NAME_PATTERN)] | None = Field(
+        None, examples=[s.value for s in ReleaseState],
+        description="only releases in this state: one of this version's, or (during a rolling upgrade) one a newer "
+                    "Greenlight added, by its name",
+    )
     requested_by: str | None = Field(None, max_length=100, description="only releases this identity requested")
     approver: str | None = Field(None, max_length=100, description="only releases this identity decided")
     since: Rfc3339 | None = Field(None, description="only releases created at or after this time (RFC 3339)")

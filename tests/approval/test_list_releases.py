@@ -41,7 +41,7 @@ async def test_filters_by_app_and_state(client: Client) -> None:
 
 async def test_bad_parameters_are_422_naming_the_query_field(client: Client) -> None:
     for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"),
-                         ("state=sleeping", "state"), ("app=Upper", "app"), ("cursor=%%%", "cursor")):
+                         ("state=Sleeping", "state"), ("app=Upper", "app"), ("cursor=%%%", "cursor")):
         response = await client.get(f"/releases?{query}", headers=REQUESTER)
         assert response.status == 422, query
         assert (await response.json())["fields"][0]["loc"] == ["query", field], query

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from services.shared.db.json_text import json_text
 from services.shared.db.rows import utc
 from services.shared.db.schema import apps, events, projection, releases
-from services.shared.protocol import ReleaseState
 
 PAGE = 500  # events per query when a stream catches up
 IN_FLIGHT_SNAPSHOT = sa.select(releases.c.snapshot).where(releases.c.app == sa.bindparam("app"), releases.c.in_flight)
@@ -67,7 +66,7 @@ def followed(after: int, app: str | None, until: int | None = None) -> sa.Select
 @dataclass(frozen=True)
 class ReleaseFilter:
     app: str | None = None
-    state: ReleaseState | None = None
+    state: str | None = None  # a state's name: this version's (a ReleaseState) or a newer Greenlight's, as stored
     requested_by: str | None = None
     approver: str | None = None
     since: object = None  # datetime | None; created at or after
@@ -83,7 +82,7 @@ def page_query(where: ReleaseFilter, limit: int, after: tuple[object, str] | Non
         if value is not None:
             query = query.where(column == value)
     if where.state is not None:
-        query = query.where(releases.c.state == where.state.value)
+        query = query.where(releases.c.state == str(where.state))
     if where.since is not None:
         query = query.where(releases.c.created_at >= utc(where.since))  # type: ignore[arg-type]
     if where.until is not None:
