@@ -20,9 +20,8 @@ from services.builder.settings import BuilderSettings
 from services.builder.source import GitCli
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
-from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.lookup import ImageLookup, RegistryLookup
-from services.shared.registry.settings import open_auth, open_http
+from services.shared.registry.settings import open_api, open_auth
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
 from services.shared.startup import open_engine
 
@@ -60,8 +59,7 @@ def create_app(settings: BuilderSettings, *, engine: BuildEngine | None = None,
         stack = contextlib.AsyncExitStack()
         registry = lookup
         if registry is None and settings.registry_lookup:
-            registry = RegistryLookup(await open_auth(settings, stack),
-                                      HttpRegistryApi(await open_http(settings, stack), settings.registry_scheme))
+            registry = RegistryLookup(await open_auth(settings, stack), await open_api(settings, stack))
         stale_after = settings.clone_timeout + settings.build_timeout
         if removed := purge_stale_workdirs(settings.work_root, stale_after):
             log.info("removed stale work dirs", count=removed)

@@ -12,9 +12,9 @@ from services.pusher.handlers import ACTOR, PushHandler
 from services.pusher.settings import PusherSettings
 from services.shared.consumer import Subscription
 from services.shared.protocol import WORK_QUEUES
-from services.shared.registry.api import HttpRegistryApi, RegistryApi
+from services.shared.registry.api import RegistryApi
 from services.shared.registry.auth import RegistryAuth
-from services.shared.registry.settings import open_auth, open_http
+from services.shared.registry.settings import open_api, open_auth
 from services.shared.runtime import METRICS, READY, add_subscriptions, service_app
 from services.shared.startup import open_engine
 
@@ -33,7 +33,7 @@ def create_app(settings: PusherSettings, *, engine: PushEngine | None = None,
                 settings,
                 auth or await open_auth(settings, stack, create_repositories=settings.ecr_create_repositories,
                                         tag_mutability=settings.ecr_tag_mutability),
-                registry or HttpRegistryApi(await open_http(settings, stack), settings.registry_scheme),
+                registry or await open_api(settings, stack),
                 engine or await _make_engine(settings, stack),
                 app[METRICS],
             )

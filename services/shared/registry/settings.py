@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, NoDecode
 
+from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import RegistryAuth, StaticAuth
 from services.shared.registry.ecr import EcrAuth, ecr_client
 
 # As image references spell them (distribution's reference grammar): a DNS name or [IPv6] with an optional port,
 # then lower-case path components. Unchecked, a URL (`https://host`) or an upper-case namespace started fine
 # and failed every release at its tag or push with the engine's "invalid reference format".
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-                   r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_HOSTNAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+                       r"|\[[0-9A-Fa-f:.]+\])")
+_HOST = re.compile(rf"{_HOSTNAME.pattern}(?::[0-9]{{1,5}})?")
 _PATH = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REGISTRY = re.compile(rf"{_HOST.pattern}(?:/{_PATH})*")
 
@@ -45,6 +47,11 @@ class RegistryAccess(BaseSettings):
         None, description="ecr: use this host[:port] instead of the token's proxyEndpoint. For tests: "
                           "moto serves the ECR API but cannot hold image layers, so a registry stands in",
     )
+    registry_token_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description=(
+            "static: comma-separated host names besides the registry's own that its username/password may be sent "
+            "to, to trade for a token, when its challenge names a realm there (e.g. auth.docker.io for Docker Hub); "
+            "default none: a realm on another host is refused"))
     http_timeout: float = Field(30.0, gt=0, description="seconds one registry API call may take")
 
     # The value is never repeated in the message: a mistaken one may hold credentials (user:password@host).
@@ -62,6 +69,17 @@ class RegistryAccess(BaseSettings):
         if value is not None and not _HOST.fullmatch(value := value.rstrip("/")):
             raise ValueError("must be host[:port] as in image names, no scheme or path (e.g. 127.0.0.1:5004)")
         return value
+
+    @field_validator("registry_token_hosts", mode="before")
+    @classmethod
+    def _token_hosts(cls, value: object) -> object:
+        hosts = [host.strip() for host in value.split(",") if host.strip()] if isinstance(value, str) else value
+        if isinstance(hosts, list):
+            if not all(isinstance(host, str) and _HOSTNAME.fullmatch(host) for host in hosts):
+                raise ValueError("must be host names separated by commas, no scheme, port or path (e.g. "
+                                 "auth.docker.io)")
+            return [host.lower().strip("[]") for host in hosts]
+        return hosts
 
     def secrets(self) -> list[str]:
         held = (self.registry_password, self.registry_token)
@@ -81,3 +99,10 @@ async def open_auth(settings: RegistryAccess, stack: contextlib.AsyncExitStack, 
 
 async def open_http(settings: RegistryAccess, stack: contextlib.AsyncExitStack) -> httpx.AsyncClient:
     return await stack.enter_async_context(httpx.AsyncClient(timeout=settings.http_timeout))
+
+
+async def open_api(settings: RegistryAccess, stack: contextlib.AsyncExitStack) -> HttpRegistryApi:
+    """The v2 API client of `settings`' registry; its HTTP client lives as long as `stack`."""
+    setting = f"{settings.model_config.get('env_prefix', '')}REGISTRY_TOKEN_HOSTS"
+    return HttpRegistryApi(await open_http(settings, stack), settings.registry_scheme,
+                           token_hosts=settings.registry_token_hosts, token_hosts_setting=setting)
