@@ -5,30 +5,28 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from pathlib import Path
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter
 
-from services.builder.buildkey import build_key
+from services.builder.checkout_build import CheckoutBuild
 from services.builder.checkouts import SourceError, SourceFetcher
 from services.builder.image_builds import BuildEngine
 from services.builder.image_maker import ImageMaker
-from services.builder.inputs import IMAGE_NAME, check_source, read_inputs, read_spec
-from services.builder.lint import Linter, LintError
-from services.builder.lint_policy import judged
+from services.builder.inputs import check_source, read_spec
+from services.builder.lint import Linter
 from services.builder.outcome import ACTOR, Outcome, prebuilt
 from services.builder.retention import Built, ImageRetention
 from services.builder.settings import BuilderSettings
 from services.builder.shipped import ShipsHistory
-from services.shared.appspec import AppSpec, AppSpecError
+from services.shared.appspec import AppSpecError
 from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
 from services.shared.progress import ProgressReporter
 from services.shared.protocol import ReleaseState as S
 from services.shared.registry.lookup import ImageLookup
-from services.shared.release import LintFinding, Release, ReleaseError
+from services.shared.release import Release, ReleaseError
 from services.shared.repo_policy import RepositoryPolicy
 from services.shared.sources import UnsafeSource
 
@@ -61,6 +59,7 @@ class BuildHandler:
         self.outcomes = Counter("greenlight_builder_releases", "releases handled by outcome", ["outcome"],
                                 registry=metrics)
         self.images = ImageMaker(settings, source, engine, lookup, metrics, self._secrets)
+        self.from_checkout = CheckoutBuild(settings, linter, self.images, retention)
 
     async def __call__(self, event: ReleaseEvent, bus: Bus) -> None:
         release = event.release
@@ -98,7 +97,7 @@ class BuildHandler:
                         return prebuilt(release, await asyncio.to_thread(read_spec, checkout))
                     except AppSpecError as exc:
                         return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
-                outcome = await self._from_checkout(release, checkout, progress)
+                outcome = await self.from_checkout(release, checkout, progress)
                 if outcome.error is not None:
                     return outcome
                 # The approver's list first: read after `shipped` deepened the clone it would grow from the head
@@ -113,47 +112,6 @@ class BuildHandler:
                                            shipped=shipped.details() if shipped is not None else None)
         except SourceError as exc:  # SourceUnavailable and EngineUnavailable go up: retried later
             return Outcome(error=ReleaseError(step="source", reason=str(exc)))
-
-    async def _from_checkout(self, release: Release, checkout: Path, progress: ProgressReporter) -> Outcome:
-        try:  # in a thread: PyYAML's loader is pure Python, and a greenlight.yaml of 256 KiB took it seconds
-            spec, dockerfile, rules = await asyncio.to_thread(read_inputs, checkout)
-        except AppSpecError as exc:
-            return Outcome(error=ReleaseError(step="spec", reason=str(exc)))
-        image = spec.image_name(release.app)
-        if not IMAGE_NAME.match(image):
-            return Outcome(spec=spec, error=ReleaseError(
-                step="spec", reason=f"image name {image!r} is not a valid repository name"))
-        if (foreign := spec.foreign_image(release.app)) is not None:
-            return Outcome(spec=spec, error=ReleaseError(step="spec", reason=foreign))
-        if isinstance(dockerfile, AppSpecError):
-            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(dockerfile)))
-        try:
-            findings = await self.linter.lint(dockerfile, spec.dockerfile)
-        except LintError as exc:
-            return Outcome(spec=spec, error=ReleaseError(step="lint", reason=str(exc)))
-        verdict = judged(findings, self.settings, rules)
-        outcome = await self._after_lint(release, checkout, spec, image, dockerfile, verdict.kept,
-                                         verdict.blocking, progress)
-        return dataclasses.replace(outcome, lint_details=verdict.details)
-
-    async def _after_lint(self, release: Release, checkout: Path, spec: AppSpec, image: str, dockerfile: bytes,
-                          lint: tuple[LintFinding, ...], blocking: tuple[LintFinding, ...],
-                          progress: ProgressReporter) -> Outcome:
-        if blocking:
-            listed = "; ".join(f"{f.code} line {f.line}: {f.message}" for f in blocking[:10])
-            reason = f"{len(blocking)} lint finding(s) at or above {self.settings.lint_threshold}: {listed}"
-            return Outcome(spec=spec, lint=lint, error=ReleaseError(step="lint", reason=reason))
-        # The app's own build args win over the operator's defaults.
-        key = build_key(release.app, release.commit, checkout, spec, {**self.settings.build_args, **spec.build_args})
-        tag = f"{self.settings.registry}/{image}:{release.commit}"
-        if self.retention is None:
-            return await self.images.make(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
-        # A concurrent build's pruning leaves this tag's image alone until it is the newest one (used).
-        with self.retention.working_on(tag):
-            outcome = await self.images.make(release, checkout, spec, lint, image, dockerfile, tag, key, progress)
-            if outcome.error is None and outcome.image is not None:
-                self.retention.used(release.app, outcome.image)
-            return outcome
 
 
 def _live_commit(event: ReleaseEvent) -> str | None:

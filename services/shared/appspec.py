@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from services.shared.analysis_spec import AnalysisSpec
 from services.shared.approval_policy import FROM_REPOSITORY, ApprovalPolicy
+from services.shared.secret_ref import SecretRef
+from services.shared.spec_bounds import MAX_SPEC_PROBLEMS, MAX_SPEC_VALUES, too_many_values
 
 SPEC_FILE = "greenlight.yaml"
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -21,35 +23,8 @@ EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 READINESS_PATH_MAX = 200
 _PCHAR = r"(?:[A-Za-z0-9\-._~!$&()*+,=:@]|%[0-9A-Fa-f]{2})"
 READINESS_PATH = re.compile(rf"/(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?")
-
-
-# What the API server takes (a Secret's name is a DNS-1123 subdomain, a key a config key), checked where a
-# repository's greenlight.yaml is read: unchecked, a release went through build and push to fail at deploy (422).
-_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
-
-
-class SecretRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    secret: str = Field(description="name of the Kubernetes Secret (or local secrets-file section)")
-    key: str = Field(description="key inside that Secret")
-    # Left out of a dump when false: the events and stored releases of a required reference stay as they were before
-    # the field, so an older replica in a rolling upgrade reads them as its own.
-    optional: bool = Field(False, exclude_if=lambda optional: not optional, description=(
-        "true: the variable is left unset when the Secret or key is missing (Kubernetes' secretKeyRef.optional; "
-        "locally, when the secrets file lacks it) instead of the pod not starting and the local deploy being "
-        "refused; default false"))
-
-    @field_validator("secret", "key")
-    @classmethod
-    def _kubernetes_name(cls, value: str, info: ValidationInfo) -> str:
-        if not (info.context or {}).get(FROM_REPOSITORY):  # a release logged before the rule is still read back
-            return value
-        secret = info.field_name == "secret"
-        if len(value) > 253 or not (_SUBDOMAIN if secret else _CONFIG_KEY).fullmatch(value):
-            raise ValueError("a Secret's name: lower-case letters, digits, '-' and '.', at most 253 characters"
-                             if secret else "a key: letters, digits, '-', '_' and '.', at most 253 characters")
-        return value
+__all__ = ["MAX_SPEC_PROBLEMS", "MAX_SPEC_VALUES", "SPEC_FILE", "AppSpec", "AppSpecError", "SecretRef",
+           "parse_app_spec"]
 
 
 class AppSpec(BaseModel):
@@ -118,29 +93,6 @@ class AppSpecError(ValueError):
     """A bad greenlight.yaml; the message is what the release's failure reason says."""
 
 
-# A greenlight.yaml is the repository's, read on the builder's event loop. YAML aliases let a 13 kB file list one
-# mapping of 1,000 bad keys 1,000 times: validated, 10**6 errors (4 s, 1.5 GB), a reason of 55 MB. Values are
-# counted with the aliases expanded, and no more than MAX_SPEC_PROBLEMS problems are named (an event is ≤ 1 MB).
-MAX_SPEC_VALUES = 10_000
-MAX_SPEC_PROBLEMS = 10
-
-
-def _too_many_values(raw: object) -> bool:
-    """More than MAX_SPEC_VALUES keys and values, each alias counted as often as it is used (a loop: for ever)."""
-    pending, seen = [raw], 0
-    while pending:
-        seen += 1
-        if seen > MAX_SPEC_VALUES:
-            return True
-        node = pending.pop()
-        if isinstance(node, dict):
-            pending.extend(node.keys())
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return False
-
-
 def parse_app_spec(text: str | None) -> AppSpec:
     if text is None:
         return AppSpec()
@@ -153,7 +105,7 @@ def parse_app_spec(text: str | None) -> AppSpec:
     if not isinstance(raw, dict):
         raise AppSpecError(f"{SPEC_FILE} must be a mapping, got {type(raw).__name__}")
     raw.pop("app", None)  # informational: the release names the app
-    if _too_many_values(raw):
+    if too_many_values(raw):
         raise AppSpecError(f"{SPEC_FILE} holds more than {MAX_SPEC_VALUES} values (its aliases expanded)")
     try:
         return AppSpec.model_validate(raw, context={FROM_REPOSITORY: True})

@@ -12,7 +12,7 @@ import itertools
 
 import structlog
 
-from services.shared.local.containers import Containers
+from services.shared.local.container_contract import Containers
 from services.shared.local.marks import AppRecord, MarkStore, file_lock
 from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
@@ -48,8 +48,12 @@ class Attachments:
                 record.ports = record.ports or await self._free_ports(app, slot)
                 draft.record = record
         if fresh:
-            await self.router.configure(record, slot, restore=True)
-            await self.router.activate(app, slot)
+            # Under the app's lock, from its record as it is now: a switch by another replica that found the claim
+            # (it restores the slot itself) would otherwise be undone by pointers read before it.
+            async with self.marks.lock(app):
+                record = existing(await self.marks.load(app), app)
+                await self.router.configure(record, slot, restore=True)
+                await self.router.activate(app, slot)
         else:
             await self.router.configure(record, slot, restore=False)
         return record
@@ -60,7 +64,8 @@ class Attachments:
         (host network). Then the first free pair from GREENLIGHT_LOCAL_COLOUR_PORT_BASE. A pinned app keeps its pin."""
         if app in self.settings.app_ports:
             return {c: self.settings.port_of(app, slot, c) for c in Colour}
-        taken = await asyncio.to_thread(self._ports_taken, app)
+        # The frontends too: past the slots' range the search would reach them when they sit above it.
+        taken = await asyncio.to_thread(self._ports_taken, app) | {self.settings.live_port, self.settings.preview_port}
         base = self.settings.colour_port_base
         for blue in itertools.chain([base + 2 * slot], itertools.count(base, 2)):
             if blue + 1 > 65535:

@@ -12,7 +12,7 @@ import json
 
 import aiohttp
 
-from services.shared.local.containers import ContainerInfo, Containers, ContainerSpec
+from services.shared.local.container_contract import ContainerInfo, Containers, ContainerSpec
 from services.shared.local.marks import ColourMark, MarkStore
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import AppRef, ColourState, ColourStatus, NotReady, PlatformError

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from services.shared.local.server_state import ServerState
 from services.shared.platform import PlatformError, PlatformUnavailable
 
 AdminState = Literal["ready", "drain", "maint"]
-# srv_admin_state bits (HAProxy's SRV_ADMF_*): forced/inherited/resolution maintenance, and drain.
-# 0x04 only records that the config said `disabled`; it does not stop traffic by itself.
-MAINT_BITS = 0x01 | 0x02 | 0x20
-DRAIN_BITS = 0x08 | 0x10
-OP_RUNNING = 2
-CHECK_PASSED = (3, 4)  # srv_check_result: passed, or passed on a condition
+Health = Literal["up", "down"]
 _MAP_VALUE = re.compile(r'found=yes.*value="([^"]*)"')
 # What the admin socket's parser gives a meaning to inside a line: whitespace splits arguments, ';' and a
 # newline end a command (the rest runs as another one), '\\' escapes; control characters have no place.
@@ -40,38 +35,12 @@ def _checked(argument: str) -> str:
     return argument
 
 
-@dataclass(frozen=True)
-class ServerState:
-    name: str
-    addr: str
-    port: int
-    op_state: int  # 0 stopped (down), 1 starting, 2 running (up), 3 stopping
-    admin_state: int
-    check_result: int  # 0 unknown (e.g. just out of maintenance), 2 failed, 3 passed
-
-    @property
-    def maint(self) -> bool:
-        return bool(self.admin_state & MAINT_BITS)
-
-    @property
-    def drain(self) -> bool:
-        return not self.maint and bool(self.admin_state & DRAIN_BITS)
-
-    @property
-    def serving(self) -> bool:
-        """Takes new requests when healthy: neither in maintenance nor draining."""
-        return not self.maint and not self.drain
-
-    @property
-    def checked_up(self) -> bool:
-        """Up by a health check that passed, not by the optimism HAProxy shows leaving maintenance."""
-        return not self.maint and self.op_state == OP_RUNNING and self.check_result in CHECK_PASSED
-
-
 class Proxy(Protocol):
     async def servers(self, backend: str) -> dict[str, ServerState]: ...
 
     async def set_state(self, backend: str, server: str, state: AdminState) -> None: ...
+
+    async def set_health(self, backend: str, server: str, health: Health) -> None: ...
 
     async def set_address(self, backend: str, server: str, addr: str, port: int) -> None: ...
 
@@ -125,6 +94,9 @@ class HAProxyRuntime:
 
     async def set_state(self, backend: str, server: str, state: AdminState) -> None:
         await self.command("set server", f"{_checked(backend)}/{_checked(server)}", "state", state)
+
+    async def set_health(self, backend: str, server: str, health: Health) -> None:
+        await self.command("set server", f"{_checked(backend)}/{_checked(server)}", "health", health)
 
     async def set_address(self, backend: str, server: str, addr: str, port: int) -> None:
         await self.command("set server", f"{_checked(backend)}/{_checked(server)}", "addr", addr, "port", str(port))

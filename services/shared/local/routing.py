@@ -1,23 +1,18 @@
 """HAProxy plays the Service: per app a slot with a live and a preview backend, switched at run time.
 
-A colour serves when its server is in admin state `ready`; a colour taken out of traffic is put in
-`drain`, so requests in flight finish and health checks keep running (a later switch back knows at
-once whether it is healthy). A server never used yet stays in maintenance.
+A slot is claimed for an app in HAProxy's hosts map; which colour takes its traffic is `traffic.py`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
-from enum import StrEnum
-
-from services.shared.local.haproxy import Proxy
 from services.shared.local.marks import AppRecord, file_lock
-from services.shared.local.settings import LocalSettings
-from services.shared.platform import NotReady, PlatformError
+from services.shared.local.traffic import Role, Traffic
+from services.shared.platform import PlatformError
 from services.shared.release import Colour
 
 DEFAULT_KEY = "_default"
 CLAIMED = "claimed-"  # a hosts map value: the slot held for an app whose routing is still being set
+__all__ = ["CLAIMED", "DEFAULT_KEY", "Role", "Router"]
 
 
 def _slot(value: str) -> int | None:
@@ -25,19 +20,8 @@ def _slot(value: str) -> int | None:
     return int(number) if number.isdigit() else None
 
 
-class Role(StrEnum):
-    LIVE = "live"
-    PREVIEW = "preview"
-
-
-class Router:
-    def __init__(self, proxy: Proxy, settings: LocalSettings) -> None:
-        self.proxy = proxy
-        self.settings = settings
-
-    @staticmethod
-    def backend(role: Role, slot: int) -> str:
-        return f"{role.value}_{slot}"
+class Router(Traffic):
+    """Which app a slot serves (the hosts map), its servers' addresses and health-check paths."""
 
     @staticmethod
     def check_key(slot: int, colour: Colour) -> str:
@@ -105,48 +89,3 @@ class Router:
         for colour in Colour:
             await self.proxy.map_delete(self.settings.checks_map, self.check_key(slot, colour))
         await self.proxy.map_delete(self.settings.hosts_map, self.settings.host_of(app))
-
-    async def serving(self, role: Role, slot: int, tie_break: Colour | None = None) -> Colour | None:
-        """The colour taking new requests; mid-switch both may: then `tie_break` if it is one of them."""
-        servers = await self.proxy.servers(self.backend(role, slot))
-        ready = [c for c in Colour if (s := servers.get(c.value)) is not None and s.serving]
-        if len(ready) == 1:
-            return ready[0]
-        return tie_break if tie_break in ready else None
-
-    async def point(self, role: Role, slot: int, to: Colour, *, wait_healthy: float) -> None:
-        """Send new requests to `to`, then drain the other colour. With `wait_healthy`, `to` must first
-        pass HAProxy's own health check, so no request meets a server HAProxy would refuse."""
-        backend = self.backend(role, slot)
-        servers = await self.proxy.servers(backend)
-        if wait_healthy > 0:
-            if servers[to.value].maint:
-                await self.proxy.set_state(backend, to.value, "drain")  # checks start, no traffic yet
-            await self.until_up(backend, to, wait_healthy)
-        elif not servers[to.value].maint and not servers[to.value].checked_up:
-            # Down by checks of what ran there before (a colour scaled to zero, then redeployed): HAProxy
-            # would refuse it until its next check passes. The caller has just seen it ready, so restart
-            # from maintenance, which HAProxy leaves as up, as it does for a colour used the first time.
-            await self.proxy.set_state(backend, to.value, "maint")
-        await self.proxy.set_state(backend, to.value, "ready")
-        if servers[to.other.value].serving:
-            await self.proxy.set_state(backend, to.other.value, "drain")
-
-    async def drain_other(self, role: Role, slot: int, keep: Colour) -> None:
-        """Drain the colour other than `keep` if it still takes requests; nothing is written otherwise."""
-        backend = self.backend(role, slot)
-        if (await self.proxy.servers(backend))[keep.other.value].serving:
-            await self.proxy.set_state(backend, keep.other.value, "drain")
-
-    async def warm(self, role: Role, slot: int, colour: Colour) -> None:
-        """Start health-checking a colour that takes no traffic yet (maintenance -> drain)."""
-        backend = self.backend(role, slot)
-        if (await self.proxy.servers(backend))[colour.value].maint:
-            await self.proxy.set_state(backend, colour.value, "drain")
-
-    async def until_up(self, backend: str, colour: Colour, timeout: float) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not (await self.proxy.servers(backend))[colour.value].checked_up:
-            if asyncio.get_running_loop().time() > deadline:
-                raise NotReady(f"HAProxy's health check of {backend}/{colour} did not pass within {timeout:g}s")
-            await asyncio.sleep(0.05)

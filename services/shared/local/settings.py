@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.release import Colour
@@ -60,6 +60,27 @@ class LocalSettings(BaseSettings):
     podman_cgroups: str = Field(
         "enabled", description="cgroups mode for containers on podman (its containers.conf may say "
                                "'disabled', which runc cannot run); default enabled")
+
+    @model_validator(mode="after")
+    def _ports_apart(self) -> LocalSettings:
+        # Containers share the host network: a colour on a frontend's port could not listen (HAProxy holds it) or kept
+        # HAProxy from starting; two frontends on one port, the same. Refused at start, not found at the first deploy.
+        frontends = {"GREENLIGHT_LOCAL_LIVE_PORT": self.live_port, "GREENLIGHT_LOCAL_PREVIEW_PORT": self.preview_port}
+        if self.live_port == self.preview_port:
+            raise ValueError(f"GREENLIGHT_LOCAL_LIVE_PORT and GREENLIGHT_LOCAL_PREVIEW_PORT are both {self.live_port}: "
+                             "give the frontends two ports")
+        last = self.colour_port_base + 2 * self.slots - 1
+        ranges = [(f"GREENLIGHT_LOCAL_COLOUR_PORT_BASE={self.colour_port_base} with GREENLIGHT_LOCAL_SLOTS="
+                   f"{self.slots} gives the colours ports {self.colour_port_base}-{last}", self.colour_port_base, last)]
+        ranges += [(f"GREENLIGHT_LOCAL_APP_PORTS pins {app} on {blue}-{blue + 1}", blue, blue + 1)
+                   for app, blue in self.app_ports.items()]
+        for said, first, end in ranges:
+            if first < 1 or end > 65535:  # each setting valid alone, HAProxy's config would name no such port
+                raise ValueError(f"{said}, outside the ports 1-65535: lower or move it")
+            for name, port in frontends.items():
+                if first <= port <= end:
+                    raise ValueError(f"{said}, among them {name}={port}: move one of the two apart")
+        return self
 
     # Resolved: HAProxy names a map by the exact path it loaded, so a symlinked .local must not matter.
     @property
