@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.policy import PolicyBounds
@@ -96,8 +96,10 @@ class ApprovalSettings(BaseSettings):
         "greenlight_http_connections_closed_total); the open-files limit (RLIMIT_NOFILE) is raised to fit it, or the "
         "API does not start; default 1000"))
     sse_ping_interval: float = Field(15.0, gt=0, description="seconds between SSE keep-alive comments")
-    sse_max_streams: int = Field(5000, ge=1, description="event streams open at once, in total; beyond: 429 "
-                                                         "with Retry-After; default 5000")
+    # Below max_connections: at the stream ceiling a client's approve or POST still finds a connection.
+    sse_max_streams: int = Field(900, ge=1, description="event streams open at once, in total; beyond: 429 with "
+                                                        "Retry-After; below GREENLIGHT_API_MAX_CONNECTIONS, so "
+                                                        "commands still get a connection; default 900")
     sse_max_streams_per_identity: int = Field(
         20, ge=1, description="event streams one identity may hold open; beyond: 429; default 20")
     stream_ticket_ttl: float = Field(30.0, gt=0, le=300, description="seconds a stream ticket stays valid "
@@ -122,3 +124,11 @@ class ApprovalSettings(BaseSettings):
                                         description="step deadlines, GREENLIGHT_DEADLINE_* (see shared/deadlines.py)")
     policy: PolicyBounds = Field(default_factory=PolicyBounds, description=(
         "bounds on every app's approval policy, GREENLIGHT_API_POLICY_* (see approval/policy.py)"))
+
+    @model_validator(mode="after")
+    def _streams_leave_connections_for_commands(self) -> ApprovalSettings:
+        if self.sse_max_streams >= self.max_connections:  # streams would take every connection, approvals none
+            raise ValueError(f"GREENLIGHT_API_SSE_MAX_STREAMS ({self.sse_max_streams}) must be below "
+                             f"GREENLIGHT_API_MAX_CONNECTIONS ({self.max_connections}), so that commands still get "
+                             "a connection while every stream is open")
+        return self
