@@ -1,59 +1,16 @@
-"""The parts of the Discovery v2 events.json payload we read, parsed leniently."""
+"""The parts of the Discovery v2 events.json payload we read, parsed leniently (the value types: lenient.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, TypeVar
+from datetime import time
+from typing import Annotated, Any
 
 import structlog
-from pydantic import (
-    AfterValidator,
-    AliasPath,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
-)
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .lenient import FiniteFloat, IsoDate, Lenient, UtcDateTime, joda_time
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
-
-
-def _none_on_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    # A wrong type in one optional part must not cost us the whole event.
-    try:
-        return handler(value)
-    except ValidationError:
-        return None
-
-
-def _joda_time(value: Any) -> Any:
-    # The live API sends "19:30:00"; the swagger documents a Joda LocalTime object. Take both.
-    if isinstance(value, dict) and "hourOfDay" in value:
-        parts = (value["hourOfDay"], value.get("minuteOfHour", 0), value.get("secondOfMinute", 0))
-        # time() raises TypeError for null, "19" or 1.5, which pydantic passes on (it would cost the whole
-        # page); a ValueError becomes a validation error that Lenient absorbs. A bool is an int, but no hour.
-        if not all(type(part) is int for part in parts):
-            raise ValueError("LocalTime parts must be integers")
-        return time(*parts)
-    return value
-
-
-def _iso_text(value: Any) -> Any:
-    # Lax pydantic would read a number as seconds since 1970: for Discovery that is garbage.
-    if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 string")
-    return value
-
-
-Lenient = Annotated[T | None, WrapValidator(_none_on_error)]
-IsoDate = Annotated[date, BeforeValidator(_iso_text)]
-# Discovery times are UTC ("...Z"); one without an offset is read as UTC too, so comparisons work.
-_AsUtc = AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))
-UtcDateTime = Annotated[datetime, BeforeValidator(_iso_text), _AsUtc]
 
 
 class _Part(BaseModel):
@@ -62,7 +19,7 @@ class _Part(BaseModel):
 
 class StartDates(_Part):
     localDate: Lenient[IsoDate] = None
-    localTime: Lenient[Annotated[time, BeforeValidator(_joda_time)]] = None
+    localTime: Lenient[Annotated[time, BeforeValidator(joda_time)]] = None
     dateTime: Lenient[UtcDateTime] = None
     dateTBD: Lenient[bool] = False
     dateTBA: Lenient[bool] = False
@@ -78,9 +35,6 @@ class EventDates(_Part):
 class PublicSaleDates(_Part):
     startDateTime: Lenient[UtcDateTime] = None
     endDateTime: Lenient[UtcDateTime] = None
-
-
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]  # 1e999 reads as inf: `Infinity` is no JSON
 
 
 class PriceRange(_Part):

@@ -52,19 +52,30 @@ def given_token(token: str | None, token_file: str | None) -> GivenToken:
 def read_token_file(path: Path, source: str) -> str:
     """The file's text without the whitespace around it (its trailing newline); refused when empty, unreadable,
     or open to other users, in a line naming `source` and never the content."""
+    # Bytes that are no UTF-8 become lone surrogates, which the token check refuses, naming `source`.
+    return read_secret_file(path, source, "token file", "write the token your Greenlight operator issued you into it")
+
+
+def read_secret_file(path: Path, source: str, what: str, empty_hint: str) -> str:
+    """A secret's file read as a token file is (`read_token_file`); `what` names what it should hold (said when it
+    is too large) and `empty_hint` what to do when it is empty. No UTF-8 check: the caller's, as its fix differs."""
     try:
         with open(path, "rb") as file:
             private(os.fstat(file.fileno()), path, source)
             raw = file.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ApiError(f"cannot read {source}: {exc.strerror or type(exc).__name__}") from None
+    return secret_text(raw, source, what, empty_hint)
+
+
+def secret_text(raw: bytes, source: str, what: str, empty_hint: str) -> str:
+    """`raw` (at most MAX_BYTES + 1 bytes of a file or a pipe) as text without the whitespace around it."""
     if len(raw) > MAX_BYTES:
-        raise ApiError(f"{source} is larger than {MAX_BYTES // 1024} KiB: it is no token file")
-    # Bytes that are no UTF-8 become lone surrogates, which the token check refuses, naming `source`.
-    token = raw.decode("utf-8", errors="surrogateescape").strip()
-    if not token:
-        raise ApiError(f"{source} is empty: write the token your Greenlight operator issued you into it")
-    return token
+        raise ApiError(f"{source} is larger than {MAX_BYTES // 1024} KiB: it is no {what}")
+    text = raw.decode("utf-8", errors="surrogateescape").strip()
+    if not text:
+        raise ApiError(f"{source} is empty: {empty_hint}")
+    return text
 
 
 def private(facts: os.stat_result, path: Path, source: str) -> None:

@@ -19,6 +19,9 @@ from services.cli.subscription_views import utc
 
 NO_DATA = "no data"
 KEYS = ("deployments", "frequency", "lead time", "change failure rate", "time to restore")
+REPORT_KEYS = ("since", "until", "failure_window_days", "definitions", "overall", "apps")
+ROW_KEYS = ("deployments", "deployment_frequency_per_day", "lead_time_seconds", "failed_changes",
+            "change_failure_rate", "time_to_restore_seconds")
 
 
 def _number(value: float, digits: int = 1) -> str:
@@ -57,8 +60,22 @@ def row(keys: dict[str, Any]) -> tuple[str, ...]:
             span(keys.get("lead_time_seconds")), rate(keys), span(keys.get("time_to_restore_seconds")))
 
 
+def checked(report: dict[str, Any]) -> None:
+    """Raises what `printing` turns into one line (KeyError naming the first thing missing, else TypeError) when the
+    answer is no report: another server's `{}` otherwise showed an empty window and exited 0. Every field is one
+    the API always sends (DeliveryOut); checked before anything is printed."""
+    if missing := [key for key in REPORT_KEYS if key not in report]:
+        raise KeyError(missing[0])
+    for keys in (report["overall"], *report["apps"].values()):
+        if not isinstance(keys, dict):
+            raise TypeError("key set")
+        if missing := [key for key in ROW_KEYS if key not in keys]:
+            raise KeyError(missing[0])
+
+
 def delivery_report(report: dict[str, Any], app: str | None) -> None:
     """One row per app, then all of them together; with `app`, that app's row alone."""
+    checked(report)
     console = render.out()
     days = _number(report.get("failure_window_days") or 0)
     console.print(Text(f"delivery from {utc(report.get('since'))} to {utc(report.get('until'))}", style="bold"))

@@ -7,7 +7,6 @@ again, and a release of the app already in flight is followed instead of a new o
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,23 +14,18 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from services.cli import render, steps
-from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient, segment
+from services.cli import render
+from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
 from services.cli.credentials import Typed, in_ps, mark_typed, url_in_ps
+from services.cli.demo_follow import follow_release
 from services.cli.loopback import direct_mounts
-from services.cli.sse import follow_events
-from services.cli.watch import took_effect
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings, chosen
 from services.shared.redact import redact_url
 
 REPO = Path(__file__).resolve().parents[2]
-STEPS = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
-         "switching", "live")
-ENDED_BADLY = ("failed", "rejected", "rolled_back")
 REQUESTER_ENV, APPROVER_ENV = "GREENLIGHT_DEMO_REQUESTER_TOKEN", "GREENLIGHT_DEMO_APPROVER_TOKEN"
 
 
@@ -49,7 +43,10 @@ def run_demo(url: str = DEFAULT_URL, *, app: str = "tmapp", repository: str | No
             if release is None:
                 _urls(console, url, app)
                 return 0
-            return _follow(client, release, url, approver_token if auto_approve else None, console)
+            code = follow_release(client, release, url, approver_token if auto_approve else None, console)
+            if code == 0:
+                _urls(console, url, release["app"])
+            return code
     except (OSError, subprocess.SubprocessError):
         render.error(f"{repository} has no commit {commit!r}: run the demo from a git checkout of Greenlight")
     except ApiError as exc:
@@ -94,53 +91,6 @@ def _not_served(app: str) -> str | None:
     except httpx.HTTPError as exc:
         return f"{url} does not answer ({type(exc).__name__})"
     return None if status < 500 else f"{url} answers {status}"
-
-
-def _follow(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
-            console: Console) -> int:
-    release_id = release["id"]
-    current_seq = client.get_release(release_id)["release"]["seq"]
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-               "{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(f"release {release_id[:8]}", total=len(STEPS))
-        # -1: from the release's first event (a stream without Last-Event-ID starts at "now").
-        events = follow_events(client, f"/releases/{segment(release_id)}/events", last_event_id=-1)
-        with contextlib.closing(events), client.translate_errors():
-            for streamed in events:
-                event = streamed.data
-                if not took_effect(event):
-                    continue
-                state, now = event["state"], event["seq"] >= current_seq
-                if state in STEPS:
-                    progress.update(task, completed=STEPS.index(state) + 1, description=f"{state}")
-                _step(progress.console, event)
-                if state == "awaiting_approval" and now:
-                    _ask_approval(client, event["release"], url, approver_token, progress.console)
-                if now and state == "live":
-                    break
-                if now and state in ENDED_BADLY:
-                    render.failure(event["release"])
-                    return 1
-    _urls(console, url, release["app"])
-    return 0
-
-
-def _step(console: Console, event: dict[str, Any]) -> None:
-    console.print(steps.step_text(event, None))
-
-
-def _ask_approval(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
-                  console: Console) -> None:
-    console.print(Text(f"  preview (the standby colour): {release.get('preview')}", "bold cyan"))
-    if approver_token is not None:
-        with GreenlightClient(url, approver_token) as approver:
-            decided = approver.decide(release["id"], "approve", "greenlight demo")
-        console.print(Text(f"  auto-approved by {decided.get('approver')}", "green"))
-        return
-    console.print(Text(f"  waiting for your approval; in another terminal:\n"
-                       f"    GREENLIGHT_TOKEN=approver-token greenlight approve {release['id']}\n"
-                       f"  or in the dashboard {redact_url(url)}/ (sign in with approver-token)", "yellow"))
 
 
 def _urls(console: Console, url: str, app: str) -> None:

@@ -14,6 +14,7 @@ import typer
 from services.cli import render, subscription_views
 from services.cli.client import DEFAULT_URL
 from services.cli.options import TYPER, Output, OutputOpt, Token, TokenFile, Url, api, fail, printing
+from services.cli.receiver_input import ReceiverArg, ReceiverFile, receiver_of
 from services.cli.safe import clean
 from services.cli.secret_input import SecretStdin, secret_of, show_once
 
@@ -42,21 +43,21 @@ def list_subscriptions(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
 @subscriptions_app.command("add")
 def add(
     subscription_id: SubscriptionId,
-    receiver: Annotated[str, typer.Argument(metavar="RECEIVER", show_default=False,
-                                            help="the URL deliveries are POSTed to (http or https)")],
+    receiver: ReceiverArg = None,
     apps: Annotated[list[str] | None, typer.Option("--app", metavar="APP", show_default=False, help=(
         "only this app's releases; repeat for more; default every app"))] = None,
     states: Annotated[list[str] | None, typer.Option("--state", metavar="STATE", show_default=False, help=(
         "only releases reaching this state; repeat for more; default every notified state"))] = None,
     body_format: Annotated[Format, typer.Option("--format", help="body of each delivery")] = Format.CLOUDEVENTS,
-    secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,
-    token: Token = None, token_file: TokenFile = None,
+    receiver_file: ReceiverFile = None, secret_stdin: SecretStdin = False, output: OutputOpt = Output.TABLE,
+    url: Url = DEFAULT_URL, token: Token = None, token_file: TokenFile = None,
 ) -> None:
-    """Subscribe RECEIVER to release events, signed with a secret read from stdin or generated (then shown once).
+    """Subscribe RECEIVER (or --receiver-file's URL) to release events, signed with a secret from stdin or generated.
 
     With -o json a generated secret is added to the API's answer as `secret`."""
+    receiver_url = receiver_of(receiver, receiver_file, secret_stdin, body_format.value)
     secret, generated = secret_of(secret_stdin)
-    body = {"id": subscription_id, "url": receiver, "secret": secret, "apps": apps or [], "states": states or [],
+    body = {"id": subscription_id, "url": receiver_url, "secret": secret, "apps": apps or [], "states": states or [],
             "format": body_format.value}
     with api(url, token, token_file) as client:
         answer = client.add_subscription(body)

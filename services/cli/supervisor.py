@@ -6,13 +6,11 @@ import asyncio
 import contextlib
 import os
 import signal
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
-
 from services.cli.child import ChildSpec, ChildStatus, LineSink, pump_lines, spawn
+from services.cli.health_wait import children_healthy
 from services.shared.timeouts import bounded
 
 
@@ -35,21 +33,8 @@ class Supervisor:
             self.children.append(child)
 
     async def await_healthy(self) -> bool:
-        """Wait for each /healthz; False as soon as any child exited or never became healthy: the rest are not
-        waited for (up to the health timeout each), the stack is stopped at once."""
-        # trust_env off: a proxy from the shell (HTTP_PROXY) cannot reach our 127.0.0.1; no child would look healthy.
-        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as http:
-            waits = [asyncio.create_task(self._await_healthy(http, child)) for child in self.children]
-            try:
-                for done in asyncio.as_completed(waits):
-                    await done
-                    if any(child.status not in ("healthy", "starting") for child in self.children):
-                        break
-            finally:
-                for wait in waits:
-                    wait.cancel()
-                await asyncio.gather(*waits, return_exceptions=True)
-        return all(child.status == "healthy" for child in self.children)
+        """Wait for each /healthz (health_wait.py); False as soon as any child exited or never became healthy."""
+        return await children_healthy(self.children, self.health_timeout, self.poll_interval)
 
     async def watch(self, stop: asyncio.Event) -> ChildStatus | None:
         """Block until `stop` is set (None) or a child exits on its own (that child, its group killed)."""
@@ -139,19 +124,3 @@ class Supervisor:
             return 0
         finally:
             await self.stop()
-
-    async def _await_healthy(self, http: httpx.AsyncClient, child: ChildStatus) -> None:
-        url = f"http://127.0.0.1:{child.spec.port}{child.spec.health_path}"
-        began = time.monotonic()
-        while child.running:
-            with contextlib.suppress(httpx.HTTPError):
-                if (await http.get(url)).status_code == 200:
-                    child.status = "healthy"
-                    child.ready_after = time.monotonic() - began
-                    return
-            if time.monotonic() - began > self.health_timeout:
-                child.status = f"no healthy {child.spec.health_path} after {self.health_timeout:g}s"
-                return
-            await asyncio.sleep(self.poll_interval)
-        await child.process.exited  # not wait(): see ChildProcess
-        child.status = f"exited with code {child.process.returncode} during start-up"

@@ -15,7 +15,7 @@ HEAD = b"GET /healthz HTTP/1.1\r\nHost: api\r\n"
 
 
 async def test_an_idle_connection_goes_first_then_new_ones_are_refused(bus_settings: BusSettings) -> None:
-    settings = ApprovalSettings(dev_tokens=True, bus=bus_settings, max_connections=2)
+    settings = ApprovalSettings(dev_tokens=True, bus=bus_settings, max_connections=2, sse_max_streams=1)
     async with served_api(settings) as api, raw(api) as idle, raw(api) as busy:
         assert await idle.get("/healthz") == (200, {"status": "ok"})  # kept alive, idle
         busy.send(HEAD)  # half a head: not idle
