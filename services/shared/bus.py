@@ -13,14 +13,12 @@ from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobust
 from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
 from services.shared.multihost import MultiHostConnection
-from services.shared.partitions import PARTITIONED, declare_partitions
 from services.shared.progress import Progress
-from services.shared.protocol import WORK_QUEUES, routing_key
-from services.shared.relayout import retire_old_layout
 from services.shared.settings import BusSettings
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
-from services.shared.topology import declare_log_stream, declare_topology, declare_work_queues
+from services.shared.topology import declare_log_stream, declare_topology
+from services.shared.work_queue_layout import declare_every_work_queue
 
 log = structlog.get_logger(__name__)
 REASON_HEADER = "x-greenlight-reason"
@@ -83,19 +81,7 @@ class Bus:
         self._progress = await progress_channel.get_exchange(self.settings.exchange, ensure=False)
         await declare_log_stream(self._connection, self.settings)
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
-        # Every step's queue, not only this service's: an event is kept for a service not started yet. The
-        # notifier's is bound per subscription instead (notified.py): declared here, bound by subscriptions.
-        plain: dict[str, list[str]] = {}
-        for service, states in WORK_QUEUES.items():
-            keys = [] if service == "notifier" else [routing_key("*", state) for state in states]
-            if self.settings.partitions and service in PARTITIONED:
-                await declare_partitions(self._connection, self.settings, self.settings.queue_prefix + service, keys)
-            else:
-                plain[self.settings.queue_prefix + service] = keys
-        await declare_work_queues(self._connection, self.settings, plain)
-        for service in PARTITIONED:  # after the layout in use exists: what an earlier partition count left
-            keys = [routing_key("*", state) for state in WORK_QUEUES[service]]
-            await retire_old_layout(self._connection, self.settings, self.settings.queue_prefix + service, keys)
+        await declare_every_work_queue(self._connection, self.settings)
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 import structlog
@@ -14,23 +14,20 @@ from prometheus_client import CollectorRegistry
 from pydantic_settings import BaseSettings
 
 from services.shared.bus import Bus
-from services.shared.claims import PartitionClaims
-from services.shared.consumer import Consumer, Subscription, Worker
 from services.shared.db.metrics import ProjectionCollector, TransactionCpuCollector
 from services.shared.db.runtime import database_ctx, projector_ctx
 from services.shared.db.settings import DatabaseSettings
 from services.shared.gc_tuning import GcSettings, tune_gc
 from services.shared.listening import HOST_SETTING, bound_socket
 from services.shared.logs import configure_logging
-from services.shared.partitions import PARTITIONED
 from services.shared.releaselog import LogReader
+from services.shared.service_consumers import SubscriptionsFactory, add_subscriptions, worker_for
 from services.shared.service_endpoints import (
     BUS,
     CONSUMERS,
     METRICS,
     READY,
     STORE,
-    HandledCollector,
     healthz,
     metrics,
     readyz,
@@ -42,8 +39,8 @@ from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
 S = TypeVar("S", bound=BaseSettings)
-__all__ = ["BUS", "CONSUMERS", "METRICS", "READY", "STORE", "add_subscriptions", "run", "service_app",
-           "settings_or_exit", "worker_for"]
+__all__ = ["BUS", "CONSUMERS", "METRICS", "READY", "STORE", "SubscriptionsFactory", "add_subscriptions", "run",
+           "service_app", "settings_or_exit", "worker_for"]
 
 
 def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = False,
@@ -72,36 +69,6 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     if with_store:
         app.cleanup_ctx.append(_log_reader_ctx)
     return app
-
-
-SubscriptionsFactory = Callable[[web.Application], Sequence[Subscription]]
-
-
-def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory) -> None:
-    """Consumers start last and stop first: on SIGTERM no new message is taken, in-flight ones finish."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        bus = app[BUS]
-        consumers = [worker_for(bus, sub) for sub in subscriptions(app)]
-        for consumer in consumers:
-            await consumer.start()
-        app[CONSUMERS] = consumers
-        app[METRICS].register(HandledCollector(consumers))
-        app[READY]["consuming"] = True
-        yield
-        app[READY]["consuming"] = False
-        for consumer in consumers:
-            await consumer.stop(bus.settings.grace_period)
-
-    app.cleanup_ctx.append(ctx)
-
-
-def worker_for(bus: Bus, sub: Subscription) -> Worker:
-    """A partitioned worker's subscription (GREENLIGHT_PARTITIONS > 0) claims partitions; the rest consume
-    their one queue."""
-    if bus.settings.partitions and sub.service in PARTITIONED:
-        return PartitionClaims(bus, sub)
-    return Consumer(bus, sub)
 
 
 def _bus_ctx(name: str, settings: BusSettings) -> Callable[[web.Application], AsyncIterator[None]]:

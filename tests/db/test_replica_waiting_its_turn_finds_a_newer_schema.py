@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
-from services.shared.db import migrate as migrate_module
+from services.shared.db import migration_turns
 from services.shared.db.engine import open_engine
 from services.shared.db.migrate import HEAD, MIGRATION_LOCK, migrate
 from services.shared.db.schema import greenlight_oldest_usable
@@ -21,7 +21,7 @@ from tests.db.newer_greenlight import later_revision
 
 
 class _Told:
-    """migrate.py's logger, which also tells when the replica says it waits for another's migration."""
+    """migration_turns.py's logger, which also tells when the replica says it waits for another's migration."""
 
     def __init__(self, log: Any) -> None:
         self.log, self.waiting = log, asyncio.Event()
@@ -36,8 +36,8 @@ async def test_replica_waiting_its_turn_finds_a_newer_schema(
         postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = DatabaseSettings(GREENLIGHT_DATABASE_URL=postgres_url)  # type: ignore[call-arg]
     engine, replica = open_engine(settings), open_engine(settings)
-    told = _Told(migrate_module.log)
-    monkeypatch.setattr(migrate_module, "log", told)
+    told = _Told(migration_turns.log)
+    monkeypatch.setattr(migration_turns, "log", told)
     newer = later_revision(1)
     starting: asyncio.Task[None] | None = None
     try:

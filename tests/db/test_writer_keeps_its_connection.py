@@ -146,7 +146,7 @@ async def test_a_small_write_finding_the_database_locked_waits_on_the_thread(dat
 async def test_every_so_many_small_writes_one_goes_to_the_thread(database: ReleaseDatabase,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Its commit is the one that may checkpoint the WAL, so it does not grow without end."""
-    monkeypatch.setattr("services.shared.db.writer.CHECKPOINT_AFTER", 2)
+    monkeypatch.setattr("services.shared.db.transaction_runner.CHECKPOINT_AFTER", 2)
     threads = [await database.writer.run(thread_of, small=True) for _ in range(6)]
     loop = threading.get_ident()
     assert [t == loop for t in threads] == [True, True, False, True, True, False]

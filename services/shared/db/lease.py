@@ -19,22 +19,14 @@ the lease over when one appears.
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import os
 from typing import IO
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.shared.db.engine import discard
-from services.shared.timeouts import bounded
+from services.shared.db.lease_locks import lease_key, lock_lost, lock_query, try_flock
 
-_PING = 10.0  # seconds a lock's connection may take to answer before it counts as lost (a partition, a frozen server)
-
-
-def _key(stream: str, purpose: str = "projector") -> int:
-    # A signed 64-bit key from the stream's name: one lease (and one candidate lock) per log per database.
-    return int.from_bytes(hashlib.sha256(f"greenlight-{purpose}:{stream}".encode()).digest()[:8], "big", signed=True)
+_key = lease_key  # re-exported: tests/db/leaders.py finds a lease's lock by it
 
 
 class ProjectorLease:
@@ -54,7 +46,7 @@ class ProjectorLease:
             return self._try_file()
         connection = await self.engine.connect()
         try:
-            got = await _scalar(connection, "SELECT pg_try_advisory_lock(:key)", _key(self.stream))
+            got = await lock_query(connection, "SELECT pg_try_advisory_lock(:key)", lease_key(self.stream))
         except BaseException:
             await connection.close()
             raise
@@ -68,29 +60,30 @@ class ProjectorLease:
         """Whether the lease this process held is gone, another process may hold it now: its connection lost, or
         (SQLite) its file removed, so that the next process to try locks a new one."""
         lock = self._file if self._file is not None else self._connection
-        return lock is not None and await _lost(lock)
+        return lock is not None and await lock_lost(lock)
 
     def _try_file(self) -> bool:
-        handle = _try_flock(self._path("projector"), fcntl.LOCK_EX)  # kept open as long as the lease is held
+        handle = try_flock(self._path("projector"), fcntl.LOCK_EX)  # kept open as long as the lease is held
         self._file = handle
         return handle is not None
 
     def _path(self, purpose: str) -> str:
-        return f"{self.engine.url.database or 'memory'}.{purpose}-{_key(self.stream) & 0xFFFFFFFF:08x}.lock"
+        return f"{self.engine.url.database or 'memory'}.{purpose}-{lease_key(self.stream) & 0xFFFFFFFF:08x}.lock"
 
     async def stand(self) -> bool:
         """Declare this process a preferred projector, until `withdraw`; False if that could not be done now (a
         probe held the lock for an instant, the database is away): call again later."""
-        if self._candidacy is not None and await _lost(self._candidacy):
+        if self._candidacy is not None and await lock_lost(self._candidacy):
             await self.withdraw()  # unseen, a process that is not preferred would lead for good
         if self._candidacy is not None:
             return True
         if self.engine.dialect.name == "sqlite":
-            self._candidacy = _try_flock(self._path("candidates"), fcntl.LOCK_SH)
+            self._candidacy = try_flock(self._path("candidates"), fcntl.LOCK_SH)
             return self._candidacy is not None
         connection = await self.engine.connect()
         try:
-            got = await _scalar(connection, "SELECT pg_try_advisory_lock_shared(:key)", _key(self.stream, "candidate"))
+            got = await lock_query(connection, "SELECT pg_try_advisory_lock_shared(:key)",
+                                   lease_key(self.stream, "candidate"))
         except BaseException:
             await discard(connection)
             raise
@@ -104,16 +97,16 @@ class ProjectorLease:
         """Whether a preferred projector runs (holds its candidacy), probed with an exclusive lock taken and
         dropped at once."""
         if self.engine.dialect.name == "sqlite":
-            handle = _try_flock(self._path("candidates"), fcntl.LOCK_EX)
+            handle = try_flock(self._path("candidates"), fcntl.LOCK_EX)
             if handle is not None:
                 handle.close()
             return handle is None
-        key = _key(self.stream, "candidate")
+        key = lease_key(self.stream, "candidate")
         connection = await self.engine.connect()
         try:
-            got = await _scalar(connection, "SELECT pg_try_advisory_lock(:key)", key)
+            got = await lock_query(connection, "SELECT pg_try_advisory_lock(:key)", key)
             if got:
-                await _scalar(connection, "SELECT pg_advisory_unlock(:key)", key)
+                await lock_query(connection, "SELECT pg_advisory_unlock(:key)", key)
         except BaseException:
             await discard(connection)  # never back to the pool holding the lock
             raise
@@ -135,31 +128,3 @@ class ProjectorLease:
         elif candidacy is not None:
             candidacy.close()
 
-
-def _try_flock(path: str, mode: int) -> IO[str] | None:
-    handle = open(path, "a")
-    try:
-        fcntl.flock(handle, mode | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-async def _scalar(connection: AsyncConnection, sql: str, key: int) -> bool:
-    value = (await connection.execute(sa.text(sql), {"key": key})).scalar_one()
-    await connection.commit()  # the lock is the session's; no transaction left open
-    return bool(value)
-
-
-async def _lost(lock: IO[str] | AsyncConnection) -> bool:
-    """A file no longer at its path; a session that does not answer one round trip (the driver's simple query, no
-    transaction around it)."""
-    try:
-        if not isinstance(lock, AsyncConnection):
-            return not os.path.samestat(os.fstat(lock.fileno()), os.stat(lock.name))
-        driver = (await lock.get_raw_connection()).driver_connection
-        await bounded(driver.execute("SELECT 1"), _PING)  # type: ignore[union-attr]
-    except Exception:  # OSError, TimeoutError, the driver's own: the lock is gone, or out of reach
-        return True
-    return False

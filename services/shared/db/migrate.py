@@ -1,37 +1,28 @@
-"""Migrations: Alembic's, run at start-up under a lock so that several processes starting at once migrate one after
-the other; a database already at HEAD skips Alembic altogether (it takes 0.17 s to import).
-
-On PostgreSQL the lock is a session advisory lock, held across the migrations' transactions: an index on a table
-being written to is built CONCURRENTLY, outside any transaction (migrations/online_index.py), and a transaction's
-lock would be let go with the commit before it. A process waiting its turn asks with `pg_try_advisory_lock` between
-pauses, holding no transaction: a concurrent build waits for every transaction whose snapshot is older than its own,
-and a process blocked in `pg_advisory_lock` holds one while it waits, which deadlocked the build.
+"""Migrations: Alembic's, run at start-up one process at a time (migration_turns.py); a database already at HEAD skips
+Alembic altogether (it takes 0.17 s to import).
 
 A database a newer Greenlight migrated (a rolling upgrade, a rollback of Greenlight itself) is used as it is if its
-schema still serves this code, else refused (migrations/oldest_usable.py); looked at again under the lock.
-"""
+schema still serves this code, else refused (migrations/oldest_usable.py); looked at again under the lock."""
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
 import logging
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import DatabaseUnavailable, check_reachable, discard, open_engine, writing
+from services.shared.db.engine import DatabaseUnavailable, check_reachable, open_engine
+from services.shared.db.migration_turns import MIGRATION_LOCK, TURN_POLL, in_turn
 from services.shared.db.migrations.oldest_usable import started_on_newer
 from services.shared.db.settings import DatabaseSettings
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0016"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
-MIGRATION_LOCK = 0x67_6C_64_62  # "gldb": PostgreSQL advisory lock key held while migrating
-TURN_POLL = 0.5  # seconds between a waiting process's asks for the lock: only at a start that finds work to do
+__all__ = ["HEAD", "MIGRATIONS", "MIGRATION_LOCK", "TURN_POLL", "alembic_config", "migrate", "open_migrated"]
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = False) -> None:
@@ -45,7 +36,7 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = F
     import alembic.util  # here, not at the top: see above
 
     try:
-        await _migrate(engine, revision, down)
+        await in_turn(engine, _alembic_upgrade, revision, down)
     except alembic.util.CommandError as exc:
         raise DatabaseUnavailable(
             f"cannot migrate the database at GREENLIGHT_DATABASE_URL: {exc}; a newer Greenlight migrated it "
@@ -62,49 +53,6 @@ async def _at_head(engine: AsyncEngine) -> bool:
     except sa.exc.SQLAlchemyError:  # no such table: a new database
         return False
     return stored == [HEAD]
-
-
-async def _migrate(engine: AsyncEngine, revision: str, down: bool) -> None:
-    if engine.dialect.name == "sqlite":
-        lock_path = f"{engine.url.database or 'memory'}.migrate.lock"
-        with open(lock_path, "w") as lock:  # noqa: ASYNC230 - a tiny lock file, opened once at start-up
-            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
-            try:
-                await _upgrade(engine, revision, down)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-        return
-    await _upgrade(engine, revision, down)
-
-
-async def _upgrade(engine: AsyncEngine, revision: str, down: bool) -> None:
-    if engine.dialect.name != "postgresql":
-        async with writing(engine) as connection:  # SQLite: one transaction, under the file lock
-            await connection.run_sync(_alembic_upgrade, revision, down)
-        return
-    connection = await engine.connect()
-    try:
-        await _take_turn(connection)
-        # No transaction around alembic's: it commits each migration, and the block a concurrent build needs.
-        await connection.run_sync(_alembic_upgrade, revision, down)
-        await connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
-        await connection.commit()
-    except BaseException:
-        await discard(connection)  # its session's lock goes with it, not back to the pool
-        raise
-    await connection.close()
-
-
-async def _take_turn(connection: AsyncConnection) -> None:
-    told = False
-    while not (await connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
-               ).scalar_one():
-        await connection.commit()  # wait in no transaction: see the module's docstring
-        if not told:  # a start that seems to hang says why
-            log.info("waiting for another process to migrate the database")
-            told = True
-        await asyncio.sleep(TURN_POLL)
-    await connection.commit()
 
 
 def _alembic_upgrade(connection: sa.Connection, revision: str, down: bool) -> None:
