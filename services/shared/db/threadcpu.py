@@ -1,7 +1,7 @@
 """What the read model's transactions cost in CPU, and the kernel names of the threads that run them.
 
 The counter is this process's (`/metrics`: `greenlight_database_cpu_seconds_total`, the orchestration bench), whatever
-runner (writer.py) ran the transaction; the names let `top -H`, py-spy and the bench tell the database's threads
+runner (transaction_runner.py) ran the transaction; the names let `top -H`, py-spy and the bench tell the database's threads
 from the rest.
 """
 
