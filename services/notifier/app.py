@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import aiohttp
@@ -14,28 +13,27 @@ from aiohttp.resolver import DefaultResolver
 from prometheus_client import Counter
 
 from services.notifier.active import ActiveReplica
-from services.notifier.configurations import Configurations
+from services.notifier.configurations import ROUNDS, Configurations
 from services.notifier.consumer import NotifierConsumer
 from services.notifier.delivery import HttpPoster
 from services.notifier.guard import GuardedResolver
 from services.notifier.handlers import Notifier
+from services.notifier.rebinding import Rebinding
 from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
-from services.shared.bus import Bus
 from services.shared.db.migrate import open_migrated
 from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
 from services.shared.stuck import on_the_broker
 from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscription_states import SubscriptionStates
-from services.shared.subscriptions import Subscription
+from services.shared.subscriptions import Subscription, SubscriptionSpec
 
 log = structlog.get_logger(__name__)
 SERVICE = "notifier"
 RECORDS = web.AppKey("records", DeliveryRecords)
 ACTIVE = web.AppKey("active", ActiveReplica)
-LIVE_FOR = 3  # re-bindings a configuration counts as run after it was last seen (configurations.py)
 
 
 def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None = None) -> web.Application:
@@ -73,16 +71,24 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
                          subscription=subscription.id, reason=reason)
             return done is not None
 
-        configurations = Configurations(engine, timedelta(seconds=LIVE_FOR * settings.rebind_interval))
+        configurations = Configurations(engine, timedelta(seconds=ROUNDS * settings.rebind_interval))
 
         async def hold() -> None:
             # Unless a replica runs a newer GREENLIGHT_NOTIFIER_SUBSCRIPTIONS (a rolling update): it writes them.
             if await configurations.newest(settings.subscriptions):
                 await states.hold_environment(settings.subscriptions)  # and frees the ids it no longer holds
 
-        await hold()  # before binding: the API refuses these ids from now
+        async def held() -> Sequence[Subscription]:
+            await hold()  # before binding: the API refuses these ids from now
+            return await subscriptions()
+
+        async def bind(specs: Sequence[SubscriptionSpec]) -> None:
+            await on_the_broker(bind_subscriptions(app[BUS].connection, settings.bus, specs))
+
+        await bind(await held())
+        # After the bindings that replace them: dropped first, a start that failed between the two (or a round
+        # abandoned there) left the queue without either, and the events meanwhile reached no notifier.
         await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
-        await bind_subscriptions(app[BUS].connection, settings.bus, await subscriptions())
         hosts = PrivateHosts(settings.allow_private_hosts)
         # Every connection resolves through the guard: the addresses it checked are the ones connected to.
         guarded = GuardedResolver(hosts, resolver or DefaultResolver())
@@ -93,12 +99,12 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
                                                               retries, notifier.finished))
             app[ACTIVE] = active
             await active.start()
-            rebinding = asyncio.create_task(_rebind_forever(app[BUS], settings, hold, subscriptions))
+            rebinding = Rebinding(held, bind, settings.rebind_interval, settings.rebind_bound)
+            rebinding.start()
             app[READY]["consuming"] = True
             yield
             app[READY]["consuming"] = False
-            rebinding.cancel()
-            await asyncio.gather(rebinding, return_exceptions=True)
+            await rebinding.stop(settings.bus.grace_period)
             await active.stop(settings.bus.grace_period)
         if resolver is None:  # ours (aiodns' channel, if installed); an injected one is its owner's to close
             await guarded.close()
@@ -108,17 +114,6 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
     app.cleanup_ctx.append(notifier_ctx)
     app.router.add_get("/deliveries", _deliveries)
     return app
-
-
-async def _rebind_forever(bus: Bus, settings: NotifierSettings, hold: Callable[[], Awaitable[None]],
-                          subscriptions: Callable[[], Awaitable[Sequence[Subscription]]]) -> None:
-    while True:
-        await asyncio.sleep(settings.rebind_interval)
-        try:
-            await hold()
-            await on_the_broker(bind_subscriptions(bus.connection, settings.bus, await subscriptions()))
-        except Exception as exc:  # the broker or the database away: the next round tries again
-            log.warning("could not re-bind the subscriptions", error=repr(exc)[:200])
 
 
 async def _deliveries(request: web.Request) -> web.Response:

@@ -11,9 +11,12 @@ writes) at each of those, and writes only while its configuration is the newest 
 `live_for`, a few re-bindings): a replica of an older one leaves the database alone. One no replica ran for longer
 than that while another ran on, then run again, is the newest (a rollback: the operator's latest word); a gap of
 everyone's (the database away) changes no order. Once the replicas of the newest are all gone, the newest of those
-left writes, within `live_for`. Times are each replica's clock: a skew matters only between configurations rolled
-out within that skew of each other. The hash is of the public views alone, never of a state: a pause (an admin's, a
-410's) changes no configuration, and a write of the newest leaves it as it is.
+left writes, within `live_for` (`ROUNDS` re-bindings). Unseen is counted up to when this replica's round was due, not
+when it came: a round that came late (a stall of the process, the machine, the database) takes no configuration that ran
+until then for gone; one whose previous round was that late finds the others gone a round later. Times are each
+replica's clock: a skew matters only between configurations rolled out within that skew of each other. The hash is of
+the public views alone, never of a state: a pause (an admin's, a 410's) changes no configuration, and a write of the
+newest leaves it as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db import schema
+from services.shared.db.engine import writing
 from services.shared.db.rows import utc
 from services.shared.release import utcnow
 from services.shared.subscription_states import public_view
@@ -38,6 +42,7 @@ from services.shared.subscriptions import SubscriptionSpec
 log = structlog.get_logger(__name__)
 configurations = schema.greenlight_notifier_configurations
 KEPT = timedelta(days=7)  # a configuration unseen this long is forgotten (seen again, it is new)
+ROUNDS = 3  # re-bindings a configuration counts as run after it was last seen: `live_for` is that many rounds
 _TRIES = 3  # replicas of one configuration starting at once insert the same row: the one that lost reads it again
 
 
@@ -74,11 +79,21 @@ class Configurations:
         return newest
 
     async def _seen(self, mine: str, now: datetime) -> bool:
-        async with self.engine.begin() as connection:
+        # Written after it is read: SQLite refused at once ("database is locked") a deferred transaction whose read
+        # came before another replica's commit; the write lock first, a replica waits its turn (busy_timeout).
+        async with writing(self.engine) as connection:
             rows = {row.hash: Seen(utc(row.first_seen), utc(row.run_since), utc(row.last_seen))
                     for row in (await connection.execute(select(configurations))).all()}
             live = {h: seen for h, seen in rows.items() if now - seen.last <= self.live_for}
-            seen = live[mine] = self._now_seen(rows.get(mine), live, mine, now)
+            before = rows.get(mine)
+            seen = self._now_seen(before, live, mine, now)
+            # Gone: unseen for `live_for` by when this round was due (a round after this configuration's previous
+            # one), not merely by now. A round that came late (the process stalled, the machine loaded, the database
+            # slow) is no evidence the others stopped: they were most likely held up alike, and a CI run's old
+            # replica wrote over a new one that ran on.
+            judged = min(now, before.last + self.live_for / ROUNDS) if before is not None else now
+            running = {h: s for h, s in rows.items() if judged - s.last <= self.live_for}
+            running[mine] = seen
             if mine in rows:
                 await connection.execute(update(configurations).where(configurations.c.hash == mine).values(
                     first_seen=seen.first, run_since=seen.since, last_seen=seen.last))
@@ -86,7 +101,7 @@ class Configurations:
                 await connection.execute(insert(configurations).values(
                     hash=mine, first_seen=seen.first, run_since=seen.since, last_seen=seen.last))
             await connection.execute(delete(configurations).where(configurations.c.last_seen < now - KEPT))
-        return max(live, key=lambda h: (live[h].first, h)) == mine
+        return max(running, key=lambda h: (running[h].first, h)) == mine
 
     def _now_seen(self, before: Seen | None, live: dict[str, Seen], mine: str, now: datetime) -> Seen:
         if before is None:

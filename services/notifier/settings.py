@@ -44,6 +44,15 @@ class NotifierSettings(BaseSettings):
         60.0, gt=0, description="seconds between re-bindings of the queue to every subscription's events (mends "
                                 "one whose API replica died before binding it); default 60",
     )
+    rebind_timeout: float | None = Field(
+        None, gt=0, description="seconds a re-binding round (this replica's configuration seen, the environment's "
+                                "subscriptions written, the queue bound) is waited for: past it, one warning line, "
+                                "its database part is cancelled, its bindings are left to end (no other starts "
+                                "before they have), and the next interval's round runs (a broker or database that "
+                                "stopped answering held it, and every later one, for minutes); default "
+                                "GREENLIGHT_NOTIFIER_REBIND_INTERVAL: a replica's rounds then end within two "
+                                "intervals of each other, within the three that other replicas count it as running",
+    )
     source: str = Field("/greenlight", description="CloudEvents `source` prefix (then /<app>); default /greenlight")
     api_url: AnyHttpUrl | None = Field(
         None, description="public URL of the approval API, for links in Slack messages; default none (no links)",
@@ -60,6 +69,11 @@ class NotifierSettings(BaseSettings):
             return [dict(v) if isinstance(v, SubscriptionSpec) and not isinstance(v, EnvironmentSubscription)
                     else v for v in value]
         return value
+
+    @property
+    def rebind_bound(self) -> float:
+        """Seconds a re-binding round may take."""
+        return self.rebind_timeout or self.rebind_interval
 
     def retry_queue(self, level: int) -> str:
         return f"{self.bus.queue_prefix}notifier.retry.{level}"

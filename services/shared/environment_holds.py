@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db.engine import writing
 from services.shared.subscription_rows import STATE_FIELDS, state_of, states, subscriptions
 from services.shared.subscription_specs import SubscriptionSpec
 from services.shared.subscription_urls import masked_url
@@ -51,7 +52,7 @@ class EnvironmentHolds:
 
     async def _hold(self, environment: Sequence[SubscriptionSpec]) -> None:
         views = {spec.id: public_view(spec) for spec in environment}
-        async with self.engine.begin() as connection:
+        async with writing(self.engine) as connection:  # written after it is read: SQLite's write lock first
             held = {row.id: row.environment for row in (await connection.execute(select(states))).all()}
             both = (await connection.execute(
                 select(subscriptions.c.id).where(subscriptions.c.id.in_(list(views))))).scalars().all()
