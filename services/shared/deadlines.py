@@ -21,40 +21,17 @@ from datetime import timedelta
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractRobustConnection
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.shared.protocol import ReleaseState as S
+from services.shared.deadline_steps import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.protocol import routing_key
-from services.shared.settings import BusSettings, Duration
+from services.shared.settings import BusSettings
 
-# step -> (the state that starts it, the states in which the release is still in it)
-STEP_DEADLINES: dict[str, tuple[S, frozenset[S]]] = {
-    "build": (S.REQUESTED, frozenset({S.REQUESTED, S.BUILDING})),
-    "push": (S.BUILT, frozenset({S.BUILT, S.PUSHING})),
-    "deploy": (S.PUSHED, frozenset({S.PUSHED, S.DEPLOYING})),
-    "switch": (S.APPROVED, frozenset({S.APPROVED, S.SWITCHING})),
-}
-STEP_STARTED_BY = {start: step for step, (start, _) in STEP_DEADLINES.items()}
-DEADLINE_KEY = "deadline.{step}"
+__all__ = [  # the steps and their settings are imported from here too
+    "DEADLINE_KEY", "STEP_DEADLINES", "STEP_STARTED_BY", "DeadlineSettings", "deadline_queue_name",
+    "declare_deadline_timers", "timers_record_name",
+]
+
 log = structlog.get_logger(__name__)
-
-
-class DeadlineSettings(BaseSettings):
-    """`GREENLIGHT_DEADLINE_<STEP>`: how long a step may take, counted from the event that starts it."""
-
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DEADLINE_", extra="ignore")
-
-    build: Duration = Field(timedelta(minutes=45), description=(
-        "requested -> built: clone, lint and build, retries included (default 45m; the builder's own build "
-        "timeout is 30m)"))
-    push: Duration = Field(timedelta(minutes=20), description="built -> pushed (default 20m)")
-    deploy: Duration = Field(timedelta(minutes=15), description=(
-        "pushed -> awaiting_approval: deploy the standby and wait until it is ready (default 15m)"))
-    switch: Duration = Field(timedelta(minutes=5), description="approved -> live (default 5m)")
-
-    def of(self, step: str) -> timedelta:
-        return getattr(self, step)  # type: ignore[no-any-return]
 
 
 def deadline_queue_name(bus: BusSettings, step: str, deadline: timedelta) -> str:

@@ -14,22 +14,19 @@ moved retry comes back before its backoff ends: handled, it is retried again if 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
-from services.shared.partitions import hash_exchange_name, partition_names
+from services.shared.partitions import hash_exchange_name
+from services.shared.queue_moves import delete_if_empty, move_messages, partitions_from, queue_exists
 from services.shared.settings import BusSettings
-from services.shared.topology import retry_delays, retry_queue_name
+from services.shared.work_queues import retry_delays, retry_queue_name
 
 log = structlog.get_logger(__name__)
 RING_KEY = "1"  # a partition's binding to the ring (its weight)
-MOVE_PREFETCH = 16
-CLOSE_PATIENCE = 5.0  # seconds for a channel the broker closed to be closed on our side
-MOVE_PATIENCE = 1.0  # seconds for the next message of a retired queue: a process of the old count may hold it
 
 
 async def retire_old_layout(connection: AbstractRobustConnection, settings: BusSettings, queue: str,
@@ -37,13 +34,13 @@ async def retire_old_layout(connection: AbstractRobustConnection, settings: BusS
     """After `queue`'s layout for `settings.partitions` is declared: retire what an earlier count left."""
     ring = hash_exchange_name(queue)
     if settings.partitions:
-        old = [queue] if await _exists(connection, queue) else []
-        old += await _partitions_from(connection, queue, settings.partitions)
+        old = [queue] if await queue_exists(connection, queue) else []
+        old += await partitions_from(connection, queue, settings.partitions)
         ring_retired = False
     else:
         # The ring goes with its partitions: without them it routes nowhere. (Not looked for on its own: a passive
         # exchange declare that fails leaves aiormq a task whose error is logged at exit, on every start.)
-        old = await _partitions_from(connection, queue, 0)
+        old = await partitions_from(connection, queue, 0)
         ring_retired = bool(old)
     if not old and not ring_retired:
         return  # the usual start: nothing but two looks
@@ -83,83 +80,8 @@ async def _retire(connection: AbstractRobustConnection, channel: AbstractChannel
                      if settings.partitions else (channel.default_exchange, queue))
     moved = 0
     for source in [*(retry_queue_name(name, delay) for delay in retry_delays(settings)), name]:
-        if source == name or await _exists(connection, source):
-            moved += await _move(connection, source, into, key)
-            await _delete_if_empty(connection, source)
+        if source == name or await queue_exists(connection, source):
+            moved += await move_messages(connection, source, into, key)
+            await delete_if_empty(connection, source)
     log.warning("retired a queue of an earlier partition count", queue=name, moved=moved,
                 partitions=settings.partitions)
-
-
-async def _move(connection: AbstractRobustConnection, source: str, into: aio_pika.abc.AbstractExchange,
-                key: str | None) -> int:
-    """What `source` holds now into `into`, each message acked once its copy is confirmed. Consumed, not got: a
-    partition is a single-active-consumer queue, which refuses basic.get. A process with the old count still
-    consuming it keeps its messages (they stop coming): what it does not handle is moved at a later start."""
-    channel = await connection.channel()
-    try:
-        await channel.set_qos(prefetch_count=MOVE_PREFETCH)
-        queue = await channel.declare_queue(source, passive=True)
-        left = int(queue.declaration_result.message_count or 0)
-        arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        if left:
-            await queue.consume(arrived.put)
-        moved = 0
-        while moved < left:
-            try:
-                message = await asyncio.wait_for(arrived.get(), MOVE_PATIENCE)
-            except TimeoutError:
-                log.warning("a retired queue's messages did not come; left for a later start", queue=source)
-                break
-            await into.publish(aio_pika.Message(
-                message.body, headers=message.headers, content_type=message.content_type,
-                message_id=message.message_id, timestamp=message.timestamp,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=key or "")
-            await message.ack()
-            moved += 1
-        return moved
-    finally:
-        if not channel.is_closed:  # returns what was delivered and not moved
-            await channel.close()
-
-
-async def _delete_if_empty(connection: AbstractRobustConnection, name: str) -> None:
-    """Deleted once empty (quorum queues refuse a conditional delete, so it is looked at first). Unbound, it gets
-    no message but a retry's, dead-lettered back to it, which a later start moves."""
-    channel = await connection.channel()
-    try:
-        queue = await channel.declare_queue(name, passive=True)
-        if queue.declaration_result.message_count:
-            log.warning("a retired queue still holds messages; left for a later start", queue=name)
-            return
-        await channel.queue_delete(name)
-    finally:
-        if not channel.is_closed:
-            await channel.close()
-
-
-async def _partitions_from(connection: AbstractRobustConnection, queue: str, first: int) -> list[str]:
-    """The partitions numbered `first` and up that exist (an earlier count made p0 … p<K-1>, no gaps)."""
-    found: list[str] = []
-    index = first
-    while await _exists(connection, name := partition_names(queue, index + 1)[index]):
-        found.append(name)
-        index += 1
-    return found
-
-
-async def _exists(connection: AbstractRobustConnection, name: str) -> bool:
-    """A passive declare, on a channel of its own (the broker closes the channel of one that fails), not robust:
-    nothing to recover after a reconnect."""
-    channel = aio_pika.Channel(connection)
-    await channel.initialize()
-    try:
-        await channel.declare_queue(name, passive=True)
-        return True
-    except aio_pika.exceptions.ChannelClosed:
-        # Until the channel has closed on our side, aiormq holds a task failing with the broker's 404: a process
-        # exiting meanwhile (a start-up error right after) logged it as an unhandled error.
-        await asyncio.wait_for(channel.closed(), CLOSE_PATIENCE)
-        return False
-    finally:
-        if not channel.is_closed:
-            await channel.close()

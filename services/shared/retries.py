@@ -19,9 +19,6 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import aio_pika
@@ -32,57 +29,27 @@ from services.shared.bus import Bus
 from services.shared.events import ReleaseEvent
 from services.shared.giveup import GIVE_UP_BACKOFF, GiveUp, settle
 from services.shared.progress import Progress, Step
+from services.shared.retry_state import (
+    LAST_ERROR_HEADER,
+    RETRIES_HEADER,
+    SINCE_HEADER,
+    Budget,
+    RetryState,
+    header_count,
+)
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
-from services.shared.topology import declare_retry_queue, retry_delays, retry_queue_name
 from services.shared.transient import Retry
+from services.shared.work_queues import declare_retry_queue, retry_delays, retry_queue_name
+
+__all__ = [  # the retries' headers and budgets, and Retry, are imported from here too
+    "LAST_ERROR_HEADER", "RETRIES_HEADER", "SINCE_HEADER", "STEP_OF_SERVICE", "Budget", "Retrier", "Retry",
+    "RetryState", "header_count",
+]
 
 log = structlog.get_logger(__name__)
-RETRIES_HEADER = "x-greenlight-retries"
-SINCE_HEADER = "x-greenlight-retrying-since"  # epoch milliseconds (an int: AMQP floats are 32-bit)
-LAST_ERROR_HEADER = "x-greenlight-last-error"
 # The step a retry is announced under, by the service that retries (Progress.step).
 STEP_OF_SERVICE: dict[str, Step] = {"builder": "build", "pusher": "push", "deployer": "deploy", "switcher": "switch"}
-
-
-@dataclass(frozen=True)
-class RetryState:
-    count: int = 0
-    since: float | None = None
-    last_error: str | None = None
-
-    @classmethod
-    def of(cls, message: AbstractIncomingMessage) -> RetryState:
-        """What `Retrier.later` wrote, or a first attempt: these headers may also be a publisher's or a tool's own. A
-        negative count raised in the consumer (it picks the delay tier) and left the message unsettled, and a start
-        in the future, which every retry keeps, never spent the budget; one ahead of this clock starts now."""
-        headers = message.headers or {}
-        count, since = header_count(headers.get(RETRIES_HEADER, 0)), header_count(headers.get(SINCE_HEADER, -1))
-        if count is None or (since is None and SINCE_HEADER in headers):
-            return cls()
-        last = headers.get(LAST_ERROR_HEADER)
-        return cls(count, None if since is None else min(since / 1000, time.time()),
-                   str(last) if last is not None else None)
-
-    def details(self) -> dict[str, Any]:
-        """What the release's next event records about the retries that came before it."""
-        return {"retries": self.count, "last_retry_error": self.last_error}
-
-
-def header_count(value: object) -> int | None:
-    """A count this process wrote in a header, or None for what a publisher or tool put there instead."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-@dataclass(frozen=True)
-class Budget:
-    """A handler's own bound on a message's retries, instead of GREENLIGHT_RETRY_BUDGET, and what to say past it."""
-
-    limit: timedelta
-    setting: str  # the setting that sets `limit`, named in the give-up
-    overdue: str  # an error line at each retry past GREENLIGHT_RETRY_BUDGET: why this one goes on
-    spent: str  # an error line when `limit` is spent too: what is left as it is
-    about: Mapping[str, str] = field(default_factory=dict)  # fields of both lines: the release, what it concerns
 
 
 class Retrier:

@@ -1,38 +1,29 @@
-"""Which repositories and refs Greenlight will touch, checked before any git command runs."""
+"""Refs resolved against a remote repository (`git ls-remote`), git's environment, and git's failures in Greenlight's
+words: the server's trouble (worth another try) told apart from the repository's. What may be asked for at all is
+source_checks.py's, checked before any git command runs."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
-from pathlib import Path
 
 import structlog
 
 from services.shared.git_target import GitTarget, SourceTimeout, classify, pin
 from services.shared.process_tree import kill_tree
 from services.shared.release import SHA_RE
-from services.shared.repo_policy import (
-    SCP_LIKE,
-    RepositoryNotAllowed,
-    RepositoryPolicy,
-    RepositoryRefused,
-    parse_remote,
-)
+from services.shared.repo_policy import RepositoryNotAllowed, RepositoryPolicy
+from services.shared.repo_remotes import RepositoryRefused
+from services.shared.source_checks import SourceNotAllowed, UnsafeSource, check_ref, check_repository, local_path
 from services.shared.transient import Retry
 
-log = structlog.get_logger(__name__)
+__all__ = [  # the checks (and SHA_RE) are imported from here too
+    "SHA_RE", "GitUnavailable", "RepositoryUnreachable", "SourceNotAllowed", "UnsafeSource", "check_ref",
+    "check_repository", "git_env", "git_unavailable", "local_path", "resolve_ref",
+]
 
-_SCHEMES = ("https://", "http://", "ssh://", "git://")
-_SCP_LIKE = SCP_LIKE
-# Also every non-ASCII character: no bidi override (U+202E) or look-alike can hide in a stored URL.
-_FORBIDDEN = re.compile(r"[^\x21-\x7e]|[;|&$`<>\\\"'(){}*?!]")
-# A host (after scheme:// and user@, or in user@host:path) starting with '-' reaches ssh as an option.
-_OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)-")
-# git check-ref-format, plus no leading '-' so a ref can never be read as an option, and no shell
-# metacharacters: git allows some (;|&$ and more) but no branch worth releasing needs them.
-# (A name ending in `.lock` is no valid ref either, but asking for one is harmless: it is simply not found.)
-_BAD_REF = re.compile(r"(^[-/.])|(\.\.)|(@\{)|([\x00-\x20\x7f~^:?*\[\\;|&$`<>\"'(){}!])|([/.]$)|(//)")
+log = structlog.get_logger(__name__)
 
 # What git prints when the server, not the request, is the problem: worth another try later.
 _GIT_TRANSIENT = re.compile(
@@ -41,14 +32,6 @@ _GIT_TRANSIENT = re.compile(
     r"rpc failed|returned error: (?:429|5\d\d)|http (?:429|5\d\d)|network is unreachable|no route to host",
     re.IGNORECASE,
 )
-
-
-class UnsafeSource(ValueError):
-    """A repository or ref Greenlight refuses; the message says why."""
-
-
-class SourceNotAllowed(UnsafeSource):
-    """Well formed, but outside what the operator allows (local paths, schemes, hosts, addresses)."""
 
 
 class RepositoryUnreachable(UnsafeSource):
@@ -65,52 +48,12 @@ def git_unavailable(stderr: str) -> bool:
     return bool(_GIT_TRANSIENT.search(stderr))
 
 
-def check_repository(repository: str, *, allow_local: bool, policy: RepositoryPolicy | None = None) -> str:
-    if not repository or len(repository) > 500:
-        raise UnsafeSource("repository must be 1-500 characters")
-    if repository.startswith("-"):
-        raise UnsafeSource("repository must not start with '-' (it would be read as an option)")
-    if "::" in repository:
-        raise UnsafeSource("transport helpers such as 'ext::' are not allowed")
-    if _FORBIDDEN.search(repository):
-        raise UnsafeSource("repository contains whitespace, non-ASCII characters, quotes or shell metacharacters")
-    if _OPTION_HOST.match(repository):
-        raise UnsafeSource("repository host must not start with '-' (ssh would read it as an option)")
-    if repository.startswith(_SCHEMES) or _SCP_LIKE.match(repository):
-        try:
-            (policy or RepositoryPolicy()).rule_for(parse_remote(repository))
-        except RepositoryNotAllowed as exc:
-            raise SourceNotAllowed(str(exc)) from None
-        except RepositoryRefused as exc:
-            raise UnsafeSource(str(exc)) from None
-        return repository
-    if repository.startswith("file://") or repository.startswith(("/", ".")) or "://" not in repository:
-        if not allow_local:
-            raise SourceNotAllowed("local repositories are disabled (set GREENLIGHT_ALLOW_LOCAL_REPOS=true)")
-        return repository
-    raise UnsafeSource(f"unsupported repository scheme; use one of {', '.join(_SCHEMES)} or user@host:path")
-
-
-def check_ref(ref: str) -> str:
-    if not ref or len(ref) > 255 or _BAD_REF.search(ref):
-        raise UnsafeSource(f"{ref!r} is neither a commit SHA nor a valid branch or tag name")
-    return ref
-
-
 def git_env() -> dict[str, str]:
     # Never prompt for credentials, and allow only ordinary transports even if config says otherwise.
     return {
         **os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false",
         "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh", "GIT_CONFIG_NOSYSTEM": "1",
     }
-
-
-def local_path(repository: str) -> Path | None:
-    if repository.startswith("file://"):
-        return Path(repository.removeprefix("file://"))
-    if "://" in repository or _SCP_LIKE.match(repository):
-        return None
-    return Path(repository)
 
 
 async def resolve_ref(repository: str, ref: str, *, timeout: float = 10.0,

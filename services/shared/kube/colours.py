@@ -1,28 +1,23 @@
 """An app's colours on Kubernetes: one Deployment each, marked with the release it runs.
 
-`deploy` sends the resourceVersion it decided on (409 -> read again, decide again); `mark` and a
-conditional `scale` are json-patches whose `test` operations check the annotations atomically (a
-failed test is a 422 and nothing is written).
+`deploy` sends the resourceVersion it decided on (409 -> read again, decide again); `wait_ready` watches the rollout
+until it is done, failed or taken over. The conditional marks and scale are colour_marks.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import structlog
 
 from services.shared.kube import state as st
-from services.shared.kube.api_errors import Conflict, Invalid, NotFound
-from services.shared.kube.client import MERGE_PATCH, Kind, KubeApi
-from services.shared.kube.settings import KubeSettings
+from services.shared.kube.api_errors import Conflict
+from services.shared.kube.client import MERGE_PATCH, Kind
+from services.shared.kube.colour_marks import ColourMarks, Obj
 from services.shared.kube.templates import (
     RELEASE_ID,
-    STATE,
     SUPERSEDED_TIMEOUT,
-    Names,
     deployment_manifest,
-    json_pointer,
     merge_patch_to,
     pod_template,
     release_annotations,
@@ -41,15 +36,11 @@ from services.shared.platform import (
 from services.shared.release import Colour
 
 log = structlog.get_logger(__name__)
-Obj = dict[str, Any]
 CONFLICT_ATTEMPTS = 8
 
 
-class Colours:
-    def __init__(self, api: KubeApi, settings: KubeSettings) -> None:
-        self.api = api
-        self.settings = settings
-        self.names = Names(settings)
+class Colours(ColourMarks):
+    """Deploys a colour and awaits its rollout; marks and scales it conditionally (ColourMarks)."""
 
     async def deploy(self, app: AppRef, colour: Colour, rollout: Rollout, replicas: int) -> None:
         ns, name = self.names.namespace(app), self.names.deployment(app, colour)
@@ -121,34 +112,3 @@ class Colours:
         except WatchTimeout as exc:
             raise NotReady(f"rollout of {name} not ready within {timeout:g}s: {st.describe(exc.last)}",
                            st.describe(exc.last)) from None
-
-    async def mark(self, app: AppRef, colour: Colour, release_id: str, status: ColourStatus) -> bool:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-        ops = [_test(RELEASE_ID, release_id),
-               {"op": "add", "path": f"/metadata/annotations/{json_pointer(STATE)}", "value": status.value}]
-        try:
-            await self.api.patch(Kind.DEPLOYMENT, ns, name, ops)
-        except (Invalid, NotFound):
-            return False
-        return True
-
-    async def scale(self, app: AppRef, colour: Colour, replicas: int, *, if_release: str | None = None,
-                    if_status: ColourStatus | None = None) -> bool:
-        ns, name = self.names.namespace(app), self.names.deployment(app, colour)
-        ops: list[Obj] = []
-        if if_release is not None:
-            ops.append(_test(RELEASE_ID, if_release))
-        if if_status is not None:
-            ops.append(_test(STATE, if_status.value))
-        ops.append({"op": "replace", "path": "/spec/replicas", "value": replicas})
-        try:
-            await self.api.patch(Kind.DEPLOYMENT, ns, name, ops)
-        except (Invalid, NotFound):
-            if ops[:-1]:
-                return False
-            raise
-        return True
-
-
-def _test(annotation: str, value: str) -> Obj:
-    return {"op": "test", "path": f"/metadata/annotations/{json_pointer(annotation)}", "value": value}

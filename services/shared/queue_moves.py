@@ -1,0 +1,93 @@
+"""What relayout.py does to one queue of a layout no longer used: its messages moved into the layout in use, the
+queue deleted once empty, and the lookups that find such queues (a passive declare on a channel of its own each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+from services.shared.partitions import partition_names
+
+log = structlog.get_logger(__name__)
+MOVE_PREFETCH = 16
+CLOSE_PATIENCE = 5.0  # seconds for a channel the broker closed to be closed on our side
+MOVE_PATIENCE = 1.0  # seconds for the next message of a retired queue: a process of the old count may hold it
+
+
+async def move_messages(connection: AbstractRobustConnection, source: str, into: aio_pika.abc.AbstractExchange,
+                        key: str | None) -> int:
+    """What `source` holds now into `into`, each message acked once its copy is confirmed. Consumed, not got: a
+    partition is a single-active-consumer queue, which refuses basic.get. A process with the old count still
+    consuming it keeps its messages (they stop coming): what it does not handle is moved at a later start."""
+    channel = await connection.channel()
+    try:
+        await channel.set_qos(prefetch_count=MOVE_PREFETCH)
+        queue = await channel.declare_queue(source, passive=True)
+        left = int(queue.declaration_result.message_count or 0)
+        arrived: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        if left:
+            await queue.consume(arrived.put)
+        moved = 0
+        while moved < left:
+            try:
+                message = await asyncio.wait_for(arrived.get(), MOVE_PATIENCE)
+            except TimeoutError:
+                log.warning("a retired queue's messages did not come; left for a later start", queue=source)
+                break
+            await into.publish(aio_pika.Message(
+                message.body, headers=message.headers, content_type=message.content_type,
+                message_id=message.message_id, timestamp=message.timestamp,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=key or "")
+            await message.ack()
+            moved += 1
+        return moved
+    finally:
+        if not channel.is_closed:  # returns what was delivered and not moved
+            await channel.close()
+
+
+async def delete_if_empty(connection: AbstractRobustConnection, name: str) -> None:
+    """Deleted once empty (quorum queues refuse a conditional delete, so it is looked at first). Unbound, it gets
+    no message but a retry's, dead-lettered back to it, which a later start moves."""
+    channel = await connection.channel()
+    try:
+        queue = await channel.declare_queue(name, passive=True)
+        if queue.declaration_result.message_count:
+            log.warning("a retired queue still holds messages; left for a later start", queue=name)
+            return
+        await channel.queue_delete(name)
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+
+
+async def partitions_from(connection: AbstractRobustConnection, queue: str, first: int) -> list[str]:
+    """The partitions numbered `first` and up that exist (an earlier count made p0 … p<K-1>, no gaps)."""
+    found: list[str] = []
+    index = first
+    while await queue_exists(connection, name := partition_names(queue, index + 1)[index]):
+        found.append(name)
+        index += 1
+    return found
+
+
+async def queue_exists(connection: AbstractRobustConnection, name: str) -> bool:
+    """A passive declare, on a channel of its own (the broker closes the channel of one that fails), not robust:
+    nothing to recover after a reconnect."""
+    channel = aio_pika.Channel(connection)
+    await channel.initialize()
+    try:
+        await channel.declare_queue(name, passive=True)
+        return True
+    except aio_pika.exceptions.ChannelClosed:
+        # Until the channel has closed on our side, aiormq holds a task failing with the broker's 404: a process
+        # exiting meanwhile (a start-up error right after) logged it as an unhandled error.
+        await asyncio.wait_for(channel.closed(), CLOSE_PATIENCE)
+        return False
+    finally:
+        if not channel.is_closed:
+            await channel.close()
