@@ -1,8 +1,8 @@
 """What the read model's transactions cost in CPU, and the kernel names of the threads that run them.
 
 The counter is this process's (`/metrics`: `greenlight_database_cpu_seconds_total`, the orchestration bench), whatever
-runner (transaction_runner.py) ran the transaction; the names let `top -H`, py-spy and the bench tell the database's threads
-from the rest.
+runner (transaction_runner.py) ran the transaction; the names let `top -H`, py-spy and the bench tell the
+database's threads from the rest.
 """
 
 from __future__ import annotations
