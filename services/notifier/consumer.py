@@ -2,27 +2,26 @@
 
 Its own (not services/shared/consumer.py) because a retry names its subscription in a header the
 shared handler signature does not carry. Ack after every delivery of the event is sent or parked;
-an exception requeues (the database away: parked on the broker, `_wait_out`); past the delivery limit, and for
+an exception requeues (the database away: parked on the broker, outage_parking.py); past the delivery limit, and for
 an unparsable body, the message is dead-lettered with the reason and the release goes on untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
-from services.notifier.retry import OUTAGES_HEADER, SUBSCRIPTION_HEADER, RetryQueues
-from services.shared.bus import Bus, PublishFailed
+from services.notifier.outage_parking import OutageParking, outages_of
+from services.notifier.retry import SUBSCRIPTION_HEADER, RetryQueues
+from services.shared.bus import Bus
 from services.shared.consumer import _bounded, delivery_attempt
-from services.shared.db.outage import is_outage, outage_of
+from services.shared.db.outage import is_outage
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
-from services.shared.retries import header_count
 from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
@@ -45,9 +44,7 @@ class NotifierConsumer:
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._give_up = GiveUp(bus, "notifier", queue)
-        # Per release, the events parked for a database outage, which no record can show pending: (seq, only) ->
-        # (backoff step, when to stop waiting for it). A later event of the release waits behind them (`_ahead`).
-        self._outage_parked: dict[str, dict[tuple[int, str | None], tuple[int, float]]] = {}
+        self._parking = OutageParking(retries, self._give_up)
 
     async def declare(self) -> None:
         await declare_work_queue(self.bus.connection, self.bus.settings, self.queue_name, [])  # bound: notified.py
@@ -55,7 +52,7 @@ class NotifierConsumer:
     async def consume(self, channel: AbstractChannel) -> None:
         """Consume on `channel` (its prefetch set), the one the queue's lock is held on (active.py)."""
         self._holding = False
-        self._outage_parked.clear()  # a replica that held the queue meanwhile took what they were
+        self._parking.parked.clear()  # a replica that held the queue meanwhile took what they were
         self._channel = channel
         self._queue = await channel.get_queue(self.queue_name, ensure=True)
         self._tag = await self._queue.consume(self._spawn, no_ack=False)
@@ -107,15 +104,15 @@ class NotifierConsumer:
                 if only is not None and (left := self.retries.left(message.headers)) > 0:
                     if not await self._finished(event, only):
                         await self.retries.again(event, only, left)  # its receiver's Retry-After is not over yet
-                elif (level := self._ahead(event, only)) is not None:
-                    await self.retries.park(event, only, level=level, outages=_outages(message))
+                elif (level := self._parking.ahead(event, only)) is not None:
+                    await self.retries.park(event, only, level=level, outages=outages_of(message))
                 else:
                     await self.handle(event, only)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 if is_outage(exc):
-                    await self._wait_out(message, event, only, exc)
+                    await self._parking.wait_out(message, event, only, exc)
                     return
                 log.warning("notification failed; will be redelivered", attempt=attempt, error=repr(exc),
                             release=event.release_id)
@@ -137,42 +134,3 @@ class NotifierConsumer:
             log.info("a retry whose delivery is settled; dropped", subscription=only, release=event.release_id,
                      seq=event.seq)
         return finished
-
-    def _ahead(self, event: ReleaseEvent, only: str | None) -> int | None:
-        """The step to wait at behind an earlier event of the release parked for an outage: sent at once, a later
-        event came before it (the records that order them could not be written)."""
-        parked = self._outage_parked.pop(event.release_id, {})
-        parked.pop((event.seq, only), None)  # this one, back
-        parked = {key: step for key, step in parked.items() if time.monotonic() < step[1]}
-        if parked:
-            self._outage_parked[event.release_id] = parked
-        return max((level for (seq, _), (level, _) in parked.items() if seq < event.seq), default=None)
-
-    async def _wait_out(self, message: AbstractIncomingMessage, event: ReleaseEvent, only: str | None,
-                        exc: BaseException) -> None:
-        """The database away (subscriptions and delivery records live there): the event waits on the broker at the
-        next step of the delivery backoff, for the same subscriptions; past the last step it is dead-lettered
-        with the reason. Requeued at once instead, it spent its deliveries in a second and was lost."""
-        outages = _outages(message)
-        if outages >= self.retries.levels:
-            await self._give_up.dead_letter(message, f"notifier: {outage_of(exc)} ({outages} retries)")
-            return
-        try:
-            await self.retries.park(event, only, level=outages, outages=outages + 1)
-        except PublishFailed as park_error:
-            log.warning("could not park a notification; will be redelivered", error=str(park_error))
-            await settle(message.nack(requeue=True))
-            return
-        # Waited for no longer than its step and every step together: should it not come back, nothing waits on.
-        until = time.monotonic() + self.retries.delays[outages] + sum(self.retries.delays)
-        self._outage_parked.setdefault(event.release_id, {})[(event.seq, only)] = (outages, until)
-        log.warning("database unavailable; notification parked", release=event.release_id, retry=outages + 1,
-                    error=str(outage_of(exc)))
-        await settle(message.ack())
-
-
-def _outages(message: AbstractIncomingMessage) -> int:
-    """How many times the database was away for this event so far."""
-    # As the retry headers are read (retries.py): a publisher's "abc" raised while parking (the message unsettled),
-    # a negative count picked a delay from the end of the list.
-    return header_count((message.headers or {}).get(OUTAGES_HEADER, 0)) or 0

@@ -32,8 +32,8 @@ async def test_a_410_settles_a_delivery_of_the_subscription_waiting_out_an_hour(
             found = [*await records.of_release("slow1"), *await records.of_release("gone1")]
             return {x.event_id: (x.status, x.attempts, x.last_error) for x in found}
 
-        async def waiting() -> bool:
-            return (await statuses()).get(slow.message_id, (None,))[0] is Status.PENDING
+        async def waiting() -> bool:  # its 429 recorded: pending from its first write, before it was attempted
+            return (await statuses()).get(slow.message_id, (None, 0))[:2] == (Status.PENDING, 1)
 
         async def gone_recorded() -> bool:
             return (await statuses()).get(gone.message_id, (None,))[0] is Status.FAILED

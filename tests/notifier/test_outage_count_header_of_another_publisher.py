@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.notifier.consumer import _outages
+from services.notifier.outage_parking import outages_of
 from services.notifier.retry import OUTAGES_HEADER
 
 
 @pytest.mark.parametrize(("value", "counted"), [(2, 2), (0, 0), ("abc", 0), (-3, 0), (True, 0), (1.5, 0), (None, 0)])
 def test_the_outage_count_is_a_count_or_none(value: object, counted: int) -> None:
     message = SimpleNamespace(headers={OUTAGES_HEADER: value})
-    assert _outages(message) == counted  # type: ignore[arg-type]
+    assert outages_of(message) == counted  # type: ignore[arg-type]
