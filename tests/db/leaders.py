@@ -92,7 +92,9 @@ async def holders(engine: AsyncEngine, stream: str, purpose: str, mode: str) -> 
 
 async def terminate(engine: AsyncEngine, pid: int) -> None:
     async with engine.connect() as connection:
-        assert (await connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
+        # Waiting (PostgreSQL 14+) until the backend has exited: only signalled, it held its locks a moment longer.
+        assert (await connection.execute(sa.text("SELECT pg_terminate_backend(:pid, 10000)"),
+                                         {"pid": pid})).scalar_one()
 
 
 def lease_of(model: ReadModel) -> ProjectorLease:

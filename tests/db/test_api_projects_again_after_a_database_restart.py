@@ -24,8 +24,11 @@ async def test_the_api_projects_again_after_a_database_restart(bus: Bus, postgre
             await publish_all(bus, chain("r1"))
             await wait_for_state(switcher_db, "r1", S.AWAITING_APPROVAL)
             async with api_db.engine.connect() as connection:  # as a restart does: every session of this database
+                # With a timeout it returns once each backend has exited (PostgreSQL 14+): without, it only signals,
+                # and a backend still exiting kept its locks, so the predicate below could see the old lease held
+                # by the old backend, the API not yet aware that it had lost it.
                 await connection.execute(sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
 
             async def the_api_alone_leads_and_stands() -> bool:
