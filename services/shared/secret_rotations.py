@@ -11,6 +11,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db.engine import writing
 from services.shared.release import utcnow
 from services.shared.subscription_rows import held_by_environment, secret_stored, states, subscriptions
 from services.shared.subscription_table import HeldByEnvironment
@@ -26,7 +27,7 @@ class SecretRotations:
         False: no such subscription. Compare-and-set on the stored spec, so two rotations at once keep one."""
         for _ in range(_ROTATION_TRIES):
             try:
-                async with self.engine.begin() as connection:
+                async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
                     if await held_by_environment(connection, subscription_id):
                         raise HeldByEnvironment(subscription_id)
                     stored = (await connection.execute(select(subscriptions.c.spec).where(

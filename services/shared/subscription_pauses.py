@@ -10,6 +10,7 @@ from sqlalchemy import and_, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.shared.db.engine import writing
 from services.shared.db.rows import utc
 from services.shared.release import utcnow
 from services.shared.subscription_rows import DISABLED, settle_pending, states
@@ -41,7 +42,7 @@ class SubscriptionPauses:
         whose = true() if held is None else (
             states.c.environment.is_not(None) if held else states.c.environment.is_(None))
         for _ in range(2):
-            async with self.engine.begin() as connection:
+            async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
                 done = await connection.execute(update(states).where(and_(
                     states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged, whose)).values(**values))
                 if done.rowcount:  # type: ignore[attr-defined]
@@ -63,7 +64,7 @@ class SubscriptionPauses:
                 if held:  # the environment's always has its row while held
                     raise NoLongerHeld(subscription_id)
             try:
-                async with self.engine.begin() as connection:
+                async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
                     await connection.execute(insert(states).values(id=subscription_id, **values))
                     await settle_pending(connection, subscription_id, DISABLED, sparing=sparing)
             except IntegrityError:
@@ -76,7 +77,7 @@ class SubscriptionPauses:
     async def enable(self, subscription_id: str) -> None:
         """Delivered to again from the next event (a receiver that answered 410 and is back, or one an admin paused);
         a 410 answered before now no longer disables it (`disable`)."""
-        async with self.engine.begin() as connection:
+        async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
             await connection.execute(update(states).where(states.c.id == subscription_id).values(
                 disabled_at=None, disabled_reason=None, enabled_at=utcnow()))
 

@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.shared.db.engine import writing
 from services.shared.subscription_rows import (
     REMOVED,
     from_row,
@@ -36,7 +37,7 @@ class SubscriptionTable:
     async def add(self, spec: SubscriptionSpec) -> None:
         raw = {**spec.model_dump(mode="json"), "secret": spec.secret.get_secret_value()}
         try:
-            async with self.engine.begin() as connection:
+            async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
                 if await held_by_environment(connection, spec.id):
                     raise HeldByEnvironment(spec.id)
                 # A state left by one of this id removed before (a disabling that raced its removal) is not this one's.
@@ -49,7 +50,7 @@ class SubscriptionTable:
     async def remove(self, subscription_id: str) -> bool:
         """The API's subscription of that id, its state (a state the environment's holds is its own), and its pending
         deliveries settled (`settle_pending`), all at once."""
-        async with self.engine.begin() as connection:
+        async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
             result = await connection.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
             await connection.execute(delete(states).where(and_(states.c.id == subscription_id,
                                                                states.c.environment.is_(None))))
