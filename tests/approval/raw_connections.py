@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.serving import GuardedRunner
 from tests.approval.fakes import FakeResolver
+from tests.approval.trickled_bodies import Trickler
 
 Client = TestClient[web.Request, web.Application]
 
@@ -36,42 +36,16 @@ async def served_api(settings: ApprovalSettings) -> AsyncIterator[Client]:
         await client.close()
 
 
-class Raw:
-    """One connection, written and read by hand."""
+class Raw(Trickler):
+    """One connection, written and read by hand: the trickle tests' client, its request written as the test likes."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    def send(self, data: bytes) -> None:
+    def write(self, data: bytes) -> None:
         self.writer.write(data)
 
-    async def trickle(self, data: bytes, every: float) -> None:
-        """`data` a byte every `every` seconds; a server that closed the connection ends it."""
-        with contextlib.suppress(ConnectionError):
-            for byte in data:
-                self.writer.write(bytes([byte]))
-                await self.writer.drain()
-                await asyncio.sleep(every)
-
-    async def answer(self) -> tuple[int, dict[str, str], bytes]:
-        status = int((await self.reader.readline()).split()[1])
-        headers = {}
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return status, headers, await self.reader.readexactly(int(headers["content-length"]))
-
     async def get(self, path: str) -> tuple[int, Any]:
-        self.send(f"GET {path} HTTP/1.1\r\nHost: api\r\n\r\n".encode())
+        self.write(f"GET {path} HTTP/1.1\r\nHost: api\r\n\r\n".encode())
         status, _, body = await self.answer()
-        return status, json.loads(body)
-
-    async def closed(self) -> bool:
-        """Whether the server closed the connection (nothing more comes)."""
-        try:
-            return await self.reader.read(1) == b""
-        except ConnectionError:
-            return True
+        return status, body
 
 
 @contextlib.asynccontextmanager

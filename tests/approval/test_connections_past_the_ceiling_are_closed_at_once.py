@@ -18,16 +18,16 @@ async def test_an_idle_connection_goes_first_then_new_ones_are_refused(bus_setti
     settings = ApprovalSettings(dev_tokens=True, bus=bus_settings, max_connections=2, sse_max_streams=1)
     async with served_api(settings) as api, raw(api) as idle, raw(api) as busy:
         assert await idle.get("/healthz") == (200, {"status": "ok"})  # kept alive, idle
-        busy.send(HEAD)  # half a head: not idle
+        busy.write(HEAD)  # half a head: not idle
         async with raw(api) as newer:
             async with asyncio.timeout(10):
                 assert await idle.closed()  # let go for the new connection
-            newer.send(HEAD)  # now neither open one is idle
+            newer.write(HEAD)  # now neither open one is idle
             async with raw(api) as refused:
                 async with asyncio.timeout(10):
                     assert await refused.closed()  # at once, not after any deadline
             for connection in (busy, newer):  # the open ones are served as before
-                connection.send(b"\r\n")
+                connection.write(b"\r\n")
                 status, _, _ = await asyncio.wait_for(connection.answer(), 10)
                 assert status == 200
         counts = api.server.app[CONNECTIONS].closed

@@ -10,7 +10,6 @@ keep-alive's."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 from services.approval.settings import ApprovalSettings
 from services.shared.connection_guard import CONNECTIONS
@@ -25,8 +24,8 @@ async def test_trickled_headers_are_answered_408_and_closed(bus_settings: BusSet
     settings = ApprovalSettings(dev_tokens=True, bus=bus_settings, header_read_seconds=DEADLINE)
     async with served_api(settings) as api, raw(api) as idle, raw(api) as silent, raw(api) as slow:
         assert await idle.get("/healthz") == (200, {"status": "ok"})  # then kept alive, idle
-        slow.send(b"GET /healthz HTTP/1.1\r\nHost: api\r\nX-Slow: ")
-        sending = asyncio.create_task(slow.trickle(b"y" * 10**6, 0.05))
+        slow.write(b"GET /healthz HTTP/1.1\r\nHost: api\r\nX-Slow: ")
+        sending = asyncio.create_task(slow.send(b"y" * 10**6, 0.05))
         try:
             async with asyncio.timeout(DEADLINE + MARGIN):
                 answering = asyncio.create_task(slow.answer())
@@ -36,7 +35,7 @@ async def test_trickled_headers_are_answered_408_and_closed(bus_settings: BusSet
                 status, headers, body = await answering
                 assert (status, headers["connection"], headers["content-type"]) == (
                     408, "close", "application/json; charset=utf-8")
-                assert json.loads(body) == {
+                assert body == {
                     "error": "The request headers were not sent within GREENLIGHT_API_HEADER_READ_SECONDS (2 s)."}
                 assert await slow.closed()
                 assert await silent.closed()  # opened before the trickler, sent nothing: closed, no answer
@@ -55,8 +54,8 @@ async def test_a_later_request_trickled_on_a_kept_alive_connection_is_cut(bus_se
     settings = ApprovalSettings(dev_tokens=True, bus=bus_settings, header_read_seconds=DEADLINE)
     async with served_api(settings) as api, raw(api) as slow:
         assert await slow.get("/healthz") == (200, {"status": "ok"})
-        slow.send(b"GET /healthz HTTP/1.1\r\nHost: api\r\nX-Slow: ")
-        sending = asyncio.create_task(slow.trickle(b"y" * 10**6, 0.05))
+        slow.write(b"GET /healthz HTTP/1.1\r\nHost: api\r\nX-Slow: ")
+        sending = asyncio.create_task(slow.send(b"y" * 10**6, 0.05))
         try:
             async with asyncio.timeout(DEADLINE + MARGIN):
                 assert (await slow.answer())[0] == 408
