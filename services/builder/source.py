@@ -17,7 +17,8 @@ from services.builder.commits import recent_commits
 from services.builder.git_runner import GitRunner, commit_time
 from services.builder.shipped import Shipped, read_shipped
 from services.shared.git_target import GitTarget, pin
-from services.shared.repo_policy import RepositoryPolicy, RepositoryRefused, RepositorySettings
+from services.shared.repo_policy import RepositoryPolicy, RepositorySettings
+from services.shared.repo_remotes import RepositoryRefused
 from services.shared.sources import GitUnavailable, git_unavailable, local_path
 
 log = structlog.get_logger(__name__)

@@ -16,7 +16,8 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.shared.repo_policy import Remote, RepositoryPolicy, RepositoryRefused, parse_remote
+from services.shared.repo_policy import RepositoryPolicy
+from services.shared.repo_remotes import Remote, RepositoryRefused, parse_remote
 
 _REASONS = (  # (what git's stderr says, what a caller is told), first match wins
     (("could not resolve host", "name or service not known", "no address associated"), "host not found"),

@@ -51,7 +51,7 @@ def before_the_second_read(database: ReleaseDatabase, monkeypatch: pytest.Monkey
         before_a_read(sql)
         return run(connection, sql, *args, **kwargs)
 
-    engines = [database.engine.sync_engine, *(e for e in (database.reader._sync,) if e is not None)]
+    engines = [database.engine.sync_engine, *(c.engine for c in (database.reader._sync,) if c is not None)]
     with monkeypatch.context() as patch:
         patch.setattr(driver, "_run", run_through_the_driver)
         for engine in engines:

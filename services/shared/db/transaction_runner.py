@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.shared.db.engine import WRITE, tune_sqlite, writing
+from services.shared.db.engine import writing
+from services.shared.db.sqlite_connections import SqliteConnections
 from services.shared.db.threadcpu import DB_THREAD_PREFIX, counted, name_os_thread
 
 T = TypeVar("T")
@@ -38,19 +37,10 @@ class TransactionRunner:
         self.engine = engine
         self.threads = threads
         self.write = write
-        self._sync: sa.Engine | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._local = threading.local()
-        self._opened: list[sa.Connection] = []
+        self._sync: SqliteConnections | None = None
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            # The same file through the stdlib driver, one connection per thread of ours, kept by it (closed
-            # from the loop's thread by `close`, after those threads ended: hence check_same_thread off).
-            # One more for the event loop's own thread (`run(small=True)`), and room: past its size the pool closes a
-            # connection at random, even one a thread keeps.
-            self._sync = sa.create_engine(engine.url.set(drivername="sqlite"), poolclass=sa.pool.SingletonThreadPool,
-                                          pool_size=threads + 4, hide_parameters=True,  # engine.py: secrets
-                                          connect_args={"timeout": 30, "check_same_thread": False})
-            tune_sqlite(self._sync)
+            self._sync = SqliteConnections(engine, threads, write)
         self._small_writes = 0
 
     async def run(self, fn: Callable[..., T], *args: Any, small: bool = False, **kwargs: Any) -> T:
@@ -81,8 +71,9 @@ class TransactionRunner:
         return await self._run(single, fn, *args, **kwargs)
 
     def _on_loop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        assert self._sync is not None
         with counted(on_loop=True):
-            connection = self._connection(on_loop=True)
+            connection = self._sync.connection(on_loop=True)
             try:
                 with connection.begin():
                     return fn(connection, *args, **kwargs)
@@ -114,39 +105,18 @@ class TransactionRunner:
         return await (asyncio.shield(done) if self.write else done)
 
     def _in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        assert self._sync is not None
         with counted(on_loop=False):
-            connection = self._connection(on_loop=False)
+            connection = self._sync.connection(on_loop=False)
             with connection.begin():
                 return fn(connection, *args, **kwargs)
-
-    def _connection(self, on_loop: bool) -> sa.Connection:
-        # Each thread keeps its connection between transactions: a check-out and check-in per transaction (a new
-        # Connection, its options, the pool's reset) cost as much CPU as a one-event fold's own statements.
-        connection: sa.Connection | None = getattr(self._local, "connection", None)
-        if connection is None or connection.invalidated or connection.closed:
-            assert self._sync is not None
-            connection = self._sync.connect()
-            if on_loop:
-                driver = connection.connection.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA busy_timeout=0")  # BUSY at once, never a wait on the loop
-                driver.execute("PRAGMA wal_autocheckpoint=0")  # the threads' commits checkpoint
-            if self.write:
-                connection = connection.execution_options(**{WRITE: True})
-            self._local.connection = connection
-            self._opened.append(connection)
-        return connection
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        for connection in self._opened:  # the threads' (they have ended) and the loop's (this thread's own)
-            with contextlib.suppress(Exception):
-                connection.close()
-        self._opened.clear()
         if self._sync is not None:
-            self._sync.dispose()
+            self._sync.close()
 
 
 class _Busy(Exception):
