@@ -38,7 +38,8 @@ async def _assert_objects(platform: KubePlatform, kube: KubeTarget) -> None:
 
     blue = await deployment(platform, kube, Colour.BLUE)
     assert blue["metadata"]["labels"]["app"] == APP and blue["metadata"]["labels"]["role"] == "blue"
-    assert blue["metadata"]["annotations"] == {
+    # Greenlight's own: the controller adds deployment.kubernetes.io/revision beside them.
+    assert {k: v for k, v in blue["metadata"]["annotations"].items() if k.startswith("greenlight.dev/")} == {
         "greenlight.dev/release-id": "r1", "greenlight.dev/commit": SHA,
         "greenlight.dev/state": "awaiting-approval",
     }

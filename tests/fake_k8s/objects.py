@@ -12,6 +12,8 @@ from tests.fake_k8s.rollouts import Rollouts
 from tests.fake_k8s.status import ApiStatus, already_exists, conflict, not_found
 from tests.fake_k8s.store import Obj, Store
 
+REVISION = "deployment.kubernetes.io/revision"
+
 
 class Objects:
     def __init__(self, store: Store, rollout_delay: float) -> None:
@@ -90,10 +92,16 @@ class Objects:
             self.rollouts.forget(namespace, name)
         return self.store.delete(kind, namespace, name)
 
-    def write_status(self, namespace: str, name: str, status: Obj) -> None:
+    def write_status(self, namespace: str, name: str, status: Obj, revision: str | None) -> None:
+        """The controller's status write; `revision`: the revision annotation it sets with it (None: unchanged)."""
         obj = self.store.get(DEPLOYMENTS, namespace, name)
-        if obj is not None and obj.get("status") != status:
+        if obj is None:
+            return
+        annotations = obj["metadata"].setdefault("annotations", {})
+        if obj.get("status") != status or (revision is not None and annotations.get(REVISION) != revision):
             obj["status"] = status
+            if revision is not None:
+                annotations[REVISION] = revision
             self.store.put(DEPLOYMENTS, obj, "MODIFIED")
 
     def _cluster_ip(self) -> str:

@@ -24,34 +24,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.fake_k8s.store import now
+from tests.fake_k8s.conditions import condition, replace
 
 Obj = dict[str, Any]
 NO_DEADLINE = 2**31 - 1  # math.MaxInt32: HasProgressDeadline is false
 DONE, STUCK = "NewReplicaSetAvailable", "ProgressDeadlineExceeded"
-
-
-def condition(kind: str, status: str, reason: str, message: str) -> Obj:
-    stamp = now()
-    return {"type": kind, "status": status, "reason": reason, "message": message,
-            "lastUpdateTime": stamp, "lastTransitionTime": stamp}
-
-
-def availability(enough: bool) -> Obj:
-    """The Available condition calculateStatus sets; `enough`: desired - maxUnavailable pods available, or more."""
-    if enough:
-        return condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
-    return condition("Available", "False", "MinimumReplicasUnavailable",
-                     "Deployment does not have minimum availability.")
-
-
-def replace(current: Obj | None, fresh: Obj) -> Obj:
-    """SetDeploymentCondition: the same status and reason leave the condition as it is; the same status keeps its
-    lastTransitionTime."""
-    if current is None or current["status"] != fresh["status"]:
-        return fresh
-    return current if current["reason"] == fresh["reason"] else {
-        **fresh, "lastTransitionTime": current["lastTransitionTime"]}
 
 
 def progressed(before: Obj, after: Obj) -> bool:
@@ -82,6 +59,7 @@ class Progress:
         otherwise leaves the condition as it is: its deadline counted from its own lastUpdateTime."""
         self.replica_set, self.deadline = replica_set, deadline
         self.condition: Obj | None = None  # syncRolloutStatus removes it from a Deployment with no deadline
+        self.refreshed = False  # the last sync saw progress: the condition is moved to the end (conditions.py)
         if deadline is None:
             return
         if created:
@@ -93,7 +71,7 @@ class Progress:
 
     def saw(self, before: Obj, after: Obj, done: bool) -> None:
         """One sync's estimate (syncRolloutStatus), from the status shown `before` to the one computed `after`."""
-        current = self.condition
+        current, self.refreshed = self.condition, False
         if current is None or (current["reason"] == DONE and after["replicas"] == after["updatedReplicas"]):
             return  # no deadline, or isCompleteDeployment: a resync of a finished rollout (scaled) is not estimated
         if done:
@@ -106,14 +84,14 @@ class Progress:
                               f'ReplicaSet "{self.replica_set}" is progressing.')
             if current["status"] == "True":
                 fresh["lastTransitionTime"] = current["lastTransitionTime"]
-            self.condition = fresh
+            self.condition, self.refreshed = fresh, True
         elif (left := self._left()) is not None and left < 0:
             self._time_out()
 
-    def _time_out(self) -> Obj:
+    def _time_out(self) -> None:
+        self.refreshed = False
         self.condition = replace(self.condition, condition(
             "Progressing", "False", STUCK, f'ReplicaSet "{self.replica_set}" has timed out progressing.'))
-        return self.condition
 
     def _left(self) -> float | None:
         """Seconds until DeploymentTimedOut: lastUpdateTime, as the API server keeps it (whole seconds, so up to a
@@ -132,7 +110,7 @@ class Progress:
         # A few milliseconds on top, the sync's own time: a timer firing early would time out before the deadline.
         return None if left is None else (left if left < 1 else left + 1) + 0.01
 
-    async def sleep(self, seconds: float | None, stuck: Callable[[Obj], None]) -> bool:
+    async def sleep(self, seconds: float | None, stuck: Callable[[], None]) -> bool:
         """Waits `seconds` for the next progress (None: none will ever come), timing out on the way if the deadline
         passes first (`stuck` writes the status with the new condition). False if nothing will ever come: the
         rollout stays as it is."""
@@ -141,18 +119,20 @@ class Progress:
         due = self._due()
         if due is not None and (end is None or loop.time() + due < end):
             await asyncio.sleep(max(0.0, due))
-            stuck(self._time_out())
+            self._time_out()
+            stuck()
         if end is None:
             return False
         await asyncio.sleep(max(0.0, end - loop.time()))
         return True
 
-    async def wait(self, event: asyncio.Event, stuck: Callable[[Obj], None]) -> None:
+    async def wait(self, event: asyncio.Event, stuck: Callable[[], None]) -> None:
         """Waits for `event` (the pods admitted again), timing out on the way if the deadline passes first."""
         due = self._due()
         if due is not None and not event.is_set():
             try:
                 await asyncio.wait_for(event.wait(), max(0.0, due))
             except TimeoutError:
-                stuck(self._time_out())
+                self._time_out()
+                stuck()
         await event.wait()

@@ -21,11 +21,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
+
+from tests.fake_k8s.store import now
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # namespace, name
+HISTORY_CHARS = 2000  # the deployment controller's maxRevHistoryLengthInChars
 
 
 def replica_set_name(deployment: str, template: Obj) -> str:
@@ -44,6 +48,14 @@ class ReplicaSet:
     # (SetReplicasAnnotations): the Deployment's replicas, and those plus maxSurge, at the time.
     desired_note: int | None = None
     max_note: int | None = None
+    revision: int = 0  # deployment.kubernetes.io/revision (0: none yet)
+    history: list[str] = field(default_factory=list)  # deployment.kubernetes.io/revision-history, oldest first
+    # What the API serves of it (replica_set_view.py): its pod template, the Deployment's annotations copied onto it
+    # while it was the newest (copyDeploymentAnnotationsToReplicaSet), its identity.
+    template: Obj = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    uid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(default_factory=now)
 
     def scale(self, replicas: int, desired: int, surge: int) -> bool:
         """scaleReplicaSet: the new size and the annotations; whether anything changed."""
@@ -82,6 +94,19 @@ class ReplicaSets:
             kept.remove(found)
         kept.append(found or ReplicaSet(name, next(self._creations)))
         return kept[-1], found is not None
+
+    def sync_revision(self, key: Key, new: ReplicaSet) -> None:
+        """getNewReplicaSet with SetNewReplicaSetAnnotations: the current template's ReplicaSet takes MaxRevision of
+        the others plus one unless its own is that high already; one that had a revision (a template used before,
+        its ReplicaSet reused) keeps the earlier one in its history, at most maxRevHistoryLengthInChars of it."""
+        newest = max((rs.revision for rs in self.of(key) if rs is not new), default=0) + 1
+        if new.revision >= newest:
+            return
+        if new.revision:
+            new.history.append(str(new.revision))
+            while len(",".join(new.history)) > HISTORY_CHARS:
+                new.history.pop(0)
+        new.revision = newest
 
     def clean_up(self, key: Key, history_limit: int) -> None:
         kept = self.of(key)

@@ -38,7 +38,8 @@ DEPLOYMENTS = Kind("apps", "v1", "deployments", "Deployment")
 SERVICES = Kind("", "v1", "services", "Service")
 SECRETS = Kind("", "v1", "secrets", "Secret")
 NAMESPACES = Kind("", "v1", "namespaces", "Namespace", namespaced=False)
-KINDS = {k.plural: k for k in (DEPLOYMENTS, SERVICES, SECRETS, NAMESPACES)}
+REPLICA_SETS = Kind("apps", "v1", "replicasets", "ReplicaSet")  # read-only: replica_set_view.py
+KINDS = {k.plural: k for k in (DEPLOYMENTS, SERVICES, SECRETS, NAMESPACES, REPLICA_SETS)}
 
 
 @functools.cache

@@ -17,7 +17,8 @@ down): `ReplicaFailure` True/FailedCreate, as the ReplicaSet controller reports 
 the condition goes and the rollout goes on (past the progress deadline too: the controller never gives up).
 
 A paused Deployment (`spec.paused`) gets no new ReplicaSet and has no deadline until it is resumed; its pods already
-started still become available.
+started still become available. A resume writes DeploymentResumed on its own, and never NewReplicaSetCreated after it.
+Each rollout's ReplicaSet takes the next revision, which the Deployment shows (`deployment.kubernetes.io/revision`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from tests.fake_k8s.conditions import condition
+from tests.fake_k8s.deployment_status import DeploymentStatus
 from tests.fake_k8s.paused import sync_paused
 from tests.fake_k8s.pod_start import never_ready
-from tests.fake_k8s.progress import Progress, availability, condition, deadline_of, replace
+from tests.fake_k8s.progress import Progress, deadline_of
+from tests.fake_k8s.replica_set_view import hand_over
 from tests.fake_k8s.replica_sets import ReplicaSets, replica_set_name, settle, start, starting
 from tests.fake_k8s.rolling import COUNTS, adds_pods, complete, counts, limits, new_size, step
 from tests.fake_k8s.scaling import is_scaling_event, scale
@@ -39,23 +43,14 @@ Obj = dict[str, Any]
 Key = tuple[str, str]  # namespace, name
 
 
-def _conditions(status: Obj, kind: str) -> Obj | None:
-    return next((c for c in status.get("conditions") or [] if c.get("type") == kind), None)
-
-
-def _status(generation: int, shown: Obj, conditions: list[Obj]) -> Obj:
-    # The API omits zero counts (omitempty), so readers must treat a missing count as 0.
-    return {"observedGeneration": generation, **{k: v for k, v in shown.items() if v}, "conditions": conditions}
-
-
 class Rollouts:
-    def __init__(self, delay: float, write_status: Callable[[str, str, Obj], None],
+    def __init__(self, delay: float, write_status: Callable[[str, str, Obj, str | None], None],
                  read_secret: Callable[[str, str], Obj | None]) -> None:
         self.delay = delay
         self._write_status = write_status
         self._read_secret = read_secret
         self._tasks: dict[Key, asyncio.Task[None]] = {}
-        self._replica_sets = ReplicaSets()
+        self.replica_sets = ReplicaSets()
         self._refusal: str | None = None
         self._admitted = asyncio.Event()
         self._admitted.set()
@@ -76,7 +71,7 @@ class Rollouts:
         self._tasks[key] = asyncio.create_task(self._roll(deployment, previous))
 
     def forget(self, namespace: str, name: str) -> None:
-        self._replica_sets.forget((namespace, name))
+        self.replica_sets.forget((namespace, name))
         if (task := self._tasks.pop((namespace, name), None)) is not None:
             task.cancel()
 
@@ -92,59 +87,64 @@ class Rollouts:
         meta, spec = deployment["metadata"], deployment["spec"]
         namespace, name, generation = meta["namespace"], meta["name"], int(meta["generation"])
         key, desired, (surge, unavailable) = (namespace, name), int(spec.get("replicas", 1)), limits(spec)
-        sets, replica_set = self._replica_sets.of(key), replica_set_name(name, spec["template"])
+        sets, replica_set = self.replica_sets.of(key), replica_set_name(name, spec["template"])
         old_status = (previous or {}).get("status") or {}
         shown = {field: int(old_status.get(field, 0)) for field in COUNTS}  # what the controller compares with
-        available = _conditions(old_status, "Available")
-        earlier = _conditions(old_status, "Progressing")
-
-        def write(now: Obj, *conditions: Obj | None) -> None:
-            nonlocal available
-            available = replace(available, availability(now["availableReplicas"] >= desired - unavailable))
-            self._write_status(namespace, name, _status(generation, now, [available, *filter(None, conditions)]))
-
+        status = DeploymentStatus(functools.partial(self._write_status, namespace, name), generation, old_status,
+                                  desired - unavailable)
         paused = bool(spec.get("paused"))
+        hand_over(sets, previous)
         # A paused Deployment gets no new ReplicaSet: its template's, if there is one, is made the newest revision.
-        found = self._replica_sets.adopt(key, replica_set, create=False)[0] if paused else \
-            self._replica_sets.find(key, replica_set)
+        found = self.replica_sets.adopt(key, replica_set, create=False)[0] if paused else \
+            self.replica_sets.find(key, replica_set)
         if paused or is_scaling_event(sets, desired):  # syncDeployment: sync, not a rollout
+            if found is not None:  # getAllReplicaSetsAndSyncRevision, without creating one
+                self.replica_sets.sync_revision(key, found)
+                status.revision = str(found.revision)
             scale(sets, found, desired, surge, (spec.get("strategy") or {}).get("type") != "Recreate",
                   shown["replicas"])
             if paused:
-                await sync_paused(sets, found, write, earlier, spec, self.delay)
+                await sync_paused(sets, found, status, spec, self.delay)
                 return
-            write(shown := counts(sets, found), earlier)  # syncDeploymentStatus: the conditions as they were
+            status.synced(shown := counts(sets, found))
             settle(sets)
-        new, existed = self._replica_sets.adopt(key, replica_set)
+        new, existed = self.replica_sets.adopt(key, replica_set)
         assert new is not None
+        new.template = new.template or spec["template"]
+        self.replica_sets.sync_revision(key, new)
+        status.revision = str(new.revision)
         new.never_ready = never_ready(namespace, spec, self._read_secret)
         if not existed:  # getNewReplicaSet creates it as large as NewRSNewReplicas lets it be
             new.scale(new_size(sets, new, desired, surge), desired, surge)
-        if earlier is not None and earlier["reason"] == "DeploymentPaused" and deadline_of(spec) is not None:
-            earlier = condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed")
-        progress = Progress(replica_set, deadline_of(spec), earlier, created=not existed)
-        if progress.condition is not None and progress.condition != _conditions(old_status, "Progressing"):
-            # getNewReplicaSet's (or checkPausedConditions') own write: the status as it was, the generation before.
-            conditions = [c for c in old_status.get("conditions") or [] if c["type"] != "Progressing"]
-            self._write_status(namespace, name, {**old_status, "conditions": [*conditions, progress.condition]})
+        earlier = status.conditions.get("Progressing")
+        resumed = earlier is not None and earlier["reason"] == "DeploymentPaused" and deadline_of(spec) is not None
+        if resumed:
+            # checkPausedConditions writes DeploymentResumed on its own. getNewReplicaSet's NewReplicaSetCreated in the
+            # same sync is sent with the resourceVersion the sync read, from before that write: a 409; the next sync
+            # finds the ReplicaSet and a Progressing condition, so it sets none (only the revision).
+            status.own(condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed"))
+        progress = Progress(replica_set, deadline_of(spec), status.conditions.get("Progressing"),
+                            created=not existed and not resumed)
+        status.own(progress.condition)  # getNewReplicaSet's own write, if it changes anything
         if self._refusal is not None and adds_pods(sets, new, desired, surge, unavailable):
             failure = condition("ReplicaFailure", "True", "FailedCreate", self._refusal)
-            write(now := counts(sets, new), progress.condition, failure)
-            await progress.wait(self._admitted, lambda stuck: write(now, stuck, failure))
+            status.rolled(now := counts(sets, new), progress, failure)
+            await progress.wait(self._admitted, functools.partial(status.rolled, now, progress, failure))
         while True:
             # One sync: one scaling step, then the status of the pods as they are; the ReplicaSet controller's pods
             # for it start the next sync (rolling.py).
             scaled = step(sets, new, desired, surge, unavailable)
             before, shown = shown, counts(sets, new)
             progress.saw(before, shown, done := complete(shown, desired))
-            write(shown, progress.condition)
+            status.rolled(shown, progress)
             if done:
-                self._replica_sets.clean_up(key, int(spec.get("revisionHistoryLimit", 10)))
+                self.replica_sets.clean_up(key, int(spec.get("revisionHistoryLimit", 10)))
                 return
             if settle(sets) or scaled:
                 continue
             # Pods become available after the delay, those of a bad image never; the deadline counts from the last
             # progress, and passing it changes nothing but the condition.
-            if not await progress.sleep(self.delay if starting(sets) else None, functools.partial(write, shown)):
+            if not await progress.sleep(self.delay if starting(sets) else None,
+                                        functools.partial(status.rolled, shown, progress)):
                 return
             start(sets)

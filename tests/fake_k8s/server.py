@@ -1,7 +1,7 @@
 """A fake Kubernetes API server: the wire format of exactly the calls Greenlight makes.
 
-Served: namespaces, core/v1 Services and Secrets, apps/v1 Deployments — GET, LIST (labelSelector,
-fieldSelector), WATCH (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR lines, timeoutSeconds, 410 for a
+Served: namespaces, core/v1 Services and Secrets, apps/v1 Deployments (their ReplicaSets: GET and LIST only) — GET,
+LIST (labelSelector, fieldSelector), WATCH (ADDED/MODIFIED/DELETED/BOOKMARK/ERROR lines, timeoutSeconds, 410 for a
 compacted resourceVersion), POST, PUT, PATCH (json-patch, merge-patch, strategic-merge-patch)
 and DELETE, with bearer-token auth, resourceVersion preconditions and real `Status` errors.
 """
@@ -22,7 +22,8 @@ from aiohttp import web
 from tests.fake_k8s.hooks import Hooks
 from tests.fake_k8s.objects import Objects
 from tests.fake_k8s.patching import apply_patch
-from tests.fake_k8s.resources import DEPLOYMENTS, KINDS, NAMESPACES, SERVICES, Kind
+from tests.fake_k8s.replica_set_view import serve_replica_sets
+from tests.fake_k8s.resources import KINDS, NAMESPACES, REPLICA_SETS, SERVICES, Kind
 from tests.fake_k8s.status import ApiStatus
 from tests.fake_k8s.store import Obj, Store, matches
 from tests.fake_k8s.watching import GO_TRUE, serve_watch
@@ -138,13 +139,15 @@ class FakeKube:
         kind = KINDS.get(request.match_info.get("plural", ""))
         in_apps = request.path.startswith("/apis/apps/")
         if kind is None or (kind is NAMESPACES and "namespace" in request.match_info) or \
-                (kind is DEPLOYMENTS) != in_apps:
+                (kind.group == "apps") != in_apps:
             raise web.HTTPNotFound()
         return kind
 
     async def _collection(self, request: web.Request) -> web.StreamResponse:
         kind = self._kind(request)
         namespace = request.match_info.get("namespace", "")
+        if kind is REPLICA_SETS:
+            return serve_replica_sets(request, self.store, self.rollouts.replica_sets)
         if request.method == "GET":
             if request.query.get("watch", "") in GO_TRUE:
                 return await serve_watch(request, self.store, kind, namespace or None, self.hooks, self._closing,
@@ -160,6 +163,8 @@ class FakeKube:
 
     async def _item(self, request: web.Request) -> web.StreamResponse:
         kind = self._kind(request)
+        if kind is REPLICA_SETS:
+            return serve_replica_sets(request, self.store, self.rollouts.replica_sets)
         namespace, name = request.match_info.get("namespace", ""), request.match_info["name"]
         objects = self.objects
         if request.method == "GET":
