@@ -1,7 +1,8 @@
 """An app's place in HAProxy (its slot, ports and health-check paths), kept in step with its state file.
 
 The state file is the memory: a slot assignment lost by a HAProxy restart is restored from it, on
-the next call that needs the slot, with the app's live and preview pointers.
+the next call that needs the slot, with the app's live and preview pointers (and its containers a
+reboot stopped started again).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import structlog
 
 from services.shared.local.container_contract import Containers
 from services.shared.local.marks import AppRecord, MarkStore, file_lock
+from services.shared.local.revival import Revival
 from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import PlatformError
@@ -29,10 +31,12 @@ def existing(record: AppRecord | None, app: str) -> AppRecord:
 
 
 class Attachments:
-    def __init__(self, marks: MarkStore, router: Router, settings: LocalSettings) -> None:
+    def __init__(self, marks: MarkStore, router: Router, settings: LocalSettings,
+                 revival: Revival | None = None) -> None:
         self.marks = marks
         self.router = router
         self.settings = settings
+        self.revival = revival  # None: no engine to start containers with (routing alone)
 
     async def attach(self, app: str, readiness_path: str) -> AppRecord:
         """Idempotent: the app's record (created if new) with a slot HAProxy routes to it."""
@@ -48,11 +52,14 @@ class Attachments:
                 record.ports = record.ports or await self._free_ports(app, slot)
                 draft.record = record
         if fresh:
+            # HAProxy restarted, the machine too perhaps: the containers stopped by a reboot start before the pointers
+            # wait for HAProxy's checks of them, and outside the app's lock (engine calls).
+            idle = await self.revival.start_stopped(app) if self.revival is not None else set()
             # Under the app's lock, from its record as it is now: a switch by another replica that found the claim
             # (it restores the slot itself) would otherwise be undone by pointers read before it.
             async with self.marks.lock(app):
                 record = existing(await self.marks.load(app), app)
-                await self.router.configure(record, slot, restore=True)
+                await self.router.configure(record, slot, restore=True, idle=idle)
                 await self.router.activate(app, slot)
         else:
             await self.router.configure(record, slot, restore=False)

@@ -36,7 +36,7 @@ class ColourRunner:
         replicas > 0; idempotent, so a redelivered deploy or scale finds nothing left to do."""
         name = self.settings.container_name(app.name, colour)
         info = await self.containers.inspect(name)
-        if info is None or not _runs(info, mark):
+        if info is None or not runs_mark(info, mark):
             if mark.replicas == 0:
                 # Another release's container (a deploy that failed before replacing it): no mark names it any
                 # more, so nothing else would stop it; the mark's own image is pulled only when it is to run.
@@ -55,7 +55,7 @@ class ColourRunner:
         ready = mark.replicas == 0  # as on Kubernetes: zero desired replicas is a finished rollout
         if not ready:
             info = await self.containers.inspect(self.settings.container_name(app.name, colour))
-            ready = info is not None and _runs(info, mark) and info.running and \
+            ready = info is not None and runs_mark(info, mark) and info.running and \
                 await self.probe(port, readiness_path) is None
         # The one container stands for every desired replica: all of them are ready, or none.
         return ColourState(colour=colour, release_id=mark.release_id, commit=mark.commit, image=mark.image,
@@ -80,7 +80,7 @@ class ColourRunner:
             if mark.replicas == 0:
                 return await self.state(app, colour, mark, record.ports[colour], record.readiness_path_of(colour))
             info = await self.containers.inspect(name)
-            if info is not None and _runs(info, mark):
+            if info is not None and runs_mark(info, mark):
                 if not info.running and info.status not in ("created", "configured", "initialized"):
                     raise NotReady(f"container {name} stopped ({info.status}, exit code {info.exit_code}) "
                                    "before it was ready", await self.containers.logs(name, LOG_LINES))
@@ -138,5 +138,6 @@ class ColourRunner:
         return values
 
 
-def _runs(info: ContainerInfo, mark: ColourMark) -> bool:
+def runs_mark(info: ContainerInfo, mark: ColourMark) -> bool:
+    """The container was made for the mark's release and image (its labels), whether or not it runs now."""
     return info.labels.get(RELEASE_LABEL) == mark.release_id and info.labels.get(IMAGE_LABEL) == mark.image

@@ -115,6 +115,10 @@ class MarkStore:
         """The app's writer lock, for a decision that spans more than one write (the live switch)."""
         return file_lock(self.state_dir / f".{app}.lock")
 
+    def colour_lock(self, app: str, colour: Colour, timeout: float) -> contextlib.AbstractAsyncContextManager[None]:
+        """One change to a colour's container at a time, across processes."""
+        return file_lock(self.state_dir / f".{app}.{colour.value}.lock", timeout)
+
     @contextlib.asynccontextmanager
     async def edit(self, app: str) -> AsyncIterator[Draft]:
         """Read, let the caller change `draft.record`, write it back if changed; an exception writes nothing."""

@@ -7,7 +7,8 @@ Where each piece of truth lives:
   lock. The switch writes its intent there before it flips HAProxy, so a crash in between leaves
   HAProxy on the expected colour and the retried switch finishes the job;
 - which slot serves the app: HAProxy's hosts map. After a HAProxy restart the map is empty and any
-  call re-attaches the app from its state file, restoring its live and preview pointers.
+  call re-attaches the app from its state file, restoring its live and preview pointers (the
+  containers a reboot stopped started first, `revival.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import structlog
 from services.shared.local.apps import Attachments, existing
 from services.shared.local.colours import ColourRunner
 from services.shared.local.live_switch import LiveSwitch
-from services.shared.local.marks import AppRecord, ColourMark, MarkStore, file_lock
+from services.shared.local.marks import LOCK_TIMEOUT, AppRecord, ColourMark, MarkStore
+from services.shared.local.revival import Revival
 from services.shared.local.routing import Role, Router
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import (
@@ -40,7 +42,7 @@ class LocalPlatform:
         self.router = router
         self.runner = runner
         self.marks: MarkStore = runner.marks
-        self.apps = Attachments(self.marks, router, settings)
+        self.apps = Attachments(self.marks, router, settings, Revival(runner.containers, self.marks, settings))
         self.live_switch = LiveSwitch(self.marks, router, self.apps, settings)
 
     async def read(self, app: AppRef) -> AppState:
@@ -86,7 +88,11 @@ class LocalPlatform:
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
         record = existing(await self.marks.load(app.name), app.name)
         slot = await self.apps.slot(record)
-        await self.router.point(Role.PREVIEW, slot, colour, wait_healthy=0)
+        # As a switch: HAProxy's own check of the colour, run from now on, passes before the preview sends it anything.
+        # A standby staged at zero replicas (live scaled to zero by hand) has nothing to wait for until it is scaled up.
+        mark = record.colours.get(colour)
+        wait = self.settings.switch_timeout if mark is not None and mark.replicas > 0 else 0
+        await self.router.point(Role.PREVIEW, slot, colour, wait_healthy=wait)
         await self.router.warm(Role.LIVE, slot, colour)  # so a later switch finds it health-checked
         async with self.marks.edit(app.name) as draft:
             existing(draft.record, app.name).preview = colour
@@ -127,7 +133,7 @@ class LocalPlatform:
         # release that took the colour meanwhile is not overwritten by a stale caller. With `slot`
         # (a deploy), HAProxy checks the colour on its release's path from now on; the other colour's
         # path stays that of its own release.
-        async with file_lock(self.settings.state_dir / f".{app.name}.{colour.value}.lock"):
+        async with self.marks.colour_lock(app.name, colour, LOCK_TIMEOUT):
             record = existing(await self.marks.load(app.name), app.name)
             mark = record.colours.get(colour)
             if mark is not None and mark.release_id == release_id:

@@ -3,8 +3,9 @@
 An app is re-attached on the platform's next call for it, which for an app with no release under way never comes:
 after `scripts/infra/haproxy.sh --restart` (or a config from newer code, which restarts it) every idle app answered
 503 until its next release. `scripts/infra/haproxy.sh` runs `python -m services.shared.local.reattach` once HAProxy
-answers; each app known to a state file gets its slot, ports, health-check paths and live and preview pointers back.
-Idempotent: an app HAProxy still routes is left as it is.
+answers; each app known to a state file gets its slot, ports, health-check paths and live and preview pointers back,
+each pointer once HAProxy's own check of its colour passed. After a reboot the app's containers were stopped too: those
+its marks say run are started again first (`revival.py`). Idempotent: an app HAProxy still routes keeps its routing.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import asyncio
 
 import structlog
 
+from services.shared.local import ENGINE_API
 from services.shared.local.apps import Attachments
+from services.shared.local.container_contract import Containers
+from services.shared.local.containers import EngineContainers
 from services.shared.local.haproxy import HAProxyRuntime
 from services.shared.local.marks import AppRecord, MarkStore
+from services.shared.local.revival import Revival
 from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
 from services.shared.platform import PlatformError, PlatformUnavailable
+from services.shared.startup import StartupError, open_engine
 
 log = structlog.get_logger(__name__)
 
@@ -34,12 +40,30 @@ def _records(marks: MarkStore) -> list[AppRecord]:
 
 
 async def reattach_all(settings: LocalSettings) -> list[str]:
-    """The apps this call routed again (those HAProxy did not route); one that cannot be is logged and skipped."""
+    """The apps this call routed again (those HAProxy did not route); one that cannot be is logged and skipped.
+    Every app's containers a reboot stopped are started again, a routed app's too (the engine restarted alone)."""
+    try:
+        docker = await open_engine(settings.engine_url(), "GREENLIGHT_LOCAL_DOCKER_HOST", api_version=ENGINE_API)
+    except StartupError as exc:
+        # podman's containers outlive its API service: routing them again is still worth it.
+        log.warning("container engine unreachable: apps routed again, no stopped container started", error=str(exc))
+        return await _reattach(settings, None)
+    try:
+        containers = EngineContainers(docker, pull_auth=None, podman_cgroups=settings.podman_cgroups)
+        return await _reattach(settings, containers)
+    finally:
+        await docker.close()
+
+
+async def _reattach(settings: LocalSettings, containers: Containers | None) -> list[str]:
     marks = MarkStore(settings.state_dir)
     router = Router(HAProxyRuntime(settings.socket), settings)
-    apps, routed = Attachments(marks, router, settings), []
+    revival = Revival(containers, marks, settings) if containers is not None else None
+    apps, routed = Attachments(marks, router, settings, revival), []
     for record in await asyncio.to_thread(_records, marks):
         if await router.slot_of(record.app) is not None:
+            if revival is not None:  # its pointers stand; HAProxy's checks see the containers come back
+                await revival.start_stopped(record.app)
             continue
         try:
             await apps.attach(record.app, record.readiness_path)

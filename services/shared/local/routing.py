@@ -5,14 +5,21 @@ A slot is claimed for an app in HAProxy's hosts map; which colour takes its traf
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
+
+import structlog
+
 from services.shared.local.marks import AppRecord, file_lock
 from services.shared.local.traffic import Role, Traffic
-from services.shared.platform import PlatformError
+from services.shared.platform import NotReady, PlatformError
 from services.shared.release import Colour
 
 DEFAULT_KEY = "_default"
 CLAIMED = "claimed-"  # a hosts map value: the slot held for an app whose routing is still being set
 __all__ = ["CLAIMED", "DEFAULT_KEY", "Role", "Router"]
+
+log = structlog.get_logger(__name__)
 
 
 def _slot(value: str) -> int | None:
@@ -64,21 +71,39 @@ class Router(Traffic):
     async def activate(self, app: str, slot: int) -> None:
         await self.proxy.map_put(self.settings.hosts_map, self.settings.host_of(app), str(slot))
 
-    async def configure(self, record: AppRecord, slot: int, *, restore: bool) -> None:
-        """Addresses and health-check paths of the slot's servers; after a (re)attach, its pointers too."""
+    async def configure(self, record: AppRecord, slot: int, *, restore: bool,
+                        idle: Collection[Colour] = ()) -> None:
+        """Addresses and health-check paths of the slot's servers; after a (re)attach, its pointers too, each put
+        in traffic once HAProxy's own check of its colour passed, as a switch is (`idle`: colours nothing runs on)."""
         for colour in Colour:
             await self.set_check(slot, colour, record.readiness_path_of(colour))
         for role in Role:
             for colour, port in record.ports.items():
                 await self.proxy.set_address(self.backend(role, slot), colour.value, "127.0.0.1", port)
         if restore:
-            pointers: list[tuple[Role, Colour | None]] = [
-                (Role.LIVE, record.live.colour if record.live else None), (Role.PREVIEW, record.preview)]
-            for role, pointed in pointers:
-                if pointed is not None:
-                    await self.point(role, slot, pointed, wait_healthy=0)
+            pointers = [(Role.LIVE, record.live.colour if record.live else None), (Role.PREVIEW, record.preview)]
+            # Both at once: after a reboot each waits for a container just started.
+            outcomes = await asyncio.gather(*(self._restore(record, role, slot, colour, idle)
+                                              for role, colour in pointers if colour is not None),
+                                            return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         if record.app == self.settings.default_app:
             await self.proxy.map_put(self.settings.hosts_map, DEFAULT_KEY, str(slot))
+
+    async def _restore(self, record: AppRecord, role: Role, slot: int, colour: Colour,
+                       idle: Collection[Colour]) -> None:
+        mark = record.colours.get(colour)
+        runs = mark is not None and mark.replicas > 0 and colour not in idle
+        try:
+            await self.point(role, slot, colour, wait_healthy=self.settings.switch_timeout if runs else 0)
+        except NotReady as exc:
+            # Pointed all the same, as the record says: HAProxy sends it requests once a check passes (a container slow
+            # to start after a reboot). Left unrouted, the app would answer 503 until the platform's next call for it.
+            log.warning("pointer restored before a health check of its colour passed; HAProxy serves it once one does",
+                        app=record.app, role=role.value, colour=colour.value, error=str(exc))
+            await self.point(role, slot, colour, wait_healthy=0)
 
     async def detach(self, app: str, slot: int) -> None:
         for role in Role:

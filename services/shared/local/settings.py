@@ -51,8 +51,9 @@ class LocalSettings(BaseSettings):
         None, description='JSON {"secret": {"key": "value"}} backing an app\'s secret_env; default '
                           "<state_dir>/secrets.json")
     stop_timeout: int = Field(10, ge=0, description="seconds a container gets after SIGTERM; default 10")
-    switch_timeout: float = Field(10.0, gt=0, description="seconds HAProxy may take to see the new colour "
-                                                          "healthy before the switch gives up; default 10")
+    switch_timeout: float = Field(
+        10.0, gt=0, description="seconds HAProxy's health check may take to pass on a colour put in traffic (a switch, "
+                                "the preview pointer, a restore after a restart) before it gives up; default 10")
     probe_timeout: float = Field(2.0, gt=0, description="seconds one readiness probe may take; default 2")
     pull_timeout: float = Field(600.0, gt=0, description="seconds the engine may take to pull a release's image "
                                                          "before the deploy is retried; default 600")

@@ -39,19 +39,16 @@ class Traffic:
         return tie_break if tie_break in ready else None
 
     async def point(self, role: Role, slot: int, to: Colour, *, wait_healthy: float) -> None:
-        """Send new requests to `to`, then drain the other colour. With `wait_healthy`, `to` must first pass a
-        health check HAProxy runs from now on, so no request meets a server HAProxy would refuse."""
+        """Send new requests to `to`, then drain the other colour. A colour not serving yet must first pass a health
+        check HAProxy runs from now on: within `wait_healthy` seconds (else NotReady, nothing moved), so no request
+        meets a server HAProxy would refuse. With 0 it is pointed at once (nothing runs there to wait for: scaled to
+        zero, its container gone), and HAProxy sends it nothing until such a check passes."""
         backend = self.backend(role, slot)
         servers = await self.proxy.servers(backend)
+        if not servers[to.value].serving:
+            await self._checked_afresh(backend, to, out_of_maint=servers[to.value].maint)
         if wait_healthy > 0:
-            if not servers[to.value].serving:
-                await self._checked_afresh(backend, to, out_of_maint=servers[to.value].maint)
             await self.until_up(backend, to, wait_healthy)
-        elif not servers[to.value].maint and not servers[to.value].checked_up:
-            # Down by checks of what ran there before (a colour scaled to zero, then redeployed): HAProxy
-            # would refuse it until its next check passes. The caller has just seen it ready, so restart
-            # from maintenance, which HAProxy leaves as up, as it does for a colour used the first time.
-            await self.proxy.set_state(backend, to.value, "maint")
         await self.proxy.set_state(backend, to.value, "ready")
         if servers[to.other.value].serving:
             await self.proxy.set_state(backend, to.other.value, "drain")

@@ -1,0 +1,74 @@
+"""A machine restart, simulated: a test's own HAProxy that can be restarted (its runtime maps start empty again,
+every server in maintenance), and the app's containers stopped or removed through the engine's API beforehand."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.shared.local import LocalPlatform, LocalSettings
+from services.shared.local.haproxy_conf import write_config
+from services.shared.release import Colour
+from tests.local_platform.fixtures import SLOTS, _answers
+from tests.ports import free_ports
+
+START_WITHIN = 15.0  # seconds HAProxy may take to answer on its admin socket
+
+
+class OwnHAProxy:
+    def __init__(self, directory: Path, engine_url: str) -> None:
+        base = free_ports(2 * SLOTS + 2)
+        self.settings = LocalSettings(
+            haproxy_dir=directory / "haproxy", state_dir=directory / "platform", docker_host=engine_url,
+            live_port=base, preview_port=base + 1, colour_port_base=base + 2, slots=SLOTS, check_interval_ms=200,
+            default_app="no-default-app", stop_timeout=2, switch_timeout=10.0)
+        self.log = directory / "haproxy.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("haproxy")
+        if binary is None:
+            pytest.fail("haproxy is not installed: run scripts/infra/haproxy.sh (it installs Debian's haproxy)")
+        config = write_config(self.settings)  # empty maps, as scripts/infra/haproxy.sh starts it
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log,
+                                            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_WITHIN
+        while not _answers(self.settings.socket):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"HAProxy did not start: {self.log.read_text()[-800:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@contextlib.contextmanager
+def own_haproxy(directory: Path, engine_url: str) -> Iterator[OwnHAProxy]:
+    proxy = OwnHAProxy(directory, engine_url)
+    proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+async def rebooted(platform: LocalPlatform, proxy: OwnHAProxy, app: str, *, gone: Colour | None = None) -> None:
+    """The app's containers stopped (`gone`'s removed), then HAProxy restarted."""
+    for colour in Colour:
+        name = proxy.settings.container_name(app, colour)
+        if colour is gone:
+            await platform.runner.containers.remove(name)
+        else:
+            await platform.runner.containers.stop(name, 0)
+    proxy.stop()
+    proxy.start()
