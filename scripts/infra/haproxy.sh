@@ -78,7 +78,8 @@ else
     step "HAProxy answers"
 fi
 # A HAProxy just started routes no app: each app with a state file gets its slot and live and preview pointers back
-# now, not only on the platform's next call for it (none comes for an app with no release under way).
+# now, not only on the platform's next call for it (none comes for an app with no release under way), and after a
+# reboot the containers its marks say run are started again first.
 if ! (cd "$REPO" && "$PY" -m services.shared.local.reattach); then
     step "WARNING: could not route the apps again (services/shared/local/reattach.py): they answer 503 until their next call"
 fi
