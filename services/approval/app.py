@@ -32,6 +32,7 @@ from services.approval.routing import TOKENS, register
 from services.approval.settings import ApprovalSettings
 from services.approval.sql import add_sql
 from services.approval.stream_hub import HUB, StreamHub
+from services.approval.subscription_bindings import subscription_bindings_ctx
 from services.approval.subscription_views import SUBSCRIBER_HOSTS
 from services.approval.tickets import TICKETS, StreamTickets
 from services.shared.connection_guard import CONNECTIONS, ConnectionLimits, Connections
@@ -95,6 +96,7 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
     app.cleanup_ctx.append(progress_ctx)
     app[SUBSCRIBER_HOSTS] = PrivateHosts((subscribers or SubscriberHostSettings()).allow_private_hosts)
     add_sql(app)
+    app.cleanup_ctx.append(subscription_bindings_ctx(settings.subscription_bind_timeout))
     app.cleanup_ctx.append(deadline_timers_ctx)
     add_subscriptions(app, lambda app: [deadline_subscription(app[DATABASE], settings.deadlines),
                                         policy_subscription(app)])

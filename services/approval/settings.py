@@ -81,6 +81,11 @@ class ApprovalSettings(BaseSettings):
         10.0, gt=0, description="seconds resolving a ref (DNS + `git ls-remote`) may take before the API "
                                 "answers 504; default 10",
     )
+    subscription_bind_timeout: float = Field(5.0, gt=0, le=600, description=(
+        "seconds POST /subscriptions waits for the broker to bind the new subscription's events to the notifier's "
+        "queue, and DELETE to unbind a removed one's: past it POST answers 503 with Retry-After (not added) and "
+        "DELETE removes it all the same; the broker call is left to end, then the bindings are made to match the "
+        "database; default 5 (the CLI waits 15 s for an answer)"))
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="largest request body; default 64 KiB")
     body_read_seconds: float = Field(30.0, gt=0, le=600, description=(
         "seconds any request body (JSON, a Slack press, a git webhook body up to GREENLIGHT_HOOKS_SMALL_BODY_BYTES) "

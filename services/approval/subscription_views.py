@@ -8,9 +8,13 @@ pauses and resumes them as the API's (subscription_pause_routes.py): that state 
 A URL at a literal non-public address or a `localhost` name is refused (422) unless the operator allows its host
 (GREENLIGHT_NOTIFIER_ALLOW_PRIVATE_HOSTS, services/shared/subscriber_hosts.py): the early, friendly answer; the
 notifier checks every address it connects to all the same (services/notifier/guard.py).
+The broker's bind (POST) and unbind (DELETE) are waited for GREENLIGHT_API_SUBSCRIPTION_BIND_TIMEOUT at most
+(subscription_bindings.py): past it a new subscription is not added (503), a removed one is removed all the same.
 """
 
 from __future__ import annotations
+
+import math
 
 import structlog
 from aiohttp import web
@@ -19,8 +23,7 @@ from services.approval.errors import ApiError, Conflict, NotFound, Unprocessable
 from services.approval.routing import Call, reply
 from services.approval.sql import SQL
 from services.approval.subscription_answers import ENVIRONMENT, SubscriptionList, SubscriptionOut, SubscriptionPath
-from services.shared.notified import bind_subscriptions, unbind_subscription
-from services.shared.runtime import BUS
+from services.approval.subscription_bindings import BINDINGS
 from services.shared.subscriber_hosts import PrivateHosts
 from services.shared.subscription_states import SubscriptionStates
 from services.shared.subscriptions import (
@@ -81,15 +84,25 @@ async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamR
                        "id.") from None
     except SubscriptionExists:
         raise Conflict(f"A subscription {call.body.id} exists; delete it first to change it.") from None
-    bus = call.request.app[BUS]
+    bindings = call.request.app[BINDINGS]
     try:
         # Bound before the answer, so it counts from the next event (services/shared/notified.py).
-        await bind_subscriptions(bus.connection, bus.settings, [call.body])
+        late = await bindings.bind(call.body)
     except Exception as exc:
         await table.remove(call.body.id)
         log.warning("could not bind a new subscription; not added", subscription=call.body.id, error=repr(exc)[:200])
         raise ApiError("The event bus did not take the subscription; retry.", status=503,
                        headers={"Retry-After": "5"}) from None
+    if late is not None:  # not listed while its events may not be routed; a binding made later is taken away
+        try:
+            await table.remove(call.body.id)
+        finally:
+            bindings.settle(late, call.body)
+        log.warning("the event bus did not answer a new subscription's binding in time; not added",
+                    subscription=call.body.id, timeout=bindings.bound)
+        raise ApiError(f"The event bus did not answer within {bindings.bound:g} s: the subscription was not added "
+                       "(a binding the broker makes later is taken away again); retry.", status=503,
+                       headers={"Retry-After": str(max(1, math.ceil(bindings.bound)))})
     return reply(SubscriptionOut.of(call.body), 201)
 
 
@@ -102,9 +115,14 @@ async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamR
     # Its pending deliveries are settled with it (`remove`): none shows in flight for its receiver's Retry-After.
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
-    bus = call.request.app[BUS]
+    bindings = call.request.app[BINDINGS]
     try:
-        await unbind_subscription(bus.connection, bus.settings, found)
+        late = await bindings.unbind(found)
     except Exception as exc:  # removed all the same: its events are queued until then, and dropped
         log.warning("could not unbind a removed subscription", subscription=found.id, error=repr(exc)[:200])
+    else:
+        if late is not None:  # removed all the same; unbound once the broker answers
+            bindings.settle(late, found)
+            log.warning("the event bus did not answer a removed subscription's unbinding in time; removed all the "
+                        "same", subscription=found.id, timeout=bindings.bound)
     return reply(SubscriptionOut.of(found))

@@ -7,7 +7,8 @@ to drop it. Each binding carries its subscription's id as an argument, so two su
 events hold a binding each (the broker still copies an event once) and removing one leaves the other's in place.
 Who binds:
 - the API, a subscription it adds, before answering 201 (so it counts from the next event), and unbinds one it
-  deletes;
+  deletes; a call the broker does not answer in time is left to end, then the bindings of its id are made to match
+  the database (services/approval/subscription_bindings.py);
 - the notifier, at start and every `GREENLIGHT_NOTIFIER_REBIND_INTERVAL`, every subscription it knows (its own
   settings' and the database's): binding is idempotent, and this mends a subscription whose API replica died
   between its row and its bindings. At start it also drops the bindings of an older Greenlight, which bound the
@@ -45,9 +46,15 @@ async def bind_subscriptions(connection: AbstractRobustConnection, bus: BusSetti
 
 
 async def unbind_subscription(connection: AbstractRobustConnection, bus: BusSettings, spec: SubscriptionSpec) -> None:
+    await unbind_keys(connection, bus, spec.id, spec.routing_keys())
+
+
+async def unbind_keys(connection: AbstractRobustConnection, bus: BusSettings, subscription_id: str,
+                      keys: Iterable[str]) -> None:
+    """The subscription's bindings to `keys`: those of an earlier spec of its id, too (subscription_bindings.py)."""
     async with _notifier_queue(connection, bus) as (queue, exchange):
-        for key in spec.routing_keys():  # the broker answers ok for a binding that does not exist
-            await queue.unbind(exchange, key, arguments={SUBSCRIPTION_ARGUMENT: spec.id})
+        for key in keys:  # the broker answers ok for a binding that does not exist
+            await queue.unbind(exchange, key, arguments={SUBSCRIPTION_ARGUMENT: subscription_id})
 
 
 async def drop_unfiltered_bindings(connection: AbstractRobustConnection, bus: BusSettings) -> None:
