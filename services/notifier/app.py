@@ -22,6 +22,7 @@ from services.notifier.rebinding import Rebinding
 from services.notifier.records import DeliveryRecords
 from services.notifier.retry import RetryQueues
 from services.notifier.settings import NotifierSettings
+from services.notifier.start_bound import answered
 from services.shared.db.migrate import open_migrated
 from services.shared.notified import bind_subscriptions, drop_unfiltered_bindings
 from services.shared.runtime import BUS, METRICS, READY, service_app
@@ -51,7 +52,7 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
         levels = range(len(settings.retry_delays))
         retries = RetryQueues(app[BUS], settings.work_queue, [settings.retry_queue(n) for n in levels],
                               settings.retry_delays, settings.retry_after_cap)
-        await retries.start()
+        await answered(retries.start(), "declaring its retry queues", settings.broker_timeout)
 
         async def subscriptions() -> Sequence[Subscription]:
             # Read per event: one added through the API counts from the next event on, on every replica.
@@ -85,10 +86,11 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
         async def bind(specs: Sequence[SubscriptionSpec]) -> None:
             await on_the_broker(bind_subscriptions(app[BUS].connection, settings.bus, specs))
 
-        await bind(await held())
+        await answered(bind(await held()), "binding its queue per subscription", settings.broker_timeout)
         # After the bindings that replace them: dropped first, a start that failed between the two (or a round
         # abandoned there) left the queue without either, and the events meanwhile reached no notifier.
-        await drop_unfiltered_bindings(app[BUS].connection, settings.bus)
+        await answered(drop_unfiltered_bindings(app[BUS].connection, settings.bus),
+                       "dropping an older Greenlight's bindings", settings.broker_timeout)
         hosts = PrivateHosts(settings.allow_private_hosts)
         # Every connection resolves through the guard: the addresses it checked are the ones connected to.
         guarded = GuardedResolver(hosts, resolver or DefaultResolver())
@@ -96,9 +98,9 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             notifier = Notifier(settings, subscriptions, records, retries,
                                 HttpPoster(session, settings.timeout, hosts).post, outcomes, gone)
             active = ActiveReplica(app[BUS], NotifierConsumer(app[BUS], settings.work_queue, notifier.handle,
-                                                              retries, notifier.finished))
+                                                              retries, notifier.finished), settings.broker_timeout)
             app[ACTIVE] = active
-            await active.start()
+            await answered(active.start(), "declaring its queue", settings.broker_timeout)
             rebinding = Rebinding(held, bind, settings.rebind_interval, settings.rebind_bound)
             rebinding.start()
             app[READY]["consuming"] = True

@@ -22,6 +22,7 @@ from aio_pika.abc import AbstractChannel
 from services.notifier.retry_after import WAIT_HEADER, wait_header, wait_left
 from services.shared.bus import Bus, PublishFailed
 from services.shared.events import ReleaseEvent
+from services.shared.queue_consumer import quietly_bounded
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
@@ -54,7 +55,7 @@ class RetryQueues:
 
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:
-            await self._channel.close()
+            await quietly_bounded(self._channel.close())  # a broker that stopped answering must not hold the stop
 
     @property
     def levels(self) -> int:

@@ -53,6 +53,14 @@ class NotifierSettings(BaseSettings):
                                 "GREENLIGHT_NOTIFIER_REBIND_INTERVAL: a replica's rounds then end within two "
                                 "intervals of each other, within the three that other replicas count it as running",
     )
+    broker_timeout: float = Field(
+        15.0, gt=0, description="seconds the broker's answer is waited for: at start, each step (the retry queues, "
+                                "the work queue and its bindings declared) past it stops the process in one line "
+                                "naming this setting (a supervisor starts it again, on a new connection); a look at "
+                                "the queue (who consumes it, its lock) past it is left to end with one warning line, "
+                                "no other look before it has (cut off, an AMQP call desyncs the connection); a stop "
+                                "cuts off a look past it; default 15 (GREENLIGHT_CONNECT_TIMEOUT's)",
+    )
     source: str = Field("/greenlight", description="CloudEvents `source` prefix (then /<app>); default /greenlight")
     api_url: AnyHttpUrl | None = Field(
         None, description="public URL of the approval API, for links in Slack messages; default none (no links)",

@@ -60,10 +60,12 @@ async def watch_silence(connection: AbstractConnection, heartbeat: float, on_sil
             on_silence()
 
 
-async def finish_unless_disconnected(task: asyncio.Task[None], connection: AbstractConnection) -> None:
+async def finish_unless_disconnected(task: asyncio.Task[None], connection: AbstractConnection,
+                                     within: float | None = None) -> None:
     """Let `task` (a check) finish: cut off mid-call it would desync the connection. But not while the connection
     is down: the check can then only be waiting for the broker to come back, which may take longer than the
-    process is given to stop, and there is no call in progress to desync."""
+    process is given to stop, and there is no call in progress to desync. Nor past `within` seconds (None: no
+    bound): a connection that stays up and never answers would hold the stop until the heartbeats find it stuck."""
     down = asyncio.Event()
 
     def lost(*_: object) -> None:
@@ -74,7 +76,7 @@ async def finish_unless_disconnected(task: asyncio.Task[None], connection: Abstr
         down.set()
     watch = asyncio.create_task(down.wait())
     try:
-        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, watch}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     finally:
         connection.close_callbacks.discard(lost)
         watch.cancel()
