@@ -21,7 +21,10 @@ DELAYS = [0.05, 0.1, 1.5]  # a Retry-After of 1 s is covered by the last step al
 def asked(kind: str) -> str:
     if kind == "seconds":
         return "1"
-    return formatdate(time.time() + 2, usegmt=True)  # whole seconds: at least 1 s away, at most 2
+    # Written before the rig starts, read when the receiver answers: far enough ahead that a start slowed by a busy
+    # machine still leaves it past the 1.5 s step (with 2 s it was once 0.08 s ahead: retried at the first step).
+    # A date not understood would be retried at the first step (0.05 s) and fail the wait's check.
+    return formatdate(time.time() + 10, usegmt=True)
 
 
 @pytest.mark.parametrize(("status", "kind"), [(429, "seconds"), (503, "date")])
