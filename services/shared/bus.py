@@ -10,6 +10,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
+from services.shared.declared_in_time import Doing, declared_in_time
 from services.shared.ended import EndedReleases
 from services.shared.events import ReleaseEvent
 from services.shared.multihost import MultiHostConnection
@@ -60,8 +61,8 @@ class Bus:
             self.settings.amqp_urls(), client_properties={"connection_name": self.connection_name})
         await connection.connect(timeout=self.settings.connect_timeout)
         self._connection = connection
-        try:
-            await self._declare()
+        try:  # the declarations given up once the broker is silent for connect_timeout (declared_in_time.py)
+            await declared_in_time(self._declare(doing := Doing()), connection, self.settings.connect_timeout, doing)
         except BaseException:
             # Half set up (a topology the broker refused, a cancelled start): close what was opened, or the
             # robust connection stays open, reconnecting, for as long as the process lives.
@@ -70,17 +71,22 @@ class Bus:
                 await bounded(connection.close(), 10)
             raise
 
-    async def _declare(self) -> None:
+    async def _declare(self, doing: Doing) -> None:
         assert self._connection is not None
         # on_return_raises: an unroutable mandatory publish raises instead of vanishing.
         self._channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        doing.now = "declaring the events and dead-letter exchanges"
         self._exchange, self._dlx = await declare_topology(self._channel, self.settings)
         # Progress is best effort: a confirm would only make the step it reports on wait a broker round trip
         # (two per deploy, 2.6-3.8 ms each under the orchestration bench), so it goes out unconfirmed.
+        doing.now = "opening its progress channel"
         progress_channel = await self._connection.channel(publisher_confirms=False)
         self._progress = await progress_channel.get_exchange(self.settings.exchange, ensure=False)
+        doing.now = "declaring the release log"
         await declare_log_stream(self._connection, self.settings)
+        doing.now = "watching for ended releases"
         await self.ended.watch(await self._connection.channel(), self.settings.exchange)
+        doing.now = "declaring the work queues"
         await declare_every_work_queue(self._connection, self.settings)
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from services.shared.consumer import Subscription, routing_keys
 from services.shared.fair_share import PATIENT_CHECKS, FairShare
 from services.shared.membership import Membership
 from services.shared.partitions import declare_partitions
+from services.shared.queue_consumer import quietly_bounded
 from services.shared.safepoint import learn_recent_endings
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
 from services.shared.stuck import on_the_broker
@@ -28,6 +29,12 @@ from services.shared.timeouts import bounded
 __all__ = ["PATIENT_CHECKS", "PartitionClaims"]  # PATIENT_CHECKS is imported from here too
 
 log = structlog.get_logger(__name__)
+# Seconds a stop waits for the broker's answer to each of its steps (a check under way, the hand-overs' closes past
+# the grace period, the locks' deletion, the control channel's close), as quietly_bounded's: a broker that keeps the
+# connection open and never answers (a paused node, a network dropping every packet) held the stop until the
+# heartbeats found the connection stuck (minutes; never without heartbeats). Past it each is cut off: the process
+# closes the connection next, and a call unanswered that long means the broker answers nothing on it.
+ANSWERED_WITHIN = 5.0
 
 
 class PartitionClaims(FairShare):
@@ -64,16 +71,20 @@ class PartitionClaims(FairShare):
         if self._watch is not None:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
-        if self._task is not None:
-            await finish_unless_disconnected(self._task, self.bus.connection)
+        if self._task is not None:  # a check under way ends, or is cut off past the bound: the connection goes next
+            await finish_unless_disconnected(self._task, self.bus.connection, within=ANSWERED_WITHIN)
         owned, self.owned = self.owned, {}
-        await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()), self._stop_handing_over(grace))
-        for name in owned:  # the next owner need not wait for this connection to close
+        await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()),
+                             quietly_bounded(self._stop_handing_over(grace), grace + ANSWERED_WITHIN))
+        # The next owner need not wait for this connection to close; a broker that does not answer drops them with it.
+        await quietly_bounded(self._drop_locks(list(owned)), ANSWERED_WITHIN)
+        if self._control is not None and not self.bus.connection.is_closed:
+            await quietly_bounded(self._control.close(), ANSWERED_WITHIN)
+
+    async def _drop_locks(self, partitions: list[str]) -> None:
+        for name in partitions:
             await self._locks.drop(name)
         await self._feed.drop()  # another replica may feed the hungry now
-        if self._control is not None and not self.bus.connection.is_closed:
-            with contextlib.suppress(Exception):
-                await bounded(self._control.close(), 5)
 
     async def _run(self, interval: float) -> None:
         while not self._stopping.is_set():

@@ -124,7 +124,9 @@ class BusSettings(BaseSettings):
         return arguments
 
     publish_timeout: float = Field(10.0, gt=0, description="seconds a publish may wait for its confirm")
-    connect_timeout: float = Field(15.0, gt=0, description="seconds the first connection may take")
+    connect_timeout: float = Field(15.0, gt=0, description=(
+        "seconds the first connection may take, and the broker may stay silent (no answer, no heartbeat) during the "
+        "declarations after it, past which the start stops in one line naming this setting (default 15)"))
     grace_period: float = Field(30.0, ge=0, description="seconds in-flight work may take after SIGTERM")
     retry_budget: Duration = Field(timedelta(minutes=5), description=(
         "how long a step keeps retrying a dependency that is down (engine, registry, git, cluster, HAProxy) "
