@@ -14,8 +14,9 @@ import pytest
 
 from services.shared.local import LocalPlatform, LocalSettings
 from services.shared.local.haproxy_conf import write_config
+from services.shared.platform import AppRef, ColourStatus
 from services.shared.release import Colour
-from tests.local_platform.fixtures import SLOTS, _answers
+from tests.local_platform.fixtures import SLOTS, _answers, staged
 from tests.ports import free_ports
 
 START_WITHIN = 15.0  # seconds HAProxy may take to answer on its admin socket
@@ -72,3 +73,13 @@ async def rebooted(platform: LocalPlatform, proxy: OwnHAProxy, app: str, *, gone
             await platform.runner.containers.stop(name, 0)
     proxy.stop()
     proxy.start()
+
+
+async def green_live_blue_warm(platform: LocalPlatform, app: AppRef, images: tuple[str, ...]) -> None:
+    """r1 live on blue, then r2 switched live on green, blue kept warm for a rollback: both colours run."""
+    await staged(platform, app, Colour.BLUE, "r1", images[0], "1" * 40)
+    await platform.switch(app, None, Colour.BLUE, "r1")
+    await staged(platform, app, Colour.GREEN, "r2", images[1], "2" * 40)
+    await platform.switch(app, Colour.BLUE, Colour.GREEN, "r2")
+    await platform.mark(app, Colour.GREEN, "r2", ColourStatus.LIVE)
+    await platform.mark(app, Colour.BLUE, "r1", ColourStatus.RETIRED)

@@ -13,10 +13,10 @@ from structlog.testing import capture_logs
 
 from services.shared.appspec import AppSpec
 from services.shared.local.reattach import reattach_all
-from services.shared.platform import AppRef, ColourStatus
+from services.shared.platform import AppRef
 from services.shared.release import Colour
-from tests.local_platform.fixtures import local_platform, staged, through_proxy
-from tests.local_platform.reboot import own_haproxy, rebooted
+from tests.local_platform.fixtures import local_platform, through_proxy
+from tests.local_platform.reboot import green_live_blue_warm, own_haproxy, rebooted
 
 
 async def test_a_container_gone_after_a_reboot_is_named_in_one_line(
@@ -25,11 +25,7 @@ async def test_a_container_gone_after_a_reboot_is_named_in_one_line(
     with own_haproxy(tmp_path, engine_url) as proxy:
         settings = proxy.settings
         async with local_platform(settings, app.name) as platform:
-            await staged(platform, app, Colour.BLUE, "r1", web_images[0], "1" * 40)
-            await platform.switch(app, None, Colour.BLUE, "r1")
-            await staged(platform, app, Colour.GREEN, "r2", web_images[1], "2" * 40)
-            await platform.switch(app, Colour.BLUE, Colour.GREEN, "r2")
-            await platform.mark(app, Colour.BLUE, "r1", ColourStatus.RETIRED)
+            await green_live_blue_warm(platform, app, web_images)
 
             await rebooted(platform, proxy, app.name, gone=Colour.BLUE)
             with capture_logs() as logs:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from services.shared.appspec import AppSpec
 from services.shared.local.reattach import reattach_all
-from services.shared.platform import AppRef, ColourStatus
+from services.shared.platform import AppRef
 from services.shared.release import Colour
-from tests.local_platform.fixtures import local_platform, staged, through_proxy
-from tests.local_platform.reboot import own_haproxy, rebooted
+from tests.local_platform.fixtures import local_platform, through_proxy
+from tests.local_platform.reboot import green_live_blue_warm, own_haproxy, rebooted
 
 
 async def test_containers_a_reboot_stopped_are_started_again_before_routing(
@@ -24,12 +24,7 @@ async def test_containers_a_reboot_stopped_are_started_again_before_routing(
     with own_haproxy(tmp_path, engine_url) as proxy:
         settings = proxy.settings
         async with local_platform(settings, app.name) as platform:
-            await staged(platform, app, Colour.BLUE, "r1", web_images[0], "1" * 40)
-            await platform.switch(app, None, Colour.BLUE, "r1")
-            await staged(platform, app, Colour.GREEN, "r2", web_images[1], "2" * 40)
-            await platform.switch(app, Colour.BLUE, Colour.GREEN, "r2")
-            await platform.mark(app, Colour.GREEN, "r2", ColourStatus.LIVE)
-            await platform.mark(app, Colour.BLUE, "r1", ColourStatus.RETIRED)  # kept warm for a rollback
+            await green_live_blue_warm(platform, app, web_images)
 
             await rebooted(platform, proxy, app.name)
             routed = await reattach_all(settings)
