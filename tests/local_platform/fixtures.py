@@ -46,29 +46,38 @@ def _answers(sock: Path) -> bool:
             return False
 
 
-@contextlib.contextmanager
-def private_haproxy(directory: Path) -> Iterator[LocalSettings]:
-    """HAProxy from the platform's generated config, on free ports, with its socket in `directory`."""
+def start_haproxy(settings: LocalSettings, log_path: Path) -> subprocess.Popen[bytes]:
+    """HAProxy on the platform's generated config for `settings` (empty maps, as scripts/infra/haproxy.sh starts
+    it), once its admin socket answers."""
     binary = shutil.which("haproxy")
     if binary is None:
         pytest.fail("haproxy is not installed: run scripts/infra/haproxy.sh (it installs Debian's haproxy)")
+    config = write_config(settings)
+    with log_path.open("a") as log:
+        process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    # Another process's socket coming up sends no event to await: asked again every 50 ms, within a deadline.
+    while not _answers(settings.socket):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"HAProxy did not start: {log_path.read_text()[-800:]}")
+        time.sleep(0.05)
+    return process
+
+
+@contextlib.contextmanager
+def private_haproxy(directory: Path) -> Iterator[LocalSettings]:
+    """HAProxy from the platform's generated config, on free ports, with its socket in `directory`."""
     base = free_ports(2 * SLOTS + 2)
     settings = LocalSettings(haproxy_dir=directory, live_port=base, preview_port=base + 1,
                              colour_port_base=base + 2, slots=SLOTS, check_interval_ms=200,
                              default_app="no-default-app")
-    config = write_config(settings)
-    with (directory / "haproxy.log").open("w") as log:
-        process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 15
-            while not _answers(settings.socket):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"HAProxy did not start: {(directory / 'haproxy.log').read_text()[-800:]}")
-                time.sleep(0.05)
-            yield settings
-        finally:
-            process.terminate()
-            process.wait(10)
+    process = start_haproxy(settings, directory / "haproxy.log")
+    try:
+        yield settings
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 @pytest.fixture(scope="session")

@@ -4,22 +4,15 @@ every server in maintenance), and the app's containers stopped or removed throug
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from services.shared.local import LocalPlatform, LocalSettings
-from services.shared.local.haproxy_conf import write_config
 from services.shared.platform import AppRef, ColourStatus
 from services.shared.release import Colour
-from tests.local_platform.fixtures import SLOTS, _answers, staged
+from tests.local_platform.fixtures import SLOTS, staged, start_haproxy
 from tests.ports import free_ports
-
-START_WITHIN = 15.0  # seconds HAProxy may take to answer on its admin socket
 
 
 class OwnHAProxy:
@@ -33,18 +26,7 @@ class OwnHAProxy:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        binary = shutil.which("haproxy")
-        if binary is None:
-            pytest.fail("haproxy is not installed: run scripts/infra/haproxy.sh (it installs Debian's haproxy)")
-        config = write_config(self.settings)  # empty maps, as scripts/infra/haproxy.sh starts it
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen([binary, "-W", "-db", "-f", str(config)], stdout=log,
-                                            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_WITHIN
-        while not _answers(self.settings.socket):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"HAProxy did not start: {self.log.read_text()[-800:]}")
-            time.sleep(0.05)
+        self.process = start_haproxy(self.settings, self.log)
 
     def stop(self) -> None:
         if self.process is not None:
