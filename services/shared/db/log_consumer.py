@@ -50,8 +50,10 @@ class LogConsumer(FoldLoop):
         the one folded (deleted, lost with its nodes, a broker created anew): found gone (declared again here), or
         ending before what was folded, as offsets never go back. The new one's events are stored after the old."""
         deleted = not await log_stream_exists(self.bus.connection, self.bus.settings)
-        if deleted:
-            await declare_log_stream(self.bus.connection, self.bus.settings)
+        # Declared and bound at every try, found or not: after a reconnect aio-pika says the connection is ready
+        # before its robust channels have declared the exchange again, so a try can declare the stream and fail to
+        # bind it; the next one finds it, and unbound it refused every event as unroutable for good.
+        await declare_log_stream(self.bus.connection, self.bus.settings)
         resume = stored - self.base + 1
         if resume > 0 and (deleted or await bounded(log_end(self.bus, self.stream), END_TIMEOUT) < resume):
             log.error("the release log's stream was replaced: the database keeps every release, and the new "
