@@ -20,6 +20,11 @@ from services.shared.db.schema import releases
 # The character after `-`: the names that start with `x-` are those in [`x-`, `x.`), a range an index serves (a
 # LIKE on it does not, on SQLite).
 AFTER_DASH = chr(ord("-") + 1)
+# Built once, its values bound per call (the prefixes as an expanding list): building the statement and its cache
+# key each time took 0.15 ms of a new app's first POST (0.75 ms under cProfile); now 0.2 µs.
+_RELATED = sa.select(releases.c.app).where(sa.or_(
+    releases.c.app == sa.bindparam("app"), releases.c.app.in_(sa.bindparam("prefixes", expanding=True)),
+    sa.and_(releases.c.app >= sa.bindparam("low"), releases.c.app < sa.bindparam("high")))).distinct()
 
 
 def prefixes(app: str) -> list[str]:
@@ -37,9 +42,8 @@ class AppNames:
         """422 naming the app whose name `app` extends (or that extends it) if `app` is new; else nothing."""
         if app in self._known:
             return
-        related = sa.or_(releases.c.app == app, releases.c.app.in_(prefixes(app)),
-                         sa.and_(releases.c.app >= f"{app}-", releases.c.app < f"{app}{AFTER_DASH}"))
-        names = {row.app for row in await self.store.rows(sa.select(releases.c.app).where(related).distinct())}
+        names = {row.app for row in await self.store.rows(_RELATED, {
+            "app": app, "prefixes": prefixes(app), "low": f"{app}-", "high": f"{app}{AFTER_DASH}"})}
         if app in names:
             self._known.add(app)
             return
