@@ -20,7 +20,7 @@ from services.shared.deadlines import DeadlineSettings
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from tests.db.conftest import bus, chain, database, engine, projecting, publish_all  # noqa: F401 - fixtures
-from tests.db.test_log_stream_deleted_under_the_projector import _logged_again, _publish_retried
+from tests.db.log_probes import logged_again, publish_retried
 from tests.harness import delete_queues, wait_for_state
 
 DEADLINES = DeadlineSettings(build=timedelta(seconds=1), push=timedelta(minutes=10), deploy=timedelta(minutes=10),
@@ -35,11 +35,11 @@ async def test_a_deadline_after_the_stream_was_replaced_waits_for_the_fold(
             await publish_all(bus, chain(rid, app=rid))
         await wait_for_state(database, "r3", S.AWAITING_APPROVAL)
         await delete_queues(bus.settings, bus.settings.log_stream)
-        await _logged_again(bus.settings)
+        await logged_again(bus.settings)
         requested, building, built = chain("r4", app="r4", states=(S.BUILDING, S.BUILT))
-        await _publish_retried(bus, [requested])
+        await publish_retried(bus, [requested])
         await wait_for_state(database, "r4", S.REQUESTED)  # folded at once
-        await _publish_retried(bus, [building, built])  # in time; the projector lingers over them
+        await publish_retried(bus, [building, built])  # in time; the projector lingers over them
 
         async def publish(event: ReleaseEvent) -> None:
             published.append(event)

@@ -8,31 +8,13 @@ test_log_stream_lost_with_a_broker_created_anew.py)."""
 
 from __future__ import annotations
 
-import asyncio
-
-import aio_pika
-
 from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState as S
-from services.shared.settings import BusSettings
 from services.shared.topology import declare_topology
 from tests.db.conftest import chain, projecting, publish_all
-from tests.db.test_log_stream_deleted_under_the_projector import _logged_again, _publish_retried
+from tests.db.log_probes import declared_again, logged_again, publish_retried
 from tests.harness import connect_any, wait_for_state
-
-
-async def _declared_again(settings: BusSettings, timeout: float = 15.0) -> None:
-    """Returns once the stream exists again (the projector's first try declared it)."""
-    connection = await connect_any(settings, "gltest-stream-probe")
-    async with connection, asyncio.timeout(timeout):
-        while True:
-            channel = await connection.channel()
-            try:
-                await channel.declare_queue(settings.log_stream, passive=True)
-                return
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                await asyncio.sleep(0.05)  # a probe's pace, bounded by the timeout above
 
 
 async def test_the_stream_is_bound_once_the_exchange_is_declared_again(bus: Bus, database: ReleaseDatabase) -> None:
@@ -46,9 +28,9 @@ async def test_the_stream_is_bound_once_the_exchange_is_declared_again(bus: Bus,
             # The broker's data gone, the exchange not declared again yet (its robust channel restores it later).
             await channel.exchange_delete(settings.exchange)
             await channel.queue_delete(settings.log_stream)
-            await _declared_again(settings)
+            await declared_again(settings)
             await declare_topology(await connection.channel(), settings)  # what the bus's robust channel restores
-        await _logged_again(settings)
-        await _publish_retried(bus, chain("r2", app="r2"))
+        await logged_again(settings)
+        await publish_retried(bus, chain("r2", app="r2"))
         await wait_for_state(database, "r2", S.AWAITING_APPROVAL, timeout=15)
         assert projector.folded.new == 14

@@ -9,57 +9,23 @@ until the new stream reaches it: the new releases were never projected."""
 
 from __future__ import annotations
 
-import asyncio
-
 import aio_pika
 import sqlalchemy as sa
 
-from services.shared.bus import Bus, PublishFailed
+from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from services.shared.releaselog import MARKER_HEADER
-from services.shared.settings import BusSettings
 from services.shared.topology import declare_log_stream
 from tests.db.conftest import chain, projecting, publish_all
-from tests.harness import connect_any, delete_queues, wait_for_state
+from tests.db.log_probes import logged_again, publish_retried
+from tests.harness import delete_queues, wait_for_state
 
 
 async def _offsets(database: ReleaseDatabase, release_id: str) -> list[int]:
     async with database.engine.connect() as connection:
         rows = await connection.execute(sa.select(events.c.log_offset).where(events.c.release_id == release_id))
         return sorted(int(row[0]) for row in rows)
-
-
-async def _logged_again(settings: BusSettings, timeout: float = 15.0) -> None:
-    """Returns once the stream is declared and bound again: a marker published under a key only the log binds is
-    routed (the projector folds no marker)."""
-    connection = await connect_any(settings, "gltest-stream-probe")
-    async with connection, asyncio.timeout(timeout):
-        channel = await connection.channel(on_return_raises=True)
-        exchange = await channel.get_exchange(settings.exchange, ensure=False)
-        while True:
-            try:
-                await exchange.publish(aio_pika.Message(b"", headers={MARKER_HEADER: "probe"}),
-                                       "release.probe.probe", mandatory=True)
-                return
-            except aio_pika.exceptions.DeliveryError:
-                await asyncio.sleep(0.05)  # a probe's pace, bounded by the timeout above
-
-
-async def _publish_retried(bus: Bus, published: list[ReleaseEvent], timeout: float = 15.0) -> None:
-    """As a service's handler does (a failed publish is retried): RabbitMQ 3.10 may close the connection of a
-    consumer that came within milliseconds of the stream's creation (INTERNAL_ERROR, stream_not_found), and the bus
-    reconnects meanwhile."""
-    async with asyncio.timeout(timeout):
-        for event in published:
-            while True:
-                try:
-                    await bus.publish(event)
-                    break
-                except PublishFailed:
-                    await asyncio.sleep(0.2)
 
 
 async def _replaced_under(bus: Bus, database: ReleaseDatabase, *, redeclare: bool) -> None:
@@ -72,8 +38,8 @@ async def _replaced_under(bus: Bus, database: ReleaseDatabase, *, redeclare: boo
             other = await aio_pika.connect_robust(bus.settings.amqp_urls()[0])
             async with other:
                 await declare_log_stream(other, bus.settings)
-        await _logged_again(bus.settings)
-        await _publish_retried(bus, chain("r4", app="r4"))
+        await logged_again(bus.settings)
+        await publish_retried(bus, chain("r4", app="r4"))
         await wait_for_state(database, "r4", S.AWAITING_APPROVAL, timeout=15)
         assert projector.folded.new == 28
     for rid in ("r1", "r2", "r3"):

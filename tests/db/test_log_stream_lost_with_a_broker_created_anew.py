@@ -14,12 +14,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.shared.bus import Bus, PublishFailed
+from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.db.conftest import chain, projecting, publish_all
+from tests.db.log_probes import publish_retried
 from tests.hardening.rabbit_node import RabbitNode
 from tests.harness import wait_for_state
 
@@ -30,17 +30,6 @@ def node() -> Iterator[RabbitNode]:
     node.start()
     yield node
     node.destroy()
-
-
-async def _publish_once_back(bus: Bus, events: list[ReleaseEvent], timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        for event in events:
-            while True:
-                try:
-                    await bus.publish(event)
-                    break
-                except PublishFailed:  # the connection not back yet, or the stream not declared again yet
-                    await asyncio.sleep(0.2)
 
 
 async def test_a_broker_created_anew_gets_the_stream_back_and_projected(node: RabbitNode, test_id: str,
@@ -60,7 +49,7 @@ async def test_a_broker_created_anew_gets_the_stream_back_and_projected(node: Ra
             shutil.rmtree(node.base / "mnesia")  # the node's data: a broker created anew
             await asyncio.to_thread(node.start)
             # `building` goes nowhere but the log: refused (unroutable) until the stream is declared again.
-            await _publish_once_back(bus, chain("r4", app="r4"))
+            await publish_retried(bus, chain("r4", app="r4"), timeout=30)
             await wait_for_state(database, "r4", S.AWAITING_APPROVAL, timeout=30)
             assert projector.folded.new == 28 and projector.folded.duplicates == 0
         for rid in ("r1", "r2", "r3"):
