@@ -13,19 +13,6 @@ from services.shared.settings import BusSettings
 from tests.harness import connect_any
 
 
-async def declared_again(settings: BusSettings, timeout: float = 15.0) -> None:
-    """Returns once the stream exists again (declared, bound or not)."""
-    connection = await connect_any(settings, "gltest-stream-probe")
-    async with connection, asyncio.timeout(timeout):
-        while True:
-            channel = await connection.channel()
-            try:
-                await channel.declare_queue(settings.log_stream, passive=True)
-                return
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                await asyncio.sleep(0.05)  # a probe's pace, bounded by the timeout above
-
-
 async def logged_again(settings: BusSettings, timeout: float = 15.0) -> None:
     """Returns once the stream is declared and bound again: a marker published under a key only the log binds is
     routed (the projector folds no marker)."""
