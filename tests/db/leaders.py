@@ -46,8 +46,11 @@ class Watched:
 
     async def until(self, done: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
         async with asyncio.timeout(timeout):
-            while not await done():
+            while True:
+                # Cleared before the look, not after it: a lead or stop during the look's own awaits wakes the wait.
                 self._changed.clear()
+                if await done():
+                    return
                 await self._changed.wait()
 
 
