@@ -54,13 +54,15 @@ for i in "${!TEST_GROUPS[@]}"; do
     dirs=(${TEST_GROUPS[$i]})
     ignores+=("${dirs[@]/#/--ignore=}")
     echo "[test] pytest group $((i + 1)): ${dirs[*]} (its output follows the rest's)"
-    "${PYTEST[@]}" --basetemp="$REPO/.local/pytest-group-$((i + 1))" "${dirs[@]}" \
+    # Each process its own share of the test ports (tests/ports.py): picks never meet across processes.
+    GREENLIGHT_TEST_PORT_SLICE="$i/$((${#TEST_GROUPS[@]} + 1))" \
+        "${PYTEST[@]}" --basetemp="$REPO/.local/pytest-group-$((i + 1))" "${dirs[@]}" \
         >"$REPO/.local/pytest-group-$((i + 1)).log" 2>&1 &
     pids+=($!)
 done
 echo "[test] pytest, the rest"
 status=0
-"${PYTEST[@]}" "${ignores[@]}" || status=$?
+GREENLIGHT_TEST_PORT_SLICE="${#TEST_GROUPS[@]}/$((${#TEST_GROUPS[@]} + 1))" "${PYTEST[@]}" "${ignores[@]}" || status=$?
 for i in "${!pids[@]}"; do
     code=0
     wait "${pids[$i]}" || code=$?
