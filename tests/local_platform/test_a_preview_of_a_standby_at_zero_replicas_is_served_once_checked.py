@@ -17,7 +17,7 @@ from services.shared.local.routing import Role
 from services.shared.local.server_state import OP_RUNNING
 from services.shared.platform import AppRef, ColourStatus
 from services.shared.release import Colour
-from tests.local_platform.fixtures import local_platform, through_proxy
+from tests.local_platform.fixtures import local_platform, served_once_up
 from tests.local_platform.plain_colours import ready_server
 
 SERVED_WITHIN = 10.0  # seconds: HAProxy checks every 200 ms here; generous for a loaded machine
@@ -44,8 +44,8 @@ async def test_a_preview_of_a_standby_at_zero_replicas_is_served_once_checked(
 
         server = await ready_server(record.ports[Colour.GREEN])  # scaled up: the colour listens
         try:
-            await platform.router.until_up(backend, Colour.GREEN, SERVED_WITHIN)  # HAProxy's own check passes
-            served = await through_proxy(local_settings, app.name, preview=True, path="/readyz")
+            served = await served_once_up(platform.router, backend, Colour.GREEN, local_settings, app.name,
+                                          SERVED_WITHIN, preview=True, path="/readyz")
         finally:
             await server.cleanup()
     assert served[::2] == (200, "green"), served

@@ -21,7 +21,7 @@ from services.shared.local.routing import Role, Router
 from services.shared.local.server_state import OP_RUNNING
 from services.shared.platform import ColourStatus
 from services.shared.release import Colour
-from tests.local_platform.fixtures import through_proxy
+from tests.local_platform.fixtures import served_once_up
 from tests.local_platform.plain_colours import WAIT, attached, ready_server
 
 SERVED_WITHIN = 10.0  # seconds: HAProxy checks every 200 ms here; generous for a loaded machine
@@ -61,8 +61,8 @@ async def test_a_colour_checked_before_the_restart_is_not_served_until_checked_a
 
     server = await ready_server(record.ports[Colour.BLUE])  # blue listens again: served from its next check
     try:
-        await router.until_up(router.backend(Role.LIVE, slot), Colour.BLUE, SERVED_WITHIN)
-        served = await through_proxy(router.settings, record.app, path="/readyz")
+        served = await served_once_up(router, router.backend(Role.LIVE, slot), Colour.BLUE, router.settings,
+                                      record.app, SERVED_WITHIN, path="/readyz")
     finally:
         await server.cleanup()
     assert served[::2] == (200, "blue"), served

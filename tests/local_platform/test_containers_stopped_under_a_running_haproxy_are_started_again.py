@@ -14,7 +14,7 @@ from services.shared.local.reattach import reattach_all
 from services.shared.local.routing import Role
 from services.shared.platform import AppRef
 from services.shared.release import Colour
-from tests.local_platform.fixtures import local_platform, staged, through_proxy
+from tests.local_platform.fixtures import local_platform, served_once_up, staged
 
 SERVED_WITHIN = 20.0  # seconds for the container to start and HAProxy's check to pass; generous for a loaded machine
 
@@ -36,8 +36,7 @@ async def test_containers_stopped_under_a_running_haproxy_are_started_again(
 
         routed = await reattach_all(local_settings)
         info = await platform.runner.containers.inspect(container)
-        await platform.router.until_up(backend, Colour.BLUE, SERVED_WITHIN)
-        live = await through_proxy(local_settings, app.name)
+        live = await served_once_up(platform.router, backend, Colour.BLUE, local_settings, app.name, SERVED_WITHIN)
 
     assert routed == [], "an app HAProxy still routed was routed again"
     assert info is not None and info.running, info
