@@ -16,7 +16,7 @@ from services.shared.local.marks import ColourMark
 from services.shared.local.routing import Role
 from services.shared.platform import AppRef, ColourStatus, NotReady
 from services.shared.release import Colour
-from tests.local_platform.fixtures import local_platform, through_proxy
+from tests.local_platform.fixtures import local_platform, served_once_up
 from tests.local_platform.plain_colours import WAIT, ready_server
 
 
@@ -40,12 +40,15 @@ async def test_a_colour_checked_before_its_container_was_replaced_is_not_preview
         blue, green = await ready_server(ports[Colour.BLUE]), await ready_server(ports[Colour.GREEN])
         try:
             await platform.set_preview(app, Colour.GREEN)
-            # Back at once, and HAProxy's own check already passed: the first request is served by green.
-            assert (await through_proxy(settings, app.name, preview=True, path="/readyz"))[::2] == (200, "green")
-            await platform.set_preview(app, Colour.BLUE)
             slot = await platform.router.slot_of(app.name)
             assert slot is not None
             backend = platform.router.backend(Role.PREVIEW, slot)
+            # Back once HAProxy's own check passed: served by green (asked again only if this process was held
+            # past two checks meanwhile: its plain colours answer on its own loop).
+            served = await served_once_up(platform.router, backend, Colour.GREEN, settings, app.name,
+                                          settings.switch_timeout, preview=True, path="/readyz")
+            assert served[::2] == (200, "green"), served
+            await platform.set_preview(app, Colour.BLUE)
             await platform.router.until_up(backend, Colour.GREEN, settings.switch_timeout)  # drained, still checked
 
             await green.cleanup()  # green's container replaced: the new one does not listen yet
@@ -53,7 +56,9 @@ async def test_a_colour_checked_before_its_container_was_replaced_is_not_preview
             with pytest.raises(NotReady):
                 await platform.set_preview(app, Colour.GREEN)
             assert await platform.router.serving(Role.PREVIEW, slot) is Colour.BLUE
-            assert (await through_proxy(settings, app.name, preview=True, path="/readyz"))[::2] == (200, "blue")
+            served = await served_once_up(platform.router, backend, Colour.BLUE, settings, app.name,
+                                          settings.switch_timeout, preview=True, path="/readyz")
+            assert served[::2] == (200, "blue"), served
         finally:
             await blue.cleanup()
             await green.cleanup()
