@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.shared.bus import Bus
 from services.shared.db import engine, lease
@@ -21,9 +22,9 @@ from tests.harness import wait_for_state
 def slow_close(monkeypatch: pytest.MonkeyPatch) -> None:
     """A lost lease connection that takes a while to close, as over a lossy network: the old leader's closed
     connection stays in place for that while, and the test's look must tell it from a live one (it once raised)."""
-    async def discard(connection: object) -> None:
-        await engine.discard(connection)  # type: ignore[arg-type]
-        await asyncio.sleep(0.3)
+    async def discard(connection: AsyncConnection) -> None:
+        await engine.discard(connection)
+        await asyncio.sleep(0.3)  # the fault injected (a close that takes its time), not a wait for anything
 
     monkeypatch.setattr(lease, "discard", discard)
 
