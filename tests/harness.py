@@ -23,6 +23,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 from services.shared.runtime import STORE, service_app
 from services.shared.settings import BusSettings
+from services.shared.stop_deadline import StopBoundRunner
 from services.shared.store import ReleaseStore
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -153,7 +154,7 @@ async def dead_letters(settings: BusSettings, count: int, timeout: float = 15.0,
 @contextlib.asynccontextmanager
 async def serving(app: web.Application, port: int | None = None) -> AsyncIterator[str]:
     """Run an app; with `port` (0: any free one) also an HTTP site, whose URL is yielded ("" without)."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = StopBoundRunner(app, access_log=None)  # as served: one deadline for the whole stop
     await runner.setup()
     try:
         url = ""

@@ -21,7 +21,7 @@ def main() -> None:
                          subscribers=settings_or_exit(SubscriberHostSettings))
     except StartupError as exc:
         sys.exit(f"greenlight: {exc}")
-    run(app, settings.port, port_setting="GREENLIGHT_API_PORT")
+    run(app, settings.port, grace=settings.bus.grace_period, port_setting="GREENLIGHT_API_PORT")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,8 @@ def up(
     env_file: Annotated[Path | None, typer.Option("--env-file", metavar="FILE", show_default=False,
                                                   help="KEY=value lines for them")] = None,
     grace: Annotated[float, typer.Option("--grace", metavar="SECONDS",
-                                         help="seconds children get after SIGTERM")] = 35.0,
+                                         help="seconds children get after SIGTERM (each ends within its "
+                                              "GREENLIGHT_GRACE_PERIOD + GREENLIGHT_STOP_MARGIN, 40 s)")] = 45.0,
     health_timeout: Annotated[float, typer.Option("--health-timeout", metavar="SECONDS",
                                                   help="seconds to get healthy")] = 60.0,
 ) -> None:

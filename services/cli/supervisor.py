@@ -15,7 +15,7 @@ from services.shared.timeouts import bounded
 
 
 class Supervisor:
-    def __init__(self, specs: Sequence[ChildSpec], on_line: LineSink, *, grace: float = 35.0,
+    def __init__(self, specs: Sequence[ChildSpec], on_line: LineSink, *, grace: float = 45.0,
                  health_timeout: float = 60.0, poll_interval: float = 0.2) -> None:
         self.specs = specs
         self.on_line = on_line

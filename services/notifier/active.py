@@ -31,6 +31,7 @@ from services.shared.bus import Bus
 from services.shared.partition_lock import PartitionLocks
 from services.shared.queue_consumer import quietly_bounded
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
+from services.shared.stop_deadline import within_stop
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
@@ -71,7 +72,7 @@ class ActiveReplica:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._looking is not None:  # until its bound, then cut off: the connection closes after the stop
-            left = min(grace, self._looked_until - asyncio.get_running_loop().time())
+            left = within_stop(min(grace, self._looked_until - asyncio.get_running_loop().time()))
             await finish_unless_disconnected(self._looking, self.bus.connection, max(0.0, left))
         if self._channel is not None:
             await self.consumer.stop(grace)

@@ -22,6 +22,7 @@ from services.shared.db.outage import is_outage
 from services.shared.events import BadMessage, ReleaseEvent, parse_event
 from services.shared.giveup import GiveUp, settle
 from services.shared.locks import KeyedLocks
+from services.shared.stop_deadline import within_stop
 from services.shared.topology import declare_work_queue
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,7 @@ class NotifierConsumer:
         if alive and self._queue is not None and self._tag is not None:
             await _bounded(self._queue.cancel(self._tag))
         if self._in_flight:
-            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            _, pending = await asyncio.wait(self._in_flight, timeout=within_stop(grace))
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

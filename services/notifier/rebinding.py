@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import structlog
 
+from services.shared.stop_deadline import within_stop
 from services.shared.subscriptions import SubscriptionSpec
 
 log = structlog.get_logger(__name__)
@@ -52,10 +53,10 @@ class Rebinding:
             await asyncio.gather(self._loop, return_exceptions=True)
         # What is under way ends within its bound; then it is cut off (the connection closes with the process).
         tasks: set[asyncio.Task[object]] = {*self._holding, *([self._binding] if self._binding else [])}
-        if tasks and (late := (await asyncio.wait(tasks, timeout=min(self.bound, grace)))[1]):
+        if tasks and (late := (await asyncio.wait(tasks, timeout=within_stop(min(self.bound, grace))))[1]):
             for task in late:
                 task.cancel()
-            if (await asyncio.wait(late, timeout=grace))[1]:
+            if (await asyncio.wait(late, timeout=within_stop(grace)))[1]:
                 log.warning("a re-binding round did not wind down within the grace period; left", grace=grace)
 
     async def _forever(self) -> None:

@@ -16,6 +16,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.multihost import MultiHostConnection
 from services.shared.progress import Progress
 from services.shared.settings import BusSettings
+from services.shared.stop_deadline import for_the_last_close
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_log_stream, declare_topology
@@ -91,7 +92,10 @@ class Bus:
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed:
-            await bounded(self._connection.close(), 10)
+            try:
+                await bounded(self._connection.close(), for_the_last_close(10))
+            except TimeoutError:  # the process ends next: the broker takes back what it held when the socket goes
+                log.warning("the broker connection's close did not end in time; left to the process's exit")
 
     async def channel(self, prefetch: int) -> AbstractRobustChannel:
         channel = await self.connection.channel()

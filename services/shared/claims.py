@@ -23,6 +23,7 @@ from services.shared.partitions import declare_partitions
 from services.shared.queue_consumer import quietly_bounded
 from services.shared.safepoint import learn_recent_endings
 from services.shared.silence import finish_unless_disconnected, heartbeat_of, watch_silence
+from services.shared.stop_deadline import within_stop
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
@@ -72,7 +73,7 @@ class PartitionClaims(FairShare):
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
         if self._task is not None:  # a check under way ends, or is cut off past the bound: the connection goes next
-            await finish_unless_disconnected(self._task, self.bus.connection, within=ANSWERED_WITHIN)
+            await finish_unless_disconnected(self._task, self.bus.connection, within=within_stop(ANSWERED_WITHIN))
         owned, self.owned = self.owned, {}
         await asyncio.gather(*(consumer.stop(grace) for consumer in owned.values()),
                              quietly_bounded(self._stop_handing_over(grace), grace + ANSWERED_WITHIN))

@@ -26,6 +26,7 @@ from services.shared.bus import Bus
 from services.shared.consumer import Consumer, Subscription, routing_keys
 from services.shared.partition_lock import PartitionLocks
 from services.shared.partitions import declare_partitions
+from services.shared.stop_deadline import within_stop
 
 log = structlog.get_logger(__name__)
 
@@ -140,7 +141,7 @@ class OwnedPartitions:
     async def _stop_handing_over(self, grace: float) -> None:
         """A stop: the messages of partitions being given up get `grace`, like the rest, then are cancelled."""
         if self._handovers:
-            await asyncio.wait(self._handovers, timeout=grace)
+            await asyncio.wait(self._handovers, timeout=within_stop(grace))
         for consumer in self.releasing.values():
             consumer.abandon()
         await self.drained()

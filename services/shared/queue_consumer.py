@@ -14,6 +14,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from services.shared.bus import Bus
 from services.shared.delivery_handling import Deliveries
+from services.shared.stop_deadline import within_stop
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.work_subscription import Subscription
@@ -100,7 +101,7 @@ class QueueConsumer:
 
     async def _finish(self, grace: float | None) -> None:
         if self._in_flight:
-            _, pending = await asyncio.wait(self._in_flight, timeout=grace)
+            _, pending = await asyncio.wait(self._in_flight, timeout=None if grace is None else within_stop(grace))
             for task in pending:  # unacked: the broker redelivers them to another consumer
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -118,4 +119,4 @@ async def quietly_bounded(op: Awaitable[object], seconds: float = 5.0) -> None:
     """A broker call during shutdown: on a dead connection a robust channel would wait forever, and on a stuck one
     the call is cancelled under us (stuck.py): either way the stop goes on."""
     with contextlib.suppress(Exception):
-        await bounded(on_the_broker(op), seconds)
+        await bounded(on_the_broker(op), within_stop(seconds))

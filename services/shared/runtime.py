@@ -35,6 +35,7 @@ from services.shared.service_endpoints import (
 from services.shared.serving import serve
 from services.shared.settings import BusSettings, StartupError
 from services.shared.startup import broker_error, load_settings
+from services.shared.stop_deadline import STOP_WITHIN
 from services.shared.store import ReleaseStore
 
 log = structlog.get_logger(__name__)
@@ -56,6 +57,7 @@ def service_app(name: str, bus_settings: BusSettings, *, with_store: bool = Fals
     app[METRICS] = CollectorRegistry()
     app[READY] = {}
     app[STORE] = ReleaseStore()
+    app[STOP_WITHIN] = bus_settings.grace_period + bus_settings.stop_margin
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

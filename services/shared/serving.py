@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 
 from services.shared.connection_guard import CONNECTIONS, ConnectionLimits, Connections, GuardedServer
 from services.shared.settings import StartupError
+from services.shared.stop_deadline import StopBoundRunner
 
 log = structlog.get_logger(__name__)
 # Files a service holds besides its HTTP connections: the listening socket, the broker's and the database pool's
@@ -28,7 +29,7 @@ RESERVED_FILES = 64
 KEEPALIVE_SECONDS = 75.0  # run_app's idle keep-alive, kept
 
 
-class GuardedRunner(web.AppRunner):
+class GuardedRunner(StopBoundRunner):
     async def _make_server(self) -> web.Server:
         plain = await super()._make_server()
         connections = self.app.get(CONNECTIONS)

@@ -128,6 +128,10 @@ class BusSettings(BaseSettings):
         "seconds the first connection may take, and the broker may stay silent (no answer, no heartbeat) during the "
         "declarations after it, past which the start stops in one line naming this setting (default 15)"))
     grace_period: float = Field(30.0, ge=0, description="seconds in-flight work may take after SIGTERM")
+    stop_margin: float = Field(10.0, ge=0, description=(
+        "seconds the stop may take past the grace period, for the broker's steps (cancelling consumers, deleting "
+        "locks, closing channels and the connection): the whole stop ends within grace_period + stop_margin, so "
+        "give the process longer than that before SIGKILL (the manifests: 5 s more; default 10)"))
     retry_budget: Duration = Field(timedelta(minutes=5), description=(
         "how long a step keeps retrying a dependency that is down (engine, registry, git, cluster, HAProxy) "
         "before its release fails; `90s`, `5m`, `PT5M` or seconds (default 5m)"))

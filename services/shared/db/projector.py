@@ -29,6 +29,7 @@ from services.shared.db.log_consumer import LogConsumer
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.releaselog import MARKER_HEADER, consume_stream
+from services.shared.stop_deadline import within_stop
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
@@ -92,7 +93,7 @@ class Projector(LogConsumer):
             self._hurried.set()
             try:
                 if not self._worker.done():  # stopped before: a worker cancelled then would raise here
-                    await bounded(asyncio.shield(self._worker), grace)
+                    await bounded(asyncio.shield(self._worker), within_stop(grace))
             except TimeoutError:
                 self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
