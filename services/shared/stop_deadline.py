@@ -2,8 +2,8 @@
 
 Each step of a stop has its own bound (the in-flight work its grace period, each broker call 5 s, the connection's
 close 10 s), and on a broker that keeps the connection and never answers the steps run out one after another: a
-consuming notifier took its grace period and about 35 s more, past the 15 s that Kubernetes' and `greenlight up`'s
-margins leave before SIGKILL. So the stop as a whole ends within `GREENLIGHT_GRACE_PERIOD +
+consuming notifier took its grace period and about 35 s more, past the 45 s Kubernetes gives it before SIGKILL
+(`greenlight up` gave 35 s). So the stop as a whole ends within `GREENLIGHT_GRACE_PERIOD +
 GREENLIGHT_STOP_MARGIN`: the runner (`StopBoundRunner`, used by `serving.serve` and the tests' harness) sets the
 deadline when the stop begins, each step waits for the lesser of its own bound and what is left (`within_stop`),
 and a step with no bound of its own is cut off at the deadline, said in one line.
