@@ -72,8 +72,8 @@ wal_unbounded() {
 bound_wal() {
   [ "$(cat "$WAL_CONF" 2>/dev/null)" = "raft.wal_max_size_bytes = $WAL_BYTES" ] && return
   say "bounding RabbitMQ's quorum write-ahead log to 64 MiB ($WAL_CONF)"
-  mkdir -p "$(dirname "$WAL_CONF")" && echo "raft.wal_max_size_bytes = $WAL_BYTES" > "$WAL_CONF" \
-    && chmod 644 "$WAL_CONF"
+  { mkdir -p "$(dirname "$WAL_CONF")" && echo "raft.wal_max_size_bytes = $WAL_BYTES" > "$WAL_CONF" \
+    && chmod 644 "$WAL_CONF"; } 2>/dev/null || say "could not write $WAL_CONF: the log keeps RabbitMQ's own bound"
 }
 if [ -n "${AMQP_URL:-}" ]; then
   say "using AMQP_URL from the environment"
@@ -91,7 +91,7 @@ else
   }
   bound_wal
   # A node still booting answers `rabbitmqctl eval` before AMQP, and one too early to answer is restarted too.
-  if pgrep -u rabbitmq beam.smp >/dev/null && { few_open_files || wal_unbounded; }; then
+  if pgrep -u rabbitmq beam.smp >/dev/null && { few_open_files || { [ -f "$WAL_CONF" ] && wal_unbounded; }; }; then
     say "restarting RabbitMQ with more open files and a 64 MiB quorum log (it runs with $(awk \
       '/^Max open files/ {print $4}' "/proc/$(pgrep -o -u rabbitmq beam.smp)/limits") open files)"
     timeout 30 rabbitmqctl stop >/dev/null 2>&1 || pkill -9 -u rabbitmq beam.smp || true
