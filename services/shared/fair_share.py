@@ -80,11 +80,15 @@ class FairShare(OwnedPartitions):
         to claim what replicas above their share freed; given up at the first sight, a join moved up to twice what it
         needed: test_join_moves_only_what_the_joiner_needs), or if `partition` is busy, PATIENT_CHECKS and the bound (a
         replica with an idle one goes first); nothing is free or given up by us; no other replica feeds it (the feed
-        lock, ours until taken: each at the top gave one up: test_rebalance_gives_a_hungry_replica_only_what_it_needs)
+        lock, ours until taken: each at the top gave one up: test_rebalance_gives_a_hungry_replica_only_what_it_needs);
+        and hungry still once nothing is free: it stops saying so before the claim that feeds it (`fed_by`), so a claim
+        seen here (nothing free) after the hunger read at the check's start is seen with its hunger gone (on a loaded
+        machine a second replica gave one up meanwhile: test_hunger_gone_during_a_check_is_not_fed)
         """
         connection = self.bus.connection
         busy = self.owned[partition].in_flight
+        assert self._members is not None
         return self._hungry_for >= (PATIENT_CHECKS if busy else 1) and self._busy.allows(busy) and not self.releasing \
             and await self._feed.free(connection) and not await self._locks.any_free(
                 connection, [name for name in self.partitions if name not in self.owned]) \
-            and await self._feed.take(connection, partition)
+            and await self._members.hungry_others() > 0 and await self._feed.take(connection, partition)
