@@ -10,26 +10,19 @@ import contextlib
 
 import pytest
 
-from services.shared.claims import PATIENT_CHECKS
 from services.shared.membership import Membership
 from services.shared.settings import BusSettings
-from tests.replicas.claimers import Runs
-from tests.replicas.rebalancing import a_round, count_claims, given_up, settle
-from tests.replicas.test_rebalance_gives_a_hungry_replica_only_what_it_needs import BUSY, FIXED, joined_at_the_top
+from tests.replicas.rebalancing import given_up, settle
+from tests.replicas.test_rebalance_gives_a_hungry_replica_only_what_it_needs import one_fed
 
 
 async def test_hunger_gone_during_a_check_is_not_fed(bus_settings: BusSettings,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = bus_settings.model_copy(update={"partitions": 4, "partition_check_interval": FIXED, **BUSY})
-    runs = Runs()
     async with contextlib.AsyncExitStack() as stack:
-        *others, joiner = held = await joined_at_the_top(stack, settings, runs, 3)
-        claimed = count_claims(monkeypatch)
-        for _ in range(PATIENT_CHECKS):
-            await a_round(held, drain=False)
+        held, claimed = await one_fed(stack, bus_settings, monkeypatch)
+        *others, joiner = held
         [feeder] = [claims for claims in others if given_up([claims])]
         [late] = [claims for claims in others if claims is not feeder]
-        runs.go.set()
         await feeder.drained()
         assert late._members is not None
         members, hungry_others = late._members, Membership.hungry_others

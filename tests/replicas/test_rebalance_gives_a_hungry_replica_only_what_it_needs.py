@@ -42,6 +42,21 @@ async def joined_at_the_top(stack: contextlib.AsyncExitStack, settings: BusSetti
     return [*held, await stack.enter_async_context(replica(settings, "joiner", runs))]
 
 
+async def one_fed(stack: contextlib.AsyncExitStack, bus_settings: BusSettings,
+                  monkeypatch: pytest.MonkeyPatch) -> tuple[list[PartitionClaims], list[str]]:
+    """4 partitions, 3 replicas joined at the top, checked in a fixed order until one replica gave one up to the
+    joiner, the builds then let finish: the replicas (the joiner last), and the claims counted from the join on."""
+    runs = Runs()
+    settings = bus_settings.model_copy(update={"partitions": 4, "partition_check_interval": FIXED, **BUSY})
+    held = await joined_at_the_top(stack, settings, runs, 3)
+    claimed = count_claims(monkeypatch)
+    for _ in range(PATIENT_CHECKS):
+        await a_round(held, drain=False)
+    assert len(given_up(held)) == 1
+    runs.go.set()
+    return held, claimed
+
+
 @pytest.mark.parametrize(("partitions", "replicas"), SHAPES)
 async def test_in_a_fixed_order_one_replica_gives_one_up(bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch,
                                                          partitions: int, replicas: int) -> None:
@@ -63,15 +78,9 @@ async def test_a_fed_replica_is_not_seen_hungry_once_it_took_the_partition(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     """The joiner said it was no longer hungry at the end of the check that claimed what it needed: the feeder, seeing
     its partition taken in between, let the next replica feed, which saw the joiner hungry still and gave one up."""
-    settings = bus_settings.model_copy(update={"partitions": 4, "partition_check_interval": FIXED, **BUSY})
-    runs = Runs()
     async with contextlib.AsyncExitStack() as stack:
-        *others, joiner = held = await joined_at_the_top(stack, settings, runs, 3)
-        claimed = count_claims(monkeypatch)
-        for _ in range(PATIENT_CHECKS):
-            await a_round(held, drain=False)
-        assert len(given_up(held)) == 1
-        runs.go.set()
+        held, claimed = await one_fed(stack, bus_settings, monkeypatch)
+        *others, joiner = held
         for claims in others:
             await claims.drained()
         claim = joiner._claim
