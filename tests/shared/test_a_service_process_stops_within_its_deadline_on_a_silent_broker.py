@@ -11,8 +11,6 @@ import signal
 import sys
 import time
 
-import aiohttp
-
 from services.shared.settings import BusSettings
 from tests.failed_start import ROOT
 from tests.ports import free_port
@@ -26,16 +24,14 @@ CANCEL_BOUND = 5.0  # quietly_bounded's, for the consumers' basic.cancel
 CLOSE_OK_WAIT = 2.0  # aiormq's READER_CLOSE_TIMEOUT
 
 
-async def ready(url: str) -> None:
-    async with aiohttp.ClientSession() as session, asyncio.timeout(UP_WITHIN):
-        while True:  # the service's own readiness: every consumer up
-            try:
-                async with session.get(url) as answer:
-                    if answer.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
+async def serving(process: asyncio.subprocess.Process) -> None:
+    """Until the service logs `serving`: its start-up (every consumer) is done and its site accepts connections."""
+    assert process.stderr is not None
+    async with asyncio.timeout(UP_WITHIN):
+        while line := await process.stderr.readline():
+            if '"event": "serving"' in line.decode(errors="replace"):
+                return
+    raise AssertionError("the service ended before serving")
 
 
 async def stop_took(bus_settings: BusSettings, margin: float) -> float:
@@ -45,22 +41,26 @@ async def stop_took(bus_settings: BusSettings, margin: float) -> float:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("GREENLIGHT_", "DOCKER_HOST", "KUBECONFIG"))}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "services.analysis", cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL, env={
+            stderr=asyncio.subprocess.PIPE, env={
                 **clean, "PYTHONPATH": str(ROOT), "AMQP_URL": via_proxy.amqp_url.get_secret_value(),
                 "GREENLIGHT_EXCHANGE": bus_settings.exchange, "GREENLIGHT_LOG_STREAM": bus_settings.log_stream,
                 "GREENLIGHT_QUEUE_PREFIX": bus_settings.queue_prefix,
                 "GREENLIGHT_DEAD_LETTER_EXCHANGE": bus_settings.dead_letter_exchange,
                 "GREENLIGHT_DEAD_LETTER_QUEUE": bus_settings.dead_letter_queue,
                 "GREENLIGHT_ANALYSIS_PORT": str(port), "GREENLIGHT_GRACE_PERIOD": str(GRACE),
-                "GREENLIGHT_STOP_MARGIN": str(margin)})
+                "GREENLIGHT_STOP_MARGIN": str(margin), "GREENLIGHT_LOG_JSON": "true"})
         try:
-            await ready(f"http://127.0.0.1:{port}/readyz")
+            await serving(process)
+            assert process.stderr is not None
+            drain = asyncio.create_task(process.stderr.read())  # what it logs while stopping: the pipe never fills
             proxy.freeze()
             began = time.monotonic()
             process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(120):
                 assert await process.wait() == 0
-            return time.monotonic() - began
+            took = time.monotonic() - began
+            await drain
+            return took
         finally:
             if process.returncode is None:
                 process.kill()
