@@ -23,8 +23,10 @@ import sys
 import aio_pika
 import aiormq
 
-LOCAL_BROKER = "amqp://guest:guest@127.0.0.1:5672/"
+from services.shared.settings import BusSettings
+
 PREFIXES = ("gltest.", "glbench.")
+LOCAL_BROKER = BusSettings.model_fields["amqp_url"].default.get_secret_value()  # the default: this machine's node
 
 
 def listed(what: str, column: str = "name") -> list[str]:
@@ -34,34 +36,29 @@ def listed(what: str, column: str = "name") -> list[str]:
     return [str(row[column]) for row in json.loads(done.stdout or "[]")]
 
 
-async def delete_each(url: str, names: list[str], *, queues: bool) -> int:
-    """Deletes each queue, or each exchange the broker finds unused; returns how many went."""
-    connection = await aio_pika.connect(url, client_properties={"connection_name": "gltest-sweep"})
-    async with connection:
-        channel = await connection.channel()
-        gone = 0
-        for name in names:
-            try:
-                if queues:
-                    await channel.queue_delete(name)
-                else:
-                    await channel.exchange_delete(name, if_unused=True)
-                gone += 1
-            except aiormq.exceptions.ChannelPreconditionFailed:
-                channel = await connection.channel()  # in use: the broker closed the channel over it
-        return gone
-
-
 async def sweep(prefixes: tuple[str, ...] = PREFIXES, url: str = LOCAL_BROKER) -> tuple[int, int]:
-    """Queues first: an exchange's bindings go with the queues they led to, and only then is it unused."""
+    """Deletes the unused names under `prefixes`; returns how many queues and exchanges went. Queues first: an
+    exchange's bindings go with the queues they led to, and only then is it unused."""
     # Consumers from their own list: a quorum queue's `consumers` column lags by the broker's stats interval,
     # and quorum queues refuse `if_unused`.
     consumed = set(await asyncio.to_thread(listed, "list_consumers", "queue_name"))
     queues = [name for name in await asyncio.to_thread(listed, "list_queues")
               if name.startswith(prefixes) and name not in consumed]
-    queues_gone = await delete_each(url, queues, queues=True)
-    exchanges = [name for name in await asyncio.to_thread(listed, "list_exchanges") if name.startswith(prefixes)]
-    return queues_gone, await delete_each(url, exchanges, queues=False)
+    connection = await aio_pika.connect(url, client_properties={"connection_name": "gltest-sweep"})
+    async with connection:
+        channel = await connection.channel()
+        for name in queues:
+            await channel.queue_delete(name)
+        exchanges_gone = 0
+        for name in await asyncio.to_thread(listed, "list_exchanges"):
+            if not name.startswith(prefixes):
+                continue
+            try:
+                await channel.exchange_delete(name, if_unused=True)
+                exchanges_gone += 1
+            except aiormq.exceptions.ChannelPreconditionFailed:
+                channel = await connection.channel()  # still bound: the broker closed the channel over it
+    return len(queues), exchanges_gone
 
 
 def main() -> int:

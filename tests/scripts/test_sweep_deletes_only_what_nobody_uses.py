@@ -10,6 +10,20 @@ import aio_pika
 from tests.sweep import sweep
 
 
+async def there(connection: aio_pika.abc.AbstractConnection, name: str, *, queue: bool) -> bool:
+    """Whether the broker has the queue (or exchange): a passive declare on a channel of its own (a miss closes it)."""
+    channel = await connection.channel()
+    try:
+        if queue:
+            await channel.declare_queue(name, passive=True)
+        else:
+            await channel.declare_exchange(name, passive=True)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        return False
+    await channel.close()
+    return True
+
+
 async def test_unused_names_under_the_prefix_go_and_the_rest_stays(amqp_url: str, test_id: str) -> None:
     mine, other = f"gltest.{test_id}.", f"gltest.{test_id}x."
     connection = await aio_pika.connect(amqp_url)
@@ -26,23 +40,11 @@ async def test_unused_names_under_the_prefix_go_and_the_rest_stays(amqp_url: str
         try:
             assert await sweep((mine,), amqp_url) == (1, 1)
 
-            check = await connection.channel()
             for kept in (busy.name, others.name):
-                await check.declare_queue(kept, passive=True)
-            await check.declare_exchange(bound.name, passive=True)
-            for gone in (left.name,):
-                probe = await connection.channel()
-                try:
-                    await probe.declare_queue(gone, passive=True)
-                    raise AssertionError(f"{gone} was left")
-                except aio_pika.exceptions.ChannelNotFoundEntity:
-                    pass
-            probe = await connection.channel()
-            try:
-                await probe.declare_exchange(f"{mine}alone", passive=True)
-                raise AssertionError("the unbound exchange was left")
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                pass
+                assert await there(connection, kept, queue=True), f"{kept} was deleted"
+            assert await there(connection, bound.name, queue=False), "the bound exchange was deleted"
+            assert not await there(connection, left.name, queue=True), "the unused queue was left"
+            assert not await there(connection, f"{mine}alone", queue=False), "the unbound exchange was left"
         finally:
             cleanup = await connection.channel()
             for name in (left.name, busy.name, others.name):
