@@ -81,7 +81,7 @@ elif amqp_up && ! few_open_files && ! wal_unbounded; then
   say "RabbitMQ answers on 127.0.0.1:5672"
 else
   apt_install rabbitmq-server rabbitmq-server
-  # The Debian wrapper starts it through `su`, whose PAM limits leave 1,024 open files: the four test processes
+  # The Debian wrapper starts it through `su`, whose PAM limits leave 1,024 open files: the test processes
   # at once (quorum queues, streams, hundreds of connections) wedged a broker with that many (it stopped
   # accepting connections). As the rabbitmq user, with the soft limit raised as far as the hard one allows.
   start_rabbitmq() {

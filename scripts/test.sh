@@ -39,7 +39,7 @@ fi
 # ~630, ~855 s. Groups balanced to ~700 s each (a trial) took as long in a clean clone (20.3 min, every group 17.7
 # min against 11.5-18.8 before), and the rebalance put the real-timer partition tests beside the image builds,
 # where one join moved a partition more than it needed (a race since fixed). With four processes the two cores
-# were 90-99 % busy until the first three ended, then 13-31 % for the last ~5 min, the dashboard-to-analysis group
+# were 90-100 % busy until the first three ended, then 13-31 % for the last ~5 min, the dashboard-to-analysis group
 # alone (1,661 tests, 19.8 min): that group is now two.
 TEST_GROUPS=(
     "tests/cluster tests/replicas tests/db"

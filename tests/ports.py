@@ -1,7 +1,7 @@
 """Free loopback ports for the servers tests start, picked below the kernel's ephemeral range.
 
 Why not bind(0): the kernel hands out ports from the ephemeral range for bind(0) and for every outgoing
-connection, in all the test processes that run at once (scripts/test.sh runs four). A port learnt from bind(0),
+connection, in all the test processes that run at once (scripts/test.sh runs five). A port learnt from bind(0),
 closed, and given to a child process a moment later (or kept across a SIGKILL and restart) could meanwhile go to
 another process's server or connection: a test then talked to another test's service.
 

@@ -25,7 +25,7 @@ from tests.tcp_proxy import TcpProxy, proxied
 Client = TestClient[web.Request, web.Application]
 SECRET = "a-receivers-secret-of-32-letters"
 RECEIVER = "https://hooks.example.com/greenlight"  # a public name: the API looks up no DNS to accept it
-GENEROUS = 30.0  # seconds a step may take on a loaded machine (four pytest processes on two cores)
+GENEROUS = 30.0  # seconds a step may take on a loaded machine (five pytest processes on two cores)
 
 
 @dataclass
