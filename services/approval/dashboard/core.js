@@ -26,7 +26,8 @@ function freshSession() {
     historyAsked: new Set(), // ids whose history the list asked for, for its durations (loading.js wantHistory)
     historyQueue: [], // of those, the ids still to fetch
     liveAsked: new Set(), // ids of live releases whose history the gate asked for, for their commit (gate.js)
-    shownKey: null, // the view whose data was loaded (router.js showRoute)
+    shownKey: null, // the view whose data is being loaded or was (router.js showRoute)
+    loadedKey: null, // of those, the last whose load came back (until then the apps' area claims nothing: apps.js)
     nextCursor: null,
     oldestLoaded: null, // created_at of the oldest release of the pages loaded
     lastOffset: null,

@@ -64,6 +64,8 @@ async function showRoute() {
       await loadReleases(route.filters);
       if (route.filters.app) refreshAppSoon(route.filters.app);
     }
+    if (model.shownKey === key) model.loadedKey = key;
+    scheduleRender(); // an empty list remembered nothing, and so drew nothing
   } catch (err) {
     model.shownKey = null;
     handleError(err);

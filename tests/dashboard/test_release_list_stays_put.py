@@ -1,0 +1,94 @@
+"""The release list does not move under the pointer: not while the page fills in (the apps' cards and the delivery
+figures are read after the list), nor while a release runs (its app's card gains and loses lines above the list).
+
+Seen in CI: a click on a release's link met the page where the link had been, and nothing opened, because the card
+above the list had just grown. The page records the list's position at every animation frame from the moment its
+first row shows; it must hold one position throughout."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from services.shared.protocol import ReleaseState as S
+from tests.dashboard.conftest import LIVE_SHA, Approval, decide, request_release, sign_in
+from tests.harness import wait_for_state
+
+# Every frame once a row shows: the list's top in page coordinates, kept each time it differs from the last.
+RECORD_THE_LIST = """
+window.listTops = [];
+const record = () => {
+  const list = document.getElementById("releases");
+  if (list && list.tBodies[0].rows.length && !document.getElementById("content").hidden) {
+    const top = Math.round(list.getBoundingClientRect().top + window.scrollY);
+    if (window.listTops.at(-1) !== top) window.listTops.push(top);
+  }
+  requestAnimationFrame(record);
+};
+requestAnimationFrame(record);
+"""
+DRAWN = "new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+async def filled_in(page: Page) -> None:
+    """Every read the page makes at its opening came back and was drawn: the stream's catch-up, the apps' cards, the
+    delivery figures."""
+    await expect(page.get_by_test_id("stream-status")).to_have_text("live")
+    await page.evaluate("model.caughtUp")
+    await expect(page.get_by_test_id("app-demo").get_by_test_id("live-line")).to_be_visible()
+    await expect(page.get_by_test_id("delivery-deployment-frequency")).to_be_visible()
+    await page.evaluate(DRAWN)
+
+
+async def list_tops(page: Page) -> list[int]:
+    await page.evaluate(DRAWN)
+    return list(await page.evaluate("window.listTops"))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_the_list_holds_still_while_the_page_fills_in(
+        approval: Approval, pipeline: None, page: Page, width: int) -> None:
+    await page.set_viewport_size({"width": width, "height": 900})
+    first = await request_release(approval.url, commit=LIVE_SHA)
+    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
+    await decide(approval.url, first, "approve")
+    await wait_for_state(approval.store, first, S.LIVE)
+    staged = await request_release(approval.url)
+    await wait_for_state(approval.store, staged, S.AWAITING_APPROVAL)
+    await page.add_init_script(RECORD_THE_LIST)
+
+    await sign_in(page, approval.url, "approver-token")
+    await filled_in(page)
+
+    await expect(page.get_by_test_id("app-demo").get_by_test_id("standby-line")).to_contain_text(staged[:12])
+    tops = await list_tops(page)
+    assert len(tops) == 1, f"the list moved as the page filled in: its top went {tops}"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_the_list_holds_still_while_a_release_runs_to_live(
+        approval: Approval, pipeline: None, page: Page, width: int) -> None:
+    await page.set_viewport_size({"width": width, "height": 900})
+    first = await request_release(approval.url, commit=LIVE_SHA)
+    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
+    await decide(approval.url, first, "approve")
+    await wait_for_state(approval.store, first, S.LIVE)
+    await page.add_init_script(RECORD_THE_LIST)
+    await sign_in(page, approval.url, "approver-token")
+    await filled_in(page)
+    card = page.get_by_test_id("app-demo")
+    await expect(card.get_by_test_id("warm-line")).to_have_count(0)  # nothing was live before the first
+    await expect(card.get_by_test_id("rollback")).to_have_count(0)  # nothing to roll back to yet
+
+    second = await request_release(approval.url)  # its row goes in at the top, the list's own top stays
+    await expect(card.get_by_test_id("flight-line").or_(card.get_by_test_id("standby-line"))).to_contain_text(
+        second[:12])
+    await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
+    await expect(card.get_by_test_id("standby-line")).to_contain_text(second[:12])
+    await decide(approval.url, second, "approve")
+    await expect(card.get_by_test_id("live-line")).to_contain_text(second[:12])
+    await expect(card.get_by_test_id("warm-line")).to_contain_text(first[:12])
+    await expect(card.get_by_test_id("rollback")).to_be_visible()  # the first release can serve again
+
+    tops = await list_tops(page)
+    assert len(tops) == 1, f"the list moved while a release ran: its top went {tops}"
