@@ -25,8 +25,9 @@ async def test_distinct_queries_share_one_limiter(make_client: MakeClient, stub:
     assert [r.status for r in responses] == [200] * 8
     times = sorted(call.at for call in stub.calls)
     assert len(times) == 8
-    # At most 5 calls in any one-second window: call i and call i+5 are at least 1 s apart.
-    assert min(later - earlier for earlier, later in zip(times, times[5:], strict=False)) >= 1.0 - JITTER
+    # At most 5 calls in any one-second window: call i and call i+5 are at least 1 s apart, less the lateness of call
+    # i (0.943 s seen in a clean clone's run: call i reached the stub 57 ms late). A limiter at 6/s gives 0.83 s.
+    assert min(later - earlier for earlier, later in zip(times, times[5:], strict=False)) >= 1.0 - LATE
     # Spaced, not bursty: eight calls at 5/s span at least 1.4 s.
     assert times[-1] - times[0] >= (len(times) - 1) / 5.0 - LATE
 
