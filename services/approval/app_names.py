@@ -42,7 +42,9 @@ class AppNames:
         """422 naming the app whose name `app` extends (or that extends it) if `app` is new; else nothing."""
         if app in self._known:
             return
-        names = {row.app for row in await self.store.rows(_RELATED, {
+        # A keyed read (a module constant, through the driver's cursor): sent to a reader thread and back, it cost a
+        # new app's first POST 0.50 to 0.55 ms of CPU, against 0.15 to 0.17 for a keyed read on the loop.
+        names = {name for (name,) in await self.store.keyed(_RELATED, {
             "app": app, "prefixes": prefixes(app), "low": f"{app}-", "high": f"{app}{AFTER_DASH}"})}
         if app in names:
             self._known.add(app)

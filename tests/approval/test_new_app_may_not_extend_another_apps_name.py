@@ -1,7 +1,8 @@
 """An app owns the secrets named `<app>` and `<app>-*` (the deployer's secrets policy), and app names may hold `-`.
 A requester could create app `tmapp-secrets` beside `tmapp` and name tmapp's Secret `tmapp-secrets` as its own, and
 app `shop` would own `shop-admin-db` of app `shop-admin`. A new app whose name extends another's with `-`, or is
-extended so by one, is now refused with the field named; apps that exist keep being released."""
+extended so by one, is now refused with the field named; apps that exist keep being released. On both databases: the
+check is one keyed read whose list of prefixes is expanded per length (services/shared/db/driver.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ async def ended(client: Client, app: str) -> None:
     await reach(client, release_id, S.REJECTED)
 
 
-async def test_a_new_app_extending_an_existing_name_is_refused(client: Client) -> None:
+async def test_a_new_app_extending_an_existing_name_is_refused(any_database: str, client: Client) -> None:
     await ended(client, "tmapp")
     status, body = await ask(client, "tmapp-secrets")
     assert status == 422, body
@@ -44,7 +45,7 @@ async def test_a_new_app_extending_an_existing_name_is_refused(client: Client) -
     assert status == 422 and "extends app tmapp's name" in body["fields"][0]["msg"], body
 
 
-async def test_a_new_app_that_an_existing_name_extends_is_refused(client: Client) -> None:
+async def test_a_new_app_that_an_existing_name_extends_is_refused(any_database: str, client: Client) -> None:
     await ended(client, "shop-admin")
     status, body = await ask(client, "shop")
     assert status == 422, body
@@ -53,7 +54,7 @@ async def test_a_new_app_that_an_existing_name_extends_is_refused(client: Client
     assert status == 202, body
 
 
-async def test_existing_apps_keep_being_released(client: Client) -> None:
+async def test_existing_apps_keep_being_released(any_database: str, client: Client) -> None:
     await ended(client, "blog")
     await ended(client, "blog")  # its second release: the app exists, asked of the database once
     status, body = await ask(client, "blog")
