@@ -124,12 +124,18 @@ async def decide(url: str, release_id: str, decision: str, comment: str | None =
     assert answer.status_code == 200, answer.text
 
 
-async def live_and_staged(approval: Approval) -> tuple[str, str]:
-    """A first release of demo live (at LIVE_SHA) and a second one awaiting approval: their ids."""
+async def first_live(approval: Approval) -> str:
+    """A first release of demo live (at LIVE_SHA): its id."""
     first = await request_release(approval.url, commit=LIVE_SHA)
     await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
     await decide(approval.url, first, "approve")
     await wait_for_state(approval.store, first, S.LIVE)
+    return first
+
+
+async def live_and_staged(approval: Approval) -> tuple[str, str]:
+    """A first release of demo live (at LIVE_SHA) and a second one awaiting approval: their ids."""
+    first = await first_live(approval)
     second = await request_release(approval.url)
     await wait_for_state(approval.store, second, S.AWAITING_APPROVAL)
     return first, second

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from services.shared.protocol import ReleaseState as S
-from tests.dashboard.conftest import LIVE_SHA, Approval, decide, request_release, sign_in
+from tests.dashboard.conftest import Approval, first_live, live_and_staged, request_release, sign_in
 from tests.harness import wait_for_state
 
 # Every frame once a row shows: the list's top in page coordinates, kept each time it differs from the last.
@@ -50,12 +50,7 @@ async def list_tops(page: Page) -> list[int]:
 async def test_the_list_holds_still_while_the_page_fills_in(
         approval: Approval, pipeline: None, page: Page, width: int) -> None:
     await page.set_viewport_size({"width": width, "height": 900})
-    first = await request_release(approval.url, commit=LIVE_SHA)
-    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
-    await decide(approval.url, first, "approve")
-    await wait_for_state(approval.store, first, S.LIVE)
-    staged = await request_release(approval.url)
-    await wait_for_state(approval.store, staged, S.AWAITING_APPROVAL)
+    _, staged = await live_and_staged(approval)
     await page.add_init_script(RECORD_THE_LIST)
 
     await sign_in(page, approval.url, "approver-token")
@@ -70,10 +65,7 @@ async def test_the_list_holds_still_while_the_page_fills_in(
 async def test_the_list_holds_still_while_a_release_runs_to_live(
         approval: Approval, pipeline: None, page: Page, width: int) -> None:
     await page.set_viewport_size({"width": width, "height": 900})
-    first = await request_release(approval.url, commit=LIVE_SHA)
-    await wait_for_state(approval.store, first, S.AWAITING_APPROVAL)
-    await decide(approval.url, first, "approve")
-    await wait_for_state(approval.store, first, S.LIVE)
+    first = await first_live(approval)
     await page.add_init_script(RECORD_THE_LIST)
     await sign_in(page, approval.url, "approver-token")
     await filled_in(page)
