@@ -87,3 +87,43 @@ async def test_the_list_holds_still_while_a_release_runs_to_live(
 
     tops = await list_tops(page)
     assert len(tops) == 1, f"the list moved while a release ran: its top went {tops}"
+
+
+# Every frame: the top of the row of release `id` in page coordinates, kept each time it differs from the last.
+RECORD_A_ROW = """(id) => {
+  window.rowTops = [];
+  const record = () => {
+    const row = document.querySelector(`tr[data-release="${id}"]`);
+    if (row) {
+      const top = Math.round(row.getBoundingClientRect().top + window.scrollY);
+      if (window.rowTops.at(-1) !== top) window.rowTops.push(top);
+    }
+    requestAnimationFrame(record);
+  };
+  requestAnimationFrame(record);
+}"""
+
+
+async def test_the_rows_below_a_running_release_hold_still(approval: Approval, pipeline: None, page: Page) -> None:
+    """A row gains its decision's buttons at the gate and loses them once decided, and a line under its state while
+    a step reports progress: the rows below it stay where they are (a table, on a wide screen; a phone's list is
+    cards of as many lines as they have facts)."""
+    first = await first_live(approval)
+    await sign_in(page, approval.url, "approver-token")
+    await filled_in(page)
+    second = await request_release(approval.url)
+    await expect(page.locator(f'tr[data-release="{second}"]')).to_be_visible()  # above the first: it moved once
+    await page.evaluate(DRAWN)
+    await page.evaluate(RECORD_A_ROW, first)
+
+    row = page.locator(f'tr[data-release="{second}"]')
+    await expect(row.get_by_test_id("approve")).to_be_visible()
+    await page.evaluate(f"model.progress.set('{second}', {{release_id: '{second}', step: 'approval', "
+                        "message: '1 of 2 approvals: dev-approver'}); scheduleRender()")
+    await expect(row.get_by_test_id("progress")).to_be_visible()
+    await row.get_by_test_id("approve").click()
+    await page.get_by_test_id("confirm-ok").click()
+    await expect(row.get_by_test_id("state")).to_have_text("live")
+
+    tops = await page.evaluate(f"{DRAWN}.then(() => window.rowTops)")
+    assert len(tops) == 1, f"the row below the running release moved: its top went {tops}"
