@@ -22,6 +22,7 @@ async def test_each_dev_identity_is_told_what_it_may_do(client: Client) -> None:
     admin = await (await client.get("/me", headers=ADMIN)).json()
     assert admin["roles"] == ["admin", "approver", "requester"]
     assert admin["decision_comment_required"] is False
+    assert admin["replicas_read"] is False  # no platform read (GREENLIGHT_API_COLOUR_FACTS off)
 
 
 async def test_a_wrong_token_is_401(client: Client) -> None:

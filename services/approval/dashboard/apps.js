@@ -26,10 +26,17 @@ function fact(label, testid, ...value) {
 const colourRole = (view, colour) =>
   colour === view.live_colour ? "live" : view.warm && view.warm.colour === colour ? "warm" : "standby";
 
-// Replicas ready per colour, as the platform reports them (null when the API does not read it).
+// Replicas ready per colour, as the platform reports them. Where the API reads them (GET /me `replicas_read`) the
+// line is always there, so the card keeps its height: "none" with no colour on the platform, and "not read" when the
+// platform did not answer in time (`colours` null).
+const readsReplicas = (view) => Boolean(view.colours || (model.me && model.me.replicas_read));
+
 function replicaFacts(view) {
+  if (!readsReplicas(view)) return [];
   const colours = Object.entries(view.colours || {});
-  if (!colours.length) return [];
+  if (!colours.length) {
+    return fact("Replicas", "replicas-line", none(view.colours ? "none" : "not read: the platform did not answer"));
+  }
   const parts = colours.flatMap(([colour, count], i) => [i ? " · " : "", el("span", {
     class: `replicas${count.ready < count.desired ? " replicas-short" : ""}`, "data-testid": `replicas-${colour}`,
   }, colourBadge(colour), ` ${colourRole(view, colour)} `,
@@ -83,7 +90,7 @@ function appCard(view) {
 // come (they are read after the list: loading.js refreshAppSoon).
 function pendingCard(app) {
   return cardOf(app, [...fact("Serving", null, none("…")), ...fact("In flight", null, none("…")),
-    ...fact("Warm", null, none("…"))], null);
+    ...fact("Warm", null, none("…")), ...(readsReplicas({}) ? fact("Replicas", null, none("…")) : [])], null);
 }
 
 function renderApps(route) {
