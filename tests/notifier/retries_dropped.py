@@ -7,23 +7,26 @@ import asyncio
 import aio_pika
 import pytest
 
-from services.notifier.records import DeliveryRecords
+from services.notifier.handlers import Notifier
 from services.shared.events import ReleaseEvent
 from services.shared.settings import BusSettings
 
 
 def dropped_retries(monkeypatch: pytest.MonkeyPatch) -> asyncio.Queue[str]:
-    """Each event id whose retry found its delivery settled, as the notifier looks it up (and then drops it)."""
-    found: asyncio.Queue[str] = asyncio.Queue()
-    settled = DeliveryRecords.settled
+    """Each event id whose retry found its delivery settled, as the notifier looks it up (and then drops it).
 
-    async def spy(records: DeliveryRecords, subscription_id: str, event: ReleaseEvent) -> bool:
-        done = await settled(records, subscription_id, event)
+    Spied on `Notifier.finished`, not on the record read inside it: a retry back while a disabling commits can read
+    its record still pending, then the subscription disabled, and settle it there (dropped all the same)."""
+    found: asyncio.Queue[str] = asyncio.Queue()
+    finished = Notifier.finished
+
+    async def spy(notifier: Notifier, event: ReleaseEvent, only: str) -> bool:
+        done = await finished(notifier, event, only)
         if done:
             found.put_nowait(event.message_id)
         return done
 
-    monkeypatch.setattr(DeliveryRecords, "settled", spy)
+    monkeypatch.setattr(Notifier, "finished", spy)
     return found
 
 
