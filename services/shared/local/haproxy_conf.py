@@ -63,7 +63,11 @@ backend {role}_{slot}
     http-check send meth GET uri-lf %[str({slot}/),concat(,check.colour),map({checks},/readyz)]
     http-check expect status 200
     http-response set-header X-Greenlight-Colour %[srv_name]
-    default-server inter {inter}ms fall 2 rise 1 disabled check
+    # rise 2: a colour forced down (traffic.py) comes up only on two passes in a row, and HAProxy runs a server's
+    # checks one at a time, so the second began after the force; with rise 1 a check in flight then, answered by
+    # the container the colour ran before, brought it up. fastinter: that second check, and the second failure
+    # that takes a serving colour down, come a quarter interval after the first.
+    default-server inter {inter}ms fastinter {fastinter}ms fall 2 rise 2 disabled check
     server blue 127.0.0.1:{blue}
     server green 127.0.0.1:{green}
 """
@@ -74,11 +78,12 @@ def render(settings: LocalSettings) -> str:
     for role, port in (("live", settings.live_port), ("preview", settings.preview_port)):
         parts.append(FRONTEND.format(role=role, bind=settings.bind_host, port=port, hosts=settings.hosts_map))
     parts.append(NO_APP)
+    inter = settings.check_interval_ms
     for slot in range(settings.slots):
         blue = settings.colour_port_base + 2 * slot
         for role in ("live", "preview"):
-            parts.append(BACKEND.format(role=role, slot=slot, checks=settings.checks_map,
-                                        inter=settings.check_interval_ms, blue=blue, green=blue + 1))
+            parts.append(BACKEND.format(role=role, slot=slot, checks=settings.checks_map, inter=inter,
+                                        fastinter=max(inter // 4, 20), blue=blue, green=blue + 1))
     return "".join(parts)
 
 
