@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from tests.fake_k8s.fixtures import kube
 from tests.infra import engine_url
-from tests.local_platform.fixtures import haproxy, local_settings, web_images
+from tests.local_platform.fixtures import haproxy, local_settings, plain_router, web_images
 
-__all__ = ["engine_url", "haproxy", "kube", "local_settings", "web_images"]
+__all__ = ["engine_url", "haproxy", "kube", "local_settings", "plain_router", "web_images"]

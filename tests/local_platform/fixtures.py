@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from services.shared.local import LocalPlatform, LocalSettings, open_local_platform
+from services.shared.local.haproxy import HAProxyRuntime
 from services.shared.local.haproxy_conf import write_config
 from services.shared.local.routing import Router
 from services.shared.platform import AppRef, ColourStatus, Rollout
@@ -108,6 +109,16 @@ def build_web_images(engine: str) -> tuple[str, ...]:
 @pytest.fixture(scope="session")
 def web_images(engine_url: str) -> tuple[str, ...]:  # noqa: F811
     return build_web_images(engine_url)
+
+
+@pytest.fixture
+async def plain_router(haproxy: LocalSettings, test_id: str) -> AsyncIterator[Router]:
+    """A router on the session's HAProxy for colours without containers (plain_colours.py); the app `lp-<test id>`
+    is detached after the test."""
+    router = Router(HAProxyRuntime(haproxy.socket), haproxy)
+    yield router
+    if (slot := await router.claimed(f"lp-{test_id}")) is not None:
+        await router.detach(f"lp-{test_id}", slot)
 
 
 @pytest.fixture

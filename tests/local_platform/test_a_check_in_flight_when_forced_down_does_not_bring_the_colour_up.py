@@ -10,26 +10,16 @@ the force. Run against the tests' real HAProxy; the colours are plain HTTP serve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
 
-from services.shared.local import LocalSettings
-from services.shared.local.haproxy import HAProxyRuntime, Health
+from services.shared.local.haproxy import Health
 from services.shared.local.routing import Role, Router
 from services.shared.platform import NotReady
 from services.shared.release import Colour
 from services.shared.timeouts import bounded
 from tests.local_platform.plain_colours import WAIT, attached, ready_server
-
-
-@pytest.fixture
-async def router(haproxy: LocalSettings, test_id: str) -> AsyncIterator[Router]:
-    router = Router(HAProxyRuntime(haproxy.socket), haproxy)
-    yield router
-    if (slot := await router.claimed(f"lp-{test_id}")) is not None:
-        await router.detach(f"lp-{test_id}", slot)
 
 
 class HeldCheck:
@@ -71,7 +61,9 @@ def forced_down(router: Router) -> asyncio.Event:
     return done
 
 
-async def test_a_check_sent_before_the_force_does_not_let_the_switch_through(router: Router, test_id: str) -> None:
+async def test_a_check_sent_before_the_force_does_not_let_the_switch_through(
+        plain_router: Router, test_id: str) -> None:
+    router = plain_router
     record = await attached(router, f"lp-{test_id}", None)
     assert record.slot is not None
     check = HeldCheck()

@@ -7,27 +7,17 @@ one's and went live at once. Run against the tests' real HAProxy; the colours ar
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from services.shared.local import LocalSettings
-from services.shared.local.haproxy import HAProxyRuntime
 from services.shared.local.routing import Role, Router
 from services.shared.platform import NotReady
 from services.shared.release import Colour
 from tests.local_platform.plain_colours import WAIT, attached, ready_server
 
 
-@pytest.fixture
-async def router(haproxy: LocalSettings, test_id: str) -> AsyncIterator[Router]:
-    router = Router(HAProxyRuntime(haproxy.socket), haproxy)
-    yield router
-    if (slot := await router.claimed(f"lp-{test_id}")) is not None:
-        await router.detach(f"lp-{test_id}", slot)
-
-
-async def test_a_drained_colours_earlier_check_does_not_let_the_switch_through(router: Router, test_id: str) -> None:
+async def test_a_drained_colours_earlier_check_does_not_let_the_switch_through(
+        plain_router: Router, test_id: str) -> None:
+    router = plain_router
     record = await attached(router, f"lp-{test_id}", None)
     assert record.slot is not None
     blue, green = await ready_server(record.ports[Colour.BLUE]), await ready_server(record.ports[Colour.GREEN])
