@@ -37,11 +37,12 @@
     const status = document.getElementById("delivery-status");
     panel().classList.toggle("stale", problem !== null && shownAt !== null);
     if (!status) return;
-    status.hidden = problem === null;
+    status.classList.toggle("quiet", problem === null);
     if (problem === null) return;
     status.textContent = shownAt === null
       ? `Delivery figures unavailable: ${problem}.`
       : `Not updated since ${shownAt.toLocaleTimeString()}: ${problem}.`;
+    status.title = status.textContent; // one line, cut at its end: the whole on hover
   }
 
   async function refresh() {
