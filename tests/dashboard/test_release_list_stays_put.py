@@ -75,10 +75,13 @@ RECORD_A_ROW = """(id) => {
 }"""
 
 
-async def test_the_rows_below_a_running_release_hold_still(approval: Approval, pipeline: None, page: Page) -> None:
-    """A row gains its decision's buttons at the gate and loses them once decided, and a line under its state while
-    a step reports progress: the rows below it stay where they are (a table, on a wide screen; a phone's list is
-    cards of as many lines as they have facts)."""
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_the_rows_below_a_running_release_hold_still(
+        approval: Approval, pipeline: None, page: Page, width: int) -> None:
+    """A row gains its decision's buttons at the gate and loses them once decided, its decider once decided, and a
+    line under its state while a step reports progress: the rows below it stay where they are (a table on a wide
+    screen, cards on a phone)."""
+    await page.set_viewport_size({"width": width, "height": 900})
     first = await first_live(approval)
     await sign_in(page, approval.url, "approver-token")
     await filled_in(page)

@@ -49,10 +49,12 @@ function releaseRow(release) {
     cell("State", stateBadge(release.state), progressOf(release)),
     cell("Commit", el("code", { title: release.commit }, short(release.commit))),
     cell("Requested by", release.requested_by || ""),
-    cell("Decided by", release.approver || ""),
+    // On a phone these two keep their lines while empty (style.css), so the cards below never move: the decider's
+    // before the decision, the buttons' for whoever may decide.
+    el("td", { "data-label": "Decided by", class: "kept" }, release.approver || ""),
     cell("Updated", when(release.updated_at)),
     cell("Took", el("span", { "data-running": running }, took(release))),
-    cell("", decideButtons(release)));
+    el("td", { "data-label": "", class: may("approve_release") ? "kept buttons" : "" }, decideButtons(release)));
 }
 
 function renderReleases(route) {
