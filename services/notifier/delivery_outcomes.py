@@ -29,6 +29,10 @@ log = structlog.get_logger(__name__)
 # (subscription, reason, the event answered 410): whether it is disabled now (False: enabled since it was read)
 Gone = Callable[[Subscription, str, str], Awaitable[bool]]
 GONE = 410  # the receiver says the endpoint is gone for good (RFC 9110 §15.5.11): retrying cannot help
+# How late a retry may come back beyond its delay and still be waited for: the broker dead-letters it out of its
+# delay queue and delivers it again, and the notifier's loop takes it, each a little late on a busy machine (a
+# clean-clone run saw one come 0.58 s after its 0.1 s step, and the next event overtook it).
+RETURN_SLACK = 3.0
 
 
 class DeliveryOutcomes:
@@ -73,14 +77,15 @@ class DeliveryOutcomes:
             log.info("delivery will be retried", error=error, after=self.retries.delays[level], **bound)
 
     def abandoned(self, blocker: Record) -> bool:
-        """Whether `blocker`'s retry can no longer be coming: untried for longer than every backoff step and its
-        own step together (a database outage parks a retry at each step in turn before it is dead-lettered,
-        and a dead-lettered retry leaves its record pending). Waiting on, a later event was parked for good:
-        that subscriber heard nothing more of the release. Not waiting costs the order only: should the earlier
-        retry come back after all, it is still delivered."""
+        """Whether `blocker`'s retry can no longer be coming: untried for longer than every backoff step, its
+        own step and the slack of its trip back together (a database outage parks a retry at each step in turn
+        before it is dead-lettered, and a dead-lettered retry leaves its record pending). Waiting on, a later event
+        was parked for good: that subscriber heard nothing more of the release. Not waiting costs the order only:
+        should the earlier retry come back after all, it is still delivered."""
         step = self.retries.delays[min(max(blocker.attempts - 1, 0), self.retries.levels - 1)]
         # A receiver's Retry-After parks it for as long as asked (up to the cap), however many steps that takes.
-        patience = sum(self.retries.delays) + max(step, min(asked_in(blocker.last_error), self.retries.wait_cap))
+        asked = min(asked_in(blocker.last_error), self.retries.wait_cap)
+        patience = sum(self.retries.delays) + max(step, asked) + RETURN_SLACK
         return utcnow() - utc(blocker.updated_at) > timedelta(seconds=patience)
 
     def _asked_left(self, blocker: Record) -> float:
