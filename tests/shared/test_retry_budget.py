@@ -33,8 +33,9 @@ async def test_release_fails_once_the_budget_is_spent(bus_settings: BusSettings,
     reason = failed.error.reason
     assert "registry unavailable for" in reason and "GREENLIGHT_RETRY_BUDGET=2s" in reason
     assert "connection refused" in reason
-    # Tiers 0.2, 0.4, 0.8, 0.8... within 2 s: a handful of tries, not the hundreds an immediate requeue makes.
-    assert 3 <= len(attempts) <= 7, attempts
+    # Tiers 0.2, 0.4, 0.8, 0.8... within 2 s: a handful of tries, not the hundreds an immediate requeue makes. Two on
+    # a starved machine: a clean-clone run's broker brought the first retry back 1.86 s after its 0.17 s wait.
+    assert 2 <= len(attempts) <= 7, attempts
     # The count alone passes a retrier that gives up at half the budget (3 tries). It gives up only once the next
     # wait, at most the 0.8 s cap, would end past 2 s, so the last try came at least 1.2 s after the first
     # (0.1 s allowed for the handler-to-retrier delays, milliseconds when measured).
