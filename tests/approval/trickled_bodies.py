@@ -71,15 +71,23 @@ async def trickled(api: Client, path: str, headers: dict[str, str], length: int)
 async def cut_at_the_deadline(api: Client, slow: Trickler) -> dict[str, Any]:
     """The slow sender is answered 408 within the deadline and its connection closed at once, while the API answers
     another caller meanwhile; the 408's JSON body."""
-    async with asyncio.timeout(DEADLINE + MARGIN):
-        answering = asyncio.create_task(slow.answer())
-        try:
-            health = await api.get("/healthz")  # the API serves others while the sender trickles
-            assert health.status == 200
-            assert not answering.done(), "answered before the API served another caller"
-            status, headers, error = await answering
-        finally:
-            answering.cancel()
+    clock = asyncio.get_running_loop().time
+    began, served = clock(), None
+    try:
+        async with asyncio.timeout(DEADLINE + MARGIN):
+            answering = asyncio.create_task(slow.answer())
+            try:
+                health = await api.get("/healthz")  # the API serves others while the sender trickles
+                assert health.status == 200
+                served = clock() - began
+                assert not answering.done(), "answered before the API served another caller"
+                status, headers, error = await answering
+            finally:
+                answering.cancel()
+    except TimeoutError:
+        # Seen once in a clean-clone run, unexplained: say whether the loop itself was slow to serve anyone.
+        raise AssertionError(f"no answer within {DEADLINE + MARGIN:g} s; /healthz answered after "
+                             f"{'never' if served is None else f'{served:.2f} s'}") from None
         assert (status, headers["content-type"], headers["connection"]) == (
             408, "application/json; charset=utf-8", "close")
         # Closed, not drained: aiohttp read and dropped the rest for 10 s (lingering) before.
