@@ -104,4 +104,5 @@ async def test_a_round_stuck_on_a_database_lock_is_abandoned_and_the_next_one_ru
                     await engine.dispose()
                 ended = looks.ended
                 await looks.until(lambda: looks.ended > ended, timeout=10)  # the lock let go: a round writes
-    assert {line["waiting_on"] for line in abandoned(logs)} == {"the database"}
+    # At least one on the database; a busy machine's broker can hold a round past its 0.5 s too (a clean-clone run).
+    assert {line["waiting_on"] for line in abandoned(logs)} >= {"the database"}
