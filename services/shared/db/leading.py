@@ -58,15 +58,21 @@ class Leading(NewerHandOff):
                 if await lease.lost():
                     log.warning("projector lease lost with its database connection; standing by to take it again",
                                 stream=self.projector.stream)
-                elif self.preferred or loop.time() < hand_over_from or not await lease.candidate_waiting():
+                elif self.preferred:
+                    # Its candidacy lost alone, or not taken again when the lease was (the other process's probe held
+                    # the lock that instant): unseen, the process that is not preferred leads for good after this
+                    # one's next loss. A round trip a lease interval, as `lost` is.
+                    await lease.stand()
+                    continue
+                elif loop.time() < hand_over_from or not await lease.candidate_waiting():
                     continue
                 else:
                     log.info("projector lease handed over to a preferred process", stream=self.projector.stream)
             except (OSError, sa.exc.SQLAlchemyError) as exc:
-                log.warning("read model: could not look for a preferred projector", error=str(exc)[:200])
+                log.warning("read model: could not look after the projector lease", error=str(exc)[:200])
                 continue
             except Exception as exc:  # a bug: loud, and this process keeps projecting
-                log.error("read model: looking for a preferred projector failed", error=repr(exc)[:300],
+                log.error("read model: looking after the projector lease failed", error=repr(exc)[:300],
                           exc_info=exc)
                 continue
             # Between batches: one in flight commits (and takes turns with another leader's on the projection row) or
