@@ -6,6 +6,8 @@ restart: "leading: api True, switcher False; candidates set()")."""
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 
@@ -14,6 +16,43 @@ from services.shared.db.lease import _key
 from services.shared.db.releases import ReleaseDatabase
 from tests.db.conftest import leader_and_standby
 from tests.db.leaders import LEASE, Watched, backend_if_open, backend_of, holders, lease_of, running, terminate
+from tests.db.test_lock_file_removed_under_a_sqlite_leader import holds
+
+
+async def test_the_api_stands_again_when_its_candidacy_alone_is_lost(bus: Bus, any_database: str) -> None:
+    """Its backend terminated (PostgreSQL) or its file removed (SQLite) while the lease stays held: the API leads on,
+    and the switcher must see it as a candidate again."""
+    watched = Watched()
+    async with leader_and_standby(any_database) as (api_db, switcher_db):
+        api, switcher = watched.model(bus, api_db, preferred=True), watched.model(bus, switcher_db)
+        lease, stream = lease_of(api), bus.settings.log_stream
+        stood, stand = asyncio.Event(), lease.stand
+
+        async def told_stand() -> bool:
+            got = await stand()
+            stood.set()
+            return got
+
+        lease.stand = told_stand  # type: ignore[method-assign]
+        async with running(api, switcher):
+            assert api.leading and not switcher.leading
+            lost = lease._candidacy
+            if api_db.engine.dialect.name == "sqlite":
+                os.unlink(lease._path("candidates"))
+            else:
+                await terminate(api_db.engine, await backend_of(lost))
+
+            async def the_api_stands_again() -> bool:
+                if lease._candidacy is lost:
+                    return False
+                if api_db.engine.dialect.name == "sqlite":
+                    return holds(lease._path("candidates"), lease._candidacy)
+                return await holders(api_db.engine, stream, "candidate", "ShareLock") == {
+                    await backend_if_open(lease._candidacy)}
+
+            await _until_stood(stood, the_api_stands_again)
+            assert api.leading and not switcher.leading
+            assert await switcher.projector.lease.candidate_waiting()
 
 
 async def test_the_api_stands_again_after_a_probe_held_the_lock_as_it_took_the_lease_again(
@@ -59,13 +98,17 @@ async def test_the_api_stands_again_after_a_probe_held_the_lock_as_it_took_the_l
                 return await holders(api_db.engine, stream, "candidate", "ShareLock") == {
                     await backend_if_open(lease._candidacy)}
 
-            async with asyncio.timeout(100 * LEASE):
-                while True:
-                    stood.clear()  # before the look: a stand during its awaits wakes the wait
-                    if await the_api_stands():
-                        break
-                    await stood.wait()
+            await _until_stood(stood, the_api_stands)
             assert api.leading and not switcher.leading
+
+
+async def _until_stood(stood: asyncio.Event, done: Callable[[], Awaitable[bool]]) -> None:
+    async with asyncio.timeout(100 * LEASE):
+        while True:
+            stood.clear()  # before the look: a stand during its awaits wakes the wait
+            if await done():
+                return
+            await stood.wait()
 
 
 async def _waits_for_a_lock(database: ReleaseDatabase, pid: int) -> bool:
