@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import sqlalchemy as sa
 
 from services.shared.bus import Bus
-from services.shared.db.lease import _key
+from services.shared.db.lease import ProjectorLease, _key
 from services.shared.db.releases import ReleaseDatabase
 from tests.db.conftest import leader_and_standby
 from tests.db.leaders import LEASE, Watched, backend_if_open, backend_of, holders, lease_of, running, terminate
@@ -26,14 +26,7 @@ async def test_the_api_stands_again_when_its_candidacy_alone_is_lost(bus: Bus, a
     async with leader_and_standby(any_database) as (api_db, switcher_db):
         api, switcher = watched.model(bus, api_db, preferred=True), watched.model(bus, switcher_db)
         lease, stream = lease_of(api), bus.settings.log_stream
-        stood, stand = asyncio.Event(), lease.stand
-
-        async def told_stand() -> bool:
-            got = await stand()
-            stood.set()
-            return got
-
-        lease.stand = told_stand  # type: ignore[method-assign]
+        stood = told_of_stands(lease)
         async with running(api, switcher):
             assert api.leading and not switcher.leading
             lost = lease._candidacy
@@ -61,14 +54,7 @@ async def test_the_api_stands_again_after_a_probe_held_the_lock_as_it_took_the_l
     async with leader_and_standby(postgres_url) as (api_db, switcher_db):
         api, switcher = watched.model(bus, api_db, preferred=True), watched.model(bus, switcher_db)
         stream, lease = bus.settings.log_stream, lease_of(api)
-        stood, stand = asyncio.Event(), lease.stand
-
-        async def told_stand() -> bool:
-            got = await stand()
-            stood.set()
-            return got
-
-        lease.stand = told_stand  # type: ignore[method-assign]
+        stood = told_of_stands(lease)
         async with running(api, switcher), api_db.engine.connect() as probe:
             assert api.leading and not switcher.leading
             old_lease = await backend_of(lease._connection)
@@ -100,6 +86,19 @@ async def test_the_api_stands_again_after_a_probe_held_the_lock_as_it_took_the_l
 
             await _until_stood(stood, the_api_stands)
             assert api.leading and not switcher.leading
+
+
+def told_of_stands(lease: ProjectorLease) -> asyncio.Event:
+    """An event set after each of the lease's stands, whatever its outcome."""
+    stood, stand = asyncio.Event(), lease.stand
+
+    async def told_stand() -> bool:
+        got = await stand()
+        stood.set()
+        return got
+
+    lease.stand = told_stand  # type: ignore[method-assign]
+    return stood
 
 
 async def _until_stood(stood: asyncio.Event, done: Callable[[], Awaitable[bool]]) -> None:
