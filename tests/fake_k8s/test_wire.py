@@ -86,8 +86,10 @@ async def test_objects_are_validated_against_the_strict_schema(api: tuple[FakeKu
 async def test_writes_bump_versions_and_enforce_preconditions(api: tuple[FakeKube, aiohttp.ClientSession],
                                                               ) -> None:
     fake, session = api
-    fake.rollouts.delay = 60  # no status write lands between the reads and writes below
-    _, created = await call(session, "POST", DEPLOYMENTS, deployment())
+    # No status write lands between the reads and writes below: no pod becomes available, and no deadline passes
+    # (the 1 s one did, on a busy machine, between the GET and the PUT that sent its resourceVersion: a 409).
+    fake.rollouts.delay = 60
+    _, created = await call(session, "POST", DEPLOYMENTS, deployment(progressDeadlineSeconds=600))
     meta = created["metadata"]
     assert meta["generation"] == 1 and meta["uid"] and int(meta["resourceVersion"]) > 0
 
