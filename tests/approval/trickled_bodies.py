@@ -72,7 +72,7 @@ async def cut_at_the_deadline(api: Client, slow: Trickler) -> dict[str, Any]:
     """The slow sender is answered 408 within the deadline and its connection closed at once, while the API answers
     another caller meanwhile; the 408's JSON body."""
     clock = asyncio.get_running_loop().time
-    began, served = clock(), None
+    began, served, answered = clock(), None, False
     try:
         async with asyncio.timeout(DEADLINE + MARGIN):
             answering = asyncio.create_task(slow.answer())
@@ -82,16 +82,18 @@ async def cut_at_the_deadline(api: Client, slow: Trickler) -> dict[str, Any]:
                 served = clock() - began
                 assert not answering.done(), "answered before the API served another caller"
                 status, headers, error = await answering
+                answered = True
             finally:
                 answering.cancel()
+            assert (status, headers["content-type"], headers["connection"]) == (
+                408, "application/json; charset=utf-8", "close")
+            # Closed, not drained: aiohttp read and dropped the rest for 10 s (lingering) before.
+            assert await slow.closed()
     except TimeoutError:
         # Seen once in a clean-clone run, unexplained: say whether the loop itself was slow to serve anyone.
-        raise AssertionError(f"no answer within {DEADLINE + MARGIN:g} s; /healthz answered after "
+        late = "the connection still open after the answer" if answered else "no answer"
+        raise AssertionError(f"{late} within {DEADLINE + MARGIN:g} s; /healthz answered after "
                              f"{'never' if served is None else f'{served:.2f} s'}") from None
-        assert (status, headers["content-type"], headers["connection"]) == (
-            408, "application/json; charset=utf-8", "close")
-        # Closed, not drained: aiohttp read and dropped the rest for 10 s (lingering) before.
-        assert await slow.closed()
     return error
 
 
