@@ -21,6 +21,7 @@ apt_install chromium chromium   # the dashboard's real-browser tests (playwright
 apt_install haproxy haproxy     # the local platform's proxy; `haproxy -c` checks compose/haproxy.cfg
 apt_install prometheus prometheus   # analysis checks: a real Prometheus scraping the events app in the tests
 apt_install ip iproute2         # tests/cluster: each RabbitMQ node of the test cluster in its own network namespace
+apt_install iptables iptables  # tests/db: a database client's host that vanishes without a word (its packets dropped)
 apt_install sqlite3 sqlite3       # the README's backup and restore of the SQLite read model, and its test
 apt_install pg_restore postgresql-client  # psql, pg_dump, pg_restore: the tests' databases, the PostgreSQL backup and its test
 apt_install rabbitmq-server rabbitmq-server  # tests/cluster runs three nodes of its own from the package

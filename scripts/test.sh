@@ -47,9 +47,14 @@ TEST_GROUPS=(
     "tests/dashboard tests/shared tests/cli tests/hooks"
     "tests/switcher tests/notifier tests/deployer tests/events_app tests/fake_k8s tests/metrics tests/analysis"
 )
+# Run alone once the groups have ended. The chaos test drives three broker nodes and eleven service processes through
+# SIGKILLs and a node's stop with 5 s heartbeats: beside the four groups on a machine running at half speed it
+# stalled twice in two runs (2026-12-07: 467 s, then a release left unswitched for 300 s), alone it passed in
+# 92 s the same hour. It is there to find faults of replicas and nodes, not of two starved cores.
+ALONE=(tests/cluster/test_chaos.py)
 PYTEST=(.venv/bin/pytest -q -p no:cacheprovider --durations=8)
 pids=()
-ignores=()
+ignores=("${ALONE[@]/#/--ignore=}")
 for i in "${!TEST_GROUPS[@]}"; do
     # shellcheck disable=SC2206 # split on whitespace on purpose: a group is a list of directories
     dirs=(${TEST_GROUPS[$i]})
@@ -57,7 +62,7 @@ for i in "${!TEST_GROUPS[@]}"; do
     echo "[test] pytest group $((i + 1)): ${dirs[*]} (its output follows the rest's)"
     # Each process its own share of the test ports (tests/ports.py): picks never meet across processes.
     GREENLIGHT_TEST_PORT_SLICE="$i/$((${#TEST_GROUPS[@]} + 1))" \
-        "${PYTEST[@]}" --basetemp="$REPO/.local/pytest-group-$((i + 1))" "${dirs[@]}" \
+        "${PYTEST[@]}" --basetemp="$REPO/.local/pytest-group-$((i + 1))" "${ALONE[@]/#/--ignore=}" "${dirs[@]}" \
         >"$REPO/.local/pytest-group-$((i + 1)).log" 2>&1 &
     pids+=($!)
 done
@@ -70,6 +75,10 @@ for i in "${!pids[@]}"; do
     echo "[test] pytest group $((i + 1)) (exit $code):"; cat "$REPO/.local/pytest-group-$((i + 1)).log"
     ((status)) || status=$code
 done
+echo "[test] pytest, alone: ${ALONE[*]}"
+code=0
+GREENLIGHT_TEST_PORT_SLICE="0/1" "${PYTEST[@]}" --basetemp="$REPO/.local/pytest-alone" "${ALONE[@]}" || code=$?
+((status)) || status=$code
 # Names no test can drop by itself (a partitioned worker's, the policy's delay queues) would pile up on this
 # machine's broker run after run: tests/sweep.py deletes the unused ones.
 .venv/bin/python -m tests.sweep || echo "[test] the sweep of leftover queues failed (above); the run's result stands"

@@ -24,6 +24,7 @@ import pytest
 from services.shared.events import ReleaseEvent, parse_event
 from services.shared.protocol import ReleaseState
 from services.shared.settings import BusSettings
+from services.shared.startup import negotiate
 from tests.tap import Tap
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,6 +131,10 @@ def registries(moto_endpoint: str) -> Registries:
 async def docker_client(url: str) -> AsyncIterator[aiodocker.Docker]:
     docker = aiodocker.Docker(url=url)
     try:
+        # Not aiodocker's /version: podman's costs a second of CPU (startup.py). An engine away (a test of that)
+        # fails the first call instead, as without this.
+        with contextlib.suppress(aiodocker.DockerError):
+            await negotiate(docker)
         yield docker
     finally:
         await docker.close()

@@ -1,5 +1,6 @@
-"""A Docker-API engine that answers its version and redirects every other call to itself for ever: aiohttp gives up
-with TooManyRedirects, a ClientResponseError whose repr carries the request's headers (X-Registry-Auth included)."""
+"""A Docker-API engine that answers its ping and version and redirects every other call to itself for ever: aiohttp
+gives up with TooManyRedirects, a ClientResponseError whose repr carries the request's headers (X-Registry-Auth
+included)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ def redirecting_engine(not_found: str | None = None) -> web.Application:
     async def loop(request: web.Request) -> web.Response:
         raise web.HTTPFound(str(request.url))  # the same call again, for ever
 
+    async def ping(request: web.Request) -> web.Response:
+        return web.Response(text="OK", headers={"API-Version": "1.41"})
+
     engine = web.Application()
+    engine.router.add_get("/_ping", ping)
     engine.router.add_get("/version", version)
     if not_found is not None:
         engine.router.add_get(not_found, missing)

@@ -27,6 +27,15 @@ from services.approval.hook_settings import HookSettings
 from services.approval.settings import Role
 from services.shared.db.rows import utc
 from services.shared.db.schema import greenlight_approvals as table
+from services.shared.db.schema import releases
+from services.shared.release import Release
+
+# This approver's approvals an older Greenlight recorded without their release's creation time (migration 0017; a
+# rolling upgrade, or a rollback of Greenlight itself to 0016): stamped at their next approval, by the index, so
+# that `GET /releases?approver=` reads them in order too rather than sorting them all on every page (queries.py).
+_STAMP_EARLIER = (table.update().where(table.c.approver == sa.bindparam("by"), table.c.release_created_at.is_(None))
+                  .values(release_created_at=sa.select(releases.c.created_at)
+                          .where(releases.c.id == table.c.release_id).scalar_subquery()))
 
 
 @dataclass(frozen=True)
@@ -49,13 +58,15 @@ class Approvals:
         self.engine = engine
         self.may_approve = may_approve
 
-    async def give(self, release_id: str, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
+    async def give(self, release: Release, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
         """Record `by`'s approval (with its caller `key`); False when they had approved already (the first one
-        counts)."""
+        counts). With the release's creation time: `GET /releases?approver=` pages by it (queries.py)."""
         try:
             async with self.engine.begin() as connection:
                 await connection.execute(sa.insert(table).values(
-                    release_id=release_id, approver=by, approved_at=at, comment=comment, approver_key=key))
+                    release_id=release.id, approver=by, approved_at=at, comment=comment, approver_key=key,
+                    release_created_at=utc(release.created_at)))  # as the read model stores it: pages compare them
+                await connection.execute(_STAMP_EARLIER, {"by": by})
         except IntegrityError:
             return False
         return True

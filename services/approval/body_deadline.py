@@ -69,6 +69,12 @@ async def body_deadline(request: web.Request, what: str = "request body") -> Asy
         log.warning("request body cut at its deadline", path=request.path, setting=deadline.setting,
                     seconds=deadline.seconds)
         raise BodyTooSlow(what, deadline.setting, deadline.seconds) from None
+    # aiohttp's parser hands these to the body's reader: they were 500s with a traceback a request, anyone's (a hook's
+    # body is read before its signature is checked). Its message is not passed on: a framing error quotes the body.
+    except web.RequestPayloadError as exc:
+        log.info("request body could not be read", path=request.path, error=type(exc.__cause__ or exc).__name__)
+        raise ApiError(f"The {what} could not be read: its Content-Encoding or chunked framing is broken.",
+                       status=400, headers={"Connection": "close"}) from None
 
 
 async def read_body(request: web.Request) -> bytes:

@@ -86,8 +86,13 @@ class RecordingDesk:
             if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
                 blocking = await self.store.in_flight(app)
         if blocking is not None:
-            # The requester retrying (their first try answered 503 or never answered) gets it published now.
-            await self.echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
+            # The requester retrying (their first try answered 503 or never answered) gets it published now; a
+            # publish that fails is a 503 again (PublishFailed), so that they retry until it went out. A release
+            # whose end this process heard meanwhile is not published again: the 409 naming it stands (was a 500).
+            try:
+                await self.echo(blocking, now=caller is not None and caller.name == blocking.requested_by)
+            except ReleaseEnded:
+                log.info("an unechoed event of a release that ended is not published again", release=blocking.id)
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.approval.answers import ErrorOut, EventOut
-from services.approval.routing import EVENT_STREAM, Route
+from services.approval.routing import EVENT_STREAM, NO_CONTENT, Route
 from services.approval.sse_schema import sse_media
 
 JSON = "application/json"
@@ -26,7 +26,8 @@ SSE_DESCRIPTION = (
     "Server-Sent Events (`text/event-stream`), one message per logged event: `id: <offset>`, "
     "`event: <state>`, `data: <EventOut JSON>` and a blank line; `: ping` comments keep it alive. Without "
     "`Last-Event-ID` (or `?last_event_id=`) it starts at the newest event; with one it resumes right after "
-    "that offset (-1: from the first). The stream does not end by itself."
+    "that offset (-1: from the first). A stream of every release, or of an app, does not end by itself; a "
+    "release's ends after the release's last event."
 )
 
 
@@ -114,6 +115,8 @@ def _response(status: int, model: type[BaseModel] | str, refs: dict[Any, Any],
     if model == EVENT_STREAM:
         out["description"] = SSE_DESCRIPTION
         out["content"] = {EVENT_STREAM: sse_media(refs[(EventOut, "serialization")])}
+    elif model == NO_CONTENT:
+        pass
     elif isinstance(model, str):
         out["content"] = {model: {"schema": {"type": "object"}}}
     else:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 
 from services.approval.inputs import CURSOR_PATTERN, STATE_NAME_PATTERN
@@ -53,7 +54,9 @@ class ReleaseQuery(Params):
                     "Greenlight added, by its name",
     )
     requested_by: str | None = Field(None, max_length=100, description="only releases this identity requested")
-    approver: str | None = Field(None, max_length=100, description="only releases this identity decided")
+    approver: str | None = Field(None, max_length=100, description=(
+        "only releases this identity decided (approved or rejected) or gave one of several approvals to, where "
+        "a policy needs several"))
     since: Rfc3339 | None = Field(None, description="only releases created at or after this time (RFC 3339)")
     until: Rfc3339 | None = Field(None, description="only releases created before this time (RFC 3339)")
     limit: int = Field(50, ge=1, le=200, description="page size")
@@ -62,6 +65,15 @@ class ReleaseQuery(Params):
         None, description="`next_cursor` of the previous page (opaque URL-safe base64); 404 when it names no "
                     "position this API handed out",
     )
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        # A window that ends before it begins is a mistake (swapped dates), not a question whose answer is nothing.
+        since = info.data.get("since")
+        if until is not None and since is not None and until < since:
+            raise ValueError("must not be before `since`")
+        return until
 
 
 class ResumeParams(Params):

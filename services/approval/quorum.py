@@ -59,7 +59,7 @@ async def count_approval(approvals: Approvals, bus: Bus, policy: Policy, waiting
                          comment: str | None, now: datetime, key: str | None = None) -> list[Given] | None:
     """Record `by`'s approval (and its caller `key`: one credential counts once under any name); every approval
     given once the count is reached, else None (still waiting)."""
-    await approvals.give(waiting.release_id, by, now, comment, key)
+    await approvals.give(waiting.release, by, now, comment, key)
     given = await approvals.given(waiting.release_id)
     if len(given) >= policy.required_approvals:
         return given

@@ -59,11 +59,12 @@ async def get_release(call: Call[ReleasePath, None]) -> web.StreamResponse:
 async def get_app(call: Call[AppPath, None]) -> web.StreamResponse:
     database = call.request.app[DATABASE]
     row = await database.app(call.params.app)
+    warm = await _warm(database, row)
     # live_colour: the colour the live release runs on, as the switcher switched it (apps table).
     return reply_shown(AppStatus, {
         "app": row.app, "live_colour": row.live_colour, "live_release": _out(row, "live"),
-        "standby_release": _out(row, "standby"), "in_flight": _out(row, "in_flight"),
-        "warm": await _warm(database, row),
+        "standby_release": _standby(row, warm), "in_flight": _out(row, "in_flight"),
+        "warm": warm,
         "colours": await colour_replicas(call.request.app, row, call.request.app[DESK].settings.colour_facts_timeout),
     }, bool(row.newer))
 
@@ -73,6 +74,20 @@ async def _warm(database: ReleaseDatabase, row: AppRow) -> WarmColour | None:
         return await warm_colour(database, row)
     except ValidationError:  # its events' (typed) read met a newer Greenlight's event: no warm colour it can tell
         return None
+
+
+def _standby(row: AppRow, warm: WarmColour | None) -> ReleaseOut | dict[str, Any] | None:
+    """The release on the standby colour: the one in flight once staged there, else the one the warm colour still
+    runs. The row's own fallback, the newest superseded release, may run nowhere any more: a release staged on its
+    colour since and rejected or failed replaced it, or a rollback put another there; `warm_colour` tells."""
+    staged, in_flight = row.newer.get("standby") or row.standby, row.newer.get("in_flight") or row.in_flight
+    if staged is not None and in_flight is not None and staged.id == in_flight.id:
+        return _out(row, "standby")
+    if warm is None and "standby" in row.newer:
+        # A newer Greenlight's release, which this version cannot tell the warm colour of: shown as stored, so that
+        # the dashboard offers no rollback to it (a newer replica must act on it).
+        return _out(row, "standby")
+    return warm.release if warm is not None else None
 
 
 def _out(row: AppRow, name: str) -> ReleaseOut | dict[str, Any] | None:

@@ -22,10 +22,9 @@ log = structlog.get_logger(__name__)
 
 
 async def rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity) -> Release:
-    """Publish `rolling_back` for the live release. Effect check: once it is rolling back the app has
-    no live release, so a repeat answers 409 instead of publishing again; of two concurrent rollbacks the one
-    recorded second is answered as `_repeat_or_refuse` says. 409 too when a release it reads is one a newer
-    Greenlight left in a state this version does not know (gate.py)."""
+    """Publish `rolling_back` for the live release. Effect check: once it is rolling back, a repeat publishes
+    nothing new and is answered as `_repeat_or_refuse` says, as is the second of two concurrent rollbacks. 409 too
+    when a release it reads is one a newer Greenlight left in a state this version does not know (gate.py)."""
     async with refusing_newer(desk.store, app=app) as read:
         return await _rollback(desk, app, reason, caller, read)
 
@@ -35,6 +34,10 @@ async def _rollback(desk: ReleaseDesk, app: str, reason: str, caller: Identity, 
     live = known_live(await desk.store.app(app))
     if live is None:
         raise Conflict(f"{app} has no live release to roll back.")
+    if live.state is ReleaseState.ROLLING_BACK:
+        # A repeat: its caller's retry (after a 503 whose publish may not have reached the broker) publishes the
+        # recorded `rolling_back` again if the log never echoed it; anyone else's is refused, naming who.
+        return await _repeat_or_refuse(desk, await desk.latest_event(live), caller)
     read += [live.id, *([live.previous_release] if live.previous_release else [])]
     previous = await desk.store.get(live.previous_release) if live.previous_release else None
     # The one later release that took the other colour, if any, found by the database among all of them.

@@ -17,7 +17,7 @@ from services.approval.answers import AppStatus, ErrorOut, ReleaseDetail, Releas
 from services.approval.hook_payloads import HookOut
 from services.approval.models import DecisionRequest, ReleaseRequest, RollbackRequest
 from services.approval.params import AppPath, EventStreamParams, ReleasePath, ReleaseQuery, ReleaseStreamParams
-from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, Call, Route
+from services.approval.routing import EVENT_STREAM, JSON_DOCUMENT, NO_CONTENT, Call, Route
 from services.approval.settings import Role
 from services.shared.subscriptions import SubscriptionSpec
 
@@ -49,7 +49,10 @@ ROUTES: tuple[Route, ...] = (
           {200: ReleaseOut, 404: ErrorOut, 409: ErrorOut}, params=ReleasePath, body=aborts.AbortRequest,
           role=Role.APPROVER),
     Route("GET", "/releases/{id}/events", streams.release_events, "Follow one release's events (SSE)",
-          {200: EVENT_STREAM, 404: ErrorOut}, params=ReleaseStreamParams),
+          {200: EVENT_STREAM, 204: NO_CONTENT, 404: ErrorOut}, params=ReleaseStreamParams,
+          description="The stream ends after the release's last event (`failed`, `rejected`, `rolled_back`); "
+          "asked again from that event or later (`Last-Event-ID`, or none), the answer is 204 No Content, which "
+          "tells an EventSource to stop reconnecting."),
     Route("GET", "/apps/{app}", releases.get_app, "An app's live, standby and in-flight releases",
           {200: AppStatus}, params=AppPath),
     Route("POST", "/apps/{app}/rollback", decisions.rollback_app,

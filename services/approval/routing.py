@@ -26,6 +26,7 @@ REGISTERED = web.AppKey("registered routes", tuple)  # what GET /me checks the c
 ANONYMOUS = Identity("anonymous", frozenset())
 EVENT_STREAM = "text/event-stream"
 JSON_DOCUMENT = "application/json"  # any JSON object, not described by a model
+NO_CONTENT = ""  # an answer without a body (204)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Route:
     path: str
     handler: Handler
     summary: str
-    # Responses: status -> model of the JSON body, EVENT_STREAM (Server-Sent Events) or JSON_DOCUMENT.
+    # Responses: status -> model of the JSON body, EVENT_STREAM (Server-Sent Events), JSON_DOCUMENT or NO_CONTENT.
     responses: Mapping[int, type[BaseModel] | str]
     params: type[Params] | None = None
     body: type[BaseModel] | None = None

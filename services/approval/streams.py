@@ -3,9 +3,11 @@
 Each SSE message is `id: <offset>`, `event: <state>`, `data: <event JSON>`. Offsets come from the
 release log itself, so they are the same on every replica and across restarts: a client that
 reconnects anywhere with `Last-Event-ID` gets exactly the events after it, no gap, no duplicate.
-Without one a stream starts at the newest offset: history is the JSON API's job (`GET /releases/{id}`
-carries each event's offset, to resume from). Streams are bounded per identity and in total (429 with
-Retry-After beyond), and each event is serialised once, whatever the number of subscribers.
+Without one a stream starts at the newest offset, sent first as an `id:` alone (no event: EventSource
+only takes it as its resume point); history is the JSON API's job (`GET /releases/{id}` carries each event's offset,
+to resume from). Streams are bounded per identity and in total (429 with
+Retry-After beyond), and each event is serialised once, whatever the number of subscribers. A release's
+stream ends after the release's last event; asked again from it or later, the answer is 204.
 Progress of a running step comes in between as `event: progress`, `data: <Progress JSON>` and no id,
 so it never moves a client's resume point; it is live only (`progress_feed.py`).
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import cast
 
 from aiohttp import web
@@ -31,6 +33,7 @@ from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
+from services.shared.protocol import TERMINAL
 
 SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
 
@@ -43,10 +46,21 @@ async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
 
 async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamResponse:
     release_id = call.params.id
-    if not await call.request.app[DATABASE].exists(release_id):  # whatever version wrote it (newer_rows.py)
+    database = call.request.app[DATABASE]
+    if not await database.exists(release_id):  # whatever version wrote it (newer_rows.py)
         raise NotFound("There is no release with that id.")
+
+    async def ended_by(after: int) -> bool:
+        last = await database.ended_at(release_id)  # the terminal event's offset alone: no history parsed
+        return last is not None and after >= last
+
     return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id,
-                         release_id=release_id)
+                         release_id=release_id, ends=_ends, ended_by=ended_by)
+
+
+def _ends(shown: ShownEvent) -> bool:
+    """The release's own last event: a terminal state, folded as the release's (not a conflict's or late one)."""
+    return shown.note is None and isinstance(shown.event, ReleaseEvent) and shown.event.state in TERMINAL
 
 
 async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
@@ -57,7 +71,10 @@ async def all_events(call: Call[EventStreamParams, None]) -> web.StreamResponse:
 
 async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams, None],
                   match: Callable[[ReleaseEvent | NewerEvent], bool], match_progress: Callable[[Progress], bool],
-                  *, release_id: str | None = None, app: str | None = None) -> web.StreamResponse:
+                  *, release_id: str | None = None, app: str | None = None,
+                  ends: Callable[[ShownEvent], bool] = lambda _: False,
+                  ended_by: Callable[[int], Awaitable[bool]] | None = None) -> web.StreamResponse:
+    """`ends`: the stream ends once it sent such an event; `ended_by`: whether one came by the starting offset."""
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
@@ -65,15 +82,26 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
         fanout = hub.feed(request.app[DATABASE])
         # Without Last-Event-ID: from the newest event handed to the open streams (one query per process, not
         # one per stream: 2,000 streams connecting were 2,000 queries).
-        after = call.params.after if call.params.after is not None else await fanout.now()
+        after, resumed = call.params.after, call.params.after is not None
+        if after is None:
+            after = await fanout.now()
+        if ended_by is not None and await ended_by(after):  # read after `now`: a later end comes by the stream
+            # Nothing will ever follow: 204 is what tells an EventSource to stop reconnecting (HTML standard). A
+            # stream left open after the end held one of its identity's streams for as long as the client stayed.
+            return web.Response(status=204)
         # follow() is an async generator; closing it explicitly ends it without leaving a finaliser task.
         follow = cast(AsyncGenerator[ShownEvent, None], fanout.events(after, match, release_id, app))
         with request.app[FEED].listen(match_progress) as progress:
             async with sse_response(request, ping_interval=hub.ping_interval) as response:
                 hub.open.add(response)
+                if not resumed:
+                    # The point chosen here, as an id with no data (it sets EventSource's resume point, and
+                    # dispatches nothing): a client dropped before the first event would otherwise reconnect with
+                    # no Last-Event-ID, start at a later "now" and miss what came in between.
+                    await response.write(f"id: {after}\n\n".encode())
                 if hub.closing:  # shutdown began while this stream was being set up: close_all missed it
                     response.stop_streaming()
-                pumps = [asyncio.create_task(_pump(hub, response, follow)),
+                pumps = [asyncio.create_task(_pump(hub, response, follow, ends)),
                          asyncio.create_task(_pump_progress(response, progress))]
                 # A failed send ends a pump; then the stream ends too rather than idling until the next ping.
                 for pump in pumps:
@@ -90,12 +118,14 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
     return response
 
 
-async def _pump(hub: StreamHub, response: EventSourceResponse,
-                follow: AsyncGenerator[ShownEvent, None]) -> None:
+async def _pump(hub: StreamHub, response: EventSourceResponse, follow: AsyncGenerator[ShownEvent, None],
+                ends: Callable[[ShownEvent], bool]) -> None:
     async with contextlib.aclosing(follow):
         async for logged in follow:
             async with asyncio.timeout(SEND_TIMEOUT):
                 await response.write(hub.encode(logged))
+            if ends(logged):
+                return
 
 
 async def _pump_progress(response: EventSourceResponse, progress: asyncio.Queue[Progress]) -> None:

@@ -19,14 +19,13 @@ from rich.text import Text
 from services.cli import render
 from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
 from services.cli.credentials import Typed, in_ps, mark_typed, url_in_ps
-from services.cli.demo_follow import follow_release
+from services.cli.demo_follow import APPROVER_ENV, REQUESTER_ENV, REQUESTER_SOURCE, follow_release
 from services.cli.loopback import direct_mounts
 from services.shared.kube.settings import KubeSettings
 from services.shared.platforms import PlatformSettings, chosen
 from services.shared.redact import redact_url
 
 REPO = Path(__file__).resolve().parents[2]
-REQUESTER_ENV, APPROVER_ENV = "GREENLIGHT_DEMO_REQUESTER_TOKEN", "GREENLIGHT_DEMO_APPROVER_TOKEN"
 
 
 def run_demo(url: str = DEFAULT_URL, *, app: str = "tmapp", repository: str | None = None, commit: str = "HEAD",
@@ -38,7 +37,7 @@ def run_demo(url: str = DEFAULT_URL, *, app: str = "tmapp", repository: str | No
     try:
         sha = subprocess.run(["git", "-C", repository, "rev-parse", "--verify", f"{commit}^{{commit}}"],
                              capture_output=True, text=True, check=True, timeout=15).stdout.strip()
-        with GreenlightClient(url, requester_token) as client:
+        with GreenlightClient(url, requester_token, token_source=REQUESTER_SOURCE) as client:
             release = _release_to_follow(client, app, repository, sha, console)
             if release is None:
                 _urls(console, url, app)

@@ -19,6 +19,9 @@ from services.shared.redact import redact_url
 STEPS = ("requested", "building", "built", "pushing", "pushed", "deploying", "awaiting_approval", "approved",
          "switching", "live")
 ENDED_BADLY = ("failed", "rejected", "rolled_back")
+REQUESTER_ENV, APPROVER_ENV = "GREENLIGHT_DEMO_REQUESTER_TOKEN", "GREENLIGHT_DEMO_APPROVER_TOKEN"
+# Where a refused token came from, as its 401 names it: the client's default, GREENLIGHT_TOKEN, the demo never reads.
+REQUESTER_SOURCE, APPROVER_SOURCE = f"--requester-token or {REQUESTER_ENV}", f"--approver-token or {APPROVER_ENV}"
 
 
 def follow_release(client: GreenlightClient, release: dict[str, Any], url: str, approver_token: str | None,
@@ -60,7 +63,7 @@ def _ask_approval(client: GreenlightClient, release: dict[str, Any], url: str, a
                   console: Console) -> None:
     console.print(Text(f"  preview (the standby colour): {release.get('preview')}", "bold cyan"))
     if approver_token is not None:
-        with GreenlightClient(url, approver_token) as approver:
+        with GreenlightClient(url, approver_token, token_source=APPROVER_SOURCE) as approver:
             decided = approver.decide(release["id"], "approve", "greenlight demo")
         console.print(Text(f"  auto-approved by {decided.get('approver')}", "green"))
         return

@@ -43,8 +43,9 @@ def create(
     app_name: Annotated[str, typer.Option("--app", metavar="APP", help="application name (DNS label)")],
     repo: Annotated[str | None, typer.Option("--repo", metavar="REPO",
                                              help="git URL, or . for the repository you are in")] = None,
-    commit: Annotated[str, typer.Option("--commit", metavar="COMMIT",
-                                        help="40-hex SHA, branch, tag or HEAD")] = "HEAD",
+    # None when not given, so that one given beside --from-release is refused rather than dropped.
+    commit: Annotated[str | None, typer.Option("--commit", metavar="COMMIT", show_default=False,
+                                               help="40-hex SHA, branch, tag or HEAD  [default: HEAD]")] = None,
     image: Annotated[str | None, typer.Option(
         "--image", metavar="REF@DIGEST", help="deploy this image (<repository>@sha256:...) without building; "
                                              "--repo and --commit say where its greenlight.yaml is")] = None,
@@ -62,10 +63,11 @@ def create(
             repository = local_repository(repo)
         except NotARepository as exc:
             fail(str(exc))
-    elif repo is not None or image is not None:
-        fail("--from-release takes the repository, commit and image of that release; drop --repo and --image")
+    elif repo is not None or commit is not None or image is not None:
+        fail("--from-release takes the repository, commit and image of that release; drop --repo, --commit and "
+             "--image")
     with api(url, token, token_file) as client:
-        release = a_release(client.create_release(app_name, repository, None if from_release else commit,
+        release = a_release(client.create_release(app_name, repository, None if from_release else commit or "HEAD",
                                                   image=image, from_release=from_release),
                             client.shown_url, "POST /releases")
         rid = clean(release["id"])

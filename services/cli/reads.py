@@ -44,7 +44,8 @@ def show(release_id: ReleaseId, output: OutputOpt = Output.TABLE, url: Url = DEF
         release = release_of(answer, client.shown_url, "GET /releases/{id}")
     if output is Output.JSON:
         return render.as_json(answer)
-    views.release_detail(release, answer.get("history") or [])
+    with printing(client, "GET /releases/{id}"):
+        views.release_detail(release, answer.get("history") or [])
 
 
 def status(app_name: AppArg, output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL,

@@ -6,6 +6,7 @@ this module holds the consoles and the pieces they share.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -28,11 +29,22 @@ PIPE_WIDTH = 240
 __all__ = ["UNKNOWN", "actor_name", "as_known", "unknown_note"]  # re-exported: newer_items.py
 
 
+class _Stdout(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader has gone (`| grep -m1 live`). rich's own answer is `SystemExit(1)`, raised past every caller: a
+        `watch` whose reader left after `live` then exited 1, "the release failed", to a script under `set -o
+        pipefail`. The error goes up instead, so `watch` says it no longer follows (3) and any other command ends
+        as click ends a closed pipe (1); stdout goes to /dev/null, where Python's flush at exit writes harmlessly."""
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise BrokenPipeError(errno.EPIPE, "the reader of stdout has gone")
+
+
 def out() -> Console:
     # Built per call: the console must write to whatever sys.stdout is now (CliRunner swaps it).
     # Piped into grep or awk there is no terminal to fit: keep rows whole rather than 80 columns wide.
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH if piped else None)
+    return _Stdout(highlight=False, soft_wrap=True, width=PIPE_WIDTH if piped else None)
 
 
 def err() -> Console:

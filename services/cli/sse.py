@@ -18,6 +18,7 @@ from services.cli.client import ApiError, GreenlightClient
 # the API's stream limits, "retry later" with a Retry-After.
 DROPS = (httpx.TransportError, SSEError)
 TOO_MANY = 429
+NO_CONTENT = 204  # a release's stream asked from its last event on (the API's streams.py)
 T = TypeVar("T")
 
 
@@ -69,7 +70,8 @@ def follow_events(client: GreenlightClient, path: str, *, last_event_id: int | N
                   on_reconnect: Callable[[int | None], None] | None = None,
                   on_progress: Callable[[dict[str, Any]], None] | None = None,
                   ) -> Generator[StreamedEvent, None, None]:
-    """Every event of the stream from `last_event_id` on, forever; the caller stops iterating.
+    """Every event of the stream from `last_event_id` on, forever; the caller stops iterating. Asked past a
+    release's last event, the API answers 204: an ApiError with that status, never retried.
 
     After a drop it reconnects with the last offset it saw, so nothing is missed; an offset it has
     already yielded is skipped, so a server that repeats itself cannot cause a duplicate.
@@ -119,6 +121,8 @@ def _stream_once(client: GreenlightClient, path: str, last: int | None, read_tim
         if source.response.status_code >= 400:
             source.response.read()
             raise client.error_from(source.response)
+        if source.response.status_code == NO_CONTENT:  # asked past a release's last event: not a drop to retry
+            raise ApiError(f"{client.shown_url} has no more events of {path}: the release has ended", status=NO_CONTENT)
         if on_open is not None:
             on_open()
         for sse in source.iter_sse():

@@ -14,13 +14,25 @@ import typer
 from services.cli import render, subscription_views
 from services.cli.client import DEFAULT_URL
 from services.cli.options import TYPER, Output, OutputOpt, Token, TokenFile, Url, api, fail, printing
-from services.cli.receiver_input import ReceiverArg, ReceiverFile, receiver_of
+from services.cli.receiver_input import ReceiverArg, ReceiverFile, reads_stdin, receiver_of
 from services.cli.safe import clean
 from services.cli.secret_input import SecretStdin, secret_of, show_once
 
 subscriptions_app = typer.Typer(help="Who hears of which release events, where (admin).", **TYPER)  # type: ignore[arg-type]
 SubscriptionId = Annotated[str, typer.Argument(metavar="ID", show_default=False,
                                                help="subscription id, as `subscriptions list` shows it")]
+
+
+def token_not_on_stdin(token_file: str | None, secret_stdin: bool, receiver_file: str | None = None) -> None:
+    """One red line, before anything is read, for a token file that is stdin beside another reader of it: the secret
+    (or receiver) read first took all of stdin, and the user was told the token file was empty."""
+    if token_file is None or token_file == "-" or not reads_stdin(token_file):  # `-` is a file of that name here
+        return
+    other = "--secret-stdin" if secret_stdin else (
+        f"--receiver-file {receiver_file}" if receiver_file is not None and reads_stdin(receiver_file) else None)
+    if other is not None:
+        fail(f"--token-file {token_file} and {other} both read stdin: give the token with GREENLIGHT_TOKEN or a "
+             "--token-file PATH of its own")
 
 
 class Format(StrEnum):
@@ -55,6 +67,7 @@ def add(
     """Subscribe RECEIVER (or --receiver-file's URL) to release events, signed with a secret from stdin or generated.
 
     With -o json a generated secret is added to the API's answer as `secret`."""
+    token_not_on_stdin(token_file, secret_stdin, receiver_file)
     receiver_url = receiver_of(receiver, receiver_file, secret_stdin, body_format.value)
     secret, generated = secret_of(secret_stdin)
     body = {"id": subscription_id, "url": receiver_url, "secret": secret, "apps": apps or [], "states": states or [],
@@ -100,6 +113,7 @@ def rotate_secret(
     """Give a subscription a new secret; the old one signs beside it until the grace period ends.
 
     With -o json a generated secret is added to the API's answer as `secret`."""
+    token_not_on_stdin(token_file, secret_stdin)
     secret, generated = secret_of(secret_stdin)
     with api(url, token, token_file) as client:
         answer = client.rotate_secret(subscription_id, secret, grace)

@@ -15,6 +15,7 @@ import contextlib
 import structlog
 from aio_pika.abc import AbstractChannel
 
+from services.shared.awaiting import awaiting_at
 from services.shared.bus import Bus
 from services.shared.consumer import Subscription, routing_keys
 from services.shared.fair_share import PATIENT_CHECKS, FairShare
@@ -36,6 +37,11 @@ log = structlog.get_logger(__name__)
 # heartbeats found the connection stuck (minutes; never without heartbeats). Past it each is cut off: the process
 # closes the connection next, and a call unanswered that long means the broker answers nothing on it.
 ANSWERED_WITHIN = 5.0
+# Seconds a partition check may take before a warning says where it waits. A check is a few broker round trips, or a
+# reconnect's few seconds; meanwhile this replica claims nothing, so a check that never ends leaves partitions (a
+# dead replica's) consumed by nobody for good, and nothing in the logs said so: a chaos run under load (2026-12-07)
+# ended with every switcher partition unowned while a switcher ran, and nothing told where its checks were.
+SLOW_CHECK = 30.0
 
 
 class PartitionClaims(FairShare):
@@ -48,6 +54,7 @@ class PartitionClaims(FairShare):
         self._task: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self.slow_check = SLOW_CHECK
 
     async def start(self) -> None:
         settings = self.bus.settings
@@ -93,8 +100,20 @@ class PartitionClaims(FairShare):
             with contextlib.suppress(TimeoutError):
                 await bounded(self._stopping.wait(), interval)
                 return
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            slow = loop.call_later(self.slow_check, self._check_is_slow)
             try:
                 await on_the_broker(self.check())
             except Exception as exc:  # the broker away, reconnecting or stuck: the next check tries again
                 log.warning("partition check failed", error=repr(exc))
+            finally:
+                slow.cancel()
+            if (took := loop.time() - began) >= self.slow_check:
+                log.warning("slow partition check ended", queue=self.queue_name, took=round(took, 1))
             await self._announce()
+
+    def _check_is_slow(self) -> None:
+        assert self._task is not None
+        log.warning("partition check still under way: this replica claims nothing until it ends",
+                    queue=self.queue_name, after=self.slow_check, waiting_at=awaiting_at(self._task))

@@ -98,6 +98,10 @@ def check_routing(event: ReleaseEvent, key: str | None) -> None:
 
 
 def _consistent(event: ReleaseEvent) -> ReleaseEvent:
-    if event.release.id != event.release_id or event.release.state != event.state:
-        raise BadMessage("event envelope disagrees with its release snapshot")
+    # Every field the envelope and the snapshot both carry: the fold decides on the envelope's and stores the
+    # snapshot's, so an event whose app differed broke the one-in-flight index in every batch after it (the
+    # projection retried it for good), and one whose seq differed made each later event of its release `late`.
+    envelope = (event.release_id, event.app, event.seq, event.state)
+    if (event.release.id, event.release.app, event.release.seq, event.release.state) != envelope:
+        raise BadMessage("event envelope disagrees with its release snapshot (id, app, seq or state)")
     return event

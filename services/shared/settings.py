@@ -48,8 +48,11 @@ class BusSettings(BaseSettings):
     dead_letter_exchange: str = Field("greenlight.dlx", description="where unusable messages go")
     dead_letter_queue: str = Field("greenlight.dead", description="queue that keeps dead letters for people")
     log_stream: str = Field("greenlight.log", description="stream queue: the replayable release log")
-    log_max_age: str = Field("90D", description=(
-        "how long the release log keeps events (stream x-max-age); the database keeps them for good"))
+    # RabbitMQ's own form, checked here: the broker refuses any other (`30d`, `1w`, `P30D`) with PRECONDITION_FAILED,
+    # which on a new log ended every start in a traceback and on an existing one was taken for a changed bound.
+    log_max_age: str = Field("90D", pattern=r"^[0-9]+[YMDhms]$", description=(
+        "how long the release log keeps events (stream x-max-age: a number and one of Y, M, D, h, m, s, e.g. 90D); "
+        "the database keeps them for good"))
     log_max_bytes: int | None = Field(None, ge=1, description=(
         "bound the release log by size too (stream x-max-length-bytes); default none: age only"))
     log_segment_bytes: int | None = Field(None, ge=1, description=(

@@ -43,12 +43,23 @@ async def open_engine(url: str | None, setting: str, api_version: str = "auto") 
                            "use unix:///path/to/engine.sock or http(s)://host:port") from None
     where = mask_url_passwords(url or os.environ.get("DOCKER_HOST") or str(docker.docker_host))
     try:
-        await bounded(docker.version(), PING_TIMEOUT)
+        await bounded(negotiate(docker), PING_TIMEOUT)
     except Exception as exc:  # whatever stops it answering, the advice is the same
         await docker.close()
         raise StartupError(f"the container engine at {where} does not answer ({why(exc)}); start it "
                            f"(podman: podman system service) or point {setting} at one that runs") from None
     return docker
+
+
+async def negotiate(docker: aiodocker.Docker) -> None:
+    """Ask the engine `/_ping` and, unless the caller pinned one, take the API version its `API-Version` header names
+    (the Docker CLI's own negotiation). aiodocker's "auto" asks `/version`, and podman's `/version` runs its helpers
+    and `dpkg-query --search` for conmon and runc: 1.3 s of a core on this machine, twice at each start of a
+    builder or pusher (the check, then aiodocker's negotiation), hundreds of times in a test run."""
+    async with docker._query("_ping", versioned_api=False) as response:
+        version = response.headers.get("API-Version", "")
+    if docker.api_version == "auto" and re.fullmatch(r"1\.\d+", version):
+        docker.api_version = f"v{version}"  # else aiodocker asks /version at its first call, as before
 
 
 def broker_error(exc: BaseException, url: str) -> StartupError | None:

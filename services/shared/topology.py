@@ -3,6 +3,9 @@ and dead-letter exchanges and the release log's stream; a worker's work and retr
 
 from __future__ import annotations
 
+import json
+import re
+
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractExchange, AbstractQueue, AbstractRobustConnection
@@ -44,19 +47,23 @@ async def declare_topology(
 
 
 async def declare_log_stream(connection: AbstractRobustConnection, settings: BusSettings) -> None:
-    """The release log, on its own channel: a stream declared earlier with another `x-max-age`
-    (`GREENLIGHT_LOG_MAX_AGE` changed since) is kept as it is instead of failing every service's start
-    with PRECONDITION_FAILED. A queue's arguments cannot change once declared; the broker applies a
-    policy's `max-age` over them, which is how the retention of an existing log is changed."""
+    """The release log, on its own channel: a stream declared earlier with other bounds (`GREENLIGHT_LOG_MAX_AGE`,
+    `_MAX_BYTES` or `_SEGMENT_BYTES` changed or added since) is kept as it is instead of failing every service's
+    start with PRECONDITION_FAILED. A queue's arguments cannot change once declared; a policy's bounds apply to an
+    existing stream, which is how the retention of an existing log is changed (the warning prints the policy)."""
     channel = await connection.channel()
     try:
         stream: AbstractQueue = await channel.declare_queue(
             settings.log_stream, durable=True,
             arguments=settings.log_arguments())
     except aio_pika.exceptions.ChannelPreconditionFailed as exc:
-        log.warning("release log exists with another max age; keeping it (change it with a policy: "
-                    "rabbitmqctl set_policy --apply-to queues <name> '^<log>$' '{\"max-age\":\"<age>\"}')",
-                    stream=settings.log_stream, wanted=settings.log_max_age, detail=str(exc)[:200])
+        # AMQP cannot read a queue's arguments back, so which one differs is not known here: a bound added since
+        # (GREENLIGHT_LOG_MAX_BYTES on a log declared without one) is refused as a changed one is.
+        wanted = log_policy(settings)
+        log.warning("release log exists with other bounds (max age, max size or segment size); keeping it as it is. "
+                    "A policy applies the wanted ones to the existing log: rabbitmqctl set_policy --apply-to queues "
+                    f"greenlight-log '^{re.escape(settings.log_stream)}$' '{json.dumps(wanted)}'",
+                    stream=settings.log_stream, wanted=wanted, detail=str(exc)[:200])
         channel = await connection.channel()  # the failed declare closed the first one
         stream = await channel.declare_queue(settings.log_stream, passive=True)
     try:
@@ -64,6 +71,16 @@ async def declare_log_stream(connection: AbstractRobustConnection, settings: Bus
         await stream.bind(exchange, "release.#")
     finally:
         await channel.close()
+
+
+def log_policy(settings: BusSettings) -> dict[str, str | int]:
+    """The policy keys of the log's bounds, as the settings want them (a policy's names for the stream arguments)."""
+    policy: dict[str, str | int] = {"max-age": settings.log_max_age}
+    if settings.log_max_bytes is not None:
+        policy["max-length-bytes"] = settings.log_max_bytes
+    if settings.log_segment_bytes is not None:
+        policy["stream-max-segment-size-bytes"] = settings.log_segment_bytes
+    return policy
 
 
 async def log_stream_exists(connection: AbstractRobustConnection, settings: BusSettings) -> bool:

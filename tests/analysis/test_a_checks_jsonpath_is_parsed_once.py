@@ -34,7 +34,7 @@ def test_reading_events_of_a_release_parses_its_jsonpath_once(monkeypatch: pytes
     monkeypatch.setattr(analysis_conditions, "parse_jsonpath", counting)
     analysis_conditions.compiled_jsonpath.cache_clear()
     release = Release(id="r1", app="shop", repository="https://git.example/shop.git", commit="a" * 40,
-                      requested_by="alice", state=S.BUILT, spec=parse_app_spec(SPEC))
+                      requested_by="alice", state=S.BUILT, seq=3, spec=parse_app_spec(SPEC))
     event = ReleaseEvent(release_id="r1", app="shop", seq=3, state=S.BUILT, actor="builder", release=release)
     body = event.model_dump_json().encode()
     for _ in range(20):

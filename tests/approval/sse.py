@@ -31,7 +31,8 @@ async def read_messages(response: ClientResponse, count: int | None = None, *,
                 name, _, value = line.partition(":")
                 fields[name] = value.removeprefix(" ")
                 continue
-            if not fields:
+            if "data" not in fields:  # nothing to dispatch: a keep-alive, or the stream's starting `id:` alone,
+                fields = {}  # which sets an EventSource's resume point and fires no event
                 continue
             message = Message(int(fields.get("id", -1)), fields["event"], json.loads(fields["data"]))
             fields = {}

@@ -73,3 +73,10 @@ async def test_filters_by_requester_approver_and_time(client: Client) -> None:
     assert [i["id"] for i in approved["items"]] == [by_requester["id"]]
     for query in ("since=0.5", "until=yesterday", "since=2026-12-01T10:00:00"):  # naive: no zone
         assert (await client.get(f"/releases?{query}", headers=REQUESTER)).status == 422, query
+    swapped = await client.get("/releases", params={"since": split, "until": "2026-01-01T00:00:00Z"},
+                               headers=REQUESTER)
+    assert swapped.status == 422
+    assert (await swapped.json())["fields"] == [{"loc": ["query", "until"],
+                                                 "msg": "Value error, must not be before `since`"}]
+    empty = await client.get("/releases", params={"since": split, "until": split}, headers=REQUESTER)
+    assert (empty.status, (await empty.json())["items"]) == (200, [])

@@ -18,6 +18,7 @@ from services.approval.handlers import DESK
 from services.approval.settings import ApprovalSettings
 from services.shared.appspec import parse_app_spec
 from services.shared.protocol import ReleaseState as S
+from services.shared.release import Release
 from tests.approval.conftest import ADMIN, APPROVER, REQUESTER, api_client, reach, staged_release
 from tests.approval.fakes import fake_pipeline
 from tests.harness import running
@@ -33,8 +34,8 @@ class HeldAfterRecording(Approvals):
         self.recorded = asyncio.Event()
         self.go = asyncio.Event()
 
-    async def give(self, release_id: str, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
-        made = await super().give(release_id, by, at, comment, key)
+    async def give(self, release: Release, by: str, at: datetime, comment: str | None, key: str | None = None) -> bool:
+        made = await super().give(release, by, at, comment, key)
         self.recorded.set()
         await self.go.wait()
         return made

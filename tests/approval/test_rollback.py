@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 
 from services.approval.settings import ApprovalSettings
 from services.shared.protocol import ReleaseState as S
-from tests.approval.conftest import APPROVER, REQUESTER, live_release, reach, staged_release, until
+from tests.approval.conftest import ADMIN, APPROVER, REQUESTER, live_release, reach, staged_release, until
 from tests.approval.fakes import fake_pipeline
 from tests.harness import running
 
@@ -44,20 +44,23 @@ async def test_rollback_needs_a_live_release_and_no_release_in_flight(client: Cl
     assert (await busy.json())["blocking_release"] == staged
 
 
-async def test_rollback_twice_is_refused_once_rolling_back(client: Client, settings: ApprovalSettings) -> None:
+async def test_rollback_twice_publishes_once(client: Client, settings: ApprovalSettings) -> None:
     async with running(fake_pipeline(settings.bus)):
         first = await live_release(client)
         await live_release(client)
         await reach(client, first, S.SUPERSEDED)
-    # No switcher from here on, so the repeat meets the release rolling back. A switcher that had put the first
-    # release back would make it a 409 too (nothing before the first), as would a retry-later "changing right now".
+    # No switcher from here on, so the repeat meets the release rolling back: its caller's retry is answered as the
+    # first was, with nothing published again; anyone else's is refused, naming who rolled it back.
     asked = await client.post("/apps/demo/rollback", json={"reason": "a"}, headers=APPROVER)
     assert asked.status == 202
     rolling = (await asked.json())["id"]
     await reach(client, rolling, S.ROLLING_BACK)
     again = await client.post("/apps/demo/rollback", json={"reason": "a"}, headers=APPROVER)
-    assert again.status == 409
-    assert (await again.json())["error"] == "demo has no live release to roll back."
+    assert again.status == 202 and (await again.json())["state"] == "rolling_back"
+    other = await client.post("/apps/demo/rollback", json={"reason": "b"}, headers=ADMIN)
+    assert other.status == 409
+    assert (await other.json()) == {"error": f"demo was already rolled back by dev-approver; release {rolling} is "
+                                             "now rolling_back.", "state": "rolling_back"}
     history = (await (await client.get(f"/releases/{rolling}", headers=REQUESTER)).json())["history"]
     assert [e["state"] for e in history].count("rolling_back") == 1
 

@@ -1,8 +1,8 @@
 """A read command whose answer lacks what its table shows is one red line naming the route, never a traceback.
 
 Another JSON service or a catch-all route at GREENLIGHT_URL answers 200 with its own body: `release list`,
-`history`, `status`, `whoami` and `subscriptions list` died with KeyError, TypeError or AttributeError. `-o json`
-still prints whatever came (it reads nothing from it).
+`history`, `status`, `whoami`, `subscriptions list` and `release show` (a history event without a state) died with
+KeyError, TypeError or AttributeError. `-o json` still prints whatever came (it reads nothing from it).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import cli
-from tests.cli.stub_api import StubApi
+from tests.cli.conftest import cli, make_release
+from tests.cli.stub_api import StubApi, release_out
 
 
 @pytest.mark.parametrize(("path", "body", "args", "said"), [
@@ -28,6 +28,8 @@ from tests.cli.stub_api import StubApi
                                                     "kind)"),
     ("/subscriptions", {"items": [{"url": "https://example.org"}]}, ("subscriptions", "list"),
      "GET /subscriptions in a shape this CLI does not read (no 'id')"),
+    ("/releases/r1", {"release": release_out(make_release("r1")), "history": [{"seq": 1}]}, ("release", "show", "r1"),
+     "GET /releases/{id} in a shape this CLI does not read (no 'state')"),
 ])
 def test_an_answer_in_another_shape(stub: StubApi, path: str, body: dict[str, Any], args: tuple[str, ...],
                                     said: str) -> None:

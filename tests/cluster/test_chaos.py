@@ -86,6 +86,20 @@ class Chaos:
             self.back.set()
 
 
+def replicas_report(stack: ClusterStack) -> str:
+    """Each replica: running, with its last words on its partition checks (a check that never ended says where it
+    waits: claims.py), or its exit code and its log's last lines (a start that failed, say)."""
+    lines = []
+    for name, process in sorted(stack.processes.items()):
+        code = process.poll()
+        lines.append(f"{name}: {'running' if code is None else f'exited {code}'}, started {stack.starts[name]} times")
+        log = stack.logs / f"{name}.log"
+        logged = log.read_text(errors="replace").splitlines() if log.exists() else ["(no log)"]
+        shown = logged[-15:] if code is not None else [line for line in logged if "partition check" in line][-5:]
+        lines.extend(f"    {line[:1200]}" for line in shown)
+    return "\n".join(lines)
+
+
 async def test_chaos_replicas_and_node_loss(cluster: ClusterBed, cluster_bus: BusSettings, tmp_path: Path) -> None:
     # Each SIGKILL is a failed delivery of what the replica held: the limit is raised to keep this test about
     # exclusivity and idempotency, not the give-up policy.
@@ -132,6 +146,8 @@ async def test_chaos_replicas_and_node_loss(cluster: ClusterBed, cluster_bus: Bu
             # (2026-12-04) ended with a partition consumed and nothing delivered, and nothing left to tell why.
             with contextlib.suppress(BedError, subprocess.SubprocessError):
                 print(await asyncio.to_thread(cluster.queue_report, bus.queue_prefix), file=sys.stderr)
+            # And which replicas still ran: a run (2026-12-07) ended with no deployer consuming anything at all.
+            print(replicas_report(stack), file=sys.stderr)
             raise
         finally:
             killing.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -72,6 +73,17 @@ async def projecting(bus: Bus, database: ReleaseDatabase, batch_size: int = 1000
         yield model.projector
     finally:
         await model.stop()
+
+
+async def until_folded(projector: Projector, new: int, timeout: float = 10.0) -> None:
+    """Until the running projector counted `new` events folded. Its batch commits on the writer's thread and the
+    count moves when the loop resumes it: a read of another connection can see the rows first."""
+    async with asyncio.timeout(timeout):  # asyncio.timeout, not wait_for (services/shared/timeouts.py)
+        while True:
+            version = projector.database.version  # read first: a fold after it still wakes `changed`
+            if projector.folded.new >= new:
+                return
+            await projector.database.changed(version, timeout)
 
 
 def chain(rid: str, app: str = "demo", states: tuple[S, ...] = HAPPY, **changes: object) -> list[ReleaseEvent]:

@@ -39,6 +39,9 @@ _RELEASES = ("INSERT INTO releases (id, app, state, seq, requested_by, created_a
              "SELECT 'r' || n, 'app' || n % 50, (ARRAY['failed', 'superseded', 'rejected'])[n % 3 + 1], 1, 'ann', "
              "now() - n * interval '1 minute', now(), '{}' "
              "FROM generate_series(CAST(:start AS bigint), :start + :rows - 1) AS n")
+_APPROVALS = ("INSERT INTO greenlight_approvals (release_id, approver, approved_at) "
+              "SELECT 'r' || n, 'approver' || n % 20, now() - n * interval '1 s' "
+              "FROM generate_series(CAST(:start AS bigint), :start + :rows - 1) AS n")
 BUILDS = (
     IndexBuild("0006", "0005", "greenlight_hook_claims", "ix_greenlight_hook_claims_claimed_at", "(claimed_at)",
                _CLAIMS),
@@ -48,6 +51,9 @@ BUILDS = (
     IndexBuild("0015", "0014", "events", "events_by_pusher_key", "'{details,pusher_key}'", _EVENTS),
     # And its column, added between the writes (ADD COLUMN gives up its lock wait and tries again).
     IndexBuild("0016", "0015", "releases", "releases_by_app_commit", "(app, commit_sha, created_at)", _RELEASES),
+    IndexBuild("0017", "0016", "greenlight_approvals", "greenlight_approvals_by_approver",
+               "(approver, release_created_at, release_id)",
+               _APPROVALS),
 )
 
 BY_REVISION = {build.revision: build for build in BUILDS}

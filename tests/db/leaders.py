@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.shared.bus import Bus
 from services.shared.db.lease import ProjectorLease, _key
+from services.shared.db.lease_locks import ADVISORY_HOLDERS, advisory_holder_params
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.standby import ReadModel
@@ -83,13 +84,9 @@ async def backend_if_open(connection: AsyncConnection | object) -> int | None:
 
 async def holders(engine: AsyncEngine, stream: str, purpose: str, mode: str) -> set[int]:
     """The backends that hold the lease (or a candidacy: `purpose`, `mode`) on this database."""
-    key = _key(stream, purpose) & 0xFFFFFFFFFFFFFFFF
     async with engine.connect() as connection:
-        rows = await connection.execute(sa.text(
-            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = :mode "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"),
-            {"mode": mode, "high": key >> 32, "low": key & 0xFFFFFFFF})
+        rows = await connection.execute(sa.text(f"SELECT pid {ADVISORY_HOLDERS}"),
+                                        advisory_holder_params(_key(stream, purpose), mode))
         return {int(row[0]) for row in rows}
 
 

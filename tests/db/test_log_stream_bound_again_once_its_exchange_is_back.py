@@ -20,7 +20,7 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from services.shared.topology import declare_topology
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, projecting, publish_all, until_folded
 from tests.db.log_probes import publish_retried
 from tests.harness import connect_any, wait_for_state
 
@@ -64,4 +64,5 @@ async def test_the_stream_is_bound_once_the_exchange_is_declared_again(bus: Bus,
         await asyncio.wait_for(tries.bound.wait(), 15)
         await publish_retried(bus, chain("r2", app="r2"))
         await wait_for_state(database, "r2", S.AWAITING_APPROVAL, timeout=15)
+        await until_folded(projector, 14)
         assert projector.folded.new == 14

@@ -17,7 +17,7 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.protocol import ReleaseState as S
 from services.shared.topology import declare_log_stream
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, projecting, publish_all, until_folded
 from tests.db.log_probes import logged_again, publish_retried
 from tests.harness import delete_queues, wait_for_state
 
@@ -41,6 +41,7 @@ async def _replaced_under(bus: Bus, database: ReleaseDatabase, *, redeclare: boo
         await logged_again(bus.settings)
         await publish_retried(bus, chain("r4", app="r4"))
         await wait_for_state(database, "r4", S.AWAITING_APPROVAL, timeout=15)
+        await until_folded(projector, 28)
         assert projector.folded.new == 28
     for rid in ("r1", "r2", "r3"):
         await wait_for_state(database, rid, S.AWAITING_APPROVAL, timeout=1)

@@ -18,7 +18,7 @@ from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, projecting, publish_all, until_folded
 from tests.db.log_probes import publish_retried
 from tests.hardening.rabbit_node import RabbitNode
 from tests.harness import wait_for_state
@@ -51,6 +51,7 @@ async def test_a_broker_created_anew_gets_the_stream_back_and_projected(node: Ra
             # `building` goes nowhere but the log: refused (unroutable) until the stream is declared again.
             await publish_retried(bus, chain("r4", app="r4"), timeout=30)
             await wait_for_state(database, "r4", S.AWAITING_APPROVAL, timeout=30)
+            await until_folded(projector, 28)
             assert projector.folded.new == 28 and projector.folded.duplicates == 0
         for rid in ("r1", "r2", "r3"):
             await wait_for_state(database, rid, S.AWAITING_APPROVAL, timeout=1)

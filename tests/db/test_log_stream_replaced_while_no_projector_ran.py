@@ -18,7 +18,7 @@ from services.shared.db.schema import events
 from services.shared.db.standby import ReadModel
 from services.shared.protocol import ReleaseState as S
 from services.shared.topology import declare_log_stream
-from tests.db.conftest import chain, leader_and_standby, projecting, publish_all
+from tests.db.conftest import chain, leader_and_standby, projecting, publish_all, until_folded
 from tests.harness import delete_queues, wait_for_state
 
 
@@ -47,6 +47,7 @@ async def test_a_projector_started_after_the_stream_was_replaced_folds_the_new_o
             await wait_for_state(first, "r4", S.AWAITING_APPROVAL, timeout=5)
             await publish_all(bus, chain("r5", app="r5"))
             await wait_for_state(second, "r5", S.AWAITING_APPROVAL, timeout=10)
+            await until_folded(leader.projector, 14)
             assert leader.projector.folded.new == 14 and leader.projector.folded.duplicates == 0
         finally:
             await standby.stop()

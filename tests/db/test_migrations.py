@@ -40,7 +40,7 @@ async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(en
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    assert revision == HEAD == "0016"
+    assert revision == HEAD == "0017"
 
 
 async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:
@@ -154,3 +154,13 @@ async def test_a_database_of_revision_0005_keeps_its_claims_and_gains_their_inde
             lambda c: {tuple(i["column_names"]) for i in sa.inspect(c).get_indexes("greenlight_hook_claims")})
         claims = (await connection.execute(sa.text("SELECT key FROM greenlight_hook_claims"))).scalars().all()
     assert ("claimed_at",) not in indexes and claims == ["delivery-1"]
+
+
+async def test_a_migration_the_database_refuses_is_one_line_naming_the_setting(engine: AsyncEngine) -> None:
+    async with writing(engine) as connection:  # a table of the name the first migration creates, someone else's
+        await connection.execute(sa.text("CREATE TABLE releases (other TEXT)"))
+    with pytest.raises(DatabaseUnavailable) as refused:
+        await migrate(engine)
+    line = str(refused.value)
+    assert line.startswith("cannot migrate the database at GREENLIGHT_DATABASE_URL: a migration failed: "), line
+    assert "releases" in line and "already exists" in line and "\n" not in line, line

@@ -13,7 +13,7 @@ from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events, projection
 from services.shared.protocol import ReleaseState as S
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, projecting, publish_all, until_folded
 from tests.harness import wait_for_state
 
 
@@ -68,5 +68,6 @@ async def test_a_reconnect_resumes_where_the_database_is(bus: Bus, database: Rel
         await wait_for_state(database, "r2", S.AWAITING_APPROVAL, timeout=30)
         assert projector._arguments["x-stream-offset"] > before
         assert read and min(read) > before, (before, sorted(read))
+        await until_folded(projector, 14)
         assert projector.folded.duplicates == 0 and projector.folded.new == 14
     assert await _event_count(database) == 14

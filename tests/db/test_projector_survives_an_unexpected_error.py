@@ -14,7 +14,7 @@ from services.shared.bus import Bus
 from services.shared.db import fold_loop as fold_loop_module
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState as S
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, projecting, publish_all, until_folded
 from tests.harness import wait_for_state
 
 
@@ -34,6 +34,7 @@ async def test_an_unexpected_error_is_logged_and_the_batch_folded_after_it(
         async with projecting(bus, database) as projector:
             await publish_all(bus, chain("r1"))
             await wait_for_state(database, "r1", S.AWAITING_APPROVAL, timeout=30)
+            await until_folded(projector, 7)
             assert projector.folded.new == 7
     errors = [e for e in logs if e["log_level"] == "error"]
     assert [e["event"] for e in errors] == ["projection failed on an unexpected error; retrying"] * 2

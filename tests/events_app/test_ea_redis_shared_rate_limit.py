@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from conftest import MakeClient
-from test_ea_rate_limit import JITTER, LATE
+from test_ea_rate_limit import LATE
 from tm_stub import StubTicketmaster
 
 
@@ -26,6 +26,8 @@ async def test_two_apps_share_one_rate_ceiling(
     assert [r.status for r in responses] == [200] * 10
     times = sorted(call.at for call in stub.calls)
     assert len(times) == 10
-    # At most 5 calls in any one-second window, both apps together.
-    assert min(later - earlier for earlier, later in zip(times, times[5:], strict=False)) >= 1.0 - JITTER
+    # At most 5 calls in any one-second window, both apps together, less the lateness of a call the limiter let go
+    # (as test_ea_rate_limit.py allows: 0.958 s seen in a clean clone's run, call i 42 ms late at the stub). Two
+    # apps each limited on its own give 0.4 s.
+    assert min(later - earlier for earlier, later in zip(times, times[5:], strict=False)) >= 1.0 - LATE
     assert times[-1] - times[0] >= (len(times) - 1) / 5.0 - LATE

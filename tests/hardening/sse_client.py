@@ -19,18 +19,22 @@ class Client:
         self.api = api
         self.progress = progress
         self.after = after  # where the first connection starts (-1: the whole log); None: the newest event
-        self.ids: list[int] = []
+        self.ids: list[int] = []  # the events' ids, as dispatched
+        self.last: int | None = None  # EventSource's last event id: an event's, or the stream's starting `id:` alone
         self.reconnects = 0
 
     async def run(self) -> None:
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {REQUESTER}"}) as session:
             while True:
-                resume = self.ids[-1] if self.ids else self.after
+                resume = self.last if self.last is not None else self.after
                 headers = {"Last-Event-ID": str(resume)} if resume is not None else {}
                 try:
                     async with session.get(f"{self.api}/events", headers=headers) as response:
                         if response.status == 200:
-                            async for event_id in _ids(response):
+                            async for event_id, dispatched in _ids(response):
+                                self.last = event_id
+                                if not dispatched:
+                                    continue
                                 self.ids.append(event_id)
                                 async with self.progress:
                                     self.progress.notify_all()
@@ -40,7 +44,8 @@ class Client:
                 await asyncio.sleep(0.05)  # EventSource's retry delay; the server may still be starting
 
 
-async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[int]:
+async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[tuple[int, bool]]:
+    """Each id the stream sends, and whether an event came with it (the stream's start is an `id:` alone)."""
     fields: dict[str, str] = {}
     async for raw in response.content:
         line = raw.decode().rstrip("\r\n")
@@ -54,9 +59,11 @@ async def _ids(response: aiohttp.ClientResponse) -> AsyncIterator[int]:
                 # Live progress between logged events (README "Progress"): no id, so it never moves the
                 # resume point; an EventSource dispatches it and keeps its Last-Event-ID.
                 assert fields.get("event") == "progress", fields
+            elif "data" not in fields:
+                yield int(fields["id"]), False  # where the stream starts: nothing to dispatch
             else:
                 assert json.loads(fields["data"])["offset"] == int(fields["id"])
-                yield int(fields["id"])
+                yield int(fields["id"]), True
             fields = {}
 
 

@@ -72,7 +72,7 @@ async def test_a_check_sent_before_the_force_does_not_let_the_switch_through(
     try:
         await router.point(Role.LIVE, record.slot, Colour.GREEN, wait_healthy=5)
         await router.point(Role.LIVE, record.slot, Colour.BLUE, wait_healthy=5)  # green drained, checked up
-        assert (await router.proxy.servers(backend))[Colour.GREEN.value].checked_up
+        await router.until_up(backend, Colour.GREEN, WAIT)  # awaited: a check in flight reads as no result yet
         check.holding, forced = True, forced_down(router)
         await bounded(check.held.wait(), 5)  # a check of green is in flight
         switch = asyncio.create_task(router.point(Role.LIVE, record.slot, Colour.GREEN, wait_healthy=WAIT))

@@ -25,7 +25,7 @@ async def test_a_drained_colours_earlier_check_does_not_let_the_switch_through(
         await router.point(Role.LIVE, record.slot, Colour.GREEN, wait_healthy=5)
         await router.point(Role.LIVE, record.slot, Colour.BLUE, wait_healthy=5)  # green drained, checked up
         backend = router.backend(Role.LIVE, record.slot)
-        assert (await router.proxy.servers(backend))[Colour.GREEN.value].checked_up
+        await router.until_up(backend, Colour.GREEN, WAIT)  # awaited: a check in flight reads as no result yet
         await green.cleanup()  # green's container replaced: the new one does not listen yet
         with pytest.raises(NotReady):
             await router.point(Role.LIVE, record.slot, Colour.GREEN, wait_healthy=WAIT)

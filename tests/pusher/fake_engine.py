@@ -64,7 +64,11 @@ async def fake_engine(port: int, engine: FakeEngine) -> AsyncIterator[FakeEngine
             await response.write_eof()
         return response
 
+    async def ping(request: web.Request) -> web.Response:
+        return web.Response(text="OK", headers={"API-Version": "1.41"})
+
     app = web.Application()
+    app.router.add_get("/_ping", ping)
     for prefix in ("", "/v1.41"):
         app.router.add_get(f"{prefix}/version", version)
     app.router.add_get("/v1.41/images/{name:.+}/json", inspect)

@@ -27,7 +27,7 @@ class SilentEngine:
 
 @pytest.fixture
 async def silent_engine(unused_tcp_port: int) -> AsyncIterator[SilentEngine]:
-    """An Engine API stand-in that answers /version (so the pusher starts) and nothing else, ever."""
+    """An Engine API stand-in that answers /_ping and /version (so the pusher starts) and nothing else, ever."""
     engine = SilentEngine(f"tcp://127.0.0.1:{unused_tcp_port}")
 
     async def version(request: web.Request) -> web.Response:
@@ -40,7 +40,11 @@ async def silent_engine(unused_tcp_port: int) -> AsyncIterator[SilentEngine]:
         await asyncio.Event().wait()  # until the server goes
         raise AssertionError("unreachable")
 
+    async def ping(request: web.Request) -> web.Response:
+        return web.Response(text="OK", headers={"API-Version": "1.41"})
+
     app = web.Application()
+    app.router.add_get("/_ping", ping)
     app.router.add_get("/version", version)
     app.router.add_get("/v1.41/version", version)
     app.router.add_get("/v1.41/images/{name:.+}/json", inspect)

@@ -19,6 +19,7 @@ from services.switcher.settings import SwitcherSettings
 
 CASES: dict[str, tuple[type[BaseSettings], str, str]] = {
     "broker": (PusherSettings, "GREENLIGHT_DELIVERY_LIMIT", "0"),
+    "the log's age in another form than RabbitMQ's": (ApprovalSettings, "GREENLIGHT_LOG_MAX_AGE", "30d"),
     "deadline": (ApprovalSettings, "GREENLIGHT_DEADLINE_BUILD", "soon"),
     "nested twice": (SwitcherSettings, "GREENLIGHT_LOCAL_SLOTS", "many"),
     "the service's own": (PusherSettings, "GREENLIGHT_PUSHER_PUSH_TIMEOUT", "0"),

@@ -20,8 +20,10 @@ from services.shared.db.schema import apps, releases
 from services.shared.protocol import ReleaseState
 
 LIVE, SUPERSEDED = ReleaseState.LIVE.value, ReleaseState.SUPERSEDED.value
-# Post-promotion checks run on a release already serving: its colour is live, not a standby.
-SERVING = (LIVE, ReleaseState.VERIFYING.value)
+# Post-promotion checks run on a release already serving: its colour is live, not a standby. So does a release being
+# rolled back until the switcher's flip is done (`rolled_back`), or given up (it is `live` again): left out, the
+# app's card named no live release and no live colour while it served, up to the switcher's retry budget.
+SERVING = (LIVE, ReleaseState.VERIFYING.value, ReleaseState.ROLLING_BACK.value)
 # The states this row tells apart (with in_flight and colour): a fold that changes none of them leaves it as it is.
 SHOWN_STATES = frozenset({*SERVING, SUPERSEDED})
 

@@ -23,6 +23,7 @@ from services.shared.db.outage import is_outage
 from services.shared.db.pending_deliveries import SMALL_BATCH, PendingDeliveries
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.releaselog import MARKER_HEADER
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 log = structlog.get_logger(__name__)
@@ -116,8 +117,8 @@ class FoldLoop(PendingDeliveries):
             if any((m.headers or {}).get(MARKER_HEADER) == self._marker for m in batch):
                 self._caught_up.set()
             with contextlib.suppress(Exception):  # a channel lost in a reconnect: the new consumer re-reads
-                if batch:
-                    await batch[-1].ack(multiple=True)
+                if batch:  # (a stuck connection's CancelledError too: stuck.py)
+                    await on_the_broker(batch[-1].ack(multiple=True))
             await self.database.notify()
             if newer is not None:
                 self.newer = (folded_to + 1, why_newer(newer, self.parse))

@@ -59,9 +59,9 @@ class Leading(NewerHandOff):
                     log.warning("projector lease lost with its database connection; standing by to take it again",
                                 stream=self.projector.stream)
                 elif self.preferred:
-                    # Its candidacy lost alone, or not taken again when the lease was (the other process's probe held
-                    # the lock that instant): unseen, the process that is not preferred leads for good after this
-                    # one's next loss. A round trip a lease interval, as `lost` is.
+                    # Its candidacy lost alone, or not taken again when the lease was (a look held the lock that
+                    # instant: SQLite's, or an older Greenlight's): unseen, the process that is not preferred leads
+                    # for good after this one's next loss. A round trip a lease interval, as `lost` is.
                     await lease.stand()
                     continue
                 elif loop.time() < hand_over_from or not await lease.candidate_waiting():

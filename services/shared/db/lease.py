@@ -18,15 +18,17 @@ the lease over when one appears.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.shared.db.engine import discard
-from services.shared.db.lease_locks import lease_key, lock_lost, lock_query, try_flock
+from services.shared.db.lease_locks import lease_key, lock_lost, lock_query, shared_lock_held, try_flock
 
 _key = lease_key  # re-exported: tests/db/leaders.py finds a lease's lock by it
+LOOK_AGAIN = 0.05  # seconds before a SQLite candidacy lock found held is looked at again
 
 
 class ProjectorLease:
@@ -48,13 +50,18 @@ class ProjectorLease:
         try:
             got = await lock_query(connection, "SELECT pg_try_advisory_lock(:key)", lease_key(self.stream))
         except BaseException:
-            await connection.close()
+            await discard(connection)  # granted before its answer was lost, the lock must not go back to the pool
             raise
         if got:
             self._connection = connection
         else:
             await connection.close()
         return bool(got)
+
+    @property
+    def held(self) -> bool:
+        """Whether this process took the lease and has not let it go (whether it is still its own: `lost`)."""
+        return self._file is not None or self._connection is not None
 
     async def lost(self) -> bool:
         """Whether the lease this process held is gone, another process may hold it now: its connection lost, or
@@ -71,8 +78,8 @@ class ProjectorLease:
         return f"{self.engine.url.database or 'memory'}.{purpose}-{lease_key(self.stream) & 0xFFFFFFFF:08x}.lock"
 
     async def stand(self) -> bool:
-        """Declare this process a preferred projector, until `withdraw`; False if that could not be done now (a
-        probe held the lock for an instant, the database is away): call again later."""
+        """Declare this process a preferred projector, until `withdraw`; False if that could not be done now (on
+        SQLite a look held the lock for an instant; the database is away): call again later."""
         if self._candidacy is not None and await lock_lost(self._candidacy):
             await self.withdraw()  # unseen, a process that is not preferred would lead for good
         if self._candidacy is not None:
@@ -94,24 +101,22 @@ class ProjectorLease:
         return bool(got)
 
     async def candidate_waiting(self) -> bool:
-        """Whether a preferred projector runs (holds its candidacy), probed with an exclusive lock taken and
-        dropped at once."""
+        """Whether a preferred projector runs (holds its candidacy). Taking no lock on PostgreSQL: a look that took
+        and dropped the lock made another process's look in that instant find it held, and a leader that was not
+        preferred handed the lease over to nobody."""
         if self.engine.dialect.name == "sqlite":
-            handle = try_flock(self._path("candidates"), fcntl.LOCK_EX)
-            if handle is not None:
-                handle.close()
-            return handle is None
-        key = lease_key(self.stream, "candidate")
-        connection = await self.engine.connect()
-        try:
-            got = await lock_query(connection, "SELECT pg_try_advisory_lock(:key)", key)
-            if got:
-                await lock_query(connection, "SELECT pg_advisory_unlock(:key)", key)
-        except BaseException:
-            await discard(connection)  # never back to the pool holding the lock
-            raise
-        await connection.close()
-        return not got
+            # A file lock cannot be read without taking it: one found held is looked at again a moment later (a
+            # look holds it for microseconds, a candidacy for as long as its process runs).
+            for look in range(2):
+                if look:
+                    await asyncio.sleep(LOOK_AGAIN)
+                handle = try_flock(self._path("candidates"), fcntl.LOCK_EX)
+                if handle is not None:
+                    handle.close()
+                    return False
+            return True
+        async with self.engine.connect() as connection:
+            return await shared_lock_held(connection, lease_key(self.stream, "candidate"))
 
     async def release(self) -> None:
         if self._file is not None:

@@ -37,6 +37,25 @@ async def lock_query(connection: AsyncConnection, sql: str, key: int) -> bool:
     return bool(value)
 
 
+async def shared_lock_held(connection: AsyncConnection, key: int) -> bool:
+    """Whether some session holds a shared advisory lock on `key` in this database, read from `pg_locks`: no lock
+    taken, so two processes looking at once never see each other's look."""
+    found = await connection.execute(_SHARED_HELD, advisory_holder_params(key, "ShareLock"))
+    return bool(found.scalar_one())
+
+
+# The granted advisory locks of one key and mode in this database (tests/db/leaders.py reads their pids).
+ADVISORY_HOLDERS = ("FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = :mode "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1")
+_SHARED_HELD = sa.text(f"SELECT EXISTS (SELECT 1 {ADVISORY_HOLDERS})")
+
+
+def advisory_holder_params(key: int, mode: str) -> dict[str, object]:
+    unsigned = key & 0xFFFFFFFFFFFFFFFF  # a bigint key is kept as two oids, its high and low halves
+    return {"mode": mode, "high": unsigned >> 32, "low": unsigned & 0xFFFFFFFF}
+
+
 async def lock_lost(lock: IO[str] | AsyncConnection) -> bool:
     """A file no longer at its path; a session that does not answer one round trip (the driver's simple query, no
     transaction around it)."""

@@ -25,6 +25,7 @@ from services.shared.db.logend import log_end
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import projection
 from services.shared.releaselog import consume_stream
+from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.topology import declare_log_stream, log_stream_exists
 
@@ -82,23 +83,28 @@ class LogConsumer(FoldLoop):
             self._channel = None
             self._again = asyncio.create_task(self._consume_again(channel), name="projector-consume-again")
 
+    async def _consume_from_stored(self) -> None:
+        await self.bus.connection.ready()
+        # Past what this process has folded or holds to fold: those deliveries are folded from memory.
+        stored = max(await self.folded_up_to(), self.folded_to, *self._offsets)
+        self._arguments["x-stream-offset"] = await self._resume_at(stored)
+        self._channel = await consume_stream(self._open_channel, self.stream, self._on_message, self._arguments)
+
     def _following(self) -> bool:
         """Whether the deliveries are still wanted (Projector: its fold worker runs and is not being cancelled)."""
         return True
 
     async def _consume_again(self, old: object) -> None:
+        # Every broker call here through `on_the_broker`: a connection found stuck cancels the calls in flight, and
+        # that CancelledError, nobody's cancellation, ended this task without a word, the process leading and
+        # folding nothing ever again (as it once ended a standby's takeover: stuck.py).
         if isinstance(old, aio_pika.Channel):  # a cancelled consumer's channel stays open
             with contextlib.suppress(Exception):
-                await bounded(old.close(), 5)
+                await bounded(on_the_broker(old.close()), 5)
         pause = 0.2
         while self._channel is None and not self._stopping and not self.bus.connection.close_called:
             try:
-                await self.bus.connection.ready()
-                # Past what this process has folded or holds to fold: those deliveries are folded from memory.
-                stored = max(await self.folded_up_to(), self.folded_to, *self._offsets)
-                self._arguments["x-stream-offset"] = await self._resume_at(stored)
-                self._channel = await consume_stream(self._open_channel, self.stream, self._on_message,
-                                                     self._arguments)
+                await on_the_broker(self._consume_from_stored())
             except Exception as exc:  # the broker or the database away: tried again, never given up
                 log.warning("could not consume the release log again; retrying", error=repr(exc)[:300], pause=pause)
                 await asyncio.sleep(pause)

@@ -21,7 +21,7 @@ from services.shared.db.settings import DatabaseSettings
 
 log = structlog.get_logger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0016"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
+HEAD = "0017"  # the newest migration: a database at it skips alembic (tests/db/test_migrations.py keeps it true)
 __all__ = ["HEAD", "MIGRATIONS", "MIGRATION_LOCK", "TURN_POLL", "alembic_config", "migrate", "open_migrated"]
 
 
@@ -38,9 +38,18 @@ async def migrate(engine: AsyncEngine, revision: str = "head", *, down: bool = F
     try:
         await in_turn(engine, _alembic_upgrade, revision, down)
     except alembic.util.CommandError as exc:
+        if "Can't locate revision" not in str(exc):  # another application's alembic_version, a bad revision asked
+            raise DatabaseUnavailable(f"cannot migrate the database at GREENLIGHT_DATABASE_URL: {exc}") from None
         raise DatabaseUnavailable(
             f"cannot migrate the database at GREENLIGHT_DATABASE_URL: {exc}; a newer Greenlight migrated it "
             "(roll forward, or point GREENLIGHT_DATABASE_URL at a database of this version)") from None
+    except sa.exc.DBAPIError as exc:
+        # A migration the database refused (no right to create in its schema, a table of that name taken by
+        # something else), or its connection lost midway: one line naming the setting and the driver's reason, not a
+        # traceback. Its first line only: the rest quotes the statement. The URL is not in it.
+        reason = str(exc.orig).strip().splitlines()[0][:300] if exc.orig is not None else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot migrate the database at GREENLIGHT_DATABASE_URL: a migration failed: "
+                                  f"{reason}") from None
 
 
 async def _at_head(engine: AsyncEngine) -> bool:

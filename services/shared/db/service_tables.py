@@ -68,7 +68,13 @@ greenlight_approvals = sa.Table(
     sa.Column("approved_at", UTC_TIME, nullable=False),
     sa.Column("comment", sa.Text),
     sa.Column("approver_key", sa.String(100)),  # the caller key a rename leaves alone (migration 0013)
+    # The release's `created_at` (migration 0017; null for an approval an older Greenlight recorded), so that...
+    sa.Column("release_created_at", UTC_TIME),
 )
+# ...the releases one person gave an approval to are read in the order `GET /releases?approver=` pages them: the
+# earlier approvers of a release that needed several, not only the one who completed the count (queries.py).
+sa.Index("greenlight_approvals_by_approver", greenlight_approvals.c.approver, greenlight_approvals.c.release_created_at,
+         greenlight_approvals.c.release_id)
 
 # The API's stream tickets (services/approval/tickets.py): any replica redeems what any replica issued, once.
 greenlight_stream_tickets = sa.Table(

@@ -29,6 +29,13 @@ class DatabaseSettings(BaseSettings):
                                 "partition, a frozen server) then gets 503s and retried steps, instead of requests "
                                 "hanging until the kernel drops the connection, about 15 minutes later. Migrations "
                                 "run without it. 0: no limit; default 30")
+    keepalive_seconds: int = Field(
+        10, ge=0, description="seconds of silence after which a PostgreSQL server asks, by TCP keepalives, whether a "
+                              "connection's client is still there (then every half of it, 3 times; data left "
+                              "unacknowledged as long ends it too): a host that vanished (power lost, cut off) frees "
+                              "the projector's lease and its connections within about 2.5 times this, where the "
+                              "kernel's defaults took over 2 hours, the projection stopped meanwhile. 0: the server's "
+                              "own settings; default 10")
     batch_size: int = Field(1000, ge=1, description="log events folded per transaction at most; default 1000")
     linger: float = Field(
         0.01, ge=0, description="seconds the projector waits after a quiet spell's first event for more before it "

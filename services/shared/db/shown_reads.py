@@ -20,6 +20,7 @@ from services.shared.db.queries import ReleaseFilter
 from services.shared.db.rows import utc
 from services.shared.db.signals import FoldSignals
 from services.shared.db.writer import Reader
+from services.shared.protocol import TERMINAL
 from services.shared.release import Release
 
 
@@ -40,6 +41,11 @@ class ShownReads(FoldSignals):
 
     async def exists(self, release_id: str) -> bool:
         return bool(await self.keyed(queries.EXISTS, {"id": release_id}))
+
+    async def ended_at(self, release_id: str) -> int | None:
+        """The log offset of the release's own last event (a terminal state), None while it has none."""
+        found = await self.keyed(queries.ENDED_AT, {"id": release_id, "states": [s.value for s in TERMINAL]})
+        return None if not found or found[0][0] is None else int(found[0][0])
 
     async def shown_page(self, where: ReleaseFilter, limit: int, after: tuple[object, str] | None
                          ) -> tuple[list[Release | NewerRelease], bool]:

@@ -49,7 +49,7 @@ class ReadModel(StandingBy):
     async def start(self, timeout: float = 60.0) -> None:
         projector = self.projector
         if self.preferred:
-            await projector.lease.stand()  # one that fails now (an instant's probe) is retried standing by
+            await projector.lease.stand()  # one that fails now (an instant's look) is retried standing by
         # At start a free lease is taken whatever the preference: a preferred process starting too gets it handed over.
         if await projector.lease.try_acquire() and await self._lead(timeout):
             return

@@ -72,6 +72,11 @@ class StandingBy(Leading):
         if self.preferred:
             await lease.stand()
             return 0.0
+        if lease.held:
+            # Taken, but the takeover failed part-way (the broker away as it consumed): it finishes it, and then hands
+            # the lease over as any leader does. Deferring here kept the lease from the preferred process, nobody
+            # projecting, until this one's override (DEFER_LIMIT, then HOLD intervals).
+            return 0.0
         if not await lease.candidate_waiting():
             self._deferred = None
             return 0.0

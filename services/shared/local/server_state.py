@@ -19,7 +19,7 @@ class ServerState:
     port: int
     op_state: int  # 0 stopped (down), 1 starting, 2 running (up), 3 stopping
     admin_state: int
-    check_result: int  # 0 never checked, 2 failed, 3 passed; the last one is kept through maintenance
+    check_result: int  # 0 never checked or a check in flight, 2 failed, 3 passed; kept through maintenance
 
     @property
     def maint(self) -> bool:

@@ -1,5 +1,6 @@
-"""Alembic's entry point. Greenlight runs migrations itself (services.shared.db.migrate) on a connection it
-passes in `config.attributes["connection"]`; `python -m services.shared.db upgrade` does the same by hand."""
+"""Alembic's entry point. Greenlight runs migrations itself (services.shared.db.migrate), on a connection it
+passes in `config.attributes["connection"]`, when a service that keeps a read model starts; there is no separate
+command for it (a service's start is the by-hand upgrade)."""
 
 from __future__ import annotations
 

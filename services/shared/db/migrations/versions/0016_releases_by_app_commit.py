@@ -10,8 +10,8 @@ time. Rows older code writes meanwhile (a rolling upgrade) have none until their
 snapshot instead.
 
 On PostgreSQL, where the projectors write releases meanwhile: ADD COLUMN waits for every open transaction on the
-table, and every write queued behind it waits too, so it gives up after LOCK_WAIT and tries again PAUSE later; each
-batch of the backfill commits on its own; the index is built concurrently (online_index.py).
+table, and every write queued behind it waits too, so it gives up after a moment and tries again later
+(online_column.py); each batch of the backfill commits on its own; the index is built concurrently (online_index.py).
 
 Additive: a nullable column and an index that 0015's code neither reads nor needs (its writes name their columns).
 
@@ -24,10 +24,10 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-import structlog
 from alembic import op
 
 from services.shared.db.migrations.oldest_usable import declare
+from services.shared.db.migrations.online_column import add_column_between_writes
 from services.shared.db.migrations.online_index import create_index_online
 
 revision = "0016"
@@ -35,22 +35,17 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-log = structlog.get_logger(__name__)
-LOCK_WAIT = "100ms"  # the longest a write to releases waits behind the ADD COLUMN, per attempt
-PAUSE = 1.0  # seconds between attempts, while some transaction keeps the table
 BATCH = 1000  # rows per backfill statement
-LOCK_NOT_AVAILABLE = "55P03"
 RELEASES = sa.table("releases", sa.column("id", sa.String), sa.column("snapshot", sa.Text),
                     sa.column("commit_sha", sa.String))
 
 
 def upgrade() -> None:
+    add_column_between_writes("releases", "commit_sha", "VARCHAR(64)", sqlite_type=sa.String(64),
+                              why="add its commit column")
     if op.get_bind().dialect.name != "postgresql":  # one transaction, under the file lock: no write goes meanwhile
-        with op.batch_alter_table("releases") as batch:
-            batch.add_column(sa.Column("commit_sha", sa.String(64)))
         _backfill()
     else:
-        _add_column_between_writes()
         with op.get_context().autocommit_block():
             _backfill()
     create_index_online("releases_by_app_commit", "releases", ["app", "commit_sha", "created_at"])
@@ -65,27 +60,6 @@ def downgrade() -> None:
     with op.batch_alter_table("releases") as batch:
         batch.drop_column("commit_sha")
     declare("0015")
-
-
-def _add_column_between_writes() -> None:
-    bind = op.get_bind()
-    told = False
-    with op.get_context().autocommit_block():
-        bind.execute(sa.text(f"SET lock_timeout = '{LOCK_WAIT}'"))
-        try:
-            while True:
-                try:  # IF NOT EXISTS: a run stopped after it, before its revision was recorded, added it
-                    bind.execute(sa.text("ALTER TABLE releases ADD COLUMN IF NOT EXISTS commit_sha VARCHAR(64)"))
-                    return
-                except sa.exc.DBAPIError as exc:
-                    if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-                        raise
-                if not told:  # a start that seems to hang says why
-                    log.info("waiting for the open transactions on releases to add its commit column")
-                    told = True
-                bind.execute(sa.text("SELECT pg_sleep(:pause)"), {"pause": PAUSE})  # the event loop stays free
-        finally:
-            bind.execute(sa.text("RESET lock_timeout"))
 
 
 def _backfill() -> None:
