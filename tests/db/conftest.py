@@ -109,6 +109,12 @@ def went_live(rid: str, colour: Colour, previous: str | None, app: str = "demo")
     return events
 
 
+def jumped(event: ReleaseEvent, seq: int, state: S) -> ReleaseEvent:
+    """`event` made event `seq`, in `state`, whatever the table allows: what a publisher breaking the protocol logs."""
+    release = event.release.model_copy(update={"seq": seq, "state": state})
+    return event.model_copy(update={"seq": seq, "state": state, "release": release})
+
+
 async def publish_all(bus: Bus, events: list[ReleaseEvent]) -> None:
     for event in events:
         await bus.publish(event)

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
-from tests.db.conftest import chain, projecting, publish_all
+from tests.db.conftest import chain, jumped, projecting, publish_all
 from tests.harness import wait_for_state
-
-
-def jumped(event: ReleaseEvent, seq: int, state: S) -> ReleaseEvent:
-    release = event.release.model_copy(update={"seq": seq, "state": state})
-    return event.model_copy(update={"seq": seq, "state": state, "release": release})
 
 
 async def test_a_state_no_path_reaches_in_as_many_steps_is_not_folded(bus: Bus, database: ReleaseDatabase) -> None:

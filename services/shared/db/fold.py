@@ -2,9 +2,10 @@
 
 Idempotent and order-tolerant like the in-memory fold: an event already stored (same release, seq and state)
 changes nothing but gains its log offset; a release's row follows its highest-seq event. Only legal transitions
-are folded: an event that continues a release from a state the table does not allow is kept in the history with
-the reason and logged. Two *different* events with the same (release, seq), a retried step that decided
-otherwise, are both kept: the first stays variant 0 (folded), the other is stored as a conflict and logged.
+are folded: an event that continues a release from a state the table does not allow, or a release's first event
+that no release reaches at its seq, is kept in the history with the reason (a negative variant) and logged. Two
+*different* legal events with the same (release, seq), a retried step that decided otherwise, are both kept: the
+first stays variant 0 (folded), the other is stored as a conflict and logged.
 Sync code run through `AsyncConnection.run_sync` (or a writer thread on SQLite, see writer.py), so a whole batch
 costs a handful of statements; most single events cost three (one read, two writes): the app's row is recomputed
 only when what it shows changed, and the in-flight holder is read only for a release entering the in-flight set.
@@ -22,7 +23,7 @@ import structlog
 
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.driver import fetch
-from services.shared.db.fold_release import STORED_OF, AppBusy, Current, Holders, fold_release
+from services.shared.db.fold_release import STORED_OF, AppBusy, Current, Holders, fold_release, refused
 from services.shared.db.fold_writes import write_folded
 from services.shared.db.rows import event_row
 from services.shared.db.schema import events
@@ -70,12 +71,13 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         # most single-event batches) is planned on the indexes even without statistics (EXPLAIN at 300,000
         # events and 30,000 releases, none analysed; 20 ids already scanned), and the SET is a round trip.
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    variants: dict[tuple[str, int], list[list]] = defaultdict(list)  # (id, seq) -> [[variant, state, offset]]
+    # (id, seq) -> [[variant, state, offset, note]]
+    variants: dict[tuple[str, int], list[list]] = defaultdict(list)
     current: dict[str, Current] = {}
-    for kind, release_id, seq, variant, state, offset, in_flight, colour in fetch(connection, STORED_OF,
-                                                                                 {"ids": ids}):
+    for kind, release_id, seq, variant, state, offset, in_flight, colour, note in fetch(connection, STORED_OF,
+                                                                                       {"ids": ids}):
         if kind == 0:
-            variants[(release_id, seq)].append([variant, state, offset])
+            variants[(release_id, seq)].append([variant, state, offset, note])
         else:
             current[release_id] = Current(state, seq, bool(in_flight), True, colour)
     for stored in variants.values():
@@ -99,17 +101,19 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
                 offsets.append({"k_release": key[0], "k_seq": key[1], "k_variant": same[0], "o": item.offset})
             continue
         note = None
-        if variants[key]:
+        # The first legal event of a seq is folded; one the table refused (an illegal twin logged first) is not
+        # in its way.
+        if first := next((v for v in variants[key] if not refused(v[3])), None):
             if strict:
-                raise StaleWrite(key[0], key[1], variants[key][0][1])
+                raise StaleWrite(key[0], key[1], first[1])
             note = "conflict"
             result.conflicts += 1
             log.warning("two different events with one seq: kept both, folded the first", release=key[0],
-                        seq=key[1], folded=variants[key][0][1], other=event.state.value, offset=item.offset)
+                        seq=key[1], folded=first[1], other=event.state.value, offset=item.offset)
         else:
             note = fold_release(event, current, holder, changed, variants, strict)
-        variant = len(variants[key])
-        variants[key].append([variant, event.state.value, item.offset])
+        variant = _next_variant(variants[key], refused(note))
+        variants[key].append([variant, event.state.value, item.offset, note])
         inserts.append(event_row(event, variant, item.offset, note, item.body))
         result.new += 1
         result.apps.add(event.app)
@@ -117,6 +121,16 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
     recompute_apps_sync(connection, {event.app for release_id, event in changed.items()
                                      if before.get(release_id) != current[release_id].shown()})
     return result
+
+
+def _next_variant(stored: list[list], is_refused: bool) -> int:
+    """Variant 0 is a seq's first legal event, the one folded unless it came late: every read takes the release's
+    folded events for variant 0 without a note. A refused event counts down from -1 and leaves 0 to a legal twin
+    logged after it; a conflicting twin counts up from 1."""
+    numbers = [v[0] for v in stored]
+    if is_refused:
+        return min([0, *numbers]) - 1
+    return max((n for n in numbers if n >= 0), default=-1) + 1
 
 
 _BODY_OF = sa.select(events.c.body).where(events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"),

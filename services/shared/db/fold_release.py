@@ -49,10 +49,17 @@ _APPS: sa.BindParameter[str] = sa.bindparam("apps", expanding=True)
 _NONE = sa.null()
 STORED_OF = sa.union_all(
     sa.select(sa.literal_column("0").label("kind"), events.c.release_id.label("id"), events.c.seq, events.c.variant,
-              events.c.state, events.c.log_offset, _NONE.label("in_flight"), _NONE.label("colour"))
+              events.c.state, events.c.log_offset, _NONE.label("in_flight"), _NONE.label("colour"), events.c.note)
     .where(events.c.release_id.in_(_IDS)),
     sa.select(sa.literal_column("1"), releases.c.id, releases.c.seq, _NONE, releases.c.state, _NONE,
-              releases.c.in_flight, releases.c.colour).where(releases.c.id.in_(_IDS)))
+              releases.c.in_flight, releases.c.colour, _NONE).where(releases.c.id.in_(_IDS)))
+ILLEGAL = "illegal transition"  # the start of the note of an event the table refused
+
+
+def refused(note: str | None) -> bool:
+    """An event the table refused is history alone: no branch a later event continues, no twin that makes a legal
+    event of its seq a conflict."""
+    return note is not None and note.startswith(ILLEGAL)
 _HOLDERS_OF = sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(_APPS), releases.c.in_flight)
 
 
@@ -78,15 +85,22 @@ def fold_release(event: ReleaseEvent, current: dict[str, Current], holder: Holde
     now = current.get(event.release_id)
     if now is not None and event.seq <= now.seq:
         return "late"  # an older event arriving after a newer one: history only
-    if now is not None:
+    if now is None:
+        # A release's first event folded (seq 1 is `requested`; a later one where the log was trimmed before this
+        # database knew the release) must be one a release reaches in as many steps: `live` at seq 1 is not.
+        if not can_reach(S.REQUESTED, event.state, event.seq - 1):
+            log.warning("illegal first event of a release in the log: kept in history, not folded",
+                        release=event.release_id, seq=event.seq, state=event.state.value)
+            return f"{ILLEGAL}: {event.state.value} cannot be event {event.seq} of a release"
+    else:
         # A conflicting twin of the current seq may be the branch this event continues. Past a gap (the events
         # between not folded yet), the event must still be reachable in as many steps: `live` two seqs after
         # `building` was folded, where the same event one seq after it was refused.
-        froms = [now.state, *(v[1] for v in variants[(event.release_id, now.seq)])]
+        froms = [now.state, *(v[1] for v in variants[(event.release_id, now.seq)] if not refused(v[3]))]
         if not any(can_reach(S(s), event.state, event.seq - now.seq) for s in froms):
             log.warning("illegal transition in the log: kept in history, not folded", release=event.release_id,
                         current=now.state, seq=event.seq, state=event.state.value)
-            return f"illegal transition {now.state} -> {event.state.value}"
+            return f"{ILLEGAL} {now.state} -> {event.state.value}"
     in_flight = event.state in IN_FLIGHT
     if in_flight and not (now is not None and now.in_flight):
         blocking = holder.load().get(event.app) or None  # _LEFT: this batch took it out of flight

@@ -43,8 +43,9 @@ def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
     conflict). Left as a conflict, it kept the release behind the log for good (still `deploying`, where no decision
     can be made, and the next event of the log a conflict again)."""
     key = {"r": event.release_id, "s": event.seq}
-    gone = connection.execute(events.delete().where(*_OF_SEQ, events.c.variant == 0, events.c.log_offset.is_(None)),
-                              key)
+    # The record by its state, not as variant 0: one the table refused was stored below 0 (fold.py).
+    gone = connection.execute(events.delete().where(*_OF_SEQ, events.c.state == event.state.value,
+                                                    events.c.log_offset.is_(None)), key)
     if gone.rowcount == 0:
         return False
     others = connection.execute(sa.select(events.c.log_offset, events.c.body).where(*_OF_SEQ)
