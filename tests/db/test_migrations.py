@@ -40,7 +40,7 @@ async def test_an_empty_database_migrates_to_exactly_the_schema_the_code_uses(en
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         revision = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    assert revision == HEAD == "0018"
+    assert revision == HEAD == "0017"
 
 
 async def test_a_database_of_the_previous_revision_keeps_its_data_and_gains_app_state(engine: AsyncEngine) -> None:

@@ -3,9 +3,9 @@
 Idempotent and order-tolerant like the in-memory fold: an event already stored (same release, seq and state)
 changes nothing but gains its log offset; a release's row follows its highest-seq event. Only legal transitions
 are folded: an event that continues a release from a state the table does not allow, or a release's first event
-that no release reaches at its seq, is kept in the history with the reason (a negative variant) and logged. Two
-*different* legal events with the same (release, seq), a retried step that decided otherwise, are both kept: the
-first stays variant 0 (folded), the other is stored as a conflict and logged.
+that no release reaches at its seq, is kept in the history with the reason and logged, below variant 0
+(fold_variants.py). Two *different* legal events with the same (release, seq), a retried step that decided
+otherwise, are both kept: the first stays variant 0 (folded), the other is stored as a conflict and logged.
 Sync code run through `AsyncConnection.run_sync` (or a writer thread on SQLite, see writer.py), so a whole batch
 costs a handful of statements; most single events cost three (one read, two writes): the app's row is recomputed
 only when what it shows changed, and the in-flight holder is read only for a release entering the in-flight set.
@@ -24,6 +24,7 @@ import structlog
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.driver import fetch
 from services.shared.db.fold_release import STORED_OF, AppBusy, Current, Holders, fold_release, refused
+from services.shared.db.fold_variants import move_refused_below_zero, next_variant
 from services.shared.db.fold_writes import write_folded
 from services.shared.db.rows import event_row
 from services.shared.db.schema import events
@@ -84,7 +85,7 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         stored.sort()  # variant 0 first: the folded one (a union returns rows in no particular order)
     before = {release_id: now.shown() for release_id, now in current.items()}
     holder = Holders(connection, sorted({item.event.app for item in items}))
-    result, inserts, offsets = Folded(), [], []
+    result, inserts, offsets, moves = Folded(), [], [], []
     changed: dict[str, ReleaseEvent] = {}
     for item in items:
         event, key = item.event, (item.event.release_id, item.event.seq)
@@ -112,25 +113,17 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
                         seq=key[1], folded=first[1], other=event.state.value, offset=item.offset)
         else:
             note = fold_release(event, current, holder, changed, variants, strict)
-        variant = _next_variant(variants[key], refused(note))
+            if not refused(note):
+                moves += move_refused_below_zero(key, variants[key], offsets)
+        variant = next_variant(variants[key], refused(note))
         variants[key].append([variant, event.state.value, item.offset, note])
         inserts.append(event_row(event, variant, item.offset, note, item.body))
         result.new += 1
         result.apps.add(event.app)
-    write_folded(connection, inserts, offsets, changed, current)
+    write_folded(connection, inserts, offsets, changed, current, moves)
     recompute_apps_sync(connection, {event.app for release_id, event in changed.items()
                                      if before.get(release_id) != current[release_id].shown()})
     return result
-
-
-def _next_variant(stored: list[list], is_refused: bool) -> int:
-    """Variant 0 is a seq's first legal event, the one folded unless it came late: every read takes the release's
-    folded events for variant 0 without a note. A refused event counts down from -1 and leaves 0 to a legal twin
-    logged after it; a conflicting twin counts up from 1."""
-    numbers = [v[0] for v in stored]
-    if is_refused:
-        return min([0, *numbers]) - 1
-    return max((n for n in numbers if n >= 0), default=-1) + 1
 
 
 _BODY_OF = sa.select(events.c.body).where(events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"),

@@ -1,5 +1,6 @@
-"""What a fold (fold.py) writes once it has decided: log offsets gained, release rows updated and created, and the
-new events; each kind in one executemany, whatever the batch holds (none for a kind it has none of).
+"""What a fold (fold.py) writes once it has decided: refused events moved below variant 0, log offsets gained,
+release rows updated and created, and the new events; each kind in one executemany, whatever the batch holds (none
+for a kind it has none of).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from services.shared.db.rows import release_row
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
 
+_SET_VARIANT = (events.update().where(events.c.release_id == sa.bindparam("k_release"),
+                                      events.c.seq == sa.bindparam("k_seq"),
+                                      events.c.variant == sa.bindparam("k_variant"))
+                .values(variant=sa.bindparam("v")))
 _SET_OFFSET = (events.update().where(events.c.release_id == sa.bindparam("k_release"),
                                      events.c.seq == sa.bindparam("k_seq"),
                                      events.c.variant == sa.bindparam("k_variant"))
@@ -25,7 +30,8 @@ _INSERT_EVENT = events.insert()
 
 
 def write_folded(connection: sa.Connection, inserts: list[dict[str, Any]], offsets: list[dict[str, Any]],
-                 changed: dict[str, ReleaseEvent], current: dict[str, Current]) -> None:
+                 changed: dict[str, ReleaseEvent], current: dict[str, Current], moves: list[dict[str, Any]]) -> None:
+    execute_many(connection, _SET_VARIANT, moves)  # first: the offsets and inserts name the variants after them
     execute_many(connection, _SET_OFFSET, offsets)
     updates: list[dict[str, Any]] = []
     creates: list[dict[str, Any]] = []
