@@ -15,6 +15,7 @@ from typing import TypeVar
 import structlog
 
 from services.shared.bus import Bus
+from services.shared.db.fold_release import refused
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, ReleaseState
@@ -97,9 +98,9 @@ class Announcer:
         return await self._until(lambda: self.current(release_id), done)
 
     async def kept(self, event: ReleaseEvent) -> bool:
-        """Whether the read model kept `event` for its seq, not a different event logged there before it: two
-        analysis replicas handed one `verifying` may publish `live` and `rolling_back` with one seq, and the
-        switcher consumes its queue, not the read model. An event the API recorded before publishing it is there
+        """Whether the read model kept `event` for its seq, not a different event logged there before it nor one the
+        table refused: two analysis replicas handed one `verifying` may publish `live` and `rolling_back` with one
+        seq, and the switcher consumes its queue, not the read model. An event the API recorded before publishing it is there
         at once; one only the log carries is waited for up to CATCH_UP seconds, then taken as delivered (as before
         this check: the read model that far behind is no reason to hold a rollback back)."""
         async def stored() -> str | None:
@@ -109,7 +110,8 @@ class Announcer:
         note = await self._until(stored, lambda note: note is not None)
         if note is None:
             log.warning("the read model has not folded this event yet; acting on it as delivered", seq=event.seq)
-        return note != "conflict"
+        # Nor one the table refused: the legal event logged after it at its seq is the one folded (fold.py).
+        return note != "conflict" and not refused(note)
 
     async def _until(self, read: Callable[[], Awaitable[T]], done: Callable[[T], bool]) -> T:
         """`read()` as soon as `done` holds for it, or as it is after CATCH_UP seconds."""

@@ -49,7 +49,8 @@ class RollBack:
         the log holds after another event with its seq (another analysis replica's `live`) is not acted on: the
         release is what the read model kept; nor one the read model shows refused or given up already."""
         if not await self.announce.kept(rolling):
-            log.warning("a different event with this seq was logged first; not rolling back on this one")
+            log.warning("the read model kept another event at this seq (logged first, or this one refused by the "
+                        "table); not rolling back on this one")
             return
         if await self._settled(rolling):
             log.warning("this rollback was refused or given up already; not acting on it again")
