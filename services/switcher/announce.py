@@ -100,9 +100,9 @@ class Announcer:
     async def kept(self, event: ReleaseEvent) -> bool:
         """Whether the read model kept `event` for its seq, not a different event logged there before it nor one the
         table refused: two analysis replicas handed one `verifying` may publish `live` and `rolling_back` with one
-        seq, and the switcher consumes its queue, not the read model. An event the API recorded before publishing it is there
-        at once; one only the log carries is waited for up to CATCH_UP seconds, then taken as delivered (as before
-        this check: the read model that far behind is no reason to hold a rollback back)."""
+        seq, and the switcher consumes its queue, not the read model. An event the API recorded before publishing it
+        is there at once; one only the log carries is waited for up to CATCH_UP seconds, then taken as delivered (as
+        before this check: the read model that far behind is no reason to hold a rollback back)."""
         async def stored() -> str | None:
             found = [s for s in await self.store.history(event.release_id, [event.state]) if s.event.seq == event.seq]
             return (found[0].note or "kept") if found else None  # the fold's note: "conflict" for a twin after one
