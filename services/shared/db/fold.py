@@ -82,7 +82,7 @@ def fold_sync(connection: sa.Connection, items: list[Item], *, strict: bool = Fa
         else:
             current[release_id] = Current(state, seq, bool(in_flight), True, colour)
     for stored in variants.values():
-        stored.sort()  # variant 0 first: the folded one (a union returns rows in no particular order)
+        stored.sort()  # refused ones, then variant 0 (the folded one), then conflicts: a union has no order
     before = {release_id: now.shown() for release_id, now in current.items()}
     holder = Holders(connection, sorted({item.event.app for item in items}))
     result, inserts, offsets, moves = Folded(), [], [], []

@@ -53,6 +53,9 @@ STORED_OF = sa.union_all(
     .where(events.c.release_id.in_(_IDS)),
     sa.select(sa.literal_column("1"), releases.c.id, releases.c.seq, _NONE, releases.c.state, _NONE,
               releases.c.in_flight, releases.c.colour, _NONE).where(releases.c.id.in_(_IDS)))
+_HOLDERS_OF = sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(_APPS), releases.c.in_flight)
+
+
 ILLEGAL = "illegal transition"  # the start of the note of an event the table refused
 
 
@@ -60,7 +63,6 @@ def refused(note: str | None) -> bool:
     """An event the table refused is history alone: no branch a later event continues, no twin that makes a legal
     event of its seq a conflict."""
     return note is not None and note.startswith(ILLEGAL)
-_HOLDERS_OF = sa.select(releases.c.app, releases.c.id).where(releases.c.app.in_(_APPS), releases.c.in_flight)
 
 
 class Holders(dict[str, str]):
