@@ -14,7 +14,7 @@ from services.shared.db.appstate import SHOWN_STATES
 from services.shared.db.driver import fetch
 from services.shared.db.schema import events, releases
 from services.shared.events import ReleaseEvent
-from services.shared.protocol import IN_FLIGHT, can_reach
+from services.shared.protocol import IN_FLIGHT, TERMINAL, can_reach
 from services.shared.protocol import ReleaseState as S
 
 log = structlog.get_logger(__name__)
@@ -97,8 +97,12 @@ def fold_release(event: ReleaseEvent, current: dict[str, Current], holder: Holde
     else:
         # A conflicting twin of the current seq may be the branch this event continues. Past a gap (the events
         # between not folded yet), the event must still be reachable in as many steps: `live` two seqs after
-        # `building` was folded, where the same event one seq after it was refused.
-        froms = [now.state, *(v[1] for v in variants[(event.release_id, now.seq)] if not refused(v[3]))]
+        # `building` was folded, where the same event one seq after it was refused. Not once the release has
+        # ended: a step logged beside an abort (the worker had not heard of it) must not make the aborted release
+        # in flight again, holding its app, where every service heard the end and stopped.
+        ended = S(now.state) in TERMINAL
+        froms = [now.state, *(() if ended else (v[1] for v in variants[(event.release_id, now.seq)]
+                                                 if not refused(v[3])))]
         if not any(can_reach(S(s), event.state, event.seq - now.seq) for s in froms):
             log.warning("illegal transition in the log: kept in history, not folded", release=event.release_id,
                         current=now.state, seq=event.seq, state=event.state.value)
