@@ -39,7 +39,9 @@ class StreamHub:
         self.by_identity: Counter[str] = Counter()
         self.closing = False
         self.encodings = 0  # how many times an event was serialised: the test and bench read it
-        self._encoded: OrderedDict[int, bytes] = OrderedDict()
+        # Keyed by the note too: a desk's forgotten record folds the log's event at that offset again, a `conflict`
+        # no more (releases.py `forget`), and a stream resumed from before it is sent it as the history shows it.
+        self._encoded: OrderedDict[tuple[int, str | None], bytes] = OrderedDict()
 
     def admit(self, caller: Identity) -> None:
         if self.closing:
@@ -64,13 +66,14 @@ class StreamHub:
         """The whole SSE message for an event, made once and shared by every subscriber. One a newer Greenlight wrote
         is sent as stored, under its state's name (shown_json.py), not left to end the stream."""
         offset = logged.offset or 0  # a followed event always has its offset
-        payload = self._encoded.get(offset)
+        key = (offset, logged.note)
+        payload = self._encoded.get(key)
         if payload is None:
             out = event_json(logged)
             data = out.model_dump_json() if isinstance(out, EventOut) else pydantic_core.to_json(out).decode()
             payload = f"id: {offset}\nevent: {_state_name(logged.event)}\ndata: {data}\n\n".encode()
             self.encodings += 1
-            self._encoded[offset] = payload
+            self._encoded[key] = payload
             if len(self._encoded) > ENCODED_KEPT:
                 self._encoded.popitem(last=False)
         return payload

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import cast
 
@@ -36,6 +37,8 @@ from services.shared.progress import Progress
 from services.shared.protocol import TERMINAL
 
 SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
+# Seconds between looks at whether a release ended at the terminal event its stream sent as a conflict (only then).
+RECHECK = 1.0
 
 
 async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
@@ -101,7 +104,7 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
                     await response.write(f"id: {after}\n\n".encode())
                 if hub.closing:  # shutdown began while this stream was being set up: close_all missed it
                     response.stop_streaming()
-                pumps = [asyncio.create_task(_pump(hub, response, follow, ends)),
+                pumps = [asyncio.create_task(_pump(hub, response, follow, ends, ended_by)),
                          asyncio.create_task(_pump_progress(response, progress))]
                 # A failed send ends a pump; then the stream ends too rather than idling until the next ping.
                 for pump in pumps:
@@ -119,13 +122,36 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
 
 
 async def _pump(hub: StreamHub, response: EventSourceResponse, follow: AsyncGenerator[ShownEvent, None],
-                ends: Callable[[ShownEvent], bool]) -> None:
+                ends: Callable[[ShownEvent], bool], ended_by: Callable[[int], Awaitable[bool]] | None) -> None:
     async with contextlib.aclosing(follow):
-        async for logged in follow:
+        # A terminal event sent as a conflict may yet be the release's end: the desk's record that made it one is
+        # forgotten when its publish is refused, and the event folded again at its offset (releases.py `forget`).
+        # No later event tells the stream so: while one is the last it sent, it looks, else it stayed open for good.
+        maybe_end: int | None = None
+        while (logged := await _next(follow, None if maybe_end is None or ended_by is None
+                                     else functools.partial(ended_by, maybe_end))) is not None:
             async with asyncio.timeout(SEND_TIMEOUT):
                 await response.write(hub.encode(logged))
             if ends(logged):
                 return
+            terminal = isinstance(logged.event, ReleaseEvent) and logged.event.state in TERMINAL
+            maybe_end = logged.offset if terminal else None
+
+
+async def _next(follow: AsyncGenerator[ShownEvent, None],
+                ended: Callable[[], Awaitable[bool]] | None) -> ShownEvent | None:
+    """The next event; None once the feed ends, or once `ended` says so while the stream waits for one."""
+    if ended is None:
+        return await anext(follow, None)
+    step = asyncio.ensure_future(anext(follow, None))
+    try:
+        while not (await asyncio.wait({step}, timeout=RECHECK))[0]:
+            if await ended():
+                return None
+        return step.result()
+    finally:  # the generator must be idle before it is closed (aclosing): its step ends here
+        step.cancel()
+        await asyncio.gather(step, return_exceptions=True)
 
 
 async def _pump_progress(response: EventSourceResponse, progress: asyncio.Queue[Progress]) -> None:
