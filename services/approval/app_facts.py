@@ -29,7 +29,11 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
     if source is None or since is None or not source.details.get("scale_down_at") \
             or not source.details.get("warm_colour"):
         return None
-    colour = Colour(source.details["warm_colour"])
+    try:
+        colour = Colour(source.details["warm_colour"])
+        scale_down_at = datetime.fromisoformat(source.details["scale_down_at"])
+    except (ValueError, TypeError):  # a newer switcher's colour or time format: no warm colour this version can tell
+        return None
     if colour == row.live_colour:
         return None
     # A release deployed to that colour since (in flight, rejected or failed, or failed deploying onto it) replaced
@@ -40,4 +44,4 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
     if running is None and on_it:
         running = await database.get(on_it)
     return WarmColour(colour=colour, release=ReleaseOut.of(running) if running else None,
-                      scale_down_at=datetime.fromisoformat(source.details["scale_down_at"]))
+                      scale_down_at=scale_down_at)
