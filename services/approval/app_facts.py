@@ -3,11 +3,37 @@ still on it, and when the switcher scales it down (the `scale_down_at` its event
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from services.approval.answers import ReleaseOut, WarmColour
 from services.shared.db.releases import AppRow, ReleaseDatabase
+from services.shared.events import ReleaseEvent
+from services.shared.protocol import ReleaseState
 from services.shared.release import Colour
+
+CARRY = "carry"  # where an analysis event passes the switch's facts on (services/analysis/handlers.py)
+
+
+def warm_facts(event: ReleaseEvent) -> Mapping[str, Any] | None:
+    """The details naming the colour an event left warm and until when: its own, or those it carries."""
+    for details in (event.details, event.details.get(CARRY)):
+        if isinstance(details, Mapping) and details.get("warm_colour") and details.get("scale_down_at"):
+            return details
+    return None
+
+
+async def switched(database: ReleaseDatabase, release_id: str) -> ReleaseEvent | None:
+    """The live release's newest event that says what its switch left warm. Its latest one, unless a later event
+    of the same switch says nothing of it: a post-promotion check's measurement (`verifying`, which carries it), a
+    rollback under way or refused (the colour it would have flipped back to still warm)."""
+    latest = await database.latest(release_id)
+    if latest is None or warm_facts(latest) is not None or latest.details.get("restored_by_rollback_of"):
+        return latest
+    said = [s.event for s in await database.history(release_id, [ReleaseState.LIVE, ReleaseState.VERIFYING])
+            if s.note is None and warm_facts(s.event) is not None]
+    return said[-1] if said else latest
 
 
 async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | None:
@@ -15,7 +41,7 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
     if live is None:
         return None
     # The live release's own `live` event: a switch leaves the previous release warm on the old colour...
-    source = await database.latest(live.id)
+    source = await switched(database, live.id)
     on_it, running = live.previous_release, None
     since = source.occurred_at if source is not None else None
     if source is not None and source.details.get("restored_by_rollback_of"):
@@ -26,12 +52,12 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
         # flip is done: created before `rolled_back`, it replaced what ran there all the same. Any release created
         # after the rolled-back one that took its colour did (the rollback refusal's rule, rollback.py).
         since = running.created_at if running is not None else None
-    if source is None or since is None or not source.details.get("scale_down_at") \
-            or not source.details.get("warm_colour"):
+    facts = warm_facts(source) if source is not None else None
+    if facts is None or since is None:
         return None
     try:
-        colour = Colour(source.details["warm_colour"])
-        scale_down_at = datetime.fromisoformat(source.details["scale_down_at"])
+        colour = Colour(facts["warm_colour"])
+        scale_down_at = datetime.fromisoformat(facts["scale_down_at"])
     except (ValueError, TypeError):  # a newer switcher's colour or time format: no warm colour this version can tell
         return None
     if colour == row.live_colour:
