@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.arrivals import fold_own_sync
 from services.shared.db.fold import Item, fold_sync
-from services.shared.db.fold_release import AppBusy
+from services.shared.db.fold_release import ILLEGAL, AppBusy
 from services.shared.db.queries import ReleaseFilter
 from services.shared.db.release_reads import AppRow, ReleaseReads, StoredEvent
 from services.shared.db.rows import release_row
@@ -30,6 +30,8 @@ __all__ = ["AppRow", "ReleaseDatabase", "ReleaseFilter", "StoredEvent"]
 
 
 _OF_SEQ = (events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"))
+_REFUSED_AFTER = (events.c.release_id == sa.bindparam("r"), events.c.seq > sa.bindparam("s"),
+                  events.c.log_offset.is_not(None), events.c.note.startswith(ILLEGAL))
 
 
 def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
@@ -40,8 +42,9 @@ def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
     beside an abort's `failed`) was stored as a conflict, never folded. Once the record is gone that event is the
     log's own at that seq: the release is rebuilt from its last folded event, and the events left at the seq are
     folded again in their order (the first becomes variant 0, folded by the fold's rules; any other stays a
-    conflict). Left as a conflict, it kept the release behind the log for good (still `deploying`, where no decision
-    can be made, and the next event of the log a conflict again)."""
+    conflict), then the later events the fold refused while the record stood. Left as a conflict, it kept the release
+    behind the log for good (still `deploying`, where no decision can be made, and the next event of the log a
+    conflict again)."""
     key = {"r": event.release_id, "s": event.seq}
     # The record by its state, not as variant 0: one the table refused was stored below 0 (fold.py).
     gone = connection.execute(events.delete().where(*_OF_SEQ, events.c.state == event.state.value,
@@ -52,6 +55,14 @@ def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
                                 .order_by(events.c.variant), key).all()
     if others:
         connection.execute(events.delete().where(*_OF_SEQ), key)
+    # Later events of the log the fold refused while the record was the release's state (a step after the one
+    # beside an abort's `failed`: an ended release is continued by no twin, fold_release.py) are folded again after
+    # them: without the record the log's branch is the release's, and they may continue it.
+    later = connection.execute(sa.select(events.c.log_offset, events.c.body).where(*_REFUSED_AFTER)
+                               .order_by(events.c.seq, events.c.variant), key).all()
+    if later:
+        connection.execute(events.delete().where(*_REFUSED_AFTER), key)
+        others = [*others, *later]
     previous = connection.execute(
         sa.select(events.c.body).where(events.c.release_id == event.release_id, events.c.variant == 0,
                                        events.c.note.is_(None)).order_by(events.c.seq.desc()).limit(1)
