@@ -23,7 +23,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 
 EXAMPLE_OFFSET = 41
-PROGRESS_EVENT = "progress"  # streams._pump_progress's event name: never a state's
+PROGRESS_EVENT = "progress"  # stream_pump.pump_progress's event name: never a state's
 JSON = "application/json"
 
 

@@ -15,30 +15,25 @@ so it never moves a client's resume point; it is live only (`progress_feed.py`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import cast
 
 from aiohttp import web
-from aiohttp_sse import EventSourceResponse, sse_response
+from aiohttp_sse import sse_response
 
 from services.approval.answers import StreamTicketOut
 from services.approval.errors import NotFound
 from services.approval.params import EventStreamParams, ReleaseStreamParams
 from services.approval.progress_feed import FEED
 from services.approval.routing import Call, reply
-from services.approval.stream_hub import HUB, StreamHub
+from services.approval.stream_hub import HUB
+from services.approval.stream_pump import EndedAtConflict, pump_events, pump_progress
 from services.approval.tickets import TICKETS
 from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.runtime import DATABASE
 from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import TERMINAL
-
-SEND_TIMEOUT = 10.0  # seconds a write to one subscriber may take before it is dropped (a stalled client)
-# Seconds between looks at whether a release ended at the terminal event its stream sent as a conflict (only then).
-RECHECK = 1.0
 
 
 async def issue_ticket(call: Call[None, None]) -> web.StreamResponse:
@@ -57,8 +52,15 @@ async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamRes
         last = await database.ended_at(release_id)  # the terminal event's offset alone: no history parsed
         return last is not None and after >= last
 
+    async def ended_at_conflict(offset: int, seq: int) -> bool | None:
+        """Whether the release ended at a terminal event sent as a conflict: yes once a forgotten record left it
+        the release's own; never once the event folded at its seq is the log's (no record left to forget)."""
+        if await ended_by(offset):
+            return True
+        return None if await database.logged_at(release_id, seq) else False
+
     return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id,
-                         release_id=release_id, ends=_ends, ended_by=ended_by)
+                         release_id=release_id, ends=_ends, ended_by=ended_by, ended_at_conflict=ended_at_conflict)
 
 
 def _ends(shown: ShownEvent) -> bool:
@@ -76,8 +78,10 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
                   match: Callable[[ReleaseEvent | NewerEvent], bool], match_progress: Callable[[Progress], bool],
                   *, release_id: str | None = None, app: str | None = None,
                   ends: Callable[[ShownEvent], bool] = lambda _: False,
-                  ended_by: Callable[[int], Awaitable[bool]] | None = None) -> web.StreamResponse:
-    """`ends`: the stream ends once it sent such an event; `ended_by`: whether one came by the starting offset."""
+                  ended_by: Callable[[int], Awaitable[bool]] | None = None,
+                  ended_at_conflict: EndedAtConflict | None = None) -> web.StreamResponse:
+    """`ends`: the stream ends once it sent such an event; `ended_by`: whether one came by the starting offset;
+    `ended_at_conflict`: whether the release ended at a terminal event sent as a conflict (stream_pump.py)."""
     request, caller = call.request, call.caller
     hub = request.app[HUB]
     hub.admit(caller)
@@ -104,8 +108,8 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
                     await response.write(f"id: {after}\n\n".encode())
                 if hub.closing:  # shutdown began while this stream was being set up: close_all missed it
                     response.stop_streaming()
-                pumps = [asyncio.create_task(_pump(hub, response, follow, ends, ended_by)),
-                         asyncio.create_task(_pump_progress(response, progress))]
+                pumps = [asyncio.create_task(pump_events(hub, response, follow, ends, ended_at_conflict)),
+                         asyncio.create_task(pump_progress(response, progress))]
                 # A failed send ends a pump; then the stream ends too rather than idling until the next ping.
                 for pump in pumps:
                     pump.add_done_callback(lambda _: response.stop_streaming())
@@ -119,42 +123,3 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
     finally:
         hub.leave(caller)
     return response
-
-
-async def _pump(hub: StreamHub, response: EventSourceResponse, follow: AsyncGenerator[ShownEvent, None],
-                ends: Callable[[ShownEvent], bool], ended_by: Callable[[int], Awaitable[bool]] | None) -> None:
-    async with contextlib.aclosing(follow):
-        # A terminal event sent as a conflict may yet be the release's end: the desk's record that made it one is
-        # forgotten when its publish is refused, and the event folded again at its offset (releases.py `forget`).
-        # No later event tells the stream so: while one is the last it sent, it looks, else it stayed open for good.
-        maybe_end: int | None = None
-        while (logged := await _next(follow, None if maybe_end is None or ended_by is None
-                                     else functools.partial(ended_by, maybe_end))) is not None:
-            async with asyncio.timeout(SEND_TIMEOUT):
-                await response.write(hub.encode(logged))
-            if ends(logged):
-                return
-            terminal = isinstance(logged.event, ReleaseEvent) and logged.event.state in TERMINAL
-            maybe_end = logged.offset if terminal else None
-
-
-async def _next(follow: AsyncGenerator[ShownEvent, None],
-                ended: Callable[[], Awaitable[bool]] | None) -> ShownEvent | None:
-    """The next event; None once the feed ends, or once `ended` says so while the stream waits for one."""
-    if ended is None:
-        return await anext(follow, None)
-    step = asyncio.ensure_future(anext(follow, None))
-    try:
-        while not (await asyncio.wait({step}, timeout=RECHECK))[0]:
-            if await ended():
-                return None
-        return step.result()
-    finally:  # the generator must be idle before it is closed (aclosing): its step ends here
-        step.cancel()
-        await asyncio.gather(step, return_exceptions=True)
-
-
-async def _pump_progress(response: EventSourceResponse, progress: asyncio.Queue[Progress]) -> None:
-    while True:
-        item = await progress.get()
-        await response.send(item.model_dump_json(), event="progress")

@@ -33,7 +33,7 @@ def fields_of(encoded: bytes) -> dict[str, str]:
 
 
 def messages(client: Client) -> dict[str, dict[str, str]]:
-    """What a stream sends (stream_hub.encode; progress as streams._pump_progress sends it), by kind."""
+    """What a stream sends (stream_hub.encode; progress as stream_pump.pump_progress sends it), by kind."""
     event = first_event(make_release("r1", "shop"), actor="ann").next(ReleaseState.BUILDING, actor="builder")
     body: dict[str, Any] = json.loads(event.dumps())
     scanning = {**body, "state": "scanning", "release": {**body["release"], "state": "scanning"}}

@@ -18,10 +18,14 @@ from services.shared.db.driver import fetch
 from services.shared.db.newer_rows import NewerRelease, ShownEvent, shown_event, shown_release
 from services.shared.db.queries import ReleaseFilter
 from services.shared.db.rows import utc
+from services.shared.db.schema import events
 from services.shared.db.signals import FoldSignals
 from services.shared.db.writer import Reader
 from services.shared.protocol import TERMINAL
 from services.shared.release import Release
+
+_FOLDED_OFFSET = sa.select(events.c.log_offset).where(
+    events.c.release_id == sa.bindparam("id"), events.c.seq == sa.bindparam("seq"), events.c.variant == 0)
 
 
 class ShownReads(FoldSignals):
@@ -41,6 +45,12 @@ class ShownReads(FoldSignals):
 
     async def exists(self, release_id: str) -> bool:
         return bool(await self.keyed(queries.EXISTS, {"id": release_id}))
+
+    async def logged_at(self, release_id: str, seq: int) -> bool:
+        """Whether the event folded for the release's `seq` is the log's (it has an offset), not a record of a
+        service's own still waiting for its echo (one that can yet be forgotten: releases.py `forget`)."""
+        found = await self.keyed(_FOLDED_OFFSET, {"id": release_id, "seq": seq})
+        return bool(found) and found[0][0] is not None
 
     async def ended_at(self, release_id: str) -> int | None:
         """The log offset of the release's own last event (a terminal state), None while it has none."""
