@@ -22,7 +22,7 @@ from services.approval.deadline_log import latest_logged
 from services.approval.gate import UnknownHere, latest_known
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
-from services.shared.db.logend import log_end_in_database
+from services.shared.db.logend import log_end_now
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.events import ReleaseEvent
@@ -93,10 +93,11 @@ class DeadlineWatch:
     async def _caught_up(self, bus: Bus) -> None:
         """Until the read model folded everything the log held once this timer fired (a marker published now)."""
         async with asyncio.timeout(CATCH_UP):
-            end = await log_end_in_database(bus, self.store)  # the folded offset runs on past a replaced stream
+            mark = await log_end_now(bus, self.store)
             while True:
                 version = self.store.version
-                if await self.store.last_offset() >= end:
+                end = await mark.in_database(self.store, bus.settings.log_stream)
+                if end is not None and await self.store.last_offset() >= end:
                     return
                 if self.store.hurry is not None:  # this process projects: fold what it holds now
                     self.store.hurry()

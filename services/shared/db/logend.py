@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from dataclasses import dataclass
 
 import aio_pika
 import sqlalchemy as sa
@@ -21,12 +22,28 @@ from services.shared.timeouts import bounded
 _OFFSET = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
 
-async def log_end_in_database(bus: Bus, database: ReleaseDatabase) -> int:
-    """`log_end` in the database's offsets, which run on past a replaced stream's (log_consumer.py): what a read
-    model's folded offset is compared with."""
-    end = await log_end(bus, bus.settings.log_stream)
-    replaced = await database.keyed(_OFFSET, {"s": replaced_key(bus.settings.log_stream)})
-    return end + (int(replaced[0][0]) + 1 if replaced else 0)
+@dataclass(frozen=True)
+class LogEnd:
+    """The end of the log at one moment (a marker's offset in the stream), and what the database had folded just
+    before the marker was published."""
+
+    end: int
+    folded: int
+
+    async def in_database(self, database: ReleaseDatabase, stream: str) -> int | None:
+        """The end in the database's offsets, which run on past a replaced stream's (log_consumer.py): what a read
+        model's folded offset is compared with. None while that cannot be told yet: a marker numbered at or below
+        what was folded before it was published is on a stream that replaced the folded one, whose new base the
+        leader stores with its first batch from it. Taken for the end before, it let a standby be ready (and a
+        deadline decide) with none of the new stream folded. Asked again, it is told once the base is stored."""
+        replaced = await database.keyed(_OFFSET, {"s": replaced_key(stream)})
+        target = self.end + (int(replaced[0][0]) + 1 if replaced else 0)
+        return target if target > self.folded else None
+
+
+async def log_end_now(bus: Bus, database: ReleaseDatabase) -> LogEnd:
+    folded = await database.last_offset()
+    return LogEnd(await log_end(bus, bus.settings.log_stream), folded)
 
 
 async def log_end(bus: Bus, stream: str) -> int:

@@ -21,7 +21,7 @@ import asyncio
 
 import structlog
 
-from services.shared.db.logend import log_end_in_database
+from services.shared.db.logend import log_end_now
 from services.shared.db.projector import Projector
 from services.shared.db.standby_follow import StandingBy
 from services.shared.db.wakeup import FoldWakeup
@@ -55,8 +55,12 @@ class ReadModel(StandingBy):
             return
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
-            target = await log_end_in_database(projector.bus, projector.database)
-            while (now := await projector.folded_up_to()) < target:
+            mark = await log_end_now(projector.bus, projector.database)
+            while True:
+                target = await mark.in_database(projector.database, projector.stream)
+                now = await projector.folded_up_to()
+                if target is not None and now >= target:
+                    break
                 # The leader is gone: catch up ourselves (not while leaving the lease to a newer replica)
                 if not self._held_back(now, loop.time()) and await projector.lease.try_acquire():
                     await self._wakeup.close()
