@@ -32,6 +32,7 @@ from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
 from services.switcher.capacity import scale_up_standby
 from services.switcher.given_up import ended_without_flip, put_back_given_up
 from services.switcher.hold import HoldRelease
+from services.switcher.landed import log_the_landed_rollback
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
@@ -66,9 +67,11 @@ class Switcher:
                     await self.roll_back(event, bus)
             elif put_back_given_up(event) or ended_without_flip(event):  # before `failed`: the marker copies one
                 async with self.apps.hold(event.app):
-                    await self.hold_release(event)
+                    landed = await self.hold_release(event)
                     if put_back_given_up(event):  # its flip may have landed: the rest of it, never a flip
                         await self.put_back(event, bus, flip=False)
+                    elif landed:  # a rollback's flip landed before its give-up: logged again, recorded as done
+                        await log_the_landed_rollback(self.announce, event, bus)
             elif event.state is ReleaseState.FAILED:
                 async with self.apps.hold(event.app):
                     await self.put_back(event, bus)

@@ -61,27 +61,29 @@ class HoldRelease:
                    f"away past {BUDGET_SETTING}; new releases of {release.app} fail at deploy while it stays held"),
             about={"release": release.id, "colour": colour})
 
-    async def __call__(self, refused: ReleaseEvent) -> None:
+    async def __call__(self, refused: ReleaseEvent) -> bool:
+        """Lets go of the colour; True if the flip had landed after all (the colour serves the previous release)."""
         release = refused.release
         colour, previous = release.standby_colour, release.previous_release
         if colour is None or previous is None:
-            return
+            return False
         app, back = AppRef.of(release), colour.other
         state = await self.platform.read(app)
         held = state.colour(back)
         if held is None or held.release_id != previous or held.status not in LEFT_BY_A_ROLLBACK or \
                 (held.status is ColourStatus.RETIRED and held.replicas == 0):
-            return
+            return False
         if state.live is back:  # the flip landed before the give-up: the colour serves, so it is live
             if held.status is not ColourStatus.LIVE:
                 await self.platform.mark(app, back, previous, ColourStatus.LIVE)
-            return
+            return state.live_release == previous
         now = await self.announce.store.get(release.id)
         if now is not None and now.state is ReleaseState.ROLLING_BACK and now.seq > refused.seq:
             log.info("a later rollback holds the colour for its own flip", colour=back.value, rolling_back=now.seq)
-            return
+            return False
         if held.status is not ColourStatus.RETIRED:
             await self.platform.mark(app, back, previous, ColourStatus.RETIRED)
             log.info("let go of the colour held by a rollback or put-back that did not flip", colour=back.value,
                      previous=previous, was=held.status.value if held.status else None)
         await self.announce.retire_later(refused, back, previous, while_live=state.live_release or release.id)
+        return False

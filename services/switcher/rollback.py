@@ -27,6 +27,7 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, Release
 from services.switcher.announce import SERVICE, Announcer, Refused, event_of
 from services.switcher.flip_back import HELD, flip_back
+from services.switcher.landed import log_the_landed_rollback
 from services.switcher.settings import SwitcherSettings
 from services.switcher.warm import warm_until
 
@@ -37,7 +38,7 @@ log = structlog.get_logger(__name__)
 
 class RollBack:
     def __init__(self, platform: Platform, announce: Announcer, settings: SwitcherSettings,
-                 let_go: Callable[[ReleaseEvent], Awaitable[None]]) -> None:
+                 let_go: Callable[[ReleaseEvent], Awaitable[bool]]) -> None:
         self.platform = platform
         self.announce = announce
         self.settings = settings
@@ -78,13 +79,16 @@ class RollBack:
             refused = rolling.next(ReleaseState.LIVE, actor=SERVICE, details={"rollback_refused": str(exc)})
             # Before the refusal is published: delivered again after it, this rollback is not acted on (`_settled`).
             # The cluster away retries the rollback; any other answer leaves the colour as flip_back left it.
+            landed = False
             try:
-                await self.let_go(refused)
+                landed = await self.let_go(refused)
             except PlatformUnavailable:
                 raise
             except PlatformError as error:
                 log.warning("could not set the refused rollback's colour a scale-down", error=str(error))
             await self.announce.publish(bus, refused)
+            if landed:
+                await log_the_landed_rollback(self.announce, refused, bus)
             return
         # Why, repeated from the request (a person's reason, or the failed checks'), so a notification says it.
         why = {"reason": rolling.details["reason"]} if rolling.details.get("reason") else {}
