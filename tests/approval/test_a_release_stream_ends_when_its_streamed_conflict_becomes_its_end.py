@@ -13,10 +13,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.shared.db.runtime import DATABASE
-from services.shared.protocol import ReleaseState as S
-from services.shared.release import ReleaseError
-from services.shared.runtime import BUS
 from tests.approval.conftest import REQUESTER, TO_APPROVAL, advance, request_release
+from tests.approval.forgotten_decision import decision_beside_a_logged_failure
 from tests.approval.sse import read_messages
 
 Client = TestClient[web.Request, web.Application]
@@ -29,12 +27,7 @@ async def test_a_release_stream_ends_when_a_forget_makes_the_streamed_conflict_i
     async with client.get(path, headers=REQUESTER) as live:
         assert live.status == 200
         database = client.app[DATABASE]
-        latest = await database.latest(release_id)
-        assert latest is not None
-        approved = latest.next(S.APPROVED, actor="dev-approver")
-        await database.record(approved, strict=True)
-        expired = latest.next(S.FAILED, actor="policy", error=ReleaseError(step="approval", reason="expired"))
-        await client.app[BUS].publish(expired)
+        approved = await decision_beside_a_logged_failure(client, release_id)
         streamed = await read_messages(live, 1)
         assert [(m.event, m.data["note"]) for m in streamed] == [("failed", "conflict")]
         await database.forget(approved)
@@ -44,7 +37,7 @@ async def test_a_release_stream_ends_when_a_forget_makes_the_streamed_conflict_i
         # Asked again from it, the stream is over (204): the release ended at that very event.
         async with client.get(path, headers={**REQUESTER, "Last-Event-ID": str(streamed[0].id)}) as again:
             assert again.status == 204
-        # The open stream should end too; it stays open (only pings) for as long as the client does.
+        # The open stream ends too (it stayed open on pings for as long as the client did).
         try:
             rest = await read_messages(live, timeout=5)
         except TimeoutError:

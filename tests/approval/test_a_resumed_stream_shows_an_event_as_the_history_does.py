@@ -14,10 +14,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.shared.db.runtime import DATABASE
-from services.shared.protocol import ReleaseState as S
-from services.shared.release import ReleaseError
-from services.shared.runtime import BUS
 from tests.approval.conftest import REQUESTER, TO_APPROVAL, advance, request_release
+from tests.approval.forgotten_decision import decision_beside_a_logged_failure
 from tests.approval.sse import read_messages
 
 Client = TestClient[web.Request, web.Application]
@@ -30,12 +28,7 @@ async def test_a_resumed_stream_shows_the_event_as_the_history_does(client: Clie
     before = history[-1]["offset"]
     database = client.app[DATABASE]
     async with client.get("/events", headers=REQUESTER) as everything:  # an open stream: the event is encoded
-        latest = await database.latest(release_id)
-        assert latest is not None
-        approved = latest.next(S.APPROVED, actor="dev-approver")
-        await database.record(approved, strict=True)
-        expired = latest.next(S.FAILED, actor="policy", error=ReleaseError(step="approval", reason="expired"))
-        await client.app[BUS].publish(expired)
+        approved = await decision_beside_a_logged_failure(client, release_id)
         first = await read_messages(everything, 1)
         await database.forget(approved)
     assert first[0].data["note"] == "conflict"  # as it was folded when it was streamed
