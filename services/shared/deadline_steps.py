@@ -28,13 +28,15 @@ class DeadlineSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DEADLINE_", extra="ignore")
 
-    build: Duration = Field(timedelta(minutes=45), description=(
+    # Above zero: a step given no time at all failed every release as it began (the broker dead-letters a 0 ms timer
+    # at once), and a negative one stopped the start on the broker's refusal of the delay queue, not on this setting.
+    build: Duration = Field(timedelta(minutes=45), gt=timedelta(0), description=(
         "requested -> built: clone, lint and build, retries included (default 45m; the builder's own build "
         "timeout is 30m)"))
-    push: Duration = Field(timedelta(minutes=20), description="built -> pushed (default 20m)")
-    deploy: Duration = Field(timedelta(minutes=15), description=(
+    push: Duration = Field(timedelta(minutes=20), gt=timedelta(0), description="built -> pushed (default 20m)")
+    deploy: Duration = Field(timedelta(minutes=15), gt=timedelta(0), description=(
         "pushed -> awaiting_approval: deploy the standby and wait until it is ready (default 15m)"))
-    switch: Duration = Field(timedelta(minutes=5), description="approved -> live (default 5m)")
+    switch: Duration = Field(timedelta(minutes=5), gt=timedelta(0), description="approved -> live (default 5m)")
 
     def of(self, step: str) -> timedelta:
         return getattr(self, step)  # type: ignore[no-any-return]
