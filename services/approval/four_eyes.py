@@ -60,8 +60,11 @@ class Requester:
         return None
 
     def among(self, given: Iterable[Given]) -> bool:
-        """Whether the requester's (or pusher's) own approval is one of `given`: only an admin override put it there."""
-        return any(g.by in {self.name, *self.pushers} or (self.key is not None and g.key == self.key) for g in given)
+        """Whether the requester's (or pusher's) own approval is one of `given`: only an admin override put it there.
+        A pusher is compared as `own` compares it (`same_person`): by exact name, an unmapped login `Bob` approved by
+        admin `bob` was an override to `own` and none here, and the decision completing the count lost it."""
+        return any(g.by == self.name or (self.key is not None and g.key == self.key)
+                   or any(same_person(g.by, pusher) for pusher in self.pushers) for g in given)
 
 
 async def requester_of(store: ReleaseReads, release: Release) -> Requester:
