@@ -55,9 +55,11 @@ async def release_events(call: Call[ReleaseStreamParams, None]) -> web.StreamRes
     async def ended_at_conflict(offset: int, seq: int) -> bool | None:
         """Whether the release ended at a terminal event sent as a conflict: yes once a forgotten record left it
         the release's own; never once the event folded at its seq is the log's (no record left to forget)."""
+        # In this order: a forget committing between the two reads is then seen as the end, never as "never".
+        logged = await database.logged_at(release_id, seq)
         if await ended_by(offset):
             return True
-        return None if await database.logged_at(release_id, seq) else False
+        return None if logged else False
 
     return await _stream(call, lambda e: e.release_id == release_id, lambda p: p.release_id == release_id,
                          release_id=release_id, ends=_ends, ended_by=ended_by, ended_at_conflict=ended_at_conflict)

@@ -19,17 +19,25 @@ from services.shared.protocol import ReleaseState
 from services.switcher.announce import SERVICE, Announcer
 
 log = structlog.get_logger(__name__)
+LANDED = "landed"  # the detail of the switcher's own `rolling_back` that logs a landed rollback
 
 
 async def log_the_landed_rollback(announce: Announcer, refused: ReleaseEvent, bus: Bus) -> None:
     """`refused`: the rollback's `live` saying `rollback_refused`. Idempotent: the same `rolling_back` (same seq and
     message id) again, and nothing once the release has moved past the refusal."""
+    rollbacks = [s.event for s in await announce.store.history(refused.release_id, [ReleaseState.ROLLING_BACK])
+                 if s.note is None]
+    if any(e.seq == refused.seq - 1 and e.details.get(LANDED) for e in rollbacks):
+        # The rollback ended as refused was this switcher's own record of a landed one: its flip had landed already,
+        # so another would end the same way, for ever. Left as it is, and said.
+        log.error("a landed rollback's record ended as refused too; not logging it again", release=refused.release_id)
+        return
     now = await announce.store.get(refused.release_id)
-    if now is not None and now.seq > refused.seq and not (now.state is ReleaseState.ROLLING_BACK
-                                                          and now.seq == refused.seq + 1):
-        return  # a rollback asked again, or this one's record already: they say what happened
+    ours = any(e.seq == refused.seq + 1 and e.actor == SERVICE and e.details.get(LANDED) for e in rollbacks)
+    if now is not None and now.seq > refused.seq and not (ours and now.seq == refused.seq + 1):
+        return  # a rollback asked again (a person's), or this one's record done: they say what happened
     log.warning("a rollback ended as refused, but its flip had landed: logging it again, to be recorded as done",
                 release=refused.release_id, previous=refused.release.previous_release)
     reason = f"its flip had landed before it ended as refused ({refused.details.get('rollback_refused', '')})"
     await announce.publish(bus, refused.next(ReleaseState.ROLLING_BACK, actor=SERVICE,
-                                             details={"reason": reason[:2000], "landed": True}))
+                                             details={"reason": reason[:2000], LANDED: True}))

@@ -35,7 +35,8 @@ class LogEnd:
         model's folded offset is compared with. None while that cannot be told yet: a marker numbered at or below
         what was folded before it was published is on a stream that replaced the folded one, whose new base the
         leader stores with its first batch from it. Taken for the end before, it let a standby be ready (and a
-        deadline decide) with none of the new stream folded. Asked again, it is told once the base is stored."""
+        deadline decide) with none of the new stream folded. Asked again, it is told once the base is stored; once
+        told, the caller keeps it (a later replacement's base does not number this marker)."""
         replaced = await database.keyed(_OFFSET, {"s": replaced_key(stream)})
         target = self.end + (int(replaced[0][0]) + 1 if replaced else 0)
         return target if target > self.folded else None

@@ -30,8 +30,9 @@ __all__ = ["AppRow", "ReleaseDatabase", "ReleaseFilter", "StoredEvent"]
 
 
 _OF_SEQ = (events.c.release_id == sa.bindparam("r"), events.c.seq == sa.bindparam("s"))
+# The log's and the services' own (the switcher records after publishing: its `live` may wait for its echo).
 _REFUSED_AFTER = (events.c.release_id == sa.bindparam("r"), events.c.seq > sa.bindparam("s"),
-                  events.c.log_offset.is_not(None), events.c.note.startswith(ILLEGAL))
+                  events.c.note.startswith(ILLEGAL))
 
 
 def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
