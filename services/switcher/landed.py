@@ -6,7 +6,9 @@ previous release there (hold.py). Before, it only marked that colour live: the l
 rolled-back release live on its colour, and the previous one superseded, for good, while the Service served the
 previous one. Now the switcher logs the rollback again, as one a person asks again would: its own `rolling_back`,
 which it then finds done (rollback.py: the flip is not made again) and records, `rolled_back` and the previous
-release live. A refusal whose flip landed (an error after the selector's patch) gets the same.
+release live. (A refusal whose flip had landed, an error after the selector's patch, is recorded as done at once:
+rollback.py.) That record given up in its turn, the cluster away again, is logged again the same way: each round
+waits out a whole retry budget, and the first with the cluster back records it.
 """
 
 from __future__ import annotations
@@ -27,11 +29,6 @@ async def log_the_landed_rollback(announce: Announcer, refused: ReleaseEvent, bu
     message id) again, and nothing once the release has moved past the refusal."""
     rollbacks = [s.event for s in await announce.store.history(refused.release_id, [ReleaseState.ROLLING_BACK])
                  if s.note is None]
-    if any(e.seq == refused.seq - 1 and e.details.get(LANDED) for e in rollbacks):
-        # The rollback ended as refused was this switcher's own record of a landed one: its flip had landed already,
-        # so another would end the same way, for ever. Left as it is, and said.
-        log.error("a landed rollback's record ended as refused too; not logging it again", release=refused.release_id)
-        return
     now = await announce.store.get(refused.release_id)
     ours = any(e.seq == refused.seq + 1 and e.actor == SERVICE and e.details.get(LANDED) for e in rollbacks)
     if now is not None and now.seq > refused.seq and not (ours and now.seq == refused.seq + 1):

@@ -27,7 +27,6 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Colour, Release
 from services.switcher.announce import SERVICE, Announcer, Refused, event_of
 from services.switcher.flip_back import HELD, flip_back
-from services.switcher.landed import log_the_landed_rollback
 from services.switcher.settings import SwitcherSettings
 from services.switcher.warm import warm_until
 
@@ -58,6 +57,7 @@ class RollBack:
             return
         release = rolling.release
         app, colour, previous = AppRef.of(release), release.standby_colour, release.previous_release
+        restored: Release | None = None
         try:
             if colour is None or previous is None:
                 raise Refused("there is no previous release to roll back to")
@@ -86,10 +86,16 @@ class RollBack:
                 raise
             except PlatformError as error:
                 log.warning("could not set the refused rollback's colour a scale-down", error=str(error))
-            await self.announce.publish(bus, refused)
-            if landed:
-                await log_the_landed_rollback(self.announce, refused, bus)
-            return
+            if not landed or restored is None or colour is None or previous is None:
+                if landed:  # the previous release not in the read model: nothing to record it live from
+                    log.error("the rollback's flip had landed, but the release it restored is unknown here; "
+                              "the log keeps this release live", release=release.id, previous=previous)
+                await self.announce.publish(bus, refused)
+                return
+            # The flip had landed (an error after the selector's patch): rolled back, whatever was refused after it.
+            # Published as such at once: a refusal published first was `_settled` on a retry, left for good.
+            log.warning("the rollback's flip had landed; recording it as done", release=release.id)
+        assert colour is not None and previous is not None and restored is not None
         # Why, repeated from the request (a person's reason, or the failed checks'), so a notification says it.
         why = {"reason": rolling.details["reason"]} if rolling.details.get("reason") else {}
         rolled_back = rolling.next(ReleaseState.ROLLED_BACK, actor=SERVICE,

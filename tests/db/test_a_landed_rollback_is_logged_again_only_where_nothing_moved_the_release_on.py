@@ -1,6 +1,5 @@
 """The switcher logs a landed rollback again (its own `rolling_back`) only where nothing else moved the release on:
-not beside a person's rollback asked again meanwhile (the API recorded it at that seq before publishing), and not
-for a refused record of its own landed rollback (each would end the same way, for ever).
+not beside a person's rollback asked again meanwhile (the API recorded it at that seq before publishing).
 
 The first version let any `rolling_back` at the next seq through as "this one's record already": a person's got a
 second one beside it, the switcher's, which the switcher then acted on too (found by a review, never released).
@@ -15,7 +14,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.switcher.announce import Announcer
-from services.switcher.landed import LANDED, log_the_landed_rollback
+from services.switcher.landed import log_the_landed_rollback
 from tests.db.conftest import went_live
 
 
@@ -48,17 +47,3 @@ async def test_the_landed_rollback_is_not_logged_beside_a_persons_rollback(datab
     assert [(e.seq, e.state.value, e.actor) for e in bus.published] == [], \
         "a second rolling_back at bob's seq, the switcher's, published beside bob's"
 
-
-async def test_a_landed_rollbacks_own_refusal_is_not_logged_again(database: ReleaseDatabase) -> None:
-    r1 = went_live("r1", Colour.BLUE, None)
-    r2 = went_live("r2", Colour.GREEN, "r1")
-    await database.record_all([*r1, *r2])
-    rolling = r2[-1].next(S.ROLLING_BACK, actor="ann", details={"reason": "errors"})
-    refused = rolling.next(S.LIVE, actor="switcher", details={"rollback_refused": "gave up: cluster away"})
-    ours = refused.next(S.ROLLING_BACK, actor="switcher", details={"reason": "its flip had landed", LANDED: True})
-    refused_again = ours.next(S.LIVE, actor="switcher", details={"rollback_refused": "retire: the cluster said no"})
-    await database.record_all([rolling, refused, ours, refused_again])
-
-    bus: Any = Bus()
-    await log_the_landed_rollback(Announcer(Timers(), database, 60.0), refused_again, bus)
-    assert bus.published == []

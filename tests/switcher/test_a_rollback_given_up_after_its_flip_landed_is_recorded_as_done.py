@@ -28,7 +28,8 @@ pytestmark = pytest.mark.cluster
 
 async def test_a_rollback_given_up_after_its_flip_landed_is_recorded_as_done(bus_settings: BusSettings,
                                                                              kube: KubeTarget) -> None:
-    bus = bus_settings.model_copy(update={"retry_budget": timedelta(seconds=2)})
+    # Retries at most 2 s apart: the let-go marker, tried while the cluster is away, is tried again soon after.
+    bus = bus_settings.model_copy(update={"retry_budget": timedelta(seconds=2), "retry_max_delay": 2.0})
     async with kube.platform() as inner:
         cluster = ApiAway(inner, away_after=(2,))  # away right after the rollback's flip (the 2nd switch)
         async with switcher(bus, kube, platform=cluster) as (app, events):  # type: ignore[arg-type]

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.shared.db.appstate import recompute_apps_sync
-from services.shared.db.arrivals import fold_own_sync
+from services.shared.db.arrivals import LOCK_OFFSET, fold_own_sync
+from services.shared.db.driver import fetch
 from services.shared.db.fold import Item, fold_sync
 from services.shared.db.fold_release import ILLEGAL, AppBusy
 from services.shared.db.queries import ReleaseFilter
@@ -35,7 +36,7 @@ _REFUSED_AFTER = (events.c.release_id == sa.bindparam("r"), events.c.seq > sa.bi
                   events.c.note.startswith(ILLEGAL))
 
 
-def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
+def forget_sync(connection: sa.Connection, event: ReleaseEvent, stream: str | None = None) -> bool:
     """`ReleaseDatabase.forget` in one transaction; True if a logged event took the forgotten one's place.
 
     The record held variant 0 of its (release, seq), so an event of the log with the same seq that the projector
@@ -46,6 +47,11 @@ def forget_sync(connection: sa.Connection, event: ReleaseEvent) -> bool:
     conflict), then the later events the fold refused while the record stood. Left as a conflict, it kept the release
     behind the log for good (still `deploying`, where no decision can be made, and the next event of the log a
     conflict again)."""
+    if stream is not None:
+        # Turns with the projector's batches and the services' records, as they take them with each other: on
+        # PostgreSQL a batch committing during this transaction lost the offset an echo gave a refused record folded
+        # again here, or refused a step beside the record this forgets, after its read of them.
+        fetch(connection, LOCK_OFFSET, {"s": stream})
     key = {"r": event.release_id, "s": event.seq}
     # The record by its state, not as variant 0: one the table refused was stored below 0 (fold.py).
     gone = connection.execute(events.delete().where(*_OF_SEQ, events.c.state == event.state.value,
@@ -130,5 +136,5 @@ class ReleaseDatabase(ReleaseReads):
         keep it. Only an event still without a log offset is removed (the log may have echoed it meanwhile). An event
         the log holds at the same (release, seq), stored meanwhile as a conflict because the record held the seq,
         takes its place and is folded (`forget_sync`)."""
-        if await self.writer.run(forget_sync, event):
+        if await self.writer.run(forget_sync, event, self.log_stream):
             await self.notify()
