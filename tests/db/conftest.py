@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +15,7 @@ from services.shared.db.engine import open_engine
 from services.shared.db.migrate import migrate
 from services.shared.db.projector import Projector
 from services.shared.db.releases import ReleaseDatabase
+from services.shared.db.schema import projection
 from services.shared.db.settings import DatabaseSettings
 from services.shared.db.standby import ReadModel
 from services.shared.events import ReleaseEvent, first_event
@@ -118,3 +120,10 @@ def jumped(event: ReleaseEvent, seq: int, state: S) -> ReleaseEvent:
 async def publish_all(bus: Bus, events: list[ReleaseEvent]) -> None:
     for event in events:
         await bus.publish(event)
+
+
+async def a_projection(database: ReleaseDatabase, stream: str) -> None:
+    """An empty projection of `stream` in `database`, whose records take turns on it as a projecting process's do."""
+    async with database.engine.begin() as connection:
+        await connection.execute(projection.insert().values(stream=stream, log_offset=-1, updated_at=datetime.now(UTC)))
+    database.log_stream = stream

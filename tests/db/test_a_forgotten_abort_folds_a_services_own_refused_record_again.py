@@ -9,23 +9,17 @@ stayed `switching` while the log said live (found by a review of the first versi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.schema import projection
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour, ReleaseError
-from tests.db.conftest import HAPPY, chain
+from tests.db.conftest import HAPPY, a_projection, chain
 
-STREAM = "gltest.review3-forget-own.log"
+STREAM = "gltest.forgotten-own-record.log"
 
 
 async def test_a_forgotten_abort_leaves_the_switchers_own_live_folded(database: ReleaseDatabase) -> None:
-    async with database.engine.begin() as connection:
-        await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
-                                                            updated_at=datetime.now(UTC)))
-    database.log_stream = STREAM
+    await a_projection(database, STREAM)
     events = chain("r1", states=HAPPY)  # through awaiting_approval
     approved = events[-1].next(S.APPROVED, actor="ann")
     events = [*events, approved]

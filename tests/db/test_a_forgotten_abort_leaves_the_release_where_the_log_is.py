@@ -7,23 +7,17 @@ the ending rule before it was released). Both databases.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.schema import projection
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour, ReleaseError
-from tests.db.conftest import HAPPY, chain
+from tests.db.conftest import HAPPY, a_projection, chain
 
 STREAM = "gltest.forgotten-abort.log"
 
 
 async def test_a_forgotten_abort_leaves_the_release_where_the_log_is(database: ReleaseDatabase) -> None:
-    async with database.engine.begin() as connection:
-        await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
-                                                            updated_at=datetime.now(UTC)))
-    database.log_stream = STREAM
+    await a_projection(database, STREAM)
     events = chain("r1", states=HAPPY[:-2])  # through pushed
     raw = [(n, False, e.dumps()) for n, e in enumerate(events)]
     await database.writer.run(fold_batch_sync, STREAM, raw)

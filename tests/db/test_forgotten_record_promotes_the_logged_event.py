@@ -11,23 +11,17 @@ seq that was not the release's. Now the log's event takes variant 0 and is folde
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from services.shared.db.batches import fold_batch_sync
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.db.schema import projection
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import ReleaseError
-from tests.db.conftest import HAPPY, chain
+from tests.db.conftest import HAPPY, a_projection, chain
 
 STREAM = "gltest.forget-promotes.log"
 
 
 async def test_the_logged_event_at_a_forgotten_seq_is_folded(database: ReleaseDatabase) -> None:
-    async with database.engine.begin() as connection:
-        await connection.execute(projection.insert().values(stream=STREAM, log_offset=-1,
-                                                            updated_at=datetime.now(UTC)))
-    database.log_stream = STREAM
+    await a_projection(database, STREAM)
     events = chain("r1", states=HAPPY[:-1])  # through deploying
     raw = [(n, False, e.dumps()) for n, e in enumerate(events)]
     await database.writer.run(fold_batch_sync, STREAM, raw)
