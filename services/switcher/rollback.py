@@ -95,6 +95,13 @@ class RollBack:
             # The flip had landed (an error after the selector's patch): rolled back, whatever was refused after it.
             # Published as such at once: a refusal published first was `_settled` on a retry, left for good.
             log.warning("the rollback's flip had landed; recording it as done", release=release.id)
+            try:  # the mark the error cut short, again: marked `live` still, its colour's scale-down timer is a no-op
+                await self.platform.mark(app, colour, release.id, ColourStatus.RETIRED)
+            except PlatformUnavailable:
+                raise
+            except PlatformError as error:
+                log.warning("could not mark the rolled-back release's colour retired; it stays up until the app's "
+                            "next release takes it", colour=colour.value, error=str(error))
         assert colour is not None and previous is not None and restored is not None
         # Why, repeated from the request (a person's reason, or the failed checks'), so a notification says it.
         why = {"reason": rolling.details["reason"]} if rolling.details.get("reason") else {}

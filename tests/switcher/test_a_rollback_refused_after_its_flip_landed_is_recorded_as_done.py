@@ -1,5 +1,6 @@
-"""A rollback whose flip landed and which then met a refusal (here the cluster refusing to mark the rolled-back
-colour retired) is recorded as done at once: `rolled_back`, the previous release live, no refusal.
+"""A rollback whose flip landed and which then met a refusal (here the cluster refusing once to mark the rolled-back
+colour retired) is recorded as done at once: `rolled_back`, the previous release live, no refusal; and the mark is
+made again (marked `live` still, the colour's scale-down timer would leave it up).
 
 Its refusal was published first (the release `live` again, saying `rollback_refused`), while the Service served the
 previous release; the switcher's attempt to log it again came after, and a retry (the process dying between the two,
@@ -16,10 +17,11 @@ import pytest
 from services.shared.db.runtime import DATABASE
 from services.shared.platform import ColourStatus, PlatformError
 from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
 from tests.fake_k8s.fixtures import KubeTarget, kube
-from tests.fake_k8s.scenario import service
+from tests.fake_k8s.scenario import app_ref, service
 from tests.harness import wait_for_state
 from tests.switcher.running import live_and_staged, switcher
 
@@ -57,7 +59,10 @@ async def test_a_rollback_refused_after_its_flip_landed_is_recorded_as_done(bus_
             await wait_for_state(app[DATABASE], "r1", S.LIVE)
             selector = (await service(inner, kube))["spec"]["selector"]["role"]
             row = await app[DATABASE].app("demo")
+            # The mark the refusal cut short, made again: r2's colour retired, so its scale-down timer scales it.
+            green = (await inner.read(app_ref(kube))).colour(Colour.GREEN)
     assert cluster.refused == 1
     assert [e.seq for e in events.events if e.release_id == "r2" and e.state is S.LIVE] == [r2_live.seq]
     assert selector == "blue"
+    assert green is not None and (green.release_id, green.status) == ("r2", ColourStatus.RETIRED)
     assert (row.live and row.live.id, row.live_colour and row.live_colour.value) == ("r1", "blue")
