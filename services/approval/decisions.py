@@ -114,10 +114,9 @@ class DecisionDesk(RecordingDesk):
         decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
         made = await self._decision_made(release)
-        if made is not None and made[0] is decision is ReleaseState.APPROVED and caller.name in {
-                given.by for given in await self.approvals.given(release.id)}:
-            made = (decision, caller.name)  # one of several approvers: their approval counted
-        if made == (decision, caller.name):
+        if made is not None and made[0] is decision is ReleaseState.APPROVED and caller.name in made[2]:
+            made = (decision, caller.name, made[2])  # one of several approvers: their approval counted
+        if made is not None and made[:2] == (decision, caller.name):
             await self.echo(release, now=True)
             return release
         if made is None:
@@ -133,13 +132,19 @@ class DecisionDesk(RecordingDesk):
         if latest is None or latest.seq <= waiting.seq:  # still waiting (or, unfolded, not yet read back as waiting)
             return None
         made = await self._decision_made(latest.release)
-        if made is None or made[0] is not ReleaseState.APPROVED:
+        if made is None or made[0] is not ReleaseState.APPROVED or caller.name not in made[2]:
+            # Not counted: a rejection, or an approval that did not need this one (the policy's auto-promotion).
             await self.approvals.withdraw(waiting.release_id, caller.name)
         return await self._repeat_or_refuse(latest.release, ReleaseState.APPROVED, caller)
 
-    async def _decision_made(self, release: Release) -> tuple[ReleaseState, str] | None:
-        """The decision recorded for the release and who made it."""
+    async def _decision_made(self, release: Release) -> tuple[ReleaseState, str, tuple[str, ...]] | None:
+        """The decision recorded for the release, who made it, and whose approvals it counted (the approvals that
+        completed a count; none for one person's decision or the policy's). The count is the decision's own record:
+        the ledger also holds an approval the policy's auto-promotion overtook while it was counted, which was
+        answered 200 as if it had made the decision."""
         for stored in await self.store.history(release.id):
             if stored.event.state in DECISIONS and stored.note is None:
-                return stored.event.state, stored.event.actor
+                counted = stored.event.details.get("approvals")
+                names = tuple(n for n in counted if isinstance(n, str)) if isinstance(counted, list) else ()
+                return stored.event.state, stored.event.actor, names
         return None
