@@ -93,10 +93,10 @@ class DeadlineWatch:
     async def _caught_up(self, bus: Bus) -> None:
         """Until the read model folded everything the log held once this timer fired (a marker published now)."""
         async with asyncio.timeout(CATCH_UP):
-            mark, end = await log_end_now(bus, self.store), None
+            mark = await log_end_now(bus, self.store)
             while True:
                 version = self.store.version
-                end = end if end is not None else await mark.in_database(self.store, bus.settings.log_stream)
+                end = await mark.in_database(self.store, bus.settings.log_stream)
                 if end is not None and await self.store.last_offset() >= end:
                     return
                 if self.store.hurry is not None:  # this process projects: fold what it holds now

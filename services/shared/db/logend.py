@@ -22,13 +22,14 @@ from services.shared.timeouts import bounded
 _OFFSET = sa.select(projection.c.log_offset).where(projection.c.stream == sa.bindparam("s"))
 
 
-@dataclass(frozen=True)
+@dataclass
 class LogEnd:
     """The end of the log at one moment (a marker's offset in the stream), and what the database had folded just
     before the marker was published."""
 
     end: int
     folded: int
+    _target: int | None = None
 
     async def in_database(self, database: ReleaseDatabase, stream: str) -> int | None:
         """The end in the database's offsets, which run on past a replaced stream's (log_consumer.py): what a read
@@ -36,10 +37,12 @@ class LogEnd:
         what was folded before it was published is on a stream that replaced the folded one, whose new base the
         leader stores with its first batch from it. Taken for the end before, it let a standby be ready (and a
         deadline decide) with none of the new stream folded. Asked again, it is told once the base is stored; once
-        told, the caller keeps it (a later replacement's base does not number this marker)."""
-        replaced = await database.keyed(_OFFSET, {"s": replaced_key(stream)})
-        target = self.end + (int(replaced[0][0]) + 1 if replaced else 0)
-        return target if target > self.folded else None
+        told, it is kept (a later replacement's base does not number this marker)."""
+        if self._target is None:
+            replaced = await database.keyed(_OFFSET, {"s": replaced_key(stream)})
+            target = self.end + (int(replaced[0][0]) + 1 if replaced else 0)
+            self._target = target if target > self.folded else None
+        return self._target
 
 
 async def log_end_now(bus: Bus, database: ReleaseDatabase) -> LogEnd:

@@ -55,10 +55,9 @@ class ReadModel(StandingBy):
             return
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout):
-            mark, target = await log_end_now(projector.bus, projector.database), None
+            mark = await log_end_now(projector.bus, projector.database)
             while True:
-                # Told once, kept: a stream replaced after the marker was read back would renumber it again.
-                target = target if target is not None else await mark.in_database(projector.database, projector.stream)
+                target = await mark.in_database(projector.database, projector.stream)
                 now = await projector.folded_up_to()
                 if target is not None and now >= target:
                     break
