@@ -35,7 +35,7 @@ from services.analysis.settings import AnalysisSettings
 from services.analysis.verdicts import Measurement, Taken, Tally, Verdict, counted, next_due, outcome
 from services.shared.analysis_spec import Check
 from services.shared.bus import Bus
-from services.shared.events import ReleaseEvent
+from services.shared.events import CARRY, ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.release import ReleaseError, utcnow
 
@@ -43,8 +43,6 @@ log = structlog.get_logger(__name__)
 SERVICE = "analysis"
 STATES = WORK_QUEUES[SERVICE]
 S = ReleaseState
-# The details a verdict event passes on from the event that started the analysis (the staged or switched facts).
-CARRY = "carry"
 TAKEN_AT = "measured_at"  # check -> when its latest measurement was taken: the next one is an interval later
 
 

@@ -9,11 +9,9 @@ from typing import Any
 
 from services.approval.answers import ReleaseOut, WarmColour
 from services.shared.db.releases import AppRow, ReleaseDatabase
-from services.shared.events import ReleaseEvent
+from services.shared.events import CARRY, ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import Colour
-
-CARRY = "carry"  # where an analysis event passes the switch's facts on (services/analysis/handlers.py)
 
 
 def warm_facts(event: ReleaseEvent) -> Mapping[str, Any] | None:

@@ -12,10 +12,13 @@ from pydantic import ValidationError
 from services.shared.protocol import ReleaseState
 from services.shared.release_event import SCHEMA_VERSION, ReleaseEvent, first_event
 
-__all__ = ["LISTED", "MAX_BODY_BYTES", "SCHEMA_VERSION", "STATES", "STATE_FIELDS", "UPGRADES", "BadMessage",
-           "NewerVersion", "ReleaseEvent", "check_routing", "first_event", "parse_event"]
+__all__ = ["CARRY", "LISTED", "MAX_BODY_BYTES", "SCHEMA_VERSION", "STATES", "STATE_FIELDS", "UPGRADES",
+           "BadMessage", "NewerVersion", "ReleaseEvent", "check_routing", "first_event", "parse_event"]
 
 STATES = frozenset(state.value for state in ReleaseState)
+# The details an analysis event passes on from the event that started the analysis (the staged or switched facts):
+# the analysis service writes them, a give-up of its `verifying` and the app's card read them.
+CARRY = "carry"
 STATE_FIELDS = frozenset({("state",), ("release", "state")})
 LISTED = frozenset({"enum", "literal_error"})  # pydantic's errors for a value outside a fixed list
 MAX_BODY_BYTES = 1_000_000

@@ -11,7 +11,7 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.bus import Bus
-from services.shared.events import ReleaseEvent
+from services.shared.events import CARRY, ReleaseEvent
 from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.protocol import ReleaseState, can_transition
 from services.shared.release import ReleaseError
@@ -103,7 +103,7 @@ def given_up(latest: ReleaseEvent, service: str, reason: str) -> ReleaseEvent | 
         return latest.next(ReleaseState.LIVE, actor=service, details={"rollback_refused": reason})
     if latest.state is ReleaseState.VERIFYING:
         # The switch's facts (colour, warm colour), as the analysis service's own `live` passes them on.
-        carry = latest.details.get("carry", latest.details)
+        carry = latest.details.get(CARRY, latest.details)
         return latest.next(ReleaseState.LIVE, actor=service, details={**carry, "analysis": {
             "verdict": "inconclusive", "reason": reason, "tally": {}, "measurements": []}})
     return None
