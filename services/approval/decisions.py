@@ -4,6 +4,7 @@ approvals, then one `approved` or `rejected` recorded and published; a repeat an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import structlog
 from prometheus_client import Histogram
@@ -25,6 +26,20 @@ from services.shared.release import Release
 
 log = structlog.get_logger(__name__)
 DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
+
+
+class Made(NamedTuple):
+    """A release's recorded decision: which, who made it, and whose approvals it counted (those that completed a
+    count; none for one person's decision or the policy's)."""
+
+    decision: ReleaseState
+    by: str
+    counted: tuple[str, ...]
+
+    def theirs(self, decision: ReleaseState, caller: Identity) -> bool:
+        """Whether `caller` made this decision, or (an approval) gave one the decision counted."""
+        return self.decision is decision and (self.by == caller.name or (
+            decision is ReleaseState.APPROVED and caller.name in self.counted))
 
 
 @dataclass(frozen=True)
@@ -114,15 +129,13 @@ class DecisionDesk(RecordingDesk):
         decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
         made = await self._decision_made(release)
-        if made is not None and made[0] is decision is ReleaseState.APPROVED and caller.name in made[2]:
-            made = (decision, caller.name, made[2])  # one of several approvers: their approval counted
-        if made is not None and made[:2] == (decision, caller.name):
+        if made is not None and made.theirs(decision, caller):
             await self.echo(release, now=True)
             return release
         if made is None:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
-        raise Conflict(f"The release was already {made[0].value} by {made[1]}; it is now {release.state.value}.",
-                       state=release.state, decision=made[0], decided_by=made[1])
+        raise Conflict(f"The release was already {made.decision.value} by {made.by}; it is now "
+                       f"{release.state.value}.", state=release.state, decision=made.decision, decided_by=made.by)
 
     async def _decided_meanwhile(self, waiting: ReleaseEvent, caller: Identity) -> Release | None:
         """The release as it is now, answered as to a late decision, when it moved on while `caller`'s approval was
@@ -132,19 +145,18 @@ class DecisionDesk(RecordingDesk):
         if latest is None or latest.seq <= waiting.seq:  # still waiting (or, unfolded, not yet read back as waiting)
             return None
         made = await self._decision_made(latest.release)
-        if made is None or made[0] is not ReleaseState.APPROVED or caller.name not in made[2]:
+        if made is None or not made.theirs(ReleaseState.APPROVED, caller):
             # Not counted: a rejection, or an approval that did not need this one (the policy's auto-promotion).
             await self.approvals.withdraw(waiting.release_id, caller.name)
         return await self._repeat_or_refuse(latest.release, ReleaseState.APPROVED, caller)
 
-    async def _decision_made(self, release: Release) -> tuple[ReleaseState, str, tuple[str, ...]] | None:
-        """The decision recorded for the release, who made it, and whose approvals it counted (the approvals that
-        completed a count; none for one person's decision or the policy's). The count is the decision's own record:
-        the ledger also holds an approval the policy's auto-promotion overtook while it was counted, which was
-        answered 200 as if it had made the decision."""
+    async def _decision_made(self, release: Release) -> Made | None:
+        """The decision recorded for the release. Whose approvals it counted is its own record: the ledger also
+        holds an approval the policy's auto-promotion overtook while it was counted, which was answered 200 as if it
+        had made the decision."""
         for stored in await self.store.history(release.id):
             if stored.event.state in DECISIONS and stored.note is None:
                 counted = stored.event.details.get("approvals")
                 names = tuple(n for n in counted if isinstance(n, str)) if isinstance(counted, list) else ()
-                return stored.event.state, stored.event.actor, names
+                return Made(stored.event.state, stored.event.actor, names)
         return None
