@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aio_pika
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ class LogEnd:
 
     end: int
     folded: int
-    _target: int | None = None
+    _target: int | None = field(default=None, init=False)  # once told
 
     async def in_database(self, database: ReleaseDatabase, stream: str) -> int | None:
         """The end in the database's offsets, which run on past a replaced stream's (log_consumer.py): what a read
