@@ -10,6 +10,12 @@ MASK = "***"
 _SECRET_KEY = re.compile(r"token|pass|secret|key|sig|auth|cred", re.IGNORECASE)
 
 
+def masked_query(query: str) -> str:
+    """A URL's query with every credential-like value masked."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, MASK if _SECRET_KEY.search(k) else v) for k, v in pairs], safe="*")
+
+
 def redact_url(url: str) -> str:
     """Userinfo other than a plain ssh user (`ssh://git@host`, `git@host:path`) and credential-like
     query values are masked; anything unparsable is shown as it is only when it holds no `@`."""
@@ -27,6 +33,5 @@ def redact_url(url: str) -> str:
         netloc = f"{MASK}@{hostport}"
     query = parts.query
     if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if _SECRET_KEY.search(k) else v) for k, v in pairs], safe="*")
+        query = masked_query(query)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

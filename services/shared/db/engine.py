@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from services.shared.db.driver import run_driver_sql
 from services.shared.db.settings import DatabaseSettings
+from services.shared.redact import masked_query
 from services.shared.settings import StartupError
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,13 @@ def _open_engine(settings: DatabaseSettings) -> AsyncEngine:
     url = make_url(settings.url.get_secret_value())
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            directory = Path(url.database).parent
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # under a regular file, or not ours to write
+                raise DatabaseUnavailable(
+                    f"cannot make the directory {directory} of the SQLite file in GREENLIGHT_DATABASE_URL "
+                    f"({exc.strerror}); fix GREENLIGHT_DATABASE_URL") from None
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         tune_sqlite(engine.sync_engine)
         return engine
@@ -114,8 +121,11 @@ async def discard(connection: AsyncConnection) -> None:
 
 
 def describe(settings: DatabaseSettings) -> str:
-    """The URL with its password hidden, for messages."""
-    return make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)
+    """The URL with its password hidden, for messages: the userinfo's and one given in the query (asyncpg takes
+    `?password=`, and providers' URLs carry tokens there)."""
+    url = make_url(settings.url.get_secret_value()).render_as_string(hide_password=True)
+    shown, question, query = url.partition("?")
+    return shown + question + masked_query(query) if query else shown
 
 
 async def check_reachable(engine: AsyncEngine, settings: DatabaseSettings) -> None:
@@ -123,6 +133,12 @@ async def check_reachable(engine: AsyncEngine, settings: DatabaseSettings) -> No
         async with asyncio.timeout(settings.connect_timeout):
             async with engine.connect() as connection:
                 await connection.execute(sa.text("SELECT 1"))
+    except TypeError as exc:
+        # The driver is handed the URL's query as keyword arguments: libpq's `sslmode` is asyncpg's `ssl`.
+        hint = " (asyncpg takes ssl=require where libpq takes sslmode)" if "sslmode" in str(exc) else ""
+        raise DatabaseUnavailable(
+            f"the database driver does not take a parameter of GREENLIGHT_DATABASE_URL's query: {exc}{hint}; fix "
+            "GREENLIGHT_DATABASE_URL") from None
     except (OSError, TimeoutError, sa.exc.SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200] or type(exc).__name__
         raise DatabaseUnavailable(
