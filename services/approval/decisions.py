@@ -4,7 +4,6 @@ approvals, then one `approved` or `rejected` recorded and published; a repeat an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import structlog
 from prometheus_client import Histogram
@@ -12,7 +11,8 @@ from prometheus_client import Histogram
 from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock
-from services.approval.desk_records import RecordingDesk
+from services.approval.decision_made import DECISIONS, Made, decision_details, decision_made
+from services.approval.desk_records import ChangedMeanwhile, RecordingDesk
 from services.approval.errors import Conflict, Forbidden, NotFound
 from services.approval.four_eyes import Requester, requester_of
 from services.approval.gate import at_gate, refusing_newer
@@ -25,21 +25,6 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Release
 
 log = structlog.get_logger(__name__)
-DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
-
-
-class Made(NamedTuple):
-    """A release's recorded decision: which, who made it, and whose approvals it counted (those that completed a
-    count; none for one person's decision or the policy's)."""
-
-    decision: ReleaseState
-    by: str
-    counted: tuple[str, ...]
-
-    def theirs(self, decision: ReleaseState, caller: Identity) -> bool:
-        """Whether `caller` made this decision, or (an approval) gave one the decision counted."""
-        return self.decision is decision and (self.by == caller.name or (
-            decision is ReleaseState.APPROVED and caller.name in self.counted))
 
 
 @dataclass(frozen=True)
@@ -84,6 +69,7 @@ class DecisionDesk(RecordingDesk):
             return Decided(await self._repeat_or_refuse(release, decision, caller))
         policy = policy_of(waiting.release, self.settings.policy)
         details: dict[str, object] = {"comment": comment, "admin_override": override, "policy": policy_record(policy)}
+        counted = None
         if decision is ReleaseState.APPROVED:
             check_soak(policy, waiting, self.clock.now())
             check_expiry(policy, waiting, self.clock.now())
@@ -96,16 +82,17 @@ class DecisionDesk(RecordingDesk):
                     log.info("approval counted", release=release_id, by=caller.name,
                              required=policy.required_approvals)
                     return Decided(release)
-                details["approvals"] = [g.by for g in given]
+                counted = given
                 # The requester's (or pusher's) own approval in the count got there only by the admin override: the
                 # decision keeps saying so, whoever gives the last approval.
                 override = override or requester.among(given)
                 details["admin_override"] = override
+        decision_details(details, caller, counted)
         event = waiting.next(decision, actor=caller.name, details=details,
                              approver=caller.name, comment=comment, admin_override=override)
         try:
             await self.publish(event, ahead=ahead)
-        except SameChange:  # a concurrent request made the same decision first: whose, and where is it now
+        except (SameChange, ChangedMeanwhile):  # a concurrent request decided first: whose, and where is it now
             return Decided(await self._repeat_or_refuse(await self.get(release_id), decision, caller))
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
                  admin_override=override)
@@ -151,12 +138,4 @@ class DecisionDesk(RecordingDesk):
         return await self._repeat_or_refuse(latest.release, ReleaseState.APPROVED, caller)
 
     async def _decision_made(self, release: Release) -> Made | None:
-        """The decision recorded for the release. Whose approvals it counted is its own record: the ledger also
-        holds an approval the policy's auto-promotion overtook while it was counted, which was answered 200 as if it
-        had made the decision."""
-        for stored in await self.store.history(release.id):
-            if stored.event.state in DECISIONS and stored.note is None:
-                counted = stored.event.details.get("approvals")
-                names = tuple(n for n in counted if isinstance(n, str)) if isinstance(counted, list) else ()
-                return Made(stored.event.state, stored.event.actor, names)
-        return None
+        return decision_made(await self.store.history(release.id))

@@ -7,6 +7,7 @@ next request that meets it unechoed (`echo`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from services.approval.errors import Conflict, NotFound
 from services.approval.gate import newer_schema, refusing_newer
 from services.shared.bus import Bus, PublishFailed
 from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
+from services.shared.db.release_reads import StoredEvent
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.ended import ENDINGS, ReleaseEnded
 from services.shared.events import ReleaseEvent
@@ -25,12 +27,22 @@ from services.shared.protocol import ReleaseState
 from services.shared.release import Release, utcnow
 
 log = structlog.get_logger(__name__)
+SETTLE_TIMEOUT = 5.0  # as long as the projecting replica's `settle` waits for its own fold
+
+
+class ChangedMeanwhile(Conflict):
+    """Another event took the release's next step first: a concurrent request on this replica or another."""
 
 
 class RecordingDesk:
     bus: Bus
     store: ReleaseDatabase
     _unechoed_after: timedelta
+
+    @property
+    def _publish_time(self) -> timedelta:
+        """How long a publish may take: its confirm's timeout, and a moment for its echo to be folded."""
+        return timedelta(seconds=self.bus.settings.publish_timeout + 1)
 
     async def publish(self, event: ReleaseEvent, caller: Identity | None = None,
                        ahead: Sequence[Item] = ()) -> None:
@@ -48,8 +60,8 @@ class RecordingDesk:
             except SameChange:
                 raise
             except StaleWrite as exc:
-                raise Conflict(f"The release changed meanwhile (it is {exc.state} now); reload and retry.",
-                               state=ReleaseState(exc.state)) from None
+                raise ChangedMeanwhile(f"The release changed meanwhile (it is {exc.state} now); reload and retry.",
+                                       state=ReleaseState(exc.state)) from None
         try:
             await self.bus.publish(event)
         except ReleaseEnded:  # its end heard since the check: refused before anything was sent
@@ -85,6 +97,8 @@ class RecordingDesk:
             blocking = await self.store.in_flight(app)
             if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
                 blocking = await self.store.in_flight(app)
+            elif blocking is not None and not self.store.projecting and self.bus.ended.ending(blocking.id):
+                blocking = await self._after_the_leaders_fold(app, blocking)
         if blocking is not None:
             # The requester retrying (their first try answered 503 or never answered) gets it published now; a
             # publish that fails is a 503 again (PublishFailed), so that they retry until it went out. A release
@@ -96,17 +110,48 @@ class RecordingDesk:
             raise Conflict(f"Release {blocking.id} of {app} is still in flight ({blocking.state.value}).",
                            state=blocking.state, blocking_release=blocking.id)
 
+    async def _after_the_leaders_fold(self, app: str, blocking: Release) -> Release | None:
+        """Standing by, the app's release in flight once the end this process heard of `blocking` (its endings
+        queue) is folded by the projecting replica, or as it is after `SETTLE_TIMEOUT`: a client that saw the end
+        on the log and asked at once was answered 409 by a standby, naming a release that was over."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT
+        while True:
+            version = self.store.version
+            now = await self.store.in_flight(app)
+            left = deadline - asyncio.get_running_loop().time()
+            if now is None or now.id != blocking.id or left <= 0:
+                return now
+            await self.store.changed(version, left)
+
     async def echo(self, release: Release, *, now: bool = False) -> None:
         """Publish again what was recorded for the release but not echoed by the log within
         `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
-        stopped in between); the same message ids, so a copy that did arrive is folded once."""
+        stopped in between); the same message ids, so a copy that did arrive is folded once. `now` (a retried
+        request) does not wait that long, only until no publish of the record can still be under way: another
+        request's, on this replica or another (a double click behind a load balancer), was sent again at once."""
         if not now and utcnow() - release.updated_at < self._unechoed_after:
             return
-        for stored in await self.store.history(release.id):
-            if stored.offset is None and stored.note is None:
-                await self.bus.publish(stored.event)
-                log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
-                            state=stored.event.state.value)
+        for stored in await (self._unechoed_once_sent(release.id) if now else self._unechoed(release.id)):
+            await self.bus.publish(stored.event)
+            log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
+                        state=stored.event.state.value)
+
+    async def _unechoed(self, release_id: str) -> list[StoredEvent]:
+        return [stored for stored in await self.store.history(release_id)
+                if stored.offset is None and stored.note is None]
+
+    async def _unechoed_once_sent(self, release_id: str) -> list[StoredEvent]:
+        """The release's unechoed records, awaited until a publish made when each was recorded has had its time."""
+        deadline = None
+        while True:
+            version = self.store.version
+            unechoed = await self._unechoed(release_id)
+            if deadline is None and unechoed:
+                deadline = max(stored.event.occurred_at for stored in unechoed) + self._publish_time
+            left = (deadline - utcnow()).total_seconds() if deadline is not None and unechoed else 0.0
+            if left <= 0:
+                return unechoed
+            await self.store.changed(version, left)
 
     async def latest_event(self, release: Release) -> ReleaseEvent:
         latest = await self.store.latest(release.id)

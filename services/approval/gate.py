@@ -42,10 +42,14 @@ async def at_gate(store: ReleaseDatabase, release_id: str, catch_up: float) -> t
             latest = await store.latest(release_id)
             if latest is not None:
                 newer_schema(latest)
-            if latest is None or latest.state not in BEFORE_APPROVAL:
-                return latest, []
+            if latest is None:
+                return None, []
+            # Whatever the folded state: a give-up's `failed` delivered on the seq after `awaiting_approval` and not
+            # folded yet took the decision's seq, which the fold then kept as the release's (in flight for good).
             if (ahead := store.ahead_of(latest, seen)) and ahead[-1].event.state not in BEFORE_APPROVAL:
                 return ahead[-1].event, ahead
+            if latest.state not in BEFORE_APPROVAL:
+                return latest, []
             left = deadline - loop.time()
             if left <= 0:
                 return latest, []

@@ -9,6 +9,10 @@ claim of an interval also inserts that interval's marker row (`prune:<start>`, O
 the transaction whose marker went in deletes. The delete follows the index on `claimed_at` (migration 0006) and
 runs in the claim's own transaction: should it fail, the claim is not recorded either and the request answers an
 error, as for any claim that failed, so a redelivery may try again. The markers are claims too, pruned with the rest.
+
+A claim on something due later (a policy timer) is stamped with its due time instead, so it is kept a retention
+period past that: a timer may be due years ahead, and stamped with the time it was parked, its claim was pruned
+while it still waited, and the next start parked a copy of it (policy_rearm.py).
 """
 
 from __future__ import annotations
@@ -49,12 +53,14 @@ class Claims:
         self.retention = retention
         self.clock = clock
 
-    async def claim(self, key: str) -> bool:
-        """True for the first claim of `key`, False for every later one."""
+    async def claim(self, key: str, due: datetime | None = None) -> bool:
+        """True for the first claim of `key`, False for every later one. One `due` later than now is stamped
+        `due` (its `claimed_at`: no column of its own, no migration), so it is kept a retention period past it."""
         now = self.clock()
+        stamp = now if due is None else max(now, due)
         try:
             async with self.engine.begin() as connection:
-                await connection.execute(insert(claims).values(key=key[:400], claimed_at=now))
+                await connection.execute(insert(claims).values(key=key[:400], claimed_at=stamp))
                 if await self._prune_turn(connection, now):
                     gone = await connection.execute(delete(claims).where(claims.c.claimed_at < now - self.retention))
                     log.info("old hook claims pruned", claims=gone.rowcount, older_than=str(self.retention))

@@ -6,9 +6,10 @@ which the approval service's work queue binds. One delay queue per whole number 
 messages only at its head, so one queue for all delays would hold a short timer behind a long one); each
 queue deletes itself (`x-expires`) once unused for longer than its TTL, so the odd delays leave nothing behind.
 
-Each timer parked is also claimed in the hook claims table (hook_claims.py: a key, first insert wins, pruned after
-GREENLIGHT_HOOKS_CLAIM_RETENTION) as (event, kind, due): the start-up step (policy_rearm.py) parks a timer only
-when nobody claimed it, so N replicas starting together, or a restart with unchanged bounds, park no copy.
+Each timer parked is also claimed in the hook claims table (hook_claims.py: a key, first insert wins, pruned
+GREENLIGHT_HOOKS_CLAIM_RETENTION after the timer is due, not after it was parked: an expiry may be years ahead) as
+(event, kind, due): the start-up step (policy_rearm.py) parks a timer only when nobody claimed it, so N replicas
+starting together, or a restart with unchanged bounds, park no copy.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class PolicyTimers:
         between costs a copy at the next start, whereas claimed before, it could cost the timer."""
         await self.schedule(waiting, kind, due, now)
         try:
-            await self.claims.claim(_key(waiting, kind, due))
+            await self.claims.claim(_key(waiting, kind, due), due)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -63,7 +64,7 @@ class PolicyTimers:
     async def park_once(self, waiting: ReleaseEvent, kind: str, due: datetime, now: datetime) -> bool:
         """`schedule` unless this timer was claimed (parked) before, by any replica; whether this call parked it."""
         key = _key(waiting, kind, due)
-        if not await self.claims.claim(key):
+        if not await self.claims.claim(key, due):
             return False
         try:
             await self.schedule(waiting, kind, due, now)

@@ -9,6 +9,7 @@ import typer
 from services.cli import render, views
 from services.cli.answers import release_of
 from services.cli.client import DEFAULT_URL
+from services.cli.history_took import run_ends
 from services.cli.options import AppArg, Output, OutputOpt, ReleaseId, Token, TokenFile, Url, api, printing
 from services.cli.safe import clean
 from services.shared.protocol import ReleaseState
@@ -64,10 +65,12 @@ def history(app_name: AppArg, limit: Limit = 20, cursor: Cursor = None, output: 
     """Every release of APP, newest first: who asked, who decided, how it ended and how long it took."""
     with api(url, token, token_file) as client:
         page = client.list_releases(app=app_name, limit=limit, cursor=cursor)
+        # The table's "took" of a release that has moved on since its run ended needs its history.
+        ends = {} if output is Output.JSON else run_ends(client, page.get("items"))
     if output is Output.JSON:
         return render.as_json(page)
     with printing(client, "GET /releases"):
-        views.app_history(page.get("items") or [], page.get("next_cursor"))
+        views.app_history(page.get("items") or [], page.get("next_cursor"), ends)
 
 
 def whoami(output: OutputOpt = Output.TABLE, url: Url = DEFAULT_URL, token: Token = None,

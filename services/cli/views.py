@@ -9,6 +9,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from services.cli.history_took import Ends, took
 from services.cli.render import as_known, clock, duration, failure, out, short, state, summarise, unknown_note, when
 from services.cli.safe import clean
 
@@ -95,7 +96,7 @@ def app_status(view: dict[str, Any]) -> None:
     live, standby, flight = view.get("live_release"), view.get("standby_release"), view.get("in_flight")
     console.print(_one("live", live, colour))
     console.print(_one("standby", standby, (standby or {}).get("standby_colour")))
-    if flight is None or (standby is not None and flight["id"] != standby["id"]):
+    if flight is None or standby is None or flight["id"] != standby["id"]:  # said once when it is the standby
         console.print(_one("in flight", flight))
     warm = view.get("warm")
     if warm:
@@ -119,8 +120,9 @@ def _replicas(colours: dict[str, dict[str, int]], live: str | None, warm: str | 
     return line
 
 
-def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> None:
-    """`greenlight history APP`: every release of the app, who asked, who decided, how long it took."""
+def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None, ends: Ends) -> None:
+    """`greenlight history APP`: every release of the app, who asked, who decided, how long its run took (`ends`:
+    where a moved-on release's run ended, history_took.py)."""
     console, items = out(), [as_known(item) for item in items]
     if not items:
         console.print("no releases")
@@ -128,11 +130,9 @@ def app_history(items: Sequence[dict[str, Any]], next_cursor: str | None) -> Non
     table = Table("id", "state", "commit", "requested by", "decided by", "requested", "took", box=None,
                   header_style="bold")
     for item in items:
-        start, end = when(item.get("created_at")), when(item.get("updated_at"))
-        took = duration((end - start).total_seconds()) if start and end else ""
         table.add_row(_text(item.get("id")), state(item["state"]), _text(short(item.get("commit"))),
                       _text(item.get("requested_by") or ""), _text(item.get("approver") or ""),
-                      clock(item.get("created_at")), took)
+                      clock(item.get("created_at")), took(item, ends))
     console.print(table)
     more(next_cursor)
 

@@ -32,6 +32,7 @@ async def test_approved_release_goes_live_with_an_audit_trail(client: Client, pi
                       "approved", "switching", "live"]
     decision = detail["history"][7]
     assert decision["actor"] == "dev-approver"
+    assert decision["details"].pop("decider_key").startswith("token:")  # who decided, as a rename leaves it
     assert decision["details"] == {"comment": "looks good", "admin_override": False, "policy": {
             "required_approvals": 1, "soak_seconds": 0.0, "expiry_seconds": None, "auto_promotion_seconds": None,
             "rollback_needs_approval": False, "notes": []}}

@@ -39,6 +39,7 @@ async def test_admin_override_when_enabled_is_recorded(settings: ApprovalSetting
         history = (await (await client.get(f"/releases/{release_id}", headers=ADMIN)).json())["history"]
         decision = next(e for e in history if e["state"] == "approved")
         assert decision["actor"] == "dev-admin"
+        assert decision["details"].pop("decider_key").startswith("token:")  # who decided, as a rename leaves it
         assert decision["details"] == {"comment": "hotfix, alone", "admin_override": True, "policy": {
             "required_approvals": 1, "soak_seconds": 0.0, "expiry_seconds": None, "auto_promotion_seconds": None,
             "rollback_needs_approval": False, "notes": []}}

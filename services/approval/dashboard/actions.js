@@ -131,7 +131,8 @@ function rollbackToButton(release, view) {
 
 function abortButton(release) {
   // A state this version does not know may be a newer version's step in flight: only a newer replica can tell.
-  const running = IN_FLIGHT.has(release.state) || !STATES.includes(release.state);
+  // `verifying` is in flight but serves traffic: abort.py refuses it (a failed check rolls it back).
+  const running = (IN_FLIGHT.has(release.state) && release.state !== "verifying") || !STATES.includes(release.state);
   if (!running || !may(ABORT_OPERATION)) return null;
   if (newerWhy(release)) return newerNote(release);
   const button = actionButton({ class: "reject", "data-testid": "abort", "data-for": release.id }, "Abort…");
