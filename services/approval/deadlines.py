@@ -10,6 +10,11 @@ as of now, past the timer, and asked again. With the database away the log itsel
 A release a newer Greenlight moved on with an event this version cannot read (a rolling upgrade) is left alone, with
 one log line, whether the read model or the log (deadline_log.py) says so: the log read used to skip that event, find
 the step's start the newest event it reads, and fail a release past the step.
+
+The `failed` quotes the deadline the timer waited out, named by the timer queue the broker dead-lettered it from
+(`x-first-death-queue`): a changed deadline leaves the timers of releases already in the step in the old value's
+queue, firing at the old value, and quoting the setting in force when one fired failed a release after 1.5 s "within
+its deadline of 60 min". A timer that does not say (retried: retries.py keeps no `x-` header) quotes the setting.
 """
 
 from __future__ import annotations
@@ -20,11 +25,17 @@ import structlog
 
 from services.approval.deadline_log import latest_logged
 from services.approval.gate import UnknownHere, latest_known
-from services.shared.bus import Bus
+from services.shared.bus import DELIVERED_HEADERS, Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.logend import log_end_now
 from services.shared.db.releases import ReleaseDatabase
-from services.shared.deadlines import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
+from services.shared.deadlines import (
+    DEADLINE_KEY,
+    STEP_DEADLINES,
+    STEP_STARTED_BY,
+    DeadlineSettings,
+    deadline_of_queue,
+)
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
 from services.shared.release import ReleaseError
@@ -59,7 +70,8 @@ class DeadlineWatch:
             return
         if latest.state not in in_step:
             return  # the step finished in time
-        deadline = self.deadlines.of(step)
+        timer_queue = (DELIVERED_HEADERS.get() or {}).get("x-first-death-queue")
+        deadline = deadline_of_queue(bus.settings, step, timer_queue) or self.deadlines.of(step)
         reason = (f"{step} did not finish within its deadline of {_human(deadline.total_seconds())} "
                   f"(GREENLIGHT_DEADLINE_{step.upper()}); the release was still {latest.state.value}")
         log.warning("step past its deadline; failing the release", step=step, release=timer.release_id)

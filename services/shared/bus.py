@@ -34,6 +34,8 @@ RETRIED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("retried", d
 # Set while a message handled before (returned by a channel that closed: a killed or cut-off consumer) is handled
 # again: its effect may be done and its next event published, by a process that remembers it no more.
 REDELIVERED: ContextVar[bool] = ContextVar("redelivered", default=False)
+# The headers of the message being handled: a dead-lettered timer's `x-death` names the queue it waited in.
+DELIVERED_HEADERS: ContextVar[dict[str, Any] | None] = ContextVar("delivered_headers", default=None)
 
 
 class PublishFailed(RuntimeError):

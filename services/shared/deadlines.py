@@ -27,8 +27,8 @@ from services.shared.protocol import routing_key
 from services.shared.settings import BusSettings
 
 __all__ = [  # the steps and their settings are imported from here too
-    "DEADLINE_KEY", "STEP_DEADLINES", "STEP_STARTED_BY", "DeadlineSettings", "deadline_queue_name",
-    "declare_deadline_timers", "timers_record_name",
+    "DEADLINE_KEY", "STEP_DEADLINES", "STEP_STARTED_BY", "DeadlineSettings", "deadline_of_queue",
+    "deadline_queue_name", "declare_deadline_timers", "timers_record_name",
 ]
 
 log = structlog.get_logger(__name__)
@@ -36,6 +36,15 @@ log = structlog.get_logger(__name__)
 
 def deadline_queue_name(bus: BusSettings, step: str, deadline: timedelta) -> str:
     return f"{bus.queue_prefix}deadline.{step}.{round(deadline.total_seconds() * 1000)}ms"
+
+
+def deadline_of_queue(bus: BusSettings, step: str, name: object) -> timedelta | None:
+    """The deadline of `step` whose timers queue `name` holds (deadline_queue_name); None for any other name."""
+    prefix = f"{bus.queue_prefix}deadline.{step}."
+    if not (isinstance(name, str) and name.startswith(prefix) and name.endswith("ms")):
+        return None
+    digits = name.removeprefix(prefix).removesuffix("ms")
+    return timedelta(milliseconds=int(digits)) if digits.isdigit() and int(digits) > 0 else None
 
 
 async def declare_deadline_timers(connection: AbstractRobustConnection, bus: BusSettings,

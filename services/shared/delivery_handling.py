@@ -9,7 +9,7 @@ import contextlib
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
-from services.shared.bus import PUBLISHED, REDELIVERED, RETRIED, Bus, PublishFailed
+from services.shared.bus import DELIVERED_HEADERS, PUBLISHED, REDELIVERED, RETRIED, Bus, PublishFailed
 from services.shared.db.outage import is_outage, outage_of
 from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, check_routing, parse_event
@@ -73,6 +73,7 @@ class Deliveries:
             return
         retried = RetryState.of(message)
         REDELIVERED.set(bool(message.redelivered) or attempt > 1)
+        DELIVERED_HEADERS.set(dict(message.headers or {}))
         if self.sub.skip_ended and await already_past(self.bus, event, waited=retried.count > 0):
             await settle(message.ack())  # already_past said why, in one line
             return
@@ -104,6 +105,7 @@ class Deliveries:
                 await self._requeue(message)
                 return
             log.error("handler failed for good", error=repr(exc))
+            # The newest event confirmed to this process; the give-up settles from the log's newest if that is newer.
             await self._give_up.failing(message, (PUBLISHED.get() or {}).get(event.release_id, event), repr(exc))
             return
         await settle(message.ack())

@@ -11,7 +11,8 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.shared.bus import Bus
-from services.shared.events import CARRY, ReleaseEvent
+from services.shared.deadline_steps import STEP_DEADLINES, STEP_STARTED_BY
+from services.shared.events import CARRY, BadMessage, ReleaseEvent, parse_event
 from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.protocol import ReleaseState, can_transition
 from services.shared.release import ReleaseError
@@ -41,16 +42,24 @@ class GiveUp:
 
     async def unsettled(self, message: AbstractIncomingMessage, event: ReleaseEvent, attempt: int) -> None:
         """A delivery past the limit: every earlier one ended with the process or its connection gone."""
-        # The processes that held it may have published events after it (`building` before dying in the
-        # build): the failure must follow the latest, or its seq would collide with one already logged.
+        await self.failing(message, event, f"delivered {attempt - 1} times and never settled: the service "
+                           "died or lost the broker each time it held this message")
+
+    async def failing(self, message: AbstractIncomingMessage, confirmed: ReleaseEvent, why: str) -> None:
+        """Settle the release (see `given_up`) from the newer of `confirmed` (the newest event this process saw
+        confirmed, else the message's) and the newest the log holds, and dead-letter the message."""
+        # Events may be logged that this process never saw confirmed: the processes that held the message before
+        # (`building`, then dying in the build), or a publish routed whose confirm came too late (PublishFailed on
+        # a `live` the log holds). Failed from `confirmed`, the release got a `failed` on a seq already logged.
         try:
-            logged = await latest_event(self.bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
+            logged = await latest_event(self.bus, confirmed.release_id,
+                                        since=confirmed.occurred_at - LOG_CLOCK_SKEW)
         except MovedOnByNewer as exc:
             # A rolling upgrade: a `failed` from the older event read newest would take the newer event's seq, and
             # there is nothing to settle that a newer replica does not settle itself. Not dead-lettered: nothing is
             # wrong with the message, which the newer version took the release on from.
-            log.warning("a message past its delivery limit, of a release a newer Greenlight moved on; left to it",
-                        release=event.release_id, unknown=exc.why)
+            log.warning("a message given up, of a release a newer Greenlight moved on; left to it",
+                        release=confirmed.release_id, unknown=exc.why)
             await settle(message.ack())
             return
         except Exception as exc:
@@ -58,14 +67,11 @@ class GiveUp:
             await asyncio.sleep(GIVE_UP_BACKOFF)
             await settle(message.nack(requeue=True))
             return
-        latest = logged if logged is not None and logged.seq > event.seq else event
-        await self.failing(message, latest, f"delivered {attempt - 1} times and never settled: the service "
-                            "died or lost the broker each time it held this message")
-
-    async def failing(self, message: AbstractIncomingMessage, latest: ReleaseEvent, why: str) -> None:
-        """Settle the release from `latest` (see `given_up`) and dead-letter the message."""
+        latest = logged if logged is not None and logged.seq > confirmed.seq else confirmed
         reason = f"{self.service} gave up: {why}"
-        settled = given_up(latest, self.service, reason)
+        # Its step's outcome logged (`live` after `approved`, `awaiting_approval` after `pushed`), the step is done,
+        # whatever this process heard: nothing to settle, only the message to dead-letter.
+        settled = None if _past_its_step(message, latest) else given_up(latest, self.service, reason)
         try:
             # The hook first: one that fails requeues the give-up, which had then published `settled` twice.
             if (hook := _HOOKS.get(self.service)) is not None:
@@ -107,6 +113,16 @@ def given_up(latest: ReleaseEvent, service: str, reason: str) -> ReleaseEvent | 
         return latest.next(ReleaseState.LIVE, actor=service, details={**carry, "analysis": {
             "verdict": "inconclusive", "reason": reason, "tally": {}, "measurements": []}})
     return None
+
+
+def _past_its_step(message: AbstractIncomingMessage, latest: ReleaseEvent) -> bool:
+    """Whether `latest` is past the step the message started (as safepoint.already_past reads a stale input)."""
+    try:
+        started = parse_event(message.body)
+    except BadMessage:
+        return False
+    step = STEP_STARTED_BY.get(started.state)
+    return step is not None and latest.seq > started.seq and latest.state not in STEP_DEADLINES[step][1]
 
 
 async def settle(op: Awaitable[None]) -> None:

@@ -17,6 +17,7 @@ import structlog
 from services.shared.bus import Bus
 from services.shared.db.fold_release import refused
 from services.shared.db.releases import ReleaseDatabase
+from services.shared.ended import ReleaseEnded
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.release import Colour, Release
@@ -60,7 +61,14 @@ class Announcer:
         if published and event.state in ACTED_ON:
             await self.store.record_all(published)
             published.clear()
-        await bus.publish(event)
+        try:
+            await bus.publish(event)
+        except ReleaseEnded:
+            # Ended under a switch after its flip (an abort): the put-back next under the app's hold reads what the
+            # switch published (the `superseded` it makes live again), so it is recorded before the hold is let go.
+            await self.store.record_all(published)
+            published.clear()
+            raise
         published.append(event)
 
     @contextlib.asynccontextmanager

@@ -52,8 +52,10 @@ class Switcher:
         self.hold_release = HoldRelease(platform, self.announce, settings)
         self.roll_back = RollBack(platform, self.announce, settings, let_go=self.hold_release)
         self.put_back = PutBack(platform, self.announce, settings)
-        # What holds a colour (a rollback, a put-back) and what lets go of a hold run one at a time per app, as a
-        # partition has them across replicas: an unpartitioned consumer runs its messages side by side.
+        # What moves live traffic (a switch too: a put-back beside one read the Service before its flip landed, and
+        # left an aborted release live) or lets go of a hold runs one at a time per app, as a partition has them: an
+        # unpartitioned consumer runs its messages side by side. A holder awaits the cluster, the broker and the
+        # database, never another message of the app (an ending is heard on its own queue, not this one).
         self.apps = KeyedLocks()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
@@ -61,7 +63,8 @@ class Switcher:
             if event.details.get("timer") == SCALE_DOWN:
                 await self.scale_down(event)
             elif event.state is ReleaseState.APPROVED:
-                await self.switch(event, bus)
+                async with self.apps.hold(event.app):
+                    await self.switch(event, bus)
             elif event.state is ReleaseState.ROLLING_BACK:
                 async with self.apps.hold(event.app):
                     await self.roll_back(event, bus)
