@@ -13,23 +13,16 @@ build their event before either records it.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient
 
-from services.approval.handlers import DESK
 from services.approval.settings import ApprovalSettings
 from services.shared.db.runtime import READ_MODEL
-from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.settings import BusSettings
 from tests.approval.conftest import APPROVER, TO_APPROVAL, advance, api_client, reach, request_release
 from tests.infra import EventTap
-
-Client = TestClient[web.Request, web.Application]
-RACE_TIMEOUT = 10
+from tests.replicas.decision_races import all_before_recording
 
 
 @pytest.fixture
@@ -38,24 +31,6 @@ def settings(any_database: str, bus_settings: BusSettings) -> ApprovalSettings:
     return ApprovalSettings(dev_tokens=True, bus=bus_settings)
 
 
-def both_before_recording(*replicas: Client) -> None:
-    """Hold each replica's record of `approved` until every replica has built its own: the race, every time."""
-    arrived, everyone = 0, asyncio.Event()
-    for replica in replicas:
-        store = replica.app[DESK].store
-        record = store.record
-
-        async def held(event: ReleaseEvent, *, _record: Any = record, **kwargs: Any) -> None:
-            nonlocal arrived
-            if event.state is S.APPROVED:
-                arrived += 1
-                if arrived == len(replicas):
-                    everyone.set()
-                await asyncio.wait_for(everyone.wait(), RACE_TIMEOUT)
-            await _record(event, **kwargs)
-
-        store.record = held  # type: ignore[method-assign]
-
 
 async def test_one_approvers_approval_on_two_replicas_is_published_once(settings: ApprovalSettings) -> None:
     async with api_client(settings) as one, api_client(settings) as two, EventTap(settings.bus) as tap:
@@ -63,7 +38,7 @@ async def test_one_approvers_approval_on_two_replicas_is_published_once(settings
         release_id = (await request_release(one, app="twice"))["id"]
         await advance(one, release_id, *TO_APPROVAL)  # by hand: nothing else moves the release
         await reach(two, release_id, S.AWAITING_APPROVAL)
-        both_before_recording(one, two)
+        all_before_recording((S.APPROVED,), one, two)
         answers = await asyncio.gather(*(
             replica.post(f"/releases/{release_id}/approve", json={"comment": "ship"}, headers=APPROVER)
             for replica in (one, two)))
