@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -35,7 +36,7 @@ RETRIED: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar("retried", d
 # again: its effect may be done and its next event published, by a process that remembers it no more.
 REDELIVERED: ContextVar[bool] = ContextVar("redelivered", default=False)
 # The headers of the message being handled: a dead-lettered timer's `x-death` names the queue it waited in.
-DELIVERED_HEADERS: ContextVar[dict[str, Any] | None] = ContextVar("delivered_headers", default=None)
+DELIVERED_HEADERS: ContextVar[Mapping[str, Any] | None] = ContextVar("delivered_headers", default=None)
 
 
 class PublishFailed(RuntimeError):

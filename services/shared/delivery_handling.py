@@ -73,7 +73,7 @@ class Deliveries:
             return
         retried = RetryState.of(message)
         REDELIVERED.set(bool(message.redelivered) or attempt > 1)
-        DELIVERED_HEADERS.set(dict(message.headers or {}))
+        DELIVERED_HEADERS.set(message.headers)  # not copied: read, never changed
         if self.sub.skip_ended and await already_past(self.bus, event, waited=retried.count > 0):
             await settle(message.ack())  # already_past said why, in one line
             return
