@@ -63,8 +63,10 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     retries and resends), else `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
     request = call.request
     setting = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
-    header = request.headers.get("X-Gitlab-Token", "")
-    signed(lambda: matches(setting.get_secret_value(), header), "X-Gitlab-Token is not the configured token.")
+    # The header is read inside the check: a handler's variable holding it would hold the secret once it matched,
+    # and a console traceback of any later error prints every frame's locals.
+    signed(lambda: matches(setting.get_secret_value(), request.headers.get("X-Gitlab-Token", "")),
+           "X-Gitlab-Token is not the configured token.")
     async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
         if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
             return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
@@ -125,9 +127,11 @@ def _configured(setting: SecretStr | None, name: str) -> SecretStr:
 
 def _delivery(request: web.Request, header: str) -> str:
     value = request.headers.get(header, "")
-    if not value or len(value) > 200:
+    # Printable ASCII, as forges send (GUIDs, UUIDs): aiohttp reads undecodable bytes as lone surrogates, which the
+    # claim's insert cannot encode (a 500).
+    if not value or len(value) > 200 or not (value.isascii() and value.isprintable()):
         raise Unprocessable.of_fields([FieldError(loc=["header", header],
-                                                  msg="a delivery id of 1-200 characters is required")])
+                                                  msg="a delivery id of 1-200 printable ASCII characters is required")])
     return value
 
 

@@ -63,12 +63,13 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             # it counts from the next event, on every replica, with no binding to wait for.
             # Unless enabled since it was read for this delivery: the 410 came before that enable, which stands.
             # Its other pending deliveries are settled with it; this one's record is the 410's to write.
-            done = await states.disable(subscription.id, reason, subscription.enabled_at, sparing=event_id)
+            done = await states.disable(subscription.id, reason, subscription.enabled_at, sparing=event_id,
+                                        url=str(subscription.url))
             if done:  # said once, by the replica that disabled it
                 log.warning("subscription disabled: its receiver says it is gone; nothing more is sent to it",
                             subscription=subscription.id, reason=reason)
             elif done is None:
-                log.info("a 410 answered before the subscription was enabled again; it stays enabled",
+                log.info("a 410 answered before the subscription was enabled again or replaced; it stays enabled",
                          subscription=subscription.id, reason=reason)
             return done is not None
 

@@ -78,8 +78,9 @@ class Notifier(DeliveryOutcomes):
         record = await self.records.open(subscription.id, event)
         if record.status != Status.PENDING:
             return
-        blocker = await self.records.earlier_pending(subscription.id, event.release_id, event.seq)
-        if blocker is not None and not self.abandoned(blocker):
+        earlier = await self.records.earlier_pending(subscription.id, event.release_id, event.seq)
+        blocker = next((record for record in earlier if not self.abandoned(record)), None)
+        if blocker is not None:
             # Wait about as long as the event ahead of it will: it is parked at its own backoff step, or for what
             # is left of its receiver's Retry-After (not back every second of an hour's wait).
             level = self.retries.level_for(max(blocker.attempts - 1, 0), self._asked_left(blocker) or None)
@@ -88,9 +89,9 @@ class Notifier(DeliveryOutcomes):
             # looked abandoned to the next event once the earlier one was delivered, and was overtaken.
             await self.records.waiting(record)
             return
-        if blocker is not None:
+        if earlier:
             log.warning("an earlier event of the release is still pending past its whole backoff; not waiting for "
-                        "it", subscription=subscription.id, earlier=blocker.event_id, since=blocker.updated_at)
+                        "it", subscription=subscription.id, earlier=earlier[0].event_id, since=earlier[0].updated_at)
         body, content_type = self._body(subscription, event)
         attempt = await self.post(subscription, body, content_type)
         await self._settle(subscription, event, record, attempt)

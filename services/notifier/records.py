@@ -59,15 +59,16 @@ class DeliveryRecords:
         assert found is not None
         return found
 
-    async def earlier_pending(self, subscription_id: str, release_id: str, seq: int) -> Record | None:
-        """The first earlier event of the release still pending for this subscriber: later ones wait for it."""
+    async def earlier_pending(self, subscription_id: str, release_id: str, seq: int) -> list[Record]:
+        """The earlier events of the release still pending for this subscriber, in order: later ones wait for the
+        first not abandoned (an abandoned first one hid a retry still on its way behind it)."""
         query = select(deliveries).where(and_(
             deliveries.c.subscription_id == subscription_id, deliveries.c.release_id == release_id,
             deliveries.c.seq < seq, deliveries.c.status == Status.PENDING.value,
-        )).order_by(deliveries.c.seq).limit(1)
+        )).order_by(deliveries.c.seq)
         async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        return _record(row._mapping) if row is not None else None
+            rows = (await connection.execute(query)).all()
+        return [_record(row._mapping) for row in rows]
 
     async def attempted(self, record: Record, status: Status, error: str | None = None) -> bool:
         """An attempt counted, and its outcome written; whether it was. A final one always is (what the receiver

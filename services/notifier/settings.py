@@ -78,6 +78,15 @@ class NotifierSettings(BaseSettings):
                     else v for v in value]
         return value
 
+    @field_validator("subscriptions")
+    @classmethod
+    def _one_subscription_an_id(cls, value: list[EnvironmentSubscription]) -> list[EnvironmentSubscription]:
+        # Records, state and retries are kept by id: the second of two entries sharing one was starved silently.
+        ids = [subscription.id for subscription in value]
+        if twice := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"id {twice[0]} is given twice; each subscription needs its own id")
+        return value
+
     @property
     def rebind_bound(self) -> float:
         """Seconds a re-binding round may take."""

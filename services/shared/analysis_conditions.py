@@ -54,6 +54,10 @@ def comparable(condition: str, value: Any) -> bool:
         return _number(value)
     if isinstance(literal, bool) and _number(value):
         return False
+    if isinstance(value, list | dict) and type(value) is not type(literal):
+        # A list or an object is no value a condition compares (README): `== "down"` against ["down", "down"] was
+        # false, so a failure-only check passed with every instance down.
+        return False
     return type(value) is type(literal) or op in (operator.eq, operator.ne)
 
 

@@ -38,6 +38,10 @@ class RepositoryUnreachable(UnsafeSource):
     """The repository could not be read; the message is a short classified reason, never git's output."""
 
 
+class NoSuchRef(UnsafeSource):
+    """The repository was read and has no branch, tag or commit of that name (a branch deleted since a push)."""
+
+
 class GitUnavailable(Retry):
     """The git server could not be reached (DNS, refused, reset, 5xx, timeout): try again later."""
 
@@ -106,4 +110,4 @@ def _pick(out: bytes, repository: str, ref: str) -> str:
     for name in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}^{{}}", f"refs/tags/{ref}"):
         if name in candidates:
             return candidates[name]
-    raise UnsafeSource(f"{ref!r} is not a branch, tag or commit of {repository}")
+    raise NoSuchRef(f"{ref!r} is not a branch, tag or commit of {repository}")

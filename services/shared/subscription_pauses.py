@@ -4,6 +4,7 @@ not the setting's: the notifier's writes of its environment leave it alone (envi
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, true, update
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.shared.db.engine import writing
 from services.shared.db.rows import utc
 from services.shared.release import utcnow
-from services.shared.subscription_rows import DISABLED, settle_pending, states
+from services.shared.subscription_rows import DISABLED, settle_pending, states, subscriptions
 from services.shared.subscription_table import HeldByEnvironment
 
 
@@ -25,7 +26,7 @@ class SubscriptionPauses:
     engine: AsyncEngine
 
     async def disable(self, subscription_id: str, reason: str, enabled_at: datetime | None = None, *,
-                      sparing: str | None = None, held: bool | None = None) -> bool | None:
+                      sparing: str | None = None, held: bool | None = None, url: str | None = None) -> bool | None:
         """Disabled for good (its receiver answered 410 Gone, or an admin paused it), unless enabled since
         `enabled_at`: the last enable as read with the subscription before the request that got the 410 went (None:
         never enabled). True: this call did it, so it is said once; False: disabled already; None: not disabled, an
@@ -35,6 +36,8 @@ class SubscriptionPauses:
         `held` (an admin's disabling, of the one they were shown): True, the environment's: NoLongerHeld if the
         environment no longer holds the id; False, the API's: HeldByEnvironment if the environment holds it now. As
         the update itself sees the row: an id taken or freed by a notifier after the caller looked is left alone.
+        `url` (a 410's: where it was sent): None too when the API's subscription of that id now sends elsewhere, a new
+        one added under the id after the attempt went (the way to change a subscription is to delete and add it).
         """
         values = {"disabled_at": utcnow(), "disabled_reason": reason[:200]}
         unchanged = states.c.enabled_at.is_(None) if enabled_at is None else states.c.enabled_at == enabled_at
@@ -43,6 +46,8 @@ class SubscriptionPauses:
             states.c.environment.is_not(None) if held else states.c.environment.is_(None))
         for _ in range(2):
             async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
+                if url is not None and await _sends_elsewhere(connection, subscription_id, url):
+                    return None
                 done = await connection.execute(update(states).where(and_(
                     states.c.id == subscription_id, states.c.disabled_at.is_(None), unchanged, whose)).values(**values))
                 if done.rowcount:  # type: ignore[attr-defined]
@@ -65,6 +70,8 @@ class SubscriptionPauses:
                     raise NoLongerHeld(subscription_id)
             try:
                 async with writing(self.engine) as connection:  # read, then written: SQLite's write lock first
+                    if url is not None and await _sends_elsewhere(connection, subscription_id, url):
+                        return None
                     await connection.execute(insert(states).values(id=subscription_id, **values))
                     await settle_pending(connection, subscription_id, DISABLED, sparing=sparing)
             except IntegrityError:
@@ -84,3 +91,10 @@ class SubscriptionPauses:
 
 async def _has_state(connection: AsyncConnection, subscription_id: str) -> bool:
     return (await connection.execute(select(states.c.id).where(states.c.id == subscription_id))).first() is not None
+
+
+async def _sends_elsewhere(connection: AsyncConnection, subscription_id: str, url: str) -> bool:
+    """Whether the API's subscription of that id now sends somewhere other than `url`."""
+    spec = (await connection.execute(select(subscriptions.c.spec).where(
+        subscriptions.c.id == subscription_id))).scalar()
+    return spec is not None and json.loads(spec).get("url") != url
