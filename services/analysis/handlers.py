@@ -13,11 +13,13 @@ flips back to the previous colour (still warm) and records `rolled_back`.
 An inconclusive pre-promotion analysis still asks for approval, saying why; a person decides. An inconclusive
 post-promotion one keeps the release live, saying why; a person may roll it back.
 
-Idempotent (repeats.py): an event this process has already measured past, or is measuring from now, is dropped,
-and so is a redelivery whose next event the log holds, so a repeated hand-over, a copy of the event being waited
-on or a redelivery after a kill starts no second chain. A copy measured all the same (two replicas each handed
-one at once) publishes a second event with the seq: the read model keeps the first and marks the other a
-conflict, and the switcher rolls back only on a `rolling_back` the read model kept (services/switcher/rollback.py).
+Idempotent (repeats.py): an event this process has already measured past, or is measuring past now, is dropped,
+a copy of the event being measured waits for that measurement to end (and is dropped if it published), and a
+redelivery whose next event the log holds is dropped, so a repeated hand-over, a copy of the event being waited
+on, a redelivery after a lost confirm or after a kill starts no second chain. A copy measured all the same (two
+replicas each handed one at once) publishes a second event with the seq: the read model keeps the first and marks
+the other a conflict, and the switcher rolls back only on a `rolling_back` the read model kept
+(services/switcher/rollback.py).
 Ack policy: the shared AFTER_EFFECT (ack once the next event is confirmed).
 """
 
@@ -53,6 +55,7 @@ class Analyst:
         self.repeats = Repeats()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
+        await self.repeats.after_the_same(event)
         if self.repeats.known(event):
             return
         with self.repeats.measuring_from(event):

@@ -3,12 +3,13 @@
 A measurement is not repeatable: measured twice, one event becomes two different events with one seq, and the read
 model keeps the first while every step after acts on whichever its queue hands it. Copies come from a step
 re-emitting its hand-over, a publish retried after a lost confirm, and a redelivery after a kill between a publish
-and its ack. This process remembers what it published and what it is measuring; a redelivery it does not remember
-is checked against the log.
+and its ack. This process remembers what it published and what it is measuring; a redelivery it does not know to be
+measured past is checked against the log (a publish that raised may have been logged all the same).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -29,35 +30,46 @@ class Repeats:
         # The newest seq this process published per release (bounded): a duplicate of an event it has already
         # measured past would start a second chain.
         self.ahead: OrderedDict[str, int] = OrderedDict()
-        # The seq a handler here is measuring from, per release, while it runs: a copy of that event arrives while
-        # the first one waits for its due time, and `ahead` only knows once it has published.
-        self.measuring: dict[str, int] = {}
+        # The seq a handler here is measuring from, per release, while it runs, and what is set when it ends: a copy
+        # of that event arrives while the first one waits for its due time, and `ahead` only knows once it has
+        # published.
+        self.measuring: dict[str, tuple[int, asyncio.Event]] = {}
 
     def known(self, event: ReleaseEvent) -> bool:
-        """Whether `event` is a copy of one this process measured past or is measuring from now."""
+        """Whether `event` is a copy of one this process measured past, or older than one it is measuring from now."""
         if self.ahead.get(event.release_id, 0) > event.seq:
             log.info("already measured past this event; not measuring again", ahead=self.ahead[event.release_id])
             return True
-        if self.measuring.get(event.release_id, 0) >= event.seq:
-            log.info("measuring from this event or a later one already; not measuring twice",
-                     measuring=self.measuring[event.release_id])
-            return True  # acked: the copy in progress is not, and comes back if this process dies
+        if (running := self.measuring.get(event.release_id)) is not None and running[0] > event.seq:
+            log.info("measuring from a later event already; not measuring this one", measuring=running[0])
+            return True  # acked: the later event's own message carries the schedule
         return False
+
+    async def after_the_same(self, event: ReleaseEvent) -> None:
+        """Wait while a handler here measures from this very event; `known` tells after it whether it published.
+        The copy is not acked meanwhile: it may be the one delivery left (its channel lost, the broker handed the
+        message over again, and the first can no longer be acked nor returned). It holds the prefetch slot the
+        first held, for up to an interval, and a stop cancels it unacked: the broker has the message back."""
+        while (running := self.measuring.get(event.release_id)) is not None and running[0] == event.seq:
+            log.info("measuring from this event already; waiting for that to end", measuring=running[0])
+            await running[1].wait()
 
     @contextlib.contextmanager
     def measuring_from(self, event: ReleaseEvent) -> Iterator[None]:
-        self.measuring[event.release_id] = event.seq
+        running = self.measuring[event.release_id] = (event.seq, asyncio.Event())
         try:
             yield
         finally:
-            if self.measuring.get(event.release_id) == event.seq:
+            running[1].set()
+            if self.measuring.get(event.release_id) is running:
                 del self.measuring[event.release_id]
 
     async def logged_past(self, event: ReleaseEvent, bus: Bus) -> bool:
-        """For a redelivery this process does not remember (it started after the kill, or another replica took it
-        first): whether the log holds a later event of the release. Read only then: the log since the event is
-        read whole."""
-        if not REDELIVERED.get() or event.release_id in self.ahead:
+        """For a redelivery (`known` found it not measured past): whether the log holds a later event of the release.
+        This process may have started after the kill, another replica may have taken it first, or a publish here
+        may have raised after the broker logged it (a lost confirm): `ahead` learns only of confirmed ones. Read
+        only for a redelivery: the log since the event is read whole."""
+        if not REDELIVERED.get():
             return False
         try:
             latest = await latest_event(bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)
