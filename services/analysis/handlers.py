@@ -55,11 +55,11 @@ class Analyst:
         self.repeats = Repeats()
 
     async def handle(self, event: ReleaseEvent, bus: Bus) -> None:
-        await self.repeats.after_the_same(event)
+        waited = await self.repeats.after_the_same(event)
         if self.repeats.known(event):
             return
         with self.repeats.measuring_from(event):
-            if await self.repeats.logged_past(event, bus):
+            if await self.repeats.logged_past(event, bus, waited):
                 return
             await self._step(event, bus)
 

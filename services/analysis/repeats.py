@@ -45,14 +45,17 @@ class Repeats:
             return True  # acked: the later event's own message carries the schedule
         return False
 
-    async def after_the_same(self, event: ReleaseEvent) -> None:
+    async def after_the_same(self, event: ReleaseEvent) -> bool:
         """Wait while a handler here measures from this very event; `known` tells after it whether it published.
         The copy is not acked meanwhile: it may be the one delivery left (its channel lost, the broker handed the
         message over again, and the first can no longer be acked nor returned). It holds the prefetch slot the
         first held, for up to an interval, and a stop cancels it unacked: the broker has the message back."""
+        waited = False
         while (running := self.measuring.get(event.release_id)) is not None and running[0] == event.seq:
             log.info("measuring from this event already; waiting for that to end", measuring=running[0])
             await running[1].wait()
+            waited = True
+        return waited
 
     @contextlib.contextmanager
     def measuring_from(self, event: ReleaseEvent) -> Iterator[None]:
@@ -64,12 +67,12 @@ class Repeats:
             if self.measuring.get(event.release_id) is running:
                 del self.measuring[event.release_id]
 
-    async def logged_past(self, event: ReleaseEvent, bus: Bus) -> bool:
+    async def logged_past(self, event: ReleaseEvent, bus: Bus, waited: bool = False) -> bool:
         """For a redelivery (`known` found it not measured past): whether the log holds a later event of the release.
         This process may have started after the kill, another replica may have taken it first, or a publish here
         may have raised after the broker logged it (a lost confirm): `ahead` learns only of confirmed ones. Read
         only for a redelivery: the log since the event is read whole."""
-        if not REDELIVERED.get():
+        if not (REDELIVERED.get() or waited):
             return False
         try:
             latest = await latest_event(bus, event.release_id, since=event.occurred_at - LOG_CLOCK_SKEW)

@@ -119,6 +119,9 @@ class DecisionDesk(RecordingDesk):
         if made is not None and made.theirs(decision, caller):
             await self.echo(release, now=True)
             return release
+        if made is None and release.state is ReleaseState.AWAITING_APPROVAL:  # the decision that won was undone
+            raise ChangedMeanwhile("The release changed meanwhile (a decision made at the same moment was not "
+                                   "published); retry.", state=release.state)
         if made is None:
             raise Conflict(f"The release is {release.state.value}, not awaiting approval.", state=release.state)
         raise Conflict(f"The release was already {made.decision.value} by {made.by}; it is now "

@@ -97,7 +97,7 @@ class RecordingDesk:
             blocking = await self.store.in_flight(app)
             if blocking is not None and await self.store.settle(blocking.id):  # its end delivered, maybe not folded
                 blocking = await self.store.in_flight(app)
-            elif blocking is not None and not self.store.projecting and self.bus.ended.ending(blocking.id):
+            elif blocking is not None and self.bus.ended.ending(blocking.id):
                 blocking = await self._after_the_leaders_fold(app, blocking)
         if blocking is not None:
             # The requester retrying (their first try answered 503 or never answered) gets it published now; a
@@ -111,9 +111,10 @@ class RecordingDesk:
                            state=blocking.state, blocking_release=blocking.id)
 
     async def _after_the_leaders_fold(self, app: str, blocking: Release) -> Release | None:
-        """Standing by, the app's release in flight once the end this process heard of `blocking` (its endings
-        queue) is folded by the projecting replica, or as it is after `SETTLE_TIMEOUT`: a client that saw the end
-        on the log and asked at once was answered 409 by a standby, naming a release that was over."""
+        """The app's release in flight once the end this process heard of `blocking` (its endings queue) is folded,
+        by the projecting replica or this one's projector (its stream may deliver the end after the endings queue
+        did), or as it is after `SETTLE_TIMEOUT`: a client that saw the end on the log and asked at once was
+        answered 409 by a standby, naming a release that was over."""
         deadline = asyncio.get_running_loop().time() + SETTLE_TIMEOUT
         while True:
             version = self.store.version
@@ -141,13 +142,19 @@ class RecordingDesk:
                 if stored.offset is None and stored.note is None]
 
     async def _unechoed_once_sent(self, release_id: str) -> list[StoredEvent]:
-        """The release's unechoed records, awaited until a publish made when each was recorded has had its time."""
-        deadline = None
+        """The release's unechoed records, awaited until a publish made when each was recorded has had its time (by
+        this replica's clock too: another's running ahead held a retry as long); ChangedMeanwhile when one of them
+        was undone meanwhile (its publish refused), which this request must not answer as made."""
+        deadline, waited_on = None, set[str]()
         while True:
             version = self.store.version
-            unechoed = await self._unechoed(release_id)
+            history = [stored for stored in await self.store.history(release_id) if stored.note is None]
+            if waited_on - {stored.event.message_id for stored in history}:
+                raise ChangedMeanwhile("A request made at the same moment was not published and was undone; retry.")
+            unechoed = [stored for stored in history if stored.offset is None]
             if deadline is None and unechoed:
-                deadline = max(stored.event.occurred_at for stored in unechoed) + self._publish_time
+                waited_on = {stored.event.message_id for stored in unechoed}
+                deadline = min(max(stored.event.occurred_at for stored in unechoed), utcnow()) + self._publish_time
             left = (deadline - utcnow()).total_seconds() if deadline is not None and unechoed else 0.0
             if left <= 0:
                 return unechoed

@@ -64,7 +64,7 @@ def create_app(settings: NotifierSettings, *, resolver: AbstractResolver | None 
             # Unless enabled since it was read for this delivery: the 410 came before that enable, which stands.
             # Its other pending deliveries are settled with it; this one's record is the 410's to write.
             done = await states.disable(subscription.id, reason, subscription.enabled_at, sparing=event_id,
-                                        url=str(subscription.url))
+                                        url=str(subscription.url) if subscription.source == "api" else None)
             if done:  # said once, by the replica that disabled it
                 log.warning("subscription disabled: its receiver says it is gone; nothing more is sent to it",
                             subscription=subscription.id, reason=reason)

@@ -16,6 +16,7 @@ from services.shared.events import CARRY, BadMessage, ReleaseEvent, parse_event
 from services.shared.newest_logged import MovedOnByNewer, latest_event
 from services.shared.protocol import ReleaseState, can_transition
 from services.shared.release import ReleaseError
+from services.shared.work_queues import BROKER_DELIVERY_MARGIN
 
 log = structlog.get_logger(__name__)
 GIVE_UP_BACKOFF = 2.0  # seconds before requeueing a give-up whose `failed` could not be published
@@ -63,10 +64,17 @@ class GiveUp:
             await settle(message.ack())
             return
         except Exception as exc:
-            log.warning("could not read the release log; will be redelivered", error=repr(exc))
-            await asyncio.sleep(GIVE_UP_BACKOFF)
-            await settle(message.nack(requeue=True))
-            return
+            # Requeued to read it again, but not past the broker's own limit, which dead-letters it with nothing
+            # settled (a release in `analysing`, which no deadline ends, held its app for good): that last
+            # delivery settles from what this process saw confirmed, as before the log was read here.
+            count = (message.headers or {}).get("x-delivery-count")
+            last = self.bus.settings.delivery_limit + BROKER_DELIVERY_MARGIN
+            if not (isinstance(count, int) and not isinstance(count, bool) and count >= last):
+                log.warning("could not read the release log; will be redelivered", error=repr(exc))
+                await asyncio.sleep(GIVE_UP_BACKOFF)
+                await settle(message.nack(requeue=True))
+                return
+            logged = None
         latest = logged if logged is not None and logged.seq > confirmed.seq else confirmed
         reason = f"{self.service} gave up: {why}"
         # Its step's outcome logged (`live` after `approved`, `awaiting_approval` after `pushed`), the step is done,
@@ -122,7 +130,9 @@ def _past_its_step(message: AbstractIncomingMessage, latest: ReleaseEvent) -> bo
     except BadMessage:
         return False
     step = STEP_STARTED_BY.get(started.state)
-    return step is not None and latest.seq > started.seq and latest.state not in STEP_DEADLINES[step][1]
+    if step is None:
+        return latest.seq > started.seq
+    return latest.seq > started.seq and latest.state not in STEP_DEADLINES[step][1]
 
 
 async def settle(op: Awaitable[None]) -> None:
