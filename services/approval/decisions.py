@@ -12,7 +12,8 @@ from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock
 from services.approval.decision_made import DECISIONS, Made, decision_details, decision_made
-from services.approval.desk_records import ChangedMeanwhile, RecordingDesk
+from services.approval.desk_records import RecordingDesk
+from services.approval.echoes import ChangedMeanwhile
 from services.approval.errors import Conflict, Forbidden, NotFound
 from services.approval.four_eyes import Requester, requester_of
 from services.approval.gate import at_gate, refusing_newer

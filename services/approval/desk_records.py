@@ -2,47 +2,33 @@
 
 The record is what makes a concurrent second writer lose (one release in flight per app, one event per (release,
 seq)); a publish the broker refused undoes it, and one that may have been delivered keeps it, published again by the
-next request that meets it unechoed (`echo`).
+next request that meets it unechoed (`echo`, echoes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import timedelta
 
 import aio_pika
 import structlog
 
 from services.approval.auth import Identity
+from services.approval.echoes import ChangedMeanwhile, Echoes
 from services.approval.errors import Conflict, NotFound
 from services.approval.gate import newer_schema, refusing_newer
-from services.shared.bus import Bus, PublishFailed
+from services.shared.bus import PublishFailed
 from services.shared.db.fold import AppBusy, Item, SameChange, StaleWrite
-from services.shared.db.release_reads import StoredEvent
-from services.shared.db.releases import ReleaseDatabase
 from services.shared.ended import ENDINGS, ReleaseEnded
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
-from services.shared.release import Release, utcnow
+from services.shared.release import Release
 
 log = structlog.get_logger(__name__)
 SETTLE_TIMEOUT = 5.0  # as long as the projecting replica's `settle` waits for its own fold
 
 
-class ChangedMeanwhile(Conflict):
-    """Another event took the release's next step first: a concurrent request on this replica or another."""
-
-
-class RecordingDesk:
-    bus: Bus
-    store: ReleaseDatabase
-    _unechoed_after: timedelta
-
-    @property
-    def _publish_time(self) -> timedelta:
-        """How long a publish may take: its confirm's timeout, and a moment for its echo to be folded."""
-        return timedelta(seconds=self.bus.settings.publish_timeout + 1)
+class RecordingDesk(Echoes):
 
     async def publish(self, event: ReleaseEvent, caller: Identity | None = None,
                        ahead: Sequence[Item] = ()) -> None:
@@ -122,42 +108,6 @@ class RecordingDesk:
             left = deadline - asyncio.get_running_loop().time()
             if now is None or now.id != blocking.id or left <= 0:
                 return now
-            await self.store.changed(version, left)
-
-    async def echo(self, release: Release, *, now: bool = False) -> None:
-        """Publish again what was recorded for the release but not echoed by the log within
-        `unechoed_after` (its publish failed in a way that may or may not have delivered it, or the API
-        stopped in between); the same message ids, so a copy that did arrive is folded once. `now` (a retried
-        request) does not wait that long, only until no publish of the record can still be under way: another
-        request's, on this replica or another (a double click behind a load balancer), was sent again at once."""
-        if not now and utcnow() - release.updated_at < self._unechoed_after:
-            return
-        for stored in await (self._unechoed_once_sent(release.id) if now else self._unechoed(release.id)):
-            await self.bus.publish(stored.event)
-            log.warning("published an unechoed event again", release=release.id, seq=stored.event.seq,
-                        state=stored.event.state.value)
-
-    async def _unechoed(self, release_id: str) -> list[StoredEvent]:
-        return [stored for stored in await self.store.history(release_id)
-                if stored.offset is None and stored.note is None]
-
-    async def _unechoed_once_sent(self, release_id: str) -> list[StoredEvent]:
-        """The release's unechoed records, awaited until a publish made when each was recorded has had its time (by
-        this replica's clock too: another's running ahead held a retry as long); ChangedMeanwhile when one of them
-        was undone meanwhile (its publish refused), which this request must not answer as made."""
-        deadline, waited_on = None, set[str]()
-        while True:
-            version = self.store.version
-            history = [stored for stored in await self.store.history(release_id) if stored.note is None]
-            if waited_on - {stored.event.message_id for stored in history}:
-                raise ChangedMeanwhile("A request made at the same moment was not published and was undone; retry.")
-            unechoed = [stored for stored in history if stored.offset is None]
-            if deadline is None and unechoed:
-                waited_on = {stored.event.message_id for stored in unechoed}
-                deadline = min(max(stored.event.occurred_at for stored in unechoed), utcnow()) + self._publish_time
-            left = (deadline - utcnow()).total_seconds() if deadline is not None and unechoed else 0.0
-            if left <= 0:
-                return unechoed
             await self.store.changed(version, left)
 
     async def latest_event(self, release: Release) -> ReleaseEvent:

@@ -18,23 +18,23 @@ import aio_pika
 import pytest
 
 from services.analysis.repeats import Repeats
-from services.shared.bus import PublishFailed
 from services.shared.delivery_handling import Deliveries
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
+from tests.analysis.lost_confirms import lose_the_confirm_of
 from tests.analysis.running import analysing, analysis, http_check
 from tests.analysis.target import ScriptedTarget
 from tests.fake_k8s.scenario import tap
 from tests.harness import make_release, serving
 
-_CALL: ContextVar[dict[str, bool]] = ContextVar("review39c_call")
+_CALL: ContextVar[dict[str, bool]] = ContextVar("call")
 
 
-async def test_review39c_a_copy_that_waited_behind_an_unconfirmed_verdict_does_not_measure_again(
+async def test_a_copy_that_waited_behind_an_unconfirmed_verdict_does_not_measure_again(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    rid = f"r39c-{uuid.uuid4().hex[:8]}"
+    rid = f"copy-{uuid.uuid4().hex[:8]}"
     target = ScriptedTarget("slow", "wrong")  # the first measurement is held; any later one would fail the check
     started, copy_waiting = asyncio.Event(), asyncio.Event()
     ended: list[int] = []  # deliveries of seq 7 that ended without being returned to the queue
@@ -78,16 +78,7 @@ async def test_review39c_a_copy_that_waited_behind_an_unconfirmed_verdict_does_n
 
     async with serving(target.app, 0) as url, tap(bus_settings) as events, analysis(bus_settings) as app:
         bus = app[BUS]
-        publish = bus._publish
-        lost: list[str] = []
-
-        async def confirm_lost(exchange: Any, message: aio_pika.Message, key: str) -> None:
-            await publish(exchange, message, key)  # routed and logged ...
-            if message.message_id == f"{rid}/8" and not lost:
-                lost.append(key)  # ... but its confirm came too late
-                raise PublishFailed(f"publish to {key} failed: TimeoutError()")
-
-        bus._publish = confirm_lost  # type: ignore[method-assign]
+        lost = lose_the_confirm_of(bus, f"{rid}/8")
         handed_over = analysing(rid, url + "/", http_check(interval=0.05, count=1))
         await bus.publish(handed_over)
         async with asyncio.timeout(20):

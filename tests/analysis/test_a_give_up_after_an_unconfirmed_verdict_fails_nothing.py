@@ -29,9 +29,9 @@ from tests.fake_k8s.scenario import tap
 from tests.harness import dead_letters, make_release, serving
 
 
-async def test_review39c_a_verdict_logged_but_confirmed_late_is_not_failed_by_the_give_up(
+async def test_a_verdict_logged_but_confirmed_late_is_not_failed_by_the_give_up(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    rid = f"r39c-{uuid.uuid4().hex[:8]}"
+    rid = f"copy-{uuid.uuid4().hex[:8]}"
     target = ScriptedTarget("good")
     async with serving(target.app, 0) as url, tap(bus_settings, patience=60) as events, analysis(bus_settings) as app:
         bus = app[BUS]

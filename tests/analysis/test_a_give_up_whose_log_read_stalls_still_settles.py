@@ -28,9 +28,9 @@ from tests.harness import dead_letters, make_release
 UNREADABLE_READS = 5  # the log unreadable for the give-up's first five reads (about ten seconds), readable after
 
 
-async def test_review39c_a_give_up_whose_first_log_reads_fail_still_settles_the_release(
+async def test_a_give_up_whose_first_log_reads_fail_still_settles_the_release(
         bus_settings: BusSettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    rid = f"r39c-{uuid.uuid4().hex[:8]}"
+    rid = f"copy-{uuid.uuid4().hex[:8]}"
     step, read = Analyst._step, giveup.latest_event
     reads: list[str] = []
 

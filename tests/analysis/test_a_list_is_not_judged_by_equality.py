@@ -34,12 +34,12 @@ def status_check(**conditions: str) -> Check:
     ("failure", '== "down"'), ("success", '!= "down"'), ("failure", "== false"), ("success", "!= false"),
     ("failure", "!= null"),
 ])
-def test_review39b_a_container_is_not_judged_by_a_scalar_equality(which: str, condition: str, value: Any) -> None:
+def test_a_container_is_not_judged_by_a_scalar_equality(which: str, condition: str, value: Any) -> None:
     verdict, why = judge(status_check(**{which: condition}), value)
     assert verdict is Verdict.INCONCLUSIVE, (verdict, why)
 
 
-async def test_review39b_every_instance_down_does_not_pass_a_failure_check(bus_settings: BusSettings) -> None:
+async def test_every_instance_down_does_not_pass_a_failure_check(bus_settings: BusSettings) -> None:
     rid = f"downs-{uuid.uuid4().hex[:8]}"
     app = web.Application()
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from contextvars import ContextVar
-from typing import Any
 
 import aio_pika
 import pytest
 
-from services.shared.bus import PublishFailed
 from services.shared.delivery_handling import Deliveries
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from services.shared.settings import BusSettings
+from tests.analysis.lost_confirms import lose_the_confirm_of
 from tests.analysis.running import analysing, analysis, http_check
 from tests.analysis.target import ScriptedTarget
 from tests.fake_k8s.scenario import tap
@@ -55,16 +54,7 @@ async def test_a_verdict_whose_confirm_was_lost_is_not_measured_again(
 
     async with serving(target.app, 0) as url, tap(bus_settings) as events, analysis(bus_settings) as app:
         bus = app[BUS]
-        publish = bus._publish
-        lost: list[str] = []
-
-        async def confirm_lost(exchange: Any, message: aio_pika.Message, key: str) -> None:
-            await publish(exchange, message, key)  # routed and logged ...
-            if message.message_id == f"{rid}/9" and not lost:
-                lost.append(key)  # ... but its confirm came too late
-                raise PublishFailed(f"publish to {key} failed: TimeoutError()")
-
-        bus._publish = confirm_lost  # type: ignore[method-assign]
+        lost = lose_the_confirm_of(bus, f"{rid}/9")
         await bus.publish(analysing(rid, url + "/", http_check(interval=0.05, count=2)))
         await events.wait(rid, S.AWAITING_APPROVAL)
         async with asyncio.timeout(20):

@@ -37,8 +37,8 @@ async def test_a_deadline_changed_meanwhile_is_not_the_one_quoted(settings: Appr
     async with api_client(settings.model_copy(update={"deadlines": BEFORE})):
         pass
     # A build starts while it is down (nobody builds it): its timer is the old value's.
-    release = make_release("review39-deadline", app="deadline-changed")
-    async with running(service_app("review39-probe", settings.bus)) as probe:
+    release = make_release("deadline-quoted", app="deadline-changed")
+    async with running(service_app("deadline-probe", settings.bus)) as probe:
         await probe[BUS].publish(first_event(release, actor="ann"))
     # Restarted with a longer deadline: the old queue is unbound, and kept while it holds the timer.
     async with api_client(settings.model_copy(update={"deadlines": NOW})) as client:

@@ -24,7 +24,7 @@ async def test_a_release_being_verified_offers_no_abort(approval: Approval, bus_
     rid = await request_release(approval.url)
     event = await approval.store.latest(rid)
     assert event is not None
-    bus = Bus(bus_settings, "gltest-review39-verifying")
+    bus = Bus(bus_settings, "gltest-verifying")
     await bus.connect()
     try:
         for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,

@@ -13,7 +13,7 @@ from tests.hooks.conftest import GITHUB_SECRET, github_push, hooked_api, post_gi
 from tests.hooks.git_daemon import Served
 
 
-async def test_review39b_a_late_delivery_to_a_deleted_branch_is_ignored(
+async def test_a_late_delivery_to_a_deleted_branch_is_ignored(
         bus_settings: BusSettings, postgres_url: str, served: Served) -> None:
     hooks = HookSettings(github_secret=GITHUB_SECRET,
                          apps=[HookApp(app="demo", repository=served.url, branch="release")])

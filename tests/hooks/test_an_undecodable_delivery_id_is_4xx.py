@@ -17,7 +17,7 @@ from tests.hooks.conftest import GITHUB_SECRET, GITLAB_TOKEN, Client, github_pus
 from tests.hooks.git_daemon import Served
 
 
-async def raw_post_review39b(client: Client, path: str, headers: list[tuple[str, bytes]],
+async def raw_post(client: Client, path: str, headers: list[tuple[str, bytes]],
                              body: bytes) -> tuple[int, bytes]:
     """(status, body) of a POST whose header values are raw bytes, as any client may send them (aiohttp's own client
     would refuse to)."""
@@ -33,7 +33,7 @@ async def raw_post_review39b(client: Client, path: str, headers: list[tuple[str,
         writer.close()
 
 
-def review39b_request(host: str, url: str, commit: str) -> tuple[str, list[tuple[str, bytes]], bytes]:
+def signed_request(host: str, url: str, commit: str) -> tuple[str, list[tuple[str, bytes]], bytes]:
     """(path, raw headers, body) of a push to the configured repository and branch, correctly signed, whose
     delivery id has no UTF-8 form."""
     if host == "github":
@@ -48,11 +48,11 @@ def review39b_request(host: str, url: str, commit: str) -> tuple[str, list[tuple
 
 
 @pytest.mark.parametrize("host", ["github", "gitlab"])
-async def test_review39b_a_delivery_id_with_no_utf8_form_is_4xx_not_500(api: Client, served: Served,
+async def test_a_delivery_id_with_no_utf8_form_is_4xx_not_500(api: Client, served: Served,
                                                                        host: str) -> None:
-    path, headers, body = review39b_request(host, served.url, served.push(f"odd delivery {host}"))
+    path, headers, body = signed_request(host, served.url, served.push(f"odd delivery {host}"))
     with structlog.testing.capture_logs() as logs:
-        status, answer = await raw_post_review39b(api, path, headers, body)
+        status, answer = await raw_post(api, path, headers, body)
     assert 400 <= status < 500, (status, answer)
     assert not [line for line in logs if line["event"] == "unhandled error"], logs
     assert await releases_of(api) == []

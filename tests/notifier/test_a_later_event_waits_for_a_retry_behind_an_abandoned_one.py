@@ -20,9 +20,9 @@ from tests.notifier.receiver import Receiver
 DELAYS = [2.0, 2.0, 2.0]  # the second event's retry is back 2 s after its first attempt fails
 
 
-async def test_review39b_a_later_event_does_not_overtake_a_retried_one_behind_an_abandoned_one(
+async def test_a_later_event_does_not_overtake_a_retried_one_behind_an_abandoned_one(
         bus_settings: BusSettings, postgres_url: str, receiver: Receiver) -> None:
-    requested, *_, awaiting, approved = walk("r39b-order", "demo", S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED,
+    requested, *_, awaiting, approved = walk("order", "demo", S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED,
                                              S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED)
     receiver.failures[awaiting.message_id] = 1  # its first attempt answers 500: retried 2 s later
     async with rig(bus_settings, postgres_url, receiver, retry_delays=DELAYS) as r:

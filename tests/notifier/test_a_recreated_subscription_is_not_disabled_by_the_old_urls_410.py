@@ -27,9 +27,9 @@ from tests.notifier.records_written import RecordsWritten
 pytestmark = pytest.mark.usefixtures("loopback_subscribers")
 
 
-async def test_review39b_an_old_urls_late_410_leaves_the_recreated_subscription_enabled(
+async def test_an_old_urls_late_410_leaves_the_recreated_subscription_enabled(
         bus_settings: BusSettings, postgres_url: str, receiver: Receiver, records_written: RecordsWritten) -> None:
-    requested, failed = walk("r39b-gone", "demo", S.FAILED)
+    requested, failed = walk("recreated-gone", "demo", S.FAILED)
     arrived, answer = asyncio.Event(), asyncio.Event()
 
     async def old_endpoint(request: web.Request) -> web.Response:
@@ -45,7 +45,7 @@ async def test_review39b_an_old_urls_late_410_leaves_the_recreated_subscription_
 
     async def old_410_handled() -> bool:
         return any(rec.last_error is not None and rec.last_error.startswith("HTTP 410")
-                   for rec in await records_of(postgres_url, "r39b-gone"))
+                   for rec in await records_of(postgres_url, "recreated-gone"))
 
     async with serving(old, port=0) as old_url, \
             rig(bus_settings, postgres_url, receiver, subscriptions=[], allow=["127.0.0.1"]) as r, \

@@ -24,9 +24,9 @@ from tests.notifier.records_written import RecordsWritten
 pytestmark = pytest.mark.usefixtures("loopback_subscribers")
 
 
-async def test_review39c_a_410_disables_an_environment_subscription_whose_id_the_api_row_shadows(
+async def test_a_410_disables_an_environment_subscription_whose_id_the_api_row_shadows(
         bus_settings: BusSettings, postgres_url: str, receiver: Receiver, records_written: RecordsWritten) -> None:
-    [first] = walk("r39c-shadow", "demo")
+    [first] = walk("copy-shadow", "demo")
     receiver.scripted = {first.message_id: [(410, {})] * 10}  # sub-0, the environment's: its endpoint is gone
     elsewhere = Receiver(SECRET)  # where the API's sub-0 (shadowed) would send
     api = create_api(ApprovalSettings(dev_tokens=True, bus=bus_settings), resolver=FakeResolver(),

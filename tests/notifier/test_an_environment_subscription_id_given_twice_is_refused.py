@@ -18,7 +18,7 @@ VARIABLE = "GREENLIGHT_NOTIFIER_SUBSCRIPTIONS"
 FIRST, SECOND = "first-secret-0123456789", "second-secret-0123456789"
 
 
-def test_review39b_one_id_twice_in_the_setting_stops_the_notifier_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_id_twice_in_the_setting_stops_the_notifier_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(VARIABLE, json.dumps([
         {"id": "ops", "url": "https://chat.example/hooks/one", "secret": FIRST},
         {"id": "ops", "url": "https://pager.example/hooks/two", "secret": SECOND},
@@ -28,7 +28,7 @@ def test_review39b_one_id_twice_in_the_setting_stops_the_notifier_at_start(monke
     assert FIRST not in str(raised.value) and SECOND not in str(raised.value)
 
 
-def test_review39b_distinct_ids_in_the_setting_still_start(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_distinct_ids_in_the_setting_still_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(VARIABLE, json.dumps([
         {"id": "ops", "url": "https://chat.example/hooks/one", "secret": FIRST},
         {"id": "pager", "url": "https://pager.example/hooks/two", "secret": SECOND},
