@@ -106,7 +106,10 @@ def _stored(size: int) -> int:
 
 
 def _check_link(root: Path, context_dir: Path, info: tarfile.TarInfo) -> None:
-    """A link is archived as a link; the engine resolves it, so it must stay inside the clone."""
+    """A link is archived as a link; the engine resolves it against its own copy of the context, so it must stay
+    inside the context: one that climbed from a deep context to the clone's root was, unpacked by the engine, its
+    host's `/` (then a bind mount's source read the host's files)."""
     target = os.path.realpath(context_dir / info.name)
-    if not Path(target).is_relative_to(root):
-        raise ContextError(f"{info.name!r} in the build context is a link that leads outside the repository")
+    if not Path(target).is_relative_to(os.path.realpath(context_dir)):
+        raise ContextError(f"{info.name!r} in the build context is a link that leads outside the repository's "
+                           "build context")

@@ -14,6 +14,10 @@ import re
 from collections.abc import Iterator
 
 _MOUNT_PATHS = frozenset({"id", "source", "src", "target", "dst", "destination"})
+# A cache's directory on the engine's host is its `id` (else its `target`) joined to the cache root, links followed:
+# a build may leave a link in one cache (`ln -s / /c/host`) that a path of more than one word then follows (the
+# same or a later build's `id=c/host`: the host's /, writable). One word, not `.`, stays a directory of the root.
+_CACHE_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _DIRECTIVE = re.compile(r"#\s*([A-Za-z]+)\s*=\s*(\S*)\s*$")
 
 
@@ -39,6 +43,11 @@ def check_mounts(dockerfile: bytes) -> None:
             if "$" in value or "from" in keys or any(".." in keys[k].split("/") for k in _MOUNT_PATHS & set(keys)):
                 raise MountRefused(f"RUN --mount={value[:200]} is refused: a mount may not name another stage or "
                                    "image (from=), climb with '..' or use a variable (COPY --from instead)")
+            cache = keys.get("id") or keys.get("target") or keys.get("dst") or keys.get("destination") or ""
+            if keys.get("type", "").strip().lower() == "cache" and not _CACHE_WORD.fullmatch(cache.strip("/")):
+                raise MountRefused(f"RUN --mount={value[:200]} is refused: a cache mount needs an id of one word "
+                                   "(letters, digits, '.', '_', '-'; e.g. id=pip): a longer path could follow a link "
+                                   "a build left in a cache, on the engine's host")
 
 
 def _instructions(text: str) -> Iterator[str]:

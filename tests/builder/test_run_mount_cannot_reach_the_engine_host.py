@@ -39,15 +39,18 @@ CLIMB = "a/" + "../" * 12
     "RUN --mount=type=bind,from=base,source=/r,target=/x cat /x/etc/hostname",
     "RUN --network=default --mount=type=cache,from=base,target=/x true",
     f"ONBUILD RUN --mount=type=cache,target=/x,id={CLIMB}etc true",
+    "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt",  # its path: the target's
+    "RUN --mount=type=cache,id=c/host,target=/h true",  # a link a build left in cache c
+    "RUN --mount=type=cache,id=.,target=/h true",  # the cache root itself
 ], ids=["cache-id", "lower-case", "continued", "blank-and-indent", "quoted", "variable", "bind-from", "second-flag",
-        "onbuild"])
+        "onbuild", "cache-path-of-a-target", "cache-path-of-an-id", "cache-root"])
 def test_a_mount_that_could_leave_the_build_is_refused(run: str) -> None:
     with pytest.raises(MountRefused, match="is refused"):
         check_mounts((BASE + run + "\n").encode())
 
 
 @pytest.mark.parametrize("run", [
-    "RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt",
+    "RUN --mount=type=cache,id=pip,target=/root/.cache/pip pip install -r requirements.txt",
     "RUN --mount=type=cache,id=pip-cache,target=/root/.cache,sharing=locked true",
     "RUN --mount=type=bind,source=.,target=/src make -C /src",
     "RUN --mount=type=secret,id=token,required=false true",

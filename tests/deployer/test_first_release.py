@@ -25,7 +25,7 @@ async def test_first_release_goes_to_blue_with_services_created(bus_settings: Bu
         staged = (await events.wait("r1", S.AWAITING_APPROVAL))[0].release
 
         assert (staged.live_colour, staged.standby_colour, staged.previous_release) == (None, Colour.BLUE, None)
-        assert staged.preview == f"{APP}-preview.{kube.namespace}.svc"
+        assert staged.preview == f"http://{APP}-preview.{kube.namespace}.svc/"
         assert events.of("r1") == [(S.PUSHED, 5), (S.DEPLOYING, 6), (S.AWAITING_APPROVAL, 7)]
         await _assert_objects(platform, kube)
 
@@ -64,5 +64,5 @@ async def test_a_spec_without_namespace_uses_the_configured_one(bus_settings: Bu
         await app[BUS].publish(event("r1", S.PUSHED, kube, image=kube.images[0], spec=SPEC))
         staged = (await events.wait("r1", S.AWAITING_APPROVAL))[0].release
 
-        assert staged.preview == f"{APP}-preview.{kube.namespace}.svc"
+        assert staged.preview == f"http://{APP}-preview.{kube.namespace}.svc/"
         assert (await deployment(platform, kube, Colour.BLUE))["metadata"]["namespace"] == kube.namespace

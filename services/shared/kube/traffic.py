@@ -60,7 +60,7 @@ class Traffic:
             # The whole selector: `role` alone would keep whatever a hand left beside it (no `app`: every app's pods).
             # strategic-merge-patch: on a plain map it merges as a JSON merge patch does (null deletes).
             await self.api.patch(Kind.SERVICE, ns, name, {"spec": {"selector": merge_patch_to(selector, wanted)}})
-        return f"{name}.{ns}.svc"
+        return preview_url(name, ns, preview)
 
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
         ns, name = self.names.namespace(app), self.names.service(app)
@@ -96,3 +96,11 @@ def _selector(app: AppRef, colour: Colour) -> dict[str, str]:
 
 def _selector_of(service: Obj) -> dict[str, str]:
     return dict((service.get("spec") or {}).get("selector") or {})
+
+
+def preview_url(name: str, namespace: str, service: Obj) -> str:
+    """The preview Service's URL inside the cluster, on its first port: the analysis's pre-promotion http checks take
+    it as their base, and a bare host (`<app>-preview.<ns>.svc`, as it was) failed every measurement unsent."""
+    ports = service.get("spec", {}).get("ports") or [{}]
+    port = ports[0].get("port", 80) if isinstance(ports[0], dict) else 80
+    return f"http://{name}.{namespace}.svc{'' if port == 80 else f':{port}'}/"
