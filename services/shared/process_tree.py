@@ -40,9 +40,18 @@ def _parent_of(pid: int) -> int | None:
 def _descendants(pid: int) -> list[int]:
     found, parents = [], [pid]
     while parents:
-        for tasks in Path(f"/proc/{parents.pop()}/task").glob("*/children"):
+        for tasks in _children_files(parents.pop()):
             with contextlib.suppress(OSError, ValueError):
                 children = [int(child) for child in tasks.read_text().split()]
                 found += children
                 parents += children
     return found
+
+
+def _children_files(pid: int) -> list[Path]:
+    """Each thread's `children` file of `pid`; none for a process gone meanwhile (a child that exited and was reaped,
+    or git itself exiting as it was stopped: the glob's scandir raised FileNotFoundError and failed the build)."""
+    try:
+        return list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:
+        return []

@@ -133,5 +133,7 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 @pytest.fixture
 def shared(redis_prefix: str) -> dict[str, Any]:
-    """Settings overrides that make an app share its allowance through the test's Redis keys."""
-    return {"events_redis_url": TEST_REDIS_URL, "events_redis_prefix": redis_prefix}
+    """Settings overrides that make an app share its allowance through the test's Redis keys. A Redis call may take
+    5 s, not 0.5: on a machine busy with the whole suite one took longer, the app fell back to its own allowance,
+    and a test of the shared one measured the per-process ceiling (0.81 s for five calls, seen in a CI run)."""
+    return {"events_redis_url": TEST_REDIS_URL, "events_redis_prefix": redis_prefix, "events_redis_timeout": 5.0}
