@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 from conftest import MakeClient
 from tm_stub import StubTicketmaster
 
-# Arrival times carry a little loopback jitter on top of the limiter's exact spacing.
-JITTER = 0.02
 # A call the limiter let go can still reach the stub late when the test's loop is busy (60 ms seen in CI, four test
 # groups on two cores): the first call late shortens the span of all eight by that much. A limiter that let a burst
 # of five through at once would shorten it by 0.4 s (eight calls in 1.0 s), so this allowance still tells the two apart.
@@ -37,4 +34,7 @@ async def test_pages_of_one_refresh_are_limited_too(make_client: MakeClient, stu
     assert (await client.get("/api/events")).status == 200
     times = [call.at for call in stub.calls]
     assert len(times) == 4
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 20 - JITTER
+    # Measured at the stub, a call the limiter let go can arrive late and the next on time: two 50 ms apart were
+    # seen 11 ms apart on a machine busy with the whole suite. The ceiling is the calls' span, less that lateness;
+    # unlimited, the four arrive within a few milliseconds.
+    assert times[-1] - times[0] >= (len(times) - 1) / 20 - LATE / 2
