@@ -44,6 +44,7 @@ class FakeKube:
         self.rollouts = self.objects.rollouts
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        self._requested = asyncio.Condition()
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -114,13 +115,20 @@ class FakeKube:
         for queue in self.store.watchers:
             queue.put_nowait(None)
 
-    def count(self, method: str, fragment: str = "") -> int:
-        return sum(1 for m, path, _ in self.requests if m == method and fragment in path)
+    def count(self, method: str, *fragments: str) -> int:
+        return sum(1 for m, path, _ in self.requests if m == method and all(f in path for f in fragments))
+
+    async def served(self, times: int, method: str, *fragments: str) -> None:
+        """Returns once `times` requests whose path holds every fragment have come in."""
+        async with self._requested:
+            await self._requested.wait_for(lambda: self.count(method, *fragments) >= times)
 
     # --- HTTP plumbing ---------------------------------------------------------------------
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append((request.method, request.path_qs, request.content_type))
+        async with self._requested:
+            self._requested.notify_all()
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return ApiStatus(401, "Unauthorized").response()
         if asyncio.get_running_loop().time() < self.hooks.unavailable_until:
