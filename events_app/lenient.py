@@ -38,6 +38,17 @@ def joda_time(value: Any) -> Any:
     return value
 
 
+def _well_formed(value: Any) -> Any:
+    # JSON can escape half a UTF-16 pair ("\ud83c", a name cut mid-emoji): such a str has no UTF-8 form, and the
+    # page and /api/events could not be encoded. The half character reads as U+FFFD instead.
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
 def _iso_text(value: Any) -> Any:
     # Lax pydantic would read a number as seconds since 1970: for Discovery that is garbage.
     if not isinstance(value, str):
@@ -46,8 +57,9 @@ def _iso_text(value: Any) -> Any:
 
 
 Lenient = Annotated[T | None, WrapValidator(_none_on_error)]
+Text = Annotated[str, BeforeValidator(_well_formed)]  # every str read from Discovery: it may reach a page
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 # Discovery times are UTC ("...Z"); one without an offset is read as UTC too, so comparisons work.
-_AsUtc = AfterValidator(lambda v: v if v.tzinfo else v.replace(tzinfo=UTC))
+_AsUtc = AfterValidator(lambda v: v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC))
 UtcDateTime = Annotated[datetime, BeforeValidator(_iso_text), _AsUtc]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]  # 1e999 reads as inf: `Infinity` is no JSON

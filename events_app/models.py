@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import structlog
 from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .lenient import FiniteFloat, IsoDate, Lenient, UtcDateTime, joda_time
+from .lenient import FiniteFloat, IsoDate, Lenient, Text, UtcDateTime, joda_time
 
 log = structlog.get_logger(__name__)
 
@@ -29,7 +29,7 @@ class StartDates(_Part):
 
 class EventDates(_Part):
     start: Lenient[StartDates] = None
-    status_code: Lenient[str] = Field(None, validation_alias=AliasPath("status", "code"))
+    status_code: Lenient[Text] = Field(None, validation_alias=AliasPath("status", "code"))
 
 
 class PublicSaleDates(_Part):
@@ -38,23 +38,23 @@ class PublicSaleDates(_Part):
 
 
 class PriceRange(_Part):
-    type: Lenient[str] = None
-    currency: Lenient[str] = None
+    type: Lenient[Text] = None
+    currency: Lenient[Text] = None
     min: Lenient[FiniteFloat] = None
     max: Lenient[FiniteFloat] = None
 
 
 class Image(_Part):
-    url: str
-    ratio: Lenient[str] = None
+    url: Text
+    ratio: Lenient[Text] = None
     width: Lenient[int] = None
     fallback: Lenient[bool] = False
 
 
 class Venue(_Part):
-    name: Lenient[str] = None
-    city: Lenient[str] = Field(None, validation_alias=AliasPath("city", "name"))
-    country: Lenient[str] = Field(None, validation_alias=AliasPath("country", "countryCode"))
+    name: Lenient[Text] = None
+    city: Lenient[Text] = Field(None, validation_alias=AliasPath("city", "name"))
+    country: Lenient[Text] = Field(None, validation_alias=AliasPath("country", "countryCode"))
 
 
 class EventEmbedded(_Part):
@@ -67,9 +67,9 @@ class Event(_Part):
     Nested objects we read one value of are flattened with AliasPath (status.code, city.name...).
     """
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    url: Lenient[str] = None
+    id: Text = Field(min_length=1)
+    name: Text = Field(min_length=1)
+    url: Lenient[Text] = None
     images: Lenient[list[Lenient[Image]]] = None
     dates: Lenient[EventDates] = None
     public_sale: Lenient[PublicSaleDates] = Field(None, validation_alias=AliasPath("sales", "public"))

@@ -93,7 +93,8 @@ def parse_query(params: MultiMapping[str], default_country: str) -> EventQuery:
     repeated = {name: ["give this parameter once"] for name in _SINGLE if len(params.getall(name, [])) > 1}
     if repeated:
         raise InvalidQuery(repeated)
-    data.update({name: params[name] for name in _SINGLE if name in params})
+    # Blank is not given: the form sends its optional fields empty, and a cleared Country means the default one.
+    data.update({name: params[name] for name in _SINGLE if params.get(name, "").strip()})
     if "classificationName" in params:
         data["classificationName"] = tuple(params.getall("classificationName"))
     try:

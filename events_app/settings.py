@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -106,9 +108,10 @@ class Settings(BaseSettings):
     @field_validator("ticketmaster_api_key", "events_redis_url", mode="before")
     @classmethod
     def _blank_key_is_no_key(cls, value: object) -> object:
-        # An empty TICKETMASTER_API_KEY= in a manifest means "not configured", not "key ''".
-        if isinstance(value, str) and not value.strip():
-            return None
+        # An empty TICKETMASTER_API_KEY= in a manifest means "not configured", not "key ''"; a Secret made from a
+        # file ends in a newline, which is no part of the key (sent as %0A, every call was a 401).
+        if isinstance(value, str):
+            return value.strip() or None
         return value
 
     @field_validator("events_redis_url")
@@ -117,6 +120,9 @@ class Settings(BaseSettings):
         # After parsing, so a refusal shows the value masked: the URL may carry a password.
         if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("EVENTS_REDIS_URL must start with redis://, rediss:// or unix://")
+        if value is not None and not _one_server(value.get_secret_value()):
+            # Else the parser reads part of the password as the port (its error quotes it) or the host (logged).
+            raise ValueError("EVENTS_REDIS_URL does not parse as one server: percent-encode / ? # @ in its password")
         return value
 
     @field_validator("ticketmaster_base_url")
@@ -128,3 +134,17 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def _one_server(url: str) -> bool:
+    """Whether the URL reads as one server: no part of its password taken for the port, the host or the path."""
+    parts = urlsplit(url)
+    if parts.fragment:
+        return False
+    if parts.scheme == "unix":  # the socket's path; a password goes in the query
+        return True
+    try:
+        _ = parts.port  # a port that is not a number raises
+    except ValueError:
+        return False
+    return bool(parts.hostname) and re.fullmatch(r"(/\d*)?", parts.path) is not None and "@" not in parts.query

@@ -23,9 +23,13 @@ from .feed import Snapshot
 from .query import EventQuery
 from .redis_link import RedisLink
 from .selection import EventSummary
+from .ticketmaster import UpstreamError
 
 # How often a replica that found another one fetching looks for its result.
 POLL_S = 0.05
+# The lock outlives the holder's fetch (TICKETMASTER_TIMEOUT) by this much: expiring with it, as it did, the others
+# took a timed-out fetch for a stopped replica's and called Ticketmaster again before the holder could say it failed.
+LOCK_MARGIN_S = 1.0
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -59,18 +63,22 @@ class SharedSnapshots:
         if found is not None:
             return found
         token = secrets.token_hex(8)
-        lock_ms = max(1, round(self._fetch_within * 1000))
+        lock_ms = round((self._fetch_within + LOCK_MARGIN_S) * 1000)
         claimed = await self._link.run(lambda c: self._claim(c, lock_key, token, lock_ms))
         if claimed is False:
             found = await self._await_other(value_key, lock_key)
             if found is not None:
                 return found
         try:
-            snapshot = await fetch(query)  # also when Redis is away, or the other replica's fetch failed
+            snapshot = await fetch(query)  # also when Redis is away, or the other replica stopped
             ttl = self._ttl_of(snapshot)
             if ttl > 0:
                 raw = encode(snapshot, self._clock.time() + ttl)
                 await self._link.run(lambda c: c.set(value_key, raw, px=max(1, round(ttl * 1000))))
+        except UpstreamError:
+            if claimed:  # before the release: those waiting read it when the lock goes
+                await self._link.run(lambda c: c.set(lock_key + ":failed", token, px=lock_ms))
+            raise
         finally:
             if claimed:  # failed or not: the others stop waiting now, not when the lock expires
                 await self._link.run(lambda c: self._release(keys=[lock_key], args=[token], client=c))
@@ -93,14 +101,23 @@ class SharedSnapshots:
         return snapshot if snapshot.shared_until is not None and snapshot.shared_until > self._clock.time() else None
 
     async def _await_other(self, value_key: str, lock_key: str) -> Snapshot | None:
-        """Until the replica holding the lock stores its result, gives up (its fetch failed) or runs out of time."""
+        """Until the replica holding the lock stores its result, gives up or runs out of time.
+
+        A holder whose fetch failed says so (its token under `<lock>:failed`): fetching again then held this visitor
+        a second timeout against an API that had just failed, and every replica waiting called it at once.
+        """
         loop = asyncio.get_running_loop()  # real time: the lock expires in Redis on it, whatever clock is injected
-        deadline = loop.time() + self._fetch_within
+        deadline = loop.time() + self._fetch_within + LOCK_MARGIN_S
+        holder: bytes | str | None = None
         while loop.time() < deadline:
             await asyncio.sleep(POLL_S)
             found = await self._fresh(value_key)
             if found is not None:
                 return found
-            if not await self._link.run(lambda c: c.exists(lock_key)):
+            current = await self._link.run(lambda c: c.get(lock_key))
+            if current is None:  # let go of (a stopping replica too), expired, or Redis away
+                if holder is not None and await self._link.run(lambda c: c.get(lock_key + ":failed")) == holder:
+                    raise UpstreamError("Ticketmaster failed another replica's fetch of this list just now")
                 return None
+            holder = current
         return None

@@ -46,11 +46,15 @@ class Given:
     key: str | None = None  # the approver's caller key; None for an approval recorded before keys
 
 
+def approver_names(tokens: TokenTable, hooks: HookSettings) -> frozenset[str]:
+    """The names that may approve now: the API's tokens and the Slack users are where approvals come from."""
+    return tokens.holders(Role.APPROVER) | {user.name for user in hooks.slack_users
+                                            if Role.APPROVER in user.roles or Role.ADMIN in user.roles}
+
+
 def approvers(tokens: TokenTable, hooks: HookSettings) -> Callable[[str], bool]:
-    """Whether a name may approve now: the API's tokens and the Slack users are where approvals come from."""
-    names = tokens.holders(Role.APPROVER) | {user.name for user in hooks.slack_users
-                                             if Role.APPROVER in user.roles or Role.ADMIN in user.roles}
-    return names.__contains__
+    """Whether a name may approve now (`approver_names`)."""
+    return approver_names(tokens, hooks).__contains__
 
 
 class Approvals:
@@ -71,12 +75,13 @@ class Approvals:
             return False
         return True
 
-    async def withdraw(self, release_id: str, by: str) -> None:
-        """Undo an approval recorded while the release was decided otherwise (handlers.py), so that what it shows
-        as given is what it got while it awaited approval."""
+    async def withdraw(self, release_id: str, by: str, at: datetime) -> None:
+        """Undo `by`'s approval given `at`, recorded while the release was decided otherwise (decisions.py), so that
+        what it shows as given is what it got while it awaited approval. Only the row given `at`: a repeat of an
+        earlier approval records nothing, and withdrawing by name took the earlier one away."""
         async with self.engine.begin() as connection:
             await connection.execute(sa.delete(table).where(table.c.release_id == release_id,
-                                                            table.c.approver == by))
+                                                            table.c.approver == by, table.c.approved_at == at))
 
     async def given(self, release_id: str, *, counting: bool = True) -> list[Given]:
         """Oldest first; `counting`: only those that count now, one per caller key (a decided release's record

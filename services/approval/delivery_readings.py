@@ -3,9 +3,9 @@
 Each report reads up to `MAX_RELEASES` releases' events (about a second of the API's CPU at 10,000 releases, and a
 few MB held while it runs). The last 30 days are what every open dashboard asks for each minute (dashboard/
 delivery.js) and what the gauges show, so that report is read at most once every `RECENT_EVERY` seconds and every
-caller meanwhile is handed it; concurrent callers wait for the one reading. A window of a caller's own (`since`) is
-read afresh, at most `READS_AT_ONCE` such windows at a time (beside the one recent reading): a caller sending many
-at once queues them instead of holding many windows in memory and the event loop.
+caller meanwhile is handed it; concurrent callers wait for the one reading, and share its failure. A window of a
+caller's own (`since`) is read afresh, at most `READS_AT_ONCE` such windows at a time (beside the one recent
+reading): a caller sending many at once queues them instead of holding many windows in memory and the event loop.
 """
 
 from __future__ import annotations
@@ -49,16 +49,28 @@ class DeliveryReadings:
         self.clock = clock
         self._recent: tuple[float, DeliveryReport] | None = None
         self._reading_recent = asyncio.Lock()
+        self._ended = 0  # readings of the recent report ended so far, read or failed
+        self._failed: Exception | None = None  # how the last one failed, if it did
         self._slots = asyncio.Semaphore(at_once)
 
     async def recent(self, database: ReleaseDatabase) -> DeliveryReport:
         """The last 30 days of every app, read at most once every `every` seconds."""
+        queued_at = self._ended
         async with self._reading_recent:  # one at a time: a caller that waited finds it fresh
             if self._recent is not None and self.clock() - self._recent[0] < self.every:
                 return self._recent[1]
+            if self._failed is not None and self._ended != queued_at:
+                # Failed while this caller waited: reading again in turn, each caller waited out a frozen
+                # database's statement timeout once more, and callers queued without end.
+                raise self._failed
             until = utcnow()
-            # Not behind the windows' slots: callers queueing windows must not hold up the gauges' scrape.
-            found = await delivery_report(database, until - DEFAULT_WINDOW, until)
+            try:
+                # Not behind the windows' slots: callers queueing windows must not hold up the gauges' scrape.
+                found = await delivery_report(database, until - DEFAULT_WINDOW, until)
+            except Exception as exc:
+                self._ended, self._failed = self._ended + 1, exc
+                raise
+            self._ended, self._failed = self._ended + 1, None
             self._recent = (self.clock(), found)
             return found
 

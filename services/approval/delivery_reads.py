@@ -24,26 +24,23 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.approval.delivery_queries import (
+    FOLDED,
+    IN_PRODUCTION,
+    NOT_A_MEASUREMENT,
+    first_builds,
+    first_lives,
+    serving,
+)
 from services.approval.models import in_utc
-from services.shared.db.json_text import json_text
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import events
 from services.shared.dora import Change
-from services.shared.dora_history import IN_PRODUCTION as PRODUCTION
 from services.shared.dora_history import STATES, EventFacts, Summary, summarise
-from services.shared.protocol import ReleaseState as S
 
 MAX_RELEASES = 10_000  # ~4 events each parsed, ~0.5 kB kept each
 TICK = timedelta(microseconds=1)
 CHUNK = 1000  # rows fetched at once
-
-
-FOLDED = sa.and_(events.c.variant == 0, events.c.note.is_(None))
-COMMIT = json_text(events.c.body, "release", "commit")
-# The first `verifying` is the switcher's; the analysis adds one per measurement (hundreds in a long watch).
-NOT_A_MEASUREMENT = sa.or_(events.c.state != S.VERIFYING.value,
-                           json_text(events.c.body, "details", "measurement").is_(None))
-IN_PRODUCTION = sa.and_(events.c.state.in_([s.value for s in PRODUCTION]), NOT_A_MEASUREMENT, FOLDED)
 
 
 async def window_summaries(database: ReleaseDatabase, since: datetime, app: str | None = None,
@@ -62,15 +59,22 @@ async def window_summaries(database: ReleaseDatabase, since: datetime, app: str 
         apps, commits = sorted({a for a, _ in changes}), sorted({c for _, c in changes})
         if not changes:
             return since, summaries, {}
-        unknown = sorted({s.commit for s in summaries if s.commit is not None} - {
-            s.commit for s in summaries if s.commit_time is not None})
+        # By app: another app's build of the commit (one repository, two apps) recorded its own app's range.
+        unknown = {(s.app, s.commit) for s in summaries if s.commit is not None} - {
+            (s.app, s.commit) for s in summaries if s.commit_time is not None}
         if unknown:
-            summaries += await _summaries(connection, _first_builds(apps, unknown).subquery("first_builds"))
+            summaries += await _summaries(connection, first_builds(
+                sorted({a for a, _ in unknown}), sorted({c for _, c in unknown})).subquery("first_builds"))
         return since, summaries, await _live_before(connection, since, apps, commits, changes)
 
 
 async def _bounded_start(connection: AsyncConnection, since: datetime, app: str | None) -> datetime:
-    lives = sa.select(events.c.occurred_at).where(IN_PRODUCTION, events.c.occurred_at >= since)
+    # Each release once, at its first time serving: counting events, a release with post checks counted twice
+    # (`verifying`, then `live`), and the window held half the releases it may.
+    earlier = events.alias("earlier")
+    served_before = sa.select(earlier.c.id).where(earlier.c.release_id == events.c.release_id,
+                                                  earlier.c.seq < events.c.seq, serving(earlier)).exists()
+    lives = sa.select(events.c.occurred_at).where(IN_PRODUCTION, events.c.occurred_at >= since, ~served_before)
     if app is not None:
         lives = lives.where(events.c.app == app)
     # Beyond the limit, the window starts just after the first release it leaves out.
@@ -110,38 +114,7 @@ def _events_of(named: sa.Subquery) -> sa.Select[Any]:
             .execution_options(yield_per=CHUNK))
 
 
-def _first_builds(apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
-    """The first `built` of each (app, commit) that recorded commits (a promotion's records none)."""
-    recorded = json_text(events.c.body, "details", "commits")
-    # Found by app, commit and state (index `events_by_app_commit`): not by reading every `built` of the log.
-    return (sa.select(sa.func.min(events.c.id).label("id"))
-            .where(events.c.state == S.BUILT.value, FOLDED, events.c.app.in_(apps), COMMIT.in_(commits),
-                   recorded.is_not(None), recorded != "[]")
-            .group_by(events.c.app, COMMIT))
-
-
 async def _live_before(connection: AsyncConnection, since: datetime, apps: Sequence[str], commits: Sequence[str],
                        changes: set[Change]) -> dict[Change, datetime]:
-    query = _first_lives(since, apps, commits)
+    query = first_lives(since, apps, commits)
     return {(app, sha): in_utc(at) for app, sha, at in await connection.execute(query) if (app, sha) in changes}
-
-
-def _first_lives(since: datetime, apps: Sequence[str], commits: Sequence[str]) -> sa.Select[Any]:
-    """When each (app, commit) first served users before `since`, by a release not given an image."""
-    # Each candidate's own `requested`, found by its release id (the unique key's index): the set of every
-    # release given an image, read from every `requested` of the apps, was a scan of their whole history. The
-    # state is compared as `state || ''`, which no index serves: SQLite, with no statistics, otherwise walked
-    # every `requested` of the log by the state index, for each candidate.
-    request = events.alias("request")
-    given_image = (sa.select(request.c.id)
-                   .where(request.c.release_id == events.c.release_id,
-                          request.c.state.concat("") == S.REQUESTED.value,
-                          request.c.variant == 0, request.c.note.is_(None),
-                          json_text(request.c.body, "details", "image").is_not(None),
-                          json_text(request.c.body, "details", "from_release").is_(None)))
-    # Found by app, commit, state and time (index `events_by_app_commit`): not by reading every earlier event
-    # of the production states.
-    return (sa.select(events.c.app, COMMIT.label("sha"), sa.func.min(events.c.occurred_at))
-            .where(events.c.app.in_(apps), COMMIT.in_(commits), IN_PRODUCTION, events.c.occurred_at < since,
-                   ~given_image.exists())
-            .group_by(events.c.app, COMMIT))

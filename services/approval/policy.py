@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared.approval_policy import ApprovalPolicy
 from services.shared.release import Release
+from services.shared.settings import StartupError
 
 PREFIX = "GREENLIGHT_API_POLICY_"
 PUSHED_BY = "pushed_by"  # the `requested` event's details of a release a git hook started: who pushed (push_desk.py)
@@ -61,6 +62,17 @@ class PolicyBounds(BaseSettings):
                 raise ValueError(f"{PREFIX}MIN_SOAK_SECONDS ({soak}) is not below {PREFIX}{name}_EXPIRY_SECONDS "
                                  f"({expiry}): no release could be approved before it expired")
         return self
+
+
+def check_approvers_suffice(bounds: PolicyBounds, approvers: frozenset[str]) -> None:
+    """StartupError when the operator's minimum asks for more distinct approvers than there are names that may
+    approve (`approvers`): every release would wait until it expired. A minimum of one with nobody configured is
+    left to the warning that no token is (every route answers 401)."""
+    if bounds.min_approvals > max(len(approvers), 1):
+        names = ", ".join(sorted(approvers)) or "none"
+        raise StartupError(f"{PREFIX}MIN_APPROVALS ({bounds.min_approvals}) is more than the people who may approve "
+                           f"({len(approvers)}: {names}; the approver or admin role in the API tokens and the Slack "
+                           "users): no release could be approved")
 
 
 @dataclass(frozen=True)

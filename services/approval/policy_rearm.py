@@ -7,7 +7,8 @@ soak, auto-promotion allowed) came back at the old time, or never: an expiry of 
 7 days. So once the read model holds everything logged before start-up, each waiting release gets the timers the
 policy now in force asks for, each parked once among all the replicas and restarts (`PolicyTimers.park_once`): a
 restart with unchanged bounds parks none. The old timers stay parked; one that fires for a decided release does
-nothing, one that fires early is parked again.
+nothing, one that fires early is parked again. A release whose approvals meet the count now in force (the minimum
+lowered since) is approved instead: only an approval completed a count, and it waited, "2 of 2", until it expired.
 
 A release whose waiting event a newer Greenlight wrote (newer_rows.py) is left to a newer replica, with one log line:
 it stopped the whole pass, and no release after it got its timers.
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 import structlog
 from aiohttp import web
 
+from services.approval.policy_decisions import approve_if_counted
 from services.approval.policy_watch import POLICY_WATCH, PolicyWatch
 from services.shared.bus import PublishFailed
 from services.shared.db.newer_rows import NewerEvent, shown_event
@@ -92,6 +94,9 @@ class TimerRearm:
                 if isinstance(waiting, NewerEvent):  # a newer Greenlight's: its replicas time it, not this one
                     log.warning("policy timers of a release left to a newer Greenlight; not re-armed",
                                 release=release_id, unknown=waiting.why)
+                    continue
+                if await approve_if_counted(self.watch.desk, waiting):  # no timer needed any more
+                    log.info("approved by the approvals it had: the count in force is lower", release=release_id)
                     continue
                 now = self.watch.desk.clock.now()
                 for kind, due in self.watch.dues(waiting):

@@ -1,6 +1,7 @@
 """The approval policy's own actions, on the approval service's work queue: when a release is ready for
 approval, park its expiry and auto-promotion timers (policy_timers.py), or approve a rollback-to-release
-whose request was its approval (one whose checks did not pass is left to a person: timers, as for any other);
+whose request was its approval (one whose checks did not pass, or whose requester may no longer approve, is left
+to a person: timers, as for any other);
 when a timer comes back, reject the release as expired or promote it.
 
 Idempotent: a timer whose release was decided meanwhile does nothing; a decision is recorded in the database
@@ -19,14 +20,16 @@ from datetime import datetime
 import structlog
 from aiohttp import web
 
+from services.approval.approvals import approver_names
 from services.approval.gate import UnknownHere, latest_known
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hook_claims import Claims
 from services.approval.hooks import HOOK_SETTINGS
-from services.approval.policy import analysis_passed, policy_of
-from services.approval.policy_decisions import decide
+from services.approval.policy import analysis_passed, check_approvers_suffice, policy_of
+from services.approval.policy_decisions import ACTOR, decide
 from services.approval.policy_outcomes import TimerOutcomes
 from services.approval.policy_timers import EXPIRE, PROMOTE, TIMER, TIMER_KEY, PolicyTimers
+from services.approval.route_inputs import TOKENS
 from services.shared.bus import Bus
 from services.shared.consumer import Retry, Subscription
 from services.shared.db.runtime import DATABASE
@@ -35,7 +38,6 @@ from services.shared.protocol import WORK_QUEUES, ReleaseState
 from services.shared.runtime import BUS
 
 log = structlog.get_logger(__name__)
-ACTOR = "policy"
 SERVICE = "approval"
 
 
@@ -73,6 +75,13 @@ class PolicyWatch(TimerOutcomes):
         if not analysis_passed(latest.details):
             log.info("rollback not approved by its request: a check did not pass", release=latest.release_id)
             # A person decides, so the policy bounds the wait as for any release awaiting approval.
+            await self._set_timers(latest)
+            return
+        if not self.desk.approvals.may_approve(who):
+            # The request stood for an approval while its maker held the approver role: a token removed since (say,
+            # revoked as leaked) approves nothing, as its approval in a count no longer counts (approvals.py).
+            log.warning("rollback not approved by its request: its requester may no longer approve",
+                        release=latest.release_id, requester=who)
             await self._set_timers(latest)
             return
         await decide(self.desk, latest, ReleaseState.APPROVED, who, {
@@ -132,7 +141,9 @@ POLICY_WATCH = web.AppKey("policy_watch", PolicyWatch)
 
 
 def policy_subscription(app: web.Application) -> Subscription:
-    """The approval service's work queue; the watch is kept under POLICY_WATCH (after the desk exists)."""
+    """The approval service's work queue; the watch is kept under POLICY_WATCH (after the desk exists). Not started
+    where the operator's minimum of approvals is more than the people who may approve: none could be approved."""
+    check_approvers_suffice(app[DESK].settings.policy, approver_names(app[TOKENS], app[HOOK_SETTINGS]))
     timers = PolicyTimers(app[BUS], Claims(app[DATABASE].engine, app[HOOK_SETTINGS].claim_retention))
     app[POLICY_WATCH] = watch = PolicyWatch(app[DESK], timers)
     return Subscription(SERVICE, WORK_QUEUES[SERVICE], watch, skip_ended=False, extra_routing_keys=(TIMER_KEY,))

@@ -7,7 +7,8 @@ approver (one message each) and link unfurlers would open them.
 Verified with slack-sdk's SignatureVerifier: `X-Slack-Signature` v0 over the raw body, constant-time
 compare, `X-Slack-Request-Timestamp` within 5 minutes. Single use: the press's trigger id is claimed in
 the shared database, so a replayed callback (within the window) is refused on every replica. The decision
-goes through the API's own ReleaseDesk.decide: no self-approval, same role rule, same idempotency.
+goes through the API's own ReleaseDesk.decide: no self-approval, same role rule, same idempotency; with
+GREENLIGHT_API_REQUIRE_DECISION_COMMENT a press is refused, as a decision without a comment is.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from slack_sdk.signature import SignatureVerifier
 
 from services.approval.answers import FieldError
@@ -27,6 +28,7 @@ from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized
 from services.approval.handlers import DESK, ReleaseDesk
 from services.approval.hooks import HOOK_SETTINGS, signed
 from services.approval.hooks import claims as hook_claims
+from services.approval.params import ReleasePath
 from services.approval.policy import policy_of
 from services.approval.routing import Call
 from services.approval.settings import Role
@@ -66,11 +68,15 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     caller = Identity(user.name, user.roles, slack_key(user.slack_user))  # the id: four eyes across a rename
     if not caller.has(Role.APPROVER):
         raise Forbidden(f"This needs the approver role, which {caller.name} does not have.")
+    desk = request.app[DESK]
+    if desk.settings.require_decision_comment:  # a press gives no reason, and "via Slack" would be recorded as one
+        raise Unprocessable.of_fields([FieldError(loc=["body", "payload"], msg=(
+            "a comment is required (GREENLIGHT_API_REQUIRE_DECISION_COMMENT), which a button press cannot give: "
+            "decide in the dashboard or with `greenlight approve|reject --comment`"))])
     claims = await hook_claims(request)
     key = f"slack:{press['trigger']}"
     if not await claims.claim(key):
         raise ApiError("This button press was used already.", status=409)
-    desk = request.app[DESK]
     try:
         release = await desk.decide(press["release"], press["decision"], "via Slack", caller)
     except BaseException:
@@ -106,4 +112,9 @@ def _press(body: bytes) -> dict[str, Any]:
     except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
         raise Unprocessable.of_fields([FieldError(
             loc=["body", "payload"], msg="not a Slack block_actions payload with a Greenlight button")]) from None
+    try:  # an id as the API's routes take it: a button's value is its sender's, and a NUL fails PostgreSQL's query
+        ReleasePath(id=release)
+    except ValidationError as exc:
+        raise Unprocessable.of_fields([FieldError(loc=["body", "payload", "actions", 0, "value"], msg=e["msg"])
+                                       for e in exc.errors()]) from None
     return {"user": user, "release": release, "decision": decision, "trigger": trigger}

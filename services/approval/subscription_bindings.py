@@ -2,15 +2,13 @@
 GREENLIGHT_API_SUBSCRIPTION_BIND_TIMEOUT at most.
 
 A broker connection that stopped answering without closing (a network dropping every packet: found stuck only after
-three heartbeats, 3 min at RabbitMQ's default, never without heartbeats) held `POST` and `DELETE /subscriptions`
-until the client gave up, the row and the bindings then in whatever state. Past the bound the call is not cut off
-(an AMQP call cancelled half-way can make the broker close the whole connection, the consumers' with it:
-services/notifier/rebinding.py); the request answers without it (subscription_views.py), and once the call ends,
-answered or failed, the bindings of that id are made to match the database: the keys its row wants bound, every
-other key the late call touched unbound. Read again after, until two reads agree (a POST or DELETE of the same id
-meanwhile). The notifier's re-binding rounds would not do it: they only add (rebinding.py, notified.py), so a late
-binding of a subscription that is no longer there would copy its events into the notifier's queue for good.
-An id the notifier's environment holds is left alone: its bindings are the notifier's.
+three heartbeats, 3 min at RabbitMQ's default) held `POST` and `DELETE /subscriptions` until the client gave up.
+Past the bound the call is not cut off (an AMQP call cancelled half-way can make the broker close the whole
+connection: services/notifier/rebinding.py); the request answers without it (subscription_views.py), and once the
+call ends the bindings of that id are made to match the database: the keys its row wants bound, every other key the
+late call touched unbound; read again until two reads agree (a POST or DELETE of the id meanwhile). The notifier's
+rounds only add (rebinding.py): a late binding of a gone subscription would copy its events for good. An unbinding in
+time reads the row too (`unbind`). An id the notifier's environment holds is left alone: its bindings are its own.
 """
 
 from __future__ import annotations
@@ -47,7 +45,11 @@ class SubscriptionBindings:
         return await self._within(spec, lambda: bind_subscriptions(self.bus.connection, self.bus.settings, [spec]))
 
     async def unbind(self, spec: SubscriptionSpec) -> Late | None:
-        return await self._within(spec, lambda: unbind_subscription(self.bus.connection, self.bus.settings, spec))
+        """As `bind`; a row of the id added while the call ran (another replica, say) lost keys to it: bound again."""
+        late = await self._within(spec, lambda: unbind_subscription(self.bus.connection, self.bus.settings, spec))
+        if late is None and (row := await self._wanted(spec.id)) is not None and row.spec is not None:
+            late = await self.bind(row.spec)
+        return late
 
     def settle(self, late: Late, spec: SubscriptionSpec) -> None:
         """Once `late` ends, the bindings of `spec.id` made to match the database (which the caller has written)."""

@@ -109,12 +109,15 @@ async def create_subscription(call: Call[None, SubscriptionSpec]) -> web.StreamR
 async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamResponse:
     table = await table_of(call.request)
     found = next((s for s in await table.all() if s.id == call.params.id), None)
-    if found is None and call.params.id in {sid for sid, _, _ in await SubscriptionStates(table.engine).environments()}:
+    held = call.params.id in {sid for sid, _, _ in await SubscriptionStates(table.engine).environments()}
+    if found is None and held:
         raise Conflict(f"The subscription {call.params.id} is set in the notifier's {ENVIRONMENT}, not through this "
                        "API: remove it there.")
     # Its pending deliveries are settled with it (`remove`): none shows in flight for its receiver's Retry-After.
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
+    if held:  # a shadowed row: the environment's subscription is bound under the same id, and an unbinding takes both
+        return reply(SubscriptionOut.of(found))
     bindings = call.request.app[BINDINGS]
     try:
         late = await bindings.unbind(found)

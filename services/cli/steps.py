@@ -85,10 +85,11 @@ def step_text(event: dict[str, Any], previous: datetime | None) -> Text:
     return line
 
 
-def step(event: dict[str, Any], previous: datetime | None) -> datetime | None:
-    """Prints the step's line (and what to do next at the gate); returns its time for the next one."""
+def step(event: dict[str, Any], previous: datetime | None, *, at_the_gate: bool = True) -> datetime | None:
+    """Prints the step's line (and what to do next, if the release is `at_the_gate` still); returns its time for
+    the next one."""
     out().print(step_text(event, previous))
-    if event["state"] == "awaiting_approval":
+    if event["state"] == "awaiting_approval" and at_the_gate:
         rid = clean(event["release_id"])
         out().print(Text(f"  approve: greenlight approve {rid} --comment '…'   reject: greenlight reject {rid}",
                          style="yellow"))

@@ -83,7 +83,9 @@ def watch_release(client: GreenlightClient, release_id: str, reconnect: Reconnec
             if json_lines:
                 render.as_json_line(streamed.data)
             else:
-                previous = steps.step(event, previous)
+                # A step of the history replayed: the release has moved past it (decided, aborted) since.
+                replayed = seq is not None and seq < current.get("seq", 0)
+                previous = steps.step(event, previous, at_the_gate=not replayed)
                 if said := render.unknown_note(event):
                     render.note(f"  {said}", "dim")
             if event["state"] == "rolling_back":

@@ -88,29 +88,31 @@ def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary 
         shipped=None if given_image else _shipped(ordered))
 
 
-def recorded(summaries: Sequence[Summary]) -> tuple[dict[str, datetime], dict[str, tuple[str, ...]]]:
-    """Each commit's time, whichever build recorded it; each built commit's range, as a build of it recorded it,
-    for a release that built nothing (a promotion runs its source's build: the read looks that one up)."""
+def recorded(summaries: Sequence[Summary]) -> tuple[dict[str, datetime], dict[tuple[str, str], tuple[str, ...]]]:
+    """Each commit's time, whichever build recorded it; each built commit's range, as a build of it in that app
+    recorded it, for a release that built nothing (a promotion runs its source's build: the read looks that one
+    up). By app: another app's range of the commit runs from that app's live commit."""
     committed: dict[str, datetime] = {}
-    ranges: dict[str, tuple[str, ...]] = {}
+    ranges: dict[tuple[str, str], tuple[str, ...]] = {}
     for s in summaries:
         if s.commit is not None and s.commit_time is not None:
             committed.setdefault(s.commit, s.commit_time)
         if s.commit is not None and s.shipped is not None:
-            ranges.setdefault(s.commit, tuple(sha for sha, _ in s.shipped))
+            ranges.setdefault((s.app, s.commit), tuple(sha for sha, _ in s.shipped))
             for sha, at in s.shipped:
                 if at is not None:
                     committed.setdefault(sha, at)
     return committed, ranges
 
 
-def changes_of(s: Summary, ranges: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """The commits a release made live: its own build's range, else its commit's first build's, else its commit."""
+def changes_of(s: Summary, ranges: Mapping[tuple[str, str], tuple[str, ...]]) -> tuple[str, ...]:
+    """The commits a release made live: its own build's range, else its app's first build's of its commit, else
+    its commit."""
     if s.commit is None:
         return ()
     if s.shipped is not None:
         return tuple(sha for sha, _ in s.shipped)
-    return ranges.get(s.commit, (s.commit,))
+    return ranges.get((s.app, s.commit), (s.commit,))
 
 
 def _commit_time(events: Sequence[ReleaseEvent | EventFacts], commit: str) -> datetime | None:

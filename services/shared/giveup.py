@@ -98,7 +98,11 @@ class GiveUp:
         try:
             await self.bus.dead_letter(message.body, message.routing_key or "", reason,
                                        {"x-original-queue": self.queue_name})
-        except Exception:
+        except Exception as exc:
+            # After a pause: requeued at once, the copies spent the queue's delivery limit in milliseconds, and
+            # the broker's own dead-lettering keeps no reason.
+            log.warning("could not dead-letter the message; will be redelivered", error=repr(exc))
+            await asyncio.sleep(GIVE_UP_BACKOFF)
             await settle(message.nack(requeue=True))
             return
         await settle(message.ack())

@@ -59,7 +59,7 @@ class Retrier:
         self.work_queue = work_queue
         self.give_up = give_up
         self._channel: AbstractChannel | None = None
-        self._declared: set[float] = set()
+        self._declared_tiers: set[float] = set()  # the delays whose retry queue is known to exist
         self._lock = asyncio.Lock()
 
     async def later(self, message: AbstractIncomingMessage, latest: ReleaseEvent, exc: Retry,
@@ -77,16 +77,17 @@ class Retrier:
         general = settings.retry_budget.total_seconds()
         budget, setting = (own.limit.total_seconds(), own.setting) if own else (general, "GREENLIGHT_RETRY_BUDGET")
         down = now - since
+        said = str(exc).encode(errors="replace").decode()  # a lone surrogate: neither AMQP nor JSON can write it
         if down + wait > budget:
             if own is not None:
                 log.error(own.spent, **own.about, dependency=exc.dependency, down_for=round(down),
                           retries=state.count, budget=f"{setting}={budget:g}s", error=str(exc))
             await self.give_up.failing(message, latest, (
                 f"{exc.dependency} unavailable for {down:.0f} s ({state.count} retries); another retry "
-                f"would outlast the retry budget {setting}={budget:g}s; last error: {exc}"))
+                f"would outlast the retry budget {setting}={budget:g}s; last error: {said}"))
             return
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-        headers.update({RETRIES_HEADER: attempt, SINCE_HEADER: round(since * 1000), LAST_ERROR_HEADER: str(exc)[:500]})
+        headers.update({RETRIES_HEADER: attempt, SINCE_HEADER: round(since * 1000), LAST_ERROR_HEADER: said[:500]})
         try:
             await self._park(message, headers, delay, wait)
         except Exception as park_error:
@@ -109,25 +110,39 @@ class Retrier:
 
     async def _park(self, message: AbstractIncomingMessage, headers: dict[str, Any], delay: float,
                     wait: float) -> None:
-        channel = await self._ready_channel()
-        async with self._lock:
-            if delay not in self._declared:
-                await declare_retry_queue(channel, self.bus.settings, self.work_queue, delay)
-                self._declared.add(delay)
         queue = retry_queue_name(self.work_queue, delay)
         parked = aio_pika.Message(
             message.body, content_type=message.content_type, message_id=message.message_id, headers=headers,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, expiration=max(wait, 0.001),
         )
-        await bounded(on_the_broker(channel.default_exchange.publish(parked, queue, mandatory=True)),
-                      self.bus.settings.publish_timeout)
+        for last in (False, True):
+            channel = await self._declared(delay)
+            try:
+                await bounded(on_the_broker(channel.default_exchange.publish(parked, queue, mandatory=True)),
+                              self.bus.settings.publish_timeout)
+                return
+            except aio_pika.exceptions.PublishError:  # returned: the queue was deleted since it was declared
+                if last:
+                    raise
+                self._declared_tiers.discard(delay)
 
-    async def _ready_channel(self) -> AbstractChannel:
+    async def _declared(self, delay: float) -> AbstractChannel:
+        """The channel to park on, `delay`'s queue declared. One declared earlier with other arguments (another
+        GREENLIGHT_QUEUE_REPLICAS) is kept as it is, as a work queue is: refused, no retry was ever parked."""
         async with self._lock:
             if self._channel is None or self._channel.is_closed:
-                self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
-                self._declared.clear()
+                self._channel, self._declared_tiers = await self._new_channel(), set()
+            if delay not in self._declared_tiers:
+                try:
+                    await declare_retry_queue(self._channel, self.bus.settings, self.work_queue, delay)
+                except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+                    log.info("retry queue exists with other arguments; keeping it", delay=delay, detail=str(exc)[:200])
+                    self._channel = await self._new_channel()  # the refused declare closed the last one
+                self._declared_tiers.add(delay)
             return self._channel
+
+    async def _new_channel(self) -> AbstractChannel:
+        return await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
 
     async def close(self) -> None:
         if self._channel is not None and not self._channel.is_closed:

@@ -3,6 +3,7 @@ gives the shell they attach to), each a partition claimer or a plain consumer.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
@@ -29,8 +30,11 @@ def add_subscriptions(app: web.Application, subscriptions: SubscriptionsFactory)
         app[READY]["consuming"] = True
         yield
         app[READY]["consuming"] = False
-        for consumer in consumers:
-            await consumer.stop(bus.settings.grace_period)
+        # All at once: stopped one after another, the later ones kept taking new messages while the earlier drained.
+        stopped = await asyncio.gather(*(consumer.stop(bus.settings.grace_period) for consumer in consumers),
+                                       return_exceptions=True)
+        if failed := next((outcome for outcome in stopped if isinstance(outcome, BaseException)), None):
+            raise failed
 
     app.cleanup_ctx.append(ctx)
 

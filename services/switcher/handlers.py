@@ -1,6 +1,6 @@
 """Switch live traffic to an approved release; dispatch rollbacks and scale-down timers.
 
-approved -> switching -> live | failed; plus `superseded` for the release that was live.
+approved -> switching -> live | failed; plus `superseded` for the release that was live: see switch.py.
 rolling_back -> see rollback.py.
 let-go   -> a rollback's or put-back's give-up marker (given_up.py): the warm colour it held is let go (hold.py);
             a put-back's flip that landed before its give-up has the rest of it done.
@@ -8,10 +8,6 @@ failed   -> traffic put back on the previous release if the failed one serves it
             have their own budget (`retry_budget`): a failed release serving users is an outage.
 timer    -> the colour retired by a switch scales to zero once the scale-down delay has passed,
             unless it was made live again meanwhile (see timers.py for how the delay is kept).
-
-The live pointer is only ever moved from the colour the release recorded when it was staged
-(`release.live_colour`), with the Service's resourceVersion as a precondition; anything else live
-means someone changed it behind our back, and the release fails with that reason.
 
 Ack policy: the shared AFTER_EFFECT (ack once the effect is done and every event is confirmed).
 """
@@ -24,23 +20,21 @@ from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.locks import KeyedLocks
-from services.shared.platform import AppRef, ColourStatus, LiveChanged, Platform, PlatformError, PlatformUnavailable
+from services.shared.platform import AppRef, ColourStatus, Platform
 from services.shared.protocol import ReleaseState
-from services.shared.release import Colour, ReleaseError
+from services.shared.release import Colour
 from services.shared.retries import Budget
-from services.switcher.announce import SCALE_DOWN, SERVICE, Announcer, Refused
-from services.switcher.capacity import scale_up_standby
+from services.switcher.announce import SCALE_DOWN, Announcer
 from services.switcher.given_up import ended_without_flip, put_back_given_up
 from services.switcher.hold import HoldRelease
 from services.switcher.landed import log_the_landed_rollback
 from services.switcher.put_back import PutBack
 from services.switcher.rollback import RollBack
 from services.switcher.settings import SwitcherSettings
+from services.switcher.switch import SwitchLive
 from services.switcher.timers import Timers
-from services.switcher.warm import warm_until
 
 log = structlog.get_logger(__name__)
-STEP = "switch"
 
 
 class Switcher:
@@ -52,6 +46,7 @@ class Switcher:
         self.hold_release = HoldRelease(platform, self.announce, settings)
         self.roll_back = RollBack(platform, self.announce, settings, let_go=self.hold_release)
         self.put_back = PutBack(platform, self.announce, settings)
+        self.switch = SwitchLive(platform, self.announce, settings)
         # What moves live traffic (a switch too: a put-back beside one read the Service before its flip landed, and
         # left an aborted release live) or lets go of a hold runs one at a time per app, as a partition has them: an
         # unpartitioned consumer runs its messages side by side. A holder awaits the cluster, the broker and the
@@ -90,51 +85,6 @@ class Switcher:
         if event.state is ReleaseState.FAILED:
             return self.put_back.budget(event)
         return None
-
-    async def switch(self, approved: ReleaseEvent, bus: Bus) -> None:
-        """Idempotent: the Service's selector and its release-id annotation say whether the switch is
-        done; if so nothing is patched and the same `live`, `superseded` and timer are re-emitted
-        (same seq, same message ids; a second timer finds nothing left to scale down)."""
-        switching = approved.next(ReleaseState.SWITCHING, actor=SERVICE)
-        await self.announce.publish(bus, switching)
-        release = approved.release
-        app, target, expected = AppRef.of(release), release.standby_colour, release.live_colour
-        try:
-            if target is None:
-                raise Refused("the approved release records no standby colour")
-            state = await self.platform.read(app)
-            if not (state.live is target and state.live_release == release.id):
-                if state.live is not expected:
-                    raise LiveChanged(expected, state.live)
-                bus.ended.check(switching)
-                await scale_up_standby(self.platform, app, state, target, release.id)
-                # Aborted meanwhile: no traffic for it, and nothing left warm (the deployer frees the colour).
-                await bus.ended.unless_ended(release.id, self.platform.wait_ready(
-                    app, target, release.id, self.settings.ready_timeout))
-                bus.ended.check(switching)
-                await self.platform.switch(app, expected, target, release.id)
-            await self.platform.mark(app, target, release.id, ColourStatus.LIVE)
-            if expected is not None and release.previous_release:
-                await self.platform.mark(app, expected, release.previous_release, ColourStatus.RETIRED)
-        except PlatformUnavailable:
-            raise
-        except (Refused, PlatformError) as exc:  # LiveChanged and NotReady included
-            await self.announce.publish(bus, switching.next(ReleaseState.FAILED, actor=SERVICE,
-                                                            error=ReleaseError(step=STEP, reason=str(exc))))
-            return
-        # Post-promotion checks watch the new colour first, if the app has any; the analysis service then
-        # publishes `live`, or `rolling_back` to this colour's predecessor, still warm.
-        checks = release.spec is not None and release.spec.analysis.post
-        live = switching.next(ReleaseState.VERIFYING if checks else ReleaseState.LIVE, actor=SERVICE,
-                              details={"colour": target.value, "previous_colour": expected,
-                                       **warm_until(expected, self.settings.scale_down_delay)})
-        if expected is not None:
-            await self.announce.retire_later(live, expected, release.previous_release, while_live=release.id)
-        # Superseded first: whoever reacts to the new `live` (a rollback, say) finds the old one ready.
-        previous = release.previous_release
-        if previous and (superseded := await self.announce.superseded(previous, release)):
-            await self.announce.publish(bus, superseded)
-        await self.announce.publish(bus, live)
 
     async def scale_down(self, timer: ReleaseEvent) -> None:
         """Idempotent: the scale is a patch conditional on the colour still running the retired release

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.approval import delivery_reads
+from services.approval import delivery_queries, delivery_reads
 from services.shared.db.engine import writing
 from services.shared.db.migrate import migrate
 from services.shared.db.releases import ReleaseDatabase
@@ -73,9 +73,9 @@ async def test_earlier_lives_and_first_builds_are_found_by_app_and_commit(engine
     commits = sorted({s.commit for s in summaries if s.commit is not None})
     assert len(commits) == 20
     async with database.engine.connect() as connection:
-        first_lives = await plan(connection, delivery_reads._first_lives(SINCE, APPS, commits))
+        first_lives = await plan(connection, delivery_queries.first_lives(SINCE, APPS, commits))
         first_builds = await plan(connection, delivery_reads._events_of(
-            delivery_reads._first_builds(APPS, commits).subquery("first_builds")))
+            delivery_queries.first_builds(APPS, commits).subquery("first_builds")))
     for found in (first_lives, first_builds):
         assert "events_by_app_commit" in found, found
         assert "events_by_state_time" not in found and "Seq Scan on events" not in found, found

@@ -91,9 +91,13 @@ function decide(release, decision, button) {
   }, button);
 }
 
+// A rollback or restore waits for the app's release in flight to end: the API refuses it meanwhile (409, one release
+// in flight per app), the live release's own post-switch checks included.
+const busyApp = (view) => Boolean(view && view.in_flight);
+
 function rollbackButton(view) {
   const live = view && view.live_release;
-  if (!live || !live.previous_release || !may("rollback_app")) return null;
+  if (!live || !live.previous_release || !may("rollback_app") || busyApp(view)) return null;
   if (appNewerWhy(view)) return newerOnly(view.app, view.app, appNewerWhy(view));
   const button = actionButton({ class: "reject", "data-testid": "rollback",
     "data-for": `${view.app} ${live.id} ${live.previous_release}` }, "Roll back…");
@@ -112,7 +116,8 @@ function rollbackButton(view) {
 // Any earlier release that was pushed can come back as a release of its own (POST /apps/{app}/rollback with `to`).
 function rollbackToButton(release, view) {
   const current = view && view.live_release;
-  if (!release.digest || IN_FLIGHT.has(release.state) || release.state === "live" || !may("rollback_app")) return null;
+  if (!release.digest || IN_FLIGHT.has(release.state) || release.state === "live" || !may("rollback_app")
+      || busyApp(view)) return null;
   if (current && current.restores === release.id) return null;
   if (newerWhy(release)) return newerNote(release);
   const button = actionButton({ class: "reject", "data-testid": "rollback-to", "data-for": release.id },

@@ -31,7 +31,9 @@ function factsOf(release, view) {
   const serving = release.state === "live" && view && view.live_release && view.live_release.id === release.id
     ? view.live_colour : colour;
   const history = model.histories.get(release.id) || [];
-  const rollback = history.find((e) => e.state === "rolling_back");
+  const rollback = history.filter((e) => e.state === "rolling_back").pop();
+  // The switcher refused it (the previous colour no longer runs the previous release): the release stayed live.
+  const refused = rollback && history.find((e) => e.seq > rollback.seq && e.details && e.details.rollback_refused);
   return [
     ["app", navLink(appUrl(release.app), release.app)], ["state", stateBadge(release.state)],
     ["repository", release.repository], ["commit", el("code", {}, release.commit)], ["ref", release.ref],
@@ -43,7 +45,9 @@ function factsOf(release, view) {
     ["admin override", release.admin_override ? "yes: an admin approved their own release" : null],
     ["restores", release.restores && navLink(releaseUrl(release.restores), release.restores)],
     ["approvals", approvalText(release.approval)],
-    ["rolled back by", rollback && rollback.actor], ["rollback reason", rollback && rollback.details.reason],
+    [refused ? "rollback asked by" : "rolled back by", rollback && rollback.actor],
+    ["rollback reason", rollback && rollback.details.reason],
+    ["rollback refused", refused && refused.details.rollback_refused],
     ["analysis", verdictOf(history)],
   ];
 }

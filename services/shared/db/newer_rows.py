@@ -23,7 +23,7 @@ from services.shared.events import SCHEMA_VERSION, ReleaseEvent
 from services.shared.redact import redact_url
 from services.shared.release import Release
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # a state name as the SSE `event:` field may carry it
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")  # a state name as the SSE `event:` field may carry it (fullmatch)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class NewerEvent:
     def state(self) -> str:
         """Its state's name as it was stored; `unknown` where that is no plain name (a newer schema's shape)."""
         state = self.raw.get("state")
-        return state if isinstance(state, str) and _NAME.match(state) else "unknown"
+        return state if isinstance(state, str) and _NAME.fullmatch(state) else "unknown"
 
 
 @dataclass(frozen=True)

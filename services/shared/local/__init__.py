@@ -33,7 +33,7 @@ async def open_local_platform(settings: LocalSettings) -> AsyncIterator[LocalPla
         async with aiohttp.ClientSession() as http:
             containers = EngineContainers(docker, pull_auth=auth, podman_cgroups=settings.podman_cgroups,
                                           pull_timeout=settings.pull_timeout)
-            runner = ColourRunner(containers, http, MarkStore(settings.state_dir), settings)
+            runner = ColourRunner(containers, http, MarkStore(settings.state_dir, settings.secrets_path), settings)
             yield LocalPlatform(settings, Router(HAProxyRuntime(settings.socket), settings), runner)
     finally:
         await docker.close()

@@ -69,10 +69,17 @@ class Attachments:
         """The slot's own pair unless another app holds one of them: after a HAProxy restart an app keeps the ports
         of its old slot until it re-attaches, and a new app given that slot must not probe or route to its containers
         (host network). Then the first free pair from GREENLIGHT_LOCAL_COLOUR_PORT_BASE. A pinned app keeps its pin."""
+        taken = await asyncio.to_thread(self._ports_taken, app)
         if app in self.settings.app_ports:
-            return {c: self.settings.port_of(app, slot, c) for c in Colour}
+            pinned = {c: self.settings.port_of(app, slot, c) for c in Colour}
+            # Handed out before the pin was set: that app's containers listen there (host network).
+            if clash := sorted(port for port in pinned.values() if port in taken):
+                raise PlatformError(f"GREENLIGHT_LOCAL_APP_PORTS pins {app} on {pinned[Colour.BLUE]}-"
+                                    f"{pinned[Colour.GREEN]}, but app {taken[clash[0]]} has port {clash[0]}: "
+                                    "pin the app elsewhere")
+            return pinned
         # The frontends too: past the slots' range the search would reach them when they sit above it.
-        taken = await asyncio.to_thread(self._ports_taken, app) | {self.settings.live_port, self.settings.preview_port}
+        taken |= dict.fromkeys((self.settings.live_port, self.settings.preview_port), "frontend")
         base = self.settings.colour_port_base
         for blue in itertools.chain([base + 2 * slot], itertools.count(base, 2)):
             if blue + 1 > 65535:
@@ -81,14 +88,16 @@ class Attachments:
                 return {Colour.BLUE: blue, Colour.GREEN: blue + 1}
         raise PlatformError(f"no free pair of colour ports from {base} for app {app}")
 
-    def _ports_taken(self, app: str) -> set[int]:
-        """Ports other apps' state files record, and those pinned for other apps. Blocking file IO: in a thread."""
-        taken = {port + i for other, port in self.settings.app_ports.items() if other != app for i in (0, 1)}
+    def _ports_taken(self, app: str) -> dict[int, str]:
+        """Ports other apps' state files record, and those pinned for other apps, each with that app's name. Blocking
+        file IO: in a thread."""
+        taken = {port + i: other for other, port in self.settings.app_ports.items() if other != app for i in (0, 1)}
         for path in self.marks.state_dir.glob("*.json"):
             if path == self.marks.path(app):
                 continue
             try:
-                taken.update(AppRecord.model_validate_json(path.read_bytes()).ports.values())
+                record = AppRecord.model_validate_json(path.read_bytes())
+                taken.update(dict.fromkeys(record.ports.values(), record.app))
             except (OSError, ValueError):
                 continue  # not an app's record (the secrets file), or removed meanwhile
         return taken

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiodocker
@@ -15,6 +16,8 @@ from services.shared.local.container_contract import ContainerInfo, Containers, 
 from services.shared.platform import PlatformError, PlatformUnavailable
 
 LOGS_WITHIN = 5.0  # seconds a container's log tail may take to come
+# Seconds for any other call (a stop: past its grace). aiodocker sets none: a wedged podman held a deploy for good.
+ENGINE_ANSWERS_WITHIN = 120.0
 
 log = structlog.get_logger(__name__)
 __all__ = ["LOGS_WITHIN", "ContainerInfo", "ContainerSpec", "Containers", "EngineContainers"]
@@ -31,7 +34,8 @@ class EngineContainers:
 
     async def ensure_image(self, ref: str) -> None:
         try:
-            await self.docker.images.inspect(ref)
+            async with _answered(f"inspecting image {ref}"):
+                await self.docker.images.inspect(ref)
             return
         except aiodocker.DockerError as exc:
             if exc.status != 404:
@@ -54,7 +58,8 @@ class EngineContainers:
 
     async def inspect(self, name: str) -> ContainerInfo | None:
         try:
-            info = await self.docker.containers.container(name).show()
+            async with _answered(f"inspecting container {name}"):
+                info = await self.docker.containers.container(name).show()
         except aiodocker.DockerError as exc:
             if exc.status == 404:
                 return None
@@ -69,19 +74,20 @@ class EngineContainers:
     async def replace(self, spec: ContainerSpec, *, start: bool) -> None:
         await self.remove(spec.name)
         try:
-            if await self._is_podman():
-                created = await self.docker._query_json(
-                    "libpod/containers/create", method="POST", headers={"Content-Type": "application/json"},
-                    data=json.dumps({"name": spec.name, "image": spec.image, "env": dict(spec.env),
-                                     "labels": dict(spec.labels), "netns": {"nsmode": "host"},
-                                     "cgroups_mode": self.podman_cgroups}))
-                container = self.docker.containers.container(created["Id"])
-            else:
-                container = await self.docker.containers.create(
-                    {"Image": spec.image, "Env": [f"{k}={v}" for k, v in spec.env.items()],
-                     "Labels": dict(spec.labels), "HostConfig": {"NetworkMode": "host"}}, name=spec.name)
-            if start:
-                await container.start()
+            async with _answered(f"creating container {spec.name}"):
+                if await self._is_podman():
+                    created = await self.docker._query_json(
+                        "libpod/containers/create", method="POST", headers={"Content-Type": "application/json"},
+                        data=json.dumps({"name": spec.name, "image": spec.image, "env": dict(spec.env),
+                                         "labels": dict(spec.labels), "netns": {"nsmode": "host"},
+                                         "cgroups_mode": self.podman_cgroups}))
+                    container = self.docker.containers.container(created["Id"])
+                else:
+                    container = await self.docker.containers.create(
+                        {"Image": spec.image, "Env": [f"{k}={v}" for k, v in spec.env.items()],
+                         "Labels": dict(spec.labels), "HostConfig": {"NetworkMode": "host"}}, name=spec.name)
+                if start:
+                    await container.start()
         except aiodocker.DockerError as exc:  # a definite refusal (bad image, bad config): no retry helps
             raise PlatformError(f"engine cannot run {spec.name}: {str(exc.message).strip()}") from exc
         except (aiohttp.ClientError, OSError) as exc:
@@ -92,7 +98,7 @@ class EngineContainers:
         await self._act(name, "start")
 
     async def stop(self, name: str, timeout: int) -> None:
-        await self._act(name, "stop", t=timeout)
+        await self._act(name, "stop", grace=timeout, t=timeout)
 
     async def remove(self, name: str) -> None:
         await self._act(name, "delete", force=True)
@@ -107,10 +113,11 @@ class EngineContainers:
             return ""  # best effort: the logs only decorate a failure that is reported anyway
         return "".join(chunks)[-4000:]
 
-    async def _act(self, name: str, verb: str, **kwargs: Any) -> None:
+    async def _act(self, name: str, verb: str, grace: float = 0, **kwargs: Any) -> None:
         """start/stop/delete; a missing container (or one already in that state) is not an error."""
         try:
-            await getattr(self.docker.containers.container(name), verb)(**kwargs)
+            async with _answered(f"{verb} {name}", grace):
+                await getattr(self.docker.containers.container(name), verb)(**kwargs)
         except aiodocker.DockerError as exc:
             if exc.status not in (304, 404):
                 raise _error(f"{verb} {name}", exc) from exc
@@ -123,6 +130,18 @@ class EngineContainers:
             async with self.docker._query("_ping") as response:
                 self._podman = "Libpod-Api-Version" in response.headers
         return self._podman
+
+
+@contextlib.asynccontextmanager
+async def _answered(action: str, grace: float = 0) -> AsyncIterator[None]:
+    try:
+        async with asyncio.timeout(within := ENGINE_ANSWERS_WITHIN + grace) as bound:
+            yield
+    except TimeoutError:
+        if not bound.expired():
+            raise  # aiohttp's own timeout, a ClientError too: the caller's to name
+        raise PlatformUnavailable(f"container engine did not answer {action} within {within:g} s",
+                                  dependency="engine") from None
 
 
 def _unreachable(exc: BaseException) -> PlatformUnavailable:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.shared.platform import ColourStatus, PlatformUnavailable
+from services.shared.platform import ColourStatus, PlatformError, PlatformUnavailable
 from services.shared.release import Colour
 
 LOCK_TIMEOUT = 30.0
@@ -95,11 +95,16 @@ class Draft:
 
 
 class MarkStore:
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, secrets: Path | None = None) -> None:
         self.state_dir = state_dir
+        # By default <state_dir>/secrets.json: the app named like it must not read it (errors quote it) nor replace it.
+        self._secrets = os.path.abspath(secrets) if secrets is not None else None
 
     def path(self, app: str) -> Path:
-        return self.state_dir / f"{app}.json"
+        if os.path.abspath(path := self.state_dir / f"{app}.json") == self._secrets:
+            raise PlatformError(f"app {app} cannot run on the local platform: its state file would be the secrets file "
+                                f"{path}; name the app otherwise, or move that file (GREENLIGHT_LOCAL_SECRETS_FILE)")
+        return path
 
     async def load(self, app: str) -> AppRecord | None:
         # File IO in a worker thread: a slow disk must not stall every other task of the service.

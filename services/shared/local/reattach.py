@@ -61,7 +61,7 @@ async def reattach_all(settings: LocalSettings) -> list[str]:
 
 
 async def _reattach(settings: LocalSettings, containers: Containers | None) -> list[str]:
-    marks = MarkStore(settings.state_dir)
+    marks = MarkStore(settings.state_dir, settings.secrets_path)
     router = Router(HAProxyRuntime(settings.socket), settings)
     revival = Revival(containers, marks, settings) if containers is not None else None
     apps, gate = Attachments(marks, router, settings, revival), asyncio.Semaphore(AT_ONCE)

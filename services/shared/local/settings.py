@@ -6,6 +6,7 @@ read the same variables, so they agree on ports, paths and socket without talkin
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -81,6 +82,12 @@ class LocalSettings(BaseSettings):
             for name, port in frontends.items():
                 if first <= port <= end:
                     raise ValueError(f"{said}, among them {name}={port}: move one of the two apart")
+        # Two pins a port apart share one: the one app's blue is the other's green (each pin takes two ports).
+        pins = sorted(self.app_ports.items(), key=lambda pin: pin[1])
+        for (app, blue), (other, other_blue) in itertools.pairwise(pins):
+            if other_blue <= blue + 1:
+                raise ValueError(f"GREENLIGHT_LOCAL_APP_PORTS pins {app} on {blue}-{blue + 1} and {other} on "
+                                 f"{other_blue}-{other_blue + 1}: give each app two ports of its own")
         return self
 
     # Resolved: HAProxy names a map by the exact path it loaded, so a symlinked .local must not matter.
