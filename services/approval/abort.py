@@ -22,7 +22,7 @@ from services.approval.params import ReleasePath
 from services.approval.routing import Call, reply
 from services.shared.db.fold import SameChange
 from services.shared.protocol import IN_FLIGHT, ReleaseState
-from services.shared.release import Release, ReleaseError
+from services.shared.release import Colour, Release, ReleaseError
 
 log = structlog.get_logger(__name__)
 STEP = "abort"
@@ -51,18 +51,19 @@ async def _abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> R
     for attempt in range(1, ATTEMPTS + 1):
         release = await desk.get(release_id)  # 404 for an unknown release
         if (answer := _answer_without_aborting(release)) is not None:
-            return answer
+            return await _repeated(desk, answer)
         try:
             latest = await desk.latest_event(release)
             failed = latest.next(ReleaseState.FAILED, actor=who, details={"aborted_by": who, "reason": reason},
-                                 error=ReleaseError(step=STEP, reason=f"aborted by {who}: {reason}"))
+                                 error=ReleaseError(step=STEP, reason=f"aborted by {who}: {reason}"),
+                                 standby_colour=await _colour_taken(desk, release))
             await desk.publish(failed)
         except SameChange:
             # A concurrent abort (or a step's failure) recorded `failed` first: the release has ended, and is
             # answered as a repeated abort would be.
             now = await desk.get(release_id)
             if (answer := _answer_without_aborting(now)) is not None:
-                return answer
+                return await _repeated(desk, answer)
             raise Conflict("The release changed meanwhile; reload and retry.", state=now.state) from None
         except Conflict:  # a step moved the release on meanwhile: abort it from where it is now
             if attempt == ATTEMPTS:
@@ -71,6 +72,23 @@ async def _abort(desk: ReleaseDesk, release_id: str, reason: str, who: str) -> R
         log.info("release aborted", release=release_id, by=who, reason=reason[:200])
         return failed.release
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _repeated(desk: ReleaseDesk, aborted: Release) -> Release:
+    """A repeated abort (a retry after a 503, a double click): the abort recorded is published at least once, or the
+    log, and every service, would never hear of it while the read model shows the release ended."""
+    await desk.echo(aborted, now=True)
+    return aborted
+
+
+async def _colour_taken(desk: ReleaseDesk, release: Release) -> Colour | None:
+    """The colour the release was deployed on, or is being deployed on. The deployer publishes `deploying` before it
+    picks the standby (the colour not live) and deploys onto it even if the release is aborted meanwhile, replacing
+    the release kept warm there: said in the abort, the rollback's early refusal and the app card know it."""
+    if release.standby_colour is not None or release.state is not ReleaseState.DEPLOYING:
+        return release.standby_colour
+    live_colour = (await desk.store.app(release.app)).live_colour
+    return live_colour.other if live_colour is not None else None
 
 
 def _answer_without_aborting(release: Release) -> Release | None:

@@ -50,14 +50,38 @@ class EventOut(ReleaseEvent):
                                                "event has its seq), `illegal transition …`, `late`; null if it did")
 
 
+# During a rolling upgrade an older replica shows a release or event a newer Greenlight wrote as it was stored
+# (shown_json.py): no model of this version holds it, so the answers admit it beside this version's, by these.
+_AS_STORED = ("a newer Greenlight's, shown as stored during a rolling upgrade: every field it was stored with, "
+              "which may be outside this version's schema (a state only the newer one knows, a newer schema_version's "
+              "shape)")
+_UNKNOWN = "what this version does not know of it, e.g. `state: 'scanning'`, `schema_version 2`"
+
+
+class NewerReleaseOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": f"A release {_AS_STORED}."})
+
+    links: ReleaseLinks
+    approval: None = None
+    unknown_to_this_version: str = Field(description=_UNKNOWN)
+
+
+class NewerEventOut(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": f"An event {_AS_STORED}."})
+
+    offset: int | None
+    note: str | None = None
+    unknown_to_this_version: str = Field(description=_UNKNOWN)
+
+
 class ReleasePage(BaseModel):
-    items: list[ReleaseOut]
+    items: list[ReleaseOut | NewerReleaseOut]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
 class ReleaseDetail(BaseModel):
-    release: ReleaseOut
-    history: list[EventOut] = Field(description="every event of the release, oldest first (by seq)")
+    release: ReleaseOut | NewerReleaseOut
+    history: list[EventOut | NewerEventOut] = Field(description="every event of the release, oldest first (by seq)")
 
 
 class WarmColour(BaseModel):
@@ -74,9 +98,10 @@ class ColourReplicas(BaseModel):
 class AppStatus(BaseModel):
     app: str
     live_colour: Colour | None = Field(description="the colour serving traffic, as the switcher switched it")
-    live_release: ReleaseOut | None
-    standby_release: ReleaseOut | None = Field(description="the release on the standby colour, if any")
-    in_flight: ReleaseOut | None
+    live_release: ReleaseOut | NewerReleaseOut | None
+    standby_release: ReleaseOut | NewerReleaseOut | None = Field(
+        description="the release on the standby colour, if any")
+    in_flight: ReleaseOut | NewerReleaseOut | None
     warm: WarmColour | None = Field(None, description="the previous colour, still running until scale-down")
     colours: dict[Colour, ColourReplicas] | None = Field(
         None, description="replicas ready/desired per colour that exists on the platform, read from it now; "

@@ -46,8 +46,9 @@ async def colour_replicas(app: web.Application, row: AppRow,
     platform = app.get(COLOUR_PLATFORM)
     if platform is None:
         return None
-    # The newest spec Greenlight knows for the app says where it runs (a Kubernetes namespace).
-    newest = row.in_flight or row.standby or row.live
+    # The newest spec Greenlight knows for the app says where it runs (a Kubernetes namespace). A release requested
+    # or building has none yet (greenlight.yaml is read at `built`): the default namespace is not where the app runs.
+    newest = next((r for r in (row.in_flight, row.standby, row.live) if r is not None and r.spec is not None), None)
     ref = AppRef.of(newest) if newest is not None else AppRef(row.app)
     try:
         async with asyncio.timeout(timeout):

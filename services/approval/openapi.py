@@ -25,7 +25,8 @@ RUNTIME_ROUTES = (
 SSE_DESCRIPTION = (
     "Server-Sent Events (`text/event-stream`), one message per logged event: `id: <offset>`, "
     "`event: <state>`, `data: <EventOut JSON>` and a blank line; `: ping` comments keep it alive. Without "
-    "`Last-Event-ID` (or `?last_event_id=`) it starts at the newest event; with one it resumes right after "
+    "`Last-Event-ID` (or `?last_event_id=`) it starts at the newest event, and first sends that offset as an "
+    "`id:` alone (a resume point, no event); with one it resumes right after "
     "that offset (-1: from the first). A stream of every release, or of an app, does not end by itself; a "
     "release's ends after the release's last event."
 )
@@ -91,13 +92,20 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
             responses[status]["links"] = {target: {"operationId": target, "parameters": {"id": "$response.body#/id"}}
                                           for target in route.links}
     for status in _generic_errors(route):
-        responses.setdefault(status, _response(status, ErrorOut, refs, ()))
+        responses.setdefault(status, _response(status, ErrorOut, refs, _RETRY_AFTER.get(status, ())))
     op["responses"] = {str(s): responses[s] for s in sorted(responses)}
     return op
 
 
+# The operations that read no database; every other one answers 503 with Retry-After while it is away (errors.py).
+_NO_DATABASE = frozenset({"whoami", "openapi_document"})
+_RETRY_AFTER = {429: ("Retry-After",), 503: ("Retry-After",)}  # every such answer of the API says when to retry
+
+
 def _generic_errors(route: Route) -> list[int]:
     statuses = [] if route.public else [401]
+    if route.operation_id not in _NO_DATABASE:
+        statuses.append(503)
     if route.role is not None:
         statuses.append(403)
     if route.params is not None:

@@ -82,7 +82,10 @@ async def body_of(request: web.Request, route: Route) -> BaseModel:
             raise Unprocessable.of_fields([FieldError(loc=["body"], msg="a JSON body is required")])
         return route.body()
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, object_pairs_hook=_once_each)
+    except _GivenTwice as exc:
+        raise Unprocessable.of_fields([FieldError(loc=["body", exc.key], msg=f"given {exc.times} times; give it once")
+                                       ]) from None
     except (ValueError, RecursionError):
         raise ApiError("The request body is not valid JSON.", status=400) from None
     if data is None and not route.body_required:
@@ -91,3 +94,18 @@ async def body_of(request: web.Request, route: Route) -> BaseModel:
         return route.body.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable.from_validation(exc, "body") from None
+
+
+class _GivenTwice(Exception):
+    def __init__(self, key: str, times: int) -> None:
+        self.key, self.times = key, times
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps a repeated key's last value: a proxy or log taking the first saw another request than the one
+    # made. Refused, as a repeated query parameter is.
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        key = next(k for k in data if sum(1 for name, _ in pairs if name == k) > 1)
+        raise _GivenTwice(key, sum(1 for name, _ in pairs if name == key))
+    return data

@@ -4,9 +4,10 @@ OpenAPI 3.1 has no item schema for sequential media types (3.2 adds `itemSchema`
 described as what it is, a sequence of messages, with each field's format and the `data` field's JSON
 schema (`contentSchema`); the example is a real message, serialised by the code that serves it.
 
-Two kinds of message, told apart by `event`: a logged event under its state's name, and a step's `progress`. A state
-name is a grammar, not this version's list: during a rolling upgrade a newer Greenlight's state arrives under its own
-name (stream_hub.py), and a client must be able to take it for what it is rather than reject the stream.
+Three kinds of message: a logged event under its state's name, a step's `progress` (no id) and, first on a stream
+opened without a resume point, its starting offset as an `id:` alone (streams.py; no event is dispatched for it).
+A state name is a grammar, not this version's list: during a rolling upgrade a newer Greenlight's state arrives under
+its own name (stream_hub.py), and a client must be able to take it for what it is rather than reject the stream.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ def example_message() -> str:
 
 def sse_media(event_schema: dict[str, Any]) -> dict[str, Any]:
     return {
-        "schema": {"type": "array", "items": {"oneOf": [_logged_message(event_schema), _progress_message()]},
+        "schema": {"type": "array",
+                   "items": {"oneOf": [_logged_message(event_schema), _progress_message(), _start_message()]},
                    "description": "a sequence of Server-Sent Events messages (not one JSON document): each logged "
-                                  "event under its state's name, and between them a running step's `progress`"},
+                                  "event under its state's name, and between them a running step's `progress`; "
+                                  "without a resume point, first the offset the stream starts after, as an id alone"},
         "example": example_message(),
     }
 
@@ -81,4 +84,15 @@ def _progress_message() -> dict[str, Any]:
         },
         "description": "a running step's progress: live only, never logged, and without `id`, so it never moves a "
                        "client's resume point",
+    }
+
+
+def _start_message() -> dict[str, Any]:
+    return {
+        "type": "object", "required": ["id"], "not": {"anyOf": [{"required": ["event"]}, {"required": ["data"]}]},
+        "properties": {"id": {"type": "string", "pattern": "^(-1|[0-9]+)$",
+                              "description": "the log offset the stream starts after (-1: nothing logged yet)"}},
+        "description": "first on a stream opened without `Last-Event-ID` (or `?last_event_id=`): the offset it starts "
+                       "after, as an id alone; EventSource takes it as its resume point and dispatches no event, so a "
+                       "client dropped before the first event resumes there and misses nothing",
     }
