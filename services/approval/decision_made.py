@@ -8,12 +8,15 @@ renamed between a request and its retry (the same secret) is still the person wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from services.approval.approvals import Given
 from services.approval.auth import Identity
 from services.shared.db.release_reads import StoredEvent
+from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState
+from services.shared.release import Release
 
 DECISIONS = (ReleaseState.APPROVED, ReleaseState.REJECTED)
 DECIDER_KEY = "decider_key"  # the decision's details: the caller key of who made it
@@ -27,6 +30,13 @@ def decision_details(details: dict[str, object], caller: Identity, given: Sequen
     if given is not None:
         details[APPROVALS] = [g.by for g in given]
         details[APPROVAL_KEYS] = [g.key for g in given if g.key is not None]
+
+
+@dataclass(frozen=True)
+class Decided:
+    release: Release  # as the decision left it, or as it is now when no decision was published
+    # The events its approval status is made of, when this call published the decision: no read needed.
+    gate: tuple[ReleaseEvent, ...] | None = None
 
 
 class Made(NamedTuple):

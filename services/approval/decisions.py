@@ -3,7 +3,7 @@ approvals, then one `approved` or `rejected` recorded and published; a repeat an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 from prometheus_client import Histogram
@@ -11,7 +11,7 @@ from prometheus_client import Histogram
 from services.approval.approvals import Approvals
 from services.approval.auth import Identity
 from services.approval.clock import Clock
-from services.approval.decision_made import DECISIONS, Made, decision_details, decision_made
+from services.approval.decision_made import DECISIONS, Decided, decision_details, decision_made
 from services.approval.desk_records import RecordingDesk
 from services.approval.echoes import ChangedMeanwhile
 from services.approval.errors import Conflict, Forbidden, NotFound
@@ -28,25 +28,16 @@ from services.shared.release import Release
 log = structlog.get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class Decided:
-    release: Release  # as the decision left it, or as it is now when no decision was published
-    # The events its approval status is made of, when this call published the decision: no read needed.
-    gate: tuple[ReleaseEvent, ...] | None = None
-
-
 class DecisionDesk(RecordingDesk):
     settings: ApprovalSettings
     clock: Clock
     approvals: Approvals
     approval_wait: Histogram
 
-    async def decide(self, release_id: str, decision: ReleaseState, comment: str | None,
-                     caller: Identity) -> Release:
+    async def decide(self, release_id: str, decision: ReleaseState, comment: str | None, caller: Identity) -> Release:
         return (await self.decision(release_id, decision, comment, caller)).release
 
-    async def decision(self, release_id: str, decision: ReleaseState, comment: str | None,
-                       caller: Identity) -> Decided:
+    async def decision(self, release_id: str, decision: ReleaseState, comment: str | None, caller: Identity) -> Decided:
         """Publish `approved` or `rejected`. Effect check: a release no longer awaiting approval publishes
         nothing; the same person repeating the same decision is answered with the release as it is now,
         anyone else with 409 naming the decision and who made it; 409 too for a release a newer Greenlight left in
@@ -70,18 +61,21 @@ class DecisionDesk(RecordingDesk):
             return Decided(await self._repeat_or_refuse(release, decision, caller))
         policy = policy_of(waiting.release, self.settings.policy)
         details: dict[str, object] = {"comment": comment, "admin_override": override, "policy": policy_record(policy)}
-        counted = None
+        counted, given_at = None, None
         if decision is ReleaseState.APPROVED:
             check_soak(policy, waiting, self.clock.now())
             check_expiry(policy, waiting, self.clock.now())
             if policy.required_approvals > 1:
-                given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
-                                             self.clock.now(), caller.key)
+                given_at = self.clock.now()  # its ledger row: withdrawn if another decision wins (not a repeat's first)
+                try:
+                    given = await count_approval(self.approvals, self.bus, policy, waiting, caller.name, comment,
+                                                 given_at, caller.key)
+                except Conflict as refused:  # its end heard, not folded yet (quorum.py)
+                    return Decided(await self._not_made(refused, waiting, decision, caller, None))
                 if given is None:
-                    if (now := await self._decided_meanwhile(waiting, caller)) is not None:
+                    if (now := await self._decided_meanwhile(waiting, caller, given_at)) is not None:
                         return Decided(now)
-                    log.info("approval counted", release=release_id, by=caller.name,
-                             required=policy.required_approvals)
+                    log.info("approval counted", release=release_id, by=caller.name, required=policy.required_approvals)
                     return Decided(release)
                 counted = given
                 # The requester's (or pusher's) own approval in the count got there only by the admin override: the
@@ -93,8 +87,8 @@ class DecisionDesk(RecordingDesk):
                              approver=caller.name, comment=comment, admin_override=override)
         try:
             await self.publish(event, ahead=ahead)
-        except (SameChange, ChangedMeanwhile):  # a concurrent request decided first: whose, and where is it now
-            return Decided(await self._repeat_or_refuse(await self.get(release_id), decision, caller))
+        except (Conflict, SameChange) as refused:  # a concurrent request decided first, or the release's end heard
+            return Decided(await self._not_made(refused, waiting, decision, caller, given_at))
         log.info("decision recorded", release=release_id, decision=decision.value, by=caller.name,
                  admin_override=override)
         waited = (event.occurred_at - waiting.occurred_at).total_seconds()
@@ -116,7 +110,7 @@ class DecisionDesk(RecordingDesk):
         """A decision on a release no longer awaiting approval: the same person repeating the same
         decision (a retried request) gets the release as it is NOW; anyone else gets 409 saying who
         decided what, so a late approver never reads "approved" for a decision that was not theirs."""
-        made = await self._decision_made(release)
+        made = decision_made(await self.store.history(release.id))
         if made is not None and made.theirs(decision, caller):
             await self.echo(release, now=True)
             return release
@@ -128,18 +122,29 @@ class DecisionDesk(RecordingDesk):
         raise Conflict(f"The release was already {made.decision.value} by {made.by}; it is now "
                        f"{release.state.value}.", state=release.state, decision=made.decision, decided_by=made.by)
 
-    async def _decided_meanwhile(self, waiting: ReleaseEvent, caller: Identity) -> Release | None:
-        """The release as it is now, answered as to a late decision, when it moved on while `caller`'s approval was
-        recorded (read before): not "1 of 2 given, awaiting approval" for a release someone rejected in between.
-        The approval is then not kept, unless the approval that completed the count counted it."""
+    async def _not_made(self, refused: Exception, waiting: ReleaseEvent, decision: ReleaseState, caller: Identity,
+                        given_at: datetime | None) -> Release:
+        """A late decision's answer: another's record, or a heard end once folded (else `refused`: twins never are)."""
+        heard_end = isinstance(refused, Conflict) and not isinstance(refused, ChangedMeanwhile)
+        if heard_end and self.bus.ended.ending(waiting.release_id) is None:
+            raise refused
+        now = await self.folded_after(waiting) if heard_end else await self.get(waiting.release_id)
+        if now is None:
+            if given_at:  # the release ended: whatever decided it, not this approval
+                await self.approvals.withdraw(waiting.release_id, caller.name, given_at)
+            raise refused
+        return await self._late(now, decision, caller, given_at)
+
+    async def _decided_meanwhile(self, waiting: ReleaseEvent, caller: Identity, given_at: datetime) -> Release | None:
+        """A late decision's answer when the release moved on while the approval was recorded, not "1 of 2 given"."""
         latest = await self.store.latest(waiting.release_id)
         if latest is None or latest.seq <= waiting.seq:  # still waiting (or, unfolded, not yet read back as waiting)
             return None
-        made = await self._decision_made(latest.release)
-        if made is None or not made.theirs(ReleaseState.APPROVED, caller):
-            # Not counted: a rejection, or an approval that did not need this one (the policy's auto-promotion).
-            await self.approvals.withdraw(waiting.release_id, caller.name)
-        return await self._repeat_or_refuse(latest.release, ReleaseState.APPROVED, caller)
+        return await self._late(latest.release, ReleaseState.APPROVED, caller, given_at)
 
-    async def _decision_made(self, release: Release) -> Made | None:
-        return decision_made(await self.store.history(release.id))
+    async def _late(self, now: Release, decision: ReleaseState, caller: Identity, given_at: datetime | None) -> Release:
+        """`_repeat_or_refuse`; the caller's approval withdrawn unless the decision counted it (an expiry did not)."""
+        made = decision_made(await self.store.history(now.id))
+        if given_at and (made is None or not made.theirs(decision, caller)):
+            await self.approvals.withdraw(now.id, caller.name, given_at)
+        return await self._repeat_or_refuse(now, decision, caller)

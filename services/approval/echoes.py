@@ -9,6 +9,7 @@ sent a second time.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import structlog
@@ -17,9 +18,11 @@ from services.approval.errors import Conflict
 from services.shared.bus import Bus
 from services.shared.db.release_reads import StoredEvent
 from services.shared.db.releases import ReleaseDatabase
+from services.shared.events import ReleaseEvent
 from services.shared.release import Release, utcnow
 
 log = structlog.get_logger(__name__)
+FOLD_WAIT = 5.0  # as long as the projecting replica's `settle` waits for its own fold
 
 
 class ChangedMeanwhile(Conflict):
@@ -67,4 +70,19 @@ class Echoes:
             left = (deadline - utcnow()).total_seconds() if deadline is not None and unechoed else 0.0
             if left <= 0:
                 return unechoed
+            await self.store.changed(version, left)
+
+    async def folded_after(self, waiting: ReleaseEvent) -> Release | None:
+        """The release once this replica's read model holds an event after `waiting` (an end its endings queue heard
+        before its fold: this projector's, or the projecting replica's), else None after `FOLD_WAIT`: a decision
+        refused for that end is answered with who made it, not only the state."""
+        await self.store.settle(waiting.release_id)
+        deadline = asyncio.get_running_loop().time() + FOLD_WAIT
+        while True:
+            version = self.store.version
+            latest = await self.store.latest(waiting.release_id)
+            if latest is not None and latest.seq > waiting.seq:
+                return latest.release
+            if (left := deadline - asyncio.get_running_loop().time()) <= 0:
+                return None
             await self.store.changed(version, left)

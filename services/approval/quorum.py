@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from services.approval.approvals import Approvals, Given
+from services.approval.decision_made import APPROVALS
 from services.approval.errors import Conflict
 from services.approval.policy import Policy, PolicyBounds, policy_of
 from services.approval.policy_models import ApprovalGiven, ApprovalStatus
@@ -58,8 +59,13 @@ def check_expiry(policy: Policy, waiting: ReleaseEvent, now: datetime) -> None:
 async def count_approval(approvals: Approvals, bus: Bus, policy: Policy, waiting: ReleaseEvent, by: str,
                          comment: str | None, now: datetime, key: str | None = None) -> list[Given] | None:
     """Record `by`'s approval (and its caller `key`: one credential counts once under any name); every approval
-    given once the count is reached, else None (still waiting)."""
-    await approvals.give(waiting.release, by, now, comment, key)
+    given once the count is reached, else None (still waiting). 409 for a release this process heard end (its
+    endings queue, before the read model's fold), as for the approval completing the count: the approver was
+    answered "1 of 2 given" and the ledger kept it."""
+    _not_ended(bus, waiting)
+    if await approvals.give(waiting.release, by, now, comment, key) and bus.ended.ending(waiting.release_id):
+        await approvals.withdraw(waiting.release_id, by, now)  # it ended while this approval was recorded
+        _not_ended(bus, waiting)
     given = await approvals.given(waiting.release_id)
     if len(given) >= policy.required_approvals:
         return given
@@ -68,6 +74,11 @@ async def count_approval(approvals: Approvals, bus: Bus, policy: Policy, waiting
         message=f"{len(given)} of {policy.required_approvals} approvals: {', '.join(g.by for g in given)}",
         current=len(given), total=policy.required_approvals))
     return None
+
+
+def _not_ended(bus: Bus, waiting: ReleaseEvent) -> None:
+    if (ended := bus.ended.ending(waiting.release_id)) is not None:
+        raise Conflict(f"The release has {ended}: no approved can follow.", state=ReleaseState(ended))
 
 
 def status_of(policy: Policy, ready_at: datetime, given: list[Given], approver: str | None,
@@ -91,8 +102,9 @@ async def approval_status(approvals: Approvals, bounds: PolicyBounds, folded: Se
     approved = next((e for e in folded if e.state is ReleaseState.APPROVED), None)
     policy = policy_of(waiting.release, bounds)
     # Only a release that needs several approvals has rows in the ledger (count_approval): the rest need no read.
-    # Once approved, every approval it got is shown, though an approver's token was removed since.
-    needs_several = policy.required_approvals > 1
+    # Once approved, every approval it got is shown, though an approver's token was removed since; and once approved
+    # by a count (its `approvals`), though the operator lowered the minimum since: it showed the last approver alone.
+    needs_several = policy.required_approvals > 1 or (approved is not None and APPROVALS in approved.details)
     given = await approvals.given(waiting.release_id, counting=approved is None) if needs_several else []
     return status_of(policy, waiting.occurred_at, given, approved.actor if approved else None,
                      approved.occurred_at if approved else None)
