@@ -21,9 +21,12 @@ from playwright.async_api import Page, async_playwright
 from services.approval.app import create_app
 from services.approval.settings import ApprovalSettings
 from services.shared.appspec import AppSpec
+from services.shared.bus import Bus
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.runtime import DATABASE
+from services.shared.events import ReleaseEvent
 from services.shared.protocol import ReleaseState as S
+from services.shared.release import Colour
 from services.shared.settings import BusSettings
 from tests.approval import fakes as approval_fakes
 from tests.harness import wait_for_state
@@ -160,3 +163,26 @@ async def sign_in(page: Page, url: str, token: str, path: str = "/") -> None:
     await page.goto(url + path)
     await page.get_by_test_id("token").fill(token)
     await page.get_by_test_id("signin-button").click()
+
+
+# Where `drive` takes a release: the pipeline's steps to live, as its services publish them.
+TO_LIVE = (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED, S.SWITCHING, S.LIVE)
+
+
+async def drive(bus_settings: BusSettings, event: ReleaseEvent, steps: tuple[S, ...], deployed_on: Colour,
+                *after: tuple[S, str, dict[str, object]]) -> ReleaseEvent:
+    """Publishes the release's `steps` as the pipeline does (its deploy onto `deployed_on`), then `after`'s
+    (state, actor, details): no pipeline runs, so a test reaches any state, one the pipeline rarely leaves."""
+    bus = Bus(bus_settings, "gltest-dashboard-drive")
+    await bus.connect()
+    try:
+        for state in steps:
+            colour = deployed_on if state is S.DEPLOYING else event.release.standby_colour
+            event = event.next(state, actor="pipeline", standby_colour=colour)
+            await bus.publish(event)
+        for state, actor, details in after:
+            event = event.next(state, actor=actor, details=details)
+            await bus.publish(event)
+    finally:
+        await bus.close()
+    return event

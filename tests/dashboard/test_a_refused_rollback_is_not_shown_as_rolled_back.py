@@ -8,11 +8,10 @@ import asyncio
 
 from playwright.async_api import Page, expect
 
-from services.shared.bus import Bus
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.settings import BusSettings
-from tests.dashboard.conftest import Approval, request_release, sign_in
+from tests.dashboard.conftest import TO_LIVE, Approval, drive, request_release, sign_in
 
 REFUSED = "blue no longer runs the previous release"
 
@@ -22,19 +21,9 @@ async def test_a_refused_rollback_says_who_asked_and_why_it_was_refused(approval
     rid = await request_release(approval.url)
     event = await approval.store.latest(rid)
     assert event is not None
-    bus = Bus(bus_settings, "gltest-refused-rollback")
-    await bus.connect()
-    try:
-        for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
-                      S.SWITCHING, S.LIVE):
-            deployed = Colour.GREEN if state is S.DEPLOYING else event.release.standby_colour
-            event = event.next(state, actor="pipeline", standby_colour=deployed)
-            await bus.publish(event)
-        event = event.next(S.ROLLING_BACK, actor="dev-approver", details={"reason": "5xx spike"})
-        await bus.publish(event)
-        await bus.publish(event.next(S.LIVE, actor="switcher", details={"rollback_refused": REFUSED}))
-    finally:
-        await bus.close()
+    await drive(bus_settings, event, TO_LIVE, Colour.GREEN,
+                (S.ROLLING_BACK, "dev-approver", {"reason": "5xx spike"}),
+                (S.LIVE, "switcher", {"rollback_refused": REFUSED}))
     follow = approval.store.follow(-1, lambda e: e.release_id == rid and "rollback_refused" in e.details)
     try:  # the refusal's `live` folded: the page reads it
         await asyncio.wait_for(anext(follow), 15)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import Page, expect
 
-from services.shared.bus import Bus
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.settings import BusSettings
-from tests.dashboard.conftest import Approval, request_release, sign_in
+from tests.dashboard.conftest import TO_LIVE, Approval, drive, request_release, sign_in
 from tests.harness import wait_for_state
 
 
@@ -24,16 +23,7 @@ async def test_a_release_being_verified_offers_no_abort(approval: Approval, bus_
     rid = await request_release(approval.url)
     event = await approval.store.latest(rid)
     assert event is not None
-    bus = Bus(bus_settings, "gltest-verifying")
-    await bus.connect()
-    try:
-        for state in (S.BUILDING, S.BUILT, S.PUSHING, S.PUSHED, S.DEPLOYING, S.AWAITING_APPROVAL, S.APPROVED,
-                      S.SWITCHING, S.VERIFYING):
-            deployed = Colour.BLUE if state is S.DEPLOYING else event.release.standby_colour
-            event = event.next(state, actor="pipeline", standby_colour=deployed)
-            await bus.publish(event)
-    finally:
-        await bus.close()
+    await drive(bus_settings, event, (*TO_LIVE[:-1], S.VERIFYING), Colour.BLUE)
     await wait_for_state(approval.store, rid, S.VERIFYING)
 
     # What the API says of an abort now: refused, whoever asks.
