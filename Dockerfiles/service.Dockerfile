@@ -24,12 +24,13 @@ RUN python3 -m venv /opt/venv \
 
 FROM ${BASE_IMAGE}
 ARG SERVICE=approval
-# Only the builder clones repositories, so only its image carries git. Versions are not pinned:
-# the base image is a build argument, so no single Debian version string fits every base.
+# git only where the code runs it: the builder clones, the API resolves branches and tags (`git ls-remote`). ssh
+# for the ssh:// repositories config.yaml allows: a Recommends of git, so --no-install-recommends leaves it out.
+# Versions are not pinned: the base image is a build argument, so no single Debian version string fits every base.
 # hadolint ignore=DL3008
-RUN if [ "${SERVICE}" = "builder" ]; then \
+RUN if [ "${SERVICE}" = "builder" ] || [ "${SERVICE}" = "approval" ]; then \
         apt-get update \
-        && apt-get install -y --no-install-recommends git ca-certificates \
+        && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
         && rm -rf /var/lib/apt/lists/*; \
     fi \
     && groupadd --gid 10001 greenlight \

@@ -21,6 +21,9 @@ STEP_DEADLINES: dict[str, tuple[S, frozenset[S]]] = {
 }
 STEP_STARTED_BY = {start: step for step, (start, _) in STEP_DEADLINES.items()}
 DEADLINE_KEY = "deadline.{step}"
+# RabbitMQ refuses a queue's `x-message-ttl` past 10 years (`value_too_large`): a longer deadline ("practically none")
+# stopped the start on the broker's refusal of the delay queue, a traceback naming a queue, not the setting.
+LONGEST = timedelta(days=3650)
 
 
 class DeadlineSettings(BaseSettings):
@@ -29,14 +32,17 @@ class DeadlineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENLIGHT_DEADLINE_", extra="ignore")
 
     # Above zero: a step given no time at all failed every release as it began (the broker dead-letters a 0 ms timer
-    # at once), and a negative one stopped the start on the broker's refusal of the delay queue, not on this setting.
-    build: Duration = Field(timedelta(minutes=45), gt=timedelta(0), description=(
+    # at once), and a negative one stopped the start on the broker's refusal of the delay queue, not on this setting;
+    # at most LONGEST, for the same reason.
+    build: Duration = Field(timedelta(minutes=45), gt=timedelta(0), le=LONGEST, description=(
         "requested -> built: clone, lint and build, retries included (default 45m; the builder's own build "
         "timeout is 30m)"))
-    push: Duration = Field(timedelta(minutes=20), gt=timedelta(0), description="built -> pushed (default 20m)")
-    deploy: Duration = Field(timedelta(minutes=15), gt=timedelta(0), description=(
+    push: Duration = Field(timedelta(minutes=20), gt=timedelta(0), le=LONGEST,
+                           description="built -> pushed (default 20m)")
+    deploy: Duration = Field(timedelta(minutes=15), gt=timedelta(0), le=LONGEST, description=(
         "pushed -> awaiting_approval: deploy the standby and wait until it is ready (default 15m)"))
-    switch: Duration = Field(timedelta(minutes=5), gt=timedelta(0), description="approved -> live (default 5m)")
+    switch: Duration = Field(timedelta(minutes=5), gt=timedelta(0), le=LONGEST,
+                             description="approved -> live (default 5m)")
 
     def of(self, step: str) -> timedelta:
         return getattr(self, step)  # type: ignore[no-any-return]

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import weakref
 from datetime import timedelta
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from services.shared.deadline_steps import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
 from services.shared.protocol import routing_key
@@ -32,6 +33,10 @@ __all__ = [  # the steps and their settings are imported from here too
 ]
 
 log = structlog.get_logger(__name__)
+# The channel each connection's timers were declared on, kept open: a reconnect restores what an open robust channel
+# declared (queues and bindings). Closed, timer queues lost while the broker was away (a node back without its
+# definitions, a quorum queue lost with its nodes) were never declared again: no release had a deadline until a restart.
+_KEPT: weakref.WeakKeyDictionary[AbstractRobustConnection, AbstractChannel] = weakref.WeakKeyDictionary()
 
 
 def deadline_queue_name(bus: BusSettings, step: str, deadline: timedelta) -> str:
@@ -49,7 +54,8 @@ def deadline_of_queue(bus: BusSettings, step: str, name: object) -> timedelta | 
 
 async def declare_deadline_timers(connection: AbstractRobustConnection, bus: BusSettings,
                                   deadlines: DeadlineSettings) -> list[str]:
-    """Idempotent; returns the delay queues' names."""
+    """Idempotent; returns the delay queues' names. Declared again with their bindings whenever `connection`
+    reconnects."""
     channel = await connection.channel()
     names = []
     try:
@@ -67,8 +73,12 @@ async def declare_deadline_timers(connection: AbstractRobustConnection, bus: Bus
             })
             await queue.bind(exchange, routing_key("*", start))
             names.append(name)
-    finally:
+    except BaseException:
         await channel.close()
+        raise
+    if (earlier := _KEPT.get(connection)) is not None and not earlier.is_closed:
+        await earlier.close()  # a second declaration on one connection: only the deadlines in force come back
+    _KEPT[connection] = channel
     await _retire_other_timers(connection, bus, names)
     return names
 

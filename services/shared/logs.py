@@ -13,7 +13,8 @@ import structlog
 from services.shared.settings import LogSettings
 
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|authorization|api_?key|credential", re.I)
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+# The user may be empty: `redis://:password@host` is Redis's own form (libpq takes it too).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
 
 
 def mask_url_passwords(text: str) -> str:
@@ -38,17 +39,21 @@ def configure_logging(settings: LogSettings | None = None) -> None:
     as_json = settings.json_output if settings.json_output is not None else not sys.stderr.isatty()
     level = logging.getLevelName(settings.level.upper())
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
-    exceptions: Any = structlog.processors.format_exc_info if as_json else structlog.processors.StackInfoRenderer()
+    # Exceptions are rendered as plain text before the redaction, on a console too: rendered later they escaped it
+    # (a URL's password in the message), and the console's rich traceback listed every frame's locals (a failed
+    # statement's parameters, a handler's secret).
+    exceptions: list[Any] = [structlog.processors.format_exc_info] if as_json else [
+        structlog.processors.StackInfoRenderer(), structlog.processors.format_exc_info]
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        *exceptions,
         _redact,
     ]
-    _route_stdlib_logging(level, [structlog.stdlib.add_logger_name, *shared, _redact_library_args, exceptions],
-                          renderer)
+    _route_stdlib_logging(level, [structlog.stdlib.add_logger_name, *shared, _redact_library_args], renderer)
     structlog.configure(
-        processors=[*shared, exceptions, renderer],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,

@@ -12,9 +12,12 @@ import ipaddress
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a NAT64 gateway (RFC 6052: the well-known
-# prefix and the local-use one of RFC 8215) or an old IPv4-compatible route delivers to that IPv4 address.
-_EMBEDDING = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96"))
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a NAT64 gateway (RFC 6052's well-known
+# prefix) or an old IPv4-compatible route delivers to that IPv4 address.
+_EMBEDDING = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b::/96", "::/96"))
+# The local-use NAT64 prefix (RFC 8215) is not globally reachable (IANA), though Python before 3.12.4 calls it global,
+# and a network may place the IPv4 address anywhere RFC 6052 allows for its own prefix length: never public.
+_LOCAL_USE_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -31,6 +34,8 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
 
 def public(address: Address) -> bool:
     """Whether `address` is a public unicast address, and so is any IPv4 address it embeds."""
+    if isinstance(address, ipaddress.IPv6Address) and address in _LOCAL_USE_NAT64:
+        return False
     if isinstance(address, ipaddress.IPv6Address) and (inner := embedded_ipv4(address)) is not None:
         if not (inner.is_global and not inner.is_multicast):
             return False

@@ -18,15 +18,16 @@ def masked_query(query: str) -> str:
 
 def redact_url(url: str) -> str:
     """Userinfo other than a plain ssh user (`ssh://git@host`, `git@host:path`) and credential-like
-    query values are masked; anything unparsable is shown as it is only when it holds no `@`."""
+    query values are masked; anything unparsable is shown up to its query, and only when it holds no `@`."""
     if "@" not in url and "?" not in url:
         return url  # no userinfo, no query: nothing to mask (and every event's URL passes here)
     try:
         parts = urlsplit(url)
-    except ValueError:
-        return MASK if "@" in url else url
+    except ValueError:  # an unclosed `[`: where the query starts is all that can be read
+        return MASK if "@" in url else url.partition("?")[0] + "?" + MASK
     if not parts.scheme or not parts.netloc:
-        return url  # a local path or scp-like user@host:path: no place for a password
+        # A local path, scp-like user@host:path or `file:` URL: no place for a password, but a query may hold a token.
+        return urlunsplit(parts._replace(query=masked_query(parts.query))) if parts.query else url
     netloc = parts.netloc
     userinfo, at, hostport = netloc.rpartition("@")
     if at and not (parts.scheme == "ssh" and ":" not in userinfo):

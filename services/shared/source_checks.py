@@ -13,6 +13,8 @@ _SCP_LIKE = SCP_LIKE
 # Also every non-ASCII character: no bidi override (U+202E) or look-alike can hide in a stored URL.
 _FORBIDDEN = re.compile(r"[^\x21-\x7e]|[;|&$`<>\\\"'(){}*?!]")
 # A host (after scheme:// and user@, or in user@host:path) starting with '-' reaches ssh as an option.
+# What git takes for a URL (`is_url`); anything else with a colon before its first slash is scp-like ssh to git.
+_GIT_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _OPTION_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@]*@)?|[^/@:]*@)-")
 # git check-ref-format, plus no leading '-' so a ref can never be read as an option, and no shell
 # metacharacters: git allows some (;|&$ and more) but no branch worth releasing needs them.
@@ -39,6 +41,8 @@ def check_repository(repository: str, *, allow_local: bool, policy: RepositoryPo
         raise UnsafeSource("repository contains whitespace, non-ASCII characters, quotes or shell metacharacters")
     if _OPTION_HOST.match(repository):
         raise UnsafeSource("repository host must not start with '-' (ssh would read it as an option)")
+    if _git_reads_as_ssh(repository) and not _SCP_LIKE.match(repository):
+        raise UnsafeSource("git would read this as an ssh remote host:path; write it as user@host:path or ssh://")
     if repository.startswith(_SCHEMES) or _SCP_LIKE.match(repository):
         try:
             (policy or RepositoryPolicy()).rule_for(parse_remote(repository))
@@ -63,6 +67,15 @@ def check_ref(ref: str) -> str:
 def local_path(repository: str) -> Path | None:
     if repository.startswith("file://"):
         return Path(repository.removeprefix("file://"))
-    if "://" in repository or _SCP_LIKE.match(repository):
+    if "://" in repository or _git_reads_as_ssh(repository):
         return None
     return Path(repository)
+
+
+def _git_reads_as_ssh(repository: str) -> bool:
+    """git's own test (`url_is_local_not_ssh`): a colon before any slash makes `host:path` an ssh remote, with or
+    without `user@`, so it must meet the host policy and never pass for a local path."""
+    if _GIT_URL.match(repository):
+        return False
+    colon, slash = repository.find(":"), repository.find("/")
+    return colon != -1 and (slash == -1 or colon < slash)

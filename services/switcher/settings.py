@@ -18,7 +18,8 @@ class SwitcherSettings(BaseSettings):
 
     port: int = Field(8104, ge=1, le=65535, description="HTTP port of /healthz, /readyz and /metrics")
     scale_down_delay: float = Field(
-        600.0, ge=0, description="seconds the old colour stays warm (instant rollback) before scaling to 0"
+        600.0, ge=0, allow_inf_nan=False,
+        description="seconds the old colour stays warm (instant rollback) before scaling to 0 (finite)"
     )
     ready_timeout: float = Field(
         300.0, gt=0, description="seconds a colour may take to be ready before a switch fails or a rollback is refused"

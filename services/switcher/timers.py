@@ -21,6 +21,9 @@ from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
 TIMER_KEY = "timer.switcher.scale-down"
+# RabbitMQ refuses an `expiration` past 10 years (`value_too_large`) and closes the channel: a longer scale-down delay
+# (the setting has no maximum: "keep it warm for good") failed every switch's timer after its flip, so no `live`.
+MAX_DELAY_SECONDS = 3650 * 24 * 3600.0
 
 
 class Timers(Protocol):
@@ -56,7 +59,7 @@ class RabbitTimers:
             event.dumps(), content_type="application/json", message_id=f"{event.message_id}/timer",
             headers={"app": event.app},  # what a partitioned queue hashes on (shared/partitions.py)
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            expiration=timedelta(seconds=max(delay, 0.001)),
+            expiration=timedelta(seconds=min(max(delay, 0.001), MAX_DELAY_SECONDS)),
         )
         try:
             await bounded(

@@ -31,8 +31,8 @@ async def test_a_500_past_the_gitlab_token_check_prints_no_token_on_a_console(
                        "project": {"git_http_url": served.url}}).encode()
     printed = io.StringIO()
     old = structlog.get_config()
-    # What services/shared/logs.py configures on a TTY: StackInfoRenderer, then ConsoleRenderer with its default
-    # exception formatter (rich, frames' locals shown).
+    # What services/shared/logs.py configured on a TTY before it rendered exceptions as plain text: ConsoleRenderer
+    # with its default exception formatter (rich, frames' locals shown), the hook's own guard held alone.
     structlog.configure(processors=[structlog.processors.StackInfoRenderer(), structlog.dev.ConsoleRenderer()],
                         logger_factory=structlog.PrintLoggerFactory(printed))
     try:

@@ -43,7 +43,8 @@ def test_runs_as_a_numeric_non_root_user() -> None:
     assert order.index("USER") > max(n for n, k in enumerate(order) if k == "RUN")
 
 
-def test_git_is_installed_only_for_the_builder() -> None:
+def test_git_is_installed_for_the_builder_and_only_with_a_condition() -> None:
+    # The builder clones; the API resolves refs too (test_every_image_that_runs_git_carries_git_and_ssh.py).
     _, _, final = stages(SERVICE_DOCKERFILE)
     (service_arg,) = keyword(final, "ARG")
     name, _, default = service_arg.partition("=")
