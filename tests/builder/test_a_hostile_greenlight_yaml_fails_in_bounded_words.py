@@ -12,12 +12,11 @@ reason, which a `failed` event carries twice: readers refuse an event over 1 MB,
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from services.shared.appspec import MAX_SPEC_PROBLEMS, MAX_SPEC_VALUES, AppSpecError, parse_app_spec
+from services.shared.appspec import MAX_SPEC_PROBLEMS, MAX_SPEC_VALUES, AppSpec, AppSpecError, parse_app_spec
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
 from tests.builder.conftest import CountingEngine, request
@@ -35,12 +34,15 @@ def many_unknown_keys(count: int) -> str:
     return "".join(f"k{i}: 1\n" for i in range(count))
 
 
-def test_aliases_expanded_past_the_bound_are_refused_unvalidated() -> None:
-    started = time.monotonic()
+def test_aliases_expanded_past_the_bound_are_refused_unvalidated(monkeypatch: pytest.MonkeyPatch) -> None:
+    validated: list[object] = []
+    real = AppSpec.model_validate
+    monkeypatch.setattr(AppSpec, "model_validate", lambda *args, **kwargs: validated.append(args) or real(
+        *args, **kwargs))
     with pytest.raises(AppSpecError, match=f"more than {MAX_SPEC_VALUES} values"):
         parse_app_spec(aliased_checks(1000, 1000))
-    elapsed = time.monotonic() - started
-    assert elapsed < 0.5, f"a 13 kB greenlight.yaml kept the builder busy {elapsed:.1f}s"
+    # Not by its time (0.5 s was passed on a busy machine): validation, the seconds and gigabytes, never ran.
+    assert validated == []
 
 
 def test_a_recursive_alias_is_refused() -> None:
