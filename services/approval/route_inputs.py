@@ -5,6 +5,7 @@ refusal is the API's own error (401, 403, 422, 400) naming the field."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +106,7 @@ def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json.loads keeps a repeated key's last value: a proxy or log taking the first saw another request than the one
     # made. Refused, as a repeated query parameter is.
     data = dict(pairs)
-    if len(data) < len(pairs):
-        key = next(k for k in data if sum(1 for name, _ in pairs if name == k) > 1)
-        raise _GivenTwice(key, sum(1 for name, _ in pairs if name == key))
+    if len(data) < len(pairs):  # one pass: a body of many keys must not cost one count per key
+        key, times = Counter(name for name, _ in pairs).most_common(1)[0]
+        raise _GivenTwice(key, times)
     return data
