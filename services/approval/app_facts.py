@@ -41,7 +41,9 @@ async def warm_colour(database: ReleaseDatabase, row: AppRow) -> WarmColour | No
     # The live release's own `live` event: a switch leaves the previous release warm on the old colour...
     source = await switched(database, live.id)
     on_it, running = live.previous_release, None
-    since = source.occurred_at if source is not None else None
+    # Counted from the live release's creation, not its `live`: both it and the releases compared with it were
+    # stamped by the API's clock (the switcher's may run ahead), and no release of the app was created between them.
+    since = live.created_at if source is not None else None
     if source is not None and source.details.get("restored_by_rollback_of"):
         # ...a restore by rollback leaves the rolled-back release warm; its `rolled_back` event says until when.
         on_it = str(source.details["restored_by_rollback_of"])

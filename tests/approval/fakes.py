@@ -43,14 +43,16 @@ DELAY = 600.0  # the switcher's default scale-down delay, seconds
 
 
 def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None, spec: AppSpec | None = None,
-                  built: dict[str, object] | None = None) -> web.Application:
+                  built: dict[str, object] | None = None, switcher_ahead: timedelta = timedelta(0)
+                  ) -> web.Application:
     """Stands in for builder..deployer (requested -> awaiting_approval) and for the switcher (approved ->
     live, rolling_back -> rolled_back), publishing the events the real services publish, with their details:
     the deploy goes to the colour that is not live, the switch names its colour and leaves the old one warm.
 
     `hold`, when given, pauses every release after `built` until it is set. `spec`: the greenlight.yaml the
     builder "reads" (set on `built`, as the real builder does), e.g. with an approval policy. `built`: more
-    details of the `built` event (the dashboard's commit list).
+    details of the `built` event (the dashboard's commit list). `switcher_ahead`: how far the switcher's clock runs
+    ahead of the API's (its `live` is stamped that much later).
     """
     app = service_app("fake-pipeline", settings, with_store=True)
 
@@ -99,8 +101,9 @@ def fake_pipeline(settings: BusSettings, *, hold: asyncio.Event | None = None, s
             if release.previous_release:
                 await bus.publish(latest(release.previous_release).next(
                     S.SUPERSEDED, actor="fake-switcher", details={"superseded_by": release.id}))
-            await bus.publish(switching.next(S.LIVE, actor="fake-switcher", details={
-                "colour": target.value, "previous_colour": old.value if old else None, **warm_until(old, DELAY)}))
+            live = switching.next(S.LIVE, actor="fake-switcher", details={
+                "colour": target.value, "previous_colour": old.value if old else None, **warm_until(old, DELAY)})
+            await bus.publish(live.model_copy(update={"occurred_at": live.occurred_at + switcher_ahead}))
         elif event.state == S.ROLLING_BACK:
             assert release.standby_colour is not None and release.previous_release is not None
             await bus.publish(event.next(S.ROLLED_BACK, actor="fake-switcher", details={
