@@ -3,7 +3,9 @@
 The requester is recorded by name (`requested_by`), and a name is configuration: alice's token renamed
 `alice.smith` (the same secret) made her someone else to a rule that compared names, free to approve her own
 release. So the `requested` event also records the requester's caller key (`REQUESTER_KEY`: `Identity.key`, which a
-rename leaves alone; none for a git hook), and the rule refuses a caller whose name or key is the requester's.
+rename leaves alone; none for a git hook), and the rule refuses a caller whose name or key is the requester's. A name
+is the requester's as the start-up check and a pusher's compare names (`same_person`): in any case, spacing or
+look-alike letters, so a token both rotated and renamed `alice` to `Alice` is still refused.
 What a key cannot link: a token both rotated (a new secret) and renamed is a new credential, and a person's other
 credential (their Slack user against the token they requested with) has another key: those compare by name, as a
 `requested` event from before keys does. A pusher is compared by name (`same_person`): the identity
@@ -49,7 +51,7 @@ class Requester:
         return self.pushed_as if self.pusher is None else (self.pusher, *self.pushed_as)
 
     def is_caller(self, caller: Identity) -> bool:
-        return caller.name == self.name or (self.key is not None and caller.key == self.key)
+        return same_person(caller.name, self.name) or (self.key is not None and caller.key == self.key)
 
     def own(self, caller: Identity) -> str | None:
         """What makes the release `caller`'s own ("requested this release"...), None when it is not."""
@@ -63,7 +65,7 @@ class Requester:
         """Whether the requester's (or pusher's) own approval is one of `given`: only an admin override put it there.
         A pusher is compared as `own` compares it (`same_person`): by exact name, an unmapped login `Bob` approved by
         admin `bob` was an override to `own` and none here, and the decision completing the count lost it."""
-        return any(g.by == self.name or (self.key is not None and g.key == self.key)
+        return any(same_person(g.by, self.name) or (self.key is not None and g.key == self.key)
                    or any(same_person(g.by, pusher) for pusher in self.pushers) for g in given)
 
 
