@@ -116,6 +116,8 @@ class EventFeed:
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
                 if self._search_budget is not None and query != self._default_query:
+                    # Not while a 429 keeps every call off: the refused search would spend a call never made.
+                    self.source.check_backoff()
                     await self._search_budget.take()  # the home page's calls are never refused for searches' sake
                 async with asyncio.timeout_at(deadline if fetched else None):
                     result = await self.source.fetch_page(query, page, self._page_size)

@@ -62,6 +62,9 @@ class SampleSource:
     def __init__(self, payload: dict[str, Any] | None = None) -> None:
         self._events: list[dict[str, Any]] = (payload or load_sample())["_embedded"]["events"]
 
+    def check_backoff(self) -> None:
+        """Never backs off: the sample costs no quota."""
+
     async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage:
         events = [event for event in self._events if _matches(event, query)]
         field, _, direction = query.sort.rpartition(",")

@@ -55,6 +55,9 @@ class Limiter(Protocol):
 class EventSource(Protocol):
     name: str
 
+    def check_backoff(self) -> None:
+        """Raises RateLimited while the source is backing off: a search then spends none of its budget."""
+
     async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage: ...
 
 
@@ -83,7 +86,8 @@ class TicketmasterClient:
         self._metrics = metrics
         self._blocked_until = 0.0  # wall-clock seconds, as Rate-Limit-Reset is
 
-    def _check_backoff(self) -> None:
+    def check_backoff(self) -> None:
+        """Raises RateLimited while a 429 keeps calls off."""
         remaining = self._blocked_until - self._clock.time()
         if remaining > 0:
             raise RateLimited(remaining)
@@ -92,12 +96,12 @@ class TicketmasterClient:
         # The key joins the URL only inside the request, so no logged URL can carry it.
         url = self._endpoint.with_query([*query.upstream_params(), ("page", str(page)), ("size", str(size))])
         bound = log.bind(url=str(url))
-        self._check_backoff()
+        self.check_backoff()
         sent = False
         try:
             async with asyncio.timeout(self._timeout):
                 await self._limiter.acquire()
-                self._check_backoff()  # a 429 may have arrived while we queued
+                self.check_backoff()  # a 429 may have arrived while we queued
                 sent = True
                 secret = {"apikey": self._api_key.get_secret_value()}
                 async with self._session.get(url, params=secret) as resp:
@@ -114,7 +118,7 @@ class TicketmasterClient:
             self._failed("invalid_key", bound, status=status)
             raise InvalidApiKey(InvalidApiKey.message)
         if status == 429:
-            delay = self._back_off(headers)
+            delay = self._back_off(headers, body)
             self._failed("rate_limited", bound, status=status, retry_after=round(delay, 3))
             raise RateLimited(delay)
         if status != 200:
@@ -128,9 +132,9 @@ class TicketmasterClient:
         bound.debug("upstream_page", events=len(parsed.events))
         return parsed
 
-    def _back_off(self, headers: Mapping[str, str]) -> float:
+    def _back_off(self, headers: Mapping[str, str], body: bytes) -> float:
         now = self._clock.time()
-        self._blocked_until = blocked_until(headers, now)
+        self._blocked_until = blocked_until(headers, now, body)
         return self._blocked_until - now
 
     def _failed(self, reason: str, bound: structlog.typing.FilteringBoundLogger, **details: object) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import structlog
@@ -42,8 +44,7 @@ async def pump_events(hub: StreamHub, response: EventSourceResponse, follow: Asy
         pending: tuple[int, int] | None = None  # (offset, seq) of a terminal event sent as a conflict, while last
         until = 0.0
         while (logged := await _next(follow, pending, ended_at_conflict, until)) is not None:
-            async with asyncio.timeout(SEND_TIMEOUT):
-                await response.write(hub.encode(logged))
+            await _sent(response.write(hub.encode(logged)))
             if ends(logged):
                 return
             event = logged.event
@@ -80,4 +81,39 @@ async def _next(follow: AsyncGenerator[ShownEvent, None], pending: tuple[int, in
 async def pump_progress(response: EventSourceResponse, progress: asyncio.Queue[Progress]) -> None:
     while True:
         item = await progress.get()
-        await response.send(item.model_dump_json(), event=PROGRESS_EVENT)
+        await _sent(response.send(item.model_dump_json(), event=PROGRESS_EVENT))
+
+
+class StalledClient(Exception):
+    """A write to the subscriber did not end within SEND_TIMEOUT: it stopped reading."""
+
+
+async def _sent(write: Awaitable[None]) -> None:
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT):
+            await write
+    except TimeoutError:
+        raise StalledClient from None
+
+
+def pump_ended(transport: asyncio.Transport | None, response: EventSourceResponse,
+               ) -> Callable[[asyncio.Task[None]], None]:
+    """What a pump's end does: the stream ends too, rather than idling until the next ping. One ended by a stalled
+    client also closes the connection: its ending response's last write waited on the same full buffer, so the
+    connection and the handler stayed until the kernel gave up on the peer (TCP_USER_TIMEOUT, or never while it
+    acknowledges a zero window), holding a slot under GREENLIGHT_API_MAX_CONNECTIONS all along."""
+    def ended(pump: asyncio.Task[None]) -> None:
+        response.stop_streaming()
+        if not pump.cancelled() and isinstance(pump.exception(), StalledClient) and transport is not None:
+            _reset(transport)
+
+    return ended
+
+
+def _reset(transport: asyncio.Transport) -> None:
+    # A reset, not a FIN: a FIN queues behind the unsent bytes the peer never takes, and the kernel kept the orphaned
+    # socket with its full send buffer, probing the zero window. close() would wait for that drain; abort() does not.
+    with contextlib.suppress(OSError):  # the socket already gone: nothing to reset
+        if (sock := transport.get_extra_info("socket")) is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()

@@ -27,7 +27,7 @@ from services.approval.params import EventStreamParams, ReleaseStreamParams
 from services.approval.progress_feed import FEED
 from services.approval.routing import Call, reply
 from services.approval.stream_hub import HUB
-from services.approval.stream_pump import EndedAtConflict, pump_events, pump_progress
+from services.approval.stream_pump import EndedAtConflict, pump_ended, pump_events, pump_progress
 from services.approval.tickets import TICKETS
 from services.shared.db.newer_rows import NewerEvent, ShownEvent
 from services.shared.db.runtime import DATABASE
@@ -112,9 +112,8 @@ async def _stream(call: Call[ReleaseStreamParams, None] | Call[EventStreamParams
                     response.stop_streaming()
                 pumps = [asyncio.create_task(pump_events(hub, response, follow, ends, ended_at_conflict)),
                          asyncio.create_task(pump_progress(response, progress))]
-                # A failed send ends a pump; then the stream ends too rather than idling until the next ping.
                 for pump in pumps:
-                    pump.add_done_callback(lambda _: response.stop_streaming())
+                    pump.add_done_callback(pump_ended(request.transport, response))
                 try:
                     await response.wait()  # until the client leaves or shutdown calls stop_streaming
                 finally:

@@ -8,7 +8,8 @@ connection: services/notifier/rebinding.py); the request answers without it (sub
 call ends the bindings of that id are made to match the database: the keys its row wants bound, every other key the
 late call touched unbound; read again until two reads agree (a POST or DELETE of the id meanwhile). The notifier's
 rounds only add (rebinding.py): a late binding of a gone subscription would copy its events for good. An unbinding in
-time reads the row too (`unbind`). An id the notifier's environment holds is left alone: its bindings are its own.
+time reads the row too (`unbind`). An id the notifier's environment holds keeps the keys its subscription there wants
+(bound under the same id): the removal of an API row it shadowed unbinds the others alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from services.shared.bus import Bus
 from services.shared.notified import bind_subscriptions, unbind_keys, unbind_subscription
 from services.shared.runtime import BUS
 from services.shared.stuck import on_the_broker
+from services.shared.subscription_rows import environment_keys
 from services.shared.subscriptions import SubscriptionSpec, SubscriptionTable, held_by_environment
 
 log = structlog.get_logger(__name__)
@@ -46,6 +48,11 @@ class SubscriptionBindings:
 
     async def unbind(self, spec: SubscriptionSpec) -> Late | None:
         """As `bind`; a row of the id added while the call ran (another replica, say) lost keys to it: bound again."""
+        async with self.engine.connect() as connection:
+            kept = await environment_keys(connection, spec.id)
+        if kept is not None:  # a row the environment's subscription shadowed: that one's keys stay
+            stray = frozenset(spec.routing_keys()) - kept
+            return await self._within(spec, lambda: unbind_keys(self.bus.connection, self.bus.settings, spec.id, stray))
         late = await self._within(spec, lambda: unbind_subscription(self.bus.connection, self.bus.settings, spec))
         if late is None and (row := await self._wanted(spec.id)) is not None and row.spec is not None:
             late = await self.bind(row.spec)

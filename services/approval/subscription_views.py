@@ -116,8 +116,8 @@ async def delete_subscription(call: Call[SubscriptionPath, None]) -> web.StreamR
     # Its pending deliveries are settled with it (`remove`): none shows in flight for its receiver's Retry-After.
     if found is None or not await table.remove(call.params.id):
         raise NotFound("There is no subscription with that id.")
-    if held:  # a shadowed row: the environment's subscription is bound under the same id, and an unbinding takes both
-        return reply(SubscriptionOut.of(found))
+    # A shadowed row (`held`) shares its id with the environment's subscription: the unbinding takes only the keys the
+    # environment's does not want (subscription_bindings.py).
     bindings = call.request.app[BINDINGS]
     try:
         late = await bindings.unbind(found)

@@ -8,13 +8,15 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import AnyHttpUrl, SecretStr
 from sqlalchemy import Row, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.shared.db import schema
 from services.shared.db.rows import utc
+from services.shared.protocol import ReleaseState
 from services.shared.release import utcnow
-from services.shared.subscription_specs import Subscription
+from services.shared.subscription_specs import Subscription, SubscriptionSpec
 
 FOR_NOW = datetime.max.replace(tzinfo=UTC)  # an environment's previous secret signs until it is taken out
 subscriptions = schema.greenlight_subscriptions
@@ -22,6 +24,7 @@ states = schema.greenlight_subscription_states
 STATE_FIELDS = ("disabled_at", "disabled_reason", "previous_secret", "previous_secret_until", "enabled_at")
 STATE_COLUMNS = tuple(states.c[name] for name in STATE_FIELDS)
 deliveries = schema.greenlight_notifier_deliveries
+_UNSHOWN = "https://environment.invalid/"  # the URL of an environment's subscription rebuilt for its keys alone
 REMOVED, DISABLED = "subscription removed", "subscription disabled"  # a settled delivery's outcome: no endpoint's
 
 
@@ -83,3 +86,19 @@ async def settle_pending(connection: AsyncConnection, subscription_id: str, outc
 async def held_by_environment(connection: AsyncConnection, subscription_id: str) -> bool:
     query = select(states.c.id).where(and_(states.c.id == subscription_id, states.c.environment.is_not(None)))
     return (await connection.execute(query)).first() is not None
+
+
+async def environment_keys(connection: AsyncConnection, subscription_id: str) -> frozenset[str] | None:
+    """The routing keys the environment's subscription of that id is bound to, as its notifier last wrote it (its
+    public view); None for an id the environment does not hold."""
+    query = select(states.c.environment).where(and_(states.c.id == subscription_id, states.c.environment.is_not(None)))
+    if (view := (await connection.execute(query)).scalar()) is None:
+        return None
+    found = json.loads(view)
+    # A state a newer Greenlight notifies is no key a row of this one can want: left out (none left: every state's
+    # kept). Built without validation, its URL and secret none of the view's: only its keys are wanted of it.
+    known = tuple(ReleaseState(s) for s in found.get("states", ()) if s in {state.value for state in ReleaseState})
+    spec = SubscriptionSpec.model_construct(
+        id=subscription_id, url=AnyHttpUrl(_UNSHOWN), secret=SecretStr(""), apps=tuple(found.get("apps", ())),
+        states=known, format=found.get("format", "cloudevents"))
+    return frozenset(spec.routing_keys())
