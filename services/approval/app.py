@@ -75,7 +75,8 @@ def create_app(settings: ApprovalSettings, *, resolver: RefResolver | None = Non
                                settings.sse_max_streams_per_identity)
     app.on_shutdown.append(hub.close_all)
     app.on_shutdown.append(hub.stop_feed)  # before the database closes (cleanup)
-    refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository)
+    refs = resolver or GitRefResolver(settings.resolve_timeout, settings.repository,
+                                          allow_local=settings.allow_local_repos)
 
     async def desk_ctx(app: web.Application) -> AsyncIterator[None]:
         # The bus and database exist only once the shared cleanup contexts have opened them.

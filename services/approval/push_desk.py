@@ -36,7 +36,7 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.db.schema import releases
 from services.shared.git_target import SourceTimeout
 from services.shared.protocol import ReleaseState
-from services.shared.sources import NoSuchRef, UnsafeSource
+from services.shared.sources import NoSuchRef, SourceNotAllowed, UnsafeSource
 
 NO_COMMIT = "0" * 40  # `after` of a branch deletion
 
@@ -112,6 +112,8 @@ class PushDesk:
             except NoSuchRef:  # deleted since the push (a late or resent delivery): as one whose branch moved on
                 await self.claims.release(key)
                 return {"app": target.app, "outcome": "ignored", "reason": f"{target.branch} no longer exists"}
+            except SourceNotAllowed as exc:  # the operator's policy on the configured repository: says why, no URL
+                raise ApiError(f"{target.app}'s repository is refused: {exc}.", status=502) from None
             except UnsafeSource:  # its message may name the repository's URL, credentials and all
                 raise ApiError(f"Cannot read {target.branch} of {target.app}'s repository.", status=502) from None
             except SourceTimeout:

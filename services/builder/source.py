@@ -108,7 +108,7 @@ class GitCli(GitRunner):
     async def _pin(self, repository: str) -> GitTarget:
         try:
             return await pin(repository, self.policy, local=local_path(repository) is not None,
-                             credential_helper=self.repositories.credential_helper)
+                             credential_helper=self.repositories.credential_helper, proxy=self.repositories.proxy)
         except RepositoryRefused as exc:
             raise SourceError(f"unsafe source refused: {exc}") from None
 

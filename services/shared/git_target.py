@@ -55,15 +55,19 @@ def classify(stderr: str) -> str:
 
 
 async def pin(repository: str, policy: RepositoryPolicy, *, local: bool, credential_helper: str | None = None,
-              ) -> GitTarget:
+              proxy: str | None = None) -> GitTarget:
     """The target git may use. Raises RepositoryRefused for a disallowed host or address, SourceTimeout
-    when the name cannot be resolved in time (the caller's timeout bounds this)."""
+    when the name cannot be resolved in time (the caller's timeout bounds this). `proxy`, the operator's
+    GREENLIGHT_REPOSITORY_PROXY, takes http(s) there unresolved: that proxy decides which address is reached."""
     helper = ("-c", "credential.helper=", "-c", f"credential.helper={credential_helper}") \
         if credential_helper else ()
     if local:
         return GitTarget(repository)
     remote = parse_remote(repository)
     rule = policy.rule_for(remote)
+    if proxy and remote.scheme in ("http", "https"):
+        return GitTarget(repository, (*helper, "-c", f"http.proxy={proxy}", "-c", "http.followRedirects=false"),
+                         _proxy_for(repository, proxy))
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(remote.host, remote.port, type=socket.SOCK_STREAM)
     except socket.gaierror:
@@ -79,8 +83,10 @@ async def pin(repository: str, policy: RepositoryPolicy, *, local: bool, credent
 def _pinned(repository: str, remote: Remote, address: str, helper: tuple[str, ...]) -> GitTarget:
     bracketed = f"[{address}]" if ":" in address else address
     if remote.scheme in ("http", "https"):
+        # An empty http.proxy: no proxy at all, the *_proxy variables included (curl's rule).
         return GitTarget(repository, (*helper, "-c", f"http.curloptResolve={remote.host}:{remote.port}:{bracketed}",
-                                      "-c", "http.followRedirects=false"))
+                                      "-c", "http.proxy=", "-c", "http.followRedirects=false"),
+                         _proxy_for(repository, ""))
     if remote.scheme == "git":
         return GitTarget(f"git://{bracketed}:{remote.port}{remote.path}", helper)
     ssh = os.environ.get("GIT_SSH_COMMAND", "ssh")
@@ -88,3 +94,10 @@ def _pinned(repository: str, remote: Remote, address: str, helper: tuple[str, ..
         "GIT_SSH_COMMAND": f"{ssh} -o BatchMode=yes -o HostName={address} -o HostKeyAlias={remote.host}",
         "GIT_SSH_VARIANT": "ssh",
     })
+
+
+def _proxy_for(repository: str, proxy: str) -> dict[str, str]:
+    """`http.<this repository>.proxy`, so that no `http.<url>.proxy` of the user's git config outranks http.proxy.
+    Through the environment, where key and value stay apart: a `-c` splits at the first `=`, which a path may hold
+    (`https://h/.proxy=http://169.254.169.254/x.git` would have set a proxy of its own choosing)."""
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"http.{repository}.proxy", "GIT_CONFIG_VALUE_0": proxy}

@@ -15,12 +15,15 @@ from services.shared.settings import LogSettings
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|authorization|api_?key|credential", re.I)
 # The user may be empty: `redis://:password@host` is Redis's own form (libpq takes it too).
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
+# An http(s) user name is often the token itself (`https://ghp_…@github.com`, `https://x-access-token:…@host`): the
+# whole userinfo goes, up to its last `@` as a URL parser reads it. ssh's user (`ssh://git@host`) stays readable.
+_HTTP_USERINFO = re.compile(r"\b(https?://)[^/?#\s]+@", re.IGNORECASE)
 
 
 def mask_url_passwords(text: str) -> str:
-    """Every `scheme://user:password@` in free text (a message, an exception) with the password masked; one URL to
-    show, query credentials included, goes through redact.redact_url instead."""
-    return _URL_PASSWORD.sub(r"\1***@", text)
+    """Every http(s) URL's userinfo and every other URL's password in free text (a message, an exception) masked; one
+    URL to show, query credentials included, goes through redact.redact_url instead."""
+    return _URL_PASSWORD.sub(r"\1***@", _HTTP_USERINFO.sub(r"\1***@", text))
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -29,6 +32,8 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
             event[key] = "***"
         elif isinstance(value, str) and "://" in value:
             event[key] = mask_url_passwords(value)
+        elif isinstance(value, BaseException) and "://" in (shown := repr(value)):
+            event[key] = mask_url_passwords(shown)  # `error=exc`: the renderer would print its repr unmasked
     return event
 
 

@@ -1,7 +1,8 @@
 """Which remote repositories Greenlight may contact: schemes and host globs from the operator.
 
 `GREENLIGHT_REPOSITORY_ALLOW` lists patterns `scheme://host-glob[:port][/path-glob]`, e.g.
-`https://github.com/org/*`. By default any https or ssh host may be used, but only when it is (and
+`https://github.com/org/*`; a pattern without a port allows the scheme's default one only (https 443, http 80,
+ssh 22, git 9418). By default any https or ssh host may be used, but only when it is (and
 resolves to) a public address: loopback, private, link-local and other non-global addresses are
 refused unless a pattern names that host literally (`git://127.0.0.1:9418/*`, `https://git.corp/*`).
 """
@@ -12,6 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -32,6 +34,7 @@ __all__ = [  # the remote's parsing is imported from here too
 ]
 
 DEFAULT_ALLOW = ["https://*", "ssh://*"]
+_UNPRINTABLE = re.compile(r"[^\x21-\x7e]")  # the proxy goes to git as is: no space, control or non-ASCII
 
 
 class RepositoryNotAllowed(RepositoryRefused):
@@ -39,19 +42,44 @@ class RepositoryNotAllowed(RepositoryRefused):
 
 
 class RepositorySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_REPOSITORY_", extra="ignore")
+    # hide_input_in_errors: a refused proxy URL may hold a password.
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_REPOSITORY_", extra="ignore", hide_input_in_errors=True)
 
     allow: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_ALLOW),
         description="comma-separated scheme://host-glob[:port][/path-glob] patterns a repository must match; "
-                    "default `https://*,ssh://*` (public addresses only; name a host literally to allow a "
-                    "private one)",
+                    "without a port a pattern allows the scheme's default one only (https 443, http 80, ssh 22, "
+                    "git 9418); default `https://*,ssh://*` (public addresses only; name a host literally to "
+                    "allow a private one)",
     )
     credential_helper: str | None = Field(
         None, description="git credential helper for private repositories, e.g. `store --file "
                           "/run/secrets/git-credentials` (mounted from a Secret); URLs never carry "
                           "credentials; default none",
     )
+
+    proxy: str | None = Field(None, description=(
+        "a trusted HTTP proxy (`http://host:port`, no credentials: they would show on git's command line) that "
+        "http(s) repositories are reached through; the proxy then resolves the host name and decides which address "
+        "is reached: Greenlight's check that a repository resolves to public addresses only, and its pinning of "
+        "git to the checked address, no longer hold for http(s) (ssh and git:// keep them); the patterns still "
+        "apply. Default none: git connects directly and ignores HTTPS_PROXY, HTTP_PROXY, ALL_PROXY (any case), "
+        "GIT_PROXY_COMMAND and git's http.proxy"))
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if not value:  # blank (`GREENLIGHT_REPOSITORY_PROXY=`) is unset
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - read to have it checked
+        except ValueError:
+            raise ValueError("the proxy is not a URL; write http://host:port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc \
+                or parts.path not in ("", "/") or parts.query or parts.fragment or _UNPRINTABLE.search(value):
+            raise ValueError("the proxy must be http://host:port or https://host:port, without credentials or path")
+        return value
 
     @field_validator("allow", mode="before")
     @classmethod
@@ -88,8 +116,11 @@ class AllowRule:
         return not any(c in self.host for c in "*?[")
 
     def matches(self, remote: Remote) -> bool:
+        # A rule without a port is its scheme's usual one: `https://git.example.com/*` admitting any port let a
+        # repository URL reach every other service on that host (a Docker API on 2375, an admin port).
         return (remote.scheme == self.scheme and fnmatch.fnmatchcase(remote.host, self.host)
-                and self.port in (None, remote.port) and fnmatch.fnmatchcase(remote.path, self.path))
+                and (self.port or DEFAULT_PORTS[self.scheme]) == remote.port
+                and fnmatch.fnmatchcase(remote.path, self.path))
 
 
 class RepositoryPolicy:
@@ -100,7 +131,10 @@ class RepositoryPolicy:
         """The most specific rule allowing `remote` (a literal host wins); refused when none does."""
         matching = sorted((r for r in self.rules if r.matches(remote)), key=lambda r: not r.names_host)
         if not matching:
-            raise RepositoryNotAllowed("repository is not allowed by GREENLIGHT_REPOSITORY_ALLOW")
+            other_port = remote.port != DEFAULT_PORTS[remote.scheme]
+            raise RepositoryNotAllowed("repository is not allowed by GREENLIGHT_REPOSITORY_ALLOW" + (
+                f" (port {remote.port}: a pattern without a port allows the scheme's default one only)"
+                if other_port else ""))
         if remote.address is not None:
             self.check_address(matching[0], remote.address)
         return matching[0]

@@ -145,7 +145,8 @@ class BusSettings(BaseSettings):
 
 
 class LogSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_LOG_", extra="ignore")
+    # populate_by_name: `LogSettings(json_output=True)` counts too, not only the variable the alias names.
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_LOG_", extra="ignore", populate_by_name=True)
 
     level: str = Field("INFO", description="log level")
     json_output: bool | None = Field(

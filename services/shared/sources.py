@@ -24,6 +24,8 @@ __all__ = [  # the checks (and SHA_RE) are imported from here too
 ]
 
 log = structlog.get_logger(__name__)
+# Read by curl and git in either case (curl takes HTTP_PROXY in lower case only, the CGI `httpoxy` rule).
+_PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 # What git prints when the server, not the request, is the problem: worth another try later.
 _GIT_TRANSIENT = re.compile(
@@ -53,25 +55,33 @@ def git_unavailable(stderr: str) -> bool:
 
 
 def git_env() -> dict[str, str]:
-    # Never prompt for credentials, and allow only ordinary transports even if config says otherwise.
+    # Never prompt for credentials, and allow only ordinary transports even if config says otherwise. No proxy from
+    # the environment: one resolves the host name itself, past the address check and the pinning (git_target.py);
+    # an empty GIT_PROXY_COMMAND also outranks any core.gitProxy for git://.
+    ambient = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARIABLES}
     return {
-        **os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false",
-        "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh", "GIT_CONFIG_NOSYSTEM": "1",
+        **ambient, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "/bin/false",
+        "GIT_ALLOW_PROTOCOL": "file:git:http:https:ssh", "GIT_CONFIG_NOSYSTEM": "1", "GIT_PROXY_COMMAND": "",
     }
 
 
-async def resolve_ref(repository: str, ref: str, *, timeout: float = 10.0,
-                      policy: RepositoryPolicy | None = None, credential_helper: str | None = None) -> str:
+async def resolve_ref(repository: str, ref: str, *, allow_local: bool = False, timeout: float = 10.0,
+                      policy: RepositoryPolicy | None = None, credential_helper: str | None = None,
+                      proxy: str | None = None) -> str:
     """A full SHA is returned as is, without touching the network (the builder checks the host's
     addresses when it fetches); a branch, tag or HEAD is resolved with `git ls-remote` against the
-    host's checked address. Raises SourceTimeout past `timeout` (DNS and git together)."""
+    host's checked address. Raises SourceTimeout past `timeout` (DNS and git together).
+    The repository is checked here (check_repository), whatever the caller did: a hook's configured
+    repository reached git unchecked, a local path with local repositories off."""
+    policy = policy or RepositoryPolicy()
+    check_repository(repository, allow_local=allow_local, policy=policy)
     check_ref(ref)
     if SHA_RE.match(ref):
         return ref
     try:
         async with asyncio.timeout(timeout):
-            target = await pin(repository, policy or RepositoryPolicy(), local=local_path(repository) is not None,
-                               credential_helper=credential_helper)
+            target = await pin(repository, policy, local=local_path(repository) is not None,
+                               credential_helper=credential_helper, proxy=proxy)
             out = await _ls_remote(target, ref)
     except TimeoutError:
         raise SourceTimeout(f"the repository did not answer within {timeout:.0f}s") from None

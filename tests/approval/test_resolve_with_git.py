@@ -34,7 +34,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 async def test_resolver_resolves_branches_annotated_tags_and_refuses_unknown_refs(repo: Path) -> None:
-    resolver = GitRefResolver(timeout=10)
+    resolver = GitRefResolver(timeout=10, allow_local=True)
     head = git(repo, "rev-parse", "HEAD")
     assert await resolver.resolve(str(repo), "main") == head
     assert await resolver.resolve(str(repo), "v1") == git(repo, "rev-parse", "v1^{commit}")

@@ -19,7 +19,7 @@ async def test_a_host_resolving_to_loopback_is_refused_before_git_runs(
     # The API was bypassed (a message straight on the bus): the builder's own check still holds.
     settings = builder_settings.model_copy(update={"repository": RepositorySettings(allow=["git://*"])})
     async with builder(settings) as app:
-        await app[BUS].publish(request("git://localhost:5672/x", SHA, app_name))
+        await app[BUS].publish(request("git://localhost/x", SHA, app_name))
         failed = await tap.wait("r1", S.BUILT, S.FAILED)
 
     assert failed.state == S.FAILED and failed.release.error is not None

@@ -49,9 +49,9 @@ async def test_refs_resolve_to_full_shas(tmp_path: Path) -> None:
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
     git("tag", "-a", "v1", "-m", "v1")
     head = git("rev-parse", "HEAD")
-    assert await resolve_ref(str(tmp_path), "main") == head
-    assert await resolve_ref(str(tmp_path), "HEAD") == head
-    assert await resolve_ref(str(tmp_path), "v1") == head  # the peeled tag, not the tag object
-    assert await resolve_ref(str(tmp_path), head) == head
+    assert await resolve_ref(str(tmp_path), "main", allow_local=True) == head
+    assert await resolve_ref(str(tmp_path), "HEAD", allow_local=True) == head
+    assert await resolve_ref(str(tmp_path), "v1", allow_local=True) == head  # the peeled tag, not the tag object
+    assert await resolve_ref(str(tmp_path), head, allow_local=True) == head
     with pytest.raises(UnsafeSource, match="not a branch"):
-        await resolve_ref(str(tmp_path), "nope")
+        await resolve_ref(str(tmp_path), "nope", allow_local=True)
