@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client import CollectorRegistry, Gauge
@@ -15,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from services.approval.delivery_readings import DEFAULT_WINDOW, READINGS, DeliveryReadings, of_app
 from services.approval.delivery_readings import delivery_report as delivery_report  # bench/delivery_bench.py's
 from services.approval.delivery_reads import MAX_RELEASES
+from services.approval.failed_reads import failed_reads
 from services.approval.models import in_utc
 from services.approval.params import Params
 from services.approval.routing import Call, reply
@@ -24,7 +24,6 @@ from services.shared.db.runtime import DATABASE
 from services.shared.dora import DEFAULT_FAILURE_WINDOW, Keys
 from services.shared.release import AppName, utcnow
 
-log = structlog.get_logger(__name__)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]|$)")
 DEFINITIONS = "https://dora.dev/guides/dora-metrics-four-keys/"
 
@@ -49,9 +48,11 @@ class KeysOut(BaseModel):
     deployment_frequency_per_day: float
     lead_time_seconds: float | None = Field(description="median commit (committer date) -> first deployment")
     lead_time_samples: int = Field(description="deployments that first deployed their commit, its time known")
-    failed_changes: int = Field(description="deployments rolled back within the failure window")
+    failed_changes: int = Field(description="deployments that needed remediation within the failure window: rolled "
+                                            "back, or replaced by a rollback to an earlier release (held or not)")
     change_failure_rate: float | None
-    time_to_restore_seconds: float | None = Field(description="median live -> rolled back, of failed changes")
+    time_to_restore_seconds: float | None = Field(description="median live -> the first remediation that held, of "
+                                                              "failed changes restored so far")
 
     @classmethod
     def of(cls, keys: Keys) -> KeysOut:
@@ -91,8 +92,8 @@ async def delivery_metrics(call: Call[DeliveryQuery, None]) -> web.StreamRespons
 GAUGES = (("deployments", "deployments in the last 30 days"),
           ("deployment_frequency_per_day", "deployments per day over the last 30 days"),
           ("lead_time_seconds", "median commit -> live, last 30 days"),
-          ("change_failure_rate", "share of deployments rolled back, last 30 days"),
-          ("time_to_restore_seconds", "median live -> rolled back of failed changes, last 30 days"))
+          ("change_failure_rate", "share of deployments that needed remediation (a rollback), last 30 days"),
+          ("time_to_restore_seconds", "median live -> the remediation that held, of failed changes, last 30 days"))
 
 
 def delivery_gauges(registry: CollectorRegistry, readings: DeliveryReadings) -> Middleware:
@@ -100,6 +101,7 @@ def delivery_gauges(registry: CollectorRegistry, readings: DeliveryReadings) -> 
     when `/metrics` is read, at most once a minute: nothing runs between scrapes, and the scrapes of several
     Prometheus servers (and the dashboards) share one reading."""
     gauges = {name: Gauge(f"greenlight_delivery_{name}", text, ["app"], registry=registry) for name, text in GAUGES}
+    failures = failed_reads(registry)
 
     async def compute(database: ReleaseDatabase) -> None:
         try:
@@ -109,10 +111,11 @@ def delivery_gauges(registry: CollectorRegistry, readings: DeliveryReadings) -> 
                 return  # the last values stay; greenlight_database_up says why
             # A fault in these figures must not fail the scrape: every other series would go missing with
             # them, and the read model's alerts page on a missing `greenlight_projector_leading`.
-            log.exception("delivery gauges not computed; left out of this scrape")
+            failures.failed("delivery", exc)
             for gauge in gauges.values():
                 gauge.clear()  # no figures rather than stale ones
             return
+        failures.read("delivery")
         for name, gauge in gauges.items():
             gauge.clear()
             for app, keys in (("", found.overall), *found.apps.items()):

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from services.approval.failed_reads import FailedReads, failed_reads
 from services.shared.db.outage import is_outage
 from services.shared.db.releases import ReleaseDatabase
 from services.shared.protocol import ReleaseState
@@ -31,8 +32,9 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 class ReleasesByState(Collector):
     """Counted in the database just before a scrape (`refresh`), at most once every `COUNT_EVERY` seconds."""
 
-    def __init__(self) -> None:
+    def __init__(self, failures: FailedReads) -> None:
         self.counts: dict[str, int] = {}
+        self.failures = failures  # a count that failed for a reason other than an outage: left out, marked there
         self.database: ReleaseDatabase | None = None  # set once the database is open
         self.reached = 0.0  # whether the last count reached the database
         self.tried_at: float | None = None  # time.monotonic() when the last count ended, reaching it or not
@@ -46,19 +48,23 @@ class ReleasesByState(Collector):
             try:
                 self.counts = await self.database.count_by_state()
                 self.reached = 1.0
+                self.failures.read("releases")
             except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                # The scrape still answers, with the last counts: an outage is when the other series matter most.
+                # The scrape still answers either way: every other series of the API would go missing with a 500.
                 # Scrapes that queued behind this count share its outcome rather than wait out an outage each.
-                self.reached = 0.0
+                if is_outage(exc):
+                    self.reached = 0.0  # with the last counts: an outage is when the other series matter most
+                else:
+                    self.reached = 1.0  # it answered; what it answered is no count, so none is shown
+                    self.failures.failed("releases", exc)
             self.tried_at = time.monotonic()
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily("greenlight_releases", "releases by current state", labels=["state"])
-        for state in ReleaseState:
-            family.add_metric([state.value], self.counts.get(state.value, 0))
-        yield family
+        if self.failures.reasons["releases"] is None:
+            family = GaugeMetricFamily("greenlight_releases", "releases by current state", labels=["state"])
+            for state in ReleaseState:
+                family.add_metric([state.value], self.counts.get(state.value, 0))
+            yield family
         yield GaugeMetricFamily("greenlight_database_up", "1 if this scrape's count of releases reached the "
                                 "database, 0 if it was out of reach (greenlight_releases then keeps the last "
                                 "counts)", value=self.reached)
@@ -66,7 +72,7 @@ class ReleasesByState(Collector):
 
 class ApiMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.by_state = ReleasesByState()
+        self.by_state = ReleasesByState(failed_reads(registry))
         registry.register(self.by_state)
         # Observed by the replica that records the decision, once; a replay after restart adds nothing.
         self.approval_wait = Histogram(

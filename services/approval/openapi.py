@@ -11,17 +11,11 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from services.approval.answers import ErrorOut, EventOut
+from services.approval.openapi_statuses import JSON, RETRY_AFTER, generic_errors, runtime_paths
 from services.approval.routing import EVENT_STREAM, NO_CONTENT, Route
 from services.approval.sse_schema import sse_media
 
-JSON = "application/json"
 REF = "#/components/schemas/{model}"
-# Served by the shared runtime, not by the route table: (path, summary, content type, statuses).
-RUNTIME_ROUTES = (
-    ("/healthz", "Liveness: the process answers", JSON, (200,)),
-    ("/readyz", "Readiness: broker connected and release log replayed", JSON, (200, 503)),
-    ("/metrics", "Prometheus metrics", "text/plain", (200,)),
-)
 SSE_DESCRIPTION = (
     "Server-Sent Events (`text/event-stream`), one message per logged event: `id: <offset>`, "
     "`event: <state>`, `data: <EventOut JSON>` and a blank line; `: ping` comments keep it alive. Without "
@@ -43,17 +37,7 @@ def build_openapi(routes: Sequence[Route]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs, schemas)
-    for path, summary, content_type, statuses in RUNTIME_ROUTES:
-        schema = {} if content_type == JSON else {"type": "string"}
-        responses = {str(s): {"description": HTTPStatus(s).phrase, "content": {content_type: {"schema": schema}}}
-                     for s in statuses}
-        name = path.strip("/")
-        # aiohttp's add_get also answers HEAD, as probes may use it.
-        paths[path] = {
-            "get": {"operationId": name, "summary": summary, "security": [], "responses": responses},
-            "head": {"operationId": f"{name}_head", "summary": summary, "security": [],
-                     "responses": {s: {"description": r["description"]} for s, r in responses.items()}},
-        }
+    paths.update(runtime_paths())
     for route in routes:  # parameter models live inline in their operations, not as components
         if route.params is not None:
             schemas.pop(route.params.__name__, None)
@@ -91,30 +75,10 @@ def _operation(route: Route, refs: dict[Any, Any], schemas: dict[str, Any]) -> d
         if status < 300 and route.links:
             responses[status]["links"] = {target: {"operationId": target, "parameters": {"id": "$response.body#/id"}}
                                           for target in route.links}
-    for status in _generic_errors(route):
-        responses.setdefault(status, _response(status, ErrorOut, refs, _RETRY_AFTER.get(status, ())))
+    for status in generic_errors(route):
+        responses.setdefault(status, _response(status, ErrorOut, refs, RETRY_AFTER.get(status, ())))
     op["responses"] = {str(s): responses[s] for s in sorted(responses)}
     return op
-
-
-# The operations that read no database; every other one answers 503 with Retry-After while it is away (errors.py).
-_NO_DATABASE = frozenset({"whoami", "openapi_document"})
-_RETRY_AFTER = {429: ("Retry-After",), 503: ("Retry-After",)}  # every such answer of the API says when to retry
-
-
-def _generic_errors(route: Route) -> list[int]:
-    statuses = [] if route.public else [401]
-    if route.operation_id not in _NO_DATABASE:
-        statuses.append(503)
-    if route.role is not None:
-        statuses.append(403)
-    if route.params is not None:
-        statuses.append(422)
-    if route.body is not None:
-        statuses += [400, 408, 413, 422, 503]  # 408: not sent within its deadline; 503: the bus did not confirm in time
-    if route.streams:
-        statuses += [429, 503]  # too many streams (Retry-After); shutting down: reconnect
-    return statuses
 
 
 def _response(status: int, model: type[BaseModel] | str, refs: dict[Any, Any],

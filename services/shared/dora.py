@@ -16,15 +16,17 @@ Definitions (after DORA, https://dora.dev/guides/dora-metrics-four-keys/ and the
   commit, whose record gives the times and the range; a release of a given image (`image:`) has no commit of
   its own (its `commit` only gave greenlight.yaml): no lead time, and it does not make that commit live. A
   commit time after that `live` (set ahead at will) is unknown: no change has a negative lead time.
-- change failure rate: failed changes / deployments. A failed change is a deployment that was rolled back
-  within `failure_window` of going live, before it was superseded: `rolled_back` (asked for, or by its post
-  checks), or replaced by a rollback to an earlier release (the release that was live when that one was staged,
-  its `previous_release`). DORA counts a deployment that needed remediation such as a rollback. A release that
-  failed before serving users is not a change; one superseded, made live again by a rollback and then rolled
-  back is the restoration's failure, not its deployment's.
-- time to restore (DORA's "failed deployment recovery time"): for each failed change, its first time serving
-  -> its `rolled_back` (the previous release serving again) or the first `live` of the rollback that replaced
-  it, median.
+- change failure rate: failed changes / deployments. A failed change is a deployment that needed remediation
+  (DORA's definition) within `failure_window` of going live, before it was superseded: rolled back (`rolled_back`,
+  asked for or by its post checks), or replaced by a rollback to an earlier release (the release that was live when
+  that one was staged, its `previous_release`), whether or not that rollback then held. A release that failed before
+  serving users is not a change; one superseded, made live again by a rollback and then rolled back is the
+  restoration's failure, not its deployment's (dora_restores.py).
+- time to restore (DORA's "failed deployment recovery time"): for each failed change restored, its first time
+  serving -> the first remediation that held: its `rolled_back` (the previous release serving again), the first
+  time serving of a rollback to an earlier release that was not rolled back itself, or a release that took over
+  after such a rollback failed; median. A rollback whose own checks failed put the failed release back: it restored
+  nothing. A time stamped before the `live` it follows (hosts' clocks apart) counts as 0.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.shared.dora_history import Summary, changes_of, recorded, summarise
+from services.shared.dora_restores import failure, restorations
 from services.shared.events import ReleaseEvent
 
 DEFAULT_FAILURE_WINDOW = timedelta(days=7)
@@ -47,7 +50,8 @@ class Deployment:
     release_id: str
     live_at: datetime
     lead_seconds: tuple[float, ...]  # one per change it made live for the first time, its commit time known
-    rolled_back_at: datetime | None  # only within the failure window
+    failed: bool  # needed remediation within the failure window
+    restored_at: datetime | None  # when the remediation that held served users; None: none yet, or not failed
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,10 @@ def delivery_keys(histories: Iterable[Sequence[ReleaseEvent]], since: datetime, 
 
 def report(summaries: Sequence[Summary], since: datetime, until: datetime, failure_window: timedelta,
            live_before: Mapping[Change, datetime]) -> DeliveryReport:
-    restored: dict[str, tuple[datetime, str]] = {}  # release id -> when a rollback to a release replaced it, which
+    tried = restorations(summaries)  # release id -> the rollbacks to an earlier release that replaced it
     committed, ranges = recorded(summaries)
     first_live = dict(live_before)
     for s in summaries:
-        if s.live_at is not None and s.restores and s.replaces is not None:
-            restored[s.replaces] = min((s.live_at, s.release_id), restored.get(s.replaces, (s.live_at, s.release_id)))
         if (live_at := s.live_at) is not None:
             for commit in changes_of(s, ranges):
                 first_live[(s.app, commit)] = min(live_at, first_live.get((s.app, commit), live_at))
@@ -102,7 +104,7 @@ def report(summaries: Sequence[Summary], since: datetime, until: datetime, failu
                 if at is not None and at <= s.live_at:
                     leads.append((s.live_at - at).total_seconds())
         deployments.append(Deployment(s.app, s.release_id, s.live_at, tuple(leads),
-                                      _ended(s, restored.get(s.release_id), failure_window)))
+                                      *failure(s, tried.get(s.release_id, {}), failure_window)))
     days = max((until - since).total_seconds() / 86400, 1e-9)
     by_app: dict[str, list[Deployment]] = {}
     for d in deployments:
@@ -111,26 +113,13 @@ def report(summaries: Sequence[Summary], since: datetime, until: datetime, failu
                           {app: keys(ds, days) for app, ds in sorted(by_app.items())})
 
 
-def _ended(s: Summary, replaced: tuple[datetime, str] | None, failure_window: timedelta) -> datetime | None:
-    # Taken off live traffic by its rollback (`rolled_back`) or by a rollback to an earlier release: the first.
-    # Not once superseded by another release: a rollback of the release a rollback made live again is the
-    # restoration's failure, not this deployment's.
-    assert s.live_at is not None
-    replaced_at = None
-    if replaced is not None and (not s.superseded or s.superseded_by in (None, replaced[1])):
-        replaced_at = replaced[0]
-    ends = [at for at in (s.rolled_back_at, replaced_at) if at is not None and at >= s.live_at]
-    rolled = min(ends, default=None)
-    return rolled if rolled is not None and rolled - s.live_at <= failure_window else None
-
-
 def keys(deployments: Sequence[Deployment], days: float) -> Keys:
     leads = [lead for d in deployments for lead in d.lead_seconds]
-    restores = [(d.rolled_back_at - d.live_at).total_seconds() for d in deployments if d.rolled_back_at]
+    failed = sum(d.failed for d in deployments)
+    restores = [(d.restored_at - d.live_at).total_seconds() for d in deployments if d.restored_at is not None]
     return Keys(
         deployments=len(deployments), deployment_frequency_per_day=len(deployments) / days,
         lead_time_seconds=statistics.median(leads) if leads else None, lead_time_samples=len(leads),
-        failed_changes=len(restores),
-        change_failure_rate=len(restores) / len(deployments) if deployments else None,
+        failed_changes=failed, change_failure_rate=failed / len(deployments) if deployments else None,
         time_to_restore_seconds=statistics.median(restores) if restores else None,
     )

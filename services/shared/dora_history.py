@@ -19,6 +19,7 @@ from services.shared.protocol import ReleaseState as S
 IN_PRODUCTION = (S.VERIFYING, S.LIVE)
 # The states the four keys read; a store may read only these (of `verifying`, the first: the switcher's).
 STATES = (S.REQUESTED, S.BUILT, *IN_PRODUCTION, S.SUPERSEDED, S.ROLLED_BACK)
+ENDS = (S.SUPERSEDED, S.ROLLED_BACK)  # what ends a time serving users
 
 
 class _ReleaseFacts(BaseModel):
@@ -51,11 +52,10 @@ class Summary:
     live_at: datetime | None  # when it first served users: its first `verifying` or `live`
     restores: bool  # a rollback to an earlier release: a restoration, never a deployment
     replaces: str | None  # what such a rollback took off live traffic (the release live when it was staged)
-    rolled_back_at: datetime | None  # its `rolled_back` that ended its deployment (not a later stint live)
-    # Its first `superseded` after going live, and by which release (unknown in events logged without it): a
-    # deployment superseded by anything but a rollback to an earlier release ended well.
-    superseded: bool
-    superseded_by: str | None
+    # Its `superseded` (with the release that took over: None in events logged without it) and `rolled_back` events
+    # after going live, in their order (seq: hosts' clocks may disagree), through the first `rolled_back`. Made live
+    # again between them when what superseded it was rolled back (a put-back).
+    afterwards: tuple[tuple[S, datetime, str | None], ...]
     commit_time: datetime | None  # when its commit was committed, as its own build recorded it
     # The commits its own build recorded as shipped (since the commit live when it was requested), each with its
     # committer date, its own commit first; None for a build that recorded no range (logged before, or none).
@@ -74,16 +74,17 @@ def summarise(events: Sequence[ReleaseEvent] | Sequence[EventFacts]) -> Summary 
     given_image = requested is not None and "image" in requested.details and "from_release" not in requested.details
     live = next((e for e in ordered if e.state in IN_PRODUCTION), None)
     restores = live is not None and live.release.restores is not None
-    after = [e for e in ordered if live is not None and e.seq > live.seq]
-    superseded = next((e for e in after if e.state == S.SUPERSEDED), None)
-    rolled_back = next((_utc(e.occurred_at) for e in after if e.state == S.ROLLED_BACK
-                        and (superseded is None or e.seq < superseded.seq)), None)
+    afterwards: list[tuple[S, datetime, str | None]] = []
+    for e in (e for e in ordered if live is not None and e.seq > live.seq and e.state in ENDS):
+        by = e.details.get("superseded_by") if e.state == S.SUPERSEDED else None
+        afterwards.append((e.state, _utc(e.occurred_at), None if by is None else str(by)))
+        if e.state == S.ROLLED_BACK:
+            break
     return Summary(
         app=ordered[0].app, release_id=ordered[0].release_id, commit=None if given_image else latest.commit,
         live_at=_utc(live.occurred_at) if live else None, restores=restores,
         replaces=live.release.previous_release if live is not None and restores else None,
-        rolled_back_at=rolled_back, superseded=superseded is not None,
-        superseded_by=None if superseded is None else superseded.details.get("superseded_by"),
+        afterwards=tuple(afterwards),
         commit_time=None if given_image else _commit_time(ordered, latest.commit),
         shipped=None if given_image else _shipped(ordered))
 
