@@ -44,5 +44,11 @@ class DeadlineSettings(BaseSettings):
     switch: Duration = Field(timedelta(minutes=5), gt=timedelta(0), le=LONGEST,
                              description="approved -> live (default 5m)")
 
+    # Not a step: how often the timer queues are looked for (deadline_watch.py). A queue deleted under the running API
+    # was declared again only at a reconnect or a restart, and no release had that step's deadline meanwhile.
+    timers_check: Duration = Field(timedelta(seconds=10), gt=timedelta(0), description=(
+        "how often the step deadlines' timer queues are looked for, and one deleted is declared again with the "
+        "timers it held put back from the release log (default 10s)"))
+
     def of(self, step: str) -> timedelta:
         return getattr(self, step)  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ import structlog
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from services.shared.deadline_steps import DEADLINE_KEY, STEP_DEADLINES, STEP_STARTED_BY, DeadlineSettings
+from services.shared.deadline_watch import timer_queue, watch_timer_queues
 from services.shared.protocol import routing_key
 from services.shared.settings import BusSettings
 
@@ -37,6 +38,7 @@ log = structlog.get_logger(__name__)
 # declared (queues and bindings). Closed, timer queues lost while the broker was away (a node back without its
 # definitions, a quorum queue lost with its nodes) were never declared again: no release had a deadline until a restart.
 _KEPT: weakref.WeakKeyDictionary[AbstractRobustConnection, AbstractChannel] = weakref.WeakKeyDictionary()
+_WATCHES: weakref.WeakKeyDictionary[AbstractRobustConnection, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 
 
 def deadline_queue_name(bus: BusSettings, step: str, deadline: timedelta) -> str:
@@ -55,30 +57,27 @@ def deadline_of_queue(bus: BusSettings, step: str, name: object) -> timedelta | 
 async def declare_deadline_timers(connection: AbstractRobustConnection, bus: BusSettings,
                                   deadlines: DeadlineSettings) -> list[str]:
     """Idempotent; returns the delay queues' names. Declared again with their bindings whenever `connection`
-    reconnects."""
+    reconnects, and whenever one is found deleted while it stays connected (deadline_watch.py)."""
     channel = await connection.channel()
-    names = []
+    queues = []
     try:
         exchange = await channel.get_exchange(bus.exchange, ensure=False)
-        for step, (start, _) in STEP_DEADLINES.items():
+        for step in STEP_DEADLINES:
             deadline = deadlines.of(step)
-            name = deadline_queue_name(bus, step, deadline)
-            queue = await channel.declare_queue(name, durable=True, arguments={
-                **bus.quorum_arguments(),
-                "x-message-ttl": round(deadline.total_seconds() * 1000),
-                "x-dead-letter-exchange": bus.exchange,
-                "x-dead-letter-routing-key": DEADLINE_KEY.format(step=step),
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            })
-            await queue.bind(exchange, routing_key("*", start))
-            names.append(name)
+            queue = timer_queue(channel, exchange, bus, step, deadline_queue_name(bus, step, deadline), deadline)
+            await queue.declare()
+            await queue.bind()
+            queues.append(queue)
     except BaseException:
         await channel.close()
         raise
     if (earlier := _KEPT.get(connection)) is not None and not earlier.is_closed:
         await earlier.close()  # a second declaration on one connection: only the deadlines in force come back
     _KEPT[connection] = channel
+    if (watch := _WATCHES.get(connection)) is not None:
+        watch.cancel()
+    _WATCHES[connection] = watch_timer_queues(connection, bus, deadlines.timers_check, queues)
+    names = [queue.name for queue in queues]
     await _retire_other_timers(connection, bus, names)
     return names
 

@@ -13,10 +13,11 @@ from services.shared.bus import DELIVERED_HEADERS, PUBLISHED, REDELIVERED, RETRI
 from services.shared.db.outage import is_outage, outage_of
 from services.shared.ended import ReleaseEnded
 from services.shared.events import BadMessage, ReleaseEvent, check_routing, parse_event
-from services.shared.giveup import GiveUp, settle
+from services.shared.giveup import GiveUp, earlier_deliveries, settle
 from services.shared.locks import KeyedLocks
 from services.shared.retries import Budget, Retrier, Retry, RetryState
 from services.shared.safepoint import already_past
+from services.shared.subscribed import not_taken
 from services.shared.timeouts import bounded
 from services.shared.work_subscription import Subscription
 
@@ -49,6 +50,10 @@ class Deliveries:
             check_routing(event, message.routing_key)
         except BadMessage as exc:
             await self._give_up.dead_letter(message, f"{self.queue_name}: {exc}")
+            return
+        if (why := not_taken(self.sub, self.bus.settings.queue_prefix, event, message.routing_key,
+                             message.headers)) is not None:
+            await self._give_up.dead_letter(message, f"{self.queue_name}: {why}")
             return
         bound = structlog.contextvars.bound_contextvars(release=event.release_id, app=event.app,
                                                        state=event.state.value, seq=event.seq)
@@ -135,10 +140,7 @@ class Deliveries:
 
 
 def delivery_attempt(message: AbstractIncomingMessage) -> int:
-    """Which delivery of `message` this is. A quorum queue sets `x-delivery-count` on a redelivery only and passes a
-    publisher's own through on the first (a dead letter replayed keeps the count its queue gave up at): read on a
-    first delivery, a stale count failed the release unrun, and one that is no number left the message unsettled."""
-    if not message.redelivered:
-        return 1
-    count = (message.headers or {}).get("x-delivery-count")
-    return count + 1 if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else 2
+    """Which delivery of `message` this is (giveup.py `earlier_deliveries`: a publisher's own count on a first delivery
+    failed the release unrun, and one that is no number left the message unsettled)."""
+    earlier = earlier_deliveries(message)
+    return 2 if earlier is None else earlier + 1

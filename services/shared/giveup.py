@@ -67,9 +67,8 @@ class GiveUp:
             # Requeued to read it again, but not past the broker's own limit, which dead-letters it with nothing
             # settled (a release in `analysing`, which no deadline ends, held its app for good): that last
             # delivery settles from what this process saw confirmed, as before the log was read here.
-            count = (message.headers or {}).get("x-delivery-count")
-            last = self.bus.settings.delivery_limit + BROKER_DELIVERY_MARGIN
-            if not (isinstance(count, int) and not isinstance(count, bool) and count >= last):
+            count = earlier_deliveries(message)
+            if count is None or count < self.bus.settings.delivery_limit + BROKER_DELIVERY_MARGIN:
                 log.warning("could not read the release log; will be redelivered", error=repr(exc))
                 await asyncio.sleep(GIVE_UP_BACKOFF)
                 await settle(message.nack(requeue=True))
@@ -137,6 +136,17 @@ def _past_its_step(message: AbstractIncomingMessage, latest: ReleaseEvent) -> bo
     if step is None:
         return latest.seq > started.seq
     return latest.seq > started.seq and latest.state not in STEP_DEADLINES[step][1]
+
+
+def earlier_deliveries(message: AbstractIncomingMessage) -> int | None:
+    """How many times the broker delivered `message` before (its `x-delivery-count`); None if a redelivery does not
+    say. A quorum queue sets the header on a redelivery only, and passes a publisher's own through on the first (a
+    dead letter replayed keeps the count its queue gave up at): read on a first delivery, a stale count made a give-up
+    whose log read failed settle unread, from an event the log may have moved past."""
+    if not message.redelivered:
+        return 0
+    count = (message.headers or {}).get("x-delivery-count")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
 
 
 async def settle(op: Awaitable[None]) -> None:

@@ -14,6 +14,8 @@ from services.shared.partitions import partition_names
 
 log = structlog.get_logger(__name__)
 MOVE_PREFETCH = 16
+# The key a message was first routed under, kept by a move (which sends it on under another) for subscribed.py.
+ROUTED_AS = "x-greenlight-routed-as"
 CLOSE_PATIENCE = 5.0  # seconds for a channel the broker closed to be closed on our side
 MOVE_PATIENCE = 1.0  # seconds for the next message of a retired queue: a process of the old count may hold it
 
@@ -38,8 +40,11 @@ async def move_messages(connection: AbstractRobustConnection, source: str, into:
             except TimeoutError:
                 log.warning("a retired queue's messages did not come; left for a later start", queue=source)
                 break
+            # The key it was routed under is lost to the move (its copy goes out under the queue's name or the
+            # ring's): kept in a header, for the subscription's check of what it takes (subscribed.py).
+            headers = {ROUTED_AS: message.routing_key or "", **(message.headers or {})}
             await into.publish(aio_pika.Message(
-                message.body, headers=message.headers, content_type=message.content_type,
+                message.body, headers=headers, content_type=message.content_type,
                 message_id=message.message_id, timestamp=message.timestamp,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=key or "")
             await message.ack()

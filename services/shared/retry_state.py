@@ -14,6 +14,7 @@ from aio_pika.abc import AbstractIncomingMessage
 RETRIES_HEADER = "x-greenlight-retries"
 SINCE_HEADER = "x-greenlight-retrying-since"  # epoch milliseconds (an int: AMQP floats are 32-bit)
 LAST_ERROR_HEADER = "x-greenlight-last-error"
+LAST_ERROR_CHARS = 1000  # the most of LAST_ERROR_HEADER an event records (retries.py writes at most 500)
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,23 @@ class RetryState:
         count, since = header_count(headers.get(RETRIES_HEADER, 0)), header_count(headers.get(SINCE_HEADER, -1))
         if count is None or (since is None and SINCE_HEADER in headers):
             return cls()
-        last = headers.get(LAST_ERROR_HEADER)
         return cls(count, None if since is None else min(since / 1000, time.time()),
-                   str(last) if last is not None else None)
+                   last_error(headers.get(LAST_ERROR_HEADER)))
 
     def details(self) -> dict[str, Any]:
         """What the release's next event records about the retries that came before it."""
         return {"retries": self.count, "last_retry_error": self.last_error}
+
+
+def last_error(value: object) -> str | None:
+    """The header's last error as the next event records it: at most LAST_ERROR_CHARS, said to be cut. A publisher's or
+    a tool's header may be as long as the broker's frame: copied whole, it swelled the event and every read of it."""
+    if value is None:
+        return None
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)  # bytes: not UTF-8 as sent
+    if len(text) <= LAST_ERROR_CHARS:
+        return text
+    return f"{text[:LAST_ERROR_CHARS]}… (cut from {len(text)} characters)"
 
 
 def header_count(value: object) -> int | None:

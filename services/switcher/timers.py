@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Protocol
 
 import aio_pika
+import structlog
 from aio_pika.abc import AbstractChannel
 
 from services.shared.bus import Bus, PublishFailed
@@ -20,6 +21,7 @@ from services.shared.events import ReleaseEvent
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 
+log = structlog.get_logger(__name__)
 TIMER_KEY = "timer.switcher.scale-down"
 # RabbitMQ refuses an `expiration` past 10 years (`value_too_large`) and closes the channel: a longer scale-down delay
 # (the setting has no maximum: "keep it warm for good") failed every switch's timer after its flip, so no `live`.
@@ -40,6 +42,10 @@ class RabbitTimers:
 
     async def start(self) -> None:
         self._channel = await self.bus.connection.channel(publisher_confirms=True, on_return_raises=True)
+        await self._declare()
+
+    async def _declare(self) -> None:
+        assert self._channel is not None
         await self._channel.declare_queue(self.queue, durable=True, arguments={
             **self.bus.settings.quorum_arguments(),
             "x-dead-letter-exchange": self.bus.settings.exchange,
@@ -62,9 +68,18 @@ class RabbitTimers:
             expiration=timedelta(seconds=min(max(delay, 0.001), MAX_DELAY_SECONDS)),
         )
         try:
-            await bounded(
-                on_the_broker(self._channel.default_exchange.publish(message, self.queue, mandatory=True)),
-                self.bus.settings.publish_timeout,
-            )
+            try:
+                await self._publish(message)
+            except aio_pika.exceptions.PublishError:
+                # Returned: the queue was deleted under the running switcher (an operator, a policy), which only a
+                # reconnect or a restart declared again. Until then every switch failed to set its timer.
+                log.warning("the timer queue is gone; declaring it again", queue=self.queue)
+                await self._declare()
+                await self._publish(message)
         except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
             raise PublishFailed(f"timer for {event.message_id} not confirmed: {exc!r}") from exc
+
+    async def _publish(self, message: aio_pika.Message) -> None:
+        assert self._channel is not None
+        await bounded(on_the_broker(self._channel.default_exchange.publish(message, self.queue, mandatory=True)),
+                      self.bus.settings.publish_timeout)
