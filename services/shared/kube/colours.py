@@ -58,6 +58,7 @@ class Colours(ColourMarks):
                     await self.api.create(Kind.DEPLOYMENT, ns, body)
                     log.info("created deployment", deployment=name, release=rollout.release_id)
                     return
+                st.refuse_unless_greenlights("Deployment", current)
                 self._check_free(colour, current, rollout.release_id)
                 spec = current["spec"]
                 if st.annotations_of(current).get(RELEASE_ID) == rollout.release_id and \

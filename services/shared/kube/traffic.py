@@ -29,6 +29,7 @@ class Traffic:
         ns = self.names.namespace(app)
         for name in (self.names.service(app), self.names.preview(app)):
             if (existing := await self.api.get(Kind.SERVICE, ns, name)) is not None:
+                st.refuse_unless_greenlights("Service", existing)
                 await self._target_named_port(ns, name, existing)
                 continue
             try:

@@ -1,7 +1,8 @@
 """Waiting on one object through list + watch, robust to what real API servers do to watches.
 
 The pattern is kopf's: list to get a resourceVersion, then watch from it with bookmarks and a
-server-side `timeoutSeconds`; renew the watch when the server ends it; relist on 410 Gone (the
+server-side `timeoutSeconds`; renew the watch when the server ends it (after a growing pause when it
+ended at once with nothing sent, as client-go's reflector backs off a "very short watch"); relist on 410 Gone (the
 version was compacted away); and treat a stream silent for longer than the bookmark cadence as
 dead (client-side inactivity timeout), renewing it from the last version seen.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 from collections.abc import AsyncGenerator, Callable
 from typing import TypeVar
 
@@ -22,6 +24,10 @@ from services.shared.kube.client import Kind, KubeApi, Obj
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+# A watch closed sooner than this with nothing sent is a server (or a load balancer before it) in trouble, not a
+# timeout: renewed after a pause from 800 ms, doubling to 30 s, each stretched by up to 100 % at random so that every
+# wait cut at the same moment does not come back at the same moment (client-go's reflector does the same).
+SHORT_WATCH, FIRST_PAUSE, LONGEST_PAUSE = 1.0, 0.8, 30.0
 
 
 class Gone(Exception):
@@ -65,16 +71,23 @@ async def _follow(api: KubeApi, kind: Kind, namespace: str, name: str,
         items = listing.get("items") or []
         if (verdict := decide(items[0] if items else None)) is not None:
             return verdict
-        version = str(listing["metadata"]["resourceVersion"])
+        version, pause, clock = str(listing["metadata"]["resourceVersion"]), 0.0, asyncio.get_running_loop().time
         try:
             while True:
+                opened, sent = clock(), 0
                 async with contextlib.aclosing(_events(api, kind, namespace, selector, version)) as events:
                     async for kind_of_event, obj in events:
+                        sent += 1
                         version = str(obj["metadata"]["resourceVersion"])
                         if kind_of_event == "BOOKMARK":
                             continue
                         if (verdict := decide(None if kind_of_event == "DELETED" else obj)) is not None:
                             return verdict
+                pause = 0.0 if sent or clock() - opened >= SHORT_WATCH else min(LONGEST_PAUSE, pause * 2 or FIRST_PAUSE)
+                if pause:
+                    log.warning("watch ended at once with nothing sent; renewing after a pause", kind=kind.value,
+                                name=name, pause=pause)
+                    await asyncio.sleep(pause * random.uniform(1.0, 2.0))
         except Gone:
             log.info("watch resourceVersion expired or not reached yet; relisting", kind=kind.value, name=name)
 
