@@ -15,7 +15,9 @@ from pydantic_settings import BaseSettings, NoDecode
 
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import RegistryAuth, StaticAuth
+from services.shared.registry.capped import DEFAULT_MAX_BYTES
 from services.shared.registry.ecr import EcrAuth, ecr_client
+from services.shared.registry.token import legal_token
 
 # As image references spell them (distribution's reference grammar): a DNS name or [IPv6] with an optional port,
 # then lower-case path components. Unchecked, a URL (`https://host`) or an upper-case namespace started fine
@@ -53,6 +55,11 @@ class RegistryAccess(BaseSettings):
             "to, to trade for a token, when its challenge names a realm there (e.g. auth.docker.io for Docker Hub); "
             "default none: a realm on another host is refused"))
     http_timeout: float = Field(30.0, gt=0, description="seconds one registry API call may take")
+    registry_max_response_bytes: int = Field(
+        DEFAULT_MAX_BYTES, ge=64 << 10, description=(
+            "the most bytes one registry answer (a manifest, an image config, a token, a refusal) is read up to, "
+            "after decoding; a larger one is refused. Default 4 MiB: the manifest size the OCI spec asks "
+            "registries to accept"))
 
     # The value is never repeated in the message: a mistaken one may hold credentials (user:password@host).
     @field_validator("registry")
@@ -61,6 +68,14 @@ class RegistryAccess(BaseSettings):
         if not _REGISTRY.fullmatch(value := value.rstrip("/")):
             raise ValueError("must be host[:port][/namespace] as in image names: no scheme or credentials, a "
                              "lower-case namespace (e.g. registry.example.com/team)")
+        return value
+
+    @field_validator("registry_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not legal_token(value.get_secret_value()):
+            raise ValueError("must be the token alone: no line break, space or non-ASCII character (a file's "
+                             "trailing newline?)")
         return value
 
     @field_validator("ecr_registry_override")
@@ -105,4 +120,5 @@ async def open_api(settings: RegistryAccess, stack: contextlib.AsyncExitStack) -
     """The v2 API client of `settings`' registry; its HTTP client lives as long as `stack`."""
     setting = f"{settings.model_config.get('env_prefix', '')}REGISTRY_TOKEN_HOSTS"
     return HttpRegistryApi(await open_http(settings, stack), settings.registry_scheme,
-                           token_hosts=settings.registry_token_hosts, token_hosts_setting=setting)
+                           token_hosts=settings.registry_token_hosts, token_hosts_setting=setting,
+                           max_response_bytes=settings.registry_max_response_bytes)

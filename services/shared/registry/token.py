@@ -18,7 +18,6 @@ import httpx
 from services.shared.registry.errors import RegistryRefused, TransientRegistryError
 from services.shared.registry.hosts import hostname
 
-_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 # Public registries whose token service is on a host of their own, so that they work with no setting: a realm there
 # is the same operator's. Only for that registry: another registry naming auth.docker.io is refused as before.
 _KNOWN_REALMS = {
@@ -27,6 +26,9 @@ _KNOWN_REALMS = {
     "index.docker.io": frozenset({"auth.docker.io"}),
     "registry.gitlab.com": frozenset({"gitlab.com"}),
 }
+# What an `Authorization: Bearer` header can carry (RFC 9110 token68 is narrower; tokens in use keep within this): h11
+# refuses anything else with the whole header in its message, which went on into logs and a release's reason.
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
 Bounded = Callable[..., Awaitable[httpx.Response]]  # (method, url, **httpx options): one request, bounded
 
 
@@ -50,12 +52,13 @@ class RealmPolicy:
         return None
 
 
-async def bearer_token(bounded: Bounded, challenge: str, auth: httpx.BasicAuth | None, *, registry: str,
+async def bearer_token(bounded: Bounded, challenge: dict[str, str], auth: httpx.BasicAuth | None, *, registry: str,
                        plain_http: bool, policy: RealmPolicy) -> str:
-    params: dict[str, Any] = dict(_CHALLENGE_PARAM.findall(challenge))
+    """A token for the Bearer `challenge`'s parameters (challenge.py), from the realm it names."""
+    params: dict[str, Any] = dict(challenge)
     realm = params.pop("realm", "")
     if not realm.startswith(("https://", "http://")):
-        raise RegistryRefused(f"registry sent an unusable auth challenge: {challenge[:200]}")
+        raise RegistryRefused(f"registry sent an unusable Bearer challenge: realm {realm[:200]!r}")
     if auth is not None and (why := policy.refusal(registry, plain_http, realm)) is not None:
         raise RegistryRefused(why)
     try:
@@ -75,4 +78,12 @@ async def bearer_token(bounded: Bounded, challenge: str, auth: httpx.BasicAuth |
     token = (body.get("token") or body.get("access_token")) if isinstance(body, dict) else None
     if not isinstance(token, str) or not token:
         raise RegistryRefused(f"token service answered 200 without a token at {realm[:200]}")
+    if not legal_token(token):  # never shown: it is a credential, however malformed
+        raise RegistryRefused(f"token service answered a token that is no legal header value (a line break, space or "
+                              f"non-ASCII character) at {realm[:200]}")
     return token
+
+
+def legal_token(token: str) -> bool:
+    """Whether `token` can go into an Authorization header as it is."""
+    return _HEADER_VALUE.fullmatch(token) is not None

@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from services.shared.registry.auth import Login
+from services.shared.registry.capped import DEFAULT_MAX_BYTES, capped_request
+from services.shared.registry.challenge import bearer
 from services.shared.registry.errors import RegistryRefused, RegistryUnauthorized, TransientRegistryError
 from services.shared.registry.hosts import is_loopback
-from services.shared.registry.token import RealmPolicy, bearer_token
+from services.shared.registry.token import RealmPolicy, bearer_token, legal_token
 
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.manifest.v1+json",
@@ -25,8 +27,10 @@ MANIFEST_TYPES = ", ".join((
 
 class RegistryTransport:
     def __init__(self, client: httpx.AsyncClient, scheme: Literal["auto", "https", "http"] = "auto", *,
-                 token_hosts: Iterable[str] = (), token_hosts_setting: str = "registry_token_hosts") -> None:
+                 token_hosts: Iterable[str] = (), token_hosts_setting: str = "registry_token_hosts",
+                 max_response_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.client = client
+        self.max_response_bytes = max_response_bytes
         self.scheme = scheme
         self.realms = RealmPolicy(frozenset(host.lower().strip("[]") for host in token_hosts), token_hosts_setting)
         # httpx's timeout bounds each read, not a request: a registry (or a proxy) sending a byte now and then held
@@ -46,10 +50,13 @@ class RegistryTransport:
         headers = {"Accept": accept}
         auth = _basic(login)
         if login.token is not None:
-            headers["Authorization"] = f"Bearer {login.token.get_secret_value()}"
+            if not legal_token(token := login.token.get_secret_value()):
+                raise RegistryRefused("the registry token is no legal header value (a line break, space or non-ASCII "
+                                      "character: a file's trailing newline?)")
+            headers["Authorization"] = f"Bearer {token}"
         response = await self._send(method, url, headers, auth)
-        challenge = response.headers.get("WWW-Authenticate", "")
-        if response.status_code == 401 and challenge.lower().startswith("bearer ") and login.token is None:
+        challenge = bearer(response.headers.get_list("WWW-Authenticate")) if response.status_code == 401 else None
+        if challenge is not None and login.token is None:
             token = await bearer_token(self._bounded, challenge, auth, registry=login.registry,
                                        plain_http=url.startswith("http:"), policy=self.realms)
             headers["Authorization"] = f"Bearer {token}"
@@ -76,7 +83,7 @@ class RegistryTransport:
     async def _bounded(self, method: str, url: str, **options: Any) -> httpx.Response:
         try:
             async with asyncio.timeout(self.limit):
-                return await self.client.request(method, url, **options)
+                return await capped_request(self.client, method, url, max_bytes=self.max_response_bytes, **options)
         except TimeoutError:
             parts = urlsplit(url)
             host = parts.netloc.rpartition("@")[2]  # a realm is the registry's to name: never repeat credentials
