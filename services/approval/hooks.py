@@ -86,7 +86,8 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
         # verify raises BadSignature alone, whatever the header holds (test_odd_signature_headers_are_401.py).
         try:
-            verify(setting.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
+            # Every line: the header is a comma list, which HTTP lets a sender split into lines (RFC 9110, 5.3).
+            verify(setting.get_secret_value(), body, ",".join(request.headers.getall(SIGNATURE_HEADER, ())))
         except BadSignature as exc:
             raise Unauthorized(f"{str(exc).capitalize()}.") from None
         push = _parse(GenericPush, body)

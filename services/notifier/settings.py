@@ -13,7 +13,9 @@ from services.shared.subscriptions import EnvironmentSubscription, SubscriptionS
 
 
 class NotifierSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_NOTIFIER_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a subscription refused at start (a secret too short) must not be echoed in the error.
+    model_config = SettingsConfigDict(env_prefix="GREENLIGHT_NOTIFIER_", extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
 
     port: int = Field(8105, ge=0, le=65535, description="HTTP port of /healthz, /readyz, /metrics, /deliveries")
     database: DatabaseSettings = Field(

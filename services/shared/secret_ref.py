@@ -11,7 +11,8 @@ from services.shared.approval_policy import FROM_REPOSITORY
 # What the API server takes (a Secret's name is a DNS-1123 subdomain, a key a config key), checked where a
 # repository's greenlight.yaml is read: unchecked, a release went through build and push to fail at deploy (422).
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+# Kubernetes' IsConfigMapKey also refuses `.`, `..` and a `..` prefix: a key is a file name in a mounted Secret.
+_CONFIG_KEY = re.compile(r"(?!\.\.)(?!\.\Z)[-._a-zA-Z0-9]+")
 
 
 class SecretRef(BaseModel):
@@ -33,5 +34,6 @@ class SecretRef(BaseModel):
         secret = info.field_name == "secret"
         if len(value) > 253 or not (_SUBDOMAIN if secret else _CONFIG_KEY).fullmatch(value):
             raise ValueError("a Secret's name: lower-case letters, digits, '-' and '.', at most 253 characters"
-                             if secret else "a key: letters, digits, '-', '_' and '.', at most 253 characters")
+                             if secret else "a key: letters, digits, '-', '_' and '.', at most 253 characters, "
+                             "neither '.' nor starting with '..'")
         return value

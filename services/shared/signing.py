@@ -2,7 +2,8 @@
 
 Header `Greenlight-Signature: t=<unix seconds>,v1=<hex>` where hex = HMAC-SHA256(secret, f"{t}.".encode() + body).
 Signing the timestamp with the body stops a captured delivery being replayed later: a receiver refuses a
-`t` older than its tolerance. Several `v1=` entries may appear (secret rotation); any one matching is enough.
+`t` older than its tolerance. Several `v1=` entries may appear (secret rotation); any one matching is enough,
+also split over several header lines, which a receiver joins with commas (RFC 9110, 5.3) before `verify`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def sign(secret: str, body: bytes, timestamp: int | None = None, *, also: Sequen
 def verify(secret: str, body: bytes, header: str | None, *, tolerance: float = DEFAULT_TOLERANCE,
            now: float | None = None) -> int:
     """The signed timestamp if `header` is a valid signature of `body`; raises BadSignature otherwise."""
+    if not secret.strip():  # a receiver's unset secret: an HMAC keyed with it is anyone's to compute
+        raise BadSignature("no secret to verify with: every signature is refused")
     if not header:
         raise BadSignature(f"missing {SIGNATURE_HEADER} header")
     timestamp: int | None = None
