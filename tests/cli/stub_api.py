@@ -213,7 +213,7 @@ class StubApi:
             raise fail(422, "the request is invalid", fields=fields) from None
         try:
             check_repository(body.repository, allow_local=True)
-            commit = await resolve_ref(body.repository, check_ref(body.commit))
+            commit = await resolve_ref(body.repository, check_ref(body.commit), allow_local=True)
         except UnsafeSource as exc:
             raise fail(422, str(exc), fields=[{"loc": ["body", "commit"], "msg": str(exc)}]) from None
         blocking = next((e for e in self.latest.values() if e.app == body.app and e.state in IN_FLIGHT), None)
