@@ -7,9 +7,7 @@ details for a pusher. Such a name (or one spelt or looking like it) stops the st
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 
-from services.approval.app import create_app
 from services.approval.auth import digest
 from services.approval.deadlines import ACTOR as DEADLINE
 from services.approval.hook_settings import HookSettings, SlackUser
@@ -19,6 +17,7 @@ from services.approval.policy_decisions import ACTOR as POLICY
 from services.approval.settings import ApprovalSettings, Role, TokenEntry
 from services.shared.release_states import WORK_QUEUES
 from services.shared.settings import BusSettings, StartupError
+from tests.approval.refused_start import refused_start
 
 EVERY_SYSTEM_ACTOR = [POLICY, DEADLINE, *WORK_QUEUES, *(hook_requester(source) for source in HOOK_SOURCES)]
 
@@ -26,13 +25,8 @@ EVERY_SYSTEM_ACTOR = [POLICY, DEADLINE, *WORK_QUEUES, *(hook_requester(source) f
 async def test_a_slack_user_named_policy_stops_the_start(bus_settings: BusSettings) -> None:
     alice = TokenEntry(name="alice", roles=frozenset({Role.REQUESTER}), token_sha256=digest("alice-token"))
     hooks = HookSettings(slack_users=[SlackUser(slack_user="U123ABC", name="policy", roles=frozenset({Role.APPROVER}))])
-    runner = web.AppRunner(create_app(ApprovalSettings(tokens=[alice], bus=bus_settings), hooks=hooks))
-    try:
-        with pytest.raises(StartupError) as refused:
-            await runner.setup()
-    finally:
-        await runner.cleanup()
-    assert str(refused.value) == (
+    refused = await refused_start(ApprovalSettings(tokens=[alice], bus=bus_settings), hooks)
+    assert str(refused) == (
         f"{SLACK_USERS} has the name 'policy', which reads as 'policy', the name the approval policy's automatic "
         "decisions are recorded under: this person's actions would read as Greenlight's own in the history; "
         "rename it")

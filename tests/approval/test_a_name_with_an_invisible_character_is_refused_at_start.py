@@ -9,14 +9,13 @@ setting; an invisible character the start cannot see (a git login) is no second 
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 
-from services.approval.app import create_app
 from services.approval.auth import digest
 from services.approval.hook_settings import HookSettings, SlackUser
 from services.approval.identity_names import SLACK_USERS, TOKENS, check_one_spelling, same_person
 from services.approval.settings import ApprovalSettings, Role, TokenEntry
 from services.shared.settings import BusSettings, StartupError
+from tests.approval.refused_start import refused_start
 
 HIDDEN = ["alice\u200b", "al\u00adice", "\ufeffalice", "alice\u2060", "\u202eecila", "ali\u0000ce", "alice\x1b[2J"]
 
@@ -25,13 +24,8 @@ async def test_a_slack_user_named_with_a_zero_width_space_stops_the_start(bus_se
     alice = TokenEntry(name="alice", roles=frozenset({Role.REQUESTER}), token_sha256=digest("alice-token"))
     hooks = HookSettings(slack_users=[SlackUser(slack_user="U123ABC", name="alice\u200b",
                                                 roles=frozenset({Role.APPROVER}))])
-    runner = web.AppRunner(create_app(ApprovalSettings(tokens=[alice], bus=bus_settings), hooks=hooks))
-    try:
-        with pytest.raises(StartupError) as refused:
-            await runner.setup()
-    finally:
-        await runner.cleanup()
-    assert str(refused.value).startswith(f"{SLACK_USERS} has a name with an invisible character (U+200B)")
+    refused = await refused_start(ApprovalSettings(tokens=[alice], bus=bus_settings), hooks)
+    assert str(refused).startswith(f"{SLACK_USERS} has a name with an invisible character (U+200B)")
 
 
 @pytest.mark.parametrize("name", HIDDEN)

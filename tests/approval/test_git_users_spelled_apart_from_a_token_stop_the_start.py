@@ -6,27 +6,21 @@ them in any case), so mapping both is refused too."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 from pydantic import ValidationError
 
-from services.approval.app import create_app
 from services.approval.auth import digest
 from services.approval.hook_settings import HookSettings
 from services.approval.settings import ApprovalSettings, Role, TokenEntry
-from services.shared.settings import BusSettings, StartupError
+from services.shared.settings import BusSettings
+from tests.approval.refused_start import refused_start
 
 ALICE = TokenEntry(name="alice", roles=frozenset({Role.APPROVER}), token_sha256=digest("alice-token"))
 
 
 async def test_a_git_user_spelled_apart_from_a_token_stops_the_start(bus_settings: BusSettings) -> None:
     hooks = HookSettings.model_validate({"git_users": {"github": {"alice-gh": "Alice"}}})
-    runner = web.AppRunner(create_app(ApprovalSettings(tokens=[ALICE], bus=bus_settings), hooks=hooks))
-    try:
-        with pytest.raises(StartupError) as refused:
-            await runner.setup()
-    finally:
-        await runner.cleanup()
-    assert str(refused.value).startswith(
+    refused = await refused_start(ApprovalSettings(tokens=[ALICE], bus=bus_settings), hooks)
+    assert str(refused).startswith(
         "GREENLIGHT_API_TOKENS / GREENLIGHT_API_TOKENS_FILE and GREENLIGHT_HOOKS_GIT_USERS spell one person two "
         "ways ('alice', 'Alice')")
 

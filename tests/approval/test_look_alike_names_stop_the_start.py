@@ -8,13 +8,12 @@ which differs); a git login no start-up check covers is the same person to `same
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 
-from services.approval.app import create_app
 from services.approval.auth import digest
 from services.approval.identity_names import SLACK_USERS, TOKENS, check_one_spelling, same_person
 from services.approval.settings import ApprovalSettings, Role, TokenEntry
 from services.shared.settings import BusSettings, StartupError
+from tests.approval.refused_start import refused_start
 
 LOOK_ALIKE = [
     ("alice", "\u0430lice"),  # CYRILLIC SMALL LETTER A
@@ -30,13 +29,8 @@ LOOK_ALIKE = [
 async def test_one_person_with_two_tokens_under_look_alike_names_stops_the_start(bus_settings: BusSettings) -> None:
     tokens = [TokenEntry(name=name, roles=frozenset({Role.APPROVER}), token_sha256=digest(token))
               for name, token in (("alice", "alice-token"), ("\u0430lice", "second-token"))]
-    runner = web.AppRunner(create_app(ApprovalSettings(tokens=tokens, bus=bus_settings)))
-    try:
-        with pytest.raises(StartupError) as refused:
-            await runner.setup()
-    finally:
-        await runner.cleanup()
-    assert str(refused.value) == (
+    refused = await refused_start(ApprovalSettings(tokens=tokens, bus=bus_settings))
+    assert str(refused) == (
         f"{TOKENS} has two names that look alike ('alice', '\\u0430lice'): one person's two names, or one made to "
         "pass for the other, to the rules that compare names (no self-approval, one approval per person); rename "
         "one")
