@@ -48,9 +48,10 @@ class PushHandler(ImagePush):
             try:
                 pushed = await self._push(release, progress)
             except RegistryRefused as exc:
-                log.warning("push refused", reason=str(exc))
+                reason = redact(str(exc), progress.secrets)  # a registry may repeat a credential in its refusal
+                log.warning("push refused", reason=reason)
                 self.outcomes.labels("failed").inc()
-                error = ReleaseError(step="push", reason=redact(str(exc), progress.secrets))
+                error = ReleaseError(step="push", reason=reason)
                 await bus.publish(pushing.next(S.FAILED, actor=ACTOR, error=error,
                                                details={"step": error.step, "reason": error.reason}))
                 return

@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 import structlog
 from pydantic import SecretStr
 
+from services.shared.progress import redact
 from services.shared.registry.errors import RegistryUnauthorized
 
 log = structlog.get_logger(__name__)
@@ -75,7 +76,8 @@ async def with_login(auth: RegistryAuth, attempt: Callable[[Login], Awaitable[T]
     except RegistryUnauthorized as exc:
         if not isinstance(auth, Renewable):
             raise
-        log.warning("registry refused the login; trying once more with a fresh one", reason=str(exc)[:300])
+        log.warning("registry refused the login; trying once more with a fresh one",
+                    reason=redact(str(exc), login.secrets())[:300])  # a refusal may repeat the token it was sent
         auth.forget(login)
     return await attempt(await auth.login())
 
