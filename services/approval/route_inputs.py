@@ -5,6 +5,7 @@ refusal is the API's own error (401, 403, 422, 400) naming the field."""
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -83,9 +84,15 @@ async def body_of(request: web.Request, route: Route) -> BaseModel:
             raise Unprocessable.of_fields([FieldError(loc=["body"], msg="a JSON body is required")])
         return route.body()
     try:
-        data = json.loads(raw, object_pairs_hook=_once_each)
+        data = json.loads(raw, object_pairs_hook=_once_each, parse_int=_integer)
+        if _long_number_in(data):  # the body itself, or a list of them
+            raise _TooLong("", _long_number_in(data))
     except _GivenTwice as exc:
         raise Unprocessable.of_fields([FieldError(loc=["body", exc.key], msg=f"given {exc.times} times; give it once")
+                                       ]) from None
+    except _TooLong as exc:
+        raise Unprocessable.of_fields([FieldError(loc=["body", exc.key] if exc.key else ["body"],
+                                                  msg=f"a number of {exc.digits} digits; no field takes one so long")
                                        ]) from None
     except (ValueError, RecursionError):
         raise ApiError("The request body is not valid JSON.", status=400) from None
@@ -102,9 +109,33 @@ class _GivenTwice(Exception):
         self.key, self.times = key, times
 
 
+class _TooLong(Exception):
+    def __init__(self, key: str, digits: int) -> None:
+        self.key, self.digits = key, digits
+
+
+class _LongNumber(int):
+    """An integer past Python's conversion bound (`sys.get_int_max_str_digits`, 4,300 digits): valid JSON, which
+    json.loads refused with a ValueError (a 400 "not valid JSON"), so it is kept as its length, refused by name."""
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    bound = sys.get_int_max_str_digits()
+    return _LongNumber(digits) if bound and digits > bound else int(text)
+
+
+def _long_number_in(value: Any) -> int:
+    """The digits of a too long number that is `value` or one of its items; 0 if none."""
+    found = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, _LongNumber)]
+    return int(found[0]) if found else 0
+
+
 def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json.loads keeps a repeated key's last value: a proxy or log taking the first saw another request than the one
     # made. Refused, as a repeated query parameter is.
+    if long := next(((key, digits) for key, value in pairs if (digits := _long_number_in(value))), None):
+        raise _TooLong(*long)
     data = dict(pairs)
     if len(data) < len(pairs):  # one pass: a body of many keys must not cost one count per key
         key, times = Counter(name for name, _ in pairs).most_common(1)[0]
