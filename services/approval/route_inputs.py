@@ -85,8 +85,8 @@ async def body_of(request: web.Request, route: Route) -> BaseModel:
         return route.body()
     try:
         data = json.loads(raw, object_pairs_hook=_once_each, parse_int=_integer)
-        if _long_number_in(data):  # the body itself, or a list of them
-            raise _TooLong("", _long_number_in(data))
+        if digits := _long_number_in(data):  # the body itself, or in its lists
+            raise _TooLong("", digits)
     except _GivenTwice as exc:
         raise Unprocessable.of_fields([FieldError(loc=["body", exc.key], msg=f"given {exc.times} times; give it once")
                                        ]) from None
@@ -114,21 +114,27 @@ class _TooLong(Exception):
         self.key, self.digits = key, digits
 
 
-class _LongNumber(int):
+class _LongNumber:
     """An integer past Python's conversion bound (`sys.get_int_max_str_digits`, 4,300 digits): valid JSON, which
-    json.loads refused with a ValueError (a 400 "not valid JSON"), so it is kept as its length, refused by name."""
+    json.loads refused with a ValueError (a 400 "not valid JSON"), so it is kept as its length, refused by name. No int:
+    one left anywhere would be read as that length."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
 
 
-def _integer(text: str) -> int:
+def _integer(text: str) -> int | _LongNumber:
     digits = len(text.lstrip("-"))
     bound = sys.get_int_max_str_digits()
     return _LongNumber(digits) if bound and digits > bound else int(text)
 
 
 def _long_number_in(value: Any) -> int:
-    """The digits of a too long number that is `value` or one of its items; 0 if none."""
-    found = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, _LongNumber)]
-    return int(found[0]) if found else 0
+    """The digits of a too long number that is `value` or in its lists, however nested; 0 if none. An object's own
+    are refused by its hook (`_once_each`), which sees them first."""
+    if isinstance(value, _LongNumber):
+        return value.digits
+    return next((digits for item in value if (digits := _long_number_in(item))), 0) if isinstance(value, list) else 0
 
 
 def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -22,6 +22,8 @@ GOOD = '"app": "demo", "repository": "https://example.org/demo.git", "commit": "
     ("{" + GOOD + ', "extra": {"deep": ' + LONG + "}}", ["body", "deep"]),
     (LONG, ["body"]),
     ("[" + LONG + "]", ["body"]),
+    ("[[1], [" + LONG + "]]", ["body"]),
+    ("{" + GOOD + ", \"tags\": [[" + LONG + "]]}", ["body", "tags"]),
 ])
 async def test_a_number_too_long_is_refused_naming_where_it_is(client: Client, raw: str, loc: list[str]) -> None:
     response = await client.post("/releases", data=raw.encode(),
