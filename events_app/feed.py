@@ -113,14 +113,14 @@ class EventFeed:
         # held the visitor for every page in turn, up to max_pages timeouts for one refresh.
         loop = asyncio.get_running_loop()
         deadline = None if self._top_up_within is None else loop.time() + self._top_up_within
+        # The home page's calls are never refused for searches' sake; a search spends its budget only on calls that
+        # go out (not while a 429 keeps every call off, before or after its wait at the rate limit).
+        search = self._search_budget is not None and query != self._default_query
+        spend = self._search_budget.take if search and self._search_budget is not None else None
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
-                if self._search_budget is not None and query != self._default_query:
-                    # Not while a 429 keeps every call off: the refused search would spend a call never made.
-                    self.source.check_backoff()
-                    await self._search_budget.take()  # the home page's calls are never refused for searches' sake
                 async with asyncio.timeout_at(deadline if fetched else None):
-                    result = await self.source.fetch_page(query, page, self._page_size)
+                    result = await self.source.fetch_page(query, page, self._page_size, spend)
             except (UpstreamError, TimeoutError) as exc:
                 if fetched == 0:
                     raise

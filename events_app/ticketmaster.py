@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import aiohttp
@@ -46,6 +46,9 @@ class InvalidApiKey(Exception):
     message = "The Ticketmaster API key is invalid (401 Invalid ApiKey): check TICKETMASTER_API_KEY."
 
 
+Spend = Callable[[], Awaitable[None]]
+
+
 class Limiter(Protocol):
     """aiolimiter's AsyncLimiter, or the one shared through Redis."""
 
@@ -55,10 +58,8 @@ class Limiter(Protocol):
 class EventSource(Protocol):
     name: str
 
-    def check_backoff(self) -> None:
-        """Raises RateLimited while the source is backing off: a search then spends none of its budget."""
-
-    async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage: ...
+    async def fetch_page(self, query: EventQuery, page: int, size: int, spend: Spend | None = None) -> EventPage:
+        """One page; `spend` (a search's budget) is awaited only once the call is about to go out."""
 
 
 class TicketmasterClient:
@@ -92,7 +93,7 @@ class TicketmasterClient:
         if remaining > 0:
             raise RateLimited(remaining)
 
-    async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage:
+    async def fetch_page(self, query: EventQuery, page: int, size: int, spend: Spend | None = None) -> EventPage:
         # The key joins the URL only inside the request, so no logged URL can carry it.
         url = self._endpoint.with_query([*query.upstream_params(), ("page", str(page)), ("size", str(size))])
         bound = log.bind(url=str(url))
@@ -102,6 +103,8 @@ class TicketmasterClient:
             async with asyncio.timeout(self._timeout):
                 await self._limiter.acquire()
                 self.check_backoff()  # a 429 may have arrived while we queued
+                if spend is not None:  # here, not before the queue: a 429 met there spent a search's unit for nothing
+                    await spend()
                 sent = True
                 secret = {"apikey": self._api_key.get_secret_value()}
                 async with self._session.get(url, params=secret) as resp:

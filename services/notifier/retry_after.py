@@ -1,41 +1,20 @@
-"""A receiver's `Retry-After` (RFC 9110 §10.2.3): how long it asked to be left alone, in seconds.
-
-Honoured on 429 Too Many Requests and 503 Service Unavailable, the answers it is meant for. Either form: a number of
-seconds, or an HTTP date. Anything else (a negative number, a date of no known form) is not an answer, and the
-backoff decides alone. Nothing is slept here: handlers.py parks the retry on the broker at the first backoff step at
-least this long (retry.py), so it neither holds another delivery up nor is lost with a restart. A wait past the
-longest step (up to GREENLIGHT_NOTIFIER_RETRY_AFTER_CAP) is parked at the longest step again and again: what is left
-of it rides in the message's `WAIT_HEADER`, in whole milliseconds.
+"""A receiver's `Retry-After` as the notifier keeps it (the header's parse, on 429 and 503 only, is shared:
+services/shared/retry_after.py). Nothing is slept here: handlers.py parks the retry on the broker at the first
+backoff step at least this long (retry.py), so it neither holds another delivery up nor is lost with a restart.
+A wait past the longest step (up to GREENLIGHT_NOTIFIER_RETRY_AFTER_CAP) is parked at the longest step again and
+again: what is left of it rides in the message's `WAIT_HEADER`, in whole milliseconds.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import time
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
-HONOURED = frozenset({429, 503})
+from services.shared.retry_after import HONOURED, retry_after
+
+__all__ = ["HONOURED", "WAIT_HEADER", "asked_in", "retry_after", "said", "wait_header", "wait_left"]
 WAIT_HEADER = "x-greenlight-retry-after-left-ms"
 _SAID = re.compile(r", Retry-After (\d{1,12}) s$")  # retry_after() gives at most 1e10
-_MAX_DIGITS = 10  # some 300 years: more is no answer a backoff could follow, nor should int() parse it
-
-
-def retry_after(status: int, value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait before the next attempt, as the receiver asked; None if it did not (or could not) say."""
-    if status not in HONOURED or value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value) if len(value) <= _MAX_DIGITS else float(10**_MAX_DIGITS)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # `-0000`: HTTP dates are GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def said(error: str | None, wait: float) -> str:

@@ -12,33 +12,28 @@ fires twice (two API replicas put it back) is harmless: the watcher fails a rele
 from __future__ import annotations
 
 import asyncio
-import uuid
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aio_pika
 import structlog
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
-    AbstractIncomingMessage,
     AbstractQueue,
     AbstractRobustConnection,
 )
 
 from services.shared.deadline_steps import DEADLINE_KEY, STEP_DEADLINES
-from services.shared.events import BadMessage, parse_event
 from services.shared.protocol import ReleaseState, routing_key
-from services.shared.queue_moves import queue_exists
-from services.shared.releaselog import MARKER_HEADER
+from services.shared.queue_moves import QueueLookout
 from services.shared.settings import BusSettings
-from services.shared.stream_consumer import consume_stream
 from services.shared.timeouts import bounded
+from services.shared.timer_putback import CLOCK_SKEW, put_back
 
 log = structlog.get_logger(__name__)
 CHECK_PATIENCE = 30.0  # seconds a check (a queue looked for, declared, its timers read back from the log) may take
-CLOCK_SKEW = timedelta(minutes=1)  # event times are the publishers' clocks: better a timer too many than one too few
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
@@ -87,68 +82,32 @@ def watch_timer_queues(connection: AbstractRobustConnection, bus: BusSettings, e
 async def _watch(connection: AbstractRobustConnection, bus: BusSettings, every: float,
                  queues: list[TimerQueue]) -> None:
     closed = asyncio.ensure_future(connection.closed())
-    while not (await asyncio.wait({closed}, timeout=every))[0]:
-        for queue in queues:
-            try:
-                await bounded(_check(connection, bus, queue), CHECK_PATIENCE)
-            except Exception as exc:  # the broker away or slow: the next check tries again
-                log.warning("could not check a step deadline's timer queue", queue=queue.name, error=repr(exc)[:300])
+    lookout = QueueLookout(connection)
+    try:
+        while not (await asyncio.wait({closed}, timeout=every))[0]:
+            for queue in queues:
+                try:
+                    await bounded(_check(connection, bus, queue, lookout), CHECK_PATIENCE)
+                except Exception as exc:  # the broker away or slow: the next check tries again
+                    log.warning("could not check a step deadline's timer queue", queue=queue.name,
+                                error=repr(exc)[:300])
+    finally:
+        closed.cancel()
+        with contextlib.suppress(Exception):
+            await lookout.close()
 
 
-async def _check(connection: AbstractRobustConnection, bus: BusSettings, queue: TimerQueue) -> None:
-    if await queue_exists(connection, queue.name):
+async def _check(connection: AbstractRobustConnection, bus: BusSettings, queue: TimerQueue,
+                 lookout: QueueLookout) -> None:
+    if await lookout.exists(queue.name):
         return
     # Put back before it is bound: a timer the broker copies meanwhile, with the whole deadline to run, would hold
     # the ones put back behind it (a queue expires messages at its head only). What the log took during the first
     # read and until the binding is put back after it, with nearly the whole deadline too.
     await queue.declare()
-    put, read_to = await _put_back(connection, bus, queue, datetime.now(UTC) - queue.deadline - CLOCK_SKEW)
+    put, read_to = await put_back(connection, bus, queue.name, queue.start, queue.deadline,
+                                  datetime.now(UTC) - queue.deadline - CLOCK_SKEW)
     await queue.bind()
-    more, _ = await _put_back(connection, bus, queue, read_to + 1)
+    more, _ = await put_back(connection, bus, queue.name, queue.start, queue.deadline, read_to + 1)
     log.warning("a step deadline's timer queue was deleted; declared again, its timers put back from the log",
                 queue=queue.name, timers=put + more)
-
-
-async def _put_back(connection: AbstractRobustConnection, bus: BusSettings, queue: TimerQueue,
-                    since: datetime | int) -> tuple[int, int]:
-    """A timer for each of the step's starting events logged `since` (a time, or a stream offset); how many, and the
-    offset read to."""
-    now, marker = datetime.now(UTC), uuid.uuid4().hex
-    found: list[AbstractIncomingMessage] = []
-    read: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    async def on_message(message: AbstractIncomingMessage) -> None:
-        await message.ack()  # a stream's ack only grants credit
-        headers = message.headers or {}
-        if headers.get(MARKER_HEADER) != marker:
-            found.append(message)
-        elif not read.done():
-            offset = headers.get("x-stream-offset")
-            read.set_result(offset if isinstance(offset, int) else 0)
-
-    async def reading_channel() -> aio_pika.abc.AbstractChannel:
-        channel = await connection.channel()
-        await channel.set_qos(prefetch_count=1000)
-        return channel
-
-    channel = await consume_stream(reading_channel, bus.log_stream, on_message, {"x-stream-offset": since})
-    try:
-        await channel.default_exchange.publish(aio_pika.Message(b"", headers={MARKER_HEADER: marker}),
-                                               routing_key=bus.log_stream)
-        read_to = await read
-        put = 0
-        for message in found:
-            try:
-                event = parse_event(message.body)
-            except BadMessage:
-                continue
-            if event.state is queue.start and (left := event.occurred_at + queue.deadline - now) > -CLOCK_SKEW:
-                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-                await channel.default_exchange.publish(aio_pika.Message(
-                    message.body, headers=headers, message_id=message.message_id,
-                    content_type=message.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    expiration=max(left, timedelta(milliseconds=1))), routing_key=queue.name)
-                put += 1
-        return put, read_to
-    finally:
-        await channel.close()

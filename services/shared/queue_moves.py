@@ -80,19 +80,42 @@ async def partitions_from(connection: AbstractRobustConnection, queue: str, firs
     return found
 
 
-async def queue_exists(connection: AbstractRobustConnection, name: str) -> bool:
-    """A passive declare, on a channel of its own (the broker closes the channel of one that fails), not robust:
-    nothing to recover after a reconnect."""
-    channel = aio_pika.Channel(connection)
-    await channel.initialize()
-    try:
-        await channel.declare_queue(name, passive=True)
-        return True
-    except aio_pika.exceptions.ChannelClosed:
-        # Until the channel has closed on our side, aiormq holds a task failing with the broker's 404: a process
-        # exiting meanwhile (a start-up error right after) logged it as an unhandled error.
-        await asyncio.wait_for(channel.closed(), CLOSE_PATIENCE)
-        return False
-    finally:
-        if not channel.is_closed:
+class QueueLookout:
+    """Passive declares on one channel, kept between looks: a queue that is there costs no channel of its own (the
+    deadline watch looks for four every 10 s); one that is missing closes it (the broker's 404), and the next look
+    opens another. Not robust: nothing to recover after a reconnect, where the next look opens one too."""
+
+    def __init__(self, connection: AbstractRobustConnection) -> None:
+        self.connection = connection
+        self._channel: aio_pika.Channel | None = None
+
+    async def exists(self, name: str) -> bool:
+        if self._channel is None or self._channel.is_closed:
+            self._channel = aio_pika.Channel(self.connection)
+            await self._channel.initialize()
+        channel = self._channel
+        try:
+            await channel.declare_queue(name, passive=True)
+            return True
+        except aio_pika.exceptions.ChannelClosed:
+            # Until the channel has closed on our side, aiormq holds a task failing with the broker's 404: a process
+            # exiting meanwhile (a start-up error right after) logged it as an unhandled error.
+            await asyncio.wait_for(channel.closed(), CLOSE_PATIENCE)
+            return False
+        except BaseException:  # cut off mid-declare (a check's bound): its answer may still come, on another look
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        channel, self._channel = self._channel, None
+        if channel is not None and not channel.is_closed:
             await channel.close()
+
+
+async def queue_exists(connection: AbstractRobustConnection, name: str) -> bool:
+    """One look, on a channel of its own."""
+    lookout = QueueLookout(connection)
+    try:
+        return await lookout.exists(name)
+    finally:
+        await lookout.close()

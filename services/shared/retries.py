@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from typing import Any
 
@@ -40,7 +39,7 @@ from services.shared.retry_state import (
 from services.shared.stuck import on_the_broker
 from services.shared.timeouts import bounded
 from services.shared.transient import Retry
-from services.shared.work_queues import declare_retry_queue, retry_delays, retry_queue_name
+from services.shared.work_queues import declare_retry_queue, next_wait, retry_delays, retry_queue_name
 
 __all__ = [  # the retries' headers and budgets, and Retry, are imported from here too
     "LAST_ERROR_HEADER", "RETRIES_HEADER", "SINCE_HEADER", "STEP_OF_SERVICE", "Budget", "Retrier", "Retry",
@@ -71,9 +70,7 @@ class Retrier:
         now = time.time()
         since = state.since if state.since is not None else now
         attempt = state.count + 1
-        delays = retry_delays(settings)
-        delay = delays[min(attempt - 1, len(delays) - 1)]
-        wait = delay * (1 - random.uniform(0, settings.retry_jitter))
+        delay, wait = next_wait(retry_delays(settings), attempt, settings.retry_jitter, exc.not_before)
         general = settings.retry_budget.total_seconds()
         budget, setting = (own.limit.total_seconds(), own.setting) if own else (general, "GREENLIGHT_RETRY_BUDGET")
         down = now - since
@@ -97,6 +94,8 @@ class Retrier:
             await settle(message.nack(requeue=True))
             return
         text = f"{exc.dependency} unavailable, retry {attempt} in {wait:.0f} s"
+        if exc.not_before is not None:
+            text += f" (it asked for {exc.not_before:.0f} s)"
         if own is not None and down + wait > general:  # a retry the general budget would not have made
             log.error(own.overdue, **own.about, dependency=exc.dependency, down_for=round(down), retry=attempt,
                       wait=round(wait, 2), budget=f"{setting}={budget:g}s", error=str(exc))

@@ -9,7 +9,9 @@ class Retry(Exception):
 
     dependency = "a dependency"
 
-    def __init__(self, reason: str, dependency: str | None = None) -> None:
+    def __init__(self, reason: str, dependency: str | None = None, *, not_before: float | None = None) -> None:
         super().__init__(reason)
         if dependency is not None:
             self.dependency = dependency
+        # Seconds the dependency asked to be left alone (a 429's or 503's Retry-After): the retry waits at least that.
+        self.not_before = not_before

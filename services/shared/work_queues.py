@@ -4,6 +4,7 @@ Declared idempotently by every service, like the rest of the topology (topology.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,17 @@ def retry_delays(settings: BusSettings) -> tuple[float, ...]:
         delay *= 2
     delays.append(settings.retry_max_delay)
     return tuple(delays)
+
+
+def next_wait(delays: tuple[float, ...], attempt: int, jitter: float, asked: float | None) -> tuple[float, float]:
+    """The tier to park in and the wait: the attempt's tier minus jitter, or, when the dependency asked for a wait
+    (Retry-After), the first tier that long at least, never less than asked (the longest tier at most: a queue
+    expires only at its head, so no wait may pass its tier's delay)."""
+    delay = delays[min(attempt - 1, len(delays) - 1)]
+    if asked is not None:
+        delay = max(delay, next((tier for tier in delays if tier >= asked), delays[-1]))
+    wait = delay * (1 - random.uniform(0, jitter))
+    return delay, wait if asked is None else max(wait, min(asked, delay))
 
 
 def retry_queue_name(work_queue: str, delay: float) -> str:

@@ -49,13 +49,21 @@ def unreachable(exc: BaseException) -> str:
 
 
 def decode(status: int, body: bytes) -> Obj:
-    """The object of a 2xx answer; the matching error, from the `Status` body, otherwise."""
+    """The object of a 2xx answer; the matching error, from the `Status` body, otherwise.
+
+    Every call Greenlight makes answers an object: a 2xx whose body is none (a captive or misrouted proxy's HTML
+    page, an empty answer) is the API out of reach, retried as a 5xx is, not a KeyError in a caller."""
     try:
-        data = json.loads(body) if body else {}
+        data = json.loads(body) if body else None
     except ValueError:
+        data = None
+    if not isinstance(data, dict):
         data = {"message": body[:300].decode(errors="replace")}
+        if 200 <= status < 300:
+            raise PlatformUnavailable(f"Kubernetes API answered {status} without a JSON object: "
+                                      f"{_shown(body)}", dependency="Kubernetes API")
     if 200 <= status < 300:
-        return data  # type: ignore[no-any-return]
+        return data
     reason, message = str(data.get("reason", "")), str(data.get("message", ""))
     if status == 404:
         raise NotFound(status, reason or "NotFound", message)
@@ -66,3 +74,8 @@ def decode(status: int, body: bytes) -> Obj:
     if status == 429 or status >= 500:
         raise PlatformUnavailable(f"Kubernetes API {status} {reason}: {message}", dependency="Kubernetes API")
     raise ApiError(status, reason, message)
+
+
+def _shown(body: bytes) -> str:
+    text = " ".join(body[:120].decode(errors="replace").split())
+    return repr(text) if text else "an empty body"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
+
+from services.shared.retry_after import retry_after
 from services.shared.transient import Retry
 
 
@@ -9,6 +12,11 @@ class TransientRegistryError(Retry):
     """Connection refused, timeouts, 5xx, 429: retried after a backoff on the broker."""
 
     dependency = "registry"
+
+
+def asked_wait(response: httpx.Response) -> float | None:
+    """The seconds a 429 or 503 asked for (Retry-After: Docker Hub's and GHCR's rate limits give it), if any."""
+    return retry_after(response.status_code, response.headers.get("Retry-After"))
 
 
 class RegistryRefused(Exception):

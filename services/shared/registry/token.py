@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from services.shared.registry.errors import RegistryRefused, TransientRegistryError
+from services.shared.registry.errors import RegistryRefused, TransientRegistryError, asked_wait
 from services.shared.registry.hosts import hostname
 
 # Public registries whose token service is on a host of their own, so that they work with no setting: a realm there
@@ -66,7 +66,7 @@ async def bearer_token(bounded: Bounded, challenge: dict[str, str], auth: httpx.
     except httpx.TransportError as exc:
         raise TransientRegistryError(f"token service unreachable: {exc!r}") from exc
     if response.status_code >= 500 or response.status_code == 429:  # down or rate-limited: both pass
-        raise TransientRegistryError(f"token service answered {response.status_code}")
+        raise TransientRegistryError(f"token service answered {response.status_code}", not_before=asked_wait(response))
     if response.status_code != 200:
         raise RegistryRefused(f"token service refused ({response.status_code}): {response.text[:300]}")
     # A captive proxy's page or any JSON that is no token answer: refused with the reason, not a bare

@@ -13,7 +13,7 @@ import httpx
 from services.shared.registry.auth import Login
 from services.shared.registry.capped import DEFAULT_MAX_BYTES, capped_request
 from services.shared.registry.challenge import bearer
-from services.shared.registry.errors import RegistryRefused, RegistryUnauthorized, TransientRegistryError
+from services.shared.registry.errors import RegistryRefused, RegistryUnauthorized, TransientRegistryError, asked_wait
 from services.shared.registry.hosts import is_loopback
 from services.shared.registry.token import RealmPolicy, bearer_token, legal_token
 
@@ -66,7 +66,8 @@ class RegistryTransport:
         if response.status_code == 404:
             return None
         if response.status_code >= 500 or response.status_code == 429:
-            raise TransientRegistryError(f"registry {login.registry} answered {response.status_code}")
+            raise TransientRegistryError(f"registry {login.registry} answered {response.status_code}",
+                                         not_before=asked_wait(response))
         if response.status_code >= 400:
             message = await self._error_message(response, method, url, headers, auth)
             refused = RegistryUnauthorized if response.status_code in (401, 403) else RegistryRefused
