@@ -20,6 +20,7 @@ from aiohttp import web
 from services.shared.kube.opening import open_kube_platform
 from services.shared.kube.settings import KubeSettings
 from services.shared.platform import AppRef, PlatformUnavailable
+from tests.harness import serving
 
 BODIES = {
     "an HTML page": (b"<html><body>Sign in to the proxy</body></html>", "text/html",
@@ -37,21 +38,14 @@ async def answering(body: bytes, content_type: str, tmp_path: Path) -> AsyncIter
 
     app = web.Application()
     app.router.add_route("*", "/{path:.*}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
-    try:
+    async with serving(app, 0) as url:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "c",
+            "clusters": [{"name": "c", "cluster": {"server": url}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
         yield kubeconfig
-    finally:
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize("case", list(BODIES))

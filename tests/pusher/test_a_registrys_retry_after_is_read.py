@@ -18,6 +18,7 @@ from aiohttp import web
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import Login
 from services.shared.registry.errors import TransientRegistryError
+from tests.harness import serving
 from tests.pusher.token_registry import token_auth_registry
 
 IN_A_MINUTE = "in a minute"  # the date is written when the answer is sent: collection may be seconds earlier
@@ -38,7 +39,7 @@ async def manifest_wait(base: str) -> float | None:
 
 
 @pytest.mark.parametrize("case", list(ANSWERS))
-async def test_the_registrys_own_answer(case: str, unused_tcp_port: int) -> None:
+async def test_the_registrys_own_answer(case: str) -> None:
     status, header, wait = ANSWERS[case]
 
     async def manifest(request: web.Request) -> web.Response:
@@ -49,13 +50,8 @@ async def test_the_registrys_own_answer(case: str, unused_tcp_port: int) -> None
 
     app = web.Application()
     app.router.add_route("*", "/v2/{name}/manifests/{ref}", manifest)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-    try:
-        asked = await manifest_wait(f"127.0.0.1:{unused_tcp_port}")
-    finally:
-        await runner.cleanup()
+    async with serving(app, 0) as url:
+        asked = await manifest_wait(url.removeprefix("http://"))
     if wait is None:
         assert asked is None
     else:
