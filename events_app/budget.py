@@ -27,17 +27,25 @@ class CallBudget:
         self._started = clock.monotonic()
         self._spent = 0
 
-    async def take(self) -> None:
-        """Spends one call, or raises SearchBudgetExhausted saying when the window turns."""
+    async def take(self) -> float:
+        """Spends one call, or raises SearchBudgetExhausted saying when the window turns; the window it was spent in
+        (for `give_back`)."""
         now = self._turn()
         if self._spent >= self._limit:
             raise SearchBudgetExhausted(max(1.0, self._started + self._window - now))
         self._spent += 1
+        return self._started
 
-    def note(self) -> None:
-        """Counts a call another allowance (the shared one) let through, without refusing it."""
+    def note(self) -> float:
+        """Counts a call another allowance (the shared one) let through, without refusing it; its window."""
         self._turn()
         self._spent += 1
+        return self._started
+
+    async def give_back(self, window: object) -> None:
+        """Returns a call spent in `window` that never went out; nothing once that window has ended."""
+        if window == self._started and self._spent > 0:
+            self._spent -= 1
 
     def _turn(self) -> float:
         now = self._clock.monotonic()
@@ -47,4 +55,8 @@ class CallBudget:
 
 
 class SearchBudget(Protocol):
-    async def take(self) -> None: ...
+    async def take(self) -> object:
+        """Spends one call (raises SearchBudgetExhausted past the budget); what `give_back` needs to return it."""
+
+    async def give_back(self, spent: object) -> None:
+        """Returns a call `take` spent that never went out (a 429's back-off found after the wait at the limit)."""

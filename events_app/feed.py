@@ -12,10 +12,10 @@ import structlog
 from .budget import SearchBudget
 from .cache import Clock, TTLCache
 from .metrics import Metrics
-from .models import Event
+from .models import Event, EventPage
 from .query import EventQuery
 from .selection import TOP_N, EventSummary, add_for_sale, next_page, summarize
-from .ticketmaster import EventSource, UpstreamError
+from .ticketmaster import EventSource, RateLimited, UpstreamError
 
 if TYPE_CHECKING:
     from .shared_cache import SharedSnapshots
@@ -113,14 +113,9 @@ class EventFeed:
         # held the visitor for every page in turn, up to max_pages timeouts for one refresh.
         loop = asyncio.get_running_loop()
         deadline = None if self._top_up_within is None else loop.time() + self._top_up_within
-        # The home page's calls are never refused for searches' sake; a search spends its budget only on calls that
-        # go out (not while a 429 keeps every call off, before or after its wait at the rate limit).
-        search = self._search_budget is not None and query != self._default_query
-        spend = self._search_budget.take if search and self._search_budget is not None else None
         while page is not None and len(chosen) < TOP_N and fetched < self._max_pages:
             try:
-                async with asyncio.timeout_at(deadline if fetched else None):
-                    result = await self.source.fetch_page(query, page, self._page_size, spend)
+                result = await self._page(query, page, deadline if fetched else None)
             except (UpstreamError, TimeoutError) as exc:
                 if fetched == 0:
                     raise
@@ -137,6 +132,22 @@ class EventFeed:
             fetched_at=now,
             partial=partial,
         )
+
+    async def _page(self, query: EventQuery, page: int, deadline: float | None) -> EventPage:
+        budget = self._search_budget if query != self._default_query else None  # the home page's: never refused
+        spent: object = None
+        if budget is not None:
+            # Not while a 429 keeps every call off: the refused search would spend a call never made. Before the
+            # wait at the rate limit, so that a search past its budget takes no call's turn there.
+            self.source.check_backoff()
+            spent = await budget.take()
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self.source.fetch_page(query, page, self._page_size)
+        except RateLimited as exc:
+            if budget is not None and exc.unsent:  # a 429 answered to another call while this one waited
+                await budget.give_back(spent)
+            raise
 
     async def aclose(self) -> None:
         await self._cache.aclose()

@@ -9,7 +9,6 @@ from typing import Any
 
 from .models import EventPage, parse_page
 from .query import EventQuery
-from .ticketmaster import Spend
 
 SAMPLE_FILE = "sample_events.json"
 
@@ -63,9 +62,10 @@ class SampleSource:
     def __init__(self, payload: dict[str, Any] | None = None) -> None:
         self._events: list[dict[str, Any]] = (payload or load_sample())["_embedded"]["events"]
 
-    async def fetch_page(self, query: EventQuery, page: int, size: int, spend: Spend | None = None) -> EventPage:
-        if spend is not None:  # the sample costs no quota, and is given no budget (app.py): kept to the protocol
-            await spend()
+    def check_backoff(self) -> None:
+        """Never backs off: the sample costs no quota."""
+
+    async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage:
         events = [event for event in self._events if _matches(event, query)]
         field, _, direction = query.sort.rpartition(",")
         first_field = field.split(",")[0]

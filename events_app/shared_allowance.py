@@ -29,7 +29,14 @@ if tonumber(redis.call('HGET', KEYS[1], 'spent')) >= limit then
   return tostring(start + window - now)
 end
 redis.call('HINCRBY', KEYS[1], 'spent', 1)
-return 'ok'
+return 'ok:' .. redis.call('HGET', KEYS[1], 'start')
+"""
+# A call given back, only to the window it was spent in (the start as stored: Lua's tostring would round it).
+_REFUND = """
+if redis.call('HGET', KEYS[1], 'start') == ARGV[1] and tonumber(redis.call('HGET', KEYS[1], 'spent')) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'spent', -1)
+end
+return 1
 """
 
 # One call every `interval` microseconds on Redis's own clock (slots are milliseconds apart, closer than two hosts'
@@ -55,18 +62,25 @@ class SharedBudget:
         self._clock = clock
         self._key = link.key("search-budget")
         self._script = link.client.register_script(_BUDGET)
+        self._refund = link.client.register_script(_REFUND)
 
-    async def take(self) -> None:
+    async def take(self) -> object:
+        """(the shared window's start or None: spent locally, Redis away; the local window)."""
         limit, window = self._args
         args: list[str | int] = [repr(self._clock.time()), repr(window), limit]
         answer = await self._link.run(lambda client: self._script(keys=[self._key], args=args, client=client))
         if answer is None:
-            await self._local.take()
-            return
+            return None, await self._local.take()
         text = answer.decode() if isinstance(answer, bytes) else str(answer)
-        if text != "ok":
+        if not text.startswith("ok:"):
             raise SearchBudgetExhausted(max(1.0, float(text)))
-        self._local.note()
+        return text.removeprefix("ok:"), self._local.note()
+
+    async def give_back(self, spent: object) -> None:
+        shared, local = spent if isinstance(spent, tuple) else (None, None)
+        await self._local.give_back(local)
+        if shared is not None:  # Redis away now: the shared unit stays spent (the window's end frees it)
+            await self._link.run(lambda client: self._refund(keys=[self._key], args=[shared], client=client))
 
 
 class SharedRateLimiter:

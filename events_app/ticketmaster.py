@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 import aiohttp
@@ -34,9 +34,10 @@ class UpstreamTimeout(UpstreamError):
 class RateLimited(UpstreamError):
     status = 503
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, *, unsent: bool = False) -> None:
         super().__init__(f"Ticketmaster rate limit reached; retry in {retry_after:.0f} s")
         self.retry_after = retry_after
+        self.unsent = unsent  # refused before the call went out (a back-off found): a search's unit is given back
 
 
 class InvalidApiKey(Exception):
@@ -44,9 +45,6 @@ class InvalidApiKey(Exception):
 
     status = 502
     message = "The Ticketmaster API key is invalid (401 Invalid ApiKey): check TICKETMASTER_API_KEY."
-
-
-Spend = Callable[[], Awaitable[None]]
 
 
 class Limiter(Protocol):
@@ -58,8 +56,10 @@ class Limiter(Protocol):
 class EventSource(Protocol):
     name: str
 
-    async def fetch_page(self, query: EventQuery, page: int, size: int, spend: Spend | None = None) -> EventPage:
-        """One page; `spend` (a search's budget) is awaited only once the call is about to go out."""
+    def check_backoff(self) -> None:
+        """Raises RateLimited while the source is backing off: a search then spends none of its budget."""
+
+    async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage: ...
 
 
 class TicketmasterClient:
@@ -91,9 +91,9 @@ class TicketmasterClient:
         """Raises RateLimited while a 429 keeps calls off."""
         remaining = self._blocked_until - self._clock.time()
         if remaining > 0:
-            raise RateLimited(remaining)
+            raise RateLimited(remaining, unsent=True)
 
-    async def fetch_page(self, query: EventQuery, page: int, size: int, spend: Spend | None = None) -> EventPage:
+    async def fetch_page(self, query: EventQuery, page: int, size: int) -> EventPage:
         # The key joins the URL only inside the request, so no logged URL can carry it.
         url = self._endpoint.with_query([*query.upstream_params(), ("page", str(page)), ("size", str(size))])
         bound = log.bind(url=str(url))
@@ -103,8 +103,6 @@ class TicketmasterClient:
             async with asyncio.timeout(self._timeout):
                 await self._limiter.acquire()
                 self.check_backoff()  # a 429 may have arrived while we queued
-                if spend is not None:  # here, not before the queue: a 429 met there spent a search's unit for nothing
-                    await spend()
                 sent = True
                 secret = {"apikey": self._api_key.get_secret_value()}
                 async with self._session.get(url, params=secret) as resp:
