@@ -2,59 +2,37 @@
 secret is set (it answers 404 then). A blank secret (`GREENLIGHT_HOOKS_GITLAB_TOKEN=`) is not set: taken as
 a secret it would open the hook to anyone (GitLab's empty token matches a request without the header, an
 HMAC keyed with "" is computable by anyone). A secret shorter than MIN_SECRET characters is refused, as a
-subscription's is: a shared secret that short can be guessed."""
+subscription's is: a shared secret that short can be guessed. Each secret has a `*_previous` one, accepted beside it
+while a rotation moves the sender over (hook_secrets.py); set alone, it stops the start."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
+from services.approval.hook_models import HookApp, SlackUser
 from services.approval.hook_pushers import Pusher, check_entries
 from services.approval.policy import GitHost
-from services.approval.settings import Role
-from services.shared.release import NewAppName
 from services.shared.settings import Duration
 
+__all__ = ["GITHUB_PAYLOAD_CAP", "MIN_SECRET", "HookApp", "HookSettings", "SlackUser"]  # the models: imported here too
 MIN_SECRET = 16  # as services/shared/subscriptions.py asks of a subscription's HMAC key
 # GitHub's cap on a delivery: a push lists every file each commit touched (5,000 paths per list, 2,048 commits), so
 # a commit that vendors or regenerates a tree is hundreds of KiB, far past the API's own limit for its JSON bodies.
 GITHUB_PAYLOAD_CAP = 25 * 1024 * 1024
 
 
-class HookApp(BaseModel):
-    """A push to `branch` of `repository` releases `app`. The release uses this repository URL, never one
-    from the hook's payload."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # A release's name rule, checked at start: a name POST /releases refuses made every push to it a 500.
-    app: NewAppName
-    repository: str = Field(min_length=1, max_length=500)
-    branch: str = Field("main", min_length=1, max_length=255)
-    # Other spellings of the same repository a payload may name (html_url, ssh_url, ...).
-    aliases: tuple[str, ...] = ()
-
-    def names(self, repository: str) -> bool:
-        # In any case: GitHub and GitLab route `Acme/App` to `acme/app`, and a payload spells it as the host stores
-        # it. Only which app a push releases is decided here; the release clones the configured URL.
-        def key(url: str) -> str:
-            return url.casefold().rstrip("/").removesuffix(".git")
-        return key(repository) in {key(r) for r in (self.repository, *self.aliases)}
-
-
-class SlackUser(BaseModel):
-    """A Slack user (id as in the signed payload) and the Greenlight identity they act as."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    slack_user: Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,20}$")]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    roles: frozenset[Role]
-
-
+ROTATED = ("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret")  # each has a `*_previous`
 GitLogin = Annotated[str, StringConstraints(min_length=1, max_length=255)]  # GitLab's longest username
 IdentityName = Annotated[str, StringConstraints(min_length=1, max_length=100)]  # the releases table's requested_by
 
@@ -71,6 +49,14 @@ class HookSettings(BaseSettings):
     generic_secret: SecretStr | None = Field(None, description="HMAC key of /hooks/generic; default none (off)")
     slack_signing_secret: SecretStr | None = Field(
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
+    github_secret_previous: SecretStr | None = Field(None, description=(
+        "the github_secret a rotation replaces, accepted beside the new one until GitHub has it; default none"))
+    gitlab_token_previous: SecretStr | None = Field(None, description=(
+        "the gitlab_token a rotation replaces, accepted beside the new one until GitLab has it; default none"))
+    generic_secret_previous: SecretStr | None = Field(None, description=(
+        "the generic_secret a rotation replaces, accepted beside the new one until the sender has it; default none"))
+    slack_signing_secret_previous: SecretStr | None = Field(None, description=(
+        "the slack_signing_secret a rotation replaces, accepted beside the new one until Slack has it; default none"))
     slack_users: list[SlackUser] = Field(
         default_factory=list, description='JSON list of {"slack_user", "name", "roles"}; default none')
     git_users: dict[GitHost, dict[GitLogin, IdentityName]] = Field(default_factory=dict, description=(
@@ -115,9 +101,9 @@ class HookSettings(BaseSettings):
         """The Greenlight identity of `login` (account id `account`) on `host` per `git_users`, else the login."""
         return Pusher(host, login, account).identity(self.git_users.get(host, {})) or login
 
-    @field_validator("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret", mode="before")
+    @field_validator(*ROTATED, *(f"{name}_previous" for name in ROTATED), mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
+    def _blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
         """A blank secret is no secret: the hook stays off. A short one is refused (the message, never the value)."""
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         if not isinstance(raw, str):
@@ -127,6 +113,17 @@ class HookSettings(BaseSettings):
         if not raw.isprintable():  # a control character or an undecodable byte (surrogate) of the environment
             raise ValueError("a hook secret must be printable UTF-8 text")
         if len(raw) < MIN_SECRET:
+            off = "end the rotation" if str(info.field_name).endswith("_previous") else "turn the hook off"
             raise ValueError(f"a hook secret must have at least {MIN_SECRET} characters (a shorter one can be "
-                             "guessed); generate one, e.g. openssl rand -hex 32, or unset it to turn the hook off")
+                             f"guessed); generate one, e.g. openssl rand -hex 32, or unset it to {off}")
         return value
+
+    @model_validator(mode="after")
+    def _previous_needs_current(self) -> HookSettings:
+        """A previous secret alone would keep a hook on with the secret being retired: a mistake, never a rotation."""
+        for name in ROTATED:
+            if getattr(self, f"{name}_previous") is not None and getattr(self, name) is None:
+                current = f"GREENLIGHT_HOOKS_{name.upper()}"
+                raise ValueError(f"{current}_PREVIOUS is set without {current}: a previous secret is accepted only "
+                                 f"beside the current one, during a rotation; set {current} or unset the previous")
+        return self

@@ -22,6 +22,7 @@ from services.approval.hook_body import hook_body
 from services.approval.hook_claims import Claims
 from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
 from services.approval.hook_pushers import Pusher
+from services.approval.hook_secrets import HookSecrets
 from services.approval.hook_settings import HookSettings
 from services.approval.push_desk import Push, PushDesk
 from services.approval.routing import Call
@@ -40,11 +41,11 @@ async def claims(request: web.Request) -> Claims:
 
 async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
-    request = call.request
-    setting = _configured(request.app[HOOK_SETTINGS].github_secret, "GitHub")
-    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+    request, settings = call.request, call.request.app[HOOK_SETTINGS]
+    keys = _configured("github", settings.github_secret, settings.github_secret_previous, "GitHub")
+    async with hook_body(request, settings) as body:
         header = request.headers.get("X-Hub-Signature-256", "")
-        signed(lambda: matches(github_signature(setting.get_secret_value(), body), header),
+        signed(lambda: keys.check(lambda secret: matches(github_signature(secret, body), header)),
                "X-Hub-Signature-256 does not match the body.")
         kind = request.headers.get("X-GitHub-Event", "")
         if kind == "ping":
@@ -61,13 +62,13 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitLab push webhook: `X-Gitlab-Token`; `Idempotency-Key` names the delivery (GitLab 17.4 on: the same across
     retries and resends), else `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
-    request = call.request
-    setting = _configured(request.app[HOOK_SETTINGS].gitlab_token, "GitLab")
+    request, settings = call.request, call.request.app[HOOK_SETTINGS]
+    keys = _configured("gitlab", settings.gitlab_token, settings.gitlab_token_previous, "GitLab")
     # The header is read inside the check: a handler's variable holding it would hold the secret once it matched,
     # and a console traceback of any later error prints every frame's locals.
-    signed(lambda: matches(setting.get_secret_value(), request.headers.get("X-Gitlab-Token", "")),
+    signed(lambda: keys.check(lambda token: matches(token, request.headers.get("X-Gitlab-Token", ""))),
            "X-Gitlab-Token is not the configured token.")
-    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+    async with hook_body(request, settings) as body:
         if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
             return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
         push = _parse(GitLabPush, body)
@@ -81,13 +82,13 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
 async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     """Body `{"repository", "ref", "after", "delivery", "pusher"}` (`pusher` optional) signed as the notifier signs
     (README)."""
-    request = call.request
-    setting = _configured(request.app[HOOK_SETTINGS].generic_secret, "The generic")
-    async with hook_body(request, request.app[HOOK_SETTINGS]) as body:
+    request, settings = call.request, call.request.app[HOOK_SETTINGS]
+    keys = _configured("generic", settings.generic_secret, settings.generic_secret_previous, "The generic")
+    async with hook_body(request, settings) as body:
         # verify raises BadSignature alone, whatever the header holds (test_odd_signature_headers_are_401.py).
         try:
             # Every line: the header is a comma list, which HTTP lets a sender split into lines (RFC 9110, 5.3).
-            verify(setting.get_secret_value(), body, ",".join(request.headers.getall(SIGNATURE_HEADER, ())))
+            keys.verify(lambda secret: verify(secret, body, ",".join(request.headers.getall(SIGNATURE_HEADER, ()))))
         except BadSignature as exc:
             raise Unauthorized(f"{str(exc).capitalize()}.") from None
         push = _parse(GenericPush, body)
@@ -118,12 +119,12 @@ async def _act(request: web.Request, push: Push) -> web.Response:
     return web.json_response({"results": results}, status=status)
 
 
-def _configured(setting: SecretStr | None, name: str) -> SecretStr:
-    """The hook's secret setting (SecretStr: its repr is masked), or 404 when the hook is off. A blank secret
-    is no secret: HookSettings turns it into None, and this holds for a hand-built one too."""
+def _configured(hook: str, setting: SecretStr | None, previous: SecretStr | None, name: str) -> HookSecrets:
+    """The hook's secrets (SecretStr: masked reprs), or 404 when the hook is off. A blank secret is no secret:
+    HookSettings turns it into None, and this holds for a hand-built one too."""
     if setting is None or not setting.get_secret_value().strip():
         raise NotFound(f"{name} hook is not configured.")
-    return setting
+    return HookSecrets(hook, setting, previous)
 
 
 def _delivery(request: web.Request, header: str) -> str:

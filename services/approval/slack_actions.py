@@ -26,6 +26,7 @@ from services.approval.auth import Identity, slack_key
 from services.approval.body_deadline import read_body
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK, ReleaseDesk
+from services.approval.hook_secrets import HookSecrets
 from services.approval.hooks import HOOK_SETTINGS, signed
 from services.approval.hooks import claims as hook_claims
 from services.approval.params import ReleasePath
@@ -51,6 +52,7 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     setting = settings.slack_signing_secret
     if setting is None or not setting.get_secret_value().strip():
         raise NotFound("Slack actions are not configured.")
+    keys = HookSecrets("slack", setting, settings.slack_signing_secret_previous)  # SecretStr: masked reprs
     body = await read_body(request)  # read by anyone's press: within the API's deadline
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
     # isascii too: str.isdigit() accepts "²", which int() refuses; and int() refuses over 4,300 digits.
@@ -59,8 +61,8 @@ async def slack_action(call: Call[None, None]) -> web.StreamResponse:
     signature = request.headers.get("X-Slack-Signature", "")
     # slack-sdk compares str with hmac.compare_digest (TypeError on non-ASCII) and decodes the body as UTF-8:
     # refused here, and anything else it raises is a 401 from `signed`, the secret never in this frame.
-    signed(lambda: signature.isascii() and SignatureVerifier(setting.get_secret_value()).is_valid(
-        body, timestamp, signature), "The Slack signature is stale or does not match the body.")
+    signed(lambda: signature.isascii() and keys.check(lambda secret: SignatureVerifier(secret).is_valid(
+        body, timestamp, signature)), "The Slack signature is stale or does not match the body.")
     press = _press(body)
     user = next((u for u in settings.slack_users if u.slack_user == press["user"]), None)
     if user is None:
