@@ -6,7 +6,7 @@ with one secret, every delivery between the two changes is refused. So each hook
 Standard Webhooks' rolling secrets are. A delivery that only the previous secret verifies is logged, naming the hook
 and the setting to unset once no such line appears; never a secret or a signature.
 
-The secrets are read inside the check a caller passes (hooks.signed's care): only this module's frames and the
+The secrets are read inside the check a caller passes (`signed`, below): only this module's frames and the
 check's own hold them, never a handler's.
 """
 
@@ -19,6 +19,7 @@ from typing import TypeVar
 import structlog
 from pydantic import SecretStr
 
+from services.approval.errors import NotFound, Unauthorized
 from services.shared.signing import BadSignature
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 # The variable to unset once the sender signs with the current secret, as the log line names it.
 PREVIOUS_SETTING = {"github": "GREENLIGHT_HOOKS_GITHUB_SECRET_PREVIOUS",
                     "gitlab": "GREENLIGHT_HOOKS_GITLAB_TOKEN_PREVIOUS",
+                    "gitlab-signing": "GREENLIGHT_HOOKS_GITLAB_SIGNING_TOKEN_PREVIOUS",
                     "generic": "GREENLIGHT_HOOKS_GENERIC_SECRET_PREVIOUS",
                     "slack": "GREENLIGHT_HOOKS_SLACK_SIGNING_SECRET_PREVIOUS"}
 
@@ -75,3 +77,25 @@ class HookSecrets:
     def _used_previous(self) -> None:
         log.warning("hook delivery verified with the previous secret: its sender has not moved to the current one",
                     hook=self.hook, setting=PREVIOUS_SETTING.get(self.hook, "?"))
+
+
+def signed(check: Callable[[], bool], refusal: str) -> None:
+    """Raises Unauthorized(refusal) unless `check()` is True; an exception in it (a header the caller chose
+    is odd) is a refusal too, logged by type only. The secret is read inside `check` alone and never held
+    by a handler's frame, so no traceback (rich prints frames' locals on a console) can show it; and the
+    check's own exception is not chained to the 401."""
+    try:
+        ok = check()
+    except Exception as exc:  # see above
+        log.warning("signature check failed", error=type(exc).__name__)
+        ok = False
+    if ok is not True:
+        raise Unauthorized(refusal)
+
+
+def configured(hook: str, setting: SecretStr | None, previous: SecretStr | None, name: str) -> HookSecrets:
+    """The hook's secrets (SecretStr: masked reprs), or 404 when the hook is off. A blank secret is no secret:
+    HookSettings turns it into None, and this holds for a hand-built one too."""
+    if setting is None or not setting.get_secret_value().strip():
+        raise NotFound(f"{name} hook is not configured.")
+    return HookSecrets(hook, setting, previous)

@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.approval.gitlab_signature import key_problem
 from services.approval.hook_claims import DEFAULT_RETENTION, MIN_RETENTION
 from services.approval.hook_models import HookApp, SlackUser
 from services.approval.hook_pushers import Pusher, check_entries
@@ -32,7 +33,8 @@ MIN_SECRET = 16  # as services/shared/subscriptions.py asks of a subscription's 
 GITHUB_PAYLOAD_CAP = 25 * 1024 * 1024
 
 
-ROTATED = ("github_secret", "gitlab_token", "generic_secret", "slack_signing_secret")  # each has a `*_previous`
+# Each has a `*_previous`.
+ROTATED = ("github_secret", "gitlab_token", "gitlab_signing_token", "generic_secret", "slack_signing_secret")
 GitLogin = Annotated[str, StringConstraints(min_length=1, max_length=255)]  # GitLab's longest username
 IdentityName = Annotated[str, StringConstraints(min_length=1, max_length=100)]  # the releases table's requested_by
 
@@ -46,6 +48,9 @@ class HookSettings(BaseSettings):
                                 '"aliases"}: which pushes release which app; default none')
     github_secret: SecretStr | None = Field(None, description="secret of the GitHub webhook; default none (off)")
     gitlab_token: SecretStr | None = Field(None, description="X-Gitlab-Token of the GitLab webhook; default none (off)")
+    gitlab_signing_token: SecretStr | None = Field(None, description=(
+        "the GitLab webhook's signing token (whsec_…, GitLab 19.0 on): each delivery's webhook-signature checked over "
+        "its body, id and time (Standard Webhooks); with gitlab_token too, both are checked; default none"))
     generic_secret: SecretStr | None = Field(None, description="HMAC key of /hooks/generic; default none (off)")
     slack_signing_secret: SecretStr | None = Field(
         None, description="the Slack app's signing secret, for its button callbacks; default none (off)")
@@ -53,6 +58,8 @@ class HookSettings(BaseSettings):
         "the github_secret a rotation replaces, accepted beside the new one until GitHub has it; default none"))
     gitlab_token_previous: SecretStr | None = Field(None, description=(
         "the gitlab_token a rotation replaces, accepted beside the new one until GitLab has it; default none"))
+    gitlab_signing_token_previous: SecretStr | None = Field(None, description=(
+        "the gitlab_signing_token a rotation replaces, accepted beside the new one until GitLab has it; default none"))
     generic_secret_previous: SecretStr | None = Field(None, description=(
         "the generic_secret a rotation replaces, accepted beside the new one until the sender has it; default none"))
     slack_signing_secret_previous: SecretStr | None = Field(None, description=(
@@ -112,10 +119,12 @@ class HookSettings(BaseSettings):
             return None
         if not raw.isprintable():  # a control character or an undecodable byte (surrogate) of the environment
             raise ValueError("a hook secret must be printable UTF-8 text")
+        off = "end the rotation" if str(info.field_name).endswith("_previous") else "turn the hook off"
         if len(raw) < MIN_SECRET:
-            off = "end the rotation" if str(info.field_name).endswith("_previous") else "turn the hook off"
             raise ValueError(f"a hook secret must have at least {MIN_SECRET} characters (a shorter one can be "
                              f"guessed); generate one, e.g. openssl rand -hex 32, or unset it to {off}")
+        if str(info.field_name).startswith("gitlab_signing_token") and (problem := key_problem(raw)) is not None:
+            raise ValueError(f"{problem}; copy it from the webhook's settings, or unset it to {off}")
         return value
 
     @model_validator(mode="after")

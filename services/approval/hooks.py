@@ -8,21 +8,20 @@ Public routes of the route table: these callers prove themselves with a shared s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-import structlog
 from aiohttp import web
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from services.approval.answers import FieldError
-from services.approval.errors import ApiError, NotFound, Unauthorized, Unprocessable
+from services.approval.errors import ApiError, Unauthorized, Unprocessable
+from services.approval.gitlab_signature import signature_matches
 from services.approval.handlers import DESK
 from services.approval.hook_body import hook_body
 from services.approval.hook_claims import Claims
 from services.approval.hook_payloads import GenericPush, GitHubPush, GitLabPush, Payload, github_json
 from services.approval.hook_pushers import Pusher
-from services.approval.hook_secrets import HookSecrets
+from services.approval.hook_secrets import configured, signed
 from services.approval.hook_settings import HookSettings
 from services.approval.push_desk import Push, PushDesk
 from services.approval.routing import Call
@@ -32,7 +31,6 @@ from services.shared.signing import SIGNATURE_HEADER, BadSignature, github_signa
 from services.shared.sources import GitUnavailable
 
 HOOK_SETTINGS = web.AppKey("hook_settings", HookSettings)
-log = structlog.get_logger(__name__)
 
 
 async def claims(request: web.Request) -> Claims:
@@ -42,7 +40,7 @@ async def claims(request: web.Request) -> Claims:
 async def github_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitHub push webhook: `X-Hub-Signature-256` over the raw body; `X-GitHub-Delivery` names the delivery."""
     request, settings = call.request, call.request.app[HOOK_SETTINGS]
-    keys = _configured("github", settings.github_secret, settings.github_secret_previous, "GitHub")
+    keys = configured("github", settings.github_secret, settings.github_secret_previous, "GitHub")
     async with hook_body(request, settings) as body:
         header = request.headers.get("X-Hub-Signature-256", "")
         signed(lambda: keys.check(lambda secret: matches(github_signature(secret, body), header)),
@@ -60,15 +58,22 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
 
 
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
-    """GitLab push webhook: `X-Gitlab-Token`; `Idempotency-Key` names the delivery (GitLab 17.4 on: the same across
-    retries and resends), else `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
+    """GitLab push webhook: `X-Gitlab-Token` and/or the signing token's `webhook-signature`, each checked when its
+    setting is; `Idempotency-Key` names the delivery (GitLab 17.4 on: the same across retries and resends), else
+    `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
     request, settings = call.request, call.request.app[HOOK_SETTINGS]
-    keys = _configured("gitlab", settings.gitlab_token, settings.gitlab_token_previous, "GitLab")
-    # The header is read inside the check: a handler's variable holding it would hold the secret once it matched,
-    # and a console traceback of any later error prints every frame's locals.
-    signed(lambda: keys.check(lambda token: matches(token, request.headers.get("X-Gitlab-Token", ""))),
-           "X-Gitlab-Token is not the configured token.")
+    signing = settings.gitlab_signing_token
+    if settings.gitlab_token is not None or signing is None:  # 404 with neither
+        keys = configured("gitlab", settings.gitlab_token, settings.gitlab_token_previous, "GitLab")
+        # The header is read inside the check: a handler's variable holding it would hold the secret once it
+        # matched, and a console traceback of any later error prints every frame's locals.
+        signed(lambda: keys.check(lambda token: matches(token, request.headers.get("X-Gitlab-Token", ""))),
+               "X-Gitlab-Token is not the configured token.")
     async with hook_body(request, settings) as body:
+        if signing is not None:
+            signer = configured("gitlab-signing", signing, settings.gitlab_signing_token_previous, "GitLab")
+            signed(lambda: signer.check(lambda token: signature_matches(token, body, request.headers)),
+                   "webhook-signature does not match the body, or its webhook-timestamp is not within 5 minutes.")
         if request.headers.get("X-Gitlab-Event", "") != "Push Hook":
             return web.json_response({"results": [{"outcome": "ignored", "reason": "not a Push Hook"}]})
         push = _parse(GitLabPush, body)
@@ -83,7 +88,7 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
     """Body `{"repository", "ref", "after", "delivery", "pusher"}` (`pusher` optional) signed as the notifier signs
     (README)."""
     request, settings = call.request, call.request.app[HOOK_SETTINGS]
-    keys = _configured("generic", settings.generic_secret, settings.generic_secret_previous, "The generic")
+    keys = configured("generic", settings.generic_secret, settings.generic_secret_previous, "The generic")
     async with hook_body(request, settings) as body:
         # verify raises BadSignature alone, whatever the header holds (test_odd_signature_headers_are_401.py).
         try:
@@ -96,20 +101,6 @@ async def generic_hook(call: Call[None, None]) -> web.StreamResponse:
                                         Pusher("generic", push.pusher)))
 
 
-def signed(check: Callable[[], bool], refusal: str) -> None:
-    """Raises Unauthorized(refusal) unless `check()` is True; an exception in it (a header the caller chose
-    is odd) is a refusal too, logged by type only. The secret is read inside `check` alone and never held
-    by a handler's frame, so no traceback (rich prints frames' locals on a console) can show it; and the
-    check's own exception is not chained to the 401."""
-    try:
-        ok = check()
-    except Exception as exc:  # see above
-        log.warning("signature check failed", error=type(exc).__name__)
-        ok = False
-    if ok is not True:
-        raise Unauthorized(refusal)
-
-
 async def _act(request: web.Request, push: Push) -> web.Response:
     desk = PushDesk(request.app[DESK], request.app[DATABASE], await claims(request), request.app[HOOK_SETTINGS])
     try:
@@ -117,14 +108,6 @@ async def _act(request: web.Request, push: Push) -> web.Response:
     except GitUnavailable as exc:  # the git server's trouble, as for POST /releases; the push claimed nothing
         raise ApiError(f"{exc}; try again shortly.", status=503, headers={"Retry-After": "10"}) from None
     return web.json_response({"results": results}, status=status)
-
-
-def _configured(hook: str, setting: SecretStr | None, previous: SecretStr | None, name: str) -> HookSecrets:
-    """The hook's secrets (SecretStr: masked reprs), or 404 when the hook is off. A blank secret is no secret:
-    HookSettings turns it into None, and this holds for a hand-built one too."""
-    if setting is None or not setting.get_secret_value().strip():
-        raise NotFound(f"{name} hook is not configured.")
-    return HookSecrets(hook, setting, previous)
 
 
 def _delivery(request: web.Request, header: str) -> str:

@@ -26,8 +26,8 @@ from services.approval.auth import Identity, slack_key
 from services.approval.body_deadline import read_body
 from services.approval.errors import ApiError, Forbidden, NotFound, Unauthorized, Unprocessable
 from services.approval.handlers import DESK, ReleaseDesk
-from services.approval.hook_secrets import HookSecrets
-from services.approval.hooks import HOOK_SETTINGS, signed
+from services.approval.hook_secrets import HookSecrets, signed
+from services.approval.hooks import HOOK_SETTINGS
 from services.approval.hooks import claims as hook_claims
 from services.approval.params import ReleasePath
 from services.approval.policy import policy_of
