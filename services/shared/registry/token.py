@@ -59,7 +59,8 @@ async def bearer_token(bounded: Bounded, challenge: dict[str, str], auth: httpx.
     realm = params.pop("realm", "")
     if not realm.startswith(("https://", "http://")):
         raise RegistryRefused(f"registry sent an unusable Bearer challenge: realm {realm[:200]!r}")
-    if auth is not None and (why := policy.refusal(registry, plain_http, realm)) is not None:
+    why = policy.refusal(registry, plain_http, realm)
+    if auth is not None and why is not None:
         raise RegistryRefused(why)
     try:
         response = await bounded("GET", realm, params=params, auth=auth)
@@ -68,7 +69,10 @@ async def bearer_token(bounded: Bounded, challenge: dict[str, str], auth: httpx.
     if response.status_code >= 500 or response.status_code == 429:  # down or rate-limited: both pass
         raise TransientRegistryError(f"token service answered {response.status_code}", not_before=asked_wait(response))
     if response.status_code != 200:
-        raise RegistryRefused(f"token service refused ({response.status_code}): {response.text[:300]}")
+        # A realm the registry named on a host the operator did not (asked anonymously) may be any address the
+        # services reach: its words would carry what answers there into the release's failure reason.
+        words = f": {response.text[:300]}" if why is None else f" at {urlsplit(realm).hostname}, a host not trusted"
+        raise RegistryRefused(f"token service refused ({response.status_code}){words}")
     # A captive proxy's page or any JSON that is no token answer: refused with the reason, not a bare
     # ValueError redelivered to the limit; a blank token made an illegal `Bearer ` header, taken for an outage.
     try:
