@@ -2,9 +2,9 @@
 
 `webhook-signature: v1,<base64 HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">` keyed with the token
 (`whsec_<base64>`), the id equal to `Idempotency-Key`. Unlike `X-Gitlab-Token`, which travels in clear and proves
-nothing about the body, it binds the body and a time: a delivery more than 5 minutes old or ahead is refused (the
-spec's tolerance), and a replay within them is a claimed delivery id (hook_claims.py). Verified by the spec's own
-library, `standardwebhooks`, rather than by hand.
+nothing about the body, it binds the body, its id and a time: a delivery more than 5 minutes old or ahead is refused
+(the spec's tolerance), and a replay within them carries the same signed id, which names the delivery (hooks.py),
+already claimed (hook_claims.py). Verified by the spec's own library, `standardwebhooks`, rather than by hand.
 """
 
 from __future__ import annotations

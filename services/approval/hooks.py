@@ -59,8 +59,10 @@ async def github_hook(call: Call[None, None]) -> web.StreamResponse:
 
 async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
     """GitLab push webhook: `X-Gitlab-Token` and/or the signing token's `webhook-signature`, each checked when its
-    setting is; `Idempotency-Key` names the delivery (GitLab 17.4 on: the same across retries and resends), else
-    `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one share with it."""
+    setting is. The signed `webhook-id` names the delivery when the signing token is set (an unsigned id would let a
+    captured delivery be sent again under a new one); else `Idempotency-Key` (GitLab 17.4 on: the same across retries
+    and resends, and equal to `webhook-id`), else `X-Gitlab-Event-UUID`, which webhooks set off by an earlier one
+    share with it."""
     request, settings = call.request, call.request.app[HOOK_SETTINGS]
     signing = settings.gitlab_signing_token
     if settings.gitlab_token is not None or signing is None:  # 404 with neither
@@ -79,7 +81,8 @@ async def gitlab_hook(call: Call[None, None]) -> web.StreamResponse:
         push = _parse(GitLabPush, body)
         project = push.project
         names = (project.git_http_url, project.git_ssh_url, project.web_url, project.url)
-        key = "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID"
+        key = "webhook-id" if signing is not None else \
+            "Idempotency-Key" if "Idempotency-Key" in request.headers else "X-Gitlab-Event-UUID"
         return await _act(request, Push("gitlab", _delivery(request, key), push.ref, push.after,
                                         tuple(n for n in names if n), push.pushed_by))
 

@@ -75,12 +75,15 @@ class Retrier:
         budget, setting = (own.limit.total_seconds(), own.setting) if own else (general, "GREENLIGHT_RETRY_BUDGET")
         down = now - since
         said = str(exc).encode(errors="replace").decode()  # a lone surrogate: neither AMQP nor JSON can write it
-        if down + wait > budget:
+        # An ask past the longest tier that outlasts the budget fails now, not after the budget's refusals at that tier.
+        asked = exc.not_before if exc.not_before is not None and exc.not_before > wait else None
+        if down + (asked or wait) > budget:
             if own is not None:
                 log.error(own.spent, **own.about, dependency=exc.dependency, down_for=round(down),
                           retries=state.count, budget=f"{setting}={budget:g}s", error=str(exc))
+            ask = "" if asked is None else f", and it asked to be left alone {asked:.0f} s more (Retry-After)"
             await self.give_up.failing(message, latest, (
-                f"{exc.dependency} unavailable for {down:.0f} s ({state.count} retries); another retry "
+                f"{exc.dependency} unavailable for {down:.0f} s ({state.count} retries){ask}; another retry "
                 f"would outlast the retry budget {setting}={budget:g}s; last error: {said}"))
             return
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}

@@ -3,7 +3,9 @@
 Honoured on 429 Too Many Requests and 503 Service Unavailable, the answers it is meant for. Either form: a number of
 seconds, or an HTTP date. Anything else (a negative number, a date of no known form) is not an answer, and the
 backoff decides alone. Read by the notifier (a receiver's answer) and the registry client (a registry's or its token
-service's); neither sleeps on it: the retry is parked on the broker for at least that long.
+service's); neither sleeps on it: the retry is parked on the broker for that long, up to its longest backoff step
+(the notifier carries the rest in a header; a step's retry fails the release at once when the ask would outlast
+GREENLIGHT_RETRY_BUDGET).
 """
 
 from __future__ import annotations

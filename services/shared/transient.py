@@ -13,5 +13,6 @@ class Retry(Exception):
         super().__init__(reason)
         if dependency is not None:
             self.dependency = dependency
-        # Seconds the dependency asked to be left alone (a 429's or 503's Retry-After): the retry waits at least that.
+        # Seconds the dependency asked to be left alone (a 429's or 503's Retry-After): the retry waits at least that,
+        # up to the longest retry tier; a longer ask that would outlast the retry budget fails the release at once.
         self.not_before = not_before

@@ -3,7 +3,8 @@
 `X-Gitlab-Token` travels in clear with every delivery and proves nothing about the body: anyone who saw one delivery
 could send any push. GitLab now signs each delivery as Standard Webhooks specifies; with
 GREENLIGHT_HOOKS_GITLAB_SIGNING_TOKEN set, a delivery releases only if its signature is the token's over its body,
-`webhook-id` and a `webhook-timestamp` within 5 minutes; with the plain token set too, both are checked.
+`webhook-id` and a `webhook-timestamp` within 5 minutes, and the signed `webhook-id` names the delivery (a replay
+under another `Idempotency-Key` is a duplicate); with the plain token set too, both are checked.
 """
 
 from __future__ import annotations
@@ -56,8 +57,14 @@ async def test_only_a_fresh_signature_of_the_body_by_the_token_releases(bus_sett
             assert refused.status == 401, (case, await refused.text())
             assert "webhook-signature" in (await refused.json())["error"], case
         assert await releases_of(api) == []
-        taken = await api.post("/hooks/gitlab", data=body, headers=signed_headers(body, "d-7"))
+        delivered = signed_headers(body, "d-7")
+        taken = await api.post("/hooks/gitlab", data=body, headers=delivered)
         assert taken.status == 202, await taken.text()
+        # Sent again within the 5 minutes under an unsigned id of its own: the signed webhook-id names it.
+        for replay in ({**delivered, "Idempotency-Key": "forged-1"},
+                       {k: v for k, v in delivered.items() if k != "Idempotency-Key"} | {"X-Gitlab-Event-UUID": "f-2"}):
+            again = await api.post("/hooks/gitlab", data=body, headers=replay)
+            assert (again.status, (await again.json())["results"][0]["outcome"]) == (200, "duplicate")
 
 
 async def test_with_the_plain_token_too_both_are_checked(bus_settings: BusSettings, served: Served) -> None:

@@ -45,7 +45,7 @@ async def refused_by(realm_host: str) -> str:
 async def test_a_realm_on_another_host_is_told_by_status_and_host() -> None:
     told = await refused_by("localhost")  # the registry is 127.0.0.1: another host to the policy
     assert INTERNAL not in told, told
-    assert told == "token service refused (403) at localhost, a host not trusted", told
+    assert told == "token service refused (403) at http://localhost, where no credentials go (its answer is not shown)"
 
 
 async def test_the_registrys_own_realm_is_quoted() -> None:

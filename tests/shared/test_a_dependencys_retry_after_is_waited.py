@@ -3,13 +3,15 @@
 The retry went at the backoff's next tier whatever the registry had said: with tiers of 0.5, 1, 2 and 4 s, a rate
 limit asking for 1.5 s was met again after 0.5 s. Now the message is parked in the 2 s tier, and its progress says
 what was asked. A wait past the longest tier waits that tier (a queue expires only at its head), and the next refusal
-asks again.
+asks again; an ask that would outlast the retry budget fails the release at once, saying so, rather than spending
+the budget on refusals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
@@ -57,5 +59,28 @@ async def test_the_retry_comes_back_no_sooner_than_asked(bus_settings: BusSettin
         logged = probe[STORE].history["r1"][-1].event
         assert logged.details["retries"] == 1 and logged.details["last_retry_error"] == "registry answered 429"
     finally:  # its tiers are this test's own: the fixtures' clean-up deletes only the usual tiers' queues
+        await asyncio.shield(delete_queues(settings, *(retry_queue_name(settings.queue_prefix + "builder", delay)
+                                                       for delay in retry_delays(settings))))
+
+
+async def test_an_ask_past_the_retry_budget_fails_the_release_at_once(bus_settings: BusSettings,
+                                                                       probe: web.Application) -> None:
+    settings = bus_settings.model_copy(update={"retry_initial_delay": 0.5, "retry_max_delay": 4.0,
+                                               "retry_budget": timedelta(seconds=20)})
+    attempts: list[float] = []
+
+    async def rate_limited_for_a_minute(event: ReleaseEvent) -> None:
+        attempts.append(time.monotonic())
+        raise Retry("registry answered 429", dependency="registry", not_before=60)
+
+    try:
+        async with running(stub_service(settings, rate_limited_for_a_minute)):
+            await probe[BUS].publish(first_event(make_release(), actor="ann"))
+            failed = await wait_for_state(probe[STORE], "r1", S.FAILED, timeout=15)
+        assert len(attempts) == 1  # before: retried every 4 s until the 20 s were spent
+        reason = failed.error.reason if failed.error is not None else ""
+        assert "asked to be left alone 60 s more (Retry-After)" in reason, reason
+        assert "GREENLIGHT_RETRY_BUDGET=20s" in reason, reason
+    finally:
         await asyncio.shield(delete_queues(settings, *(retry_queue_name(settings.queue_prefix + "builder", delay)
                                                        for delay in retry_delays(settings))))

@@ -71,7 +71,9 @@ async def bearer_token(bounded: Bounded, challenge: dict[str, str], auth: httpx.
     if response.status_code != 200:
         # A realm the registry named on a host the operator did not (asked anonymously) may be any address the
         # services reach: its words would carry what answers there into the release's failure reason.
-        words = f": {response.text[:300]}" if why is None else f" at {urlsplit(realm).hostname}, a host not trusted"
+        where = urlsplit(realm)
+        words = f": {response.text[:300]}" if why is None else \
+            f" at {where.scheme}://{where.hostname}, where no credentials go (its answer is not shown)"
         raise RegistryRefused(f"token service refused ({response.status_code}){words}")
     # A captive proxy's page or any JSON that is no token answer: refused with the reason, not a bare
     # ValueError redelivered to the limit; a blank token made an illegal `Bearer ` header, taken for an outage.
