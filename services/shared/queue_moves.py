@@ -74,9 +74,13 @@ async def partitions_from(connection: AbstractRobustConnection, queue: str, firs
     """The partitions numbered `first` and up that exist (an earlier count made p0 … p<K-1>, no gaps)."""
     found: list[str] = []
     index = first
-    while await queue_exists(connection, name := partition_names(queue, index + 1)[index]):
-        found.append(name)
-        index += 1
+    lookout = QueueLookout(connection)  # one channel for the run of partitions found, closed by the first miss
+    try:
+        while await lookout.exists(name := partition_names(queue, index + 1)[index]):
+            found.append(name)
+            index += 1
+    finally:
+        await lookout.close()
     return found
 
 

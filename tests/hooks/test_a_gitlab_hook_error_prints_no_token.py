@@ -1,5 +1,5 @@
 """No traceback may show a hook's secret: on a console the API logs with structlog's ConsoleRenderer, whose rich
-traceback prints every frame's locals (hooks.signed() reads the secret inside its check for that reason). The GitLab
+traceback prints every frame's locals (`signed()` reads the secret inside its check for that reason). The GitLab
 hook kept the caller's `X-Gitlab-Token` in a local of the handler (`header`) for the whole request: once the check
 passed, that local *is* the configured token, and any error after it (a 500 of any cause, e.g. an `Idempotency-Key`
 the claims table cannot store) printed the token in the log. A failure is stood in for here by PushDesk.push
