@@ -6,6 +6,7 @@ import pytest
 
 from services.shared.kube.client import Kind
 from services.shared.kube.platform import KubePlatform
+from services.shared.kube.templates import MANAGED_BY
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -33,7 +34,7 @@ async def test_first_release_goes_to_blue_with_services_created(bus_settings: Bu
 async def _assert_objects(platform: KubePlatform, kube: KubeTarget) -> None:
     live, preview = await service(platform, kube), await service(platform, kube, f"{APP}-preview")
     assert live["spec"]["selector"] == {"app": APP, "role": "none"}  # no colour live before approval
-    assert preview["spec"]["selector"] == {"app": APP, "role": "blue"}
+    assert preview["spec"]["selector"] == {"app": APP, "role": "blue", **MANAGED_BY}
     assert live["spec"]["ports"][0]["targetPort"] == "http"  # the pods' named port, whatever its number
 
     blue = await deployment(platform, kube, Colour.BLUE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from services.shared.kube.client import Kind
+from services.shared.kube.templates import MANAGED_BY
 from services.shared.platform import ColourStatus
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
@@ -46,4 +47,4 @@ async def test_hand_edits_of_the_standby_do_not_survive_a_deploy(bus_settings: B
     assert not blue["spec"].get("paused")
     pod = blue["spec"]["template"]
     assert "hostNetwork" not in pod["spec"] and "serviceAccountName" not in pod["spec"], pod["spec"]
-    assert pod["metadata"]["labels"] == {"app": APP, "role": "blue"}
+    assert pod["metadata"]["labels"] == {"app": APP, "role": "blue", **MANAGED_BY}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from services.shared.kube.client import Kind
+from services.shared.kube.templates import MANAGED_BY
 from services.shared.platform import ColourStatus
 from services.shared.release import Colour
 from tests.fake_k8s.fixtures import KubeTarget
@@ -27,7 +28,7 @@ async def test_switch_drops_a_key_a_hand_added(kube: KubeTarget) -> None:
         await stage(platform, kube, Colour.GREEN, "r2", kube.images[1], ColourStatus.AWAITING_APPROVAL)
 
         assert await platform.switch(app_ref(kube), Colour.BLUE, Colour.GREEN, "r2")
-        assert (await service(platform, kube))["spec"]["selector"] == {"app": APP, "role": "green"}
+        assert (await service(platform, kube))["spec"]["selector"] == {"app": APP, "role": "green", **MANAGED_BY}
 
 
 async def test_repeated_switch_restores_the_app(kube: KubeTarget) -> None:
@@ -37,4 +38,4 @@ async def test_repeated_switch_restores_the_app(kube: KubeTarget) -> None:
 
         # the switch that made r1 live, redelivered: it expected no colour live, as it did the first time
         assert not await platform.switch(app_ref(kube), None, Colour.BLUE, "r1")
-        assert (await service(platform, kube))["spec"]["selector"] == {"app": APP, "role": "blue"}
+        assert (await service(platform, kube))["spec"]["selector"] == {"app": APP, "role": "blue", **MANAGED_BY}

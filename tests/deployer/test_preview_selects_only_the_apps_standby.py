@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from services.shared.kube.client import Kind
+from services.shared.kube.templates import MANAGED_BY
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
 from services.shared.runtime import BUS
@@ -38,4 +39,5 @@ async def test_preview_selector_is_set_whole(bus_settings: BusSettings, kube: Ku
         staged = (await events.wait("r2", S.AWAITING_APPROVAL))[0].release
 
         assert staged.standby_colour is Colour.GREEN
-        assert (await service(platform, kube, PREVIEW))["spec"]["selector"] == {"app": APP, "role": "green"}
+        selector = (await service(platform, kube, PREVIEW))["spec"]["selector"]
+        assert selector == {"app": APP, "role": "green", **MANAGED_BY}

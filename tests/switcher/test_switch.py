@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from services.shared.kube.templates import MANAGED_BY
 from services.shared.platform import ColourStatus
 from services.shared.protocol import ReleaseState as S
 from services.shared.release import Colour
@@ -36,7 +37,7 @@ async def test_approved_release_goes_live_and_the_old_one_is_superseded(bus_sett
         assert abs(deadline - (live.occurred_at + timedelta(seconds=DELAY))) < timedelta(seconds=1), deadline
         assert (superseded.seq, superseded.details) == (11, {"superseded_by": "r2"})
         svc = await service(platform, kube)
-        assert svc["spec"]["selector"] == {"app": "demo", "role": "green"}
+        assert svc["spec"]["selector"] == {"app": "demo", "role": "green", **MANAGED_BY}
         assert svc["metadata"]["annotations"]["greenlight.dev/release-id"] == "r2"
         state = await platform.read(app_ref(kube))
         assert state.colours[Colour.GREEN].status is ColourStatus.LIVE

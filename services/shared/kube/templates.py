@@ -84,13 +84,25 @@ def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSe
         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
     }
     return {
-        "metadata": {"labels": {"app": app.name, "role": colour.value}},
+        # Greenlight's label on the pods too: the Services select them by it (colour_selector), so another team's pods
+        # labelled `app`/`role` alike get none of the app's traffic.
+        "metadata": {"labels": {"app": app.name, "role": colour.value, **MANAGED_BY}},
         # No service links: the kubelet's default puts `<SERVICE>_SERVICE_HOST`/`_PORT_…` variables for every Service
         # of the namespace into the container, hundreds with many apps and colours, and one can override an app's
         # own variable (`<APP>_PORT`). Apps reach Services by DNS name.
         "spec": {"automountServiceAccountToken": False, "enableServiceLinks": False, "securityContext": pod_security,
                  "containers": [container]},
     }
+
+
+def colour_selector(app: AppRef, colour: Colour, deployment: Obj | None) -> dict[str, str]:
+    """What a Service selects a colour's pods by: `app` and `role`, and Greenlight's label once the colour's pod
+    template carries it. A colour an earlier Greenlight deployed (its pods lack the label; a Deployment's own selector
+    cannot change) is still selected by `app` and `role` alone, so no live traffic is cut off; its next deploy labels
+    it. Read at each switch, not stored: a rollback flips back to whichever kind of colour it is."""
+    selector = {"app": app.name, "role": colour.value}
+    labels = (((deployment or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
+    return selector | MANAGED_BY if all(labels.get(key) == value for key, value in MANAGED_BY.items()) else selector
 
 
 def rollout_strategy() -> Obj:

@@ -6,13 +6,22 @@ wrote the Service in between, so it is read again and the decision taken again, 
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 
 from services.shared.kube import state as st
 from services.shared.kube.api_errors import Conflict, Invalid
 from services.shared.kube.client import MERGE_PATCH, Kind, KubeApi, Obj
 from services.shared.kube.settings import KubeSettings
-from services.shared.kube.templates import PORT_NAME, RELEASE_ID, Names, merge_patch_to, service_manifest
+from services.shared.kube.templates import (
+    PORT_NAME,
+    RELEASE_ID,
+    Names,
+    colour_selector,
+    merge_patch_to,
+    service_manifest,
+)
 from services.shared.platform import AppRef, LiveChanged, PlatformError, PlatformUnavailable
 from services.shared.release import Colour
 
@@ -53,10 +62,11 @@ class Traffic:
 
     async def set_preview(self, app: AppRef, colour: Colour) -> str:
         ns, name = self.names.namespace(app), self.names.preview(app)
-        preview = await self.api.get(Kind.SERVICE, ns, name)
+        preview, deployment = await asyncio.gather(
+            self.api.get(Kind.SERVICE, ns, name), self.api.get(Kind.DEPLOYMENT, ns, self.names.deployment(app, colour)))
         if preview is None:
             raise PlatformError(f"preview service {name} does not exist")
-        selector, wanted = _selector_of(preview), _selector(app, colour)
+        selector, wanted = _selector_of(preview), colour_selector(app, colour, deployment)
         if selector != wanted:
             # The whole selector: `role` alone would keep whatever a hand left beside it (no `app`: every app's pods).
             # strategic-merge-patch: on a plain map it merges as a JSON merge patch does (null deletes).
@@ -66,10 +76,12 @@ class Traffic:
     async def switch(self, app: AppRef, expected: Colour | None, to: Colour, release_id: str) -> bool:
         ns, name = self.names.namespace(app), self.names.service(app)
         for _ in range(CONFLICT_ATTEMPTS):
-            service = await self.api.get(Kind.SERVICE, ns, name)
+            service, deployment = await asyncio.gather(
+                self.api.get(Kind.SERVICE, ns, name), self.api.get(Kind.DEPLOYMENT, ns, self.names.deployment(app, to)))
             if service is None:
                 raise PlatformError(f"service {name} does not exist")
-            live, selector, wanted = st.selected_colour(service), _selector_of(service), _selector(app, to)
+            live, selector = st.selected_colour(service), _selector_of(service)
+            wanted = colour_selector(app, to, deployment)
             done = live is to and st.annotations_of(service).get(RELEASE_ID) == release_id
             if done and selector == wanted:
                 return False
@@ -89,10 +101,6 @@ class Traffic:
                 raise LiveChanged(to, st.selected_colour(back))
             return not done  # done already: only the selector was put right
         raise PlatformUnavailable(f"service {name} kept changing under concurrent writers")
-
-
-def _selector(app: AppRef, colour: Colour) -> dict[str, str]:
-    return {"app": app.name, "role": colour.value}  # the labels of the colour's pods (templates.pod_template)
 
 
 def _selector_of(service: Obj) -> dict[str, str]:
