@@ -38,6 +38,9 @@ class ImageStore(Protocol):
     async def remove(self, image: EngineImage) -> bool:
         """Remove it without force; False when the engine refused (in use) or it is gone already."""
 
+    async def remove_untagged(self, image_id: str) -> bool:
+        """Remove the image `image_id` (or an id's prefix) without force if it has no name; False otherwise."""
+
 
 class EngineImages:
     def __init__(self, docker: aiodocker.Docker, *, call_timeout: float) -> None:
@@ -68,6 +71,23 @@ class EngineImages:
         removed = await self._delete(image.id)
         if removed:
             log.info("removed old image", image=image.id, names=list(image.names))
+        return removed
+
+    async def remove_untagged(self, image_id: str) -> bool:
+        # A whole id as `sha256:…`: podman answers a bare 64-hex name that is no image 500, not 404.
+        ref = f"sha256:{image_id}" if len(image_id) == 64 else image_id
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                info = await self.docker.images.inspect(ref)
+        except aiodocker.DockerError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        if any(name and "<none>" not in str(name) for name in info.get("RepoTags") or ()):
+            return False  # named since (or never a stage's): someone's image
+        removed = await self._delete(str(info["Id"]))
+        if removed:
+            log.info("removed an earlier build's stage image", image=info["Id"])
         return removed
 
     async def _id_of(self, name: str) -> str | None:

@@ -85,7 +85,7 @@ class BuildHandler:
         await bus.publish(outcome.event(building))
         if self.retention is not None and outcome.error is None and outcome.build_key is not None:
             # After `built`, never before it; bounded, and it never raises: the build stands whatever happens.
-            await self.retention.prune(release.app, Built(outcome.image, outcome.image_id))
+            await self.retention.prune(release.app, Built(outcome.image, outcome.image_id, outcome.stage_images))
 
     async def _produce(self, release: Release, progress: ProgressReporter, live_commit: str | None) -> Outcome:
         if release.digest is not None and release.spec is not None:

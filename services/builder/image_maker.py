@@ -5,7 +5,6 @@ with the operator's build args masked."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from pathlib import Path
 
@@ -18,15 +17,13 @@ from services.builder.context import ContextError, make_context
 from services.builder.image_builds import BuildEngine, BuildFailed, BuildRequest
 from services.builder.outcome import Outcome
 from services.builder.settings import BuilderSettings
+from services.builder.stage_images import BUILD_STEP, StageImages
 from services.shared.appspec import AppSpec
 from services.shared.progress import ProgressReporter, redact
 from services.shared.registry.lookup import ImageLookup
 from services.shared.release import LintFinding, Release, ReleaseError
 
 log = structlog.get_logger(__name__)
-# podman prints "STEP 2/5: RUN ...", Docker's classic builder "Step 2/5 : RUN ...". A RUN may print such a line too:
-# numbers of a sane size only, as int() refuses a string of over 4,300 digits (and the callback must not raise).
-BUILD_STEP = re.compile(r"^(?:STEP|Step) (?P<n>\d{1,9})/(?P<of>\d{1,9})\s*:")
 
 
 class ImageMaker:
@@ -73,7 +70,10 @@ class ImageMaker:
             source_date_epoch=await self.source.commit_time(checkout), release_id=release.id,
         )
 
+        stages = StageImages()
+
         async def on_output(line: str) -> None:
+            stages.feed(line)
             line = redact(line, self._secrets)
             log.info("build output", line=line)
             if step := BUILD_STEP.match(line):
@@ -85,4 +85,5 @@ class ImageMaker:
             image_id = await self.engine.build(archive, request, on_output)
         self.build_seconds.observe(time.monotonic() - started)
         log.info("built", image=tag, image_id=image_id, seconds=round(time.monotonic() - started, 2))
-        return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest)
+        return Outcome(spec=spec, lint=lint, image=tag, image_id=image_id, build_key=key.digest,
+                       stage_images=stages.ended)

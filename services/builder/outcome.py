@@ -24,6 +24,7 @@ class Outcome:
     lint: tuple[LintFinding, ...] = ()
     image: str | None = None
     image_id: str | None = None
+    stage_images: tuple[str, ...] | None = None  # a build's stages' own images (stage_images.py); None: no build ran
     digest: str | None = None  # set when the image was found in the target registry: nothing to push
     reused: bool = False
     build_key: str | None = None

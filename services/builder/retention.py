@@ -8,7 +8,10 @@ creation time (podman sets it to the commit's time: builds are reproducible). Ke
 of the build that just ended (its push may be queued behind others), and those of builds running here now. An
 untagged image of the app (a rebuild of a commit took its name) is always a candidate. Removal never forces: the
 engine refuses an image a container uses (the local platform's live and warm colours), and that refusal is final.
-Pruning never fails a build: it runs after `built` is published, bounded, and an engine error is only logged.
+A multi-stage build's stages leave images of their own, untagged and unlabelled (stage_images.py): the ones the
+app's previous build here left go after the next build (that build's own stay: the next one's cache, and the cache
+layers they share with it stay with them). Which they are is known to this process only: a restart forgets the last
+ones. Pruning never fails a build: it runs after `built` is published, bounded, and an engine error is only logged.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Built:
 
     ref: str | None
     image_id: str | None = None
+    stages: tuple[str, ...] | None = None  # its stages' images; None when no build ran (the image was reused)
 
 
 class ImageRetention:
@@ -44,6 +48,7 @@ class ImageRetention:
         self._recent: dict[str, collections.deque[str]] = {}  # per app, the refs built or reused here, newest first
         self._working: collections.Counter[str] = collections.Counter()  # refs of builds running here now
         self._locks = KeyedLocks()  # one pruning of an app at a time: two would remove the same images
+        self._stages: dict[str, tuple[str, ...]] = {}  # per app, the stage images of its newest build here
 
     @contextlib.contextmanager
     def working_on(self, ref: str) -> Iterator[None]:
@@ -85,6 +90,12 @@ class ImageRetention:
         for image in self._candidates(app, mine, built):
             if await self.store.remove(image):
                 removed += 1
+        if built.stages is not None:
+            earlier, self._stages[app] = self._stages.get(app, ()), built.stages
+            for stage in earlier:
+                # Only ever untagged, unused and childless (a RUN could have printed any id as a stage's).
+                if stage not in built.stages and await self.store.remove_untagged(stage):
+                    removed += 1
         return removed
 
     def _candidates(self, app: str, images: Sequence[EngineImage], built: Built) -> list[EngineImage]:
