@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.switch_bench [--switches 200] [--e2e]
 
-platform.switch: what the switcher does once a release is approved: GET the Service, PATCH its
-selector with the resourceVersion as precondition, GET it back to verify; through kubernetes-asyncio
+platform.switch: what the switcher does once a release is approved: GET the Service (and, at once, the colour's
+Deployment, whose pod labels the selector follows), PATCH its selector with the resourceVersion as precondition,
+GET it back to verify; through kubernetes-asyncio
 over loopback HTTP, exactly as against a real cluster.
 --e2e adds the whole path: `approved` published on RabbitMQ -> switcher (read state, readiness,
 switch, marks, timer) -> `live` received; needs the broker at AMQP_URL (default: local guest).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
@@ -21,9 +21,10 @@ from services.cli.client import DEFAULT_URL, ApiError, GreenlightClient
 from services.cli.credentials import Typed, in_ps, mark_typed, url_in_ps
 from services.cli.demo_follow import APPROVER_ENV, REQUESTER_ENV, REQUESTER_SOURCE, follow_release
 from services.cli.loopback import direct_mounts
-from services.shared.kube.settings import KubeSettings
-from services.shared.platforms import PlatformSettings, chosen
 from services.shared.redact import redact_url
+
+if TYPE_CHECKING:
+    from services.shared.platforms import PlatformSettings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,8 +79,8 @@ def _release_to_follow(client: GreenlightClient, app: str, repository: str, sha:
 
 def _not_served(app: str) -> str | None:
     """Why the local live URL does not serve the app (None when it does, or off the local platform)."""
-    platform = PlatformSettings()
-    if chosen(platform.platform, KubeSettings()) != "local":
+    platform = _on_the_local_platform()
+    if platform is None:
         return None
     url = platform.local.live_url(app)
     # Asked by address with the Host header HAProxy routes on: *.localhost names resolve in browsers only.
@@ -92,9 +93,20 @@ def _not_served(app: str) -> str | None:
     return None if status < 500 else f"{url} answers {status}"
 
 
-def _urls(console: Console, url: str, app: str) -> None:
+def _on_the_local_platform() -> PlatformSettings | None:
+    """The services' platform settings when they drive the local platform; None on Kubernetes."""
+    # Imported here: the platform choice loads the services' runtime (SQLAlchemy, aiohttp, the Kubernetes settings),
+    # over a second of CPU that every other command would pay at start-up; only the demo reads it.
+    from services.shared.kube.settings import KubeSettings
+    from services.shared.platforms import PlatformSettings, chosen
+
     platform = PlatformSettings()
-    if chosen(platform.platform, KubeSettings()) == "local":
+    return platform if chosen(platform.platform, KubeSettings()) == "local" else None
+
+
+def _urls(console: Console, url: str, app: str) -> None:
+    platform = _on_the_local_platform()
+    if platform is not None:
         console.print(Text(f"live:      {platform.local.live_url(app)}", "bold green"))
         console.print(Text(f"preview:   {platform.local.preview_url(app)}  (the colour staged last)"))
     else:

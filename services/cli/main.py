@@ -10,16 +10,13 @@ import typer
 
 from services.cli import decisions, reads, render
 from services.cli.answers import a_release
-from services.cli.child import SpawnFailed
 from services.cli.client import DEFAULT_URL
 from services.cli.delivery import delivery
 from services.cli.demo import demo
 from services.cli.options import TYPER, Output, OutputOpt, ReleaseId, Token, TokenFile, Url, api, fail
 from services.cli.repo import NotARepository, local_repository
 from services.cli.safe import clean
-from services.cli.stack import StackError, child_specs, environment, select
 from services.cli.subscriptions import subscriptions_app
-from services.cli.up import run_stack
 from services.cli.watch import UNFOLLOWED, watch_to_the_end
 
 app = typer.Typer(help="Greenlight: blue/green releases from a git commit to live traffic.",
@@ -106,6 +103,11 @@ def up(
                                                   help="seconds to get healthy")] = 60.0,
 ) -> None:
     """Run every Greenlight service locally until Ctrl-C (or until one of them dies)."""
+    # Imported here: the supervisor (asyncio, subprocesses) and the .env reader, ~20 ms, serve this command only.
+    from services.cli.child import SpawnFailed
+    from services.cli.stack import StackError, child_specs, environment, select
+    from services.cli.up import run_stack
+
     try:
         specs = child_specs(select(only), environment(env_file))
     except StackError as exc:

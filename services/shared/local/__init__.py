@@ -1,20 +1,18 @@
-"""The Platform interface on one machine: colour containers on the engine, HAProxy as the Service."""
+"""The Platform interface on one machine: colour containers on the engine, HAProxy as the Service.
+
+Importing this package loads only `LocalSettings`, which every service choosing its platform reads; the adapter
+(`open_local_platform`, `LocalPlatform`) is loaded when the local platform is opened or first named."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-import aiohttp
-
-from services.shared.local.colours import ColourRunner
-from services.shared.local.containers import EngineContainers
-from services.shared.local.haproxy import HAProxyRuntime
-from services.shared.local.marks import MarkStore
-from services.shared.local.platform import LocalPlatform
-from services.shared.local.routing import Router
 from services.shared.local.settings import LocalSettings
-from services.shared.startup import open_engine
+
+if TYPE_CHECKING:
+    from services.shared.local.platform import LocalPlatform
 
 ENGINE_API = "v1.41"  # Docker 20.10+ and podman 4 speak it; newer Dockers still accept it
 __all__ = ["LocalPlatform", "LocalSettings", "open_local_platform"]
@@ -23,6 +21,17 @@ __all__ = ["LocalPlatform", "LocalSettings", "open_local_platform"]
 @contextlib.asynccontextmanager
 async def open_local_platform(settings: LocalSettings) -> AsyncIterator[LocalPlatform]:
     """A LocalPlatform with its own engine client and HTTP session (for probes), closed on exit."""
+    # Imported here: the adapter (aiodocker alone ~70 ms) is start-up CPU a service on Kubernetes never needs.
+    import aiohttp
+
+    from services.shared.local.colours import ColourRunner
+    from services.shared.local.containers import EngineContainers
+    from services.shared.local.haproxy import HAProxyRuntime
+    from services.shared.local.marks import MarkStore
+    from services.shared.local.platform import LocalPlatform
+    from services.shared.local.routing import Router
+    from services.shared.startup import open_engine
+
     auth = None
     if settings.registry_username and settings.registry_password:
         auth = {"username": settings.registry_username,
@@ -37,3 +46,13 @@ async def open_local_platform(settings: LocalSettings) -> AsyncIterator[LocalPla
             yield LocalPlatform(settings, Router(HAProxyRuntime(settings.socket), settings), runner)
     finally:
         await docker.close()
+
+
+def __getattr__(name: str) -> object:
+    """`LocalPlatform`, loaded when first named (`from services.shared.local import LocalPlatform`)."""
+    if name == "LocalPlatform":
+        # Imported here, as in open_local_platform: the adapter is not loaded with the settings.
+        from services.shared.local.platform import LocalPlatform
+
+        return LocalPlatform
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

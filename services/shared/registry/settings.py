@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, NoDecode
 from services.shared.registry.api import HttpRegistryApi
 from services.shared.registry.auth import RegistryAuth, StaticAuth
 from services.shared.registry.capped import DEFAULT_MAX_BYTES
-from services.shared.registry.ecr import EcrAuth, ecr_client
 from services.shared.registry.token import legal_token
 
 # As image references spell them (distribution's reference grammar): a DNS name or [IPv6] with an optional port,
@@ -107,6 +106,9 @@ async def open_auth(settings: RegistryAccess, stack: contextlib.AsyncExitStack, 
     if settings.registry_auth == "static":
         return StaticAuth(settings.registry, settings.registry_username, settings.registry_password,
                           settings.registry_token)
+    # Imported here: aiobotocore is ~0.1 s of the builder's and pusher's start-up, needed with ECR only.
+    from services.shared.registry.ecr import EcrAuth, ecr_client
+
     client = await stack.enter_async_context(ecr_client(settings.aws_region))
     return EcrAuth(client, registry_id=settings.ecr_registry_id, create_repositories=create_repositories,
                    tag_mutability=tag_mutability, registry_override=settings.ecr_registry_override)

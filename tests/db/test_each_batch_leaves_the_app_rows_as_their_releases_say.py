@@ -1,0 +1,59 @@
+"""After every batch the projector commits, each app's row is the one its releases give (appstate.py recomputed from
+scratch), for a release log that can really happen, with its repeats and late events, however the batches cut it.
+
+The fold recomputes an app's row only when what the row reads of a release changed (fold.py, `Current.shown`): a
+change it misses leaves the API showing a live release, colour, standby or release in flight that the releases no
+longer say, until some later event of the app happens to recompute the row. The last batch alone would not tell:
+here every batch's commit is checked, as an API reading between two batches sees it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from services.shared.db.appstate import recompute_apps_sync
+from services.shared.db.read_model_tables import apps
+from services.shared.db.releases import ReleaseDatabase
+from tests.db.possible_logs import Log, batches, canonical_logs, empty_sync, fold_batch, perturbed
+
+EXAMPLES = os.environ.get("GREENLIGHT_FOLD_EXAMPLES")
+
+
+def _rows(connection: sa.Connection) -> dict[str, dict[str, Any]]:
+    return {row["app"]: {k: v for k, v in row.items() if k != "updated_at"}
+            for row in connection.execute(sa.select(apps)).mappings()}
+
+
+def _stored_and_recomputed(connection: sa.Connection, names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    stored = _rows(connection)
+    recompute_apps_sync(connection, names, take_turns=False)
+    return stored, _rows(connection)
+
+
+@settings(max_examples=int(EXAMPLES or 80), derandomize=EXAMPLES is None, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(data=st.data())
+async def test_each_batch_leaves_the_app_rows_as_their_releases_say(database: ReleaseDatabase,
+                                                                   data: st.DataObject) -> None:
+    canonical = data.draw(canonical_logs(), label="canonical log")
+    mixed = data.draw(perturbed(canonical), label="perturbed")
+    log = Log(canonical[i] for i in mixed.log)
+    note(f"perturbed log: {log!r}")
+    cuts = data.draw(batches(len(log)), label="batches")
+    names = sorted({event.app for event in canonical})
+
+    await database.writer.run(empty_sync)
+    for start, end in cuts:
+        await fold_batch(database, log, start, end)
+        async with database.engine.connect() as connection:  # the recompute rolled back: only compared
+            stored, recomputed = await connection.run_sync(_stored_and_recomputed, names)
+            await connection.rollback()
+        folded = {event.app for event in log[:end]}
+        assert stored == {name: row for name, row in recomputed.items() if name in folded}, (
+            f"after the batch of offsets {start}..{end - 1}")
