@@ -12,11 +12,14 @@ folds it (fold_loop.py): batch after batch, each `fold_batch_sync` in one transa
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from services.shared.db.batches import fold_batch_sync
@@ -310,3 +313,11 @@ async def fold_batch(database: ReleaseDatabase, log: list[ReleaseEvent], start: 
                                                   small=len(batch) <= SMALL_BATCH)
     assert folded_to == end - 1
     return folded
+
+
+def fold_examples(ci: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Hypothesis' settings for a fold property: `ci` fixed examples, or GREENLIGHT_FOLD_EXAMPLES random ones."""
+    examples = os.environ.get("GREENLIGHT_FOLD_EXAMPLES")
+    return settings(max_examples=int(examples or ci), derandomize=examples is None, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])

@@ -9,19 +9,16 @@ here every batch's commit is checked, as an API reading between two batches sees
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.read_model_tables import apps
 from services.shared.db.releases import ReleaseDatabase
-from tests.db.possible_logs import Log, batches, canonical_logs, empty_sync, fold_batch, perturbed
-
-EXAMPLES = os.environ.get("GREENLIGHT_FOLD_EXAMPLES")
+from tests.db.possible_logs import Log, batches, canonical_logs, empty_sync, fold_batch, fold_examples, perturbed
 
 
 def _rows(connection: sa.Connection) -> dict[str, dict[str, Any]]:
@@ -35,9 +32,7 @@ def _stored_and_recomputed(connection: sa.Connection, names: list[str]) -> tuple
     return stored, _rows(connection)
 
 
-@settings(max_examples=int(EXAMPLES or 80), derandomize=EXAMPLES is None, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@fold_examples(80)
 @given(data=st.data())
 async def test_each_batch_leaves_the_app_rows_as_their_releases_say(database: ReleaseDatabase,
                                                                    data: st.DataObject) -> None:

@@ -13,12 +13,11 @@ GREENLIGHT_FOLD_EXAMPLES=2000 runs that many random examples instead of CI's fix
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from services.shared.db.fold import Folded
@@ -28,9 +27,17 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT
 from services.shared.protocol import ReleaseState as S
-from tests.db.possible_logs import STREAM, Log, batches, canonical_logs, empty_sync, fold_batch, perturbed
+from tests.db.possible_logs import (
+    STREAM,
+    Log,
+    batches,
+    canonical_logs,
+    empty_sync,
+    fold_batch,
+    fold_examples,
+    perturbed,
+)
 
-EXAMPLES = os.environ.get("GREENLIGHT_FOLD_EXAMPLES")
 SERVING = (S.LIVE, S.VERIFYING, S.ROLLING_BACK)  # a release whose colour takes the traffic
 
 
@@ -113,9 +120,7 @@ def _first_arrivals(log: list[ReleaseEvent]) -> tuple[dict[tuple[str, int], int]
     return first, late
 
 
-@settings(max_examples=int(EXAMPLES or 150), derandomize=EXAMPLES is None, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@fold_examples(150)
 @given(data=st.data())
 async def test_the_fold_ends_the_same_whatever_the_order_and_repeats(database: ReleaseDatabase,
                                                                     data: st.DataObject) -> None:
