@@ -6,12 +6,12 @@ client: loaded through `greenlight demo`'s imports, they were 1.3 s of CPU befor
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 from tests.cli.conftest import make_release
 from tests.cli.stub_api import StubApi
+from tests.loaded_modules import plain_environment, under
 
 # Each a module or a package, with everything under it.
 NOT_FOR_A_READ = ("sqlalchemy", "asyncpg", "aiohttp", "aio_pika", "aiodocker", "kubernetes_asyncio",
@@ -33,16 +33,14 @@ print({MARK!r} + json.dumps({{"code": code, "modules": sorted(sys.modules)}}), f
 def test_release_list_loads_no_database_platform_or_aiohttp(stub: StubApi) -> None:
     stub.add(make_release("r1", "demo"))
     # The stub's address and token only: none of this shell's GREENLIGHT_* settings.
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GREENLIGHT_")},
-           "GREENLIGHT_URL": stub.url, "GREENLIGHT_TOKEN": "approver-token", "COLUMNS": "200"}
+    env = plain_environment(GREENLIGHT_URL=stub.url, GREENLIGHT_TOKEN="approver-token", COLUMNS="200")
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=60)
     report = next((line for line in done.stderr.splitlines() if line.startswith(MARK)), None)
     assert report is not None, f"the probe did not report (exit {done.returncode}):\n{done.stderr[-2000:]}"
     answer = json.loads(report.removeprefix(MARK))
     assert answer["code"] == 0, f"release list exited {answer['code']}:\n{done.stdout}\n{done.stderr[-2000:]}"
     assert "r1" in done.stdout, f"release list did not print the release:\n{done.stdout}"
-    loaded = {top: [m for m in answer["modules"] if m == top or m.startswith(f"{top}.")] for top in NOT_FOR_A_READ}
-    loaded = {top: modules for top, modules in loaded.items() if modules}
+    loaded = {top: modules for top in NOT_FOR_A_READ if (modules := under(answer["modules"], [top]))}
     assert not loaded, (
         "`greenlight release list` loaded what only the services, `demo` or `up` need (import it inside the "
         "command that uses it): " + "; ".join(f"{top} ({len(mods)} modules, e.g. {mods[0]})"
