@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aio_pika
 import pytest
@@ -39,3 +39,10 @@ class ProgressTap(Tap):
         except TimeoutError:
             pytest.fail(f"no matching {step} progress for {release_id} in {timeout}s: {self.of(release_id, step)}")
         return found()[0]
+
+
+@pytest.fixture
+async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
+    """The test's progress messages (the builder's and pusher's conftest offer it)."""
+    async with ProgressTap(bus_settings) as tap:
+        yield tap

@@ -27,6 +27,7 @@ from tests.infra import (  # noqa: F401 - fixtures
     registries,
     remove_images,
 )
+from tests.progress_tap import progress  # noqa: F401 - fixture
 
 REGISTRY = "127.0.0.1:5001"
 

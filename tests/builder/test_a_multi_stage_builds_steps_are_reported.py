@@ -7,15 +7,11 @@ showing nothing from `building` to `built`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.builder.conftest import request
 from tests.fixtures_repo import make_repo
 from tests.infra import PINNED_BASE_IMAGE, EventTap
@@ -24,11 +20,6 @@ from tests.progress_tap import ProgressTap
 DOCKERFILE = (f"FROM {PINNED_BASE_IMAGE} AS build\nRUN echo built > /out\n"
               f"FROM {PINNED_BASE_IMAGE}\nCOPY --from=build /out /out\nRUN test -s /out\n")
 
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_each_stages_steps_are_reported(builder, builder_settings: BuilderSettings, tap: EventTap,

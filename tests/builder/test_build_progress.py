@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.builder.conftest import request
 from tests.fixtures_repo import make_repo
 from tests.infra import PINNED_BASE_IMAGE, EventTap
@@ -21,11 +17,6 @@ SECRET = "s3cret-build-token-value"
 DOCKERFILE = (f"FROM {PINNED_BASE_IMAGE}\nARG TOKEN\n" + "".join(f"RUN echo step{n} > /s{n}\n" for n in range(6))
               + 'RUN test -n "$TOKEN" && echo "$TOKEN" > /dev/null\n')
 
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_build_steps_reported(builder, builder_settings: BuilderSettings, tap: EventTap,

@@ -6,7 +6,6 @@ that flush came before `built`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from services.shared.events import ReleaseEvent
 from services.shared.progress import Progress
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.builder.conftest import request
 from tests.fixtures_repo import make_repo
 from tests.infra import PINNED_BASE_IMAGE, EventTap
@@ -24,11 +22,6 @@ from tests.progress_tap import ProgressTap
 
 DOCKERFILE = f"FROM {PINNED_BASE_IMAGE}\n" + "".join(f"RUN echo step{n} > /s{n}\n" for n in range(4))
 
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_last_step_published_before_built(builder, builder_settings: BuilderSettings, tap: EventTap,

@@ -5,15 +5,11 @@ line only when the Dockerfile spells the value out; this one does, so the check 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from services.builder.settings import BuilderSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.builder.conftest import request
 from tests.fixtures_repo import make_repo
 from tests.infra import PINNED_BASE_IMAGE, EventTap
@@ -25,11 +21,6 @@ DOCKERFILE = (f"FROM {PINNED_BASE_IMAGE}\nARG TOKEN\nARG PASSWORD\n"
               f'RUN test "$TOKEN" = "{TOKEN}" && test "$PASSWORD" = "{PASSWORD}"\n'
               "RUN echo done > /done\n")
 
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_build_arg_values_are_masked_in_progress(builder, builder_settings: BuilderSettings, tap: EventTap,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 
 from services.shared.db.batches import fold_batch_sync
@@ -321,3 +321,20 @@ def fold_examples(ci: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return settings(max_examples=int(examples or ci), derandomize=examples is None, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
+
+
+@dataclass(frozen=True)
+class Case:
+    canonical: Log  # the log as the services wrote it, folded in order: the expected read model
+    mixed: Perturbed
+    log: Log  # as it was logged: perturbed
+    cuts: list[tuple[int, int]]  # the projector's batches of `log`
+
+
+def draw_case(data: st.DataObject) -> Case:
+    """A log that can happen, as logged and as batched; the perturbed log is noted for a failing example."""
+    canonical = data.draw(canonical_logs(), label="canonical log")
+    mixed = data.draw(perturbed(canonical), label="perturbed")
+    log = Log(canonical[i] for i in mixed.log)
+    note(f"perturbed log: {log!r}")
+    return Case(canonical, mixed, log, data.draw(batches(len(log)), label="batches"))

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.shared.db.appstate import recompute_apps_sync
 from services.shared.db.read_model_tables import apps
 from services.shared.db.releases import ReleaseDatabase
-from tests.db.possible_logs import Log, batches, canonical_logs, empty_sync, fold_batch, fold_examples, perturbed
+from tests.db.possible_logs import draw_case, empty_sync, fold_batch, fold_examples
 
 
 def _rows(connection: sa.Connection) -> dict[str, dict[str, Any]]:
@@ -36,12 +36,9 @@ def _stored_and_recomputed(connection: sa.Connection, names: list[str]) -> tuple
 @given(data=st.data())
 async def test_each_batch_leaves_the_app_rows_as_their_releases_say(database: ReleaseDatabase,
                                                                    data: st.DataObject) -> None:
-    canonical = data.draw(canonical_logs(), label="canonical log")
-    mixed = data.draw(perturbed(canonical), label="perturbed")
-    log = Log(canonical[i] for i in mixed.log)
-    note(f"perturbed log: {log!r}")
-    cuts = data.draw(batches(len(log)), label="batches")
-    names = sorted({event.app for event in canonical})
+    case = draw_case(data)
+    log, cuts = case.log, case.cuts
+    names = sorted({event.app for event in case.canonical})
 
     await database.writer.run(empty_sync)
     for start, end in cuts:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.shared.db.fold import Folded
@@ -27,16 +27,7 @@ from services.shared.db.releases import ReleaseDatabase
 from services.shared.events import ReleaseEvent
 from services.shared.protocol import IN_FLIGHT
 from services.shared.protocol import ReleaseState as S
-from tests.db.possible_logs import (
-    STREAM,
-    Log,
-    batches,
-    canonical_logs,
-    empty_sync,
-    fold_batch,
-    fold_examples,
-    perturbed,
-)
+from tests.db.possible_logs import STREAM, draw_case, empty_sync, fold_batch, fold_examples
 
 SERVING = (S.LIVE, S.VERIFYING, S.ROLLING_BACK)  # a release whose colour takes the traffic
 
@@ -124,11 +115,8 @@ def _first_arrivals(log: list[ReleaseEvent]) -> tuple[dict[tuple[str, int], int]
 @given(data=st.data())
 async def test_the_fold_ends_the_same_whatever_the_order_and_repeats(database: ReleaseDatabase,
                                                                     data: st.DataObject) -> None:
-    canonical = data.draw(canonical_logs(), label="canonical log")
-    mixed = data.draw(perturbed(canonical), label="perturbed")
-    log = Log(canonical[i] for i in mixed.log)
-    note(f"perturbed log: {log!r}")
-    cuts = data.draw(batches(len(log)), label="batches")
+    case = draw_case(data)
+    canonical, mixed, log, cuts = case.canonical, case.mixed, case.log, case.cuts
     names = {event.app for event in canonical}
 
     await _fold(database, canonical, [(0, len(canonical))])

@@ -35,6 +35,7 @@ from tests.infra import (  # noqa: F401 - fixtures
     registries,
     remove_images,
 )
+from tests.progress_tap import progress  # noqa: F401 - fixture
 from tests.pusher.relay import Relay
 
 BUILDER_REGISTRY = "127.0.0.1:5001"

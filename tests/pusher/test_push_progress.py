@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from pydantic import SecretStr
 
 from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
 from tests.pusher.conftest import BuiltImage, built_event
-
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_push_progress(pusher, pusher_settings: PusherSettings, registries: Registries, tap: EventTap,

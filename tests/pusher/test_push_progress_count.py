@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
-import pytest
 from pydantic import SecretStr
 
 from services.pusher.engine import PushOutput
 from services.pusher.settings import PusherSettings
 from services.shared.protocol import ReleaseState as S
 from services.shared.runtime import BUS
-from services.shared.settings import BusSettings
 from tests.infra import EventTap, Registries
 from tests.progress_tap import ProgressTap
 from tests.pusher.conftest import BuiltImage, CountingEngine, ScriptedPush, built_event
 
 LINES = 20
 
-
-@pytest.fixture
-async def progress(bus_settings: BusSettings) -> AsyncIterator[ProgressTap]:
-    async with ProgressTap(bus_settings) as tap:
-        yield tap
 
 
 async def test_two_messages_and_credentials_masked(pusher, pusher_settings: PusherSettings,
