@@ -28,15 +28,19 @@ class StageImages:
 
     def __init__(self) -> None:
         self._last: str | None = None  # the image the latest step ended in
+        self._at_from = False  # the latest step is a FROM: an id now is its base image's (Docker prints it)
         self._ended: list[str] = []
 
     def feed(self, line: str) -> None:
         if match := _STEP_IMAGE.match(line):
-            self._last = match["id"]
-        elif (step := BUILD_STEP.match(line)) and step["instruction"].upper() == "FROM":
-            if self._last is not None and self._last not in self._ended and len(self._ended) < MAX_STAGES:
-                self._ended.append(self._last)
-            self._last = None  # the new stage's own steps follow
+            # A base image is no stage's: a stage of a FROM alone (`FROM x AS tools`) ended in nothing built.
+            self._last = None if self._at_from else match["id"]
+        elif step := BUILD_STEP.match(line):
+            self._at_from = step["instruction"].upper() == "FROM"
+            if self._at_from:
+                if self._last is not None and self._last not in self._ended and len(self._ended) < MAX_STAGES:
+                    self._ended.append(self._last)
+                self._last = None  # the new stage's own steps follow
 
     @property
     def ended(self) -> tuple[str, ...]:

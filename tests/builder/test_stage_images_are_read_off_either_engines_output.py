@@ -63,10 +63,17 @@ def test_dockers_stage_images() -> None:
     assert read(DOCKER) == ("1d1c497375c6", "e99da753484a")
 
 
+def test_a_stage_of_a_from_alone_names_no_base_image() -> None:
+    """Docker prints the base image's id after a FROM: a stage with no step of its own ended in nothing built."""
+    tools = "Step 1/3 : FROM busybox@sha256:0123 AS tools\n ---> 2711c0d3e4f5\nStep 2/3 : FROM busybox:1.35\n" \
+            " ---> 2711c0d3e4f5\nStep 3/3 : COPY --from=tools /bin/sh /sh\n ---> e3e5f7cb6ffa\n"
+    assert read(tools) == ()
+
+
 def test_a_single_stage_build_has_none() -> None:
     assert read("STEP 1/2: FROM busybox\nSTEP 2/2: RUN true\n--> 0123456789ab\nCOMMIT app:1\n--> 0123456789ab\n") == ()
 
 
 def test_a_run_printing_stages_is_bounded() -> None:
-    crafted = "".join(f"--> {n:012x}\nStep 1/1 : FROM x\n" for n in range(10 * MAX_STAGES))
+    crafted = "".join(f"Step 1/2 : FROM x\nStep 2/2 : RUN y\n--> {n:012x}\n" for n in range(10 * MAX_STAGES))
     assert len(read(crafted)) == MAX_STAGES
