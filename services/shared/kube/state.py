@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.shared.kube.templates import COMMIT, CONTAINER, MANAGED_BY, RELEASE_ID, STATE, SUPERSEDED_TIMEOUT
+from services.shared.kube.templates import (
+    COMMIT,
+    CONTAINER,
+    MANAGED_BY,
+    RELEASE_ID,
+    STATE,
+    SUPERSEDED_TIMEOUT,
+    greenlights,
+)
 from services.shared.platform import ColourState, ColourStatus, PlatformError
 from services.shared.release import Colour
 
@@ -18,8 +26,7 @@ def annotations_of(obj: Obj) -> dict[str, str]:
 def refuse_unless_greenlights(kind: str, obj: Obj) -> None:
     """An object of an app's name that Greenlight did not make (an app named like another team's Deployment or
     Service) is not written over: Greenlight labels whatever it makes, and so do the bootstrap manifests (k8s/apps/)."""
-    labels = obj.get("metadata", {}).get("labels") or {}
-    if any(labels.get(key) != value for key, value in MANAGED_BY.items()):
+    if not greenlights(obj.get("metadata", {}).get("labels") or {}):
         label = ", ".join(f"{key}={value}" for key, value in MANAGED_BY.items())
         raise PlatformError(f"{kind} {obj['metadata'].get('name')} exists and is not Greenlight's (it lacks the label "
                             f"{label}): name the app otherwise, or label the {kind} to hand it to Greenlight")

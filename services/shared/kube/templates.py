@@ -96,13 +96,17 @@ def pod_template(app: AppRef, colour: Colour, rollout: Rollout, settings: KubeSe
 
 
 def colour_selector(app: AppRef, colour: Colour, deployment: Obj | None) -> dict[str, str]:
-    """What a Service selects a colour's pods by: `app` and `role`, and Greenlight's label once the colour's pod
-    template carries it. A colour an earlier Greenlight deployed (its pods lack the label; a Deployment's own selector
-    cannot change) is still selected by `app` and `role` alone, so no live traffic is cut off; its next deploy labels
-    it. Read at each switch, not stored: a rollback flips back to whichever kind of colour it is."""
+    """What a Service selects a colour's pods by: `app`, `role` and Greenlight's label once the colour's pod template
+    carries it. A colour an earlier Greenlight deployed (a Deployment's selector cannot change) keeps its traffic,
+    selected without the label until its next deploy labels it; read at each switch, so a rollback to it cuts none."""
     selector = {"app": app.name, "role": colour.value}
     labels = (((deployment or {}).get("spec") or {}).get("template") or {}).get("metadata", {}).get("labels") or {}
-    return selector | MANAGED_BY if all(labels.get(key) == value for key, value in MANAGED_BY.items()) else selector
+    return selector | MANAGED_BY if greenlights(labels) else selector
+
+
+def greenlights(labels: dict[str, str]) -> bool:
+    """Whether the labels mark the object (or pod) as Greenlight's."""
+    return all(labels.get(key) == value for key, value in MANAGED_BY.items())
 
 
 def rollout_strategy() -> Obj:
